@@ -1,0 +1,63 @@
+"""Assemble the public namespaces (`tf.math`, `tf.nn`, `tf.linalg`, ...) from the export table."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+
+# Op families, in dependency order. Each registers its ops and exports its functions.
+OP_MODULES = [
+    "tfedu.ops.math_ops",
+    "tfedu.ops.array_ops",
+]
+OPTIONAL_OP_MODULES = [
+    "tfedu.ops.math_extra",
+    "tfedu.ops.array_extra",
+    "tfedu.ops.slicing",
+    "tfedu.ops.scatter_ops",
+    "tfedu.ops.linalg_ops",
+    "tfedu.ops.nn_ops",
+    "tfedu.ops.random_ops",
+    "tfedu.ops.string_ops",
+]
+
+
+def _namespace(root, path):
+    """The module object for `tfedu.<path>`, created as a plain namespace if missing."""
+    mod = root
+    full = root.__name__
+    for part in path:
+        full = f"{full}.{part}"
+        sub = getattr(mod, part, None)
+        if not isinstance(sub, types.ModuleType):
+            sub = sys.modules.get(full)
+            if sub is None:
+                try:
+                    sub = importlib.import_module(full)
+                except ModuleNotFoundError as e:
+                    if e.name != full:
+                        raise
+                    sub = types.ModuleType(full, f"tfedu.{'.'.join(path)} namespace")
+                    sys.modules[full] = sub
+            setattr(mod, part, sub)
+        mod = sub
+    return mod
+
+
+def build(root):
+    from tfedu.ops.op_helpers import EXPORTS
+
+    for m in OP_MODULES:
+        importlib.import_module(m)
+    for m in OPTIONAL_OP_MODULES:
+        try:
+            importlib.import_module(m)
+        except ModuleNotFoundError as e:
+            if e.name != m:
+                raise
+    for name, obj in EXPORTS.items():
+        *path, leaf = name.split(".")
+        ns = _namespace(root, path)
+        if not hasattr(ns, leaf) or path:
+            setattr(ns, leaf, obj)

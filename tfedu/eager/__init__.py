@@ -1,0 +1,1 @@
+"""Eager-mode machinery: GradientTape and custom gradients."""

@@ -1,0 +1,407 @@
+"""`tf.GradientTape`: record ops as they run, then play them backwards.
+
+While a tape is active, every op whose inputs include a *watched* tensor is recorded (the op,
+its inputs and outputs); its outputs become watched too. `gradient()` walks the records in
+reverse, calling each op's registered gradient function, which builds its result with ordinary
+ops. Because those ops are themselves recorded by any outer tape, nested tapes give higher-order
+derivatives for free, and inside `tf.function` the same code records symbolic ops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import inspect
+import logging
+
+import numpy as np
+
+from tfedu.framework import nest
+from tfedu.framework.context import _state
+from tfedu.framework.execute import EagerOp
+from tfedu.framework.tensor import Tensor
+
+__all__ = ["GradientTape", "UnconnectedGradients", "custom_gradient", "stop_recording_all",
+           "record_gradient"]
+
+_log = logging.getLogger("tfedu")
+
+
+class UnconnectedGradients(enum.Enum):
+    """What `gradient()` returns for a source the target does not depend on."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+def _differentiable(dtype) -> bool:
+    return dtype.is_floating or dtype.is_complex
+
+
+class GradientTape:
+    """Records operations for automatic differentiation (`tf.GradientTape`)."""
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
+        self._persistent = persistent
+        self._watch_accessed_variables = watch_accessed_variables
+        self._recording = False
+        self._used = False
+        self._reset_state()
+
+    def _reset_state(self):
+        self._watched = {}  # id(tensor) -> tensor (kept alive so ids stay unique)
+        self._records = []
+        self._variables = []  # watched variables, in the order first watched
+        self._variable_ids = set()
+        self._reads = {}  # id(variable) -> [tensors read from it while recording]
+
+    # --- context ---------------------------------------------------------------------------
+    def __enter__(self):
+        self._push()
+        return self
+
+    def __exit__(self, *exc):
+        if self._recording:
+            self._pop()
+
+    def _push(self):
+        if self._recording:
+            raise ValueError("Tape is still recording, This can happen if you try to re-enter "
+                             "an already-active tape.")
+        _state.tapes.append(self)
+        self._recording = True
+
+    def _pop(self):
+        _state.tapes.remove(self)
+        self._recording = False
+
+    @contextlib.contextmanager
+    def stop_recording(self):
+        """Temporarily stop recording: ops inside are not differentiated through."""
+        if not self._recording:
+            raise ValueError("Tape must be recording when stop_recording is called.")
+        self._pop()
+        try:
+            yield
+        finally:
+            self._push()
+
+    def reset(self):
+        """Forget everything recorded so far (the tape keeps recording)."""
+        self._reset_state()
+        self._used = False
+
+    # --- watching --------------------------------------------------------------------------
+    def watch(self, tensor):
+        """Make the tape track `tensor` (or variables, or a nested structure of them)."""
+        for t in nest.flatten(tensor):
+            if getattr(t, "_is_variable", False):
+                self._watch_variable(t)
+                continue
+            if not isinstance(t, Tensor):
+                raise ValueError(
+                    f"Passed in object {t!r} of type {type(t).__name__!r}, not tf.Tensor or "
+                    "tf.Variable or ExtensionType."
+                )
+            if not _differentiable(t.dtype):
+                _log.warning("The dtype of the watched tensor must be floating (e.g. "
+                             "tf.float32), got %r", t.dtype)
+            self._watched[id(t)] = t
+
+    def _watch_variable(self, var):
+        var = getattr(var, "_primary", var)
+        if id(var) not in self._variable_ids:
+            self._variable_ids.add(id(var))
+            self._variables.append(var)
+
+    def watched_variables(self):
+        """The variables this tape watched, in the order it first saw them."""
+        return tuple(self._variables)
+
+    def _read_variable(self, var, tensor):
+        """Called when `var` is read while this tape records: connect the read to `var`."""
+        if not self._recording:
+            return
+        var = getattr(var, "_primary", var)
+        if id(var) not in self._variable_ids:
+            if not (self._watch_accessed_variables and var.trainable):
+                return
+            self._watch_variable(var)
+        if _differentiable(tensor.dtype):
+            self._watched[id(tensor)] = tensor
+            self._reads.setdefault(id(var), []).append(tensor)
+
+    # --- recording -------------------------------------------------------------------------
+    def _record(self, opdef, inputs, outputs, attrs, graph_op=None, grad_fn=None):
+        if not self._recording:
+            return
+        w = self._watched
+        for x in inputs:
+            if id(x) in w:
+                break
+        else:
+            return
+        rec = graph_op if (graph_op is not None and grad_fn is None) else EagerOp(
+            opdef, inputs, outputs, attrs, grad_fn)
+        self._records.append(rec)
+        for o in outputs:
+            if _differentiable(o.dtype):
+                w[id(o)] = o
+
+    # --- differentiation -------------------------------------------------------------------
+    def gradient(self, target, sources, output_gradients=None,
+                 unconnected_gradients=UnconnectedGradients.NONE):
+        """d(sum of target)/d(source) for each source, in the structure of `sources`."""
+        if self._used and not self._persistent:
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
+                               "set of gradients (or jacobians)")
+        if self._recording and not self._persistent:
+            _log.warning("Calling GradientTape.gradient on a persistent tape inside its context "
+                         "is significantly less efficient than calling it outside the context")
+        unconnected = UnconnectedGradients(unconnected_gradients)
+        flat_sources = nest.flatten(sources)
+        for s in flat_sources:
+            if not (isinstance(s, Tensor) or getattr(s, "_is_variable", False)):
+                raise ValueError(
+                    f"Passed in object {s!r} of type {type(s).__name__!r}, not tf.Tensor or "
+                    "tf.Variable or ExtensionType."
+                )
+        flat_targets = nest.flatten(target)
+        if output_gradients is not None:
+            output_gradients = nest.flatten(output_gradients)
+        result = self._backprop(flat_targets, flat_sources, output_gradients, unconnected)
+        if not self._persistent:
+            self._used = True
+            self._records = []
+        return nest.pack_sequence_as(sources, result)
+
+    def _backprop(self, targets, sources, output_gradients, unconnected):
+        from tfedu.ops import array_ops, math_ops
+
+        was_recording = self._recording
+        if was_recording:
+            self._pop()
+        try:
+            grads = {}
+            for i, t in enumerate(targets):
+                if getattr(t, "_is_variable", False):
+                    t = t.value()
+                og = output_gradients[i] if output_gradients is not None else None
+                if og is None:
+                    og = array_ops.ones_like(t)
+                else:
+                    from tfedu.framework.convert import convert_to_tensor
+
+                    og = convert_to_tensor(og, dtype=t.dtype)
+                grads.setdefault(id(t), []).append(og)
+            source_ids = set()
+            for s in sources:
+                if getattr(s, "_is_variable", False):
+                    source_ids.update(id(r) for r in self._reads.get(id(getattr(s, "_primary", s)), ()))
+                else:
+                    source_ids.add(id(s))
+            useful = self._useful_records(source_ids)
+            for rec in reversed(useful):
+                outs = rec.outputs
+                ogs = []
+                have = False
+                for o in outs:
+                    lst = grads.get(id(o))
+                    if lst:
+                        g = lst[0] if len(lst) == 1 else math_ops.add_n(lst)
+                        grads[id(o)] = [g]
+                        ogs.append(g)
+                        have = True
+                    else:
+                        ogs.append(None)
+                if not have:
+                    continue
+                if len(outs) > 1:
+                    ogs = [array_ops.zeros_like(o) if g is None and _differentiable(o.dtype)
+                           else g for o, g in zip(outs, ogs)]
+                fn = getattr(rec, "_grad_fn", None) or rec.opdef.grad
+                in_grads = fn(rec, *ogs)
+                if not isinstance(in_grads, (list, tuple)):
+                    in_grads = [in_grads]
+                w = self._watched
+                for x, g in zip(rec.inputs, in_grads):
+                    if g is not None and id(x) in w and _differentiable(x.dtype):
+                        grads.setdefault(id(x), []).append(g)
+            out = []
+            for s in sources:
+                if getattr(s, "_is_variable", False):
+                    parts = []
+                    for r in self._reads.get(id(getattr(s, "_primary", s)), ()):
+                        parts.extend(grads.get(id(r), ()))
+                    dtype = s.dtype
+                else:
+                    parts = list(grads.get(id(s), ()))
+                    dtype = s.dtype
+                if not _differentiable(dtype):
+                    parts = []
+                if not parts:
+                    if unconnected is UnconnectedGradients.ZERO:
+                        out.append(array_ops.zeros_like(s.value() if getattr(s, "_is_variable", False) else s))
+                    else:
+                        out.append(None)
+                elif len(parts) == 1:
+                    out.append(parts[0])
+                else:
+                    out.append(math_ops.add_n(parts))
+            return out
+        finally:
+            if was_recording:
+                self._push()
+
+    def _useful_records(self, source_ids):
+        reach = set(source_ids)
+        useful = []
+        for rec in self._records:
+            for x in rec.inputs:
+                if id(x) in reach:
+                    useful.append(rec)
+                    for o in rec.outputs:
+                        reach.add(id(o))
+                    break
+        return useful
+
+    def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
+                 parallel_iterations=None, experimental_use_pfor=True):
+        """The full Jacobian: shape `target.shape + source.shape` for each source."""
+        from tfedu.ops import array_ops
+
+        if self._used and not self._persistent:
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
+                               "set of gradients (or jacobians)")
+        unconnected = UnconnectedGradients(unconnected_gradients)
+        flat_sources = nest.flatten(sources)
+        tshape = target.shape.as_list()
+        n = int(np.prod(tshape)) if tshape else 1
+        rows = [[] for _ in flat_sources]
+        for i in range(n):
+            onehot = np.zeros(n, dtype=target.dtype.as_numpy_dtype)
+            onehot[i] = 1
+            og = array_ops.constant_like_numpy(onehot.reshape(tshape))
+            gs = self._backprop([target], flat_sources, [og], UnconnectedGradients.NONE)
+            for k, g in enumerate(gs):
+                rows[k].append(g)
+        out = []
+        for s, r in zip(flat_sources, rows):
+            sshape = s.shape.as_list()
+            if all(g is None for g in r):
+                if unconnected is UnconnectedGradients.ZERO:
+                    out.append(array_ops.zeros(tshape + sshape, dtype=s.dtype))
+                else:
+                    out.append(None)
+                continue
+            r = [g if g is not None else array_ops.zeros(sshape, dtype=s.dtype) for g in r]
+            out.append(array_ops.reshape(array_ops.stack(r), tshape + sshape))
+        if not self._persistent:
+            self._used = True
+        return nest.pack_sequence_as(sources, out)
+
+    def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
+                       parallel_iterations=None, experimental_use_pfor=True):
+        """Per-example Jacobians: `[batch] + target.shape[1:] + source.shape[1:]`."""
+        from tfedu.ops import array_ops
+
+        if self._used and not self._persistent:
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
+                               "set of gradients (or jacobians)")
+        tshape = target.shape.as_list()
+        sshape = source.shape.as_list()
+        if tshape[0] != sshape[0]:
+            raise ValueError("Need first dimension of target shape "
+                             f"({target.shape}) and source shape ({source.shape}) to match.")
+        b = tshape[0]
+        m = int(np.prod(tshape[1:])) if len(tshape) > 1 else 1
+        cols = []
+        for j in range(m):
+            onehot = np.zeros((b, m), dtype=target.dtype.as_numpy_dtype)
+            onehot[:, j] = 1
+            og = array_ops.constant_like_numpy(onehot.reshape(tshape))
+            (g,) = self._backprop([target], [source], [og], UnconnectedGradients.NONE)
+            if g is None:
+                if UnconnectedGradients(unconnected_gradients) is UnconnectedGradients.ZERO:
+                    g = array_ops.zeros(sshape, dtype=source.dtype)
+                else:
+                    return None
+            cols.append(g)
+        out = array_ops.stack(cols, axis=1)
+        if not self._persistent:
+            self._used = True
+        return array_ops.reshape(out, [b] + tshape[1:] + sshape[1:])
+
+
+@contextlib.contextmanager
+def stop_recording_all():
+    """Pause every active tape (used by custom_gradient and by optimizers' updates)."""
+    saved = list(_state.tapes)
+    for t in saved:
+        t._pop()
+    try:
+        yield
+    finally:
+        for t in saved:
+            t._push()
+
+
+def record_gradient(inputs, outputs, grad_fn):
+    """Record a hand-made op on the active tapes: d outputs / d inputs given by `grad_fn`."""
+    for tape in list(_state.tapes):
+        tape._record(None, inputs, outputs, {}, None, grad_fn)
+
+
+def custom_gradient(f=None):
+    """Decorator: `f` returns `(outputs, grad_fn)`; tapes use `grad_fn` instead of `f`'s ops."""
+    if f is None:
+        return custom_gradient
+
+    accepts_variables = "variables" in inspect.signature(f).parameters or False
+
+    def decorated(*args, **kwargs):
+        from tfedu.ops import array_ops
+
+        probe = GradientTape(watch_accessed_variables=True)
+        with stop_recording_all():
+            probe._push()
+            try:
+                result, grad_fn = f(*args, **kwargs)
+            finally:
+                probe._pop()
+        grad_params = inspect.signature(grad_fn).parameters
+        wants_vars = "variables" in grad_params or any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in grad_params.values())
+        variables = list(probe.watched_variables()) if _state.tapes else []
+        if variables and not wants_vars:
+            raise TypeError(
+                "@tf.custom_gradient grad_fn must accept keyword argument 'variables', since "
+                "function uses variables: " + ", ".join(v.name for v in variables)
+            )
+        flat_args = [a for a in nest.flatten((args, kwargs)) if isinstance(a, Tensor)
+                     or getattr(a, "_is_variable", False)]
+        inputs = [a.value() if getattr(a, "_is_variable", False) else a for a in flat_args]
+        var_reads = [v.value() for v in variables] if wants_vars else []
+        flat_out = nest.flatten(result)
+        with stop_recording_all():
+            outs = [array_ops.identity(o) for o in flat_out]
+        n_in = len(inputs)
+
+        def tape_grad(op, *upstream):
+            if wants_vars and variables:
+                in_grads, var_grads = grad_fn(*upstream, variables=variables)
+            else:
+                in_grads = grad_fn(*upstream)
+                var_grads = []
+            in_grads = nest.flatten(in_grads) if isinstance(in_grads, (list, tuple)) else [in_grads]
+            in_grads = list(in_grads) + [None] * (n_in - len(in_grads))
+            return in_grads[:n_in] + list(var_grads)
+
+        record_gradient(inputs + var_reads, outs, tape_grad)
+        return nest.pack_sequence_as(result, outs)
+
+    del accepts_variables
+    decorated.__name__ = getattr(f, "__name__", "custom_gradient")
+    decorated.__doc__ = getattr(f, "__doc__", None)
+    decorated.__wrapped__ = f
+    return decorated

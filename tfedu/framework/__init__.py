@@ -1,0 +1,1 @@
+"""The engine's core: dtypes, shapes, tensors, graphs, the op registry and `execute`."""

@@ -1,0 +1,289 @@
+"""`execute`: the one path every op call takes.
+
+    tf.add(a, b) -> execute(ADD, [a, b], {}, name)
+        eager: convert inputs -> check dtypes -> (shape check) -> kernel -> wrap -> record on tapes
+        graph: convert inputs (Const ops) -> infer static shapes -> add an Operation -> record
+
+The two branches differ only in timing: a graph op is the same registry entry, not yet run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tfedu.framework import dtypes, errors
+from tfedu.framework.context import _state
+from tfedu.framework.convert import convert_to_tensor, to_numpy_value
+from tfedu.framework.op_check import OpCheckError
+from tfedu.framework.tensor import EagerTensor, SymbolicTensor, Tensor, _wrap
+from tfedu.framework.tensor_shape import TensorShape
+
+__all__ = ["execute", "InferContext", "eager_value_of", "EagerOp"]
+
+
+class InferContext:
+    """What a shape function sees: input shapes/dtypes, attrs, and constant input values."""
+
+    __slots__ = ("opdef", "inputs", "attrs", "name", "_shapes")
+
+    def __init__(self, opdef, inputs, attrs, name=""):
+        self.opdef = opdef
+        self.inputs = inputs  # flat list of tensors (eager or symbolic)
+        self.attrs = attrs
+        self.name = name
+        self._shapes = None
+
+    @property
+    def input_shapes(self):
+        if self._shapes is None:
+            self._shapes = [t.shape for t in self.inputs]
+        return self._shapes
+
+    @property
+    def input_dtypes(self):
+        return [t.dtype for t in self.inputs]
+
+    def shape(self, i) -> TensorShape:
+        return self.input_shapes[i]
+
+    def dtype(self, i):
+        return self.inputs[i].dtype
+
+    def const_value(self, i):
+        """The value of input `i` if it is known before running (eager value or a Const op)."""
+        return static_value(self.inputs[i])
+
+    def fail(self, message, cls=errors.InvalidArgumentError, **kw):
+        raise OpCheckError(message, cls, **kw)
+
+
+def static_value(t):
+    """The numpy value of a tensor if known without running the graph (else None)."""
+    if isinstance(t, EagerTensor):
+        return t._value
+    op = getattr(t, "_op", None)
+    if op is None:
+        return None
+    if op.type == "Const":
+        return op._attrs["value"]
+    folder = getattr(op._opdef, "static_value", None)
+    if folder is not None:
+        return folder(op)
+    return None
+
+
+class EagerOp:
+    """What a gradient function sees for an op that ran eagerly (same surface as `Operation`)."""
+
+    __slots__ = ("opdef", "inputs", "outputs", "attrs", "name", "_grad_fn")
+
+    def __init__(self, opdef, inputs, outputs, attrs, grad_fn=None):
+        self.opdef = opdef
+        self.inputs = inputs
+        self.outputs = outputs
+        self.attrs = attrs
+        self.name = opdef.type if opdef is not None else "CustomGradient"
+        self._grad_fn = grad_fn
+
+    @property
+    def type(self):
+        return self.opdef.type
+
+    def get_attr(self, name):
+        return self.attrs[name]
+
+    @property
+    def graph(self):
+        return None
+
+
+def eager_value_of(t):
+    if isinstance(t, EagerTensor):
+        return t._value
+    if getattr(t, "_is_variable", False):
+        return t._eager_value()
+    raise TypeError(f"{t!r} has no value outside a session")
+
+
+# ------------------------------------------------------------------------------------------
+# Input conversion and dtype resolution
+# ------------------------------------------------------------------------------------------
+
+
+def _type_mismatch(opdef, index, expected, got):
+    return OpCheckError(
+        f"cannot compute {opdef.type} as input #{index}(zero-based) was expected to be a "
+        f"{expected.c_name} tensor but is a {got.c_name} tensor",
+        wrapped=False,
+    )
+
+
+def _not_allowed(opdef, attr, dtype, name):
+    allowed = opdef.type_attrs[attr]
+    names = ", ".join(d.c_name for d in allowed)
+    enums = ", ".join(d.as_datatype_enum for d in allowed)
+    return OpCheckError(
+        f"Value for attr '{attr}' of {dtype.c_name} is not in the list of allowed values: "
+        f"{names}\n\t; NodeDef: {{{{node {name}}}}}; Op<name={opdef.type}; "
+        f"signature={opdef.signature_text}; attr={attr}:type,allowed=[{enums}]>",
+        wrapped=False,
+    )
+
+
+def _first_tensor_dtype(inputs, positions, specs):
+    for p in positions:
+        v = inputs[p]
+        vals = v if specs[p].is_list else (v,)
+        for x in vals:
+            if isinstance(x, Tensor) or getattr(x, "_is_variable", False):
+                return x.dtype
+    return None
+
+
+def _convert_one(value, dtype, name):
+    if isinstance(value, Tensor):
+        return value
+    if getattr(value, "_is_variable", False):
+        return convert_to_tensor(value)
+    return convert_to_tensor(value, dtype=dtype, name=name)
+
+
+def _convert_inputs(opdef, inputs, attrs, op_name):
+    """Convert inputs to tensors and resolve the type attrs; returns (flat, structured, attrs)."""
+    specs = opdef.input_specs
+    if len(inputs) != len(specs):
+        raise TypeError(f"{opdef.type} takes {len(specs)} inputs, got {len(inputs)}")
+    full_attrs = dict(opdef.attrs)
+    full_attrs.update(attrs)
+    resolved = {}
+    flat = []
+    structured = []
+    for i, (spec, value) in enumerate(zip(specs, inputs)):
+        t = spec.type
+        fixed = t not in opdef.type_attrs and t not in resolved and t not in full_attrs
+        if fixed:
+            try:
+                want = dtypes.as_dtype(t)
+            except TypeError:
+                want = None
+        else:
+            want = resolved.get(t) or full_attrs.get(t)
+            if want is None:
+                want = _first_tensor_dtype(inputs, opdef.type_groups.get(t, ()), specs)
+        vals = list(value) if spec.is_list else [value]
+        converted = []
+        for v in vals:
+            x = _convert_one(v, want, spec.name)
+            if want is None:
+                want = x.dtype
+            elif x.dtype is not want:
+                raise _type_mismatch(opdef, len(flat), want, x.dtype)
+            converted.append(x)
+            flat.append(x)
+        if not fixed and want is not None:
+            if t in opdef.allowed_sets and want not in opdef.allowed_sets[t]:
+                raise _not_allowed(opdef, t, want, op_name or opdef.type)
+            resolved[t] = want
+        if spec.is_list:
+            full_attrs[spec.number_attr] = len(converted)
+            structured.append(converted)
+        else:
+            structured.append(converted[0])
+    for k, v in resolved.items():
+        full_attrs.setdefault(k, v)
+    return flat, structured, full_attrs
+
+
+# ------------------------------------------------------------------------------------------
+# execute
+# ------------------------------------------------------------------------------------------
+
+
+def execute(opdef, inputs, attrs=None, name=None, default_name=None):
+    """Run (eager) or add to the current graph (graph mode) one op; returns its output(s)."""
+    attrs = attrs or {}
+    g = _state.graph
+    if g is not None:
+        return _build(g, opdef, inputs, attrs, name, default_name)
+    try:
+        flat, structured, full_attrs = _convert_inputs(opdef, inputs, attrs, None)
+        if opdef.validate_eager and opdef.infer is not None:
+            opdef.infer(InferContext(opdef, flat, full_attrs))
+        arrays = [[x._value for x in s] if type(s) is list else s._value for s in structured]
+        try:
+            result = opdef.kernel(*arrays, **attrs)
+        except OpCheckError:
+            raise
+        except (ValueError, IndexError, ZeroDivisionError, FloatingPointError) as e:
+            raise OpCheckError(str(e)) from e
+    except OpCheckError as e:
+        raise e.eager_error(opdef.type, name or "") from None
+    outputs = _wrap_outputs(opdef, result)
+    if _state.tapes:
+        record(opdef, flat, outputs, full_attrs)
+    if len(outputs) == 1 and not opdef.output_specs[0].is_list:
+        return outputs[0]
+    return outputs
+
+
+def _wrap_outputs(opdef, result):
+    if len(opdef.output_specs) == 1 and not opdef.output_specs[0].is_list:
+        result = (result,)
+    out = []
+    for r in result:
+        if type(r) is not np.ndarray:
+            r = np.asarray(r)
+        out.append(_wrap(r, dtypes.from_numpy(r.dtype)))
+    return out
+
+
+def _build(g, opdef, inputs, attrs, name, default_name):
+    op_name = g._op_name(name, default_name or opdef.type)
+    saved = g._name_stack
+    g._name_stack = op_name
+    try:
+        flat, structured, full_attrs = _convert_inputs(opdef, inputs, attrs, op_name)
+    except OpCheckError as e:
+        raise TypeError(e.message) from None
+    finally:
+        g._name_stack = saved
+    ctx = InferContext(opdef, flat, full_attrs, op_name)
+    try:
+        specs = opdef.infer(ctx)
+    except OpCheckError as e:
+        raise e.graph_error(opdef.type, op_name, ctx.input_shapes) from None
+    op = g._create_op(opdef, op_name, flat, full_attrs, specs)
+    op._kernel_attrs = attrs
+    op._structure = [len(s) if type(s) is list else -1 for s in structured]
+    outputs = op._outputs
+    if _state.tapes:
+        record(opdef, flat, outputs, full_attrs, op)
+    if len(outputs) == 1 and not opdef.output_specs[0].is_list:
+        return outputs[0]
+    return list(outputs)
+
+
+def record(opdef, inputs, outputs, attrs, graph_op=None):
+    """Record an op on every active tape that watches one of its inputs."""
+    if opdef.grad is None:
+        return
+    for tape in _state.tapes:
+        tape._record(opdef, inputs, outputs, attrs, graph_op)
+
+
+def run_kernel(opdef, arrays, attrs):
+    """Call a kernel on numpy arrays (used by plans and sessions), checks already done."""
+    return opdef.kernel(*arrays, **attrs)
+
+
+def is_symbolic(x) -> bool:
+    return isinstance(x, SymbolicTensor)
+
+
+def numpy_of(value):
+    """numpy value of a tensor-like for host-side helpers (not recorded on tapes)."""
+    if isinstance(value, EagerTensor):
+        return value._value
+    if getattr(value, "_is_variable", False):
+        return value._eager_value()
+    return to_numpy_value(value)[0]

@@ -1,0 +1,1 @@
+"""Numba kernels (pure functions on ndarrays) and their numpy references."""

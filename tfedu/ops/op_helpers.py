@@ -1,0 +1,158 @@
+"""Building blocks shared by the op families: shape functions and registration shortcuts.
+
+Shape functions receive an `InferContext` and return a list of `(TensorShape, DType)` per
+output. They raise `OpCheckError` (via `ctx.fail`) on bad input, which the dispatcher turns into
+TF's eager or graph-time error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tfedu.framework import dtypes
+from tfedu.framework.op_check import OpCheckError, shape_text
+from tfedu.framework.registry import register_op
+from tfedu.framework.tensor_shape import TensorShape
+
+__all__ = [
+    "broadcast_shapes", "broadcast_infer", "unary_infer", "register_binary", "register_unary",
+    "normalize_axis", "reduction_axes", "shape_text", "same_as_input", "export",
+]
+
+
+def broadcast_shapes(a: TensorShape, b: TensorShape) -> TensorShape:
+    """Static NumPy broadcasting of two possibly partially known shapes."""
+    if a.rank is None or b.rank is None:
+        return TensorShape(None)
+    da, db = a.as_list(), b.as_list()
+    n = max(len(da), len(db))
+    da = [1] * (n - len(da)) + da
+    db = [1] * (n - len(db)) + db
+    out = []
+    for x, y in zip(da, db):
+        if x == 1:
+            out.append(y)
+        elif y == 1:
+            out.append(x)
+        elif x is None or y is None:
+            out.append(x if y is None else y)
+        elif x == y:
+            out.append(x)
+        else:
+            raise OpCheckError(
+                f"Incompatible shapes: {shape_text(a.as_list())} vs. {shape_text(b.as_list())}"
+            )
+    return TensorShape(out)
+
+
+def broadcast_infer(out_dtype=None):
+    """Shape function of a broadcasting binary op; output dtype is T unless given."""
+
+    def infer(op):
+        shape = broadcast_shapes(op.shape(0), op.shape(1))
+        return [(shape, out_dtype or op.dtype(0))]
+
+    return infer
+
+
+def unary_infer(op):
+    return [(op.shape(0), op.dtype(0))]
+
+
+def same_as_input(out_dtype):
+    def infer(op):
+        return [(op.shape(0), out_dtype)]
+
+    return infer
+
+
+def _broadcasting_kernel(fn):
+    """Wrap a numpy binary kernel so a broadcast failure reads as TF's message."""
+
+    def kernel(x, y):
+        try:
+            return fn(x, y)
+        except ValueError:
+            if np.shape(x) != np.shape(y):
+                raise OpCheckError(
+                    f"Incompatible shapes: {shape_text(np.shape(x))} vs. {shape_text(np.shape(y))}"
+                ) from None
+            raise
+
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
+    kernel.reference = fn
+    return kernel
+
+
+def register_binary(type, fn, allowed, grad=None, out_dtype=None, doc=""):
+    """Register a broadcasting elementwise binary op `z = fn(x, y)`."""
+    return register_op(
+        type,
+        inputs=("x: T", "y: T"),
+        outputs=("z: bool",) if out_dtype is dtypes.bool_ else ("z: T",),
+        type_attrs={"T": allowed},
+        infer=broadcast_infer(out_dtype),
+        kernel=_broadcasting_kernel(fn),
+        grad=grad,
+        elementwise=True,
+        doc=doc,
+    )
+
+
+def register_unary(type, fn, allowed, grad=None, out_dtype=None, doc=""):
+    """Register an elementwise unary op `y = fn(x)`."""
+    return register_op(
+        type,
+        inputs=("x: T",),
+        outputs=("y: bool",) if out_dtype is dtypes.bool_ else ("y: T",),
+        type_attrs={"T": allowed},
+        infer=same_as_input(out_dtype) if out_dtype else unary_infer,
+        kernel=fn,
+        grad=grad,
+        elementwise=True,
+        doc=doc,
+    )
+
+
+def normalize_axis(axis: int, rank: int, op_type: str = "") -> int:
+    if rank is None:
+        return axis
+    if not -rank <= axis < max(rank, 1) and not (rank == 0 and axis in (0, -1)):
+        raise OpCheckError(
+            f"Invalid reduction dimension ({axis} for input with {rank} dimension(s)"
+            if op_type in ("Sum", "Mean", "Max", "Min", "Prod", "All", "Any")
+            else f"Expected dimension in the range [{-rank}, {rank}), but got {axis}"
+        )
+    return axis % rank if rank else 0
+
+
+def reduction_axes(axes_value, rank):
+    """Normalise a reduction-axes constant to a sorted tuple of non-negative ints."""
+    if axes_value is None:
+        return None
+    a = np.asarray(axes_value).reshape(-1)
+    out = set()
+    for ax in a.tolist():
+        if rank is not None and not -rank <= ax < rank:
+            raise OpCheckError(f"Invalid reduction dimension ({ax} for input with {rank} "
+                               "dimension(s)")
+        out.add(ax % rank if rank else ax)
+    return tuple(sorted(out))
+
+
+# ------------------------------------------------------------------------------------------
+# Public API export table (TF's tf_export): namespaces are assembled from it.
+# ------------------------------------------------------------------------------------------
+
+EXPORTS: dict[str, object] = {}
+
+
+def export(*names):
+    """Decorator: publish a function under `tf.<name>` / `tf.math.<name>` style paths."""
+
+    def deco(obj):
+        for n in names:
+            EXPORTS[n] = obj
+        return obj
+
+    return deco
