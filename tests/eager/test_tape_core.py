@@ -1,0 +1,30 @@
+import numpy as np
+import pytest
+
+import tfedu as tf
+from tests.gradcheck import check_gradients
+
+
+def test_second_order_through_nested_tapes():
+    v = tf.Variable(3.0)
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            y = v * v * v
+        dy = inner.gradient(y, v)
+    assert float(dy) == 27.0
+    assert float(outer.gradient(dy, v)) == 18.0
+
+
+def test_broadcast_gradients_match_finite_differences():
+    rng = np.random.default_rng(1)
+    check_gradients(lambda a, b: a * b + a / (b * b + 1.0), rng.normal(size=(2, 3)),
+                    rng.normal(size=(3,)))
+
+
+def test_non_persistent_tape_can_be_used_once():
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as t:
+        y = x * x
+    t.gradient(y, x)
+    with pytest.raises(RuntimeError, match="non-persistent GradientTape"):
+        t.gradient(y, x)
