@@ -115,6 +115,8 @@ def _default_dtype_for_array(arr: np.ndarray, pure_python: bool) -> dtypes.DType
 
 def _check_python_compatible(value, kind_dtype: dtypes.DType, dtype: dtypes.DType, arr):
     """Python values may only be converted without losing meaning (TF's _AssertCompatible)."""
+    if arr.size == 0:
+        return
     if dtype is dtypes.string or kind_dtype is dtypes.string:
         if dtype is not kind_dtype:
             raise _conversion_error(value, dtype)
@@ -170,8 +172,6 @@ def to_numpy_value(value, dtype: dtypes.DType | None = None):
             _check_python_compatible(value, kind_dtype, dtype, arr)
         if dtype is dtypes.string:
             return arr, dtype
-        if arr.size == 0 and dtype is kind_dtype and not value_has_depth(value):
-            pass
         return np.asarray(arr, dtype=dtype._np), dtype
     if value is None:
         raise ValueError("Attempt to convert a value (None) with an unsupported type "
@@ -186,10 +186,6 @@ def to_numpy_value(value, dtype: dtypes.DType | None = None):
         f"Attempt to convert a value ({value!r}) with an unsupported type ({type(value)}) to a "
         "Tensor."
     )
-
-
-def value_has_depth(value) -> bool:
-    return isinstance(value, (list, tuple)) and len(value) > 0
 
 
 def _const_in_graph(graph, arr, dtype, name):
