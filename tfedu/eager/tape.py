@@ -100,7 +100,7 @@ class GradientTape:
                 continue
             if not isinstance(t, Tensor):
                 raise ValueError(
-                    f"Passed in object {t!r} of type {type(t).__name__!r}, not tf.Tensor or "
+                    f"Passed in object {t} of type {type(t).__name__!r}, not tf.Tensor or "
                     "tf.Variable or ExtensionType."
                 )
             if not _differentiable(t.dtype):
@@ -115,8 +115,8 @@ class GradientTape:
             self._variables.append(var)
 
     def watched_variables(self):
-        """The variables this tape watched, in the order it first saw them."""
-        return tuple(self._variables)
+        """The variables this tape watched, in creation order (as TF returns them)."""
+        return tuple(sorted(self._variables, key=lambda v: getattr(v, "_uid", 0)))
 
     def _read_variable(self, var, tensor):
         """Called when `var` is read while this tape records: connect the read to `var`."""

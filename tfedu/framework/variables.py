@@ -8,6 +8,8 @@ which is how `tape.gradient(loss, v)` finds them.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from tfedu.framework import dtypes
@@ -44,10 +46,10 @@ class Variable:
     __array_priority__ = 100
 
     def __new__(cls, *args, **kwargs):
-        if cls is Variable and _state.graph is not None:
-            hook = _graph_variable_factory
-            if hook is not None:
-                return hook(*args, **kwargs)
+        if cls is Variable:
+            if _state.graph is not None and _graph_variable_factory is not None:
+                return _graph_variable_factory(*args, **kwargs)
+            cls = ResourceVariable
         return super().__new__(cls)
 
     def __init__(self, initial_value=None, trainable=None, validate_shape=True,
@@ -88,6 +90,7 @@ class Variable:
         self._name = base if base.endswith(":0") else base + ":0"
         self._constraint = constraint
         self._initial_value = t
+        self._uid = next(_uids)
         self._synchronization = synchronization
         self._aggregation = aggregation
 
@@ -227,9 +230,6 @@ class Variable:
         sliced = self.value()[key]
         return _SlicedVariable(sliced, self, key)
 
-    def __setitem__(self, key, value):
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '__setitem__'")
-
     def __hash__(self):
         raise TypeError("Variable is unhashable. Instead, use variable.ref() as the key.")
 
@@ -281,7 +281,11 @@ def _rebuild_variable(value, trainable, name):
     return Variable(value, trainable=trainable, name=name)
 
 
-ResourceVariable = Variable
+class ResourceVariable(Variable):
+    """The variable class TF 2 creates by default (`type(tf.Variable(1.))`)."""
+
+
+_uids = itertools.count()
 _graph_variable_factory = None  # set by the graph layer: tf.Variable while building a graph
 
 

@@ -6,6 +6,8 @@ their `static_value` lets shape functions downstream (e.g. `Reshape`) see throug
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from tfedu.framework import dtypes
@@ -391,7 +393,7 @@ def _unpack_grad(op, *grads):
 UNPACK = register_op(
     "Unpack", inputs=("value: T",), outputs=("output: num*T",), type_attrs={"T": ALL},
     attrs={"axis": 0, "num": 0}, infer=_unpack_infer,
-    kernel=lambda value, axis=0, num=0: [np.take(value, i, axis=axis) for i in range(num)],
+    kernel=lambda value, axis=0, num=0: [np.take(value, i, axis=axis) for i in builtins.range(num)],
     grad=_unpack_grad)
 
 
@@ -421,7 +423,7 @@ def _range_kernel(start, limit, delta):
 
 
 def _range_infer(op):
-    s, lim, d = (op.const_value(i) for i in range(3))
+    s, lim, d = (op.const_value(i) for i in (0, 1, 2))
     if s is None or lim is None or d is None:
         return [(TensorShape([None]), op.dtype(0))]
     if d == 0:
