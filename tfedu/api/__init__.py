@@ -10,6 +10,8 @@ import types
 OP_MODULES = [
     "tfedu.ops.math_ops",
     "tfedu.ops.array_ops",
+    "tfedu.ops.name_scope",
+    "tfedu.ops.debugging",
 ]
 OPTIONAL_OP_MODULES = [
     "tfedu.ops.math_extra",

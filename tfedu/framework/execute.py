@@ -158,7 +158,7 @@ def _convert_inputs(opdef, inputs, attrs, op_name):
     resolved = {}
     flat = []
     structured = []
-    for i, (spec, value) in enumerate(zip(specs, inputs)):
+    for spec, value in zip(specs, inputs):
         t = spec.type
         fixed = t not in opdef.type_attrs and t not in resolved and t not in full_attrs
         if fixed:
@@ -218,6 +218,8 @@ def execute(opdef, inputs, attrs=None, name=None, default_name=None):
             raise OpCheckError(str(e)) from e
     except OpCheckError as e:
         raise e.eager_error(opdef.type, name or "") from None
+    if not opdef.output_specs:
+        return None
     outputs = _wrap_outputs(opdef, result)
     if _state.tapes:
         record(opdef, flat, outputs, full_attrs)
@@ -256,6 +258,8 @@ def _build(g, opdef, inputs, attrs, name, default_name):
     op._kernel_attrs = attrs
     op._structure = [len(s) if type(s) is list else -1 for s in structured]
     outputs = op._outputs
+    if not outputs:
+        return op
     if _state.tapes:
         record(opdef, flat, outputs, full_attrs, op)
     if len(outputs) == 1 and not opdef.output_specs[0].is_list:
