@@ -56,6 +56,7 @@ from tfedu.framework.graph import Graph, GraphKeys, Operation  # noqa: E402
 from tfedu.framework.module import Module  # noqa: E402
 from tfedu.framework.tensor import Tensor, is_tensor  # noqa: E402
 from tfedu.framework.tensor_shape import TensorShape  # noqa: E402
+from tfedu.framework.tensor_spec import TensorSpec  # noqa: E402
 from tfedu.framework.variables import (  # noqa: E402
     Variable,
     VariableAggregation,
