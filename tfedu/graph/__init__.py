@@ -1,0 +1,1 @@
+"""Graph execution: execution plans, the v1 `Session`, graph variables, serialisation."""

@@ -1,0 +1,195 @@
+"""Execution plans: a graph lowered to a flat list of kernel calls.
+
+`compile_plan(graph, fetches, feeds)` keeps only the ops the fetches need (following data and
+control inputs, stopping at fed tensors), orders them topologically (creation order is one),
+and turns each into a `Step`: which value slots it reads, which kernel it calls, which slots it
+writes. `Plan.run(feed_arrays, resources)` then just walks the steps:
+
+    values[feed slots] = feed arrays
+    for step in steps: values[step.outputs] = step.kernel(*values[step.inputs], **attrs)
+
+A kernel failure becomes TensorFlow's run-time error naming the node and the user's line that
+created it ("Detected at node ..."). The same plan serves `Session.run` and `tf.function`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tfedu.framework import errors
+from tfedu.framework.op_check import OpCheckError
+from tfedu.framework.tensor import SymbolicTensor
+from tfedu.graph import graph_ops
+from tfedu.graph.graph_ops import ResourceStore
+
+__all__ = ["compile_plan", "Plan", "Step", "ResourceStore", "runtime_error"]
+
+_KERNEL_ERRORS = (ValueError, IndexError, ZeroDivisionError, FloatingPointError, TypeError,
+                  OverflowError)
+
+
+class Step:
+    """One kernel call: read `inputs` slots (ints, or lists for list inputs), write `outputs`."""
+
+    __slots__ = ("op", "kernel", "inputs", "outputs", "attrs", "uses_resources", "single",
+                 "skip")
+
+    def __init__(self, op, inputs, outputs, skip):
+        opdef = op._opdef
+        self.op = op
+        self.kernel = opdef.kernel
+        self.inputs = inputs
+        self.outputs = outputs
+        self.attrs = dict(getattr(op, "_kernel_attrs", op._attrs))
+        self.uses_resources = getattr(opdef, "uses_resources", False)
+        self.single = len(opdef.output_specs) == 1 and not opdef.output_specs[0].is_list
+        self.skip = skip  # output slots that are fed: keep the fed value
+        if op.type == "Placeholder":
+            self.attrs["_name"] = op.name
+
+    def __repr__(self):
+        return f"<Step {self.op.name} ({self.op.type}) {self.inputs} -> {self.outputs}>"
+
+
+def _prune(fetch_ops, fed):
+    """The ops needed to compute `fetch_ops`' outputs, not looking behind fed tensors."""
+    needed = {}
+    stack = list(fetch_ops)
+    while stack:
+        op = stack.pop()
+        if id(op) in needed:
+            continue
+        needed[id(op)] = op
+        for t in op._inputs:
+            if id(t) not in fed and id(t._op) not in needed:
+                stack.append(t._op)
+        for c in op._control_inputs:
+            if id(c) not in needed:
+                stack.append(c)
+    return sorted(needed.values(), key=lambda o: o._id)
+
+
+def compile_plan(graph, fetches, feeds) -> Plan:
+    """Prune `graph` to what `fetches` (tensors or ops) need, given `feeds` (tensors)."""
+    fed = {id(t): t for t in feeds}
+    fetch_ops = []
+    for f in fetches:
+        if isinstance(f, SymbolicTensor):
+            if id(f) not in fed:
+                fetch_ops.append(f._op)
+        else:
+            fetch_ops.append(f)
+    ops = _prune(fetch_ops, fed)
+    slot_of = {}
+
+    def slot(t):
+        s = slot_of.get(id(t))
+        if s is None:
+            s = slot_of[id(t)] = len(slot_of)
+        return s
+
+    feed_slots = [slot(t) for t in feeds]
+    steps = []
+    for op in ops:
+        flat = [slot(t) for t in op._inputs]
+        structure = getattr(op, "_structure", None) or [-1] * len(flat)
+        grouped, i = [], 0
+        for n in structure:
+            if n < 0:
+                grouped.append(flat[i])
+                i += 1
+            else:
+                grouped.append(flat[i:i + n])
+                i += n
+        outs = [slot(t) for t in op._outputs]
+        skip = {s for t, s in zip(op._outputs, outs) if id(t) in fed}
+        steps.append(Step(op, grouped, outs, skip))
+    fetch_slots = [slot(f) if isinstance(f, SymbolicTensor) else None for f in fetches]
+    return Plan(graph, steps, feed_slots, fetch_slots, len(slot_of), list(fetches), list(feeds))
+
+
+class Plan:
+    """A compiled, pruned, ordered graph ready to run many times."""
+
+    def __init__(self, graph, steps, feed_slots, fetch_slots, num_slots, fetches, feeds):
+        self.graph = graph
+        self.steps = steps
+        self.feed_slots = feed_slots
+        self.fetch_slots = fetch_slots
+        self.num_slots = num_slots
+        self.fetches = fetches
+        self.feeds = feeds
+
+    @property
+    def ops(self):
+        """The operations this plan runs, in order."""
+        return [s.op for s in self.steps]
+
+    def run(self, feed_arrays, resources=None) -> list:
+        """Run the steps; returns one numpy array per fetch (None for operation fetches)."""
+        if resources is None:
+            resources = ResourceStore()
+        values = [None] * self.num_slots
+        for s, v in zip(self.feed_slots, feed_arrays):
+            values[s] = v
+        for step in self.steps:
+            args = [[values[j] for j in i] if type(i) is list else values[i]
+                    for i in step.inputs]
+            try:
+                if step.uses_resources:
+                    result = step.kernel(resources, *args, **step.attrs)
+                else:
+                    result = step.kernel(*args, **step.attrs)
+            except OpCheckError as e:
+                raise runtime_error(step.op, e.message, e.cls) from None
+            except errors.OpError as e:
+                raise runtime_error(step.op, e.message, type(e)) from None
+            except _KERNEL_ERRORS as e:
+                raise runtime_error(step.op, str(e), errors.InvalidArgumentError) from e
+            outs = step.outputs
+            if not outs:
+                continue
+            if step.single:
+                result = (result,)
+            skip = step.skip
+            for s, r in zip(outs, result):
+                if s not in skip:
+                    values[s] = r
+        out = []
+        for s in self.fetch_slots:
+            if s is None:
+                out.append(None)
+            else:
+                v = values[s]
+                out.append(v if type(v) is np.ndarray or not _is_arraylike(v) else np.asarray(v))
+        return out
+
+    def __repr__(self):
+        return f"<Plan: {len(self.steps)} steps>"
+
+
+def _is_arraylike(v) -> bool:
+    return isinstance(v, (np.generic, int, float, bool, complex, list, tuple))
+
+
+def detected_at(op) -> str:
+    """TF's 'Detected at node' block pointing at the user's line that created `op`."""
+    loc = op.source_location
+    if loc is None:
+        return f"Detected at node '{op.name}':\n"
+    fn, line, func = loc
+    return (f"Detected at node '{op.name}' defined at (most recent call last):\n"
+            f'    File "{fn}", line {line}, in {func}\n')
+
+
+def runtime_error(op, message: str, cls=errors.InvalidArgumentError) -> errors.OpError:
+    """The error `Session.run` raises when the kernel of `op` fails."""
+    text = (f"Graph execution error:\n\n{detected_at(op)}Node: '{op.name}'\n{message}\n"
+            f"\t [[{{{{node {op.name}}}}}]]")
+    if not (isinstance(cls, type) and issubclass(cls, errors.OpError)):
+        cls = errors.InvalidArgumentError
+    return cls(op.node_def, op, text)
+
+
+# Make sure graph-only ops are registered whenever plans are used.
+_ = graph_ops
