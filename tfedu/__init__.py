@@ -63,6 +63,8 @@ from tfedu.framework.variables import (  # noqa: E402
     VariableSynchronization,
 )
 
+from tfedu import data  # noqa: E402
+
 newaxis = None
 __version__ = "0.1.0"
 

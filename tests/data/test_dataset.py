@@ -1,0 +1,121 @@
+import os
+
+import numpy as np
+import pytest
+
+import tfedu as tf
+
+
+def test_from_tensor_slices_structures_and_specs():
+    ds = tf.data.Dataset.from_tensor_slices({"img": tf.zeros([4, 2, 2]), "label": [1, 2, 3, 4]})
+    spec = ds.element_spec
+    assert spec["img"] == tf.TensorSpec([2, 2], tf.float32)
+    assert spec["label"] == tf.TensorSpec([], tf.int32)
+    assert len(ds) == 4
+    first = next(iter(ds))
+    assert first["label"].dtype is tf.int32 and int(first["label"]) == 1
+
+
+def test_lists_inside_elements_are_tensors_not_structure():
+    ds = tf.data.Dataset.from_tensors(([1, 2, 3], "s"))
+    assert ds.element_spec == (tf.TensorSpec([3], tf.int32), tf.TensorSpec([], tf.string))
+
+
+def test_batch_cardinality_and_remainder():
+    ds = tf.data.Dataset.range(5)
+    assert [b.tolist() for b in ds.batch(2).as_numpy_iterator()] == [[0, 1], [2, 3], [4]]
+    assert [b.tolist() for b in ds.batch(2, drop_remainder=True).as_numpy_iterator()] == [
+        [0, 1], [2, 3]]
+    assert ds.batch(2).element_spec.shape.as_list() == [None]
+    assert ds.batch(2, drop_remainder=True).element_spec.shape.as_list() == [2]
+    assert int(ds.batch(2).cardinality()) == 3
+
+
+def test_batching_ragged_elements_names_the_shapes():
+    ds = tf.data.Dataset.from_generator(
+        lambda: iter([[1], [1, 2]]), output_signature=tf.TensorSpec([None], tf.int32))
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"Cannot batch tensors with different shapes in component 0"):
+        list(ds.batch(2))
+
+
+def test_repeat_take_skip_and_infinite_length():
+    ds = tf.data.Dataset.range(3)
+    assert list(ds.repeat().take(7).as_numpy_iterator()) == [0, 1, 2, 0, 1, 2, 0]
+    assert int(ds.repeat().cardinality()) == tf.data.INFINITE_CARDINALITY
+    with pytest.raises(TypeError, match="The dataset is infinite."):
+        len(ds.repeat())
+    assert list(ds.skip(5).as_numpy_iterator()) == []
+
+
+def test_zip_enumerate_concatenate():
+    a, b = tf.data.Dataset.range(3), tf.data.Dataset.range(10, 15)
+    assert list(tf.data.Dataset.zip((a, b)).as_numpy_iterator())[2] == (2, 12)
+    assert len(tf.data.Dataset.zip((a, b))) == 3
+    assert list(a.concatenate(b).as_numpy_iterator())[-1] == 14
+    assert list(a.enumerate(start=5).as_numpy_iterator())[0] == (5, 0)
+
+
+def test_shuffle_is_a_permutation_and_seeded_runs_repeat():
+    make = lambda: tf.data.Dataset.range(20).shuffle(20, seed=3)  # noqa: E731
+    first = list(make().as_numpy_iterator())
+    assert sorted(first) == list(range(20))
+    assert first == list(make().as_numpy_iterator())
+    assert first != list(range(20))
+
+
+def test_prefetch_runs_ahead_on_a_thread_and_propagates_errors():
+    def gen():
+        yield 1
+        raise RuntimeError("boom in generator")
+
+    ds = tf.data.Dataset.from_generator(gen, output_signature=tf.TensorSpec([], tf.int32))
+    it = iter(ds.prefetch(2))
+    assert int(next(it)) == 1
+    with pytest.raises(RuntimeError, match="boom in generator"):
+        next(it)
+
+
+def test_file_cache_is_written_atomically_and_reused(tmp_path):
+    calls = []
+
+    def gen():
+        calls.append(1)
+        yield from range(3)
+
+    path = str(tmp_path / "cache")
+    ds = tf.data.Dataset.from_generator(gen, output_signature=tf.TensorSpec([], tf.int64))
+    cached = ds.cache(path)
+    assert list(cached.as_numpy_iterator()) == [0, 1, 2]
+    assert list(cached.as_numpy_iterator()) == [0, 1, 2]
+    assert len(calls) == 1
+    assert [p for p in os.listdir(tmp_path) if p.endswith(".tmp.npz")] == []
+
+
+def test_text_line_dataset(tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_text("first line\nsecond\n")
+    assert list(tf.data.TextLineDataset(str(p)).as_numpy_iterator()) == [b"first line", b"second"]
+    with pytest.raises(tf.errors.NotFoundError):
+        list(tf.data.TextLineDataset(str(tmp_path / "missing.txt")))
+
+
+def test_window_and_padded_batch_without_functions():
+    w = [list(x.as_numpy_iterator()) for x in
+         tf.data.Dataset.range(7).window(3, shift=2, drop_remainder=True)]
+    assert w == [[0, 1, 2], [2, 3, 4], [4, 5, 6]]
+    ds = tf.data.Dataset.from_generator(
+        lambda: iter([[1], [2, 2], [3, 3, 3]]), output_signature=tf.TensorSpec([None], tf.int64))
+    out = list(ds.padded_batch(2).as_numpy_iterator())
+    np.testing.assert_array_equal(out[0], [[1, 0], [2, 2]])
+    np.testing.assert_array_equal(out[1], [[3, 3, 3]])
+
+
+def test_get_single_element_and_iterator_exhaustion():
+    assert tf.data.Dataset.from_tensors([1, 2]).get_single_element().numpy().tolist() == [1, 2]
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.data.Dataset.range(2).get_single_element()
+    it = iter(tf.data.Dataset.range(1))
+    next(it)
+    with pytest.raises(tf.errors.OutOfRangeError):
+        it.get_next()
