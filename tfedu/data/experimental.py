@@ -1,6 +1,10 @@
 """`tf.data.experimental`: the names TF 2 still keeps there."""
 
+from tfedu.data.dataset_ops import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
+
+__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "cardinality"]
 
 
 def cardinality(dataset):
+    """The dataset's cardinality as an int64 tensor (-1 infinite, -2 unknown)."""
     return dataset.cardinality()
