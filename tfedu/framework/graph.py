@@ -12,9 +12,8 @@ import os
 import sys
 import threading
 
-from tfedu.framework import context, dtypes
+from tfedu.framework import context
 from tfedu.framework.tensor import SymbolicTensor
-from tfedu.framework.tensor_shape import TensorShape
 
 __all__ = ["Graph", "Operation", "GraphKeys", "user_source_location"]
 
@@ -142,61 +141,15 @@ class Operation:
 
     @property
     def node_def(self):
-        return _NodeDef(self)
+        from tfedu.framework.graph_def import node_def
+
+        return node_def(self)
 
     def __repr__(self):
         return f"<tf.Operation '{self._name}' type={self.type}>"
 
     def __str__(self):
         return str(self.node_def)
-
-
-def _attr_text(value, indent="  ") -> str:
-    """protobuf text format of one AttrValue (enough to read, as `print(op)` shows)."""
-    if isinstance(value, dtypes.DType):
-        return f"{indent}type: {value.as_datatype_enum}"
-    if isinstance(value, bool):
-        return f"{indent}b: {str(value).lower()}"
-    if isinstance(value, int):
-        return f"{indent}i: {value}"
-    if isinstance(value, float):
-        return f"{indent}f: {value}"
-    if isinstance(value, (str, bytes)):
-        s = value.decode() if isinstance(value, bytes) else value
-        return f'{indent}s: "{s}"'
-    if isinstance(value, TensorShape):
-        if value.rank is None:
-            return f"{indent}shape {{\n{indent}  unknown_rank: true\n{indent}}}"
-        dims = "".join(f"\n{indent}  dim {{\n{indent}    size: {-1 if d is None else d}\n{indent}  }}"
-                       for d in value.as_list())
-        return f"{indent}shape {{{dims}\n{indent}}}"
-    if isinstance(value, (list, tuple)):
-        items = ", ".join(str(v) for v in value)
-        return f"{indent}list {{ {items} }}"
-    return f"{indent}{type(value).__name__}: {value!r}"
-
-
-class _NodeDef:
-    """A readable stand-in for TF's NodeDef protobuf (`op.node_def`, `print(op)`)."""
-
-    def __init__(self, op):
-        self.name = op.name
-        self.op = op.type
-        self.input = [t._op.name if t._value_index == 0 else t.name for t in op._inputs]
-        self.input += ["^" + c.name for c in op._control_inputs]
-        self.attr = {k: v for k, v in sorted(op._attrs.items()) if not k.startswith("_")}
-        self.device = op.device
-
-    def __str__(self):
-        lines = [f'name: "{self.name}"', f'op: "{self.op}"']
-        lines += [f'input: "{i}"' for i in self.input]
-        for k, v in self.attr.items():
-            if hasattr(v, "shape") and hasattr(v, "dtype") and not isinstance(v, TensorShape):
-                continue  # Const values print as tensors in TF; skip the bulky part
-            lines.append(f'attr {{\n  key: "{k}"\n  value {{\n{_attr_text(v, "    ")}\n  }}\n}}')
-        return "\n".join(lines) + "\n"
-
-    __repr__ = __str__
 
 
 class Graph:
@@ -370,14 +323,14 @@ class Graph:
         op = self._ops_by_name.get(op_name)
         if op is None:
             raise KeyError(
-                f"\"The name '{name}' refers to a Tensor which does not exist. The operation, "
-                f"'{op_name}', does not exist in the graph.\""
+                f"The name '{name}' refers to a Tensor which does not exist. The operation, "
+                f"'{op_name}', does not exist in the graph."
             )
         i = int(idx)
         if i >= len(op._outputs):
             raise KeyError(
-                f"\"The name '{name}' refers to a Tensor which does not exist. The operation, "
-                f"'{op_name}', exists but only has {len(op._outputs)} outputs.\""
+                f"The name '{name}' refers to a Tensor which does not exist. The operation, "
+                f"'{op_name}', exists but only has {len(op._outputs)} outputs."
             )
         return op._outputs[i]
 
@@ -424,6 +377,19 @@ class Graph:
 
     def clear_collection(self, name):
         self._collections.pop(name, None)
+
+    # --- serialisation -------------------------------------------------------------------
+    def as_graph_def(self, from_version=None, add_shapes=False):
+        """The graph as a `GraphDef` (prints like TF's protobuf text form)."""
+        from tfedu.framework.graph_def import graph_def
+
+        return graph_def(self)
+
+    def as_json(self) -> dict:
+        """JSON-safe description of every op (for the graph viewer and exporters)."""
+        from tfedu.framework.graph_def import graph_to_dict
+
+        return graph_to_dict(self)
 
     def __repr__(self):
         return f"<tfedu Graph with {len(self._ops)} operations>"

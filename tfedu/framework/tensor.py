@@ -309,6 +309,12 @@ class SymbolicTensor(Tensor):
     def consumers(self):
         return list(self._consumers)
 
+    def __hash__(self):
+        # TF 1.x graph tensors are hashable (feed_dict keys); tensors inside tf.function are not.
+        if getattr(self._op._graph, "_building_function", False):
+            raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
+        return id(self)
+
     def eval(self, feed_dict=None, session=None):
         """Run this tensor in `session` (or the default session), as in TF 1.x."""
         from tfedu.framework.session_hooks import eval_tensor

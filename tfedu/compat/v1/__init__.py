@@ -1,0 +1,38 @@
+"""`tf.compat.v1`: TF 1.x graph mode (placeholders, Session, get_variable, v1 optimizers).
+
+Graph-mode functions are published here through the export table (`tfedu.graph.api`); any
+other name falls back to the TF 2 top-level namespace, as most of TF 1.x's ops are the same.
+"""
+
+from __future__ import annotations
+
+from tfedu.compat.v1 import initializers, train  # noqa: F401
+from tfedu.compat.v1.initializers import (  # noqa: F401
+    constant_initializer,
+    glorot_normal_initializer,
+    glorot_uniform_initializer,
+    ones_initializer,
+    random_normal_initializer,
+    random_uniform_initializer,
+    truncated_normal_initializer,
+    variance_scaling_initializer,
+    zeros_initializer,
+)
+from tfedu.compat.v1.variable_scope import (  # noqa: F401
+    AUTO_REUSE,
+    VariableScope,
+    get_variable,
+    get_variable_scope,
+    variable_scope,
+)
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    import tfedu
+
+    try:
+        return getattr(tfedu, name)
+    except AttributeError:
+        raise AttributeError(f"module 'tfedu.compat.v1' has no attribute '{name}'") from None

@@ -1,0 +1,20 @@
+"""`tf.compat.v1.train`: v1 optimizers, `Saver`, the global step."""
+
+from tfedu.train.optimizers_v1 import (  # noqa: F401
+    AdadeltaOptimizer,
+    AdagradOptimizer,
+    AdamOptimizer,
+    GradientDescentOptimizer,
+    MomentumOptimizer,
+    Optimizer,
+    RMSPropOptimizer,
+    create_global_step,
+    get_global_step,
+    get_or_create_global_step,
+)
+from tfedu.train.saver import Saver, checkpoint_exists, latest_checkpoint  # noqa: F401
+
+
+def global_step(sess, global_step_tensor):
+    """The current value of the global step in `sess`."""
+    return int(sess.run(global_step_tensor))

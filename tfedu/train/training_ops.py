@@ -1,0 +1,111 @@
+"""Fused optimizer update ops (`ResourceApplyGradientDescent`, `ResourceApplyAdam`, ...).
+
+Each update rule is a plain numpy function returning the new values of the variable and its
+slots; the graph op reads and writes them through resource handles, and the eager path of the
+v1 optimizers calls the same function on eager variables. One rule, two timings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tfedu.framework.registry import FLOAT, register_op
+from tfedu.graph.graph_ops import _read
+
+__all__ = ["RULES", "APPLY_OPS"]
+
+
+def gradient_descent(var, alpha, delta):
+    """w -= lr * g"""
+    return (var - alpha * delta,)
+
+
+def momentum(var, accum, lr, grad, momentum, use_nesterov=False):
+    """a = m*a + g; w -= lr*a  (nesterov: w -= lr*(g + m*a))"""
+    accum = accum * momentum + grad
+    step = grad + momentum * accum if use_nesterov else accum
+    return var - lr * step, accum
+
+
+def adam(var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad,
+         use_nesterov=False):
+    """m=b1*m+(1-b1)g; v=b2*v+(1-b2)g^2; w -= lr*sqrt(1-b2^t)/(1-b1^t) * m/(sqrt(v)+eps)"""
+    lr_t = lr * np.sqrt(1 - beta2_power) / (1 - beta1_power)
+    m = m + (grad - m) * (1 - beta1)
+    v = v + (np.square(grad) - v) * (1 - beta2)
+    step = (m * beta1 + (1 - beta1) * grad) if use_nesterov else m
+    return var - lr_t * step / (np.sqrt(v) + epsilon), m, v
+
+
+def rmsprop(var, ms, mom, lr, rho, momentum, epsilon, grad):
+    """ms=rho*ms+(1-rho)g^2; mom=momentum*mom+lr*g/sqrt(ms+eps); w -= mom"""
+    ms = ms + (np.square(grad) - ms) * (1 - rho)
+    mom = mom * momentum + lr * grad / np.sqrt(ms + epsilon)
+    return var - mom, ms, mom
+
+
+def centered_rmsprop(var, mg, ms, mom, lr, rho, momentum, epsilon, grad):
+    """As RMSProp, normalising by the variance ms - mg^2 instead of ms."""
+    mg = mg + (grad - mg) * (1 - rho)
+    ms = ms + (np.square(grad) - ms) * (1 - rho)
+    mom = mom * momentum + lr * grad / np.sqrt(ms - np.square(mg) + epsilon)
+    return var - mom, mg, ms, mom
+
+
+def adagrad(var, accum, lr, grad, update_slots=True):
+    """acc += g^2; w -= lr*g/sqrt(acc)"""
+    accum = accum + np.square(grad)
+    return var - lr * grad / np.sqrt(accum), accum
+
+
+def adadelta(var, accum, accum_update, lr, rho, epsilon, grad):
+    """acc=rho*acc+(1-rho)g^2; u=sqrt(acc_u+eps)/sqrt(acc+eps)*g; acc_u=rho*acc_u+(1-rho)u^2; w-=lr*u"""
+    accum = accum * rho + np.square(grad) * (1 - rho)
+    update = np.sqrt(accum_update + epsilon) / np.sqrt(accum + epsilon) * grad
+    accum_update = accum_update * rho + np.square(update) * (1 - rho)
+    return var - lr * update, accum, accum_update
+
+
+# rule, number of resource inputs (var + slots), input names after them, static attrs
+RULES = {
+    "ResourceApplyGradientDescent": (gradient_descent, ("var",), ("alpha", "delta"), {}),
+    "ResourceApplyMomentum": (momentum, ("var", "accum"), ("lr", "grad", "momentum"),
+                              {"use_locking": False, "use_nesterov": False}),
+    "ResourceApplyAdam": (adam, ("var", "m", "v"),
+                          ("beta1_power", "beta2_power", "lr", "beta1", "beta2", "epsilon",
+                           "grad"), {"use_locking": False, "use_nesterov": False}),
+    "ResourceApplyRMSProp": (rmsprop, ("var", "ms", "mom"),
+                             ("lr", "rho", "momentum", "epsilon", "grad"), {"use_locking": False}),
+    "ResourceApplyCenteredRMSProp": (centered_rmsprop, ("var", "mg", "ms", "mom"),
+                                     ("lr", "rho", "momentum", "epsilon", "grad"),
+                                     {"use_locking": False}),
+    "ResourceApplyAdagrad": (adagrad, ("var", "accum"), ("lr", "grad"),
+                             {"use_locking": False, "update_slots": True}),
+    "ResourceApplyAdadelta": (adadelta, ("var", "accum", "accum_update"),
+                              ("lr", "rho", "epsilon", "grad"), {"use_locking": False}),
+}
+
+
+def _make_kernel(rule, n_res):
+    def kernel(resources, *args, use_locking=False, **attrs):
+        handles, rest = args[:n_res], args[n_res:]
+        current = [_read(h) for h in handles]
+        new = rule(*current, *rest, **attrs)
+        for h, value in zip(handles, new):
+            h._value = np.asarray(value, dtype=h._dtype._np if h._dtype is not None else None)
+
+    kernel.__name__ = rule.__name__
+    kernel.__doc__ = rule.__doc__
+    return kernel
+
+
+APPLY_OPS = {}
+for _type, (_rule, _res, _rest, _attrs) in RULES.items():
+    _op = register_op(
+        _type,
+        inputs=tuple(f"{r}: resource" for r in _res) + tuple(f"{n}: T" for n in _rest),
+        outputs=(), type_attrs={"T": FLOAT}, attrs=dict(_attrs),
+        infer=lambda op: [], kernel=_make_kernel(_rule, len(_res)), stateful=True,
+        doc=_rule.__doc__)
+    _op.uses_resources = True
+    APPLY_OPS[_type] = _op
