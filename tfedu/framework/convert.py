@@ -267,7 +267,9 @@ def convert_to_tensor(value, dtype=None, name=None, dtype_hint=None, preferred_d
         return conv(dtype=dtype, name=name, as_ref=as_ref)
     for _, base, fn in _conversion_functions:
         if isinstance(value, base):
-            return fn(value, dtype=dtype, name=name, as_ref=as_ref)
+            out = fn(value, dtype=dtype, name=name, as_ref=as_ref)
+            if out is not NotImplemented:
+                return out
     hint = dtype_hint if dtype_hint is not None else preferred_dtype
     if dtype is None and hint is not None:
         try:

@@ -1,0 +1,350 @@
+"""Composite tensors: `tf.RaggedTensor` (rows of different lengths) and `tf.SparseTensor`.
+
+Both are Python objects holding ordinary tensors (a ragged tensor: flat `values` plus
+`row_splits`; a sparse tensor: `indices`, `values`, `dense_shape`), so every computation on them
+is made of regular ops and differentiates through `values`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tfedu.framework import dtypes
+from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.execute import static_value
+from tfedu.framework.tensor import Tensor
+from tfedu.framework.tensor_shape import TensorShape
+from tfedu.ops import array_ops
+from tfedu.ops.op_helpers import export
+
+
+def _t(x, dtype=None):
+    if isinstance(x, (RaggedTensor, Tensor)):
+        return x
+    if getattr(x, "_is_variable", False):
+        return x.value()
+    return convert_to_tensor(x, dtype=dtype)
+
+
+# ------------------------------------------------------------------------------------------
+# RaggedTensor
+# ------------------------------------------------------------------------------------------
+
+@export("RaggedTensor", "ragged.RaggedTensor")
+class RaggedTensor:
+    """A batch of rows of different lengths: row i is values[row_splits[i]:row_splits[i+1]]."""
+
+    def __init__(self, values, row_splits, internal=False):
+        if not internal:
+            raise ValueError("RaggedTensor constructor is private; please use one of the "
+                             "factory methods instead (e.g., RaggedTensor.from_row_lengths())")
+        self._values = values
+        self._row_splits = row_splits
+
+    # --- factories -------------------------------------------------------------------------
+    @classmethod
+    def from_row_splits(cls, values, row_splits, name=None, validate=True):
+        """Rows are values[row_splits[i]:row_splits[i+1]]."""
+        values = _t(values)
+        splits = _t(row_splits, dtypes.int64) if not isinstance(row_splits, Tensor) \
+            else row_splits
+        sv = static_value(splits)
+        if validate and sv is not None:
+            sv = np.asarray(sv)
+            nvals = _nrows_of(values)
+            if sv.ndim != 1 or sv.size == 0 or sv[0] != 0 or np.any(np.diff(sv) < 0) or \
+                    (nvals is not None and sv[-1] != nvals):
+                from tfedu.framework.errors import InvalidArgumentError
+
+                raise InvalidArgumentError(None, None, "Arguments to from_row_splits do not "
+                                           "form a valid RaggedTensor")
+        return cls(values, splits, internal=True)
+
+    @classmethod
+    def from_row_lengths(cls, values, row_lengths, name=None, validate=True):
+        lengths = np.asarray(static_value(_t(row_lengths, dtypes.int64))).astype(np.int64)
+        splits = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        return cls.from_row_splits(values, splits, validate=validate)
+
+    @classmethod
+    def from_value_rowids(cls, values, value_rowids, nrows=None, name=None, validate=True):
+        ids = np.asarray(static_value(_t(value_rowids, dtypes.int64))).astype(np.int64)
+        n = int(ids.max()) + 1 if nrows is None and ids.size else int(nrows or 0)
+        return cls.from_row_lengths(values, np.bincount(ids, minlength=n), validate=validate)
+
+    # --- attributes ------------------------------------------------------------------------
+    @property
+    def values(self):
+        return self._values
+
+    @property
+    def row_splits(self):
+        return self._row_splits
+
+    @property
+    def flat_values(self):
+        v = self._values
+        while isinstance(v, RaggedTensor):
+            v = v.values
+        return v
+
+    @property
+    def dtype(self):
+        return self._values.dtype
+
+    @property
+    def ragged_rank(self) -> int:
+        return 1 + (self._values.ragged_rank if isinstance(self._values, RaggedTensor) else 0)
+
+    @property
+    def shape(self) -> TensorShape:
+        n = self._row_splits.shape[0]
+        inner = self._values.shape
+        rest = [None] + (inner.as_list()[1:] if inner.rank is not None else [])
+        return TensorShape([None if n is None else n - 1] + rest)
+
+    @property
+    def ndim(self):
+        return self.shape.rank
+
+    def nrows(self, out_type=dtypes.int64, name=None):
+        from tfedu.ops.math_ops import cast, subtract
+
+        return cast(subtract(array_ops.size(self._row_splits, out_type=dtypes.int64), 1),
+                    out_type)
+
+    def row_lengths(self, axis=1, name=None):
+        from tfedu.ops.math_ops import subtract
+
+        s = self._row_splits
+        return subtract(s[1:], s[:-1])
+
+    def row_starts(self, name=None):
+        return self._row_splits[:-1]
+
+    def row_limits(self, name=None):
+        return self._row_splits[1:]
+
+    def value_rowids(self, name=None):
+        lengths = np.asarray(self.row_lengths())
+        return convert_to_tensor(np.repeat(np.arange(lengths.size), lengths).astype(np.int64))
+
+    # --- conversion ------------------------------------------------------------------------
+    def to_list(self):
+        """The rows as nested Python lists."""
+        splits = np.asarray(self._row_splits).tolist()
+        vals = self._values.to_list() if isinstance(self._values, RaggedTensor) \
+            else np.asarray(self._values).tolist()
+        return [vals[a:b] for a, b in zip(splits[:-1], splits[1:])]
+
+    def numpy(self):
+        rows = self.to_list()
+        out = np.empty(len(rows), dtype=object)
+        for i, r in enumerate(rows):
+            out[i] = np.array(r, dtype=self.dtype._np)
+        return out
+
+    def to_tensor(self, default_value=None, name=None, shape=None):
+        """A dense tensor, short rows padded with `default_value` (zero by default)."""
+        rows = self._dense_rows()
+        dims = list(_dense_shape(rows))
+        if shape is not None:
+            for i, d in enumerate(TensorShape(shape).as_list()):
+                if d is not None:
+                    dims[i] = d
+        idx, pos = [], []
+        _positions(rows, (), idx, pos)
+        fill = 0 if default_value is None else default_value
+        base = array_ops.fill(dims, convert_to_tensor(fill, dtype=self.dtype))
+        flat = array_ops.reshape(self.flat_values, [-1] + self.flat_values.shape.as_list()[1:])
+        keep = [i for i, p in enumerate(idx) if all(a < b for a, b in zip(p, dims))]
+        if not keep:
+            return base
+        from tfedu.ops.array_extra import gather
+        from tfedu.ops.scatter_ops import tensor_scatter_nd_update
+
+        ind = np.array([idx[i] for i in keep], dtype=np.int64)
+        upd = gather(flat, np.array([pos[i] for i in keep], dtype=np.int64))
+        return tensor_scatter_nd_update(base, ind, upd)
+
+    def _dense_rows(self):
+        """Nested lists of flat-value positions (leaves are ints)."""
+        n = int(np.asarray(array_ops.shape(self.flat_values))[0])
+        pos = list(range(n))
+        for splits in reversed(self._all_splits()):
+            s = np.asarray(splits).tolist()
+            pos = [pos[a:b] for a, b in zip(s[:-1], s[1:])]
+        return pos
+
+    def _all_splits(self):
+        out, v = [], self
+        while isinstance(v, RaggedTensor):
+            out.append(v.row_splits)
+            v = v.values
+        return out
+
+    def __repr__(self):
+        return f"<tf.RaggedTensor {self.to_list()}>"
+
+    __str__ = __repr__
+
+    def __getitem__(self, key):
+        if isinstance(key, (int, np.integer)):
+            s = np.asarray(self._row_splits)
+            n = s.size - 1
+            if not -n <= key < n:
+                raise IndexError(f"Row index {key} out of bounds")
+            key %= n
+            return self._values[int(s[key]):int(s[key + 1])]
+        raise TypeError("tfedu RaggedTensor supports integer row indexing only")
+
+
+def _nrows_of(values):
+    if isinstance(values, RaggedTensor):
+        n = values.row_splits.shape[0]
+        return None if n is None else n - 1
+    return values.shape[0] if values.shape.rank else None
+
+
+def _dense_shape(rows):
+    if not isinstance(rows, list):
+        return ()
+    inner = [_dense_shape(r) for r in rows]
+    depth = max((len(s) for s in inner), default=0)
+    out = [len(rows)] + [0] * depth
+    for s in inner:
+        for i, d in enumerate(s):
+            out[i + 1] = max(out[i + 1], d)
+    return tuple(out)
+
+
+def _positions(rows, prefix, idx, pos):
+    for i, r in enumerate(rows):
+        if isinstance(r, list):
+            _positions(r, prefix + (i,), idx, pos)
+        else:
+            idx.append(prefix + (i,))
+            pos.append(r)
+
+
+def _depth(x):
+    if isinstance(x, (list, tuple)):
+        return 1 + max((_depth(e) for e in x), default=0)
+    if isinstance(x, np.ndarray):
+        return x.ndim
+    return 0
+
+
+@export("ragged.constant")
+def ragged_constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None,
+                    row_splits_dtype=dtypes.int64):
+    """A RaggedTensor from nested Python lists whose rows may differ in length."""
+    depth = _depth(pylist)
+    if ragged_rank is None:
+        ragged_rank = max(depth - 1, 0) if inner_shape is None else depth - 1 - len(inner_shape)
+    if depth == 0 or ragged_rank == 0:
+        return convert_to_tensor(pylist, dtype=dtype)
+    sd = dtypes.as_dtype(row_splits_dtype)._np
+    levels = []
+    cur = list(pylist)
+    for _ in range(ragged_rank):
+        splits = [0]
+        flat = []
+        for row in cur:
+            row = list(row)
+            flat.extend(row)
+            splits.append(len(flat))
+        levels.append(np.array(splits, dtype=sd))
+        cur = flat
+    values = convert_to_tensor(cur, dtype=dtype) if cur else convert_to_tensor(
+        np.zeros([0], dtype=(dtypes.as_dtype(dtype) if dtype else dtypes.float32)._np))
+    for splits in reversed(levels):
+        values = RaggedTensor(values, convert_to_tensor(splits), internal=True)
+    return values
+
+
+# ------------------------------------------------------------------------------------------
+# SparseTensor
+# ------------------------------------------------------------------------------------------
+
+@export("SparseTensor", "sparse.SparseTensor")
+class SparseTensor:
+    """A mostly-zero tensor: `values[i]` sits at `indices[i]` in a tensor of `dense_shape`."""
+
+    def __init__(self, indices, values, dense_shape):
+        self._indices = _t(indices, dtypes.int64)
+        self._values = _t(values)
+        self._dense_shape = _t(dense_shape, dtypes.int64)
+        for what, t in (("indices", self._indices), ("dense_shape", self._dense_shape)):
+            if t.dtype is not dtypes.int64:
+                raise TypeError(f"{what} must be int64, got {t.dtype!r}")
+        ishape = self._indices.shape
+        vshape = self._values.shape
+        if ishape.rank is not None and ishape.rank != 2:
+            raise ValueError(f"Shape {ishape} must have rank 2")
+        if vshape.rank is not None and vshape.rank != 1:
+            raise ValueError(f"Shape {vshape} must have rank 1")
+
+    @property
+    def indices(self):
+        return self._indices
+
+    @property
+    def values(self):
+        return self._values
+
+    @property
+    def dense_shape(self):
+        return self._dense_shape
+
+    @property
+    def dtype(self):
+        return self._values.dtype
+
+    @property
+    def shape(self) -> TensorShape:
+        v = static_value(self._dense_shape)
+        if v is not None:
+            return TensorShape([int(d) for d in np.reshape(v, -1)])
+        n = self._dense_shape.shape[0] if self._dense_shape.shape.rank == 1 else None
+        return TensorShape(None if n is None else [None] * n)
+
+    def get_shape(self):
+        return self.shape
+
+    def with_values(self, new_values):
+        return SparseTensor(self._indices, new_values, self._dense_shape)
+
+    @classmethod
+    def from_value(cls, value):
+        return value
+
+    def __repr__(self):
+        return (f"SparseTensor(indices={self._indices}, values={self._values}, "
+                f"dense_shape={self._dense_shape})")
+
+
+@export("sparse.to_dense")
+def sparse_to_dense(sp_input, default_value=None, validate_indices=True, name=None):
+    """The dense tensor: `values` at `indices`, `default_value` (zero) elsewhere."""
+    from tfedu.ops.scatter_ops import tensor_scatter_nd_update
+
+    if not isinstance(sp_input, SparseTensor):
+        raise TypeError(f"Input must be a SparseTensor, got {type(sp_input).__name__}")
+    fill = 0 if default_value is None else default_value
+    base = array_ops.fill(sp_input.dense_shape, convert_to_tensor(fill, dtype=sp_input.dtype))
+    return tensor_scatter_nd_update(base, sp_input.indices, sp_input.values, name=name)
+
+
+@export("sparse.from_dense")
+def sparse_from_dense(tensor, name=None):
+    """The SparseTensor of the non-zero elements of `tensor`."""
+    from tfedu.ops.array_extra import gather_nd
+    from tfedu.ops.math_ops import not_equal
+
+    t = _t(tensor)
+    zero = np.zeros((), dtype=t.dtype._np) if t.dtype is not dtypes.string else b""
+    idx = array_ops.where(not_equal(t, zero))
+    return SparseTensor(idx, gather_nd(t, idx), array_ops.shape(t, out_type=dtypes.int64))
+
+
