@@ -366,17 +366,11 @@ def _prod_grad(op, g):
     axes_val = _static_or_none(op.inputs[1])
     if axes_val is not None and x.shape.rank is not None:
         axes = reduction_axes(axes_val, x.shape.rank)
-        left = x
-        other = [cumprod(left, axis=a, exclusive=True) for a in ()]  # placeholder for clarity
-        del other
-        ex_l = x
-        ex_r = x
-        prod_l = _ones_like(x)
-        prod_r = _ones_like(x)
-        for a in axes:
-            prod_l = multiply(prod_l, cumprod(ex_l, axis=a, exclusive=True))
-            prod_r = multiply(prod_r, cumprod(ex_r, axis=a, exclusive=True, reverse=True))
         if len(axes) == 1:
+            # product of everything left and right of x_i along the axis: exact at zeros
+            a = axes[0]
+            prod_l = cumprod(x, axis=a, exclusive=True)
+            prod_r = cumprod(x, axis=a, exclusive=True, reverse=True)
             return [multiply(g, multiply(prod_l, prod_r)), None]
     safe = divide_op(array_ops.broadcast_to(y, full), x)
     return [multiply(g, safe), None]
@@ -613,12 +607,12 @@ def divide(x, y, name=None):
     return _truediv(x, y, name or "truediv")
 
 
-@export("math.floordiv", "math.floor_div", "floordiv")
+@export("math.floordiv")
 def floordiv(x, y, name=None):
     return execute(FLOORDIV, [x, y], name=name, default_name="floordiv")
 
 
-@export("math.floormod", "math.mod", "floormod", "mod")
+@export("math.floormod", "math.mod")
 def floormod(x, y, name=None):
     return execute(FLOORMOD, [x, y], name=name, default_name="FloorMod")
 
@@ -873,6 +867,9 @@ def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
 def _fast(opdef):
     """Eager fast path: both operands EagerTensors of one dtype, no graph being built."""
     kernel = opdef.kernel
+    # the bare numpy function when the kernel only wraps it for broadcast error messages
+    raw = getattr(kernel, "reference", kernel)
+    to_bool = opdef.output_specs[0].type == "bool"
     allowed = opdef.allowed_sets.get("T")
     if allowed is None:
         return lambda x, y: None
@@ -881,12 +878,16 @@ def _fast(opdef):
         if x._dtype not in allowed:
             return None
         try:
-            r = kernel(x._value, y._value)
+            try:
+                r = raw(x._value, y._value)
+            except ValueError:
+                r = kernel(x._value, y._value)
         except OpCheckError as e:
             raise e.eager_error(opdef.type) from None
         if type(r) is not np.ndarray:
             r = np.asarray(r)
-        out = _wrap(r, _from_np(r.dtype))
+        # these kernels keep the input dtype (or return bool): no dtype lookup needed
+        out = _wrap(r, dtypes.bool_ if to_bool else x._dtype)
         if _state.tapes:
             record(opdef, [x, y], [out], {"T": x._dtype})
         return out
