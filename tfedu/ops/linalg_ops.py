@@ -20,14 +20,14 @@ from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import execute, static_value
 from tfedu.framework.op_check import OpCheckError, shape_text
-from tfedu.framework.registry import FLOAT, INTS, NUMERIC, register_op
+from tfedu.framework.registry import INTS, NUMERIC, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops, math_ops
 from tfedu.ops.gradient_util import unbroadcast
 from tfedu.ops.op_helpers import broadcast_shapes, export
 
-FLOAT_AND_COMPLEX = FLOAT[1:] + dtypes.COMPLEX
+FLOAT_AND_COMPLEX = (dtypes.float64, dtypes.float32, dtypes.float16) + dtypes.COMPLEX
 Qr = collections.namedtuple("Qr", ["q", "r"])
 
 
@@ -274,7 +274,8 @@ def _zeros_if_none(g, like):
 
 
 def _adj(x):
-    return matrix_transpose(x, conjugate=True)
+    """Batch conjugate transpose (an einsum, so any rank works)."""
+    return math_ops.conj(einsum("...ij->...ji", x))
 
 
 def _diag_matrix(v):
@@ -467,7 +468,7 @@ def _lstsq_grad(op, g):
         gram = math_ops.add(gram, math_ops.multiply(lam, _eye_like(gram)))
         z = matrix_solve(gram, g)
         xzt = math_ops.matmul(x, z, adjoint_b=True)
-        zx_sym = math_ops.add(xzt, matrix_transpose(xzt))
+        zx_sym = math_ops.add(xzt, einsum("...ij->...ji", xzt))
         grad_a = math_ops.add(math_ops.negative(math_ops.matmul(a, zx_sym)),
                               math_ops.matmul(b, z, adjoint_b=True))
         return [grad_a, math_ops.matmul(a, z), None]
@@ -549,6 +550,8 @@ def _single_k(k, fail):
 
 
 def _diag_dims(length, k, num_rows, num_cols):
+    if num_rows in (-1, None) and num_cols in (-1, None):
+        return length + abs(k), length + abs(k)
     rows = length + max(-k, 0) if num_rows in (-1, None) else int(num_rows)
     cols = length + max(k, 0) if num_cols in (-1, None) else int(num_cols)
     if num_rows in (-1, None) and num_cols not in (-1, None):
@@ -729,9 +732,7 @@ def _parse_equation(equation: str, n_inputs: int):
     lhs, arrow, rhs = eq.partition("->")
     terms = lhs.split(",")
     if len(terms) != n_inputs:
-        raise OpCheckError(f"Expecting {len(terms)} inputs but got {n_inputs}"
-                           if len(terms) > n_inputs else
-                           f"Expected {len(terms)} input(s) but got: {n_inputs}")
+        raise OpCheckError(f"Expected {len(terms)} inputs but got: {n_inputs}")
 
     def labels(term):
         out = []
@@ -1144,12 +1145,15 @@ def matrix_transpose(a, name="matrix_transpose", conjugate=False) -> Tensor:
     if a.shape.rank is not None and a.shape.rank < 2:
         raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  Received "
                          f"`a` = {a} with shape: {a.shape}")
-    with _scope(name, "matrix_transpose") as s:
-        out = einsum("...ij->...ji", a, name=_final_name(s) if not
-                     (conjugate and a.dtype.is_complex) else None)
-        if conjugate and a.dtype.is_complex:
-            out = math_ops.conj(out)
-        return out
+    if a.shape.rank is None:
+        with _scope(name, "matrix_transpose") as s:
+            out = einsum("...ij->...ji", a, name=_final_name(s))
+            return math_ops.conj(out) if conjugate else out
+    from tfedu.ops.array_extra import transpose
+
+    rank = a.shape.rank
+    perm = list(range(rank - 2)) + [rank - 1, rank - 2]
+    return transpose(a, perm=perm, conjugate=conjugate, name=name)
 
 
 @export("linalg.adjoint")

@@ -1,0 +1,303 @@
+"""tf.linalg: values against numpy, shapes (eager and graph), TF's errors, gradients by FD."""
+
+import numpy as np
+import pytest
+
+import tfedu as tf
+from tests.gradcheck import check_gradients
+
+RNG = np.random.default_rng(0)
+A = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+B = RNG.normal(size=(3, 2))
+SPD = A @ A.T + np.eye(3)
+BATCH = RNG.normal(size=(2, 3, 3)) + 3 * np.eye(3)
+
+
+def _sym(a):
+    return 0.5 * (a + tf.linalg.matrix_transpose(a))
+
+
+# ------------------------------------------------------------------------------------------
+# Values
+# ------------------------------------------------------------------------------------------
+
+def test_inverse_det_slogdet_values():
+    a = tf.constant([[4.0, 7.0], [2.0, 6.0]])
+    np.testing.assert_allclose(tf.linalg.inv(a).numpy(), [[0.6, -0.7], [-0.2, 0.4]], rtol=1e-5)
+    assert tf.linalg.inv(a).dtype == tf.float32
+    np.testing.assert_allclose(tf.linalg.det(a).numpy(), 10.0, rtol=1e-5)
+    sign, logdet = tf.linalg.slogdet(a)
+    assert sign.numpy() == 1.0
+    np.testing.assert_allclose(logdet.numpy(), np.log(10.0), rtol=1e-5)
+    np.testing.assert_allclose(tf.linalg.inv(BATCH).numpy(), np.linalg.inv(BATCH), rtol=1e-10)
+    np.testing.assert_allclose(tf.linalg.inv(A, adjoint=True).numpy(), np.linalg.inv(A.T))
+    assert tf.linalg.det(BATCH).shape == (2,)
+
+
+def test_solve_and_lstsq():
+    x = tf.linalg.solve(tf.constant([[4.0, 7.0], [2.0, 6.0]]), [[1.0], [2.0]])
+    np.testing.assert_allclose(x.numpy(), [[-0.8], [0.6]], rtol=1e-5)
+    np.testing.assert_allclose(tf.linalg.solve(A, B, adjoint=True).numpy(),
+                               np.linalg.solve(A.T, B))
+    tall = RNG.normal(size=(5, 3))
+    rhs = RNG.normal(size=(5, 2))
+    expected = np.linalg.lstsq(tall, rhs, rcond=None)[0]
+    np.testing.assert_allclose(tf.linalg.lstsq(tall, rhs).numpy(), expected, rtol=1e-8)
+    np.testing.assert_allclose(tf.linalg.lstsq(tall, rhs, fast=False).numpy(), expected,
+                               rtol=1e-8)
+    lam = 0.5
+    reg = np.linalg.solve(tall.T @ tall + lam * np.eye(3), tall.T @ rhs)
+    np.testing.assert_allclose(tf.linalg.lstsq(tall, rhs, l2_regularizer=lam).numpy(), reg)
+
+
+def test_cholesky_reads_lower_triangle():
+    a = tf.constant([[4.0, 2.0], [2.0, 3.0]])
+    lo = tf.linalg.cholesky(a)
+    np.testing.assert_allclose(lo.numpy(), [[2.0, 0.0], [1.0, np.sqrt(2.0)]], rtol=1e-6)
+    garbage_upper = tf.constant([[4.0, 99.0], [2.0, 3.0]])
+    np.testing.assert_allclose(tf.linalg.cholesky(garbage_upper).numpy(), lo.numpy())
+
+
+def test_qr_svd_eigh():
+    m = RNG.normal(size=(4, 3))
+    q, r = tf.linalg.qr(m)
+    assert (q.shape, r.shape) == ((4, 3), (3, 3))
+    np.testing.assert_allclose((q @ r).numpy(), m, atol=1e-12)
+    np.testing.assert_allclose(np.tril(r.numpy(), -1), 0)
+    qf, rf = tf.linalg.qr(m, full_matrices=True)
+    assert (qf.shape, rf.shape) == ((4, 4), (4, 3))
+    assert type(tf.linalg.qr(m)).__name__ == "Qr"
+    s, u, v = tf.linalg.svd(m)
+    assert (s.shape, u.shape, v.shape) == ((3,), (4, 3), (3, 3))
+    # TF returns v, not v^H: m == u @ diag(s) @ v^T
+    np.testing.assert_allclose((u.numpy() * s.numpy()) @ v.numpy().T, m, atol=1e-12)
+    np.testing.assert_allclose(tf.linalg.svd(m, compute_uv=False).numpy(),
+                               np.linalg.svd(m, compute_uv=False))
+    e, vec = tf.linalg.eigh(SPD)
+    np.testing.assert_allclose(e.numpy(), np.linalg.eigvalsh(SPD))
+    np.testing.assert_allclose(vec.numpy() @ np.diag(e.numpy()) @ vec.numpy().T, SPD)
+    np.testing.assert_allclose(tf.linalg.eigvalsh(SPD).numpy(), e.numpy())
+    ev, _ = tf.linalg.eig(tf.constant([[2.0, 0.0], [0.0, 3.0]]))
+    assert ev.dtype == tf.complex64
+    np.testing.assert_allclose(np.sort(ev.numpy().real), [2.0, 3.0])
+
+
+def test_pinv_and_logdet():
+    m = tf.constant([[1.0, 2.0], [2.0, 4.0]])
+    np.testing.assert_allclose(tf.linalg.pinv(m).numpy(), [[0.04, 0.08], [0.08, 0.16]],
+                               rtol=1e-5)
+    np.testing.assert_allclose(tf.linalg.logdet(SPD).numpy(), np.log(np.linalg.det(SPD)))
+
+
+def test_diagonals_and_bands():
+    m = tf.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])
+    assert tf.linalg.trace(m).numpy() == 15.0
+    np.testing.assert_array_equal(tf.linalg.diag_part(m).numpy(), [1, 5, 9])
+    np.testing.assert_array_equal(tf.linalg.diag_part(m, k=1).numpy(), [2, 6])
+    np.testing.assert_array_equal(tf.linalg.diag_part(m, k=-2).numpy(), [7])
+    d = tf.linalg.diag([1, 2])
+    assert d.dtype == tf.int32
+    np.testing.assert_array_equal(d.numpy(), [[1, 0], [0, 2]])
+    np.testing.assert_array_equal(tf.linalg.diag([1, 2], k=1).numpy(),
+                                  [[0, 1, 0], [0, 0, 2], [0, 0, 0]])
+    assert tf.linalg.diag(tf.ones([4, 3])).shape == (4, 3, 3)
+    np.testing.assert_array_equal(tf.linalg.set_diag(m, [0.0, 0.0, 0.0]).numpy(),
+                                  m.numpy() - np.diag([1, 5, 9]))
+    np.testing.assert_array_equal(tf.linalg.band_part(m, 0, -1).numpy(), np.triu(m.numpy()))
+    np.testing.assert_array_equal(tf.linalg.band_part(m, -1, 0).numpy(), np.tril(m.numpy()))
+    np.testing.assert_array_equal(tf.linalg.band_part(m, 1, 0).numpy(),
+                                  np.tril(m.numpy()) - np.tril(m.numpy(), -2))
+    np.testing.assert_array_equal(tf.linalg.trace(BATCH).numpy(),
+                                  np.trace(BATCH, axis1=-2, axis2=-1))
+
+
+def test_einsum_and_tensordot_values():
+    a = tf.constant([[1, 2], [3, 4]])
+    b = tf.constant([[5, 6], [7, 8]])
+    np.testing.assert_array_equal(tf.einsum("ij,jk->ik", a, b).numpy(), [[19, 22], [43, 50]])
+    assert tf.einsum("ii->", a).numpy() == 5
+    assert tf.einsum("ij->ji", a).dtype == tf.int32
+    assert tf.einsum("ij,jk", a, b).shape == (2, 2)  # implicit output
+    assert tf.einsum("bij,bjk->bik", tf.ones([2, 2, 3]), tf.ones([2, 3, 1])).shape == (2, 2, 1)
+    assert tf.einsum("...ij,jk->...ik", tf.ones([5, 2, 3]), tf.ones([3, 4])).shape == (5, 2, 4)
+    np.testing.assert_array_equal(tf.tensordot(a, b, axes=1).numpy(), [[19, 22], [43, 50]])
+    assert tf.tensordot(a, b, axes=0).shape == (2, 2, 2, 2)
+    np.testing.assert_array_equal(tf.tensordot(a, b, axes=[[0], [0]]).numpy(),
+                                  [[26, 30], [38, 44]])
+    assert tf.linalg.tensordot is tf.tensordot and tf.linalg.einsum is tf.einsum
+
+
+def test_matvec_cross_transpose_adjoint():
+    a = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(tf.linalg.matvec(a, [1.0, 1.0]).numpy(), [3.0, 7.0])
+    np.testing.assert_array_equal(tf.linalg.matvec(a, [1.0, 1.0], transpose_a=True).numpy(),
+                                  [4.0, 6.0])
+    assert tf.linalg.matvec(tf.ones([4, 2, 3]), tf.ones([3])).shape == (4, 2)
+    np.testing.assert_array_equal(tf.linalg.cross([1.0, 0.0, 0.0], [0.0, 1.0, 0.0]).numpy(),
+                                  [0.0, 0.0, 1.0])
+    m = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(tf.linalg.matrix_transpose(m).numpy(), m.T)
+    c = tf.constant([[1 + 2j, 3j]], dtype=tf.complex64)
+    np.testing.assert_array_equal(tf.linalg.adjoint(c).numpy(), np.conj(c.numpy()).T)
+    assert tf.linalg.matrix_transpose(tf.ones([4, 2, 3])).shape == (4, 3, 2)
+
+
+def test_norms():
+    assert tf.norm([3.0, 4.0]).numpy() == 5.0
+    assert tf.norm([[1.0, -2.0]], ord=1).numpy() == 3.0
+    m = np.array([[1.0, -2.0], [3.0, 4.0]])
+    np.testing.assert_allclose(tf.norm(m, ord="fro", axis=[0, 1]).numpy(),
+                               np.linalg.norm(m, "fro"))
+    np.testing.assert_allclose(tf.norm(m, ord=1, axis=[-2, -1]).numpy(), np.linalg.norm(m, 1))
+    np.testing.assert_allclose(tf.norm(m, ord=np.inf, axis=[0, 1]).numpy(),
+                               np.linalg.norm(m, np.inf))
+    np.testing.assert_allclose(tf.norm(m, ord=2, axis=[0, 1]).numpy(), np.linalg.norm(m, 2))
+    np.testing.assert_allclose(tf.norm(m, axis=1).numpy(), np.linalg.norm(m, axis=1))
+    np.testing.assert_allclose(tf.norm(m, ord=3, axis=0).numpy(),
+                               np.linalg.norm(m, 3, axis=0))
+    assert tf.norm(m, axis=1, keepdims=True).shape == (2, 1)
+    assert tf.norm(np.ones((2, 3, 4)), ord=2, axis=[0, 2], keepdims=True).shape == (1, 3, 1)
+    assert tf.linalg.norm is tf.norm
+    np.testing.assert_allclose(tf.math.l2_normalize([3.0, 4.0]).numpy(), [0.6, 0.8])
+    assert tf.nn.l2_normalize is tf.math.l2_normalize
+    np.testing.assert_allclose(
+        tf.linalg.global_norm([tf.constant([3.0]), None, tf.constant([4.0, 12.0])]).numpy(),
+        13.0)
+
+
+# ------------------------------------------------------------------------------------------
+# Errors
+# ------------------------------------------------------------------------------------------
+
+def test_singular_and_invalid_inputs_raise_tf_errors():
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Input is not invertible\. "
+                       r"\[Op:MatrixInverse\]"):
+        tf.linalg.inv(tf.constant([[1.0, 2.0], [2.0, 4.0]]))
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="Cholesky decomposition was not successful. The input might not "
+                             "be valid."):
+        tf.linalg.cholesky(tf.constant([[1.0, 2.0], [2.0, 1.0]]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Input matrix is not invertible"):
+        tf.linalg.solve(tf.zeros([2, 2]), tf.ones([2, 1]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Input matrix must be square"):
+        tf.linalg.det(tf.ones([2, 3]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must have rank >= 2"):
+        tf.linalg.inv(tf.ones([3]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="same number of rows"):
+        tf.linalg.solve(np.eye(2, dtype=np.float32), tf.ones([3, 1]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="of int32 is not in the list of allowed values: double, float, half"):
+        tf.linalg.inv(tf.constant([[1, 0], [0, 1]]))
+
+
+def test_einsum_and_norm_errors():
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Expected 2 inputs but got: 1"):
+        tf.einsum("ij,jk->ik", tf.ones([2, 2]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Expected dimension 3"):
+        tf.einsum("ij,jk->ik", tf.ones([2, 3]), tf.ones([2, 2]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="to have rank 2 but got: 3"):
+        tf.einsum("ij->ji", tf.ones([2, 2, 2]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Invalid character"):
+        tf.einsum("i1->i", tf.ones([2]))
+    with pytest.raises(ValueError, match="'ord' must be a supported vector norm, got -1"):
+        tf.norm([1.0], ord=-1)
+    with pytest.raises(ValueError, match="supported matrix norm"):
+        tf.norm(tf.ones([2, 2]), ord=3, axis=[0, 1])
+    with pytest.raises(ValueError, match="'axes' must not be larger"):
+        tf.tensordot(tf.ones([2]), tf.ones([2]), axes=2)
+    with pytest.raises(TypeError, match="should be a sequence of tensors"):
+        tf.linalg.global_norm(tf.ones([2]))
+
+
+# ------------------------------------------------------------------------------------------
+# Graph mode: static shapes and errors at build time
+# ------------------------------------------------------------------------------------------
+
+def test_graph_static_shapes():
+    with tf.Graph().as_default():
+        x = tf.constant(np.ones((4, 3, 3), np.float32))
+        assert tf.linalg.inv(x).shape.as_list() == [4, 3, 3]
+        assert tf.linalg.det(x).shape.as_list() == [4]
+        s, u, v = tf.linalg.svd(tf.constant(np.ones((5, 2), np.float32)))
+        assert (s.shape.as_list(), u.shape.as_list(), v.shape.as_list()) == \
+            ([2], [5, 2], [2, 2])
+        q, r = tf.linalg.qr(tf.constant(np.ones((5, 2), np.float32)), full_matrices=True)
+        assert (q.shape.as_list(), r.shape.as_list()) == ([5, 5], [5, 2])
+        e = tf.einsum("bij,bjk->bik", x, tf.constant(np.ones((4, 3, 2), np.float32)))
+        assert e.shape.as_list() == [4, 3, 2]
+        assert e.op.type == "Einsum"
+        assert tf.linalg.diag_part(x).shape.as_list() == [4, 3]
+        assert tf.linalg.eigh(x)[1].shape.as_list() == [4, 3, 3]
+        with pytest.raises(ValueError, match="Input matrix must be square"):
+            tf.linalg.inv(tf.constant(np.ones((2, 3), np.float32)))
+        with pytest.raises(ValueError, match="Expected dimension"):
+            tf.einsum("ij,jk->ik", tf.constant(np.ones((2, 3), np.float32)),
+                      tf.constant(np.ones((2, 2), np.float32)))
+
+
+# ------------------------------------------------------------------------------------------
+# Gradients (finite differences)
+# ------------------------------------------------------------------------------------------
+
+GRAD_CASES = {
+    "inv": (lambda a: tf.linalg.inv(a), [A]),
+    "inv_batch": (lambda a: tf.linalg.inv(a), [BATCH]),
+    "det": (lambda a: tf.linalg.det(a), [A]),
+    "slogdet": (lambda a: tf.linalg.slogdet(a)[1], [A]),
+    "solve": (lambda a, b: tf.linalg.solve(a, b), [A, B]),
+    "solve_adjoint": (lambda a, b: tf.linalg.solve(a, b, adjoint=True), [A, B]),
+    "cholesky": (lambda a: tf.linalg.cholesky(_sym(a)), [SPD]),
+    "qr_square": (lambda a: tf.linalg.qr(a)[0] + tf.linalg.qr(a)[1], [A]),
+    "qr_tall_q": (lambda a: tf.linalg.qr(a)[0], [RNG.normal(size=(4, 3))]),
+    "qr_tall_r": (lambda a: tf.linalg.qr(a)[1], [RNG.normal(size=(4, 3))]),
+    "svd_s": (lambda a: tf.linalg.svd(a, compute_uv=False), [RNG.normal(size=(4, 3))]),
+    "svd_uv_tall": (lambda a: tf.abs(tf.linalg.svd(a)[1]) * 2.0, [RNG.normal(size=(4, 3))]),
+    "svd_v_wide": (lambda a: tf.abs(tf.linalg.svd(a)[2]), [RNG.normal(size=(2, 4))]),
+    "eigh_values": (lambda a: tf.linalg.eigh(_sym(a))[0], [SPD]),
+    "eigh_vectors": (lambda a: tf.abs(tf.linalg.eigh(_sym(a))[1]), [SPD]),
+    "eigvalsh": (lambda a: tf.linalg.eigvalsh(_sym(a)), [SPD]),
+    "norm": (lambda a: tf.norm(a), [A]),
+    "norm_matrix_1": (lambda a: tf.norm(a, ord=1, axis=[0, 1]), [A]),
+    "norm_matrix_2": (lambda a: tf.norm(a, ord=2, axis=[0, 1]), [A]),
+    "norm_p3": (lambda a: tf.norm(a, ord=3, axis=1), [A]),
+    "trace": (lambda a: tf.linalg.trace(a), [BATCH]),
+    "diag": (lambda d: tf.linalg.diag(d, k=1), [B]),
+    "diag_part": (lambda a: tf.linalg.diag_part(a, k=-1), [A]),
+    "set_diag": (lambda a, d: tf.linalg.set_diag(a, d), [A, B[:, 0]]),
+    "band_part": (lambda a: tf.linalg.band_part(a, 1, 0), [A]),
+    "einsum_matmul": (lambda a, b: tf.einsum("ij,jk->ik", a, b), [A, B]),
+    "einsum_trace": (lambda a: tf.einsum("ii->", a), [A]),
+    "einsum_diag": (lambda a: tf.einsum("ii->i", a), [A]),
+    "einsum_outer_sum": (lambda a, b: tf.einsum("ij,kl->ik", a, b), [A, B]),
+    "einsum_broadcast": (lambda a, b: tf.einsum("...ij,...jk->...ik", a, b),
+                         [RNG.normal(size=(2, 1, 3, 3)), RNG.normal(size=(4, 3, 2))]),
+    "tensordot": (lambda a, b: tf.tensordot(a, b, axes=[[0], [0]]), [A, B]),
+    "matvec": (lambda a, b: tf.linalg.matvec(a, b), [BATCH, B[:, 0]]),
+    "lstsq_tall": (lambda a, b: tf.linalg.lstsq(a, b),
+                   [RNG.normal(size=(4, 3)), RNG.normal(size=(4, 2))]),
+    "lstsq_wide_reg": (lambda a, b: tf.linalg.lstsq(a, b, l2_regularizer=0.1),
+                       [RNG.normal(size=(2, 3)), RNG.normal(size=(2, 2))]),
+    "pinv": (lambda a: tf.linalg.pinv(a), [RNG.normal(size=(3, 2))]),
+    "cross": (lambda a, b: tf.linalg.cross(a, b),
+              [RNG.normal(size=(2, 3)), RNG.normal(size=(2, 3))]),
+    "l2_normalize": (lambda a: tf.math.l2_normalize(a, axis=1), [A]),
+    "global_norm": (lambda a, b: tf.linalg.global_norm([a, b]), [A, B]),
+    "matrix_transpose": (lambda a: tf.linalg.matrix_transpose(a), [BATCH]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GRAD_CASES))
+def test_gradients_match_finite_differences(case):
+    fn, args = GRAD_CASES[case]
+    check_gradients(fn, *args, rtol=1e-4, atol=1e-6)
+
+
+def test_gradient_in_graph_mode():
+    with tf.Graph().as_default():
+        x = tf.constant(A)
+        y = tf.reduce_sum(tf.linalg.inv(x))
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.reduce_sum(tf.linalg.inv(x))
+        g = tape.gradient(y, x)
+        assert g.shape.as_list() == [3, 3]
+        assert not tf.executing_eagerly()

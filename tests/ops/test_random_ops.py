@@ -1,0 +1,263 @@
+"""tf.random: shapes, dtypes, ranges, TF's seed rules, stateless ops, Generator, graph mode."""
+
+import numpy as np
+import pytest
+
+import tfedu as tf
+from tfedu.ops import random_ops
+
+
+@pytest.fixture(autouse=True)
+def _no_global_seed():
+    tf.random.set_seed(None)
+    yield
+    tf.random.set_seed(None)
+
+
+# ------------------------------------------------------------------------------------------
+# Shapes, dtypes, ranges
+# ------------------------------------------------------------------------------------------
+
+def test_shapes_dtypes_and_ranges():
+    tf.random.set_seed(0)
+    a = tf.random.uniform([1000])
+    assert (a.shape, a.dtype) == ((1000,), tf.float32)
+    assert np.all((a.numpy() >= 0) & (a.numpy() < 1))
+    b = tf.random.uniform([2, 500], minval=-3.0, maxval=-1.0, dtype=tf.float64)
+    assert b.dtype == tf.float64 and np.all((b.numpy() >= -3) & (b.numpy() < -1))
+    i = tf.random.uniform([4000], minval=5, maxval=8, dtype=tf.int64)
+    assert i.dtype == tf.int64 and set(np.unique(i.numpy())) == {5, 6, 7}
+    n = tf.random.normal([2, 3], dtype=tf.float16)
+    assert (n.shape, n.dtype) == ((2, 3), tf.float16)
+    big = tf.random.normal([20000], mean=3.0, stddev=2.0).numpy()
+    assert abs(big.mean() - 3.0) < 0.1 and abs(big.std() - 2.0) < 0.1
+    t = tf.random.truncated_normal([20000], mean=1.0, stddev=0.5).numpy()
+    assert np.all(np.abs(t - 1.0) <= 2 * 0.5 + 1e-6)
+    assert tf.random.normal([5], mean=3.0, stddev=0.0).numpy().tolist() == [3.0] * 5
+    assert tf.random.normal([]).shape == ()
+    assert tf.random.uniform(tf.constant([2, 2])).shape == (2, 2)
+
+
+def test_shuffle_categorical_gamma_poisson():
+    tf.random.set_seed(1)
+    s = tf.random.shuffle(tf.range(10))
+    assert s.dtype == tf.int32 and sorted(s.numpy().tolist()) == list(range(10))
+    rows = tf.random.shuffle(tf.constant([[1, 2], [3, 4], [5, 6]])).numpy()
+    assert sorted(map(tuple, rows)) == [(1, 2), (3, 4), (5, 6)]
+    logits = tf.math.log(tf.constant([[0.1, 0.2, 0.7], [0.5, 0.5, 0.0]]))
+    c = tf.random.categorical(logits, 20000)
+    assert (c.shape, c.dtype) == ((2, 20000), tf.int64)
+    freq = np.bincount(c.numpy()[0], minlength=3) / 20000
+    np.testing.assert_allclose(freq, [0.1, 0.2, 0.7], atol=0.02)
+    assert set(np.unique(c.numpy()[1])) <= {0, 1}  # zero probability never drawn
+    assert tf.random.categorical([[0.0, 0.0]], 3, dtype=tf.int32).dtype == tf.int32
+    g = tf.random.gamma([1000], alpha=[1.0, 4.0])
+    assert g.shape == (1000, 2) and np.all(g.numpy() > 0)
+    assert abs(g.numpy()[:, 1].mean() - 4.0) < 0.4
+    gb = tf.random.gamma([1000], alpha=2.0, beta=4.0)
+    assert abs(gb.numpy().mean() - 0.5) < 0.06
+    p = tf.random.poisson([3, 2], lam=[1.0, 10.0])
+    assert p.shape == (3, 2, 2) and p.dtype == tf.float32
+
+
+# ------------------------------------------------------------------------------------------
+# Seeds: TF's rules
+# ------------------------------------------------------------------------------------------
+
+def test_global_seed_restarts_sequence():
+    tf.random.set_seed(42)
+    a = tf.random.uniform([100])
+    b = tf.random.normal([3])
+    tf.random.set_seed(42)
+    a2 = tf.random.uniform([100])
+    b2 = tf.random.normal([3])
+    np.testing.assert_array_equal(a.numpy(), a2.numpy())
+    np.testing.assert_array_equal(b.numpy(), b2.numpy())
+    a3 = tf.random.uniform([100])
+    assert not np.array_equal(a.numpy(), a3.numpy())
+
+
+def test_op_seed_kernel_continues_until_reseeded():
+    tf.random.set_seed(7)
+    x1 = tf.random.uniform([4], seed=1)
+    x2 = tf.random.uniform([4], seed=1)
+    assert not np.array_equal(x1.numpy(), x2.numpy())
+    tf.random.set_seed(7)
+    np.testing.assert_array_equal(tf.random.uniform([4], seed=1).numpy(), x1.numpy())
+    np.testing.assert_array_equal(tf.random.uniform([4], seed=1).numpy(), x2.numpy())
+
+
+def test_op_seed_alone_is_reproducible_after_reset():
+    first = tf.random.normal([3], seed=5).numpy()
+    tf.random.set_seed(None)
+    np.testing.assert_array_equal(tf.random.normal([3], seed=5).numpy(), first)
+
+
+def test_get_seed_rule():
+    tf.random.set_seed(None)
+    assert random_ops.get_seed(None) == (None, None)
+    assert random_ops.get_seed(3) == (random_ops.DEFAULT_GRAPH_SEED, 3)
+    tf.random.set_seed(10)
+    assert random_ops.get_seed(4) == (10, 4)
+    import random
+
+    expected = random.Random(10).randint(0, 2**31 - 1)
+    assert random_ops.get_seed(None) == (10, expected)
+    tf.random.set_seed(0)
+    assert random_ops.get_seed(0) == (0, 2**31 - 1)  # (0, 0) would mean "nondeterministic"
+
+
+def test_no_seed_is_nondeterministic():
+    assert not np.array_equal(tf.random.uniform([50]).numpy(), tf.random.uniform([50]).numpy())
+
+
+# ------------------------------------------------------------------------------------------
+# Errors
+# ------------------------------------------------------------------------------------------
+
+def test_errors():
+    with pytest.raises(ValueError, match="Must specify maxval for integer dtype tf.int32"):
+        tf.random.uniform([2], dtype=tf.int32)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Need minval < maxval: 5 >= 5"):
+        tf.random.uniform([2], minval=5, maxval=5, dtype=tf.int32)
+    with pytest.raises(ValueError, match="Argument `dtype` got invalid value tf.string"):
+        tf.random.uniform([2], dtype=tf.string)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="logits should be a matrix"):
+        tf.random.categorical([0.0, 1.0], 2)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"seed must have shape \[2\]"):
+        tf.random.stateless_normal([2], seed=[1, 2, 3])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Dimension -1 must be >= 0"):
+        tf.random.normal([-1, 2])
+
+
+# ------------------------------------------------------------------------------------------
+# Stateless ops
+# ------------------------------------------------------------------------------------------
+
+def test_stateless_ops_are_deterministic():
+    for fn in (tf.random.stateless_normal, tf.random.stateless_uniform,
+               tf.random.stateless_truncated_normal):
+        a = fn([3, 4], seed=[1, 2])
+        np.testing.assert_array_equal(a.numpy(), fn([3, 4], seed=[1, 2]).numpy())
+        assert not np.array_equal(a.numpy(), fn([3, 4], seed=[1, 3]).numpy())
+        assert (a.shape, a.dtype) == ((3, 4), tf.float32)
+    t = tf.random.stateless_truncated_normal([5000], seed=[4, 4]).numpy()
+    assert np.abs(t).max() <= 2.0
+    i = tf.random.stateless_uniform([1000], seed=[1, 2], minval=-2, maxval=3, dtype=tf.int32)
+    assert i.dtype == tf.int32 and set(np.unique(i.numpy())) == {-2, -1, 0, 1, 2}
+    full = tf.random.stateless_uniform([4], seed=[1, 2], minval=None, maxval=None,
+                                       dtype=tf.int64)
+    assert full.dtype == tf.int64
+    with pytest.raises(ValueError, match="must be both None or not None"):
+        tf.random.stateless_uniform([2], seed=[1, 2], maxval=None, dtype=tf.int32)
+    c1 = tf.random.stateless_categorical([[0.0, 1.0, 2.0]], 50, seed=[7, 7])
+    np.testing.assert_array_equal(c1.numpy(), tf.random.stateless_categorical(
+        [[0.0, 1.0, 2.0]], 50, seed=[7, 7]).numpy())
+    assert c1.dtype == tf.int64
+
+
+def test_stateless_ignores_global_seed():
+    tf.random.set_seed(1)
+    a = tf.random.stateless_normal([3], seed=[5, 6])
+    tf.random.set_seed(2)
+    np.testing.assert_array_equal(a.numpy(), tf.random.stateless_normal([3], seed=[5, 6]))
+
+
+# ------------------------------------------------------------------------------------------
+# Generator
+# ------------------------------------------------------------------------------------------
+
+def test_generator_from_seed_and_reset():
+    g = tf.random.Generator.from_seed(1234)
+    assert g.state.dtype == tf.int64 and g.state.shape == (3,)
+    a = g.normal([3])
+    b = g.normal([3])
+    assert not np.array_equal(a.numpy(), b.numpy())
+    g2 = tf.random.Generator.from_seed(1234)
+    np.testing.assert_array_equal(g2.normal([3]).numpy(), a.numpy())
+    g.reset_from_seed(1234)
+    np.testing.assert_array_equal(g.normal([3]).numpy(), a.numpy())
+    u = g.uniform([1000], minval=2.0, maxval=3.0)
+    assert np.all((u.numpy() >= 2) & (u.numpy() < 3))
+    iu = g.uniform([100], minval=0, maxval=4, dtype=tf.int32)
+    assert iu.dtype == tf.int32 and set(np.unique(iu.numpy())) <= {0, 1, 2, 3}
+    t = g.truncated_normal([1000], stddev=2.0)
+    assert np.abs(t.numpy()).max() <= 4.0
+    assert g.make_seeds(3).shape == (2, 3)
+
+
+def test_generator_state_replay_and_split():
+    g = tf.random.Generator.from_seed(5)
+    saved = g.state.numpy().copy()
+    x = g.uniform([4])
+    g.reset(saved)
+    np.testing.assert_array_equal(g.uniform([4]).numpy(), x.numpy())
+    children = g.split(2)
+    assert len(children) == 2
+    c0, c1 = (c.normal([5]).numpy() for c in children)
+    assert not np.array_equal(c0, c1)
+    nd1 = tf.random.Generator.from_non_deterministic_state().normal([4]).numpy()
+    nd2 = tf.random.Generator.from_non_deterministic_state().normal([4]).numpy()
+    assert not np.array_equal(nd1, nd2)
+    assert isinstance(tf.random.get_global_generator(), tf.random.Generator)
+
+
+# ------------------------------------------------------------------------------------------
+# Graph mode: the same ops, drawn when run
+# ------------------------------------------------------------------------------------------
+
+def _run(t):
+    """Run a graph tensor's producing ops with the kernels (a tiny evaluator for the tests)."""
+    from tfedu.framework.execute import run_kernel
+
+    cache = {}
+
+    def value(x):
+        op = x.op
+        if op not in cache:
+            args = []
+            structure = getattr(op, "_structure", [-1] * len(op.inputs))
+            ins = [value(i) for i in op.inputs]
+            pos = 0
+            for n in structure:
+                if n == -1:
+                    args.append(ins[pos])
+                    pos += 1
+                else:
+                    args.append(ins[pos:pos + n])
+                    pos += n
+            out = run_kernel(op.opdef, args, getattr(op, "_kernel_attrs", op.attrs))
+            cache[op] = out if isinstance(out, tuple) else (out,)
+        return cache[op][x.value_index]
+
+    return value(t)
+
+
+def test_graph_ops_are_stateful_and_seeded_by_graph_seed():
+    def build():
+        g = tf.Graph()
+        with g.as_default():
+            tf.random.set_seed(3)
+            r = tf.random.normal([2, 3], name="r")
+            u = tf.random.uniform([4])
+        return g, r, u
+
+    g1, r1, u1 = build()
+    assert r1.shape.as_list() == [2, 3] and r1.dtype == tf.float32
+    assert r1.op.type == "AddV2"
+    assert g1.get_operation_by_name("r/RandomStandardNormal").opdef.stateful
+    assert r1.name == "r:0"
+    first = _run(r1)
+    second = _run(r1)
+    assert not np.array_equal(first, second)  # each run draws anew
+    g2, r2, u2 = build()
+    np.testing.assert_array_equal(_run(r2), first)  # same graph seed, same program
+    assert not np.array_equal(_run(u2), _run(r2).reshape(-1)[:4])
+
+
+def test_graph_static_shapes():
+    with tf.Graph().as_default():
+        assert tf.random.categorical(tf.constant([[0.0, 1.0]]), 5).shape.as_list() == [1, 5]
+        assert tf.random.shuffle(tf.constant([1, 2, 3])).shape.as_list() == [3]
+        assert tf.random.stateless_uniform([2, 2], seed=[1, 2]).shape.as_list() == [2, 2]
+        assert tf.random.gamma([4], tf.constant([1.0, 2.0])).shape.as_list() == [4, 2]
