@@ -393,3 +393,9 @@ class Graph:
 
     def __repr__(self):
         return f"<tfedu Graph with {len(self._ops)} operations>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Notebook display: the interactive graph view of `tfedu.viz.show_graph`."""
+        from tfedu.viz import show_graph
+
+        return show_graph(self)._repr_mimebundle_(include=include, exclude=exclude)

@@ -1,0 +1,240 @@
+"""Graph payloads (`application/vnd.tfedu.graph+json`, schema v1) and their notebook display.
+
+`graph_payload` turns a `tfedu.Graph` (or anything holding one: an Operation, a tensor, a
+traced function) into plain JSON data; `show_graph` wraps it in an object that Jupyter
+displays with the tfedu lab extension, falling back to a static SVG or text elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "GRAPH_MIME_TYPE",
+    "GRAPH_SCHEMA_VERSION",
+    "GraphView",
+    "graph_payload",
+    "graph_schema",
+    "show_graph",
+]
+
+GRAPH_MIME_TYPE = "application/vnd.tfedu.graph+json"
+GRAPH_SCHEMA_VERSION = 1
+
+_VALUE_TEXT_LIMIT = 400
+
+
+def graph_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of graph payload version 1."""
+    text = resources.files("tfedu.viz").joinpath("schemas/graph.v1.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _as_graph(obj: Any):
+    """The `tfedu.Graph` that `obj` is or holds."""
+    from tfedu.framework.graph import Graph
+
+    seen = 0
+    while not isinstance(obj, Graph):
+        for attr in ("graph", "_graph"):
+            inner = getattr(obj, attr, None)
+            if inner is not None and inner is not obj:
+                obj = inner
+                break
+        else:
+            get_concrete = getattr(obj, "get_concrete_function", None)
+            if callable(get_concrete):
+                obj = get_concrete()
+            else:
+                raise TypeError(
+                    f"Cannot show an object of type {type(obj).__name__} as a graph: pass a tf.Graph, an "
+                    "Operation or Tensor of one, or a traced tf.function."
+                )
+        seen += 1
+        if seen > 8:
+            raise TypeError(f"Cannot find a graph in {type(obj).__name__}.")
+    return obj
+
+
+def _value_text(value: Any) -> str:
+    text = np.array2string(np.asarray(value), threshold=24, edgeitems=3, precision=4)
+    if len(text) > _VALUE_TEXT_LIMIT:
+        text = text[: _VALUE_TEXT_LIMIT - 1] + "\u2026"
+    return text
+
+
+def _attr_text(value: Any) -> str:
+    """An attribute value as short display text."""
+    from tfedu.framework.dtypes import DType
+    from tfedu.framework.tensor_shape import TensorShape
+
+    from .dot import shape_text
+
+    if isinstance(value, DType):
+        return value.name
+    if isinstance(value, TensorShape):
+        return shape_text(None if value.rank is None else value.as_list())
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float, np.generic)):
+        return str(value.item() if isinstance(value, np.generic) else value)
+    if isinstance(value, np.ndarray):
+        return _value_text(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_attr_text(v) for v in value) + "]"
+    name = getattr(value, "name", None)
+    if isinstance(name, str):
+        return name
+    return repr(value)
+
+
+def _holds_graph(value: Any) -> bool:
+    from tfedu.framework.graph import Graph
+
+    return isinstance(value, Graph) or isinstance(getattr(value, "graph", None), Graph)
+
+
+def _output(t) -> dict:
+    shape = t.shape
+    dims = None if shape.rank is None else [None if d is None else int(d) for d in shape.as_list()]
+    return {"shape": dims, "dtype": t.dtype.name}
+
+
+def _payload(graph, title: str, active: set) -> dict:
+    active = active | {id(graph)}
+    nodes = []
+    subgraphs: dict[str, dict] = {}
+    for op in graph.get_operations():
+        attrs: dict[str, str] = {}
+        value = None
+        for key, v in sorted(op.attrs.items()):
+            if key.startswith("_"):
+                continue
+            if isinstance(v, np.ndarray) or (key == "value" and hasattr(v, "dtype")):
+                value = _value_text(v)
+                continue
+            if _holds_graph(v):
+                sub = _as_graph(v)
+                fname = getattr(v, "name", None)
+                sub_key = fname if isinstance(fname, str) and fname else f"{op.name}.{key}"
+                attrs[key] = sub_key
+                if id(sub) not in active and sub_key not in subgraphs:
+                    subgraphs[sub_key] = _payload(sub, sub_key, active)
+                continue
+            attrs[key] = _attr_text(v)
+        src = op.source_location
+        nodes.append({
+            "id": op.name,
+            "type": op.type,
+            "scope": op.name.rpartition("/")[0],
+            "attrs": attrs,
+            "inputs": [t.name for t in op.inputs],
+            "control_inputs": [c.name for c in op.control_inputs],
+            "outputs": [_output(t) for t in op.outputs],
+            "source": None if src is None else {
+                "file": str(src[0]), "line": int(src[1]), "function": str(src[2]),
+            },
+            "value": value,
+        })
+    return {
+        "version": GRAPH_SCHEMA_VERSION,
+        "kind": "graph",
+        "title": title,
+        "nodes": nodes,
+        "subgraphs": subgraphs,
+    }
+
+
+def graph_payload(graph_like: Any, title: str | None = None) -> dict:
+    """The schema-v1 payload (plain JSON data) describing `graph_like`'s graph."""
+    graph = _as_graph(graph_like)
+    if title is None:
+        name = getattr(graph, "name", None)
+        title = name if isinstance(name, str) and name else "Graph"
+    return _payload(graph, title, set())
+
+
+def _check_payload(payload: Mapping) -> dict:
+    if not isinstance(payload, Mapping) or payload.get("kind") != "graph":
+        raise ValueError("A graph payload is a dict with kind 'graph'.")
+    if payload.get("version") != GRAPH_SCHEMA_VERSION:
+        raise ValueError(
+            f"Unsupported graph payload version {payload.get('version')!r}; "
+            f"this tfedu writes version {GRAPH_SCHEMA_VERSION}."
+        )
+    return json.loads(json.dumps(payload))
+
+
+def _svg(payload: dict) -> str | None:
+    """Static SVG via the `graphviz` package, when a `dot` binary is installed."""
+    if shutil.which("dot") is None:
+        return None
+    try:
+        import graphviz
+    except ImportError:
+        return None
+    from .dot import graph_to_dot
+
+    try:
+        return graphviz.Source(graph_to_dot(payload)).pipe(format="svg", encoding="utf-8")
+    except Exception:  # a broken or missing Graphviz install only loses the fallback
+        return None
+
+
+class GraphView:
+    """A displayable graph: the lab extension's view, with SVG and text fallbacks."""
+
+    def __init__(self, payload: dict):
+        self.payload = payload
+
+    @property
+    def title(self) -> str:
+        return self.payload["title"]
+
+    def to_dot(self) -> str:
+        """Graphviz DOT source of the main graph."""
+        from .dot import graph_to_dot
+
+        return graph_to_dot(self.payload)
+
+    def _text(self) -> str:
+        nodes = self.payload["nodes"]
+        subs = len(self.payload["subgraphs"])
+        text = f"<tfedu graph {self.title!r}: {len(nodes)} ops"
+        if subs:
+            text += f", {subs} subgraph{'s' if subs != 1 else ''}"
+        return text + ">"
+
+    def __repr__(self) -> str:
+        return self._text()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        bundle: dict[str, Any] = {GRAPH_MIME_TYPE: self.payload, "text/plain": self._text()}
+        wants_svg = (include is None or "image/svg+xml" in include) and not (
+            exclude and "image/svg+xml" in exclude
+        )
+        if wants_svg and self.payload["nodes"]:
+            svg = _svg(self.payload)
+            if svg is not None:
+                bundle["image/svg+xml"] = svg
+        return bundle
+
+
+def show_graph(obj: Any, title: str | None = None) -> GraphView:
+    """A notebook view of `obj`'s graph (a tf.Graph, op, tensor, traced function or payload)."""
+    if isinstance(obj, GraphView):
+        return obj
+    if isinstance(obj, Mapping):
+        payload = _check_payload(obj)
+        if title is not None:
+            payload["title"] = title
+        return GraphView(payload)
+    return GraphView(graph_payload(obj, title=title))
