@@ -71,3 +71,14 @@ __version__ = "0.1.0"
 _api.build(_os.sys.modules[__name__])
 
 dtypes.as_dtype = as_dtype
+
+_LAZY_SUBMODULES = ("keras",)
+
+
+def __getattr__(name):
+    """Heavier namespaces (`tf.keras`) load on first use, keeping `import tfedu` quick."""
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"tfedu.{name}")
+    raise AttributeError(f"module 'tfedu' has no attribute '{name}'")

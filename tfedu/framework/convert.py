@@ -264,7 +264,10 @@ def convert_to_tensor(value, dtype=None, name=None, dtype_hint=None, preferred_d
         return value
     conv = getattr(value, "_tfedu_tensor_", None)
     if conv is not None:
-        return conv(dtype=dtype, name=name, as_ref=as_ref)
+        t = conv(dtype=dtype, name=name, as_ref=as_ref)
+        if isinstance(t, EagerTensor) and _state.graph is not None:
+            return _state.graph._capture(t, name)
+        return t
     for _, base, fn in _conversion_functions:
         if isinstance(value, base):
             out = fn(value, dtype=dtype, name=name, as_ref=as_ref)

@@ -142,6 +142,8 @@ def _first_tensor_dtype(inputs, positions, specs):
 
 def _convert_one(value, dtype, name):
     if isinstance(value, Tensor):
+        if _state.graph is not None:
+            return convert_to_tensor(value, name=name)  # captures outside tensors
         return value
     if getattr(value, "_is_variable", False):
         return convert_to_tensor(value)

@@ -1,0 +1,415 @@
+"""`keras.callbacks`: hooks into fit/evaluate/predict (History, progress bars, early stopping...)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import time
+
+import numpy as np
+
+
+class Callback:
+    """Base class: override any `on_*` hook; `self.model` is the model being trained."""
+
+    def __init__(self):
+        self.model = None
+        self.params = {}
+
+    def set_model(self, model):
+        self.model = model
+
+    def set_params(self, params):
+        self.params = params
+
+    def on_train_begin(self, logs=None): ...
+    def on_train_end(self, logs=None): ...
+    def on_epoch_begin(self, epoch, logs=None): ...
+    def on_epoch_end(self, epoch, logs=None): ...
+    def on_train_batch_begin(self, batch, logs=None): ...
+    def on_train_batch_end(self, batch, logs=None): ...
+    def on_test_begin(self, logs=None): ...
+    def on_test_end(self, logs=None): ...
+    def on_test_batch_begin(self, batch, logs=None): ...
+    def on_test_batch_end(self, batch, logs=None): ...
+    def on_predict_begin(self, logs=None): ...
+    def on_predict_end(self, logs=None): ...
+    def on_predict_batch_begin(self, batch, logs=None): ...
+    def on_predict_batch_end(self, batch, logs=None): ...
+
+
+class CallbackList:
+    """Dispatches each hook to every callback, in order."""
+
+    def __init__(self, callbacks=None, model=None, **params):
+        self.callbacks = list(callbacks or [])
+        for c in self.callbacks:
+            if model is not None:
+                c.set_model(model)
+            c.set_params(params)
+
+    def __getattr__(self, name):
+        if not name.startswith("on_"):
+            raise AttributeError(name)
+
+        def dispatch(*args, **kwargs):
+            for c in self.callbacks:
+                getattr(c, name)(*args, **kwargs)
+
+        return dispatch
+
+
+class History(Callback):
+    """Records the logs of every epoch; `fit` returns it."""
+
+    def __init__(self):
+        super().__init__()
+        self.history = {}
+        self.epoch = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+        self.history = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for k in sorted(logs or {}):
+            self.history.setdefault(k, []).append(logs[k])
+        if self.model is not None:
+            self.model.history = self
+
+
+def _fmt_metrics(logs):
+    return " - ".join(f"{k}: {v:.4f}" for k, v in sorted(logs.items()))
+
+
+def _fmt_time(seconds):
+    if seconds >= 1:
+        return f"{int(round(seconds))}s"
+    if seconds >= 1e-3:
+        return f"{int(round(seconds * 1e3))}ms"
+    return f"{int(round(seconds * 1e6))}us"
+
+
+class ProgbarLogger(Callback):
+    """Prints progress as Keras 3 does: a bar per epoch (verbose=1) or one line (verbose=2)."""
+
+    BAR_WIDTH = 20
+
+    def __init__(self, count_mode="steps", stream=None):
+        super().__init__()
+        self.verbose = 1
+        self.stream = stream
+
+    def set_params(self, params):
+        super().set_params(params)
+        self.verbose = params.get("verbose", 1)
+        self.epochs = params.get("epochs", 1)
+        self.steps = params.get("steps")
+
+    def _out(self):
+        return self.stream or sys.stdout
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+        self._seen = 0
+        if self.verbose and self.epochs is not None:
+            print(f"Epoch {epoch + 1}/{self.epochs}", file=self._out())
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._seen = batch + 1
+        if self.verbose == 1:
+            self._draw(batch + 1, logs or {}, final=False)
+
+    def _bar(self, done):
+        total = self.steps
+        if not total:
+            return f"{done}/Unknown"
+        filled = min(int(self.BAR_WIDTH * done / total), self.BAR_WIDTH)
+        if getattr(self._out(), "isatty", lambda: False)():
+            bar = ("\x1b[1m" + "━" * filled + "\x1b[0m\x1b[37m"
+                   + "━" * (self.BAR_WIDTH - filled) + "\x1b[0m")
+        else:
+            bar = "━" * self.BAR_WIDTH
+        return f"{done}/{total} {bar}"
+
+    def _draw(self, done, logs, final):
+        elapsed = time.perf_counter() - self._start
+        per = elapsed / max(done, 1)
+        if final or (self.steps and done >= self.steps):
+            timing = f"{_fmt_time(elapsed)} {_fmt_time(per)}/step"
+        else:
+            eta = per * ((self.steps or done) - done)
+            timing = f"{_fmt_time(eta)} {_fmt_time(per)}/step"
+        metrics = _fmt_metrics(logs)
+        line = f"\r{self._bar(done)} {timing}" + (f" - {metrics}" if metrics else "")
+        self._out().write(line + ("\n" if final else ""))
+        self._out().flush()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.verbose == 1:
+            self._draw(self._seen, logs, final=True)
+        elif self.verbose == 2:
+            elapsed = time.perf_counter() - self._start
+            per = elapsed / max(self._seen, 1)
+            metrics = _fmt_metrics(logs)
+            print(f"{self._seen}/{self.steps or self._seen} - {_fmt_time(elapsed)} - "
+                  f"{_fmt_time(per)}/step" + (f" - {metrics}" if metrics else ""),
+                  file=self._out())
+
+
+class LambdaCallback(Callback):
+    """A callback made of plain functions (`on_epoch_end(epoch, logs)` and friends)."""
+
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None,
+                 on_train_end=None, on_train_batch_begin=None, on_train_batch_end=None,
+                 **kwargs):
+        super().__init__()
+        hooks = dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
+                     on_train_begin=on_train_begin, on_train_end=on_train_end,
+                     on_train_batch_begin=on_train_batch_begin,
+                     on_train_batch_end=on_train_batch_end, **kwargs)
+        for name, fn in hooks.items():
+            if fn is not None:
+                setattr(self, name, fn)
+
+
+def _monitor_op(monitor, mode, model, cb_name):
+    if mode == "min":
+        return np.less
+    if mode == "max":
+        return np.greater
+    base = monitor[4:] if monitor.startswith("val_") else monitor
+    if base == "loss" or base.endswith("loss") or base in ("mse", "mae", "mean_squared_error",
+                                                            "mean_absolute_error"):
+        return np.less
+    if base in ("accuracy", "auc", "precision", "recall") or base.endswith("accuracy") or \
+            base.startswith("auc"):
+        return np.greater
+    raise ValueError(
+        f"{cb_name} callback received monitor={monitor}, but Keras isn't able to "
+        "automatically determine whether that metric should be maximized or minimized. Pass "
+        "`mode='max'` in order to monitor based on the highest metric value, or pass "
+        "`mode='min'` in order to use the lowest value.")
+
+
+class EarlyStopping(Callback):
+    """Stop training when `monitor` stops improving for `patience` epochs."""
+
+    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
+                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+        super().__init__()
+        self.monitor, self.min_delta, self.patience = monitor, abs(min_delta), patience
+        self.verbose, self.mode, self.baseline = verbose, mode, baseline
+        self.restore_best_weights = restore_best_weights
+        self.start_from_epoch = start_from_epoch
+        self.stopped_epoch = 0
+        self.best_weights = None
+        self.best_epoch = 0
+
+    def on_train_begin(self, logs=None):
+        self.monitor_op = None
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = None
+        self.best_weights = None
+        self.best_epoch = 0
+
+    def _improved(self, value, ref):
+        if ref is None:
+            return True
+        delta = -self.min_delta if self.monitor_op is np.less else self.min_delta
+        return bool(self.monitor_op(value - delta, ref))
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            return
+        if self.monitor_op is None:
+            self.monitor_op = _monitor_op(self.monitor, self.mode, self.model, "EarlyStopping")
+            self.best = self.baseline
+        if epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+        self.wait += 1
+        if self._improved(value, self.best):
+            self.best = value
+            self.best_epoch = epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._improved(value, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch > 0 and self.verbose > 0:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None and self.stopped_epoch:
+            if self.verbose > 0:
+                print("Restoring model weights from the end of the best epoch: "
+                      f"{self.best_epoch + 1}.")
+            self.model.set_weights(self.best_weights)
+
+
+class LearningRateScheduler(Callback):
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        self.schedule, self.verbose = schedule, verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        lr = float(self.model.optimizer.learning_rate.numpy())
+        new = float(self.schedule(epoch, lr))
+        self.model.optimizer.learning_rate = new
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {new}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate.numpy())
+
+
+class ReduceLROnPlateau(Callback):
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
+                 min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
+        super().__init__()
+        if factor >= 1.0:
+            raise ValueError("ReduceLROnPlateau does not support a factor >= 1.0. Received "
+                             f"factor={factor}")
+        self.monitor, self.factor, self.patience = monitor, factor, patience
+        self.verbose, self.mode, self.min_delta = verbose, mode, min_delta
+        self.cooldown, self.min_lr = cooldown, min_lr
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        self.cooldown_counter = 0
+        self.best = None
+        self.monitor_op = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        value = logs.get(self.monitor)
+        logs["learning_rate"] = float(self.model.optimizer.learning_rate.numpy())
+        if value is None:
+            return
+        if self.monitor_op is None:
+            self.monitor_op = _monitor_op(self.monitor, self.mode, self.model,
+                                          "ReduceLROnPlateau")
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        delta = -self.min_delta if self.monitor_op is np.less else self.min_delta
+        if self.best is None or self.monitor_op(value - delta, self.best):
+            self.best = value
+            self.wait = 0
+        elif self.cooldown_counter <= 0:
+            self.wait += 1
+            if self.wait >= self.patience:
+                old = float(self.model.optimizer.learning_rate.numpy())
+                if old > self.min_lr:
+                    new = max(old * self.factor, self.min_lr)
+                    self.model.optimizer.learning_rate = new
+                    if self.verbose > 0:
+                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
+                              f"to {new}.")
+                    self.cooldown_counter = self.cooldown
+                    self.wait = 0
+
+
+class CSVLogger(Callback):
+    """Write epoch logs to a CSV file (one row per epoch)."""
+
+    def __init__(self, filename, separator=",", append=False):
+        super().__init__()
+        self.filename, self.sep, self.append = os.fspath(filename), separator, append
+        self._file = None
+        self._writer = None
+        self._keys = None
+
+    def on_train_begin(self, logs=None):
+        exists = self.append and os.path.exists(self.filename)
+        self._file = open(self.filename, "a" if self.append else "w", newline="")
+        self._header_written = exists
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self._keys is None:
+            self._keys = sorted(logs)
+        if self._writer is None:
+            self._writer = csv.DictWriter(self._file, fieldnames=["epoch"] + self._keys,
+                                          delimiter=self.sep)
+            if not self._header_written:
+                self._writer.writeheader()
+        row = {"epoch": epoch}
+        row.update({k: logs.get(k, "NA") for k in self._keys})
+        self._writer.writerow(row)
+        self._file.flush()
+
+    def on_train_end(self, logs=None):
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            self._writer = None
+
+
+class ModelCheckpoint(Callback):
+    """Save the model (or its weights) after epochs, optionally only when `monitor` improves."""
+
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+                 save_weights_only=False, mode="auto", save_freq="epoch",
+                 initial_value_threshold=None):
+        super().__init__()
+        filepath = os.fspath(filepath)
+        if save_weights_only:
+            if not filepath.endswith(".weights.h5"):
+                raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the "
+                                 "filepath provided must end in `.weights.h5` (Keras weights "
+                                 f"format). Received: filepath={filepath}")
+        elif not filepath.endswith(".keras"):
+            raise ValueError("The filepath provided must end in `.keras` (Keras model format). "
+                             f"Received: filepath={filepath}")
+        self.filepath, self.monitor, self.verbose = filepath, monitor, verbose
+        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
+        self.mode = mode
+        self.best = initial_value_threshold
+        self.monitor_op = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        path = self.filepath.format(epoch=epoch + 1, **logs)
+        if self.save_best_only:
+            value = logs.get(self.monitor)
+            if value is None:
+                return
+            if self.monitor_op is None:
+                self.monitor_op = _monitor_op(self.monitor, self.mode, self.model,
+                                              "ModelCheckpoint")
+            if self.best is not None and not self.monitor_op(value, self.best):
+                if self.verbose > 0:
+                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from "
+                          f"{self.best:.5f}")
+                return
+            if self.verbose > 0:
+                prev = "None" if self.best is None else f"{self.best:.5f}"
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {prev} to "
+                      f"{value:.5f}, saving model to {path}")
+            self.best = value
+        elif self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: saving model to {path}")
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
+
+
+class TerminateOnNaN(Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(loss):
+            print(f"Batch {batch}: Invalid loss, terminating training")
+            self.model.stop_training = True

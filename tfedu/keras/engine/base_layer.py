@@ -1,0 +1,407 @@
+"""`keras.layers.Layer`: weights, lazy building, the training flag and symbolic calls.
+
+A layer creates its weights in `build(input_shape)`, called automatically on the first call
+with the first input's shape (so `Dense(8)` does not need to know its input size). Weights are
+`KerasVariable`s whose `path` records the model and layer that own them
+(`sequential/dense/kernel`). Calling a layer on `KerasTensor`s records a node of a functional
+model instead of computing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import re
+import threading
+import warnings
+
+import numpy as np
+
+import tfedu as tf
+from tfedu.framework import nest
+from tfedu.framework.module import Module
+from tfedu.framework.tensor_shape import TensorShape
+from tfedu.keras import backend, initializers
+from tfedu.keras.engine.keras_tensor import KerasTensor, Node, any_symbolic, trace_output_spec
+from tfedu.keras.variables import KerasVariable
+
+_scope = threading.local()
+
+
+def _path_stack():
+    if not hasattr(_scope, "stack"):
+        _scope.stack = []
+    return _scope.stack
+
+
+@contextlib.contextmanager
+def keras_name_scope(name):
+    """Weights created inside get `<name>/` in their path (models enter their own name)."""
+    stack = _path_stack()
+    stack.append(name)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+_call_context = threading.local()
+
+
+def _training_default():
+    return getattr(_call_context, "training", None)
+
+
+@contextlib.contextmanager
+def _training_scope(value):
+    old = getattr(_call_context, "training", None)
+    _call_context.training = value
+    try:
+        yield
+    finally:
+        _call_context.training = old
+
+
+def _snake(name: str) -> str:
+    s = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+
+
+def _shape_of(x):
+    if isinstance(x, KerasTensor):
+        return x.shape
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        shape = np.shape(x)
+    if isinstance(shape, TensorShape):
+        return tuple(shape.as_list()) if shape.rank is not None else None
+    return tuple(shape)
+
+
+class Layer(Module):
+    """Base class of all Keras layers."""
+
+    def __init__(self, trainable=True, name=None, dtype=None, autocast=True,
+                 input_dim=None, input_shape=None, batch_input_shape=None, **kwargs):
+        kwargs.pop("batch_size", None)
+        for k in ("activity_regularizer", "input_length", "weights"):
+            kwargs.pop(k, None)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                             f"{kwargs}")
+        object.__setattr__(self, "_tracked_layers", [])
+        object.__setattr__(self, "_weights_list", [])
+        self._name = name or backend.unique_name(_snake(type(self).__name__))
+        self._scope_name = self._name
+        self._trainable = trainable
+        self._dtype = dtype if isinstance(dtype, str) or dtype is None else tf.as_dtype(dtype).name
+        self.built = False
+        self._inbound_nodes = []
+        self._losses = []
+        self.supports_masking = False
+        self._build_input_shape = None
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if input_shape is not None or batch_input_shape is not None:
+            warnings.warn(
+                "Do not pass an `input_shape`/`input_dim` argument to a layer. When using "
+                "Sequential models, prefer using an `Input(shape)` object as the first layer in "
+                "the model instead.", UserWarning, stacklevel=2)
+            self._batch_input_shape = (tuple(batch_input_shape) if batch_input_shape is not None
+                                       else (None,) + tuple(input_shape))
+        else:
+            self._batch_input_shape = None
+        sig = inspect.signature(self.call)
+        self._call_has_training = "training" in sig.parameters
+        self._call_has_mask = "mask" in sig.parameters
+
+    # --- attribute tracking ----------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if isinstance(value, Layer) and not name.startswith("_inbound"):
+            tracked = self.__dict__.get("_tracked_layers")
+            if tracked is not None and all(value is not t for t in tracked):
+                tracked.append(value)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer)
+                                                                for v in value):
+            tracked = self.__dict__.get("_tracked_layers")
+            if tracked is not None:
+                for v in value:
+                    if all(v is not t for t in tracked):
+                        tracked.append(v)
+        object.__setattr__(self, name, value)
+
+    # --- properties ------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dtype(self) -> str:
+        return self._dtype or backend.floatx()
+
+    @property
+    def compute_dtype(self) -> str:
+        return self.dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return self.dtype
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool):
+        self._trainable = bool(value)
+        for sub in self._tracked_layers:
+            sub.trainable = value
+
+    @property
+    def path(self) -> str:
+        return "/".join(_path_stack() + [self._name])
+
+    def _flatten_layers(self, include_self=True, recursive=True):
+        out = [self] if include_self else []
+        for sub in self._tracked_layers:
+            if recursive:
+                out.extend(sub._flatten_layers(include_self=True, recursive=True))
+            else:
+                out.append(sub)
+        return out
+
+    @property
+    def weights(self):
+        """All weights: trainable first, then non-trainable (as Keras orders them)."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def variables(self):
+        return self.weights
+
+    def _all_weights(self):
+        seen = set()
+        out = []
+        for layer in self._flatten_layers():
+            for w in layer._weights_list:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append((layer, w))
+        return out
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [w for layer, w in self._all_weights() if w.trainable and layer.trainable]
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return [w for _, w in self._all_weights()]
+        return [w for layer, w in self._all_weights() if not (w.trainable and layer.trainable)]
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def losses(self):
+        out = []
+        for layer in self._flatten_layers():
+            out.extend(layer._losses)
+            for w in layer._weights_list:
+                reg = getattr(w, "regularizer", None)
+                if reg is not None:
+                    out.append(reg(w))
+        return out
+
+    def add_loss(self, loss):
+        self._losses.append(loss)
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the "
+                             "layer isn't built. You can build it manually via: "
+                             f"`layer.build(input_shape)`.")
+        return int(sum(np.prod(w.shape.as_list()) for w in self.weights))
+
+    # --- weights ---------------------------------------------------------------------------
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
+                   regularizer=None, constraint=None, name=None, **kwargs):
+        """Create a weight of this layer (a `KerasVariable`)."""
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        dtype = dtype or self.variable_dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if tf.as_dtype(dtype).is_floating else "zeros"
+        init = initializers.get(initializer)
+        value = init(shape, dtype=dtype)
+        from tfedu.keras import regularizers
+
+        prefix = _path_stack()
+        if not prefix or prefix[-1] != self._name:
+            prefix = prefix + [self._name]
+        wname = name or "variable"
+        v = KerasVariable(value, name=wname, path="/".join(prefix + [wname]),
+                          trainable=trainable, dtype=dtype,
+                          constraint=constraint, regularizer=regularizers.get(regularizer))
+        self._weights_list.append(v)
+        return v
+
+    def get_weights(self):
+        return [np.array(w.numpy()) for w in self.weights]
+
+    def set_weights(self, weights):
+        params = self.weights
+        if len(params) != len(weights):
+            raise ValueError(
+                f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of "
+                f"length {len(weights)}, but the layer was expecting {len(params)} weights.")
+        for p, w in zip(params, weights):
+            w = np.asarray(w)
+            if tuple(p.shape.as_list()) != w.shape:
+                raise ValueError(
+                    f"Layer {self.name} weight shape {tuple(p.shape.as_list())} is not "
+                    f"compatible with provided weight shape {w.shape}.")
+            p.assign(w)
+
+    # --- building and calling --------------------------------------------------------------
+    def build(self, input_shape=None):
+        self.built = True
+
+    def _maybe_build(self, input_shape):
+        if self.built:
+            return
+        with keras_name_scope(self._name):
+            self._run_build(input_shape)
+
+    def _run_build(self, input_shape):
+        sig = inspect.signature(self.build)
+        if len(sig.parameters) == 0:
+            self.build()
+        else:
+            self.build(input_shape)
+        self._build_input_shape = input_shape
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        spec = trace_output_spec(
+            lambda x: self.call(x), (KerasTensor(input_shape, self.compute_dtype),), {})
+        return spec[0]
+
+    def __call__(self, *args, **kwargs):
+        if any_symbolic((args, kwargs)):
+            return self._symbolic_call(args, kwargs)
+        first = args[0] if args else next(iter(kwargs.values()))
+        if not self.built:
+            shapes = nest.map_structure(_shape_of, first) if nest.is_nested(first) \
+                else _shape_of(first)
+            self._maybe_build(shapes)
+        if self._call_has_training:
+            if kwargs.get("training") is None:
+                kwargs["training"] = _training_default()
+                if kwargs["training"] is None:
+                    kwargs.pop("training")
+            training = kwargs.get("training")
+        else:
+            kwargs.pop("training", None)
+            training = _training_default()
+        args = tuple(self._convert_input(a) for a in args)
+        with keras_name_scope(self._name), _training_scope(training):
+            return self.call(*args, **kwargs)
+
+    def _convert_input(self, x):
+        if isinstance(x, np.ndarray):
+            if x.dtype.kind == "f" and self.compute_dtype:
+                x = x.astype(self.compute_dtype, copy=False)
+            return tf.constant(x)
+        return x
+
+    def _symbolic_call(self, args, kwargs):
+        first = args[0] if args else next(iter(kwargs.values()))
+        if not self.built:
+            shapes = nest.map_structure(lambda t: t.shape, first) if nest.is_nested(first) \
+                else first.shape
+            self._maybe_build(shapes)
+        kw = dict(kwargs)
+        if self._call_has_training:
+            kw.setdefault("training", False)
+        else:
+            kw.pop("training", None)
+        spec = trace_output_spec(self.call, args, kw)
+        node_index = len(self._inbound_nodes)
+        if _is_leaf_spec(spec):
+            structure, flat = None, [spec]
+        else:
+            structure, flat = spec, _flatten_specs(spec)
+        outs = [KerasTensor(s if s is not None else (), d, name=self._name if i == 0 else
+                            f"{self._name}_{i}", keras_history=(self, node_index, i))
+                for i, (s, d) in enumerate(flat)]
+        outputs = outs[0] if structure is None else _pack_specs(structure, outs)
+        self._inbound_nodes.append(Node(self, args, kwargs, outputs))
+        return outputs
+
+    # --- config ----------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        return {"name": self.name, "trainable": self.trainable,
+                "dtype": {"module": "keras", "class_name": "DTypePolicy",
+                          "config": {"name": self.dtype}, "registered_name": None}}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        dt = config.get("dtype")
+        if isinstance(dt, dict):
+            config["dtype"] = dt.get("config", {}).get("name")
+        return cls(**config)
+
+    @property
+    def input(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name} is not connected, no input to return.")
+        node = self._inbound_nodes[0]
+        return node.call_args[0] if node.call_args else None
+
+    @property
+    def output(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name} has no inbound nodes.")
+        return self._inbound_nodes[0].outputs
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _is_leaf_spec(s) -> bool:
+    """A traced output spec leaf is `(shape tuple or None, dtype name)`."""
+    return (isinstance(s, tuple) and len(s) == 2 and isinstance(s[1], str)
+            and (s[0] is None or isinstance(s[0], tuple)))
+
+
+def _flatten_specs(spec):
+    if _is_leaf_spec(spec):
+        return [spec]
+    if isinstance(spec, dict):
+        return [s for k in sorted(spec) for s in _flatten_specs(spec[k])]
+    if isinstance(spec, (list, tuple)):
+        return [s for x in spec for s in _flatten_specs(x)]
+    return [spec]
+
+
+def _pack_specs(structure, flat):
+    it = iter(flat)
+
+    def rec(s):
+        if _is_leaf_spec(s):
+            return next(it)
+        if isinstance(s, dict):
+            return {k: rec(s[k]) for k in sorted(s)}
+        if isinstance(s, list):
+            return [rec(x) for x in s]
+        if isinstance(s, tuple):
+            return tuple(rec(x) for x in s)
+        return next(it)
+
+    return rec(structure)

@@ -1,0 +1,466 @@
+"""`keras.Model`: layers plus training (`compile`, `fit`, `evaluate`, `predict`).
+
+The training step is the textbook one — forward under a GradientTape, loss, gradients,
+`optimizer.apply_gradients` — and `fit` runs it under tfedu's own `tf.function`, so each
+new input signature is a visible trace in the retracing view. Metrics are bookkeeping kept on
+the host, updated from the step's outputs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import tfedu as tf
+from tfedu.framework import nest
+from tfedu.keras import backend
+from tfedu.keras import callbacks as callbacks_mod
+from tfedu.keras import losses as losses_mod
+from tfedu.keras import metrics as metrics_mod
+from tfedu.keras import optimizers as optimizers_mod
+from tfedu.keras.engine.base_layer import Layer, _snake, _training_scope, keras_name_scope
+
+
+def _to_tensor(x):
+    if isinstance(x, np.ndarray):
+        if x.dtype == np.float64:
+            x = x.astype(np.float32)
+        return tf.constant(x)
+    if isinstance(x, (list, tuple)) and x and not isinstance(x[0], (np.ndarray, tf.Tensor)):
+        return tf.constant(np.asarray(x, dtype=np.float32 if np.asarray(x).dtype.kind == "f"
+                                      else None))
+    return x
+
+
+def _num_samples(x):
+    flat = nest.flatten(x)
+    return int(np.shape(flat[0])[0])
+
+
+def _slice(x, idx):
+    return nest.map_structure(lambda a: np.asarray(a)[idx], x)
+
+
+class _ArrayBatches:
+    """Batches from in-memory arrays, shuffled per epoch when asked."""
+
+    def __init__(self, x, y, sample_weight, batch_size, shuffle):
+        self.x, self.y, self.sw = x, y, sample_weight
+        self.n = _num_samples(x)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.steps = max(math.ceil(self.n / batch_size), 1) if self.n else 0
+
+    def epoch(self):
+        idx = np.random.permutation(self.n) if self.shuffle else np.arange(self.n)
+        for s in range(0, self.n, self.batch_size):
+            sel = idx[s:s + self.batch_size]
+            if not self.shuffle:
+                sel = slice(s, s + self.batch_size)
+            yield (_slice(self.x, sel), None if self.y is None else _slice(self.y, sel),
+                   None if self.sw is None else np.asarray(self.sw)[sel])
+
+
+class _DatasetBatches:
+    def __init__(self, dataset, steps=None):
+        self.dataset = dataset
+        card = dataset._cardinality()
+        self.steps = steps if steps is not None else (card if card >= 0 else None)
+
+    def epoch(self):
+        for i, elem in enumerate(self.dataset):
+            if self.steps is not None and i >= self.steps:
+                return
+            yield _unpack(elem)
+
+
+class _GeneratorBatches:
+    def __init__(self, gen, steps=None):
+        self.gen = gen
+        self.steps = steps
+
+    def epoch(self):
+        for i, elem in enumerate(self.gen):
+            if self.steps is not None and i >= self.steps:
+                return
+            yield _unpack(elem)
+
+
+def _unpack(elem):
+    if isinstance(elem, tuple):
+        if len(elem) == 1:
+            return elem[0], None, None
+        if len(elem) == 2:
+            return elem[0], elem[1], None
+        return elem[0], elem[1], elem[2]
+    return elem, None, None
+
+
+def _adapter(x, y, sample_weight, batch_size, shuffle, steps=None):
+    if isinstance(x, tf.data.Dataset):
+        if y is not None:
+            raise ValueError("When providing `x` as a tf.data.Dataset, `y` should not be passed. "
+                             "Instead, the targets should be included as part of the dataset "
+                             "`x`.")
+        return _DatasetBatches(x, steps)
+    if hasattr(x, "__next__") or (hasattr(x, "__iter__") and not isinstance(
+            x, (np.ndarray, list, tuple, dict, tf.Tensor))):
+        return _GeneratorBatches(x, steps)
+    x = nest.map_structure(np.asarray, x) if not isinstance(x, np.ndarray) else x
+    if y is not None:
+        y = nest.map_structure(np.asarray, y) if not isinstance(y, np.ndarray) else y
+        nx, ny = _num_samples(x), _num_samples(y)
+        if nx != ny:
+            raise ValueError(f"Data cardinality is ambiguous. Make sure all arrays contain the "
+                             f"same number of samples.'x' sizes: {nx}\n'y' sizes: {ny}\n")
+    return _ArrayBatches(x, y, sample_weight, batch_size or 32, shuffle)
+
+
+class Model(Layer):
+    """A layer with training: Sequential, functional (`Model(inputs, outputs)`) or subclassed."""
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs):
+            from tfedu.keras.engine.functional import Functional
+
+            return Functional.__new__(Functional)
+        return object.__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        name = kwargs.pop("name", None)
+        trainable = kwargs.pop("trainable", True)
+        super().__init__(name=name or backend.unique_name(_snake(type(self).__name__)),
+                         trainable=trainable, **kwargs)
+        self.optimizer = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self._train_function = None
+        self._predict_function = None
+        self.loss = None
+        self._compile_metrics = []
+        self._loss_tracker = None
+        self._run_eagerly = False
+
+    # --- layers ----------------------------------------------------------------------------
+    @property
+    def layers(self):
+        return [layer for layer in self._tracked_layers]
+
+    def get_layer(self, name=None, index=None):
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: "
+                         f"{[layer.name for layer in self.layers]}.")
+
+    def __call__(self, *args, **kwargs):
+        with keras_name_scope(self._name):
+            return Layer.__call__(self, *args, **kwargs)
+
+    def build(self, input_shape=None):
+        if input_shape is not None and not self.built:
+            from tfedu.keras.engine.keras_tensor import KerasTensor
+
+            self(KerasTensor(tuple(input_shape), self.compute_dtype))
+        self.built = True
+
+    # --- compile ---------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Choose the optimizer, loss and metrics for `fit`/`evaluate`."""
+        self.optimizer = optimizers_mod.get(optimizer)
+        self.loss = loss
+        self._loss_fn = self._resolve_loss(loss)
+        self._loss_weights = loss_weights
+        self._metric_ids = list(metrics or [])
+        self._compile_metrics = None
+        self._loss_tracker = metrics_mod.Mean(name="loss")
+        self._run_eagerly = run_eagerly
+        self._train_function = None
+        self.compiled = True
+
+    def _resolve_loss(self, loss):
+        if loss is None:
+            return None
+        if isinstance(loss, (dict, list, tuple)):
+            return nest.map_structure(losses_mod.get, loss)
+        return losses_mod.get(loss)
+
+    @property
+    def run_eagerly(self):
+        return self._run_eagerly
+
+    @run_eagerly.setter
+    def run_eagerly(self, value):
+        self._run_eagerly = bool(value)
+        self._train_function = None
+
+    @property
+    def metrics(self):
+        out = [self._loss_tracker] if self._loss_tracker is not None else []
+        return out + list(self._compile_metrics or [])
+
+    @property
+    def metrics_names(self):
+        return ["loss", "compile_metrics"] if self._metric_ids else ["loss"]
+
+    def _build_metrics(self, y, y_pred):
+        if self._compile_metrics is not None:
+            return
+        yt = None if y is None else np.asarray(nest.flatten(y)[0])
+        yp = np.asarray(nest.flatten(y_pred)[0])
+        self._compile_metrics = [metrics_mod.get(m, self.loss, yt, yp) for m in self._metric_ids]
+
+    # --- the step --------------------------------------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss (reduced to a scalar) plus the layers' regularization losses."""
+        fn = self._loss_fn
+        if fn is None:
+            total = tf.constant(0.0)
+        elif isinstance(fn, (list, tuple, dict)):
+            ys, ps, fs = nest.flatten(y), nest.flatten(y_pred), nest.flatten(fn)
+            weights = nest.flatten(self._loss_weights) if self._loss_weights else [1.0] * len(fs)
+            parts = [w * self._apply_loss(f, t, p, sample_weight)
+                     for f, t, p, w in zip(fs, ys, ps, weights)]
+            total = tf.add_n(parts)
+        else:
+            total = self._apply_loss(fn, y, y_pred, sample_weight)
+        reg = self.losses
+        if reg:
+            total = total + tf.add_n([tf.cast(r, total.dtype) for r in reg])
+        return total
+
+    def _apply_loss(self, fn, y, y_pred, sample_weight):
+        if isinstance(fn, losses_mod.Loss):
+            return fn(y, y_pred, sample_weight=sample_weight)
+        return losses_mod.reduce_loss(fn(y, y_pred), sample_weight)
+
+    def train_step(self, data):
+        """One optimisation step on a batch; returns the loss (and predictions for metrics)."""
+        x, y, sample_weight = _unpack(data)
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x, y, y_pred, sample_weight)
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        return {"loss": loss, "y_pred": y_pred}
+
+    def test_step(self, data):
+        x, y, sample_weight = _unpack(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        return {"loss": loss, "y_pred": y_pred}
+
+    def predict_step(self, data):
+        x, _, _ = _unpack(data)
+        return self(x, training=False)
+
+    def _compiled(self, fn_name):
+        """The step function, traced by tf.function unless the model runs eagerly."""
+        fn = getattr(self, fn_name)
+        if self._run_eagerly:
+            return fn
+        return tf.function(fn, reduce_retracing=True)
+
+    def _step_functions(self):
+        if self._train_function is None:
+            self._train_function = self._compiled("train_step")
+            self._test_function = self._compiled("test_step")
+            self._predict_function = self._compiled("predict_step")
+
+    def _custom_train_step(self) -> bool:
+        return type(self).train_step is not Model.train_step
+
+    def _update_metrics(self, logs, y, y_pred, sample_weight, n):
+        loss = logs["loss"]
+        self._loss_tracker.update_state(np.asarray(loss), sample_weight=n)
+        if y is not None and y_pred is not None:
+            self._build_metrics(y, y_pred)
+            for m in self._compile_metrics:
+                m.update_state(np.asarray(nest.flatten(y)[0]),
+                               np.asarray(nest.flatten(y_pred)[0]), sample_weight)
+
+    def _results(self):
+        out = {}
+        for m in self.metrics:
+            out[m.name] = float(np.asarray(m.result()))
+        return out
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    def _run_batch(self, fn, x, y, sw):
+        xt = nest.map_structure(_to_tensor, x)
+        yt = None if y is None else nest.map_structure(_to_tensor, y)
+        data = (xt,) if yt is None else ((xt, yt) if sw is None else (xt, yt, _to_tensor(sw)))
+        return fn(data), yt
+
+    # --- fit / evaluate / predict ----------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Train for `epochs` epochs; returns a `History`."""
+        if not self.compiled:
+            raise RuntimeError("You must call `compile()` before using the model.")
+        if validation_split and validation_data is None:
+            if isinstance(x, tf.data.Dataset):
+                raise ValueError("`validation_split` is only supported for Tensors or NumPy "
+                                 "arrays")
+            n = _num_samples(x)
+            split = int(n * (1.0 - validation_split))
+            validation_data = (_slice(x, slice(split, None)), _slice(y, slice(split, None)))
+            x, y = _slice(x, slice(0, split)), _slice(y, slice(0, split))
+            if sample_weight is not None:
+                sample_weight = np.asarray(sample_weight)[:split]
+        if class_weight is not None and y is not None:
+            labels = np.asarray(y)
+            labels = labels.argmax(-1) if labels.ndim > 1 and labels.shape[-1] > 1 else \
+                labels.reshape(len(labels), -1)[:, 0]
+            cw = np.array([class_weight.get(int(c), 1.0) for c in labels], dtype=np.float32)
+            sample_weight = cw if sample_weight is None else np.asarray(sample_weight) * cw
+        data = _adapter(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
+        verbose = 1 if verbose == "auto" else verbose
+        hist = callbacks_mod.History()
+        cbs = list(callbacks or [])
+        if verbose:
+            cbs.append(callbacks_mod.ProgbarLogger())
+        cbs.append(hist)
+        cb = callbacks_mod.CallbackList(cbs, model=self, verbose=verbose, epochs=epochs,
+                                        steps=data.steps)
+        self._step_functions()
+        self.stop_training = False
+        cb.on_train_begin()
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            cb.on_epoch_begin(epoch)
+            with _training_scope(None):
+                for step, (bx, by, bsw) in enumerate(data.epoch()):
+                    cb.on_train_batch_begin(step)
+                    out, yt = self._run_batch(self._train_function, bx, by, bsw)
+                    logs = self._step_logs(out, yt, bsw, bx)
+                    cb.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+            epoch_logs = self._results()
+            if validation_data is not None and (epoch + 1) % validation_freq == 0:
+                val = self.evaluate(*_val_args(validation_data),
+                                    batch_size=validation_batch_size or batch_size,
+                                    steps=validation_steps, verbose=0, return_dict=True,
+                                    _reset=True)
+                epoch_logs.update({f"val_{k}": v for k, v in val.items()})
+            cb.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        cb.on_train_end()
+        return hist
+
+    def _step_logs(self, out, y, sw, x):
+        if isinstance(out, dict) and "y_pred" in out:
+            n = _num_samples(x) if not isinstance(x, dict) else _num_samples(
+                next(iter(x.values())))
+            self._update_metrics(out, y, out["y_pred"], sw, n)
+            return self._results()
+        return {k: float(np.asarray(v)) for k, v in (out or {}).items()}
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, _reset=True):
+        """Loss and metrics on the data: a float, a list in compile order, or a dict."""
+        if not self.compiled:
+            raise RuntimeError("You must call `compile()` before using the model.")
+        data = _adapter(x, y, sample_weight, batch_size, False, steps)
+        self._step_functions()
+        if _reset:
+            self.reset_metrics()
+        for bx, by, bsw in data.epoch():
+            out, yt = self._run_batch(self._test_function, bx, by, bsw)
+            self._step_logs(out, yt, bsw, bx)
+        results = self._results()
+        if return_dict:
+            return results
+        values = [results["loss"]] + [results[m.name] for m in self._compile_metrics or []]
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Model outputs for `x`, batched, as numpy arrays."""
+        if isinstance(x, tf.data.Dataset):
+            data = _DatasetBatches(x, steps)
+        else:
+            data = _ArrayBatches(nest.map_structure(np.asarray, x) if not isinstance(
+                x, np.ndarray) else x, None, None, batch_size or 32, False)
+        self._step_functions()
+        outs = []
+        for bx, _, _ in data.epoch():
+            xt = nest.map_structure(_to_tensor, bx)
+            outs.append(nest.map_structure(np.asarray, self._predict_function((xt,))))
+        if not outs:
+            raise ValueError("Unexpected result of `predict_function` (Empty batch_outputs). "
+                             "Please use `Model.compile(..., run_eagerly=True)`, or "
+                             "`tf.config.run_functions_eagerly(True)` for more information of "
+                             "where went wrong, or file a issue/bug to `tf.keras`.")
+        return nest.map_structure(lambda *parts: np.concatenate(parts, axis=0), *outs)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        self._step_functions()
+        self.reset_metrics()
+        out, yt = self._run_batch(self._train_function, x, y, sample_weight)
+        logs = self._step_logs(out, yt, sample_weight, x)
+        if return_dict:
+            return logs
+        values = [logs["loss"]] + [logs[m.name] for m in self._compile_metrics or []]
+        return values[0] if len(values) == 1 else values
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._step_functions()
+        self.reset_metrics()
+        out, yt = self._run_batch(self._test_function, x, y, sample_weight)
+        logs = self._step_logs(out, yt, sample_weight, x)
+        if return_dict:
+            return logs
+        values = [logs["loss"]] + [logs[m.name] for m in self._compile_metrics or []]
+        return values[0] if len(values) == 1 else values
+
+    def predict_on_batch(self, x):
+        self._step_functions()
+        return np.asarray(self._predict_function((_to_tensor(x),)))
+
+    # --- summary and saving ----------------------------------------------------------------
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        from tfedu.keras.summary import print_summary
+
+        print_summary(self, line_length=line_length, print_fn=print_fn)
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable}
+
+    def save(self, filepath, overwrite=True, **kwargs):
+        from tfedu.keras.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite=True):
+        from tfedu.keras.saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        from tfedu.keras.saving import load_weights
+
+        load_weights(self, filepath)
+
+
+def _val_args(validation_data):
+    if isinstance(validation_data, tf.data.Dataset):
+        return (validation_data,)
+    if len(validation_data) == 2:
+        return validation_data
+    return validation_data[0], validation_data[1], validation_data[2]
+

@@ -1,0 +1,383 @@
+"""`keras.optimizers`: SGD, Adam, AdamW, RMSprop, Adagrad with Keras 3's defaults and rules.
+
+Updates are written with tfedu ops on the variables (`assign_sub` and friends), so the same
+optimizer works in eager training loops and inside a traced `tf.function` train step.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import tfedu as tf
+from tfedu.keras import backend
+from tfedu.keras.variables import KerasVariable
+
+
+class LearningRateSchedule:
+    """A learning rate as a function of the step: `schedule(step) -> lr`."""
+
+    def __call__(self, step):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {}
+
+
+class ExponentialDecay(LearningRateSchedule):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
+                 name="ExponentialDecay"):
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+
+    def __call__(self, step):
+        p = float(step) / self.decay_steps
+        if self.staircase:
+            p = math.floor(p)
+        return self.initial_learning_rate * self.decay_rate ** p
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
+                "staircase": self.staircase}
+
+
+class PiecewiseConstantDecay(LearningRateSchedule):
+    def __init__(self, boundaries, values, name="PiecewiseConstant"):
+        if len(values) != len(boundaries) + 1:
+            raise ValueError("The length of boundaries should be 1 less than the length of "
+                             f"values. Received: boundaries={boundaries} of length "
+                             f"{len(boundaries)}, and values={values} of length {len(values)}.")
+        self.boundaries, self.values = list(boundaries), list(values)
+
+    def __call__(self, step):
+        s = float(step)
+        for b, v in zip(self.boundaries, self.values):
+            if s <= b:
+                return v
+        return self.values[-1]
+
+    def get_config(self):
+        return {"boundaries": self.boundaries, "values": self.values}
+
+
+class CosineDecay(LearningRateSchedule):
+    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
+                 warmup_target=None, warmup_steps=0):
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.alpha = alpha
+        self.warmup_target = warmup_target
+        self.warmup_steps = warmup_steps
+
+    def __call__(self, step):
+        s = float(step)
+        if self.warmup_target is not None and s < self.warmup_steps:
+            frac = s / max(self.warmup_steps, 1)
+            return self.initial_learning_rate + frac * (self.warmup_target -
+                                                        self.initial_learning_rate)
+        start = self.warmup_target if self.warmup_target is not None else \
+            self.initial_learning_rate
+        s = min(s - self.warmup_steps, self.decay_steps)
+        cos = 0.5 * (1 + math.cos(math.pi * s / self.decay_steps))
+        return start * ((1 - self.alpha) * cos + self.alpha)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "alpha": self.alpha}
+
+
+class Optimizer:
+    """Base optimizer: gradient clipping, weight decay, `iterations`, per-variable slots."""
+
+    _DEFAULT_NAME = "optimizer"
+
+    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        if kwargs:
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        if clipnorm is not None and global_clipnorm is not None:
+            raise ValueError("Only one of `clipnorm` and `global_clipnorm` can be set.")
+        self.name = name or self._DEFAULT_NAME
+        self.weight_decay = weight_decay
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.use_ema, self.ema_momentum = use_ema, ema_momentum
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self._schedule = learning_rate if isinstance(learning_rate, LearningRateSchedule) \
+            or callable(learning_rate) else None
+        lr0 = self._schedule(0) if self._schedule is not None else learning_rate
+        self._learning_rate = KerasVariable(np.float32(lr0), name="learning_rate",
+                                            path=f"{self.name}/learning_rate", trainable=False)
+        self.iterations = KerasVariable(np.int64(0), name="iteration",
+                                        path=f"{self.name}/iteration", trainable=False,
+                                        dtype="int64")
+        self._slots = {}
+        self._slot_list = []
+        self.built = False
+
+    # --- learning rate ---------------------------------------------------------------------
+    @property
+    def learning_rate(self):
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(value, LearningRateSchedule):
+            self._schedule = value
+            value = value(int(self.iterations.numpy()))
+        self._learning_rate.assign(np.float32(value))
+
+    lr = learning_rate
+
+    def _current_lr(self, dtype):
+        if self._schedule is not None and tf.executing_eagerly():
+            self._learning_rate.assign(np.float32(self._schedule(int(self.iterations.numpy()))))
+        return tf.cast(self._learning_rate.value(), dtype)
+
+    # --- slots -----------------------------------------------------------------------------
+    def add_variable_from_reference(self, reference_variable, name, initializer="zeros"):
+        key = (id(reference_variable), name)
+        v = self._slots.get(key)
+        if v is None:
+            shape = reference_variable.shape.as_list()
+            if initializer == "zeros":
+                value = np.zeros(shape, dtype=reference_variable.dtype.as_numpy_dtype)
+            else:
+                value = np.full(shape, initializer,
+                                dtype=reference_variable.dtype.as_numpy_dtype)
+            base = getattr(reference_variable, "path", reference_variable.name)
+            v = KerasVariable(value, name=f"{base.replace('/', '_')}_{name}",
+                              path=f"{self.name}/{base.replace('/', '_')}_{name}",
+                              trainable=False)
+            self._slots[key] = v
+            self._slot_list.append(v)
+        return v
+
+    def build(self, var_list):
+        self.built = True
+
+    @property
+    def variables(self):
+        return [self.iterations, self._learning_rate] + list(self._slot_list)
+
+    # --- applying --------------------------------------------------------------------------
+    def _clip(self, grads):
+        if self.clipvalue is not None:
+            grads = [None if g is None else tf.clip_by_value(g, -self.clipvalue, self.clipvalue)
+                     for g in grads]
+        if self.clipnorm is not None:
+            grads = [None if g is None else tf.clip_by_norm(g, self.clipnorm) for g in grads]
+        if self.global_clipnorm is not None:
+            present = [g for g in grads if g is not None]
+            clipped, _ = tf.clip_by_global_norm(present, self.global_clipnorm)
+            it = iter(clipped)
+            grads = [None if g is None else next(it) for g in grads]
+        return grads
+
+    def apply_gradients(self, grads_and_vars, name=None, skip_gradients_aggregation=False,
+                        **kwargs):
+        """Apply one update step; returns the new `iterations` value."""
+        pairs = list(grads_and_vars)
+        grads = [g for g, _ in pairs]
+        variables = [v for _, v in pairs]
+        return self.apply(grads, variables)
+
+    def apply(self, grads, trainable_variables=None):
+        grads = list(grads)
+        variables = list(trainable_variables)
+        if not self.built:
+            self.build(variables)
+            self.built = True
+        grads = self._clip(grads)
+        for g, v in zip(grads, variables):
+            if g is None:
+                continue
+            g = tf.convert_to_tensor(g)
+            if self.weight_decay and self._apply_decay_to(v):
+                lr = self._current_lr(v.dtype)
+                v.assign_sub(v.value() * (lr * self.weight_decay))
+            self.update_step(g, v, self._current_lr(v.dtype))
+            if getattr(v, "constraint", None) is not None:
+                v.assign(v.constraint(v.value()))
+        self.iterations.assign_add(np.int64(1))
+        return self.iterations
+
+    def minimize(self, loss, var_list, tape=None):
+        if tape is None:
+            raise ValueError("`tape` is required when a `Tensor` loss is passed.")
+        grads = tape.gradient(loss, var_list)
+        return self.apply_gradients(zip(grads, var_list))
+
+    def _apply_decay_to(self, v) -> bool:
+        return True
+
+    def update_step(self, gradient, variable, learning_rate):
+        raise NotImplementedError
+
+    def _step_float(self, dtype):
+        return tf.cast(self.iterations.value() + 1, dtype)
+
+    def get_config(self) -> dict:
+        lr = self._schedule.get_config() if self._schedule is not None else \
+            float(self._learning_rate.numpy())
+        return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
+                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+                "clipvalue": self.clipvalue, "use_ema": self.use_ema,
+                "ema_momentum": self.ema_momentum, "ema_overwrite_frequency": None,
+                "loss_scale_factor": self.loss_scale_factor,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config.pop("ema_overwrite_frequency", None)
+        return cls(**config)
+
+
+class SGD(Optimizer):
+    _DEFAULT_NAME = "SGD"
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        if not 0 <= momentum <= 1:
+            raise ValueError("`momentum` must be a float between [0, 1].")
+        self.momentum = momentum
+        self.nesterov = nesterov
+
+    def update_step(self, g, v, lr):
+        if self.momentum:
+            m = self.add_variable_from_reference(v, "momentum")
+            mom = tf.cast(self.momentum, v.dtype)
+            m.assign(mom * m.value() - lr * g)
+            if self.nesterov:
+                v.assign_add(mom * m.value() - lr * g)
+            else:
+                v.assign_add(m.value())
+        else:
+            v.assign_sub(lr * g)
+
+    def get_config(self):
+        c = super().get_config()
+        c.update({"momentum": self.momentum, "nesterov": self.nesterov})
+        return c
+
+
+class Adam(Optimizer):
+    _DEFAULT_NAME = "adam"
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+
+    def update_step(self, g, v, lr):
+        m = self.add_variable_from_reference(v, "momentum")
+        u = self.add_variable_from_reference(v, "velocity")
+        t = self._step_float(v.dtype)
+        b1 = tf.cast(self.beta_1, v.dtype)
+        b2 = tf.cast(self.beta_2, v.dtype)
+        alpha = lr * tf.sqrt(1.0 - tf.pow(b2, t)) / (1.0 - tf.pow(b1, t))
+        m.assign_add((g - m.value()) * (1.0 - b1))
+        u.assign_add((tf.square(g) - u.value()) * (1.0 - b2))
+        vhat = u.value()
+        if self.amsgrad:
+            vmax = self.add_variable_from_reference(v, "velocity_hat")
+            vmax.assign(tf.maximum(vmax.value(), vhat))
+            vhat = vmax.value()
+        v.assign_sub(alpha * m.value() / (tf.sqrt(vhat) + self.epsilon))
+
+    def get_config(self):
+        c = super().get_config()
+        c.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                  "amsgrad": self.amsgrad})
+        return c
+
+
+class AdamW(Adam):
+    _DEFAULT_NAME = "adamw"
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-7, amsgrad=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2,
+                         epsilon=epsilon, amsgrad=amsgrad, weight_decay=weight_decay, **kwargs)
+
+
+class RMSprop(Optimizer):
+    _DEFAULT_NAME = "rmsprop"
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
+
+    def update_step(self, g, v, lr):
+        vel = self.add_variable_from_reference(v, "velocity")
+        rho = tf.cast(self.rho, v.dtype)
+        vel.assign(rho * vel.value() + (1.0 - rho) * tf.square(g))
+        denom = vel.value()
+        if self.centered:
+            mg = self.add_variable_from_reference(v, "average_gradient")
+            mg.assign(rho * mg.value() + (1.0 - rho) * g)
+            denom = denom - tf.square(mg.value())
+        step = lr * g / tf.sqrt(denom + self.epsilon)
+        if self.momentum:
+            mom = self.add_variable_from_reference(v, "momentum")
+            mom.assign(self.momentum * mom.value() + step)
+            v.assign_sub(mom.value())
+        else:
+            v.assign_sub(step)
+
+    def get_config(self):
+        c = super().get_config()
+        c.update({"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                  "centered": self.centered})
+        return c
+
+
+class Adagrad(Optimizer):
+    _DEFAULT_NAME = "adagrad"
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
+                 **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.initial_accumulator_value = initial_accumulator_value
+        self.epsilon = epsilon
+
+    def update_step(self, g, v, lr):
+        acc = self.add_variable_from_reference(v, "accumulator",
+                                               initializer=self.initial_accumulator_value)
+        acc.assign_add(tf.square(g))
+        v.assign_sub(lr * g / tf.sqrt(acc.value() + self.epsilon))
+
+    def get_config(self):
+        c = super().get_config()
+        c.update({"initial_accumulator_value": self.initial_accumulator_value,
+                  "epsilon": self.epsilon})
+        return c
+
+
+_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+
+
+def get(identifier):
+    """An optimizer from a name ('adam') or an instance."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _BY_NAME.get(identifier.lower())
+        if cls is not None:
+            return cls()
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier}")
+
+
+schedules = type("schedules", (), {
+    "LearningRateSchedule": LearningRateSchedule, "ExponentialDecay": ExponentialDecay,
+    "PiecewiseConstantDecay": PiecewiseConstantDecay, "CosineDecay": CosineDecay})
+
+del backend
