@@ -266,7 +266,7 @@ def report_uninitialized_variables(var_list=None, name="report_uninitialized_var
     with g.name_scope(name):
         flags = [v.is_initialized() for v in var_list]
         names = tuple(v.op.name for v in var_list)
-        return execute(REPORT_UNINITIALIZED, [flags], {"names": names}, name="boolean_mask/")
+        return execute(REPORT_UNINITIALIZED, [flags], {"names": names}, name="boolean_mask")
 
 
 @export("compat.v1.assert_variables_initialized")

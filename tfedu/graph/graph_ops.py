@@ -101,7 +101,7 @@ NO_OP = register_op(
 # ------------------------------------------------------------------------------------------
 
 
-def _var_handle_kernel(resources, shared_name, dtype, shape, kind="resource"):
+def _var_handle_kernel(resources, shared_name, dtype, shape, kind="resource", container=""):
     h = resources.get(shared_name)
     if h is None:
         make = getattr(resources, "handle", None)
@@ -118,6 +118,14 @@ VAR_HANDLE = _resource_op(
     infer=lambda op: [(TensorShape([]), dtypes.resource)],
     kernel=_var_handle_kernel,
     doc="A handle to a variable living in the session's resource store.")
+
+
+VARIABLE_V2 = _resource_op(
+    type="VariableV2", inputs=(), outputs=("ref: resource",),
+    attrs={"dtype": None, "shape": TensorShape(None), "shared_name": "", "container": ""},
+    infer=lambda op: [(TensorShape([]), dtypes.resource)],
+    kernel=lambda resources, **attrs: _var_handle_kernel(resources, kind="ref", **attrs),
+    doc="A classic TF1 (ref) variable: here, a handle like VarHandleOp.")
 
 
 def _uninitialized(handle):

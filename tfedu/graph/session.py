@@ -300,10 +300,18 @@ class InteractiveSession(BaseSession):
 
     def __init__(self, target="", graph=None, config=None):
         super().__init__(target, graph, config)
+        self._graph_cm = self._graph.as_default()
+        self._graph_cm.__enter__()
         _default.stack.append(self)
 
     def close(self):
+        if self._closed:
+            return
         super().close()
         if self in _default.stack:
             _default.stack.remove(self)
+        try:
+            self._graph_cm.__exit__(None, None, None)
+        except RuntimeError:
+            pass  # another graph was entered after this session; leave the stack alone
 

@@ -78,9 +78,8 @@ class GraphVariable(_vars.Variable):
             else:
                 self._shape = TensorShape(None)
             attrs = {"dtype": self._dtype, "shape": self._shape, "shared_name": op_name}
-            if self._kind == "ref":
-                attrs["kind"] = "ref"
-            self._handle = execute(go.VAR_HANDLE, [], attrs, name=op_name + "/")
+            opdef = go.VARIABLE_V2 if self._kind == "ref" else go.VAR_HANDLE
+            self._handle = execute(opdef, [], attrs, name=op_name + "/")
             execute(go.ASSIGN_VARIABLE, [self._handle, init_t], name="Assign")
             self._initializer_op = _last_op(g)
             self._snapshot = self._read(name="read" if self._kind == "ref" else "Read/ReadVariableOp")

@@ -106,8 +106,8 @@ class Optimizer:
         g = context.get_default_graph()
         var_list = [v for _, v in pairs]
         with g.control_dependencies(None):
-            self._create_slots(var_list)
             self._create_non_slots(var_list)
+            self._create_slots(var_list)
         with g.name_scope(name or self._name) as scope:
             hyper = self._prepare()
             updates = []
@@ -161,8 +161,8 @@ class Optimizer:
         return {}
 
     def _apply_eager(self, pairs, global_step):
-        self._create_slots([v for _, v in pairs])
         self._create_non_slots([v for _, v in pairs])
+        self._create_slots([v for _, v in pairs])
         rule = training_ops.RULES[self._apply_op][0]
         hyper = {k: _call_if_callable(v) for k, v in self._hyper().items()}
         for grad, var in pairs:
@@ -452,4 +452,5 @@ def create_global_step(graph=None):
 def get_or_create_global_step(graph=None):
     """The graph's global step (an int64 variable counting training steps), created if needed."""
     g = graph or context.get_default_graph()
-    return get_global_step(g) or create_global_step(g)
+    step = get_global_step(g)
+    return step if step is not None else create_global_step(g)

@@ -18,6 +18,26 @@ from tfedu.compat.v1.initializers import (  # noqa: F401
     variance_scaling_initializer,
     zeros_initializer,
 )
+from tfedu.compat.v1.ops_v1 import (  # noqa: F401
+    arg_max,
+    arg_min,
+    div,
+    log,
+    random_normal,
+    random_uniform,
+    reduce_all,
+    reduce_any,
+    reduce_max,
+    reduce_mean,
+    reduce_min,
+    reduce_prod,
+    reduce_sum,
+    to_double,
+    to_float,
+    to_int32,
+    to_int64,
+    truncated_normal,
+)
 from tfedu.compat.v1.variable_scope import (  # noqa: F401
     AUTO_REUSE,
     VariableScope,

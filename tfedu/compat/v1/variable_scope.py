@@ -138,7 +138,7 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
                  validate_shape=True, use_resource=None, custom_getter=None, constraint=None,
                  synchronization=None, aggregation=None):
     """Create a variable `<scope>/<name>`, or return the existing one when reusing."""
-    from tfedu.framework.variables import Variable
+    from tfedu.graph.api import VariableV1 as Variable
 
     scope = get_variable_scope()
     full = f"{scope.name}/{name}" if scope.name else name
