@@ -1,0 +1,47 @@
+# Everything runs in a project-local virtual environment, created on first use.
+#   make lab    JupyterLab on the curriculum (notebooks/)
+#   make test   ruff, then the whole test suite
+#   make bench  tfedu against numpy, TensorFlow and PyTorch (those that are installed)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The stamp's name carries a hash of pyproject.toml: editing the dependencies reinstalls,
+# anything else reuses the environment as it is.
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
+PYTEST_WORKERS ?= 2
+# Peers (TensorFlow, PyTorch) are not project dependencies: point this at a Python that has them.
+BENCH_PYTHON ?= $(BIN)/python
+# Jupyter refuses to run as root unless told that it is meant.
+LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# Compiled Numba kernels are cached here and shared by every test process and notebook kernel.
+export TFEDU_CACHE_DIR ?= $(CURDIR)/.cache
+
+.PHONY: env lab test lint bench clean
+
+env: $(STAMP)
+
+$(STAMP):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[lab,dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: lint
+	@rc=0; $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile -p no:cacheprovider tests || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is missing"; fi; \
+	exit $$rc
+
+bench: $(STAMP)
+	$(BENCH_PYTHON) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .cache .ruff_cache build dist

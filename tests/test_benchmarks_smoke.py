@@ -1,0 +1,60 @@
+"""benchmarks/run.py runs end to end on tiny sizes (figures only; nothing here is timed)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("tfedu_benchmarks", ROOT / "benchmarks" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    yield module
+    sys.modules.pop(spec.name, None)
+
+
+def test_every_figure_is_positive_for_tfedu_and_numpy(bench):
+    import tfedu as tf
+
+    libs = ("tfedu", "numpy")
+    rows = bench.measure(libs=libs, tiny=True, budget=0.005, startup_runs=0)
+    assert len(rows) == len(bench.benchmarks(tiny=True)) + 3
+    optional = {"conv2d": hasattr(tf.nn, "conv2d"), "first Numba op": hasattr(tf.math, "cumsum")}
+    for row in rows:
+        value = row.values["tfedu"]
+        if any(key in row.name and not present for key, present in optional.items()):
+            assert value is None, row.name
+        else:
+            assert value is not None and value > 0, row.name
+    numpy_rows = [r for r in rows if r.values["numpy"] is not None]
+    assert len(numpy_rows) >= 8
+    assert all(r.values["numpy"] > 0 for r in numpy_rows)
+
+    table = bench.render(rows, libs)
+    assert len(table.splitlines()) == len(rows) + 2
+    assert all(row.name in table for row in rows)
+
+
+def test_a_missing_library_gives_no_figure(bench):
+    assert bench.load("no_such_library_xyz") is None
+    assert bench.setup_eager_add("no_such_library_xyz", None) is None
+    assert bench.best_seconds({"no_such_library_xyz": None}) == {"no_such_library_xyz": None}
+    row = bench.Row("x", "us", {"tfedu": 1.0, "tensorflow": None}, False, "-",
+                    (bench.faster_than("tensorflow", 4.0), bench.at_most(3.0)))
+    assert [check(row) for check in row.checks] == [None, True]
+    assert "yes" in bench.render([row], ("tfedu", "tensorflow"))
+
+
+def test_speedup_reads_the_same_way_for_times_and_rates(bench):
+    slow_peer = bench.Row("t", "us", {"tfedu": 2.0, "numpy": 6.0}, False)
+    fast_peer = bench.Row("r", "GB/s", {"tfedu": 5.0, "numpy": 10.0}, True)
+    assert slow_peer.speedup("numpy") == pytest.approx(3.0)
+    assert fast_peer.speedup("numpy") == pytest.approx(0.5)
