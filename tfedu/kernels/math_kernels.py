@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 # Reduction codes shared by the segment kernels.
 SUM, PROD, MAX, MIN = 0, 1, 2, 3
@@ -134,11 +134,11 @@ def ref_scan(x3, is_prod, exclusive, reverse):
     return out[:, ::-1] if reverse else out
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def nb_scan(x3, is_prod, exclusive, reverse):
     outer, n, inner = x3.shape
     out = np.empty_like(x3)
-    for o in prange(outer):
+    for o in range(outer):
         for j in range(inner):
             acc = x3.dtype.type(1) if is_prod else x3.dtype.type(0)
             for k in range(n):

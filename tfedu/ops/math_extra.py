@@ -251,6 +251,19 @@ def _div_no_nan_grad(op, g):
                         M.multiply(g, divide_no_nan(divide_no_nan(M.negative(x), y), y)))
 
 
+def _mul_no_nan_kernel(x, y):
+    with np.errstate(**_ERR):
+        r = np.where(y == 0, np.zeros((), x.dtype), x * y)
+    return r.astype(x.dtype, copy=False)
+
+
+def _mul_no_nan_grad(op, g):
+    x, y = op.inputs
+    return binary_grads(op, multiply_no_nan(g, y), multiply_no_nan(x, g))
+
+
+MUL_NO_NAN = register_binary("MulNoNan", _mul_no_nan_kernel, _FLOAT_C, _mul_no_nan_grad,
+                             doc="x * y, 0 where y == 0 even if x is inf or nan")
 XLOGY = register_binary("Xlogy", _xlogy_kernel, _FLOAT_C, _xlogy_grad,
                         doc="x * log(y), 0 where x == 0")
 XDIVY = register_binary("Xdivy", _xdivy_kernel, _FLOAT_C, _xdivy_grad, doc="x / y, 0 where x == 0")
@@ -936,9 +949,9 @@ def log_sigmoid(x, name=None):
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
     from tfedu.ops.name_scope import name_scope
 
-    with name_scope(name or "LogSigmoid"):
+    with name_scope(name or "LogSigmoid") as scope:
         x = _as_tensor(x, name="x")
-        return M.negative(softplus(M.negative(x)))
+        return M.negative(softplus(M.negative(x)), name=scope)
 
 
 def _binary(opdef, default):
@@ -969,10 +982,8 @@ def divide_no_nan(x, y, name=None):
 @export("math.multiply_no_nan")
 def multiply_no_nan(x, y, name=None):
     """x * y, with 0 wherever y is 0 even if x is inf or nan."""
-    x = _as_tensor(x, name="x")
-    y = _as_tensor(y, dtype=x.dtype, name="y")
-    zero = array_ops.zeros_like(M.multiply(x, y))
-    return array_ops.where(M.equal(y, M.scalar_like(0, y)), zero, M.multiply(x, y), name=name)
+    return execute(MUL_NO_NAN, [x, _as_tensor(y, dtype=_as_tensor(x).dtype)], name=name,
+                   default_name="MulNoNan")
 
 
 @export("math.atan2", "atan2")
@@ -1228,7 +1239,7 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
         x = _as_tensor(input_tensor, name="input_tensor")
         if x.dtype.is_integer or x.dtype is dtypes.bool_:
             raise TypeError(f"Input must be either real or complex. Received integer type "
-                            f"{x.dtype!r}.")
+                            f"{x.dtype}.")
         means = M.reduce_mean(x, axis=axis, keepdims=True)
         dev = M.subtract(x, means)
         sq = M.square(M.abs(dev)) if x.dtype.is_complex else M.square(dev)
@@ -1249,7 +1260,7 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
     """log(sum(exp(x))) along `axis`, shifted by the max so it does not overflow."""
     from tfedu.ops.name_scope import name_scope
 
-    with name_scope(name or "ReduceLogSumExp"):
+    with name_scope(name or "ReduceLogSumExp") as scope:
         x = _as_tensor(input_tensor, name="input_tensor")
         raw_max = M.reduce_max(x, axis=axis, keepdims=True)
         my_max = array_ops.stop_gradient(
@@ -1258,7 +1269,7 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
                                     keepdims=keepdims))
         if not keepdims:
             my_max = array_ops.reshape(my_max, array_ops.shape(result))
-        return M.add(result, my_max)
+        return M.add(result, my_max, name=scope)
 
 
 @export("math.reduce_euclidean_norm")
@@ -1282,10 +1293,10 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     """Clamp every entry of `t` to `[clip_value_min, clip_value_max]`."""
     from tfedu.ops.name_scope import name_scope
 
-    with name_scope(name or "clip_by_value"):
+    with name_scope(name or "clip_by_value") as scope:
         values = _as_tensor(t, name="t")
         t_min = M.minimum(values, _as_tensor(clip_value_max, dtype=values.dtype))
-        out = M.maximum(t_min, _as_tensor(clip_value_min, dtype=values.dtype))
+        out = M.maximum(t_min, _as_tensor(clip_value_min, dtype=values.dtype), name=scope)
         if values.shape.is_fully_defined() and out.shape.is_fully_defined() \
                 and values.shape.as_list() != out.shape.as_list():
             raise ValueError(f"Shapes {out.shape} and {values.shape} are incompatible")
@@ -1297,7 +1308,7 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
     """Rescale `t` so its L2 norm (over `axes`) is at most `clip_norm`."""
     from tfedu.ops.name_scope import name_scope
 
-    with name_scope(name or "clip_by_norm"):
+    with name_scope(name or "clip_by_norm") as scope:
         values = _as_tensor(t, name="t")
         clip_norm = _as_tensor(clip_norm, dtype=values.dtype)
         l2sum = M.reduce_sum(M.multiply(values, values), axis=axes, keepdims=True)
@@ -1305,7 +1316,8 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
         l2sum_safe = array_ops.where(pred, l2sum, array_ops.ones_like(l2sum))
         l2norm = array_ops.where(pred, M.sqrt(l2sum_safe), l2sum)
         intermediate = M.multiply(values, clip_norm)
-        return array_ops.identity(M.divide_op(intermediate, M.maximum(l2norm, clip_norm)))
+        return array_ops.identity(M.divide_op(intermediate, M.maximum(l2norm, clip_norm)),
+                                  name=scope)
 
 
 def _global_norm(t_list):

@@ -864,14 +864,18 @@ def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
 # (TF's binary_op_wrapper); `2.5 + x` converts with x's dtype strictly (r_binary_op_wrapper).
 # ------------------------------------------------------------------------------------------
 
-def _fast(opdef):
-    """Eager fast path: both operands EagerTensors of one dtype, no graph being built."""
+def _fast(opdef, allowed=None):
+    """Eager fast path: both operands EagerTensors of one dtype, no graph being built.
+
+    `allowed` narrows the dtypes that may take it (true division of integers may not).
+    """
     kernel = opdef.kernel
     # the bare numpy function when the kernel only wraps it for broadcast error messages
     raw = getattr(kernel, "reference", kernel)
     to_bool = opdef.output_specs[0].type == "bool"
-    allowed = opdef.allowed_sets.get("T")
     if allowed is None:
+        allowed = opdef.allowed_sets.get("T")
+    if not allowed:
         return lambda x, y: None
 
     def run(x, y):
@@ -903,8 +907,11 @@ def _operand(y, x):
     return convert_to_tensor(y, dtype_hint=x.dtype, name="y")
 
 
+_FAST_ONLY = {"truediv": frozenset(FLOAT_COMPLEX[1:]), "matmul": frozenset()}
+
+
 def _make_binary_operator(opdef, name, fn=None):
-    fast = _fast(opdef)
+    fast = _fast(opdef, _FAST_ONLY.get(name))
 
     def forward(x, y):
         g = _state.graph

@@ -1,0 +1,146 @@
+"""Core tf.math: arithmetic, comparisons, logic, cast, reductions, matmul, operators, gradients."""
+
+import numpy as np
+import pytest
+
+import tfedu as tf
+from tests.gradcheck import check_gradients
+
+rng = np.random.default_rng(2)
+A = rng.uniform(0.5, 1.5, size=(3, 4))
+B = rng.uniform(0.5, 1.5, size=(3, 4))
+
+
+def _err(fn, cls=tf.errors.InvalidArgumentError):
+    with pytest.raises(cls) as e:
+        fn()
+    return str(e.value)
+
+
+def test_elementwise_arithmetic_values_and_dtypes():
+    a = tf.constant([1.0, -2.0, 3.0])
+    b = tf.constant([4.0, 5.0, -6.0])
+    assert tf.add(a, b).numpy().tolist() == [5.0, 3.0, -3.0]
+    assert tf.subtract(a, b).numpy().tolist() == [-3.0, -7.0, 9.0]
+    assert tf.multiply(a, b).dtype == tf.float32
+    assert tf.divide(a, b).numpy().tolist() == pytest.approx([0.25, -0.4, -0.5])
+    assert tf.maximum(a, b).numpy().tolist() == [4.0, 5.0, 3.0]
+    assert tf.math.squared_difference(a, b).numpy().tolist() == [9.0, 49.0, 81.0]
+    assert tf.math.reciprocal([2.0, 4.0]).numpy().tolist() == [0.5, 0.25]
+    assert tf.sign(tf.constant([-3, 0, 2])).numpy().tolist() == [-1, 0, 1]
+    assert tf.add is tf.math.add and tf.reduce_sum is tf.math.reduce_sum
+
+
+def test_integer_division_semantics():
+    r = tf.constant(7) / tf.constant(2)
+    assert r.dtype == tf.float64 and float(r) == 3.5
+    assert int(tf.constant(-7) // 2) == -4 and int(tf.constant(-7) % 3) == 2
+    assert float(tf.constant(-7.5) % 2.0) == 0.5
+    assert tf.math.floormod(tf.constant([7.0, -7.0]), 2.0).numpy().tolist() == [1.0, 1.0]
+    assert "Integer division by zero [Op:FloorDiv]" in _err(
+        lambda: tf.constant([1]) // tf.constant([0]))
+    assert "Integers to negative integer powers are not allowed" in _err(
+        lambda: tf.constant(2) ** tf.constant(-1))
+    assert tf.math.mod is tf.math.floormod
+
+
+def test_comparisons_and_logic():
+    a, b = tf.constant([1, 2, 3]), tf.constant([3, 2, 1])
+    assert tf.greater(a, b).numpy().tolist() == [False, False, True]
+    assert (a <= 2).numpy().tolist() == [True, True, False]
+    t, f = tf.constant([True, False, True]), tf.constant([True, True, False])
+    assert (t & f).numpy().tolist() == [True, False, False]
+    assert tf.math.logical_xor(t, f).numpy().tolist() == [False, True, True]
+    assert (~t).numpy().tolist() == [False, True, False]
+    assert "Value for attr 'T' of bool is not in the list" in _err(lambda: tf.less(t, f))
+
+
+def test_broadcast_error_and_dtype_mismatch():
+    msg = _err(lambda: tf.constant([1.0, 2.0]) + tf.constant([1.0, 2.0, 3.0]))
+    assert "Incompatible shapes: [2] vs. [3] [Op:AddV2]" in msg
+    msg = _err(lambda: tf.add(tf.constant(1), tf.constant(1.0)))
+    assert "expected to be a int32 tensor but is a float tensor" in msg
+
+
+def test_cast():
+    assert tf.cast([1.7, -1.7], tf.int32).numpy().tolist() == [1, -1]
+    assert tf.cast([0, 2], tf.bool).numpy().tolist() == [False, True]
+    x = tf.constant([1.0])
+    assert tf.cast(x, tf.float32) is x
+
+
+def test_reductions_axis_keepdims_negative():
+    m = tf.constant([[1, 2, 3], [4, 5, 6]])
+    assert int(tf.reduce_sum(m)) == 21
+    assert tf.reduce_sum(m, axis=1, keepdims=True).shape == (2, 1)
+    assert tf.reduce_sum(m, axis=-1).numpy().tolist() == [6, 15]
+    assert int(tf.reduce_sum(m, axis=[0, -1])) == 21
+    assert tf.reduce_max(m, axis=0).numpy().tolist() == [4, 5, 6]
+    assert tf.reduce_min(m, axis=1).numpy().tolist() == [1, 4]
+    assert tf.reduce_prod(m, axis=1).numpy().tolist() == [6, 120]
+    assert tf.reduce_mean(m, axis=1).numpy().tolist() == [2, 5]
+    assert tf.reduce_mean(tf.cast(m, tf.float32), axis=0).numpy().tolist() == [2.5, 3.5, 4.5]
+    b = tf.constant([[True, False], [True, True]])
+    assert tf.reduce_all(b, axis=1).numpy().tolist() == [False, True]
+    assert bool(tf.reduce_any(b))
+    assert bool(tf.reduce_all(tf.constant([], dtype=tf.bool)))
+    assert float(tf.reduce_sum(tf.zeros([0]))) == 0.0
+    assert float(tf.reduce_max(tf.zeros([0]))) == -np.inf
+
+
+def test_reduction_bad_axis_errors():
+    m = tf.constant([[1, 2], [3, 4]])
+    msg = _err(lambda: tf.reduce_sum(m, axis=2))
+    assert "Invalid reduction dimension (2 for input with 2 dimension(s) [Op:Sum]" in msg
+    assert "Invalid reduction dimension (-3 for input with 2" in _err(
+        lambda: tf.reduce_max(m, axis=-3))
+    with tf.Graph().as_default():
+        with pytest.raises(ValueError, match="Invalid reduction dimension"):
+            tf.reduce_sum(tf.zeros([2, 2]), axis=5)
+        assert tf.reduce_mean(tf.zeros([2, 3, 4]), axis=[0, 2]).shape.as_list() == [3]
+        assert tf.reduce_sum(tf.zeros([2, 3]), axis=1, keepdims=True).shape.as_list() == [2, 1]
+
+
+def test_matmul_and_add_n_scalar_mul():
+    a = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    assert tf.matmul(a, a).numpy().tolist() == [[7.0, 10.0], [15.0, 22.0]]
+    assert (a @ a).numpy().tolist() == [[7.0, 10.0], [15.0, 22.0]]
+    assert tf.matmul(a, a, transpose_b=True).numpy().tolist() == [[5.0, 11.0], [11.0, 25.0]]
+    assert "Matrix size-incompatible: In[0]: [2,2], In[1]: [3,2]" in _err(
+        lambda: tf.matmul(a, tf.ones([3, 2])))
+    assert tf.add_n([a, a, a]).numpy().tolist() == [[3.0, 6.0], [9.0, 12.0]]
+    assert tf.scalar_mul(2.0, a).numpy().tolist() == [[2.0, 4.0], [6.0, 8.0]]
+    with pytest.raises(ValueError):
+        tf.add_n([])
+
+
+def test_operator_fast_path_keeps_dtypes():
+    for dt in (tf.int8, tf.uint8, tf.float16, tf.float64, tf.int64):
+        x = tf.constant([3, 4], dt)
+        for r in (x + x, x - x, x * x, x // x, x % x):
+            assert r.dtype == dt and r.numpy().dtype == dt.as_numpy_dtype
+        assert (x < x).dtype == tf.bool
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("add", lambda x, y: x + y), ("sub", lambda x, y: x - y), ("mul", lambda x, y: x * y),
+    ("div", lambda x, y: x / y), ("pow", lambda x, y: x ** y),
+    ("maximum", tf.maximum), ("minimum", tf.minimum), ("sqdiff", tf.math.squared_difference),
+    ("floormod", tf.math.floormod), ("matmul", lambda x, y: tf.matmul(x, y, transpose_b=True)),
+    ("broadcast_add", lambda x, y: x + y[:1]),
+])
+def test_binary_gradients(name, fn):
+    check_gradients(fn, A, B)
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("neg", tf.negative), ("abs", tf.abs), ("square", tf.square), ("sqrt", tf.sqrt),
+    ("exp", tf.exp), ("log", tf.math.log), ("reciprocal", tf.math.reciprocal),
+    ("tanh", tf.tanh), ("sigmoid", tf.sigmoid),
+    ("sum", lambda x: tf.reduce_sum(x, axis=1)), ("mean", lambda x: tf.reduce_mean(x, axis=0)),
+    ("max", lambda x: tf.reduce_max(x, axis=-1)), ("min", lambda x: tf.reduce_min(x)),
+    ("prod", lambda x: tf.reduce_prod(x, axis=0)), ("prod_all", lambda x: tf.reduce_prod(x)),
+    ("add_n", lambda x: tf.add_n([x, x * x])),
+])
+def test_unary_gradients(name, fn):
+    check_gradients(fn, A)
