@@ -1,43 +1,14 @@
-"""Gather and scatter kernels: a numpy reference (`ref_*`) and a Numba kernel (`nb_*`) each.
+"""Scatter kernels: a numpy reference (`ref_*`) and a Numba kernel (`nb_*`).
 
-Callers validate indices first; the Numba kernels assume every index is in bounds.
+`np.add.at` and friends are slow (tens of times slower than a plain loop); gathers are not, so
+`np.take` serves them directly. Callers validate indices first; the kernels assume every index
+is in bounds.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
-
-
-def ref_gather_axis(params: np.ndarray, indices: np.ndarray, axis: int) -> np.ndarray:
-    """np.take along `axis`."""
-    return np.take(params, indices, axis=axis)
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def nb_gather_rows(p3, idx, out3):
-    """out3[o, j, :] = p3[o, idx[j], :] for a params view [outer, n, inner]."""
-    outer = p3.shape[0]
-    m = idx.shape[0]
-    inner = p3.shape[2]
-    for t in prange(outer * m):
-        o = t // m
-        j = t % m
-        src = idx[j]
-        for k in range(inner):
-            out3[o, j, k] = p3[o, src, k]
-
-
-def gather_axis(params: np.ndarray, indices: np.ndarray, axis: int) -> np.ndarray:
-    """Gather along `axis` with the Numba kernel (indices already checked)."""
-    outer = int(np.prod(params.shape[:axis])) if axis else 1
-    inner = int(np.prod(params.shape[axis + 1:])) if axis + 1 < params.ndim else 1
-    p3 = np.ascontiguousarray(params).reshape(outer, params.shape[axis], inner)
-    flat = np.ascontiguousarray(indices, dtype=np.int64).reshape(-1)
-    out3 = np.empty((outer, flat.size, inner), dtype=params.dtype)
-    if out3.size:
-        nb_gather_rows(p3, flat, out3)
-    return out3.reshape(params.shape[:axis] + indices.shape + params.shape[axis + 1:])
+from numba import njit
 
 
 def ref_scatter_rows(out2: np.ndarray, rows: np.ndarray, upd2: np.ndarray, mode: int) -> None:

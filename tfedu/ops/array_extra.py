@@ -685,18 +685,25 @@ ONE_HOT = register_op(
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
     """Encode integer indices as one-hot vectors; out-of-range indices give all `off_value`."""
     idx = _int_input(indices)
+    def conv(v):
+        if v is None or isinstance(v, Tensor) or getattr(v, "_is_variable", False):
+            return None if v is None else _as_input(v)
+        return convert_to_tensor(v, dtype=dtype)
+
+    on, off = conv(on_value), conv(off_value)
     if dtype is not None:
         dt = dtypes.as_dtype(dtype)
-    elif isinstance(on_value, Tensor):
-        dt = on_value.dtype
-    elif isinstance(off_value, Tensor):
-        dt = off_value.dtype
+    elif on is not None:
+        dt = on.dtype
+    elif off is not None:
+        dt = off.dtype
     else:
         dt = dtypes.float32
-    on = on_value if isinstance(on_value, Tensor) else convert_to_tensor(
-        1 if on_value is None else on_value, dtype=dt)
-    off = off_value if isinstance(off_value, Tensor) else convert_to_tensor(
-        0 if off_value is None else off_value, dtype=dt)
+    for v in (on, off):
+        if v is not None and v.dtype is not dt:
+            raise TypeError(f"dtype {dt} of on_value/off_value does not match {v.dtype}")
+    on = convert_to_tensor(1, dtype=dt) if on is None else on
+    off = convert_to_tensor(0, dtype=dt) if off is None else off
     return execute(ONE_HOT, [idx, _int_input(depth), on, off],
                    {"axis": -1 if axis is None else int(axis)}, name=name,
                    default_name="one_hot")
@@ -1092,15 +1099,6 @@ def _gather_infer(op):
     return [(TensorShape(out), op.dtype(0))]
 
 
-def _nb():
-    from tfedu.kernels import array_kernels
-
-    return array_kernels
-
-
-_NB_GATHER_MIN = 1 << 16
-
-
 def _gather_kernel(params, indices, axis, batch_dims=0):
     axis = int(axis) % params.ndim
     idx = np.asarray(indices).astype(np.int64, copy=False)
@@ -1108,9 +1106,6 @@ def _gather_kernel(params, indices, axis, batch_dims=0):
     if batch_dims < 0:
         batch_dims += idx.ndim
     if batch_dims == 0:
-        if params.size * max(idx.size, 1) >= _NB_GATHER_MIN * params.shape[axis] and \
-                params.dtype.kind in "fiub":
-            return _nb().gather_axis(params, idx, axis)
         return np.take(params, idx, axis=axis)
     # batched: params[b..., outer..., idx[b..., j...], inner...]
     bshape = params.shape[:batch_dims]

@@ -56,7 +56,7 @@ def stop_gradient(input, name=None):
 
 @export("zeros_like")
 def zeros_like(input, dtype=None, name=None, optimize=True):
-    x = input if isinstance(input, Tensor) else convert_to_tensor(input)
+    x = _as_input(input)
     if dtype is not None and dtypes.as_dtype(dtype) is not x.dtype:
         return zeros(shape(x) if not x.shape.is_fully_defined() else x.shape.as_list(),
                      dtype=dtype, name=name)
@@ -65,9 +65,10 @@ def zeros_like(input, dtype=None, name=None, optimize=True):
 
 @export("ones_like")
 def ones_like(input, dtype=None, name=None):
-    x = input if isinstance(input, Tensor) else convert_to_tensor(input)
+    x = _as_input(input)
     if dtype is not None and dtypes.as_dtype(dtype) is not x.dtype:
-        return ones(x.shape.as_list(), dtype=dtype, name=name)
+        return ones(shape(x) if not x.shape.is_fully_defined() else x.shape.as_list(),
+                    dtype=dtype, name=name)
     return execute(ONES_LIKE, [x], name=name, default_name="ones_like")
 
 
@@ -77,13 +78,28 @@ def constant_like_numpy(arr, name="Const"):
     return _make_tensor(arr, dtypes.from_numpy(arr.dtype), name)
 
 
+def shape_from_shape_tensor(t) -> TensorShape:
+    """The static shape a 1-D shape tensor describes, as far as it is known while building
+    (a constant, `tf.shape(x)`, or a stack of scalars some of which are known)."""
+    v = static_value(t)
+    if v is not None:
+        return TensorShape([None if int(d) < 0 else int(d) for d in np.reshape(v, -1)])
+    op = getattr(t, "_op", None)
+    if op is not None and op.type == "Shape":
+        return op.inputs[0].shape
+    if op is not None and op.type == "Pack" and all(x.shape.rank == 0 for x in op.inputs):
+        vals = [static_value(x) for x in op.inputs]
+        return TensorShape([None if x is None or int(x) < 0 else int(x) for x in vals])
+    n = t.shape[0] if t.shape.rank == 1 else None
+    return TensorShape(None if n is None else [None] * n)
+
+
 def _fill_infer(op):
     dims = op.const_value(0)
     if op.shape(1).rank not in (None, 0):
         op.fail(f"value must be a scalar, got shape {shape_text(op.shape(1).as_list())}")
     if dims is None:
-        n = op.shape(0)[0] if op.shape(0).rank == 1 else None
-        return [(TensorShape(None if n is None else [None] * n), op.dtype(1))]
+        return [(shape_from_shape_tensor(op.inputs[0]), op.dtype(1))]
     dims = np.asarray(dims).reshape(-1)
     if np.any(dims < 0):
         op.fail(f"Dimension {int(dims[dims < 0][0])} must be >= 0")
@@ -114,6 +130,8 @@ def _static_shape_list(shape_arg):
     if isinstance(shape_arg, (list, tuple)):
         out = []
         for d in shape_arg:
+            if d is None:
+                return None
             if isinstance(d, Tensor):
                 v = static_value(d)
                 if v is None:
@@ -183,7 +201,8 @@ SIZE = register_op(
     type_attrs={"T": ALL, "out_type": INTS}, attrs={"out_type": dtypes.int32},
     infer=lambda op: [(TensorShape([]), op.attrs["out_type"])],
     kernel=lambda x, out_type=dtypes.int32: np.array(x.size, dtype=out_type._np))
-SIZE.static_value = lambda op: (np.array(op.inputs[0].shape.num_elements(), dtype=np.int32)
+SIZE.static_value = lambda op: (np.array(op.inputs[0].shape.num_elements(),
+                                         dtype=op.get_attr("out_type")._np)
                                 if op.inputs[0].shape.is_fully_defined() else None)
 RANK = register_op(
     "Rank", inputs=("input: T",), outputs=("output: int32",), type_attrs={"T": ALL},
@@ -227,8 +246,7 @@ def _reshape_infer(op):
     in_shape = op.shape(0)
     target = op.const_value(1)
     if target is None:
-        n = op.shape(1)[0] if op.shape(1).rank == 1 else None
-        return [(TensorShape(None if n is None else [None] * n), op.dtype(0))]
+        return [(shape_from_shape_tensor(op.inputs[1]), op.dtype(0))]
     target = [int(d) for d in np.reshape(target, -1)]
     if sum(1 for d in target if d == -1) > 1:
         op.fail(f"Only one input size may be -1, not both {target.index(-1)} and "
@@ -289,7 +307,7 @@ def reshape(tensor, shape, name=None):
 def _broadcast_to_infer(op):
     target = op.const_value(1)
     if target is None:
-        return [(TensorShape(None), op.dtype(0))]
+        return [(shape_from_shape_tensor(op.inputs[1]), op.dtype(0))]
     target = [int(d) for d in np.reshape(target, -1)]
     xs = op.shape(0)
     if xs.rank is not None:

@@ -18,7 +18,7 @@ from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops
 from tfedu.ops.op_helpers import export
 
-_NB_MIN = 1 << 14
+_NB_MIN = 4096  # elements updated; np.ufunc.at is ~10x slower than the loop above ~1e3
 
 
 def _nb():

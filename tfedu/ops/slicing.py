@@ -185,12 +185,10 @@ STRIDED_SLICE_GRAD = register_op(
     doc="Scatter the gradient of a strided slice back into a zero tensor of the input shape.")
 
 
-def _index_vector(values):
+def _index_vector(values, dt):
     """begin/end/strides as one int vector: a constant if all Python ints, else packed."""
     if not any(isinstance(v, Tensor) for v in values):
-        return np.array(values, dtype=np.int32)
-    dt = dtypes.int64 if any(isinstance(v, Tensor) and v.dtype is dtypes.int64
-                             for v in values) else dtypes.int32
+        return np.array(values, dtype=dt._np)
     from tfedu.ops.math_ops import cast
 
     return array_ops.stack([cast(v, dt) if isinstance(v, Tensor)
@@ -299,7 +297,9 @@ def getitem(tensor, key):
     x = array_ops._as_input(tensor)
     attrs = {"begin_mask": bm, "end_mask": em, "ellipsis_mask": elm, "new_axis_mask": nm,
              "shrink_axis_mask": sm}
-    ins = [_index_vector(v) for v in (begin, end, strides)]
+    dt = dtypes.int64 if any(isinstance(v, Tensor) and v.dtype is dtypes.int64
+                             for v in begin + end + strides) else dtypes.int32
+    ins = [_index_vector(v, dt) for v in (begin, end, strides)]
     if _state.graph is None:
         return execute(STRIDED_SLICE, [x] + ins, attrs, name="strided_slice/",
                        default_name="strided_slice")

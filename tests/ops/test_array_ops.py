@@ -1,0 +1,204 @@
+"""Array ops: values, dtypes, TF error messages and graph-mode static shapes."""
+
+import numpy as np
+import pytest
+
+import tfedu as tf
+
+IAE = tf.errors.InvalidArgumentError
+
+
+def test_creation_dtypes_and_values():
+    assert tf.zeros([2, 3]).dtype == tf.float32 and tf.eye(2).dtype == tf.float32
+    assert str(tf.eye(2, 3)) == ("tf.Tensor(\n[[1. 0. 0.]\n [0. 1. 0.]], shape=(2, 3), "
+                                 "dtype=float32)")
+    assert tf.eye(2, batch_shape=[3], dtype=tf.int32).shape == (3, 2, 2)
+    assert str(tf.linspace(0.0, 1.0, 5)) == ("tf.Tensor([0.   0.25 0.5  0.75 1.  ], shape=(5,), "
+                                             "dtype=float32)")
+    assert tf.zeros(tf.constant([2, 1]), dtype=tf.int64).shape == (2, 1)
+    assert tf.ones([tf.constant(2), 3]).shape == (2, 3)
+    assert tf.zeros_like([1, 2], dtype=tf.float32).dtype == tf.float32
+    assert tf.ones_like(tf.constant([[1, 2]]), dtype=tf.bool).numpy().all()
+    assert tf.size(tf.constant([1, 2]), out_type=tf.int64).dtype == tf.int64
+    assert int(tf.rank(tf.zeros([2, 3, 4]))) == 3
+
+
+def test_convert_list_of_tensors_packs():
+    out = tf.convert_to_tensor([tf.constant(1), 2])
+    assert out.dtype == tf.int32
+    np.testing.assert_array_equal(out.numpy(), [1, 2])
+    out = tf.convert_to_tensor([[tf.constant(1.0), 2.0], [3.0, 4.0]])
+    assert out.shape == (2, 2)
+    with tf.Graph().as_default():
+        p = tf.zeros([3])
+        assert tf.convert_to_tensor([p, p]).shape.as_list() == [2, 3]
+
+
+def test_transpose():
+    x = tf.reshape(tf.range(6), [2, 3])
+    np.testing.assert_array_equal(tf.transpose(x).numpy(), np.arange(6).reshape(2, 3).T)
+    y = tf.zeros([2, 3, 4])
+    assert tf.transpose(y, [1, 2, 0]).shape == (3, 4, 2)
+    c = tf.constant([[1 + 2j]])
+    assert tf.transpose(c, conjugate=True).numpy()[0, 0] == 1 - 2j
+    with pytest.raises(IAE, match="transpose expects a vector of size 3"):
+        tf.transpose(y, [1, 0])
+    with pytest.raises(IAE, match="is duplicated"):
+        tf.transpose(y, [0, 0, 1])
+
+
+def test_concat_and_errors():
+    assert str(tf.concat([[1, 2], [3]], axis=0)) == "tf.Tensor([1 2 3], shape=(3,), dtype=int32)"
+    a = tf.zeros([2, 3])
+    assert tf.concat([a, a], -1).shape == (2, 6)
+    with pytest.raises(IAE) as e:
+        tf.concat([a, tf.zeros([2, 2])], 0)
+    assert str(e.value) == ("ConcatOp : Dimension 1 in both shapes must be equal: shape[0] = "
+                            "[2,3] vs. shape[1] = [2,2] [Op:ConcatV2] name: ")
+    with pytest.raises(IAE, match="Ranks of all input tensors should match"):
+        tf.concat([a, tf.zeros([3])], 0)
+    with pytest.raises(IAE, match=r"range \[-2, 2\), but got 2"):
+        tf.concat([a, a], 2)
+
+
+def test_split():
+    t = tf.range(6)
+    assert [p.numpy().tolist() for p in tf.split(t, 3)] == [[0, 1], [2, 3], [4, 5]]
+    assert [p.numpy().tolist() for p in tf.split(t, [1, 5])] == [[0], [1, 2, 3, 4, 5]]
+    assert [p.shape for p in tf.split(t, [2, -1])] == [(2,), (4,)]
+    with pytest.raises(IAE, match=r"split_dim 0 \(size = 6\) and num_split 4"):
+        tf.split(t, 4)
+    with pytest.raises(IAE, match="Determined shape must either match"):
+        tf.split(t, [2, 2])
+
+
+def test_tile_pad_reverse_roll_repeat():
+    assert tf.tile([[1, 2]], [2, 2]).numpy().tolist() == [[1, 2, 1, 2], [1, 2, 1, 2]]
+    assert tf.pad([[1, 2]], [[1, 0], [0, 1]]).numpy().tolist() == [[0, 0, 0], [1, 2, 0]]
+    assert tf.pad([1, 2, 3], [[2, 2]], mode="REFLECT").numpy().tolist() == [3, 2, 1, 2, 3, 2, 1]
+    assert tf.pad([1, 2, 3], [[2, 1]], mode="symmetric").numpy().tolist() == [2, 1, 1, 2, 3, 3]
+    assert tf.pad([1, 2], [[1, 1]], constant_values=7).numpy().tolist() == [7, 1, 2, 7]
+    with pytest.raises(IAE, match="paddings must be no greater than the dimension size"):
+        tf.pad([1, 2, 3], [[3, 0]], mode="REFLECT")
+    with pytest.raises(ValueError, match="mode"):
+        tf.pad([1], [[1, 1]], mode="EDGE")
+    assert tf.reverse([[1, 2], [3, 4]], axis=[1]).numpy().tolist() == [[2, 1], [4, 3]]
+    assert tf.roll([1, 2, 3, 4], shift=1, axis=0).numpy().tolist() == [4, 1, 2, 3]
+    assert tf.repeat([1, 2], repeats=[2, 3]).numpy().tolist() == [1, 1, 2, 2, 2]
+    assert tf.repeat([[1, 2], [3, 4]], 2, axis=1).numpy().tolist() == [[1, 1, 2, 2],
+                                                                        [3, 3, 4, 4]]
+
+
+def test_squeeze_expand_dims():
+    assert tf.squeeze(tf.zeros([1, 3, 1])).shape == (3,)
+    assert tf.squeeze(tf.zeros([1, 3, 1]), axis=-1).shape == (1, 3)
+    assert tf.expand_dims(tf.range(6), 0).shape == (1, 6)
+    assert tf.expand_dims(tf.range(6), -1).shape == (6, 1)
+    with pytest.raises(IAE, match=r"Can not squeeze dim\[1\], expected a dimension of 1, got 3"):
+        tf.squeeze(tf.zeros([1, 3]), 1)
+    with pytest.raises(IAE, match="Tried to expand dim index 3"):
+        tf.expand_dims(tf.zeros([2]), 3)
+
+
+def test_one_hot():
+    out = tf.one_hot([0, 2, -1], depth=3)
+    assert out.dtype == tf.float32
+    assert out.numpy().tolist() == [[1, 0, 0], [0, 0, 1], [0, 0, 0]]
+    out = tf.one_hot([1, 0], 2, on_value=5, off_value=-1, axis=0)
+    assert out.dtype == tf.int32 and out.numpy().tolist() == [[-1, 5], [5, -1]]
+    assert tf.one_hot([1], 3, dtype=tf.int64).dtype == tf.int64
+
+
+def test_sort_argsort_unique():
+    x = tf.constant([3, 1, 2, 1])
+    assert tf.sort(x).numpy().tolist() == [1, 1, 2, 3]
+    assert tf.sort(x, direction="DESCENDING").numpy().tolist() == [3, 2, 1, 1]
+    assert tf.argsort(x).numpy().tolist() == [1, 3, 2, 0]
+    assert tf.argsort(x, direction="DESCENDING", stable=True).numpy().tolist() == [0, 2, 1, 3]
+    m = np.array([[3.0, 1.0], [0.0, 2.0]])
+    np.testing.assert_array_equal(tf.sort(m, axis=0).numpy(), np.sort(m, axis=0))
+    with pytest.raises(ValueError, match="direction"):
+        tf.sort(x, direction="UP")
+    u = tf.unique([1, 1, 2])
+    assert repr(u).startswith("Unique(y=<tf.Tensor: shape=(2,), dtype=int32")
+    y, idx = tf.unique(tf.constant([4, 2, 4, 1, 2]))
+    assert y.numpy().tolist() == [4, 2, 1] and idx.numpy().tolist() == [0, 1, 0, 2, 1]
+    c = tf.unique_with_counts(tf.constant([4, 2, 4]))
+    assert c.count.numpy().tolist() == [2, 1]
+    assert tf.unique([1, 2], out_idx=tf.int64).idx.dtype == tf.int64
+
+
+def test_meshgrid_sequence_mask():
+    X, Y = tf.meshgrid([1, 2, 3], [10, 20])
+    assert X.numpy().tolist() == [[1, 2, 3], [1, 2, 3]]
+    assert Y.numpy().tolist() == [[10, 10, 10], [20, 20, 20]]
+    X, Y = tf.meshgrid([1, 2, 3], [10, 20], indexing="ij")
+    assert X.shape == (3, 2)
+    m = tf.sequence_mask([1, 3], maxlen=4)
+    assert m.dtype == tf.bool
+    assert m.numpy().tolist() == [[True, False, False, False], [True, True, True, False]]
+    assert tf.sequence_mask([2, 1], dtype=tf.float32).numpy().tolist() == [[1, 1], [1, 0]]
+
+
+def test_gather_values_and_errors():
+    t = tf.constant([10, 20, 30, 40])
+    assert tf.gather(t, [3, 0, 0]).numpy().tolist() == [40, 10, 10]
+    m = tf.constant([[1, 2], [3, 4]])
+    assert tf.gather(m, [1], axis=1).numpy().tolist() == [[2], [4]]
+    assert tf.gather(m, [[1, 0], [0, 0]], axis=1, batch_dims=1).numpy().tolist() == [[2, 1],
+                                                                                      [3, 3]]
+    assert tf.gather(m, tf.constant([1], tf.int64)).numpy().tolist() == [[3, 4]]
+    with pytest.raises(IAE) as e:
+        tf.gather([1, 2, 3], 5)
+    assert "indices = 5 is not in [0, 3)" in str(e.value)
+    with pytest.raises(IAE, match=r"indices\[1\] = -1 is not in \[0, 3\)"):
+        tf.gather([1, 2, 3], [0, -1])
+    with pytest.raises(IAE, match=r"Expected axis in the range \[-2, 2\), but got 2"):
+        tf.gather(m, [0], axis=2)
+
+
+def test_gather_nd_boolean_mask_where():
+    m = tf.constant([[1, 2], [3, 4]])
+    assert tf.gather_nd(m, [[0, 1], [1, 0]]).numpy().tolist() == [2, 3]
+    assert tf.gather_nd(m, [[1]]).numpy().tolist() == [[3, 4]]
+    with pytest.raises(IAE, match=r"indices\[0\] = \[2, 0\] does not index into param shape"):
+        tf.gather_nd(m, [[2, 0]])
+    t = tf.constant([10, 20, 30, 40])
+    assert tf.boolean_mask(t, [True, False, True, False]).numpy().tolist() == [10, 30]
+    assert tf.boolean_mask(m, [False, True], axis=1).numpy().tolist() == [[2], [4]]
+    x = tf.reshape(tf.range(8), [2, 2, 2])
+    assert tf.boolean_mask(x, [[True, False], [False, True]]).numpy().tolist() == [[0, 1],
+                                                                                   [6, 7]]
+    with pytest.raises(ValueError, match="incompatible"):
+        tf.boolean_mask(t, [True, False])
+    w = tf.where(t > 25)
+    assert w.dtype == tf.int64 and w.numpy().tolist() == [[2], [3]]
+    assert tf.where(t > 25, t, -t).numpy().tolist() == [-10, -20, 30, 40]
+
+
+def test_identity_n_and_invert_permutation():
+    a, b = tf.identity_n([tf.constant(1.0), tf.constant(2.0)])
+    assert float(a) == 1.0 and float(b) == 2.0
+    assert tf.math.invert_permutation([2, 0, 1]).numpy().tolist() == [1, 2, 0]
+
+
+def test_graph_static_shapes():
+    with tf.Graph().as_default():
+        c = tf.constant(np.zeros((4, 3), np.float32))
+        w = tf.where(c > 0)  # [None, 2]
+        assert tf.transpose(w).shape.as_list() == [2, None]
+        assert tf.concat([w, w], 0).shape.as_list() == [None, 2]
+        assert tf.concat([c, c], 1).shape.as_list() == [4, 6]
+        assert tf.gather(c, [0, 1]).shape.as_list() == [2, 3]
+        assert tf.gather(w, [0, 1, 1], axis=1).shape.as_list() == [None, 3]
+        assert tf.split(w, 2, axis=1)[0].shape.as_list() == [None, 1]
+        assert tf.tile(w, [2, 3]).shape.as_list() == [None, 6]
+        assert tf.pad(w, [[1, 1], [0, 0]]).shape.as_list() == [None, 2]
+        assert tf.expand_dims(w, 1).shape.as_list() == [None, 1, 2]
+        assert tf.one_hot(tf.cast(w[:, 0], tf.int32), 5).shape.as_list() == [None, 5]
+        assert tf.boolean_mask(c, c[:, 0] > 0).shape.as_list() == [None, 3]
+        assert tf.ones_like(w, dtype=tf.float32).shape.as_list() == [None, 2]
+        assert tf.ones([tf.shape(w)[0], 2]).shape.as_list() == [None, 2]
+        assert tf.reshape(c, tf.shape(w)).shape.as_list() == [None, 2]
+        with pytest.raises(ValueError, match="Dimension 1 in both shapes must be equal"):
+            tf.concat([c, tf.zeros([4, 2])], 0)

@@ -1,0 +1,66 @@
+"""tf.RaggedTensor and tf.SparseTensor: construction, reprs, densifying."""
+
+import numpy as np
+import pytest
+
+import tfedu as tf
+
+
+def test_ragged_constant_repr_shape_to_tensor():
+    r = tf.ragged.constant([[1, 2], [3]])
+    assert repr(r) == "<tf.RaggedTensor [[1, 2], [3]]>"
+    assert str(r) == repr(r)
+    assert r.shape.as_list() == [2, None] and r.dtype == tf.int32
+    assert str(r.shape) == "(2, None)"
+    assert r.to_tensor().numpy().tolist() == [[1, 2], [3, 0]]
+    assert r.to_tensor(default_value=-1).numpy().tolist() == [[1, 2], [3, -1]]
+    assert r.values.numpy().tolist() == [1, 2, 3]
+    assert r.row_splits.dtype == tf.int64 and r.row_splits.numpy().tolist() == [0, 2, 3]
+    assert r.row_lengths().numpy().tolist() == [2, 1]
+    assert r[0].numpy().tolist() == [1, 2]
+    assert isinstance(r, tf.RaggedTensor)
+
+
+def test_ragged_nested_and_floats():
+    r = tf.ragged.constant([[[1.0, 2.0], [3.0]], [[4.0]]])
+    assert r.ragged_rank == 2 and r.shape.as_list() == [2, None, None]
+    assert repr(r) == "<tf.RaggedTensor [[[1.0, 2.0], [3.0]], [[4.0]]]>"
+    assert r.to_tensor().numpy().tolist() == [[[1, 2], [3, 0]], [[4, 0], [0, 0]]]
+    assert tf.ragged.constant([[1], []], dtype=tf.float64).dtype == tf.float64
+
+
+def test_ragged_factories():
+    r = tf.RaggedTensor.from_row_lengths([1, 2, 3, 4], [1, 3])
+    assert r.to_list() == [[1], [2, 3, 4]]
+    r = tf.RaggedTensor.from_row_splits([1, 2, 3], [0, 0, 3])
+    assert r.to_list() == [[], [1, 2, 3]]
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.RaggedTensor.from_row_splits([1, 2, 3], [0, 2])
+    with pytest.raises(ValueError, match="private"):
+        tf.RaggedTensor([1], [0, 1])
+
+
+def test_sparse_tensor_repr_and_to_dense():
+    s = tf.SparseTensor(indices=[[0, 0]], values=[1.0], dense_shape=[2, 2])
+    assert repr(s) == ("SparseTensor(indices=tf.Tensor([[0 0]], shape=(1, 2), dtype=int64), "
+                       "values=tf.Tensor([1.], shape=(1,), dtype=float32), "
+                       "dense_shape=tf.Tensor([2 2], shape=(2,), dtype=int64))")
+    assert s.shape.as_list() == [2, 2] and s.dtype == tf.float32
+    d = tf.sparse.to_dense(s)
+    assert str(d) == "tf.Tensor(\n[[1. 0.]\n [0. 0.]], shape=(2, 2), dtype=float32)"
+    np.testing.assert_array_equal(tf.sparse.to_dense(s, default_value=5.0).numpy(),
+                                  [[1, 5], [5, 5]])
+
+
+def test_sparse_from_dense_round_trip():
+    x = np.array([[0, 3], [4, 0]], dtype=np.int32)
+    s = tf.sparse.from_dense(x)
+    assert s.indices.numpy().tolist() == [[0, 1], [1, 0]]
+    assert s.values.numpy().tolist() == [3, 4]
+    assert s.dense_shape.numpy().tolist() == [2, 2]
+    np.testing.assert_array_equal(tf.sparse.to_dense(s).numpy(), x)
+
+
+def test_sparse_validation():
+    with pytest.raises(ValueError, match="must have rank 2"):
+        tf.SparseTensor(indices=[0, 1], values=[1, 2], dense_shape=[3])
