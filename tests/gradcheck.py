@@ -14,7 +14,7 @@ import tfedu as tf
 
 def numeric_gradient(f, xs, eps=1e-6):
     grads = []
-    for i, x in enumerate(xs):
+    for x in xs:
         g = np.zeros_like(x)
         flat = x.reshape(-1)
         gflat = g.reshape(-1)
