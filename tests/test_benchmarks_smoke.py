@@ -58,3 +58,17 @@ def test_speedup_reads_the_same_way_for_times_and_rates(bench):
     fast_peer = bench.Row("r", "GB/s", {"tfedu": 5.0, "numpy": 10.0}, True)
     assert slow_peer.speedup("numpy") == pytest.approx(3.0)
     assert fast_peer.speedup("numpy") == pytest.approx(0.5)
+
+
+def test_mlp_steps_compute_the_same_training(bench):
+    # The libraries are compared on one computation: tfedu's tape step and the hand-written
+    # numpy step follow the same loss curve.
+    import tfedu as tf
+
+    weights, x, labels = bench._mlp_init((12, 8, 6, 3), batch=5)
+    ours = bench._tf_style_step(tf, weights, x, labels, lr=0.5)
+    reference = bench._numpy_step(weights, x, labels, lr=0.5)
+    losses = [(float(ours().numpy()), float(reference())) for _ in range(4)]
+    assert losses[-1][1] < losses[0][1]
+    for mine, theirs in losses:
+        assert mine == pytest.approx(theirs, rel=1e-4)
