@@ -17,6 +17,11 @@ OPTIMIZERS = [
     ("Adam", lambda: tf1.train.AdamOptimizer(), [0.999, 0.998]),
     ("RMSProp", lambda: tf1.train.RMSPropOptimizer(0.001), [0.99948, 0.99894]),
     ("Adagrad", lambda: tf1.train.AdagradOptimizer(0.1), [0.91548, 0.85093]),
+    ("Adadelta", lambda: tf1.train.AdadeltaOptimizer(1.0), [0.99955, 0.9991]),
+    ("Ftrl", lambda: tf1.train.FtrlOptimizer(0.1), [0.38096, 0.31641]),
+    ("ProximalGD", lambda: tf1.train.ProximalGradientDescentOptimizer(0.1, 0.1, 0.1),
+     [0.93069, 0.86207]),
+    ("ProximalAdagrad", lambda: tf1.train.ProximalAdagradOptimizer(0.1), [0.91548, 0.85093]),
 ]
 
 

@@ -373,7 +373,7 @@ class Graph:
         return self._collections.setdefault(name, [])
 
     def get_all_collection_keys(self):
-        return [k for k, v in self._collections.items() if v]
+        return [k for k in self._collections if isinstance(k, str)]
 
     def clear_collection(self, name):
         self._collections.pop(name, None)

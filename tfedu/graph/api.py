@@ -127,11 +127,6 @@ def executing_eagerly_outside_functions():
     return context.eager_globally_enabled()
 
 
-@export("compat.v1.set_random_seed")
-def set_random_seed(seed):
-    context.get_default_graph().seed = seed
-
-
 # ------------------------------------------------------------------------------------------
 # Placeholders
 # ------------------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from tfedu.framework.graph import GraphKeys
 from tfedu.train import training_ops
 
 __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer",
-           "RMSPropOptimizer", "AdagradOptimizer", "AdadeltaOptimizer",
+           "RMSPropOptimizer", "AdagradOptimizer", "AdadeltaOptimizer", "FtrlOptimizer",
+           "ProximalGradientDescentOptimizer", "ProximalAdagradOptimizer",
            "get_or_create_global_step", "get_global_step", "create_global_step"]
 
 
@@ -120,7 +121,6 @@ class Optimizer:
                 with g.control_dependencies([self._finish(updates, "update")]):
                     apply = global_step.assign_add(
                         np.ones((), global_step.dtype._np), name=scope, read_value=False)
-        g.get_collection_ref(GraphKeys.TRAIN_OP)
         if apply not in g.get_collection(GraphKeys.TRAIN_OP):
             g.add_to_collection(GraphKeys.TRAIN_OP, apply)
         return apply
@@ -414,6 +414,81 @@ class AdadeltaOptimizer(Optimizer):
     def _rule_inputs(self, grad, var, hyper):
         return ([var, self.get_slot(var, "accum"), self.get_slot(var, "accum_update")],
                 [hyper["learning_rate"], hyper["rho"], hyper["epsilon"], grad])
+
+
+class ProximalGradientDescentOptimizer(Optimizer):
+    """Gradient descent followed by the L1/L2 proximal step."""
+
+    _apply_op = "ResourceApplyProximalGradientDescent"
+
+    def __init__(self, learning_rate, l1_regularization_strength=0.0,
+                 l2_regularization_strength=0.0, use_locking=False,
+                 name="ProximalGradientDescent"):
+        super().__init__(use_locking, name)
+        self._lr, self._l1, self._l2 = (learning_rate, l1_regularization_strength,
+                                        l2_regularization_strength)
+
+    def _hyper(self):
+        return {"learning_rate": self._lr, "l1": self._l1, "l2": self._l2}
+
+    def _rule_inputs(self, grad, var, hyper):
+        return [var], [hyper["learning_rate"], hyper["l1"], hyper["l2"], grad]
+
+
+class ProximalAdagradOptimizer(Optimizer):
+    """Adagrad step sizes with the L1/L2 proximal step."""
+
+    _apply_op = "ResourceApplyProximalAdagrad"
+
+    def __init__(self, learning_rate, initial_accumulator_value=0.1,
+                 l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+                 use_locking=False, name="ProximalAdagrad"):
+        super().__init__(use_locking, name)
+        self._lr, self._initial = learning_rate, initial_accumulator_value
+        self._l1, self._l2 = l1_regularization_strength, l2_regularization_strength
+
+    def _hyper(self):
+        return {"learning_rate": self._lr, "l1": self._l1, "l2": self._l2}
+
+    def _create_slots(self, var_list):
+        for v in var_list:
+            self._zeros_slot(v, "accumulator", self._name, value=self._initial)
+
+    def _rule_inputs(self, grad, var, hyper):
+        return ([var, self.get_slot(var, "accumulator")],
+                [hyper["learning_rate"], hyper["l1"], hyper["l2"], grad])
+
+
+class FtrlOptimizer(Optimizer):
+    """FTRL-Proximal ("Follow The Regularized Leader"), popular for sparse linear models."""
+
+    _apply_op = "ResourceApplyFtrl"
+
+    def __init__(self, learning_rate, learning_rate_power=-0.5, initial_accumulator_value=0.1,
+                 l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+                 use_locking=False, name="Ftrl", accum_name=None, linear_name=None,
+                 l2_shrinkage_regularization_strength=0.0, beta=None):
+        if learning_rate_power > 0.0:
+            raise ValueError(f"learning_rate_power ({learning_rate_power}) must be less than "
+                             "or equal to zero")
+        super().__init__(use_locking, name)
+        self._lr, self._lr_power = learning_rate, learning_rate_power
+        self._initial = initial_accumulator_value
+        self._l1, self._l2 = l1_regularization_strength, l2_regularization_strength
+        self._accum_name, self._linear_name = accum_name or name, linear_name or name + "_1"
+
+    def _hyper(self):
+        return {"learning_rate": self._lr, "l1": self._l1, "l2": self._l2,
+                "lr_power": self._lr_power}
+
+    def _create_slots(self, var_list):
+        for v in var_list:
+            self._zeros_slot(v, "accum", self._accum_name, value=self._initial)
+            self._zeros_slot(v, "linear", self._linear_name)
+
+    def _rule_inputs(self, grad, var, hyper):
+        return ([var, self.get_slot(var, "accum"), self.get_slot(var, "linear")],
+                [grad, hyper["learning_rate"], hyper["l1"], hyper["l2"], hyper["lr_power"]])
 
 
 # ------------------------------------------------------------------------------------------

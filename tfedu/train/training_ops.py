@@ -66,6 +66,33 @@ def adadelta(var, accum, accum_update, lr, rho, epsilon, grad):
     return var - lr * update, accum, accum_update
 
 
+def _shrink(prox, lr, l1, l2):
+    """The proximal step: soft-threshold by lr*l1, then scale down by 1 + lr*l2."""
+    return np.sign(prox) * np.maximum(np.abs(prox) - lr * l1, 0.0) / (1.0 + lr * l2)
+
+
+def proximal_gradient_descent(var, alpha, l1, l2, delta):
+    """w = shrink(w - lr*g)  (L1/L2-regularised gradient descent)"""
+    return (_shrink(var - alpha * delta, alpha, l1, l2),)
+
+
+def proximal_adagrad(var, accum, lr, l1, l2, grad):
+    """acc += g^2; lr_t = lr/sqrt(acc); w = shrink(w - lr_t*g)"""
+    accum = accum + np.square(grad)
+    lr_t = lr / np.sqrt(accum)
+    return _shrink(var - lr_t * grad, lr_t, l1, l2), accum
+
+
+def ftrl(var, accum, linear, grad, lr, l1, l2, lr_power, multiply_linear_by_lr=False):
+    """FTRL-Proximal: per-coordinate rates from accumulated squared gradients."""
+    new_accum = accum + np.square(grad)
+    sigma = (np.power(new_accum, -lr_power) - np.power(accum, -lr_power)) / lr
+    linear = linear + grad - sigma * var
+    quadratic = np.power(new_accum, -lr_power) / lr + 2.0 * l2
+    new_var = np.where(np.abs(linear) > l1, (np.sign(linear) * l1 - linear) / quadratic, 0.0)
+    return new_var, new_accum, linear
+
+
 # rule, number of resource inputs (var + slots), input names after them, static attrs
 RULES = {
     "ResourceApplyGradientDescent": (gradient_descent, ("var",), ("alpha", "delta"), {}),
@@ -81,6 +108,13 @@ RULES = {
                                      {"use_locking": False}),
     "ResourceApplyAdagrad": (adagrad, ("var", "accum"), ("lr", "grad"),
                              {"use_locking": False, "update_slots": True}),
+    "ResourceApplyProximalGradientDescent": (proximal_gradient_descent, ("var",),
+                                             ("alpha", "l1", "l2", "delta"),
+                                             {"use_locking": False}),
+    "ResourceApplyProximalAdagrad": (proximal_adagrad, ("var", "accum"),
+                                     ("lr", "l1", "l2", "grad"), {"use_locking": False}),
+    "ResourceApplyFtrl": (ftrl, ("var", "accum", "linear"), ("grad", "lr", "l1", "l2", "lr_power"),
+                          {"use_locking": False, "multiply_linear_by_lr": False}),
     "ResourceApplyAdadelta": (adadelta, ("var", "accum", "accum_update"),
                               ("lr", "rho", "epsilon", "grad"), {"use_locking": False}),
 }

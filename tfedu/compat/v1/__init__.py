@@ -6,7 +6,15 @@ other name falls back to the TF 2 top-level namespace, as most of TF 1.x's ops a
 
 from __future__ import annotations
 
-from tfedu.compat.v1 import initializers, train  # noqa: F401
+from tfedu.compat.v1 import initializers, layers, losses, train  # noqa: F401
+from tfedu.compat.v1.config import (  # noqa: F401
+    ConfigProto,
+    GPUOptions,
+    GraphOptions,
+    OptimizerOptions,
+    RunMetadata,
+    RunOptions,
+)
 from tfedu.compat.v1.initializers import (  # noqa: F401
     constant_initializer,
     glorot_normal_initializer,
@@ -23,8 +31,6 @@ from tfedu.compat.v1.ops_v1 import (  # noqa: F401
     arg_min,
     div,
     log,
-    random_normal,
-    random_uniform,
     reduce_all,
     reduce_any,
     reduce_max,
@@ -36,7 +42,6 @@ from tfedu.compat.v1.ops_v1 import (  # noqa: F401
     to_float,
     to_int32,
     to_int64,
-    truncated_normal,
 )
 from tfedu.compat.v1.variable_scope import (  # noqa: F401
     AUTO_REUSE,

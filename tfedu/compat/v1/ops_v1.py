@@ -9,7 +9,7 @@ from tfedu.framework import dtypes
 
 __all__ = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
            "reduce_all", "reduce_any", "to_float", "to_double", "to_int32", "to_int64",
-           "random_normal", "random_uniform", "truncated_normal", "log", "div", "arg_max",
+           "log", "div", "arg_max",
            "arg_min"]
 
 
@@ -54,8 +54,10 @@ reduce_any = _reduction("reduce_any")
 
 
 def _caster(dtype, name):
+    default = "To" + dtype.name.capitalize()
+
     def cast(x, name=None):
-        return _tf().cast(x, dtype, name=name or "ToFloat")
+        return _tf().cast(x, dtype, name=name or default)
 
     cast.__name__ = cast.__qualname__ = name
     return cast
@@ -65,18 +67,6 @@ to_float = _caster(dtypes.float32, "to_float")
 to_double = _caster(dtypes.float64, "to_double")
 to_int32 = _caster(dtypes.int32, "to_int32")
 to_int64 = _caster(dtypes.int64, "to_int64")
-
-
-def random_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
-    return _tf().random.normal(shape, mean, stddev, dtype, seed=seed, name=name)
-
-
-def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=None):
-    return _tf().random.uniform(shape, minval, maxval, dtype, seed=seed, name=name)
-
-
-def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
-    return _tf().random.truncated_normal(shape, mean, stddev, dtype, seed=seed, name=name)
 
 
 def log(x, name=None):

@@ -83,6 +83,19 @@ def _store(graph):
     return entry[1]
 
 
+def _unique_default_scope(prefix, default_name):
+    """`dense`, `dense_1`, ...: a default scope name not used before in this graph."""
+    used = _store(context.get_default_graph()).setdefault(("__scopes__",), set())
+    base = f"{prefix}/{default_name}" if prefix else default_name
+    name, i = default_name, 0
+    while (f"{prefix}/{name}" if prefix else name) in used:
+        i += 1
+        name = f"{default_name}_{i}"
+    used.add(f"{prefix}/{name}" if prefix else name)
+    del base
+    return name
+
+
 def get_variable_scope() -> VariableScope:
     return _state.scopes[-1]
 
@@ -98,9 +111,11 @@ def variable_scope(name_or_scope, default_name=None, values=None, initializer=No
         full = name_or_scope.name
         base = full
     else:
-        base = name_or_scope if name_or_scope is not None else default_name
+        base = name_or_scope
         if base is None:
-            raise TypeError("If default_name is None then name_or_scope is required")
+            if default_name is None:
+                raise TypeError("If default_name is None then name_or_scope is required")
+            base = _unique_default_scope(outer.name, default_name)
         full = f"{outer.name}/{base}" if outer.name else base
     if reuse is None or reuse is False:
         new_reuse = outer.reuse if reuse is None else False
