@@ -301,3 +301,24 @@ def test_gradient_in_graph_mode():
         g = tape.gradient(y, x)
         assert g.shape.as_list() == [3, 3]
         assert not tf.executing_eagerly()
+
+
+def test_tensor_diag_normalize_rank_and_v1_names():
+    d = tf.linalg.tensor_diag([[1, 2], [3, 4]])
+    assert d.shape == (2, 2, 2, 2) and d.numpy()[1, 0, 1, 0] == 3 and d.numpy()[0, 1, 1, 0] == 0
+    np.testing.assert_array_equal(tf.linalg.tensor_diag_part(d).numpy(), [[1, 2], [3, 4]])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="should be even"):
+        tf.linalg.tensor_diag_part(tf.ones([2, 2, 2]))
+    unit, n = tf.linalg.normalize([3.0, 4.0])
+    np.testing.assert_allclose(unit.numpy(), [0.6, 0.8])
+    assert n.shape == (1,) and n.numpy()[0] == 5.0
+    assert tf.linalg.matrix_rank([[1.0, 2.0], [2.0, 4.0]]).numpy() == 1
+    assert tf.linalg.matrix_rank(np.eye(3)).numpy() == 3
+    assert tf.compat.v1.matrix_inverse is tf.linalg.inv
+    assert tf.compat.v1.self_adjoint_eig is tf.linalg.eigh
+    assert not hasattr(tf, "matrix_diag") and not hasattr(tf, "cross")
+
+
+def test_tensor_diag_gradients():
+    check_gradients(lambda x: tf.linalg.tensor_diag(x), B)
+    check_gradients(lambda x: tf.linalg.tensor_diag_part(x), RNG.normal(size=(2, 3, 2, 3)))

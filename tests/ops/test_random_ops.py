@@ -261,3 +261,30 @@ def test_graph_static_shapes():
         assert tf.random.shuffle(tf.constant([1, 2, 3])).shape.as_list() == [3]
         assert tf.random.stateless_uniform([2, 2], seed=[1, 2]).shape.as_list() == [2, 2]
         assert tf.random.gamma([4], tf.constant([1.0, 2.0])).shape.as_list() == [4, 2]
+
+
+def test_split_and_fold_in_are_deterministic_seeds():
+    seeds = tf.random.split([1, 2], num=3)
+    assert (seeds.shape, seeds.dtype) == ((3, 2), tf.int64)
+    np.testing.assert_array_equal(seeds.numpy(), tf.random.split([1, 2], num=3).numpy())
+    assert len({tuple(r) for r in seeds.numpy().tolist()}) == 3
+    f = tf.random.fold_in(tf.constant([1, 2], tf.int32), 7)
+    assert f.dtype == tf.int32 and f.numpy()[1] == 7
+    assert not np.array_equal(tf.random.stateless_normal([4], seed=seeds[0]).numpy(),
+                              tf.random.stateless_normal([4], seed=seeds[1]).numpy())
+
+
+def test_eager_stream_table_is_bounded(monkeypatch):
+    monkeypatch.setattr(random_ops, "_MAX_STREAMS", 16)
+    tf.random.set_seed(3)
+    for _ in range(40):
+        tf.random.uniform([1])
+    assert len(random_ops._seeds.streams) == 16
+
+
+def test_categorical_never_picks_zero_probability_classes():
+    tf.random.set_seed(9)
+    logits = tf.math.log(tf.constant([[0.3, 0.0, 0.7, 0.0]] * 50))
+    c = tf.random.categorical(logits, 400).numpy()
+    assert set(np.unique(c)) == {0, 2}
+    assert tf.random.categorical(tf.zeros([3, 5]), 0).shape == (3, 0)

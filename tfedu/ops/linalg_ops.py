@@ -899,7 +899,7 @@ EINSUM = register_op(
     doc="Tensor contraction described by an equation such as 'ij,jk->ik'.")
 
 
-@export("linalg.einsum", "einsum")
+@export("linalg.einsum", "einsum", "compat.v1.einsum")
 def einsum(equation: str, *inputs, **kwargs) -> Tensor:
     """Contract tensors as `equation` says (`'ij,jk->ik'` is matmul, `'ii->'` is trace)."""
     name = kwargs.pop("name", None)
@@ -921,7 +921,7 @@ def einsum(equation: str, *inputs, **kwargs) -> Tensor:
 # Public functions: inverse, determinant, solvers
 # ------------------------------------------------------------------------------------------
 
-@export("linalg.inv")
+@export("linalg.inv", "compat.v1.matrix_inverse")
 def matrix_inverse(input, adjoint=False, name=None) -> Tensor:
     """Inverse of each square matrix; a singular matrix is an InvalidArgumentError."""
     return execute(MATRIX_INVERSE, [_t(input)], {"adjoint": bool(adjoint)}, name=name,
@@ -931,7 +931,7 @@ def matrix_inverse(input, adjoint=False, name=None) -> Tensor:
 inv = matrix_inverse
 
 
-@export("linalg.det")
+@export("linalg.det", "compat.v1.matrix_determinant")
 def det(input, name=None) -> Tensor:
     return execute(MATRIX_DETERMINANT, [_t(input)], name=name, default_name="MatrixDeterminant")
 
@@ -954,7 +954,7 @@ def logdet(matrix, name=None) -> Tensor:
                                  math_ops.reduce_sum(d, axis=-1), name=_final_name(s))
 
 
-@export("linalg.solve")
+@export("linalg.solve", "compat.v1.matrix_solve")
 def matrix_solve(matrix, rhs, adjoint=False, name=None) -> Tensor:
     """Solve `matrix @ x = rhs` (or `adjoint(matrix) @ x = rhs`) for x."""
     a = _t(matrix)
@@ -966,12 +966,12 @@ def matrix_solve(matrix, rhs, adjoint=False, name=None) -> Tensor:
 solve = matrix_solve
 
 
-@export("linalg.cholesky")
+@export("linalg.cholesky", "compat.v1.cholesky")
 def cholesky(input, name=None) -> Tensor:
     return execute(CHOLESKY, [_t(input)], name=name, default_name="Cholesky")
 
 
-@export("linalg.cholesky_solve")
+@export("linalg.cholesky_solve", "compat.v1.cholesky_solve")
 def cholesky_solve(chol, rhs, name=None) -> Tensor:
     """Solve A x = rhs given A's Cholesky factor (two triangular solves)."""
     with _scope(name, "cholesky_solve"):
@@ -979,7 +979,7 @@ def cholesky_solve(chol, rhs, name=None) -> Tensor:
         return matrix_solve(chol, y, adjoint=True)
 
 
-@export("linalg.triangular_solve")
+@export("linalg.triangular_solve", "compat.v1.matrix_triangular_solve")
 def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None) -> Tensor:
     """Solve with the lower (or upper) triangle of `matrix` only."""
     with _scope(name, "triangular_solve"):
@@ -988,7 +988,7 @@ def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None) -> Tenso
         return matrix_solve(tri, _t(rhs, hint=a.dtype), adjoint=adjoint)
 
 
-@export("linalg.lstsq")
+@export("linalg.lstsq", "compat.v1.matrix_solve_ls")
 def lstsq(matrix, rhs, l2_regularizer=0.0, fast=True, name=None) -> Tensor:
     """Least-squares x minimising ||matrix @ x - rhs||^2 + l2_regularizer * ||x||^2."""
     a = _t(matrix)
@@ -1003,7 +1003,7 @@ def lstsq(matrix, rhs, l2_regularizer=0.0, fast=True, name=None) -> Tensor:
 # Public functions: decompositions
 # ------------------------------------------------------------------------------------------
 
-@export("linalg.qr")
+@export("linalg.qr", "compat.v1.qr")
 def qr(input, full_matrices=False, name=None):
     """(q, r) with input = q @ r; q has orthonormal columns, r is upper triangular."""
     q, r = execute(QR, [_t(input)], {"full_matrices": bool(full_matrices)}, name=name,
@@ -1011,7 +1011,7 @@ def qr(input, full_matrices=False, name=None):
     return Qr(q, r)
 
 
-@export("linalg.svd")
+@export("linalg.svd", "compat.v1.svd")
 def svd(tensor, full_matrices=False, compute_uv=True, name=None):
     """Singular values `s` (descending) and, if compute_uv, `(s, u, v)` with
     tensor = u @ diag(s) @ adjoint(v) (TF's order, and v rather than v^H)."""
@@ -1023,7 +1023,7 @@ def svd(tensor, full_matrices=False, compute_uv=True, name=None):
     return s
 
 
-@export("linalg.eigh")
+@export("linalg.eigh", "compat.v1.self_adjoint_eig")
 def eigh(tensor, name=None):
     """(eigenvalues ascending, eigenvectors as columns) of self-adjoint matrices."""
     e, v = execute(SELF_ADJOINT_EIG, [_t(tensor)], {"compute_v": True}, name=name,
@@ -1031,7 +1031,7 @@ def eigh(tensor, name=None):
     return e, v
 
 
-@export("linalg.eigvalsh")
+@export("linalg.eigvalsh", "compat.v1.self_adjoint_eigvals")
 def eigvalsh(tensor, name=None) -> Tensor:
     e, _ = execute(SELF_ADJOINT_EIG, [_t(tensor)], {"compute_v": False}, name=name,
                    default_name="SelfAdjointEigV2")
@@ -1089,7 +1089,7 @@ def _int32(x):
     return x if isinstance(x, Tensor) else convert_to_tensor(x, dtype=dtypes.int32)
 
 
-@export("linalg.diag", "matrix_diag")
+@export("linalg.diag", "compat.v1.matrix_diag")
 def matrix_diag(diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_value=0,
                 align="RIGHT_LEFT") -> Tensor:
     """Batched square (or num_rows x num_cols) matrices with `diagonal` on diagonal `k`."""
@@ -1100,7 +1100,7 @@ def matrix_diag(diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_va
                    {"align": align}, name=None if name == "diag" else name, default_name="diag")
 
 
-@export("linalg.diag_part", "matrix_diag_part")
+@export("linalg.diag_part", "compat.v1.matrix_diag_part")
 def matrix_diag_part(input, name="diag_part", k=0, padding_value=0,
                      align="RIGHT_LEFT") -> Tensor:
     """The diagonal (offset `k`) of each matrix in a batch."""
@@ -1111,7 +1111,7 @@ def matrix_diag_part(input, name="diag_part", k=0, padding_value=0,
                    name=None if name == "diag_part" else name, default_name="diag_part")
 
 
-@export("linalg.set_diag", "matrix_set_diag")
+@export("linalg.set_diag", "compat.v1.matrix_set_diag")
 def matrix_set_diag(input, diagonal, name="set_diag", k=0, align="RIGHT_LEFT") -> Tensor:
     """`input` with its diagonal (offset `k`) replaced by `diagonal`."""
     x = _t(input)
@@ -1120,7 +1120,7 @@ def matrix_set_diag(input, diagonal, name="set_diag", k=0, align="RIGHT_LEFT") -
                    name=None if name == "set_diag" else name, default_name="set_diag")
 
 
-@export("linalg.band_part", "matrix_band_part")
+@export("linalg.band_part", "compat.v1.matrix_band_part")
 def band_part(input, num_lower, num_upper, name=None) -> Tensor:
     """Keep `num_lower` diagonals below and `num_upper` above the main one (-1 keeps all)."""
     x = _t(input)
@@ -1131,14 +1131,14 @@ def band_part(input, num_lower, num_upper, name=None) -> Tensor:
     return execute(MATRIX_BAND_PART, [x, lo, up], name=name, default_name="MatrixBandPart")
 
 
-@export("linalg.trace")
+@export("linalg.trace", "compat.v1.trace")
 def trace(x, name=None) -> Tensor:
     """Sum of the main diagonal of each matrix."""
     with _scope(name, "Trace") as s:
         return math_ops.reduce_sum(matrix_diag_part(_t(x)), axis=-1, name=_final_name(s))
 
 
-@export("linalg.matrix_transpose", "linalg.transpose_matrix")
+@export("linalg.matrix_transpose", "compat.v1.matrix_transpose")
 def matrix_transpose(a, name="matrix_transpose", conjugate=False) -> Tensor:
     """Swap the last two axes (and conjugate if asked): the batch transpose."""
     a = _t(a)
@@ -1162,7 +1162,7 @@ def adjoint(matrix, name=None) -> Tensor:
     return matrix_transpose(matrix, name=name or "adjoint", conjugate=True)
 
 
-@export("linalg.matvec")
+@export("linalg.matvec", "compat.v1.linalg.matvec")
 def matvec(a, b, transpose_a=False, adjoint_a=False, a_is_sparse=False, b_is_sparse=False,
            name=None) -> Tensor:
     """Matrix times vector, batched: `a @ b[..., None]` without the trailing axis."""
@@ -1176,7 +1176,7 @@ def matvec(a, b, transpose_a=False, adjoint_a=False, a_is_sparse=False, b_is_spa
         return einsum("...ij,...j->...i", a, b, name=_final_name(s))
 
 
-@export("linalg.tensordot", "tensordot")
+@export("linalg.tensordot", "tensordot", "compat.v1.tensordot")
 def tensordot(a, b, axes, name=None) -> Tensor:
     """Sum products over `axes` (an int: last n of a with first n of b; or two axis lists)."""
     with _scope(name, "Tensordot") as s:
@@ -1245,7 +1245,7 @@ CROSS = register_op(
     doc="Cross product of 3-vectors along the last axis.")
 
 
-@export("linalg.cross", "cross")
+@export("linalg.cross", "compat.v1.cross")
 def cross(a, b, name=None) -> Tensor:
     a = _t(a)
     return execute(CROSS, [a, _t(b, hint=a.dtype)], name=name, default_name="Cross")
@@ -1262,7 +1262,7 @@ def _is_number(x):
     return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
 
 
-@export("linalg.norm", "norm")
+@export("linalg.norm", "norm", "compat.v1.norm")
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None) -> Tensor:
     """Vector norms (`ord` 'euclidean', 1, 2, inf or p > 0) or, with a pair of axes, matrix
     norms ('fro', 'euclidean', 1, 2, inf)."""
@@ -1373,7 +1373,7 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None) -> Tensor:
         return math_ops.multiply(x, inv_norm, name=_final_name(sc))
 
 
-@export("linalg.global_norm", "global_norm")
+@export("linalg.global_norm", "compat.v1.global_norm")
 def global_norm(t_list, name=None) -> Tensor:
     """sqrt(sum of squared entries over all tensors in the list); None entries are skipped."""
     if isinstance(t_list, (str, bytes)) or not isinstance(t_list, (list, tuple)):
@@ -1391,3 +1391,92 @@ def global_norm(t_list, name=None) -> Tensor:
         total = parts[0] if len(parts) == 1 else math_ops.add_n(parts)
         return math_ops.sqrt(total, name=_final_name(sc))
 
+
+
+# ------------------------------------------------------------------------------------------
+# Tensor diagonals (Diag / DiagPart): rank k <-> rank 2k
+# ------------------------------------------------------------------------------------------
+
+def _tensor_diag_infer(op):
+    s = op.shape(0)
+    if s.rank is None:
+        return [(TensorShape(None), op.dtype(0))]
+    if s.rank == 0:
+        op.fail("Input must be at least rank 1, got 0")
+    return [(s.concatenate(s), op.dtype(0))]
+
+
+def _tensor_diag_kernel(diagonal):
+    n = diagonal.size
+    return np.diag(diagonal.reshape(-1)).reshape(diagonal.shape + diagonal.shape) if n else \
+        np.zeros(diagonal.shape + diagonal.shape, diagonal.dtype)
+
+
+def _tensor_diag_part_infer(op):
+    s = op.shape(0)
+    if s.rank is None:
+        return [(TensorShape(None), op.dtype(0))]
+    dims = s.as_list()
+    half = len(dims) // 2
+    if len(dims) == 0 or len(dims) % 2:
+        op.fail(f"The rank of the tensor should be even and positive, got shape "
+                f"{shape_text(dims)}")
+    for a, b in zip(dims[:half], dims[half:]):
+        if a is not None and b is not None and a != b:
+            op.fail(f"Invalid shape {shape_text(dims)}: dimensions {a} and {b} do not match.")
+    return [(TensorShape(dims[:half]), op.dtype(0))]
+
+
+def _tensor_diag_part_kernel(x):
+    half = x.ndim // 2
+    out_shape = x.shape[:half]
+    n = int(np.prod(out_shape))
+    return np.ascontiguousarray(np.diagonal(x.reshape(n, n))).reshape(out_shape)
+
+
+TENSOR_DIAG = register_op(
+    "Diag", inputs=("diagonal: T",), outputs=("output: T",), type_attrs={"T": NUMERIC},
+    infer=_tensor_diag_infer, kernel=_tensor_diag_kernel,
+    grad=lambda op, g: [tensor_diag_part(g)],
+    doc="A rank-2k tensor with `diagonal` (rank k) on its diagonal.")
+TENSOR_DIAG_PART = register_op(
+    "DiagPart", inputs=("input: T",), outputs=("diagonal: T",), type_attrs={"T": NUMERIC},
+    infer=_tensor_diag_part_infer, kernel=_tensor_diag_part_kernel,
+    grad=lambda op, g: [tensor_diag(g)], doc="The diagonal of a rank-2k tensor.")
+
+
+@export("linalg.tensor_diag", "compat.v1.diag")
+def tensor_diag(diagonal, name=None) -> Tensor:
+    """`output[i1..ik, i1..ik] = diagonal[i1..ik]`, zeros elsewhere."""
+    return execute(TENSOR_DIAG, [_t(diagonal)], name=name, default_name="Diag")
+
+
+@export("linalg.tensor_diag_part", "compat.v1.diag_part")
+def tensor_diag_part(input, name=None) -> Tensor:
+    return execute(TENSOR_DIAG_PART, [_t(input)], name=name, default_name="DiagPart")
+
+
+@export("linalg.normalize")
+def normalize(tensor, ord="euclidean", axis=None, name=None):
+    """(tensor / norm, norm): the tensor scaled to unit norm, and that norm (keepdims)."""
+    with _scope(name, "normalize") as sc:
+        x = _t(tensor)
+        n = norm(x, ord=ord, axis=axis, keepdims=True)
+        return math_ops.divide_op(x, n, name=_final_name(sc)), n
+
+
+@export("linalg.matrix_rank")
+def matrix_rank(a, tol=None, validate_args=False, name=None) -> Tensor:
+    """Number of singular values above `tol` (default: eps * max(m, n) * max(s))."""
+    with _scope(name, "matrix_rank") as sc:
+        a = _t(a)
+        s = svd(a, compute_uv=False)
+        if tol is None:
+            dims = a.shape.as_list()[-2:]
+            eps = np.finfo(a.dtype.as_numpy_dtype).eps
+            smax = math_ops.reduce_max(s, axis=-1, keepdims=True)
+            tol = math_ops.multiply(math_ops.scalar_like(eps * max(dims), smax), smax)
+        else:
+            tol = _t(tol, dtype=s.dtype)
+        return math_ops.reduce_sum(math_ops.cast(math_ops.greater(s, tol), dtypes.int32),
+                                   axis=-1, name=_final_name(sc))

@@ -22,6 +22,7 @@ of their seed or state, built on the same generators.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import os
@@ -45,6 +46,9 @@ from tfedu.ops.op_helpers import export
 DEFAULT_GRAPH_SEED = 87654321
 _MAXINT32 = 2**31 - 1
 _MASK64 = (1 << 64) - 1
+# Live streams kept for repeat callers; each eager call with a derived op seed makes a new one,
+# so the table is bounded (the oldest is dropped).
+_MAX_STREAMS = 4096
 
 # ------------------------------------------------------------------------------------------
 # Seeds
@@ -57,7 +61,8 @@ class _SeedState:
     def __init__(self):
         self.global_seed = None
         self.op_seed_rng = None
-        self.streams = {}  # (seed, seed2) or ("node", id) -> numpy Generator
+        # (seed, seed2) or ("node", id) -> numpy Generator, least recently used first
+        self.streams: collections.OrderedDict = collections.OrderedDict()
         self.lock = threading.Lock()
 
 
@@ -80,7 +85,6 @@ def set_seed(seed) -> None:
     g = _state.graph
     if g is not None:
         g.seed = seed
-        _graph_op_seeds.pop(g, None)
         return
     with _seeds.lock:
         _seeds.global_seed = None if seed is None else int(np.asarray(seed))
@@ -88,7 +92,7 @@ def set_seed(seed) -> None:
         _seeds.streams.clear()
 
 
-@export("compat.v1.set_random_seed", "compat.v1.random.set_random_seed")
+@export("compat.v1.random.set_random_seed")
 def set_random_seed(seed) -> None:
     """TF1 name: sets the default graph's seed (or the global seed when eager)."""
     from tfedu.framework.context import get_default_graph
@@ -97,7 +101,6 @@ def set_random_seed(seed) -> None:
         set_seed(seed)
         return
     get_default_graph().seed = seed
-    _graph_op_seeds.pop(get_default_graph(), None)
 
 
 def _building_v1_default():
@@ -165,6 +168,10 @@ def _stream(seed=0, seed2=0, _stream=None) -> np.random.Generator:
         if gen is None:
             gen = _philox((int(seed) << 32) | int(seed2))
             _seeds.streams[key] = gen
+            if len(_seeds.streams) > _MAX_STREAMS:
+                _seeds.streams.popitem(last=False)
+        else:
+            _seeds.streams.move_to_end(key)
     return gen
 
 
@@ -225,9 +232,17 @@ def sample_categorical(gen, logits, n, npd):
     p = np.where(np.isnan(p), 0.0, p)
     cdf = np.cumsum(p, axis=1)
     total = cdf[:, -1:]
-    u = gen.random((batch, n)) * np.where(total > 0, total, 1.0)
-    for b in range(batch):
-        out[b] = np.minimum(np.searchsorted(cdf[b], u[b], side="right"), k - 1)
+    # Classes from the last one with positive probability on get CDF exactly 1, so float
+    # rounding can never select a zero-probability class.
+    cdf_n = cdf / np.where(total > 0, total, 1.0)
+    last_pos = k - 1 - np.argmax(p[:, ::-1] > 0, axis=1)
+    cdf_n[np.arange(k)[None, :] >= last_pos[:, None]] = 1.0
+    # One searchsorted for all rows: row b's CDF is shifted into [b, b + 1].
+    rows = np.arange(batch, dtype=np.float64)[:, None]
+    shifted = (cdf_n + rows).reshape(-1)
+    u = np.minimum(gen.random((batch, n)) + rows, np.nextafter(rows + 1, rows))
+    flat = np.searchsorted(shifted, u.reshape(-1), side="right").reshape(batch, n)
+    out[...] = np.clip(flat - np.arange(batch)[:, None] * k, 0, k - 1)
     return out
 
 
@@ -789,6 +804,24 @@ def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64,
                        [lg, _as(num_samples, dtypes.int32), _seed_tensor(seed)],
                        {"output_dtype": dtypes.as_dtype(dtype)}, name=_final(sc),
                        default_name="StatelessMultinomial")
+
+
+@export("random.split", "random.experimental.stateless_split")
+def split(seed, num=2, alg="auto_select") -> Tensor:
+    """`num` new seeds (int[num, 2]) derived from `seed`, for independent stateless streams."""
+    s = _seed_tensor(seed)
+    return stateless_uniform([int(num), 2], seed=s, minval=None, maxval=None, dtype=s.dtype)
+
+
+@export("random.fold_in", "random.experimental.stateless_fold_in")
+def fold_in(seed, data, alg="auto_select") -> Tensor:
+    """A new seed from `seed` and an integer `data` (e.g. a step number)."""
+    from tfedu.ops import array_ops
+
+    s = _seed_tensor(seed)
+    d = _as(data, s.dtype)
+    first = stateless_uniform([], seed=s, minval=None, maxval=None, dtype=s.dtype)
+    return array_ops.stack([first, d])
 
 
 # ------------------------------------------------------------------------------------------
