@@ -1,0 +1,148 @@
+"""The Numba conv/pool kernels agree with their numpy references, on any memory layout."""
+
+import numpy as np
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from tfedu.kernels import nn_kernels as K
+
+SETTINGS = settings(deadline=None, max_examples=25)
+
+
+def _layout(x, how):
+    """The same values as `x` in a C-ordered, transposed or strided (sliced) buffer."""
+    if how == "transposed":
+        return np.ascontiguousarray(x.transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3)
+    if how == "sliced":
+        big = np.zeros(x.shape[:-1] + (2 * x.shape[-1],), x.dtype)
+        big[..., ::2] = x
+        return big[..., ::2]
+    return np.ascontiguousarray(x)
+
+
+@st.composite
+def windows(draw, dilate=True):
+    n, h, w, c = (draw(st.integers(1, 3)), draw(st.integers(1, 7)), draw(st.integers(1, 7)),
+                  draw(st.integers(1, 4)))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    dh, dw = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if dilate else (1, 1)
+    padding = draw(st.sampled_from(["SAME", "VALID"]))
+    oh, ph, _ = K.window_geometry(h, kh, sh, dh, padding)
+    ow, pw, _ = K.window_geometry(w, kw, sw, dw, padding)
+    assume(oh > 0 and ow > 0)
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    layout = draw(st.sampled_from(["c", "transposed", "sliced"]))
+    seed = draw(st.integers(0, 2**16))
+    x = np.random.default_rng(seed).normal(size=(n, h, w, c)).astype(dtype)
+    return dict(x=_layout(x, layout), geo=(kh, kw, sh, sw, dh, dw, ph, pw, oh, ow), seed=seed)
+
+
+@SETTINGS
+@given(windows())
+def test_im2col_matches_reference(case):
+    x, geo = case["x"], case["geo"]
+    np.testing.assert_array_equal(K.nb_im2col(x, *geo), K.ref_im2col(x, *geo))
+
+
+@SETTINGS
+@given(windows(), st.sampled_from(["c", "transposed", "sliced"]))
+def test_col2im_matches_reference(case, layout):
+    x, (kh, kw, sh, sw, dh, dw, ph, pw, oh, ow) = case["x"], case["geo"]
+    n, h, w, c = x.shape
+    rng = np.random.default_rng(case["seed"] + 1)
+    cols = rng.normal(size=(n, oh, ow, kh, kw, c)).astype(x.dtype)
+    if layout == "transposed":
+        cols = np.ascontiguousarray(cols.transpose(0, 2, 1, 3, 4, 5)).transpose(0, 2, 1, 3, 4, 5)
+    elif layout == "sliced":
+        big = np.zeros(cols.shape[:-1] + (2 * c,), cols.dtype)
+        big[..., ::2] = cols
+        cols = big[..., ::2]
+    got = K.nb_col2im(cols, h, w, sh, sw, dh, dw, ph, pw)
+    want = K.ref_col2im(cols, h, w, sh, sw, dh, dw, ph, pw)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_col2im_is_the_adjoint_of_im2col():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 6, 5, 3))
+    geo = (3, 2, 2, 1, 1, 2, 1, 1, 3, 3)
+    cols = K.ref_im2col(x, *geo)
+    r = rng.normal(size=cols.shape)
+    back = K.ref_col2im(r, 6, 5, 2, 1, 1, 2, 1, 1)
+    assert np.isclose(np.sum(cols * r), np.sum(x * back))
+
+
+def _pool_geo(geo):
+    kh, kw, sh, sw, _, _, ph, pw, oh, ow = geo
+    return kh, kw, sh, sw, ph, pw, oh, ow
+
+
+@SETTINGS
+@given(windows(dilate=False))
+def test_max_pool_matches_reference(case):
+    x, geo = case["x"], _pool_geo(case["geo"])
+    out, arg = K.nb_max_pool(x, *geo, -np.inf)
+    ref_out, ref_arg = K.ref_max_pool(x, *geo)
+    np.testing.assert_array_equal(out, ref_out)
+    np.testing.assert_array_equal(arg, ref_arg)
+
+
+def test_max_pool_ties_pick_the_first_cell_and_ints_work():
+    x = np.zeros((1, 2, 2, 1), np.int32)
+    out, arg = K.nb_max_pool(x, 2, 2, 2, 2, 0, 0, 1, 1, int(np.iinfo(np.int32).min))
+    ref_out, ref_arg = K.ref_max_pool(x, 2, 2, 2, 2, 0, 0, 1, 1)
+    assert out.dtype == np.int32 and int(out[0, 0, 0, 0]) == 0
+    assert arg[0, 0, 0, 0] == ref_arg[0, 0, 0, 0] == 0
+
+
+def test_max_pool_window_wholly_in_padding():
+    x = np.ones((1, 1, 1, 1))
+    out, arg = K.ref_max_pool(x, 1, 1, 1, 1, 2, 0, 3, 1)
+    nb_out, nb_arg = K.nb_max_pool(x, 1, 1, 1, 1, 2, 0, 3, 1, -np.inf)
+    np.testing.assert_array_equal(out, nb_out)
+    np.testing.assert_array_equal(arg.ravel(), [-1, -1, 0])
+    np.testing.assert_array_equal(nb_arg, arg)
+
+
+@SETTINGS
+@given(windows(dilate=False), st.sampled_from(["c", "transposed", "sliced"]))
+def test_max_pool_scatter_matches_reference(case, layout):
+    x, geo = case["x"], _pool_geo(case["geo"])
+    _, arg = K.ref_max_pool(x, *geo)
+    g = np.random.default_rng(case["seed"]).normal(size=arg.shape).astype(x.dtype)
+    g = _layout(g, layout)
+    h, w = x.shape[1:3]
+    np.testing.assert_allclose(K.nb_max_pool_scatter(g, arg, h, w),
+                               K.ref_max_pool_scatter(g, arg, h, w), rtol=1e-6, atol=1e-6)
+
+
+@SETTINGS
+@given(windows(dilate=False))
+def test_avg_pool_matches_reference(case):
+    x, geo = case["x"], _pool_geo(case["geo"])
+    np.testing.assert_allclose(K.nb_avg_pool(x, *geo), K.ref_avg_pool(x, *geo),
+                               rtol=1e-5, atol=1e-6)
+
+
+@SETTINGS
+@given(windows(dilate=False), st.sampled_from(["c", "transposed", "sliced"]))
+def test_avg_pool_grad_matches_reference(case, layout):
+    x = case["x"]
+    kh, kw, sh, sw, ph, pw, oh, ow = _pool_geo(case["geo"])
+    n, h, w, c = x.shape
+    g = np.random.default_rng(case["seed"]).normal(size=(n, oh, ow, c)).astype(x.dtype)
+    g = _layout(g, layout)
+    np.testing.assert_allclose(K.nb_avg_pool_grad(g, h, w, kh, kw, sh, sw, ph, pw),
+                               K.ref_avg_pool_grad(g, h, w, kh, kw, sh, sw, ph, pw),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_window_geometry_follows_tf():
+    assert K.window_geometry(4, 2, 2, 1, "SAME") == (2, 0, 0)
+    assert K.window_geometry(5, 3, 2, 1, "SAME") == (3, 1, 1)
+    assert K.window_geometry(4, 3, 1, 1, "SAME") == (4, 1, 1)
+    assert K.window_geometry(4, 2, 1, 1, "SAME") == (4, 0, 1)
+    assert K.window_geometry(7, 3, 2, 2, "VALID") == (2, 0, 0)
+    assert K.window_geometry(2, 3, 1, 1, "VALID")[0] == 0
+    assert K.window_geometry(4, 3, 1, 1, "EXPLICIT", (1, 2)) == (5, 1, 2)

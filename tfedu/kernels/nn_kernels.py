@@ -1,0 +1,310 @@
+"""Convolution and pooling kernels on NHWC arrays: numpy references and Numba versions.
+
+A 2-D convolution is a matrix product once every output position's receptive field is laid
+out as a row ("im2col"):
+
+    cols[n, oy, ox, i, j, c] = x[n, oy*sh - ph + i*dh, ox*sw - pw + j*dw, c]   (0 outside x)
+    y = cols.reshape(-1, kh*kw*c) @ w.reshape(kh*kw*c, f)
+
+Its input gradient scatters rows back onto the image ("col2im", a sum where windows overlap).
+Pooling walks the same windows but keeps the max (and where it was) or the mean of the cells
+that lie inside the image.
+
+`ref_*` functions are the short numpy versions to read first; `nb_*` are Numba loops, parallel
+over the batch (every image is written by one thread, so no two threads touch one cell).
+The window geometry (`oh, ow, ph, pw`) is computed by the caller (`window_geometry`).
+
+Importing this module does not import Numba: each `nb_*` kernel is compiled on its first call
+(`_numba_kernel`), so small tensors, which take the numpy path, never pay Numba's import.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+prange = range  # replaced by numba.prange when the first kernel is compiled
+
+
+def _numba_kernel(fn):
+    """Compile `fn` with `njit(cache=True, nogil=True, parallel=True)` on its first call."""
+    compiled = None
+
+    @functools.wraps(fn)
+    def call(*args):
+        nonlocal compiled
+        if compiled is None:
+            import numba
+
+            globals()["prange"] = numba.prange
+            compiled = numba.njit(cache=True, nogil=True, parallel=True)(fn)
+        return compiled(*args)
+
+    call.py_func = fn
+    return call
+
+__all__ = [
+    "window_geometry",
+    "ref_im2col", "nb_im2col", "ref_col2im", "nb_col2im",
+    "ref_max_pool", "nb_max_pool", "ref_max_pool_scatter", "nb_max_pool_scatter",
+    "ref_avg_pool", "nb_avg_pool", "ref_avg_pool_grad", "nb_avg_pool_grad",
+]
+
+
+def window_geometry(size: int, k: int, stride: int, dilation: int, padding: str,
+                    explicit: tuple[int, int] = (0, 0)) -> tuple[int, int, int]:
+    """(output size, padding before, padding after) of one spatial dim, as TF computes them.
+
+    VALID: out = ceil((size - eff_k + 1) / stride); SAME: out = ceil(size / stride) with the
+    padding split evenly, the extra cell after. A negative VALID size is returned as is so the
+    caller can report it.
+    """
+    eff_k = (k - 1) * dilation + 1
+    if padding == "VALID":
+        return _div_toward_zero(size - eff_k + stride, stride), 0, 0
+    if padding == "SAME":
+        out = (size + stride - 1) // stride
+        total = max((out - 1) * stride + eff_k - size, 0)
+        return out, total // 2, total - total // 2
+    lo, hi = explicit
+    return _div_toward_zero(size + lo + hi - eff_k + stride, stride), lo, hi
+
+
+def _div_toward_zero(a: int, b: int) -> int:
+    """C++ integer division, as TF's shape code does it."""
+    return a // b if a >= 0 else -(-a // b)
+
+
+# ------------------------------------------------------------------------------------------
+# im2col / col2im
+# ------------------------------------------------------------------------------------------
+
+
+def _padded(x, ph, pw, oh, ow, kh, kw, sh, sw, dh, dw, fill=0):
+    """x padded so every window of the output grid lies inside (a numpy helper)."""
+    n, h, w, c = x.shape
+    need_h = (oh - 1) * sh + (kh - 1) * dh + 1
+    need_w = (ow - 1) * sw + (kw - 1) * dw + 1
+    out = np.full((n, max(need_h, h + ph), max(need_w, w + pw), c), fill, dtype=x.dtype)
+    out[:, ph:ph + h, pw:pw + w, :] = x
+    return out
+
+
+def ref_im2col(x, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow):
+    """cols[n, oy, ox, i, j, c]: the receptive field of every output cell, zero-padded."""
+    n, _, _, c = x.shape
+    xp = _padded(x, ph, pw, oh, ow, kh, kw, sh, sw, dh, dw)
+    cols = np.empty((n, oh, ow, kh, kw, c), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, :, i, j, :] = xp[:, i * dh: i * dh + sh * (oh - 1) + 1: sh,
+                                        j * dw: j * dw + sw * (ow - 1) + 1: sw, :]
+    return cols
+
+
+@_numba_kernel
+def nb_im2col(x, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow):
+    n, h, w, c = x.shape
+    cols = np.empty((n, oh * ow, kh * kw * c), dtype=x.dtype)
+    for b in prange(n):
+        for oy in range(oh):
+            for ox in range(ow):
+                r = oy * ow + ox
+                for i in range(kh):
+                    iy = oy * sh - ph + i * dh
+                    for j in range(kw):
+                        ix = ox * sw - pw + j * dw
+                        q = (i * kw + j) * c
+                        if iy < 0 or iy >= h or ix < 0 or ix >= w:
+                            for ch in range(c):
+                                cols[b, r, q + ch] = 0
+                        else:
+                            for ch in range(c):
+                                cols[b, r, q + ch] = x[b, iy, ix, ch]
+    return cols.reshape(n, oh, ow, kh, kw, c)
+
+
+def ref_col2im(cols, h, w, sh, sw, dh, dw, ph, pw):
+    """The adjoint of im2col: add every window row back onto an (n, h, w, c) image."""
+    n, oh, ow, kh, kw, c = cols.shape
+    xp = _padded(np.zeros((n, h, w, c), dtype=cols.dtype), ph, pw, oh, ow, kh, kw, sh, sw,
+                 dh, dw)
+    for i in range(kh):
+        for j in range(kw):
+            xp[:, i * dh: i * dh + sh * (oh - 1) + 1: sh,
+               j * dw: j * dw + sw * (ow - 1) + 1: sw, :] += cols[:, :, :, i, j, :]
+    return np.ascontiguousarray(xp[:, ph:ph + h, pw:pw + w, :])
+
+
+@_numba_kernel
+def nb_col2im(cols, h, w, sh, sw, dh, dw, ph, pw):
+    n, oh, ow, kh, kw, c = cols.shape
+    flat = np.ascontiguousarray(cols).reshape(n, oh * ow, kh * kw * c)
+    x = np.zeros((n, h, w, c), dtype=cols.dtype)
+    for b in prange(n):
+        for oy in range(oh):
+            for ox in range(ow):
+                r = oy * ow + ox
+                for i in range(kh):
+                    iy = oy * sh - ph + i * dh
+                    if iy < 0 or iy >= h:
+                        continue
+                    for j in range(kw):
+                        ix = ox * sw - pw + j * dw
+                        if ix < 0 or ix >= w:
+                            continue
+                        q = (i * kw + j) * c
+                        for ch in range(c):
+                            x[b, iy, ix, ch] += flat[b, r, q + ch]
+    return x
+
+
+# ------------------------------------------------------------------------------------------
+# Max pooling: the max of each window and where it is (first one in row-major order on ties)
+# ------------------------------------------------------------------------------------------
+
+
+def _lowest(dtype):
+    return -np.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min
+
+
+def ref_max_pool(x, kh, kw, sh, sw, ph, pw, oh, ow):
+    """(out, argmax): argmax[n, oy, ox, c] is the flat index iy * w + ix of the max cell.
+
+    A window lying wholly in the padding gets the dtype's lowest value and argmax -1.
+    """
+    n, h, w, c = x.shape
+    xp = _padded(x, ph, pw, oh, ow, kh, kw, sh, sw, 1, 1, fill=_lowest(x.dtype))
+    win = np.empty((n, oh, ow, c, kh * kw), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            win[..., i * kw + j] = xp[:, i: i + sh * (oh - 1) + 1: sh,
+                                      j: j + sw * (ow - 1) + 1: sw, :]
+    k = np.argmax(win, axis=-1)
+    out = np.take_along_axis(win, k[..., None], axis=-1)[..., 0]
+    iy = np.arange(oh)[None, :, None, None] * sh - ph + k // kw
+    ix = np.arange(ow)[None, None, :, None] * sw - pw + k % kw
+    inside = (iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)
+    return out, np.where(inside, iy * w + ix, -1).astype(np.int64)
+
+
+@_numba_kernel
+def nb_max_pool(x, kh, kw, sh, sw, ph, pw, oh, ow, lowest):
+    n, h, w, c = x.shape
+    out = np.empty((n, oh, ow, c), dtype=x.dtype)
+    arg = np.empty((n, oh, ow, c), dtype=np.int64)
+    for b in prange(n):
+        for oy in range(oh):
+            for ox in range(ow):
+                for ch in range(c):
+                    best = lowest
+                    where = -1
+                    for i in range(kh):
+                        iy = oy * sh - ph + i
+                        if iy < 0 or iy >= h:
+                            continue
+                        for j in range(kw):
+                            ix = ox * sw - pw + j
+                            if ix < 0 or ix >= w:
+                                continue
+                            v = x[b, iy, ix, ch]
+                            if where < 0 or v > best:
+                                best = v
+                                where = iy * w + ix
+                    out[b, oy, ox, ch] = best
+                    arg[b, oy, ox, ch] = where
+    return out, arg
+
+
+def ref_max_pool_scatter(g, arg, h, w):
+    """MaxPoolGrad's core: add each output gradient to the input cell that was the max."""
+    n, _, _, c = g.shape
+    dx = np.zeros((n, h * w, c), dtype=g.dtype)
+    bi = np.broadcast_to(np.arange(n)[:, None, None, None], g.shape)
+    ci = np.broadcast_to(np.arange(c)[None, None, None, :], g.shape)
+    keep = arg >= 0
+    np.add.at(dx, (bi[keep], arg[keep], ci[keep]), g[keep])
+    return dx.reshape(n, h, w, c)
+
+
+@_numba_kernel
+def nb_max_pool_scatter(g, arg, h, w):
+    n, oh, ow, c = g.shape
+    dx = np.zeros((n, h, w, c), dtype=g.dtype)
+    for b in prange(n):
+        for oy in range(oh):
+            for ox in range(ow):
+                for ch in range(c):
+                    k = arg[b, oy, ox, ch]
+                    if 0 <= k < h * w:
+                        dx[b, k // w, k % w, ch] += g[b, oy, ox, ch]
+    return dx
+
+
+# ------------------------------------------------------------------------------------------
+# Average pooling: the mean over the cells of each window that lie inside the image
+# ------------------------------------------------------------------------------------------
+
+
+def _window_counts(h, w, kh, kw, sh, sw, ph, pw, oh, ow):
+    rows = np.clip(np.arange(oh) * sh - ph + kh, 0, h) - np.clip(np.arange(oh) * sh - ph, 0, h)
+    cols = np.clip(np.arange(ow) * sw - pw + kw, 0, w) - np.clip(np.arange(ow) * sw - pw, 0, w)
+    return np.outer(rows, cols)
+
+
+def ref_avg_pool(x, kh, kw, sh, sw, ph, pw, oh, ow):
+    n, h, w, c = x.shape
+    cols = ref_im2col(x, kh, kw, sh, sw, 1, 1, ph, pw, oh, ow)
+    total = cols.sum(axis=(3, 4))
+    count = _window_counts(h, w, kh, kw, sh, sw, ph, pw, oh, ow)
+    return (total / np.maximum(count, 1)[None, :, :, None]).astype(x.dtype)
+
+
+@_numba_kernel
+def nb_avg_pool(x, kh, kw, sh, sw, ph, pw, oh, ow):
+    n, h, w, c = x.shape
+    out = np.zeros((n, oh, ow, c), dtype=x.dtype)
+    for b in prange(n):
+        for oy in range(oh):
+            y0 = max(oy * sh - ph, 0)
+            y1 = min(oy * sh - ph + kh, h)
+            for ox in range(ow):
+                x0 = max(ox * sw - pw, 0)
+                x1 = min(ox * sw - pw + kw, w)
+                count = max((y1 - y0) * (x1 - x0), 1)
+                for iy in range(y0, y1):
+                    for ix in range(x0, x1):
+                        for ch in range(c):
+                            out[b, oy, ox, ch] += x[b, iy, ix, ch]
+                for ch in range(c):
+                    out[b, oy, ox, ch] /= count
+    return out
+
+
+def ref_avg_pool_grad(g, h, w, kh, kw, sh, sw, ph, pw):
+    """AvgPoolGrad: each output gradient, divided by its window's cell count, to every cell."""
+    n, oh, ow, c = g.shape
+    count = _window_counts(h, w, kh, kw, sh, sw, ph, pw, oh, ow)
+    share = (g / np.maximum(count, 1)[None, :, :, None]).astype(g.dtype)
+    cols = np.broadcast_to(share[:, :, :, None, None, :], (n, oh, ow, kh, kw, c))
+    return ref_col2im(cols, h, w, sh, sw, 1, 1, ph, pw)
+
+
+@_numba_kernel
+def nb_avg_pool_grad(g, h, w, kh, kw, sh, sw, ph, pw):
+    n, oh, ow, c = g.shape
+    dx = np.zeros((n, h, w, c), dtype=g.dtype)
+    for b in prange(n):
+        for oy in range(oh):
+            y0 = max(oy * sh - ph, 0)
+            y1 = min(oy * sh - ph + kh, h)
+            for ox in range(ow):
+                x0 = max(ox * sw - pw, 0)
+                x1 = min(ox * sw - pw + kw, w)
+                count = max((y1 - y0) * (x1 - x0), 1)
+                for iy in range(y0, y1):
+                    for ix in range(x0, x1):
+                        for ch in range(c):
+                            dx[b, iy, ix, ch] += g[b, oy, ox, ch] / count
+    return dx
