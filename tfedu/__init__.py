@@ -70,6 +70,8 @@ __version__ = "0.1.0"
 
 _api.build(_os.sys.modules[__name__])
 
+from tfedu.function import function  # noqa: E402  (tf.function, shadowing the package)
+
 dtypes.as_dtype = as_dtype
 
 _LAZY_SUBMODULES = ("keras",)

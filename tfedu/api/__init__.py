@@ -22,6 +22,7 @@ OPTIONAL_OP_MODULES = [
     "tfedu.ops.nn_ops",
     "tfedu.ops.random_ops",
     "tfedu.ops.string_ops",
+    "tfedu.ops.control_flow_ops",
     "tfedu.graph.api",
 ]
 

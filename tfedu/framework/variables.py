@@ -150,6 +150,9 @@ class Variable:
 
     def value(self) -> Tensor:
         """Read the variable: a tensor (recorded on tapes so gradients reach the variable)."""
+        g = _state.graph
+        if g is not None and hasattr(g, "_read_eager_variable"):  # inside tf.function
+            return g._read_eager_variable(self)
         t = _wrap(self._value, self._dtype)
         if _state.tapes:
             for tape in _state.tapes:
@@ -193,17 +196,26 @@ class Variable:
 
     def assign(self, value, use_locking=None, name=None, read_value=True):
         """Set the value; returns the (unread) variable, or None with `read_value=False`."""
+        g = _state.graph
+        if g is not None and hasattr(g, "_assign_eager_variable"):  # inside tf.function
+            return g._assign_eager_variable(self, "assign", value, read_value)
         new = self._converted(value)
         self._check_shape(new)
         return self._write(np.array(new, dtype=self._dtype._np, copy=True), read_value)
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
+        g = _state.graph
+        if g is not None and hasattr(g, "_assign_eager_variable"):  # inside tf.function
+            return g._assign_eager_variable(self, "assign_add", delta, read_value)
         d = self._converted(delta)
         new = np.add(self._value, d)
         self._check_shape(new)
         return self._write(new.astype(self._dtype._np, copy=False), read_value)
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
+        g = _state.graph
+        if g is not None and hasattr(g, "_assign_eager_variable"):  # inside tf.function
+            return g._assign_eager_variable(self, "assign_sub", delta, read_value)
         d = self._converted(delta)
         new = np.subtract(self._value, d)
         self._check_shape(new)

@@ -1,0 +1,798 @@
+"""`tf.function`: a polymorphic callable that traces its Python function once per signature.
+
+    f(x) -> bind arguments to the Python signature (canonical: f(t), f(x=t) are one call)
+         -> trace-type key per argument (trace_type.py)
+         -> cache hit: run that trace's plan          (Python body does not run)
+         -> miss: log why, trace the (AutoGraph-converted) body into a FuncGraph, then run it
+
+Variables may only be created on the first trace (then the function is traced once more with
+creation forbidden, as TF does). Every call is written to the function's trace log.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import os
+import sys
+import time
+import types
+import weakref
+
+import numpy as np
+
+from tfedu.framework import errors, nest
+from tfedu.framework.context import _state
+from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.tensor import EagerTensor, Tensor
+from tfedu.framework.tensor_shape import TensorShape
+from tfedu.framework.tensor_spec import TensorSpec
+from tfedu.function import trace_log
+from tfedu.function.concrete_function import ConcreteFunction
+from tfedu.function.func_graph import FuncGraph, VariableArgument, init_scope, placeholder
+from tfedu.function.trace_type import (
+    common_supertype,
+    diff_keys,
+    distance,
+    is_subtype,
+    key_of_spec,
+    make_key,
+    spec_of_key,
+)
+
+__all__ = ["function", "Function", "run_functions_eagerly", "functions_run_eagerly",
+           "get_logger"]
+
+_PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_run_eagerly = [False]
+
+
+# ------------------------------------------------------------------------------------------
+# Logging (TF's `tensorflow` logger: "WARNING:tensorflow:..." on stderr)
+# ------------------------------------------------------------------------------------------
+
+
+def get_logger() -> logging.Logger:
+    """`tf.get_logger()`: the `tensorflow` logger warnings about tracing go to."""
+    logger = logging.getLogger("tensorflow")
+    if not getattr(logger, "_tfedu_configured", False):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(logging.BASIC_FORMAT))
+        logger.addHandler(handler)
+        logger.propagate = False
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.WARNING)
+        logger._tfedu_configured = True
+    return logger
+
+
+def run_functions_eagerly(run_eagerly: bool) -> None:
+    """`tf.config.run_functions_eagerly`: run tf.function bodies as plain Python (debugging)."""
+    _run_eagerly[0] = bool(run_eagerly)
+
+
+def functions_run_eagerly() -> bool:
+    return _run_eagerly[0]
+
+
+# ------------------------------------------------------------------------------------------
+# The retracing warning (TF's constants and algorithm, spec §6)
+# ------------------------------------------------------------------------------------------
+
+_MAX_CALL_HISTORY = 10
+_THRESHOLD = 5
+_MAX_WARNINGS = 2
+_detectors: dict = {}
+
+
+class _RetraceDetector:
+    __slots__ = ("calls_per_tracing", "call_count", "warnings")
+
+    def __init__(self):
+        self.calls_per_tracing = []
+        self.call_count = 0
+        self.warnings = 0
+
+    def called_without_tracing(self):
+        if not self.calls_per_tracing:
+            self.calls_per_tracing = [0]
+        self.calls_per_tracing[-1] += 1
+        self.call_count += 1
+
+    def called_with_tracing(self, fn):
+        self.call_count += 1
+        self.calls_per_tracing.append(1)
+        while self.calls_per_tracing and \
+                self.call_count - self.calls_per_tracing[0] > _MAX_CALL_HISTORY:
+            self.call_count -= self.calls_per_tracing.pop(0)
+        if self.warnings < _MAX_WARNINGS and len(self.calls_per_tracing) >= _THRESHOLD:
+            self.warnings += 1
+            get_logger().warning(
+                f"{len(self.calls_per_tracing)} out of the last {self.call_count} calls to {fn!r} "
+                "triggered tf.function retracing. Tracing is expensive and the excessive number "
+                "of tracings could be due to (1) creating @tf.function repeatedly in a loop, (2) "
+                "passing tensors with different shapes, (3) passing Python objects instead of "
+                "tensors. For (1), please define your @tf.function outside of the loop. For (2), "
+                "@tf.function has reduce_retracing=True option that can avoid unnecessary "
+                "retracing. For (3), please refer to "
+                "https://www.tensorflow.org/guide/function#controlling_retracing and "
+                "https://www.tensorflow.org/api_docs/python/tf/function for  more details.")
+
+
+def _code_of(fn):
+    seen = 0
+    while seen < 20:
+        seen += 1
+        if isinstance(fn, types.MethodType):
+            fn = fn.__func__
+        elif isinstance(fn, functools.partial):
+            fn = fn.func
+        elif hasattr(fn, "__wrapped__"):
+            fn = fn.__wrapped__
+        else:
+            break
+    return getattr(fn, "__code__", fn)
+
+
+def _detector_for(fn):
+    code = _code_of(fn)
+    try:
+        d = _detectors.get(code)
+        if d is None:
+            d = _detectors[code] = _RetraceDetector()
+    except TypeError:
+        d = _RetraceDetector()
+    return d
+
+
+# ------------------------------------------------------------------------------------------
+# Variable creation inside tf.function
+# ------------------------------------------------------------------------------------------
+
+_creation = []  # stack of [policy, created variables]
+
+_SINGLETON = ("tf.function only supports singleton tf.Variables created on the first call. Make "
+              "sure the tf.Variable is only created once or created outside tf.function. See "
+              "https://www.tensorflow.org/guide/function#creating_tfvariables for more "
+              "information.")
+_NON_FIRST = "Creating variables on a non-first call to a function decorated with tf.function."
+
+
+def _lifted_variable_class():
+    from tfedu.framework.variables import ResourceVariable
+
+    class LiftedVariable(ResourceVariable):
+        """A variable created while tracing: it lives outside the graph (TF's lifting)."""
+
+        def __init__(self, initial_value=None, *args, **kwargs):
+            if _creation:
+                policy, created = _creation[-1]
+                if policy == "singleton":
+                    raise ValueError(_SINGLETON)
+                if policy == "non_first":
+                    raise ValueError(_NON_FIRST)
+            else:
+                created = None
+            value = initial_value
+            if isinstance(value, Tensor) and not isinstance(value, EagerTensor):
+                value = _fold(value)
+            with init_scope():
+                ResourceVariable.__init__(self, value, *args, **kwargs)
+            if created is not None:
+                created.append(self)
+
+    LiftedVariable.__name__ = LiftedVariable.__qualname__ = "ResourceVariable"
+    return LiftedVariable
+
+
+def _fold(t):
+    """The value of a graph tensor that depends on no inputs (a variable's initial value)."""
+    from tfedu.graph.plan import compile_plan
+
+    try:
+        (arr,) = compile_plan(t.graph, [t], []).run([])
+    except errors.OpError:
+        raise ValueError(
+            f"A tf.Variable created inside a tf.function cannot be initialised from {t!r}, which "
+            "depends on the function's inputs. Pass a value computable before the call, or "
+            "create the variable outside tf.function.") from None
+    from tfedu.framework.tensor import _wrap
+
+    return _wrap(np.asarray(arr), t.dtype)
+
+
+_LIFTED = [None]
+
+
+def _function_variable_factory(*args, **kwargs):
+    cls = _LIFTED[0]
+    if cls is None:
+        cls = _LIFTED[0] = _lifted_variable_class()
+    return object.__new__(cls)
+
+
+def _install_variable_factory():
+    try:
+        from tfedu.graph import variables as graph_variables
+    except ImportError:  # pragma: no cover - graph layer absent
+        return
+    graph_variables.function_variable_factory = _function_variable_factory
+
+
+_install_variable_factory()
+
+
+# ------------------------------------------------------------------------------------------
+# Errors raised while tracing point at the user's line
+# ------------------------------------------------------------------------------------------
+
+
+def _user_frames(tb):
+    import traceback
+
+    out = []
+    for fr in traceback.extract_tb(tb):
+        if fr.filename.startswith(_PKG_DIR) or "importlib" in fr.filename:
+            continue
+        out.append(fr)
+    return out
+
+
+def _in_user_code(e):
+    if getattr(e, "_tfedu_in_user_code", False):
+        return e
+    frames = _user_frames(e.__traceback__)
+    if not frames:
+        return e
+    lines = ["in user code:", ""]
+    for fr in frames:
+        lines.append(f'    File "{fr.filename}", line {fr.lineno}, in {fr.name}  *')
+        if fr.line:
+            lines.append(f"        {fr.line}")
+        lines.append("")
+    lines.append(f"    {type(e).__name__}: {e}")
+    msg = "\n".join(lines) + "\n"
+    cls = type(e)
+    try:
+        if issubclass(cls, errors.OpError):
+            new = cls(e.node_def, e.op, msg)
+        else:
+            new = cls(msg)
+    except Exception:
+        return e
+    try:
+        new._tfedu_in_user_code = True
+    except AttributeError:
+        return e
+    return new
+
+
+# ------------------------------------------------------------------------------------------
+# Binding
+# ------------------------------------------------------------------------------------------
+
+
+def _signature_text(sig, input_signature):
+    parts = []
+    for i, p in enumerate(sig.parameters.values()):
+        text = p.name
+        if p.kind is p.VAR_POSITIONAL:
+            text = "*" + text
+        elif p.kind is p.VAR_KEYWORD:
+            text = "**" + text
+        if input_signature is not None and i < len(input_signature):
+            text += f": {input_signature[i]!r}"
+        elif p.default is not p.empty:
+            text += f"={p.default!r}"
+        parts.append(text)
+    return "(" + ", ".join(parts) + ")"
+
+
+def _binding_error(reason, args, kwargs, sig_text):
+    return TypeError(f"Binding inputs to tf.function failed due to `{reason}`. Received args: "
+                     f"{args!r} and kwargs: {kwargs!r} for signature: {sig_text}.")
+
+
+def _cast_to_spec(value, spec, reason_args):
+    """A value converted to match an input-signature spec (TypeError if it cannot)."""
+    if isinstance(spec, TensorSpec):
+        if getattr(value, "_is_variable", False):
+            t = value
+            got = TensorSpec(value.shape, value.dtype)
+        else:
+            if isinstance(value, Tensor):
+                t = value
+            else:
+                try:
+                    t = convert_to_tensor(value, dtype=spec.dtype) \
+                        if not isinstance(value, (np.ndarray, np.generic)) \
+                        else convert_to_tensor(value)
+                except (TypeError, ValueError):
+                    t = convert_to_tensor(value)
+            got = TensorSpec(t.shape, t.dtype)
+        want = TensorSpec(spec.shape, spec.dtype)
+        if got.dtype is not want.dtype or not want.shape.is_compatible_with(got.shape):
+            raise _binding_error(f"Can not cast {got!r} to {want!r}", *reason_args)
+        return t
+    if isinstance(spec, (list, tuple)):
+        if not isinstance(value, (list, tuple)) or len(value) != len(spec):
+            raise _binding_error(f"Can not cast {value!r} to {spec!r}", *reason_args)
+        return type(spec)(_cast_to_spec(v, s, reason_args) for v, s in zip(value, spec))
+    if isinstance(spec, dict):
+        return {k: _cast_to_spec(value[k], s, reason_args) for k, s in spec.items()}
+    return value
+
+
+# ------------------------------------------------------------------------------------------
+# Function
+# ------------------------------------------------------------------------------------------
+
+
+class _Trace:
+    """One cache entry: the key it was traced for and its concrete function."""
+
+    __slots__ = ("key", "cf", "index")
+
+    def __init__(self, key, cf, index):
+        self.key, self.cf, self.index = key, cf, index
+
+
+class Function:
+    """A `tf.function`: traces `python_function` per input signature and runs the traces."""
+
+    def __init__(self, python_function, input_signature=None, autograph=True,
+                 jit_compile=None, reduce_retracing=False, experimental_implements=None,
+                 experimental_autograph_options=None, experimental_attributes=None,
+                 name=None, _instance=None):
+        self._python_function = python_function
+        self._autograph = autograph
+        self._jit_compile = jit_compile
+        self._reduce_retracing = bool(reduce_retracing)
+        self._autograph_options = experimental_autograph_options
+        self._attributes = experimental_attributes
+        self._implements = experimental_implements
+        self._name = name or getattr(python_function, "__name__", "function")
+        self._instance = _instance
+        self._descriptor_cache = weakref.WeakKeyDictionary()
+        self._descriptor_cache_by_id = {}
+        self._cache = {}
+        self._traces = []
+        self._tracing_count = 0
+        self._converted = None
+        self._log = trace_log.TraceLog(self._name)
+        self._sig = None
+        if input_signature is not None:
+            input_signature = tuple(input_signature)
+            for s in nest.flatten(input_signature):
+                if not isinstance(s, TensorSpec):
+                    raise TypeError(f"input_signature must be a possibly nested sequence of "
+                                    f"TensorSpec objects, got invalid args {s!r} of type "
+                                    f"{type(s).__name__}.")
+        self._input_signature = input_signature
+        self._init_signature()
+        functools.update_wrapper(self, python_function, updated=())
+        trace_log.register(self)
+
+    def _init_signature(self):
+        fn = self._python_function
+        try:
+            sig = inspect.signature(fn)
+        except (TypeError, ValueError):
+            sig = inspect.Signature([inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL),
+                                     inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD)])
+        self._sig = sig
+        params = list(sig.parameters.values())
+        self._params = [(p.name, p.kind.name) for p in params]
+        self._param_names = [p.name for p in params]
+        simple = all(p.kind is p.POSITIONAL_OR_KEYWORD or p.kind is p.POSITIONAL_ONLY
+                     for p in params)
+        self._fast_nargs = len(params) if simple else -1
+        self._sig_text = _signature_text(sig, self._input_signature)
+
+    # --- attributes ----------------------------------------------------------------------
+    @property
+    def python_function(self):
+        return self._python_function
+
+    @property
+    def input_signature(self):
+        return self._input_signature
+
+    @property
+    def function_spec(self):
+        return self._sig
+
+    @property
+    def trace_log(self) -> trace_log.TraceLog:
+        return self._log
+
+    def experimental_get_tracing_count(self) -> int:
+        return self._tracing_count
+
+    def explain_retracing(self) -> str:
+        """Every trace of this function and why it happened, as text."""
+        return self._log.explain()
+
+    def __repr__(self):
+        return object.__repr__(self).replace(type(self).__module__ + ".", "tfedu.function.")
+
+    # --- methods: one Function per instance ---------------------------------------------
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        try:
+            bound = self._descriptor_cache.get(instance)
+        except TypeError:
+            bound = self._descriptor_cache_by_id.get(id(instance))
+        if bound is None:
+            bound = Function(types.MethodType(self._python_function, instance),
+                             self._input_signature_for_method(), self._autograph,
+                             self._jit_compile, self._reduce_retracing, self._implements,
+                             self._autograph_options, self._attributes, self._name,
+                             _instance=instance)
+            bound._converted_source = self
+            try:
+                self._descriptor_cache[instance] = bound
+            except TypeError:
+                self._descriptor_cache_by_id[id(instance)] = bound
+        return bound
+
+    def _input_signature_for_method(self):
+        return self._input_signature
+
+    # --- binding -------------------------------------------------------------------------
+    def _bind(self, args, kwargs):
+        if not kwargs and len(args) == self._fast_nargs:
+            return args
+        try:
+            ba = self._sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise _binding_error(str(e), args, kwargs, self._sig_text) from None
+        ba.apply_defaults()
+        arguments = ba.arguments
+        return tuple(arguments[n] for n in self._param_names)
+
+    def _apply_signature(self, values, args, kwargs):
+        sig = self._input_signature
+        if len(values) > len(sig) and self._fast_nargs == len(values):
+            extra = values[len(sig):]
+            if any(v is not d for v, d in zip(extra, [p.default for p in list(
+                    self._sig.parameters.values())[len(sig):]])):
+                raise _binding_error("too many positional arguments", args, kwargs,
+                                     self._sig_text)
+        out = list(values)
+        for i, spec in enumerate(sig):
+            if i < len(out):
+                out[i] = _cast_to_spec(out[i], spec, (args, kwargs, self._sig_text))
+        return tuple(out)
+
+    # --- calling -------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        if _run_eagerly[0]:
+            return self._python_function(*args, **kwargs)
+        values = self._bind(args, kwargs)
+        if self._input_signature is not None:
+            values = self._apply_signature(values, args, kwargs)
+            key = self._signature_key()
+        else:
+            key = tuple([make_key(v) for v in values])
+        try:
+            trace = self._cache.get(key)
+        except TypeError:
+            trace = None
+            key = tuple(make_key(v) if _hashable(make_key(v)) else ("O", id(v)) for v in values)
+        eager = _state.graph is None
+        if trace is None:
+            trace, traced = self._miss(key, values)
+            if eager:
+                _detector_for(self._python_function).called_with_tracing(
+                    self._python_function) if traced else \
+                    _detector_for(self._python_function).called_without_tracing()
+        else:
+            if eager:
+                _detector_for(self._python_function).called_without_tracing()
+            self._log.hit(lambda: self._signature_of(trace.key), trace.index)
+        cf = trace.cf
+        return cf._call_flat(cf._flat_feeds(values))
+
+    def _signature_key(self):
+        key = getattr(self, "_sig_key", None)
+        if key is None:
+            key = self._sig_key = tuple(key_of_spec(s) for s in self._input_signature) + tuple(
+                make_key(p.default) for p in list(self._sig.parameters.values())[
+                    len(self._input_signature):])
+        return key
+
+    def _miss(self, key, values, log=True):
+        """A key not in the cache: reuse a compatible trace, or trace a new one."""
+        wrapped = ("args", key)
+        for t in self._traces:
+            if is_subtype(wrapped, ("args", t.key)):
+                self._cache[key] = t
+                if log:
+                    self._log.hit(lambda t=t: self._signature_of(t.key), t.index)
+                return t, False
+        trace_key = key
+        if self._reduce_retracing and self._traces:
+            general = wrapped
+            for t in self._traces:
+                g = common_supertype(general, ("args", t.key))
+                if g is not None:
+                    general = g
+            trace_key = general[1]
+        reasons, closest = self._explain_miss(key)
+        start = time.perf_counter()
+        trace = self._trace(trace_key, values)
+        seconds = time.perf_counter() - start
+        self._cache[key] = trace
+        if trace_key != key:
+            self._cache[trace_key] = trace
+        if log:
+            self._log.miss(self._signature_of(trace_key), trace.index, reasons, seconds, closest)
+        return trace, True
+
+    def _explain_miss(self, key):
+        if not self._traces:
+            return ["first call: no trace yet"], None
+        best = min(self._traces, key=lambda t: distance(("args", key), ("args", t.key)))
+        reasons = []
+        names = self._param_names
+        for name, new, old in zip(names, key, best.key):
+            reasons += diff_keys(name, new, old)
+        if not reasons:
+            reasons = ["same signature as an earlier trace"]
+        return reasons, self._signature_of(best.key)
+
+    def _signature_of(self, key) -> str:
+        from tfedu.function.trace_type import describe
+
+        return "(" + ", ".join(f"{n}: {describe(k)}" for n, k in zip(self._param_names, key)) \
+            + ")"
+
+    # --- tracing -------------------------------------------------------------------------
+    def _python_callable(self):
+        """The function to trace: AutoGraph-converted unless disabled or not convertible."""
+        if self._converted is None:
+            fn = self._python_function
+            if self._autograph:
+                from tfedu.function.autograph import convert_for_tracing
+
+                fn = convert_for_tracing(fn)
+            self._converted = fn
+        return self._converted
+
+    def _trace(self, key, values):
+        first = self._tracing_count == 0
+        created = []
+        _creation.append(["allow" if first else "non_first", created])
+        try:
+            cf = self._trace_once(key, values)
+        finally:
+            _creation.pop()
+        if first and created:
+            _creation.append(["singleton", []])
+            try:
+                cf = self._trace_once(key, values)
+            finally:
+                _creation.pop()
+        trace = _Trace(key, cf, len(self._traces))
+        self._traces.append(trace)
+        return trace
+
+    def _trace_once(self, key, values):
+        self._tracing_count += 1
+        fn = self._python_callable()
+        fg = FuncGraph(self._name, outer_graph=_state.graph)
+        saved_tapes = _state.tapes
+        _state.tapes = []
+        try:
+            with fg.as_default():
+                inner = [_build_input(fg, name, k, v)
+                         for name, k, v in zip(self._param_names, key, values)]
+                fg.inputs = [op._outputs[0] for op in fg._ops if op.type == "Placeholder"]
+                args, kwargs = self._unbind(inner)
+                try:
+                    result = fn(*args, **kwargs)
+                except Exception as e:
+                    if self._autograph:
+                        new = _in_user_code(e)
+                        if new is not e:
+                            raise new.with_traceback(e.__traceback__) from None
+                    raise
+                structured, outputs = _graph_outputs(result)
+                fg.outputs = outputs
+                fg.structured_outputs = structured
+        finally:
+            _state.tapes = saved_tapes
+        specs = [spec_of_key(k) for k in key]
+        cf = ConcreteFunction(fg, self._params, specs, structured, function=self)
+        cf._feed_key = key
+        cf._simple_feed = all(k[0] == "T" for k in key)
+        fg.structured_input_signature = cf.structured_input_signature
+        return cf
+
+    def _unbind(self, inner):
+        args, kwargs = [], {}
+        for (name, kind), v in zip(self._params, inner):
+            if kind == "VAR_POSITIONAL":
+                args.extend(v)
+            elif kind == "VAR_KEYWORD":
+                kwargs.update(v)
+            elif kind == "KEYWORD_ONLY":
+                kwargs[name] = v
+            else:
+                args.append(v)
+        return args, kwargs
+
+    # --- concrete functions --------------------------------------------------------------
+    def get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
+        """The trace for these arguments (tensors or TensorSpecs), tracing it if needed."""
+        if self._input_signature is not None and not args and not kwargs:
+            values = tuple(spec for spec in self._input_signature)
+            key = self._signature_key()
+        else:
+            values = self._bind(args, kwargs)
+            if self._input_signature is not None:
+                values = self._apply_signature(values, args, kwargs)
+                key = self._signature_key()
+            else:
+                key = tuple(make_key(v) for v in values)
+        trace = self._cache.get(key)
+        if trace is None:
+            trace, _ = self._miss(key, values, log=False)
+        return trace.cf
+
+    def pretty_printed_concrete_signatures(self, verbose=True) -> str:
+        return "\n\n".join(f"{self._name}{_signature_line(t.cf)}" for t in self._traces)
+
+    def experimental_get_compiler_ir(self, *args, **kwargs):
+        cf = self.get_concrete_function(*args, **kwargs)
+
+        def ir(stage="hlo", **_):
+            ops = "\n".join(f"  {op.name} = {op.type}({', '.join(t.name for t in op.inputs)})"
+                            for op in cf.graph.get_operations())
+            return f"HloModule a_inference_{self._name}_{cf._uid}__\n\nENTRY main {{\n{ops}\n}}\n"
+
+        return ir
+
+    @property
+    def concrete_functions(self):
+        return [t.cf for t in self._traces]
+
+
+def _signature_line(cf):
+    from tfedu.function.concrete_function import _spec_text_input
+
+    params = ", ".join(f"{name}: {_spec_text_input(spec)}"
+                       for (name, _), spec in zip(cf._params, cf._arg_specs))
+    return f"({params}) -> {cf._output_type_text()}"
+
+
+def _hashable(x) -> bool:
+    try:
+        hash(x)
+        return True
+    except TypeError:
+        return False
+
+
+def _build_input(fg, name, key, value):
+    """What the traced Python function receives for one argument."""
+    kind = key[0]
+    if kind == "T":
+        shape = TensorShape(None if key[2] is None else list(key[2]))
+        return placeholder(fg, key[1], shape, name)
+    if kind == "V":
+        ph = placeholder(fg, __import__("tfedu").resource, [], name)
+        shape = TensorShape(None if key[2] is None else list(key[2]))
+        ph._op._handle_data = (key[1], shape)
+        vname = getattr(value, "name", name)
+        return VariableArgument(fg, ph, key[1], shape, vname,
+                                getattr(value, "trainable", True))
+    if kind in ("L", "O"):
+        return value
+    if kind in ("list", "tuple"):
+        vals = list(value) if value is not None and not isinstance(value, TensorSpec) \
+            else [None] * len(key[1])
+        items = [_build_input(fg, name, k, v) for k, v in zip(key[1], vals)]
+        return items if kind == "list" else tuple(items)
+    if kind == "dict":
+        return {k: _build_input(fg, name, c, value[k]) for k, c in key[1]}
+    if kind == "nt":
+        return key[1](*[_build_input(fg, name, k, v) for k, v in zip(key[2], value)])
+    return value
+
+
+def _flat_feeds(key, value, out):
+    kind = key[0]
+    if kind in ("T", "V"):
+        out.append(value)
+    elif kind in ("list", "tuple"):
+        for k, v in zip(key[1], value):
+            _flat_feeds(k, v, out)
+    elif kind == "dict":
+        for k, c in key[1]:
+            _flat_feeds(c, value[k], out)
+    elif kind == "nt":
+        for k, v in zip(key[2], value):
+            _flat_feeds(k, v, out)
+
+
+def _cf_flat_feeds(self, values):
+    if self._simple_feed:
+        return values
+    out = []
+    for k, v in zip(self._feed_key, values):
+        _flat_feeds(k, v, out)
+    return out
+
+
+ConcreteFunction._flat_feeds = _cf_flat_feeds
+ConcreteFunction._simple_feed = False
+ConcreteFunction._feed_key = ()
+
+
+def _graph_outputs(result):
+    """Identity ops for the tensors the function returns; Python values stay as they are."""
+    from tfedu.ops.array_ops import identity
+
+    flat = nest.flatten(result)
+    new_flat, outputs = [], []
+    for leaf in flat:
+        if isinstance(leaf, Tensor) or getattr(leaf, "_is_variable", False):
+            t = convert_to_tensor(leaf)
+            out = identity(t)
+            outputs.append(out)
+            new_flat.append(out)
+        elif hasattr(leaf, "_as_output_tensor"):
+            out = identity(leaf._as_output_tensor())
+            outputs.append(out)
+            new_flat.append(out)
+        elif leaf is None or callable(leaf):
+            new_flat.append(leaf)
+        else:
+            try:
+                t = convert_to_tensor(leaf)
+            except (TypeError, ValueError):
+                new_flat.append(leaf)
+                continue
+            out = identity(t)
+            outputs.append(out)
+            new_flat.append(out)
+    if not nest.is_nested(result):
+        return new_flat[0], outputs
+    return nest.pack_sequence_as(result, new_flat), outputs
+
+
+def function(func=None, input_signature=None, autograph=True, jit_compile=None,
+             reduce_retracing=False, experimental_implements=None,
+             experimental_autograph_options=None, experimental_attributes=None,
+             experimental_relax_shapes=None, experimental_compile=None,
+             experimental_follow_type_hints=None):
+    """`tf.function`: compile a Python function into a callable TensorFlow graph."""
+    if experimental_relax_shapes is not None:
+        get_logger().warning(
+            "From %s: calling function (from tensorflow.python.eager.polymorphic_function."
+            "polymorphic_function) with experimental_relax_shapes is deprecated and will be "
+            "removed in a future version.\nInstructions for updating:\nexperimental_relax_shapes "
+            "is deprecated, use reduce_retracing instead", _caller())
+        reduce_retracing = reduce_retracing or bool(experimental_relax_shapes)
+    if experimental_compile is not None:
+        jit_compile = experimental_compile
+
+    def decorate(fn):
+        if isinstance(fn, Function):
+            fn = fn.python_function
+        return Function(fn, input_signature, autograph, jit_compile, reduce_retracing,
+                        experimental_implements, experimental_autograph_options,
+                        experimental_attributes)
+
+    if func is not None:
+        return decorate(func)
+    return decorate
+
+
+def _caller():
+    f = sys._getframe(2)
+    return f"{f.f_code.co_filename}:{f.f_lineno}"
