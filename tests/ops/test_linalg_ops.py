@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tfedu as tf
 from tests.gradcheck import check_gradients
@@ -183,8 +185,14 @@ def test_singular_and_invalid_inputs_raise_tf_errors():
         tf.linalg.det(tf.ones([2, 3]))
     with pytest.raises(tf.errors.InvalidArgumentError, match="must have rank >= 2"):
         tf.linalg.inv(tf.ones([3]))
-    with pytest.raises(tf.errors.InvalidArgumentError, match="same number of rows"):
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Input matrix and rhs are "
+                       "incompatible"):
         tf.linalg.solve(np.eye(2, dtype=np.float32), tf.ones([3, 1]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="First input \\(lhs\\) must be a "
+                       "square matrix"):
+        tf.linalg.solve(tf.ones([2, 3]), tf.ones([2, 1]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must have the same rank"):
+        tf.linalg.solve(tf.ones([2, 2, 2]), tf.ones([2, 1]))
     with pytest.raises(tf.errors.InvalidArgumentError, match="of int32 is not in the list of allowed values: double, float, half"):
         tf.linalg.inv(tf.constant([[1, 0], [0, 1]]))
 
@@ -322,3 +330,41 @@ def test_tensor_diag_normalize_rank_and_v1_names():
 def test_tensor_diag_gradients():
     check_gradients(lambda x: tf.linalg.tensor_diag(x), B)
     check_gradients(lambda x: tf.linalg.tensor_diag_part(x), RNG.normal(size=(2, 3, 2, 3)))
+
+
+# ------------------------------------------------------------------------------------------
+# Property tests: einsum / tensordot / matvec agree with numpy on any layout
+# ------------------------------------------------------------------------------------------
+
+@st.composite
+def _batched_pair(draw):
+    batch = draw(st.lists(st.integers(1, 3), max_size=2))
+    m, k, n = (draw(st.integers(1, 4)) for _ in range(3))
+    bcast = [1 if draw(st.booleans()) else d for d in batch]
+    a = RNG_H.normal(size=batch + [m, k])
+    b = RNG_H.normal(size=bcast + [n, k]).swapaxes(-1, -2)  # non-contiguous
+    if draw(st.booleans()):
+        a = a[..., ::-1, :]  # negative strides
+    return a, b
+
+
+RNG_H = np.random.default_rng(42)
+
+
+@settings(deadline=None, max_examples=25)
+@given(_batched_pair())
+def test_einsum_batched_matches_numpy(pair):
+    a, b = pair
+    got = tf.einsum("...ij,...jk->...ik", a, b).numpy()
+    np.testing.assert_allclose(got, np.einsum("...ij,...jk->...ik", a, b), atol=1e-12)
+    np.testing.assert_allclose(tf.linalg.matvec(a, b[..., 0]).numpy(),
+                               np.einsum("...ij,...j->...i", a, b[..., 0]), atol=1e-12)
+
+
+@settings(deadline=None, max_examples=25)
+@given(st.integers(0, 2), st.lists(st.integers(1, 3), min_size=2, max_size=3))
+def test_tensordot_matches_numpy(n_axes, dims):
+    a = RNG_H.normal(size=dims)
+    b = RNG_H.normal(size=dims[len(dims) - n_axes:] + [2])
+    np.testing.assert_allclose(tf.tensordot(a, b, axes=n_axes).numpy(),
+                               np.tensordot(a, b, axes=n_axes), atol=1e-12)

@@ -83,34 +83,38 @@ def _det_infer(op):
     return [(out, op.dtype(0))] * op.opdef.num_outputs
 
 
-def _solve_infer(op):
-    a = _require_matrix(op, 0)
-    b = _require_matrix(op, 1, square=False)
-    if a is None or b is None:
-        return [(TensorShape(None), op.dtype(0))]
+def _solver_shapes(op, square):
+    """Check (matrix, rhs) as TF's LinearAlgebraOp does; returns their dims or None."""
+    a = _require_matrix(op, 0, square=False)
+    b = op.shape(1)
+    if a is None or b.rank is None:
+        return None, None
+    b = b.as_list()
     if len(a) != len(b):
-        op.fail("Input matrix and right-hand side must have the same rank, got "
-                f"{len(a)} != {len(b)}")
+        op.fail("All input tensors must have the same rank.")
     for x, y in zip(a[:-2], b[:-2]):
         if x is not None and y is not None and x != y:
-            op.fail(f"All input tensors must have the same outer dimensions: "
-                    f"{shape_text(a)} vs. {shape_text(b)}")
+            op.fail("All input tensors must have the same outer dimensions.")
+    if square and a[-1] is not None and a[-2] is not None and a[-1] != a[-2]:
+        op.fail("First input (lhs) must be a square matrix.")
     if a[-2] is not None and b[-2] is not None and a[-2] != b[-2]:
-        op.fail("Input matrix and right-hand side must have the same number of rows: "
-                f"{a[-2]} vs. {b[-2]}")
+        op.fail("Input matrix and rhs are incompatible.")
+    return a, b
+
+
+def _solve_infer(op):
+    a, b = _solver_shapes(op, square=True)
+    if a is None:
+        return [(TensorShape(None), op.dtype(0))]
     return [(TensorShape(b[:-2] + [a[-1], b[-1]]), op.dtype(0))]
 
 
 def _lstsq_infer(op):
-    a = _require_matrix(op, 0, square=False)
-    b = _require_matrix(op, 1, square=False)
-    if a is None or b is None:
-        return [(TensorShape(None), op.dtype(0))]
-    if len(a) != len(b) or (a[-2] is not None and b[-2] is not None and a[-2] != b[-2]):
-        op.fail("Input matrix and right-hand side must have the same number of rows: "
-                f"{shape_text(a)} vs. {shape_text(b)}")
+    a, b = _solver_shapes(op, square=False)
     if op.shape(2).rank not in (None, 0):
         op.fail("l2_regularizer must be scalar")
+    if a is None:
+        return [(TensorShape(None), op.dtype(0))]
     return [(TensorShape(b[:-2] + [a[-1], b[-1]]), op.dtype(0))]
 
 
@@ -822,8 +826,14 @@ def _einsum_infer(op):
     return [(TensorShape(dims), op.dtype(0))]
 
 
+# Below this many input elements numpy's plain einsum loop beats planning a BLAS contraction
+# (measured: 'ij,jk->ik' breaks even near 48x48 matrices).
+_EINSUM_PLAN_MIN_ELEMENTS = 4096
+
+
 def _einsum_kernel(inputs, equation):
-    return np.asarray(np.einsum(equation.replace(" ", ""), *inputs, optimize=len(inputs) > 2),
+    big = sum(x.size for x in inputs) >= _EINSUM_PLAN_MIN_ELEMENTS
+    return np.asarray(np.einsum(equation, *inputs, optimize=len(inputs) > 2 or big),
                       dtype=inputs[0].dtype)
 
 
