@@ -288,3 +288,50 @@ def test_categorical_never_picks_zero_probability_classes():
     c = tf.random.categorical(logits, 400).numpy()
     assert set(np.unique(c)) == {0, 2}
     assert tf.random.categorical(tf.zeros([3, 5]), 0).shape == (3, 0)
+
+
+def test_tf_function_acts_like_a_rerun_of_the_program():
+    tf.random.set_seed(1234)
+
+    @tf.function
+    def f():
+        return tf.random.uniform([2]), tf.random.uniform([2])
+
+    @tf.function
+    def g():
+        return tf.random.uniform([2]), tf.random.uniform([2])
+
+    fa, fb = f()
+    ga, gb = g()
+    np.testing.assert_array_equal(fa.numpy(), ga.numpy())
+    np.testing.assert_array_equal(fb.numpy(), gb.numpy())
+    assert not np.array_equal(fa.numpy(), fb.numpy())
+    fa2, _ = f()  # the traced op keeps drawing
+    assert not np.array_equal(fa.numpy(), fa2.numpy())
+
+
+def test_generator_inside_tf_function_advances_its_state():
+    gen = tf.random.Generator.from_seed(3)
+
+    @tf.function
+    def draw():
+        return gen.normal([3])
+
+    a, b = draw(), draw()
+    assert not np.array_equal(a.numpy(), b.numpy())
+    gen.reset_from_seed(3)
+    np.testing.assert_array_equal(draw().numpy(), a.numpy())
+
+
+def test_reset_graph_streams_replays_a_graph():
+    g = tf.Graph()
+    with g.as_default():
+        tf.random.set_seed(5)
+        r = tf.random.uniform([3])
+    other = tf.Graph()
+    with other.as_default():
+        o = tf.random.uniform([3], seed=1)
+    first, o_first = _run(r), _run(o)
+    random_ops.reset_graph_streams(g)
+    np.testing.assert_array_equal(_run(r), first)
+    assert not np.array_equal(_run(o), o_first)  # other graphs keep their streams

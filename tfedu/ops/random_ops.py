@@ -12,7 +12,8 @@ global seed (`tf.random.set_seed`, or the graph's seed while building a graph) a
     g           | s       | (g, s)
 
 A stateful op keeps a stream per pair (eagerly) or per graph node, so calling
-`tf.random.uniform([2], seed=1)` twice gives two different draws; `set_seed` restarts them.
+`tf.random.uniform([2], seed=1)` twice gives two different draws; `set_seed` restarts the eager
+ones and `reset_graph_streams(graph)` a graph's (TF keeps those per Session).
 
 The streams are numpy Philox generators, so tfedu's numbers differ from TensorFlow's: shapes,
 dtypes, ranges, distributions and reproducibility match, the values do not. Stateless ops
@@ -69,6 +70,7 @@ class _SeedState:
 _seeds = _SeedState()
 _graph_op_seeds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _node_ids = itertools.count(1)
+_graph_nodes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # graph -> stream ids
 
 
 def _truncate_seed(seed: int) -> int:
@@ -147,8 +149,10 @@ def get_seed(op_seed):
 def _seed_attrs(seed):
     s1, s2 = get_seed(seed)
     attrs = {"seed": 0 if s1 is None else s1, "seed2": 0 if s2 is None else s2}
-    if _state.graph is not None:
-        attrs["_stream"] = next(_node_ids)  # each graph node owns its own stream
+    g = _state.graph
+    if g is not None:
+        attrs["_stream"] = node = next(_node_ids)  # each graph node owns its own stream
+        _graph_nodes.setdefault(g, set()).add(node)
     return attrs
 
 
@@ -175,11 +179,17 @@ def _stream(seed=0, seed2=0, _stream=None) -> np.random.Generator:
     return gen
 
 
-def reset_graph_streams() -> None:
-    """Restart the streams of graph random ops (a new v1 Session starts them afresh)."""
+def reset_graph_streams(graph=None) -> None:
+    """Restart the streams of `graph`'s random ops (all graphs' when None).
+
+    TF keeps a graph op's random state in the Session, so a new Session replays the same
+    numbers; a Session calls this when it starts to give the same behaviour.
+    """
     with _seeds.lock:
+        nodes = None if graph is None else _graph_nodes.get(graph, set())
         for k in [k for k in _seeds.streams if k[0] == "node"]:
-            del _seeds.streams[k]
+            if nodes is None or k[1] in nodes:
+                del _seeds.streams[k]
 
 
 # ------------------------------------------------------------------------------------------
