@@ -119,6 +119,43 @@ def test_atan2_polyval():
     assert tf.math.polyval([1.0, 2.0, 3.0], tf.constant(2.0)).numpy() == 11.0
 
 
+def test_inverse_error_functions_and_bessel():
+    y = np.array([-0.9, -0.3, 0.0, 0.5, 0.99])
+    x = tf.math.erfinv(y).numpy()
+    np.testing.assert_allclose(np.vectorize(math.erf)(x), y, rtol=1e-12)
+    assert tf.math.erfinv([1.0, -1.0]).numpy().tolist() == [np.inf, -np.inf]
+    assert np.isnan(tf.math.erfinv([1.5]).numpy()[0])
+    np.testing.assert_allclose(tf.math.ndtri([0.5, 0.975]).numpy(), [0.0, 1.959964], atol=1e-6)
+    assert tf.math.bessel_i0([0.0]).numpy().tolist() == [1.0]
+    np.testing.assert_allclose(tf.math.bessel_i0e([1.0]).numpy(), [np.exp(-1) * 1.2660659],
+                               rtol=1e-6)
+    assert float(tf.math.nextafter(1.0, 2.0)) == float(np.nextafter(np.float32(1), 2))
+
+
+def test_complex_parts():
+    z = tf.complex(tf.constant([1.0, -1.0]), tf.constant([2.0, 0.0]))
+    assert z.dtype == tf.complex64
+    assert tf.math.real(z).numpy().tolist() == [1.0, -1.0] and tf.math.real(z).dtype == tf.float32
+    assert tf.math.imag(z).numpy().tolist() == [2.0, 0.0]
+    np.testing.assert_allclose(tf.math.angle(z).numpy(), [math.atan2(2, 1), math.pi], rtol=1e-6)
+    assert tf.math.conj(z).numpy().tolist() == [1 - 2j, -1 + 0j]
+    assert tf.math.angle([-2.0, 3.0]).numpy().tolist() == pytest.approx([math.pi, 0.0])
+    assert tf.math.imag(tf.constant([1.0])).numpy().tolist() == [0.0]
+    with pytest.raises(TypeError):
+        tf.complex(tf.constant([1]), tf.constant([2]))
+
+
+def test_monotonicity_lbeta_cumulative_logsumexp():
+    assert bool(tf.math.is_non_decreasing([1, 2, 2])) and not bool(
+        tf.math.is_strictly_increasing([1, 2, 2]))
+    assert bool(tf.math.is_strictly_increasing([[1], [3]]))
+    assert float(tf.math.lbeta([1.0, 2.0])) == pytest.approx(math.log(0.5))
+    np.testing.assert_allclose(tf.math.cumulative_logsumexp([0.0, 0.0, 0.0]).numpy(),
+                               np.log([1.0, 2.0, 3.0]), rtol=1e-6)
+    big = tf.math.cumulative_logsumexp(tf.constant([1000.0, 1000.0]), reverse=True)
+    np.testing.assert_allclose(big.numpy(), [1000 + math.log(2), 1000.0], rtol=1e-6)
+
+
 # ------------------------------------------------------------------------------------------
 # scans, arg reductions, top_k
 # ------------------------------------------------------------------------------------------
@@ -350,6 +387,8 @@ GRADS = {
     "sinh": (tf.sinh, V), "cosh": (tf.cosh, V), "asinh": (tf.math.asinh, V),
     "acosh": (tf.math.acosh, A + 1.5), "atanh": (tf.math.atanh, A),
     "cumsum": (lambda x: tf.cumsum(x, axis=1), A),
+    "lbeta": (tf.math.lbeta, A + 1),
+    "cumulative_logsumexp": (lambda x: tf.math.cumulative_logsumexp(x, axis=1), A),
     "cumsum_ex_rev": (lambda x: tf.cumsum(x, axis=0, exclusive=True, reverse=True), A),
     "cumprod": (lambda x: tf.math.cumprod(x, axis=1), A),
     "cumprod_ex": (lambda x: tf.math.cumprod(x, axis=0, exclusive=True), A),
@@ -378,6 +417,11 @@ BINARY_GRADS = {
     "divide_no_nan": (tf.math.divide_no_nan, A, A + 0.5),
     "xlogy_broadcast": (tf.math.xlogy, A[:1], A + 0.5),
     "multiply_no_nan": (tf.math.multiply_no_nan, A, A + 0.5),
+    "complex_parts": (lambda x, y: tf.math.real(tf.complex(x, y) * tf.complex(y, x))
+                      + tf.math.imag(tf.complex(x, y) ** 2) + tf.math.angle(tf.complex(x, y)),
+                      A, A + 0.5),
+    "erfinv_ndtri": (lambda x, y: tf.math.erfinv(x - 0.5) * tf.math.ndtri(y * 0.5 + 0.1),
+                              A, A),
 }
 
 

@@ -112,6 +112,21 @@ def test_matmul_and_add_n_scalar_mul():
     assert tf.scalar_mul(2.0, a).numpy().tolist() == [[2.0, 4.0], [6.0, 8.0]]
     with pytest.raises(ValueError):
         tf.add_n([])
+    assert "Input 0: [2] != input 1: [3] [Op:AddN]" in _err(
+        lambda: tf.add_n([tf.ones([2]), tf.ones([3])]))
+
+
+def test_prod_gradient_exact_at_zeros():
+    x = tf.constant([[0.0, 2.0], [3.0, 0.0]])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.reduce_prod(x)
+    assert t.gradient(y, x).numpy().tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    x = tf.constant([[0.0, 2.0], [3.0, 4.0]])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.reduce_prod(x)
+    assert t.gradient(y, x).numpy().tolist() == [[24.0, 0.0], [0.0, 0.0]]
 
 
 def test_operator_fast_path_keeps_dtypes():
@@ -141,6 +156,7 @@ def test_binary_gradients(name, fn):
     ("max", lambda x: tf.reduce_max(x, axis=-1)), ("min", lambda x: tf.reduce_min(x)),
     ("prod", lambda x: tf.reduce_prod(x, axis=0)), ("prod_all", lambda x: tf.reduce_prod(x)),
     ("add_n", lambda x: tf.add_n([x, x * x])),
+    ("prod_two_axes", lambda x: tf.reduce_prod(tf.reshape(x, [2, 3, 2]), axis=[0, 2])),
 ])
 def test_unary_gradients(name, fn):
     check_gradients(fn, A)

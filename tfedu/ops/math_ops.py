@@ -68,11 +68,13 @@ def _minimum_grad(op, g):
 
 
 def _pow_grad(op, g):
-    x, y = op.inputs
-    z = op.outputs[0]
+    x, y = (conj(t) for t in op.inputs)
+    z = conj(op.outputs[0])
     gx = multiply(g, multiply(y, pow_op(x, subtract(y, _ones_like(y)))))
-    safe_x = where_v2(greater(x, _zeros_like(x)), x, _ones_like(x))
-    log_x = where_v2(greater(x, _zeros_like(x)), log(safe_x), _zeros_like(x))
+    # log(x) where it is defined: x > 0 for reals, x != 0 for complex numbers
+    mask = not_equal(x, _zeros_like(x)) if x.dtype.is_complex else greater(x, _zeros_like(x))
+    safe_x = where_v2(mask, x, _ones_like(x))
+    log_x = where_v2(mask, log(safe_x), _zeros_like(x))
     gy = multiply(g, multiply(z, log_x))
     return binary_grads(op, gx, gy)
 
@@ -362,7 +364,7 @@ def _prod_grad(op, g):
     x = op.inputs[0]
     y = array_ops.reshape(op.outputs[0], kept)
     g = array_ops.broadcast_to(array_ops.reshape(g, kept), full)
-    # d prod / d x_i = prod / x_i (safe where x != 0; zeros handled by cumprod trick below)
+    # d prod / d x_i = product of the other entries; prod / x_i only as a dynamic-shape fallback
     axes_val = _static_or_none(op.inputs[1])
     if axes_val is not None and x.shape.rank is not None:
         axes = reduction_axes(axes_val, x.shape.rank)
@@ -372,8 +374,31 @@ def _prod_grad(op, g):
             prod_l = cumprod(x, axis=a, exclusive=True)
             prod_r = cumprod(x, axis=a, exclusive=True, reverse=True)
             return [multiply(g, multiply(prod_l, prod_r)), None]
+        if x.shape.is_fully_defined() and axes:
+            return [multiply(g, _prod_others(x, axes)), None]
     safe = divide_op(array_ops.broadcast_to(y, full), x)
     return [multiply(g, safe), None]
+
+
+def _prod_others(x, axes):
+    """For each x_i, the product of the other entries of its reduction group (exact at zeros).
+
+    The reduced axes are moved to the front and flattened to one, so a left and a right
+    exclusive cumprod along it give the product of everything except x_i (TF's _ProdGrad).
+    """
+    from tfedu.ops import array_extra, array_ops
+
+    dims = x.shape.as_list()
+    others = [i for i in range(len(dims)) if i not in axes]
+    perm = list(axes) + others
+    n_red = int(np.prod([dims[i] for i in axes], dtype=np.int64))
+    n_oth = int(np.prod([dims[i] for i in others], dtype=np.int64))
+    permuted = array_extra.transpose(x, perm)
+    flat = array_ops.reshape(permuted, [n_red, n_oth])
+    left = cumprod(flat, axis=0, exclusive=True)
+    right = cumprod(flat, axis=0, exclusive=True, reverse=True)
+    y = array_ops.reshape(multiply(conj(left), conj(right)), [dims[i] for i in perm])
+    return array_extra.transpose(y, [int(i) for i in np.argsort(perm)])
 
 
 def _register_reduction(type, kernel, allowed, grad):
@@ -499,10 +524,19 @@ BATCH_MATMUL = register_op(
 
 def _addn_infer(op):
     shape = op.shape(0)
-    for s in op.input_shapes[1:]:
+    for i, s in enumerate(op.input_shapes[1:], start=1):
         if not shape.is_compatible_with(s):
+            a, b = shape.as_list(), s.as_list()
+            if op.name and len(a) != len(b):  # graph construction: the shape function's words
+                op.fail(f"Shapes must be equal rank, but are {len(a)} and {len(b)}. From "
+                        "merging shape 0 with other shapes.")
+            if op.name:
+                d = next(j for j, (u, v) in enumerate(zip(a, b)) if None not in (u, v) and u != v)
+                op.fail(f"Dimension {d} in both shapes must be equal, but are {a[d]} and {b[d]}. "
+                        f"Shapes are {shape_text(a)} and {shape_text(b)}. From merging shape 0 "
+                        "with other shapes.")
             op.fail(f"Inputs to operation AddN of type AddN must have the same size and shape.  "
-                    f"Input 0: {shape_text(shape.as_list())} != input : {shape_text(s.as_list())}")
+                    f"Input 0: {shape_text(op.shape(0).as_list())} != input {i}: {shape_text(b)}")
         shape = shape.merge_with(s)
     return [(shape, op.dtype(0))]
 
