@@ -115,7 +115,7 @@ INVERT_PERMUTATION = register_op(
     infer=unary_infer, kernel=lambda x: np.argsort(x).astype(x.dtype))
 
 
-@export("transpose", "linalg.transpose")
+@export("transpose")
 def transpose(a, perm=None, conjugate=False, name="transpose"):
     """Permute dimensions (reverse them by default); `conjugate=True` also conjugates."""
     x = _as_input(a)
@@ -129,18 +129,6 @@ def transpose(a, perm=None, conjugate=False, name="transpose"):
     op = CONJUGATE_TRANSPOSE if conjugate and x.dtype.is_complex else TRANSPOSE
     return execute(op, [x, _int_input(perm)], name=None if name == "transpose" else name,
                    default_name="transpose")
-
-
-@export("linalg.matrix_transpose", "linalg.adjoint")
-def matrix_transpose(a, name="matrix_transpose", conjugate=False):
-    """Swap the last two dimensions."""
-    x = _as_input(a)
-    r = x.shape.rank
-    if r is None or r < 2:
-        raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  Received `a` "
-                         f"= {x} with shape: {x.shape}")
-    perm = list(range(r - 2)) + [r - 1, r - 2]
-    return transpose(x, perm, conjugate=conjugate, name=name)
 
 
 @export("math.invert_permutation", "invert_permutation")
