@@ -368,3 +368,19 @@ def test_tensordot_matches_numpy(n_axes, dims):
     b = RNG_H.normal(size=dims[len(dims) - n_axes:] + [2])
     np.testing.assert_allclose(tf.tensordot(a, b, axes=n_axes).numpy(),
                                np.tensordot(a, b, axes=n_axes), atol=1e-12)
+
+
+@pytest.mark.parametrize("ord_", [1, np.inf, 2, "fro"])
+@pytest.mark.parametrize("axis", [(0, 1), (2, 0), (-2, -1), (-1, -2)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_matrix_norms_over_any_axis_pair(ord_, axis, keepdims):
+    m = RNG.normal(size=(2, 3, 4))
+    got = tf.norm(m, ord=ord_, axis=axis, keepdims=keepdims).numpy()
+    np.testing.assert_allclose(got, np.linalg.norm(m, ord=ord_, axis=axis, keepdims=keepdims))
+
+
+def test_matrix_norm_with_unknown_batch_in_graph():
+    with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 3, 3])
+        assert tf.norm(x, ord=1, axis=[-2, -1]).shape.as_list() == [None]
+        assert tf.norm(x, ord=2, axis=[1, 2], keepdims=True).shape.as_list() == [None, 1, 1]

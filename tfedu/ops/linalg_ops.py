@@ -1306,18 +1306,20 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None) -> Tensor
                 s = svd(moved, compute_uv=False)
                 out = math_ops.reduce_max(s, axis=-1)
                 if keepdims:
-                    out = _keep(out, x, ax)
+                    out = _keep(out, ax)
                 return array_ops.identity(out, name=final)
             if ord in ("euclidean", "fro"):
                 return math_ops.sqrt(math_ops.reduce_sum(_abs_sq(x), axis=ax,
                                                          keepdims=keepdims), name=final)
             a = math_ops.abs(x)
             sum_axis, max_axis = (ax[0], ax[1]) if ord == 1 else (ax[1], ax[0])
-            summed = math_ops.reduce_sum(a, axis=sum_axis, keepdims=True)
-            out = math_ops.reduce_max(summed, axis=max_axis, keepdims=True)
-            if not keepdims:
-                out = _drop(out, ax)
-            return array_ops.identity(out, name=final)
+            summed = math_ops.reduce_sum(a, axis=sum_axis, keepdims=keepdims)
+            if not keepdims:  # where max_axis sits once sum_axis is gone
+                if max_axis >= 0:
+                    max_axis -= int(max_axis > sum_axis)
+                else:
+                    max_axis += int(sum_axis > max_axis)
+            return math_ops.reduce_max(summed, axis=max_axis, keepdims=keepdims, name=final)
         if ord in ("euclidean", "fro", 2, 2.0):
             return math_ops.sqrt(math_ops.reduce_sum(_abs_sq(x), axis=axis, keepdims=keepdims),
                                  name=final)
@@ -1347,22 +1349,13 @@ def _move_axes_last(x, ax):
     return einsum(f"{letters}->{_join(rest)}{letters[ax[0]]}{letters[ax[1]]}", x)
 
 
-def _keep(out, x, ax):
+def _keep(out, ax):
     """Re-insert the two reduced axes (size 1) into `out`."""
-    dims = [d for i, d in enumerate(x.shape.as_list()) if i not in ax]
-    full = list(dims)
+    from tfedu.ops.array_extra import expand_dims
+
     for a in sorted(ax):
-        full.insert(a, 1)
-    if any(d is None for d in full):
-        raise ValueError("keepdims needs a fully known input shape here")
-    return array_ops.reshape(out, full)
-
-
-def _drop(out, ax):
-    dims = out.shape.as_list()
-    if any(d is None for d in dims):
-        raise ValueError("norm needs a fully known input shape here")
-    return array_ops.reshape(out, [d for i, d in enumerate(dims) if i not in ax])
+        out = expand_dims(out, a)
+    return out
 
 
 @export("math.l2_normalize", "nn.l2_normalize", "linalg.l2_normalize")
