@@ -66,6 +66,7 @@ STATEFUL_CALL = register_op("StatefulPartitionedCall", inputs=("args: N*T",),
                             doc="Calls a function graph that reads/writes state.")
 for _d in (CALL, STATEFUL_CALL):
     _d.uses_resources = True
+    _d.replay = lambda op, values: call_op(op.get_attr("f"), values)
 
 
 def create_graph_op(opdef, inputs, attrs, output_specs, default_name, name=None):
@@ -165,6 +166,7 @@ class ConcreteFunction:
         self._structured_outputs = structured_outputs
         self._function = function
         self._plan = None
+        self._runner = None
         self._uid = next_uid()
         self._name = f"__inference_{graph.name}_{self._uid}"
         self._num_args = len(graph.inputs) - len(graph._captures)
@@ -181,6 +183,9 @@ class ConcreteFunction:
             for op in graph._ops)
         self._gradient = None
         self._capture_values = None
+        npdt = self._out_np[0] if len(out) == 1 else None
+        self._fast_single = (self._single_output and not graph._captures and npdt is not None
+                             and npdt.kind in "biufc")
 
     # --- TF's surface --------------------------------------------------------------------
     @property
@@ -268,6 +273,9 @@ class ConcreteFunction:
                                                              "While") and op not in fetches]
         self._plan = compile_plan(g, fetches + side_effects, list(g.inputs))
         self._n_fetch = len(fetches)
+        from tfedu.function.runner import build_runner
+
+        self._runner = build_runner(self._plan, self._n_fetch)
         return self._plan
 
     def _capture_feed(self):
@@ -285,9 +293,12 @@ class ConcreteFunction:
 
     def _run_arrays(self, arrays, resources=None):
         """Run on numpy arrays (args then captures); returns the flat output arrays."""
-        plan = self._plan or self._compile()
-        out = plan.run(arrays, resources if resources is not None else _NO_RESOURCES)
-        return out[: self._n_fetch]
+        if self._plan is None:
+            self._compile()
+        resources = resources if resources is not None else _NO_RESOURCES
+        if self._runner is not None:
+            return self._runner(arrays, resources)
+        return self._plan.run(arrays, resources)[: self._n_fetch]
 
     def _call_flat(self, values):
         """Call with the flat list of argument values (tensors, arrays, variables)."""
@@ -305,12 +316,32 @@ class ConcreteFunction:
                 arrays.append(v if is_eager_variable(v) else v._primary)
             else:
                 arrays.append(np.asarray(v))
+        return self._call_eager(arrays, values)
+
+    def _call_eager(self, arrays, values):
+        """Run eagerly on argument arrays; wrap the results; record the call on tapes."""
+        runner = self._runner
+        if self._fast_single and runner is not None and not _state.tapes:
+            a = runner(arrays, _NO_RESOURCES)[0]
+            if type(a) is not np.ndarray:
+                a = np.asarray(a, dtype=self._out_np[0])
+            elif a.dtype != self._out_np[0]:
+                a = a.astype(self._out_np[0])
+            t = object.__new__(EagerTensor)
+            t._value = a
+            t._dtype = self._out_dtypes[0]
+            return t
         caps = self._capture_values
         if caps is None:
             caps = self._capture_feed()
             if not any(getattr(c, "_is_variable", False) for c in caps):
                 self._capture_values = caps
-        outs = self._run_arrays(arrays + caps)
+        if caps:
+            arrays = arrays + caps
+        if runner is not None:
+            outs = runner(arrays, _NO_RESOURCES)
+        else:
+            outs = self._run_arrays(arrays)
         wrapped = []
         for a, dt, npdt in zip(outs, self._out_dtypes, self._out_np):
             if type(a) is not np.ndarray:

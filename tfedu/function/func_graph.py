@@ -158,7 +158,7 @@ class FuncGraph(Graph):
 
             _refresh()
             self._name_stack, self._control_dependencies_stack = saved_stack, saved_deps
-        ph._op._handle_data = (var.dtype, TensorShape(var.shape))
+        ph._op._handle_data = (var._dtype, TensorShape(var.shape))
         self._variable_handles[id(var)] = (var, ph)
         self._captures[id(var)] = (var, ph)
         self.inputs.append(ph)
@@ -178,7 +178,7 @@ _ASSIGN_OPS = {"assign": (go.ASSIGN_VARIABLE, "AssignVariableOp"),
 
 
 def read_through_handle(var, handle):
-    t = execute(go.READ_VARIABLE, [handle], {"dtype": var.dtype}, default_name="ReadVariableOp")
+    t = execute(go.READ_VARIABLE, [handle], {"dtype": var._dtype}, default_name="ReadVariableOp")
     t._shape = TensorShape(var.shape)
     if _state.tapes:
         for tape in _state.tapes:
@@ -190,7 +190,7 @@ def assign_through_handle(var, handle, kind, value, read_value):
     from tfedu.framework.convert import convert_to_tensor
 
     opdef, default = _ASSIGN_OPS[kind]
-    v = convert_to_tensor(value, dtype=var.dtype)
+    v = convert_to_tensor(value, dtype=var._dtype)
     op = execute(opdef, [handle, v], default_name=default)
     if not read_value:
         return op

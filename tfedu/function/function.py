@@ -371,6 +371,7 @@ class Function:
                                     f"{type(s).__name__}.")
         self._input_signature = input_signature
         self._init_signature()
+        self._detector = _detector_for(python_function)
         functools.update_wrapper(self, python_function, updated=())
         trace_log.register(self)
 
@@ -469,6 +470,24 @@ class Function:
 
     # --- calling -------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        if not kwargs and len(args) == self._fast_nargs and _state.graph is None \
+                and self._input_signature is None and not _run_eagerly[0]:
+            # fast path: eager tensors only, a trace that already exists
+            key, arrays = [], []
+            for a in args:
+                if type(a) is not EagerTensor:
+                    break
+                v = a._value
+                key.append(("T", a._dtype, v.shape))
+                arrays.append(v)
+            else:
+                trace = self._cache.get(tuple(key))
+                if trace is not None:
+                    cf = trace.cf
+                    if cf._simple_feed and cf._runner is not None:
+                        self._detector.called_without_tracing()
+                        self._log.hit(self._signature_of, trace.key, trace.index)
+                        return cf._call_eager(arrays, args)
         if _run_eagerly[0]:
             return self._python_function(*args, **kwargs)
         values = self._bind(args, kwargs)
@@ -486,14 +505,24 @@ class Function:
         if trace is None:
             trace, traced = self._miss(key, values)
             if eager:
-                _detector_for(self._python_function).called_with_tracing(
-                    self._python_function) if traced else \
-                    _detector_for(self._python_function).called_without_tracing()
+                if traced:
+                    self._detector.called_with_tracing(self._python_function)
+                else:
+                    self._detector.called_without_tracing()
         else:
             if eager:
-                _detector_for(self._python_function).called_without_tracing()
-            self._log.hit(lambda: self._signature_of(trace.key), trace.index)
+                self._detector.called_without_tracing()
+            self._log.hit(self._signature_of, trace.key, trace.index)
         cf = trace.cf
+        if eager and cf._simple_feed:
+            try:
+                arrays = [v._value for v in values]
+            except AttributeError:
+                pass
+            else:
+                if cf._runner is None:
+                    cf._compile()
+                return cf._call_eager(arrays, values)
         return cf._call_flat(cf._flat_feeds(values))
 
     def _signature_key(self):
@@ -511,7 +540,7 @@ class Function:
             if is_subtype(wrapped, ("args", t.key)):
                 self._cache[key] = t
                 if log:
-                    self._log.hit(lambda t=t: self._signature_of(t.key), t.index)
+                    self._log.hit(self._signature_of, t.key, t.index)
                 return t, False
         trace_key = key
         if self._reduce_retracing and self._traces:

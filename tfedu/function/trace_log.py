@@ -59,7 +59,7 @@ class TraceLog:
         self.calls = 0
         self.traces = 0
 
-    def hit(self, signature_fn, trace_index):
+    def hit(self, signature_fn, key, trace_index):
         """Record a call served by an existing trace (signature text built lazily)."""
         self.calls += 1
         recs = self.records
@@ -68,7 +68,7 @@ class TraceLog:
             if not last.traced and last.trace_index == trace_index:
                 last.repeats += 1
                 return
-        self._add(CallRecord(self.name, self.calls, False, signature_fn(), trace_index))
+        self._add(CallRecord(self.name, self.calls, False, signature_fn(key), trace_index))
 
     def miss(self, signature, trace_index, reasons, seconds, closest=None):
         self.calls += 1

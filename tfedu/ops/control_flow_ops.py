@@ -113,6 +113,12 @@ def _unify_captures(graphs, n_explicit):
                         else _RESOURCE
                     shape = outer.shape if dtype is not _RESOURCE else []
                     ph = placeholder(g, dtype, shape, "Placeholder")
+                if dtype is _RESOURCE:
+                    hd = (outer.dtype, TensorShape(outer.shape)) if getattr(
+                        outer, "_is_variable", False) else getattr(outer._op, "_handle_data",
+                                                                   None)
+                    if hd is not None:
+                        ph._op._handle_data = hd
             extra.append(ph)
         g.inputs = list(g.inputs[:n_explicit]) + extra
     return externals
