@@ -321,6 +321,23 @@ def test_confusion_matrix():
         lambda: tf.math.confusion_matrix([3, 0], [0, 0], num_classes=2))
 
 
+def test_graph_mode_checks_run_in_session():
+    with tf.Graph().as_default():
+        ids = tf.compat.v1.placeholder(tf.int32, [None])
+        cm = tf.math.confusion_matrix(ids, ids, num_classes=4)
+        seg = tf.math.segment_sum(tf.constant([1, 2, 3]), ids)
+        assert cm.shape.as_list() == [4, 4] and seg.shape.as_list() == [None]
+        with tf.compat.v1.Session() as sess:
+            assert sess.run(cm, {ids: [0, 3]})[3, 3] == 1
+            assert sess.run(seg, {ids: [0, 0, 1]}).tolist() == [3, 3]
+            with pytest.raises(tf.errors.InvalidArgumentError, match="`labels` out of bound"):
+                sess.run(cm, {ids: [0, 5]})
+            with pytest.raises(tf.errors.InvalidArgumentError, match="contains negative values"):
+                sess.run(cm, {ids: [-1, 0]})
+            with pytest.raises(tf.errors.InvalidArgumentError, match="not increasing"):
+                sess.run(seg, {ids: [1, 0, 0]})
+
+
 # ------------------------------------------------------------------------------------------
 # composite reductions and clipping
 # ------------------------------------------------------------------------------------------
