@@ -64,3 +64,29 @@ def test_sparse_from_dense_round_trip():
 def test_sparse_validation():
     with pytest.raises(ValueError, match="must have rank 2"):
         tf.SparseTensor(indices=[0, 1], values=[1, 2], dense_shape=[3])
+
+
+def test_ragged_arithmetic_and_helpers():
+    r = tf.ragged.constant([[1, 2], [3]])
+    assert (r + 1).to_list() == [[2, 3], [4]]
+    assert (2 * r).to_list() == [[2, 4], [6]]
+    assert (r * r).to_list() == [[1, 4], [9]]
+    assert (-r).to_list() == [[-1, -2], [-3]]
+    assert tf.ragged.map_flat_values(tf.square, r).to_list() == [[1, 4], [9]]
+    assert r.bounding_shape().numpy().tolist() == [2, 2]
+    assert [row.numpy().tolist() for row in r] == [[1, 2], [3]]
+    assert int(r.nrows()) == 2
+    with pytest.raises(tf.errors.InvalidArgumentError, match="identical ragged splits"):
+        r + tf.ragged.constant([[1], [2, 3]])
+    d = [[1, 2, 0], [3, 0, 0]]
+    assert tf.RaggedTensor.from_tensor(d, padding=0).to_list() == [[1, 2], [3]]
+    assert tf.RaggedTensor.from_tensor(d, lengths=[1, 3]).to_list() == [[1], [3, 0, 0]]
+
+
+def test_ragged_gradient_flows_through_flat_values():
+    x = tf.constant([1.0, 2.0, 3.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        r = tf.RaggedTensor.from_row_lengths(x, [2, 1])
+        y = tf.reduce_sum(r.to_tensor() * 3.0)
+    assert tape.gradient(y, x).numpy().tolist() == [3.0, 3.0, 3.0]

@@ -183,6 +183,85 @@ class RaggedTensor:
             v = v.values
         return out
 
+    @classmethod
+    def from_tensor(cls, tensor, lengths=None, padding=None, ragged_rank=1, name=None,
+                    row_splits_dtype=dtypes.int64):
+        """Rows of a dense matrix, cut at `lengths` or before trailing `padding` values."""
+        t = _t(tensor)
+        v = np.asarray(t)
+        n, m = v.shape[0], v.shape[1]
+        if lengths is not None:
+            ln = np.asarray(static_value(_t(lengths, dtypes.int64))).astype(np.int64)
+        elif padding is not None:
+            pad = v == np.asarray(padding)
+            pad = pad.reshape(n, m, -1).all(axis=2)
+            keep = ~pad[:, ::-1]
+            ln = np.where(keep.any(axis=1), m - np.argmax(keep, axis=1), 0)
+        else:
+            ln = np.full(n, m, dtype=np.int64)
+        from tfedu.ops.array_extra import boolean_mask
+
+        mask = np.arange(m)[None, :] < ln[:, None]
+        return cls.from_row_lengths(boolean_mask(t, mask), ln)
+
+    def with_values(self, new_values):
+        return RaggedTensor(_t(new_values), self._row_splits, internal=True)
+
+    def with_flat_values(self, new_values):
+        if isinstance(self._values, RaggedTensor):
+            return self.with_values(self._values.with_flat_values(new_values))
+        return self.with_values(new_values)
+
+    def bounding_shape(self, axis=None, name=None, out_type=dtypes.int64):
+        dims = np.array(_dense_shape(self._dense_rows()) + tuple(
+            self.flat_values.shape.as_list()[1:]), dtype=dtypes.as_dtype(out_type)._np)
+        return convert_to_tensor(dims if axis is None else dims[axis])
+
+    def __iter__(self):
+        n = int(np.asarray(self._row_splits).size) - 1
+        for i in range(n):
+            yield self[i]
+
+    def _binary(self, other, fn, reverse=False):
+        if isinstance(other, RaggedTensor):
+            if np.asarray(other.row_splits).tolist() != np.asarray(self._row_splits).tolist():
+                from tfedu.framework.errors import InvalidArgumentError
+
+                raise InvalidArgumentError(None, None, "Inputs must have identical ragged "
+                                           "splits")
+            o = other.flat_values
+        else:
+            o = _t(other) if isinstance(other, Tensor) else other
+            if np.ndim(o) > 0:
+                raise ValueError("tfedu RaggedTensor arithmetic supports scalars and ragged "
+                                 "tensors of the same row structure")
+        a = self.flat_values
+        return self.with_flat_values(fn(o, a) if reverse else fn(a, o))
+
+    def __add__(self, o):
+        return self._binary(o, _math("add"))
+
+    def __radd__(self, o):
+        return self._binary(o, _math("add"), True)
+
+    def __sub__(self, o):
+        return self._binary(o, _math("subtract"))
+
+    def __rsub__(self, o):
+        return self._binary(o, _math("subtract"), True)
+
+    def __mul__(self, o):
+        return self._binary(o, _math("multiply"))
+
+    def __rmul__(self, o):
+        return self._binary(o, _math("multiply"), True)
+
+    def __truediv__(self, o):
+        return self._binary(o, _math("truediv"))
+
+    def __neg__(self):
+        return self.with_flat_values(_math("negative")(self.flat_values))
+
     def __repr__(self):
         return f"<tf.RaggedTensor {self.to_list()}>"
 
@@ -197,6 +276,23 @@ class RaggedTensor:
             key %= n
             return self._values[int(s[key]):int(s[key + 1])]
         raise TypeError("tfedu RaggedTensor supports integer row indexing only")
+
+
+def _math(name):
+    from tfedu.ops import math_ops
+
+    return getattr(math_ops, name)
+
+
+@export("ragged.map_flat_values")
+def map_flat_values(op, *args, **kwargs):
+    """Apply `op` to the flat values of the ragged arguments, keeping their row structure."""
+    rt = next((a for a in list(args) + list(kwargs.values()) if isinstance(a, RaggedTensor)),
+              None)
+    unwrap = [a.flat_values if isinstance(a, RaggedTensor) else a for a in args]
+    kw = {k: v.flat_values if isinstance(v, RaggedTensor) else v for k, v in kwargs.items()}
+    out = op(*unwrap, **kw)
+    return out if rt is None else rt.with_flat_values(out)
 
 
 def _nrows_of(values):
