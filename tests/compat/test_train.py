@@ -135,3 +135,31 @@ def test_saver_keeps_max_to_keep(tmp_path):
             saver.save(s, str(tmp_path / "m"), global_step=step)
     index_files = sorted(f for f in os.listdir(tmp_path) if f.endswith(".index"))
     assert index_files == ["m-2.index", "m-3.index"]
+
+
+def test_learning_rate_schedules_follow_the_global_step():
+    g = tf.Graph()
+    with g.as_default():
+        gs = tf1.train.get_or_create_global_step()
+        exp = tf1.train.exponential_decay(0.1, gs, 2, 0.5, staircase=True)
+        smooth = tf1.train.exponential_decay(0.1, gs, 2, 0.5)
+        pc = tf1.train.piecewise_constant(gs, [1, 3], [1.0, 0.5, 0.1])
+        poly = tf1.train.polynomial_decay(0.1, gs, 4, end_learning_rate=0.0)
+        inv = tf1.train.inverse_time_decay(1.0, gs, 1, 1.0)
+        nat = tf1.train.natural_exp_decay(1.0, gs, 1, 1.0)
+        w = tf.Variable(1.0)
+        train = tf1.train.GradientDescentOptimizer(exp).minimize(0.5 * w, global_step=gs)
+    rows = []
+    with tf1.Session(graph=g) as s:
+        s.run(tf1.global_variables_initializer())
+        for _ in range(4):
+            rows.append(s.run([exp, smooth, pc, poly, inv, nat]))
+            s.run(train)
+        w_final = s.run(w)
+    np.testing.assert_allclose([r[0] for r in rows], [0.1, 0.1, 0.05, 0.05])
+    np.testing.assert_allclose([r[1] for r in rows], 0.1 * 0.5 ** (np.arange(4) / 2), rtol=1e-6)
+    np.testing.assert_allclose([r[2] for r in rows], [1.0, 1.0, 0.5, 0.5])
+    np.testing.assert_allclose([r[3] for r in rows], [0.1, 0.075, 0.05, 0.025], rtol=1e-6)
+    np.testing.assert_allclose([r[4] for r in rows], 1.0 / (1.0 + np.arange(4)), rtol=1e-6)
+    np.testing.assert_allclose([r[5] for r in rows], np.exp(-np.arange(4)), rtol=1e-6)
+    assert w_final == pytest.approx(1.0 - 0.5 * (0.1 + 0.1 + 0.05 + 0.05))

@@ -122,3 +122,18 @@ def test_finalized_graph_rejects_new_ops():
     g.finalize()
     with g.as_default(), pytest.raises(RuntimeError, match="Graph is finalized"):
         tf.constant(2.0)
+
+
+def test_v1_nn_and_logging():
+    assert tf1.nn.relu is tf.nn.relu
+    x = tf.ones([1000])
+    kept = tf1.nn.dropout(x, keep_prob=0.5, seed=1).numpy()
+    assert set(np.unique(kept)) <= {0.0, 2.0} and 0.3 < (kept > 0).mean() < 0.7
+    with pytest.raises(ValueError, match="exactly one of `keep_prob` or `rate`"):
+        tf1.nn.dropout(x)
+    np.testing.assert_allclose(tf1.nn.xw_plus_b([[1.0, 2.0]], [[1.0], [1.0]], [0.5]), [[3.5]])
+    loss = tf1.nn.softmax_cross_entropy_with_logits_v2(labels=[[0.0, 1.0]], logits=[[0.0, 0.0]])
+    np.testing.assert_allclose(loss, [np.log(2.0)], rtol=1e-6)
+    tf1.logging.set_verbosity(tf1.logging.ERROR)
+    assert tf1.logging.get_verbosity() == tf1.logging.ERROR
+    assert "Session" in dir(tf1) and "reduce_sum" in dir(tf1)

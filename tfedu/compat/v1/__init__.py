@@ -6,7 +6,7 @@ other name falls back to the TF 2 top-level namespace, as most of TF 1.x's ops a
 
 from __future__ import annotations
 
-from tfedu.compat.v1 import initializers, layers, losses, train  # noqa: F401
+from tfedu.compat.v1 import initializers, layers, logging, losses, nn, train  # noqa: F401
 from tfedu.compat.v1.config import (  # noqa: F401
     ConfigProto,
     GPUOptions,
@@ -50,6 +50,12 @@ from tfedu.compat.v1.variable_scope import (  # noqa: F401
     get_variable_scope,
     variable_scope,
 )
+
+
+def __dir__():
+    import tfedu
+
+    return sorted(set(globals()) | {n for n in dir(tfedu) if not n.startswith("_")})
 
 
 def __getattr__(name):

@@ -1,5 +1,12 @@
 """`tf.compat.v1.train`: v1 optimizers, `Saver`, the global step."""
 
+from tfedu.train.learning_rate_decay import (  # noqa: F401
+    exponential_decay,
+    inverse_time_decay,
+    natural_exp_decay,
+    piecewise_constant,
+    polynomial_decay,
+)
 from tfedu.train.optimizers_v1 import (  # noqa: F401
     AdadeltaOptimizer,
     AdagradOptimizer,
