@@ -1,0 +1,256 @@
+"""`tf.strings` basics: length, join, split, case, strip, substr, regex_replace, conversions.
+
+String tensors hold numpy object arrays of `bytes`; these kernels map Python's bytes methods
+over them elementwise.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from tfedu.framework import dtypes
+from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.execute import execute
+from tfedu.framework.op_check import OpCheckError
+from tfedu.framework.registry import register_op
+from tfedu.framework.tensor import Tensor
+from tfedu.ops.op_helpers import broadcast_shapes, export, same_as_input, unary_infer
+
+
+def _s(x):
+    if isinstance(x, Tensor):
+        return x
+    if getattr(x, "_is_variable", False):
+        return x.value()
+    return convert_to_tensor(x, dtype=dtypes.string)
+
+
+def _map(fn, x, otype=object):
+    out = np.empty(x.shape, dtype=otype)
+    flat_in, flat_out = x.reshape(-1), out.reshape(-1)
+    for i, v in enumerate(flat_in):
+        flat_out[i] = fn(v)
+    return out
+
+
+def _length_kernel(input, unit="BYTE"):
+    if unit == "UTF8_CHAR":
+        return _map(lambda b: len(b.decode("utf-8")), input, np.int32)
+    return _map(len, input, np.int32)
+
+
+STRING_LENGTH = register_op(
+    "StringLength", inputs=("input: string",), outputs=("output: int32",),
+    attrs={"unit": "BYTE"}, infer=same_as_input(dtypes.int32), kernel=_length_kernel,
+    doc="Length of each string in bytes (or UTF-8 characters).")
+
+
+@export("strings.length")
+def length(input, name=None, unit="BYTE"):
+    """Length of each string, in bytes (`unit="BYTE"`) or characters (`"UTF8_CHAR"`)."""
+    if unit not in ("BYTE", "UTF8_CHAR"):
+        raise ValueError(f"Attr 'unit' of {unit!r} is not in the list of allowed values: "
+                         "\"BYTE\", \"UTF8_CHAR\"")
+    return execute(STRING_LENGTH, [_s(input)], {"unit": unit}, name=name,
+                   default_name="StringLength")
+
+
+def _join_infer(op):
+    shape = op.shape(0)
+    for s in op.input_shapes[1:]:
+        if shape.rank == 0:
+            shape = s
+        elif s.rank != 0:
+            shape = broadcast_shapes(shape, s)
+    return [(shape, dtypes.string)]
+
+
+def _join_kernel(inputs, separator=""):
+    sep = separator.encode() if isinstance(separator, str) else separator
+    arrs = np.broadcast_arrays(*[np.asarray(a, dtype=object) for a in inputs])
+    out = np.empty(arrs[0].shape, dtype=object)
+    flat = [a.reshape(-1) for a in arrs]
+    o = out.reshape(-1)
+    for i in range(o.size):
+        o[i] = sep.join(f[i] for f in flat)
+    return out
+
+
+STRING_JOIN = register_op(
+    "StringJoin", inputs=("inputs: N*string",), outputs=("output: string",),
+    attrs={"separator": ""}, infer=_join_infer, kernel=_join_kernel,
+    doc="Concatenate strings elementwise (scalars broadcast).")
+
+
+@export("strings.join")
+def join(inputs, separator="", name=None):
+    """Join lists of strings elementwise with `separator`."""
+    return execute(STRING_JOIN, [[_s(x) for x in inputs]], {"separator": separator},
+                   name=name, default_name="StringJoin")
+
+
+def _unary_string_op(type_, fn, doc):
+    return register_op(type_, inputs=("input: string",), outputs=("output: string",),
+                       infer=unary_infer, kernel=lambda input, **kw: _map(fn, input), doc=doc)
+
+
+STRING_UPPER = _unary_string_op("StringUpper", bytes.upper, "ASCII upper case.")
+STRING_LOWER = _unary_string_op("StringLower", bytes.lower, "ASCII lower case.")
+STRING_STRIP = _unary_string_op("StringStrip", bytes.strip, "Strip leading/trailing space.")
+
+
+@export("strings.upper")
+def upper(input, encoding="", name=None):
+    return execute(STRING_UPPER, [_s(input)], name=name, default_name="StringUpper")
+
+
+@export("strings.lower")
+def lower(input, encoding="", name=None):
+    return execute(STRING_LOWER, [_s(input)], name=name, default_name="StringLower")
+
+
+@export("strings.strip")
+def strip(input, name=None):
+    return execute(STRING_STRIP, [_s(input)], name=name, default_name="StringStrip")
+
+
+def _regex_kernel(input, pattern, rewrite, replace_global=True):
+    rx = re.compile(bytes(pattern.item() if isinstance(pattern, np.ndarray) else pattern))
+    rw = bytes(rewrite.item() if isinstance(rewrite, np.ndarray) else rewrite)
+    rw = re.sub(rb"\\(\d)", rb"\\g<\1>", rw)
+    return _map(lambda b: rx.sub(rw, b, count=0 if replace_global else 1), input)
+
+
+REGEX_REPLACE = register_op(
+    "RegexReplace", inputs=("input: string", "pattern: string", "rewrite: string"),
+    outputs=("output: string",), attrs={"replace_global": True}, infer=unary_infer,
+    kernel=_regex_kernel, doc="Replace regex matches (all, or the first) with `rewrite`.")
+
+
+@export("strings.regex_replace")
+def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
+    return execute(REGEX_REPLACE, [_s(input), _s(pattern), _s(rewrite)],
+                   {"replace_global": bool(replace_global)}, name=name,
+                   default_name="RegexReplace")
+
+
+def _substr_kernel(input, pos, len, unit="BYTE"):
+    p = np.broadcast_to(pos, input.shape)
+    n = np.broadcast_to(len, input.shape)
+    out = np.empty(input.shape, dtype=object)
+    for i in np.ndindex(input.shape):
+        b = input[i]
+        start = int(p[i])
+        size = b.__len__()
+        if not -size <= start <= size:
+            raise OpCheckError(f"pos {start} out of range for string b'"
+                               f"{b.decode(errors='replace')}' at index {i[0] if i else 0}")
+        if start < 0:
+            start += size
+        out[i] = b[start:start + int(n[i])]
+    return out
+
+
+SUBSTR = register_op(
+    "Substr", inputs=("input: string", "pos: T", "len: T"), outputs=("output: string",),
+    type_attrs={"T": (dtypes.int32, dtypes.int64)}, attrs={"unit": "BYTE"}, infer=unary_infer,
+    kernel=_substr_kernel, doc="Substrings [pos, pos + len) of each string.")
+
+
+@export("strings.substr")
+def substr(input, pos, len, unit="BYTE", name=None):
+    return execute(SUBSTR, [_s(input), pos, len], {"unit": unit}, name=name,
+                   default_name="Substr")
+
+
+def _to_number_kernel(string_tensor, out_type=dtypes.float32):
+    def conv(b):
+        try:
+            return float(b) if out_type.is_floating else int(b)
+        except ValueError:
+            raise OpCheckError(f"StringToNumberOp could not correctly convert string: "
+                               f"{b.decode(errors='replace')}") from None
+
+    return _map(conv, string_tensor).astype(out_type._np)
+
+
+STRING_TO_NUMBER = register_op(
+    "StringToNumber", inputs=("string_tensor: string",), outputs=("output: out_type",),
+    type_attrs={"out_type": (dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64)},
+    attrs={"out_type": dtypes.float32},
+    infer=lambda op: [(op.shape(0), op.attrs["out_type"])], kernel=_to_number_kernel,
+    doc="Parse each string as a number.")
+
+
+@export("strings.to_number")
+def to_number(input, out_type=dtypes.float32, name=None):
+    return execute(STRING_TO_NUMBER, [_s(input)], {"out_type": dtypes.as_dtype(out_type)},
+                   name=name, default_name="StringToNumber")
+
+
+def _as_string_kernel(input, precision=-1, **kw):
+    if input.dtype.kind == "f":
+        fmt = (lambda v: f"{v:.{precision}f}") if precision >= 0 else (lambda v: f"{v:f}")
+    elif input.dtype.kind == "b":
+        fmt = lambda v: "true" if v else "false"  # noqa: E731
+    else:
+        fmt = str
+    return _map(lambda v: fmt(v).encode(), input)
+
+
+AS_STRING = register_op(
+    "AsString", inputs=("input: T",), outputs=("output: string",),
+    type_attrs={"T": dtypes.REAL_NUMERIC + (dtypes.bool_,)}, attrs={"precision": -1},
+    infer=same_as_input(dtypes.string), kernel=_as_string_kernel,
+    doc="Format each number as a string (floats with six decimals by default).")
+
+
+@export("strings.as_string", "as_string")
+def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="",
+              name=None):
+    x = input if isinstance(input, Tensor) else convert_to_tensor(input)
+    return execute(AS_STRING, [x], {"precision": int(precision)}, name=name,
+                   default_name="AsString")
+
+
+@export("strings.reduce_join", "reduce_join")
+def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
+    """Join the strings along `axis` (all of them when None)."""
+    from tfedu.ops.array_ops import unstack
+
+    x = _s(inputs)
+    if axis is None:
+        from tfedu.ops.array_ops import reshape
+
+        x, axis = reshape(x, [-1]), 0
+    parts = unstack(x, axis=axis)
+    out = join(parts, separator=separator, name=name) if parts else convert_to_tensor(b"")
+    if keepdims:
+        from tfedu.ops.array_extra import expand_dims
+
+        out = expand_dims(out, axis)
+    return out
+
+
+@export("strings.split")
+def split(input, sep=None, maxsplit=-1, name=None):
+    """Split each string of a vector into a RaggedTensor of parts (whitespace by default);
+    a scalar string gives a 1-D tensor."""
+    from tfedu.ops.composite import RaggedTensor
+
+    x = _s(input)
+    v = np.asarray(x._value if hasattr(x, "_value") else x, dtype=object)
+    s = None if sep is None else (sep.encode() if isinstance(sep, str) else sep)
+
+    def parts(b):
+        return b.split(s, maxsplit) if s is not None else b.split(None, maxsplit)
+
+    if v.ndim == 0:
+        return convert_to_tensor(np.array(parts(v.item()), dtype=object), dtype=dtypes.string)
+    rows = [parts(b) for b in v.reshape(-1)]
+    flat = np.array([p for r in rows for p in r], dtype=object)
+    splits = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
+    return RaggedTensor.from_row_splits(convert_to_tensor(flat, dtype=dtypes.string), splits)
+
