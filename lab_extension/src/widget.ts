@@ -305,13 +305,18 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
       g.classList.remove('tfedu-selected');
     }
     const node = this._current && i >= 0 ? this._current.nodes[i] : undefined;
+    const wasOpen = !this._details.hidden;
     if (!node) {
       this._details.hidden = true;
       this._details.replaceChildren();
-      return;
+    } else {
+      this._canvas.querySelector(`[data-tfedu-node="${i}"]`)?.classList.add('tfedu-selected');
+      this._renderDetails(node);
     }
-    this._canvas.querySelector(`[data-tfedu-node="${i}"]`)?.classList.add('tfedu-selected');
-    this._renderDetails(node);
+    // The panel takes width from the viewport: keep an untouched view fitted.
+    if (wasOpen !== !this._details.hidden && !this._userMoved) {
+      this._fit();
+    }
   }
 
   private _renderDetails(node: IGraphNode): void {
@@ -325,10 +330,10 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     header.append(name, close);
     panel.append(header);
 
-    const table = el('dl', 'tfedu-details-table');
+    const table = el('div', 'tfedu-details-table');
     const row = (key: string, value: string | HTMLElement, cls = ''): void => {
-      table.append(el('dt', undefined, key));
-      const dd = el('dd', cls);
+      table.append(el('div', 'tfedu-details-key', key));
+      const dd = el('div', `tfedu-details-val ${cls}`.trim());
       if (typeof value === 'string') {
         dd.textContent = value;
       } else {
@@ -354,7 +359,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     row(
       'Outputs',
       node.outputs.length
-        ? list(node.outputs.map((o, k) => `${node.id}:${k}  ${outputText(o)}`))
+        ? list(node.outputs.map((o, k) => `${node.id}:${k} ${outputText(o)}`))
         : '\u2014'
     );
     const attrs = Object.entries(node.attrs);

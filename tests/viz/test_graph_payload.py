@@ -73,6 +73,27 @@ def test_source_points_at_the_users_line():
         assert "placeholder" in f.read().splitlines()[src["line"] - 1]
 
 
+def test_notebook_cells_are_named_as_ipython_does(monkeypatch):
+    import types
+
+    class Compiler:
+        def format_code_name(self, name):
+            return ("Cell", "In[7]") if name.endswith("/123.py") else None
+
+    shell = types.SimpleNamespace(compile=Compiler())
+    fake = types.SimpleNamespace(get_ipython=lambda: shell)
+    monkeypatch.setitem(__import__("sys").modules, "IPython", fake)
+    g = tf.Graph()
+    with g.as_default():
+        tf.constant(1.0, name="c")
+    op = g.get_operations()[0]
+    op._source = ("/tmp/ipykernel_1/123.py", 4, "<module>")
+    assert graph_payload(g)["nodes"][0]["source"] == {
+        "file": "Cell In[7]", "line": 4, "function": "<module>"}
+    op._source = ("/home/me/script.py", 4, "main")
+    assert graph_payload(g)["nodes"][0]["source"]["file"] == "/home/me/script.py"
+
+
 def test_unknown_rank_and_scalar_shapes():
     g = tf.Graph()
     with g.as_default():

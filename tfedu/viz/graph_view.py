@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
@@ -102,6 +103,18 @@ def _holds_graph(value: Any) -> bool:
     return isinstance(value, Graph) or isinstance(getattr(value, "graph", None), Graph)
 
 
+def _source_file(file: str) -> str:
+    """`Cell In[3]` for code typed in a notebook cell (as IPython tracebacks say), else `file`."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    fmt = getattr(getattr(shell, "compile", None), "format_code_name", None)
+    try:
+        label = fmt(file) if fmt is not None else None
+    except Exception:  # an unusual shell only loses the nicer name
+        label = None
+    return f"{label[0]} {label[1]}" if label else file
+
+
 def _output(t) -> dict:
     shape = t.shape
     dims = None if shape.rank is None else [None if d is None else int(d) for d in shape.as_list()]
@@ -140,7 +153,8 @@ def _payload(graph, title: str, active: set) -> dict:
             "control_inputs": [c.name for c in op.control_inputs],
             "outputs": [_output(t) for t in op.outputs],
             "source": None if src is None else {
-                "file": str(src[0]), "line": int(src[1]), "function": str(src[2]),
+                "file": _source_file(str(src[0])), "line": int(src[1]),
+                "function": str(src[2]),
             },
             "value": value,
         })

@@ -1,0 +1,162 @@
+"""The graph view in a real JupyterLab: rendering, edge labels, details panel, zoom/pan, escaping."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import open_and_run, screenshot
+
+EVIL = "<img src=x onerror=alert(1)>"
+
+GRAPH_CELL = '''\
+import tfedu as tf
+from tfedu.viz import graph_payload, show_graph
+
+g = tf.Graph()
+with g.as_default():
+    x = tf.compat.v1.placeholder(tf.float32, [None, 3], name="x")
+    with tf.name_scope("layer"):
+        w = tf.constant([[1.0], [2.0], [3.0]], name="w")
+        y = tf.matmul(x, w)
+    total = tf.reduce_sum(y, name="total")
+g
+'''
+
+EVIL_CELL = f'''\
+evil = {EVIL!r}
+p = graph_payload(g, title=evil)
+node = p["nodes"][0]
+node.update(id=evil, type='"><script>alert(2)</script>', scope="",
+            attrs={{"k": "<b onmouseover=alert(3)>bold</b>"}}, value="<svg onload=alert(4)>")
+node["source"]["file"] = "<iframe src=javascript:alert(5)>"
+for n in p["nodes"]:
+    n["inputs"] = [evil + ":0" if i == "x:0" else i for i in n["inputs"]]
+show_graph(p)
+'''
+
+
+def _expected():
+    """Node count and edge labels of GRAPH_CELL's graph, computed here with tfedu itself."""
+    from tfedu.viz import graph_payload
+    from tfedu.viz.dot import output_text, parse_tensor_name
+
+    scope: dict = {}
+    exec(GRAPH_CELL.rsplit("\n", 2)[0], scope)
+    p = graph_payload(scope["g"])
+    outputs = {n["id"]: n["outputs"] for n in p["nodes"]}
+    labels = []
+    for n in p["nodes"]:
+        for t in n["inputs"]:
+            op, k = parse_tensor_name(t)
+            labels.append(output_text(outputs[op][k]))
+    return p, sorted(labels)
+
+
+@pytest.fixture(scope="module")
+def page(browser, lab_server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    nb = lab_server.write_notebook("graph.ipynb", [GRAPH_CELL, EVIL_CELL])
+    open_and_run(page, lab_server, nb)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.tfedu-graph svg .tfedu-graph-node').length >= 10",
+        timeout=90_000,
+    )
+    yield page
+    context.close()
+
+
+def _views(page):
+    return page.locator(".jp-OutputArea .tfedu-graph")
+
+
+def test_graph_renders_nodes_and_edge_labels(page):
+    payload, labels = _expected()
+    view = _views(page).nth(0)
+    assert view.locator(".tfedu-graph-title").inner_text() == "Graph"
+    assert view.locator("svg .tfedu-graph-node").count() == len(payload["nodes"]) == 5
+    edge_texts = view.locator("svg g.edge text").all_text_contents()
+    assert sorted(edge_texts) == labels
+    assert "(None, 3) float32" in edge_texts
+    node_texts = view.locator("svg .tfedu-graph-node text").all_text_contents()
+    assert {"x", "MatMul", "total", "Placeholder", "Sum"} <= set(node_texts)
+    cluster_texts = view.locator("svg g.cluster text").all_text_contents()
+    assert cluster_texts == ["layer"]
+    screenshot(view, "graph_view")
+
+
+def test_clicking_a_node_shows_its_details(page):
+    view = _views(page).nth(0)
+    details = view.locator(".tfedu-graph-details")
+    assert details.is_hidden()
+    view.locator("svg .tfedu-graph-node", has_text="MatMul").click()
+    assert details.is_visible()
+    assert details.locator(".tfedu-details-name").inner_text() == "layer/MatMul"
+    assert details.locator(".tfedu-details-type").inner_text() == "MatMul"
+    text = details.inner_text()
+    assert "x:0" in text and "layer/w:0" in text
+    assert "layer/MatMul:0 (None, 1) float32" in text
+    assert "transpose_a = False" in text
+    assert details.locator(".tfedu-details-source").inner_text() == "Cell In[1]:9 in <module>"
+    assert view.locator("svg .tfedu-selected").count() == 1
+    screenshot(view, "graph_view_details")
+    details.locator(".tfedu-details-close").click()
+    assert details.is_hidden()
+
+
+def test_wheel_zooms_and_drag_pans(page):
+    view = _views(page).nth(0)
+    viewport = view.locator(".tfedu-graph-viewport")
+    canvas = view.locator(".tfedu-graph-canvas")
+
+    def transform():
+        t = canvas.evaluate("e => e.style.transform")
+        m = re.match(r"translate\(([-\d.e]+)px, ([-\d.e]+)px\) scale\(([-\d.e]+)\)", t)
+        assert m, t
+        return tuple(float(v) for v in m.groups())
+
+    box = viewport.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    x0, y0, k0 = transform()
+    page.mouse.move(cx, cy)
+    page.mouse.wheel(0, -300)
+    page.wait_for_timeout(100)
+    x1, y1, k1 = transform()
+    assert k1 > k0 * 1.2
+    page.mouse.move(box["x"] + 10, box["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 60, box["y"] + 40, steps=5)
+    page.mouse.up()
+    x2, y2, k2 = transform()
+    assert (x2 - x1, y2 - y1, k2) == pytest.approx((50, 30, k1), abs=1e-3)
+    assert view.locator(".tfedu-graph-details").is_hidden()  # a drag is not a click
+    view.locator(".tfedu-graph-button", has_text="Fit").click()
+    assert transform() == pytest.approx((x0, y0, k0), abs=1e-3)
+
+
+def test_hostile_strings_render_as_text(page):
+    view = _views(page).nth(1)
+    assert view.locator(".tfedu-graph-title").inner_text() == EVIL
+    node = view.locator("svg .tfedu-graph-node").filter(has_text=EVIL)
+    assert node.count() == 1
+    node.click()
+    details = view.locator(".tfedu-graph-details")
+    assert details.locator(".tfedu-details-name").inner_text() == EVIL
+    assert details.locator(".tfedu-details-type").inner_text() == '"><script>alert(2)</script>'
+    text = details.inner_text()
+    assert "k = <b onmouseover=alert(3)>bold</b>" in text
+    assert "<svg onload=alert(4)>" in text and "<iframe src=javascript:alert(5)>" in text
+    # Nothing was injected: no element from the strings exists, no handler ran.
+    outputs = page.locator(".jp-OutputArea")
+    for tag in ("img", "script", "iframe", "b"):
+        assert outputs.locator(tag).count() == 0, tag
+    assert page.locator("[onerror], [onload], [onmouseover]").count() == 0
+    assert view.locator("svg svg").count() == 0
+    page.wait_for_timeout(300)
+    assert page.dialogs == []
+    screenshot(view, "graph_view_escaping")
+    screenshot(page, "graph_notebook")
