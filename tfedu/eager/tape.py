@@ -18,6 +18,7 @@ import numpy as np
 
 from tfedu.framework import nest
 from tfedu.framework.context import _state
+from tfedu.framework.dtypes import as_dtype
 from tfedu.framework.execute import EagerOp
 from tfedu.framework.tensor import Tensor
 
@@ -35,6 +36,7 @@ class UnconnectedGradients(enum.Enum):
 
 
 def _differentiable(dtype) -> bool:
+    dtype = as_dtype(dtype)
     return dtype.is_floating or dtype.is_complex
 
 

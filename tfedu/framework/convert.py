@@ -218,7 +218,7 @@ def constant(value, dtype=None, shape=None, name="Const") -> Tensor:
         from tfedu.framework.execute import eager_value_of
 
         arr = eager_value_of(value)
-        dtype = dtype or value.dtype
+        dtype = dtype or value._dtype
     else:
         arr, dtype = to_numpy_value(value, dtype)
     if shape is not None:

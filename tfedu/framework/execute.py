@@ -136,7 +136,7 @@ def _first_tensor_dtype(inputs, positions, specs):
         vals = v if specs[p].is_list else (v,)
         for x in vals:
             if isinstance(x, Tensor) or getattr(x, "_is_variable", False):
-                return x.dtype
+                return x._dtype
     return None
 
 
@@ -157,6 +157,10 @@ def _convert_inputs(opdef, inputs, attrs, op_name):
         raise TypeError(f"{opdef.type} takes {len(specs)} inputs, got {len(inputs)}")
     full_attrs = dict(opdef.attrs)
     full_attrs.update(attrs)
+    for k in opdef.type_attrs:
+        v = attrs.get(k)
+        if v is not None and not isinstance(v, dtypes.DType):
+            full_attrs[k] = attrs[k] = dtypes.as_dtype(v)  # `dtype="float32"` is fine too
     resolved = {}
     flat = []
     structured = []

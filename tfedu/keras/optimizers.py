@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 import tfedu as tf
-from tfedu.keras import backend
+from tfedu.keras.engine.base_layer import _snake
 from tfedu.keras.variables import KerasVariable
 
 
@@ -93,7 +93,6 @@ class CosineDecay(LearningRateSchedule):
 class Optimizer:
     """Base optimizer: gradient clipping, weight decay, `iterations`, per-variable slots."""
 
-    _DEFAULT_NAME = "optimizer"
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
@@ -103,7 +102,7 @@ class Optimizer:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
         if clipnorm is not None and global_clipnorm is not None:
             raise ValueError("Only one of `clipnorm` and `global_clipnorm` can be set.")
-        self.name = name or self._DEFAULT_NAME
+        self.name = name or _snake(type(self).__name__)
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.use_ema, self.ema_momentum = use_ema, ema_momentum
@@ -147,10 +146,10 @@ class Optimizer:
         if v is None:
             shape = reference_variable.shape.as_list()
             if initializer == "zeros":
-                value = np.zeros(shape, dtype=reference_variable.dtype.as_numpy_dtype)
+                value = np.zeros(shape, dtype=reference_variable._dtype.as_numpy_dtype)
             else:
                 value = np.full(shape, initializer,
-                                dtype=reference_variable.dtype.as_numpy_dtype)
+                                dtype=reference_variable._dtype.as_numpy_dtype)
             base = getattr(reference_variable, "path", reference_variable.name)
             v = KerasVariable(value, name=f"{base.replace('/', '_')}_{name}",
                               path=f"{self.name}/{base.replace('/', '_')}_{name}",
@@ -241,7 +240,6 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    _DEFAULT_NAME = "SGD"
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -269,7 +267,6 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    _DEFAULT_NAME = "adam"
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, **kwargs):
@@ -300,7 +297,6 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    _DEFAULT_NAME = "adamw"
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-7, amsgrad=False, **kwargs):
@@ -309,7 +305,6 @@ class AdamW(Adam):
 
 
 class RMSprop(Optimizer):
-    _DEFAULT_NAME = "rmsprop"
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  **kwargs):
@@ -341,7 +336,6 @@ class RMSprop(Optimizer):
 
 
 class Adagrad(Optimizer):
-    _DEFAULT_NAME = "adagrad"
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  **kwargs):
@@ -379,5 +373,3 @@ def get(identifier):
 schedules = type("schedules", (), {
     "LearningRateSchedule": LearningRateSchedule, "ExponentialDecay": ExponentialDecay,
     "PiecewiseConstantDecay": PiecewiseConstantDecay, "CosineDecay": CosineDecay})
-
-del backend

@@ -22,7 +22,7 @@ def _count(weights) -> int:
 
 
 def _bytes(weights) -> int:
-    return int(sum(np.prod(w.shape.as_list()) * w.dtype.size for w in weights))
+    return int(sum(np.prod(w.shape.as_list()) * w._dtype.size for w in weights))
 
 
 def _shape_text(shape) -> str:

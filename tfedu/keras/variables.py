@@ -27,12 +27,17 @@ class KerasVariable(ResourceVariable):
         return self._path
 
     @property
+    def dtype(self) -> str:
+        """Keras 3 reports variable dtypes by name (`'float32'`); `._dtype` is the DType."""
+        return self._dtype.name
+
+    @property
     def value_numpy(self):
         return self.numpy()
 
     def __repr__(self):
         v = np.array2string(np.asarray(self.numpy()), separator=", ", threshold=6)
         return (f"<Variable path={self._path}, shape={tuple(self.shape.as_list())}, "
-                f"dtype={self.dtype.name}, value={v}>")
+                f"dtype={self._dtype.name}, value={v}>")
 
     __str__ = __repr__

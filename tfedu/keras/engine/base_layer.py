@@ -84,7 +84,7 @@ class Layer(Module):
     def __init__(self, trainable=True, name=None, dtype=None, autocast=True,
                  input_dim=None, input_shape=None, batch_input_shape=None, **kwargs):
         kwargs.pop("batch_size", None)
-        for k in ("activity_regularizer", "input_length", "weights"):
+        for k in ("activity_regularizer", "input_length", "weights", "quantization_config"):
             kwargs.pop(k, None)
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "

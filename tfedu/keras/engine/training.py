@@ -161,12 +161,18 @@ class Model(Layer):
         with keras_name_scope(self._name):
             return Layer.__call__(self, *args, **kwargs)
 
+    def _maybe_build(self, input_shape):
+        # A subclassed model's sub-layers create their weights as the first call reaches them.
+        self.built = True
+
     def build(self, input_shape=None):
-        if input_shape is not None and not self.built:
+        """Create the weights by calling the model once on a symbolic input of that shape."""
+        was_built = self.built
+        self.built = True
+        if input_shape is not None and not was_built:
             from tfedu.keras.engine.keras_tensor import KerasTensor
 
             self(KerasTensor(tuple(input_shape), self.compute_dtype))
-        self.built = True
 
     # --- compile ---------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,

@@ -94,6 +94,7 @@ class Dense(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": None, "bias_regularizer": None,
             "kernel_constraint": None, "bias_constraint": None,
+            "quantization_config": None,
         })
         return c
 
