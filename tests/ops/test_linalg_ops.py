@@ -384,3 +384,28 @@ def test_matrix_norm_with_unknown_batch_in_graph():
         x = tf.compat.v1.placeholder(tf.float32, [None, 3, 3])
         assert tf.norm(x, ord=1, axis=[-2, -1]).shape.as_list() == [None]
         assert tf.norm(x, ord=2, axis=[1, 2], keepdims=True).shape.as_list() == [None, 1, 1]
+
+
+def test_einsum_gradient_with_unknown_dims_in_a_session():
+    with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float64, [None, None])
+        y = tf.einsum("ii->", x) + tf.einsum("ij->i", x)[0]
+        g = tf.gradients(y, x)[0]
+        with tf.compat.v1.Session() as sess:
+            got = sess.run(g, {x: np.ones((3, 3))})
+    np.testing.assert_array_equal(got, [[2, 1, 1], [0, 1, 0], [0, 0, 1]])
+
+
+def test_triangular_and_cholesky_solve_broadcast_batch_dims():
+    lo = np.tril(BATCH)
+    rhs = RNG.normal(size=(3, 2))
+    got = tf.linalg.triangular_solve(lo, rhs).numpy()
+    assert got.shape == (2, 3, 2)
+    np.testing.assert_allclose(lo @ got, np.broadcast_to(rhs, (2, 3, 2)), atol=1e-12)
+    upper = tf.linalg.triangular_solve(BATCH, rhs, lower=False).numpy()
+    np.testing.assert_allclose(np.triu(BATCH) @ upper, np.broadcast_to(rhs, (2, 3, 2)),
+                               atol=1e-12)
+    chol = np.linalg.cholesky(SPD)
+    np.testing.assert_allclose(tf.linalg.cholesky_solve(chol, B).numpy(),
+                               np.linalg.solve(SPD, B), rtol=1e-10)
+    check_gradients(lambda a, b: tf.linalg.triangular_solve(a, b), np.tril(A), B)

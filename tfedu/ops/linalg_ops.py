@@ -865,7 +865,7 @@ def _einsum_grad(op, g):
                 continue
             if lab in seen:  # repeated label: the gradient lives on a diagonal
                 new = next(fresh)
-                n = x.shape.as_list()[_axis_of(ins[k], ax)]
+                n = _dim(x, _axis_of(ins[k], ax))
                 extra_terms.append(lab + new)
                 extra_ops.append(_identity_matrix(n, x.dtype))
                 target.append(new)
@@ -876,7 +876,7 @@ def _einsum_grad(op, g):
         present |= {t[0] for t in extra_terms}
         for ax, lab in enumerate(ins[k]):
             if lab != "..." and lab not in present and ins[k].index(lab) == ax:
-                n = x.shape.as_list()[_axis_of(ins[k], ax)]
+                n = _dim(x, _axis_of(ins[k], ax))
                 extra_terms.append(lab)
                 extra_ops.append(array_ops.ones([n], dtype=x.dtype))
         terms = [_join(t) for j, t in enumerate(ins) if j != k] + [_join(out)] + extra_terms
@@ -899,8 +899,16 @@ def _axis_of(labs, idx):
     return idx
 
 
+def _dim(x, axis):
+    """Size of `x` along `axis`: an int if static, else a scalar tensor."""
+    d = x.shape.as_list()[axis] if x.shape.rank is not None else None
+    return d if d is not None else array_ops.shape(x)[axis]
+
+
 def _identity_matrix(n, dtype):
-    return array_ops.constant_like_numpy(np.eye(n, dtype=dtype.as_numpy_dtype))
+    if isinstance(n, int):
+        return array_ops.constant_like_numpy(np.eye(n, dtype=dtype.as_numpy_dtype))
+    return matrix_diag(array_ops.ones([n], dtype=dtype))
 
 
 EINSUM = register_op(
@@ -985,8 +993,8 @@ def cholesky(input, name=None) -> Tensor:
 def cholesky_solve(chol, rhs, name=None) -> Tensor:
     """Solve A x = rhs given A's Cholesky factor (two triangular solves)."""
     with _scope(name, "cholesky_solve"):
-        y = matrix_solve(chol, rhs)
-        return matrix_solve(chol, y, adjoint=True)
+        y = triangular_solve(chol, rhs, lower=True)
+        return triangular_solve(chol, y, lower=True, adjoint=True)
 
 
 @export("linalg.triangular_solve", "compat.v1.matrix_triangular_solve")
@@ -994,8 +1002,28 @@ def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None) -> Tenso
     """Solve with the lower (or upper) triangle of `matrix` only."""
     with _scope(name, "triangular_solve"):
         a = _t(matrix)
+        a, b = _broadcast_batch(a, _t(rhs, hint=a.dtype))
         tri = band_part(a, -1, 0) if lower else band_part(a, 0, -1)
-        return matrix_solve(tri, _t(rhs, hint=a.dtype), adjoint=adjoint)
+        return matrix_solve(tri, b, adjoint=adjoint)
+
+
+def _broadcast_batch(a, b):
+    """Broadcast the leading (batch) dims of two matrices against each other (static)."""
+    sa, sb = a.shape, b.shape
+    if sa.rank is None or sb.rank is None or sa.rank < 2 or sb.rank < 2:
+        return a, b
+    ba, bb = sa.as_list()[:-2], sb.as_list()[:-2]
+    if ba == bb or None in ba or None in bb:
+        return a, b
+    try:
+        batch = list(np.broadcast_shapes(tuple(ba), tuple(bb)))
+    except ValueError:
+        raise ValueError(f"Incompatible batch shapes: {sa} vs. {sb}") from None
+    if ba != batch:
+        a = array_ops.broadcast_to(a, batch + sa.as_list()[-2:])
+    if bb != batch:
+        b = array_ops.broadcast_to(b, batch + sb.as_list()[-2:])
+    return a, b
 
 
 @export("linalg.lstsq", "compat.v1.matrix_solve_ls")
