@@ -22,8 +22,11 @@ export TFEDU_CACHE_DIR ?= $(CURDIR)/.cache
 
 env: $(STAMP)
 
+# Debian's python3 lacks ensurepip unless python3-venv is installed: then pip comes from the
+# system's pip instead.
 $(STAMP):
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  $(PYTHON) -m venv --without-pip $(VENV) && $(PYTHON) -m pip --python $(BIN)/python install pip; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[lab,dev]"
 	rm -f $(VENV)/.installed-*

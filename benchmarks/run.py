@@ -393,9 +393,11 @@ def render(rows: list[Row], libs: tuple[str, ...] = LIBS) -> str:
 
 
 def describe(libs: tuple[str, ...] = LIBS) -> str:
-    """The interpreter, the core count and each library's version."""
+    """The interpreter, the cores and how busy they are, and each library's version."""
     found = [f"{lib} {load(lib).__version__}" if load(lib) else f"{lib} n/a" for lib in libs]
-    return f"Python {platform.python_version()}, {os.cpu_count()} CPUs; " + ", ".join(found)
+    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"Python {platform.python_version()}, {os.cpu_count()} CPUs, load average {busy:.1f}; "
+            + ", ".join(found))
 
 
 def main(argv: list[str] | None = None) -> int:
