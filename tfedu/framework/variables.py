@@ -240,6 +240,8 @@ class Variable:
     # --- python protocol -------------------------------------------------------------------
     def __getitem__(self, key):
         sliced = self.value()[key]
+        if not isinstance(sliced, EagerTensor):
+            return sliced  # in a graph: the slice is an ordinary symbolic tensor
         return _SlicedVariable(sliced, self, key)
 
     def __hash__(self):

@@ -308,7 +308,7 @@ class Layer(Module):
         else:
             kwargs.pop("training", None)
             training = _training_default()
-        args = tuple(self._convert_input(a) for a in args)
+        args = tuple(nest.map_structure(self._convert_input, a) for a in args)
         with keras_name_scope(self._name), _training_scope(training):
             return self.call(*args, **kwargs)
 

@@ -1,6 +1,24 @@
 """`keras.layers`."""
 
 from tfedu.keras.engine.base_layer import Layer
+from tfedu.keras.layers.conv import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AvgPool2D,
+    Conv1D,
+    Conv2D,
+    Conv2DTranspose,
+    Convolution2D,
+    DepthwiseConv2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
 from tfedu.keras.layers.core import (
     Activation,
     Dense,
@@ -13,3 +31,16 @@ from tfedu.keras.layers.core import (
     Reshape,
     Rescaling,
 )
+from tfedu.keras.layers.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Embedding,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+)
+from tfedu.keras.layers.normalization import BatchNormalization, LayerNormalization, Normalization
+from tfedu.keras.layers.recurrent import GRU, LSTM, Bidirectional, SimpleRNN

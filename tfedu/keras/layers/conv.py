@@ -1,0 +1,254 @@
+"""Convolution and pooling layers (channels_last), on tf.nn's conv and pool ops."""
+
+from __future__ import annotations
+
+import tfedu as tf
+from tfedu.keras import activations, initializers, regularizers
+from tfedu.keras.engine.base_layer import Layer
+
+
+def _tuple(value, n, name):
+    if isinstance(value, int):
+        return (value,) * n
+    value = tuple(int(v) for v in value)
+    if len(value) != n:
+        raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. "
+                         f"Received {name}={value}")
+    return value
+
+
+def _padding(padding):
+    p = padding.lower()
+    if p not in ("valid", "same", "causal"):
+        raise ValueError(f"Invalid value for argument `padding`. Expected one of {{'valid', "
+                         f"'same', 'causal'}}. Received: padding={padding}")
+    return p
+
+
+class _Conv(Layer):
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if data_format not in (None, "channels_last"):
+            raise ValueError("tfedu layers use data_format='channels_last' (NHWC).")
+        if filters is not None and filters <= 0:
+            raise ValueError(f"Invalid value for argument `filters`. Expected a strictly "
+                             f"positive value. Received filters={filters}.")
+        self.filters = filters
+        self.kernel_size = _tuple(kernel_size, self.rank, "kernel_size")
+        self.strides = _tuple(strides, self.rank, "strides")
+        self.padding = _padding(padding)
+        self.dilation_rate = _tuple(dilation_rate, self.rank, "dilation_rate")
+        self.groups = groups
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        self.data_format = "channels_last"
+
+    def build(self, input_shape):
+        in_ch = input_shape[-1]
+        if in_ch is None:
+            raise ValueError("The channel dimension of the inputs should be defined. Found "
+                             f"`None`. Full input shape received: {input_shape}")
+        self.kernel = self.add_weight(
+            shape=self.kernel_size + (in_ch // self.groups, self.filters),
+            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint, name="kernel")
+        self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
+                                    regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint,
+                                    name="bias") if self.use_bias else None
+        self.built = True
+
+    def _conv(self, x):
+        raise NotImplementedError
+
+    def call(self, inputs):
+        x = self._conv(inputs)
+        if self.bias is not None:
+            x = tf.nn.bias_add(x, self.bias)
+        return self.activation(x)
+
+    def get_config(self):
+        c = super().get_config()
+        c.update({"filters": self.filters, "kernel_size": self.kernel_size,
+                  "strides": self.strides, "padding": self.padding,
+                  "data_format": self.data_format, "dilation_rate": self.dilation_rate,
+                  "groups": self.groups, "activation": activations.serialize(self.activation),
+                  "use_bias": self.use_bias,
+                  "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                  "bias_initializer": initializers.serialize(self.bias_initializer)})
+        return c
+
+
+class Conv2D(_Conv):
+    rank = 2
+
+    def _conv(self, x):
+        return tf.nn.conv2d(x, self.kernel, strides=self.strides, padding=self.padding.upper(),
+                            dilations=self.dilation_rate)
+
+
+class Conv1D(_Conv):
+    rank = 1
+
+    def _conv(self, x):
+        pad = self.padding
+        if pad == "causal":
+            left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
+            x = tf.pad(x, [[0, 0], [left, 0], [0, 0]])
+            pad = "valid"
+        return tf.nn.conv1d(x, self.kernel, stride=self.strides[0], padding=pad.upper(),
+                            dilations=self.dilation_rate[0])
+
+
+class Conv2DTranspose(_Conv):
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
+                 **kwargs):
+        super().__init__(filters, kernel_size, strides=strides, padding=padding, **kwargs)
+        self.output_padding = output_padding
+
+    def build(self, input_shape):
+        in_ch = input_shape[-1]
+        self.kernel = self.add_weight(shape=self.kernel_size + (self.filters, in_ch),
+                                      initializer=self.kernel_initializer, name="kernel")
+        self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
+                                    name="bias") if self.use_bias else None
+        self.built = True
+
+    def _out_len(self, n, k, s):
+        if n is None:
+            return None
+        return n * s if self.padding == "same" else n * s + max(k - s, 0)
+
+    def _conv(self, x):
+        shape = x.shape.as_list()
+        h = self._out_len(shape[1], self.kernel_size[0], self.strides[0])
+        w = self._out_len(shape[2], self.kernel_size[1], self.strides[1])
+        if shape[0] is None or h is None or w is None:
+            dyn = tf.shape(x)
+            out_shape = tf.stack([dyn[0], dyn[1] * self.strides[0] if h is None else h,
+                                  dyn[2] * self.strides[1] if w is None else w, self.filters])
+        else:
+            out_shape = [shape[0], h, w, self.filters]
+        return tf.nn.conv2d_transpose(x, self.kernel, out_shape, strides=self.strides,
+                                      padding=self.padding.upper())
+
+
+class DepthwiseConv2D(_Conv):
+    rank = 2
+
+    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+        for k in ("depthwise_regularizer", "depthwise_constraint"):
+            kwargs.pop(k, None)
+        super().__init__(None, kernel_size, strides=strides, padding=padding,
+                         dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+                         kernel_initializer=depthwise_initializer,
+                         bias_initializer=bias_initializer, **kwargs)
+        self.depth_multiplier = depth_multiplier
+
+    def build(self, input_shape):
+        in_ch = input_shape[-1]
+        self.kernel = self.add_weight(
+            shape=self.kernel_size + (in_ch, self.depth_multiplier),
+            initializer=self.kernel_initializer, name="kernel")
+        self.bias = self.add_weight(shape=(in_ch * self.depth_multiplier,),
+                                    initializer=self.bias_initializer,
+                                    name="bias") if self.use_bias else None
+        self.built = True
+
+    def _conv(self, x):
+        return tf.nn.depthwise_conv2d(x, self.kernel, strides=(1,) + self.strides + (1,),
+                                      padding=self.padding.upper(),
+                                      dilations=self.dilation_rate)
+
+
+class _Pool(Layer):
+    rank = 2
+    kind = "max"
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = _tuple(pool_size, self.rank, "pool_size")
+        self.strides = _tuple(strides, self.rank, "strides") if strides is not None \
+            else self.pool_size
+        self.padding = _padding(padding)
+        self.built = True
+
+    def call(self, inputs):
+        fn = tf.nn.max_pool if self.kind == "max" else tf.nn.avg_pool
+        if self.rank == 1:
+            fn = tf.nn.max_pool1d if self.kind == "max" else tf.nn.avg_pool1d
+            return fn(inputs, self.pool_size[0], self.strides[0], self.padding.upper())
+        return fn(inputs, self.pool_size, self.strides, self.padding.upper())
+
+    def get_config(self):
+        c = super().get_config()
+        c.update({"pool_size": self.pool_size, "strides": self.strides,
+                  "padding": self.padding, "data_format": "channels_last"})
+        return c
+
+
+class MaxPooling2D(_Pool):
+    rank, kind = 2, "max"
+
+
+class AveragePooling2D(_Pool):
+    rank, kind = 2, "avg"
+
+
+class MaxPooling1D(_Pool):
+    rank, kind = 1, "max"
+
+
+class AveragePooling1D(_Pool):
+    rank, kind = 1, "avg"
+
+
+class _GlobalPool(Layer):
+    axes = (1, 2)
+    kind = "avg"
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.keepdims = keepdims
+        self.built = True
+
+    def call(self, inputs):
+        fn = tf.reduce_mean if self.kind == "avg" else tf.reduce_max
+        return fn(inputs, axis=list(self.axes), keepdims=self.keepdims)
+
+
+class GlobalAveragePooling2D(_GlobalPool):
+    axes, kind = (1, 2), "avg"
+
+
+class GlobalMaxPooling2D(_GlobalPool):
+    axes, kind = (1, 2), "max"
+
+
+class GlobalAveragePooling1D(_GlobalPool):
+    axes, kind = (1,), "avg"
+
+
+class GlobalMaxPooling1D(_GlobalPool):
+    axes, kind = (1,), "max"
+
+
+MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D
+MaxPool1D = MaxPooling1D
+Convolution2D = Conv2D

@@ -1,0 +1,140 @@
+"""Normalization layers: BatchNormalization, LayerNormalization, Normalization (with adapt)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import tfedu as tf
+from tfedu.keras import initializers
+from tfedu.keras.engine.base_layer import Layer
+
+
+class BatchNormalization(Layer):
+    """Normalise with batch statistics while training and moving averages at inference."""
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones",
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, synchronized=False, **kwargs):
+        super().__init__(**kwargs)
+        self.axis, self.momentum, self.epsilon = axis, momentum, epsilon
+        self.center, self.scale = center, scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+
+    def build(self, input_shape):
+        dim = input_shape[self.axis]
+        self._reduce_axes = [i for i in range(len(input_shape))
+                             if i != self.axis % len(input_shape)]
+        self.gamma = self.add_weight(shape=(dim,), initializer=self.gamma_initializer,
+                                     name="gamma") if self.scale else None
+        self.beta = self.add_weight(shape=(dim,), initializer=self.beta_initializer,
+                                    name="beta") if self.center else None
+        self.moving_mean = self.add_weight(shape=(dim,), initializer=self.moving_mean_initializer,
+                                           name="moving_mean", trainable=False)
+        self.moving_variance = self.add_weight(shape=(dim,),
+                                               initializer=self.moving_variance_initializer,
+                                               name="moving_variance", trainable=False)
+        self.built = True
+
+    def call(self, inputs, training=None, mask=None):
+        if training and self.trainable:
+            mean, var = tf.nn.moments(inputs, axes=self._reduce_axes)
+            m = self.momentum
+            self.moving_mean.assign(self.moving_mean * m + tf.stop_gradient(mean) * (1 - m))
+            self.moving_variance.assign(self.moving_variance * m
+                                        + tf.stop_gradient(var) * (1 - m))
+        else:
+            mean, var = self.moving_mean.value(), self.moving_variance.value()
+        return tf.nn.batch_normalization(inputs, mean, var, self.beta, self.gamma, self.epsilon)
+
+    def get_config(self):
+        c = super().get_config()
+        c.update({"axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
+                  "center": self.center, "scale": self.scale})
+        return c
+
+
+class LayerNormalization(Layer):
+    """Normalise each sample over its last axis (or `axis`), then scale and shift."""
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
+                 beta_initializer="zeros", gamma_initializer="ones", **kwargs):
+        for k in ("beta_regularizer", "gamma_regularizer", "beta_constraint",
+                  "gamma_constraint"):
+            kwargs.pop(k, None)
+        super().__init__(**kwargs)
+        self.axis, self.epsilon, self.center, self.scale = axis, epsilon, center, scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+
+    def build(self, input_shape):
+        axes = [self.axis] if isinstance(self.axis, int) else list(self.axis)
+        self._axes = [a % len(input_shape) for a in axes]
+        shape = tuple(input_shape[a] for a in self._axes)
+        self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer,
+                                     name="gamma") if self.scale else None
+        self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer,
+                                    name="beta") if self.center else None
+        self.built = True
+
+    def call(self, inputs):
+        mean, var = tf.nn.moments(inputs, axes=self._axes, keepdims=True)
+        return tf.nn.batch_normalization(inputs, mean, var, self.beta, self.gamma, self.epsilon)
+
+    def get_config(self):
+        c = super().get_config()
+        c.update({"axis": self.axis, "epsilon": self.epsilon, "center": self.center,
+                  "scale": self.scale})
+        return c
+
+
+class Normalization(Layer):
+    """Standardise features with a mean and variance learned by `adapt(data)`."""
+
+    def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+        self.invert = invert
+        self._given = (mean, variance)
+        self.adapted = mean is not None
+
+    def build(self, input_shape):
+        axes = [self.axis] if isinstance(self.axis, int) else list(self.axis or [])
+        rank = len(input_shape)
+        self._keep = [a % rank for a in axes]
+        shape = tuple(input_shape[a] if a in self._keep else 1 for a in range(rank))[1:]
+        self.mean = self.add_weight(shape=shape, initializer="zeros", name="mean",
+                                    trainable=False)
+        self.variance = self.add_weight(shape=shape, initializer="ones", name="variance",
+                                        trainable=False)
+        m, v = self._given
+        if m is not None:
+            self.mean.assign(np.broadcast_to(np.asarray(m, np.float32), shape))
+            self.variance.assign(np.broadcast_to(np.asarray(v, np.float32), shape))
+        self.built = True
+
+    def adapt(self, data, batch_size=None, steps=None):
+        """Compute the mean and variance of `data` (an array or a dataset)."""
+        if isinstance(data, tf.data.Dataset):
+            arr = np.concatenate([np.asarray(b) for b in data.as_numpy_iterator()], axis=0)
+        else:
+            arr = np.asarray(data, dtype=np.float32)
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if not self.built:
+            self._maybe_build((None,) + arr.shape[1:])
+        reduce = tuple(a for a in range(arr.ndim) if a not in self._keep)
+        self.mean.assign(arr.mean(axis=reduce, keepdims=True)[0].astype(np.float32))
+        self.variance.assign(arr.var(axis=reduce, keepdims=True)[0].astype(np.float32))
+        self.adapted = True
+
+    def call(self, inputs):
+        x = tf.cast(inputs, "float32")
+        std = tf.sqrt(tf.maximum(self.variance.value(), 1e-7))
+        if self.invert:
+            return x * std + self.mean
+        return (x - self.mean) / std

@@ -1,0 +1,200 @@
+"""Recurrent layers: SimpleRNN, LSTM, GRU and Bidirectional, unrolled over the time axis.
+
+Each step is ordinary ops (matmul, sigmoid, tanh), so gradients flow through time by the same
+tape mechanism as everything else: back-propagation through time with no special code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import tfedu as tf
+from tfedu.keras import activations, initializers
+from tfedu.keras.engine.base_layer import Layer
+
+
+class _RNN(Layer):
+    gates = 1
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, dropout=0.0,
+                 recurrent_dropout=0.0, **kwargs):
+        for k in ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+                  "kernel_constraint", "recurrent_constraint", "bias_constraint", "seed",
+                  "unit_forget_bias", "reset_after", "time_major", "use_cudnn"):
+            kwargs.pop(k, None)
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.return_sequences, self.return_state = return_sequences, return_state
+        self.go_backwards = go_backwards
+
+    def _bias_shape(self):
+        return (self.gates * self.units,)
+
+    def _bias_initial(self, shape, dtype=None):
+        return self.bias_initializer(shape, dtype=dtype)
+
+    def build(self, input_shape):
+        in_dim = input_shape[-1]
+        g = self.gates * self.units
+        self.kernel = self.add_weight(shape=(in_dim, g), initializer=self.kernel_initializer,
+                                      name="kernel")
+        self.recurrent_kernel = self.add_weight(shape=(self.units, g),
+                                                initializer=self.recurrent_initializer,
+                                                name="recurrent_kernel")
+        self.bias = self.add_weight(shape=self._bias_shape(), initializer=self._bias_initial,
+                                    name="bias") if self.use_bias else None
+        self.built = True
+
+    def _initial_state(self, batch, dtype):
+        return [tf.zeros(tf.stack([batch, self.units]), dtype=dtype)]
+
+    def call(self, inputs, mask=None, training=None, initial_state=None):
+        steps = inputs.shape[1]
+        if steps is None:
+            raise ValueError(f"{type(self).__name__} in tfedu unrolls over time and needs a "
+                             f"known number of time steps; got input shape {inputs.shape}.")
+        batch = tf.shape(inputs)[0]
+        states = list(initial_state) if initial_state is not None else \
+            self._initial_state(batch, inputs.dtype)
+        xs = tf.unstack(inputs, axis=1)
+        if self.go_backwards:
+            xs = xs[::-1]
+        outputs = []
+        for x in xs:
+            h, states = self._step(x, states)
+            outputs.append(h)
+        out = tf.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
+        if self.return_state:
+            return [out] + list(states)
+        return out
+
+    def get_config(self):
+        c = super().get_config()
+        c.update({"units": self.units, "return_sequences": self.return_sequences,
+                  "return_state": self.return_state, "go_backwards": self.go_backwards,
+                  "activation": activations.serialize(self.activation)})
+        return c
+
+
+class SimpleRNN(_RNN):
+    gates = 1
+
+    def _step(self, x, states):
+        (h,) = states
+        z = tf.matmul(x, self.kernel) + tf.matmul(h, self.recurrent_kernel)
+        if self.bias is not None:
+            z = z + self.bias
+        h = self.activation(z)
+        return h, [h]
+
+
+class LSTM(_RNN):
+    gates = 4
+
+    def __init__(self, units, unit_forget_bias=True, **kwargs):
+        super().__init__(units, **kwargs)
+        self.unit_forget_bias = unit_forget_bias
+
+    def _bias_initial(self, shape, dtype=None):
+        b = np.asarray(self.bias_initializer(shape, dtype=dtype))
+        if self.unit_forget_bias:
+            b = b.copy()
+            b[self.units:2 * self.units] = 1.0
+        return tf.constant(b)
+
+    def _initial_state(self, batch, dtype):
+        z = tf.zeros(tf.stack([batch, self.units]), dtype=dtype)
+        return [z, z]
+
+    def _step(self, x, states):
+        h, c = states
+        z = tf.matmul(x, self.kernel) + tf.matmul(h, self.recurrent_kernel)
+        if self.bias is not None:
+            z = z + self.bias
+        zi, zf, zc, zo = tf.split(z, 4, axis=-1)
+        i = self.recurrent_activation(zi)
+        f = self.recurrent_activation(zf)
+        c = f * c + i * self.activation(zc)
+        o = self.recurrent_activation(zo)
+        h = o * self.activation(c)
+        return h, [h, c]
+
+
+class GRU(_RNN):
+    gates = 3
+
+    def __init__(self, units, reset_after=True, **kwargs):
+        super().__init__(units, **kwargs)
+        self.reset_after = reset_after
+
+    def _bias_shape(self):
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+
+    def _step(self, x, states):
+        (h,) = states
+        u = self.units
+        xw = tf.matmul(x, self.kernel)
+        if self.reset_after:
+            if self.bias is not None:
+                xw = xw + self.bias[0]
+            hu = tf.matmul(h, self.recurrent_kernel)
+            if self.bias is not None:
+                hu = hu + self.bias[1]
+            xz, xr, xh = tf.split(xw, 3, axis=-1)
+            hz, hr, hh = tf.split(hu, 3, axis=-1)
+            z = self.recurrent_activation(xz + hz)
+            r = self.recurrent_activation(xr + hr)
+            cand = self.activation(xh + r * hh)
+        else:
+            if self.bias is not None:
+                xw = xw + self.bias
+            xz, xr, xh = tf.split(xw, 3, axis=-1)
+            uz, ur, uh = (self.recurrent_kernel[:, :u], self.recurrent_kernel[:, u:2 * u],
+                          self.recurrent_kernel[:, 2 * u:])
+            z = self.recurrent_activation(xz + tf.matmul(h, uz))
+            r = self.recurrent_activation(xr + tf.matmul(h, ur))
+            cand = self.activation(xh + tf.matmul(r * h, uh))
+        h = z * h + (1.0 - z) * cand
+        return h, [h]
+
+
+class Bidirectional(Layer):
+    """Run a recurrent layer forwards and a copy backwards; merge their outputs."""
+
+    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
+        super().__init__(**kwargs)
+        self.forward_layer = layer
+        if backward_layer is None:
+            cfg = layer.get_config()
+            cfg.pop("name", None)
+            cfg.pop("trainable", None)
+            cfg.pop("dtype", None)
+            cfg["go_backwards"] = not layer.go_backwards
+            backward_layer = type(layer)(**cfg)
+        self.backward_layer = backward_layer
+        self.merge_mode = merge_mode
+        self.return_sequences = layer.return_sequences
+
+    def call(self, inputs, training=None):
+        f = self.forward_layer(inputs)
+        b = self.backward_layer(inputs)
+        if self.return_sequences:
+            b = tf.reverse(b, axis=[1])
+        if self.merge_mode == "concat":
+            return tf.concat([f, b], axis=-1)
+        if self.merge_mode == "sum":
+            return f + b
+        if self.merge_mode == "mul":
+            return f * b
+        if self.merge_mode == "ave":
+            return (f + b) / 2.0
+        return [f, b]
