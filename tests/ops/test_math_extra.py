@@ -141,6 +141,8 @@ def test_complex_parts():
     assert tf.math.conj(z).numpy().tolist() == [1 - 2j, -1 + 0j]
     assert tf.math.angle([-2.0, 3.0]).numpy().tolist() == pytest.approx([math.pi, 0.0])
     assert tf.math.imag(tf.constant([1.0])).numpy().tolist() == [0.0]
+    m = tf.abs(tf.constant([3 + 4j]))
+    assert m.dtype == tf.float64 and m.numpy().tolist() == [5.0] and abs(z).dtype == tf.float32
     with pytest.raises(TypeError):
         tf.complex(tf.constant([1]), tf.constant([2]))
 
@@ -435,7 +437,8 @@ BINARY_GRADS = {
     "xlogy_broadcast": (tf.math.xlogy, A[:1], A + 0.5),
     "multiply_no_nan": (tf.math.multiply_no_nan, A, A + 0.5),
     "complex_parts": (lambda x, y: tf.math.real(tf.complex(x, y) * tf.complex(y, x))
-                      + tf.math.imag(tf.complex(x, y) ** 2) + tf.math.angle(tf.complex(x, y)),
+                      + tf.math.imag(tf.complex(x, y) ** 2) + tf.math.angle(tf.complex(x, y))
+                      + tf.abs(tf.complex(x, y * y)),
                       A, A + 0.5),
     "erfinv_ndtri": (lambda x, y: tf.math.erfinv(x - 0.5) * tf.math.ndtri(y * 0.5 + 0.1),
                               A, A),

@@ -359,6 +359,25 @@ ANGLE_OP = register_op(
     doc="argument of a complex number")
 
 
+def _complex_abs_grad(op, g):
+    x, y = op.inputs[0], op.outputs[0]
+    return [divide_no_nan(M.multiply(complex(g, array_ops.zeros_like(g)), x),
+                          complex(y, array_ops.zeros_like(y)))]
+
+
+COMPLEX_ABS = register_op(
+    "ComplexAbs", inputs=("x: T",), outputs=("y: Tout",),
+    type_attrs={"T": dtypes.COMPLEX, "Tout": (dtypes.float32, dtypes.float64)},
+    infer=_part_infer, kernel=lambda x, Tout=None: np.abs(x), grad=_complex_abs_grad,
+    doc="magnitude of a complex number")
+
+
+def complex_abs(x, name=None):
+    """|x| of a complex tensor, as a real tensor (what `tf.abs` runs for complex input)."""
+    return execute(COMPLEX_ABS, [x], {"Tout": x.dtype.real_dtype}, name=name,
+                   default_name="ComplexAbs")
+
+
 def _complex_kernel(re, im, Tout):
     return (re + 1j * im).astype(Tout.as_numpy_dtype)
 

@@ -728,6 +728,13 @@ def negative(x, name=None):
 
 @export("math.abs", "abs")
 def abs(x, name=None):
+    """|x|; for complex input the real magnitude (`ComplexAbs`)."""
+    if not isinstance(x, Tensor):
+        x = convert_to_tensor(x.value() if getattr(x, "_is_variable", False) else x)
+    if x.dtype.is_complex:
+        from tfedu.ops import math_extra
+
+        return math_extra.complex_abs(x, name=name)
     return execute(ABS, [x], name=name, default_name="Abs")
 
 
@@ -1029,7 +1036,7 @@ def _install_operators():
     Tensor._override_operator("__rxor__", lambda y, x: logical_xor(x, y))
     Tensor._override_operator("__invert__", lambda x: logical_not(x))
     Tensor._override_operator("__neg__", lambda x: execute(NEG, [x], default_name="Neg"))
-    Tensor._override_operator("__abs__", lambda x: execute(ABS, [x], default_name="Abs"))
+    Tensor._override_operator("__abs__", lambda x: abs(x))
     Tensor._override_operator("__eq__", _eq)
     Tensor._override_operator("__ne__", _ne)
 
