@@ -119,3 +119,43 @@ def test_get_single_element_and_iterator_exhaustion():
     next(it)
     with pytest.raises(tf.errors.OutOfRangeError):
         it.get_next()
+
+
+def test_map_is_traced_once_with_symbolic_tensors(capsys):
+    def f(x):
+        print("trace", isinstance(x, tf.Tensor), x.shape)
+        return x * 10
+
+    ds = tf.data.Dataset.range(3).map(f)
+    assert capsys.readouterr().out == "trace True ()\n"
+    assert list(ds.as_numpy_iterator()) == [0, 10, 20]
+    assert list(ds.as_numpy_iterator()) == [0, 10, 20]
+    assert capsys.readouterr().out == ""
+
+
+def test_map_on_tuples_filter_and_reduce():
+    pairs = tf.data.Dataset.from_tensor_slices(([1, 2, 3], [10, 20, 30]))
+    assert list(pairs.map(lambda a, b: a + b).as_numpy_iterator()) == [11, 22, 33]
+    evens = tf.data.Dataset.range(10).filter(lambda x: x % 2 == 0)
+    assert list(evens.as_numpy_iterator()) == [0, 2, 4, 6, 8]
+    assert int(evens.cardinality()) == tf.data.UNKNOWN_CARDINALITY
+    total = tf.data.Dataset.range(5).reduce(tf.constant(0, tf.int64), lambda s, x: s + x)
+    assert int(total) == 10
+
+
+def test_parallel_map_keeps_order():
+    ds = tf.data.Dataset.range(50).map(lambda x: x * x, num_parallel_calls=tf.data.AUTOTUNE)
+    assert list(ds.as_numpy_iterator()) == [i * i for i in range(50)]
+
+
+def test_filter_predicate_must_return_bool_scalar():
+    with pytest.raises(ValueError, match="must return a `tf.bool` scalar"):
+        tf.data.Dataset.range(3).filter(lambda x: x)
+
+
+def test_interleave_and_flat_map():
+    fm = tf.data.Dataset.range(3).flat_map(lambda x: tf.data.Dataset.from_tensors(x).repeat(x))
+    assert list(fm.as_numpy_iterator()) == [1, 2, 2]
+    il = tf.data.Dataset.range(1, 3).interleave(
+        lambda x: tf.data.Dataset.from_tensors(x).repeat(3), cycle_length=2, block_length=1)
+    assert list(il.as_numpy_iterator()) == [1, 2, 1, 2, 1, 2]

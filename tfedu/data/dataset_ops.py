@@ -143,7 +143,7 @@ class _TracedFunction:
         args = _call_args(input_spec)
         signature = [a for a in args]
         self._function = tf_function(fn, input_signature=signature, autograph=True)
-        self._concrete = self._function.get_concrete_function(*signature)
+        self._concrete = self._function.get_concrete_function()
         out = self._concrete.structured_outputs
         self.output_spec = nest.map_structure(
             lambda t: TensorSpec(t.shape, t.dtype) if isinstance(t, Tensor) or getattr(
@@ -329,13 +329,14 @@ class Dataset:
         """Fold the dataset into one value with `reduce_func(state, element)`."""
         init_arrays, init_spec = _structure_of(initial_state)
         state_spec = init_spec
-        fn = _TracedFunction(lambda s, *e: reduce_func(s, *e),
-                             (state_spec,) + tuple(_call_args(self._element_spec)))
+
+        def step(state, element):
+            return reduce_func(state, *_call_args(element))
+
+        fn = _TracedFunction(step, (state_spec, self._element_spec))
         state = init_arrays
         for e in self._iter_arrays():
-            args = (state,) + tuple(_call_args(e))
-            out = fn(args)
-            state = _from_tensors(out, state_spec)
+            state = _from_tensors(fn((state, e)), state_spec)
         return _to_tensors(state, state_spec)
 
     def options(self):
