@@ -134,6 +134,10 @@ def test_v1_nn_and_logging():
     np.testing.assert_allclose(tf1.nn.xw_plus_b([[1.0, 2.0]], [[1.0], [1.0]], [0.5]), [[3.5]])
     loss = tf1.nn.softmax_cross_entropy_with_logits_v2(labels=[[0.0, 1.0]], logits=[[0.0, 0.0]])
     np.testing.assert_allclose(loss, [np.log(2.0)], rtol=1e-6)
-    tf1.logging.set_verbosity(tf1.logging.ERROR)
-    assert tf1.logging.get_verbosity() == tf1.logging.ERROR
+    before = tf1.logging.get_logger().level
+    try:
+        tf1.logging.set_verbosity(tf1.logging.ERROR)
+        assert tf1.logging.get_verbosity() == tf1.logging.ERROR
+    finally:
+        tf1.logging.get_logger().setLevel(before)
     assert "Session" in dir(tf1) and "reduce_sum" in dir(tf1)
