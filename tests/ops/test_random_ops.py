@@ -335,3 +335,39 @@ def test_reset_graph_streams_replays_a_graph():
     random_ops.reset_graph_streams(g)
     np.testing.assert_array_equal(_run(r), first)
     assert not np.array_equal(_run(o), o_first)  # other graphs keep their streams
+
+
+def test_candidate_samplers():
+    tf.random.set_seed(0)
+    r = tf.random.log_uniform_candidate_sampler(
+        true_classes=[[1], [5]], num_true=1, num_sampled=5, unique=True, range_max=100)
+    assert type(r).__name__ == "LogUniformCandidateSampler"
+    cand = r.sampled_candidates.numpy()
+    assert cand.dtype == np.int64 and len(set(cand.tolist())) == 5
+    assert np.all((cand >= 0) & (cand < 100))
+    assert r.true_expected_count.shape == (2, 1) and r.sampled_expected_count.shape == (5,)
+    many = tf.random.log_uniform_candidate_sampler([[0]], 1, 20000, False, 1000)
+    p0 = np.log(2.0) / np.log(1001.0)
+    assert abs(np.mean(many.sampled_candidates.numpy() == 0) - p0) < 0.01
+    np.testing.assert_allclose(many.true_expected_count.numpy(), [[20000 * p0]], rtol=1e-5)
+    u = tf.random.uniform_candidate_sampler([[1, 2]], 2, 4, False, 10)
+    np.testing.assert_allclose(u.true_expected_count.numpy(), [[0.4, 0.4]])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Sampler's range is too small"):
+        tf.random.uniform_candidate_sampler([[1]], 1, 20, True, 10)
+
+
+def test_stateless_gamma_poisson_binomial():
+    a = tf.random.stateless_gamma([4000, 2], seed=[1, 2], alpha=[1.0, 5.0])
+    assert (a.shape, a.dtype) == ((4000, 2), tf.float32)
+    np.testing.assert_allclose(a.numpy().mean(axis=0), [1.0, 5.0], rtol=0.1)
+    np.testing.assert_array_equal(
+        a.numpy(), tf.random.stateless_gamma([4000, 2], seed=[1, 2], alpha=[1.0, 5.0]).numpy())
+    scaled = tf.random.stateless_gamma([4000], seed=[3, 3], alpha=2.0, beta=4.0)
+    assert abs(scaled.numpy().mean() - 0.5) < 0.05
+    p = tf.random.stateless_poisson([2000], seed=[1, 2], lam=3.0)
+    assert p.dtype == tf.int32 and abs(p.numpy().mean() - 3.0) < 0.2
+    b = tf.random.stateless_binomial([3, 4], seed=[1, 2], counts=[10.0, 20.0, 30.0, 40.0],
+                                     probs=0.5)
+    assert b.shape == (3, 4) and np.all(b.numpy() <= [10, 20, 30, 40])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must end with broadcasted shape"):
+        tf.random.stateless_gamma([3], seed=[1, 2], alpha=[1.0, 2.0])

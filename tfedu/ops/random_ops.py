@@ -816,6 +816,218 @@ def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64,
                        default_name="StatelessMultinomial")
 
 
+# --- stateless gamma / poisson / binomial: parameters broadcast to `shape` ----------------
+
+def _stateless_param_infer(op, n_params, out_dtype=None):
+    shape = _shape_from(op)
+    for i in range(2, 2 + n_params):
+        p = op.shape(i)
+        if shape.rank is not None and p.rank is not None:
+            dims, pd = shape.as_list(), p.as_list()
+            ok = len(pd) <= len(dims) and all(
+                a is None or b is None or b in (1, a) for a, b in zip(dims[::-1], pd[::-1]))
+            if not ok:
+                op.fail(f"Shape passed in must end with broadcasted shape: "
+                        f"{shape_text(dims)} vs. {shape_text(pd)}")
+    return [(shape, out_dtype or op.attrs.get("dtype") or op.dtype(2))]
+
+
+def _seeded_gen(seed):
+    key, counter = _get_key_counter_kernel(seed)
+    return _gen_kc(key, counter)
+
+
+def _stateless_gamma_kernel(shape, seed, alpha):
+    dims = _dims(shape)
+    with np.errstate(invalid="ignore"):
+        x = _seeded_gen(seed).standard_gamma(np.broadcast_to(alpha.astype(np.float64), dims))
+    return x.astype(alpha.dtype)
+
+
+def _stateless_poisson_kernel(shape, seed, lam, dtype):
+    dims = _dims(shape)
+    return _seeded_gen(seed).poisson(np.broadcast_to(lam.astype(np.float64), dims)).astype(
+        dtype._np)
+
+
+def _stateless_binomial_kernel(shape, seed, counts, probs, dtype):
+    dims = _dims(shape)
+    n = np.broadcast_to(counts.astype(np.int64), dims)
+    p = np.clip(np.broadcast_to(probs.astype(np.float64), dims), 0.0, 1.0)
+    return _seeded_gen(seed).binomial(n, p).astype(dtype._np)
+
+
+STATELESS_GAMMA = register_op(
+    "StatelessRandomGammaV2", inputs=("shape: T", "seed: Tseed", "alpha: dtype"),
+    outputs=("output: dtype",), type_attrs={"T": INTS, "Tseed": INTS, "dtype": _FLOATS},
+    infer=lambda op: _stateless_param_infer(op, 1), kernel=_stateless_gamma_kernel,
+    doc="Gamma(alpha, 1) samples, a pure function of the seed.")
+STATELESS_POISSON = register_op(
+    "StatelessRandomPoisson", inputs=("shape: T", "seed: Tseed", "lam: Rtype"),
+    outputs=("output: dtype",),
+    type_attrs={"T": INTS, "Tseed": INTS, "Rtype": _FLOATS + INTS, "dtype": _FLOATS + INTS},
+    infer=lambda op: _stateless_param_infer(op, 1, op.attrs["dtype"]),
+    kernel=_stateless_poisson_kernel, doc="Poisson(lam) samples, a pure function of the seed.")
+STATELESS_BINOMIAL = register_op(
+    "StatelessRandomBinomial", inputs=("shape: S", "seed: Tseed", "counts: T", "probs: T"),
+    outputs=("output: dtype",),
+    type_attrs={"S": INTS, "Tseed": INTS, "T": _FLOATS + INTS, "dtype": _FLOATS + INTS},
+    infer=lambda op: _stateless_param_infer(op, 2, op.attrs["dtype"]),
+    kernel=_stateless_binomial_kernel,
+    doc="Binomial(counts, probs) samples, a pure function of the seed.")
+
+
+@export("random.stateless_gamma")
+def stateless_gamma(shape, seed, alpha, beta=None, dtype=dtypes.float32, name=None) -> Tensor:
+    """Gamma(alpha, beta) samples of shape `shape` (alpha, beta broadcast to it), from `seed`."""
+    dtype = _float_dtype(dtype, "random.stateless_gamma")
+    with _scope(name, "stateless_random_gamma") as sc:
+        a = _as(alpha, dtype, "alpha")
+        out = execute(STATELESS_GAMMA, [_shape_tensor(shape), _seed_tensor(seed), a],
+                      name=None if beta is not None else _final(sc),
+                      default_name="StatelessRandomGammaV2")
+        if beta is None:
+            return out
+        return math_ops.divide_op(out, _as(beta, dtype, "beta"), name=_final(sc))
+
+
+@export("random.stateless_poisson")
+def stateless_poisson(shape, seed, lam, dtype=dtypes.int32, name=None) -> Tensor:
+    """Poisson(lam) samples of shape `shape` (lam broadcast to it), from `seed`."""
+    lam_t = lam if isinstance(lam, Tensor) else convert_to_tensor(lam, dtype_hint=dtypes.float32)
+    return execute(STATELESS_POISSON, [_shape_tensor(shape), _seed_tensor(seed), lam_t],
+                   {"dtype": dtypes.as_dtype(dtype)}, name=name,
+                   default_name="stateless_random_poisson")
+
+
+@export("random.stateless_binomial")
+def stateless_binomial(shape, seed, counts, probs, output_dtype=dtypes.int32,
+                       name=None) -> Tensor:
+    """Binomial(counts, probs) samples of shape `shape`, from `seed`."""
+    c = counts if isinstance(counts, Tensor) else convert_to_tensor(
+        counts, dtype_hint=dtypes.float32)
+    p = _as(probs, c.dtype)
+    return execute(STATELESS_BINOMIAL, [_shape_tensor(shape), _seed_tensor(seed), c, p],
+                   {"dtype": dtypes.as_dtype(output_dtype)}, name=name,
+                   default_name="stateless_random_binomial")
+
+
+# --- candidate samplers (negative sampling, e.g. word2vec) --------------------------------
+
+def _log_uniform_probs(values, range_max):
+    v = np.asarray(values, dtype=np.float64)
+    return np.log((v + 2.0) / (v + 1.0)) / np.log(range_max + 1.0)
+
+
+def _draw_log_uniform(gen, n, range_max):
+    v = np.floor(np.exp(gen.random(n) * np.log(range_max + 1.0))).astype(np.int64) - 1
+    return np.clip(v, 0, range_max - 1)
+
+
+def _draw_uniform(gen, n, range_max):
+    return gen.integers(0, range_max, size=n, dtype=np.int64)
+
+
+def _uniform_probs(values, range_max):
+    return np.full(np.shape(values), 1.0 / range_max)
+
+
+def _expected_count(p, num_sampled, num_tries, unique):
+    """TF's expected count of a class among the samples (a probability-weighted count)."""
+    if not unique or num_tries == num_sampled:
+        return p * num_sampled
+    return -np.expm1(num_tries * np.log1p(-p))
+
+
+def _candidate_kernel(draw, probs):
+    def kernel(true_classes, num_true=1, num_sampled=1, unique=True, range_max=1, seed=0,
+               seed2=0, _stream=None):
+        if unique and num_sampled > range_max:
+            raise OpCheckError("Sampler's range is too small.")
+        gen = _stream_of(seed, seed2, _stream)
+        if unique:
+            picked, seen, tries = [], set(), 0
+            while len(picked) < num_sampled:
+                batch = draw(gen, max(num_sampled - len(picked), 1) * 2, range_max)
+                for v in batch.tolist():
+                    tries += 1
+                    if v not in seen:
+                        seen.add(v)
+                        picked.append(v)
+                        if len(picked) == num_sampled:
+                            break
+            sampled = np.array(picked, dtype=np.int64)
+        else:
+            sampled = draw(gen, num_sampled, range_max)
+            tries = num_sampled
+        true_count = _expected_count(probs(true_classes, range_max), num_sampled, tries, unique)
+        samp_count = _expected_count(probs(sampled, range_max), num_sampled, tries, unique)
+        return sampled, true_count.astype(np.float32), samp_count.astype(np.float32)
+
+    return kernel
+
+
+def _candidate_infer(op):
+    s = op.shape(0)
+    if s.rank is not None and s.rank != 2:
+        op.fail(f"true_classes must be a matrix, got shape {shape_text(s.as_list())}")
+    num_true = op.attrs["num_true"]
+    if s.rank == 2 and s.as_list()[1] not in (None, num_true):
+        op.fail(f"true_classes must have num_true columns, expected: {s.as_list()[1]} was: "
+                f"{num_true}")
+    n = op.attrs["num_sampled"]
+    batch = s.as_list()[0] if s.rank == 2 else None
+    return [(TensorShape([n]), dtypes.int64), (TensorShape([batch, num_true]), dtypes.float32),
+            (TensorShape([n]), dtypes.float32)]
+
+
+def _candidate_sampler(type, draw, probs):
+    return register_op(
+        type, inputs=("true_classes: int64",),
+        outputs=("sampled_candidates: int64", "true_expected_count: float",
+                 "sampled_expected_count: float"),
+        attrs=dict(_SEED_ATTRS, num_true=1, num_sampled=1, unique=True, range_max=1),
+        infer=_candidate_infer, kernel=_candidate_kernel(draw, probs), stateful=True,
+        doc="Sample classes for sampled losses, with each class's expected count.")
+
+
+LOG_UNIFORM_SAMPLER = _candidate_sampler("LogUniformCandidateSampler", _draw_log_uniform,
+                                         _log_uniform_probs)
+UNIFORM_SAMPLER = _candidate_sampler("UniformCandidateSampler", _draw_uniform, _uniform_probs)
+_SAMPLER_RESULT = {
+    op.type: collections.namedtuple(op.type, ["sampled_candidates", "true_expected_count",
+                                              "sampled_expected_count"])
+    for op in (LOG_UNIFORM_SAMPLER, UNIFORM_SAMPLER)}
+
+
+def _sample_candidates(opdef, true_classes, num_true, num_sampled, unique, range_max, seed,
+                       name):
+    tc = _as(true_classes, dtypes.int64)
+    attrs = dict(_seed_attrs(seed), num_true=int(num_true), num_sampled=int(num_sampled),
+                 unique=bool(unique), range_max=int(range_max))
+    out = execute(opdef, [tc], attrs, name=name, default_name=opdef.type)
+    return _SAMPLER_RESULT[opdef.type](*out)
+
+
+@export("random.log_uniform_candidate_sampler", "nn.log_uniform_candidate_sampler",
+        "compat.v1.random.log_uniform_candidate_sampler")
+def log_uniform_candidate_sampler(true_classes, num_true, num_sampled, unique, range_max,
+                                  seed=None, name=None):
+    """Sample `num_sampled` classes with P(c) ~ log((c+2)/(c+1)) (Zipf-like: small ids are
+    frequent words), plus the expected counts sampled losses correct for."""
+    return _sample_candidates(LOG_UNIFORM_SAMPLER, true_classes, num_true, num_sampled, unique,
+                              range_max, seed, name)
+
+
+@export("random.uniform_candidate_sampler", "nn.uniform_candidate_sampler",
+        "compat.v1.random.uniform_candidate_sampler")
+def uniform_candidate_sampler(true_classes, num_true, num_sampled, unique, range_max,
+                              seed=None, name=None):
+    """Sample `num_sampled` classes uniformly from [0, range_max)."""
+    return _sample_candidates(UNIFORM_SAMPLER, true_classes, num_true, num_sampled, unique,
+                              range_max, seed, name)
+
+
 @export("random.split", "random.experimental.stateless_split")
 def split(seed, num=2, alg="auto_select") -> Tensor:
     """`num` new seeds (int[num, 2]) derived from `seed`, for independent stateless streams."""
