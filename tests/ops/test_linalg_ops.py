@@ -409,3 +409,14 @@ def test_triangular_and_cholesky_solve_broadcast_batch_dims():
     np.testing.assert_allclose(tf.linalg.cholesky_solve(chol, B).numpy(),
                                np.linalg.solve(SPD, B), rtol=1e-10)
     check_gradients(lambda a, b: tf.linalg.triangular_solve(a, b), np.tril(A), B)
+
+
+def test_half_precision_inputs_compute_in_float32():
+    a = tf.constant([[4.0, 7.0], [2.0, 6.0]], dtype=tf.float16)
+    inv_a = tf.linalg.inv(a)
+    assert inv_a.dtype == tf.float16
+    np.testing.assert_allclose(inv_a.numpy(), [[0.6, -0.7], [-0.2, 0.4]], rtol=1e-3)
+    s, u, v = tf.linalg.svd(a)
+    assert (s.dtype, u.dtype, v.dtype) == (tf.float16,) * 3
+    assert tf.linalg.det(a).dtype == tf.float16
+    assert tf.linalg.solve(a, tf.ones([2, 1], tf.float16)).dtype == tf.float16

@@ -269,6 +269,23 @@ def _lstsq_kernel(a, b, l2_regularizer, fast=True):
     return np.asarray(xs).reshape(batch + (n, b.shape[-1])).astype(a.dtype)
 
 
+def _half_as_float(kernel):
+    """LAPACK has no float16: compute half-precision inputs in float32, return float16."""
+
+    def run(*arrays, **attrs):
+        if not any(getattr(a, "dtype", None) == np.float16 for a in arrays):
+            return kernel(*arrays, **attrs)
+        out = kernel(*[a.astype(np.float32) if getattr(a, "dtype", None) == np.float16 else a
+                       for a in arrays], **attrs)
+        if isinstance(out, tuple):
+            return tuple(o.astype(np.float16) if o.dtype == np.float32 else o for o in out)
+        return out.astype(np.float16)
+
+    run.__name__ = kernel.__name__
+    run.reference = kernel
+    return run
+
+
 # ------------------------------------------------------------------------------------------
 # Small helpers used by the gradients (all built from ops)
 # ------------------------------------------------------------------------------------------
@@ -493,46 +510,46 @@ def _lstsq_grad(op, g):
 MATRIX_INVERSE = register_op(
     "MatrixInverse", inputs=("input: T",), outputs=("output: T",),
     type_attrs={"T": FLOAT_AND_COMPLEX}, attrs={"adjoint": False}, infer=_square_infer,
-    kernel=_inv_kernel, grad=_inv_grad, doc="Inverse of each square matrix (LU).")
+    kernel=_half_as_float(_inv_kernel), grad=_inv_grad, doc="Inverse of each square matrix (LU).")
 MATRIX_DETERMINANT = register_op(
     "MatrixDeterminant", inputs=("input: T",), outputs=("output: T",),
-    type_attrs={"T": FLOAT_AND_COMPLEX}, infer=_det_infer, kernel=_det_kernel, grad=_det_grad,
+    type_attrs={"T": FLOAT_AND_COMPLEX}, infer=_det_infer, kernel=_half_as_float(_det_kernel), grad=_det_grad,
     doc="Determinant of each square matrix.")
 LOG_MATRIX_DETERMINANT = register_op(
     "LogMatrixDeterminant", inputs=("input: T",),
     outputs=("sign: T", "log_abs_determinant: T"), type_attrs={"T": FLOAT_AND_COMPLEX},
-    infer=_det_infer, kernel=_slogdet_kernel, grad=_slogdet_grad,
+    infer=_det_infer, kernel=_half_as_float(_slogdet_kernel), grad=_slogdet_grad,
     doc="Sign and log of the absolute determinant (no overflow for large matrices).")
 MATRIX_SOLVE = register_op(
     "MatrixSolve", inputs=("matrix: T", "rhs: T"), outputs=("output: T",),
     type_attrs={"T": FLOAT_AND_COMPLEX}, attrs={"adjoint": False}, infer=_solve_infer,
-    kernel=_solve_kernel, grad=_solve_grad, doc="Solve matrix @ x = rhs.")
+    kernel=_half_as_float(_solve_kernel), grad=_solve_grad, doc="Solve matrix @ x = rhs.")
 CHOLESKY = register_op(
     "Cholesky", inputs=("input: T",), outputs=("output: T",),
-    type_attrs={"T": FLOAT_AND_COMPLEX}, infer=_square_infer, kernel=_cholesky_kernel,
+    type_attrs={"T": FLOAT_AND_COMPLEX}, infer=_square_infer, kernel=_half_as_float(_cholesky_kernel),
     grad=_cholesky_grad, doc="Lower-triangular L with L @ L^H = input (reads the lower half).")
 QR = register_op(
     "Qr", inputs=("input: T",), outputs=("q: T", "r: T"), type_attrs={"T": FLOAT_AND_COMPLEX},
-    attrs={"full_matrices": False}, infer=_qr_infer, kernel=_qr_kernel, grad=_qr_grad,
+    attrs={"full_matrices": False}, infer=_qr_infer, kernel=_half_as_float(_qr_kernel), grad=_qr_grad,
     doc="QR decomposition (Householder).")
 SVD = register_op(
     "Svd", inputs=("input: T",), outputs=("s: T", "u: T", "v: T"),
     type_attrs={"T": FLOAT_AND_COMPLEX}, attrs={"compute_uv": True, "full_matrices": False},
-    infer=_svd_infer, kernel=_svd_kernel, grad=_svd_grad,
+    infer=_svd_infer, kernel=_half_as_float(_svd_kernel), grad=_svd_grad,
     doc="Singular values (descending) and vectors: input = u @ diag(s) @ v^H.")
 SELF_ADJOINT_EIG = register_op(
     "SelfAdjointEigV2", inputs=("input: T",), outputs=("e: T", "v: T"),
     type_attrs={"T": FLOAT_AND_COMPLEX}, attrs={"compute_v": True}, infer=_eigh_infer,
-    kernel=_eigh_kernel, grad=_eigh_grad,
+    kernel=_half_as_float(_eigh_kernel), grad=_eigh_grad,
     doc="Eigenvalues (ascending) and eigenvectors of self-adjoint matrices (lower half read).")
 EIG = register_op(
     "Eig", inputs=("input: T",), outputs=("e: Tout", "v: Tout"),
     type_attrs={"T": FLOAT_AND_COMPLEX, "Tout": dtypes.COMPLEX}, attrs={"compute_v": True},
-    infer=_eig_infer, kernel=_eig_kernel, doc="Eigen decomposition of general matrices.")
+    infer=_eig_infer, kernel=_half_as_float(_eig_kernel), doc="Eigen decomposition of general matrices.")
 MATRIX_SOLVE_LS = register_op(
     "MatrixSolveLs", inputs=("matrix: T", "rhs: T", "l2_regularizer: float64"),
     outputs=("output: T",), type_attrs={"T": FLOAT_AND_COMPLEX}, attrs={"fast": True},
-    infer=_lstsq_infer, kernel=_lstsq_kernel, grad=_lstsq_grad,
+    infer=_lstsq_infer, kernel=_half_as_float(_lstsq_kernel), grad=_lstsq_grad,
     doc="Least-squares solution of matrix @ x = rhs, optionally L2-regularised.")
 
 
