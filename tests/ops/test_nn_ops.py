@@ -566,3 +566,16 @@ def test_embedding_lookup():
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices\[1\] = 5 is not in"):
         tf.nn.embedding_lookup(params, [0, 5])
     check_gradients(lambda p: tf.nn.embedding_lookup(p, [2, 0, 2]), params)
+
+
+def test_graph_gradients_keep_static_shapes():
+    with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 8, 8, 2])
+        y = tf.nn.max_pool2d(tf.nn.conv2d(x, tf.ones([3, 3, 2, 4]), 2, "SAME"), 2, 2, "SAME")
+        y2 = tf.nn.avg_pool2d(y, 2, 1, "SAME")
+        (gx,) = tf.compat.v1.gradients(tf.reduce_sum(y2), [x])
+        assert gx.op.type == "Conv2DBackpropInput"
+        assert gx.shape.as_list() == [None, 8, 8, 2]
+        with tf.compat.v1.Session() as s:
+            out = s.run(gx, {x: np.ones((3, 8, 8, 2), np.float32)})
+        assert out.shape == (3, 8, 8, 2)

@@ -198,22 +198,22 @@ def nb_max_pool(x, kh, kw, sh, sw, ph, pw, oh, ow, lowest):
         for oy in range(oh):
             for ox in range(ow):
                 for ch in range(c):
-                    best = lowest
-                    where = -1
-                    for i in range(kh):
-                        iy = oy * sh - ph + i
-                        if iy < 0 or iy >= h:
+                    out[b, oy, ox, ch] = lowest
+                    arg[b, oy, ox, ch] = -1
+                for i in range(kh):
+                    iy = oy * sh - ph + i
+                    if iy < 0 or iy >= h:
+                        continue
+                    for j in range(kw):
+                        ix = ox * sw - pw + j
+                        if ix < 0 or ix >= w:
                             continue
-                        for j in range(kw):
-                            ix = ox * sw - pw + j
-                            if ix < 0 or ix >= w:
-                                continue
+                        where = iy * w + ix
+                        for ch in range(c):  # channels innermost: contiguous reads
                             v = x[b, iy, ix, ch]
-                            if where < 0 or v > best:
-                                best = v
-                                where = iy * w + ix
-                    out[b, oy, ox, ch] = best
-                    arg[b, oy, ox, ch] = where
+                            if arg[b, oy, ox, ch] < 0 or v > out[b, oy, ox, ch]:
+                                out[b, oy, ox, ch] = v
+                                arg[b, oy, ox, ch] = where
     return out, arg
 
 
@@ -231,15 +231,15 @@ def ref_max_pool_scatter(g, arg, h, w):
 @_numba_kernel
 def nb_max_pool_scatter(g, arg, h, w):
     n, oh, ow, c = g.shape
-    dx = np.zeros((n, h, w, c), dtype=g.dtype)
+    dx = np.zeros((n, h * w, c), dtype=g.dtype)
     for b in prange(n):
         for oy in range(oh):
             for ox in range(ow):
                 for ch in range(c):
                     k = arg[b, oy, ox, ch]
                     if 0 <= k < h * w:
-                        dx[b, k // w, k % w, ch] += g[b, oy, ox, ch]
-    return dx
+                        dx[b, k, ch] += g[b, oy, ox, ch]
+    return dx.reshape(n, h, w, c)
 
 
 # ------------------------------------------------------------------------------------------

@@ -30,9 +30,10 @@ _ERRSTATE = {"divide": "ignore", "invalid": "ignore", "over": "ignore", "under":
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
-# Numba pays off once a kernel touches this many elements (measured on conv/pool shapes of
-# small CNNs; below it the vectorised numpy versions win or tie).
-_NB_MIN_ELEMENTS = 1 << 15
+# Once compiled, the Numba pool/col2im loops beat the numpy versions 3-10x from a few hundred
+# elements on (single thread); below this size numpy is used so that small examples never
+# import Numba or wake its thread pool.
+_NB_MIN_ELEMENTS = 1 << 12
 _NB_DTYPES = (np.float32, np.float64)
 
 
@@ -119,13 +120,13 @@ RELU = _register_activation("Relu", _relu_kernel, REAL,
                             lambda op, g: [relu_grad(g, op.outputs[0])],
                             doc="max(features, 0)")
 RELU_GRAD = _register_activation_grad(
-    "ReluGrad", lambda g, y: np.where(y > 0, g, np.zeros((), g.dtype)), REAL,
+    "ReluGrad", lambda g, y: g * (y > 0), REAL,
     lambda op, gg: [relu_grad(gg, op.inputs[1]), array_ops.zeros_like(op.inputs[1])])
 RELU6 = _register_activation("Relu6", _relu6_kernel, REAL,
                              lambda op, g: [_ew(RELU6_GRAD, [g, op.inputs[0]])],
                              doc="min(max(features, 0), 6)")
 RELU6_GRAD = _register_activation_grad(
-    "Relu6Grad", lambda g, x: np.where((x > 0) & (x < 6), g, np.zeros((), g.dtype)), REAL,
+    "Relu6Grad", lambda g, x: g * ((x > 0) & (x < 6)), REAL,
     lambda op, gg: [_ew(RELU6_GRAD, [gg, op.inputs[1]]), array_ops.zeros_like(op.inputs[1])])
 LEAKY_RELU = _register_activation(
     "LeakyRelu", _leaky_relu_kernel, FLOAT,
@@ -896,11 +897,21 @@ def _backprop_infer(op, sizes_index, what):
     _check_window_attrs(op.fail, a)
     sizes = op.const_value(sizes_index)
     if sizes is None:
-        return [(TensorShape([None] * 4), op.dtype(0 if sizes_index else 1))]
+        return [(_shape_fed_to(op.inputs[sizes_index]), op.dtype(2))]
     sizes = [int(v) for v in np.asarray(sizes).reshape(-1)]
     if len(sizes) != 4:
         op.fail(f"{what} must be 4-dimensional, got: {len(sizes)} values")
     return [(TensorShape(sizes), op.dtype(2))]
+
+
+def _shape_fed_to(sizes):
+    """The static shape behind a `tf.shape(t)` sizes input (partially known), else 4 unknowns."""
+    src = getattr(sizes, "_op", None)
+    if src is not None and src.type == "Shape":
+        shape = src.inputs[0].shape
+        if shape.rank == 4:
+            return shape
+    return TensorShape([None] * 4)
 
 
 def _check_backprop_shapes(op_type, x_shape, f_shape, dy_shape, attrs):
@@ -1434,7 +1445,7 @@ def _avg_pool_infer(op):
     _check_pool_attrs(op.fail, a)
     sizes = op.const_value(0)
     if sizes is None:
-        return [(TensorShape([None] * 4), op.dtype(1))]
+        return [(_shape_fed_to(op.inputs[0]), op.dtype(1))]
     return [(TensorShape([int(v) for v in np.asarray(sizes).reshape(-1)]), op.dtype(1))]
 
 
