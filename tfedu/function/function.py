@@ -297,6 +297,12 @@ def _binding_error(reason, args, kwargs, sig_text):
 def _cast_to_spec(value, spec, reason_args):
     """A value converted to match an input-signature spec (TypeError if it cannot)."""
     if isinstance(spec, TensorSpec):
+        if isinstance(value, TensorSpec):
+            want = TensorSpec(spec.shape, spec.dtype)
+            got = TensorSpec(value.shape, value.dtype)
+            if got.dtype is not want.dtype or not want.shape.is_compatible_with(got.shape):
+                raise _binding_error(f"Can not cast {got!r} to {want!r}", *reason_args)
+            return value
         if getattr(value, "_is_variable", False):
             t = value
             got = TensorSpec(value.shape, value.dtype)
@@ -454,19 +460,45 @@ class Function:
         arguments = ba.arguments
         return tuple(arguments[n] for n in self._param_names)
 
+    def _join_positional(self, flat, values):
+        """Canonical per-parameter values with the positional ones taken from `flat`."""
+        out, i = [], 0
+        for (_, kind), v, p in zip(self._params, values, self._sig.parameters.values()):
+            if kind in ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD"):
+                out.append(flat[i] if i < len(flat) else v)
+                i += 1
+            elif kind == "VAR_POSITIONAL":
+                out.append(tuple(flat[i:]))
+                i = len(flat)
+            else:
+                out.append(v)
+        return tuple(out)
+
     def _apply_signature(self, values, args, kwargs):
         sig = self._input_signature
-        if len(values) > len(sig) and self._fast_nargs == len(values):
-            extra = values[len(sig):]
-            if any(v is not d for v, d in zip(extra, [p.default for p in list(
-                    self._sig.parameters.values())[len(sig):]])):
-                raise _binding_error("too many positional arguments", args, kwargs,
-                                     self._sig_text)
-        out = list(values)
+        if len(args) > len(sig):
+            raise _binding_error("too many positional arguments", args, kwargs, self._sig_text)
+        flat = []
+        for (_, kind), v in zip(self._params, values):
+            if kind in ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD"):
+                flat.append(v)
+            elif kind == "VAR_POSITIONAL":
+                flat.extend(v)
         for i, spec in enumerate(sig):
-            if i < len(out):
-                out[i] = _cast_to_spec(out[i], spec, (args, kwargs, self._sig_text))
-        return tuple(out)
+            if i < len(flat):
+                flat[i] = _cast_to_spec(flat[i], spec, (args, kwargs, self._sig_text))
+        return self._join_positional(flat, values)
+
+    def _signature_values(self):
+        defaults = []
+        for p in self._sig.parameters.values():
+            if p.kind is p.VAR_KEYWORD:
+                defaults.append({})
+            elif p.kind is p.VAR_POSITIONAL:
+                defaults.append(())
+            else:
+                defaults.append(None if p.default is p.empty else p.default)
+        return self._join_positional(list(self._input_signature), tuple(defaults))
 
     # --- calling -------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
@@ -528,9 +560,7 @@ class Function:
     def _signature_key(self):
         key = getattr(self, "_sig_key", None)
         if key is None:
-            key = self._sig_key = tuple(key_of_spec(s) for s in self._input_signature) + tuple(
-                make_key(p.default) for p in list(self._sig.parameters.values())[
-                    len(self._input_signature):])
+            key = self._sig_key = tuple(make_key(v) for v in self._signature_values())
         return key
 
     def _miss(self, key, values, log=True):
@@ -658,7 +688,7 @@ class Function:
     def get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
         """The trace for these arguments (tensors or TensorSpecs), tracing it if needed."""
         if self._input_signature is not None and not args and not kwargs:
-            values = tuple(spec for spec in self._input_signature)
+            values = self._signature_values()
             key = self._signature_key()
         else:
             values = self._bind(args, kwargs)
