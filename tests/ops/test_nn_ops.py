@@ -579,3 +579,18 @@ def test_graph_gradients_keep_static_shapes():
         with tf.compat.v1.Session() as s:
             out = s.run(gx, {x: np.ones((3, 8, 8, 2), np.float32)})
         assert out.shape == (3, 8, 8, 2)
+
+
+def test_convolution_separable_and_zero_fraction():
+    x, w = RNG.normal(size=(1, 6, 6, 2)), RNG.normal(size=(3, 3, 2, 3))
+    np.testing.assert_allclose(tf.nn.convolution(x, w, padding="SAME").numpy(),
+                               direct_conv2d(x, w, (1, 1), "SAME"), rtol=1e-10)
+    x1, w1 = RNG.normal(size=(2, 7, 2)), RNG.normal(size=(2, 2, 3))
+    np.testing.assert_allclose(tf.nn.convolution(x1, w1, strides=2).numpy(),
+                               direct_conv2d(x1[:, None], w1[None], (1, 2), "VALID")[:, 0],
+                               rtol=1e-10)
+    dw, pw = RNG.normal(size=(2, 2, 2, 2)), RNG.normal(size=(1, 1, 4, 3))
+    sep = tf.nn.separable_conv2d(x, dw, pw, [1, 1, 1, 1], "VALID")
+    want = tf.nn.conv2d(tf.nn.depthwise_conv2d(x, dw, [1, 1, 1, 1], "VALID"), pw, 1, "VALID")
+    np.testing.assert_allclose(sep.numpy(), want.numpy(), rtol=1e-12)
+    assert float(tf.math.zero_fraction([0.0, 1.0, 0.0, 3.0])) == 0.5

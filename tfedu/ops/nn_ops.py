@@ -1131,6 +1131,23 @@ def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None, n
     return _squeeze(y, -3) if name is None else array_ops.identity(_squeeze(y, -3), name=name)
 
 
+@export("nn.convolution")
+def convolution(input, filters, strides=None, padding="VALID", data_format=None,
+                dilations=None, name=None):
+    """N-D convolution for 1-D (rank 3) and 2-D (rank 4) inputs: conv1d or conv2d."""
+    x = _tensor(input, name="input")
+    rank = x.shape.rank
+    if rank == 3:
+        return conv1d(x, filters, strides if strides is not None else 1, padding,
+                      data_format=data_format, dilations=dilations, name=name)
+    if rank == 4:
+        return conv2d(x, filters, strides if strides is not None else 1, padding,
+                      data_format=data_format or "NHWC", dilations=dilations, name=name)
+    if rank == 5:
+        raise NotImplementedError("3-D convolution (Conv3D) is not available in tfedu")
+    raise ValueError(f"`input` must have rank 3, 4 or 5. Received: input.shape={x.shape}")
+
+
 # ------------------------------------------------------------------------------------------
 # Depthwise convolution: every input channel has its own `m` filters
 # ------------------------------------------------------------------------------------------
@@ -1272,6 +1289,16 @@ def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilation
                         _get_sequence(dilations, 2, ch, "dilations"))
     return execute(DEPTHWISE_CONV2D, [x, w], attrs, name=name,
                    default_name="DepthwiseConv2dNative")
+
+
+@export("nn.separable_conv2d")
+def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding,
+                     data_format=None, dilations=None, name=None):
+    """A depthwise convolution followed by a 1x1 convolution mixing the channels."""
+    depthwise = depthwise_conv2d(input, depthwise_filter, strides, padding,
+                                 data_format=data_format, dilations=dilations)
+    return conv2d(depthwise, pointwise_filter, 1, "VALID", data_format=data_format or "NHWC",
+                  name=name)
 
 
 # ------------------------------------------------------------------------------------------
@@ -1633,6 +1660,14 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
     if offset is not None:
         shift = math_ops.add(_tensor(offset, dtype=x.dtype), shift)
     return math_ops.add(math_ops.multiply(x, inv), shift, name=name)
+
+
+@export("math.zero_fraction", "nn.zero_fraction")
+def zero_fraction(value, name=None):
+    """The fraction of entries of `value` that are zero (a float32 scalar)."""
+    x = _tensor(value, name="value")
+    zero = math_ops.equal(x, array_ops.zeros_like(x))
+    return math_ops.reduce_mean(math_ops.cast(zero, dtypes.float32), name=name)
 
 
 @export("nn.embedding_lookup")
