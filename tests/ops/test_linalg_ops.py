@@ -420,3 +420,16 @@ def test_half_precision_inputs_compute_in_float32():
     assert (s.dtype, u.dtype, v.dtype) == (tf.float16,) * 3
     assert tf.linalg.det(a).dtype == tf.float16
     assert tf.linalg.solve(a, tf.ones([2, 1], tf.float16)).dtype == tf.float16
+
+
+def test_expm_values_and_gradient():
+    rot = np.array([[0.0, -1.0], [1.0, 0.0]]) * (np.pi / 2)
+    np.testing.assert_allclose(tf.linalg.expm(rot).numpy(), [[0.0, -1.0], [1.0, 0.0]],
+                               atol=1e-14)
+    np.testing.assert_array_equal(tf.linalg.expm(tf.constant([[0.0, 1.0], [0.0, 0.0]])).numpy(),
+                                  [[1.0, 1.0], [0.0, 1.0]])
+    big = 10 * RNG.normal(size=(2, 4, 4))  # needs several squarings
+    w, v = np.linalg.eig(big)
+    ref = np.real(v @ (np.exp(w)[..., None] * np.linalg.inv(v)))
+    np.testing.assert_allclose(tf.linalg.expm(big).numpy(), ref, rtol=1e-9)
+    check_gradients(lambda x: tf.linalg.expm(x), RNG.normal(size=(2, 3, 3)))
