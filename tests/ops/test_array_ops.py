@@ -53,8 +53,12 @@ def test_concat_and_errors():
     assert tf.concat([a, a], -1).shape == (2, 6)
     with pytest.raises(IAE) as e:
         tf.concat([a, tf.zeros([2, 2])], 0)
-    assert str(e.value) == ("ConcatOp : Dimension 1 in both shapes must be equal: shape[0] = "
-                            "[2,3] vs. shape[1] = [2,2] [Op:ConcatV2] name: ")
+    assert str(e.value) == ("{{function_node __wrapped__ConcatV2_N_2_device_/job:localhost/"
+                            "replica:0/task:0/device:CPU:0}} ConcatOp : Dimension 1 in both "
+                            "shapes must be equal: shape[0] = [2,3] vs. shape[1] = [2,2] "
+                            "[Op:ConcatV2] name: concat")
+    with pytest.raises(IAE, match=r"__wrapped__Pack_N_2_device.*\[Op:Pack\] name: stack"):
+        tf.stack([[1, 2], [1, 2, 3]])
     with pytest.raises(IAE, match="Ranks of all input tensors should match"):
         tf.concat([a, tf.zeros([3])], 0)
     with pytest.raises(IAE, match=r"range \[-2, 2\), but got 2"):
@@ -66,7 +70,8 @@ def test_split():
     assert [p.numpy().tolist() for p in tf.split(t, 3)] == [[0, 1], [2, 3], [4, 5]]
     assert [p.numpy().tolist() for p in tf.split(t, [1, 5])] == [[0], [1, 2, 3, 4, 5]]
     assert [p.shape for p in tf.split(t, [2, -1])] == [(2,), (4,)]
-    with pytest.raises(IAE, match=r"split_dim 0 \(size = 6\) and num_split 4"):
+    with pytest.raises(IAE, match=r"__wrapped__Split_num_split_4_device.*split_dim 0 \(size = 6\) "
+                                  r"and num_split 4 \[Op:Split\] name: split"):
         tf.split(t, 4)
     with pytest.raises(IAE, match="Determined shape must either match"):
         tf.split(t, [2, 2])

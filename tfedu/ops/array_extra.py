@@ -19,7 +19,7 @@ from tfedu.framework.registry import ALL, INTS, REAL, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops
-from tfedu.ops.array_ops import _as_input, reshape, shape, stack
+from tfedu.ops.array_ops import _as_input, numbered_fail, reshape, shape, stack
 from tfedu.ops.op_helpers import export, unary_infer
 
 
@@ -65,7 +65,7 @@ def _transpose_infer(op):
     n = op.shape(1)[0] if op.shape(1).rank == 1 else None
     if xs.rank is not None and n is not None and n != xs.rank:
         op.fail(f"transpose expects a vector of size {xs.rank}. But input(1) is a vector of "
-                f"size {n}", wrapped=False)
+                f"size {n}")
     if perm is None:
         r = xs.rank if xs.rank is not None else n
         return [(TensorShape(None if r is None else [None] * r), op.dtype(0))]
@@ -73,9 +73,9 @@ def _transpose_infer(op):
     seen = set()
     for p in perm:
         if not 0 <= p < r and not -r <= p < 0:
-            op.fail(f"{p} is out of range [0 .. {r})", wrapped=False)
+            op.fail(f"{p} is out of range [0 .. {r})")
         if p % r in seen:
-            op.fail(f"{p} is duplicated in the input.", wrapped=False)
+            op.fail(f"{p} is duplicated in the input.")
         seen.add(p % r)
     if xs.rank is None:
         return [(TensorShape([None] * r), op.dtype(0))]
@@ -145,22 +145,23 @@ def _concat_infer(op):
     n = len(op.inputs) - 1
     shapes = op.input_shapes[:n]
     axis = _const_int(op, n)
+    fail = numbered_fail("N", n)
     known = [s for s in shapes if s.rank is not None]
     if not known:
         return [(TensorShape(None), op.dtype(0))]
     rank = known[0].rank
     for i, s in enumerate(shapes):
         if s.rank is not None and s.rank != rank:
-            op.fail(f"ConcatOp : Ranks of all input tensors should match: shape[0] = "
+            fail(f"ConcatOp : Ranks of all input tensors should match: shape[0] = "
                     f"{shape_text(known[0].as_list())} vs. shape[{i}] = "
-                    f"{shape_text(s.as_list())}", wrapped=False)
+                    f"{shape_text(s.as_list())}")
     if axis is None:
         return [(TensorShape([None] * rank), op.dtype(0))]
     if rank == 0:
-        op.fail("Can't concatenate scalars (use tf.stack instead)", wrapped=False)
+        fail("Can't concatenate scalars (use tf.stack instead)")
     if not -rank <= axis < rank:
-        op.fail(f"ConcatOp : Expected concatenating dimensions in the range [{-rank}, {rank}), "
-                f"but got {axis}", wrapped=False)
+        fail(f"ConcatOp : Expected concatenating dimensions in the range [{-rank}, {rank}), "
+                f"but got {axis}")
     axis %= rank
     out = list(known[0].as_list())
     out[axis] = 0
@@ -176,9 +177,9 @@ def _concat_infer(op):
             if out[j] is None:
                 out[j] = d[j]
             elif d[j] is not None and d[j] != out[j]:
-                op.fail(f"ConcatOp : Dimension {j} in both shapes must be equal: shape[0] = "
+                fail(f"ConcatOp : Dimension {j} in both shapes must be equal: shape[0] = "
                         f"{shape_text(first.as_list())} vs. shape[{i}] = "
-                        f"{shape_text(d)}", wrapped=False)
+                        f"{shape_text(d)}")
         if out[axis] is not None:
             out[axis] = None if d[axis] is None else out[axis] + d[axis]
     return [(TensorShape(out), op.dtype(0))]
@@ -229,26 +230,25 @@ def concat(values, axis, name="concat"):
     values = list(values) if isinstance(values, (list, tuple)) else [values]
     if len(values) == 1:
         return array_ops.identity(_as_input(values[0]), name=None if name == "concat" else name)
-    return execute(CONCAT, [values, _int_input(axis)], name=None if name == "concat" else name,
-                   default_name="concat")
+    return execute(CONCAT, [values, _int_input(axis)], name=name, default_name="concat")
 
 
 def _split_infer(op):
     axis = _const_int(op, 0)
     xs = op.shape(1)
     num = op.attrs["num_split"]
+    fail = numbered_fail("num_split", num)
     if xs.rank is None or axis is None:
         return [(TensorShape(None if xs.rank is None else [None] * xs.rank), op.dtype(1))] * num
     r = xs.rank
     if not -r <= axis < r:
-        op.fail(f"Split: Expected split_dim in the range [{-r}, {r}), but got {axis}",
-                wrapped=False)
+        fail(f"Split: Expected split_dim in the range [{-r}, {r}), but got {axis}")
     axis %= r
     d = xs.as_list()
     if d[axis] is not None:
         if num <= 0 or d[axis] % num:
-            op.fail(f"Number of ways to split should evenly divide the split dimension, but got "
-                    f"split_dim {axis} (size = {d[axis]}) and num_split {num}", wrapped=False)
+            fail(f"Number of ways to split should evenly divide the split dimension, but got "
+                    f"split_dim {axis} (size = {d[axis]}) and num_split {num}")
         d[axis] //= num
     return [(TensorShape(d), op.dtype(1))] * num
 
@@ -292,15 +292,15 @@ def _splitv_infer(op):
     sizes = _const_vec(op, 1)
     axis = _const_int(op, 2)
     num = op.attrs["num_split"]
+    fail = numbered_fail("num_split", num)
     if xs.rank is None or axis is None or sizes is None:
         return [(TensorShape(None if xs.rank is None else [None] * xs.rank), op.dtype(0))] * num
     r = xs.rank
     if not -r <= axis < r:
-        op.fail(f"Split: Expected split_dim in the range [{-r}, {r}), but got {axis}",
-                wrapped=False)
+        fail(f"Split: Expected split_dim in the range [{-r}, {r}), but got {axis}")
     axis %= r
     d = xs.as_list()
-    sizes = _splitv_sizes(sizes, d[axis], axis, lambda m: op.fail(m, wrapped=False))
+    sizes = _splitv_sizes(sizes, d[axis], axis, fail)
     out = []
     for s in sizes:
         dd = list(d)
@@ -312,7 +312,7 @@ def _splitv_infer(op):
 def _splitv_kernel(value, size_splits, axis, num_split=1):
     axis = int(axis) % value.ndim
     sizes = _splitv_sizes(_vec(size_splits), value.shape[axis], axis,
-                          lambda m: (_ for _ in ()).throw(OpCheckError(m, wrapped=False)))
+                          numbered_fail("num_split", num_split))
     cuts = np.cumsum(sizes)[:-1]
     return [np.array(a) for a in np.split(value, cuts, axis=axis)]
 
@@ -333,7 +333,7 @@ SPLITV = register_op(
 def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     """Split into `n` equal parts, or into parts of the listed sizes (one size may be -1)."""
     x = _as_input(value)
-    nm = None if name == "split" else name
+    nm = name
     if isinstance(num_or_size_splits, (int, np.integer)):
         return execute(SPLIT, [_int_input(axis), x], {"num_split": int(num_or_size_splits)},
                        name=nm, default_name="split")
@@ -362,14 +362,14 @@ def _tile_infer(op):
     n = op.shape(1)[0] if op.shape(1).rank == 1 else None
     if xs.rank is not None and n is not None and n != xs.rank:
         op.fail(f"Expected multiples argument to be a vector of length {xs.rank} but got "
-                f"length {n}", wrapped=False)
+                f"length {n}")
     if xs.rank is None:
         return [(TensorShape(None if n is None else [None] * n), op.dtype(0))]
     if mult is None:
         return [(TensorShape([None] * xs.rank), op.dtype(0))]
     for i, m in enumerate(mult):
         if m < 0:
-            op.fail(f"Expected multiples[{i}] >= 0, but got {m}", wrapped=False)
+            op.fail(f"Expected multiples[{i}] >= 0, but got {m}")
     return [(TensorShape([None if d is None else d * m for d, m in zip(xs.as_list(), mult)]),
              op.dtype(0))]
 
@@ -410,11 +410,10 @@ def _pad_infer(op):
     pads = op.const_value(1)
     ps = op.shape(1)
     if ps.rank is not None and (ps.rank != 2 or (ps[1] is not None and ps[1] != 2)):
-        op.fail(f"paddings must be a matrix with 2 columns: {shape_text(ps.as_list())}",
-                wrapped=False)
+        op.fail(f"paddings must be a matrix with 2 columns: {shape_text(ps.as_list())}")
     if xs.rank is not None and ps.rank == 2 and ps[0] is not None and ps[0] != xs.rank:
         op.fail(f"The first dimension of paddings must be the rank of inputs"
-                f"{shape_text(ps.as_list())}, {shape_text(xs.as_list())}", wrapped=False)
+                f"{shape_text(ps.as_list())}, {shape_text(xs.as_list())}")
     if xs.rank is None:
         n = ps[0] if ps.rank == 2 else None
         return [(TensorShape(None if n is None else [None] * n), op.dtype(0))]
@@ -425,12 +424,12 @@ def _pad_infer(op):
     out = []
     for d, (a, b) in zip(xs.as_list(), pads.tolist()):
         if a < 0 or b < 0:
-            op.fail(f"Paddings must be non-negative: {a} {b}", wrapped=False)
+            op.fail(f"Paddings must be non-negative: {a} {b}")
         if mode != "CONSTANT" and d is not None:
             off = 0 if mode == "SYMMETRIC" else 1
             if a > d - off or b > d - off:
                 op.fail(f"paddings must be no greater than the dimension size: {a}, {b} "
-                        f"greater than {d - off}", wrapped=False)
+                        f"greater than {d - off}")
         out.append(None if d is None else d + a + b)
     return [(TensorShape(out), op.dtype(0))]
 
@@ -542,12 +541,10 @@ def _squeeze_infer(op):
     norm = set()
     for a in axes:
         if not -r <= a < max(r, 1):
-            op.fail(f"Tried to squeeze dim index {a} for tensor with {r} dimensions.",
-                    wrapped=False)
+            op.fail(f"Tried to squeeze dim index {a} for tensor with {r} dimensions.")
         a %= max(r, 1)
         if d[a] is not None and d[a] != 1:
-            op.fail(f"Can not squeeze dim[{a}], expected a dimension of 1, got {d[a]}",
-                    wrapped=False)
+            op.fail(f"Can not squeeze dim[{a}], expected a dimension of 1, got {d[a]}")
         norm.add(a)
     if axes:
         out = [x for i, x in enumerate(d) if i not in norm]
@@ -600,7 +597,7 @@ def _expand_dims_infer(op):
     xs = op.shape(0)
     a = op.const_value(1)
     if a is not None and np.size(a) != 1:
-        op.fail("'dim' must be a tensor with a single value", wrapped=False)
+        op.fail("'dim' must be a tensor with a single value")
     if xs.rank is None:
         return [(TensorShape(None), op.dtype(0))]
     if a is None:
@@ -608,8 +605,7 @@ def _expand_dims_infer(op):
     a = int(np.reshape(a, -1)[0])
     r = xs.rank + 1
     if not -r <= a < r:
-        op.fail(f"Tried to expand dim index {a} for tensor with {xs.rank} dimensions.",
-                wrapped=False)
+        op.fail(f"Tried to expand dim index {a} for tensor with {xs.rank} dimensions.")
     d = xs.as_list()
     d.insert(a % r, 1)
     return [(TensorShape(d), op.dtype(0))]
@@ -638,13 +634,12 @@ def _one_hot_infer(op):
     depth = _const_int(op, 1)
     axis = op.attrs.get("axis", -1)
     if depth is not None and depth < 0:
-        op.fail(f"depth must be non-negative, got: {depth}", wrapped=False)
+        op.fail(f"depth must be non-negative, got: {depth}")
     if xs.rank is None:
         return [(TensorShape(None), op.dtype(2))]
     r = xs.rank + 1
     if not -1 <= axis < r:
-        op.fail(f"Expected axis to be -1 or between [0, {r}).  But received: {axis}",
-                wrapped=False)
+        op.fail(f"Expected axis to be -1 or between [0, {r}).  But received: {axis}")
     d = xs.as_list()
     d.insert(axis if axis != -1 else xs.rank, depth)
     return [(TensorShape(d), op.dtype(2))]
@@ -712,7 +707,7 @@ def _argsort_np(x, descending):
 def _argsort_infer(op):
     xs = op.shape(0)
     if xs.rank == 0:
-        op.fail("input must be at least rank 1", wrapped=False)
+        op.fail("input must be at least rank 1")
     return [(xs, dtypes.int32)]
 
 
@@ -776,7 +771,7 @@ def _unique_np(x, out_idx):
 
 def _unique_infer(op):
     if op.shape(0).rank not in (None, 1):
-        op.fail("unique expects a 1D vector.", wrapped=True)
+        op.fail("unique expects a 1D vector.")
     t = op.attrs.get("out_idx", dtypes.int32)
     n = op.shape(0)[0] if op.shape(0).rank == 1 else None
     outs = [(TensorShape([None]), op.dtype(0)), (TensorShape([n]), t)]
@@ -825,8 +820,7 @@ def _axes_list(v, rank, op, what="axis"):
     out = []
     for a in v:
         if rank is not None and not -rank <= a < rank:
-            op.fail(f"'{what}'[{len(out)}] = {a} is out of valid range [0, {rank - 1}]",
-                    wrapped=False)
+            op.fail(f"'{what}'[{len(out)}] = {a} is out of valid range [0, {rank - 1}]")
         out.append(a % rank if rank else a)
     return out
 
@@ -837,7 +831,7 @@ def _reverse_infer(op):
     if axes is not None:
         norm = _axes_list(axes, xs.rank, op)
         if len(set(norm)) != len(norm):
-            op.fail(f"axis {norm[0]} specified more than once.", wrapped=False)
+            op.fail(f"axis {norm[0]} specified more than once.")
     return [(xs, op.dtype(0))]
 
 
@@ -860,15 +854,15 @@ def _roll_infer(op):
     xs = op.shape(0)
     sh, ax = op.shape(1), op.shape(2)
     if sh.rank is not None and sh.rank > 1:
-        op.fail(f"shift must be a scalar or a 1-D vector. Found: {sh}", wrapped=False)
+        op.fail(f"shift must be a scalar or a 1-D vector. Found: {sh}")
     if sh.rank is not None and ax.rank is not None and sh.as_list() != ax.as_list() \
             and None not in sh.as_list() + ax.as_list():
-        op.fail("shift and axis must have the same size", wrapped=False)
+        op.fail("shift and axis must have the same size")
     axes = _const_vec(op, 2)
     if axes is not None and xs.rank is not None:
         for a in axes:
             if not -xs.rank <= a < xs.rank:
-                op.fail(f"axis {a} is out of range", wrapped=False)
+                op.fail(f"axis {a} is out of range")
     return [(xs, op.dtype(0))]
 
 
@@ -982,9 +976,9 @@ def _linspace_infer(op):
     for i in (0, 1):
         if op.shape(i).rank not in (None, 0):
             op.fail(f"{'start' if i == 0 else 'stop'} must be a scalar, not shape "
-                    f"{shape_text(op.shape(i).as_list())}", wrapped=False)
+                    f"{shape_text(op.shape(i).as_list())}")
     if n is not None and n <= 0:
-        op.fail(f"Requires num > 0: {n}", wrapped=False)
+        op.fail(f"Requires num > 0: {n}")
     return [(TensorShape([n]), op.dtype(0))]
 
 
@@ -1069,17 +1063,16 @@ def _gather_infer(op):
     if bd < 0:
         bd += is_.rank
     if not -ps.rank <= axis < ps.rank:
-        op.fail(f"Expected axis in the range [{-ps.rank}, {ps.rank}), but got {axis}",
-                wrapped=False)
+        op.fail(f"Expected axis in the range [{-ps.rank}, {ps.rank}), but got {axis}")
     axis %= ps.rank
     if bd > is_.rank or bd > axis:
         op.fail(f"batch_dims ({bd}) must be less than or equal to rank(indices) "
-                f"({is_.rank}) and axis ({axis}).", wrapped=False)
+                f"({is_.rank}) and axis ({axis}).")
     pd, idd = ps.as_list(), is_.as_list()
     for i in range(bd):
         if pd[i] is not None and idd[i] is not None and pd[i] != idd[i]:
             op.fail(f"params.shape[{i}]: {pd[i]} should be equal to indices.shape[{i}]: "
-                    f"{idd[i]}", wrapped=False)
+                    f"{idd[i]}")
     iv = op.const_value(1)
     if iv is not None and pd[axis] is not None:
         _gather_check(iv, pd[axis])
@@ -1191,13 +1184,13 @@ def _gather_nd_infer(op):
     if ps.rank is None or is_.rank is None:
         return [(TensorShape(None), op.dtype(0))]
     if is_.rank == 0:
-        op.fail("indices must be at least a vector", wrapped=False)
+        op.fail("indices must be at least a vector")
     k = is_[-1]
     if k is None:
         return [(TensorShape(None), op.dtype(0))]
     if k + bd > ps.rank:
         op.fail(f"index innermost dimension length must be <= params rank; saw: {k} vs. "
-                f"{ps.rank}", wrapped=False)
+                f"{ps.rank}")
     iv = op.const_value(1)
     if iv is not None and bd == 0 and all(d is not None for d in ps.as_list()[:k]):
         _gather_nd_check(iv, ps.as_list())

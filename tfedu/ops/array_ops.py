@@ -13,8 +13,9 @@ import numpy as np
 from tfedu.framework import dtypes
 from tfedu.framework.context import _state
 from tfedu.framework.convert import _make_tensor, convert_to_tensor, to_numpy_value
+from tfedu.framework.errors import CPU_DEVICE
 from tfedu.framework.execute import execute, static_value
-from tfedu.framework.op_check import shape_text
+from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import ALL, INTS, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
@@ -353,20 +354,45 @@ def broadcast_static_shape(shape_x, shape_y):
                          f"Received: {TensorShape(shape_x)} and {TensorShape(shape_y)}.") from None
 
 
+class NumberedOpCheck(OpCheckError):
+    """A kernel check of an op with a list input or output: TF names its wrapped kernel after
+    the list length too (`__wrapped__ConcatV2_N_2_device_...`)."""
+
+    def __init__(self, message, suffix, **kw):
+        super().__init__(message, **kw)
+        self.suffix = suffix
+
+    def eager_error(self, op_type, name=""):
+        prefix = (f"{{{{function_node __wrapped__{op_type}{self.suffix}_device_{CPU_DEVICE}}}}} "
+                  if self.wrapped else "")
+        tail = f" name: {name}" if self.name_suffix else ""
+        return self.cls(None, None, f"{prefix}{self.message} [Op:{op_type}]{tail}")
+
+
+def numbered_fail(attr, n):
+    """A `fail` for shape functions of list ops (`attr` is the list-length attr, e.g. N)."""
+
+    def fail(message, **kw):
+        raise NumberedOpCheck(message, f"_{attr}_{n}", **kw)
+
+    return fail
+
+
 def _pack_infer(op):
     shapes = op.input_shapes
+    fail = numbered_fail("N", len(shapes))
     s = shapes[0]
     for i, t in enumerate(shapes[1:], 1):
         if not s.is_compatible_with(t):
-            op.fail(f"Shapes of all inputs must match: values[0].shape = "
-                    f"{shape_text(s.as_list())} != values[{i}].shape = {shape_text(t.as_list())}")
+            fail(f"Shapes of all inputs must match: values[0].shape = "
+                 f"{shape_text(s.as_list())} != values[{i}].shape = {shape_text(t.as_list())}")
         s = s.merge_with(t)
     axis = op.attrs.get("axis", 0)
     if s.rank is None:
         return [(TensorShape(None), op.dtype(0))]
     r = s.rank + 1
     if not -r <= axis < r:
-        op.fail(f"Argument `axis` = {axis} not in range [{-r}, {r})")
+        fail(f"Argument `axis` = {axis} not in range [{-r}, {r})")
     axis %= r
     dims = s.as_list()
     dims.insert(axis, len(shapes))
@@ -386,8 +412,7 @@ PACK = register_op(
 @export("stack")
 def stack(values, axis=0, name="stack"):
     """Stack a list of same-shape tensors along a new `axis`."""
-    return execute(PACK, [list(values)], {"axis": int(axis)}, name=name if name != "stack"
-                   else None, default_name="stack")
+    return execute(PACK, [list(values)], {"axis": int(axis)}, name=name, default_name="stack")
 
 
 def _unpack_infer(op):
@@ -397,7 +422,7 @@ def _unpack_infer(op):
     if s.rank is None:
         return [(TensorShape(None), op.dtype(0))] * num
     if not -s.rank <= axis < s.rank:
-        op.fail(f"axis = {axis} not in [{-s.rank}, {s.rank})")
+        numbered_fail("num", num)(f"axis = {axis} not in [{-s.rank}, {s.rank})")
     dims = s.as_list()
     del dims[axis % s.rank]
     return [(TensorShape(dims), op.dtype(0))] * num
@@ -424,8 +449,8 @@ def unstack(value, num=None, axis=0, name="unstack"):
         if s.rank is None or s[axis] is None:
             raise ValueError(f"Cannot infer argument `num` from shape {s}")
         num = s[axis]
-    return execute(UNPACK, [value], {"axis": int(axis), "num": int(num)},
-                   name=name if name != "unstack" else None, default_name="unstack")
+    return execute(UNPACK, [value], {"axis": int(axis), "num": int(num)}, name=name,
+                   default_name="unstack")
 
 
 # ------------------------------------------------------------------------------------------

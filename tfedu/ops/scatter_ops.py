@@ -97,7 +97,7 @@ def _scatter_nd_infer(op):
         return [(TensorShape(None if n is None else [None] * n), op.dtype(1))]
     shp = [int(d) for d in np.reshape(shp, -1)]
     out = TensorShape(shp)
-    _check_shapes(lambda m: op.fail(m, wrapped=False), op.shape(0), op.shape(1), out)
+    _check_shapes(lambda m: op.fail(m), op.shape(0), op.shape(1), out)
     iv = op.const_value(0)
     if iv is not None:
         _check_indices(iv, shp)
@@ -146,7 +146,7 @@ def _int(v):
 
 def _tensor_scatter_infer(op):
     ts = op.shape(0)
-    _check_shapes(lambda m: op.fail(m, wrapped=False), op.shape(1), op.shape(2), ts,
+    _check_shapes(lambda m: op.fail(m), op.shape(1), op.shape(2), ts,
                   what="params")
     iv = op.const_value(1)
     if iv is not None and ts.is_fully_defined():

@@ -53,7 +53,7 @@ def _plan(shape, begin, end, strides, attrs):
     consumed = sum(1 for k, _ in specs if k == "dim")
     if consumed > rank:
         raise OpCheckError(f"Index out of range using input dim {rank}; input has only {rank} "
-                           "dims", wrapped=False)
+                           "dims")
     index, out = [], []
     d = 0
     for kind, i in specs:
@@ -72,13 +72,12 @@ def _plan(shape, begin, end, strides, attrs):
         dim = shape[d]
         s = strides[i]
         if s == 0:
-            raise OpCheckError(f"strides[{i}] must be non-zero", wrapped=False)
+            raise OpCheckError(f"strides[{i}] must be non-zero")
         b = begin[i]
         if _bit(sm, i):
             if b is not None and dim is not None:
                 if not -dim <= b < dim:
-                    raise OpCheckError(f"slice index {b} of dimension {d} out of bounds.",
-                                       wrapped=False)
+                    raise OpCheckError(f"slice index {b} of dimension {d} out of bounds.")
                 b %= dim
             index.append(b)
             d += 1
@@ -322,10 +321,9 @@ def _slice_bounds(shape, begin, size):
         if s == -1:
             s = dim - b
         if not 0 <= b <= dim:
-            raise OpCheckError(f"Expected begin[{i}] in [0, {dim}], but got {b}", wrapped=False)
+            raise OpCheckError(f"Expected begin[{i}] in [0, {dim}], but got {b}")
         if not 0 <= s <= dim - b:
-            raise OpCheckError(f"Expected size[{i}] in [0, {dim - b}], but got {s}",
-                               wrapped=False)
+            raise OpCheckError(f"Expected size[{i}] in [0, {dim - b}], but got {s}")
         out.append(s)
     return out
 
@@ -339,7 +337,7 @@ def _slice_infer(op):
         if v is not None and len(v) != xs.rank:
             op.fail(f"Expected {what} and size arguments to be 1-D tensors of size "
                     f"{xs.rank}, but got shapes [{len(begin or [])}] and "
-                    f"[{len(size or [])}] instead.", wrapped=False)
+                    f"[{len(size or [])}] instead.")
     begin = begin if begin is not None else [None] * xs.rank
     size = size if size is not None else [None] * xs.rank
     return [(TensorShape(_slice_bounds(xs.as_list(), begin, size)), op.dtype(0))]
