@@ -594,3 +594,22 @@ def test_convolution_separable_and_zero_fraction():
     want = tf.nn.conv2d(tf.nn.depthwise_conv2d(x, dw, [1, 1, 1, 1], "VALID"), pw, 1, "VALID")
     np.testing.assert_allclose(sep.numpy(), want.numpy(), rtol=1e-12)
     assert float(tf.math.zero_fraction([0.0, 1.0, 0.0, 3.0])) == 0.5
+
+
+@pytest.mark.parametrize("fn,shapes", [
+    (lambda a, b: tf.nn.depthwise_conv2d(a, b, [1, 2, 1, 1], "SAME"), [(1, 4, 4, 2), (2, 2, 2, 2)]),
+    (lambda a, b: tf.nn.bias_add(a, b), [(2, 3), (3,)]),
+    (lambda a, b: tf.nn.avg_pool2d(a * b, 2, 1, "SAME"), [(1, 3, 3, 2), (2,)]),
+])
+def test_second_order_of_gradient_ops(fn, shapes):
+    """Differentiate the gradient (DepthwiseConv2dNativeBackprop*, BiasAddGrad, AvgPoolGrad)."""
+    arrays = [RNG.normal(size=s) for s in shapes]
+
+    def grads(a, b):
+        with tf.GradientTape() as t:
+            t.watch([a, b])
+            y = tf.reduce_sum(tf.square(fn(a, b)))
+        ga, gb = t.gradient(y, [a, b])
+        return tf.reduce_sum(ga * ga) + tf.reduce_sum(gb * gb)
+
+    check_gradients(grads, *arrays)

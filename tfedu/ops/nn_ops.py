@@ -750,7 +750,7 @@ def _check_window_attrs(fail, attrs, what="strides"):
             fail("Nonzero explicit padding in the batch or depth dimensions is not supported")
     elif padding not in ("SAME", "VALID"):
         fail(f"Value for attr 'padding' of \"{padding}\" is not in the list of allowed values: "
-             "\"SAME\", \"VALID\", \"EXPLICIT\"")
+             "\"SAME\", \"VALID\", \"EXPLICIT\"", wrapped=False)
 
 
 def _nhwc(shape: TensorShape, data_format):
