@@ -22,7 +22,7 @@ import weakref
 
 import numpy as np
 
-from tfedu.framework import errors, nest
+from tfedu.framework import dtypes, errors, nest
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.tensor import EagerTensor, Tensor
@@ -36,7 +36,6 @@ from tfedu.function.trace_type import (
     diff_keys,
     distance,
     is_subtype,
-    key_of_spec,
     make_key,
     spec_of_key,
 )
@@ -463,7 +462,7 @@ class Function:
     def _join_positional(self, flat, values):
         """Canonical per-parameter values with the positional ones taken from `flat`."""
         out, i = [], 0
-        for (_, kind), v, p in zip(self._params, values, self._sig.parameters.values()):
+        for (_, kind), v in zip(self._params, values):
             if kind in ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD"):
                 out.append(flat[i] if i < len(flat) else v)
                 i += 1
@@ -664,6 +663,8 @@ class Function:
                 fg.structured_outputs = structured
         finally:
             _state.tapes = saved_tapes
+        if self._jit_compile:
+            _check_xla_compatible(fg, self._name)
         specs = [spec_of_key(k) for k in key]
         cf = ConcreteFunction(fg, self._params, specs, structured, function=self)
         cf._feed_key = key
@@ -703,7 +704,8 @@ class Function:
         return trace.cf
 
     def pretty_printed_concrete_signatures(self, verbose=True) -> str:
-        return "\n\n".join(f"{self._name}{_signature_line(t.cf)}" for t in self._traces)
+        joiner = "\n\n" if verbose else "\n"
+        return joiner.join(t.cf.pretty_printed_signature(verbose) for t in self._traces)
 
     def experimental_get_compiler_ir(self, *args, **kwargs):
         cf = self.get_concrete_function(*args, **kwargs)
@@ -720,12 +722,17 @@ class Function:
         return [t.cf for t in self._traces]
 
 
-def _signature_line(cf):
-    from tfedu.function.concrete_function import _spec_text_input
-
-    params = ", ".join(f"{name}: {_spec_text_input(spec)}"
-                       for (name, _), spec in zip(cf._params, cf._arg_specs))
-    return f"({params}) -> {cf._output_type_text()}"
+def _check_xla_compatible(fg, name):
+    """`jit_compile=True` runs the same plan; like XLA on CPU, it refuses string tensors."""
+    bad = [op for op in fg._ops if any(t.dtype is dtypes.string for t in op._outputs)]
+    if bad:
+        names = ", ".join(f"{op.type} (No registered '{op.type}' OpKernel for XLA_CPU_JIT "
+                          "devices compatible with node {{node " + op.name + "}})"
+                          for op in bad[:3])
+        raise errors.InvalidArgumentError(
+            None, None, f"Detected unsupported operations when trying to compile graph "
+            f"__inference_{name}_{fg._last_op_id}[_XlaMustCompile=true,config_proto=6001324581131"
+            f"673121,executor_type=11160318154034397263] on XLA_CPU_JIT: {names}")
 
 
 def _hashable(x) -> bool:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import linecache
 import os
 import textwrap
 import types
 import weakref
+from tokenize import TokenError
 
 from tfedu.function.autograph import operators
 from tfedu.function.autograph.converter import convert_function_def
@@ -42,7 +44,15 @@ def _source_tree(fn):
     try:
         source = inspect.getsource(fn)
     except (OSError, TypeError):
-        return None
+        # a notebook cell: IPython keeps its text in linecache under the cell's file name
+        lines = linecache.getlines(fn.__code__.co_filename)
+        start = fn.__code__.co_firstlineno - 1
+        if not lines or start >= len(lines):
+            return None
+        try:
+            source = "".join(inspect.getblock(lines[start:]))
+        except (IndentationError, SyntaxError, TokenError):
+            return None
     source = textwrap.dedent(source)
     try:
         tree = ast.parse(source)

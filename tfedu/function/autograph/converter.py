@@ -113,6 +113,11 @@ class _Modified(ast.NodeVisitor):
         pass
 
 
+def _ordered(names, stmts) -> list:
+    """State variables in the order AutoGraph lists them (reverse alphabetical)."""
+    return sorted(set(names), reverse=True)
+
+
 def modified(stmts) -> set:
     v = _Modified()
     for s in stmts if isinstance(stmts, list) else [stmts]:
@@ -323,6 +328,11 @@ class _Expressions(ast.NodeTransformer):
 
     def visit_AugAssign(self, node):
         node.value = self.visit(node.value)
+        t = node.target
+        if isinstance(t, ast.Name) and t.id in self.local_names:
+            load = _loc(_call(_ag("ld"), [_name(t.id)]), node)
+            return [_loc(ast.Assign(targets=[_name(t.id, ast.Store())], value=load,
+                                    lineno=0), node), node]
         return node
 
     def visit_Call(self, node):
@@ -446,7 +456,8 @@ class _ControlFlow:
 
     def if_(self, s, live_out, defined):
         mod = modified(s.body) | modified(s.orelse)
-        outs = sorted(n for n in mod if n in live_out or n in _STATE_FLAGS and n in defined)
+        outs = _ordered([n for n in mod if n in live_out or n in _STATE_FLAGS and n in defined],
+                        s.body + s.orelse)
         body = self.block(s.body, live_out, defined)
         orelse = self.block(s.orelse, live_out, defined)
         state_fns, get_name, set_name = self._state_fns(outs, s)
@@ -466,7 +477,7 @@ class _ControlFlow:
     def _loop_vars(self, s, body_stmts, live_out, defined, test_reads, extra):
         mod = modified(body_stmts)
         live_in = reads_before_write(body_stmts) | test_reads | set(extra)
-        return sorted(n for n in mod if n in live_in or n in live_out)
+        return _ordered([n for n in mod if n in live_in or n in live_out], body_stmts)
 
     def _loop_options(self, body):
         """Pull a leading `set_loop_options(...)` call out of the loop body."""
@@ -511,7 +522,7 @@ class _ControlFlow:
         live_in = reads_before_write(body_src) - target_names
         lvars = sorted(n for n in mod if (n in live_in or n in live_out or n in extra)
                        and n not in target_names)
-        lvars = sorted(set(lvars) | {n for n in extra if n in mod})
+        lvars = _ordered(set(lvars) | {n for n in extra if n in mod}, body_src)
         body = self.block(body_src, loop_live, defined | set(lvars) | target_names)
         state_fns, get_name, set_name = self._state_fns(lvars, s)
         body_name = self.counter.name("loop_body")
