@@ -23,9 +23,8 @@ def identity_of(code: int, dtype) -> object:
         return dtype.type(0)
     if code == PROD:
         return dtype.type(1)
-    if dtype.kind == "f":
-        return dtype.type(-np.inf if code == MAX else np.inf)
-    info = np.iinfo(dtype)
+    # TF starts max/min from the lowest/highest finite value, which empty segments keep
+    info = np.finfo(dtype) if dtype.kind == "f" else np.iinfo(dtype)
     return dtype.type(info.min if code == MAX else info.max)
 
 

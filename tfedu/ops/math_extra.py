@@ -1210,11 +1210,20 @@ truncatemod = export("math.truncatemod", "truncatemod")(_binary(TRUNCATEMOD, "Tr
 @export("math.divide_no_nan")
 def divide_no_nan(x, y, name=None):
     """x / y, with 0 wherever y is 0 (even 0 / 0); integers are cast to float first."""
-    x = _as_tensor(x, name="x")
-    y = _as_tensor(y, dtype=x.dtype, name="y")
-    if x.dtype.is_integer:
-        x, y = M.cast(x, dtypes.float64), M.cast(y, dtypes.float64)
-    return execute(DIV_NO_NAN, [x, y], name=name, default_name="div_no_nan")
+    from tfedu.ops.name_scope import name_scope
+
+    with name_scope(name or "div_no_nan") as scope:
+        if not isinstance(x, Tensor) and isinstance(y, Tensor):
+            x = _as_tensor(x, dtype=y.dtype, name="x")
+        x = _as_tensor(x, name="x")
+        y = _as_tensor(y, dtype=x.dtype, name="y")
+        if x.dtype is not y.dtype:
+            raise TypeError(f"`x` and `y` must have the same dtype, got {x.dtype!r} != "
+                            f"{y.dtype!r}.")
+        if x.dtype.is_integer:  # true division's table: small ints to float32, others to float64
+            target = dtypes.float32 if x.dtype.size <= 2 else dtypes.float64
+            x, y = M.cast(x, target), M.cast(y, target)
+        return execute(DIV_NO_NAN, [x, y], name=scope)
 
 
 @export("math.multiply_no_nan")
