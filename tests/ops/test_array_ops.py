@@ -207,3 +207,22 @@ def test_graph_static_shapes():
         assert tf.reshape(c, tf.shape(w)).shape.as_list() == [None, 2]
         with pytest.raises(ValueError, match="Dimension 1 in both shapes must be equal"):
             tf.concat([c, tf.zeros([4, 2])], 0)
+
+
+def test_linspace_ints_ensure_shape_searchsorted():
+    out = tf.linspace(1, 10, 3)
+    assert out.dtype == tf.float64 and out.numpy().tolist() == [1.0, 5.5, 10.0]
+    assert tf.ensure_shape(tf.zeros([2, 3]), [None, 3]).shape == (2, 3)
+    with pytest.raises(IAE, match=r"is not compatible with expected shape \[\?,4\]"):
+        tf.ensure_shape(tf.zeros([2, 3]), [None, 4])
+    assert tf.broadcast_dynamic_shape([2, 1], [3]).numpy().tolist() == [2, 3]
+    with pytest.raises(IAE, match="Incompatible shapes"):
+        tf.broadcast_dynamic_shape([2], [3])
+    assert tf.searchsorted([1, 3, 5], [0, 3, 6]).numpy().tolist() == [0, 1, 3]
+    assert tf.searchsorted([1, 3, 5], [3], side="right").numpy().tolist() == [2]
+    assert tf.searchsorted([[1, 3], [2, 4]], [[2], [5]]).numpy().tolist() == [[1], [2]]
+    assert [s.numpy().tolist() for s in tf.shape_n([tf.zeros([2]), tf.zeros([1, 2])])] == [
+        [2], [1, 2]]
+    with tf.Graph().as_default():
+        x = tf.zeros([3, 1])
+        assert tf.ensure_shape(tf.reshape(x, tf.shape(x)), [None, 1]).shape.as_list() == [3, 1]

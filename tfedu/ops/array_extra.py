@@ -992,9 +992,11 @@ LINSPACE = register_op(
 @export("linspace", "lin_space")
 def linspace(start, stop, num, name=None, axis=0):
     """`num` evenly spaced values from `start` to `stop`, both included."""
-    s = _as_input(start) if isinstance(start, Tensor) else convert_to_tensor(
-        start, dtype_hint=dtypes.float32)
+    s = _as_input(start) if isinstance(start, Tensor) else convert_to_tensor(start)
     e = stop if isinstance(stop, Tensor) else convert_to_tensor(stop, dtype=s.dtype)
+    if s.dtype.is_integer:  # TF divides integer ends, which gives float64
+        m = _math()
+        s, e = m.cast(s, dtypes.float64), m.cast(e, dtypes.float64)
     return execute(LINSPACE, [s, e, _int_input(num)], name=name, default_name="LinSpace")
 
 
@@ -1328,6 +1330,119 @@ def _autopack(value, dtype=None, name=None, as_ref=False):
 from tfedu.framework.convert import register_tensor_conversion_function  # noqa: E402
 
 register_tensor_conversion_function((list, tuple), _autopack, priority=99)
+
+
+
+# ------------------------------------------------------------------------------------------
+# ensure_shape, shape_n, searchsorted
+# ------------------------------------------------------------------------------------------
+
+def _ensure_shape_infer(op):
+    want = TensorShape(op.attrs["shape"])
+    have = op.shape(0)
+    if not have.is_compatible_with(want):
+        op.fail(f"Shape of tensor {op.name or 'x'} {shape_text(have.as_list())} is not "
+                f"compatible with expected shape {shape_text(want.as_list())}.")
+    return [(have.merge_with(want), op.dtype(0))]
+
+
+ENSURE_SHAPE = register_op(
+    "EnsureShape", inputs=("input: T",), outputs=("output: T",), type_attrs={"T": ALL},
+    attrs={"shape": None}, infer=_ensure_shape_infer, kernel=lambda x, shape=None: x,
+    grad=lambda op, g: [g], doc="Identity that checks (and records) the shape.")
+
+
+@export("ensure_shape")
+def ensure_shape(x, shape, name=None):
+    """`x` unchanged if its shape is compatible with `shape` (None dims match anything)."""
+    s = TensorShape(shape)
+    return execute(ENSURE_SHAPE, [_as_input(x)],
+                   {"shape": None if s.rank is None else s.as_list()}, name=name,
+                   default_name="EnsureShape")
+
+
+@export("shape_n")
+def shape_n(input, out_type=dtypes.int32, name=None):
+    """The shapes of several tensors."""
+    return [shape(x, out_type=out_type) for x in input]
+
+
+def _broadcast_args_kernel(s0, s1):
+    a, b = [int(d) for d in s0], [int(d) for d in s1]
+    try:
+        return np.array(np.broadcast_shapes(tuple(a), tuple(b)), dtype=s0.dtype)
+    except ValueError:
+        raise OpCheckError(f"Incompatible shapes: {shape_text(a)} vs. {shape_text(b)}") \
+            from None
+
+
+def _broadcast_args_infer(op):
+    a, b = op.const_value(0), op.const_value(1)
+    if a is not None and b is not None:
+        out = _broadcast_args_kernel(np.asarray(a), np.asarray(b))
+        return [(TensorShape([out.size]), op.dtype(0))]
+    return [(TensorShape([None]), op.dtype(0))]
+
+
+BROADCAST_ARGS = register_op(
+    "BroadcastArgs", inputs=("s0: T", "s1: T"), outputs=("r0: T",), type_attrs={"T": INTS},
+    infer=_broadcast_args_infer, kernel=_broadcast_args_kernel,
+    doc="The broadcast shape of two shape vectors.")
+
+
+@export("broadcast_dynamic_shape")
+def broadcast_dynamic_shape(shape_x, shape_y):
+    """The broadcast shape of two shape vectors, as a tensor."""
+    return execute(BROADCAST_ARGS, [_int_input(shape_x), _int_input(shape_y)],
+                   default_name="BroadcastArgs")
+
+
+def _searchsorted_kernel(sorted_inputs, values, out_type=dtypes.int32, side="left"):
+    s2 = sorted_inputs.reshape(-1, sorted_inputs.shape[-1])
+    v2 = values.reshape(-1, values.shape[-1])
+    out = np.stack([np.searchsorted(a, v, side=side) for a, v in zip(s2, v2)])
+    return out.reshape(values.shape).astype(out_type._np)
+
+
+def _searchsorted_infer(op):
+    a, v = op.shape(0), op.shape(1)
+    if a.rank is not None and v.rank is not None:
+        if a.rank != v.rank or a.as_list()[:-1] != v.as_list()[:-1]:
+            op.fail("Leading dim_size of both tensors must match.")
+    return [(v, op.attrs.get("out_type", dtypes.int32))]
+
+
+LOWER_BOUND = register_op(
+    "LowerBound", inputs=("sorted_inputs: T", "values: T"), outputs=("output: out_type",),
+    type_attrs={"T": REAL, "out_type": INTS}, attrs={"out_type": dtypes.int32},
+    infer=_searchsorted_infer,
+    kernel=lambda a, v, out_type=dtypes.int32: _searchsorted_kernel(a, v, out_type, "left"),
+    doc="For each value, the first position in its sorted row where it could be inserted.")
+UPPER_BOUND = register_op(
+    "UpperBound", inputs=("sorted_inputs: T", "values: T"), outputs=("output: out_type",),
+    type_attrs={"T": REAL, "out_type": INTS}, attrs={"out_type": dtypes.int32},
+    infer=_searchsorted_infer,
+    kernel=lambda a, v, out_type=dtypes.int32: _searchsorted_kernel(a, v, out_type, "right"),
+    doc="For each value, the last position in its sorted row where it could be inserted.")
+
+
+@export("searchsorted", "math.searchsorted")
+def searchsorted(sorted_sequence, values, side="left", out_type=dtypes.int32, name=None):
+    """Insertion positions of `values` in the innermost rows of `sorted_sequence`."""
+    if side not in ("left", "right"):
+        raise ValueError(f"Argument `side` must be either 'right' or 'left'. Received: "
+                         f"`side` = '{side}'.")
+    a = _as_input(sorted_sequence)
+    v = _as_input(values) if isinstance(values, Tensor) else convert_to_tensor(values,
+                                                                               dtype=a.dtype)
+    op = LOWER_BOUND if side == "left" else UPPER_BOUND
+    if v.shape.rank == 0:
+        out = execute(op, [a, reshape(v, [1])], {"out_type": dtypes.as_dtype(out_type)},
+                      name=name, default_name=op.type)
+        return reshape(out, [])
+    return execute(op, [a, v], {"out_type": dtypes.as_dtype(out_type)}, name=name,
+                   default_name=op.type)
+
 
 # Composite tensors (RaggedTensor, SparseTensor) and scatter ops live beside these.
 from tfedu.ops import composite as _composite  # noqa: E402,F401

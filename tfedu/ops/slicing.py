@@ -7,6 +7,8 @@ shape function (static shapes, bounds errors) and the kernel (a numpy index tupl
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from tfedu.framework import dtypes
@@ -28,6 +30,18 @@ def _bit(mask, i):
 
 
 def _plan(shape, begin, end, strides, attrs):
+    """Decode a strided slice (memoised: loops index the same way over and over)."""
+    return _plan_cached(tuple(shape), tuple(begin), tuple(end), tuple(strides),
+                        tuple(int(attrs.get(k, 0)) for k in _MASKS))
+
+
+@functools.lru_cache(maxsize=1024)
+def _plan_cached(shape, begin, end, strides, masks):
+    index, out = _decode(shape, begin, end, strides, dict(zip(_MASKS, masks)))
+    return index, tuple(out)
+
+
+def _decode(shape, begin, end, strides, attrs):
     """Decode a strided slice on a tensor of `shape` (dims may be None).
 
     `begin`/`end`/`strides` are lists whose entries may be None (unknown while building a
@@ -122,7 +136,7 @@ def _strided_slice_infer(op):
         return [(TensorShape(None), op.dtype(0))]
     begin, end, strides = (v if v is not None else [None] * n for v in (begin, end, strides))
     _, out = _plan(xs.as_list(), begin, end, strides, op.attrs)
-    return [(TensorShape(out), op.dtype(0))]
+    return [(TensorShape(list(out)), op.dtype(0))]
 
 
 def _vec(a):
