@@ -69,8 +69,12 @@ def _prune(fetch_ops, fed):
     return sorted(needed.values(), key=lambda o: o._id)
 
 
-def compile_plan(graph, fetches, feeds) -> Plan:
-    """Prune `graph` to what `fetches` (tensors or ops) need, given `feeds` (tensors)."""
+def compile_plan(graph, fetches, feeds, optimize: bool = False) -> Plan:
+    """Prune `graph` to what `fetches` (tensors or ops) need, given `feeds` (tensors).
+
+    With `optimize=True` the named passes of `tfedu.graph.passes` (constant folding, common
+    subexpression elimination) run on the plan; `plan.explain()` shows what they did.
+    """
     fed = {id(t): t for t in feeds}
     fetch_ops = []
     for f in fetches:
@@ -105,7 +109,14 @@ def compile_plan(graph, fetches, feeds) -> Plan:
         skip = {s for t, s in zip(op._outputs, outs) if id(t) in fed}
         steps.append(Step(op, grouped, outs, skip))
     fetch_slots = [slot(f) if isinstance(f, SymbolicTensor) else None for f in fetches]
-    return Plan(graph, steps, feed_slots, fetch_slots, len(slot_of), list(fetches), list(feeds))
+    plan = Plan(graph, steps, feed_slots, fetch_slots, len(slot_of), list(fetches), list(feeds))
+    plan.report.append(("prune", f"kept {len(steps)} of {len(graph._ops)} ops"))
+    if optimize:
+        from tfedu.graph.passes import DEFAULT_PASSES
+
+        for p in DEFAULT_PASSES:
+            plan.report.append((p.__name__, p(plan)))
+    return plan
 
 
 class Plan:
@@ -119,17 +130,29 @@ class Plan:
         self.num_slots = num_slots
         self.fetches = fetches
         self.feeds = feeds
+        self.constants = {}  # slot -> value known before running (filled by constant folding)
+        self.report = []  # (pass name, what it did)
 
     @property
     def ops(self):
         """The operations this plan runs, in order."""
         return [s.op for s in self.steps]
 
+    def explain(self) -> str:
+        """What compiling did (pruning, each pass) and the steps that run, in order."""
+        lines = [f"Plan for {len(self.fetches)} fetch(es), {len(self.feeds)} feed(s):"]
+        lines += [f"  {name}: {what}" for name, what in self.report]
+        lines.append(f"  {len(self.steps)} step(s):")
+        lines += [f"    {i}. {s.op.name} ({s.op.type})" for i, s in enumerate(self.steps)]
+        return "\n".join(lines)
+
     def run(self, feed_arrays, resources=None) -> list:
         """Run the steps; returns one numpy array per fetch (None for operation fetches)."""
         if resources is None:
             resources = ResourceStore()
         values = [None] * self.num_slots
+        for s, v in self.constants.items():
+            values[s] = v
         for s, v in zip(self.feed_slots, feed_arrays):
             values[s] = v
         for step in self.steps:

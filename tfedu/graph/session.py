@@ -256,7 +256,7 @@ class BaseSession:
         if plan is None:
             if len(self._plans) > 256:
                 self._plans.clear()
-            plan = self._plans[key] = compile_plan(self._graph, fetches, feeds)
+            plan = self._plans[key] = compile_plan(self._graph, fetches, feeds, optimize=True)
         return plan
 
     def make_callable(self, fetches, feed_list=None, accept_options=False):

@@ -1,0 +1,132 @@
+"""Named optimisation passes over an execution plan (the graph itself is never changed).
+
+- `constant_folding`: a pure op whose inputs are all known before running (constants, or
+  results of folded ops) is computed once, at compile time; its result becomes a constant of
+  the plan. Stateful ops (variables, random numbers, placeholders) are never folded.
+- `common_subexpression_elimination`: two pure steps with the same op type, the same inputs
+  and the same attributes compute the same thing; the second is dropped and its users read
+  the first one's outputs.
+
+Each pass returns a one-line report ("folded 3 ops: ...") that `Plan.explain()` prints.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tfedu.framework.tensor_shape import TensorShape
+
+__all__ = ["constant_folding", "common_subexpression_elimination", "DEFAULT_PASSES"]
+
+_MAX_KEY_BYTES = 4096
+
+
+def _pure(step) -> bool:
+    op = step.op
+    return (not op._opdef.stateful and not step.uses_resources and bool(step.outputs)
+            and not op._control_inputs and not step.skip)
+
+
+def _slots_of(inputs):
+    for i in inputs:
+        if type(i) is list:
+            yield from i
+        else:
+            yield i
+
+
+def _names(steps, limit=6):
+    names = [s.op.name for s in steps[:limit]]
+    more = f", ... ({len(steps) - limit} more)" if len(steps) > limit else ""
+    return ", ".join(names) + more
+
+
+def constant_folding(plan) -> str:
+    """Run pure steps whose inputs are all constants now; keep their results in the plan."""
+    known = dict(plan.constants)
+    kept, folded = [], []
+    for step in plan.steps:
+        if _pure(step) and all(s in known for s in _slots_of(step.inputs)):
+            args = [[known[j] for j in i] if type(i) is list else known[i] for i in step.inputs]
+            try:
+                result = step.kernel(*args, **step.attrs)
+            except Exception:  # leave it to run time, which reports errors properly
+                kept.append(step)
+                continue
+            if step.single:
+                result = (result,)
+            for s, r in zip(step.outputs, result):
+                known[s] = r
+            if step.op.type != "Const":
+                folded.append(step)
+            continue
+        kept.append(step)
+    plan.steps = kept
+    plan.constants = known
+    if not folded:
+        return "nothing to fold"
+    return f"folded {len(folded)} op(s) into constants: {_names(folded)}"
+
+
+def _attr_key(value):
+    if isinstance(value, np.ndarray):
+        if value.nbytes > _MAX_KEY_BYTES or value.dtype == object:
+            raise TypeError("too large to compare")
+        return ("nd", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, (list, tuple)):
+        return tuple(_attr_key(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _attr_key(v)) for k, v in value.items()))
+    if isinstance(value, TensorShape):
+        return ("shape", None if value.rank is None else tuple(value.as_list()))
+    hash(value)
+    return value
+
+
+def _step_key(step, alias):
+    inputs = tuple(tuple(alias.get(j, j) for j in i) if type(i) is list else alias.get(i, i)
+                   for i in step.inputs)
+    return (step.op.type, inputs, _attr_key(step.attrs))
+
+
+def common_subexpression_elimination(plan) -> str:
+    """Drop pure steps that repeat an earlier step exactly; reuse its outputs."""
+    alias, seen, kept, merged = {}, {}, [], []
+    protected = set(plan.feed_slots)
+    by_value = {}
+    for slot, value in plan.constants.items():  # equal constants are one subexpression
+        try:
+            key = _attr_key(np.asarray(value))
+        except TypeError:
+            continue
+        first = by_value.setdefault(key, slot)
+        if first != slot and slot not in protected:
+            alias[slot] = first
+    for step in plan.steps:
+        if alias:
+            step.inputs = [[alias.get(j, j) for j in i] if type(i) is list else alias.get(i, i)
+                           for i in step.inputs]
+        if not _pure(step) or any(s in protected for s in step.outputs):
+            kept.append(step)
+            continue
+        try:
+            key = _step_key(step, alias)
+        except TypeError:
+            kept.append(step)
+            continue
+        first = seen.get(key)
+        if first is None:
+            seen[key] = step
+            kept.append(step)
+            continue
+        for dup, orig in zip(step.outputs, first.outputs):
+            alias[dup] = orig
+        merged.append(step)
+    plan.steps = kept
+    plan.fetch_slots = [None if s is None else alias.get(s, s) for s in plan.fetch_slots]
+    if not merged:
+        return "no repeated subexpressions"
+    return f"merged {len(merged)} repeated op(s): {_names(merged)}"
+
+
+DEFAULT_PASSES = (constant_folding, common_subexpression_elimination)
