@@ -76,3 +76,11 @@ def test_gradients_in_graph_mode_have_static_shapes():
         y = tf.reduce_sum(tf.gather(tf.transpose(x)[1:], [0, 0]) * 2.0)
         (g,) = tf.gradients(y, [x])
         assert g.shape.as_list() == [3, 4]
+
+
+def test_variable_slices_and_gathers_are_differentiable():
+    v = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
+    with tf.GradientTape() as tape:
+        y = (tf.reduce_sum(tf.gather(v, [0, 0])) + v[1, 1] * 3.0
+             + tf.reduce_sum(tf.boolean_mask(v, v > 2.5)))
+    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [[2.0, 2.0], [1.0, 4.0]])

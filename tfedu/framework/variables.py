@@ -242,7 +242,13 @@ class Variable:
         sliced = self.value()[key]
         if not isinstance(sliced, EagerTensor):
             return sliced  # in a graph: the slice is an ordinary symbolic tensor
-        return _SlicedVariable(sliced, self, key)
+        out = _SlicedVariable(sliced, self, key)
+        if _state.tapes:  # gradients flow from the returned object back through the slice
+            from tfedu.framework.execute import record
+            from tfedu.framework.registry import get_op
+
+            record(get_op("Identity"), [sliced], [out], {})
+        return out
 
     def __hash__(self):
         raise TypeError("Variable is unhashable. Instead, use variable.ref() as the key.")
