@@ -227,14 +227,30 @@ _install_variable_factory()
 # ------------------------------------------------------------------------------------------
 
 
+_GENERATED = ("if_body", "else_body", "loop_body", "loop_test", "extra_test", "get_state",
+              "set_state")
+
+
 def _user_frames(tb):
+    """Frames of user code (AutoGraph's generated helpers folded into their function)."""
     import traceback
 
     out = []
+    current = None
     for fr in traceback.extract_tb(tb):
         if fr.filename.startswith(_PKG_DIR) or "importlib" in fr.filename:
             continue
-        out.append(fr)
+        name = fr.name
+        if name.startswith("tf__"):
+            name = current = name[4:]
+        elif name.startswith(_GENERATED) and current is not None:
+            name = current
+        else:
+            current = name
+        if out and out[-1][0] == name and out[-1][1].filename == fr.filename:
+            out[-1] = (name, fr)
+        else:
+            out.append((name, fr))
     return out
 
 
@@ -245,8 +261,8 @@ def _in_user_code(e):
     if not frames:
         return e
     lines = ["in user code:", ""]
-    for fr in frames:
-        lines.append(f'    File "{fr.filename}", line {fr.lineno}, in {fr.name}  *')
+    for name, fr in frames:
+        lines.append(f'    File "{fr.filename}", line {fr.lineno}, in {name}  *')
         if fr.line:
             lines.append(f"        {fr.line}")
         lines.append("")
