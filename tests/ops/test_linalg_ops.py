@@ -433,3 +433,18 @@ def test_expm_values_and_gradient():
     ref = np.real(v @ (np.exp(w)[..., None] * np.linalg.inv(v)))
     np.testing.assert_allclose(tf.linalg.expm(big).numpy(), ref, rtol=1e-9)
     check_gradients(lambda x: tf.linalg.expm(x), RNG.normal(size=(2, 3, 3)))
+
+
+def test_diag_sizes_and_errors():
+    assert tf.linalg.diag([1, 2], k=-1).shape == (3, 3)
+    np.testing.assert_array_equal(tf.linalg.diag([1, 2], num_rows=2, num_cols=4).numpy(),
+                                  [[1, 0, 0, 0], [0, 2, 0, 0]])
+    np.testing.assert_array_equal(tf.linalg.diag([1, 2], padding_value=9).numpy(),
+                                  [[1, 9], [9, 2]])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not consistent"):
+        tf.linalg.diag([1, 2], num_rows=5, num_cols=5)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"diagonal must have shape \[3\]"):
+        tf.linalg.set_diag(tf.zeros([3, 3]), [1.0, 2.0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="at least 2-dim"):
+        tf.linalg.diag_part([1.0, 2.0])
+    assert tf.einsum("i->", [1.0, 2.0]).numpy() == 3.0  # a list is one operand

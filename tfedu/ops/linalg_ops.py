@@ -571,14 +571,17 @@ def _single_k(k, fail):
 
 
 def _diag_dims(length, k, num_rows, num_cols):
+    """Output matrix size for a diagonal of `length` at offset k (TF's rule: square unless
+    told, the smallest size that holds the diagonal)."""
+    min_rows, min_cols = length + max(-k, 0), length + max(k, 0)
     if num_rows in (-1, None) and num_cols in (-1, None):
-        return length + abs(k), length + abs(k)
-    rows = length + max(-k, 0) if num_rows in (-1, None) else int(num_rows)
-    cols = length + max(k, 0) if num_cols in (-1, None) else int(num_cols)
-    if num_rows in (-1, None) and num_cols not in (-1, None):
-        rows = max(rows, cols - k) if k >= 0 else rows
-    if num_cols in (-1, None) and num_rows not in (-1, None):
-        cols = max(cols, rows + k) if k <= 0 else cols
+        side = max(min_rows, min_cols)
+        return side, side
+    rows = min_rows if num_rows in (-1, None) else int(num_rows)
+    cols = min_cols if num_cols in (-1, None) else int(num_cols)
+    if rows != min_rows and cols != min_cols:
+        _fail("The number of rows or columns is not consistent with the specified d_lower, "
+              "d_upper, and diagonal.")
     return rows, cols
 
 
@@ -646,15 +649,9 @@ def _matrix_diag_part_kernel(x, k, padding_value, align="RIGHT_LEFT"):
 def _matrix_set_diag_infer(op):
     (shape, dtype), = _matrix_diag_part_infer(op, k_index=2)
     d = op.shape(1)
-    if shape.rank is not None and d.rank is not None:
-        try:
-            broadcast_shapes(shape, d)
-        except OpCheckError:
-            op.fail(f"diagonal must have shape {shape_text(shape.as_list())}, got "
-                    f"{shape_text(d.as_list())}")
-        if d.rank != shape.rank or not shape.is_compatible_with(d):
-            op.fail(f"diagonal must have shape {shape_text(shape.as_list())}, got "
-                    f"{shape_text(d.as_list())}")
+    if shape.rank is not None and d.rank is not None and not shape.is_compatible_with(d):
+        op.fail(f"diagonal must have shape {shape_text(shape.as_list())}, got "
+                f"{shape_text(d.as_list())}")
     return [(op.shape(0), op.dtype(0))]
 
 
@@ -863,6 +860,13 @@ def _join(labs):
 
 
 def _einsum_grad(op, g):
+    """The gradient for each operand is itself an einsum: contract the output gradient with
+    the other operands back onto that operand's labels ('ij,jk->ik' gives 'jk,ik->ij').
+
+    Two cases need an extra operand: a label repeated in the operand ('ii->') puts the
+    gradient on a diagonal (an identity matrix joins the contraction), and a label summed
+    away inside that operand alone ('ij->i') broadcasts it back (a ones vector joins).
+    Broadcast ellipsis dims are summed back to the operand's shape."""
     equation = op.get_attr("equation")
     xs = list(op.inputs)
     ins, out = _parse_equation(equation, len(xs))
@@ -942,12 +946,9 @@ def einsum(equation: str, *inputs, **kwargs) -> Tensor:
     if kwargs:
         raise TypeError(f"Invalid keyword arguments for this function: "
                         f"{', '.join(sorted(kwargs))}. Expected: name, optimize")
-    if len(inputs) == 1 and isinstance(inputs[0], (list, tuple)):
-        inputs = tuple(inputs[0])
-    ts = [_t(x) for x in inputs]
-    if ts:
-        ts = [ts[0]] + [_t(x, hint=ts[0].dtype) if not isinstance(x, Tensor) else x
-                        for x in inputs[1:]]
+    ts = []
+    for x in inputs:
+        ts.append(_t(x, hint=ts[0].dtype if ts else None))
     return execute(EINSUM, [ts], {"equation": equation.replace(" ", "")}, name=name,
                    default_name="einsum")
 
