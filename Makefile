@@ -2,6 +2,7 @@
 #   make lab    JupyterLab on the curriculum (notebooks/)
 #   make test   ruff, then the whole test suite
 #   make bench  tfedu against numpy, TensorFlow and PyTorch (those that are installed)
+#   make browser-deps  Chromium (and Graphviz) from apt, so tests/browser runs instead of skipping
 
 PYTHON ?= python3
 VENV := .venv
@@ -18,7 +19,7 @@ LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 # Compiled Numba kernels are cached here and shared by every test process and notebook kernel.
 export TFEDU_CACHE_DIR ?= $(CURDIR)/.cache
 
-.PHONY: env lab test lint bench clean
+.PHONY: env lab test lint bench clean browser-deps
 
 env: $(STAMP)
 
@@ -42,6 +43,14 @@ test: lint
 	@rc=0; $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile -p no:cacheprovider tests || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is missing"; fi; \
 	exit $$rc
+
+# Browser tests drive Debian's Chromium through the playwright package (a dev dependency);
+# Playwright's own browser download is never used.
+APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
+browser-deps: $(STAMP)
+	command -v chromium >/dev/null && command -v dot >/dev/null || \
+	  { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium graphviz; }
+	$(BIN)/python -c "import playwright.sync_api"
 
 bench: $(STAMP)
 	$(BENCH_PYTHON) benchmarks/run.py

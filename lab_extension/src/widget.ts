@@ -136,7 +136,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     const graph = entry[1];
     this._current = graph;
     this._picker.value = String(which);
-    this._title.textContent = graph.title || 'graph';
+    this._title.textContent = this._graphs[0][1].title || 'graph';
     const edges = graph.nodes.reduce((n, node) => n + node.inputs.length, 0);
     this._count.textContent = `${graph.nodes.length} ops \u00b7 ${edges} edges`;
     this._select(-1);

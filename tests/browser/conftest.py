@@ -98,6 +98,14 @@ def lab_server(chromium_path, tmp_path_factory) -> Iterator[LabServer]:
         d.mkdir(parents=True)
     # This checkout's build shadows any installed copy of the extension.
     (data / "labextensions" / "tfedu-lab").symlink_to(BUILT_EXTENSION)
+    # Kernels run this interpreter (not a python3 kernelspec found elsewhere on the machine).
+    spec = data / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (tfedu tests)",
+        "language": "python",
+    }))
     news = settings / "@jupyterlab" / "apputils-extension"
     news.mkdir(parents=True)
     (news / "notification.jupyterlab-settings").write_text(
@@ -109,6 +117,7 @@ def lab_server(chromium_path, tmp_path_factory) -> Iterator[LabServer]:
     env.update(
         PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
         JUPYTER_PATH=str(data),
+        JUPYTER_DATA_DIR=str(data),
         JUPYTER_CONFIG_DIR=str(config),
         JUPYTER_RUNTIME_DIR=str(runtime),
     )

@@ -37,6 +37,17 @@ show_graph(p)
 '''
 
 
+SUBGRAPH_CELL = '''\
+body = tf.Graph()
+with body.as_default():
+    a = tf.compat.v1.placeholder(tf.float32, [], name="a")
+    tf.identity(a * 2.0, name="doubled")
+p = graph_payload(g, title="with body")
+p["subgraphs"] = {"f_body": graph_payload(body, title="f_body")}
+show_graph(p)
+'''
+
+
 def _expected():
     """Node count and edge labels of GRAPH_CELL's graph, computed here with tfedu itself."""
     from tfedu.viz import graph_payload
@@ -60,10 +71,10 @@ def page(browser, lab_server):
     page = context.new_page()
     page.dialogs = []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-    nb = lab_server.write_notebook("graph.ipynb", [GRAPH_CELL, EVIL_CELL])
+    nb = lab_server.write_notebook("graph.ipynb", [GRAPH_CELL, EVIL_CELL, SUBGRAPH_CELL])
     open_and_run(page, lab_server, nb)
     page.wait_for_function(
-        "() => document.querySelectorAll('.tfedu-graph svg .tfedu-graph-node').length >= 10",
+        "() => document.querySelectorAll('.tfedu-graph svg .tfedu-graph-node').length >= 15",
         timeout=90_000,
     )
     yield page
@@ -136,6 +147,28 @@ def test_wheel_zooms_and_drag_pans(page):
     assert view.locator(".tfedu-graph-details").is_hidden()  # a drag is not a click
     view.locator(".tfedu-graph-button", has_text="Fit").click()
     assert transform() == pytest.approx((x0, y0, k0), abs=1e-3)
+
+
+def test_subgraphs_are_picked_from_the_toolbar(page):
+    view = _views(page).nth(2)
+    picker = view.locator(".tfedu-graph-picker")
+    assert _views(page).nth(0).locator(".tfedu-graph-picker").is_hidden()
+    assert picker.locator("option").all_text_contents() == ["with body", "f_body"]
+    assert view.locator("svg .tfedu-graph-node").count() == 5
+    picker.select_option(label="f_body")
+    page.wait_for_function(
+        "v => v.querySelectorAll('svg .tfedu-graph-node').length === 4",
+        arg=view.element_handle(), timeout=10_000,
+    )
+    assert view.locator(".tfedu-graph-title").inner_text() == "with body"
+    assert view.locator(".tfedu-graph-count").inner_text() == "4 ops \u00b7 3 edges"
+    assert "doubled" in view.locator("svg .tfedu-graph-node text").all_text_contents()
+    screenshot(view, "graph_view_subgraph")
+    picker.select_option(label="with body")
+    page.wait_for_function(
+        "v => v.querySelectorAll('svg .tfedu-graph-node').length === 5",
+        arg=view.element_handle(), timeout=10_000,
+    )
 
 
 def test_hostile_strings_render_as_text(page):
