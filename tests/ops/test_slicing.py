@@ -135,3 +135,14 @@ def test_graph_mode_runs_in_session():
         y = c[::-1, 1]
         with tf.compat.v1.Session() as sess:
             np.testing.assert_array_equal(sess.run(y), M[::-1, 1])
+
+
+def test_graph_op_names_follow_tf():
+    with tf.Graph().as_default() as g:
+        c = tf.constant([[1, 2], [3, 4]])
+        a, b = c[0], c[1:, ::-1]
+        assert (a.name, b.name) == ("strided_slice:0", "strided_slice_1:0")
+        names = [op.name for op in g.get_operations()]
+        assert names[1:5] == ["strided_slice/stack", "strided_slice/stack_1",
+                              "strided_slice/stack_2", "strided_slice"]
+        assert tf.boolean_mask(c, [True, False]).name == "boolean_mask/GatherV2:0"

@@ -1242,6 +1242,13 @@ def gather_nd(params, indices, batch_dims=0, name=None):
 @export("boolean_mask")
 def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
     """The elements (or slices from `axis` on) of `tensor` where `mask` is True."""
+    from tfedu.ops.name_scope import name_scope
+
+    with name_scope(name):
+        return _boolean_mask(tensor, mask, axis)
+
+
+def _boolean_mask(tensor, mask, axis):
     x = _as_input(tensor)
     mk = _as_input(mask) if isinstance(mask, Tensor) or getattr(mask, "_is_variable", False) \
         else convert_to_tensor(mask, dtype=dtypes.bool_)
@@ -1279,7 +1286,7 @@ def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
         new = concat([lead, [-1], tail], 0)
     flat = reshape(x, new)
     idx = reshape(array_ops.where(reshape(mk, [-1])), [-1])
-    return gather(flat, idx, axis=axis, name=None if name == "boolean_mask" else name)
+    return gather(flat, idx, axis=axis)
 
 
 # ------------------------------------------------------------------------------------------

@@ -312,11 +312,18 @@ def getitem(tensor, key):
              "shrink_axis_mask": sm}
     dt = dtypes.int64 if any(isinstance(v, Tensor) and v.dtype is dtypes.int64
                              for v in begin + end + strides) else dtypes.int32
-    ins = [_index_vector(v, dt) for v in (begin, end, strides)]
-    if _state.graph is None:
+    g = _state.graph
+    if g is None:
+        ins = [_index_vector(v, dt) for v in (begin, end, strides)]
         return execute(STRIDED_SLICE, [x] + ins, attrs, name="strided_slice/",
                        default_name="strided_slice")
-    return execute(STRIDED_SLICE, [x] + ins, attrs, default_name="strided_slice")
+    # as TF builds it: strided_slice/stack, stack_1, stack_2 feeding the op `strided_slice`
+    with g.name_scope("strided_slice") as scope:
+        ins = []
+        for v in (begin, end, strides):
+            v = _index_vector(v, dt)
+            ins.append(v if isinstance(v, Tensor) else convert_to_tensor(v, name="stack"))
+        return execute(STRIDED_SLICE, [x] + ins, attrs, name=scope)
 
 
 Tensor._override_operator("__getitem__", getitem)
