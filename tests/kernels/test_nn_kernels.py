@@ -7,10 +7,14 @@ from hypothesis import strategies as st
 from tfedu.kernels import nn_kernels as K
 
 SETTINGS = settings(deadline=None, max_examples=25)
+LAYOUTS = ["c", "transposed", "sliced", "broadcast"]
 
 
 def _layout(x, how):
-    """The same values as `x` in a C-ordered, transposed or strided (sliced) buffer."""
+    """`x` in a C-ordered, transposed or strided (sliced) buffer, or its first image broadcast
+    (stride 0) over the batch."""
+    if how == "broadcast":
+        return np.broadcast_to(x[:1], x.shape)
     if how == "transposed":
         return np.ascontiguousarray(x.transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3)
     if how == "sliced":
@@ -32,7 +36,7 @@ def windows(draw, dilate=True):
     ow, pw, _ = K.window_geometry(w, kw, sw, dw, padding)
     assume(oh > 0 and ow > 0)
     dtype = draw(st.sampled_from([np.float32, np.float64]))
-    layout = draw(st.sampled_from(["c", "transposed", "sliced"]))
+    layout = draw(st.sampled_from(LAYOUTS))
     seed = draw(st.integers(0, 2**16))
     x = np.random.default_rng(seed).normal(size=(n, h, w, c)).astype(dtype)
     return dict(x=_layout(x, layout), geo=(kh, kw, sh, sw, dh, dw, ph, pw, oh, ow), seed=seed)
@@ -46,7 +50,7 @@ def test_im2col_matches_reference(case):
 
 
 @SETTINGS
-@given(windows(), st.sampled_from(["c", "transposed", "sliced"]))
+@given(windows(), st.sampled_from(LAYOUTS))
 def test_col2im_matches_reference(case, layout):
     x, (kh, kw, sh, sw, dh, dw, ph, pw, oh, ow) = case["x"], case["geo"]
     n, h, w, c = x.shape
@@ -58,6 +62,8 @@ def test_col2im_matches_reference(case, layout):
         big = np.zeros(cols.shape[:-1] + (2 * c,), cols.dtype)
         big[..., ::2] = cols
         cols = big[..., ::2]
+    elif layout == "broadcast":
+        cols = np.broadcast_to(cols[:, :1], cols.shape)
     got = K.nb_col2im(cols, h, w, sh, sw, dh, dw, ph, pw)
     want = K.ref_col2im(cols, h, w, sh, sw, dh, dw, ph, pw)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
@@ -106,7 +112,7 @@ def test_max_pool_window_wholly_in_padding():
 
 
 @SETTINGS
-@given(windows(dilate=False), st.sampled_from(["c", "transposed", "sliced"]))
+@given(windows(dilate=False), st.sampled_from(LAYOUTS))
 def test_max_pool_scatter_matches_reference(case, layout):
     x, geo = case["x"], _pool_geo(case["geo"])
     _, arg = K.ref_max_pool(x, *geo)
@@ -126,7 +132,7 @@ def test_avg_pool_matches_reference(case):
 
 
 @SETTINGS
-@given(windows(dilate=False), st.sampled_from(["c", "transposed", "sliced"]))
+@given(windows(dilate=False), st.sampled_from(LAYOUTS))
 def test_avg_pool_grad_matches_reference(case, layout):
     x = case["x"]
     kh, kw, sh, sw, ph, pw, oh, ow = _pool_geo(case["geo"])
