@@ -113,6 +113,7 @@ def test_divide_no_nan_xlogy_xdivy():
     assert tf.math.xlogy([0.0, 2.0], [0.0, 1.0]).numpy().tolist() == [0.0, 0.0]
     assert tf.math.xdivy([0.0, 3.0], [0.0, 2.0]).numpy().tolist() == [0.0, 1.5]
     assert tf.math.multiply_no_nan([np.inf, 2.0], [0.0, 3.0]).numpy().tolist() == [0.0, 6.0]
+    assert tf.math.reciprocal_no_nan([0.0, 4.0]).numpy().tolist() == [0.0, 0.25]
 
 
 def test_atan2_polyval():
@@ -474,5 +475,13 @@ def test_gradient_edge_cases():
     assert t.gradient(z, y0).numpy().tolist() == [0.0, 0.0]
     with tf.GradientTape() as t:
         t.watch(x)
-        r = tf.round(x)
+        r = tf.round(x) + tf.floor(x) + tf.math.ceil(x)
     assert t.gradient(r, x) is None
+
+
+def test_public_functions_have_tf_names_and_docs():
+    for fn in (tf.sin, tf.math.expm1, tf.math.is_nan, tf.math.unsorted_segment_sum,
+               tf.math.segment_max, tf.math.xlogy, tf.truncatediv):
+        assert "<locals>" not in fn.__qualname__ and fn.__doc__
+    assert tf.math.segment_max.__name__ == "segment_max"
+    assert tf.math.bessel_i0e.__name__ == "bessel_i0e"

@@ -416,7 +416,12 @@ _TRIG = {
     "Atanh": (np.arctanh, lambda op, g: [M.divide_op(g, M.subtract(
         M.scalar_like(1, g), M.square(op.inputs[0])))]),
 }
-_TRIG_OPS = {k: register_unary(k, _floatk(fn), _FLOAT_C, grad) for k, (fn, grad) in _TRIG.items()}
+_TRIG_DOCS = {"Sin": "sine", "Cos": "cosine", "Tan": "tangent", "Asin": "inverse sine",
+              "Acos": "inverse cosine", "Atan": "inverse tangent", "Sinh": "hyperbolic sine",
+              "Cosh": "hyperbolic cosine", "Asinh": "inverse hyperbolic sine",
+              "Acosh": "inverse hyperbolic cosine", "Atanh": "inverse hyperbolic tangent"}
+_TRIG_OPS = {k: register_unary(k, _floatk(fn), _FLOAT_C, grad, doc=_TRIG_DOCS[k])
+             for k, (fn, grad) in _TRIG.items()}
 
 
 def _atan2_grad(op, g):
@@ -448,11 +453,14 @@ def _isk(fn):
 
 ROUND = register_unary("Round", _round_kernel, _ROUND_T, lambda op, g: [None],
                        doc="round half to even")
-CEIL = register_unary("Ceil", np.ceil, FLOAT, lambda op, g: [None])
+CEIL = register_unary("Ceil", np.ceil, FLOAT, lambda op, g: [None], doc="smallest integer >= x")
 RINT = register_unary("Rint", np.rint, FLOAT, lambda op, g: [None], doc="round half to even")
-IS_NAN = register_unary("IsNan", _isk(np.isnan), FLOAT, out_dtype=dtypes.bool_)
-IS_INF = register_unary("IsInf", _isk(np.isinf), FLOAT, out_dtype=dtypes.bool_)
-IS_FINITE = register_unary("IsFinite", _isk(np.isfinite), FLOAT, out_dtype=dtypes.bool_)
+IS_NAN = register_unary("IsNan", _isk(np.isnan), FLOAT, out_dtype=dtypes.bool_,
+                        doc="whether x is NaN")
+IS_INF = register_unary("IsInf", _isk(np.isinf), FLOAT, out_dtype=dtypes.bool_,
+                        doc="whether x is +inf or -inf")
+IS_FINITE = register_unary("IsFinite", _isk(np.isfinite), FLOAT, out_dtype=dtypes.bool_,
+                           doc="whether x is neither inf nor NaN")
 
 
 def _int_div_check(x, y):
@@ -1019,11 +1027,23 @@ EUCLIDEAN_NORM = M._register_reduction("EuclideanNorm", _euclidean_kernel, NUMER
 # Public functions
 # ------------------------------------------------------------------------------------------
 
-def _unary(opdef, default):
+def _named(fn, public, opdef=None, doc=None):
+    """Give a generated public function its TF name and a one-line docstring."""
+    fn.__name__ = fn.__qualname__ = public
+    fn.__doc__ = doc or (f"{opdef.doc or public} elementwise (`{opdef.type}`)." if opdef else None)
+    return fn
+
+
+def _unary(opdef, default, public=None):
     def fn(x, name=None):
         return execute(opdef, [x], name=name, default_name=default)
 
-    return fn
+    return _named(fn, public or _snake(default), opdef)
+
+
+def _snake(type_name):
+    out = "".join("_" + c.lower() if c.isupper() else c for c in type_name).lstrip("_")
+    return out.replace("_n_", "_n").replace("i0_e", "i0e")
 
 
 expm1 = export("math.expm1")(_unary(EXPM1, "Expm1"))
@@ -1192,19 +1212,21 @@ def log_sigmoid(x, name=None):
         return M.negative(softplus(M.negative(x)), name=scope)
 
 
-def _binary(opdef, default):
+def _binary(opdef, default, public):
     def fn(x, y, name=None):
         x = _as_tensor(x, name="x")
         y = _as_tensor(y, dtype=x.dtype, name="y")
         return execute(opdef, [x, y], name=name, default_name=default)
 
-    return fn
+    return _named(fn, public, opdef)
 
 
-xlogy = export("math.xlogy")(_binary(XLOGY, "Xlogy"))
-xdivy = export("math.xdivy")(_binary(XDIVY, "Xdivy"))
-truncatediv = export("math.truncatediv", "truncatediv")(_binary(TRUNCATEDIV, "TruncateDiv"))
-truncatemod = export("math.truncatemod", "truncatemod")(_binary(TRUNCATEMOD, "TruncateMod"))
+xlogy = export("math.xlogy")(_binary(XLOGY, "Xlogy", "xlogy"))
+xdivy = export("math.xdivy")(_binary(XDIVY, "Xdivy", "xdivy"))
+truncatediv = export("math.truncatediv", "truncatediv")(
+    _binary(TRUNCATEDIV, "TruncateDiv", "truncatediv"))
+truncatemod = export("math.truncatemod", "truncatemod")(
+    _binary(TRUNCATEMOD, "TruncateMod", "truncatemod"))
 
 
 @export("math.divide_no_nan")
@@ -1224,6 +1246,17 @@ def divide_no_nan(x, y, name=None):
             target = dtypes.float32 if x.dtype.size <= 2 else dtypes.float64
             x, y = M.cast(x, target), M.cast(y, target)
         return execute(DIV_NO_NAN, [x, y], name=scope)
+
+
+@export("math.reciprocal_no_nan")
+def reciprocal_no_nan(x, name=None):
+    """1 / x, with 0 where x is 0."""
+    from tfedu.ops.name_scope import name_scope
+
+    with name_scope(name or "reciprocal_no_nan") as scope:
+        x = _as_tensor(x, name="x")
+        one = convert_to_tensor(np.ones((), x.dtype.as_numpy_dtype), name="one")
+        return execute(DIV_NO_NAN, [one, x], name=scope)
 
 
 @export("math.multiply_no_nan")
@@ -1328,8 +1361,8 @@ def _segment_fn(opdef, default):
         s = _as_tensor(segment_ids, name="segment_ids")
         return execute(opdef, [d, s], name=name, default_name=default)
 
-    fn.__doc__ = f"`{default}`: reduce the rows of `data` over sorted `segment_ids`."
-    return fn
+    return _named(fn, _snake(default), doc=f"`{default}`: reduce the rows of `data` over "
+                  "sorted `segment_ids`.")
 
 
 segment_sum = export("math.segment_sum")(_segment_fn(SEGMENT_SUM, "SegmentSum"))
@@ -1346,8 +1379,8 @@ def _unsorted_fn(opdef, default):
         n = _as_tensor(num_segments, dtype=dtypes.int32, name="num_segments")
         return execute(opdef, [d, s, n], name=name, default_name=default)
 
-    fn.__doc__ = f"`{default}`: reduce entries of `data` into `num_segments` by id (any order)."
-    return fn
+    return _named(fn, _snake(default), doc=f"`{default}`: reduce entries of `data` into "
+                  "`num_segments` by id (any order).")
 
 
 unsorted_segment_sum = export("math.unsorted_segment_sum")(

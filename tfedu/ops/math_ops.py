@@ -194,7 +194,7 @@ SIGMOID = register_unary(
     "Sigmoid", _sigmoid_kernel, FLOAT_COMPLEX,
     lambda op, g: [multiply(g, multiply(op.outputs[0],
                                         subtract(scalar_like(1, g), op.outputs[0])))])
-FLOOR = register_unary("Floor", np.floor, FLOAT, lambda op, g: [_zeros_like(g)])
+FLOOR = register_unary("Floor", np.floor, FLOAT, lambda op, g: [None])  # TF: no gradient flows
 
 
 def _cast_kernel(x, DstT, Truncate=False):
