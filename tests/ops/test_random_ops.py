@@ -371,3 +371,20 @@ def test_stateless_gamma_poisson_binomial():
     assert b.shape == (3, 4) and np.all(b.numpy() <= [10, 20, 30, 40])
     with pytest.raises(tf.errors.InvalidArgumentError, match="must end with broadcasted shape"):
         tf.random.stateless_gamma([3], seed=[1, 2], alpha=[1.0, 2.0])
+
+
+def test_rng_states_and_algorithms():
+    st = tf.random.create_rng_state(1234, "philox")
+    assert st.dtype == tf.int64 and st.numpy().tolist() == [1234, 0, 0]
+    assert tf.random.create_rng_state([12, 34], "threefry").numpy().tolist() == [12, 34]
+    assert tf.random.Generator.from_seed(1).state.numpy().tolist() == [1, 0, 0]
+    t = tf.random.Generator.from_seed(1, alg="threefry")
+    assert t.state.shape == (2,)
+    a = t.normal([2])
+    t.reset_from_seed(1)
+    np.testing.assert_array_equal(t.normal([2]).numpy(), a.numpy())
+    assert [c.state.shape for c in t.split(2)] == [(2,), (2,)]
+    kc = tf.random.Generator.from_key_counter(5, [1, 2], tf.random.Algorithm.PHILOX)
+    assert kc.state.numpy().tolist() == [1, 2, 5]
+    with pytest.raises(ValueError, match="unsupported value"):
+        tf.random.Generator.from_seed(1, alg="mt19937")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import enum
 import itertools
 import os
 import random as _pyrandom
@@ -1050,8 +1051,9 @@ def fold_in(seed, data, alg="auto_select") -> Tensor:
 # tf.random.Generator
 # ------------------------------------------------------------------------------------------
 
-class Algorithm:
-    """Random-number algorithms (`tf.random.Algorithm`); tfedu runs Philox for all of them."""
+class Algorithm(enum.Enum):
+    """Random-number algorithms (`tf.random.Algorithm`). tfedu computes every one with
+    numpy's Philox; the algorithm only sets the state's size (Philox 3 words, ThreeFry 2)."""
 
     PHILOX = 1
     THREEFRY = 2
@@ -1060,23 +1062,46 @@ class Algorithm:
 
 def _alg_int(alg) -> int:
     if alg is None:
-        return Algorithm.PHILOX
+        return Algorithm.PHILOX.value
     if isinstance(alg, str):
         table = {"philox": 1, "threefry": 2, "auto_select": 3}
         if alg.lower() not in table:
-            raise ValueError(f"Unsupported algorithm {alg!r}")
+            raise ValueError(f"Argument `alg` got unsupported value {alg}. Supported values "
+                             f"are {list(table)}.")
         return table[alg.lower()]
     return int(getattr(alg, "value", alg))
 
 
-def create_rng_state(seed, alg) -> np.ndarray:
-    """The int64[3] state a Generator gets from an integer seed (64-bit words, low first)."""
-    words = []
-    s = int(seed)
-    for _ in range(3):
-        words.append(s & _MASK64)
-        s >>= 64
-    return np.array(words, dtype=np.uint64).view(np.int64)
+def _state_size(alg) -> int:
+    return 2 if _alg_int(alg) == Algorithm.THREEFRY.value else 3
+
+
+def _make_state(seed, alg) -> np.ndarray:
+    """A seed (an int, chopped into 64-bit words low first, or a 1-D array) as a state."""
+    size = _state_size(alg)
+    if isinstance(seed, (int, np.integer)):
+        s, words = int(seed), []
+        for _ in range(size):
+            words.append(s & _MASK64)
+            s >>= 64
+        return np.array(words, dtype=np.uint64).view(np.int64)
+    arr = np.reshape(np.asarray(getattr(seed, "numpy", lambda: seed)()), -1)
+    arr = np.array([int(v) & _MASK64 for v in arr], dtype=np.uint64).view(np.int64)
+    if arr.size > size:
+        raise ValueError(f"Seed is too long: {arr.size} words for a state of {size}")
+    return np.concatenate([arr, np.zeros(size - arr.size, np.int64)])
+
+
+def _key_counter_state(key, counter, alg) -> np.ndarray:
+    counter = np.reshape(np.asarray(counter, np.int64), -1)
+    key = np.reshape(np.asarray(key, np.int64), -1)
+    return np.concatenate([counter[:_state_size(alg) - 1], key[:1]])
+
+
+def create_rng_state(seed, alg) -> Tensor:
+    """The state a Generator gets from `seed`: `create_rng_state(1234, "philox")` is
+    `[1234, 0, 0]`."""
+    return convert_to_tensor(_make_state(seed, alg))
 
 
 # Counter steps a draw of n values advances the state by: far more Philox blocks than
@@ -1100,19 +1125,20 @@ class Generator:
             raise ValueError("Generator needs `copy_from` or `state`; use from_seed or "
                              "from_non_deterministic_state")
         state = np.asarray(getattr(state, "numpy", lambda: state)(), dtype=np.int64).reshape(-1)
-        if state.shape != (3,):
-            raise ValueError(f"The state must have shape [3] for Philox, got {state.shape}")
         self._alg = _alg_int(alg)
+        if state.shape != (_state_size(self._alg),):
+            raise ValueError(f"The state must have shape [{_state_size(self._alg)}] for "
+                             f"algorithm {self._alg}, got {list(state.shape)}")
         self._state_var = Variable(state, dtype=dtypes.int64, trainable=False)
 
     # --- construction -------------------------------------------------------------------
     @classmethod
     def from_seed(cls, seed, alg=None) -> Generator:
-        return cls(state=create_rng_state(seed, alg), alg=alg)
+        return cls(state=_make_state(seed, alg), alg=alg)
 
     @classmethod
     def from_non_deterministic_state(cls, alg=None) -> Generator:
-        words = np.frombuffer(os.urandom(24), dtype=np.int64).copy()
+        words = np.frombuffer(os.urandom(8 * _state_size(alg)), dtype=np.int64).copy()
         return cls(state=words, alg=alg)
 
     @classmethod
@@ -1121,14 +1147,12 @@ class Generator:
 
     @classmethod
     def from_key_counter(cls, key, counter, alg) -> Generator:
-        counter = np.reshape(np.asarray(counter, np.int64), -1)
-        key = np.reshape(np.asarray(key, np.int64), -1)
-        return cls(state=np.concatenate([counter[:2], key[:1]]), alg=alg)
+        return cls(state=_key_counter_state(key, counter, alg), alg=alg)
 
     # --- state --------------------------------------------------------------------------
     @property
     def state(self):
-        """The state variable (int64[3])."""
+        """The state variable (int64: the counter words, then the key)."""
         return self._state_var
 
     @property
@@ -1137,33 +1161,33 @@ class Generator:
 
     @property
     def key(self):
-        return self._state_var.value()[2]
+        return self._state_var.value()[-1]
 
     def reset(self, state) -> None:
         self._state_var.assign(np.asarray(getattr(state, "numpy", lambda: state)(), np.int64))
 
     def reset_from_seed(self, seed) -> None:
-        self._state_var.assign(create_rng_state(seed, self._alg))
+        self._state_var.assign(_make_state(seed, self._alg))
 
     def reset_from_key_counter(self, key, counter) -> None:
-        counter = np.reshape(np.asarray(counter, np.int64), -1)
-        key = np.reshape(np.asarray(key, np.int64), -1)
-        self._state_var.assign(np.concatenate([counter[:2], key[:1]]))
+        self._state_var.assign(_key_counter_state(key, counter, self._alg))
 
     def skip(self, delta) -> None:
         self._advance(int(delta))
 
     def _advance(self, steps: int) -> None:
-        self._state_var.assign_add(np.array([steps, 0, 0], dtype=np.int64))
+        delta = np.zeros(_state_size(self._alg), np.int64)
+        delta[0] = steps
+        self._state_var.assign_add(delta)
 
     def _key_counter(self):
         """The current (key, counter) as uint64 tensors, read from the state variable."""
         st = self._state_var.value()
         from tfedu.ops import array_ops
 
-        u = math_ops.cast(st, dtypes.uint64)
-        parts = array_ops.unstack(u, num=3)
-        return array_ops.stack([parts[2]]), array_ops.stack([parts[0], parts[1]])
+        parts = array_ops.unstack(math_ops.cast(st, dtypes.uint64), num=_state_size(self._alg))
+        counter = parts[:-1] + [array_ops.zeros_like(parts[0])] * (3 - len(parts))
+        return array_ops.stack([parts[-1]]), array_ops.stack(counter)
 
     def _draw(self, opdef, shape, dtype, extra=()):
         shp = _shape_tensor(shape)
@@ -1219,7 +1243,8 @@ class Generator:
     def split(self, count=1) -> list:
         """`count` new independent generators; this one advances."""
         keys = self.make_seeds(count).numpy()[0]
-        return [Generator(state=np.array([0, 0, k], np.int64), alg=self._alg) for k in keys]
+        zeros = [0] * (_state_size(self._alg) - 1)
+        return [Generator(state=np.array(zeros + [k], np.int64), alg=self._alg) for k in keys]
 
     def __repr__(self):
         return f"<tf.random.Generator state={self._state_var.numpy().tolist()} alg={self._alg}>"
