@@ -152,6 +152,36 @@ def test_graph_valued_attrs_become_subgraphs():
     assert p["subgraphs"]["call.f"]["title"] == "call.f"
 
 
+def test_tf_function_shows_its_latest_trace_with_branches_as_subgraphs():
+    @tf.function
+    def f(a):
+        b = a * 2.0
+        return tf.cond(a > 0, lambda: b + 1.0, lambda: b - 1.0)
+
+    with pytest.raises(TypeError, match="has not been traced yet"):
+        graph_payload(f)
+    f(tf.constant(1.0))
+    p = graph_payload(f)
+    _validate(p)
+    assert p["title"] == "f"
+    (cond,) = [n for n in p["nodes"] if n["type"] in ("If", "StatelessIf")]
+    assert cond["attrs"]["then_branch"] in p["subgraphs"]
+    assert cond["attrs"]["else_branch"] in p["subgraphs"]
+    assert cond["attrs"]["output_specs"] == "[() float32]"
+    then_types = {n["type"] for n in p["subgraphs"][cond["attrs"]["then_branch"]]["nodes"]}
+    assert "AddV2" in then_types
+
+
+def test_attr_objects_print_without_memory_addresses():
+    from tfedu.viz.graph_view import _attr_text
+
+    class Opaque:
+        pass
+
+    assert " at 0x" not in _attr_text(Opaque()) and "Opaque object" in _attr_text(Opaque())
+    assert _attr_text([tf.float32, (2, 3), b"VALID", True]) == "[float32, [2, 3], VALID, True]"
+
+
 def test_hostile_names_pass_through_unchanged():
     evil = "<img src=x onerror=alert(1)>"
     g = tf.Graph()

@@ -8,6 +8,7 @@ displays with the tfedu lab extension, falling back to a static SVG or text else
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from collections.abc import Mapping
@@ -29,6 +30,7 @@ GRAPH_MIME_TYPE = "application/vnd.tfedu.graph+json"
 GRAPH_SCHEMA_VERSION = 1
 
 _VALUE_TEXT_LIMIT = 400
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def graph_schema() -> dict:
@@ -51,7 +53,17 @@ def _as_graph(obj: Any):
         else:
             get_concrete = getattr(obj, "get_concrete_function", None)
             if callable(get_concrete):
-                obj = get_concrete()
+                traced = getattr(obj, "concrete_functions", None)
+                if traced:
+                    obj = traced[-1]  # the latest trace of a tf.function
+                    continue
+                try:
+                    obj = get_concrete()
+                except TypeError as e:
+                    raise TypeError(
+                        "This tf.function has not been traced yet: call it once, or pass "
+                        "f.get_concrete_function(...) to show_graph."
+                    ) from e
             else:
                 raise TypeError(
                     f"Cannot show an object of type {type(obj).__name__} as a graph: pass a tf.Graph, an "
@@ -91,10 +103,13 @@ def _attr_text(value: Any) -> str:
         return _value_text(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_attr_text(v) for v in value) + "]"
+    if isinstance(getattr(value, "dtype", None), DType) and hasattr(value, "shape"):
+        shape = TensorShape(value.shape)
+        return f"{shape_text(None if shape.rank is None else shape.as_list())} {value.dtype.name}"
     name = getattr(value, "name", None)
     if isinstance(name, str):
         return name
-    return repr(value)
+    return _ADDRESS.sub("", repr(value))
 
 
 def _holds_graph(value: Any) -> bool:
