@@ -85,3 +85,14 @@ def test_identity_of_and_lgamma_poles():
     assert K.identity_of(K.PROD, np.float64) == 1.0
     assert K.ref_special("lgamma", np.array([0.0, -1.0]))[0] == math.inf
     assert K.nb_special("lgamma", np.array([-3.0]))[0] == math.inf
+
+
+def test_small_math_ops_do_not_load_numba():
+    import subprocess
+    import sys
+
+    code = ("import sys, tfedu as tf; tf.math.segment_sum([1.0, 2.0], [0, 0]); tf.cumsum([1, 2]);"
+            " tf.math.erf([1.0]); tf.math.bincount([1, 2]);"
+            " print('numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -94,6 +94,7 @@ def test_reduction_bad_axis_errors():
     assert "Invalid reduction dimension (2 for input with 2 dimension(s) [Op:Sum]" in msg
     assert "Invalid reduction dimension (-3 for input with 2" in _err(
         lambda: tf.reduce_max(m, axis=-3))
+    assert "Axes contains duplicate dimension: 1" in _err(lambda: tf.reduce_sum(m, axis=[1, -1]))
     with tf.Graph().as_default():
         with pytest.raises(ValueError, match="Invalid reduction dimension"):
             tf.reduce_sum(tf.zeros([2, 2]), axis=5)

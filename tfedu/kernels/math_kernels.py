@@ -1,6 +1,7 @@
 """Numba kernels for the math family: segment reductions, bincount, scans, special functions.
 
-Each `nb_<name>` has a plain-numpy twin `ref_<name>` with the same contract. Callers validate
+Each `nb_<name>` has a plain-numpy twin `ref_<name>` with the same contract; Numba itself is
+imported when an `nb_` kernel first runs. Callers validate
 inputs first (segment ids in range, bins non-negative): the Numba loops trust their indices.
 Segment kernels work on `data` reshaped to 2-D `(rows, inner)` and C-contiguous.
 """
@@ -10,7 +11,27 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+
+
+def njit(**options):
+    """`numba.njit` applied on first call, so importing this module (for the numpy
+    references) never loads Numba."""
+
+    def deco(fn):
+        compiled = None
+
+        def call(*args):
+            nonlocal compiled
+            if compiled is None:
+                import numba
+
+                compiled = numba.njit(**options)(fn)
+            return compiled(*args)
+
+        call.__name__, call.__doc__, call.py_func = fn.__name__, fn.__doc__, fn
+        return call
+
+    return deco
 
 # Reduction codes shared by the segment kernels.
 SUM, PROD, MAX, MIN = 0, 1, 2, 3

@@ -247,6 +247,10 @@ def _reduce_infer(op, out_dtype=None):
             return [(TensorShape([None] * rank), dtype)]
         return [(TensorShape(None), dtype)]
     axes = reduction_axes(axes_val, rank)
+    flat = [int(a) % rank if rank else int(a) for a in np.asarray(axes_val).reshape(-1)]
+    if len(flat) != len(set(flat)):
+        dup = next(a for i, a in enumerate(flat) if a in flat[:i])
+        op.fail(f"Invalid reduction arguments: Axes contains duplicate dimension: {dup}")
     dims = shape.as_list()
     if keep:
         out = [1 if i in axes else d for i, d in enumerate(dims)]
