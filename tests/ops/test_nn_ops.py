@@ -613,3 +613,11 @@ def test_second_order_of_gradient_ops(fn, shapes):
         return tf.reduce_sum(ga * ga) + tf.reduce_sum(gb * gb)
 
     check_gradients(grads, *arrays)
+
+
+def test_padding_names_are_case_sensitive_like_tf():
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="Value for attr 'padding' of \"same\" is not in the list"):
+        tf.nn.max_pool2d(tf.ones([1, 4, 4, 1]), 2, 2, "same")
+    with pytest.raises(ValueError, match='"EXPLICIT" is not a valid value for `padding`'):
+        tf.nn.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([2, 2, 1, 1]), 1, "EXPLICIT")

@@ -1055,8 +1055,6 @@ def _convert_padding(padding, expected_length=4):
             raise ValueError(f"When padding is a list, it must be of size {expected_length}. "
                              f"Received: padding={padding} of size {len(padding)}")
         padding = "EXPLICIT"
-    elif isinstance(padding, str):
-        padding = padding.upper()
     return padding, explicit
 
 
