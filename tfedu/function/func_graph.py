@@ -139,19 +139,23 @@ class FuncGraph(Graph):
             g = getattr(g, "outer_graph", None)
         return False
 
-    def variable_handle(self, var):
-        """The resource placeholder standing for `var` in this graph (captured once)."""
+    def variable_handle(self, var, consumer="ReadVariableOp"):
+        """The resource placeholder standing for `var` in this graph (captured once).
+
+        Named after the op that first uses it, as TF does: `mul/ReadVariableOp/resource`.
+        """
         hit = self._variable_handles.get(id(var))
         if hit is not None:
             return hit[1]
         if isinstance(var, VariableArgument) and var._graph is self:
             return var._handle
+        name = self.unique_name(consumer, mark_as_used=False) + "/resource/"
         saved_stack, saved_deps = self._name_stack, self._control_dependencies_stack
-        self._name_stack, self._control_dependencies_stack = "", []
+        self._control_dependencies_stack = []
         _state.graph_stack.append(self)
         _state.graph = self
         try:
-            ph = placeholder(self, dtypes.resource, [], "Placeholder")
+            ph = placeholder(self, dtypes.resource, [], name)
         finally:
             _state.graph_stack.pop()
             from tfedu.framework.context import _refresh
@@ -169,7 +173,8 @@ class FuncGraph(Graph):
         return read_through_handle(var, self.variable_handle(var))
 
     def _assign_eager_variable(self, var, kind, value, read_value):
-        return assign_through_handle(var, self.variable_handle(var), kind, value, read_value)
+        handle = self.variable_handle(var, _ASSIGN_OPS[kind][1])
+        return assign_through_handle(var, handle, kind, value, read_value)
 
 
 _ASSIGN_OPS = {"assign": (go.ASSIGN_VARIABLE, "AssignVariableOp"),
@@ -194,8 +199,11 @@ def assign_through_handle(var, handle, kind, value, read_value):
     op = execute(opdef, [handle, v], default_name=default)
     if not read_value:
         return op
-    with _state.graph.control_dependencies([op]):
-        return read_through_handle(var, handle)
+    # like TF's unread variable: read only when used (plans run ops in creation order)
+    unread = VariableArgument(_state.graph, handle, var.dtype, var.shape, var.name,
+                              getattr(var, "trainable", True))
+    unread._primary = getattr(var, "_primary", var)
+    return unread
 
 
 def handle_in_graph(graph, var):
