@@ -448,3 +448,21 @@ def test_diag_sizes_and_errors():
     with pytest.raises(tf.errors.InvalidArgumentError, match="at least 2-dim"):
         tf.linalg.diag_part([1.0, 2.0])
     assert tf.einsum("i->", [1.0, 2.0]).numpy() == 3.0  # a list is one operand
+
+
+def test_lu_family():
+    a = RNG.normal(size=(2, 4, 4))
+    lu, p = tf.linalg.lu(a)
+    assert type(tf.linalg.lu(a)).__name__ == "Lu" and p.dtype == tf.int32
+    lower = np.tril(lu.numpy(), -1) + np.eye(4)
+    np.testing.assert_allclose(np.take_along_axis(a, p.numpy()[..., None], axis=-2),
+                               lower @ np.triu(lu.numpy()), atol=1e-12)
+    np.testing.assert_allclose(tf.linalg.lu_reconstruct(lu, p).numpy(), a, atol=1e-12)
+    rhs = RNG.normal(size=(2, 4, 2))
+    np.testing.assert_allclose(tf.linalg.lu_solve(lu, p, rhs).numpy(), np.linalg.solve(a, rhs))
+    np.testing.assert_allclose(tf.linalg.lu_matrix_inverse(lu, p).numpy(), np.linalg.inv(a))
+    small = tf.linalg.lu(tf.constant([[1.0, 2.0], [3.0, 4.0]]))
+    assert small.p.numpy().tolist() == [1, 0] and small.lu.dtype == tf.float32
+    assert tf.linalg.lu(tf.zeros([2, 2])).lu.numpy().tolist() == [[0, 0], [0, 0]]
+    perm = tf.constant(p.numpy()[0])
+    check_gradients(lambda m, r: tf.linalg.lu_solve(m, perm, r), lu.numpy()[0], rhs[0])

@@ -1516,6 +1516,106 @@ def matrix_exponential(input, name=None) -> Tensor:
 
 
 # ------------------------------------------------------------------------------------------
+# LU decomposition with partial pivoting
+# ------------------------------------------------------------------------------------------
+
+Lu = collections.namedtuple("Lu", ["lu", "p"])
+
+
+def _lu_kernel(x, output_idx_type=dtypes.int32):
+    """Doolittle LU with row pivoting, all batch matrices at once: for each column k, swap
+    the row with the largest |pivot| up, then eliminate below it. Returns (L + U - I, perm)
+    with x[..., perm, :] == L @ U."""
+    n = x.shape[-1]
+    if x.size == 0:
+        return x.copy(), np.broadcast_to(np.arange(n), x.shape[:-1]).astype(
+            output_idx_type._np)
+    a = x.reshape((-1, n, n)).copy()  # in the input's precision, as TF computes
+    batch = np.arange(a.shape[0])
+    perm = np.tile(np.arange(n), (a.shape[0], 1))
+    for k in range(n):
+        p = k + np.argmax(np.abs(a[:, k:, k]), axis=1)
+        a[batch, k], a[batch, p] = a[batch, p].copy(), a[batch, k].copy()
+        perm[batch, k], perm[batch, p] = perm[batch, p], perm[batch, k].copy()
+        pivot = a[:, k, k]
+        lower = a[:, k + 1:, k] / np.where(pivot == 0, 1, pivot)[:, None]
+        a[:, k + 1:, k] = lower
+        a[:, k + 1:, k + 1:] -= lower[:, :, None] * a[:, k, None, k + 1:]
+    return a.reshape(x.shape), perm.reshape(x.shape[:-1]).astype(output_idx_type._np)
+
+
+def _lu_infer(op):
+    dims = _require_matrix(op)
+    out = op.attrs.get("output_idx_type", dtypes.int32)
+    if dims is None:
+        return [(TensorShape(None), op.dtype(0)), (TensorShape(None), out)]
+    return [(TensorShape(dims), op.dtype(0)), (TensorShape(dims[:-1]), out)]
+
+
+LU = register_op(
+    "Lu", inputs=("input: T",), outputs=("lu: T", "p: output_idx_type"),
+    type_attrs={"T": FLOAT_AND_COMPLEX, "output_idx_type": INTS},
+    attrs={"output_idx_type": dtypes.int32}, infer=_lu_infer, kernel=_half_as_float(_lu_kernel),
+    doc="LU decomposition with partial pivoting: input[..., p, :] = L @ U.")
+
+
+@export("linalg.lu")
+def lu(input, output_idx_type=dtypes.int32, name=None):
+    """(lu, p): L (unit lower, below the diagonal) and U packed in one matrix, and the row
+    permutation p with input[..., p, :] == L @ U."""
+    out, perm = execute(LU, [_t(input)], {"output_idx_type": dtypes.as_dtype(output_idx_type)},
+                        name=name, default_name="Lu")
+    return Lu(out, perm)
+
+
+def _perm_matrix(perm, dtype):
+    """P with P @ x == x[..., perm, :] (a one-hot matrix, so gradients flow through x)."""
+    from tfedu.ops.array_extra import one_hot
+
+    n = perm.shape.as_list()[-1] if perm.shape.rank else None
+    if n is None:
+        n = array_ops.shape(perm)[-1]
+    return one_hot(perm, n, dtype=dtype)
+
+
+def _unit_lower_and_upper(lower_upper):
+    lower = band_part(lower_upper, -1, 0)
+    lower = matrix_set_diag(lower, array_ops.ones_like(matrix_diag_part(lower_upper)))
+    return lower, band_part(lower_upper, 0, -1)
+
+
+@export("linalg.lu_reconstruct")
+def lu_reconstruct(lower_upper, perm, validate_args=False, name=None) -> Tensor:
+    """The matrix whose `lu` this is: P^T @ L @ U."""
+    with _scope(name, "lu_reconstruct") as sc:
+        lower_upper = _t(lower_upper)
+        lower, upper = _unit_lower_and_upper(lower_upper)
+        p = _perm_matrix(_t(perm), lower_upper.dtype)
+        return math_ops.matmul(p, math_ops.matmul(lower, upper), adjoint_a=True,
+                               name=_final_name(sc))
+
+
+@export("linalg.lu_solve")
+def lu_solve(lower_upper, perm, rhs, validate_args=False, name=None) -> Tensor:
+    """Solve A x = rhs given A's `lu`: permute rhs, then two triangular solves."""
+    with _scope(name, "lu_solve") as sc:
+        lower_upper = _t(lower_upper)
+        lower, upper = _unit_lower_and_upper(lower_upper)
+        b = math_ops.matmul(_perm_matrix(_t(perm), lower_upper.dtype),
+                            _t(rhs, hint=lower_upper.dtype))
+        y = triangular_solve(lower, b, lower=True)
+        return triangular_solve(upper, y, lower=False, name=_final_name(sc))
+
+
+@export("linalg.lu_matrix_inverse")
+def lu_matrix_inverse(lower_upper, perm, validate_args=False, name=None) -> Tensor:
+    """inv(A) from A's `lu`."""
+    with _scope(name, "lu_matrix_inverse"):
+        lower_upper = _t(lower_upper)
+        return lu_solve(lower_upper, perm, _eye_like(lower_upper))
+
+
+# ------------------------------------------------------------------------------------------
 # Tensor diagonals (Diag / DiagPart): rank k <-> rank 2k
 # ------------------------------------------------------------------------------------------
 
