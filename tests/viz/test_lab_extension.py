@@ -39,7 +39,7 @@ def test_typescript_unit_tests_pass(npm_test):
 
 
 def test_python_and_typescript_write_the_same_dot(npm_test):
-    compiled = LAB / "lib" / ".test" / "src" / "dot.js"
+    compiled = ROOT / "build" / "lab_extension_tests" / "src" / "dot.js"
     assert npm_test.returncode == 0 and compiled.exists()
     # Lone surrogates cannot cross the JSON pipe as UTF-8; everything else in SAMPLE does.
     payload = graph([n for n in SAMPLE["nodes"] if "\ud800" not in n["type"]])
