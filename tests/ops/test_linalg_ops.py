@@ -466,3 +466,16 @@ def test_lu_family():
     assert tf.linalg.lu(tf.zeros([2, 2])).lu.numpy().tolist() == [[0, 0], [0, 0]]
     perm = tf.constant(p.numpy()[0])
     check_gradients(lambda m, r: tf.linalg.lu_solve(m, perm, r), lu.numpy()[0], rhs[0])
+
+
+def test_non_finite_inputs_give_nan_not_garbage():
+    bad = tf.constant([[np.nan, 1.0], [1.0, 1.0]])
+    assert np.all(np.isnan(tf.linalg.svd(bad)[0].numpy()))
+    assert np.all(np.isnan(tf.linalg.eigh(bad)[0].numpy()))
+    assert np.all(np.isnan(tf.linalg.eig(bad)[0].numpy()))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Input is not invertible"):
+        tf.linalg.inv(bad)
+    for empty in (tf.zeros([0, 0]), tf.zeros([2, 0, 0])):
+        assert tf.linalg.inv(empty).shape == empty.shape
+        assert tf.linalg.eigh(empty)[0].shape == empty.shape[:-1]
+    assert tf.linalg.det(tf.zeros([0, 0])).numpy() == 1.0

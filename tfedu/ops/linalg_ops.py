@@ -223,6 +223,15 @@ def _qr_kernel(x, full_matrices=False):
 
 
 def _svd_kernel(x, compute_uv=True, full_matrices=False):
+    if not np.all(np.isfinite(x)):  # LAPACK cannot converge: NaN results, as TF gives
+        m, n = x.shape[-2:]
+        p = min(m, n)
+        nan = np.full(x.shape[:-2] + (p,), np.nan, x.dtype)
+        if not compute_uv:
+            return nan, np.zeros((0,), x.dtype), np.zeros((0,), x.dtype)
+        u = np.full(x.shape[:-2] + (m, m if full_matrices else p), np.nan, x.dtype)
+        v = np.full(x.shape[:-2] + (n, n if full_matrices else p), np.nan, x.dtype)
+        return nan, u, v
     if not compute_uv:
         s = np.linalg.svd(x, compute_uv=False)
         empty = np.zeros((0,), x.dtype)
@@ -233,6 +242,9 @@ def _svd_kernel(x, compute_uv=True, full_matrices=False):
 
 
 def _eigh_kernel(x, compute_v=True):
+    if not np.all(np.isfinite(np.tril(x))):  # only the lower triangle is read
+        e = np.full(x.shape[:-1], np.nan, x.dtype)
+        return e, (np.full(x.shape, np.nan, x.dtype) if compute_v else np.zeros((0,), x.dtype))
     e, v = np.linalg.eigh(x)
     if not compute_v:
         v = np.zeros((0,), x.dtype)
@@ -240,8 +252,11 @@ def _eigh_kernel(x, compute_v=True):
 
 
 def _eig_kernel(x, compute_v=True, Tout=None):
-    e, v = np.linalg.eig(x)
     out = Tout._np if Tout is not None else np.result_type(x.dtype, np.complex64)
+    if not np.all(np.isfinite(x)):
+        e = np.full(x.shape[:-1], np.nan, out)
+        return e, (np.full(x.shape, np.nan, out) if compute_v else np.zeros((0,), out))
+    e, v = np.linalg.eig(x)
     if not compute_v:
         v = np.zeros((0,), out)
     return e.astype(out), v.astype(out)
