@@ -90,3 +90,26 @@ def test_ragged_gradient_flows_through_flat_values():
         r = tf.RaggedTensor.from_row_lengths(x, [2, 1])
         y = tf.reduce_sum(r.to_tensor() * 3.0)
     assert tape.gradient(y, x).numpy().tolist() == [3.0, 3.0, 3.0]
+
+
+def test_sparse_helpers():
+    s = tf.SparseTensor([[1, 0], [0, 1]], [2.0, 3.0], [2, 2])
+    assert tf.sparse.reorder(s).indices.numpy().tolist() == [[0, 1], [1, 0]]
+    assert tf.sparse.reorder(s).values.numpy().tolist() == [3.0, 2.0]
+    np.testing.assert_array_equal(tf.sparse.add(s, tf.ones([2, 2])).numpy(), [[1, 4], [3, 1]])
+    u = tf.sparse.add(s, tf.SparseTensor([[0, 1], [1, 1]], [1.0, 5.0], [2, 2]))
+    assert u.indices.numpy().tolist() == [[0, 1], [1, 0], [1, 1]]
+    assert u.values.numpy().tolist() == [4.0, 2.0, 5.0]
+    assert float(tf.sparse.reduce_sum(s)) == 5.0
+    assert tf.sparse.reduce_sum(s, axis=1).numpy().tolist() == [3.0, 2.0]
+    np.testing.assert_array_equal(tf.sparse.sparse_dense_matmul(s, tf.eye(2)).numpy(),
+                                  [[0, 3], [2, 0]])
+
+
+def test_sparse_values_gradient():
+    vals = tf.constant([2.0, 3.0])
+    with tf.GradientTape() as tape:
+        tape.watch(vals)
+        s = tf.SparseTensor([[1, 0], [0, 1]], vals, [2, 2])
+        y = tf.reduce_sum(tf.sparse.sparse_dense_matmul(s, tf.constant([[1.0], [10.0]])))
+    assert tape.gradient(y, vals).numpy().tolist() == [1.0, 10.0]

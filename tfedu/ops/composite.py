@@ -444,3 +444,52 @@ def sparse_from_dense(tensor, name=None):
     return SparseTensor(idx, gather_nd(t, idx), array_ops.shape(t, out_type=dtypes.int64))
 
 
+
+
+@export("sparse.reorder")
+def sparse_reorder(sp_input, name=None):
+    """The same SparseTensor with its entries in row-major (canonical) order."""
+    from tfedu.ops.array_extra import gather
+
+    idx = np.asarray(sp_input.indices)
+    order = np.lexsort(idx.T[::-1]) if idx.size else np.arange(0)
+    return SparseTensor(gather(sp_input.indices, order), gather(sp_input.values, order),
+                        sp_input.dense_shape)
+
+
+@export("sparse.add")
+def sparse_add(a, b, threshold=0, name=None):
+    """sparse + dense gives a dense tensor; sparse + sparse a SparseTensor over the union of
+    their entries (entries with |value| < threshold are dropped)."""
+    from tfedu.ops.array_extra import gather_nd
+    from tfedu.ops.math_ops import add
+
+    if not isinstance(a, SparseTensor):
+        a, b = b, a
+    if not isinstance(b, SparseTensor):
+        return add(sparse_to_dense(a), _t(b))
+    dense = add(sparse_to_dense(a), sparse_to_dense(b))
+    both = np.concatenate([np.asarray(a.indices), np.asarray(b.indices)])
+    union = np.unique(both, axis=0) if both.size else both.reshape(0, len(a.shape))
+    vals = gather_nd(dense, union)
+    keep = np.abs(np.asarray(vals)) >= threshold
+    if not keep.all():
+        union = union[keep]
+        vals = gather_nd(dense, union)
+    return SparseTensor(union.astype(np.int64), vals, a.dense_shape)
+
+
+@export("sparse.reduce_sum")
+def sparse_reduce_sum(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=None):
+    """Sum of the entries (over `axis`), as a dense tensor."""
+    from tfedu.ops.math_ops import reduce_sum
+
+    return reduce_sum(sparse_to_dense(sp_input), axis=axis, keepdims=bool(keepdims))
+
+
+@export("sparse.sparse_dense_matmul", "sparse.matmul")
+def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None):
+    """SparseTensor @ dense matrix (differentiable in both)."""
+    from tfedu.ops.math_ops import matmul
+
+    return matmul(sparse_to_dense(sp_a), _t(b), adjoint_a=adjoint_a, adjoint_b=adjoint_b)
