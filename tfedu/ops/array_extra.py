@@ -1130,20 +1130,32 @@ def _gather_grad(op, g):
         acc = tensor_scatter_nd_add(z, expand_dims(idx, -1), gt)
         inv = list(np.argsort(pperm))
         return [transpose(acc, inv) if inv != list(range(r)) else acc, None, None]
+    pdims = params.shape.as_list()
     if ax != bd:
-        raise NotImplementedError("GatherV2 gradient with batch_dims needs axis == batch_dims")
-    # fold the batch dims into the gathered axis: flat index = b * N + idx
-    bshape = params.shape.as_list()[:bd]
-    n = params.shape[ax]
-    if any(d is None for d in bshape) or n is None:
-        raise NotImplementedError("GatherV2 gradient with batch_dims needs static batch dims")
+        # move the gathered axis next to the batch dims, take that gradient, move it back
+        pperm = list(range(bd)) + [ax] + list(range(bd, ax)) + list(range(ax + 1, r))
+        nj = ir - bd
+        gperm = list(range(bd)) + list(range(ax, ax + nj)) + list(range(bd, ax)) + \
+            list(range(ax + nj, g.shape.rank))
+        gt = _batched_gather_grad([pdims[i] for i in pperm], idx, transpose(g, gperm), bd, ir)
+        return [transpose(gt, list(np.argsort(pperm))), None, None]
+    return [_batched_gather_grad(pdims, idx, g, bd, ir), None, None]
+
+
+def _batched_gather_grad(pdims, idx, g, bd, ir):
+    """Gradient of gather(params, idx, axis=bd, batch_dims=bd) for params dims `pdims`: fold
+    the batch into the gathered axis (flat index b * N + idx) and scatter-add."""
+    from tfedu.ops.scatter_ops import tensor_scatter_nd_add
+
+    bshape, n, inner = pdims[:bd], pdims[bd], pdims[bd + 1:]
+    if any(d is None for d in bshape + [n] + inner):
+        raise NotImplementedError("GatherV2 gradient with batch_dims needs static shapes")
     nb = int(np.prod(bshape)) if bshape else 1
-    inner = params.shape.as_list()[ax + 1:]
     offs = np.arange(nb, dtype=np.int32).reshape(bshape + [1] * (ir - bd)) * n
-    flat_idx = m.add(idx, offs)
+    flat_idx = _math().add(idx, offs)
     z = array_ops.zeros([nb * n] + inner, dtype=g.dtype)
     acc = tensor_scatter_nd_add(z, expand_dims(flat_idx, -1), g)
-    return [reshape(acc, pshape), None, None]
+    return reshape(acc, pdims)
 
 
 GATHER = register_op(
