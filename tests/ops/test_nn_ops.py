@@ -621,3 +621,15 @@ def test_padding_names_are_case_sensitive_like_tf():
         tf.nn.max_pool2d(tf.ones([1, 4, 4, 1]), 2, 2, "same")
     with pytest.raises(ValueError, match='"EXPLICIT" is not a valid value for `padding`'):
         tf.nn.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([2, 2, 1, 1]), 1, "EXPLICIT")
+
+
+def test_composites_group_their_ops_under_tf_scope_names():
+    with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+        assert tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=x).name == \
+            "logistic_loss:0"
+        mean, var = tf.nn.moments(x, [0])
+        assert mean.name.startswith("moments/") and var.shape.as_list() == [3]
+        assert tf.nn.dropout(x, 0.5).name.startswith("dropout/")
+        assert tf.nn.batch_normalization(x, 0.0, 1.0, None, None, 1e-3).name.startswith(
+            "batchnorm/")

@@ -9,6 +9,7 @@ each gradient to the cell that held the window's max (the first one on ties).
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 from collections import namedtuple
 
@@ -53,6 +54,15 @@ def _api(name, fallback=None):
             raise NotImplementedError(f"tf.{name} is not available in this build of tfedu")
         return fallback
     return fn
+
+
+@contextlib.contextmanager
+def _scope(name, default):
+    """TF's `with name_scope(name, default) as scope` for composite functions (graph groups)."""
+    from tfedu.ops.name_scope import name_scope
+
+    with name_scope(name, default) as scope:
+        yield scope if _state.graph is not None else None
 
 
 def _scalar(value, like):
@@ -542,12 +552,13 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     if not logits.shape.is_compatible_with(labels.shape):
         raise ValueError(f"`logits` and `labels` must have the same shape, received "
                          f"({logits.shape} vs {labels.shape}).")
-    zeros = array_ops.zeros_like(logits)
-    cond = math_ops.greater_equal(logits, zeros)
-    relu_logits = array_ops.where(cond, logits, zeros)
-    neg_abs = array_ops.where(cond, math_ops.negative(logits), logits)
-    return math_ops.add(math_ops.subtract(relu_logits, math_ops.multiply(logits, labels)),
-                        _log1p(math_ops.exp(neg_abs)), name=name)
+    with _scope(name, "logistic_loss") as scope:
+        zeros = array_ops.zeros_like(logits)
+        cond = math_ops.greater_equal(logits, zeros)
+        relu_logits = array_ops.where(cond, logits, zeros)
+        neg_abs = array_ops.where(cond, math_ops.negative(logits), logits)
+        return math_ops.add(math_ops.subtract(relu_logits, math_ops.multiply(logits, labels)),
+                            _log1p(math_ops.exp(neg_abs)), name=scope)
 
 
 @export("nn.weighted_cross_entropy_with_logits")
@@ -558,13 +569,14 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
     if not logits.shape.is_compatible_with(labels.shape):
         raise ValueError(f"`logits` and `labels` must have the same shape, received "
                          f"({logits.shape} vs {labels.shape}).")
-    pw = _tensor(pos_weight, dtype=logits.dtype)
-    one = _scalar(1, logits)
-    log_weight = math_ops.add(one, math_ops.multiply(math_ops.subtract(pw, one), labels))
-    soft = math_ops.add(_log1p(math_ops.exp(math_ops.negative(math_ops.abs(logits)))),
-                        relu(math_ops.negative(logits)))
-    return math_ops.add(math_ops.multiply(math_ops.subtract(one, labels), logits),
-                        math_ops.multiply(log_weight, soft), name=name)
+    with _scope(name, "logistic_loss") as scope:
+        pw = _tensor(pos_weight, dtype=logits.dtype)
+        one = _scalar(1, logits)
+        log_weight = math_ops.add(one, math_ops.multiply(math_ops.subtract(pw, one), labels))
+        soft = math_ops.add(_log1p(math_ops.exp(math_ops.negative(math_ops.abs(logits)))),
+                            relu(math_ops.negative(logits)))
+        return math_ops.add(math_ops.multiply(math_ops.subtract(one, labels), logits),
+                            math_ops.multiply(log_weight, soft), name=scope)
 
 
 L2_LOSS = register_op(
@@ -1585,6 +1597,11 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     if is_number and not 0 <= rate < 1:
         raise ValueError("`rate` must be a scalar tensor or a float in the range [0, 1). "
                          f"Received: rate={rate}")
+    with _scope(name, "dropout"):
+        return _dropout(x, rate, is_number, noise_shape, seed)
+
+
+def _dropout(x, rate, is_number, noise_shape, seed):
     if is_number:
         scaled = math_ops.multiply(x, _scalar(1 / (1 - rate), x))
         rate_t = _scalar(rate, x)
@@ -1597,7 +1614,7 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     shape = _noise_shape(x, noise_shape)
     uniform = _api("random.uniform")
     keep = math_ops.greater_equal(uniform(shape, seed=seed, dtype=x.dtype), rate_t)
-    return array_ops.where(keep, scaled, array_ops.zeros_like(scaled), name=name)
+    return array_ops.where(keep, scaled, array_ops.zeros_like(scaled))
 
 
 def _noise_shape(x, noise_shape):
@@ -1629,16 +1646,17 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     """(mean, variance) of `x` over `axes`; float16 inputs are reduced in float32."""
     x = _tensor(x, name="x")
     axes = [int(a) for a in (axes if isinstance(axes, (list, tuple)) else [axes])]
-    y = math_ops.cast(x, dtypes.float32) if x.dtype is dtypes.float16 else x
-    mean = math_ops.reduce_mean(y, axis=axes, keepdims=True, name="mean")
-    variance = math_ops.reduce_mean(
-        math_ops.squared_difference(y, array_ops.stop_gradient(mean)), axis=axes,
-        keepdims=True, name="variance")
-    if not keepdims:
-        mean, variance = _drop_axes(mean, axes), _drop_axes(variance, axes)
-    if x.dtype is dtypes.float16:
-        return math_ops.cast(mean, x.dtype), math_ops.cast(variance, x.dtype)
-    return mean, variance
+    with _scope(name, "moments"):
+        y = math_ops.cast(x, dtypes.float32) if x.dtype is dtypes.float16 else x
+        mean = math_ops.reduce_mean(y, axis=axes, keepdims=True, name="mean")
+        variance = math_ops.reduce_mean(
+            math_ops.squared_difference(y, array_ops.stop_gradient(mean)), axis=axes,
+            keepdims=True, name="variance")
+        if not keepdims:
+            mean, variance = _drop_axes(mean, axes), _drop_axes(variance, axes)
+        if x.dtype is dtypes.float16:
+            return math_ops.cast(mean, x.dtype), math_ops.cast(variance, x.dtype)
+        return mean, variance
 
 
 def _rsqrt(v):
@@ -1651,13 +1669,14 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
     x = _tensor(x, name="x")
     mean = _tensor(mean, dtype=x.dtype)
     variance = _tensor(variance, dtype=x.dtype)
-    inv = _rsqrt(math_ops.add(variance, _scalar(variance_epsilon, variance)))
-    if scale is not None:
-        inv = math_ops.multiply(inv, _tensor(scale, dtype=x.dtype))
-    shift = math_ops.negative(math_ops.multiply(mean, inv))
-    if offset is not None:
-        shift = math_ops.add(_tensor(offset, dtype=x.dtype), shift)
-    return math_ops.add(math_ops.multiply(x, inv), shift, name=name)
+    with _scope(name, "batchnorm"):
+        inv = _rsqrt(math_ops.add(variance, _scalar(variance_epsilon, variance)))
+        if scale is not None:
+            inv = math_ops.multiply(inv, _tensor(scale, dtype=x.dtype))
+        shift = math_ops.negative(math_ops.multiply(mean, inv))
+        if offset is not None:
+            shift = math_ops.add(_tensor(offset, dtype=x.dtype), shift)
+        return math_ops.add(math_ops.multiply(x, inv), shift)
 
 
 @export("math.zero_fraction", "nn.zero_fraction")
