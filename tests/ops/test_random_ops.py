@@ -388,3 +388,11 @@ def test_rng_states_and_algorithms():
     assert kc.state.numpy().tolist() == [1, 2, 5]
     with pytest.raises(ValueError, match="unsupported value"):
         tf.random.Generator.from_seed(1, alg="mt19937")
+
+
+def test_invalid_gamma_and_poisson_parameters_give_nan():
+    g = tf.random.gamma([3], alpha=[0.0, -1.0]).numpy()
+    assert np.all(g[:, 0] == 0) and np.all(np.isnan(g[:, 1]))
+    p = tf.random.poisson([3], lam=[-1.0, 2.0]).numpy()
+    assert np.all(np.isnan(p[:, 0])) and np.all(p[:, 1] >= 0)
+    assert np.isnan(tf.random.stateless_gamma([1], seed=[1, 2], alpha=-1.0).numpy()[0])

@@ -257,6 +257,20 @@ def sample_categorical(gen, logits, n, npd):
     return out
 
 
+def sample_gamma(gen, alpha):
+    """Gamma(alpha, 1) samples; alpha < 0 or NaN gives NaN (as TF's kernel does)."""
+    bad = ~(alpha >= 0)
+    out = gen.standard_gamma(np.where(bad, 1.0, alpha))
+    return np.where(bad, np.nan, out)
+
+
+def sample_poisson(gen, lam):
+    """Poisson(lam) samples as floats; lam < 0 or NaN gives NaN (as TF's kernel does)."""
+    bad = ~(lam >= 0)
+    out = gen.poisson(np.where(bad, 0.0, lam)).astype(np.float64)
+    return np.where(bad, np.nan, out)
+
+
 # ------------------------------------------------------------------------------------------
 # Shape functions
 # ------------------------------------------------------------------------------------------
@@ -381,7 +395,7 @@ def _gamma_kernel(shape, alpha, seed=0, seed2=0, _stream=None):
     gen = _stream_of(seed, seed2, _stream)
     dims = _dims(shape) + alpha.shape
     with np.errstate(invalid="ignore"):
-        x = gen.standard_gamma(np.broadcast_to(alpha.astype(np.float64), dims))
+        x = sample_gamma(gen, np.broadcast_to(alpha.astype(np.float64), dims))
     return x.astype(alpha.dtype)
 
 
@@ -393,7 +407,9 @@ def _poisson_infer(op):
 def _poisson_kernel(shape, rate, dtype, seed=0, seed2=0, _stream=None):
     gen = _stream_of(seed, seed2, _stream)
     dims = _dims(shape) + rate.shape
-    return gen.poisson(np.broadcast_to(rate.astype(np.float64), dims)).astype(dtype._np)
+    x = sample_poisson(gen, np.broadcast_to(rate.astype(np.float64), dims))
+    with np.errstate(invalid="ignore"):
+        return x.astype(dtype._np)
 
 
 def _stateful(type, inputs, kernel, infer, outputs=("output: dtype",), type_attrs=None,
@@ -841,14 +857,16 @@ def _seeded_gen(seed):
 def _stateless_gamma_kernel(shape, seed, alpha):
     dims = _dims(shape)
     with np.errstate(invalid="ignore"):
-        x = _seeded_gen(seed).standard_gamma(np.broadcast_to(alpha.astype(np.float64), dims))
+        x = sample_gamma(_seeded_gen(seed),
+                         np.broadcast_to(alpha.astype(np.float64), dims))
     return x.astype(alpha.dtype)
 
 
 def _stateless_poisson_kernel(shape, seed, lam, dtype):
     dims = _dims(shape)
-    return _seeded_gen(seed).poisson(np.broadcast_to(lam.astype(np.float64), dims)).astype(
-        dtype._np)
+    x = sample_poisson(_seeded_gen(seed), np.broadcast_to(lam.astype(np.float64), dims))
+    with np.errstate(invalid="ignore"):
+        return x.astype(dtype._np)
 
 
 def _stateless_binomial_kernel(shape, seed, counts, probs, dtype):
