@@ -163,3 +163,28 @@ def test_learning_rate_schedules_follow_the_global_step():
     np.testing.assert_allclose([r[4] for r in rows], 1.0 / (1.0 + np.arange(4)), rtol=1e-6)
     np.testing.assert_allclose([r[5] for r in rows], np.exp(-np.arange(4)), rtol=1e-6)
     assert w_final == pytest.approx(1.0 - 0.5 * (0.1 + 0.1 + 0.05 + 0.05))
+
+
+def test_adagrad_da_and_sync_replicas():
+    g = tf.Graph()
+    with g.as_default():
+        gs = tf1.train.get_or_create_global_step()
+        w = tf.Variable(1.0)
+        step = tf1.train.AdagradDAOptimizer(0.1, gs).minimize(0.5 * w, global_step=gs)
+        w2 = tf.Variable(1.0)
+        sync = tf1.train.SyncReplicasOptimizer(tf1.train.GradientDescentOptimizer(0.1), 1)
+        step2 = sync.minimize(0.5 * w2)
+    got = []
+    with tf1.Session(graph=g) as s:
+        s.run(tf1.global_variables_initializer())
+        for _ in range(2):
+            s.run([step, step2])
+            got.append([round(float(v), 5) for v in s.run([w, w2])])
+    # dual averaging: w_t = -lr * sum(g) / sqrt(0.1 + sum(g^2))
+    assert got == [[-0.08452, 0.95], [-0.1291, 0.9]]
+    ev = tf.Variable(1.0)
+    egs = tf.Variable(0, dtype=tf.int64)
+    opt = tf1.train.AdagradDAOptimizer(0.1, egs)
+    for _ in range(2):
+        opt.minimize(lambda: 0.5 * ev, var_list=[ev], global_step=egs)
+    assert round(float(ev.numpy()), 5) == -0.1291 and int(egs.numpy()) == 2

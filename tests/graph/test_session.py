@@ -219,3 +219,18 @@ def test_disable_eager_execution_uses_the_global_graph():
         tf1.enable_eager_execution()
         tf1.reset_default_graph()
     assert tf.executing_eagerly()
+
+
+def test_graph_tensors_used_outside_their_graph():
+    g1, g2 = tf.Graph(), tf.Graph()
+    with g1.as_default():
+        a = tf.constant(1.0)
+    with g2.as_default():
+        b = tf.constant(2.0)
+    with pytest.raises(ValueError, match=r'Tensor\("Const:0", shape=\(\), dtype=float32\) must be '
+                                         r"from the same graph as Tensor\(\"Const:0\""):
+        a + b
+    c = a * 2.0  # eager code on a graph tensor adds to that tensor's graph, as in TF
+    assert c.graph is g1 and tf.executing_eagerly()
+    with tf1.Session(graph=g1) as s:
+        assert s.run(c) == 2.0

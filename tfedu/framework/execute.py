@@ -215,7 +215,10 @@ def execute(opdef, inputs, attrs=None, name=None, default_name=None):
         flat, structured, full_attrs = _convert_inputs(opdef, inputs, attrs, None)
         if opdef.validate_eager and opdef.infer is not None:
             opdef.infer(InferContext(opdef, flat, full_attrs))
-        arrays = [[x._value for x in s] if type(s) is list else s._value for s in structured]
+        try:
+            arrays = [[x._value for x in s] if type(s) is list else s._value for s in structured]
+        except AttributeError:  # graph tensors used outside their graph: build into it, as TF
+            return _build_in_inputs_graph(flat, opdef, inputs, attrs, name, default_name)
         try:
             result = opdef.kernel(*arrays, **attrs)
         except OpCheckError:
@@ -232,6 +235,40 @@ def execute(opdef, inputs, attrs=None, name=None, default_name=None):
     if len(outputs) == 1 and not opdef.output_specs[0].is_list:
         return outputs[0]
     return outputs
+
+
+def _build_in_inputs_graph(flat, opdef, inputs, attrs, name, default_name):
+    from tfedu.framework.context import pop_graph, push_graph
+
+    g = _graph_of_inputs(flat)
+
+    def lift(v):
+        if isinstance(v, EagerTensor):
+            return g._capture(v)
+        if isinstance(v, (list, tuple)):
+            return [lift(x) for x in v]
+        return v
+
+    push_graph(g)
+    try:
+        return _build(g, opdef, [lift(v) for v in inputs], attrs, name, default_name)
+    finally:
+        pop_graph(g)
+
+
+def _graph_of_inputs(flat):
+    """The one graph the symbolic inputs belong to (TF's `_get_graph_from_inputs`)."""
+    original = None
+    for t in flat:
+        if isinstance(t, SymbolicTensor):
+            if original is None:
+                original = t
+            elif t.graph is not original.graph:
+                raise ValueError(f"{t} must be from the same graph as {original} (graphs are "
+                                 f"{t.graph!r} and {original.graph!r}).")
+    if original is None:
+        raise TypeError("An op received an input that is neither a value nor a graph tensor.")
+    return original.graph
 
 
 def _wrap_outputs(opdef, result):

@@ -20,7 +20,8 @@ from tfedu.train import training_ops
 
 __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer",
            "RMSPropOptimizer", "AdagradOptimizer", "AdadeltaOptimizer", "FtrlOptimizer",
-           "ProximalGradientDescentOptimizer", "ProximalAdagradOptimizer",
+           "ProximalGradientDescentOptimizer", "ProximalAdagradOptimizer", "AdagradDAOptimizer",
+           "SyncReplicasOptimizer",
            "get_or_create_global_step", "get_global_step", "create_global_step"]
 
 
@@ -489,6 +490,73 @@ class FtrlOptimizer(Optimizer):
     def _rule_inputs(self, grad, var, hyper):
         return ([var, self.get_slot(var, "accum"), self.get_slot(var, "linear")],
                 [grad, hyper["learning_rate"], hyper["l1"], hyper["l2"], hyper["lr_power"]])
+
+
+class AdagradDAOptimizer(Optimizer):
+    """Adagrad Dual Averaging, for sparse models (needs the global step)."""
+
+    _apply_op = "ResourceApplyAdagradDA"
+
+    def __init__(self, learning_rate, global_step, initial_gradient_squared_accumulator_value=0.1,
+                 l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+                 use_locking=False, name="AdagradDA"):
+        if initial_gradient_squared_accumulator_value <= 0.0:
+            raise ValueError("initial_gradient_squared_accumulator_value must be positive: "
+                             f"{initial_gradient_squared_accumulator_value}")
+        super().__init__(use_locking, name)
+        self._lr, self._global_step = learning_rate, global_step
+        self._initial = initial_gradient_squared_accumulator_value
+        self._l1, self._l2 = l1_regularization_strength, l2_regularization_strength
+
+    def _hyper(self):
+        return {"learning_rate": self._lr, "l1": self._l1, "l2": self._l2}
+
+    def _create_slots(self, var_list):
+        for v in var_list:
+            self._zeros_slot(v, "gradient_accumulator", self._name)
+            self._zeros_slot(v, "gradient_squared_accumulator", self._name + "_1",
+                             value=self._initial)
+
+    def _step_value(self, var):
+        gs = self._global_step
+        if _state.graph is None:
+            return float(np.asarray(gs.numpy() if hasattr(gs, "numpy") else gs)) + 1.0
+        return self._cast(convert_to_tensor(gs), var.dtype) + 1.0
+
+    def _rule_inputs(self, grad, var, hyper):
+        return ([var, self.get_slot(var, "gradient_accumulator"),
+                 self.get_slot(var, "gradient_squared_accumulator")],
+                [grad, hyper["learning_rate"], hyper["l1"], hyper["l2"], self._step_value(var)])
+
+
+class SyncReplicasOptimizer(Optimizer):
+    """Synchronous data-parallel training wrapper; with one replica it is the wrapped optimizer."""
+
+    def __init__(self, opt, replicas_to_aggregate, total_num_replicas=None,
+                 variable_averages=None, variables_to_average=None, use_locking=False,
+                 name="sync_replicas"):
+        super().__init__(use_locking, name)
+        self._opt = opt
+        self._replicas_to_aggregate = replicas_to_aggregate
+        self._total_num_replicas = total_num_replicas or replicas_to_aggregate
+
+    def compute_gradients(self, *args, **kwargs):
+        return self._opt.compute_gradients(*args, **kwargs)
+
+    def apply_gradients(self, grads_and_vars, global_step=None, name=None):
+        return self._opt.apply_gradients(grads_and_vars, global_step=global_step, name=name)
+
+    def get_slot(self, *args, **kwargs):
+        return self._opt.get_slot(*args, **kwargs)
+
+    def get_slot_names(self, *args, **kwargs):
+        return self._opt.get_slot_names(*args, **kwargs)
+
+    def variables(self):
+        return self._opt.variables()
+
+    def make_session_run_hook(self, is_chief, num_tokens=-1):
+        return None
 
 
 # ------------------------------------------------------------------------------------------

@@ -93,6 +93,15 @@ def ftrl(var, accum, linear, grad, lr, l1, l2, lr_power, multiply_linear_by_lr=F
     return new_var, new_accum, linear
 
 
+def adagrad_da(var, gradient_accum, gradient_squared_accum, grad, lr, l1, l2, global_step):
+    """Dual averaging: w = -lr * shrink(sum g) / (l2*t*lr + sqrt(sum g^2))"""
+    gradient_accum = gradient_accum + grad
+    gradient_squared_accum = gradient_squared_accum + np.square(grad)
+    shrunk = np.sign(gradient_accum) * np.maximum(np.abs(gradient_accum) - l1 * global_step, 0.0)
+    new_var = -lr * shrunk / (l2 * global_step * lr + np.sqrt(gradient_squared_accum))
+    return new_var, gradient_accum, gradient_squared_accum
+
+
 # rule, number of resource inputs (var + slots), input names after them, static attrs
 RULES = {
     "ResourceApplyGradientDescent": (gradient_descent, ("var",), ("alpha", "delta"), {}),
@@ -115,6 +124,9 @@ RULES = {
                                      ("lr", "l1", "l2", "grad"), {"use_locking": False}),
     "ResourceApplyFtrl": (ftrl, ("var", "accum", "linear"), ("grad", "lr", "l1", "l2", "lr_power"),
                           {"use_locking": False, "multiply_linear_by_lr": False}),
+    "ResourceApplyAdagradDA": (adagrad_da, ("var", "gradient_accumulator",
+                                            "gradient_squared_accumulator"),
+                               ("grad", "lr", "l1", "l2", "global_step"), {"use_locking": False}),
     "ResourceApplyAdadelta": (adadelta, ("var", "accum", "accum_update"),
                               ("lr", "rho", "epsilon", "grad"), {"use_locking": False}),
 }

@@ -9,6 +9,7 @@ from tfedu.train.learning_rate_decay import (  # noqa: F401
 )
 from tfedu.train.optimizers_v1 import (  # noqa: F401
     AdadeltaOptimizer,
+    AdagradDAOptimizer,
     AdagradOptimizer,
     AdamOptimizer,
     FtrlOptimizer,
@@ -18,6 +19,7 @@ from tfedu.train.optimizers_v1 import (  # noqa: F401
     ProximalAdagradOptimizer,
     ProximalGradientDescentOptimizer,
     RMSPropOptimizer,
+    SyncReplicasOptimizer,
     create_global_step,
     get_global_step,
     get_or_create_global_step,
