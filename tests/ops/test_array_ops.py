@@ -226,3 +226,11 @@ def test_linspace_ints_ensure_shape_searchsorted():
     with tf.Graph().as_default():
         x = tf.zeros([3, 1])
         assert tf.ensure_shape(tf.reshape(x, tf.shape(x)), [None, 1]).shape.as_list() == [3, 1]
+
+
+def test_stack_of_python_values_is_a_constant():
+    out = tf.stack([1, 2.5])
+    assert out.dtype == tf.float32 and out.numpy().tolist() == [1.0, 2.5]
+    assert tf.stack([[1, 2], [3, 4]], axis=1).numpy().tolist() == [[1, 3], [2, 4]]
+    with pytest.raises(IAE, match=r"__wrapped__Pack_N_2_device.*\[Op:Pack\] name: stack"):
+        tf.stack([[1, 2], [1, 2, 3]])

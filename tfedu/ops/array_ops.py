@@ -411,8 +411,25 @@ PACK = register_op(
 
 @export("stack")
 def stack(values, axis=0, name="stack"):
-    """Stack a list of same-shape tensors along a new `axis`."""
-    return execute(PACK, [list(values)], {"axis": int(axis)}, name=name, default_name="stack")
+    """Stack a list of same-shape tensors along a new `axis`.
+
+    Along axis 0 a list of plain Python/NumPy values becomes one constant, as in TF (so
+    `tf.stack([1, 2.5])` is float32 like `tf.constant([1, 2.5])`)."""
+    values = list(values)
+    if axis == 0 and not any(isinstance(v, Tensor) or getattr(v, "_is_variable", False)
+                             or _holds_tensor(v) for v in values):
+        try:
+            return convert_to_tensor(values, name=name)
+        except (TypeError, ValueError):
+            pass  # not rectangular: Pack reports which shapes differ
+    return execute(PACK, [values], {"axis": int(axis)}, name=name, default_name="stack")
+
+
+def _holds_tensor(v):
+    if isinstance(v, (list, tuple)):
+        return any(isinstance(e, Tensor) or getattr(e, "_is_variable", False) or _holds_tensor(e)
+                   for e in v)
+    return False
 
 
 def _unpack_infer(op):
