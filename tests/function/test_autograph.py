@@ -197,3 +197,34 @@ def test_user_functions_are_converted_recursively():
         return helper(x) + 1
 
     assert int(f(tf.constant(-5))) == 6
+
+
+def test_callable_objects_and_nested_control_flow():
+    class Absolute:
+        def __call__(self, x):
+            if x > 0:
+                return x
+            return -x
+
+    f = tf.function(Absolute())
+    assert int(f(tf.constant(-3))) == 3
+
+    @tf.function
+    def outer(x):
+        return tf.cond(x > 0, lambda: tf.while_loop(lambda i: i < x, lambda i: i + 1, [0])[0],
+                       lambda: -x)
+
+    assert int(outer(tf.constant(4))) == 4 and int(outer(tf.constant(-4))) == 4
+
+
+def test_for_over_dataset_inside_function():
+    ds = tf.data.Dataset.range(5).map(lambda v: v * 2)
+
+    @tf.function
+    def total():
+        s = tf.constant(0, tf.int64)
+        for x in ds:
+            s += x
+        return s
+
+    assert int(total()) == 20

@@ -200,3 +200,21 @@ def test_print_in_function_runs_every_call(capsys):
 
     f(tf.constant(1)), f(tf.constant(2))
     assert capsys.readouterr().out == "x = 1\nx = 2\n"
+
+
+def test_control_flow_in_v1_graphs_runs_in_sessions():
+    with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float32)
+        z = tf.cond(x > 0, lambda: x * 2.0, lambda: -x)
+        i, s = tf.while_loop(lambda i, s: i < 4, lambda i, s: (i + 1, s + x), [0, 0.0])
+        (gx,) = tf.gradients(z, [x])
+        with tf.compat.v1.Session() as sess:
+            out = sess.run([z, i, s, gx], {x: 3.0})
+    assert [float(o) for o in out] == [6.0, 4.0, 12.0, 2.0]
+
+
+def test_callable_checks():
+    with pytest.raises(TypeError, match="'true_fn' must be callable."):
+        tf.cond(tf.constant(True), 1, lambda: 2)
+    with pytest.raises(TypeError, match="'body' must be callable."):
+        tf.while_loop(lambda i: i < 1, 3, [0])

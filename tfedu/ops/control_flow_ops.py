@@ -315,9 +315,9 @@ def _pack_composite(structure, flat_template, rebuild, tensors):
 def cond(pred, true_fn=None, false_fn=None, name=None):
     """`tf.cond`: `true_fn()` if pred else `false_fn()`; both are traced inside a graph."""
     if not callable(true_fn):
-        raise TypeError("true_fn must be callable.")
+        raise TypeError("'true_fn' must be callable.")
     if not callable(false_fn):
-        raise TypeError("false_fn must be callable.")
+        raise TypeError("'false_fn' must be callable.")
     if _state.graph is None:
         p = pred.numpy() if isinstance(pred, EagerTensor) else pred
         if getattr(pred, "_is_variable", False):

@@ -110,6 +110,10 @@ def convert_for_tracing(fn):
         conv = convert_for_tracing(fn.func)
         return fn if conv is fn.func else functools.partial(conv, *fn.args, **fn.keywords)
     if not isinstance(fn, types.FunctionType):
+        call = type(fn).__dict__.get("__call__") if callable(fn) else None
+        if isinstance(call, types.FunctionType) and not isinstance(fn, type):
+            conv = convert_for_tracing(call)
+            return fn if conv is call else types.MethodType(conv, fn)
         return fn
     if getattr(fn, "__ag_do_not_convert__", False) or fn.__name__ == "<lambda>":
         return fn
