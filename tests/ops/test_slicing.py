@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tfedu as tf
 
@@ -146,3 +148,31 @@ def test_graph_op_names_follow_tf():
         assert names[1:5] == ["strided_slice/stack", "strided_slice/stack_1",
                               "strided_slice/stack_2", "strided_slice"]
         assert tf.boolean_mask(c, [True, False]).name == "boolean_mask/GatherV2:0"
+
+
+_ITEM = st.one_of(
+    st.integers(-4, 3),
+    st.builds(slice, st.one_of(st.none(), st.integers(-6, 6)),
+              st.one_of(st.none(), st.integers(-6, 6)),
+              st.one_of(st.none(), st.integers(-3, 3).filter(bool))),
+    st.just(None),
+)
+
+
+@settings(deadline=None, max_examples=80)
+@given(st.lists(_ITEM, max_size=3), st.booleans(), st.integers(0, 3))
+def test_random_keys_match_numpy(items, with_ellipsis, pos):
+    x = np.arange(60).reshape(3, 4, 5)
+    key = list(items)
+    if with_ellipsis:
+        key.insert(min(pos, len(key)), Ellipsis)
+    key = tuple(key)
+    try:
+        want = x[key]
+    except IndexError:
+        with pytest.raises(tf.errors.InvalidArgumentError):
+            tf.constant(x)[key]
+        return
+    got = tf.constant(x)[key]
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got.numpy(), want)
