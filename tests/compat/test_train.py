@@ -1,5 +1,6 @@
 """tf.compat.v1.train: optimizer update rules, slots, global step, Saver."""
 
+import json
 import os
 
 import numpy as np
@@ -114,6 +115,8 @@ def test_saver_round_trip(tmp_path):
         assert path == prefix + "-7"
         s.run(set_w)
     assert os.path.exists(path + ".index") and os.path.exists(path + ".data-00000-of-00001")
+    with open(path + ".meta", encoding="utf-8") as f:
+        assert "w/Assign" in [op["name"] for op in json.load(f)["ops"]]
     assert tf1.train.latest_checkpoint(str(tmp_path)) == path
     assert not [f for f in os.listdir(tmp_path) if f.startswith(".tmp")]
     with tf1.Session(graph=g) as s2:

@@ -1,8 +1,9 @@
 """`tf.compat.v1.train.Saver`: write variable values from a Session to disk and read them back.
 
 Files for `save(sess, "model.ckpt")`: `model.ckpt.index` (JSON: names, dtypes, shapes),
-`model.ckpt.data-00000-of-00001` (the values, a numpy `.npz` archive; never pickled) and
-`checkpoint` (the latest path, in TF's text format). Each file is written to a temporary name
+`model.ckpt.data-00000-of-00001` (the values, a numpy `.npz` archive; never pickled),
+`model.ckpt.meta` (the graph as JSON, for reading; not re-importable) and `checkpoint` (the
+latest path, in TF's text format). Each file is written to a temporary name
 and renamed, so a crash never leaves a half-written checkpoint.
 """
 
@@ -77,10 +78,14 @@ class Saver:
                                for i, n in enumerate(values)]}
         _atomic_write(save_path + ".data-00000-of-00001", lambda f: np.savez(f, **arrays))
         _atomic_write(save_path + ".index", lambda f: f.write(json.dumps(index).encode()))
+        if write_meta_graph:
+            graph = sess.graph.as_json()
+            _atomic_write(f"{save_path}.{meta_graph_suffix}",
+                          lambda f: f.write(json.dumps(graph).encode()))
         self._last = [p for p in self._last if p != save_path] + [save_path]
         while self._max_to_keep and len(self._last) > self._max_to_keep:
             old = self._last.pop(0)
-            for suffix in (".index", ".data-00000-of-00001"):
+            for suffix in (".index", ".data-00000-of-00001", f".{meta_graph_suffix}"):
                 if os.path.exists(old + suffix):
                     os.unlink(old + suffix)
         if write_state:
