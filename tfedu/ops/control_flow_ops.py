@@ -27,7 +27,6 @@ from tfedu.framework.execute import execute
 from tfedu.framework.registry import ALL, register_op
 from tfedu.framework.tensor import EagerTensor, SymbolicTensor, Tensor, _wrap
 from tfedu.framework.tensor_shape import TensorShape
-from tfedu.function.autograph import api as _ag_api
 from tfedu.function.concrete_function import (
     ConcreteFunction,
     create_graph_op,
@@ -1096,9 +1095,24 @@ export("config.run_functions_eagerly")(_function_module.run_functions_eagerly)
 export("config.functions_run_eagerly")(_function_module.functions_run_eagerly)
 export("config.experimental_run_functions_eagerly")(_function_module.run_functions_eagerly)
 export("get_logger")(_function_module.get_logger)
-export("autograph.to_code")(_ag_api.to_code)
-export("autograph.to_graph")(_ag_api.to_graph)
-export("autograph.experimental.do_not_convert")(_ag_api.do_not_convert)
-export("autograph.experimental.set_loop_options")(_ag_api.set_loop_options)
+
+
+def _autograph(name):
+    """A `tf.autograph.*` entry point that loads the converter on first use (fast import)."""
+
+    def entry(*args, **kwargs):
+        from tfedu.function.autograph import api
+
+        return getattr(api, name)(*args, **kwargs)
+
+    entry.__name__ = entry.__qualname__ = name
+    entry.__doc__ = f"`tf.autograph.{name}` (see tfedu.function.autograph.api.{name})."
+    return entry
+
+
+export("autograph.to_code")(_autograph("to_code"))
+export("autograph.to_graph")(_autograph("to_graph"))
+export("autograph.experimental.do_not_convert")(_autograph("do_not_convert"))
+export("autograph.experimental.set_loop_options")(_autograph("set_loop_options"))
 export("types.experimental.ConcreteFunction")(ConcreteFunction)
 export("types.experimental.PolymorphicFunction")(_function_module.Function)

@@ -110,7 +110,8 @@ def convert_for_tracing(fn):
         conv = convert_for_tracing(fn.func)
         return fn if conv is fn.func else functools.partial(conv, *fn.args, **fn.keywords)
     if not isinstance(fn, types.FunctionType):
-        call = type(fn).__dict__.get("__call__") if callable(fn) else None
+        call = next((k.__dict__["__call__"] for k in type(fn).__mro__
+                     if "__call__" in k.__dict__), None) if callable(fn) else None
         if isinstance(call, types.FunctionType) and not isinstance(fn, type):
             conv = convert_for_tracing(call)
             return fn if conv is call else types.MethodType(conv, fn)
