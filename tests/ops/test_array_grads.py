@@ -88,3 +88,23 @@ def test_variable_slices_and_gathers_are_differentiable():
         y = (tf.reduce_sum(tf.gather(v, [0, 0])) + v[1, 1] * 3.0
              + tf.reduce_sum(tf.boolean_mask(v, v > 2.5)))
     np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [[2.0, 2.0], [1.0, 4.0]])
+
+
+def test_symbolic_gradients_with_unknown_dims_run_in_a_session():
+    tf1 = tf.compat.v1
+    with tf.Graph().as_default():
+        x = tf1.placeholder(tf.float32, [None, 3])
+        y = tf1.placeholder(tf.float32, [None, 3])
+        t = tf.tile(x, [2, 1])
+        sl = x[1:, ::-1]
+        loss = (tf.reduce_sum(tf.concat([x, y * 2.0], 0)) + tf.reduce_sum(t * t)
+                + tf.reduce_sum(tf.pad(x, [[1, 0], [0, 2]]))
+                + tf.reduce_sum(tf.split(x, [1, 2], axis=1)[1] * 3.0)
+                + tf.reduce_sum(tf.gather(x, [0, 0])) + tf.reduce_sum(sl * sl))
+        gx, gy = tf.gradients(loss, [x, y])
+        assert gx.shape.as_list() == [None, 3]
+        with tf1.Session() as sess:
+            xv = np.arange(6, dtype=np.float32).reshape(2, 3)
+            vx, vy = sess.run([gx, gy], {x: xv, y: xv})
+    np.testing.assert_array_equal(vx, [[4, 11, 15], [20, 29, 35]])
+    np.testing.assert_array_equal(vy, np.full((2, 3), 2.0))
