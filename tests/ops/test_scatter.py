@@ -69,3 +69,13 @@ def test_graph_shapes():
         idx = tf.where(tf.constant([True, False, True, False]))
         assert tf.tensor_scatter_nd_update(t, idx, tf.ones([2, 3])).shape.as_list() == [4, 3]
         assert tf.scatter_nd(idx, tf.ones([2]), [6]).shape.as_list() == [6]
+
+
+def test_empty_index_vectors_address_the_whole_tensor():
+    no_idx = np.zeros((2, 0), np.int32)
+    out = tf.tensor_scatter_nd_add(tf.ones([2]), no_idx, [[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(out.numpy(), [5.0, 7.0])
+    out = tf.tensor_scatter_nd_update(tf.ones([2]), no_idx[:1], [[5.0, 6.0]])
+    np.testing.assert_array_equal(out.numpy(), [5.0, 6.0])
+    out = tf.scatter_nd(np.zeros((0, 1), np.int32), tf.zeros([0]), [3])
+    np.testing.assert_array_equal(out.numpy(), [0.0, 0.0, 0.0])

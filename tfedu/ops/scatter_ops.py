@@ -62,6 +62,11 @@ def _check_shapes(op_fail, idx_shape, upd_shape, out_shape, what="shape"):
                 f"[shape={shape_text(upd_shape.as_list())}]")
 
 
+def _no_updates(indices):
+    idx = np.asarray(indices)
+    return idx.ndim == 0 or int(np.prod(idx.shape[:-1])) == 0
+
+
 def _scatter(out, idx, upd, mode):
     """Apply updates at index tuples onto `out` in place (numpy, or Numba when large)."""
     k = idx.shape[-1]
@@ -69,6 +74,13 @@ def _scatter(out, idx, upd, mode):
     flat_idx = idx.reshape(n, k).astype(np.int64, copy=False)
     slab = out.shape[k:]
     upd2 = np.ascontiguousarray(upd).reshape((n,) + slab)
+    if k == 0:  # empty index vectors address the whole tensor
+        if n:
+            red = {"update": lambda a: a[-1], "add": lambda a: out + a.sum(0),
+                   "sub": lambda a: out - a.sum(0), "max": lambda a: np.maximum(out, a.max(0)),
+                   "min": lambda a: np.minimum(out, a.min(0))}[mode]
+            out[...] = red(upd2)
+        return out
     if upd2.size >= _NB_MIN and out.dtype.kind in "fiu" and out.flags.c_contiguous:
         strides = np.array([int(np.prod(out.shape[j + 1:k])) for j in range(k)], dtype=np.int64)
         inner = int(np.prod(slab)) if slab else 1
@@ -108,7 +120,7 @@ def _scatter_nd_kernel(indices, updates, shape):
     shp = tuple(int(d) for d in np.reshape(shape, -1))
     _check_indices(indices, shp)
     out = np.zeros(shp, dtype=updates.dtype)
-    if np.asarray(indices).size == 0:
+    if _no_updates(indices):
         return out
     return _scatter(out, np.asarray(indices), updates, "add")
 
@@ -158,7 +170,7 @@ def _tensor_scatter_kernel(mode):
     def kernel(tensor, indices, updates):
         _check_indices(indices, tensor.shape)
         out = np.array(tensor, copy=True, order="C")
-        if np.asarray(indices).size == 0:
+        if _no_updates(indices):
             return out
         return _scatter(out, np.asarray(indices), updates, mode)
 
