@@ -121,7 +121,7 @@ def _digamma_np(x):
                   - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (
                       1 / 240 - inv2 * (1 / 132))))))
         out = series + acc + refl
-    out[pole] = np.nan
+    out[pole] = np.inf  # Eigen (and so TF) returns +inf at the poles
     out[np.isnan(x)] = np.nan
     return out
 
