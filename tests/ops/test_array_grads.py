@@ -42,6 +42,8 @@ CASES = {
                                                batch_dims=1), B),
     "gather_batch_axis1_2d_idx": (lambda x: tf.gather(x, [[[0, 2], [1, 1]], [[2, 2], [0, 1]]],
                                                       axis=2, batch_dims=1), B),
+    "dynamic_partition": (lambda x: tf.dynamic_partition(x, [1, 0, 1], 2)[1] * 2.0, A),
+    "dynamic_stitch": (lambda x: tf.dynamic_stitch([[2, 0], [1]], [x[:2], x[2:]]), A),
     "gather_nd": (lambda x: tf.gather_nd(x, [[0, 1], [2, 3], [0, 1]]), A),
     "gather_nd_rows": (lambda x: tf.gather_nd(x, [[1], [0]]), A),
     "boolean_mask": (lambda x: tf.boolean_mask(x, [True, False, True]), A),

@@ -234,3 +234,16 @@ def test_stack_of_python_values_is_a_constant():
     assert tf.stack([[1, 2], [3, 4]], axis=1).numpy().tolist() == [[1, 3], [2, 4]]
     with pytest.raises(IAE, match=r"__wrapped__Pack_N_2_device.*\[Op:Pack\] name: stack"):
         tf.stack([[1, 2], [1, 2, 3]])
+
+
+def test_dynamic_partition_stitch_unravel():
+    a, b = tf.dynamic_partition([10, 20, 30, 40], [0, 1, 0, 1], 2)
+    assert a.numpy().tolist() == [10, 30] and b.numpy().tolist() == [20, 40]
+    merged = tf.dynamic_stitch([[0, 2], [1, 3]], [[1, 2], [3, 4]])
+    assert merged.numpy().tolist() == [1, 3, 2, 4]
+    assert tf.unravel_index([5, 7], [3, 3]).numpy().tolist() == [[1, 2], [2, 1]]
+    with pytest.raises(IAE, match=r"partitions\[1\] = 3 is not in \[0, 2\)"):
+        tf.dynamic_partition([1, 2], [0, 3], 2)
+    with tf.Graph().as_default():
+        parts = tf.dynamic_partition(tf.zeros([4, 3]), [0, 1, 0, 1], 2)
+        assert parts[0].shape.as_list() == [None, 3]

@@ -1463,5 +1463,125 @@ def searchsorted(sorted_sequence, values, side="left", out_type=dtypes.int32, na
                    default_name=op.type)
 
 
+# ------------------------------------------------------------------------------------------
+# dynamic_partition, dynamic_stitch, unravel_index
+# ------------------------------------------------------------------------------------------
+
+def _partition_infer(op):
+    ds, ps = op.shape(0), op.shape(1)
+    n = op.attrs["num_partitions"]
+    fail = numbered_fail("num_partitions", n)
+    if ds.rank is not None and ps.rank is not None:
+        if not TensorShape(ds.as_list()[:ps.rank]).is_compatible_with(ps):
+            fail(f"data.shape must start with partitions.shape, got data.shape = "
+                 f"{shape_text(ds.as_list())}, partitions.shape = {shape_text(ps.as_list())}")
+    pv = op.const_value(1)
+    if pv is not None:
+        _partition_check(np.asarray(pv), n, fail)
+    rest = ds.as_list()[ps.rank:] if ds.rank is not None and ps.rank is not None else None
+    return [(TensorShape(None if rest is None else [None] + rest), op.dtype(0))] * n
+
+
+def _partition_check(p, n, fail):
+    bad = (p < 0) | (p >= n)
+    if bad.any():
+        pos = np.argwhere(bad)[0]
+        where = ",".join(str(int(i)) for i in pos)
+        fail(f"partitions[{where}] = {int(p[tuple(pos)])} is not in [0, {n})")
+
+
+def _partition_kernel(data, partitions, num_partitions=1):
+    _partition_check(partitions, num_partitions, numbered_fail("num_partitions", num_partitions))
+    flat = data.reshape((-1,) + data.shape[partitions.ndim:])
+    p = partitions.reshape(-1)
+    return [np.array(flat[p == i]) for i in range(num_partitions)]
+
+
+def _partition_grad(op, *grads):
+    data, parts = op.inputs
+    n = op.get_attr("num_partitions")
+    idx = reshape(array_ops.range(0, array_ops.size(parts)), shape(parts))
+    pieces = dynamic_partition(idx, parts, n)
+    grads = [g if g is not None else array_ops.zeros_like(o) for g, o in zip(grads, op.outputs)]
+    return [reshape(dynamic_stitch(pieces, grads), shape(data)), None]
+
+
+DYNAMIC_PARTITION = register_op(
+    "DynamicPartition", inputs=("data: T", "partitions: int32"),
+    outputs=("outputs: num_partitions*T",), type_attrs={"T": ALL},
+    attrs={"num_partitions": 1}, infer=_partition_infer, kernel=_partition_kernel,
+    grad=_partition_grad, doc="Split data into num_partitions groups by partition number.")
+
+
+@export("dynamic_partition")
+def dynamic_partition(data, partitions, num_partitions, name=None):
+    """Group the slices of `data` by `partitions` (values in [0, num_partitions))."""
+    return execute(DYNAMIC_PARTITION, [_as_input(data), _int_input(partitions)],
+                   {"num_partitions": int(num_partitions)}, name=name,
+                   default_name="DynamicPartition")
+
+
+def _stitch_infer(op):
+    n = len(op.inputs) // 2
+    idx = [op.const_value(i) for i in range(n)]
+    d0, i0 = op.shape(n), op.shape(0)
+    rest = d0.as_list()[i0.rank:] if d0.rank is not None and i0.rank is not None else None
+    size = None
+    if all(v is not None for v in idx):
+        size = max((int(np.max(v)) + 1 for v in idx if np.size(v)), default=0)
+    return [(TensorShape(None if rest is None else [size] + rest), op.dtype(n))]
+
+
+def _stitch_kernel(indices, data):
+    size = max((int(np.max(i)) + 1 for i in indices if np.size(i)), default=0)
+    if any(np.any(np.asarray(i) < 0) for i in indices):
+        raise OpCheckError("indices must be non-negative")
+    rest = data[0].shape[np.ndim(indices[0]):]
+    out = np.zeros((size,) + rest, dtype=data[0].dtype)
+    for i, d in zip(indices, data):
+        out[np.asarray(i).reshape(-1)] = np.asarray(d).reshape((-1,) + rest)
+    return out
+
+
+DYNAMIC_STITCH = register_op(
+    "DynamicStitch", inputs=("indices: N*int32", "data: N*T"), outputs=("merged: T",),
+    type_attrs={"T": ALL}, infer=_stitch_infer, kernel=_stitch_kernel,
+    grad=lambda op, g: [None] * (len(op.inputs) // 2) + [
+        gather(g, i) for i in op.inputs[:len(op.inputs) // 2]],
+    doc="Interleave slices of the data tensors into one, at the given positions.")
+
+
+@export("dynamic_stitch")
+def dynamic_stitch(indices, data, name=None):
+    """merged[indices[m][i]] = data[m][i] (later entries win)."""
+    return execute(DYNAMIC_STITCH, [[_int_input(i) for i in indices],
+                                    [_as_input(d) for d in data]], name=name,
+                   default_name="DynamicStitch")
+
+
+def _unravel_kernel(indices, dims):
+    d = tuple(int(x) for x in np.reshape(dims, -1))
+    flat = np.asarray(indices)
+    if np.any((flat < 0) | (flat >= int(np.prod(d)))):
+        raise OpCheckError("index is out of bound as with dims")
+    return np.array(np.unravel_index(flat, d), dtype=flat.dtype)
+
+
+UNRAVEL_INDEX = register_op(
+    "UnravelIndex", inputs=("indices: Tidx", "dims: Tidx"), outputs=("output: Tidx",),
+    type_attrs={"Tidx": INTS},
+    infer=lambda op: [(TensorShape([op.shape(1)[0] if op.shape(1).rank == 1 else None]
+                                   + (op.shape(0).as_list() if op.shape(0).rank else [])),
+                       op.dtype(0))],
+    kernel=_unravel_kernel, doc="Coordinates of flat indices in an array of shape dims.")
+
+
+@export("unravel_index")
+def unravel_index(indices, dims, name=None):
+    i = _int_input(indices)
+    d = dims if isinstance(dims, Tensor) else convert_to_tensor(dims, dtype=i.dtype)
+    return execute(UNRAVEL_INDEX, [i, d], name=name, default_name="UnravelIndex")
+
+
 # Composite tensors (RaggedTensor, SparseTensor) and scatter ops live beside these.
 from tfedu.ops import composite as _composite  # noqa: E402,F401
