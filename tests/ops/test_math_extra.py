@@ -187,6 +187,15 @@ def test_cumsum_cumprod_options(exclusive, reverse):
          (False, True): [24, 24, 12, 4], (True, True): [24, 12, 4, 1]}[(exclusive, reverse)]
 
 
+def test_large_scans_match_numpy_on_strided_input():
+    x = rng.normal(size=(300, 80))[:, ::2].T  # (40, 300), non-contiguous
+    got = tf.cumsum(x, axis=1, exclusive=True, reverse=True).numpy()
+    want = np.flip(np.cumsum(np.flip(x, 1), axis=1), 1) - x
+    np.testing.assert_allclose(got, want, atol=1e-10)
+    np.testing.assert_allclose(tf.math.cumprod(x[:, :20], axis=0).numpy(),
+                               np.cumprod(x[:, :20], axis=0), rtol=1e-10)
+
+
 def test_cumsum_errors_and_graph_shape():
     msg = _err(lambda: tf.cumsum([1, 2], axis=1))
     assert "ScanOp: Expected scan axis in the range [-1, 1), but got 1 [Op:Cumsum]" in msg
@@ -410,6 +419,10 @@ GRADS = {
     "acosh": (tf.math.acosh, A + 1.5), "atanh": (tf.math.atanh, A),
     "cumsum": (lambda x: tf.cumsum(x, axis=1), A),
     "lbeta": (tf.math.lbeta, A + 1),
+    "polygamma": (lambda x: tf.math.polygamma(tf.ones_like(x), x + 1.0), A),
+    "unsorted_segment_mean": (lambda x: tf.math.unsorted_segment_mean(x, [1, 0, 1], 3), A),
+    "unsorted_segment_sqrt_n": (lambda x: tf.math.unsorted_segment_sqrt_n(x, [1, 1, 1], 2), A),
+    "in_graph_top_k_rows": (lambda x: tf.math.top_k(tf.transpose(x), k=1).values, A),
     "cumulative_logsumexp": (lambda x: tf.math.cumulative_logsumexp(x, axis=1), A),
     "cumsum_ex_rev": (lambda x: tf.cumsum(x, axis=0, exclusive=True, reverse=True), A),
     "cumprod": (lambda x: tf.math.cumprod(x, axis=1), A),
