@@ -129,17 +129,23 @@ class GraphVariable(_vars.Variable):
         return self._snapshot.op
 
     def value(self) -> Tensor:
-        """A new read of the variable (a `ReadVariableOp`), recorded on active tapes."""
+        """A new read of the variable (a `ReadVariableOp`), recorded on active tapes.
+
+        A classic ref variable answers with its one snapshot tensor `v/read`, as TF 1.x did.
+        """
+        if _state.graph is None or _state.graph is not self._graph or self._kind == "ref":
+            return self._snapshot
+        return self.read_value()
+
+    def read_value(self) -> Tensor:
+        """A new read of the variable: ordered after any surrounding control dependencies."""
         if _state.graph is None or _state.graph is not self._graph:
             return self._snapshot
-        t = self._read()
+        t = self._read(name="read" if self._kind == "ref" else None)
         if _state.tapes:
             for tape in _state.tapes:
                 tape._read_variable(self, t)
         return t
-
-    def read_value(self) -> Tensor:
-        return self.value()
 
     def is_initialized(self, name=None):
         return execute(go.VAR_IS_INITIALIZED, [self._handle], name=name,
