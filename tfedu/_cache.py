@@ -23,7 +23,13 @@ def cache_root() -> str:
 
 
 def configure_numba_cache() -> str:
-    """Point Numba's cache at a writable place before numba is imported; returns the path."""
+    """Point Numba's cache at a writable place before numba is imported; returns the path.
+
+    Also picks Numba's portable `workqueue` threading layer (unless the user chose one): it
+    needs no OpenMP/TBB runtime and degrades gracefully on shared classroom machines, where the
+    default layer's spinning threads fight BLAS and other kernels for the cores.
+    """
+    os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
     path = os.environ.get("NUMBA_CACHE_DIR")
     if not path:
         path = os.path.join(cache_root(), "numba")
