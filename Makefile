@@ -1,6 +1,6 @@
 # Everything runs in a project-local virtual environment, created on first use.
 #   make lab    JupyterLab on the curriculum (notebooks/)
-#   make test   ruff, then the whole test suite
+#   make test   ruff, Chromium for the browser tests (apt, first time only), then the whole test suite
 #   make bench  tfedu against numpy, TensorFlow and PyTorch (those that are installed)
 #   make browser-deps  Chromium (and Graphviz) from apt, so tests/browser runs instead of skipping
 
@@ -40,7 +40,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 # Test workers already use both cores: one thread each for BLAS and Numba avoids oversubscription.
-test: lint
+test: lint browser-deps
 	@rc=0; OPENBLAS_NUM_THREADS=1 NUMBA_NUM_THREADS=1 $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile -p no:cacheprovider tests || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is missing"; fi; \
 	exit $$rc
