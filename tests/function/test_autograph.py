@@ -228,3 +228,29 @@ def test_for_over_dataset_inside_function():
         return s
 
     assert int(total()) == 20
+
+
+def test_early_return_on_tensor_condition_and_super():
+    @tf.function
+    def f(x):
+        if tf.reduce_sum(x) > 0:
+            return x * 2
+        return -x
+
+    assert f(tf.constant([1.0, 2.0])).numpy().tolist() == [2.0, 4.0]
+    assert f(tf.constant([-1.0, -2.0])).numpy().tolist() == [1.0, 2.0]
+    cf = f.get_concrete_function(tf.TensorSpec([None], tf.float32))
+    assert cf.outputs[0].shape.as_list() == [None]
+
+    class Base(tf.Module):
+        def f(self, x):
+            return x + 1
+
+    class M(Base):
+        @tf.function
+        def f(self, x):
+            if x > 0:
+                return super().f(x)
+            return x
+
+    assert int(M().f(tf.constant(1))) == 2 and int(M().f(tf.constant(-1))) == -1

@@ -118,6 +118,9 @@ def convert_for_tracing(fn):
         return fn
     if getattr(fn, "__ag_do_not_convert__", False) or fn.__name__ == "<lambda>":
         return fn
+    if fn.__code__.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE |
+                               inspect.CO_ASYNC_GENERATOR):
+        return fn
     if _is_library(fn):
         return fn
     hit = _cache.get(fn)

@@ -308,8 +308,9 @@ class _Jumps:
 
 
 class _Expressions(ast.NodeTransformer):
-    def __init__(self, local_names):
+    def __init__(self, local_names, self_name=None):
         self.local_names = local_names
+        self.self_name = self_name
 
     def visit_FunctionDef(self, node):
         return node
@@ -339,6 +340,10 @@ class _Expressions(ast.NodeTransformer):
         f = node.func
         if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) \
                 and f.value.id == "ag__":
+            return node
+        if isinstance(f, ast.Name) and f.id == "super" and not node.args and self.self_name:
+            # zero-argument super() needs the class cell, which a converted copy lacks
+            node.args = [_name("__class__"), _name(self.self_name)]
             return node
         if isinstance(f, ast.Name) and f.id in ("print", "super", "isinstance", "locals",
                                                "globals", "vars", "type", "hasattr", "getattr"):
@@ -580,7 +585,8 @@ def convert_function_def(fn_def: ast.FunctionDef, options_src: str) -> ast.Funct
                                           decorator_list=[]))
     local_names = _local_names(fn_def)
     body, _ = _Jumps(counter).block(fn_def.body)
-    expr = _Expressions(local_names)
+    positional = fn_def.args.posonlyargs + fn_def.args.args
+    expr = _Expressions(local_names, positional[0].arg if positional else None)
     body = [expr.visit(s) for s in body]
     cf = _ControlFlow(counter)
     body = cf.block(body, {"do_return", "retval_"}, params | {"do_return", "retval_"})

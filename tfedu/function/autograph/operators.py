@@ -154,7 +154,6 @@ def if_stmt(cond, body, orelse, get_state, set_state, symbol_names, nouts):
             cond = bool(cond)
         return body() if cond else orelse()
     from tfedu.framework.convert import convert_to_tensor
-    from tfedu.ops import array_ops
     from tfedu.ops import control_flow_ops as cf
 
     init = get_state()
@@ -187,8 +186,7 @@ def if_stmt(cond, body, orelse, get_state, set_state, symbol_names, nouts):
                 which = "main" if idx == 1 else "else"
                 raise ValueError(f"'{name}' is None at the end of the {which} branch.")
             with graph_.as_default():
-                filler = array_ops.zeros_like(other) if isinstance(other, Tensor) \
-                    else other
+                filler = _placeholder_value(other)
             if idx == 0:
                 tres[i] = filler
             else:
@@ -227,6 +225,17 @@ def if_stmt(cond, body, orelse, get_state, set_state, symbol_names, nouts):
             final[i] = a if not _undefined(a) else init[i]
     set_state(tuple(final))
     return None
+
+
+def _placeholder_value(like):
+    """A stand-in return value for the branch that did not return (never observed)."""
+    from tfedu.ops import array_ops
+
+    if not isinstance(like, Tensor):
+        return like
+    shape = like.shape
+    dims = [] if shape.rank is None else [0 if d is None else d for d in shape.as_list()]
+    return array_ops.zeros(dims, dtype=like.dtype)
 
 
 def _same_python(a, b) -> bool:
