@@ -85,3 +85,26 @@ def test_layers_flatten():
     assert f.shape.as_list() == [None, 6]
     with tf1.Session(graph=g) as s:
         assert s.run(f, {x: np.ones((4, 2, 3))}).shape == (4, 6)
+
+
+def test_conv_pool_dropout_layers():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf1.placeholder(tf.float32, [None, 6, 6, 2])
+        training = tf1.placeholder_with_default(False, [])
+        c = tf1.layers.conv2d(x, 4, 3, padding="same", activation=tf.nn.relu)
+        p = tf1.layers.max_pooling2d(c, 2, 2)
+        a = tf1.layers.average_pooling2d(p, 3, 3)
+        d = tf1.layers.dropout(tf.ones([1000]), rate=0.5, training=training)
+        assert [v.name for v in tf1.trainable_variables()] == ["conv2d/kernel:0",
+                                                               "conv2d/bias:0"]
+        assert tf1.trainable_variables()[0].shape == (3, 3, 2, 4)
+    assert c.shape.as_list() == [None, 6, 6, 4] and p.shape.as_list() == [None, 3, 3, 4]
+    assert a.shape.as_list() == [None, 1, 1, 4]
+    with tf1.Session(graph=g) as s:
+        s.run(tf1.global_variables_initializer())
+        out = s.run(a, {x: np.ones((2, 6, 6, 2), np.float32)})
+        assert out.shape == (2, 1, 1, 4) and np.all(out >= 0)
+        assert np.all(s.run(d) == 1.0)
+        dropped = s.run(d, {training: True})
+        assert set(np.unique(dropped)) <= {0.0, 2.0} and 0.3 < (dropped > 0).mean() < 0.7
