@@ -1,0 +1,4 @@
+"""JupyterLab on Binder opens the curriculum's first lesson (copied to ~/.jupyter by postBuild)."""
+
+c = get_config()  # noqa: F821 - provided by Jupyter when it loads this file
+c.ServerApp.default_url = "/lab/tree/notebooks/00_welcome.ipynb"
