@@ -327,3 +327,20 @@ def test_numpy_arguments():
     f(np.array([5.0, 6.0]))
     f(np.float32(1.0))
     assert f.experimental_get_tracing_count() == 2
+
+
+def test_per_instance_functions_do_not_keep_instances_alive():
+    import gc
+    import weakref
+
+    class A:
+        @tf.function
+        def m(self, x):
+            return x + 1
+
+    a = A()
+    assert int(a.m(tf.constant(1))) == 2
+    ref = weakref.ref(a)
+    del a
+    gc.collect()
+    assert ref() is None

@@ -123,7 +123,7 @@ def _code_of(fn):
     seen = 0
     while seen < 20:
         seen += 1
-        if isinstance(fn, types.MethodType):
+        if isinstance(fn, (types.MethodType, _WeakBoundMethod)):
             fn = fn.__func__
         elif isinstance(fn, functools.partial):
             fn = fn.func
@@ -350,6 +350,38 @@ def _cast_to_spec(value, spec, reason_args):
 # ------------------------------------------------------------------------------------------
 
 
+class _WeakBoundMethod:
+    """`instance.method` holding the instance weakly: a per-instance Function does not keep
+    its instance alive (the cache of bound Functions is keyed weakly by instance)."""
+
+    def __init__(self, func, instance):
+        self.__func__ = func
+        self._ref = weakref.ref(instance)
+        sig = inspect.signature(func)
+        self.__signature__ = sig.replace(parameters=list(sig.parameters.values())[1:])
+        self.__name__ = getattr(func, "__name__", "method")
+        self.__qualname__ = getattr(func, "__qualname__", self.__name__)
+        self.__doc__ = getattr(func, "__doc__", None)
+        self.__module__ = getattr(func, "__module__", None)
+
+    @property
+    def __self__(self):
+        return self._ref()
+
+    def __call__(self, *args, **kwargs):
+        return self.__func__(self._ref(), *args, **kwargs)
+
+    def __repr__(self):
+        return f"<bound method {self.__qualname__} of {self._ref()!r}>"
+
+
+def _bind_weakly(func, instance):
+    try:
+        return _WeakBoundMethod(func, instance)
+    except (TypeError, ValueError):
+        return types.MethodType(func, instance)
+
+
 class _Trace:
     """One cache entry: the key it was traced for and its concrete function."""
 
@@ -374,7 +406,7 @@ class Function:
         self._attributes = experimental_attributes
         self._implements = experimental_implements
         self._name = name or getattr(python_function, "__name__", "function")
-        self._instance = _instance
+        self._instance = None if _instance is None else weakref.ref(_instance)
         self._descriptor_cache = weakref.WeakKeyDictionary()
         self._descriptor_cache_by_id = {}
         self._cache = {}
@@ -448,7 +480,7 @@ class Function:
         except TypeError:
             bound = self._descriptor_cache_by_id.get(id(instance))
         if bound is None:
-            bound = Function(types.MethodType(self._python_function, instance),
+            bound = Function(_bind_weakly(self._python_function, instance),
                              self._input_signature_for_method(), self._autograph,
                              self._jit_compile, self._reduce_retracing, self._implements,
                              self._autograph_options, self._attributes, self._name,
@@ -627,8 +659,17 @@ class Function:
     # --- tracing -------------------------------------------------------------------------
     def _python_callable(self):
         """The function to trace: AutoGraph-converted unless disabled or not convertible."""
+        fn = self._python_function
+        if isinstance(fn, _WeakBoundMethod):
+            if self._converted is None:
+                if self._autograph:
+                    from tfedu.function.autograph import convert_for_tracing
+
+                    self._converted = convert_for_tracing(fn.__func__)
+                else:
+                    self._converted = fn.__func__
+            return types.MethodType(self._converted, fn.__self__)
         if self._converted is None:
-            fn = self._python_function
             if self._autograph:
                 from tfedu.function.autograph import convert_for_tracing
 

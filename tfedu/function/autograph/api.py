@@ -103,7 +103,7 @@ def _build(fn, new_def):
 
 def convert_for_tracing(fn):
     """`fn` converted by AutoGraph, or `fn` itself when it should or cannot be converted."""
-    if isinstance(fn, types.MethodType):
+    if isinstance(fn, types.MethodType) or type(fn).__name__ == "_WeakBoundMethod":
         conv = convert_for_tracing(fn.__func__)
         return fn if conv is fn.__func__ else types.MethodType(conv, fn.__self__)
     if isinstance(fn, functools.partial):
