@@ -1,7 +1,8 @@
 """`tf.function`: tracing Python functions into graphs, per input signature.
 
 `function.py` (the polymorphic `Function`), `trace_type.py` (cache keys), `func_graph.py`
-(the graph a trace builds), `concrete_function.py` (one trace, runnable), `gradients.py`
+(the graph a trace builds), `concrete_function.py` (one trace, runnable), `runner.py` (a
+trace's execution plan as generated straight-line Python: the fast call path), `gradients.py`
 (symbolic gradients of function graphs), `trace_log.py` (why each retrace happened),
 `autograph/` (Python control flow on tensors -> `tf.cond` / `tf.while_loop`).
 """

@@ -888,18 +888,23 @@ def _graph_outputs(result):
     return nest.pack_sequence_as(result, new_flat), outputs
 
 
+_relax_warned: list = []  # TF prints a deprecation once per process
+
+
 def function(func=None, input_signature=None, autograph=True, jit_compile=None,
              reduce_retracing=False, experimental_implements=None,
              experimental_autograph_options=None, experimental_attributes=None,
              experimental_relax_shapes=None, experimental_compile=None,
              experimental_follow_type_hints=None):
     """`tf.function`: compile a Python function into a callable TensorFlow graph."""
-    if experimental_relax_shapes is not None:
+    if experimental_relax_shapes is not None and not _relax_warned:
+        _relax_warned.append(True)
         get_logger().warning(
             "From %s: calling function (from tensorflow.python.eager.polymorphic_function."
             "polymorphic_function) with experimental_relax_shapes is deprecated and will be "
             "removed in a future version.\nInstructions for updating:\nexperimental_relax_shapes "
             "is deprecated, use reduce_retracing instead", _caller())
+    if experimental_relax_shapes is not None:
         reduce_retracing = reduce_retracing or bool(experimental_relax_shapes)
     if experimental_compile is not None:
         jit_compile = experimental_compile
