@@ -254,3 +254,29 @@ def test_early_return_on_tensor_condition_and_super():
             return x
 
     assert int(M().f(tf.constant(1))) == 2 and int(M().f(tf.constant(-1))) == -1
+
+
+def test_side_effects_in_tensor_branches_and_nested_loops():
+    v = tf.Variable(0)
+
+    @tf.function
+    def bump(x):
+        if x > 0:
+            v.assign_add(1)
+        else:
+            v.assign_sub(1)
+        return v.read_value()
+
+    assert [int(bump(tf.constant(k))) for k in (1, -1, 5, 5)] == [1, 0, 1, 2]
+
+    @tf.function
+    def triangle(n):
+        total = tf.constant(0)
+        for i in tf.range(n):
+            for j in tf.range(n):
+                if j > i:
+                    break
+                total += 1
+        return total
+
+    assert int(triangle(tf.constant(4))) == 10

@@ -215,7 +215,10 @@ def if_stmt(cond, body, orelse, get_state, set_state, symbol_names, nouts):
             raise TypeError(f"'{name}' has dtype {ta.name} in the main branch, but dtype "
                             f"{tb.name} in the else branch")
     del convert_to_tensor
-    outs = cf._finish_cond(cond, tg, tvals, eg, evals, names=names) if keep else []
+    if keep or cf._is_stateful(tg, eg):
+        outs = cf._finish_cond(cond, tg, tvals, eg, evals, names=names)
+    else:
+        outs = []
     final = list(init)
     for i, v in zip(keep, outs if keep else []):
         final[i] = v
