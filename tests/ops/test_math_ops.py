@@ -29,6 +29,9 @@ def test_elementwise_arithmetic_values_and_dtypes():
     assert tf.math.reciprocal([2.0, 4.0]).numpy().tolist() == [0.5, 0.25]
     assert tf.sign(tf.constant([-3, 0, 2])).numpy().tolist() == [-1, 0, 1]
     assert tf.add is tf.math.add and tf.reduce_sum is tf.math.reduce_sum
+    for fn in (tf.negative, tf.sign, tf.abs):  # TF only signs/negates signed numbers
+        assert "Value for attr 'T' of uint8 is not in the list" in _err(
+            lambda fn=fn: fn(tf.constant([1], tf.uint8)))
 
 
 def test_integer_division_semantics():

@@ -164,9 +164,11 @@ def _errstate(fn):
     return k
 
 
-NEG = register_unary("Neg", np.negative, NUMERIC, lambda op, g: [negative(g)])
-ABS = register_unary("Abs", np.abs, REAL, lambda op, g: [multiply(g, sign(op.inputs[0]))])
-SIGN = register_unary("Sign", np.sign, NUMERIC, lambda op, g: [_zeros_like(op.inputs[0])])
+# TF's UNARY() type list: signed numbers only (negating or signing a uint is an error)
+_UNARY = FLOAT + (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64) + dtypes.COMPLEX
+NEG = register_unary("Neg", np.negative, _UNARY, lambda op, g: [negative(g)])
+ABS = register_unary("Abs", np.abs, FLOAT + (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64), lambda op, g: [multiply(g, sign(op.inputs[0]))])
+SIGN = register_unary("Sign", np.sign, _UNARY, lambda op, g: [_zeros_like(op.inputs[0])])
 SQUARE = register_unary(
     "Square", np.square, NUMERIC,
     lambda op, g: [multiply(g, multiply(scalar_like(2, g), op.inputs[0]))])
