@@ -1,11 +1,16 @@
 /**
  * tfedu-lab: JupyterLab renderers for tfedu objects.
  *
- * `application/vnd.tfedu.graph+json` draws a dataflow graph (`tfedu.viz.show_graph`).
+ * `application/vnd.tfedu.graph+json` draws a dataflow graph (`tfedu.viz.show_graph`);
+ * `...retracing+json` a tf.function's calls and traces (`show_retracing`), `...curves+json`
+ * training curves (`TrainingCurves`) and `...compare+json` two graphs side by side.
  */
 
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 
+import { COMPARE_MIME_TYPE, CompareView } from './compare';
+import { CURVES_MIME_TYPE, CurvesView } from './curves';
+import { RETRACING_MIME_TYPE, RetracingView } from './retracing';
 import { GRAPH_MIME_TYPE } from './schema';
 import { GraphView } from './widget';
 
@@ -25,5 +30,39 @@ const extension: IRenderMime.IExtension = {
   dataType: 'json'
 };
 
-export default extension;
+function factory(
+  mimeType: string,
+  create: (options: IRenderMime.IRendererOptions) => IRenderMime.IRenderer
+): IRenderMime.IRendererFactory {
+  // Like the graph view: no code from the payload runs, user strings are written as text.
+  return { safe: true, mimeTypes: [mimeType], defaultRank: 0, createRenderer: create };
+}
+
+const views: IRenderMime.IExtension[] = [
+  extension,
+  {
+    id: 'tfedu-lab:retracing',
+    description: 'tf.function calls, traces and retracing explanations.',
+    rendererFactory: factory(RETRACING_MIME_TYPE, o => new RetracingView(o)),
+    rank: 0,
+    dataType: 'json'
+  },
+  {
+    id: 'tfedu-lab:curves',
+    description: 'Live training curves.',
+    rendererFactory: factory(CURVES_MIME_TYPE, o => new CurvesView(o)),
+    rank: 0,
+    dataType: 'json'
+  },
+  {
+    id: 'tfedu-lab:compare',
+    description: 'A TF1 graph and a tf.function graph side by side.',
+    rendererFactory: factory(COMPARE_MIME_TYPE, o => new CompareView(o)),
+    rank: 0,
+    dataType: 'json'
+  }
+];
+
+export default views;
 export { GraphView, GRAPH_MIME_TYPE };
+export { RetracingView, RETRACING_MIME_TYPE, CurvesView, CURVES_MIME_TYPE, CompareView, COMPARE_MIME_TYPE };

@@ -2,6 +2,8 @@
 
 `show_graph(g)` displays a dataflow graph (interactive in JupyterLab with the extension,
 static SVG or text elsewhere); `graph_payload(g)` gives the underlying JSON data.
+`show_retracing(f)` / `RetracingMonitor()` show tf.function traces, `TrainingCurves` logs
+and draws training curves, `compare_graphs(v1, f)` puts a TF1 graph next to a traced one.
 """
 
 from tfedu.viz.graph_view import (
@@ -12,8 +14,34 @@ from tfedu.viz.graph_view import (
     graph_schema,
     show_graph,
 )
+from tfedu.viz.compare import COMPARE_MIME_TYPE, CompareView, compare_graphs
+from tfedu.viz.curves import (
+    CURVES_MIME_TYPE,
+    TrainingCurves,
+    disable_fit_curves,
+    enable_fit_curves,
+)
+from tfedu.viz.retracing import (
+    RETRACING_MIME_TYPE,
+    RetracingMonitor,
+    RetracingView,
+    retracing_payload,
+    show_retracing,
+)
 
 __all__ = [
+    "COMPARE_MIME_TYPE",
+    "CURVES_MIME_TYPE",
+    "CompareView",
+    "RETRACING_MIME_TYPE",
+    "RetracingMonitor",
+    "RetracingView",
+    "TrainingCurves",
+    "compare_graphs",
+    "disable_fit_curves",
+    "enable_fit_curves",
+    "retracing_payload",
+    "show_retracing",
     "GRAPH_MIME_TYPE",
     "GRAPH_SCHEMA_VERSION",
     "GraphView",

@@ -1,0 +1,159 @@
+/**
+ * The retracing view (`application/vnd.tfedu.retracing+json`): a call timeline (hits and
+ * traces), each concrete function's signature, trace time and why it was traced, and its
+ * graph (the graph view, embedded) on click.
+ */
+
+import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { PanelLayout, Widget } from '@lumino/widgets';
+
+import { checkEnvelope, graphModel, graphOptions, h, isRecord, str, strList } from './dom';
+import { GraphView } from './widget';
+
+export const RETRACING_MIME_TYPE = 'application/vnd.tfedu.retracing+json';
+
+export class RetracingView extends Widget implements IRenderMime.IRenderer {
+  constructor(options: IRenderMime.IRendererOptions) {
+    super();
+    this._mimeType = options.mimeType;
+    this.addClass('tfedu-retracing');
+    this.layout = new PanelLayout();
+    this._body = new Widget();
+    (this.layout as PanelLayout).addWidget(this._body);
+  }
+
+  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    const body = this._body.node;
+    let data: Record<string, unknown>;
+    try {
+      data = checkEnvelope(model.data[this._mimeType], 'retracing', 1);
+      if (!Array.isArray(data.functions)) {
+        throw new Error('functions: expected a list');
+      }
+    } catch (err) {
+      body.replaceChildren(h('div', 'tfedu-graph-message', `Cannot show this view: ${(err as Error).message}`));
+      return;
+    }
+    this._graphs = [];
+    const header = h('div', 'tfedu-graph-toolbar');
+    header.append(h('span', 'tfedu-graph-title', str(data.title, 'tf.function')));
+    const parts: HTMLElement[] = [header];
+    for (const fn of data.functions) {
+      if (isRecord(fn)) {
+        parts.push(this._function(fn));
+      }
+    }
+    if (data.functions.length === 0) {
+      parts.push(h('div', 'tfedu-retracing-empty', 'No tf.function has been called yet.'));
+    }
+    body.replaceChildren(...parts);
+    if (this._selected !== null) {
+      const again = this._graphs.find(g => g.key === this._selected);
+      if (again) {
+        await this._showGraph(again.key, again.graph, again.card);
+        return;
+      }
+    }
+    this._hideGraph();
+  }
+
+  private _function(fn: Record<string, unknown>): HTMLElement {
+    const box = h('div', 'tfedu-retracing-function');
+    const name = str(fn.name);
+    const concrete = Array.isArray(fn.concrete_functions) ? fn.concrete_functions.filter(isRecord) : [];
+    const head = h('div', 'tfedu-retracing-head');
+    head.append(
+      h('span', 'tfedu-retracing-name', name),
+      h(
+        'span',
+        'tfedu-retracing-summary',
+        ` ${Number(fn.calls) || 0} calls \u00b7 ${concrete.length} concrete function${concrete.length === 1 ? '' : 's'}`
+      )
+    );
+    box.append(head);
+
+    const timeline = h('div', 'tfedu-retracing-timeline');
+    const events = Array.isArray(fn.timeline) ? fn.timeline.filter(isRecord) : [];
+    for (const ev of events) {
+      const traced = ev.traced === true;
+      const repeats = Number(ev.repeats) || 1;
+      const chip = h('span', `tfedu-retracing-call ${traced ? 'tfedu-call-trace' : 'tfedu-call-hit'}`);
+      chip.textContent = traced ? `T${ev.trace_index}` : `#${ev.trace_index}${repeats > 1 ? `\u00d7${repeats}` : ''}`;
+      chip.title = `call ${ev.call_index}: ${traced ? 'traced' : 'reused'} #${ev.trace_index} ${str(ev.signature)}`;
+      timeline.append(chip);
+    }
+    box.append(timeline);
+
+    if (typeof fn.warning === 'string' && fn.warning) {
+      box.append(h('div', 'tfedu-retracing-warning', `\u26a0 ${fn.warning}`));
+    }
+
+    const list = h('div', 'tfedu-retracing-concretes');
+    for (const c of concrete) {
+      const card = h('div', 'tfedu-retracing-concrete');
+      const top = h('div', 'tfedu-retracing-concrete-head');
+      top.append(
+        h('span', 'tfedu-retracing-index', `#${c.index}`),
+        h('code', 'tfedu-retracing-signature', `${name}${str(c.signature)}`)
+      );
+      if (typeof c.trace_seconds === 'number') {
+        top.append(h('span', 'tfedu-retracing-time', `traced in ${(c.trace_seconds * 1e3).toFixed(2)} ms`));
+      }
+      card.append(top);
+      const reasons = h('ul', 'tfedu-retracing-reasons');
+      for (const r of strList(c.reasons)) {
+        reasons.append(h('li', 'tfedu-retracing-reason', r));
+      }
+      const since = strList(c.since_previous);
+      if (since.length) {
+        reasons.append(h('li', 'tfedu-retracing-reason tfedu-retracing-since', `since the previous trace: ${since.join('; ')}`));
+      }
+      card.append(reasons);
+      if (isRecord(c.graph)) {
+        const key = `${name}#${c.index}`;
+        const graph = c.graph;
+        const button = h('button', 'tfedu-graph-button tfedu-retracing-show', 'Graph');
+        button.title = 'Show the graph traced for this signature';
+        button.addEventListener('click', () => {
+          if (this._selected === key) {
+            this._selected = null;
+            this._hideGraph();
+          } else {
+            void this._showGraph(key, graph, card);
+          }
+        });
+        top.append(button);
+        this._graphs.push({ key, graph, card });
+      }
+      list.append(card);
+    }
+    box.append(list);
+    return box;
+  }
+
+  private async _showGraph(key: string, graph: unknown, card: HTMLElement): Promise<void> {
+    this._selected = key;
+    for (const c of Array.from(this._body.node.querySelectorAll('.tfedu-retracing-concrete'))) {
+      c.classList.toggle('tfedu-selected-card', c === card);
+    }
+    if (!this._graphView) {
+      this._graphView = new GraphView(graphOptions);
+      (this.layout as PanelLayout).addWidget(this._graphView);
+    }
+    this._graphView.show();
+    await this._graphView.renderModel(graphModel(graph));
+  }
+
+  private _hideGraph(): void {
+    for (const c of Array.from(this._body.node.querySelectorAll('.tfedu-selected-card'))) {
+      c.classList.remove('tfedu-selected-card');
+    }
+    this._graphView?.hide();
+  }
+
+  private _mimeType: string;
+  private _body: Widget;
+  private _graphView: GraphView | null = null;
+  private _selected: string | null = null;
+  private _graphs: { key: string; graph: unknown; card: HTMLElement }[] = [];
+}

@@ -1,0 +1,285 @@
+"""Retracing, training-curve and comparison views in a real JupyterLab (one notebook, one page)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, open_and_run, screenshot
+
+EVIL = "<img src=x onerror=alert(1)>"
+
+RETRACE_CELL = '''\
+import tfedu as tf
+from tfedu.viz import show_retracing, show_graph, compare_graphs, TrainingCurves
+
+@tf.function
+def f(x):
+    return tf.add(x, 1.)
+
+f(tf.constant(1.)); f(tf.constant([1., 2.])); f(tf.constant([[1., 2.], [3., 4.]])); f(tf.constant(5.))
+show_retracing(f)
+'''
+
+COMPARE_CELL = '''\
+g1 = tf.Graph()
+with g1.as_default():
+    x = tf.compat.v1.placeholder(tf.float32, [None, 3], name="x")
+    y = tf.nn.relu(tf.matmul(x, tf.ones([3, 2])) + 1.0)
+
+@tf.function
+def layer(x):
+    return tf.nn.relu(tf.matmul(x, tf.ones([3, 2])) + 1.0)
+
+compare_graphs(y, layer.get_concrete_function(tf.TensorSpec([None, 3], tf.float32)))
+'''
+
+FIT_CELL = '''\
+import time
+import numpy as np
+from tfedu.viz import enable_fit_curves
+enable_fit_curves(interval=0.2)
+model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+slow = tf.keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, l: time.sleep(0.05))
+xs = np.random.RandomState(0).rand(320, 2).astype("float32")
+ys = xs.sum(1, keepdims=True)
+model.fit(xs, ys, batch_size=8, epochs=2, verbose=0, validation_split=0.2, callbacks=[slow])
+model.fit(xs, ys, batch_size=8, epochs=1, verbose=0, validation_split=0.2);
+'''
+
+EVIL_CELL = f'''\
+evil = {EVIL!r}
+def double(x):
+    return x * 2.0
+double.__name__ = evil
+g_evil = tf.function(double)
+g_evil(tf.constant(1.0)); g_evil(tf.constant([1.0]))
+display(show_retracing(g_evil))
+c = TrainingCurves(title=evil, live=False)
+c.start_run(evil)
+for i in range(5):
+    c.log(step=i, **{{evil: 1.0 / (i + 1), "val_" + evil: 2.0}})
+c.log_epoch(1, step=4, **{{evil: 0.3, "val_" + evil: 0.5}})
+display(c)
+compare_graphs(y, layer.get_concrete_function(tf.TensorSpec([None, 3], tf.float32)), title=evil)
+'''
+
+# 2,000 ops: a placeholder, 999 (Const, Add or Mul) pairs and an Identity. Only the
+# interactive view is timed, so the static SVG fallback is left out of this output.
+BIG_CELL = '''\
+big = tf.Graph()
+with big.as_default():
+    t = tf.compat.v1.placeholder(tf.float32, [4], name="start")
+    for i in range(999):
+        t = tf.add(t, 1.0) if i % 2 else tf.multiply(t, 0.5)
+    tf.identity(t, name="end")
+display(show_graph(big, title="big")._repr_mimebundle_(exclude={"image/svg+xml"}), raw=True)
+'''
+
+# Records when the "big" graph view appears and when all its nodes are drawn.
+TIMER_JS = """
+() => {
+  window.__tfeduBig = {};
+  const tick = () => {
+    for (const v of document.querySelectorAll('.jp-OutputArea .tfedu-graph')) {
+      const t = v.querySelector('.tfedu-graph-title');
+      if (!t || t.textContent !== 'big') continue;
+      if (!window.__tfeduBig.start) window.__tfeduBig.start = performance.now();
+      if (v.querySelectorAll('svg .tfedu-graph-node').length >= 2000) {
+        window.__tfeduBig.end = performance.now();
+        return;
+      }
+    }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}
+"""
+
+CELLS = [RETRACE_CELL, COMPARE_CELL, FIT_CELL, EVIL_CELL, BIG_CELL]
+
+
+@pytest.fixture(scope="module")
+def page(browser, lab_server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    nb = lab_server.write_notebook("views.ipynb", CELLS)
+    page.add_init_script(f"({TIMER_JS})()")
+    open_and_run(page, lab_server, nb)
+    yield page
+    context.close()
+
+
+def _point_count(page) -> int:
+    return page.evaluate(
+        "() => { const v = document.querySelector('.jp-OutputArea .tfedu-curves');"
+        " return v ? parseInt(v.dataset.points || '0', 10) : -1; }"
+    )
+
+
+def _wait_all_done(page):
+    """Wait for the outputs of every cell but the large graph."""
+    page.wait_for_function(
+        "() => document.querySelectorAll('.jp-OutputArea .tfedu-compare .tfedu-graph-node')"
+        ".length > 16 && document.querySelectorAll('.jp-OutputArea .tfedu-curves').length >= 2",
+        timeout=180_000)
+
+
+def _wait_big(page):
+    page.wait_for_function("() => window.__tfeduBig && window.__tfeduBig.end", timeout=300_000)
+
+
+def test_live_curves_gain_points_during_fit(page):
+    # Runs first: the fit cell is still training when the page fixture returns.
+    page.wait_for_function(
+        "() => { const v = document.querySelector('.jp-OutputArea .tfedu-curves');"
+        " return v && parseInt(v.dataset.points || '0', 10) > 0; }", timeout=120_000)
+    first = _point_count(page)
+    time.sleep(1.0)
+    second = _point_count(page)
+    assert second > first > 0, (first, second)
+    view = page.locator(".jp-OutputArea .tfedu-curves").first
+    view.scroll_into_view_if_needed()
+    screenshot(view, "curves_live")
+    # Both fits finish: two runs overlaid, validation lines dashed, loss and mae charts.
+    page.wait_for_function(
+        "() => { const v = document.querySelector('.jp-OutputArea .tfedu-curves');"
+        " return v && v.querySelectorAll('.tfedu-curves-legend-item').length === 2 &&"
+        " v.querySelectorAll('.tfedu-curves-line.tfedu-curves-validation').length === 4; }",
+        timeout=120_000)
+    final = _point_count(page)
+    assert final > second
+    charts = view.locator(".tfedu-curves-chart")
+    assert [charts.nth(i).get_attribute("data-metric") for i in range(charts.count())] == [
+        "loss", "mae"]
+    # Per-batch training lines of both runs in each chart.
+    assert view.locator(".tfedu-curves-chart[data-metric=loss] .tfedu-curves-batch").count() == 2
+    screenshot(view, "curves_final")
+
+
+def test_retracing_view_shows_three_concrete_functions_and_why(page):
+    _wait_all_done(page)
+    view = page.locator(".jp-OutputArea .tfedu-retracing").first
+    cards = view.locator(".tfedu-retracing-concrete")
+    assert cards.count() == 3
+    sigs = view.locator(".tfedu-retracing-signature").all_text_contents()
+    assert sigs == ["f(x: float32[])", "f(x: float32[2])", "f(x: float32[2,2])"]
+    text = " | ".join(view.locator(".tfedu-retracing-reason").all_text_contents())
+    assert "shape () -> (2,)" in text
+    assert "rank 1 -> 2" in text
+    assert view.locator(".tfedu-retracing-summary").inner_text().strip().startswith("4 calls")
+    assert view.locator(".tfedu-retracing-call").count() == 4
+    assert view.locator(".tfedu-call-trace").count() == 3
+    assert view.locator(".tfedu-retracing-time").count() == 3
+    # A concrete function's button opens its traced graph in the embedded graph view.
+    cards.nth(2).locator(".tfedu-retracing-show").click()
+    graph = view.locator(".tfedu-graph")
+    page.wait_for_function(
+        "v => v.querySelectorAll('.tfedu-graph svg .tfedu-graph-node').length === 4",
+        arg=view.element_handle(), timeout=20_000)
+    assert graph.locator(".tfedu-graph-title").inner_text() == "f #2"
+    node_texts = set(graph.locator("svg .tfedu-graph-node text").all_text_contents())
+    assert {"AddV2", "Identity"} <= node_texts
+    screenshot(view, "retracing_view")
+
+
+def test_compare_view_marks_differences(page):
+    _wait_all_done(page)
+    view = page.locator(".jp-OutputArea .tfedu-compare").first
+    page.wait_for_function(
+        "v => v.querySelectorAll('.tfedu-compare-side svg .tfedu-graph-node').length > 8",
+        arg=view.element_handle(), timeout=20_000)
+    sides = view.locator(".tfedu-compare-side")
+    left, right = sides.nth(0), sides.nth(1)
+    assert left.locator("[data-tfedu-mark=placeholder]").count() == 1
+    assert right.locator("[data-tfedu-mark=input]").count() == 1
+    assert right.locator("[data-tfedu-mark=output]").count() == 1
+    diffs = " | ".join(view.locator(".tfedu-compare-difference").all_text_contents())
+    assert "feed_dict" in diffs and "Identity" in diffs
+    screenshot(view, "compare_view")
+
+
+def test_hostile_strings_render_as_text_in_new_views(page):
+    _wait_all_done(page)
+    retr = page.locator(".jp-OutputArea .tfedu-retracing").nth(1)
+    assert retr.locator(".tfedu-retracing-name").inner_text() == EVIL
+    assert retr.locator(".tfedu-retracing-signature").first.inner_text().startswith(EVIL)
+    curves = page.locator(".jp-OutputArea .tfedu-curves").nth(1)
+    assert curves.locator(".tfedu-graph-title").inner_text() == EVIL
+    assert curves.locator(".tfedu-curves-legend-item").inner_text() == EVIL
+    assert curves.locator(".tfedu-curves-chart").get_attribute("data-metric") == EVIL
+    assert curves.locator(".tfedu-curves-metric").text_content() == EVIL
+    compare = page.locator(".jp-OutputArea .tfedu-compare").nth(1)
+    assert compare.locator(".tfedu-graph-title").first.inner_text() == EVIL
+    outputs = page.locator(".jp-OutputArea")
+    for tag in ("img", "script", "iframe"):
+        assert outputs.locator(tag).count() == 0, tag
+    assert page.locator("[onerror], [onload], [onmouseover]").count() == 0
+    page.wait_for_timeout(300)
+    assert page.dialogs == []
+    screenshot(curves, "curves_escaping")
+
+
+def test_large_graph_render_time(page):
+    _wait_big(page)
+    t = page.evaluate("() => window.__tfeduBig")
+    seconds = (t["end"] - t["start"]) / 1000
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "timings.json").write_text(json.dumps({"graph_2000_ops_render_s": seconds}))
+    print(f"2000-op graph rendered in {seconds:.2f} s")
+    view = page.locator(".jp-OutputArea .tfedu-graph").filter(
+        has=page.locator(".tfedu-graph-title", has_text="big")).last
+    assert view.locator(".tfedu-graph-count").inner_text().startswith("2000 ops")
+    screenshot(view, "graph_2000_ops")
+
+
+def test_saved_notebook_reopened_without_kernel_still_shows_views(page, lab_server, browser):
+    _wait_big(page)
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    path = lab_server.root / "views.ipynb"
+    deadline = time.monotonic() + 30
+    while True:
+        saved = json.loads(path.read_text())
+        kinds = {k for c in saved["cells"] for o in c.get("outputs", [])
+                 for k in o.get("data", {})}
+        if "application/vnd.tfedu.graph+json" in kinds or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    for mime in ("retracing", "curves", "compare", "graph"):
+        assert f"application/vnd.tfedu.{mime}+json" in kinds, kinds
+    assert "image/svg+xml" in kinds and "text/plain" in kinds
+    # The same outputs, opened by a reader without the kernel.
+    saved["metadata"] = {}
+    (lab_server.root / "reopened.ipynb").write_text(json.dumps(saved))
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        p2 = context.new_page()
+        p2.goto(lab_server.url("lab/tree/reopened.ipynb?reset"))
+        p2.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
+        try:
+            p2.locator(".jp-Dialog").wait_for(timeout=15_000)
+            p2.locator(".jp-Dialog button", has_text="No Kernel").click()
+        except Exception:
+            pass
+        p2.wait_for_function(
+            "() => document.querySelectorAll('.jp-OutputArea .tfedu-retracing').length >= 2 &&"
+            " document.querySelectorAll('.jp-OutputArea .tfedu-curves-chart').length >= 2 &&"
+            " document.querySelectorAll('.jp-OutputArea .tfedu-graph svg .tfedu-graph-node')"
+            ".length > 10", timeout=120_000)
+        kernel = p2.evaluate(
+            "() => { const p = window.jupyterapp.shell.currentWidget;"
+            " const s = p && p.sessionContext && p.sessionContext.session;"
+            " return s && s.kernel ? s.kernel.name : null; }")
+        assert kernel is None
+        curves = p2.locator(".jp-OutputArea .tfedu-curves").first
+        assert int(curves.get_attribute("data-points")) > 100
+        assert p2.locator(".jp-OutputArea .tfedu-retracing").first.locator(
+            ".tfedu-retracing-concrete").count() == 3
+        screenshot(p2, "reopened_no_kernel")
+    finally:
+        context.close()

@@ -1,0 +1,238 @@
+"""Retracing views (`application/vnd.tfedu.retracing+json`, schema v1) of `tf.function`s.
+
+`show_retracing(f)` shows f's calls (hits and traces), each concrete function's signature,
+trace time and graph, and why every retrace happened, read from f's trace log.
+`RetracingMonitor()` is the live version: one output that redraws (throttled) whenever any
+tf.function in the process is called.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from tfedu.function import trace_log
+from tfedu.viz._display import LiveDisplay, svg_text, wants
+
+__all__ = [
+    "RETRACING_MIME_TYPE",
+    "RetracingMonitor",
+    "RetracingView",
+    "retracing_payload",
+    "retracing_schema",
+    "show_retracing",
+]
+
+RETRACING_MIME_TYPE = "application/vnd.tfedu.retracing+json"
+RETRACING_SCHEMA_VERSION = 1
+_MAX_TIMELINE = 200  # timeline entries kept per function (the newest)
+_MAX_GRAPHS = 24  # concrete functions whose graphs are embedded
+
+
+def retracing_schema() -> dict:
+    """The JSON Schema of retracing payload version 1."""
+    text = resources.files("tfedu.viz").joinpath("schemas/retracing.v1.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _warning(fn) -> str | None:
+    det = getattr(fn, "_detector", None)
+    if det is None or not getattr(det, "warnings", 0):
+        return None
+    return (f"{len(det.calls_per_tracing)} out of the last {det.call_count} calls to "
+            f"{fn._name} triggered tf.function retracing (the retracing warning fired "
+            f"{det.warnings} time{'s' if det.warnings != 1 else ''}).")
+
+
+def _function_entry(fn, graphs: bool = True) -> dict:
+    from tfedu.function.trace_type import diff_keys
+    from tfedu.viz.graph_view import graph_payload
+
+    log = fn.trace_log
+    traces = list(fn._traces)
+    first_record: dict[int, Any] = {}
+    for rec in log.records:
+        if rec.traced and rec.trace_index not in first_record:
+            first_record[rec.trace_index] = rec
+    concrete = []
+    for pos, t in enumerate(traces):
+        rec = first_record.get(t.index)
+        since_previous: list[str] = []
+        if pos > 0:
+            for name, new, old in zip(fn._param_names, t.key, traces[pos - 1].key):
+                since_previous += diff_keys(name, new, old)
+        if rec is not None and since_previous == list(rec.reasons):
+            since_previous = []  # the closest trace was the previous one: nothing to add
+        graph = None
+        if graphs and pos < _MAX_GRAPHS:
+            graph = graph_payload(t.cf, title=f"{fn._name} #{t.index}")
+        concrete.append({
+            "index": t.index,
+            "signature": fn._signature_of(t.key),
+            "trace_seconds": rec.trace_seconds if rec is not None else None,
+            "reasons": list(rec.reasons) if rec is not None else [],
+            "closest_signature": rec.closest_signature if rec is not None else None,
+            "since_previous": since_previous,
+            "call_index": rec.call_index if rec is not None else None,
+            "graph": graph,
+        })
+    timeline = [
+        {"call_index": r.call_index, "traced": r.traced, "trace_index": r.trace_index,
+         "repeats": r.repeats, "signature": r.signature}
+        for r in log.records[-_MAX_TIMELINE:]
+    ]
+    return {
+        "name": fn._name,
+        "calls": log.calls,
+        "traces": log.traces,
+        "timeline": timeline,
+        "concrete_functions": concrete,
+        "warning": _warning(fn),
+    }
+
+
+def retracing_payload(functions: Any = None, title: str | None = None,
+                      graphs: bool = True) -> dict:
+    """Schema-v1 payload for one tf.function, a list of them, or (None) every live one."""
+    if functions is None:
+        fns = [f for f in trace_log.live_functions() if f.trace_log.calls]
+        fns.sort(key=lambda f: f._name)
+    elif isinstance(functions, (list, tuple)):
+        fns = list(functions)
+    else:
+        fns = [functions]
+    for f in fns:
+        if not hasattr(f, "trace_log"):
+            raise TypeError(f"Expected a tf.function, got {type(f).__name__}.")
+    if title is None:
+        title = f"tf.function {fns[0]._name}" if len(fns) == 1 else "tf.function retracing"
+    return {
+        "kind": "retracing",
+        "version": RETRACING_SCHEMA_VERSION,
+        "title": title,
+        "functions": [_function_entry(f, graphs) for f in fns],
+    }
+
+
+def payload_text(payload: dict) -> str:
+    """Plain-text story of a retracing payload."""
+    lines = [payload["title"]]
+    for fn in payload["functions"]:
+        lines.append(f"{fn['name']}: {fn['calls']} call(s), {len(fn['concrete_functions'])} "
+                     f"concrete function(s)")
+        for c in fn["concrete_functions"]:
+            ms = "" if c["trace_seconds"] is None else f" traced in {c['trace_seconds']*1e3:.2f} ms"
+            lines.append(f"  #{c['index']} {c['signature']}{ms}")
+            for r in c["reasons"]:
+                lines.append(f"      {r}")
+            if c["since_previous"]:
+                lines.append("      since the previous trace: " + "; ".join(c["since_previous"]))
+        if fn["warning"]:
+            lines.append(f"  WARNING: {fn['warning']}")
+    return "\n".join(lines)
+
+
+def payload_svg(payload: dict) -> str:
+    """A static SVG of the timeline and concrete functions (for viewers without the extension)."""
+    rows: list[str] = []
+    y = 22
+    rows.append(svg_text(8, y, payload["title"], 14, font_weight="bold"))
+    for fn in payload["functions"]:
+        y += 22
+        rows.append(svg_text(8, y, f"{fn['name']}: {fn['calls']} calls, "
+                                   f"{len(fn['concrete_functions'])} concrete functions", 12))
+        y += 10
+        x = 8
+        for ev in fn["timeline"][:80]:
+            color = "#e8590c" if ev["traced"] else "#2f9e44"
+            rows.append(f'<rect x="{x}" y="{y}" width="10" height="14" fill="{color}"/>')
+            x += 12
+        y += 14
+        for c in fn["concrete_functions"]:
+            y += 18
+            ms = "" if c["trace_seconds"] is None else f"  ({c['trace_seconds']*1e3:.2f} ms)"
+            rows.append(svg_text(16, y, f"#{c['index']} {c['signature']}{ms}", 12))
+            for r in c["reasons"] + (["since previous: " + "; ".join(c["since_previous"])]
+                                     if c["since_previous"] else []):
+                y += 16
+                rows.append(svg_text(32, y, r, 11, fill="#555"))
+        if fn["warning"]:
+            y += 18
+            rows.append(svg_text(16, y, fn["warning"], 11, fill="#c92a2a"))
+    height = y + 12
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="760" height="{height}" '
+            f'viewBox="0 0 760 {height}">' + "".join(rows) + "</svg>")
+
+
+class RetracingView:
+    """A displayable retracing payload, with SVG and text fallbacks."""
+
+    def __init__(self, payload: dict):
+        self.payload = payload
+
+    def __repr__(self) -> str:
+        return payload_text(self.payload)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        bundle: dict[str, Any] = {RETRACING_MIME_TYPE: self.payload,
+                                  "text/plain": payload_text(self.payload)}
+        if wants("image/svg+xml", include, exclude):
+            bundle["image/svg+xml"] = payload_svg(self.payload)
+        return bundle
+
+
+def show_retracing(fn: Any = None, title: str | None = None) -> RetracingView:
+    """The retracing view of a tf.function (or of a list of them, or every live one)."""
+    return RetracingView(retracing_payload(fn, title=title))
+
+
+class RetracingMonitor:
+    """A live retracing view: redraws (at most every `interval` s) on every tf.function call.
+
+    Watches `functions` (one, a list, or None for every tf.function in the process). Display
+    it (last line of a cell, or `.show()`); `.close()` stops listening.
+    """
+
+    def __init__(self, functions: Any = None, interval: float = 0.25, graphs: bool = True):
+        self._functions = functions
+        self._graphs = graphs
+        self._live = LiveDisplay(self._bundle, interval)
+        self._watch = None if functions is None else {
+            id(f) for f in (functions if isinstance(functions, (list, tuple)) else [functions])
+        }
+        trace_log.add_listener(self._on_call)
+
+    def payload(self) -> dict:
+        return retracing_payload(self._functions, title="tf.function calls (live)",
+                                 graphs=self._graphs)
+
+    def _bundle(self) -> dict:
+        return RetracingView(self.payload())._repr_mimebundle_()
+
+    def _on_call(self, log, record) -> None:
+        if self._watch is not None and not any(
+                getattr(f, "_log", None) is log for f in self._targets()):
+            return
+        self._live.touch()
+
+    def _targets(self) -> list:
+        f = self._functions
+        return list(f) if isinstance(f, (list, tuple)) else [f]
+
+    def show(self) -> RetracingMonitor:
+        self._live.show()
+        return self
+
+    def flush(self) -> None:
+        self._live.flush()
+
+    def close(self) -> None:
+        trace_log.remove_listener(self._on_call)
+        self._live.flush()
+
+    def _ipython_display_(self) -> None:
+        self.show()
+
+    def __repr__(self) -> str:
+        return payload_text(self.payload())
