@@ -4,6 +4,7 @@ from tfedu.keras import (
     activations,
     backend,
     callbacks,
+    datasets,
     initializers,
     layers,
     losses,

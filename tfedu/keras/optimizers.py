@@ -151,9 +151,12 @@ class Optimizer:
                 value = np.full(shape, initializer,
                                 dtype=reference_variable._dtype.as_numpy_dtype)
             base = getattr(reference_variable, "path", reference_variable.name)
-            v = KerasVariable(value, name=f"{base.replace('/', '_')}_{name}",
-                              path=f"{self.name}/{base.replace('/', '_')}_{name}",
-                              trainable=False)
+            from tfedu.function.func_graph import init_scope
+
+            with init_scope():  # slots made while tracing a train step live outside the trace
+                v = KerasVariable(value, name=f"{base.replace('/', '_')}_{name}",
+                                  path=f"{self.name}/{base.replace('/', '_')}_{name}",
+                                  trainable=False)
             self._slots[key] = v
             self._slot_list.append(v)
         return v

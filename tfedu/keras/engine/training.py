@@ -14,7 +14,7 @@ import numpy as np
 
 import tfedu as tf
 from tfedu.framework import nest
-from tfedu.keras import backend
+from tfedu.keras import backend, notebook
 from tfedu.keras import callbacks as callbacks_mod
 from tfedu.keras import losses as losses_mod
 from tfedu.keras import metrics as metrics_mod
@@ -335,8 +335,7 @@ class Model(Layer):
         verbose = 1 if verbose == "auto" else verbose
         hist = callbacks_mod.History()
         cbs = list(callbacks or [])
-        if verbose:
-            cbs.append(callbacks_mod.ProgbarLogger())
+        cbs.extend(notebook.fit_callbacks(verbose))
         cbs.append(hist)
         cb = callbacks_mod.CallbackList(cbs, model=self, verbose=verbose, epochs=epochs,
                                         steps=data.steps)
