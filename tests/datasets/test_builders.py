@@ -161,3 +161,27 @@ def test_loaded_dataset_feeds_keras_fit(data_dir):
     m.compile("sgd", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     h = m.fit(ds, epochs=2, verbose=0)
     assert h.params["steps"] == 4 and len(h.history["loss"]) == 2
+
+
+def test_registered_subclass_instance_keeps_its_settings(data_dir, tmp_path):
+    class Squares(tfds.DatasetBuilder, skip_registration=True):
+        def __init__(self, n, data_dir=None):
+            super().__init__(data_dir)
+            self.n = n
+
+        def _info(self):
+            return tfds.DatasetInfo(builder=self, features=F.FeaturesDict(
+                x=F.Tensor((), "int64"), label=F.ClassLabel(num_classes=2)),
+                supervised_keys=("x", "label"))
+
+        def _generate_splits(self):
+            i = np.arange(self.n)
+            return {"train": {"x": i * i, "label": i % 2}}
+
+    assert "squares" not in tfds.list_builders()
+    Squares(4).register()
+    other = tmp_path / "other"
+    got = [int(x) for x, _ in tfds.load("squares", split="train", as_supervised=True,
+                                        data_dir=str(other))]
+    assert got == [0, 1, 4, 9]
+    assert (other / "squares" / "1.0.0" / "squares-train.npz").exists()

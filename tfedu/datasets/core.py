@@ -313,6 +313,15 @@ class DatasetBuilder:
             ds = ds.batch(batch_size)
         return ds
 
+    def _with_data_dir(self, data_dir: str | None) -> DatasetBuilder:
+        """A copy of this builder reading and writing under `data_dir` (None keeps its own)."""
+        import copy
+
+        out = copy.copy(self)
+        out.data_dir = data_dir or self.data_dir
+        out._info_cache = None
+        return out
+
     def register(self) -> DatasetBuilder:
         """Adds this builder to the catalogue under `self.name`; returns self."""
         register(self)

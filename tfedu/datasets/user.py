@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import csv
 import os
 
@@ -21,12 +20,6 @@ class _UserBuilder(DatasetBuilder, skip_registration=True):
         self.VERSION = version
         self._description, self._homepage, self._citation = description, homepage, citation
         super().__init__(data_dir)
-
-    def _with_data_dir(self, data_dir):
-        out = copy.copy(self)
-        out.data_dir = data_dir or self.data_dir
-        out._info_cache = None
-        return out
 
     def _make_info(self, features, supervised_keys):
         return DatasetInfo(builder=self, description=self._description, features=features,
