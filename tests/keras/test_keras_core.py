@@ -63,3 +63,25 @@ def test_keras_file_round_trip_is_atomic_and_identical(tmp_path):
     with pytest.raises(ValueError, match="Invalid filepath extension"):
         m.save(tmp_path / "m.zip")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras"]
+
+
+def test_keras_file_loads_identically_in_a_fresh_process(tmp_path):
+    import subprocess
+    import sys
+
+    m = tf.keras.Sequential([tf.keras.Input(shape=(4,)), tf.keras.layers.Dense(8, "relu"),
+                             tf.keras.layers.Dense(3, "softmax")])
+    m.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x = np.random.default_rng(1).normal(size=(6, 4)).astype(np.float32)
+    m.fit(x, np.array([0, 1, 2, 0, 1, 2]), epochs=2, verbose=0)
+    path = tmp_path / "model.keras"
+    m.save(path)
+    np.save(tmp_path / "x.npy", x)
+    code = (
+        "import sys, numpy as np, tfedu as tf\n"
+        f"m = tf.keras.models.load_model({str(path)!r})\n"
+        f"x = np.load({str(tmp_path / 'x.npy')!r})\n"
+        f"np.save({str(tmp_path / 'p.npy')!r}, m.predict(x, verbose=0))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), m.predict(x, verbose=0))
