@@ -271,12 +271,29 @@ class ConcreteFunction:
         side_effects = [op for op in g._ops if op._opdef.stateful and not op._outputs]
         side_effects += [op for op in g._ops if op.type in ("StatefulPartitionedCall", "If",
                                                              "While") and op not in fetches]
-        self._plan = compile_plan(g, fetches + side_effects, list(g.inputs))
+        from tfedu.graph.passes import function_passes
+
+        jit = bool(getattr(self._function, "_jit_compile", False))
+        self._plan = compile_plan(g, fetches + side_effects, list(g.inputs),
+                                  passes=function_passes(jit))
         self._n_fetch = len(fetches)
         from tfedu.function.runner import build_runner
 
         self._runner = build_runner(self._plan, self._n_fetch)
         return self._plan
+
+    @property
+    def optimized_graph(self):
+        """A graph view of what actually runs after the optimisation passes (fused ops marked)."""
+        from tfedu.viz.graph_view import GraphView
+
+        plan = self._plan if self._plan is not None else self._compile()
+        return GraphView(plan.graph_payload(f"{self._name} (optimized)"))
+
+    def explain(self) -> str:
+        """What the optimisation passes did to this trace, and the steps that run."""
+        plan = self._plan if self._plan is not None else self._compile()
+        return plan.explain()
 
     def _capture_feed(self):
         vals = []

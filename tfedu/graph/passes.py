@@ -6,7 +6,11 @@
 - `common_subexpression_elimination`: two pure steps with the same op type, the same inputs
   and the same attributes compute the same thing; the second is dropped and its users read
   the first one's outputs.
+- `fusion`: chains of elementwise ops become one generated Numba kernel
+  (`tfedu.graph.fusion`); on for `tf.function(jit_compile=True)`.
 
+Passes are switched on and off by name: `set_pass_options({"fusion": True})` changes the
+defaults, `compile_plan(..., passes=["constant_folding"])` picks them for one plan.
 Each pass returns a one-line report ("folded 3 ops: ...") that `Plan.explain()` prints.
 """
 
@@ -16,7 +20,8 @@ import numpy as np
 
 from tfedu.framework.tensor_shape import TensorShape
 
-__all__ = ["constant_folding", "common_subexpression_elimination", "DEFAULT_PASSES"]
+__all__ = ["constant_folding", "common_subexpression_elimination", "fusion", "DEFAULT_PASSES",
+           "PASSES", "resolve_passes", "set_pass_options", "get_pass_options", "function_passes"]
 
 _MAX_KEY_BYTES = 4096
 
@@ -129,4 +134,64 @@ def common_subexpression_elimination(plan) -> str:
     return f"merged {len(merged)} repeated op(s): {_names(merged)}"
 
 
+def fusion(plan) -> str:
+    """Fuse chains of float elementwise ops into single generated kernels."""
+    from tfedu.graph.fusion import fuse_elementwise
+
+    return fuse_elementwise(plan)
+
+
 DEFAULT_PASSES = (constant_folding, common_subexpression_elimination)
+
+PASSES = {
+    "constant_folding": constant_folding,
+    "common_subexpression_elimination": common_subexpression_elimination,
+    "fusion": fusion,
+}
+"""Every pass by name, in the order they run."""
+
+_ALIASES = {"arithmetic_optimization": "common_subexpression_elimination",
+            "remapping": "fusion", "cse": "common_subexpression_elimination"}
+
+# name -> on/off for Session and tf.function; "fusion" is off except under jit_compile=True.
+_options = {"constant_folding": True, "common_subexpression_elimination": True,
+            "fusion": False}
+_jit_options = {"fusion": True}
+
+
+def _canonical(name: str) -> str:
+    name = _ALIASES.get(name, name)
+    if name not in PASSES:
+        raise ValueError(f"Unknown optimization pass {name!r}; known: {sorted(PASSES)}")
+    return name
+
+
+def set_pass_options(options: dict, jit_compile: bool = False) -> None:
+    """Switch passes on or off by name (for plain runs, or for `jit_compile=True` functions)."""
+    target = _jit_options if jit_compile else _options
+    for name, on in options.items():
+        target[_canonical(name)] = bool(on)
+
+
+def get_pass_options(jit_compile: bool = False) -> dict:
+    """Which passes are on, by name."""
+    out = dict(_options)
+    if jit_compile:
+        out.update(_jit_options)
+    return out
+
+
+def resolve_passes(passes) -> tuple:
+    """Pass functions from names or functions, kept in their canonical order."""
+    chosen = []
+    for p in passes:
+        chosen.append(PASSES[_canonical(p)] if isinstance(p, str) else p)
+    order = list(PASSES.values())
+    known = [p for p in order if p in chosen]
+    return tuple(known + [p for p in chosen if p not in order])
+
+
+def function_passes(jit_compile: bool = False) -> tuple:
+    """The passes a tf.function's plan runs (fusion only with `jit_compile=True`)."""
+    opts = get_pass_options(jit_compile)
+    return tuple(PASSES[name] for name, on in opts.items() if on)

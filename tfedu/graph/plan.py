@@ -69,11 +69,13 @@ def _prune(fetch_ops, fed):
     return sorted(needed.values(), key=lambda o: o._id)
 
 
-def compile_plan(graph, fetches, feeds, optimize: bool = False) -> Plan:
+def compile_plan(graph, fetches, feeds, optimize: bool = False, passes=None) -> Plan:
     """Prune `graph` to what `fetches` (tensors or ops) need, given `feeds` (tensors).
 
-    With `optimize=True` the named passes of `tfedu.graph.passes` (constant folding, common
-    subexpression elimination) run on the plan; `plan.explain()` shows what they did.
+    With `optimize=True` the passes of `tfedu.graph.passes` switched on by default (constant
+    folding, common subexpression elimination) run on the plan; `passes=[names or functions]`
+    picks them explicitly (e.g. `["constant_folding", "fusion"]`). `plan.explain()` shows
+    what they did.
     """
     fed = {id(t): t for t in feeds}
     fetch_ops = []
@@ -111,10 +113,15 @@ def compile_plan(graph, fetches, feeds, optimize: bool = False) -> Plan:
     fetch_slots = [slot(f) if isinstance(f, SymbolicTensor) else None for f in fetches]
     plan = Plan(graph, steps, feed_slots, fetch_slots, len(slot_of), list(fetches), list(feeds))
     plan.report.append(("prune", f"kept {len(steps)} of {len(graph._ops)} ops"))
-    if optimize:
-        from tfedu.graph.passes import DEFAULT_PASSES
+    if passes is None and optimize:
+        from tfedu.graph.passes import function_passes
 
-        for p in DEFAULT_PASSES:
+        passes = function_passes()
+    if passes:
+        from tfedu.graph.passes import resolve_passes
+
+        plan.slot_tensors = slot_of
+        for p in resolve_passes(passes):
             plan.report.append((p.__name__, p(plan)))
     return plan
 
@@ -132,6 +139,7 @@ class Plan:
         self.feeds = feeds
         self.constants = {}  # slot -> value known before running (filled by constant folding)
         self.report = []  # (pass name, what it did)
+        self.slot_tensors = None  # id(tensor) -> slot, kept when passes ran (for viewers)
 
     @property
     def ops(self):
@@ -143,8 +151,62 @@ class Plan:
         lines = [f"Plan for {len(self.fetches)} fetch(es), {len(self.feeds)} feed(s):"]
         lines += [f"  {name}: {what}" for name, what in self.report]
         lines.append(f"  {len(self.steps)} step(s):")
-        lines += [f"    {i}. {s.op.name} ({s.op.type})" for i, s in enumerate(self.steps)]
+        for i, s in enumerate(self.steps):
+            lines.append(f"    {i}. {s.op.name} ({s.op.type})")
+            extra = getattr(s, "explain_lines", None)
+            if extra is not None:
+                lines += [f"         {ln}" for ln in extra()]
         return "\n".join(lines)
+
+    def graph_payload(self, title: str = "optimized graph") -> dict:
+        """A graph-viewer payload of what runs: one node per step (fused groups are one node,
+        marked by the `_fused_ops` and `_source` attributes), folded constants as Const nodes."""
+        from tfedu.viz.graph_view import graph_payload
+
+        base = graph_payload(self.graph, title=title)
+        by_id = {n["id"]: n for n in base["nodes"]}
+        names = {}
+        if self.slot_tensors is not None:
+            for op in self.graph.get_operations():
+                for t in op.outputs:
+                    s = self.slot_tensors.get(id(t))
+                    if s is not None:
+                        names[s] = t.name
+
+        def name_of(slot):
+            return names.get(slot, f"slot_{slot}:0")
+
+        nodes, seen = [], set()
+        for slot, value in self.constants.items():
+            producer = name_of(slot).rpartition(":")[0]
+            node = dict(by_id.get(producer) or {
+                "id": producer, "type": "Const", "scope": "", "attrs": {}, "inputs": [],
+                "control_inputs": [], "outputs": [], "source": None, "value": None})
+            node["type"] = "Const"
+            node["inputs"], node["control_inputs"] = [], []
+            node["value"] = np.array2string(np.asarray(value), threshold=24, edgeitems=3,
+                                            precision=4)[:200]
+            if producer not in seen:
+                seen.add(producer)
+                nodes.append(node)
+        for step in self.steps:
+            op = step.op
+            if op.name in seen:
+                continue
+            seen.add(op.name)
+            node = dict(by_id.get(op.name) or {"id": op.name, "scope": "", "attrs": {},
+                                                "control_inputs": [], "outputs": [],
+                                                "source": None, "value": None})
+            node["type"] = op.type
+            node["inputs"] = [name_of(j) for i in step.inputs
+                              for j in (i if type(i) is list else [i])]
+            fused = getattr(op, "fused_ops", None)
+            if fused is not None:
+                node["attrs"] = dict(node["attrs"], _fused_ops=", ".join(
+                    f"{o.name} ({o.type})" for o in fused), _source=op.source)
+            nodes.append(node)
+        base["nodes"] = nodes
+        return base
 
     def run(self, feed_arrays, resources=None) -> list:
         """Run the steps; returns one numpy array per fetch (None for operation fetches)."""
@@ -166,6 +228,8 @@ class Plan:
             except OpCheckError as e:
                 raise runtime_error(step.op, e.message, e.cls) from None
             except errors.OpError as e:
+                if e.message.startswith("Graph execution error"):
+                    raise
                 raise runtime_error(step.op, e.message, type(e)) from None
             except _KERNEL_ERRORS as e:
                 raise runtime_error(step.op, str(e), errors.InvalidArgumentError) from e

@@ -1,0 +1,161 @@
+"""Numba kernels generated for fused chains of elementwise ops.
+
+Each fusable op type maps to a scalar expression (`EXPRESSIONS`). A fused group becomes one
+loop over the flat output, e.g. for `relu(a * b + c)` on float32:
+
+    @njit(parallel=True, fastmath=False, error_model="numpy", cache=True)
+    def fused(n, out, x0, x1, x2, m2):
+        for i in prange(n):
+            t0 = x0[i] * x1[i]
+            t1 = t0 + x2[i % m2]
+            t2 = np.maximum(t1, np.float32(0))
+            out[i] = t2
+
+Inputs are indexed by how they broadcast against the output: `i` (same shape), `0` (one
+element), `i % m` (matches the trailing dimensions, like a bias). Sources are written to files
+under the tfedu cache so Numba's disk cache keeps the compiled code across processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import threading
+
+import numpy as np
+
+__all__ = ["EXPRESSIONS", "kernel_source", "compile_kernel", "ref_fused"]
+
+# op type -> scalar expression over {0}, {1} (inputs), ONE/ZERO/SIX (constants of the dtype).
+EXPRESSIONS = {
+    "AddV2": "{0} + {1}",
+    "Sub": "{0} - {1}",
+    "Mul": "{0} * {1}",
+    "RealDiv": "{0} / {1}",
+    "Maximum": "np.maximum({0}, {1})",
+    "Minimum": "np.minimum({0}, {1})",
+    "SquaredDifference": "({0} - {1}) * ({0} - {1})",
+    "Neg": "-{0}",
+    "Abs": "np.abs({0})",
+    "Square": "{0} * {0}",
+    "Sqrt": "np.sqrt({0})",
+    "Rsqrt": "ONE / np.sqrt({0})",
+    "Reciprocal": "ONE / {0}",
+    "Exp": "np.exp({0})",
+    "Log": "np.log({0})",
+    "Tanh": "np.tanh({0})",
+    "Sigmoid": "ONE / (ONE + np.exp(-{0}))",
+    "Relu": "np.maximum({0}, ZERO)",
+    "Relu6": "np.minimum(np.maximum({0}, ZERO), SIX)",
+    "ReluGrad": "{0} * (ONE if {1} > ZERO else ZERO)",
+    "Identity": "{0}",
+    "StopGradient": "{0}",
+}
+
+INDEX = {"f": "[i]", "s": "[0]", "t": "[i % m{j}]"}
+
+_cache: dict[str, object] = {}
+_lock = threading.Lock()
+
+
+def kernel_source(nodes, modes, dtype, parallel: bool = True) -> str:
+    """Source of the fused kernel.
+
+    `nodes`: [(op type, [operand, ...])] in order, an operand being ("x", leaf index) or
+    ("t", node index); the last node is the output. `modes`: per leaf "f", "s" or "t".
+    """
+    dt = np.dtype(dtype).name
+    params = ["n", "out"]
+    for j, m in enumerate(modes):
+        params.append(f"x{j}")
+        if m == "t":
+            params.append(f"m{j}")
+    loop = "prange" if parallel else "range"
+    lines = [
+        "import numpy as np",
+        "from numba import njit, prange",
+        "",
+        f"ONE = np.{dt}(1)",
+        f"ZERO = np.{dt}(0)",
+        f"SIX = np.{dt}(6)",
+        "",
+        "",
+        f"@njit(parallel={parallel}, fastmath=False, error_model='numpy', cache=True, nogil=True)",
+        f"def fused({', '.join(params)}):",
+        f"    for i in {loop}(n):",
+    ]
+    for k, (op_type, operands) in enumerate(nodes):
+        names = []
+        for kind, j in operands:
+            if kind == "x":
+                names.append(f"x{j}" + INDEX[modes[j]].format(j=j))
+            else:
+                names.append(f"t{j}")
+        lines.append(f"        t{k} = " + EXPRESSIONS[op_type].format(*names))
+    lines.append(f"        out[i] = t{len(nodes) - 1}")
+    return "\n".join(lines) + "\n"
+
+
+def _source_dir() -> str:
+    from tfedu._cache import cache_root
+
+    return os.path.join(cache_root(), "fusion")
+
+
+def compile_kernel(source: str):
+    """The compiled `fused` function of `source` (cached in-process and on disk)."""
+    fn = _cache.get(source)
+    if fn is not None:
+        return fn
+    with _lock:
+        fn = _cache.get(source)
+        if fn is not None:
+            return fn
+        from tfedu._cache import configure_numba_cache
+
+        configure_numba_cache()
+        digest = hashlib.sha1(source.encode()).hexdigest()[:20]
+        name = f"tfedu_fused_{digest}"
+        module = None
+        try:
+            folder = _source_dir()
+            os.makedirs(folder, exist_ok=True)
+            path = os.path.join(folder, name + ".py")
+            if not os.path.exists(path):
+                tmp = f"{path}.{os.getpid()}.tmp"
+                with open(tmp, "w") as f:
+                    f.write(source)
+                os.replace(tmp, path)
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module  # Numba's disk cache re-imports it by name
+            spec.loader.exec_module(module)
+        except OSError:  # read-only cache: compile in memory only
+            ns: dict = {}
+            exec(compile(source.replace("cache=True", "cache=False"), f"<{name}>", "exec"), ns)
+            fn = ns["fused"]
+        if module is not None:
+            fn = module.fused
+        _cache[source] = fn
+        return fn
+
+
+def ref_fused(nodes, arrays):
+    """Plain numpy evaluation of the same nodes (the reference the kernels are tested against)."""
+    dt = np.result_type(*arrays)
+    env = {"np": np, "ONE": dt.type(1), "ZERO": dt.type(0), "SIX": dt.type(6)}
+    vals = []
+    for op_type, operands in nodes:
+        names = []
+        for kind, j in operands:
+            key = f"_{kind}{j}"
+            env[key] = arrays[j] if kind == "x" else vals[j]
+            names.append(key)
+        expr = EXPRESSIONS[op_type]
+        if op_type == "ReluGrad":
+            expr = "{0} * ({1} > ZERO).astype({0}.dtype)"
+        with np.errstate(all="ignore"):
+            vals.append(np.asarray(eval(expr.format(*names), env), dtype=dt))
+    return vals[-1]
