@@ -267,16 +267,14 @@ def test_saved_notebook_reopened_without_kernel_still_shows_views(page, lab_serv
         p2 = context.new_page()
         p2.goto(lab_server.url("lab/tree/reopened.ipynb?reset"))
         p2.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
-        try:
-            p2.locator(".jp-Dialog").wait_for(timeout=15_000)
-            p2.locator(".jp-Dialog button", has_text="No Kernel").click()
-        except Exception:
-            pass
         p2.wait_for_function(
             "() => document.querySelectorAll('.jp-OutputArea .tfedu-retracing').length >= 2 &&"
             " document.querySelectorAll('.jp-OutputArea .tfedu-curves-chart').length >= 2 &&"
             " document.querySelectorAll('.jp-OutputArea .tfedu-graph svg .tfedu-graph-node')"
             ".length > 10", timeout=120_000)
+        # No kernelspec in the file: JupyterLab asks which kernel to start. Start none.
+        p2.locator(".jp-Dialog button", has_text="No Kernel").click(timeout=30_000)
+        p2.locator(".jp-Dialog").wait_for(state="detached", timeout=10_000)
         kernel = p2.evaluate(
             "() => { const p = window.jupyterapp.shell.currentWidget;"
             " const s = p && p.sessionContext && p.sessionContext.session;"

@@ -60,7 +60,10 @@ def compare_payload(v1: Any, function: Any, title: str | None = None) -> dict:
         traces = getattr(function, "_traces", None)
         function = traces[-1].cf if traces else function.get_concrete_function()
     left = graph_payload(g1, title="TF1 graph + Session")
-    right = graph_payload(function, title=f"tf.function {getattr(function, 'name', '')}".strip())
+    name = getattr(function, "name", "")
+    if isinstance(name, bytes):
+        name = name.decode("utf-8", "replace")
+    right = graph_payload(function, title=f"tf.function {name}".strip())
     ins, outs = _function_io(function)
     marks_l: dict[str, str] = {}
     marks_r: dict[str, str] = {}
