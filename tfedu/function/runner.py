@@ -26,7 +26,7 @@ __all__ = ["build_runner"]
 
 def build_runner(plan, n_fetch):
     """A function `run(feeds, resources) -> [arrays of the first n_fetch fetches]`."""
-    ns = {}
+    ns = {f"v{slot}": value for slot, value in getattr(plan, "constants", {}).items()}
     lines = []
     feed_names = [f"v{s}" for s in plan.feed_slots]
     if feed_names:

@@ -325,10 +325,8 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
     pred_t = convert_to_tensor(pred)
     if pred_t.dtype is not dtypes.bool_:
         raise TypeError(f"pred must be a tf.bool tensor, got {pred_t.dtype.name}")
-    g = _state.graph
-    with g.name_scope(name or "cond"):
-        tg, tres = _trace_subgraph("cond_true", true_fn)
-        eg, eres = _trace_subgraph("cond_false", false_fn)
+    tg, tres = _trace_subgraph("cond_true", true_fn)
+    eg, eres = _trace_subgraph("cond_false", false_fn)
     return _finish_cond(pred_t, tg, tres, eg, eres, name)
 
 
@@ -639,12 +637,10 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     def unpack(args):
         return _pack_composite(packed_vars, flat, rebuild, list(args))
 
-    g = _state.graph
-    with g.name_scope(name or "while"):
-        cg, cres = _trace_subgraph("while_cond", lambda *a: cond(*_as_list(unpack(a))),
-                                   tensors, invariants)
-        bg, bres = _trace_subgraph("while_body", lambda *a: body(*_as_list(unpack(a))),
-                                   tensors, invariants)
+    cg, cres = _trace_subgraph("while_cond", lambda *a: cond(*_as_list(unpack(a))),
+                               tensors, invariants)
+    bg, bres = _trace_subgraph("while_body", lambda *a: body(*_as_list(unpack(a))),
+                               tensors, invariants)
     if single and not isinstance(loop_vars, (list, tuple)):
         bres = [bres]
     _, btensors, _ = _flatten_composite(bres)

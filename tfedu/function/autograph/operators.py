@@ -169,10 +169,8 @@ def if_stmt(cond, body, orelse, get_state, set_state, symbol_names, nouts):
 
         return run
 
-    g = _state.graph
-    with g.name_scope("cond"):
-        tg, tres = cf._trace_subgraph("cond_true", branch(body, "then"))
-        eg, eres = cf._trace_subgraph("cond_false", branch(orelse, "else"))
+    tg, tres = cf._trace_subgraph("cond_true", branch(body, "then"))
+    eg, eres = cf._trace_subgraph("cond_false", branch(orelse, "else"))
     tres, eres = list(tres), list(eres)
     keep = []
     for i, name in enumerate(symbol_names):
