@@ -12,6 +12,12 @@ from tests.browser.conftest import ARTIFACTS, open_and_run, screenshot
 
 EVIL = "<img src=x onerror=alert(1)>"
 
+MONITOR_CELL = '''\
+from tfedu.viz import RetracingMonitor
+monitor = RetracingMonitor(interval=0.5, graphs=False)
+monitor
+'''
+
 RETRACE_CELL = '''\
 import tfedu as tf
 from tfedu.viz import show_retracing, show_graph, compare_graphs, TrainingCurves
@@ -104,7 +110,7 @@ TIMER_JS = """
 }
 """
 
-CELLS = [RETRACE_CELL, COMPARE_CELL, FIT_CELL, EVIL_CELL, BIG_CELL]
+CELLS = [MONITOR_CELL, RETRACE_CELL, COMPARE_CELL, FIT_CELL, EVIL_CELL, BIG_CELL]
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +124,13 @@ def page(browser, lab_server):
     open_and_run(page, lab_server, nb)
     yield page
     context.close()
+
+
+def _retracing(page, live: bool = False):
+    """The static retracing views (in order), or the live monitor."""
+    views = page.locator(".jp-OutputArea .tfedu-retracing")
+    live_title = page.locator(".tfedu-graph-title", has_text="tf.function calls (live)")
+    return views.filter(has=live_title) if live else views.filter(has_not=live_title)
 
 
 def _point_count(page) -> int:
@@ -169,7 +182,7 @@ def test_live_curves_gain_points_during_fit(page):
 
 def test_retracing_view_shows_three_concrete_functions_and_why(page):
     _wait_all_done(page)
-    view = page.locator(".jp-OutputArea .tfedu-retracing").first
+    view = _retracing(page).first
     cards = view.locator(".tfedu-retracing-concrete")
     assert cards.count() == 3
     sigs = view.locator(".tfedu-retracing-signature").all_text_contents()
@@ -193,6 +206,21 @@ def test_retracing_view_shows_three_concrete_functions_and_why(page):
     screenshot(view, "retracing_view")
 
 
+def test_live_monitor_follows_calls_in_later_cells(page):
+    _wait_all_done(page)
+    monitor = _retracing(page, live=True)
+    assert monitor.count() == 1
+    page.wait_for_function(
+        "m => [...m.querySelectorAll('.tfedu-retracing-name')].some(n => n.textContent === 'f')",
+        arg=monitor.element_handle(), timeout=30_000)
+    names = monitor.locator(".tfedu-retracing-name").all_text_contents()
+    assert {"f", EVIL} <= set(names)  # functions that were called (layer was only traced)
+    f_box = monitor.locator(".tfedu-retracing-function").filter(
+        has=page.locator(".tfedu-retracing-name", has_text=re.compile(r"^f$")))
+    assert f_box.first.locator(".tfedu-retracing-concrete").count() >= 3
+    screenshot(monitor, "retracing_monitor")
+
+
 def test_compare_view_marks_differences(page):
     _wait_all_done(page)
     view = page.locator(".jp-OutputArea .tfedu-compare").first
@@ -211,7 +239,7 @@ def test_compare_view_marks_differences(page):
 
 def test_hostile_strings_render_as_text_in_new_views(page):
     _wait_all_done(page)
-    retr = page.locator(".jp-OutputArea .tfedu-retracing").nth(1)
+    retr = _retracing(page).nth(1)
     assert retr.locator(".tfedu-retracing-name").inner_text() == EVIL
     assert retr.locator(".tfedu-retracing-signature").first.inner_text().startswith(EVIL)
     curves = page.locator(".jp-OutputArea .tfedu-curves").nth(1)
@@ -268,7 +296,7 @@ def test_saved_notebook_reopened_without_kernel_still_shows_views(page, lab_serv
         p2.goto(lab_server.url("lab/tree/reopened.ipynb?reset"))
         p2.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
         p2.wait_for_function(
-            "() => document.querySelectorAll('.jp-OutputArea .tfedu-retracing').length >= 2 &&"
+            "() => document.querySelectorAll('.jp-OutputArea .tfedu-retracing').length >= 3 &&"
             " document.querySelectorAll('.jp-OutputArea .tfedu-curves-chart').length >= 2 &&"
             " document.querySelectorAll('.jp-OutputArea .tfedu-graph svg .tfedu-graph-node')"
             ".length > 10", timeout=120_000)
@@ -282,8 +310,7 @@ def test_saved_notebook_reopened_without_kernel_still_shows_views(page, lab_serv
         assert kernel is None
         curves = p2.locator(".jp-OutputArea .tfedu-curves").first
         assert int(curves.get_attribute("data-points")) > 100
-        assert p2.locator(".jp-OutputArea .tfedu-retracing").first.locator(
-            ".tfedu-retracing-concrete").count() == 3
+        assert _retracing(p2).first.locator(".tfedu-retracing-concrete").count() == 3
         screenshot(p2, "reopened_no_kernel")
     finally:
         context.close()
