@@ -1,5 +1,7 @@
-"""Every notebook in notebooks/ runs top to bottom in a fresh kernel without an error.
+"""Every lesson in notebooks/ runs top to bottom in a fresh kernel, and its exercises pass.
 
+The notebooks run with TFEDU_TEACH_SOLUTIONS=1: each exercise left blank (`answer = ...`) is
+filled with the reference solution by `tfedu.teach.check`, which must then say it is right.
 A cell tagged `raises-exception` is meant to fail (it shows an error to the student): it must
 raise, and execution goes on after it. Notebooks are stored without outputs, except in cells
 tagged `keep-output`.
@@ -8,6 +10,7 @@ tagged `keep-output`.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ nbclient = pytest.importorskip("nbclient")
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+CHECK_CALL = re.compile(r"""check\(\s*["'](lesson\d\d\.\w+)["']""")
 
 
 def _tags(cell) -> set[str]:
@@ -24,14 +28,38 @@ def _tags(cell) -> set[str]:
 
 
 def _kernel_env() -> dict[str, str]:
-    """The kernel imports this checkout's tfedu and shares the test run's Numba cache."""
+    """The kernel imports this checkout's tfedu, shares the test run's Numba cache and fills
+    blank exercises with their reference solutions."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    env["TFEDU_TEACH_SOLUTIONS"] = "1"
     return env
+
+
+def _checked_ids(nb) -> list[str]:
+    return [m for c in nb.cells if c.cell_type == "code" for m in CHECK_CALL.findall(c.source)]
 
 
 def test_there_are_notebooks():
     assert NOTEBOOKS, "notebooks/ holds the curriculum and must not be empty"
+
+
+def test_lessons_are_numbered_from_00():
+    numbers = [p.name[:2] for p in NOTEBOOKS]
+    assert numbers == [f"{i:02d}" for i in range(len(NOTEBOOKS))], numbers
+    assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name) for p in NOTEBOOKS)
+
+
+def test_every_exercise_is_used_in_its_lesson():
+    from tfedu import teach
+
+    used: dict[str, list[str]] = {}
+    for path in NOTEBOOKS:
+        ids = _checked_ids(nbformat.read(path, as_version=4))
+        assert all(i.startswith(f"lesson{path.name[:2]}.") for i in ids), (path.name, ids)
+        used[path.name[:2]] = ids
+    for ex in teach.exercises():
+        assert ex.id in used.get(ex.id[6:8], []), f"{ex.id} is not checked in its notebook"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -65,3 +93,8 @@ def test_notebook_runs_top_to_bottom(path: Path):
             assert errors, f"{path.name} cell {i} is tagged raises-exception but did not raise"
         else:
             assert not errors, f"{path.name} cell {i}: {errors[0].ename}: {errors[0].evalue}"
+        for exercise_id in CHECK_CALL.findall(cell.source):
+            shown = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+            assert f"✔ Right ({exercise_id})" in shown, (
+                f"{path.name} cell {i}: the reference solution of {exercise_id} did not pass: {shown}"
+            )
