@@ -5,6 +5,9 @@
 Compares tfedu with itself (eager vs tf.function vs jit_compile) and, when installed, with
 TensorFlow. Measurements are interleaved and repeated; the table shows medians, so a busy
 machine slows every contender alike. The load average is printed with the table.
+NumPy's BLAS runs single-threaded (as in the test suite) unless OPENBLAS_NUM_THREADS is set:
+on a small shared machine threaded OpenBLAS spins against the other processes and a 128x784
+matmul takes 10-80 ms instead of 2.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ import statistics
 import sys
 import time
 
-import numpy as np
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
@@ -131,8 +137,8 @@ def _mlp_step(tf, batch=128):
 
 def bench_mlp(rounds):
     step, x, y = _mlp_step(tfedu)
-    fstep = tfedu.function(step)
-    jstep = tfedu.function(step, jit_compile=True)
+    fstep = tfedu.function(step, autograph=False)
+    jstep = tfedu.function(step, jit_compile=True, autograph=False)
     c = {"eager": lambda: step(x, y), "tf.function": lambda: fstep(x, y),
          "jit": lambda: jstep(x, y)}
     if real_tf is not None:

@@ -18,12 +18,12 @@ tf1 = tf.compat.v1
 
 @contextlib.contextmanager
 def fused_everywhere(parallel=False):
-    saved = fusion.MIN_FUSED_SIZE, fusion.PARALLEL
-    fusion.MIN_FUSED_SIZE, fusion.PARALLEL = 1, parallel
+    saved = fusion.MIN_FUSED_SIZE, fusion.PARALLEL, fusion.PARALLEL_MIN_SIZE
+    fusion.MIN_FUSED_SIZE, fusion.PARALLEL, fusion.PARALLEL_MIN_SIZE = 1, parallel, 1
     try:
         yield
     finally:
-        fusion.MIN_FUSED_SIZE, fusion.PARALLEL = saved
+        fusion.MIN_FUSED_SIZE, fusion.PARALLEL, fusion.PARALLEL_MIN_SIZE = saved
 
 
 def _mlp_like_graph(shape=(8, 6)):

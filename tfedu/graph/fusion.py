@@ -8,7 +8,7 @@ listed in `tfedu.kernels.fusion_codegen.EXPRESSIONS` are fused.
 
 At run time the fused step checks its inputs (same float dtype, shapes that broadcast as a
 scalar, the full shape, or trailing dimensions); anything else, and small arrays where numpy is
-faster than starting a parallel loop, run the original steps unchanged, so results and error
+faster, run the original steps unchanged, so results and error
 messages stay those of the unfused plan. Output buffers are reused only when nothing outside
 the step still refers to them (a returned tensor, a view of it), so results never alias.
 """
@@ -24,13 +24,17 @@ import numpy as np
 from tfedu.framework import errors
 from tfedu.framework.op_check import OpCheckError
 
-__all__ = ["fuse_elementwise", "FusedStep", "MIN_FUSED_SIZE", "PARALLEL"]
+__all__ = ["fuse_elementwise", "FusedStep", "MIN_FUSED_SIZE", "PARALLEL_MIN_SIZE", "PARALLEL"]
 
-MIN_FUSED_SIZE = 1 << 15
-"""Arrays with fewer elements run the original numpy steps (a parallel loop costs more)."""
+MIN_FUSED_SIZE = 1 << 14
+"""Arrays with fewer elements run the original numpy steps (checking and calling cost more)."""
+
+PARALLEL_MIN_SIZE = 1 << 20
+"""From this many elements the kernel runs as a parallel `prange` loop; below, a serial one
+(waking worker threads costs ~0.1-0.3 ms on a busy machine, more than the loop itself)."""
 
 PARALLEL = True
-"""Generate `prange` loops (serial ones compile faster, which tests use)."""
+"""Use parallel loops at all (serial ones compile faster, which tests use)."""
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _KERNEL_ERRORS = (ValueError, IndexError, ZeroDivisionError, FloatingPointError, TypeError,
@@ -151,22 +155,23 @@ class FusedStep:
             else:
                 modes.append("f")
                 args.append(np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1))
-        key = "".join(modes) + ("p" if PARALLEL else "")
+        parallel = PARALLEL and n >= PARALLEL_MIN_SIZE
+        key = "".join(modes) + ("p" if parallel else "")
         fn = self._kernels.get(key)
         if fn is None:
-            fn = self._kernels[key] = self._compile(modes)
+            fn = self._kernels[key] = self._compile(modes, parallel)
         if fn is False:
             return self._unfused(arrays)
         out = self._buffer(shape)
         fn(n, out.reshape(-1), *args)
         return out
 
-    def _compile(self, modes):
+    def _compile(self, modes, parallel):
         """The compiled kernel, or False (with a warning) if Numba cannot build it."""
         from tfedu.kernels.fusion_codegen import compile_kernel
 
         try:
-            fn = compile_kernel(self.source(modes))
+            fn = compile_kernel(self.source(modes, parallel))
             args = []
             for m in modes:  # one call on one element compiles it now
                 args.append(np.zeros(1, self.dtype))
