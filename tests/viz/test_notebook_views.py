@@ -232,3 +232,21 @@ def test_compare_accepts_a_tf_function():
 def test_retracing_rejects_non_functions():
     with pytest.raises(TypeError, match="Expected a tf.function"):
         retracing_payload(lambda x: x)
+
+
+def test_timeline_folds_consecutive_hits_even_with_listeners():
+    @tf.function
+    def m(x):
+        return x - 1
+
+    mon = RetracingMonitor(m, interval=3600)
+    try:
+        for _ in range(5):
+            m(tf.constant(1.0))
+        m(tf.constant([1.0]))
+        m(tf.constant(2.0))
+        events = retracing_payload(m)["functions"][0]["timeline"]
+        assert [(e["traced"], e["trace_index"], e["repeats"]) for e in events] == [
+            (True, 0, 1), (False, 0, 4), (True, 1, 1), (False, 0, 1)]
+    finally:
+        mon.close()

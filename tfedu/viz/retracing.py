@@ -36,6 +36,10 @@ def retracing_schema() -> dict:
     return json.loads(text)
 
 
+# A traced graph never changes: live redraws reuse its payload (bounded, oldest dropped).
+_graph_cache: dict[int, tuple] = {}
+
+
 def _warning(fn) -> str | None:
     det = getattr(fn, "_detector", None)
     if det is None or not getattr(det, "warnings", 0):
@@ -66,7 +70,11 @@ def _function_entry(fn, graphs: bool = True) -> dict:
             since_previous = []  # the closest trace was the previous one: nothing to add
         graph = None
         if graphs and pos < _MAX_GRAPHS:
-            graph = graph_payload(t.cf, title=f"{fn._name} #{t.index}")
+            graph = _graph_cache.get(id(t.cf))
+            if graph is None or graph[0] is not t.cf:
+                graph = (t.cf, graph_payload(t.cf, title=f"{fn._name} #{t.index}"))
+                _graph_cache[id(t.cf)] = graph
+            graph = graph[1]
         concrete.append({
             "index": t.index,
             "signature": fn._signature_of(t.key),
@@ -77,11 +85,18 @@ def _function_entry(fn, graphs: bool = True) -> dict:
             "call_index": rec.call_index if rec is not None else None,
             "graph": graph,
         })
-    timeline = [
-        {"call_index": r.call_index, "traced": r.traced, "trace_index": r.trace_index,
-         "repeats": r.repeats, "signature": r.signature}
-        for r in log.records[-_MAX_TIMELINE:]
-    ]
+    timeline: list[dict] = []
+    for r in log.records:
+        last = timeline[-1] if timeline else None
+        if last and not r.traced and not last["traced"] and last["trace_index"] == r.trace_index:
+            last["repeats"] += r.repeats  # consecutive hits of one trace read as one entry
+            continue
+        timeline.append({"call_index": r.call_index, "traced": r.traced,
+                         "trace_index": r.trace_index, "repeats": r.repeats,
+                         "signature": r.signature})
+    timeline = timeline[-_MAX_TIMELINE:]
+    while len(_graph_cache) > 256:
+        _graph_cache.pop(next(iter(_graph_cache)))
     return {
         "name": fn._name,
         "calls": log.calls,
