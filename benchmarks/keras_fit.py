@@ -2,11 +2,11 @@
 
     python benchmarks/keras_fit.py            # full sizes
     python benchmarks/keras_fit.py --quick    # smaller data, fewer epochs
-    python benchmarks/keras_fit.py --profile  # also cProfile tfedu's MLP fit (top functions)
+    python benchmarks/keras_fit.py --profile  # also cProfile tfedu's MLP and conv fit
 
 Every figure comes from its own subprocess, so peak memory (ru_maxrss) belongs to that run
 alone and one library's import never slows the other. Throughput is steady-state: the first
-epoch (tracing, warm-up) is left out. TensorFlow is optional; without it the peer column says
+epoch (tracing, warm-up) is left out; the libraries run in turns and each keeps its best run. TensorFlow is optional; without it the peer column says
 n/a.
 """
 
@@ -106,7 +106,7 @@ def _worker(lib, case, n, epochs, profile):
             model.fit(x, y, batch_size=batch, epochs=1, verbose=0, callbacks=[timer])
             pr.disable()
             stats = pstats.Stats(pr)
-            rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:15]
+            rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:12]
             out["profile"] = [
                 (f"{Path(k[0]).name}:{k[1]}({k[2]})", v[1], round(v[2], 3), round(v[3], 3))
                 for k, v in rows]
@@ -166,17 +166,38 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--repeat", type=int, default=2, help="runs per figure (best is kept)")
     args = ap.parse_args(argv)
     n_mlp, ep_mlp = (12000, 3) if args.quick else (60000, 3)
     n_conv, ep_conv = (3200, 3) if args.quick else (12800, 3)
     peer = _have_tensorflow()
 
+    libs = ("tfedu", "tensorflow") if peer else ("tfedu",)
+
+    def best_of(case, n, epochs):
+        """Libraries run in turns, `--repeat` times; each keeps its best throughput."""
+        best = {}
+        for _ in range(args.repeat):
+            for lib in libs:
+                r = _run(lib, case, n, epochs)
+                if r is None:
+                    continue
+                old = best.get(lib)
+                if old is None or r["samples_per_s"] > old["samples_per_s"]:
+                    r["peak_rss_mb"] = min(r["peak_rss_mb"], (old or r)["peak_rss_mb"])
+                    best[lib] = r
+                else:
+                    old["peak_rss_mb"] = min(old["peak_rss_mb"], r["peak_rss_mb"])
+        return best
+
     rows = []
-    mlp = {lib: _run(lib, "mlp", n_mlp, ep_mlp) for lib in ("tfedu", "tensorflow") if
-           lib == "tfedu" or peer}
-    conv = {lib: _run(lib, "conv", n_conv, ep_conv) for lib in ("tfedu", "tensorflow") if
-            lib == "tfedu" or peer}
-    digits = _run("tfedu", "digits", 0, 0)
+    mlp = best_of("mlp", n_mlp, ep_mlp)
+    conv = best_of("conv", n_conv, ep_conv)
+    digits = None
+    for _ in range(args.repeat):
+        r = _run("tfedu", "digits", 0, 0)
+        if r is not None and (digits is None or r["fit_s"] < digits["fit_s"]):
+            digits = r
 
     def get(d, lib, key):
         r = d.get(lib)
@@ -211,10 +232,12 @@ def main(argv=None):
     print(f"\nRSS before fit (imports + data): tfedu {_fmt(rb[0], ',.0f')} MB, "
           f"keras/TF {_fmt(rb[1], ',.0f')} MB")
     if args.profile:
-        prof = _run("tfedu", "mlp", n_mlp, 2, profile=True)
-        if prof:
-            print(f"\ncProfile of one tfedu MLP epoch (total {prof['profile_total']} s "
-                  f"in Python-level calls; cumulative s, by own time):")
+        for case, n in (("mlp", n_mlp), ("conv", n_conv)):
+            prof = _run("tfedu", case, n, 2, profile=True)
+            if not prof:
+                continue
+            print(f"\ncProfile of one tfedu {case} epoch after warm-up ({n} samples, "
+                  f"{prof['profile_total']} s own time in total), by own time:")
             print(f"{'function':60} {'calls':>8} {'own s':>8} {'cum s':>8}")
             for name, calls, own, cum in prof["profile"]:
                 print(f"{name[:60]:60} {calls:>8} {own:>8} {cum:>8}")
