@@ -149,7 +149,8 @@ class NotebookProgress(callbacks_mod.Callback):
         self._last = float("-inf")
         self._done = 0
         self.bar = self._w.IntProgress(value=0, min=0, max=max(self.steps or 1, 1),
-                                       description=f"Epoch {epoch + 1}/{self.epochs}")
+                                       description=f"Epoch {epoch + 1}/{self.epochs}",
+                                       style={"description_width": "initial"})
         self.label = self._w.HTML(value="")
         self.box = self._w.HBox([self.bar, self.label])
         self._display(self.box)
