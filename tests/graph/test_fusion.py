@@ -185,7 +185,12 @@ def test_pass_switches_and_jit_compile_turn_fusion_on():
     np.testing.assert_array_equal(f(a, a).numpy(), g(a, a).numpy())
     assert "FusedElementwise" in f.get_concrete_function(a, a).explain()
     assert "FusedElementwise" not in g.get_concrete_function(a, a).explain()
-    nodes = f.get_concrete_function(a, a).optimized_graph.payload["nodes"]
+    payload = f.get_concrete_function(a, a).optimized_graph.payload
+    jsonschema = pytest.importorskip("jsonschema")
+    from tfedu.viz.graph_view import graph_schema
+
+    jsonschema.validate(payload, graph_schema())
+    nodes = payload["nodes"]
     marked = [n for n in nodes if "_fused_ops" in n["attrs"]]
     assert len(marked) == 1 and "Relu" in marked[0]["attrs"]["_fused_ops"]
     assert "def fused" in marked[0]["attrs"]["_source"]

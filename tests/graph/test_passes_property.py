@@ -98,5 +98,10 @@ def test_every_pass_keeps_the_values_of_the_plain_plan(spec):
                 if exact:
                     np.testing.assert_array_equal(a, p)
                 else:
-                    np.testing.assert_allclose(a, p, rtol=4e-6, atol=1e-30, equal_nan=True)
+                    # transcendental kernels may differ by an ulp; cancellation can turn
+                    # that into a larger relative error, so allow ulps of the output's scale
+                    finite = np.abs(p[np.isfinite(p)])
+                    scale = max(1.0, float(finite.max())) if finite.size else 1.0
+                    atol = 16 * np.finfo(p.dtype).eps * scale
+                    np.testing.assert_allclose(a, p, rtol=4e-6, atol=atol, equal_nan=True)
                 np.testing.assert_array_equal(a, b)

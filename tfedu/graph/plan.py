@@ -113,6 +113,7 @@ def compile_plan(graph, fetches, feeds, optimize: bool = False, passes=None) -> 
     fetch_slots = [slot(f) if isinstance(f, SymbolicTensor) else None for f in fetches]
     plan = Plan(graph, steps, feed_slots, fetch_slots, len(slot_of), list(fetches), list(feeds))
     plan.report.append(("prune", f"kept {len(steps)} of {len(graph._ops)} ops"))
+    plan.slot_tensors = slot_of
     if passes is None and optimize:
         from tfedu.graph.passes import function_passes
 
@@ -120,7 +121,6 @@ def compile_plan(graph, fetches, feeds, optimize: bool = False, passes=None) -> 
     if passes:
         from tfedu.graph.passes import resolve_passes
 
-        plan.slot_tensors = slot_of
         for p in resolve_passes(passes):
             plan.report.append((p.__name__, p(plan)))
     return plan
@@ -139,7 +139,7 @@ class Plan:
         self.feeds = feeds
         self.constants = {}  # slot -> value known before running (filled by constant folding)
         self.report = []  # (pass name, what it did)
-        self.slot_tensors = None  # id(tensor) -> slot, kept when passes ran (for viewers)
+        self.slot_tensors = None  # id(tensor) -> slot (names for viewers)
 
     @property
     def ops(self):
