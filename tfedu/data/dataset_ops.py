@@ -733,10 +733,10 @@ class _UnbatchDataset(_UnaryDataset):
 
 
 def _seed_pair(seed):
-    """(global seed, op seed) by TF's rules."""
-    from tfedu.framework import random_seed
+    """(global seed, op seed) by TF's rules, shared with the random ops."""
+    from tfedu.ops import random_ops
 
-    return random_seed.get_seed(seed)
+    return random_ops.get_seed(seed)
 
 
 class _ShuffleDataset(_UnaryDataset):
