@@ -234,3 +234,16 @@ def test_graph_tensors_used_outside_their_graph():
     assert c.graph is g1 and tf.executing_eagerly()
     with tf1.Session(graph=g1) as s:
         assert s.run(c) == 2.0
+
+
+def test_a_new_session_replays_a_graphs_random_draws():
+    g = tf.Graph()
+    with g.as_default():
+        tf.compat.v1.set_random_seed(3)
+        r = tf.random.uniform([4])
+    with tf.compat.v1.Session(graph=g) as s1:
+        a1, a2 = s1.run(r), s1.run(r)
+    with tf.compat.v1.Session(graph=g) as s2:
+        b1 = s2.run(r)
+    assert not np.array_equal(a1, a2)
+    np.testing.assert_array_equal(a1, b1)

@@ -76,6 +76,10 @@ class BaseSession:
         self._closed = False
         self._plans = {}
         self._default_cm = None
+        # TF keeps a graph's random-op state in the session: a new session replays the draws.
+        from tfedu.ops import random_ops
+
+        random_ops.reset_graph_streams(graph)
 
     # --- properties ----------------------------------------------------------------------
     @property

@@ -95,7 +95,7 @@ def set_seed(seed) -> None:
         _seeds.streams.clear()
 
 
-@export("compat.v1.random.set_random_seed")
+@export("compat.v1.random.set_random_seed", "compat.v1.set_random_seed")
 def set_random_seed(seed) -> None:
     """TF1 name: sets the default graph's seed (or the global seed when eager)."""
     from tfedu.framework.context import get_default_graph
