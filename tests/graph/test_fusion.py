@@ -214,3 +214,21 @@ def test_gradients_through_a_jit_compiled_function():
     want = tape.gradient(want_loss, w)
     np.testing.assert_allclose(loss.numpy(), want_loss.numpy(), rtol=1e-5)
     np.testing.assert_allclose(grad.numpy(), want.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_session_fuses_when_the_option_is_on():
+    g, x, b, y, z = _mlp_like_graph((40, 30))
+    rng = np.random.default_rng(3)
+    feed = {x: rng.normal(size=(40, 30)).astype(np.float32),
+            b: rng.normal(size=30).astype(np.float32)}
+    with tf1.Session(graph=g) as sess:
+        want = sess.run(z, feed)
+    set_pass_options({"fusion": True})
+    try:
+        with tf1.Session(graph=g) as sess, fused_everywhere():
+            got = sess.run(z, feed)
+            plans = list(sess._plans.values())
+    finally:
+        set_pass_options({"fusion": False})
+    assert any(isinstance(s, fusion.FusedStep) for p in plans for s in p.steps)
+    np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
