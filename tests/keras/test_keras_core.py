@@ -85,3 +85,23 @@ def test_keras_file_loads_identically_in_a_fresh_process(tmp_path):
     )
     subprocess.run([sys.executable, "-c", code], check=True)
     np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), m.predict(x, verbose=0))
+
+
+def test_subclassed_model_with_tensor_condition_trains_under_fit():
+    class Gate(tf.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = tf.keras.layers.Dense(1)
+
+        def call(self, x):
+            y = self.d(x)
+            if tf.reduce_sum(x) > 0:
+                y = y * 2.0
+            return y
+
+    m = Gate()
+    m.compile(optimizer="sgd", loss="mse")
+    x = np.ones((4, 2), np.float32)
+    h = m.fit(x, np.ones((4, 1), np.float32), epochs=2, verbose=0)
+    assert len(h.history["loss"]) == 2 and np.isfinite(h.history["loss"]).all()
+    np.testing.assert_allclose(m(x).numpy(), 2 * m.d(x).numpy(), rtol=1e-6)

@@ -19,9 +19,10 @@ import numpy as np
 
 import tfedu as tf
 from tfedu.framework import nest
+from tfedu.framework.context import _state
 from tfedu.framework.module import Module
 from tfedu.framework.tensor_shape import TensorShape
-from tfedu.keras import backend, initializers
+from tfedu.keras import backend, initializers, regularizers
 from tfedu.keras.engine.keras_tensor import KerasTensor, Node, any_symbolic, trace_output_spec
 from tfedu.keras.variables import KerasVariable
 
@@ -234,9 +235,14 @@ class Layer(Module):
         if initializer is None:
             initializer = "glorot_uniform" if tf.as_dtype(dtype).is_floating else "zeros"
         init = initializers.get(initializer)
-        value = init(shape, dtype=dtype)
-        from tfedu.keras import regularizers
+        from tfedu.function.func_graph import init_scope
 
+        with init_scope():  # weights are state: created eagerly even while a step is traced
+            return self._create_weight(init, shape, dtype, trainable, regularizer, constraint,
+                                       name)
+
+    def _create_weight(self, init, shape, dtype, trainable, regularizer, constraint, name):
+        value = init(shape, dtype=dtype)
         prefix = _path_stack()
         if not prefix or prefix[-1] != self._name:
             prefix = prefix + [self._name]
@@ -309,8 +315,15 @@ class Layer(Module):
             kwargs.pop("training", None)
             training = _training_default()
         args = tuple(nest.map_structure(self._convert_input, a) for a in args)
+        call = self.call
+        if _state.graph is not None:
+            # While tracing (fit's train step), a user's `call` gets AutoGraph like any
+            # function the traced code calls: tensor `if`s become `tf.cond`.
+            from tfedu.function.autograph.api import convert_for_tracing
+
+            call = convert_for_tracing(call)
         with keras_name_scope(self._name), _training_scope(training):
-            return self.call(*args, **kwargs)
+            return call(*args, **kwargs)
 
     def _convert_input(self, x):
         if isinstance(x, np.ndarray):
