@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tfedu as tf
-from tfedu.graph import fusion
+from tfedu.graph import fusion, passes
 from tfedu.graph.passes import function_passes, get_pass_options, set_pass_options
 from tfedu.graph.plan import compile_plan
 from tfedu.kernels.fusion_codegen import EXPRESSIONS, compile_kernel, kernel_source, ref_fused
@@ -232,3 +232,18 @@ def test_session_fuses_when_the_option_is_on():
         set_pass_options({"fusion": False})
     assert any(isinstance(s, fusion.FusedStep) for p in plans for s in p.steps)
     np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
+
+
+def test_tf_config_optimizer_options_switch_the_passes():
+    tf.config.optimizer.set_experimental_options({"remapping": True, "constant_folding": False,
+                                                  "layout_optimizer": False})
+    try:
+        opts = tf.config.optimizer.get_experimental_options()
+        assert opts == {"remapping": True, "constant_folding": False, "layout_optimizer": False}
+        assert [p.__name__ for p in function_passes()] == ["common_subexpression_elimination",
+                                                           "fusion"]
+    finally:
+        tf.config.optimizer.set_experimental_options({"remapping": False,
+                                                      "constant_folding": True})
+        passes._set_by_user.clear()
+    assert get_pass_options()["fusion"] is False and get_pass_options()["constant_folding"]

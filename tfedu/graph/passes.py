@@ -19,9 +19,11 @@ from __future__ import annotations
 import numpy as np
 
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.ops.op_helpers import export
 
 __all__ = ["constant_folding", "common_subexpression_elimination", "fusion", "DEFAULT_PASSES",
-           "PASSES", "resolve_passes", "set_pass_options", "get_pass_options", "function_passes"]
+           "PASSES", "resolve_passes", "set_pass_options", "get_pass_options", "function_passes",
+           "set_experimental_options", "get_experimental_options"]
 
 _MAX_KEY_BYTES = 4096
 
@@ -195,3 +197,35 @@ def function_passes(jit_compile: bool = False) -> tuple:
     """The passes a tf.function's plan runs (fusion only with `jit_compile=True`)."""
     opts = get_pass_options(jit_compile)
     return tuple(PASSES[name] for name, on in opts.items() if on)
+
+
+_TF_ONLY_OPTIONS = {"layout_optimizer", "shape_optimization", "dependency_optimization",
+                    "loop_optimization", "function_optimization", "debug_stripper",
+                    "disable_model_pruning", "scoped_allocator_optimization",
+                    "pin_to_host_optimization", "implementation_selector",
+                    "auto_mixed_precision", "disable_meta_optimizer", "min_graph_nodes"}
+_set_by_user: dict = {}
+
+
+@export("config.optimizer.set_experimental_options")
+def set_experimental_options(options: dict) -> None:
+    """`tf.config.optimizer.set_experimental_options`: switch passes on or off.
+
+    TF's names map to ours: `constant_folding`, `arithmetic_optimization` (common
+    subexpression elimination), `remapping` (fusion); tfedu's pass names work too. TF's other
+    options are accepted and kept, with nothing to switch here.
+    """
+    ours = {}
+    for name, value in options.items():
+        if name in _TF_ONLY_OPTIONS:
+            _set_by_user[name] = value
+            continue
+        ours[name] = value
+    set_pass_options(ours)
+    _set_by_user.update(ours)
+
+
+@export("config.optimizer.get_experimental_options")
+def get_experimental_options() -> dict:
+    """The options set with `set_experimental_options` (TF returns only those)."""
+    return dict(_set_by_user)

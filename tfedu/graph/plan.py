@@ -278,5 +278,9 @@ def runtime_error(op, message: str, cls=errors.InvalidArgumentError) -> errors.O
     return cls(op.node_def, op, text)
 
 
-# Make sure graph-only ops are registered whenever plans are used.
+# Make sure graph-only ops are registered whenever plans are used, and the passes' options
+# (`tf.config.optimizer`) are published.
 _ = graph_ops
+from tfedu.graph import passes as _passes  # noqa: E402
+
+_ = _passes
