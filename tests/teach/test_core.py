@@ -33,13 +33,16 @@ def test_wrong_answer_fails_with_an_explanation(ex):
     text = str(result)
     assert text.startswith(f"✘ Not yet ({ex.id}): ")
     assert "Why it matters: " + ex.explanation in text
-    assert "❌" in result._repr_markdown_()
+    assert result._repr_markdown_().startswith(f"✘ **Not yet ({ex.id})")
 
 
 def test_blank_answer_is_not_an_error(monkeypatch):
     monkeypatch.delenv("TFEDU_TEACH_SOLUTIONS", raising=False)
     result = teach.check("lesson02.trace_count")
     assert not result.passed and "no answer yet" in result.detail
+    # the hint helps; the explanation would give the answer away
+    assert "Hint: Group the calls by shape." in str(result)
+    assert "Why it matters" not in str(result) and "Why it matters" not in result._repr_markdown_()
     assert teach.check("lesson02.trace_count", ...).passed is False
 
 

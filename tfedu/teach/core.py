@@ -46,6 +46,7 @@ class CheckResult:
     passed: bool
     detail: str
     filled: bool = False  # the reference solution stood in for an empty answer
+    answered: bool = True  # False while the exercise cell still holds `...`
 
     def __bool__(self) -> bool:
         return self.passed
@@ -58,7 +59,8 @@ class CheckResult:
         lines = [f"Not yet ({ex.id}): {self.detail}"]
         if ex.hint:
             lines.append(f"Hint: {ex.hint}")
-        lines.append(f"Why it matters: {ex.explanation}")
+        if self.answered:  # the explanation would give the answer away before a first try
+            lines.append(f"Why it matters: {ex.explanation}")
         return lines
 
     def __str__(self) -> str:
@@ -69,7 +71,7 @@ class CheckResult:
     __repr__ = __str__
 
     def _repr_markdown_(self) -> str:
-        mark = "✅" if self.passed else "❌"
+        mark = "✔" if self.passed else "✘"
         lines = [html.escape(line, quote=False) for line in self._lines()]
         return "\n\n".join([f"{mark} **{lines[0]}**", *lines[1:]])
 
@@ -117,7 +119,8 @@ def check(exercise_id: str, answer: Any = BLANK) -> CheckResult:
     filled = False
     if answer is BLANK:
         if not solutions_mode():
-            return CheckResult(ex, False, "no answer yet: replace the `...` with your answer.")
+            return CheckResult(ex, False, "no answer yet: replace the `...` with your answer.",
+                               answered=False)
         answer, filled = ex.solution, True
     try:
         passed, detail = ex.compare(answer)
