@@ -28,6 +28,15 @@ def build_runner(plan, n_fetch):
     """A function `run(feeds, resources) -> [arrays of the first n_fetch fetches]`."""
     ns = {f"v{slot}": value for slot, value in getattr(plan, "constants", {}).items()}
     lines = []
+    # Liveness: an intermediate is dropped right after its last use, so a long chain of ops
+    # on big arrays holds two or three of them at a time, not all (memory and cache reuse).
+    fetched = {s for s in plan.fetch_slots[:n_fetch] if s is not None}
+    last_use = {}
+    for i, step in enumerate(plan.steps):
+        for inp in step.inputs:
+            for j in (inp if type(inp) is list else (inp,)):
+                last_use[j] = i
+    local = set(plan.feed_slots)
     feed_names = [f"v{s}" for s in plan.feed_slots]
     if feed_names:
         lines.append(f"    {', '.join(feed_names)}{',' if len(feed_names) == 1 else ''} = feeds")
@@ -58,6 +67,13 @@ def build_runner(plan, n_fetch):
             lines.append(f"    _i = {i}; v{outs[0]} = {call}")
         else:
             lines.append(f"    _i = {i}; {', '.join(f'v{o}' for o in outs)}, = {call}")
+        local.update(outs)
+        used = [j for inp in step.inputs for j in (inp if type(inp) is list else (inp,))]
+        dead = sorted({j for j in used + list(outs)
+                       if j in local and j not in fetched and last_use.get(j, -1) <= i})
+        if dead:
+            local.difference_update(dead)
+            lines.append(f"    del {', '.join(f'v{j}' for j in dead)}")
     fetches = []
     for s in plan.fetch_slots[:n_fetch]:
         fetches.append("None" if s is None else f"v{s}")

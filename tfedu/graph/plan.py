@@ -217,7 +217,8 @@ class Plan:
             values[s] = v
         for s, v in zip(self.feed_slots, feed_arrays):
             values[s] = v
-        for step in self.steps:
+        frees = self._frees()
+        for k, step in enumerate(self.steps):
             args = [[values[j] for j in i] if type(i) is list else values[i]
                     for i in step.inputs]
             try:
@@ -242,6 +243,8 @@ class Plan:
             for s, r in zip(outs, result):
                 if s not in skip:
                     values[s] = r
+            for j in frees[k]:
+                values[j] = None
         out = []
         for s in self.fetch_slots:
             if s is None:
@@ -250,6 +253,25 @@ class Plan:
                 v = values[s]
                 out.append(v if type(v) is np.ndarray or not _is_arraylike(v) else np.asarray(v))
         return out
+
+    def _frees(self):
+        """Per step, the intermediates no later step or fetch needs (dropped to save memory)."""
+        frees = getattr(self, "_free_lists", None)
+        if frees is None or len(frees) != len(self.steps):
+            keep = set(self.fetch_slots) | set(self.constants) | set(self.feed_slots)
+            last = {}
+            for k, step in enumerate(self.steps):
+                for i in step.inputs:
+                    for j in (i if type(i) is list else (i,)):
+                        last[j] = k
+                for j in step.outputs:
+                    last.setdefault(j, k)
+            frees = [[] for _ in self.steps]
+            for j, k in last.items():
+                if j not in keep:
+                    frees[k].append(j)
+            self._free_lists = frees
+        return frees
 
     def __repr__(self):
         return f"<Plan: {len(self.steps)} steps>"
