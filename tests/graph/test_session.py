@@ -247,3 +247,15 @@ def test_a_new_session_replays_a_graphs_random_draws():
         b1 = s2.run(r)
     assert not np.array_equal(a1, a2)
     np.testing.assert_array_equal(a1, b1)
+
+
+def test_matmul_shape_mismatch_found_at_run_time_uses_tf_message():
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.compat.v1.placeholder(tf.float32, [None, 3])
+        b = tf.compat.v1.placeholder(tf.float32, [None, 2])
+        c = tf.matmul(a, b)
+    with tf.compat.v1.Session(graph=g) as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"Matrix size-incompatible: In\[0\]: \[2,3\], In\[1\]: \[2,2\]"):
+            sess.run(c, {a: np.ones((2, 3)), b: np.ones((2, 2))})

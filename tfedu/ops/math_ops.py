@@ -471,6 +471,11 @@ def _matmul_infer(op):
 
 
 def _matmul_kernel(a, b, transpose_a=False, transpose_b=False, adj_x=False, adj_y=False):
+    ka = a.shape[-2] if (transpose_a or adj_x) else a.shape[-1]
+    kb = b.shape[-1] if (transpose_b or adj_y) else b.shape[-2]
+    if ka != kb:  # reached at run time when graph shapes were partly unknown
+        raise OpCheckError(f"Matrix size-incompatible: In[0]: {shape_text(a.shape)}, "
+                           f"In[1]: {shape_text(b.shape)}")
     if transpose_a or adj_x:
         a = np.swapaxes(a, -1, -2)
         if adj_x and a.dtype.kind == "c":
