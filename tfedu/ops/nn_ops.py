@@ -149,11 +149,16 @@ LEAKY_RELU_GRAD = _register_activation_grad(
                     array_ops.zeros_like(op.inputs[1])], attrs={"alpha": 0.2})
 
 
-def _elu_grad_grad(op, gg):
-    g, y = op.inputs
-    neg = math_ops.less(y, array_ops.zeros_like(y))
-    return [_ew(ELU_GRAD, [gg, y]),
-            array_ops.where(neg, math_ops.multiply(gg, g), array_ops.zeros_like(y))]
+def _negative_part_grad_grad(grad_op):
+    """Second derivative of Elu/Selu: their grad op again, plus gg*g where outputs are < 0."""
+
+    def grad_grad(op, gg):
+        g, y = op.inputs
+        neg = math_ops.less(y, array_ops.zeros_like(y))
+        return [_ew(grad_op(), [gg, y]),
+                array_ops.where(neg, math_ops.multiply(gg, g), array_ops.zeros_like(y))]
+
+    return grad_grad
 
 
 ELU = _register_activation("Elu", _elu_kernel, FLOAT,
@@ -161,14 +166,7 @@ ELU = _register_activation("Elu", _elu_kernel, FLOAT,
                            doc="features if > 0 else exp(features) - 1")
 ELU_GRAD = _register_activation_grad(
     "EluGrad", lambda g, y: np.where(y < 0, g * (y + 1), g).astype(g.dtype, copy=False), FLOAT,
-    _elu_grad_grad, second="outputs")
-
-
-def _selu_grad_grad(op, gg):
-    g, y = op.inputs
-    neg = math_ops.less(y, array_ops.zeros_like(y))
-    return [_ew(SELU_GRAD, [gg, y]),
-            array_ops.where(neg, math_ops.multiply(gg, g), array_ops.zeros_like(y))]
+    _negative_part_grad_grad(lambda: ELU_GRAD), second="outputs")
 
 
 SELU = _register_activation("Selu", _selu_kernel, FLOAT,
@@ -178,7 +176,7 @@ SELU_GRAD = _register_activation_grad(
     "SeluGrad",
     lambda g, y: np.where(y < 0, g * (y + _SELU_SCALE * _SELU_ALPHA),
                           g * _SELU_SCALE).astype(g.dtype, copy=False), FLOAT,
-    _selu_grad_grad, second="outputs")
+    _negative_part_grad_grad(lambda: SELU_GRAD), second="outputs")
 SOFTSIGN = _register_activation(
     "Softsign", _softsign_kernel, FLOAT,
     lambda op, g: [_ew(SOFTSIGN_GRAD, [g, op.inputs[0]])], doc="features / (1 + |features|)")
