@@ -122,10 +122,6 @@ def _from_tensors(value, spec):
     return nest.pack_sequence_as(spec, out)
 
 
-def _spec_repr(spec) -> str:
-    return repr(spec)
-
-
 def _call_args(element):
     """TF calls `fn(*element)` for tuple elements and `fn(element)` otherwise."""
     if isinstance(element, tuple) and not hasattr(type(element), "_fields"):
@@ -248,7 +244,7 @@ class Dataset:
             yield _to_numpy_output(e)
 
     def __repr__(self):
-        return f"<{type(self).__name__} element_spec={_spec_repr(self._element_spec)}>"
+        return f"<{type(self).__name__} element_spec={self._element_spec!r}>"
 
     def get_single_element(self, name=None):
         it = iter(self._iter_arrays())

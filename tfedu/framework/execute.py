@@ -13,7 +13,7 @@ import numpy as np
 
 from tfedu.framework import dtypes, errors
 from tfedu.framework.context import _state
-from tfedu.framework.convert import convert_to_tensor, to_numpy_value
+from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.op_check import OpCheckError
 from tfedu.framework.tensor import EagerTensor, SymbolicTensor, Tensor, _wrap
 from tfedu.framework.tensor_shape import TensorShape
@@ -325,12 +325,3 @@ def run_kernel(opdef, arrays, attrs):
 
 def is_symbolic(x) -> bool:
     return isinstance(x, SymbolicTensor)
-
-
-def numpy_of(value):
-    """numpy value of a tensor-like for host-side helpers (not recorded on tapes)."""
-    if isinstance(value, EagerTensor):
-        return value._value
-    if getattr(value, "_is_variable", False):
-        return value._eager_value()
-    return to_numpy_value(value)[0]

@@ -11,7 +11,6 @@ import builtins
 import numpy as np
 
 from tfedu.framework import dtypes
-from tfedu.framework.context import _state
 from tfedu.framework.convert import _make_tensor, convert_to_tensor, to_numpy_value
 from tfedu.framework.errors import CPU_DEVICE
 from tfedu.framework.execute import execute, static_value
@@ -581,6 +580,3 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
 
     return scatter_ops.tensor_scatter_nd_update(tensor, indices, updates, name=name)
 
-
-def _is_eager():
-    return _state.graph is None

@@ -513,11 +513,7 @@ def _batch_matmul_grad(op, g):
     else:
         ga, gb = matmul(b, g, adjoint_a=True, adjoint_b=True), matmul(g, a, adjoint_a=True,
                                                                        adjoint_b=True)
-    return [_unbroadcast_batch(ga, a), _unbroadcast_batch(gb, b)]
-
-
-def _unbroadcast_batch(g, x):
-    return unbroadcast(g, x)
+    return [unbroadcast(ga, a), unbroadcast(gb, b)]
 
 
 _MATMUL_T = (_BF := FLOAT[0], dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int32,

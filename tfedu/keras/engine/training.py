@@ -279,9 +279,6 @@ class Model(Layer):
             self._test_function = self._compiled("test_step")
             self._predict_function = self._compiled("predict_step")
 
-    def _custom_train_step(self) -> bool:
-        return type(self).train_step is not Model.train_step
-
     def _update_metrics(self, logs, y, y_pred, sample_weight, n):
         loss = logs["loss"]
         self._loss_tracker.update_state(np.asarray(loss), sample_weight=n)
