@@ -1,41 +1,61 @@
 #!/usr/bin/env bash
-# A Binder build, simulated: a non-root user, Binder's default Jupyter versions, the committed
-# repository only, `pip install -r binder/requirements.txt && ./binder/postBuild` as that user,
-# then JupyterLab's default page and lesson 00 run through binder/start. Needs root (useradd).
+# A Binder build, simulated: a non-root user, a fresh Python 3.11 environment with Binder's base
+# versions (repo2docker's environment.py-3.11 lock), the committed repository only, then what
+# repo2docker runs: `pip install -r binder/requirements.txt` and `./binder/postBuild` as that
+# user. Then JupyterLab started through binder/start must open lesson 00, and every lesson runs
+# top to bottom there (exercises filled with their reference solutions). Needs root (useradd).
 #   simulate_binder.sh REPO [PYTHON]
 set -euo pipefail
 
 repo_src=$(cd "$1" && pwd)
-python=${2:-/usr/bin/python3}
+python=${2:-/usr/bin/python3.11}
 user=${TFEDU_BINDER_USER:-tfedu-binder}
-# Binder's default environment (repo2docker's Python 3.11 base).
-base_pins="jupyterlab==4.4.9 notebook==7.4.7 ipywidgets==8.1.7 ipykernel nbclient"
+# Binder's base environment for Python 3.11 (repo2docker's environment.py-3.11 lock file).
+base_pins="jupyterlab==4.4.9 notebook==7.4.7 ipywidgets==8.1.7 jupyter_server==2.17.0 ipykernel==7.0.1 nbclient==0.10.2"
+
+# One simulation at a time on this machine: they share the user's home.
+exec 9>/tmp/tfedu-binder-simulation.lock
+flock 9
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 
 id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
 home=$(getent passwd "$user" | cut -d: -f6)
 as_user() { runuser -u "$user" -- env -i HOME="$home" PATH="$home/venv/bin:/usr/local/bin:/usr/bin:/bin" LANG=C.UTF-8 bash -c "cd $home/repo && $1"; }
 
-rm -rf "$home/repo" "$home/.cache/tfedu" "$home/.jupyter"
+# A fresh image every time. Only the download caches (~/.cache/pip, ~/.npm) are kept from an
+# earlier run: they hold what the registries would send again, and change no installed file.
+rm -rf "$home/repo" "$home/venv" "$home/.cache/tfedu" "$home/.jupyter" "$home/.local" "$home/lab.log"
 git clone --quiet "$repo_src" "$home/repo"     # what Binder sees: committed files only
 chown -R "$user:" "$home/repo"
 
 t0=$(date +%s)
-[ -x "$home/venv/bin/python" ] || runuser -u "$user" -- "$python" -m venv "$home/venv"
+runuser -u "$user" -- "$python" -m venv "$home/venv"
 as_user "pip install --quiet --upgrade pip && pip install --quiet $base_pins"
+t1=$(date +%s)
+echo "base environment: $(( t1 - t0 )) s"
 as_user "pip install --quiet -r binder/requirements.txt"
 as_user "./binder/postBuild"
-echo "build: $(( $(date +%s) - t0 )) s"
+t2=$(date +%s)
+echo "build: $(( t2 - t1 )) s (binder/requirements.txt and binder/postBuild)"
 
-as_user "jupyter labextension list" > /tmp/tfedu-binder-ext.txt 2>&1
-grep "tfedu-lab" /tmp/tfedu-binder-ext.txt
+as_user "jupyter labextension list" > "$scratch/ext.txt" 2>&1
+grep "tfedu-lab" "$scratch/ext.txt"
+as_user "pip list --format=freeze" > "$scratch/pip.txt"
+for pin in $base_pins; do grep -qix "$pin" "$scratch/pip.txt" || { echo "requirements changed Binder's $pin"; exit 1; }; done
+echo "Binder's base versions kept: $base_pins"
 
 # JupyterLab as that user (no --allow-root) opens lesson 00.
 port=$(( 20000 + RANDOM % 20000 ))
 as_user "./binder/start jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$port --IdentityProvider.token=t > $home/lab.log 2>&1 & echo \$! > $home/lab.pid"
 for _ in $(seq 60); do curl -fs "http://127.0.0.1:$port/api/status?token=t" >/dev/null && break; sleep 1; done
-curl -s -o /dev/null -w "%{redirect_url}\n" "http://127.0.0.1:$port/?token=t" > /tmp/tfedu-binder-url.txt
+curl -s -o /dev/null -w "%{redirect_url}\n" "http://127.0.0.1:$port/?token=t" > "$scratch/url.txt"
 kill "$(cat "$home/lab.pid")" || true
-echo "default page: $(cat /tmp/tfedu-binder-url.txt)"
-grep -q "lab/tree/notebooks/00_welcome.ipynb" /tmp/tfedu-binder-url.txt
+echo "default page: $(cat "$scratch/url.txt")"
+grep -q "lab/tree/notebooks/00_welcome.ipynb" "$scratch/url.txt"
 
-as_user "./binder/start python tests/binder/run_lesson.py notebooks/00_welcome.ipynb"
+# Every lesson, lesson 00 first: its first cell runs in a fresh kernel with the caches as the
+# image has them.
+as_user "TFEDU_TEACH_SOLUTIONS=1 ./binder/start python tests/binder/run_lesson.py notebooks/[0-9][0-9]_*.ipynb" 2>&1 \
+    | grep -v "Kernel is running over TCP without encryption"
+echo "simulation: $(( $(date +%s) - t0 )) s"
