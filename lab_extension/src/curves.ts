@@ -1,7 +1,8 @@
 /**
  * The training curves view (`application/vnd.tfedu.curves+json`): one chart per metric,
  * batch-level training lines, epoch-level training and (dashed) validation lines, one colour
- * per run. Live updates re-render the same element in place (no flicker).
+ * per run. `render(payload)` is the one drawing routine, used by the MIME renderer and by the
+ * live widget (`plugin.ts`); updates re-render the same element in place (no flicker).
  */
 
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
@@ -30,7 +31,7 @@ function fmt(v: number): string {
 }
 
 export class CurvesView extends Widget implements IRenderMime.IRenderer {
-  constructor(options: IRenderMime.IRendererOptions) {
+  constructor(options: { mimeType: string } = { mimeType: CURVES_MIME_TYPE }) {
     super();
     this._mimeType = options.mimeType;
     this.addClass('tfedu-curves');
@@ -45,9 +46,14 @@ export class CurvesView extends Widget implements IRenderMime.IRenderer {
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    this.render(model.data[this._mimeType]);
+  }
+
+  /** Draw a curves payload (schema v1) into this view's node, replacing what was there. */
+  render(payload: unknown): void {
     let data: Record<string, unknown>;
     try {
-      data = checkEnvelope(model.data[this._mimeType], 'curves', 1);
+      data = checkEnvelope(payload, 'curves', 1);
       if (!Array.isArray(data.runs)) {
         throw new Error('runs: expected a list');
       }

@@ -4,12 +4,15 @@
  * `application/vnd.tfedu.graph+json` draws a dataflow graph (`tfedu.viz.show_graph`);
  * `...retracing+json` a tf.function's calls and traces (`show_retracing`), `...curves+json`
  * training curves (`TrainingCurves`) and `...compare+json` two graphs side by side.
+ * `...live+json` is a live widget's output (see `liveview.ts`; the widget itself is in
+ * `plugin.ts`, this package's JupyterLab plugin): it outranks every other type in its output.
  */
 
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 
 import { COMPARE_MIME_TYPE, CompareView } from './compare';
 import { CURVES_MIME_TYPE, CurvesView } from './curves';
+import { LIVE_MIME_TYPE, LiveView } from './liveview';
 import { RETRACING_MIME_TYPE, RetracingView } from './retracing';
 import { GRAPH_MIME_TYPE } from './schema';
 import { GraphView } from './widget';
@@ -32,10 +35,11 @@ const extension: IRenderMime.IExtension = {
 
 function factory(
   mimeType: string,
-  create: (options: IRenderMime.IRendererOptions) => IRenderMime.IRenderer
+  create: (options: IRenderMime.IRendererOptions) => IRenderMime.IRenderer,
+  rank = 0
 ): IRenderMime.IRendererFactory {
   // Like the graph view: no code from the payload runs, user strings are written as text.
-  return { safe: true, mimeTypes: [mimeType], defaultRank: 0, createRenderer: create };
+  return { safe: true, mimeTypes: [mimeType], defaultRank: rank, createRenderer: create };
 }
 
 const views: IRenderMime.IExtension[] = [
@@ -55,6 +59,14 @@ const views: IRenderMime.IExtension[] = [
     dataType: 'json'
   },
   {
+    id: 'tfedu-lab:live',
+    description: 'Live views (tfedu widgets), with their saved picture when no kernel runs.',
+    // Below the widget view (-10) and the static kinds (0): chosen whenever it is present.
+    rendererFactory: factory(LIVE_MIME_TYPE, o => new LiveView(o), -20),
+    rank: -20,
+    dataType: 'json'
+  },
+  {
     id: 'tfedu-lab:compare',
     description: 'A TF1 graph and a tf.function graph side by side.',
     rendererFactory: factory(COMPARE_MIME_TYPE, o => new CompareView(o)),
@@ -66,3 +78,4 @@ const views: IRenderMime.IExtension[] = [
 export default views;
 export { GraphView, GRAPH_MIME_TYPE };
 export { RetracingView, RETRACING_MIME_TYPE, CurvesView, CURVES_MIME_TYPE, CompareView, COMPARE_MIME_TYPE };
+export { LiveView, LIVE_MIME_TYPE };

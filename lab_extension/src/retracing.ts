@@ -1,7 +1,9 @@
 /**
  * The retracing view (`application/vnd.tfedu.retracing+json`): a call timeline (hits and
  * traces), each concrete function's signature, trace time and why it was traced, and its
- * graph (the graph view, embedded) on click.
+ * graph (the graph view, embedded) on click. `render(payload)` is the one drawing routine, used
+ * by the MIME renderer and by the live widget, which sets `requestGraph` so that graphs not
+ * embedded in the payload are asked from the kernel on click.
  */
 
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
@@ -12,8 +14,14 @@ import { GraphView } from './widget';
 
 export const RETRACING_MIME_TYPE = 'application/vnd.tfedu.retracing+json';
 
+/** Asks for the graph of concrete function `index` of the function with payload id `fn`. */
+export type GraphRequest = (fn: string, index: number) => Promise<unknown>;
+
 export class RetracingView extends Widget implements IRenderMime.IRenderer {
-  constructor(options: IRenderMime.IRendererOptions) {
+  /** Set by the live widget: fetches graphs that the payload does not embed. */
+  requestGraph: GraphRequest | null = null;
+
+  constructor(options: { mimeType: string } = { mimeType: RETRACING_MIME_TYPE }) {
     super();
     this._mimeType = options.mimeType;
     this.addClass('tfedu-retracing');
@@ -23,10 +31,15 @@ export class RetracingView extends Widget implements IRenderMime.IRenderer {
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    await this.render(model.data[this._mimeType]);
+  }
+
+  /** Draw a retracing payload (schema v1); an open graph stays open (and keeps its zoom). */
+  async render(payload: unknown): Promise<void> {
     const body = this._body.node;
     let data: Record<string, unknown>;
     try {
-      data = checkEnvelope(model.data[this._mimeType], 'retracing', 1);
+      data = checkEnvelope(payload, 'retracing', 1);
       if (!Array.isArray(data.functions)) {
         throw new Error('functions: expected a list');
       }
@@ -49,9 +62,12 @@ export class RetracingView extends Widget implements IRenderMime.IRenderer {
     body.replaceChildren(...parts);
     if (this._selected !== null) {
       const again = this._graphs.find(g => g.key === this._selected);
-      if (again) {
+      if (again && again.graph !== undefined) {
         await this._showGraph(again.key, again.graph, again.card);
         return;
+      }
+      if (again) {
+        return; // its graph is still on its way from the kernel
       }
     }
     this._hideGraph();
@@ -109,21 +125,50 @@ export class RetracingView extends Widget implements IRenderMime.IRenderer {
         reasons.append(h('li', 'tfedu-retracing-reason tfedu-retracing-since', `since the previous trace: ${since.join('; ')}`));
       }
       card.append(reasons);
-      if (isRecord(c.graph)) {
-        const key = `${name}#${c.index}`;
-        const graph = c.graph;
+      const fnId = typeof fn.id === 'string' ? fn.id : null;
+      const index = Number(c.index);
+      const key = `${fnId ?? name}#${c.index}`;
+      const embedded = isRecord(c.graph) ? c.graph : this._fetched.get(key);
+      const request = this.requestGraph;
+      if (embedded !== undefined || (request && fnId !== null)) {
         const button = h('button', 'tfedu-graph-button tfedu-retracing-show', 'Graph');
         button.title = 'Show the graph traced for this signature';
         button.addEventListener('click', () => {
           if (this._selected === key) {
             this._selected = null;
             this._hideGraph();
-          } else {
-            void this._showGraph(key, graph, card);
+            return;
           }
+          const known = embedded ?? this._fetched.get(key);
+          if (known !== undefined) {
+            void this._showGraph(key, known, card);
+            return;
+          }
+          this._selected = key;
+          button.disabled = true;
+          button.textContent = 'Graph\u2026';
+          request!(fnId!, index).then(
+            graph => {
+              this._fetched.set(key, graph);
+              const entry = this._graphs.find(g => g.key === key);
+              if (entry) {
+                entry.graph = graph;
+              }
+              if (this._selected === key) {
+                void this._showGraph(key, graph, entry ? entry.card : card);
+              }
+            },
+            (err: Error) => {
+              this._selected = null;
+              card.append(h('div', 'tfedu-graph-message', `Cannot show this graph: ${err.message}`));
+            }
+          ).finally(() => {
+            button.disabled = false;
+            button.textContent = 'Graph';
+          });
         });
         top.append(button);
-        this._graphs.push({ key, graph, card });
+        this._graphs.push({ key, graph: embedded, card });
       }
       list.append(card);
     }
@@ -140,8 +185,14 @@ export class RetracingView extends Widget implements IRenderMime.IRenderer {
       this._graphView = new GraphView(graphOptions);
       (this.layout as PanelLayout).addWidget(this._graphView);
     }
+    const same = this._shownKey === key && this._shownGraph === graph && this._graphView.isVisible;
     this._graphView.show();
-    await this._graphView.renderModel(graphModel(graph));
+    if (!same) {
+      // A traced graph never changes: a redraw of the same one would only lose pan and zoom.
+      this._shownKey = key;
+      this._shownGraph = graph;
+      await this._graphView.renderModel(graphModel(graph));
+    }
   }
 
   private _hideGraph(): void {
@@ -149,6 +200,7 @@ export class RetracingView extends Widget implements IRenderMime.IRenderer {
       c.classList.remove('tfedu-selected-card');
     }
     this._graphView?.hide();
+    this._shownKey = null;
   }
 
   private _mimeType: string;
@@ -156,4 +208,7 @@ export class RetracingView extends Widget implements IRenderMime.IRenderer {
   private _graphView: GraphView | null = null;
   private _selected: string | null = null;
   private _graphs: { key: string; graph: unknown; card: HTMLElement }[] = [];
+  private _fetched = new Map<string, unknown>();
+  private _shownKey: string | null = null;
+  private _shownGraph: unknown = null;
 }

@@ -3,7 +3,9 @@
 Inside a Jupyter kernel `fit(verbose=1)` draws an ipywidgets progress bar (bar + step/steps,
 ETA and metrics, redrawn at most ~10 times a second) instead of the terminal bar. Every `fit`
 also publishes `FitEvent`s (run id, kind, epoch, step, logs) to listeners registered with
-`add_fit_listener` and to the bounded `EVENTS` list, so a training-curves view can follow along.
+`add_fit_listener` and to the bounded `EVENTS` list, so a training-curves view can follow along:
+in a notebook with ipywidgets a verbose `fit` shows live curves (`tfedu.viz.TrainingCurves`)
+as soon as training starts; `tfedu.viz.disable_fit_curves()` turns that off.
 """
 
 from __future__ import annotations
@@ -196,10 +198,16 @@ def _widgets_available() -> bool:
 
 def fit_callbacks(verbose) -> list:
     """The callbacks `fit` adds: a progress display (widget bar in a notebook when verbose=1,
-    else the terminal `ProgbarLogger`) and the metric publisher."""
+    else the terminal `ProgbarLogger`) and the metric publisher. A verbose `fit` in a notebook
+    with ipywidgets also starts the live training curves (unless they were disabled)."""
     out = []
+    widgets = bool(verbose) and in_notebook() and _widgets_available()
+    if widgets:
+        from tfedu.viz.curves import auto_fit_curves
+
+        auto_fit_curves()
     if verbose:
-        if verbose == 1 and in_notebook() and _widgets_available():
+        if verbose == 1 and widgets:
             out.append(NotebookProgress())
         else:
             out.append(callbacks_mod.ProgbarLogger())

@@ -1,7 +1,10 @@
-"""Shared pieces of the notebook views: escaped SVG fallbacks and throttled live display."""
+"""Shared pieces of the notebook views: escaped SVG fallbacks and throttled live display
+(a widget in a kernel with ipywidgets, else `update_display` of MIME bundles)."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import time
 from collections.abc import Callable
 from html import escape
@@ -20,27 +23,65 @@ def wants(mime: str, include=None, exclude=None) -> bool:
     return (include is None or mime in include) and not (exclude and mime in exclude)
 
 
-class LiveDisplay:
-    """One notebook output updated in place (`update_display`), at most every `interval` s.
+def live_widgets() -> bool:
+    """Whether live views use a widget: inside a Jupyter kernel with ipywidgets installed
+    (`TFEDU_WIDGETS=0` turns it off)."""
+    if os.environ.get("TFEDU_WIDGETS", "").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    from tfedu.keras.notebook import in_notebook
 
-    `touch()` marks new data; the output is refreshed right away when the last refresh is
-    older than `interval`, else at the next `touch` or `flush` (the end of the cell).
+    return in_notebook() and importlib.util.find_spec("ipywidgets") is not None
+
+
+class LiveDisplay:
+    """One notebook output kept up to date, redrawn at most every `interval` s.
+
+    `bundle()` gives the static MIME bundle. With `kind` and `payload` (a callable) and a
+    kernel with ipywidgets, the output is a `TfeduWidget`: `touch()` updates its synced
+    payload (throttled), and the output's static data (what a saved notebook keeps) is
+    refreshed with `update_display` when a cell finishes (`save()`). Otherwise `touch()`
+    redraws the output itself with `update_display`. `final_bundle` (default: `bundle`) is
+    the bundle written by `save()`, possibly slower to make (a PNG). `actions` answer the
+    widget's requests.
     """
 
-    def __init__(self, bundle: Callable[[], dict], interval: float = 0.25):
+    def __init__(self, bundle: Callable[[], dict], interval: float = 0.25,
+                 kind: str | None = None, payload: Callable[[], dict] | None = None,
+                 actions: dict[str, Callable[[dict], dict]] | None = None,
+                 final_bundle: Callable[[], dict] | None = None):
         self._bundle = bundle
+        self._final = final_bundle or bundle
         self.interval = interval
+        self._kind = kind
+        self._payload = payload
+        self._actions = dict(actions or {})
         self._handle = None
+        self.widget = None
         self._last = 0.0
         self._dirty = False
+        self._stale = False
         self.updates = 0
 
     def show(self) -> None:
         from IPython.display import display
 
-        self._handle = display(self._bundle(), raw=True, display_id=True)
+        if self.widget is not None:  # shown again (a new cell): the old output keeps its state
+            self.save()
+            self.widget.close()
+        self.widget = None
+        if self._kind is not None and self._payload is not None and live_widgets():
+            from tfedu.viz.widgets import TfeduWidget
+
+            self.widget = TfeduWidget(self._kind, self._payload(), fallback=self._final)
+            for action, handler in self._actions.items():
+                self.widget.on_action(action, handler)
+            data = self.widget._repr_mimebundle_()
+        else:
+            data = self._bundle()
+        self._handle = display(data, raw=True, display_id=True)
         self._last = time.monotonic()
         self._dirty = False
+        self._stale = False
         _register_flush(self)
 
     @property
@@ -53,12 +94,29 @@ class LiveDisplay:
             self.flush()
 
     def flush(self) -> None:
+        """Draw pending changes now (the widget's payload, or the whole output)."""
         if self._handle is None or not self._dirty:
             return
-        self._handle.update(self._bundle(), raw=True)
+        if self.widget is not None:
+            self.widget.payload = self._payload()
+        else:
+            self._handle.update(self._bundle(), raw=True)
+        self._stale = True
         self._last = time.monotonic()
         self._dirty = False
         self.updates += 1
+
+    def save(self) -> None:
+        """Flush, then write the current state into the output's static data (what a saved
+        notebook keeps)."""
+        self.flush()
+        if self._handle is None or not self._stale:
+            return
+        if self.widget is not None:
+            self._handle.update(self.widget._repr_mimebundle_(), raw=True)
+        elif self._final is not self._bundle:
+            self._handle.update(self._final(), raw=True)
+        self._stale = False
 
 
 _live: list = []
@@ -67,7 +125,7 @@ _hooked = False
 
 def _flush_all(*_args) -> None:
     for live in list(_live):
-        live.flush()
+        live.save()
 
 
 def _register_flush(live: LiveDisplay) -> None:

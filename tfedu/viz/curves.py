@@ -2,12 +2,17 @@
 
 `TrainingCurves` is a small logger: `log(step=..., epoch=..., loss=..., val_loss=...)` from a
 custom training loop, or pass it to `model.fit(callbacks=[curves])`. Displayed in a notebook
-it redraws in place (throttled) while training runs; several runs overlay; the final state is
-what the saved notebook keeps (with an SVG picture for viewers without the extension).
+it redraws in place (throttled) while training runs: a live widget in a kernel with ipywidgets,
+else `update_display`. Several runs overlay. The final state is what the saved notebook keeps,
+with a picture (PNG drawn by matplotlib, else SVG) for viewers without the extension.
+
+In a notebook, `model.fit` shows these curves by itself (`disable_fit_curves()` stops it).
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import math
 from importlib import resources
@@ -47,7 +52,8 @@ class TrainingCurves:
     def __init__(self, title: str = "Training", interval: float = 0.25, live: bool = True):
         self.title = title
         self.runs: list[dict] = []
-        self._live = LiveDisplay(self._bundle, interval) if live else None
+        self._live = LiveDisplay(self._live_bundle, interval, kind="curves", payload=self.payload,
+                                 final_bundle=self._bundle) if live else None
         self._step = 0
         # Keras callback state
         self.model = None
@@ -135,7 +141,7 @@ class TrainingCurves:
                        **{k: v for k, v in (logs or {}).items() if _number(v)})
 
     def on_train_end(self, logs=None) -> None:
-        self.flush()
+        self.save()
 
     def __getattr__(self, name):
         if name.startswith("on_"):
@@ -150,6 +156,10 @@ class TrainingCurves:
     def _bundle(self) -> dict:
         return self._repr_mimebundle_()
 
+    def _live_bundle(self) -> dict:
+        """The bundle of frequent redraws: the SVG picture (cheap), not the PNG."""
+        return self._repr_mimebundle_(exclude={"image/png"})
+
     def show(self) -> TrainingCurves:
         """Display now; later `log` calls redraw this output in place."""
         if self._live is None:
@@ -161,8 +171,19 @@ class TrainingCurves:
         return self
 
     def flush(self) -> None:
+        """Draw pending values now."""
         if self._live is not None:
             self._live.flush()
+
+    def save(self) -> None:
+        """Draw pending values and write them into the output a saved notebook keeps."""
+        if self._live is not None:
+            self._live.save()
+
+    @property
+    def widget(self):
+        """The live widget (a `tfedu.viz.widgets.TfeduWidget`) when shown as one, else None."""
+        return None if self._live is None else self._live.widget
 
     def _ipython_display_(self) -> None:
         self.show()
@@ -185,7 +206,10 @@ class TrainingCurves:
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         payload = self.payload()
         bundle: dict[str, Any] = {CURVES_MIME_TYPE: payload, "text/plain": self._text()}
-        if wants("image/svg+xml", include, exclude):
+        png = curves_png(payload) if wants("image/png", include, exclude) else None
+        if png is not None:
+            bundle["image/png"] = png
+        elif wants("image/svg+xml", include, exclude):
             bundle["image/svg+xml"] = curves_svg(payload)
         return bundle
 
@@ -255,6 +279,74 @@ def curves_svg(payload: dict, width: int = 360, height: int = 220) -> str:
             f'viewBox="0 0 {total_w} {total_h}">' + "".join(out) + "</svg>")
 
 
+def _mpl_text(text: str) -> str:
+    """`text` for matplotlib, shown as typed (a `$` would start math mode)."""
+    return str(text).replace("$", r"\$")
+
+
+def curves_png(payload: dict, dpi: int = 72) -> str | None:
+    """A PNG (base64) of the curves drawn with matplotlib, or None when it is not installed.
+
+    One chart per metric; per run: thin per-batch line, per-epoch dots, dashed validation.
+    """
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        return None
+    metrics: list[str] = []
+    for run in payload["runs"]:
+        for s in run["series"]:
+            if s["metric"] not in metrics:
+                metrics.append(s["metric"])
+    cols = max(1, min(2, len(metrics)))
+    rows = max(1, math.ceil(len(metrics) / cols))
+    fig = Figure(figsize=(4.8 * cols, 3.1 * rows + 0.5), dpi=dpi)
+    FigureCanvasAgg(fig)
+    fig.suptitle(_mpl_text(payload["title"]), fontsize=12, fontweight="bold")
+    for m_i, metric in enumerate(metrics or [""]):
+        ax = fig.add_subplot(rows, cols, m_i + 1)
+        ax.set_title(_mpl_text(metric), fontsize=10)
+        ax.grid(alpha=0.3)
+        on_steps = False
+        for r_i, run in enumerate(payload["runs"]):
+            color = _COLORS[r_i % len(_COLORS)]
+            series = [s for s in run["series"] if s["metric"] == metric]
+            batch = any(s["level"] == "batch" for s in series)
+            on_steps |= batch
+            for s in series:
+                if s["level"] == "epoch" and batch:
+                    pts = [(p[2], p[1]) for p in s["points"]
+                           if p[1] is not None and p[2] is not None]
+                else:
+                    pts = [(p[0], p[1]) for p in s["points"] if p[1] is not None]
+                if not pts:
+                    continue
+                xs, ys = zip(*pts)
+                validation = s["split"] == "validation"
+                if s["level"] == "batch":
+                    ax.plot(xs, ys, color=color, linewidth=0.8, alpha=0.55)
+                else:
+                    ax.plot(xs, ys, color=color, linewidth=1.6, marker="o", markersize=3.5,
+                            linestyle="--" if validation else "-")
+        ax.set_xlabel("step" if on_steps else "epoch", fontsize=9)
+        ax.tick_params(labelsize=8)
+    if payload["runs"]:
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], color=_COLORS[i % len(_COLORS)], linewidth=2)
+                   for i in range(len(payload["runs"]))]
+        labels = [_mpl_text(run["name"]) for run in payload["runs"]]
+        handles.append(Line2D([], [], color="#555", linestyle="--", marker="o", markersize=3))
+        labels.append("validation (per epoch)")
+        fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), fontsize=8,
+                   frameon=False)
+    fig.tight_layout(rect=(0, 0.08 if payload["runs"] else 0, 1, 0.95))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
 class _FitCurves:
     """Feeds `fit` runs (from `tfedu.keras.notebook`'s metric feed) into one TrainingCurves.
 
@@ -286,7 +378,7 @@ class _FitCurves:
             c.log_epoch((event.epoch or 0) + 1, step=max(c._step - 1, 0),
                         **{k: v for k, v in event.logs.items() if _number(v)})
         elif kind == "train_end":
-            c.flush()
+            c.save()
 
 
 def _cell_id():
@@ -299,13 +391,27 @@ def _cell_id():
 
 
 _fit_curves: _FitCurves | None = None
+_auto = True
+
+
+def auto_fit_curves() -> None:
+    """Called by `fit` in a notebook: start the live curves unless `disable_fit_curves()`."""
+    if _auto and _fit_curves is None:
+        enable_fit_curves()
 
 
 def enable_fit_curves(interval: float = 0.25) -> TrainingCurves:
-    """Draw live curves for every later `model.fit` in this notebook; returns their logger."""
-    global _fit_curves
+    """Draw live curves for every later `model.fit` in this notebook; returns their logger.
+
+    In a notebook with ipywidgets `fit` already does this; call it to change `interval`, or
+    to get curves outside a kernel, or back after `disable_fit_curves()`.
+    """
+    global _fit_curves, _auto
     from tfedu.keras.notebook import add_fit_listener
 
+    _auto = True
+    if _fit_curves is not None and _fit_curves.curves._live.interval != interval:
+        _fit_curves.curves._live.interval = interval
     if _fit_curves is None:
         _fit_curves = _FitCurves(interval)
         _fit_curves._remove = add_fit_listener(_fit_curves)
@@ -313,8 +419,9 @@ def enable_fit_curves(interval: float = 0.25) -> TrainingCurves:
 
 
 def disable_fit_curves() -> None:
-    """Stop drawing curves for `fit` runs."""
-    global _fit_curves
+    """Stop drawing curves for `fit` runs (also the ones `fit` shows by itself in a notebook)."""
+    global _fit_curves, _auto
+    _auto = False
     if _fit_curves is not None and _fit_curves._remove is not None:
         _fit_curves._remove()
     _fit_curves = None

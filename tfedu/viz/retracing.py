@@ -3,7 +3,8 @@
 `show_retracing(f)` shows f's calls (hits and traces), each concrete function's signature,
 trace time and graph, and why every retrace happened, read from f's trace log.
 `RetracingMonitor()` is the live version: one output that redraws (throttled) whenever any
-tf.function in the process is called.
+tf.function in the process is called. In a kernel with ipywidgets it is a widget whose graphs
+are fetched from the kernel when a concrete function is clicked.
 """
 
 from __future__ import annotations
@@ -49,9 +50,36 @@ def _warning(fn) -> str | None:
             f"{det.warnings} time{'s' if det.warnings != 1 else ''}).")
 
 
+def function_id(fn) -> str:
+    """The id of a tf.function in payloads (`functions[i].id`), valid while it lives."""
+    return f"{id(fn):x}"
+
+
+def _graph_of(fn, trace) -> dict:
+    """The graph payload of one trace of `fn` (cached: a traced graph never changes)."""
+    from tfedu.viz.graph_view import graph_payload
+
+    graph = _graph_cache.get(id(trace.cf))
+    if graph is None or graph[0] is not trace.cf:
+        graph = (trace.cf, graph_payload(trace.cf, title=f"{fn._name} #{trace.index}"))
+        _graph_cache[id(trace.cf)] = graph
+    return graph[1]
+
+
+def find_graph(function: str, index: int) -> dict:
+    """The graph payload of concrete function `index` of the live tf.function whose
+    `function_id` is `function` (what a retracing widget asks for on click)."""
+    for f in trace_log.live_functions():
+        if function_id(f) == function:
+            for t in f._traces:
+                if t.index == index:
+                    return _graph_of(f, t)
+            raise LookupError(f"{f._name} has no concrete function #{index}.")
+    raise LookupError("This tf.function no longer exists.")
+
+
 def _function_entry(fn, graphs: bool = True) -> dict:
     from tfedu.function.trace_type import diff_keys
-    from tfedu.viz.graph_view import graph_payload
 
     log = fn.trace_log
     traces = list(fn._traces)
@@ -68,13 +96,7 @@ def _function_entry(fn, graphs: bool = True) -> dict:
                 since_previous += diff_keys(name, new, old)
         if rec is not None and since_previous == list(rec.reasons):
             since_previous = []  # the closest trace was the previous one: nothing to add
-        graph = None
-        if graphs and pos < _MAX_GRAPHS:
-            graph = _graph_cache.get(id(t.cf))
-            if graph is None or graph[0] is not t.cf:
-                graph = (t.cf, graph_payload(t.cf, title=f"{fn._name} #{t.index}"))
-                _graph_cache[id(t.cf)] = graph
-            graph = graph[1]
+        graph = _graph_of(fn, t) if graphs and pos < _MAX_GRAPHS else None
         concrete.append({
             "index": t.index,
             "signature": fn._signature_of(t.key),
@@ -99,6 +121,7 @@ def _function_entry(fn, graphs: bool = True) -> dict:
         _graph_cache.pop(next(iter(_graph_cache)))
     return {
         "name": fn._name,
+        "id": function_id(fn),
         "calls": log.calls,
         "traces": log.traces,
         "timeline": timeline,
@@ -206,13 +229,16 @@ class RetracingMonitor:
     """A live retracing view: redraws (at most every `interval` s) on every tf.function call.
 
     Watches `functions` (one, a list, or None for every tf.function in the process). Display
-    it (last line of a cell, or `.show()`); `.close()` stops listening.
+    it (last line of a cell, or `.show()`); `.close()` stops listening. As a widget, graphs
+    are sent when a concrete function is clicked; the saved output embeds them when `graphs`.
     """
 
     def __init__(self, functions: Any = None, interval: float = 0.25, graphs: bool = True):
         self._functions = functions
         self._graphs = graphs
-        self._live = LiveDisplay(self._bundle, interval)
+        self._live = LiveDisplay(self._bundle, interval, kind="retracing",
+                                 payload=self._widget_payload,
+                                 actions={"graph": self._graph_action})
         self._watch = None if functions is None else {
             id(f) for f in (functions if isinstance(functions, (list, tuple)) else [functions])
         }
@@ -224,6 +250,20 @@ class RetracingMonitor:
 
     def _bundle(self) -> dict:
         return RetracingView(self.payload())._repr_mimebundle_()
+
+    def _widget_payload(self) -> dict:
+        return retracing_payload(self._functions, title="tf.function calls (live)", graphs=False)
+
+    def _graph_action(self, content: dict) -> dict:
+        index = content.get("index")
+        if not isinstance(index, int):
+            raise TypeError("index: expected an integer")
+        return {"graph": find_graph(str(content.get("function")), index)}
+
+    @property
+    def widget(self):
+        """The live widget (a `tfedu.viz.widgets.TfeduWidget`) when shown as one, else None."""
+        return self._live.widget
 
     def _on_call(self, log, record) -> None:
         if self._watch is not None and not any(
@@ -243,8 +283,9 @@ class RetracingMonitor:
         self._live.flush()
 
     def close(self) -> None:
+        """Stop following calls; the output keeps its last state."""
         trace_log.remove_listener(self._on_call)
-        self._live.flush()
+        self._live.save()
 
     def _ipython_display_(self) -> None:
         self.show()

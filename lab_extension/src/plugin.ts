@@ -1,0 +1,144 @@
+/**
+ * The widget front end of tfedu's live views (`tfedu.viz.widgets.TfeduWidget` in Python).
+ *
+ * A `TfeduViewModel` syncs `kind` ("curves" or "retracing") and `payload` (the same JSON as the
+ * static MIME outputs); `TfeduView` draws it with the MIME renderers' own classes and redraws
+ * in place when Python changes the payload. Clicking a concrete function's "Graph" button in
+ * a retracing view sends `{action: "graph", function, index}` to Python, which answers with
+ * that graph's payload (graphs are not sent up front).
+ */
+
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import {
+  DOMWidgetModel,
+  DOMWidgetView,
+  IJupyterWidgetRegistry,
+  ISerializers
+} from '@jupyter-widgets/base';
+import { Widget } from '@lumino/widgets';
+
+import { CurvesView } from './curves';
+import { h, isRecord, str } from './dom';
+import { createKindView, registerModel, unregisterModel } from './liveview';
+import { RetracingView } from './retracing';
+
+export const MODULE_NAME = 'tfedu-lab';
+export const MODULE_VERSION = '0.1.0';
+
+export class TfeduViewModel extends DOMWidgetModel {
+  defaults(): Backbone.ObjectHash {
+    return {
+      ...super.defaults(),
+      _model_name: 'TfeduViewModel',
+      _model_module: MODULE_NAME,
+      _model_module_version: MODULE_VERSION,
+      _view_name: 'TfeduView',
+      _view_module: MODULE_NAME,
+      _view_module_version: MODULE_VERSION,
+      kind: '',
+      payload: {}
+    };
+  }
+
+  initialize(attributes: Backbone.ObjectHash, options: any): void {
+    super.initialize(attributes, options);
+    registerModel(this.model_id, this);
+    this.once('destroy', () => unregisterModel(this.model_id, this));
+  }
+
+  static serializers: ISerializers = { ...DOMWidgetModel.serializers };
+}
+
+interface IPending {
+  resolve: (graph: unknown) => void;
+  reject: (err: Error) => void;
+}
+
+export class TfeduView extends DOMWidgetView {
+  render(): void {
+    this.el.classList.add('tfedu-widget');
+    const kind = str(this.model.get('kind'));
+    this.el.dataset.kind = kind;
+    const inner = createKindView(kind);
+    if (!inner) {
+      this.el.replaceChildren(h('div', 'tfedu-graph-message', `Unknown tfedu view kind "${kind}".`));
+      return;
+    }
+    this._inner = inner;
+    if (inner instanceof RetracingView) {
+      inner.requestGraph = (fn, index) => this._request({ action: 'graph', function: fn, index });
+    }
+    this.listenTo(this.model, 'change:payload', this._update);
+    this.listenTo(this.model, 'msg:custom', this._onMessage);
+    this._update();
+    void this.displayed.then(() => {
+      if (!inner.isAttached && !inner.isDisposed && this.el.isConnected) {
+        Widget.attach(inner, this.el);
+      }
+    });
+  }
+
+  remove(): any {
+    this._inner?.dispose();
+    this._inner = null;
+    for (const p of this._pending.values()) {
+      p.reject(new Error('the view was closed'));
+    }
+    this._pending.clear();
+    return super.remove();
+  }
+
+  private _update(): void {
+    const payload = this.model.get('payload');
+    if (this._inner instanceof CurvesView) {
+      this._inner.render(payload);
+    } else if (this._inner) {
+      void this._inner.render(payload);
+    }
+  }
+
+  /** Send a request to the kernel; resolves with the `graph` of its answer. */
+  private _request(content: Record<string, unknown>): Promise<unknown> {
+    const request = ++this._requests;
+    return new Promise((resolve, reject) => {
+      this._pending.set(request, { resolve, reject });
+      this.send({ ...content, request });
+    });
+  }
+
+  private _onMessage(content: unknown): void {
+    if (!isRecord(content) || typeof content.request !== 'number') {
+      return;
+    }
+    const pending = this._pending.get(content.request);
+    if (!pending) {
+      return;
+    }
+    this._pending.delete(content.request);
+    if (typeof content.error === 'string') {
+      pending.reject(new Error(content.error));
+    } else {
+      pending.resolve(content.graph);
+    }
+  }
+
+  private _inner: CurvesView | RetracingView | null = null;
+  private _pending = new Map<number, IPending>();
+  private _requests = 0;
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'tfedu-lab:widgets',
+  description: 'Live tfedu views (training curves, retracing monitor) as Jupyter widgets.',
+  requires: [IJupyterWidgetRegistry],
+  autoStart: true,
+  activate: (_app: JupyterFrontEnd, registry: IJupyterWidgetRegistry): void => {
+    registry.registerWidget({
+      name: MODULE_NAME,
+      version: MODULE_VERSION,
+      exports: { TfeduViewModel, TfeduView }
+    });
+  }
+};
+
+export default plugin;
