@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import os as _os
 
+from tfedu._alloc import tune_malloc as _tune_malloc
 from tfedu._cache import configure_numba_cache as _configure_numba_cache
 
 _configure_numba_cache()
+_tune_malloc()
 
 from tfedu import api as _api  # noqa: E402
 from tfedu.eager.tape import (  # noqa: E402

@@ -241,9 +241,12 @@ def test_tf_config_optimizer_options_switch_the_passes():
         opts = tf.config.optimizer.get_experimental_options()
         assert opts == {"remapping": True, "constant_folding": False, "layout_optimizer": False}
         assert [p.__name__ for p in function_passes()] == ["common_subexpression_elimination",
-                                                           "fusion"]
+                                                           "remapper"]
     finally:
         tf.config.optimizer.set_experimental_options({"remapping": False,
                                                       "constant_folding": True})
         passes._set_by_user.clear()
-    assert get_pass_options()["fusion"] is False and get_pass_options()["constant_folding"]
+    assert get_pass_options()["remapper"] is False and get_pass_options()["constant_folding"]
+    tf.config.optimizer.set_experimental_options({"remapping": True})
+    passes._set_by_user.clear()
+    assert get_pass_options()["remapper"] is True and get_pass_options()["fusion"] is False

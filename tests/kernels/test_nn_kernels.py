@@ -125,6 +125,53 @@ def test_max_pool_scatter_matches_reference(case, layout):
 
 @SETTINGS
 @given(windows(dilate=False))
+def test_max_pool_values_match_reference(case):
+    x, geo = case["x"], _pool_geo(case["geo"])
+    np.testing.assert_array_equal(K.nb_max_pool_values(x, *geo, -np.inf),
+                                  K.ref_max_pool(x, *geo)[0])
+
+
+@SETTINGS
+@given(windows(dilate=False), st.sampled_from(LAYOUTS), st.booleans(), st.booleans())
+def test_max_pool_grad_matches_reference(case, layout, relu_mask, relu_input):
+    x, geo = case["x"], _pool_geo(case["geo"])
+    if relu_input:  # many tied zeros, as after a ReLU
+        x = np.maximum(x, 0)
+    kh, kw, sh, sw, ph, pw, oh, ow = geo
+    g = np.random.default_rng(case["seed"]).normal(size=(x.shape[0], oh, ow, x.shape[3]))
+    g = _layout(g.astype(x.dtype), layout)
+    got = K.nb_max_pool_grad(x, g, kh, kw, sh, sw, ph, pw, relu_mask)
+    want = K.ref_max_pool_grad(x, g, kh, kw, sh, sw, ph, pw, relu_mask)
+    assert got.dtype == want.dtype == x.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+def test_max_pool_grad_tiled_windows_write_every_cell():
+    # 2x2 windows with stride 2 tile a 4x6 image: each cell is the max or gets a zero
+    x = np.maximum(np.random.default_rng(1).normal(size=(2, 4, 6, 3)), 0).astype(np.float32)
+    g = np.random.default_rng(2).normal(size=(2, 2, 3, 3)).astype(np.float32)
+    for mask in (False, True):
+        got = K.nb_max_pool_grad(x, g, 2, 2, 2, 2, 0, 0, mask)
+        np.testing.assert_array_equal(got, K.ref_max_pool_grad(x, g, 2, 2, 2, 2, 0, 0, mask))
+    assert np.count_nonzero(K.nb_max_pool_grad(x, g, 2, 2, 2, 2, 0, 0, False)) == g.size
+
+
+@SETTINGS
+@given(st.integers(1, 40), st.integers(1, 9), st.sampled_from([0, 1, 2]),
+       st.sampled_from([np.float32, np.float64]), st.integers(0, 2**16))
+def test_bias_act_matches_reference(rows, cols, act, dtype, seed):
+    rng = np.random.default_rng(seed)
+    out = (rng.normal(size=(rows, cols)) * 8).astype(dtype)
+    out[0, 0] = np.nan
+    bias = rng.normal(size=cols).astype(dtype)
+    got = K.nb_bias_act(out.copy(), bias, act)
+    want = K.ref_bias_act(out.copy(), bias, act)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, want)  # NaN stays NaN, as np.maximum keeps it
+
+
+@SETTINGS
+@given(windows(dilate=False))
 def test_avg_pool_matches_reference(case):
     x, geo = case["x"], _pool_geo(case["geo"])
     np.testing.assert_allclose(K.nb_avg_pool(x, *geo), K.ref_avg_pool(x, *geo),

@@ -6,6 +6,9 @@
 - `common_subexpression_elimination`: two pure steps with the same op type, the same inputs
   and the same attributes compute the same thing; the second is dropped and its users read
   the first one's outputs.
+- `remapper`: a matrix product or convolution followed by a bias and a ReLU becomes one
+  fused step, as do a max-pool gradient and the ReLU gradient after it
+  (`tfedu.graph.remapper`, TF's Grappler "remapping"); on by default.
 - `fusion`: chains of elementwise ops become one generated Numba kernel
   (`tfedu.graph.fusion`); on for `tf.function(jit_compile=True)`.
 
@@ -21,8 +24,8 @@ import numpy as np
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops.op_helpers import export
 
-__all__ = ["constant_folding", "common_subexpression_elimination", "fusion", "DEFAULT_PASSES",
-           "PASSES", "resolve_passes", "set_pass_options", "get_pass_options", "function_passes",
+__all__ = ["constant_folding", "common_subexpression_elimination", "remapper", "fusion",
+           "DEFAULT_PASSES", "PASSES", "resolve_passes", "set_pass_options", "get_pass_options", "function_passes",
            "set_experimental_options", "get_experimental_options"]
 
 _MAX_KEY_BYTES = 4096
@@ -136,6 +139,13 @@ def common_subexpression_elimination(plan) -> str:
     return f"merged {len(merged)} repeated op(s): {_names(merged)}"
 
 
+def remapper(plan) -> str:
+    """Fuse Conv2D/MatMul + bias (+ ReLU), and MaxPoolGrad + ReluGrad, into single steps."""
+    from tfedu.graph.remapper import remap
+
+    return remap(plan)
+
+
 def fusion(plan) -> str:
     """Fuse chains of float elementwise ops into single generated kernels."""
     from tfedu.graph.fusion import fuse_elementwise
@@ -143,21 +153,22 @@ def fusion(plan) -> str:
     return fuse_elementwise(plan)
 
 
-DEFAULT_PASSES = (constant_folding, common_subexpression_elimination)
+DEFAULT_PASSES = (constant_folding, common_subexpression_elimination, remapper)
 
 PASSES = {
     "constant_folding": constant_folding,
     "common_subexpression_elimination": common_subexpression_elimination,
+    "remapper": remapper,
     "fusion": fusion,
 }
 """Every pass by name, in the order they run."""
 
 _ALIASES = {"arithmetic_optimization": "common_subexpression_elimination",
-            "remapping": "fusion", "cse": "common_subexpression_elimination"}
+            "remapping": "remapper", "cse": "common_subexpression_elimination"}
 
 # name -> on/off for Session and tf.function; "fusion" is off except under jit_compile=True.
 _options = {"constant_folding": True, "common_subexpression_elimination": True,
-            "fusion": False}
+            "remapper": True, "fusion": False}
 _jit_options = {"fusion": True}
 
 
@@ -212,7 +223,7 @@ def set_experimental_options(options: dict) -> None:
     """`tf.config.optimizer.set_experimental_options`: switch passes on or off.
 
     TF's names map to ours: `constant_folding`, `arithmetic_optimization` (common
-    subexpression elimination), `remapping` (fusion); tfedu's pass names work too. TF's other
+    subexpression elimination), `remapping` (the remapper); tfedu's pass names work too. TF's other
     options are accepted and kept, with nothing to switch here.
     """
     ours = {}

@@ -48,6 +48,7 @@ __all__ = [
     "window_geometry",
     "ref_im2col", "nb_im2col", "ref_col2im", "nb_col2im",
     "ref_max_pool", "nb_max_pool", "ref_max_pool_scatter", "nb_max_pool_scatter",
+    "nb_max_pool_values", "ref_max_pool_grad", "nb_max_pool_grad", "ref_bias_act", "nb_bias_act",
     "ref_avg_pool", "nb_avg_pool", "ref_avg_pool_grad", "nb_avg_pool_grad",
 ]
 
@@ -217,6 +218,102 @@ def nb_max_pool(x, kh, kw, sh, sw, ph, pw, oh, ow, lowest):
     return out, arg
 
 
+@_numba_kernel
+def nb_max_pool_values(x, kh, kw, sh, sw, ph, pw, oh, ow, lowest):
+    """MaxPool's forward: the window maxima only (no argmax array to write)."""
+    n, h, w, c = x.shape
+    out = np.empty((n, oh, ow, c), dtype=x.dtype)
+    for b in prange(n):
+        for oy in range(oh):
+            for ox in range(ow):
+                first = True
+                for i in range(kh):
+                    iy = oy * sh - ph + i
+                    if iy < 0 or iy >= h:
+                        continue
+                    for j in range(kw):
+                        ix = ox * sw - pw + j
+                        if ix < 0 or ix >= w:
+                            continue
+                        if first:
+                            for ch in range(c):
+                                out[b, oy, ox, ch] = x[b, iy, ix, ch]
+                            first = False
+                        else:
+                            for ch in range(c):
+                                v = x[b, iy, ix, ch]
+                                if v > out[b, oy, ox, ch]:
+                                    out[b, oy, ox, ch] = v
+                if first:
+                    for ch in range(c):
+                        out[b, oy, ox, ch] = lowest
+    return out
+
+
+def ref_max_pool_grad(x, g, kh, kw, sh, sw, ph, pw, relu_mask):
+    """MaxPoolGrad: each output gradient goes to its window's first max cell. With
+    `relu_mask`, it is then multiplied by (x > 0) there (ReluGrad of a ReLU feeding the pool)."""
+    n, h, w, c = x.shape
+    _, oh, ow, _ = g.shape
+    _, arg = ref_max_pool(x, kh, kw, sh, sw, ph, pw, oh, ow)
+    dx = ref_max_pool_scatter(g, arg, h, w)
+    if relu_mask:
+        dx = dx * (x > 0)
+    return dx.astype(g.dtype, copy=False)
+
+
+@_numba_kernel
+def nb_max_pool_grad(x, g, kh, kw, sh, sw, ph, pw, relu_mask):
+    n, h, w, c = x.shape
+    _, oh, ow, _ = g.shape
+    # Windows that tile the image exactly write every cell once: no zeroing, no adding.
+    tiled = sh == kh and sw == kw and ph == 0 and pw == 0 and oh * sh == h and ow * sw == w
+    dx = np.empty((n, h, w, c), dtype=g.dtype) if tiled else np.zeros((n, h, w, c), g.dtype)
+    for b in prange(n):
+        best = np.empty(c, dtype=np.int64)
+        top = np.empty(c, dtype=x.dtype)
+        gv = np.empty(c, dtype=g.dtype)
+        for oy in range(oh):
+            for ox in range(ow):
+                for ch in range(c):
+                    best[ch] = -1
+                for i in range(kh):
+                    iy = oy * sh - ph + i
+                    if iy < 0 or iy >= h:
+                        continue
+                    for j in range(kw):
+                        ix = ox * sw - pw + j
+                        if ix < 0 or ix >= w:
+                            continue
+                        cell = i * kw + j
+                        for ch in range(c):
+                            v = x[b, iy, ix, ch]
+                            if best[ch] < 0 or v > top[ch]:
+                                top[ch] = v
+                                best[ch] = cell
+                for ch in range(c):
+                    gv[ch] = g[b, oy, ox, ch]
+                    if relu_mask and not top[ch] > 0:
+                        gv[ch] = gv[ch] * 0
+                for i in range(kh):
+                    iy = oy * sh - ph + i
+                    if iy < 0 or iy >= h:
+                        continue
+                    for j in range(kw):
+                        ix = ox * sw - pw + j
+                        if ix < 0 or ix >= w:
+                            continue
+                        cell = i * kw + j
+                        if tiled:
+                            for ch in range(c):
+                                dx[b, iy, ix, ch] = gv[ch] if best[ch] == cell else 0
+                        else:
+                            for ch in range(c):
+                                if best[ch] == cell:
+                                    dx[b, iy, ix, ch] += gv[ch]
+    return dx
+
+
 def ref_max_pool_scatter(g, arg, h, w):
     """MaxPoolGrad's core: add each output gradient to the input cell that was the max."""
     n, _, _, c = g.shape
@@ -308,3 +405,36 @@ def nb_avg_pool_grad(g, h, w, kh, kw, sh, sw, ph, pw):
                         for ch in range(c):
                             dx[b, iy, ix, ch] += g[b, oy, ox, ch] / count
     return dx
+
+
+# ------------------------------------------------------------------------------------------
+# Bias and activation applied in place to a fresh matrix product (fused Conv2D / MatMul)
+# ------------------------------------------------------------------------------------------
+
+ACTIVATIONS = {None: 0, "Relu": 1, "Relu6": 2}
+"""Activation codes of `nb_bias_act` (ops that can follow a fused BiasAdd)."""
+
+
+def ref_bias_act(out, bias, act):
+    """out = act(out + bias) in place; `out` is (rows, channels), `bias` (channels,)."""
+    out += bias
+    if act == 1:
+        np.maximum(out, np.zeros((), out.dtype), out=out)
+    elif act == 2:
+        np.maximum(out, np.zeros((), out.dtype), out=out)
+        np.minimum(out, np.asarray(6, out.dtype), out=out)
+    return out
+
+
+@_numba_kernel
+def nb_bias_act(out, bias, act):
+    rows, c = out.shape
+    for r in prange(rows):
+        for ch in range(c):
+            v = out[r, ch] + bias[ch]
+            if act >= 1 and v < 0:
+                v = 0.0
+            if act == 2 and v > 6:
+                v = 6.0
+            out[r, ch] = v
+    return out

@@ -17,6 +17,7 @@ from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import ALL, FLOAT, FLOAT_COMPLEX, NUMERIC, REAL, register_op
 from tfedu.framework.tensor import EagerTensor, Tensor, _wrap
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.kernels import blas
 from tfedu.ops.gradient_util import binary_grads, unbroadcast
 from tfedu.ops.op_helpers import (
     export,
@@ -484,7 +485,7 @@ def _matmul_kernel(a, b, transpose_a=False, transpose_b=False, adj_x=False, adj_
         b = np.swapaxes(b, -1, -2)
         if adj_y and b.dtype.kind == "c":
             b = b.conj()
-    return np.matmul(a, b)
+    return blas.matmul(a, b)
 
 
 def _matmul_grad(op, g):
@@ -527,6 +528,38 @@ BATCH_MATMUL = register_op(
     type_attrs={"T": _MATMUL_T}, attrs={"adj_x": False, "adj_y": False}, infer=_matmul_infer,
     kernel=_matmul_kernel, grad=_batch_matmul_grad,
     doc="Batched matrix product with broadcasting batch dims.")
+
+
+_inter_op_threads = [0]
+
+
+@export("config.threading.set_intra_op_parallelism_threads")
+def set_intra_op_parallelism_threads(num_threads: int) -> None:
+    """Cap the threads one large matrix product may use (0: the BLAS library's own count).
+
+    Products below `tfedu.kernels.blas.PARALLEL_MIN_MACS` multiply-adds always run on one
+    thread (see `tfedu.kernels.blas` for why)."""
+    blas.set_max_threads(int(num_threads))
+
+
+@export("config.threading.get_intra_op_parallelism_threads")
+def get_intra_op_parallelism_threads() -> int:
+    """The cap set with `set_intra_op_parallelism_threads` (0 when none was set)."""
+    return blas._state["cap"]
+
+
+@export("config.threading.set_inter_op_parallelism_threads")
+def set_inter_op_parallelism_threads(num_threads: int) -> None:
+    """Recorded for TF compatibility: tfedu runs the ops of a graph one after another."""
+    if int(num_threads) < 0:
+        raise ValueError(f"the number of threads must be >= 0, got {num_threads}")
+    _inter_op_threads[0] = int(num_threads)
+
+
+@export("config.threading.get_inter_op_parallelism_threads")
+def get_inter_op_parallelism_threads() -> int:
+    """The value set with `set_inter_op_parallelism_threads` (0 when none was set)."""
+    return _inter_op_threads[0]
 
 
 def _addn_infer(op):

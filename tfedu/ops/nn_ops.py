@@ -23,6 +23,7 @@ from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import FLOAT, INTS, OPS, REAL, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.kernels import blas
 from tfedu.kernels import nn_kernels as K
 from tfedu.ops import array_ops, math_ops
 from tfedu.ops.op_helpers import EXPORTS, export, unary_infer
@@ -631,6 +632,9 @@ def _bias_add_infer(op):
 
 def _bias_add_kernel(value, bias, data_format="NHWC"):
     axis = _channel_axis(value.ndim, data_format)
+    if bias.ndim != 1 or value.ndim < 2 or value.shape[axis] != bias.shape[0]:
+        raise OpCheckError(f"Must provide as many biases as the last dimension of the input "
+                           f"tensor: {shape_text(bias.shape)} vs. {shape_text(value.shape)}")
     shape = [1] * value.ndim
     shape[axis] = -1
     return (value + bias.reshape(shape)).astype(value.dtype, copy=False)
@@ -823,7 +827,7 @@ def conv2d_forward(x, w, g: Geometry):
     if n * g.oh * g.ow * f == 0 or kh * kw * c == 0:
         return np.zeros((n, g.oh, g.ow, f), dtype=x.dtype)
     cols = x if _is_pointwise(g, x.shape) else _im2col(x, g)
-    out = cols.reshape(-1, kh * kw * c) @ w.reshape(-1, f)
+    out = blas.matmul(cols.reshape(-1, kh * kw * c), w.reshape(-1, f))
     return out.reshape(n, g.oh, g.ow, f).astype(x.dtype, copy=False)
 
 
@@ -833,7 +837,7 @@ def conv2d_input_grad(input_shape, w, dy, g: Geometry):
     kh, kw, _, f = w.shape
     if dy.size == 0 or w.size == 0:
         return np.zeros(input_shape, dtype=dy.dtype)
-    dcols = dy.reshape(-1, f) @ w.reshape(-1, f).T
+    dcols = blas.matmul(dy.reshape(-1, f), w.reshape(-1, f).T)
     if _is_pointwise(g, input_shape):
         return dcols.reshape(n, h, wd, c).astype(dy.dtype, copy=False)
     return _col2im(dcols.reshape(n, g.oh, g.ow, kh, kw, c), h, wd, g).astype(dy.dtype,
@@ -846,7 +850,7 @@ def conv2d_filter_grad(x, filter_shape, dy, g: Geometry):
     if dy.size == 0 or x.size == 0:
         return np.zeros(filter_shape, dtype=dy.dtype)
     cols = x if _is_pointwise(g, x.shape) else _im2col(x, g)
-    dw = cols.reshape(-1, kh * kw * c).T @ dy.reshape(-1, f)
+    dw = blas.matmul(cols.reshape(-1, kh * kw * c).T, dy.reshape(-1, f))
     return dw.reshape(kh, kw, c, f).astype(dy.dtype, copy=False)
 
 
@@ -1173,7 +1177,7 @@ def depthwise_forward(x, w, g: Geometry):
     if n * g.oh * g.ow * c * m == 0:
         return np.zeros((n, g.oh, g.ow, c * m), dtype=x.dtype)
     p = _patches(x, g).transpose(2, 0, 1)  # c, P, k
-    out = p @ w.reshape(kh * kw, c, m).transpose(1, 0, 2)  # c, P, m
+    out = blas.matmul(p, w.reshape(kh * kw, c, m).transpose(1, 0, 2))  # c, P, m
     return out.transpose(1, 0, 2).reshape(n, g.oh, g.ow, c * m).astype(x.dtype, copy=False)
 
 
@@ -1183,7 +1187,7 @@ def depthwise_input_grad(input_shape, w, dy, g: Geometry):
     if dy.size == 0 or w.size == 0:
         return np.zeros(input_shape, dtype=dy.dtype)
     d = dy.reshape(-1, c, m).transpose(1, 0, 2)  # c, P, m
-    dcols = d @ w.reshape(kh * kw, c, m).transpose(1, 2, 0)  # c, P, k
+    dcols = blas.matmul(d, w.reshape(kh * kw, c, m).transpose(1, 2, 0))  # c, P, k
     cols = dcols.transpose(1, 2, 0).reshape(n, g.oh, g.ow, kh, kw, c)
     return _col2im(np.ascontiguousarray(cols), h, wd, g).astype(dy.dtype, copy=False)
 
@@ -1194,7 +1198,7 @@ def depthwise_filter_grad(x, filter_shape, dy, g: Geometry):
         return np.zeros(filter_shape, dtype=dy.dtype)
     p = _patches(x, g).transpose(2, 1, 0)  # c, k, P
     d = dy.reshape(-1, c, m).transpose(1, 0, 2)  # c, P, m
-    dw = (p @ d).transpose(1, 0, 2)  # k, c, m
+    dw = blas.matmul(p, d).transpose(1, 0, 2)  # k, c, m
     return dw.reshape(kh, kw, c, m).astype(dy.dtype, copy=False)
 
 
@@ -1374,23 +1378,32 @@ def max_pool_argmax(x, g: Geometry):
 def _max_pool_kernel(x, ksize, strides, padding, explicit_paddings=(), data_format="NHWC"):
     _require_nhwc(data_format, "MaxPool")
     attrs = _pool_attrs(ksize, strides, padding, explicit_paddings, data_format)
-    return max_pool_argmax(x, _pool_geometry(x.shape, attrs, _raise))[0]
+    g = _pool_geometry(x.shape, attrs, _raise)
+    if x.size and g.oh * g.ow and x.dtype.kind == "f" and _use_numba(x):
+        return K.nb_max_pool_values(x, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, -np.inf)
+    return max_pool_argmax(x, g)[0]
+
+
+def max_pool_grad_values(x, grad, attrs, relu_mask=False):
+    """MaxPoolGrad's result (times `x > 0` with `relu_mask`: the ReluGrad of a ReLU whose
+    output `x` fed the pool, fused into the same pass)."""
+    g = _pool_geometry(x.shape, attrs, _raise)
+    expect = (x.shape[0], g.oh, g.ow, x.shape[3])
+    if grad.shape != expect:
+        raise OpCheckError(f"Expected grad shape to be {shape_text(expect)}, but got "
+                           f"{shape_text(grad.shape)}")
+    if x.size and g.oh * g.ow and x.dtype == grad.dtype and _use_numba(grad, x.size):
+        return K.nb_max_pool_grad(x, grad, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, relu_mask)
+    _, arg = max_pool_argmax(x, g)
+    dx = K.ref_max_pool_scatter(grad, arg, x.shape[1], x.shape[2])
+    return dx * (x > 0) if relu_mask else dx
 
 
 def _max_pool_grad_kernel(x, y, grad, ksize, strides, padding, explicit_paddings=(),
                           data_format="NHWC"):
     _require_nhwc(data_format, "MaxPoolGrad")
     attrs = _pool_attrs(ksize, strides, padding, explicit_paddings, data_format)
-    g = _pool_geometry(x.shape, attrs, _raise)
-    expect = (x.shape[0], g.oh, g.ow, x.shape[3])
-    if grad.shape != expect:
-        raise OpCheckError(f"Expected grad shape to be {shape_text(expect)}, but got "
-                           f"{shape_text(grad.shape)}")
-    _, arg = max_pool_argmax(x, g)
-    h, w = x.shape[1], x.shape[2]
-    if _use_numba(grad, x.size):
-        return K.nb_max_pool_scatter(grad, arg, h, w)
-    return K.ref_max_pool_scatter(grad, arg, h, w)
+    return max_pool_grad_values(x, grad, attrs)
 
 
 def _max_pool_grad_grad_kernel(x, y, grad, ksize, strides, padding, explicit_paddings=(),

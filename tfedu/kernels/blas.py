@@ -1,0 +1,95 @@
+"""How many threads BLAS may use for one matrix product.
+
+OpenBLAS's worker threads spin while they wait for work. When the machine has more runnable
+threads than cores (a notebook next to other notebooks, a Binder pod, test workers), a
+two-thread product of a few hundred rows can take 20-70x longer than the same product on one
+thread, and products of the sizes a teaching model uses (a 784x256 layer on a batch of 128)
+gain little from a second thread even on an idle machine. So tfedu runs BLAS on one thread and
+lifts the limit only for large products (`PARALLEL_MIN_MACS` multiply-adds) while the machine
+is not already busy (the one-minute load average is below the number of cores).
+
+`tf.config.threading.set_intra_op_parallelism_threads(n)` caps the threads a large product may
+use (0, the default, means the BLAS library's own count at start-up). Without `threadpoolctl`
+BLAS is left as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+
+__all__ = ["matmul", "set_max_threads", "max_threads", "PARALLEL_MIN_MACS"]
+
+PARALLEL_MIN_MACS = 1 << 27
+"""Products with at least this many multiply-adds (512x512x512) may use several threads."""
+
+_lock = threading.Lock()
+_state = {"ready": False, "libs": [], "initial": 1, "cap": 0, "current": None}
+
+
+def _init() -> None:
+    with _lock:
+        if _state["ready"]:
+            return
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            libs = [c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"]
+        except Exception:  # no threadpoolctl, or a BLAS it cannot drive: leave BLAS alone
+            libs = []
+        _state["libs"] = libs
+        _state["initial"] = max([c.num_threads for c in libs] or [1])
+        _state["ready"] = True
+    _set(1)
+
+
+def _set(n: int) -> None:
+    if _state["current"] == n:
+        return
+    for c in _state["libs"]:
+        c.set_num_threads(n)
+    _state["current"] = n
+
+
+def max_threads() -> int:
+    """Threads a large product may use: the cap if one was set, else BLAS's own count."""
+    cap = _state["cap"]
+    if not _state["ready"]:
+        _init()
+    return cap if cap > 0 else _state["initial"]
+
+
+def set_max_threads(n: int) -> None:
+    """Cap the threads of large products (0: BLAS's count at start-up)."""
+    if n < 0:
+        raise ValueError(f"the number of threads must be >= 0, got {n}")
+    _state["cap"] = int(n)
+
+
+def _threads_for(macs: int) -> int:
+    if macs < PARALLEL_MIN_MACS:
+        return 1
+    top = max_threads()
+    if top <= 1:
+        return 1
+    try:
+        busy = os.getloadavg()[0] >= (os.cpu_count() or 1)
+    except OSError:
+        busy = False
+    return 1 if busy else top
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`np.matmul(a, b)` with the thread count chosen for its size."""
+    if not _state["ready"]:
+        _init()
+    if _state["libs"]:
+        m = a.shape[-2] if a.ndim > 1 else 1
+        k = a.shape[-1]
+        n = b.shape[-1] if b.ndim > 1 else 1
+        batch = a.size // max(m * k, 1) if a.ndim > 2 else 1
+        batch = max(batch, b.size // max(k * n, 1) if b.ndim > 2 else 1)
+        _set(_threads_for(batch * m * k * n))
+    return np.matmul(a, b)
