@@ -1011,29 +1011,34 @@ class _InterleaveDataset(_UnaryDataset):
         return UNKNOWN_CARDINALITY
 
     def _iter_arrays(self):
+        # TF's InterleaveDataset: a slot whose element runs out is emptied and the cycle moves
+        # on; the slot is refilled from the input only when the cycle comes back to it.
         inputs = self._input._iter_arrays()
-        active = []
-        exhausted_inputs = False
-        while True:
-            while not exhausted_inputs and len(active) < self._cycle:
+        slots = [None] * self._cycle
+        end_of_input = False
+        num_open = 0
+        index = block = 0
+        while not end_of_input or num_open > 0:
+            if slots[index] is not None:
                 try:
-                    active.append(iter(self._call(next(inputs))._iter_arrays()))
+                    value = next(slots[index])
                 except StopIteration:
-                    exhausted_inputs = True
-            if not active:
-                return
-            still = []
-            for it in active:
-                alive = True
-                for _ in range(self._block):
-                    try:
-                        yield next(it)
-                    except StopIteration:
-                        alive = False
-                        break
-                if alive:
-                    still.append(it)
-            active = still
+                    slots[index] = None
+                    num_open -= 1
+                    index, block = (index + 1) % self._cycle, 0
+                    continue
+                yield value
+                block += 1
+                if block == self._block:
+                    index, block = (index + 1) % self._cycle, 0
+            elif not end_of_input:
+                try:
+                    slots[index] = iter(self._call(next(inputs))._iter_arrays())
+                    num_open += 1
+                except StopIteration:
+                    end_of_input = True
+            else:
+                index, block = (index + 1) % self._cycle, 0
 
 
 class _WindowDataset(_UnaryDataset):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import math
 import os
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -53,9 +55,21 @@ class CallbackList:
         if not name.startswith("on_"):
             raise AttributeError(name)
 
-        def dispatch(*args, **kwargs):
+        batch_hook = "_batch_" in name
+        n_lead = 1 if batch_hook or "_epoch_" in name else 0
+
+        def dispatch(*args, logs=None):
+            # Keras passes `logs` positionally to the epoch/train/test/predict hooks and as
+            # `logs=` to the batch hooks, always a dict.
+            lead = args[:n_lead]
+            if len(args) > n_lead:
+                logs = args[n_lead]
+            logs = {} if logs is None else logs
             for c in self.callbacks:
-                getattr(c, name)(*args, **kwargs)
+                if batch_hook:
+                    getattr(c, name)(*lead, logs=logs)
+                else:
+                    getattr(c, name)(*lead, logs)
 
         return dispatch
 
@@ -92,72 +106,196 @@ def _fmt_time(seconds):
     return f"{int(round(seconds * 1e6))}us"
 
 
-class ProgbarLogger(Callback):
-    """Prints progress as Keras 3 does: a bar per epoch (verbose=1) or one line (verbose=2)."""
+class Progbar:
+    """Keras 3's text progress bar: bold counts, a green/grey bar, ETA or elapsed time, the
+    time per step and the running metrics; redrawn at most every `interval` seconds."""
 
-    BAR_WIDTH = 20
-
-    def __init__(self, count_mode="steps", stream=None):
-        super().__init__()
-        self.verbose = 1
+    def __init__(self, target, width=20, verbose=1, interval=0.05, unit_name="step",
+                 stream=None):
+        self.target, self.width, self.verbose = target, width, verbose
+        self.interval, self.unit_name = interval, unit_name
         self.stream = stream
-
-    def set_params(self, params):
-        super().set_params(params)
-        self.verbose = params.get("verbose", 1)
-        self.epochs = params.get("epochs", 1)
-        self.steps = params.get("steps")
+        # Keras redraws in place whenever the platform is POSIX (always, on Linux and macOS).
+        self._dynamic_display = (getattr(self._out(), "isatty", lambda: False)()
+                                 or os.name == "posix" or "ipykernel" in sys.modules)
+        self._seen_so_far = 0
+        self._values = {}
+        self._values_order = []
+        self._start = time.time()
+        self._last_update = 0.0
+        self._time_after_first_step = None
+        self._prev_total_width = 0
 
     def _out(self):
         return self.stream or sys.stdout
 
+    @staticmethod
+    def _format_time(per, unit):
+        if per >= 1 or per == 0:
+            return f" {per:.0f}s/{unit}"
+        if per >= 1e-3:
+            return f" {per * 1000.0:.0f}ms/{unit}"
+        return f" {per * 1000000.0:.0f}us/{unit}"
+
+    def _estimate_step_duration(self, current, now):
+        if not current:
+            return 0
+        if self._time_after_first_step is not None and current > 1:
+            per = (now - self._time_after_first_step) / (current - 1)
+        else:
+            per = (now - self._start) / current
+        if current == 1:
+            self._time_after_first_step = now
+        return per
+
+    def _metrics_text(self, small_abs):
+        info = ""
+        for k in self._values_order:
+            total, count = self._values[k]
+            avg = float(np.mean(total)) / max(1, count)
+            info += f" - {k}:"
+            info += f" {avg:.4f}" if (abs(avg) if small_abs else avg) > 1e-3 else f" {avg:.4e}"
+        return info
+
+    def update(self, current, values=None, finalize=None):
+        if finalize is None:
+            finalize = False if self.target is None else current >= self.target
+        for k, v in values or []:
+            if k not in self._values_order:
+                self._values_order.append(k)
+            self._values[k] = [v, 1]  # fit's logs already hold running averages
+        self._seen_so_far = current
+        now = time.time()
+        per = self._estimate_step_duration(current, now)
+        out = self._out()
+        if self.verbose == 1:
+            if now - self._last_update < self.interval and not finalize:
+                return
+            message = ("\b" * self._prev_total_width + "\r") if self._dynamic_display else "\n"
+            special = 0
+            if self.target is not None and self.target > 0:
+                digits = int(math.log10(self.target)) + 1
+                bar = f"\x1b[1m{current:{digits}d}/{self.target}\x1b[0m "
+                special += 8
+                filled = int(self.width * float(current) / self.target)
+                if filled > 0:
+                    bar += f"\x1b[32m{'━' * filled}\x1b[0m"
+                    special += 9
+                bar += f"\x1b[37m{'━' * (self.width - filled)}\x1b[0m"
+                special += 9
+            else:
+                bar = f"{current:7d}/Unknown"
+            message += bar
+            if self.target is not None and self.target > 0 and not finalize:
+                eta = per * (self.target - current)
+                if eta > 3600:
+                    eta_text = f"{int(eta // 3600)}:{int(eta % 3600 // 60):02d}:{int(eta % 60):02d}"
+                elif eta > 60:
+                    eta_text = f"{int(eta // 60)}:{int(eta % 60):02d}"
+                else:
+                    eta_text = f"{int(eta)}s"
+                info = f" \x1b[1m{eta_text}\x1b[0m"
+            else:
+                info = f" \x1b[1m{now - self._start:.0f}s\x1b[0m"
+            special += 8
+            info += self._format_time(per, self.unit_name) + self._metrics_text(True)
+            message += info
+            width = len(bar) + len(info) - special
+            if self._prev_total_width > width:
+                message += " " * (self._prev_total_width - width)
+            if finalize:
+                message += "\n"
+            out.write(message)
+            out.flush()
+            self._prev_total_width = width
+        elif self.verbose == 2 and finalize and self.target is not None and self.target > 0:
+            digits = int(math.log10(self.target)) + 1
+            info = f"{current:{digits}d}/{self.target} - {now - self._start:.0f}s -"
+            info += self._format_time(per, self.unit_name) + self._metrics_text(False)
+            out.write(info + "\n")
+            out.flush()
+        self._last_update = now
+
+
+class ProgbarLogger(Callback):
+    """Prints progress as Keras 3 does: a bar per epoch (verbose=1) or one line (verbose=2),
+    and a bar for `evaluate`/`predict` called on their own."""
+
+    def __init__(self, count_mode="steps", stream=None):
+        super().__init__()
+        self.verbose = 1
+        self.epochs = 1
+        self.target = None
+        self.seen = 0
+        self.progbar = None
+        self.stream = stream
+        self._called_in_fit = False
+
+    def set_params(self, params):
+        super().set_params(params)
+        verbose = params.get("verbose", 1)
+        self.verbose = 1 if verbose == "auto" else verbose
+        self.epochs = params.get("epochs", 1)
+        self.target = params.get("steps")
+
+    def _reset(self):
+        self.seen = 0
+        self.progbar = None
+
+    def _init(self):
+        if self.progbar is None:
+            self.progbar = Progbar(self.target, verbose=self.verbose, stream=self.stream)
+
+    def _update(self, batch, logs):
+        self._init()
+        self.seen = batch + 1
+        if self.verbose == 1:
+            self.progbar.update(self.seen, list((logs or {}).items()), finalize=False)
+
+    def _finalize(self, logs):
+        self._init()
+        if self.target is None:
+            self.target = self.seen
+            self.progbar.target = self.target
+        self.progbar.update(self.target, list((logs or {}).items()), finalize=True)
+
+    def on_train_begin(self, logs=None):
+        self._called_in_fit = True  # validation inside fit is silent
+
+    def on_test_begin(self, logs=None):
+        if not self._called_in_fit:
+            self._reset()
+            self._init()
+
+    def on_predict_begin(self, logs=None):
+        self._reset()
+        self._init()
+
     def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-        self._seen = 0
-        if self.verbose and self.epochs is not None:
-            print(f"Epoch {epoch + 1}/{self.epochs}", file=self._out())
+        self._reset()
+        self._init()
+        if self.verbose and self.epochs > 1:
+            print(f"Epoch {epoch + 1}/{self.epochs}", file=self.stream or sys.stdout)
 
     def on_train_batch_end(self, batch, logs=None):
-        self._seen = batch + 1
-        if self.verbose == 1:
-            self._draw(batch + 1, logs or {}, final=False)
+        self._update(batch, logs)
 
-    def _bar(self, done):
-        total = self.steps
-        if not total:
-            return f"{done}/Unknown"
-        filled = min(int(self.BAR_WIDTH * done / total), self.BAR_WIDTH)
-        if getattr(self._out(), "isatty", lambda: False)():
-            bar = ("\x1b[1m" + "━" * filled + "\x1b[0m\x1b[37m"
-                   + "━" * (self.BAR_WIDTH - filled) + "\x1b[0m")
-        else:
-            bar = "━" * self.BAR_WIDTH
-        return f"{done}/{total} {bar}"
+    def on_test_batch_end(self, batch, logs=None):
+        if not self._called_in_fit:
+            self._update(batch, logs)
 
-    def _draw(self, done, logs, final):
-        elapsed = time.perf_counter() - self._start
-        per = elapsed / max(done, 1)
-        if final or (self.steps and done >= self.steps):
-            timing = f"{_fmt_time(elapsed)} {_fmt_time(per)}/step"
-        else:
-            eta = per * ((self.steps or done) - done)
-            timing = f"{_fmt_time(eta)} {_fmt_time(per)}/step"
-        metrics = _fmt_metrics(logs)
-        line = f"\r{self._bar(done)} {timing}" + (f" - {metrics}" if metrics else "")
-        self._out().write(line + ("\n" if final else ""))
-        self._out().flush()
+    def on_predict_batch_end(self, batch, logs=None):
+        self._update(batch, None)
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        if self.verbose == 1:
-            self._draw(self._seen, logs, final=True)
-        elif self.verbose == 2:
-            elapsed = time.perf_counter() - self._start
-            per = elapsed / max(self._seen, 1)
-            metrics = _fmt_metrics(logs)
-            print(f"{self._seen}/{self.steps or self._seen} - {_fmt_time(elapsed)} - "
-                  f"{_fmt_time(per)}/step" + (f" - {metrics}" if metrics else ""),
-                  file=self._out())
+        self._finalize(logs)
+
+    def on_test_end(self, logs=None):
+        if not self._called_in_fit:
+            self._finalize(logs)
+
+    def on_predict_end(self, logs=None):
+        self._finalize(logs)
 
 
 class LambdaCallback(Callback):
@@ -224,12 +362,15 @@ class EarlyStopping(Callback):
         return bool(self.monitor_op(value - delta, ref))
 
     def on_epoch_end(self, epoch, logs=None):
-        value = (logs or {}).get(self.monitor)
-        if value is None:
-            return
         if self.monitor_op is None:
             self.monitor_op = _monitor_op(self.monitor, self.mode, self.model, "EarlyStopping")
             self.best = self.baseline
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            warnings.warn(
+                f"Early stopping conditioned on metric `{self.monitor}` which is not available. "
+                f"Available metrics are: {','.join(list((logs or {}).keys()))}", stacklevel=2)
+            return
         if epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:
@@ -405,6 +546,8 @@ class ModelCheckpoint(Callback):
             self.model.save_weights(path)
         else:
             self.model.save(path)
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: finished saving model to {path}")
 
 
 class TerminateOnNaN(Callback):

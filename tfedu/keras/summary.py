@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import shutil
 import textwrap
 
 import numpy as np
@@ -109,14 +109,9 @@ def print_summary(model, line_length=None, print_fn=None):
     print_fn = print_fn or print
     is_functional = isinstance(model, Functional)
     functional = is_functional and _is_graph(model)
-    try:
-        cols = int(os.environ.get("COLUMNS", "")) or None
-    except ValueError:
-        cols = None
     if line_length is None:
-        line_length = 108 if functional else 88
-        if cols:
-            line_length = min(line_length, cols - 4)
+        # Keras caps the table at the terminal's width less 4 (80 columns when not a terminal).
+        line_length = min(108 if functional else 88, shutil.get_terminal_size().columns - 4)
     lines = [f'Model: "{model.name}"']
     layers = model.layers
     if functional:

@@ -284,9 +284,9 @@ class Model(Layer):
         self._loss_tracker.update_state(np.asarray(loss), sample_weight=n)
         if y is not None and y_pred is not None:
             self._build_metrics(y, y_pred)
-            for m in self._compile_metrics:
+            for m in self._compile_metrics:  # sample weights apply to the loss only
                 m.update_state(np.asarray(nest.flatten(y)[0]),
-                               np.asarray(nest.flatten(y_pred)[0]), sample_weight)
+                               np.asarray(nest.flatten(y_pred)[0]))
 
     def _results(self):
         out = {}
@@ -311,7 +311,7 @@ class Model(Layer):
             validation_batch_size=None, validation_freq=1):
         """Train for `epochs` epochs; returns a `History`."""
         if not self.compiled:
-            raise RuntimeError("You must call `compile()` before using the model.")
+            raise ValueError("You must call `compile()` before using the model.")
         if validation_split and validation_data is None:
             if isinstance(x, tf.data.Dataset):
                 raise ValueError("`validation_split` is only supported for Tensors or NumPy "
@@ -339,6 +339,7 @@ class Model(Layer):
         self._step_functions()
         self.stop_training = False
         cb.on_train_begin()
+        epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cb.on_epoch_begin(epoch)
@@ -355,13 +356,22 @@ class Model(Layer):
                 val = self.evaluate(*_val_args(validation_data),
                                     batch_size=validation_batch_size or batch_size,
                                     steps=validation_steps, verbose=0, return_dict=True,
-                                    _reset=True)
+                                    _reset=True, _callbacks=cb)
                 epoch_logs.update({f"val_{k}": v for k, v in val.items()})
             cb.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
-        cb.on_train_end()
+        cb.on_train_end(epoch_logs)
         return hist
+
+    def _callback_list(self, callbacks, verbose, steps):
+        """The user's callbacks plus a progress bar, as `evaluate`/`predict` run them."""
+        verbose = 1 if verbose == "auto" else verbose
+        cbs = list(callbacks or [])
+        if verbose:
+            cbs.append(callbacks_mod.ProgbarLogger())
+        return callbacks_mod.CallbackList(cbs, model=self, verbose=verbose, epochs=1,
+                                          steps=steps)
 
     def _step_logs(self, out, y, sw, x):
         if isinstance(out, dict) and "y_pred" in out:
@@ -372,18 +382,22 @@ class Model(Layer):
         return {k: float(np.asarray(v)) for k, v in (out or {}).items()}
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 steps=None, callbacks=None, return_dict=False, _reset=True):
+                 steps=None, callbacks=None, return_dict=False, _reset=True, _callbacks=None):
         """Loss and metrics on the data: a float, a list in compile order, or a dict."""
         if not self.compiled:
-            raise RuntimeError("You must call `compile()` before using the model.")
+            raise ValueError("You must call `compile()` before using the model.")
         data = _adapter(x, y, sample_weight, batch_size, False, steps)
+        cb = _callbacks or self._callback_list(callbacks, verbose, data.steps)
         self._step_functions()
         if _reset:
             self.reset_metrics()
-        for bx, by, bsw in data.epoch():
+        cb.on_test_begin()
+        for step, (bx, by, bsw) in enumerate(data.epoch()):
+            cb.on_test_batch_begin(step)
             out, yt = self._run_batch(self._test_function, bx, by, bsw)
-            self._step_logs(out, yt, bsw, bx)
+            cb.on_test_batch_end(step, self._step_logs(out, yt, bsw, bx))
         results = self._results()
+        cb.on_test_end(results)
         if return_dict:
             return results
         values = [results["loss"]] + [results[m.name] for m in self._compile_metrics or []]
@@ -396,11 +410,16 @@ class Model(Layer):
         else:
             data = _ArrayBatches(nest.map_structure(np.asarray, x) if not isinstance(
                 x, np.ndarray) else x, None, None, batch_size or 32, False)
+        cb = self._callback_list(callbacks, verbose, data.steps)
         self._step_functions()
         outs = []
-        for bx, _, _ in data.epoch():
+        cb.on_predict_begin()
+        for step, (bx, _, _) in enumerate(data.epoch()):
+            cb.on_predict_batch_begin(step)
             xt = nest.map_structure(_to_tensor, bx)
             outs.append(nest.map_structure(np.asarray, self._predict_function((xt,))))
+            cb.on_predict_batch_end(step, {"outputs": outs[-1]})
+        cb.on_predict_end()
         if not outs:
             raise ValueError("Unexpected result of `predict_function` (Empty batch_outputs). "
                              "Please use `Model.compile(..., run_eagerly=True)`, or "
@@ -410,6 +429,8 @@ class Model(Layer):
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
+        if not self.compiled:
+            raise ValueError("You must call `compile()` before using the model.")
         self._step_functions()
         self.reset_metrics()
         out, yt = self._run_batch(self._train_function, x, y, sample_weight)
@@ -420,6 +441,8 @@ class Model(Layer):
         return values[0] if len(values) == 1 else values
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        if not self.compiled:
+            raise ValueError("You must call `compile()` before using the model.")
         self._step_functions()
         self.reset_metrics()
         out, yt = self._run_batch(self._test_function, x, y, sample_weight)

@@ -1,0 +1,162 @@
+"""Behaviour checked against TensorFlow 2.21 / Keras 3 (expected values were produced by TF)."""
+
+import re
+
+import numpy as np
+import pytest
+
+import tfedu as tf
+
+keras = tf.keras
+layers = keras.layers
+
+
+@pytest.fixture(autouse=True)
+def _fresh_names():
+    keras.backend.clear_session()
+
+
+def test_auto_names_follow_keras_snake_case():
+    names = [layers.Conv2D(2, 3).name, layers.Conv1D(2, 3).name, layers.MaxPooling2D().name,
+             layers.GlobalAveragePooling2D().name, layers.SimpleRNN(2).name,
+             layers.DepthwiseConv2D(3).name, layers.Conv2DTranspose(2, 3).name,
+             layers.Conv2D(2, 3).name]
+    assert names == ["conv2d", "conv1d", "max_pooling2d", "global_average_pooling2d",
+                     "simple_rnn", "depthwise_conv2d", "conv2d_transpose", "conv2d_1"]
+    opts = [keras.optimizers.get(n).name for n in ["sgd", "adam", "adamw", "rmsprop", "adagrad"]]
+    assert opts == ["sgd", "adam", "adam_w", "rm_sprop", "adagrad"]
+
+
+def test_summary_width_defaults_to_terminal_less_four(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "80")
+    m = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu"), layers.Dense(3)])
+    m.summary()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "┏" + "━" * 33 + "┳" + "━" * 24 + "┳" + "━" * 15 + "┓"
+    assert lines[2] == "┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃"
+
+
+def _mlp():
+    m = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu"),
+                          layers.Dense(3, activation="softmax")])
+    m.set_weights([np.random.RandomState(i).uniform(-0.5, 0.5, w.shape).astype("float32")
+                   for i, w in enumerate(m.get_weights())])
+    m.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy",
+              metrics=["accuracy"])
+    return m
+
+
+def _xy():
+    rng = np.random.RandomState(1)
+    return rng.randn(50, 4).astype("float32"), rng.randint(0, 3, 50)
+
+
+def test_class_weight_weights_the_loss_not_the_compiled_metrics():
+    x, y = _xy()
+    h = _mlp().fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0,
+                   class_weight={0: 1.0, 1: 2.0, 2: 0.5})
+    np.testing.assert_allclose(h.history["accuracy"], [0.30000001, 0.28], atol=1e-6)
+
+
+def test_fit_with_validation_split_matches_tf():
+    x, y = _xy()
+    m = _mlp()
+    h = m.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0, validation_split=0.2)
+    assert sorted(h.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert h.params == {"verbose": 0, "epochs": 3, "steps": 3}
+
+
+def test_fit_before_compile_is_a_value_error():
+    m = keras.Sequential([keras.Input((4,)), layers.Dense(3)])
+    x = np.zeros((2, 4), "float32")
+    for call in (lambda: m.fit(x, x[:, :3], verbose=0), lambda: m.evaluate(x, x[:, :3]),
+                 lambda: m.train_on_batch(x, x[:, :3]), lambda: m.test_on_batch(x, x[:, :3])):
+        with pytest.raises(ValueError, match=r"^You must call `compile\(\)` before using the "
+                                             r"model\.$"):
+            call()
+
+
+class _Recorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.events = []
+
+    def __getattribute__(self, name):
+        if name.startswith("on_"):
+            def hook(*args, **kwargs):
+                self.events.append((name, [sorted(a) if isinstance(a, dict) else a
+                                           for a in args],
+                                    {k: sorted(v) for k, v in kwargs.items()}))
+            return hook
+        return super().__getattribute__(name)
+
+
+def test_callback_hooks_and_logs_as_keras_calls_them():
+    m = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    m.compile(keras.optimizers.SGD(0.05), "mse", metrics=["mae"])
+    x, y = np.ones((16, 3), "float32"), np.zeros((16, 1), "float32")
+    r = _Recorder()
+    m.fit(x, y, epochs=1, batch_size=8, validation_data=(x[:10], y[:10]), shuffle=False,
+          verbose=0, callbacks=[r])
+    m.evaluate(x, y, batch_size=8, verbose=0, callbacks=[r])
+    m.predict(x, batch_size=8, verbose=0, callbacks=[r])
+    lm = ["loss", "mae"]
+    val = ["loss", "mae", "val_loss", "val_mae"]
+    test = [("on_test_begin", [[]], {}), ("on_test_batch_begin", [0], {"logs": []}),
+            ("on_test_batch_end", [0], {"logs": lm}), ("on_test_batch_begin", [1], {"logs": []}),
+            ("on_test_batch_end", [1], {"logs": lm}), ("on_test_end", [lm], {})]
+    assert r.events == [
+        ("on_train_begin", [[]], {}), ("on_epoch_begin", [0, []], {}),
+        ("on_train_batch_begin", [0], {"logs": []}), ("on_train_batch_end", [0], {"logs": lm}),
+        ("on_train_batch_begin", [1], {"logs": []}), ("on_train_batch_end", [1], {"logs": lm}),
+        *test, ("on_epoch_end", [0, val], {}), ("on_train_end", [val], {}), *test,
+        ("on_predict_begin", [[]], {}), ("on_predict_batch_begin", [0], {"logs": []}),
+        ("on_predict_batch_end", [0], {"logs": ["outputs"]}),
+        ("on_predict_batch_begin", [1], {"logs": []}),
+        ("on_predict_batch_end", [1], {"logs": ["outputs"]}), ("on_predict_end", [[]], {})]
+
+
+def _strip_times(text):
+    return re.sub(r"\d+(us|ms|s)\b", "T", text).replace("\b", "")
+
+
+def test_progress_bar_text_matches_keras(capsys):
+    m = keras.Sequential([keras.Input((4,)), layers.Dense(3, kernel_initializer="ones")])
+    m.compile("sgd", "mse", metrics=["mae"])
+    x, y = np.ones((50, 4), "float32"), np.zeros((50, 3), "float32")
+    m.fit(x, y, epochs=2, batch_size=16, verbose=2)
+    assert _strip_times(capsys.readouterr().out) == (
+        "Epoch 1/2\n4/4 - T - T/step - loss: 14.8973 - mae: 3.8579\n"
+        "Epoch 2/2\n4/4 - T - T/step - loss: 11.3585 - mae: 3.3687\n")
+    m.evaluate(x, y, verbose=2)
+    assert _strip_times(capsys.readouterr().out) == "2/2 - T - T/step - loss: 9.3014 - mae: 3.0498\n"
+    m.predict(x, verbose=1)
+    out = _strip_times(capsys.readouterr().out)
+    green, grey = "\x1b[32m" + "━" * 20 + "\x1b[0m", "\x1b[37m\x1b[0m"
+    assert out.endswith(f"\r\x1b[1m2/2\x1b[0m {green}{grey} \x1b[1mT\x1b[0m T/step\n")
+
+
+def test_early_stopping_warns_when_monitor_missing_and_rejects_unknown_mode():
+    m = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    m.compile("sgd", "mse", metrics=["mae"])
+    x, y = np.ones((8, 3), "float32"), np.zeros((8, 1), "float32")
+    es = keras.callbacks.EarlyStopping(monitor="val_foo", mode="min")
+    with pytest.warns(UserWarning, match=r"Early stopping conditioned on metric `val_foo` which "
+                                         r"is not available\. Available metrics are: loss,mae"):
+        m.fit(x, y, epochs=1, verbose=0, callbacks=[es])
+    with pytest.raises(ValueError, match="isn't able to automatically determine whether that "
+                                         "metric should be maximized"):
+        m.fit(x, y, epochs=1, verbose=0,
+              callbacks=[keras.callbacks.EarlyStopping(monitor="val_foo")])
+
+
+def test_model_checkpoint_reports_finished_saving(tmp_path, capsys):
+    m = keras.Sequential([keras.Input((3,)), layers.Dense(1, kernel_initializer="ones")])
+    m.compile(keras.optimizers.SGD(0.05), "mse")
+    x, y = np.ones((8, 3), "float32"), np.zeros((8, 1), "float32")
+    path = str(tmp_path / "m_{epoch:02d}.keras")
+    m.fit(x, y, epochs=1, verbose=0, callbacks=[keras.callbacks.ModelCheckpoint(
+        path, monitor="loss", save_best_only=True, verbose=1)])
+    out = capsys.readouterr().out.replace(str(tmp_path), "D")
+    assert out == ("\nEpoch 1: loss improved from None to 9.00000, saving model to D/m_01.keras\n"
+                   "\nEpoch 1: finished saving model to D/m_01.keras\n")
