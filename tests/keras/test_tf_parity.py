@@ -160,3 +160,81 @@ def test_model_checkpoint_reports_finished_saving(tmp_path, capsys):
     out = capsys.readouterr().out.replace(str(tmp_path), "D")
     assert out == ("\nEpoch 1: loss improved from None to 9.00000, saving model to D/m_01.keras\n"
                    "\nEpoch 1: finished saving model to D/m_01.keras\n")
+
+
+# --- optimizers ---------------------------------------------------------------------------------
+TF_TRAJECTORIES = {  # the variable after 3 steps on sum(v**2 * [1, 3, .5]) from [1, -2, 3]
+    "sgd_nesterov": [-0.108352, 0.608128, 0.981963],
+    "adam_amsgrad": [0.701589, -1.700625, 2.700384],
+    "adamw": [0.675104, -1.644371, 2.614408],
+    "rmsprop_centered_momentum": [0.020841, -0.896942, 1.863874],
+    "adagrad": [0.161456, -0.983867, 1.940175],
+    "sgd_clipnorm": [0.950638, -1.713677, 2.925333],
+    "sgd_clipvalue": [0.85, -1.85, 2.85],
+    "adam_global_clipnorm": [0.700702, -1.7, 2.699846],
+}
+
+
+def _optimizer(name):
+    o = keras.optimizers
+    return {"sgd_nesterov": lambda: o.SGD(0.1, momentum=0.9, nesterov=True),
+            "adam_amsgrad": lambda: o.Adam(0.1, amsgrad=True),
+            "adamw": lambda: o.AdamW(0.1, weight_decay=0.1),
+            "rmsprop_centered_momentum": lambda: o.RMSprop(0.1, centered=True, momentum=0.5),
+            "adagrad": lambda: o.Adagrad(0.5),
+            "sgd_clipnorm": lambda: o.SGD(0.1, clipnorm=1.0),
+            "sgd_clipvalue": lambda: o.SGD(0.1, clipvalue=0.5),
+            "adam_global_clipnorm": lambda: o.Adam(0.1, global_clipnorm=1.0)}[name]()
+
+
+@pytest.mark.parametrize("name", sorted(TF_TRAJECTORIES))
+def test_optimizer_steps_match_tf(name):
+    opt = _optimizer(name)
+    v = tf.Variable(np.array([1.0, -2.0, 3.0], "float32"))
+    for _ in range(3):
+        with tf.GradientTape() as t:
+            loss = tf.reduce_sum(v ** 2 * tf.constant([1.0, 3.0, 0.5]))
+        opt.apply_gradients([(t.gradient(loss, v), v)])
+    np.testing.assert_allclose(v.numpy(), TF_TRAJECTORIES[name], atol=1e-5)
+
+
+def test_only_one_clipping_argument():
+    with pytest.raises(ValueError, match=r"Only one of `clipnorm`, `clipvalue` and "
+                                         r"`global_clipnorm` can be set\. Received: clipnorm=1\.0, "
+                                         r"clipvalue=1\.0, global_clipnorm=None"):
+        keras.optimizers.SGD(clipnorm=1.0, clipvalue=1.0)
+
+
+def test_schedules_match_tf():
+    s = keras.optimizers.schedules
+    expected = {
+        "exp": (s.ExponentialDecay(0.1, 2, 0.5),
+                [0.1, 0.0707107, 0.05, 0.0353553, 0.025, 0.0176777, 0.0125]),
+        "exp_st": (s.ExponentialDecay(0.1, 3, 0.5, staircase=True),
+                   [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025]),
+        "pw": (s.PiecewiseConstantDecay([1, 2], [0.1, 0.05, 0.01]),
+               [0.1, 0.1, 0.05, 0.01, 0.01, 0.01, 0.01]),
+        "cos": (s.CosineDecay(0.1, 3, alpha=0.1), [0.1, 0.0775, 0.0325, 0.01, 0.01, 0.01, 0.01]),
+        "cosw": (s.CosineDecay(0.0, 3, warmup_target=0.1, warmup_steps=2),
+                 [0.0, 0.05, 0.1, 0.075, 0.025, 0.0, 0.0]),
+    }
+    for sched, values in expected.values():
+        np.testing.assert_allclose([float(np.asarray(sched(i))) for i in range(7)], values,
+                                   atol=1e-6)
+    assert s.CosineDecay(0.1, 3).get_config() == {
+        "initial_learning_rate": 0.1, "decay_steps": 3, "alpha": 0.0, "name": "CosineDecay",
+        "warmup_target": None, "warmup_steps": 0}
+
+
+def test_schedule_drives_the_learning_rate_inside_fit():
+    o = keras.optimizers
+    m = keras.Sequential([keras.Input((2,)), layers.Dense(1, kernel_initializer="ones")])
+    m.compile(o.SGD(o.schedules.ExponentialDecay(0.1, 1, 0.5)), "mse")
+    m.fit(np.ones((8, 2), "float32"), np.zeros((8, 1), "float32"), batch_size=2, epochs=1,
+          verbose=0, shuffle=False)
+    np.testing.assert_allclose(m.get_weights()[0], [[0.48010004], [0.48010004]], atol=1e-6)
+    np.testing.assert_allclose(m.get_weights()[1], [-0.51990002], atol=1e-6)
+    assert float(np.asarray(m.optimizer.learning_rate)) == pytest.approx(0.00625)
+    assert [v.path for v in m.optimizer.variables][:1] == ["sgd/iteration"]
+    with pytest.raises(TypeError, match="hence its learning rate is not settable"):
+        m.optimizer.learning_rate = 0.1

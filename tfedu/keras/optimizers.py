@@ -16,7 +16,10 @@ from tfedu.keras.variables import KerasVariable
 
 
 class LearningRateSchedule:
-    """A learning rate as a function of the step: `schedule(step) -> lr`."""
+    """A learning rate as a function of the step: `schedule(step) -> lr` (a float32 tensor).
+
+    Written with tfedu ops so that the optimizer can evaluate it on its `iterations` variable
+    inside a traced train step as well as eagerly."""
 
     def __call__(self, step):
         raise NotImplementedError
@@ -24,25 +27,38 @@ class LearningRateSchedule:
     def get_config(self):
         return {}
 
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _step(step):
+    return tf.cast(tf.convert_to_tensor(step), "float32")
+
 
 class ExponentialDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay"):
+        if decay_steps <= 0:
+            raise ValueError("Argument `decay_steps` must be > 0. "
+                             f"Received: decay_steps={decay_steps}")
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
         self.staircase = staircase
+        self.name = name
 
     def __call__(self, step):
-        p = float(step) / self.decay_steps
+        p = _step(step) / float(self.decay_steps)
         if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate ** p
+            p = tf.floor(p)
+        return tf.cast(self.initial_learning_rate, "float32") * tf.pow(
+            tf.cast(self.decay_rate, "float32"), p)
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate,
                 "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase}
+                "staircase": self.staircase, "name": self.name}
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -52,16 +68,17 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                              f"values. Received: boundaries={boundaries} of length "
                              f"{len(boundaries)}, and values={values} of length {len(values)}.")
         self.boundaries, self.values = list(boundaries), list(values)
+        self.name = name
 
     def __call__(self, step):
-        s = float(step)
-        for b, v in zip(self.boundaries, self.values):
-            if s <= b:
-                return v
-        return self.values[-1]
+        s = _step(step)
+        lr = tf.constant(np.float32(self.values[-1]))
+        for b, v in zip(reversed(self.boundaries), reversed(self.values[:-1])):
+            lr = tf.where(s <= float(b), tf.constant(np.float32(v)), lr)
+        return lr
 
     def get_config(self):
-        return {"boundaries": self.boundaries, "values": self.values}
+        return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
 
 class CosineDecay(LearningRateSchedule):
@@ -70,24 +87,30 @@ class CosineDecay(LearningRateSchedule):
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.alpha = alpha
+        self.name = name
         self.warmup_target = warmup_target
         self.warmup_steps = warmup_steps
 
     def __call__(self, step):
-        s = float(step)
-        if self.warmup_target is not None and s < self.warmup_steps:
-            frac = s / max(self.warmup_steps, 1)
-            return self.initial_learning_rate + frac * (self.warmup_target -
-                                                        self.initial_learning_rate)
-        start = self.warmup_target if self.warmup_target is not None else \
-            self.initial_learning_rate
-        s = min(s - self.warmup_steps, self.decay_steps)
-        cos = 0.5 * (1 + math.cos(math.pi * s / self.decay_steps))
-        return start * ((1 - self.alpha) * cos + self.alpha)
+        s = _step(step)
+        lr0 = float(self.initial_learning_rate)
+        if self.warmup_target is None:
+            target, decay_from = lr0, s
+        else:
+            target, decay_from = float(self.warmup_target), s - float(self.warmup_steps)
+        frac = tf.minimum(tf.maximum(decay_from, 0.0), float(self.decay_steps)) / float(
+            self.decay_steps)
+        cos = 0.5 * (1.0 + tf.cos(math.pi * frac))
+        decayed = target * ((1.0 - self.alpha) * cos + self.alpha)
+        if self.warmup_target is None:
+            return decayed
+        warm = lr0 + (target - lr0) * s / float(max(self.warmup_steps, 1))
+        return tf.where(s < float(self.warmup_steps), warm, decayed)
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "alpha": self.alpha}
+                "decay_steps": self.decay_steps, "alpha": self.alpha, "name": self.name,
+                "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
 
 
 class Optimizer:
@@ -100,9 +123,13 @@ class Optimizer:
                  gradient_accumulation_steps=None, name=None, **kwargs):
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        if clipnorm is not None and global_clipnorm is not None:
-            raise ValueError("Only one of `clipnorm` and `global_clipnorm` can be set.")
-        self.name = name or _snake(type(self).__name__)
+        if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can "
+                             f"be set. Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
+                             f"global_clipnorm={global_clipnorm}")
+        from tfedu.keras import backend
+
+        self.name = name or backend.unique_name(_snake(type(self).__name__))
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.use_ema, self.ema_momentum = use_ema, ema_momentum
@@ -110,7 +137,7 @@ class Optimizer:
         self.gradient_accumulation_steps = gradient_accumulation_steps
         self._schedule = learning_rate if isinstance(learning_rate, LearningRateSchedule) \
             or callable(learning_rate) else None
-        lr0 = self._schedule(0) if self._schedule is not None else learning_rate
+        lr0 = np.asarray(self._schedule(0)) if self._schedule is not None else learning_rate
         self._learning_rate = KerasVariable(np.float32(lr0), name="learning_rate",
                                             path=f"{self.name}/learning_rate", trainable=False)
         self.iterations = KerasVariable(np.int64(0), name="iteration",
@@ -123,20 +150,28 @@ class Optimizer:
     # --- learning rate ---------------------------------------------------------------------
     @property
     def learning_rate(self):
+        if self._schedule is not None:  # the schedule's value at the current step
+            return self._schedule(self.iterations.value())
         return self._learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value):
         if isinstance(value, LearningRateSchedule):
             self._schedule = value
-            value = value(int(self.iterations.numpy()))
+            return
+        if self._schedule is not None:
+            raise TypeError(
+                "This optimizer was created with a `LearningRateSchedule` object as its "
+                "`learning_rate` constructor argument, hence its learning rate is not "
+                "settable. If you need the learning rate to be settable, you should "
+                "instantiate the optimizer with a float `learning_rate` argument.")
         self._learning_rate.assign(np.float32(value))
 
     lr = learning_rate
 
     def _current_lr(self, dtype):
-        if self._schedule is not None and tf.executing_eagerly():
-            self._learning_rate.assign(np.float32(self._schedule(int(self.iterations.numpy()))))
+        if self._schedule is not None:  # ops on `iterations`: right in a traced step too
+            return tf.cast(self._schedule(self.iterations.value()), dtype)
         return tf.cast(self._learning_rate.value(), dtype)
 
     # --- slots -----------------------------------------------------------------------------
@@ -154,8 +189,8 @@ class Optimizer:
             from tfedu.function.func_graph import init_scope
 
             with init_scope():  # slots made while tracing a train step live outside the trace
-                v = KerasVariable(value, name=f"{base.replace('/', '_')}_{name}",
-                                  path=f"{self.name}/{base.replace('/', '_')}_{name}",
+                base = base.replace("/", "_").replace(":", "_")
+                v = KerasVariable(value, name=f"{base}_{name}", path=f"{self.name}/{base}_{name}",
                                   trainable=False)
             self._slots[key] = v
             self._slot_list.append(v)
@@ -166,7 +201,8 @@ class Optimizer:
 
     @property
     def variables(self):
-        return [self.iterations, self._learning_rate] + list(self._slot_list)
+        lr = [] if self._schedule is not None else [self._learning_rate]
+        return [self.iterations] + lr + list(self._slot_list)
 
     # --- applying --------------------------------------------------------------------------
     def _clip(self, grads):
@@ -226,8 +262,12 @@ class Optimizer:
         return tf.cast(self.iterations.value() + 1, dtype)
 
     def get_config(self) -> dict:
-        lr = self._schedule.get_config() if self._schedule is not None else \
-            float(self._learning_rate.numpy())
+        if self._schedule is not None and isinstance(self._schedule, LearningRateSchedule):
+            lr = {"module": "keras.optimizers.schedules",
+                  "class_name": type(self._schedule).__name__,
+                  "config": self._schedule.get_config(), "registered_name": None}
+        else:
+            lr = float(self._learning_rate.numpy())
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
                 "clipvalue": self.clipvalue, "use_ema": self.use_ema,
@@ -239,6 +279,10 @@ class Optimizer:
     def from_config(cls, config):
         config = dict(config)
         config.pop("ema_overwrite_frequency", None)
+        lr = config.get("learning_rate")
+        if isinstance(lr, dict) and "class_name" in lr:
+            config["learning_rate"] = getattr(schedules, lr["class_name"]).from_config(
+                lr["config"])
         return cls(**config)
 
 
