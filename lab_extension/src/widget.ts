@@ -6,9 +6,20 @@
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
-import { graphToDot, nodeIndex, outputText } from './dot';
+import {
+  COLLAPSE_ABOVE_OPS,
+  defaultCollapsed,
+  graphToDot,
+  MIN_COLLAPSED_OPS,
+  nodeIndex,
+  outputText,
+  parseTensorName,
+  scopeIndex,
+  scopeTree,
+  IScopeTree
+} from './dot';
 import { GRAPH_MIME_TYPE, IGraphNode, IGraphPayload, parseGraphPayload } from './schema';
-import { sanitizeSvg } from './svg';
+import { escapeXml, rewriteGroups, sanitizeSvgText } from './svg';
 
 type GraphvizModule = typeof import('@hpcc-js/wasm-graphviz');
 type GraphvizInstance = Awaited<ReturnType<GraphvizModule['Graphviz']['load']>>;
@@ -29,6 +40,42 @@ export function loadGraphviz(): Promise<GraphvizInstance> {
 const MIN_SCALE = 0.05;
 const MAX_SCALE = 8;
 const DRAG_THRESHOLD = 4;
+/** A drawing that would shrink below this to fit is first shown at this scale, from its start. */
+const READABLE_SCALE = 0.8;
+
+/** Names of the performance measures a drawing writes (layout alone, and the whole drawing). */
+export const LAYOUT_MEASURE = 'tfedu-graph-layout';
+export const DRAW_MEASURE = 'tfedu-graph-draw';
+
+function measure(name: string, start: number): void {
+  try {
+    performance.measure(name, { start, end: performance.now() });
+  } catch {
+    // Older browsers without measure options only lose the timing.
+  }
+}
+
+/** What the drawn SVG refers to: the graph, its scope paths by index, its nodes by name. */
+interface IDrawing {
+  graph: IGraphPayload;
+  scopes: string[];
+  scopeOps: number[];
+  byName: Map<string, IGraphNode>;
+}
+
+function drawingOf(graph: IGraphPayload): IDrawing {
+  const scopes: string[] = [];
+  const scopeOps: number[] = [];
+  const walk = (t: IScopeTree): void => {
+    for (const child of t.children.values()) {
+      scopes[child.index] = child.path;
+      scopeOps[child.index] = child.ops;
+      walk(child);
+    }
+  };
+  walk(scopeTree(graph));
+  return { graph, scopes, scopeOps, byName: new Map(graph.nodes.map(n => [n.id, n])) };
+}
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -77,7 +124,10 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     const fit = el('button', 'tfedu-graph-button', 'Fit');
     fit.title = 'Fit the graph in view';
     fit.addEventListener('click', () => this._fit());
-    toolbar.append(this._title, this._picker, this._count, zoomOut, zoomIn, fit);
+    this._scopesButton = el('button', 'tfedu-graph-button tfedu-graph-scopes');
+    this._scopesButton.hidden = true;
+    this._scopesButton.addEventListener('click', () => this._toggleAllScopes());
+    toolbar.append(this._title, this._picker, this._count, this._scopesButton, zoomOut, zoomIn, fit);
 
     const body = el('div', 'tfedu-graph-body');
     this._viewport = el('div', 'tfedu-graph-viewport');
@@ -106,6 +156,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
       this._showMessage(`Cannot show this graph: ${(err as Error).message}`);
       return;
     }
+    this._collapsed = new Map();
     this._picker.replaceChildren();
     this._graphs.forEach(([path, g], i) => {
       const label = i === 0 ? g.title || 'graph' : path;
@@ -124,7 +175,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
 
   protected onAfterAttach(): void {
     if (this._svgSize && !this._userMoved) {
-      requestAnimationFrame(() => this._fit());
+      requestAnimationFrame(() => this._initialView());
     }
   }
 
@@ -135,48 +186,161 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     }
     const graph = entry[1];
     this._current = graph;
+    this._which = which;
     this._picker.value = String(which);
     this._title.textContent = this._graphs[0][1].title || 'graph';
-    const edges = graph.nodes.reduce((n, node) => n + node.inputs.length, 0);
-    this._count.textContent = `${graph.nodes.length} ops \u00b7 ${edges} edges`;
+    if (!this._collapsed.has(which)) {
+      this._collapsed.set(which, new Set(defaultCollapsed(graph)));
+    }
+    await this._draw(true);
+  }
+
+  /**
+   * Lay out and insert the current graph with its current collapsed scopes. `refit` shows
+   * the new drawing whole (or its start); `anchor` instead keeps the element it names where
+   * it was on screen, so an expanded scope opens in place.
+   */
+  private async _draw(refit: boolean, anchor?: { selector: string; x: number; y: number }): Promise<void> {
+    const graph = this._current;
+    if (!graph) {
+      return;
+    }
+    const started = performance.now();
+    const collapsed = this._collapsed.get(this._which) ?? new Set<string>();
+    const drawing = drawingOf(graph);
+    this._drawing = drawing;
     this._select(-1);
+    const edges = graph.nodes.reduce((n, node) => n + node.inputs.length, 0);
+    const shown = drawing.scopes.filter(p => collapsed.has(p) && !this._insideCollapsed(p, collapsed));
+    this._count.textContent =
+      `${graph.nodes.length} ops \u00b7 ${edges} edges` +
+      (shown.length ? ` \u00b7 ${shown.length} collapsed scope${shown.length === 1 ? '' : 's'}` : '');
+    const collapsible = drawing.scopes.filter((_, k) => drawing.scopeOps[k] >= MIN_COLLAPSED_OPS);
+    // Small graphs keep a plain toolbar unless a scope was collapsed by hand.
+    this._scopesButton.hidden =
+      collapsible.length === 0 || (graph.nodes.length <= COLLAPSE_ABOVE_OPS && shown.length === 0);
+    this._scopesButton.textContent = shown.length ? 'Expand all' : 'Collapse all';
+    this._scopesButton.title = shown.length
+      ? 'Draw every op (click a cluster label to collapse it again)'
+      : 'Draw each name scope as one node (click it to expand)';
     if (graph.nodes.length === 0) {
       this._canvas.replaceChildren();
       this._svgSize = null;
       this._showMessage('This graph has no operations yet.');
       return;
     }
-    let svg: SVGSVGElement;
+    let markup: string;
     try {
       const gv = await loadGraphviz();
-      svg = sanitizeSvg(gv.dot(graphToDot(graph)));
+      const dot = graphToDot(graph, { collapsed });
+      const layoutStart = performance.now();
+      const svgText = gv.dot(dot);
+      measure(LAYOUT_MEASURE, layoutStart);
+      markup = this._markup(sanitizeSvgText(svgText), drawing);
     } catch (err) {
       this._showMessage(`Graphviz could not lay out this graph: ${(err as Error).message}`);
       return;
     }
-    if (this._current !== graph) {
-      return; // another graph was picked while this one was being laid out
+    if (this._current !== graph || this._drawing !== drawing) {
+      return; // another graph (or another set of scopes) was asked for meanwhile
     }
     this._showMessage('');
+    this._canvas.innerHTML = markup;
+    const svg = this._canvas.firstElementChild as SVGSVGElement;
     const viewBox = svg.viewBox.baseVal;
     const width = viewBox && viewBox.width ? viewBox.width : 400;
     const height = viewBox && viewBox.height ? viewBox.height : 200;
     svg.setAttribute('width', String(width));
     svg.setAttribute('height', String(height));
     svg.classList.add('tfedu-graph-svg');
-    for (const g of Array.from(svg.querySelectorAll('g.node'))) {
-      const title = g.querySelector('title');
-      const i = title ? nodeIndex(title.textContent ?? '') : -1;
-      if (i >= 0) {
-        g.setAttribute('data-tfedu-node', String(i));
-        g.classList.add('tfedu-graph-node');
-      }
-    }
-    this._canvas.replaceChildren(svg);
     this._svgSize = { width, height };
     this._viewport.style.height = `${Math.max(160, Math.min(520, height + 16))}px`;
-    this._userMoved = false;
-    this._fit();
+    const anchored = anchor ? this._canvas.querySelector(anchor.selector) : null;
+    if (anchor && anchored) {
+      const box = anchored.getBoundingClientRect();
+      this._view = { ...this._view, x: this._view.x + anchor.x - box.left, y: this._view.y + anchor.y - box.top };
+      this._userMoved = true;
+      this._applyTransform();
+    } else if (refit || !this._userMoved) {
+      this._userMoved = false;
+      this._initialView();
+    }
+    measure(DRAW_MEASURE, started);
+  }
+
+  /** Graphviz's groups made addressable: `data-tfedu-node` / `-scope` / `-cluster` indices,
+   * op names and scope paths as hover titles, and no title on edges (their tooltip, if any,
+   * says more than `n0->n1`). */
+  private _markup(svg: string, drawing: IDrawing): string {
+    const nodes = drawing.graph.nodes;
+    return rewriteGroups(svg, (kind, name) => {
+      if (kind === 'node') {
+        const i = nodeIndex(name);
+        if (i >= 0 && i < nodes.length) {
+          return `<g class="node tfedu-graph-node" data-tfedu-node="${i}"><title>${escapeXml(nodes[i].id)}</title>`;
+        }
+        const k = name.startsWith('s') ? scopeIndex(name) : -1;
+        if (k >= 0 && k < drawing.scopes.length) {
+          return `<g class="node tfedu-graph-scope" data-tfedu-scope="${k}">`;
+        }
+        return '<g class="node">';
+      }
+      if (kind === 'cluster') {
+        const k = scopeIndex(name);
+        if (k >= 0 && k < drawing.scopes.length) {
+          const title = `${drawing.scopes[k]} (click the label to collapse)`;
+          return `<g class="cluster tfedu-graph-cluster" data-tfedu-cluster="${k}"><title>${escapeXml(title)}</title>`;
+        }
+        return '<g class="cluster">';
+      }
+      return '<g class="edge">';
+    });
+  }
+
+  private _insideCollapsed(path: string, collapsed: Set<string>): boolean {
+    for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
+      if (collapsed.has(path.slice(0, cut))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Expand (`collapse` false) or collapse scope `k` of the current drawing and redraw. */
+  private _setScope(k: number, collapse: boolean): void {
+    const path = this._drawing?.scopes[k];
+    const collapsed = this._collapsed.get(this._which);
+    if (path === undefined || !collapsed || collapsed.has(path) === collapse) {
+      return;
+    }
+    // The scope's node (or cluster) is redrawn as its cluster (or node): keep it in place.
+    const from = this._canvas.querySelector(collapse ? `[data-tfedu-cluster="${k}"]` : `[data-tfedu-scope="${k}"]`);
+    const box = from?.getBoundingClientRect();
+    if (collapse) {
+      collapsed.add(path);
+    } else {
+      collapsed.delete(path);
+    }
+    const selector = collapse ? `[data-tfedu-scope="${k}"]` : `[data-tfedu-cluster="${k}"]`;
+    void this._draw(false, box ? { selector, x: box.left, y: box.top } : undefined);
+  }
+
+  private _toggleAllScopes(): void {
+    const drawing = this._drawing;
+    const collapsed = this._collapsed.get(this._which);
+    if (!drawing || !collapsed) {
+      return;
+    }
+    if (collapsed.size) {
+      collapsed.clear();
+    } else {
+      drawing.scopes.forEach((p, k) => {
+        if (drawing.scopeOps[k] >= MIN_COLLAPSED_OPS) {
+          collapsed.add(p);
+        }
+      });
+    }
+    void this._draw(true);
   }
 
   private _showMessage(text: string): void {
@@ -189,6 +353,16 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     this._canvas.style.transform = `translate(${x}px, ${y}px) scale(${k})`;
   }
 
+  private _fitScale(): number {
+    if (!this._svgSize) {
+      return 1;
+    }
+    const vw = this._viewport.clientWidth;
+    const vh = this._viewport.clientHeight;
+    const { width, height } = this._svgSize;
+    return !vw || !vh ? 1 : Math.min(1, (vw - 16) / width, (vh - 16) / height);
+  }
+
   private _fit(): void {
     if (!this._svgSize) {
       return;
@@ -199,7 +373,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     if (!vw || !vh) {
       this._view = { x: 0, y: 0, k: 1 };
     } else {
-      const k = Math.min(1, (vw - 16) / width, (vh - 16) / height);
+      const k = this._fitScale();
       this._view = {
         k,
         x: (vw - width * k) / 2,
@@ -209,9 +383,24 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     this._applyTransform();
   }
 
+  /** Fit the drawing, unless that makes its text unreadably small: then show its start
+   * (where the graph's inputs are) at a readable scale; Fit and the wheel show the rest. */
+  private _initialView(): void {
+    const vw = this._viewport.clientWidth;
+    const vh = this._viewport.clientHeight;
+    if (!this._svgSize || !vw || !vh || this._fitScale() >= READABLE_SCALE) {
+      this._fit();
+      return;
+    }
+    const { height } = this._svgSize;
+    const k = READABLE_SCALE;
+    this._view = { k, x: 8, y: height * k <= vh - 16 ? (vh - height * k) / 2 : 8 };
+    this._applyTransform();
+  }
+
   private _zoomAt(factor: number, cx: number, cy: number): void {
     const { x, y, k } = this._view;
-    const nk = Math.min(MAX_SCALE, Math.max(MIN_SCALE, k * factor));
+    const nk = Math.min(MAX_SCALE, Math.max(Math.min(MIN_SCALE, this._fitScale()), k * factor));
     const f = nk / k;
     this._view = { k: nk, x: cx - (cx - x) * f, y: cy - (cy - y) * f };
     this._userMoved = true;
@@ -281,7 +470,18 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     if (d.moved || event.type === 'pointercancel') {
       return;
     }
-    const g = d.target?.closest?.('[data-tfedu-node]');
+    const target = d.target;
+    const scope = target?.closest?.('[data-tfedu-scope]');
+    if (scope) {
+      this._setScope(parseInt(scope.getAttribute('data-tfedu-scope') ?? '-1', 10), false);
+      return;
+    }
+    const cluster = target?.closest?.('[data-tfedu-cluster]');
+    if (cluster && target?.closest?.('text')) {
+      this._setScope(parseInt(cluster.getAttribute('data-tfedu-cluster') ?? '-1', 10), true);
+      return;
+    }
+    const g = target?.closest?.('[data-tfedu-node]');
     this._select(g ? parseInt(g.getAttribute('data-tfedu-node') ?? '-1', 10) : -1);
   };
 
@@ -315,8 +515,15 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     }
     // The panel takes width from the viewport: keep an untouched view fitted.
     if (wasOpen !== !this._details.hidden && !this._userMoved) {
-      this._fit();
+      this._initialView();
     }
+  }
+
+  /** `op:k (2, 3) float32` for an input tensor of the current graph (shape shown when known). */
+  private _tensorText(tensor: string): string {
+    const [op, k] = parseTensorName(tensor);
+    const out = this._drawing?.byName.get(op)?.outputs[k];
+    return out ? `${tensor} ${outputText(out)}` : tensor;
   }
 
   private _renderDetails(node: IGraphNode): void {
@@ -352,7 +559,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     if (node.scope) {
       row('Scope', node.scope);
     }
-    row('Inputs', node.inputs.length ? list(node.inputs) : '\u2014');
+    row('Inputs', node.inputs.length ? list(node.inputs.map(t => this._tensorText(t))) : '\u2014');
     if (node.control_inputs.length) {
       row('Control inputs', list(node.control_inputs.map(c => `^${c.replace(/^\^/, '')}`)));
     }
@@ -385,8 +592,13 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
   private _canvas: HTMLDivElement;
   private _details: HTMLDivElement;
   private _message: HTMLDivElement;
+  private _scopesButton: HTMLButtonElement;
   private _graphs: [string, IGraphPayload][] = [];
   private _current: IGraphPayload | null = null;
+  private _which = 0;
+  private _drawing: IDrawing | null = null;
+  /** Collapsed scope paths of each graph of the picker, kept while switching between them. */
+  private _collapsed = new Map<number, Set<string>>();
   private _svgSize: { width: number; height: number } | null = null;
   private _view = { x: 0, y: 0, k: 1 };
   private _userMoved = false;

@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -84,14 +85,14 @@ class LabServer:
         return name
 
 
-@pytest.fixture(scope="session")
-def lab_server(chromium_path, tmp_path_factory) -> Iterator[LabServer]:
+@contextmanager
+def run_lab_server(base: Path) -> Iterator[LabServer]:
+    """Start `jupyter lab` with its files under `base`; stop it on exit (also for benchmarks)."""
     if not (BUILT_EXTENSION / "package.json").exists():
         pytest.fail(
             "tfedu/labextension is not built: run `pip install -e .` or "
             "`cd lab_extension && npm install && npm run build`"
         )
-    base = tmp_path_factory.mktemp("lab")
     root, settings, workspaces = base / "notebooks", base / "settings", base / "workspaces"
     data, config, runtime = base / "data", base / "config", base / "runtime"
     for d in (root, settings, workspaces, data / "labextensions", config, runtime):
@@ -154,6 +155,12 @@ def lab_server(chromium_path, tmp_path_factory) -> Iterator[LabServer]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def lab_server(chromium_path, tmp_path_factory) -> Iterator[LabServer]:
+    with run_lab_server(tmp_path_factory.mktemp("lab")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

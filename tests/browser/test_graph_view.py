@@ -47,6 +47,42 @@ p["subgraphs"] = {"f_body": graph_payload(body, title="f_body")}
 show_graph(p)
 '''
 
+# Two 2,000-op graphs: a flat ladder of adds (no scopes) and 40 name scopes of 50 ops.
+# benchmarks/graph_render.py times the same graphs.
+LARGE_GRAPHS_CELL = '''\
+import tfedu as tf
+from tfedu.viz import show_graph
+
+
+def ladder_graph(ops=2000):
+    """Two placeholders, then pairs of adds that each read both previous sums."""
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.compat.v1.placeholder(tf.float32, [4], name="a")
+        b = tf.compat.v1.placeholder(tf.float32, [4], name="b")
+        for _ in range((ops - 2) // 2):
+            a, b = tf.add(a, b), tf.add(b, a)
+    return g
+
+
+def scoped_graph(scopes=40, ops_per_scope=50):
+    """A placeholder feeding `scopes` name scopes, each a chain of Mul/Add with constants."""
+    g = tf.Graph()
+    with g.as_default():
+        t = tf.compat.v1.placeholder(tf.float32, [None, 8], name="x")
+        for j in range(scopes):
+            with tf.name_scope(f"block{j}"):
+                for k in range(ops_per_scope // 2):
+                    t = tf.add(t, float(k)) if k % 2 else tf.multiply(t, 0.5)
+    return g
+
+
+ladder, scoped = ladder_graph(), scoped_graph()
+'''
+
+LARGE_CELLS = [LARGE_GRAPHS_CELL, 'show_graph(ladder, title="ladder")',
+               'show_graph(scoped, title="scoped")']
+
 
 def _expected():
     """Node count and edge labels of GRAPH_CELL's graph, computed here with tfedu itself."""
@@ -71,7 +107,7 @@ def page(browser, lab_server):
     page = context.new_page()
     page.dialogs = []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-    nb = lab_server.write_notebook("graph.ipynb", [GRAPH_CELL, EVIL_CELL, SUBGRAPH_CELL])
+    nb = lab_server.write_notebook("graph.ipynb", [GRAPH_CELL, EVIL_CELL, SUBGRAPH_CELL] + LARGE_CELLS)
     open_and_run(page, lab_server, nb)
     page.wait_for_function(
         "() => document.querySelectorAll('.tfedu-graph svg .tfedu-graph-node').length >= 15",
@@ -193,3 +229,86 @@ def test_hostile_strings_render_as_text(page):
     assert page.dialogs == []
     screenshot(view, "graph_view_escaping")
     screenshot(page, "graph_notebook")
+
+
+def _titled(page, title: str):
+    """The graph view whose toolbar title is exactly `title`."""
+    return _views(page).filter(
+        has=page.locator(".tfedu-graph-title", has_text=re.compile(f"^{re.escape(title)}$")))
+
+
+def _wait_count(page, view, selector: str, n: int, timeout: float = 90_000) -> None:
+    page.wait_for_function(
+        "([v, sel, n]) => v.querySelectorAll(sel).length === n",
+        arg=[view.element_handle(timeout=timeout), selector, n], timeout=timeout,
+    )
+
+
+def test_large_flat_graph_draws_every_op_with_edge_tooltips(page):
+    view = _titled(page, "ladder")
+    _wait_count(page, view, "svg .tfedu-graph-node", 2000)
+    assert view.locator(".tfedu-graph-count").inner_text() == "2000 ops \u00b7 3996 edges"
+    assert view.locator("svg g.edge").count() == 3996
+    # Past 200 drawn nodes edges have no label; shape and dtype are in their tooltips.
+    assert view.locator("svg g.edge text").count() == 0
+    tips = view.locator("svg g.edge a").evaluate_all(
+        "as => as.map(a => a.getAttribute('xlink:title'))")
+    assert len(tips) == 3996 and set(tips) == {"(4,) float32"}
+    assert view.locator("svg .tfedu-graph-scope").count() == 0
+    assert view.locator(".tfedu-graph-scopes").is_hidden()
+    # Drawn from its start at a readable scale, not shrunk to fit.
+    scale = view.locator(".tfedu-graph-canvas").evaluate("e => e.style.transform")
+    assert scale.endswith("scale(0.8)"), scale
+    # Node 9 is Add_7 = b + a of the previous pair; its details give the inputs' shapes.
+    view.locator('svg [data-tfedu-node="9"]').click()
+    details = view.locator(".tfedu-graph-details")
+    assert details.locator(".tfedu-details-name").inner_text() == "Add_7"
+    text = details.inner_text()
+    assert "Add_5:0 (4,) float32" in text and "Add_4:0 (4,) float32" in text
+    assert view.locator('svg [data-tfedu-node="9"] title').text_content() == "Add_7"
+    screenshot(view, "graph_large_ladder")
+    details.locator(".tfedu-details-close").click()
+
+
+def test_large_scoped_graph_starts_collapsed_and_expands_on_click(page):
+    view = _titled(page, "scoped")
+    _wait_count(page, view, "svg .tfedu-graph-scope", 40)
+    count = view.locator(".tfedu-graph-count")
+    assert count.inner_text() == "2001 ops \u00b7 2000 edges \u00b7 40 collapsed scopes"
+    assert view.locator("svg .tfedu-graph-node").count() == 1  # the placeholder x
+    assert view.locator("svg g.cluster").count() == 0
+    assert view.locator('svg [data-tfedu-scope="3"] text').all_text_contents() == ["block3", "50 ops"]
+    # 41 drawn nodes: small enough for edge labels.
+    assert "(None, 8) float32" in view.locator("svg g.edge text").all_text_contents()
+    screenshot(view, "graph_large_scoped")
+
+    scope = view.locator('svg [data-tfedu-scope="3"]')
+    before = scope.bounding_box()
+    scope.click()
+    _wait_count(page, view, "svg .tfedu-graph-node", 51)
+    assert view.locator("svg .tfedu-graph-scope").count() == 39
+    assert count.inner_text().endswith("\u00b7 39 collapsed scopes")
+    label = view.locator("svg g.cluster > text")
+    assert label.all_text_contents() == ["block3"]
+    # The scope opens where its node was.
+    after = view.locator('svg [data-tfedu-cluster="3"]').bounding_box()
+    assert abs(after["x"] - before["x"]) < 2 and abs(after["y"] - before["y"]) < 2
+    texts = set(view.locator("svg .tfedu-graph-node text").all_text_contents())
+    assert {"Mul", "Mul_12", "Mul_12/y", "Add_11", "AddV2"} <= texts
+    screenshot(view, "graph_large_scoped_expanded")
+
+    label.click()  # a cluster's label collapses it again
+    _wait_count(page, view, "svg .tfedu-graph-scope", 40)
+    assert view.locator("svg .tfedu-graph-node").count() == 1
+
+    button = view.locator(".tfedu-graph-scopes")
+    assert button.inner_text() == "Expand all"
+    button.click()
+    _wait_count(page, view, "svg .tfedu-graph-node", 2001)
+    assert view.locator("svg g.cluster").count() == 40
+    assert view.locator("svg .tfedu-graph-scope").count() == 0
+    assert button.inner_text() == "Collapse all"
+    assert count.inner_text() == "2001 ops \u00b7 2000 edges"
+    screenshot(view, "graph_large_scoped_all_expanded")
+    button.click()
+    _wait_count(page, view, "svg .tfedu-graph-scope", 40)

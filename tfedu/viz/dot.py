@@ -7,9 +7,13 @@ Escaping, labels, colours and clusters follow the TypeScript version so both dra
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["graph_to_dot", "dot_string", "shape_text", "type_colour", "fnv1a"]
+__all__ = [
+    "default_collapsed", "dot_string", "drawn_nodes", "fnv1a", "graph_to_dot", "scope_paths", "scope_tree",
+    "shape_text", "type_colour",
+]
 
 MAX_LABEL_CHARS = 48
 
@@ -111,20 +115,98 @@ def display_scopes(nodes: list[dict]) -> list[str]:
     return out
 
 
-def _scope_tree(scopes: list[str]) -> dict[str, Any]:
-    root: dict[str, Any] = {"name": "", "nodes": [], "children": {}}
-    for i, scope in enumerate(scopes):
+# A graph with more ops than this starts with its name scopes collapsed.
+COLLAPSE_ABOVE_OPS = 200
+# The smallest scope collapsed by default (a one-op scope gains nothing from it).
+MIN_COLLAPSED_OPS = 2
+# With more drawn nodes than this, edges carry no labels (shape and dtype move to the edge
+# tooltip): Graphviz lays every edge label out as an extra node, most of the layout time.
+LABELLED_EDGES_MAX_NODES = 200
+
+SCOPE_COLOUR = "#e0e7ff"
+SCOPE_BORDER = "#4f46e5"
+
+
+def scope_tree(graph: dict) -> dict[str, Any]:
+    """The scope tree of `graph` (display scopes), scopes numbered in pre-order.
+
+    Each scope is a dict: name, path, index (position in `scope_paths`, -1 for the root),
+    nodes (its own op indices), children (by name, in first-seen order), ops (all ops below).
+    """
+    root: dict[str, Any] = {"name": "", "path": "", "index": -1, "nodes": [], "children": {}, "ops": 0}
+    for i, scope in enumerate(display_scopes(graph["nodes"])):
         t = root
         if scope:
             for part in scope.split("/"):
-                t = t["children"].setdefault(part, {"name": part, "nodes": [], "children": {}})
+                child = t["children"].get(part)
+                if child is None:
+                    path = f"{t['path']}/{part}" if t["path"] else part
+                    child = {"name": part, "path": path, "index": -1, "nodes": [], "children": {},
+                             "ops": 0}
+                    t["children"][part] = child
+                t = child
         t["nodes"].append(i)
+    counter = 0
+
+    def number(t: dict) -> int:
+        nonlocal counter
+        for child in t["children"].values():
+            child["index"] = counter
+            counter += 1
+            t["ops"] += number(child)
+        t["ops"] += len(t["nodes"])
+        return t["ops"]
+
+    number(root)
     return root
 
 
-def graph_to_dot(graph: dict, rankdir: str = "LR") -> str:
-    """Graphviz DOT for a graph payload: scopes as clusters, edges labelled shape + dtype."""
+def _walk(tree: dict):
+    for child in tree["children"].values():
+        yield child
+        yield from _walk(child)
+
+
+def scope_paths(graph: dict) -> list[str]:
+    """Every scope path of `graph` in `scope_tree` order (cluster k is scope k)."""
+    return [t["path"] for t in _walk(scope_tree(graph))]
+
+
+def default_collapsed(graph: dict) -> list[str]:
+    """Scopes drawn collapsed unless asked otherwise: in a graph of more than
+    `COLLAPSE_ABOVE_OPS` ops, every scope of at least `MIN_COLLAPSED_OPS` ops."""
+    if len(graph["nodes"]) <= COLLAPSE_ABOVE_OPS:
+        return []
+    return [t["path"] for t in _walk(scope_tree(graph)) if t["ops"] >= MIN_COLLAPSED_OPS]
+
+
+def drawn_nodes(graph: dict, collapsed: Iterable[str] | None = None) -> int:
+    """How many nodes `graph_to_dot` draws: ops outside collapsed scopes, one per collapsed
+    scope (external inputs not counted)."""
+    collapsed = set(default_collapsed(graph) if collapsed is None else collapsed)
+
+    def count(t: dict) -> int:
+        n = len(t["nodes"])
+        for child in t["children"].values():
+            n += 1 if child["path"] in collapsed else count(child)
+        return n
+
+    return count(scope_tree(graph))
+
+
+def _ops_text(n: int) -> str:
+    return "1 op" if n == 1 else f"{n} ops"
+
+
+def graph_to_dot(graph: dict, rankdir: str = "LR", collapsed: Iterable[str] | None = None) -> str:
+    """Graphviz DOT for a graph payload: scopes as clusters, edges labelled shape + dtype.
+
+    Collapsed scopes (by default all scopes of a graph of more than `COLLAPSE_ABOVE_OPS` ops)
+    are one node each showing their op count, their edges merged per neighbour; with more
+    than `LABELLED_EDGES_MAX_NODES` nodes drawn, edge labels become tooltips.
+    """
     nodes = graph["nodes"]
+    collapsed = set(default_collapsed(graph) if collapsed is None else collapsed)
     index = {n["id"]: i for i, n in enumerate(nodes)}
     font = "Helvetica,Arial,sans-serif"
     lines = [
@@ -137,27 +219,53 @@ def graph_to_dot(graph: dict, rankdir: str = "LR") -> str:
         "arrowsize=0.6];",
     ]
     scopes = display_scopes(nodes)
-    clusters = 0
+    tree = scope_tree(graph)
+    owner = [f"n{i}" for i in range(len(nodes))]  # where each op is drawn
+    drawn = 0
 
-    def emit(tree: dict, indent: str) -> None:
-        nonlocal clusters
-        for child in tree["children"].values():
-            lines.append(f"{indent}subgraph cluster_{clusters} {{")
-            clusters += 1
+    def assign(t: dict, drawn_as: str | None) -> None:
+        nonlocal drawn
+        for child in t["children"].values():
+            inner = drawn_as
+            if inner is None and child["path"] in collapsed:
+                inner = f"s{child['index']}"
+                drawn += 1
+            assign(child, inner)
+        for i in t["nodes"]:
+            if drawn_as is not None:
+                owner[i] = drawn_as
+            else:
+                drawn += 1
+
+    assign(tree, None)
+    labelled = drawn <= LABELLED_EDGES_MAX_NODES
+
+    def emit(t: dict, indent: str) -> None:
+        for child in t["children"].values():
+            k = child["index"]
+            if child["path"] in collapsed:
+                label = dot_string(f"{truncate(child['name'])}\n{_ops_text(child['ops'])}")
+                tooltip = dot_string(f"{child['path']}: {_ops_text(child['ops'])}")
+                lines.append(
+                    f"{indent}s{k} [label={label}, tooltip={tooltip}, shape=box3d, "
+                    f'style="filled", color="{SCOPE_BORDER}", fillcolor="{SCOPE_COLOUR}"];'
+                )
+                continue
+            lines.append(f"{indent}subgraph cluster_{k} {{")
             lines.append(
                 f"{indent}  label={dot_string(truncate(child['name']))}; "
                 'style="rounded,dashed"; color="#9ca3af"; fontcolor="#4b5563";'
             )
             emit(child, indent + "  ")
             lines.append(f"{indent}}}")
-        for i in tree["nodes"]:
+        for i in t["nodes"]:
             node = nodes[i]
             lines.append(
                 f"{indent}n{i} [label={dot_string(node_label(node, scopes[i]))}, "
                 f'fillcolor="{type_colour(node["type"])}"];'
             )
 
-    emit(_scope_tree(scopes), "  ")
+    emit(tree, "  ")
 
     external: dict[str, str] = {}
 
@@ -170,21 +278,60 @@ def graph_to_dot(graph: dict, rankdir: str = "LR") -> str:
             )
         return external[name]
 
+    def edge_text(text: str) -> str:
+        return f" [{'label' if labelled else 'tooltip'}={dot_string(text)}]"
+
+    # Edges touching a collapsed scope are merged: one per pair of drawn ends and kind, written
+    # where the first was met, labelled with its tensor (or how many tensors it carries).
+    merged: dict[tuple[str, str, str], dict] = {}
+
+    def merged_edge(start: str, end: str, tensor: str | None, text: str | None) -> None:
+        if start == end:
+            return  # inside one collapsed scope
+        key = (start, end, "ctrl" if tensor is None else "data")
+        edge = merged.get(key)
+        if edge is None:
+            merged[key] = {"line": len(lines), "tensors": [] if tensor is None else [tensor],
+                           "text": text}
+            lines.append(f"  {start} -> {end}")
+        elif tensor is not None and tensor not in edge["tensors"]:
+            edge["tensors"].append(tensor)
+
     for i, node in enumerate(nodes):
+        end = owner[i]
         for name in node["inputs"]:
             op_name, k = parse_tensor_name(name)
             src = index.get(op_name)
             if src is None:
-                lines.append(f"  {external_id(name)} -> n{i};")
+                start = external_id(name)
+                if end == f"n{i}":
+                    lines.append(f"  {start} -> {end};")
+                else:
+                    merged_edge(start, end, name, None)
                 continue
             outputs = nodes[src]["outputs"]
             label = output_text(outputs[k]) if k < len(outputs) else "?"
             if len(outputs) > 1:
                 label = f":{k} {label}"
-            lines.append(f"  n{src} -> n{i} [label={dot_string(label)}];")
+            start = owner[src]
+            if start == f"n{src}" and end == f"n{i}":
+                lines.append(f"  {start} -> {end}{edge_text(label)};")
+            else:
+                merged_edge(start, end, f"{op_name}:{k}", label)
         for ctrl in node["control_inputs"]:
             src = index.get(ctrl[1:] if ctrl.startswith("^") else ctrl)
-            start = external_id(ctrl) if src is None else f"n{src}"
-            lines.append(f"  {start} -> n{i} [style=dashed, arrowhead=odot];")
+            start = external_id(ctrl) if src is None else owner[src]
+            if end == f"n{i}" and (src is None or start == f"n{src}"):
+                lines.append(f"  {start} -> {end} [style=dashed, arrowhead=odot];")
+            else:
+                merged_edge(start, end, None, None)
+    for (_, _, kind), edge in merged.items():
+        if kind == "ctrl":
+            lines[edge["line"]] += " [style=dashed, arrowhead=odot];"
+        elif edge["text"] is None:
+            lines[edge["line"]] += ";"  # from an external input
+        else:
+            count = len(edge["tensors"])
+            lines[edge["line"]] += edge_text(edge["text"] if count == 1 else f"{count} tensors") + ";"
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import sys
+from collections import Counter
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
@@ -30,6 +32,10 @@ GRAPH_MIME_TYPE = "application/vnd.tfedu.graph+json"
 GRAPH_SCHEMA_VERSION = 1
 
 _VALUE_TEXT_LIMIT = 400
+# The static SVG is drawn only up to this many nodes (ops outside collapsed scopes, plus one
+# per collapsed scope) and within this time; bigger graphs get a text summary instead.
+SVG_FALLBACK_MAX_NODES = 500
+SVG_FALLBACK_TIMEOUT_S = 2.0
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
@@ -203,19 +209,52 @@ def _check_payload(payload: Mapping) -> dict:
 
 
 def _svg(payload: dict) -> str | None:
-    """Static SVG via the `graphviz` package, when a `dot` binary is installed."""
-    if shutil.which("dot") is None:
-        return None
-    try:
-        import graphviz
-    except ImportError:
-        return None
-    from .dot import graph_to_dot
+    """Static SVG of the drawing the lab extension starts with, by Graphviz's `dot` binary.
 
-    try:
-        return graphviz.Source(graph_to_dot(payload)).pipe(format="svg", encoding="utf-8")
-    except Exception:  # a broken or missing Graphviz install only loses the fallback
+    Same DOT as the interactive view (big graphs: scopes collapsed, edge labels as tooltips).
+    None when `dot` is not installed, when more than `SVG_FALLBACK_MAX_NODES` nodes would be
+    drawn (a flat 2,000-op graph takes seconds), or when `dot` takes longer than
+    `SVG_FALLBACK_TIMEOUT_S`: the caller then gives a text summary.
+    """
+    dot_binary = shutil.which("dot")
+    if dot_binary is None:
         return None
+    from .dot import drawn_nodes, graph_to_dot
+
+    if drawn_nodes(payload) > SVG_FALLBACK_MAX_NODES:
+        return None
+    try:
+        done = subprocess.run(
+            [dot_binary, "-Tsvg"], input=graph_to_dot(payload).encode("utf-8"),
+            capture_output=True, timeout=SVG_FALLBACK_TIMEOUT_S, check=True,
+        )
+        return done.stdout.decode("utf-8")
+    except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
+        return None  # a slow, broken or missing Graphviz only loses the fallback
+
+
+def _summary(payload: dict, drawn: int) -> str:
+    """Text in place of the static drawing of a graph too big to lay out quickly."""
+    from .dot import default_collapsed, scope_tree
+
+    nodes = payload["nodes"]
+    edges = sum(len(n["inputs"]) for n in nodes)
+    why = (f"too big for a static drawing ({drawn} nodes to draw, more than "
+           f"{SVG_FALLBACK_MAX_NODES})" if drawn > SVG_FALLBACK_MAX_NODES else
+           f"Graphviz could not draw it within {SVG_FALLBACK_TIMEOUT_S:g} s")
+    lines = [f"{len(nodes)} ops, {edges} edges: {why}. "
+             "JupyterLab with tfedu installed shows it interactively."]
+    types = Counter(n["type"] for n in nodes).most_common()
+    shown = ", ".join(f"{t} x{c}" for t, c in types[:8])
+    lines.append(f"Op types: {shown}" + (f", and {len(types) - 8} more" if len(types) > 8 else ""))
+    collapsed = set(default_collapsed(payload))
+    top = list(scope_tree(payload)["children"].values())
+    if top:
+        scopes = ", ".join(f"{t['path']} ({t['ops']} ops)" for t in top[:8])
+        more = f", and {len(top) - 8} more" if len(top) > 8 else ""
+        note = " (collapsed in the interactive view)" if collapsed else ""
+        lines.append(f"Top-level scopes{note}: {scopes}{more}")
+    return "\n".join(lines)
 
 
 class GraphView:
@@ -246,14 +285,25 @@ class GraphView:
         return self._text()
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        """The lab extension's payload, a static SVG when it is quick to draw, and text.
+
+        Without the extension, notebooks show the SVG (needs Graphviz's `dot`); when the graph
+        is too big to lay out quickly (see `_svg`), the text adds a summary of its op types
+        and scopes instead.
+        """
         bundle: dict[str, Any] = {GRAPH_MIME_TYPE: self.payload, "text/plain": self._text()}
         wants_svg = (include is None or "image/svg+xml" in include) and not (
             exclude and "image/svg+xml" in exclude
         )
         if wants_svg and self.payload["nodes"]:
+            from .dot import drawn_nodes
+
             svg = _svg(self.payload)
+            drawn = drawn_nodes(self.payload)
             if svg is not None:
                 bundle["image/svg+xml"] = svg
+            elif drawn > SVG_FALLBACK_MAX_NODES or shutil.which("dot") is not None:
+                bundle["text/plain"] += "\n" + _summary(self.payload, drawn)
         return bundle
 
 

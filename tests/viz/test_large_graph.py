@@ -1,0 +1,149 @@
+"""Big graphs: collapsed name scopes, edge labels as tooltips, and the static fallback's limits."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+import tfedu.viz.graph_view as graph_view
+from tests.viz.test_dot import graph, node
+from tfedu.viz import show_graph
+from tfedu.viz.dot import (
+    COLLAPSE_ABOVE_OPS,
+    LABELLED_EDGES_MAX_NODES,
+    default_collapsed,
+    drawn_nodes,
+    graph_to_dot,
+    scope_paths,
+    scope_tree,
+)
+
+
+def chain(n: int) -> dict:
+    """`x`, then ops reading the previous op and `x` (a flat graph of `n` ops)."""
+    nodes = [node("x", "Placeholder", outputs=[{"shape": [4], "dtype": "float32"}])]
+    for i in range(1, n):
+        nodes.append(node(f"op{i}", "AddV2", inputs=[f"{nodes[-1]['id']}:0", "x:0"],
+                          outputs=[{"shape": [4], "dtype": "float32"}]))
+    return graph(nodes)
+
+
+def scoped(scopes: int, per: int) -> dict:
+    """`x`, then `scopes` name scopes of `per` ops, each reading the op before."""
+    nodes = [node("x", "Placeholder")]
+    for j in range(scopes):
+        for k in range(per):
+            nodes.append(node(f"block{j}/op{k}", "Mul", inputs=[f"{nodes[-1]['id']}:0"]))
+    return graph(nodes)
+
+
+def edges(dot: str) -> list[str]:
+    return [line for line in dot.splitlines() if " -> " in line]
+
+
+def test_scopes_are_numbered_in_pre_order():
+    g = graph([node("a/b/c", "Const"), node("a/d", "Const"), node("e/f", "Const"),
+               node("a/b/g/h", "Const")])
+    assert scope_paths(g) == ["a", "a/b", "a/b/g", "e"]
+    tree = scope_tree(g)
+    assert tree["ops"] == 4 and tree["children"]["a"]["ops"] == 3
+    dot = graph_to_dot(g)
+    assert [int(k) for k in re.findall(r"subgraph cluster_(\d+)", dot)] == [0, 1, 2, 3]
+
+
+def test_default_collapse_policy():
+    small = scoped(1, COLLAPSE_ABOVE_OPS - 1)
+    assert len(small["nodes"]) == COLLAPSE_ABOVE_OPS and default_collapsed(small) == []
+    assert default_collapsed(scoped(1, COLLAPSE_ABOVE_OPS)) == ["block0"]
+    mixed = graph(chain(COLLAPSE_ABOVE_OPS)["nodes"] + [
+        node("outer/inner/a", "Const"), node("outer/inner/b", "Const"), node("lone/c", "Const")])
+    assert default_collapsed(mixed) == ["outer", "outer/inner"]  # not the one-op scope
+    assert drawn_nodes(mixed) == COLLAPSE_ABOVE_OPS + 2
+    assert drawn_nodes(mixed, collapsed=[]) == COLLAPSE_ABOVE_OPS + 3
+
+
+def test_collapsed_scopes_are_nodes_with_merged_edges():
+    g = scoped(40, 50)
+    assert drawn_nodes(g) == 41
+    dot = graph_to_dot(g)
+    assert "subgraph cluster_" not in dot
+    assert ('  s3 [label="block3\\n50 ops", tooltip="block3: 50 ops", shape=box3d, '
+            'style="filled", color="#4f46e5", fillcolor="#e0e7ff"];') in dot.splitlines()
+    assert re.findall(r"^  n\d+ \[", dot, re.M) == ["  n0 ["]
+    lines = edges(dot)
+    assert len(lines) == 40
+    assert lines[:2] == ['  n0 -> s0 [label="(2, 3) float32"];',
+                         '  s0 -> s1 [label="(2, 3) float32"];']
+
+
+def test_merged_edges_count_tensors_and_keep_kinds_apart():
+    g = graph([
+        node("x", "Placeholder"),
+        node("s/a", "Identity", inputs=["x:0"]),
+        node("s/b", "Identity", inputs=["x:0", "outer/cap:0"]),
+        node("s/c", "Identity", inputs=["s/a:0", "outer/cap:0"], control_inputs=["x"]),
+        node("t", "AddN", inputs=["s/a:0", "s/b:0", "s/c:0"], control_inputs=["s/a", "s/b"]),
+    ])
+    assert edges(graph_to_dot(g, collapsed=["s"])) == [
+        '  n0 -> s0 [label="(2, 3) float32"];',
+        "  x0 -> s0;",
+        "  n0 -> s0 [style=dashed, arrowhead=odot];",
+        '  s0 -> n4 [label="3 tensors"];',
+        "  s0 -> n4 [style=dashed, arrowhead=odot];",
+    ]
+
+
+def test_edge_labels_become_tooltips_past_the_limit():
+    at_limit = edges(graph_to_dot(chain(LABELLED_EDGES_MAX_NODES)))
+    assert all(line.endswith(' [label="(4,) float32"];') for line in at_limit)
+    over = graph_to_dot(chain(LABELLED_EDGES_MAX_NODES + 1))
+    assert all(line.endswith(' [tooltip="(4,) float32"];') for line in edges(over))
+    assert 'n7 [label="op7\\nAddV2"' in over
+    expanded = graph_to_dot(scoped(40, 50), collapsed=[])
+    assert expanded.count("subgraph cluster_") == 40
+    assert expanded.count('tooltip="(2, 3) float32"') == 2000 and "label=\"(2, 3)" not in expanded
+
+
+def test_big_flat_graph_gets_a_text_summary_instead_of_svg(monkeypatch):
+    ran = []
+    monkeypatch.setattr(graph_view.subprocess, "run", lambda *a, **k: ran.append(a))
+    monkeypatch.setattr(graph_view.shutil, "which", lambda name: "/usr/bin/dot")
+    bundle = show_graph(chain(graph_view.SVG_FALLBACK_MAX_NODES + 1))._repr_mimebundle_()
+    assert "image/svg+xml" not in bundle and ran == []  # Graphviz is not even started
+    text = bundle["text/plain"]
+    assert text.startswith("<tfedu graph 'g': 501 ops>\n501 ops, 1000 edges: too big for a static")
+    assert "(501 nodes to draw, more than 500)" in text
+    assert "Op types: AddV2 x500, Placeholder x1" in text
+    # Small graphs keep the one-line text.
+    assert show_graph(chain(3))._repr_mimebundle_(exclude={"image/svg+xml"})["text/plain"] == (
+        "<tfedu graph 'g': 3 ops>")
+
+
+def test_without_dot_a_collapsible_graph_keeps_the_short_text(monkeypatch):
+    monkeypatch.setattr(graph_view.shutil, "which", lambda name: None)
+    bundle = show_graph(scoped(12, 50))._repr_mimebundle_()
+    assert "image/svg+xml" not in bundle
+    assert bundle["text/plain"] == "<tfedu graph 'g': 601 ops>"  # 13 nodes to draw: not big
+
+
+def test_slow_graphviz_gives_the_summary(monkeypatch):
+    def slow(cmd, **kwargs):
+        assert kwargs["timeout"] == graph_view.SVG_FALLBACK_TIMEOUT_S
+        raise subprocess.TimeoutExpired(cmd, kwargs["timeout"])
+
+    monkeypatch.setattr(graph_view.subprocess, "run", slow)
+    monkeypatch.setattr(graph_view.shutil, "which", lambda name: "/usr/bin/dot")
+    g = graph([node(f"s{j}/op{k}", "Mul") for j in range(3) for k in range(70)])
+    text = show_graph(g)._repr_mimebundle_()["text/plain"]
+    assert "210 ops, 0 edges: Graphviz could not draw it within 2 s." in text
+    assert "Top-level scopes (collapsed in the interactive view): s0 (70 ops), s1 (70 ops)" in text
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` binary not installed")
+def test_big_scoped_graph_svg_is_the_collapsed_drawing():
+    svg = show_graph(scoped(40, 50))._repr_mimebundle_()["image/svg+xml"]
+    assert svg.count('class="node"') == 41
+    assert "block39" in svg and "50 ops" in svg and "block0/op1" not in svg
