@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import pytest
 import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,3 +58,31 @@ def test_wheel_contains_the_package(tmp_path: Path):
     assert {"tfedu/__init__.py", "tfedu/framework/registry.py"} <= sources
     assert expected <= sources, sorted(expected - sources)[:10]
     assert not any(n.startswith("tests/") for n in names)
+
+
+def test_built_extension_carries_the_widget_plugin(tmp_path: Path):
+    # The prebuilt extension ships in the wheel (shared-data) with both entry points: the MIME
+    # renderers and the JupyterLab plugin that registers the live widgets' model and view.
+    built = ROOT / "tfedu" / "labextension" / "package.json"
+    if not built.exists():
+        pytest.skip("extension not built (pip install -e . builds it into tfedu/labextension)")
+    env = dict(os.environ, HATCH_BUILD_NO_HOOKS="true", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(ROOT), "-w", str(tmp_path)],
+        env=env, capture_output=True, text=True,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    wheel = zipfile.ZipFile(next(tmp_path.glob("tfedu-*.whl")))
+    prefix = next(n for n in wheel.namelist()
+                  if n.endswith("/share/jupyter/labextensions/tfedu-lab/package.json"))
+    meta = json.loads(wheel.read(prefix))
+    lab = meta["jupyterlab"]
+    assert lab["_build"]["extension"] == "./extension"
+    assert lab["_build"]["mimeExtension"] == "./mimeExtension"
+    # The widget manager's base package is shared, never a second bundled copy.
+    assert lab["sharedPackages"]["@jupyter-widgets/base"] == {"bundled": False, "singleton": True}
+    static = prefix.rsplit("/", 1)[0] + "/static/"
+    chunks = [wheel.read(n).decode("utf-8", "replace") for n in wheel.namelist()
+              if n.startswith(static) and n.endswith(".js")]
+    assert any("TfeduViewModel" in c and "tfedu-lab:widgets" in c for c in chunks)
+    assert any("application/vnd.tfedu.live+json" in c for c in chunks)

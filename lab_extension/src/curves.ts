@@ -8,7 +8,8 @@
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
-import { checkEnvelope, h, isRecord, s, str } from './dom';
+import { axisRange, collectSeries, fmt, ISeries } from './curvedata';
+import { checkEnvelope, h, s, str } from './dom';
 
 export const CURVES_MIME_TYPE = 'application/vnd.tfedu.curves+json';
 
@@ -16,19 +17,6 @@ const COLORS = ['#1c7ed6', '#e8590c', '#2f9e44', '#9c36b5', '#f08c00', '#0c8599'
 const W = 380;
 const H = 230;
 const PAD = { l: 52, r: 12, t: 26, b: 30 };
-
-interface ISeries {
-  run: number;
-  runName: string;
-  split: string;
-  level: string;
-  points: [number, number][];
-}
-
-function fmt(v: number): string {
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : String(Number(v.toPrecision(4)));
-}
 
 export class CurvesView extends Widget implements IRenderMime.IRenderer {
   constructor(options: { mimeType: string } = { mimeType: CURVES_MIME_TYPE }) {
@@ -64,31 +52,7 @@ export class CurvesView extends Widget implements IRenderMime.IRenderer {
     }
     this._message.hidden = true;
     this._title.textContent = str(data.title, 'Training');
-    const runs = data.runs.filter(isRecord);
-    const metrics = new Map<string, ISeries[]>();
-    runs.forEach((run, r) => {
-      const series = Array.isArray(run.series) ? run.series.filter(isRecord) : [];
-      const hasBatch = new Set(series.filter(x => x.level === 'batch').map(x => str(x.metric)));
-      for (const x of series) {
-        const metric = str(x.metric);
-        const level = x.level === 'batch' ? 'batch' : 'epoch';
-        const onSteps = hasBatch.has(metric);
-        const points: [number, number][] = [];
-        for (const p of Array.isArray(x.points) ? x.points : []) {
-          if (!Array.isArray(p) || typeof p[1] !== 'number' || !Number.isFinite(p[1])) {
-            continue;
-          }
-          const xv = level === 'epoch' && onSteps ? p[2] : p[0];
-          if (typeof xv === 'number' && Number.isFinite(xv)) {
-            points.push([xv, p[1]]);
-          }
-        }
-        if (!metrics.has(metric)) {
-          metrics.set(metric, []);
-        }
-        metrics.get(metric)!.push({ run: r, runName: str(run.name), split: str(x.split), level, points });
-      }
-    });
+    const { runs, metrics } = collectSeries(data.runs);
     this._legend.replaceChildren();
     runs.forEach((run, r) => {
       const item = h('span', 'tfedu-curves-legend-item', str(run.name));
@@ -123,14 +87,7 @@ export class CurvesView extends Widget implements IRenderMime.IRenderer {
     svg.append(s('rect', { x: PAD.l, y: PAD.t, width: pw, height: ph, class: 'tfedu-curves-frame' }));
     let count = 0;
     if (all.length) {
-      let [x0, x1] = [Math.min(...all.map(p => p[0])), Math.max(...all.map(p => p[0]))];
-      let [y0, y1] = [Math.min(...all.map(p => p[1])), Math.max(...all.map(p => p[1]))];
-      if (x1 === x0) {
-        x1 = x0 + 1;
-      }
-      if (y1 === y0) {
-        y1 = y0 + Math.max(1e-6, Math.abs(y0) * 0.1);
-      }
+      const [x0, x1, y0, y1] = axisRange(all);
       const X = (v: number): number => PAD.l + ((v - x0) / (x1 - x0)) * pw;
       const Y = (v: number): number => PAD.t + ph - ((v - y0) / (y1 - y0)) * ph;
       svg.append(

@@ -117,7 +117,6 @@ export class LiveView extends Panel implements IRenderMime.IRenderer {
       }
       this.addWidget(this._static);
     }
-    this._static.show();
     void this._static.render(this._payload);
   }
 
@@ -138,7 +137,8 @@ export class LiveView extends Panel implements IRenderMime.IRenderer {
     }
     const widget = view.luminoWidget;
     this._live = widget;
-    this._static?.hide();
+    this._static?.dispose(); // one view of the data at a time
+    this._static = null;
     this.addWidget(widget);
     this.node.dataset.tfeduLive = 'live';
     widget.disposed.connect(() => {

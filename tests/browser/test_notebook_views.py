@@ -1,16 +1,27 @@
-"""Retracing, training-curve and comparison views in a real JupyterLab (one notebook, one page)."""
+"""Retracing, training-curve and comparison views in a real JupyterLab (one notebook, one page).
+
+The retracing monitor and the curves of `fit` are live widgets (`tfedu.viz.widgets`); the saved
+notebook, reopened with no kernel, shows their last state from the static data in their output.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, open_and_run, screenshot
 
 EVIL = "<img src=x onerror=alert(1)>"
+
+# `python -m jupyter lab` runs the first `jupyter-lab` on PATH: make it this environment's,
+# whose JupyterLab has the widget manager (ipywidgets) that the live views need.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
 
 MONITOR_CELL = '''\
 from tfedu.viz import RetracingMonitor
@@ -46,15 +57,13 @@ compare_graphs(y, layer.get_concrete_function(tf.TensorSpec([None, 3], tf.float3
 FIT_CELL = '''\
 import time
 import numpy as np
-from tfedu.viz import enable_fit_curves
-enable_fit_curves(interval=0.2)
 model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
 model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
-slow = tf.keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, l: time.sleep(0.05))
+slow = tf.keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: time.sleep(0.05))
 xs = np.random.RandomState(0).rand(320, 2).astype("float32")
 ys = xs.sum(1, keepdims=True)
-model.fit(xs, ys, batch_size=8, epochs=2, verbose=0, validation_split=0.2, callbacks=[slow])
-model.fit(xs, ys, batch_size=8, epochs=1, verbose=0, validation_split=0.2);
+model.fit(xs, ys, batch_size=8, epochs=2, validation_split=0.2, callbacks=[slow])
+model.fit(xs, ys, batch_size=8, epochs=1, validation_split=0.2);
 '''
 
 EVIL_CELL = f'''\
@@ -71,6 +80,11 @@ for i in range(5):
     c.log(step=i, **{{evil: 1.0 / (i + 1), "val_" + evil: 2.0}})
 c.log_epoch(1, step=4, **{{evil: 0.3, "val_" + evil: 0.5}})
 display(c)
+live = TrainingCurves(title=evil, interval=0.0)
+live.show()
+live.start_run(evil)
+for i in range(5):
+    live.log(step=i, **{{evil: 1.0 / (i + 1)}})
 compare_graphs(y, layer.get_concrete_function(tf.TensorSpec([None, 3], tf.float32)), title=evil)
 '''
 
@@ -110,7 +124,13 @@ TIMER_JS = """
 }
 """
 
-CELLS = [MONITOR_CELL, RETRACE_CELL, COMPARE_CELL, FIT_CELL, EVIL_CELL, BIG_CELL]
+# A call with a new shape, after all the others: the live monitor gains a concrete function.
+NEW_SHAPE_CELL = '''\
+f(tf.ones([2, 2, 2]))
+print("new shape called")
+'''
+
+CELLS = [MONITOR_CELL, RETRACE_CELL, COMPARE_CELL, FIT_CELL, EVIL_CELL, BIG_CELL, NEW_SHAPE_CELL]
 
 
 @pytest.fixture(scope="module")
@@ -152,15 +172,31 @@ def _wait_big(page):
     page.wait_for_function("() => window.__tfeduBig && window.__tfeduBig.end", timeout=300_000)
 
 
+def _svg_marks(page) -> int:
+    """Points drawn in the fit's live curves: polyline vertices and epoch dots."""
+    return page.evaluate(
+        "() => { const v = document.querySelector('.jp-OutputArea .tfedu-curves');"
+        " if (!v) return -1; let n = v.querySelectorAll('circle').length;"
+        " for (const l of v.querySelectorAll('polyline'))"
+        "   n += (l.getAttribute('points') || '').trim().split(/\\s+/).filter(Boolean).length;"
+        " return n; }"
+    )
+
+
 def test_live_curves_gain_points_during_fit(page):
-    # Runs first: the fit cell is still training when the page fixture returns.
+    # Runs first: the fit cell is still training when the page fixture returns. The cell has
+    # no curves code: fit shows them by itself, as a live widget.
     page.wait_for_function(
         "() => { const v = document.querySelector('.jp-OutputArea .tfedu-curves');"
-        " return v && parseInt(v.dataset.points || '0', 10) > 0; }", timeout=120_000)
-    first = _point_count(page)
+        " return v && v.closest('.tfedu-widget') && parseInt(v.dataset.points || '0', 10) > 0; }",
+        timeout=120_000)
+    first, first_marks = _point_count(page), _svg_marks(page)
     time.sleep(1.0)
-    second = _point_count(page)
+    second, second_marks = _point_count(page), _svg_marks(page)
     assert second > first > 0, (first, second)
+    assert second_marks > first_marks > 0, (first_marks, second_marks)
+    widget = page.locator(".jp-OutputArea .tfedu-widget[data-kind=curves]").first
+    assert widget.locator(".tfedu-curves").count() == 1  # the live view only, no stale copy
     view = page.locator(".jp-OutputArea .tfedu-curves").first
     view.scroll_into_view_if_needed()
     screenshot(view, "curves_live")
@@ -206,19 +242,52 @@ def test_retracing_view_shows_three_concrete_functions_and_why(page):
     screenshot(view, "retracing_view")
 
 
+def _f_box(page, monitor):
+    return monitor.locator(".tfedu-retracing-function").filter(
+        has=page.locator(".tfedu-retracing-name", has_text=re.compile(r"^f$"))).first
+
+
 def test_live_monitor_follows_calls_in_later_cells(page):
     _wait_all_done(page)
     monitor = _retracing(page, live=True)
     assert monitor.count() == 1
+    assert monitor.first.locator("xpath=ancestor::*[contains(@class,'tfedu-widget')]").count() == 1
     page.wait_for_function(
         "m => [...m.querySelectorAll('.tfedu-retracing-name')].some(n => n.textContent === 'f')",
         arg=monitor.element_handle(), timeout=30_000)
     names = monitor.locator(".tfedu-retracing-name").all_text_contents()
     assert {"f", EVIL} <= set(names)  # functions that were called (layer was only traced)
-    f_box = monitor.locator(".tfedu-retracing-function").filter(
-        has=page.locator(".tfedu-retracing-name", has_text=re.compile(r"^f$")))
-    assert f_box.first.locator(".tfedu-retracing-concrete").count() >= 3
+    # The last cell calls f with a new shape: the monitor gains a fourth concrete function.
+    page.wait_for_function(
+        "m => [...m.querySelectorAll('.tfedu-retracing-function')].some(b =>"
+        " b.querySelector('.tfedu-retracing-name').textContent === 'f' &&"
+        " b.querySelectorAll('.tfedu-retracing-concrete').length === 4)",
+        arg=monitor.element_handle(), timeout=300_000)
+    f_box = _f_box(page, monitor)
+    sigs = f_box.locator(".tfedu-retracing-signature").all_text_contents()
+    assert sigs[-1] == "f(x: float32[2,2,2])"
+    assert "rank 2 -> 3" in f_box.locator(".tfedu-retracing-concrete").nth(3).inner_text()
     screenshot(monitor, "retracing_monitor")
+
+
+def test_monitor_widget_asks_the_kernel_for_a_graph(page):
+    _wait_all_done(page)
+    monitor = _retracing(page, live=True)
+    f_box = _f_box(page, monitor)
+    f_box.locator(".tfedu-retracing-concrete").nth(1).wait_for(timeout=30_000)
+    # Graphs are not in the widget's payload: the click sends a request to the kernel.
+    assert monitor.locator(".tfedu-graph").count() == 0
+    f_box.locator(".tfedu-retracing-concrete").nth(1).locator(".tfedu-retracing-show").click()
+    page.wait_for_function(
+        "m => { const g = m.querySelector('.tfedu-graph');"
+        " return g && g.querySelector('.tfedu-graph-title').textContent === 'f #1' &&"
+        " g.querySelectorAll('svg .tfedu-graph-node').length === 4; }",
+        arg=monitor.element_handle(), timeout=30_000)
+    graph = monitor.locator(".tfedu-graph")
+    assert {"AddV2", "Identity"} <= set(graph.locator("svg .tfedu-graph-node text").all_text_contents())
+    assert f_box.locator(".tfedu-selected-card .tfedu-retracing-index").inner_text() == "#1"
+    graph.scroll_into_view_if_needed()
+    screenshot(monitor, "retracing_monitor_graph")
 
 
 def test_compare_view_marks_differences(page):
@@ -247,6 +316,14 @@ def test_hostile_strings_render_as_text_in_new_views(page):
     assert curves.locator(".tfedu-curves-legend-item").inner_text() == EVIL
     assert curves.locator(".tfedu-curves-chart").get_attribute("data-metric") == EVIL
     assert curves.locator(".tfedu-curves-metric").text_content() == EVIL
+    live = page.locator(".jp-OutputArea .tfedu-widget .tfedu-curves").filter(
+        has=page.locator(".tfedu-graph-title", has_text=EVIL))
+    assert live.count() == 1  # the widget path writes names as text too
+    page.wait_for_function(
+        "v => parseInt(v.dataset.points || '0', 10) === 5", arg=live.element_handle(),
+        timeout=30_000)
+    assert live.locator(".tfedu-curves-legend-item").inner_text() == EVIL
+    assert live.locator(".tfedu-curves-metric").text_content() == EVIL
     compare = page.locator(".jp-OutputArea .tfedu-compare").nth(1)
     assert compare.locator(".tfedu-graph-title").first.inner_text() == EVIL
     outputs = page.locator(".jp-OutputArea")
@@ -272,21 +349,52 @@ def test_large_graph_render_time(page):
     screenshot(view, "graph_2000_ops")
 
 
+LIVE = "application/vnd.tfedu.live+json"
+
+
+def _monitor_f_concretes(nb: dict) -> int:
+    """Concrete functions of f in the saved static data of the monitor's output."""
+    for o in nb["cells"][0].get("outputs", []):
+        for fn in o.get("data", {}).get("application/vnd.tfedu.retracing+json", {}).get(
+                "functions", []):
+            if fn["name"] == "f":
+                return len(fn["concrete_functions"])
+    return 0
+
+
 def test_saved_notebook_reopened_without_kernel_still_shows_views(page, lab_server, browser):
     _wait_big(page)
-    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.locator(".jp-OutputArea-output", has_text="new shape called").wait_for(timeout=120_000)
     path = lab_server.root / "views.ipynb"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while True:
+        # The live outputs write their state into the notebook when each cell ends.
+        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        time.sleep(0.5)
         saved = json.loads(path.read_text())
         kinds = {k for c in saved["cells"] for o in c.get("outputs", [])
                  for k in o.get("data", {})}
-        if "application/vnd.tfedu.graph+json" in kinds or time.monotonic() > deadline:
+        if ("application/vnd.tfedu.graph+json" in kinds and _monitor_f_concretes(saved) == 4
+                or time.monotonic() > deadline):
             break
-        time.sleep(0.3)
-    for mime in ("retracing", "curves", "compare", "graph"):
+    for mime in ("retracing", "curves", "compare", "graph", "live"):
         assert f"application/vnd.tfedu.{mime}+json" in kinds, kinds
-    assert "image/svg+xml" in kinds and "text/plain" in kinds
+    assert {"image/svg+xml", "image/png", "text/plain"} <= kinds
+    assert _monitor_f_concretes(saved) == 4
+    fit_outputs = [o["data"] for o in saved["cells"][3]["outputs"] if LIVE in o.get("data", {})]
+    assert len(fit_outputs) == 1 and "image/png" in fit_outputs[0]
+    runs = fit_outputs[0]["application/vnd.tfedu.curves+json"]["runs"]
+    assert len(runs) == 2  # both fits of the cell, as saved at the end of training
+
+    # Without the extension: nbconvert shows the pictures of the live views.
+    from nbconvert import HTMLExporter
+    from nbformat import reads
+
+    html, _ = HTMLExporter().from_notebook_node(reads(json.dumps(saved), as_version=4))
+    assert html.count("data:image/png;base64,") >= 2  # the fit's curves, the live escaping curves
+    assert "<svg" in html or "data:image/svg+xml" in html  # the monitor's picture
+    assert "application/vnd.tfedu.live+json" not in html
+
     # The same outputs, opened by a reader without the kernel.
     saved["metadata"] = {}
     (lab_server.root / "reopened.ipynb").write_text(json.dumps(saved))
@@ -308,9 +416,22 @@ def test_saved_notebook_reopened_without_kernel_still_shows_views(page, lab_serv
             " const s = p && p.sessionContext && p.sessionContext.session;"
             " return s && s.kernel ? s.kernel.name : null; }")
         assert kernel is None
+        # The live views show their saved state (no widget model without a kernel).
+        lives = p2.locator(".jp-OutputArea .tfedu-live")
+        assert lives.count() == 3  # monitor, fit curves, the escaping cell's live curves
+        assert {lives.nth(i).get_attribute("data-tfedu-live") for i in range(3)} == {"static"}
+        assert lives.filter(has_text="Error displaying widget").count() == 0
         curves = p2.locator(".jp-OutputArea .tfedu-curves").first
+        assert curves.locator("xpath=ancestor::*[contains(@class,'tfedu-live')]").count() == 1
         assert int(curves.get_attribute("data-points")) > 100
+        assert curves.locator(".tfedu-curves-legend-item").count() == 2
+        monitor = _retracing(p2, live=True)
+        assert monitor.count() == 1
+        assert _f_box(p2, monitor).locator(".tfedu-retracing-concrete").count() == 4
         assert _retracing(p2).first.locator(".tfedu-retracing-concrete").count() == 3
+        monitor.scroll_into_view_if_needed()
+        screenshot(monitor, "reopened_monitor")
+        curves.scroll_into_view_if_needed()
         screenshot(p2, "reopened_no_kernel")
     finally:
         context.close()

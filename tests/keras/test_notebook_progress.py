@@ -93,7 +93,7 @@ def test_widget_bar_in_fit(monkeypatch, capsys):
     monkeypatch.setattr(notebook, "in_notebook", lambda: True)
     monkeypatch.setitem(sys.modules, "ipywidgets", fake_widgets)
     monkeypatch.setitem(sys.modules, "IPython.display",
-                        types.SimpleNamespace(display=shown.append))
+                        types.SimpleNamespace(display=lambda w, **kw: shown.append(w)))
     x, y = _data()
     h = _model().fit(x, y, epochs=2, batch_size=10, verbose=1)
     assert capsys.readouterr().out == ""           # no terminal bar

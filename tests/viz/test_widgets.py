@@ -210,3 +210,25 @@ def test_widget_payload_keeps_user_strings_verbatim_and_fallbacks_escaped(kernel
     svg = c._repr_mimebundle_(exclude={"image/png"})["image/svg+xml"]
     assert EVIL not in svg and "&lt;img" in svg
     assert "image/png" in c._repr_mimebundle_()  # matplotlib draws the name as plain text
+
+
+def test_progress_bar_becomes_a_text_line_when_its_epoch_ends():
+    import ipywidgets
+
+    handles: list[_Handle] = []
+
+    def display(obj):
+        handles.append(_Handle(obj))
+        return handles[-1]
+
+    cb = notebook.NotebookProgress(widgets=ipywidgets, display=display, min_interval=0)
+    cb.set_params({"epochs": 2, "steps": 3})
+    cb.on_epoch_begin(0)
+    for i in range(3):
+        cb.on_train_batch_end(i, {"loss": 1.0 / (i + 1)})
+    assert handles[0].updates == []  # a live bar while the epoch runs
+    cb.on_epoch_end(0, {"loss": 0.5, "val_loss": 0.7})
+    line = handles[0].updates[-1]["text/plain"]
+    assert line.startswith("Epoch 1/2 ━") and " 3/3 · " in line
+    assert "loss: 0.5000" in line and "val_loss: 0.7000" in line
+    assert cb.box.comm is None  # the widgets are closed: the saved notebook keeps the line

@@ -264,6 +264,12 @@ class ConcreteFunction:
     def __repr__(self):
         return f"<ConcreteFunction {self.function_type} at 0x{id(self):X}>"
 
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Notebook display: the traced graph (`tfedu.viz.show_graph`); text stays repr."""
+        from tfedu.viz.reprs import concrete_bundle
+
+        return concrete_bundle(self, include, exclude)
+
     # --- running -------------------------------------------------------------------------
     def _compile(self):
         g = self._graph

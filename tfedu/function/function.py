@@ -471,6 +471,12 @@ class Function:
     def __repr__(self):
         return object.__repr__(self).replace(type(self).__module__ + ".", "tfedu.function.")
 
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Notebook display: the retracing view (`tfedu.viz.show_retracing`); text stays repr."""
+        from tfedu.viz.reprs import function_bundle
+
+        return function_bundle(self, include, exclude)
+
     # --- methods: one Function per instance ---------------------------------------------
     def __get__(self, instance, owner=None):
         if instance is None:

@@ -125,7 +125,11 @@ class FitPublisher(callbacks_mod.Callback):
 
 # --- widget progress bar -----------------------------------------------------------------------
 class NotebookProgress(callbacks_mod.Callback):
-    """An ipywidgets bar per epoch: `Epoch i/n [=====] step/steps · ETA · metrics`."""
+    """An ipywidgets bar per epoch: `Epoch i/n [=====] step/steps · ETA · metrics`.
+
+    When an epoch ends its bar is replaced by the same line as text, so that a saved
+    notebook shows the finished training without a kernel.
+    """
 
     def __init__(self, widgets=None, display: Callable | None = None,
                  min_interval: float = MIN_INTERVAL):
@@ -133,7 +137,10 @@ class NotebookProgress(callbacks_mod.Callback):
         if widgets is None:
             import ipywidgets as widgets
         if display is None:
-            from IPython.display import display
+            from IPython.display import display as show
+
+            def display(obj):
+                return show(obj, display_id=True)
         self._w = widgets
         self._display = display
         self.min_interval = min_interval
@@ -155,7 +162,8 @@ class NotebookProgress(callbacks_mod.Callback):
                                        style={"description_width": "initial"})
         self.label = self._w.HTML(value="")
         self.box = self._w.HBox([self.bar, self.label])
-        self._display(self.box)
+        self._handle = self._display(self.box)
+        self._text = ""
 
     def on_train_batch_end(self, batch, logs=None):
         self._done = batch + 1
@@ -181,11 +189,17 @@ class NotebookProgress(callbacks_mod.Callback):
         if metrics:
             text += f" · {metrics}"
         self.label.value = f"<code>{html.escape(text)}</code>"
+        self._text = text
         if final:
             self.bar.bar_style = "success"
 
     def on_epoch_end(self, epoch, logs=None):
         self._draw(logs or {}, final=True)
+        if hasattr(self._handle, "update"):
+            line = f"{self.bar.description} {'━' * 20} {self._text}"
+            self._handle.update({"text/plain": line}, raw=True)
+            for w in (self.bar, self.label, self.box):
+                getattr(w, "close", lambda: None)()
 
 
 def _widgets_available() -> bool:
@@ -203,9 +217,11 @@ def fit_callbacks(verbose) -> list:
     out = []
     widgets = bool(verbose) and in_notebook() and _widgets_available()
     if widgets:
+        from tfedu.viz._display import live_widgets
         from tfedu.viz.curves import auto_fit_curves
 
-        auto_fit_curves()
+        if live_widgets():
+            auto_fit_curves()
     if verbose:
         if verbose == 1 and widgets:
             out.append(NotebookProgress())

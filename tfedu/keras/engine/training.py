@@ -244,6 +244,8 @@ class Model(Layer):
     def _apply_loss(self, fn, y, y_pred, sample_weight):
         if isinstance(fn, losses_mod.Loss):
             return fn(y, y_pred, sample_weight=sample_weight)
+        # Keras wraps a loss function in a LossFunctionWrapper, which aligns the ranks first.
+        y, y_pred = losses_mod.squeeze_or_expand_to_same_rank(y, y_pred)
         return losses_mod.reduce_loss(fn(y, y_pred), sample_weight)
 
     def train_step(self, data):
@@ -457,6 +459,12 @@ class Model(Layer):
         return np.asarray(self._predict_function((_to_tensor(x),)))
 
     # --- summary and saving ----------------------------------------------------------------
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Notebook display: the graph of the forward pass (built models); text stays repr."""
+        from tfedu.viz.reprs import model_bundle
+
+        return model_bundle(self, include, exclude)
+
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
         from tfedu.keras.summary import print_summary
