@@ -199,3 +199,14 @@ def test_window_geometry_follows_tf():
     assert K.window_geometry(7, 3, 2, 2, "VALID") == (2, 0, 0)
     assert K.window_geometry(2, 3, 1, 1, "VALID")[0] == 0
     assert K.window_geometry(4, 3, 1, 1, "EXPLICIT", (1, 2)) == (5, 1, 2)
+
+
+@SETTINGS
+@given(st.integers(1, 300), st.integers(1, 9), st.sampled_from([np.float32, np.float64]),
+       st.integers(0, 2**16))
+def test_bias_add_grad_matches_reference(rows, cols, dtype, seed):
+    g = np.random.default_rng(seed).normal(size=(rows, cols)).astype(dtype)
+    got = K.nb_bias_add_grad(g)
+    assert got.dtype == dtype and got.shape == (cols,)
+    np.testing.assert_allclose(got, K.ref_bias_add_grad(g), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(got, g.astype(np.float64).sum(axis=0), rtol=1e-6, atol=1e-5)

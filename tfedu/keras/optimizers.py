@@ -1,7 +1,8 @@
 """`keras.optimizers`: SGD, Adam, AdamW, RMSprop, Adagrad with Keras 3's defaults and rules.
 
 Updates are written with tfedu ops on the variables (`assign_sub` and friends), so the same
-optimizer works in eager training loops and inside a traced `tf.function` train step.
+optimizer works in eager training loops and inside a traced `tf.function` train step. Adam
+(without amsgrad) uses TF's fused `ResourceApplyAdam` op: one in-place pass per variable.
 """
 
 from __future__ import annotations
@@ -11,8 +12,16 @@ import math
 import numpy as np
 
 import tfedu as tf
+from tfedu.framework.context import _state
 from tfedu.keras.engine.base_layer import _snake
 from tfedu.keras.variables import KerasVariable
+from tfedu.train import training_ops
+
+
+def _fused_updates_here() -> bool:
+    """Fused update ops run eagerly and in tf.function graphs (not in a TF1 graph)."""
+    g = _state.graph
+    return g is None or hasattr(g, "variable_handle")
 
 
 class LearningRateSchedule:
@@ -326,6 +335,10 @@ class Adam(Optimizer):
         t = self._step_float(v.dtype)
         b1 = tf.cast(self.beta_1, v.dtype)
         b2 = tf.cast(self.beta_2, v.dtype)
+        if not self.amsgrad and _fused_updates_here():
+            training_ops.apply("ResourceApplyAdam", [v, m, u],
+                               [tf.pow(b1, t), tf.pow(b2, t), lr, b1, b2, self.epsilon, g])
+            return
         alpha = lr * tf.sqrt(1.0 - tf.pow(b2, t)) / (1.0 - tf.pow(b1, t))
         m.assign_add((g - m.value()) * (1.0 - b1))
         u.assign_add((tf.square(g) - u.value()) * (1.0 - b2))

@@ -49,6 +49,7 @@ __all__ = [
     "ref_im2col", "nb_im2col", "ref_col2im", "nb_col2im",
     "ref_max_pool", "nb_max_pool", "ref_max_pool_scatter", "nb_max_pool_scatter",
     "nb_max_pool_values", "ref_max_pool_grad", "nb_max_pool_grad", "ref_bias_act", "nb_bias_act",
+    "ref_bias_add_grad", "nb_bias_add_grad",
     "ref_avg_pool", "nb_avg_pool", "ref_avg_pool_grad", "nb_avg_pool_grad",
 ]
 
@@ -437,4 +438,27 @@ def nb_bias_act(out, bias, act):
             if act == 2 and v > 6:
                 v = 6.0
             out[r, ch] = v
+    return out
+
+
+def ref_bias_add_grad(g2d):
+    """BiasAddGrad on (rows, channels): the column sums."""
+    return g2d.sum(axis=0, dtype=np.float64).astype(g2d.dtype)
+
+
+@_numba_kernel
+def nb_bias_add_grad(g2d):
+    rows, c = g2d.shape
+    chunks = 16
+    partial = np.zeros((chunks, c), dtype=np.float64)
+    for k in prange(chunks):
+        for r in range(rows * k // chunks, rows * (k + 1) // chunks):
+            for ch in range(c):
+                partial[k, ch] += g2d[r, ch]
+    out = np.empty(c, dtype=g2d.dtype)
+    for ch in range(c):
+        total = 0.0
+        for k in range(chunks):
+            total += partial[k, ch]
+        out[ch] = total
     return out

@@ -642,6 +642,11 @@ def _bias_add_kernel(value, bias, data_format="NHWC"):
 
 def _bias_add_grad_kernel(g, data_format="NHWC"):
     axis = _channel_axis(g.ndim, data_format)
+    if axis == g.ndim - 1 and g.ndim >= 2 and g.size and g.dtype.type in _NB_DTYPES:
+        flat = np.ascontiguousarray(g).reshape(-1, g.shape[-1])
+        if _use_numba(g, g.size // 16):
+            return K.nb_bias_add_grad(flat)
+        return K.ref_bias_add_grad(flat)
     axes = tuple(i for i in range(g.ndim) if i != axis)
     return np.sum(g, axis=axes, dtype=g.dtype)
 

@@ -3,16 +3,26 @@
 Each update rule is a plain numpy function returning the new values of the variable and its
 slots; the graph op reads and writes them through resource handles, and the eager path of the
 v1 optimizers calls the same function on eager variables. One rule, two timings.
+
+`ResourceApplyAdam`, which Keras's Adam uses too (`apply`), also has an in-place form: one
+Numba pass over the variable and its slots instead of a dozen array-sized temporaries. It is
+copy-on-write, as in TF: when anything else still holds a variable's array (a tensor read from
+it earlier, a numpy view of it), the update writes a fresh copy and the old value stays intact.
 """
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
+from tfedu.framework.context import _state
+from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.execute import execute
 from tfedu.framework.registry import FLOAT, register_op
 from tfedu.graph.graph_ops import _read
 
-__all__ = ["RULES", "APPLY_OPS"]
+__all__ = ["RULES", "APPLY_OPS", "apply", "writable_value"]
 
 
 def gradient_descent(var, alpha, delta):
@@ -132,9 +142,65 @@ RULES = {
 }
 
 
-def _make_kernel(rule, n_res):
+class _Probe:
+    def __init__(self):
+        self._value = np.empty(1)
+
+
+def _refs_while_held(holder) -> int:
+    a = holder._value
+    return sys.getrefcount(a)
+
+
+_SOLE = _refs_while_held(_Probe())  # the attribute, the local name, getrefcount's argument
+
+
+def writable_value(handle) -> np.ndarray:
+    """The handle's array, ready to be updated in place (a private copy when it is shared)."""
+    a = _read(handle)
+    if not (type(a) is np.ndarray and a.base is None and a.flags.c_contiguous
+            and a.flags.writeable and sys.getrefcount(a) <= _SOLE):
+        a = np.array(a, copy=True, order="C")
+        handle._value = a
+    return a
+
+
+def _adam_in_place(handles, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad,
+                   use_nesterov=False):
+    """`adam` written into the variable and slot arrays; False when it does not apply."""
+    var = _read(handles[0])
+    dt, shape = var.dtype, var.shape
+    del var
+    if use_nesterov or dt not in (np.float32, np.float64):
+        return False
+    g = np.asarray(grad)
+    if g.shape != shape or any(_read(h).shape != shape or _read(h).dtype != dt
+                               for h in handles[1:]):
+        return False
+    scalars = [np.asarray(x) for x in (beta1_power, beta2_power, lr, beta1, beta2, epsilon)]
+    if any(x.size != 1 for x in scalars):
+        return False
+    b1p, b2p, lr, b1, b2, eps = (dt.type(x.reshape(())) for x in scalars)
+    one = dt.type(1)
+    alpha = dt.type(lr * np.sqrt(one - b2p) / (one - b1p))
+    w, m, v = (writable_value(h).reshape(-1) for h in handles)
+    args = (w, m, v, np.ascontiguousarray(g, dtype=dt).reshape(-1), alpha, dt.type(one - b1),
+            dt.type(one - b2), eps)
+    from tfedu.kernels import training_kernels as T
+
+    (T.nb_apply_adam if w.size >= 64 else T.ref_apply_adam)(*args)
+    return True
+
+
+IN_PLACE = {"ResourceApplyAdam": _adam_in_place}
+"""Op type -> in-place update (returns False to fall back to the numpy rule)."""
+
+
+def _make_kernel(rule, n_res, in_place=None):
     def kernel(resources, *args, use_locking=False, **attrs):
         handles, rest = args[:n_res], args[n_res:]
+        if in_place is not None and in_place(handles, *rest, **attrs):
+            return
         current = [_read(h) for h in handles]
         new = rule(*current, *rest, **attrs)
         for h, value in zip(handles, new):
@@ -151,7 +217,26 @@ for _type, (_rule, _res, _rest, _attrs) in RULES.items():
         _type,
         inputs=tuple(f"{r}: resource" for r in _res) + tuple(f"{n}: T" for n in _rest),
         outputs=(), type_attrs={"T": FLOAT}, attrs=dict(_attrs),
-        infer=lambda op: [], kernel=_make_kernel(_rule, len(_res)), stateful=True,
+        infer=lambda op: [], kernel=_make_kernel(_rule, len(_res), IN_PLACE.get(_type)),
+        stateful=True,
         doc=_rule.__doc__)
     _op.uses_resources = True
     APPLY_OPS[_type] = _op
+
+
+def apply(op_type: str, variables, inputs, **attrs):
+    """Run the fused update `op_type` on eager `variables` (var, then its slots) with `inputs`
+    (tensors or numbers of the variable's dtype): at once eagerly, as an op in a tf.function.
+
+    Returns the op in a graph, None eagerly.
+    """
+    dtype = variables[0]._dtype
+    tensors = [convert_to_tensor(x, dtype=dtype) for x in inputs]
+    opdef = APPLY_OPS[op_type]
+    full = dict(RULES[op_type][3], **attrs)
+    graph = _state.graph
+    if graph is None:
+        opdef.kernel(None, *variables, *[t._value for t in tensors], **full)
+        return None
+    handles = [graph.variable_handle(v, op_type) for v in variables]
+    return execute(opdef, handles + tensors, full, default_name=op_type)
