@@ -238,3 +238,93 @@ def test_schedule_drives_the_learning_rate_inside_fit():
     assert [v.path for v in m.optimizer.variables][:1] == ["sgd/iteration"]
     with pytest.raises(TypeError, match="hence its learning rate is not settable"):
         m.optimizer.learning_rate = 0.1
+
+
+# --- layer input checks and call errors -------------------------------------------------------
+def test_built_dense_rejects_a_wrong_input_width():
+    d = layers.Dense(3)
+    d(np.zeros((2, 4), "float32"))
+    with pytest.raises(ValueError) as e:
+        d(np.zeros((2, 5), "float32"))
+    assert str(e.value) == ("Input 0 with name 'None' of layer 'dense' is incompatible with the "
+                            "layer: expected axis -1 of input shape to have value 4, but received "
+                            "input with shape (2, 5)")
+
+
+def test_errors_inside_a_model_call_name_the_model_call():
+    m = keras.Sequential([keras.Input((4,)), layers.Dense(8), layers.Dense(3)])
+    with pytest.raises(ValueError) as e:
+        m(np.zeros((2, 5), "float32"))
+    assert str(e.value) == (
+        "Exception encountered when calling Sequential.call().\n\n\x1b[1mInput 0 with name "
+        "'None' of layer 'dense' is incompatible with the layer: expected axis -1 of input shape "
+        "to have value 4, but received input with shape (2, 5)\x1b[0m\n\nArguments received by "
+        "Sequential.call():\n  • inputs=tf.Tensor(shape=(2, 5), dtype=float32)\n"
+        "  • training=None\n  • mask=None\n  • kwargs=<class 'inspect._empty'>")
+
+
+def test_conv_and_pool_input_rank_checks():
+    with pytest.raises(ValueError, match=r"^Input 0 with name 'None' of layer 'conv2d' is "
+                                         r"incompatible with the layer: expected min_ndim=4, "
+                                         r"found ndim=3\. Full shape received: \(2, 5, 5\)$"):
+        layers.Conv2D(2, 3)(np.zeros((2, 5, 5), "float32"))
+    with pytest.raises(ValueError, match=r"expected ndim=4, found ndim=3\. Full shape received: "
+                                         r"\(2, 5, 5\)$"):
+        layers.MaxPooling2D()(np.zeros((2, 5, 5), "float32"))
+
+
+def test_reshape_checks_the_total_size():
+    with pytest.raises(ValueError) as e:
+        layers.Reshape((3, 2))(np.zeros((2, 6, 3), "float32"))
+    assert str(e.value) == (
+        "Exception encountered when calling Reshape.call().\n\n\x1b[1mThe total size of the "
+        "tensor must be unchanged. Received: input_shape=(6, 3), target_shape=(3, 2)\x1b[0m\n\n"
+        "Arguments received by Reshape.call():\n  • inputs=tf.Tensor(shape=(2, 6, 3), "
+        "dtype=float32)")
+    assert layers.Reshape((-1, 2))(np.zeros((2, 6, 3), "float32")).shape == (2, 9, 2)
+
+
+# --- losses ---------------------------------------------------------------------------------------
+def test_vector_labels_meet_column_predictions_elementwise():
+    rng = np.random.RandomState(0)
+    x = rng.randn(20, 3).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    for loss, expected in (("binary_crossentropy", [0.674331, 0.668239]),
+                           ("mse", [0.213876, 0.213453])):
+        m = keras.Sequential([keras.Input((3,)),
+                              layers.Dense(1, activation="sigmoid", kernel_initializer="ones")])
+        m.compile("sgd", loss)
+        h = m.fit(x, y, epochs=2, batch_size=5, verbose=0, shuffle=False)
+        np.testing.assert_allclose(h.history["loss"], expected, atol=1e-5)
+    assert float(keras.losses.MeanSquaredError()(y, x[:, :1])) == pytest.approx(0.82834959)
+    bce = keras.losses.BinaryCrossentropy()(y[:, None], tf.sigmoid(x[:, :1]),
+                                             sample_weight=np.arange(20.0))
+    assert float(bce) == pytest.approx(4.05492496, rel=1e-5)
+
+
+def test_crossentropy_shape_errors():
+    probs = np.full((6, 4), 0.25, "float32")
+    labels = np.arange(6) % 4
+    with pytest.raises(ValueError, match=r"^Arguments `target` and `output` must have the same "
+                                         r"rank \(ndim\)\. Received: target\.shape=\(6,\), "
+                                         r"output\.shape=\(6, 4\)$"):
+        keras.losses.CategoricalCrossentropy()(labels, probs)
+    with pytest.raises(ValueError, match=r"^Argument `output` must have rank \(ndim\) "
+                                         r"`target\.ndim - 1`\. Received: target\.shape=\(6, 4\), "
+                                         r"output\.shape=\(6, 4\)$"):
+        keras.losses.SparseCategoricalCrossentropy()(np.eye(4)[labels], probs)
+    with pytest.raises(ValueError, match=r"^Arguments `target` and `output` must have the same "
+                                         r"shape\. Received: target\.shape=\(6, 2\), "
+                                         r"output\.shape=\(6, 1\)$"):
+        keras.losses.BinaryCrossentropy()(np.zeros((6, 2)), probs[:, :1])
+
+
+def test_loss_configs_and_lookup_by_class_name():
+    assert keras.losses.SparseCategoricalCrossentropy().get_config() == {
+        "name": "sparse_categorical_crossentropy", "reduction": "sum_over_batch_size",
+        "from_logits": False, "ignore_class": None}
+    assert keras.losses.Huber(delta=0.5).get_config() == {"name": "huber_loss",
+                                                          "reduction": "sum_over_batch_size"}
+    assert type(keras.losses.get("Huber")).__name__ == "Huber"
+    with pytest.raises(ValueError, match="Could not interpret loss identifier: logcosh"):
+        keras.losses.get("logcosh")

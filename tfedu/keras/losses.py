@@ -12,24 +12,72 @@ def _pair(y_true, y_pred):
     return y_true, y_pred
 
 
+def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
+    """Keras's rank alignment: when ranks differ by one and the longer ends in 1, squeeze it
+    (or expand a rank-1 partner), so labels `(n,)` meet predictions `(n, 1)` element-wise."""
+    x1, x2 = tf.convert_to_tensor(x1), tf.convert_to_tensor(x2)
+    r1, r2 = x1.shape.rank, x2.shape.rank
+    if r1 is None or r2 is None or r1 == r2:
+        return x1, x2
+    if r1 == r2 + 1 and x1.shape[-1] == 1:
+        if r2 == 1 and expand_rank_1:
+            x2 = tf.expand_dims(x2, axis=-1)
+        else:
+            x1 = tf.squeeze(x1, axis=-1)
+    if r2 == r1 + 1 and x2.shape[-1] == 1:
+        if r1 == 1 and expand_rank_1:
+            x1 = tf.expand_dims(x1, axis=-1)
+        else:
+            x2 = tf.squeeze(x2, axis=-1)
+    return x1, x2
+
+
+def _aligned(y_true, y_pred):
+    y_pred = tf.convert_to_tensor(y_pred)
+    y_true = tf.cast(tf.convert_to_tensor(y_true), y_pred.dtype)
+    return squeeze_or_expand_to_same_rank(y_true, y_pred)
+
+
+def _shape_text(shape):
+    return str(tuple(shape.as_list())) if shape.rank is not None else "<unknown>"
+
+
+def _check_same_shape(target, output):
+    """The checks Keras's cross-entropies make before computing (same rank, same shape)."""
+    t, o = target.shape, output.shape
+    if t.rank is None or o.rank is None:
+        return
+    shapes = f"target.shape={_shape_text(t)}, output.shape={_shape_text(o)}"
+    if t.rank < 1:
+        raise ValueError(f"Arguments `target` and `output` must be at least rank 1. Received: "
+                         f"{shapes}")
+    if t.rank != o.rank:
+        raise ValueError("Arguments `target` and `output` must have the same rank (ndim). "
+                         f"Received: {shapes}")
+    for a, b in zip(t.as_list(), o.as_list()):
+        if a is not None and b is not None and a != b:
+            raise ValueError(f"Arguments `target` and `output` must have the same shape. "
+                             f"Received: {shapes}")
+
+
 def mean_squared_error(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
-    return tf.reduce_mean(tf.square(y_pred - y_true), axis=-1)
+    y_true, y_pred = _aligned(y_true, y_pred)
+    return tf.reduce_mean(tf.square(y_true - y_pred), axis=-1)
 
 
 def mean_absolute_error(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
-    return tf.reduce_mean(tf.abs(y_pred - y_true), axis=-1)
+    y_true, y_pred = _aligned(y_true, y_pred)
+    return tf.reduce_mean(tf.abs(y_true - y_pred), axis=-1)
 
 
 def mean_absolute_percentage_error(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _aligned(y_true, y_pred)
     diff = tf.abs((y_true - y_pred) / tf.maximum(tf.abs(y_true), backend.epsilon()))
     return 100.0 * tf.reduce_mean(diff, axis=-1)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _aligned(y_true, y_pred)
     a = tf.math.log(tf.maximum(y_pred, backend.epsilon()) + 1.0)
     b = tf.math.log(tf.maximum(y_true, backend.epsilon()) + 1.0)
     return tf.reduce_mean(tf.square(a - b), axis=-1)
@@ -42,6 +90,7 @@ def _clip(p):
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     y_true, y_pred = _pair(y_true, y_pred)
+    _check_same_shape(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
@@ -54,6 +103,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     y_true, y_pred = _pair(y_true, y_pred)
+    _check_same_shape(y_true, y_pred)
     if label_smoothing:
         n = tf.cast(tf.shape(y_true)[-1], y_pred.dtype)
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / n
@@ -70,6 +120,20 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     if y_true.shape.rank is not None and y_pred.shape.rank is not None and \
             y_true.shape.rank == y_pred.shape.rank and y_true.shape[-1] == 1:
         y_true = tf.squeeze(y_true, axis=-1)
+    t, o = y_true.shape, y_pred.shape
+    if t.rank is not None and o.rank is not None:
+        if o.rank < 1:
+            raise ValueError("Argument `output` must be at least rank 1. Received: "
+                             f"output.shape={_shape_text(o)}")
+        if t.rank != o.rank - 1:
+            raise ValueError("Argument `output` must have rank (ndim) `target.ndim - 1`. "
+                             f"Received: target.shape={_shape_text(t)}, "
+                             f"output.shape={_shape_text(o)}")
+        for a, b in zip(t.as_list(), o.as_list()[:-1]):
+            if a is not None and b is not None and a != b:
+                raise ValueError("Arguments `target` and `output` must have the same shape up "
+                                 f"until the last dimension: target.shape={_shape_text(t)}, "
+                                 f"output.shape={_shape_text(o)}")
     labels = tf.cast(y_true, tf.int32)
     if from_logits:
         return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=y_pred)
@@ -106,14 +170,14 @@ def kl_divergence(y_true, y_pred):
 
 
 def huber(y_true, y_pred, delta=1.0):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _aligned(y_true, y_pred)
     err = tf.abs(y_pred - y_true)
     quad = tf.minimum(err, delta)
     return tf.reduce_mean(0.5 * tf.square(quad) + delta * (err - quad), axis=-1)
 
 
 def log_cosh(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _aligned(y_true, y_pred)
     d = y_pred - y_true
     return tf.reduce_mean(d + tf.math.softplus(-2.0 * d) - tf.math.log(2.0), axis=-1)
 
@@ -124,7 +188,7 @@ def poisson(y_true, y_pred):
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _aligned(y_true, y_pred)
     a = tf.math.l2_normalize(y_true, axis=axis)
     b = tf.math.l2_normalize(y_pred, axis=axis)
     return -tf.reduce_sum(a * b, axis=axis)
@@ -163,17 +227,15 @@ def reduce_loss(losses, sample_weight=None, reduction="sum_over_batch_size"):
     losses = tf.convert_to_tensor(losses)
     if sample_weight is not None:
         sw = tf.cast(tf.convert_to_tensor(sample_weight), losses.dtype)
-        if sw.shape.rank is not None and losses.shape.rank is not None:
-            while sw.shape.rank > losses.shape.rank and sw.shape[-1] == 1:
-                sw = tf.squeeze(sw, axis=-1)
+        losses, sw = squeeze_or_expand_to_same_rank(losses, sw)
         losses = losses * sw
-    if reduction in (None, "none"):
+    if reduction in (None, "none") or losses.shape.rank == 0:
         return losses
     total = tf.reduce_sum(losses)
     if reduction == "sum":
         return total
     n = tf.cast(tf.size(losses), losses.dtype)
-    return total / tf.maximum(n, 1.0)
+    return tf.math.divide_no_nan(total, n)
 
 
 class LossFunctionWrapper(Loss):
@@ -183,22 +245,26 @@ class LossFunctionWrapper(Loss):
         self._fn_kwargs = kwargs
 
     def call(self, y_true, y_pred):
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    _config_skip = ()  # keyword arguments Keras leaves out of this loss's config
 
     def get_config(self):
         c = super().get_config()
-        c.update(self._fn_kwargs)
+        c.update({k: v for k, v in self._fn_kwargs.items() if k not in self._config_skip})
         return c
 
 
-def _loss_class(cls_name, fn, default_name, **defaults):
+def _loss_class(cls_name, fn, default_name, config_skip=(), **defaults):
     def __init__(self, reduction="sum_over_batch_size", name=default_name, **kwargs):
         params = dict(defaults)
         params.update(kwargs)
         params.pop("dtype", None)
         LossFunctionWrapper.__init__(self, fn, name=name, reduction=reduction, **params)
 
-    return type(cls_name, (LossFunctionWrapper,), {"__init__": __init__})
+    return type(cls_name, (LossFunctionWrapper,), {"__init__": __init__,
+                                                   "_config_skip": tuple(config_skip)})
 
 
 MeanSquaredError = _loss_class("MeanSquaredError", mean_squared_error, "mean_squared_error")
@@ -217,16 +283,17 @@ CategoricalCrossentropy = _loss_class("CategoricalCrossentropy", categorical_cro
                                       label_smoothing=0.0, axis=-1)
 SparseCategoricalCrossentropy = _loss_class(
     "SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
-    "sparse_categorical_crossentropy", from_logits=False, ignore_class=None, axis=-1)
+    "sparse_categorical_crossentropy", config_skip=("axis",), from_logits=False,
+    ignore_class=None, axis=-1)
 Hinge = _loss_class("Hinge", hinge, "hinge")
 SquaredHinge = _loss_class("SquaredHinge", squared_hinge, "squared_hinge")
 CategoricalHinge = _loss_class("CategoricalHinge", categorical_hinge, "categorical_hinge")
 KLDivergence = _loss_class("KLDivergence", kl_divergence, "kl_divergence")
-Huber = _loss_class("Huber", huber, "huber_loss", delta=1.0)
+Huber = _loss_class("Huber", huber, "huber_loss", config_skip=("delta",), delta=1.0)
 LogCosh = _loss_class("LogCosh", log_cosh, "log_cosh")
 Poisson = _loss_class("Poisson", poisson, "poisson")
 CosineSimilarity = _loss_class("CosineSimilarity", cosine_similarity, "cosine_similarity",
-                               axis=-1)
+                               config_skip=("axis",), axis=-1)
 
 _BY_NAME = {
     "mse": mean_squared_error, "mean_squared_error": mean_squared_error,
@@ -240,7 +307,7 @@ _BY_NAME = {
     "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
     "hinge": hinge, "squared_hinge": squared_hinge, "categorical_hinge": categorical_hinge,
     "kld": kl_divergence, "kl_divergence": kl_divergence, "huber": huber,
-    "log_cosh": log_cosh, "logcosh": log_cosh, "poisson": poisson,
+    "log_cosh": log_cosh, "poisson": poisson,
     "cosine_similarity": cosine_similarity,
 }
 
@@ -251,6 +318,9 @@ def get(identifier):
         return None
     if isinstance(identifier, str):
         fn = _BY_NAME.get(identifier)
+        cls = globals().get(identifier)
+        if fn is None and isinstance(cls, type) and issubclass(cls, Loss) and cls is not Loss:
+            return cls()
         if fn is None:
             raise ValueError(f"Could not interpret loss identifier: {identifier}")
         return fn

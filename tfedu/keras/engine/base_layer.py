@@ -81,8 +81,112 @@ def _shape_of(x):
     return tuple(shape)
 
 
+class InputSpec:
+    """What a layer accepts (`ndim`, `min_ndim`, `max_ndim`, fixed `axes`, `shape`); checked
+    on every call with Keras's messages."""
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None,
+                 axes=None, allow_last_axis_squeeze=False, name=None, optional=False):
+        self.dtype = dtype
+        self.shape = None if shape is None else tuple(shape)
+        self.ndim = len(self.shape) if shape is not None else ndim
+        self.max_ndim, self.min_ndim = max_ndim, min_ndim
+        self.axes = dict(axes or {})
+        self.allow_last_axis_squeeze = allow_last_axis_squeeze
+        self.name, self.optional = name, optional
+
+    def __repr__(self):
+        parts = [f"{k}={getattr(self, k)}" for k in ("dtype", "shape", "ndim", "max_ndim",
+                                                      "min_ndim") if getattr(self, k)]
+        if self.axes:
+            parts.append(f"axes={self.axes}")
+        return f"InputSpec({', '.join(parts)})"
+
+
+def assert_input_compatibility(input_spec, inputs, layer_name):
+    """Raise Keras's ValueError when `inputs` do not fit the layer's `input_spec`."""
+    if not input_spec:
+        return
+    specs = nest.flatten(input_spec)
+    inputs = nest.flatten(inputs)
+    if len(inputs) != len(specs):
+        raise ValueError(f'Layer "{layer_name}" expects {len(specs)} input(s), but it received '
+                         f"{len(inputs)} input tensors. Inputs received: {inputs}")
+    for i, (x, spec) in enumerate(zip(inputs, specs)):
+        if spec is None or (x is None and spec.optional):
+            continue
+        if not hasattr(x, "shape"):
+            raise ValueError(f"Inputs to a layer should be tensors. Got '{x}' (of type "
+                             f"{type(x)}) as input for layer '{layer_name}'.")
+        shape = _shape_of(x)
+        if shape is None:
+            continue
+        ndim = len(shape)
+        head = (f"Input {i} with name '{spec.name}' of layer '{layer_name}' is incompatible "
+                "with the layer: ")
+        if spec.ndim is not None and not spec.allow_last_axis_squeeze and ndim != spec.ndim:
+            raise ValueError(head + f"expected ndim={spec.ndim}, found ndim={ndim}. Full shape "
+                             f"received: {shape}")
+        if spec.max_ndim is not None and ndim > spec.max_ndim:
+            raise ValueError(head + f"expected max_ndim={spec.max_ndim}, found ndim={ndim}")
+        if spec.min_ndim is not None and ndim < spec.min_ndim:
+            raise ValueError(head + f"expected min_ndim={spec.min_ndim}, found ndim={ndim}. "
+                             f"Full shape received: {shape}")
+        for axis, value in spec.axes.items():
+            if value is not None and -ndim <= axis < ndim and shape[axis] not in (value, None):
+                raise ValueError(head + f"expected axis {axis} of input shape to have value "
+                                 f"{value}, but received input with shape {shape}")
+        if spec.shape is not None:
+            spec_shape, got = spec.shape, shape
+            if spec.allow_last_axis_squeeze:
+                got = got[:-1] if got and got[-1] == 1 else got
+                spec_shape = spec_shape[:-1] if spec_shape and spec_shape[-1] == 1 else spec_shape
+            for a, b in zip(spec_shape, got):
+                if a is not None and b is not None and a != b:
+                    raise ValueError(head + f"expected shape={spec.shape}, found shape={shape}")
+
+
+def _format_argument(value):
+    if isinstance(value, (tf.Tensor, KerasTensor)) or hasattr(value, "_dtype") and hasattr(
+            value, "shape") and not isinstance(value, np.ndarray):
+        dtype = getattr(value.dtype, "name", value.dtype)
+        return f"tf.Tensor(shape={_shape_of(value)}, dtype={dtype})"
+    return repr(value)
+
+
+def _with_call_info(e, layer, call, args, kwargs):
+    """Keras's error context: which layer's `call()` failed and with which arguments."""
+    if getattr(e, "_keras_call_info_injected", False) or not isinstance(
+            e, (ValueError, TypeError, tf.errors.OpError)):
+        return e
+    name = f"{type(layer).__name__}.call()"
+    try:
+        sig = inspect.signature(call)
+        bound = sig.bind(*args, **kwargs).arguments
+        lines = []
+        for p in sig.parameters.values():
+            value = nest.map_structure(_format_argument, bound[p.name]) if p.name in bound \
+                else p.default
+            lines.append(f"  • {p.name}={value}")
+        context = "\n".join(lines)
+    except Exception:
+        context = ""
+    message = e.message if isinstance(e, tf.errors.OpError) else (e.args[0] if e.args else "")
+    message = (f"Exception encountered when calling {name}.\n\n\x1b[1m{message}\x1b[0m\n\n"
+               f"Arguments received by {name}:\n{context}")
+    try:
+        new = (type(e)(e.node_def, e.op, message) if isinstance(e, tf.errors.OpError)
+               else type(e)(message))
+    except Exception:
+        return e
+    new._keras_call_info_injected = True
+    return new
+
+
 class Layer(Module):
     """Base class of all Keras layers."""
+
+    input_spec = None
 
     def __init__(self, trainable=True, name=None, dtype=None, autocast=True,
                  input_dim=None, input_shape=None, batch_input_shape=None, **kwargs):
@@ -303,6 +407,7 @@ class Layer(Module):
         if any_symbolic((args, kwargs)):
             return self._symbolic_call(args, kwargs)
         first = args[0] if args else next(iter(kwargs.values()))
+        assert_input_compatibility(self.input_spec, first, self.name)
         if not self.built:
             shapes = nest.map_structure(_shape_of, first) if nest.is_nested(first) \
                 else _shape_of(first)
@@ -325,7 +430,13 @@ class Layer(Module):
 
             call = convert_for_tracing(call)
         with keras_name_scope(self._name), _training_scope(training):
-            return call(*args, **kwargs)
+            try:
+                return call(*args, **kwargs)
+            except Exception as e:
+                new = _with_call_info(e, self, self.call, args, kwargs)
+                if new is e:
+                    raise
+                raise new.with_traceback(e.__traceback__) from None
 
     def _convert_input(self, x):
         if isinstance(x, np.ndarray):
@@ -336,6 +447,7 @@ class Layer(Module):
 
     def _symbolic_call(self, args, kwargs):
         first = args[0] if args else next(iter(kwargs.values()))
+        assert_input_compatibility(self.input_spec, first, self.name)
         if not self.built:
             shapes = nest.map_structure(lambda t: t.shape, first) if nest.is_nested(first) \
                 else first.shape

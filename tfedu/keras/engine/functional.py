@@ -64,7 +64,7 @@ class Functional(Model):
         shapes = [t.shape for t in self.outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
-    def call(self, inputs, training=None, mask=None):
+    def call(self, inputs, training=None, mask=None, **kwargs):
         values = {}
         flat_in = nest.flatten(inputs) if nest.is_nested(self._inputs_struct) or isinstance(
             inputs, (list, tuple)) else [inputs]
@@ -181,7 +181,7 @@ class Sequential(Model):
             self._build_symbolic((None,) + tuple(shape[1:]))
         return Model.__call__(self, *args, **kwargs)
 
-    def call(self, inputs, training=None, mask=None):
+    def call(self, inputs, training=None, mask=None, **kwargs):
         x = inputs
         for layer in self.layers:
             if training is not None and layer._call_has_training:

@@ -1,6 +1,6 @@
 """`keras.layers`."""
 
-from tfedu.keras.engine.base_layer import Layer
+from tfedu.keras.engine.base_layer import InputSpec, Layer
 from tfedu.keras.layers.conv import (
     AveragePooling1D,
     AveragePooling2D,

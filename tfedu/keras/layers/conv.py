@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tfedu as tf
 from tfedu.keras import activations, initializers, regularizers
-from tfedu.keras.engine.base_layer import Layer
+from tfedu.keras.engine.base_layer import InputSpec, Layer
 
 
 def _tuple(value, n, name):
@@ -53,6 +53,7 @@ class _Conv(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
         self.data_format = "channels_last"
+        self.input_spec = InputSpec(min_ndim=self.rank + 2)
 
     def build(self, input_shape):
         in_ch = input_shape[-1]
@@ -67,6 +68,7 @@ class _Conv(Layer):
                                     regularizer=self.bias_regularizer,
                                     constraint=self.bias_constraint,
                                     name="bias") if self.use_bias else None
+        self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={-1: in_ch})
         self.built = True
 
     def _conv(self, x):
@@ -125,6 +127,7 @@ class Conv2DTranspose(_Conv):
                                       initializer=self.kernel_initializer, name="kernel")
         self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
                                     name="bias") if self.use_bias else None
+        self.input_spec = InputSpec(min_ndim=4, axes={-1: in_ch})
         self.built = True
 
     def _out_len(self, n, k, s):
@@ -168,6 +171,7 @@ class DepthwiseConv2D(_Conv):
         self.bias = self.add_weight(shape=(in_ch * self.depth_multiplier,),
                                     initializer=self.bias_initializer,
                                     name="bias") if self.use_bias else None
+        self.input_spec = InputSpec(min_ndim=4, axes={-1: in_ch})
         self.built = True
 
     def _conv(self, x):
@@ -186,6 +190,7 @@ class _Pool(Layer):
         self.strides = _tuple(strides, self.rank, "strides") if strides is not None \
             else self.pool_size
         self.padding = _padding(padding)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
         self.built = True
 
     def call(self, inputs):
@@ -225,6 +230,7 @@ class _GlobalPool(Layer):
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
         self.keepdims = keepdims
+        self.input_spec = InputSpec(ndim=len(self.axes) + 2)
         self.built = True
 
     def call(self, inputs):

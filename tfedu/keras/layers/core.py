@@ -6,7 +6,7 @@ import numpy as np
 
 import tfedu as tf
 from tfedu.keras import activations, backend, initializers, regularizers
-from tfedu.keras.engine.base_layer import Layer
+from tfedu.keras.engine.base_layer import InputSpec, Layer
 from tfedu.keras.engine.keras_tensor import KerasTensor, Node
 
 
@@ -61,6 +61,7 @@ class Dense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = kernel_constraint
         self.bias_constraint = bias_constraint
+        self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):
         in_dim = input_shape[-1]
@@ -74,6 +75,7 @@ class Dense(Layer):
                                     regularizer=self.bias_regularizer,
                                     constraint=self.bias_constraint,
                                     name="bias") if self.use_bias else None
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
         self.built = True
 
     def call(self, inputs):
@@ -157,13 +159,32 @@ class Reshape(Layer):
         self.built = True
 
     def call(self, inputs):
+        target = _reshape_output_shape(tuple(inputs.shape.as_list()[1:]), self.target_shape)
         return tf.reshape(inputs, [-1 if inputs.shape[0] is None else inputs.shape[0]]
-                          + list(self.target_shape))
+                          + [-1 if d is None else d for d in target])
 
     def get_config(self):
         c = super().get_config()
         c["target_shape"] = list(self.target_shape)
         return c
+
+
+def _reshape_output_shape(input_shape, target_shape):
+    """Keras's check of a `Reshape` target against the input's (per-sample) shape."""
+    if None in input_shape:
+        return tuple(None if d == -1 else d for d in target_shape)
+    size = int(np.prod(input_shape))
+    if -1 not in target_shape:
+        if size != int(np.prod(target_shape)):
+            raise ValueError("The total size of the tensor must be unchanged. Received: "
+                             f"input_shape={input_shape}, target_shape={target_shape}")
+        return target_shape
+    known = int(np.prod([d for d in target_shape if d != -1]))
+    if known == 0 or size % known != 0:
+        raise ValueError("The total size of the tensor must be unchanged, however, the input size "
+                         "cannot by divided by the specified dimensions in target_shape. "
+                         f"Received: input_shape={input_shape}, target_shape={target_shape}")
+    return tuple(size // known if d == -1 else d for d in target_shape)
 
 
 class Lambda(Layer):

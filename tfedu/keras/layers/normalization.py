@@ -6,7 +6,7 @@ import numpy as np
 
 import tfedu as tf
 from tfedu.keras import initializers
-from tfedu.keras.engine.base_layer import Layer
+from tfedu.keras.engine.base_layer import InputSpec, Layer
 
 
 class BatchNormalization(Layer):
@@ -38,6 +38,7 @@ class BatchNormalization(Layer):
         self.moving_variance = self.add_weight(shape=(dim,),
                                                initializer=self.moving_variance_initializer,
                                                name="moving_variance", trainable=False)
+        self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: dim})
         self.built = True
 
     def call(self, inputs, training=None, mask=None):
