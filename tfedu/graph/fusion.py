@@ -21,9 +21,6 @@ import warnings
 
 import numpy as np
 
-from tfedu.framework import errors
-from tfedu.framework.op_check import OpCheckError
-
 __all__ = ["fuse_elementwise", "FusedStep", "MIN_FUSED_SIZE", "PARALLEL_MIN_SIZE", "PARALLEL"]
 
 MIN_FUSED_SIZE = 1 << 14
@@ -37,8 +34,6 @@ PARALLEL = True
 """Use parallel loops at all (serial ones compile faster, which tests use)."""
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-_KERNEL_ERRORS = (ValueError, IndexError, ZeroDivisionError, FloatingPointError, TypeError,
-                  OverflowError)
 
 
 def _refcount_of(pool, i):
@@ -202,20 +197,9 @@ class FusedStep:
 
     def _unfused(self, arrays):
         """Run the original steps on numpy (small inputs, odd dtypes or shapes, errors)."""
-        from tfedu.graph.plan import runtime_error
+        from tfedu.graph.plan import run_unfused
 
-        values = dict(zip(self.inputs, arrays))
-        for step in self.steps:
-            args = [values[i] for i in step.inputs]
-            try:
-                values[step.outputs[0]] = step.kernel(*args, **step.attrs)
-            except OpCheckError as e:
-                raise runtime_error(step.op, e.message, e.cls) from None
-            except errors.OpError as e:
-                raise runtime_error(step.op, e.message, type(e)) from None
-            except _KERNEL_ERRORS as e:
-                raise runtime_error(step.op, str(e), errors.InvalidArgumentError) from e
-        return values[self._out_slot]
+        return run_unfused(self.steps, dict(zip(self.inputs, arrays)))
 
     def __repr__(self):
         return f"<FusedStep {self.op.name}: {len(self.steps)} ops {self.inputs} -> {self.outputs}>"
@@ -248,15 +232,11 @@ def _fusable(step, pure) -> bool:
 
 def fuse_elementwise(plan) -> str:
     """Replace each group of two or more fusable elementwise steps by one `FusedStep`."""
-    from tfedu.graph.passes import _pure
+    from tfedu.graph.passes import _pure, consumers_of, protected_slots
 
     steps = plan.steps
-    consumers: dict[int, list] = {}
-    for k, step in enumerate(steps):
-        for i in step.inputs:
-            for s in (i if type(i) is list else (i,)):
-                consumers.setdefault(s, []).append(k)
-    protected = {s for s in plan.fetch_slots if s is not None} | set(plan.feed_slots)
+    consumers = consumers_of(steps)
+    protected = protected_slots(plan)
     group_of: dict[int, int] = {}
     members: dict[int, list] = {}
     for k in range(len(steps) - 1, -1, -1):

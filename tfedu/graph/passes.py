@@ -45,6 +45,20 @@ def _slots_of(inputs):
             yield i
 
 
+def consumers_of(steps) -> dict:
+    """slot -> indices of the steps reading it (once per read)."""
+    consumers: dict[int, list] = {}
+    for k, step in enumerate(steps):
+        for s in _slots_of(step.inputs):
+            consumers.setdefault(s, []).append(k)
+    return consumers
+
+
+def protected_slots(plan) -> set:
+    """Slots a pass must not make disappear: the fetched and the fed ones."""
+    return {s for s in plan.fetch_slots if s is not None} | set(plan.feed_slots)
+
+
 def _names(steps, limit=6):
     names = [s.op.name for s in steps[:limit]]
     more = f", ... ({len(steps) - limit} more)" if len(steps) > limit else ""

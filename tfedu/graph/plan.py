@@ -22,7 +22,7 @@ from tfedu.framework.tensor import SymbolicTensor
 from tfedu.graph import graph_ops
 from tfedu.graph.graph_ops import ResourceStore
 
-__all__ = ["compile_plan", "Plan", "Step", "ResourceStore", "runtime_error"]
+__all__ = ["compile_plan", "Plan", "Step", "ResourceStore", "runtime_error", "run_unfused"]
 
 _KERNEL_ERRORS = (ValueError, IndexError, ZeroDivisionError, FloatingPointError, TypeError,
                   OverflowError)
@@ -275,6 +275,25 @@ class Plan:
 
     def __repr__(self):
         return f"<Plan: {len(self.steps)} steps>"
+
+
+def run_unfused(steps, values: dict):
+    """Run single-output `steps` one by one on `values` (slot -> array), as `Plan.run` would:
+    a failing kernel raises the run-time error naming its own node. Returns the last result.
+    Fused steps use it for inputs their kernel does not handle."""
+    for step in steps:
+        args = [values[i] for i in step.inputs]
+        try:
+            values[step.outputs[0]] = step.kernel(*args, **step.attrs)
+        except OpCheckError as e:
+            raise runtime_error(step.op, e.message, e.cls) from None
+        except errors.OpError as e:
+            if e.message.startswith("Graph execution error"):
+                raise
+            raise runtime_error(step.op, e.message, type(e)) from None
+        except _KERNEL_ERRORS as e:
+            raise runtime_error(step.op, str(e), errors.InvalidArgumentError) from e
+    return values[steps[-1].outputs[0]]
 
 
 def _is_arraylike(v) -> bool:

@@ -20,13 +20,12 @@ import numpy as np
 from tfedu.framework import errors
 from tfedu.framework.op_check import OpCheckError
 from tfedu.graph.fusion import FusedOp
+from tfedu.graph.plan import _KERNEL_ERRORS
 from tfedu.kernels import nn_kernels as K
 
 __all__ = ["remap"]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-_KERNEL_ERRORS = (ValueError, IndexError, ZeroDivisionError, FloatingPointError, TypeError,
-                  OverflowError)
 _CONTRACTIONS = {"Conv2D": "_FusedConv2D", "MatMul": "_FusedMatMul"}
 _NUMBA_MIN = 1 << 15  # below this many elements numpy's in-place passes are faster
 
@@ -36,25 +35,6 @@ def _float(op) -> bool:
         return np.dtype(op._outputs[0].dtype._np) in _FLOATS
     except (AttributeError, TypeError):
         return False
-
-
-def _run_steps(steps, values):
-    """Run original steps on `values` (slot -> array); errors name the step's own op."""
-    from tfedu.graph.plan import runtime_error
-
-    for step in steps:
-        args = [values[i] for i in step.inputs]
-        try:
-            values[step.outputs[0]] = step.kernel(*args, **step.attrs)
-        except OpCheckError as e:
-            raise runtime_error(step.op, e.message, e.cls) from None
-        except errors.OpError as e:
-            if e.message.startswith("Graph execution error"):
-                raise
-            raise runtime_error(step.op, e.message, type(e)) from None
-        except _KERNEL_ERRORS as e:
-            raise runtime_error(step.op, str(e), errors.InvalidArgumentError) from e
-    return values[steps[-1].outputs[0]]
 
 
 class RemappedStep:
@@ -79,7 +59,9 @@ class RemappedStep:
     def _run(self, *arrays):
         result = self._fast(*arrays)
         if result is None:
-            return _run_steps(self.steps, dict(zip(self.inputs, arrays)))
+            from tfedu.graph.plan import run_unfused
+
+            return run_unfused(self.steps, dict(zip(self.inputs, arrays)))
         return result
 
     def explain_lines(self) -> list:
@@ -139,15 +121,11 @@ def _bias_slot(step, product_out, channels):
 
 def remap(plan) -> str:
     """Replace fusable patterns in `plan.steps` by `RemappedStep`s; returns a report line."""
-    from tfedu.graph.passes import _pure
+    from tfedu.graph.passes import _pure, consumers_of, protected_slots
 
     steps = plan.steps
-    consumers: dict[int, list] = {}
-    for k, step in enumerate(steps):
-        for i in step.inputs:
-            for s in (i if type(i) is list else (i,)):
-                consumers.setdefault(s, []).append(k)
-    protected = {s for s in plan.fetch_slots if s is not None} | set(plan.feed_slots)
+    consumers = consumers_of(steps)
+    protected = protected_slots(plan)
 
     def only_user(k):
         """The single step consuming step k's single output (once), or None."""

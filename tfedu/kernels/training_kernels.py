@@ -29,20 +29,10 @@ def ref_apply_adam(var, m, v, g, alpha, one_minus_beta1, one_minus_beta2, epsilo
     var -= alpha * m / (np.sqrt(v) + epsilon)
 
 
+prange = range  # numba.prange once a parallel loop is compiled (serial njit treats it as range)
+
+
 def _adam_loop(var, m, v, g, alpha, one_minus_beta1, one_minus_beta2, epsilon):
-    for i in range(var.size):
-        gi = g[i]
-        mi = m[i] + (gi - m[i]) * one_minus_beta1
-        vi = v[i] + (gi * gi - v[i]) * one_minus_beta2
-        m[i] = mi
-        v[i] = vi
-        var[i] -= alpha * mi / (np.sqrt(vi) + epsilon)
-
-
-prange = range  # numba.prange once the parallel loop is compiled
-
-
-def _adam_loop_parallel(var, m, v, g, alpha, one_minus_beta1, one_minus_beta2, epsilon):
     for i in prange(var.size):
         gi = g[i]
         mi = m[i] + (gi - m[i]) * one_minus_beta1
@@ -53,7 +43,7 @@ def _adam_loop_parallel(var, m, v, g, alpha, one_minus_beta1, one_minus_beta2, e
 
 
 _serial = njit(cache=True, nogil=True)(_adam_loop)
-_parallel_compiled = njit(cache=True, nogil=True, parallel=True)(_adam_loop_parallel)
+_parallel_compiled = njit(cache=True, nogil=True, parallel=True)(_adam_loop)
 
 
 def _parallel(*args):
