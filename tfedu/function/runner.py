@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tfedu.framework import errors
-from tfedu.framework.op_check import OpCheckError
-from tfedu.graph.plan import _KERNEL_ERRORS, runtime_error
+from tfedu.graph.plan import RUN_ERRORS, reraise_as_runtime_error
 
 __all__ = ["build_runner"]
 
@@ -85,17 +83,8 @@ def build_runner(plan, n_fetch):
     steps = plan.steps
 
     def _fail(i, e):
-        if i < 0:
-            return
-        op = steps[i].op
-        if isinstance(e, OpCheckError):
-            raise runtime_error(op, e.message, e.cls) from None
-        if isinstance(e, errors.OpError):
-            if "Graph execution error" in e.message:
-                return
-            raise runtime_error(op, e.message, type(e)) from None
-        if isinstance(e, _KERNEL_ERRORS):
-            raise runtime_error(op, str(e), errors.InvalidArgumentError) from e
+        if i >= 0 and isinstance(e, RUN_ERRORS):
+            reraise_as_runtime_error(steps[i].op, e)
 
     ns["_fail"] = _fail
     ns["np"] = np

@@ -22,7 +22,8 @@ from tfedu.framework.tensor import SymbolicTensor
 from tfedu.graph import graph_ops
 from tfedu.graph.graph_ops import ResourceStore
 
-__all__ = ["compile_plan", "Plan", "Step", "ResourceStore", "runtime_error", "run_unfused"]
+__all__ = ["compile_plan", "Plan", "Step", "ResourceStore", "runtime_error", "run_unfused",
+           "RUN_ERRORS", "reraise_as_runtime_error"]
 
 _KERNEL_ERRORS = (ValueError, IndexError, ZeroDivisionError, FloatingPointError, TypeError,
                   OverflowError)
@@ -226,14 +227,8 @@ class Plan:
                     result = step.kernel(resources, *args, **step.attrs)
                 else:
                     result = step.kernel(*args, **step.attrs)
-            except OpCheckError as e:
-                raise runtime_error(step.op, e.message, e.cls) from None
-            except errors.OpError as e:
-                if e.message.startswith("Graph execution error"):
-                    raise
-                raise runtime_error(step.op, e.message, type(e)) from None
-            except _KERNEL_ERRORS as e:
-                raise runtime_error(step.op, str(e), errors.InvalidArgumentError) from e
+            except RUN_ERRORS as e:
+                reraise_as_runtime_error(step.op, e)
             outs = step.outputs
             if not outs:
                 continue
@@ -277,6 +272,22 @@ class Plan:
         return f"<Plan: {len(self.steps)} steps>"
 
 
+RUN_ERRORS = (OpCheckError, errors.OpError) + _KERNEL_ERRORS
+"""What a failing kernel raises; `reraise_as_runtime_error` turns it into TF's error."""
+
+
+def reraise_as_runtime_error(op, e: BaseException):
+    """Raise the `Session.run` error for `e` raised by the kernel of `op` (an error that
+    already names its node passes through unchanged)."""
+    if isinstance(e, OpCheckError):
+        raise runtime_error(op, e.message, e.cls) from None
+    if isinstance(e, errors.OpError):
+        if e.message.startswith("Graph execution error"):
+            raise e
+        raise runtime_error(op, e.message, type(e)) from None
+    raise runtime_error(op, str(e), errors.InvalidArgumentError) from e
+
+
 def run_unfused(steps, values: dict):
     """Run single-output `steps` one by one on `values` (slot -> array), as `Plan.run` would:
     a failing kernel raises the run-time error naming its own node. Returns the last result.
@@ -285,14 +296,8 @@ def run_unfused(steps, values: dict):
         args = [values[i] for i in step.inputs]
         try:
             values[step.outputs[0]] = step.kernel(*args, **step.attrs)
-        except OpCheckError as e:
-            raise runtime_error(step.op, e.message, e.cls) from None
-        except errors.OpError as e:
-            if e.message.startswith("Graph execution error"):
-                raise
-            raise runtime_error(step.op, e.message, type(e)) from None
-        except _KERNEL_ERRORS as e:
-            raise runtime_error(step.op, str(e), errors.InvalidArgumentError) from e
+        except RUN_ERRORS as e:
+            reraise_as_runtime_error(step.op, e)
     return values[steps[-1].outputs[0]]
 
 
