@@ -328,3 +328,48 @@ def test_loss_configs_and_lookup_by_class_name():
     assert type(keras.losses.get("Huber")).__name__ == "Huber"
     with pytest.raises(ValueError, match="Could not interpret loss identifier: logcosh"):
         keras.losses.get("logcosh")
+
+
+# --- metrics --------------------------------------------------------------------------------------
+_YT = np.array([[0.0], [0.0], [1.0], [1.0], [0.0], [0.0]], "float32")
+_YP = np.array([[0.5106], [0.8851], [0.8884], [0.1331], [0.2131], [0.0604]], "float32")
+_LAB = np.array([0, 0, 3, 1, 1, 2])
+_LOGITS = np.array([[-0.46, -0.058, 2.078, -0.601], [0.939, -1.18, -0.347, 0.066],
+                    [-1.628, 0.398, -1.629, -0.639], [-0.561, 1.819, 0.157, -1.203],
+                    [-0.704, 1.019, -0.535, -1.327], [0.668, 0.286, -0.371, 1.05]], "float32")
+_PROBS = np.exp(_LOGITS) / np.exp(_LOGITS).sum(-1, keepdims=True)
+_SW = np.array([1, 0.5, 2], "float32")
+
+
+@pytest.mark.parametrize("name, make, onehot, expected", [
+    ("precision", lambda m: m.Precision(), False, (0.333333, 0.461538)),
+    ("recall_thresholds", lambda m: m.Recall(thresholds=[0.3, 0.6]), False, ([0.5, 0.5],
+                                                                             [0.75, 0.75])),
+    ("precision_class_id", lambda m: m.Precision(class_id=2), True, (0.0, 0.0)),
+    ("recall_top_k", lambda m: m.Recall(top_k=2), True, (0.666667, 0.684211)),
+    ("auc", lambda m: m.AUC(), False, (0.5625, 0.693182)),
+    ("auc_pr", lambda m: m.AUC(curve="PR"), False, (0.415285, 0.609192)),
+    ("auc_minoring", lambda m: m.AUC(summation_method="minoring"), False, (0.5, 0.590909)),
+    ("rmse", lambda m: m.RootMeanSquaredError(), True, (0.41525, 0.453173)),
+])
+def test_metric_values_and_sample_weights_match_tf(name, make, onehot, expected):
+    m = make(keras.metrics)
+    y, p = (np.eye(4, dtype="float32")[_LAB], _PROBS) if onehot else (_YT, _YP)
+    m.update_state(y, p)
+    np.testing.assert_allclose(np.asarray(m.result()), expected[0], atol=2e-5)
+    m.update_state(y[:3], p[:3], sample_weight=_SW)  # (n,) weights with (n, 1) labels
+    np.testing.assert_allclose(np.asarray(m.result()), expected[1], atol=2e-5)
+
+
+def test_metric_names_and_configs():
+    m = keras.metrics
+    assert [m.Mean().name, m.Mean().name, m.Precision().name, m.Precision().name,
+            m.AUC().name] == ["mean", "mean", "precision", "precision_1", "auc"]
+    assert m.BinaryAccuracy().get_config() == {"name": "binary_accuracy", "dtype": "float32",
+                                               "threshold": 0.5}
+    assert m.Recall(thresholds=[0.3, 0.6]).get_config() == {
+        "name": "recall", "dtype": "float32", "thresholds": [0.3, 0.6], "top_k": None,
+        "class_id": None}
+    assert m.SparseCategoricalCrossentropy().get_config() == {
+        "name": "sparse_categorical_crossentropy", "dtype": "float32", "from_logits": False,
+        "ignore_class": None, "axis": -1}

@@ -11,6 +11,7 @@ import numpy as np
 import tfedu as tf
 from tfedu.keras import backend
 from tfedu.keras import losses as losses_mod
+from tfedu.keras.engine.base_layer import _snake
 
 
 def _np(x):
@@ -23,7 +24,7 @@ class Metric:
     """Base class: accumulate with `update_state`, read with `result()`."""
 
     def __init__(self, name=None, dtype=None):
-        self.name = name or backend.unique_name(type(self).__name__.lower())
+        self.name = name or _snake(type(self).__name__)
         self.dtype = dtype or "float32"
         self.reset_state()
 
@@ -61,15 +62,21 @@ class Mean(Metric):
         self.count = 0.0
 
     def update_state(self, values, sample_weight=None):
+        # Keras's reduce_to_samplewise_values: per-sample means, weighted by sample.
         v = _np(values).astype(np.float64)
-        if sample_weight is None:
-            self.total += float(v.sum())
-            self.count += float(v.size)
-        else:
-            w = np.broadcast_to(_np(sample_weight).astype(np.float64), v.shape) \
-                if np.ndim(sample_weight) else np.full(v.shape, float(_np(sample_weight)))
-            self.total += float((v * w).sum())
-            self.count += float(w.sum())
+        w = None
+        if sample_weight is not None:
+            v, w = _align(v, _np(sample_weight).astype(np.float64))
+            if v.ndim > w.ndim:
+                v = v.mean(axis=tuple(range(w.ndim, v.ndim)))
+            w = np.broadcast_to(w, v.shape)
+            v = v * w
+            if w.ndim > 1:
+                w = w.mean(axis=tuple(range(1, w.ndim)))
+        if v.ndim > 1:
+            v = v.mean(axis=tuple(range(1, v.ndim)))
+        self.total += float(v.sum())
+        self.count += float(w.sum()) if w is not None else float(v.shape[0] if v.ndim else 1)
 
     def result(self):
         return tf.constant(np.float32(self.total / self.count if self.count else 0.0))
@@ -100,6 +107,9 @@ class MeanMetricWrapper(Mean):
     def update_state(self, y_true, y_pred, sample_weight=None):
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
         super().update_state(values, sample_weight)
+
+    def get_config(self):
+        return {**super().get_config(), **self._fn_kwargs}
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
@@ -160,11 +170,11 @@ SparseTopKCategoricalAccuracy = _wrapper(
     "sparse_top_k_categorical_accuracy", k=5)
 
 
-def _loss_metric(cls_name, fn, default_name):
+def _loss_metric(cls_name, fn, default_name, **defaults):
     def numpy_fn(y_true, y_pred, **kw):
         return _np(fn(y_true, y_pred, **kw))
 
-    return _wrapper(cls_name, numpy_fn, default_name)
+    return _wrapper(cls_name, numpy_fn, default_name, **defaults)
 
 
 MeanSquaredError = _loss_metric("MeanSquaredError", losses_mod.mean_squared_error,
@@ -175,13 +185,15 @@ MeanAbsolutePercentageError = _loss_metric("MeanAbsolutePercentageError",
                                            losses_mod.mean_absolute_percentage_error,
                                            "mean_absolute_percentage_error")
 BinaryCrossentropy = _loss_metric("BinaryCrossentropy", losses_mod.binary_crossentropy,
-                                  "binary_crossentropy")
+                                  "binary_crossentropy", from_logits=False, label_smoothing=0)
 CategoricalCrossentropy = _loss_metric("CategoricalCrossentropy",
                                        losses_mod.categorical_crossentropy,
-                                       "categorical_crossentropy")
+                                       "categorical_crossentropy", from_logits=False,
+                                       label_smoothing=0, axis=-1)
 SparseCategoricalCrossentropy = _loss_metric("SparseCategoricalCrossentropy",
                                              losses_mod.sparse_categorical_crossentropy,
-                                             "sparse_categorical_crossentropy")
+                                             "sparse_categorical_crossentropy", from_logits=False,
+                                             ignore_class=None, axis=-1)
 
 
 class RootMeanSquaredError(Mean):
@@ -189,31 +201,85 @@ class RootMeanSquaredError(Mean):
         super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        t, p = _np(y_true), _np(y_pred)
-        super().update_state((p - t.reshape(p.shape)) ** 2, sample_weight)
+        t, p = _align(_np(y_true).astype(np.float64), _np(y_pred).astype(np.float64))
+        super().update_state((p - t) ** 2, sample_weight)
 
     def result(self):
         return tf.constant(np.float32(np.sqrt(self.total / self.count if self.count else 0.0)))
 
 
+def _align(x1, x2, expand_rank_1=True):
+    """numpy form of Keras's `squeeze_or_expand_to_same_rank`."""
+    r1, r2 = x1.ndim, x2.ndim
+    if r1 == r2 + 1 and x1.shape[-1] == 1:
+        if r2 == 1 and expand_rank_1:
+            x2 = x2[..., None]
+        else:
+            x1 = x1[..., 0]
+    if r2 == r1 + 1 and x2.shape[-1] == 1:
+        if r1 == 1 and expand_rank_1:
+            x1 = x1[..., None]
+        else:
+            x2 = x2[..., 0]
+    return x1, x2
+
+
+_NEG_INF = -1e10
+
+
+def _confusion_inputs(y_true, y_pred, sample_weight, top_k=None, class_id=None):
+    """Labels, predictions and weights as Keras's confusion-matrix update sees them."""
+    t = _np(y_true).astype(np.float64)
+    p = _np(y_pred).astype(np.float64)
+    p, t = _align(p, t)
+    w = None
+    if sample_weight is not None:
+        w = _np(sample_weight).astype(np.float64)[..., None]
+        _, w = _align(t, w, expand_rank_1=False)
+    if top_k is not None:
+        kth = np.sort(p, axis=-1)[..., -top_k][..., None]
+        p = np.where(p >= kth, p, _NEG_INF)
+    if class_id is not None:
+        if p.ndim == 1:
+            raise ValueError("When class_id is provided, y_pred must be a 2D array with shape "
+                             f"(num_samples, num_classes), found shape: {p.shape}")
+        t, p = t[..., class_id, None], p[..., class_id, None]
+    w = np.ones(p.shape) if w is None else np.broadcast_to(w, p.shape)
+    return t.reshape(-1).astype(bool), p.reshape(-1), w.reshape(-1)
+
+
 class _ConfusionCounts(Metric):
+    """True/false positives/negatives at one or several thresholds (`pred > threshold`)."""
+
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
-        self.thresholds = 0.5 if thresholds is None else thresholds
-        self.class_id = class_id
+        self.init_thresholds = thresholds
+        default = 0.5 if top_k is None else _NEG_INF
+        t = default if thresholds is None else thresholds
+        self._single = not isinstance(t, (list, tuple, np.ndarray))
+        self.thresholds = np.atleast_1d(np.asarray(t, dtype=np.float64))
+        self.top_k, self.class_id = top_k, class_id
         super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
-        self.tp = self.fp = self.fn = self.tn = 0.0
+        n = len(self.thresholds)
+        self.tp, self.fp, self.fn, self.tn = (np.zeros(n) for _ in range(4))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        t = _np(y_true).astype(bool).reshape(-1)
-        p = (_np(y_pred) > self.thresholds).reshape(-1)
-        w = np.ones_like(t, dtype=np.float64) if sample_weight is None else np.broadcast_to(
-            _np(sample_weight), _np(y_true).shape).reshape(-1)
-        self.tp += float((w * (t & p)).sum())
-        self.fp += float((w * (~t & p)).sum())
-        self.fn += float((w * (t & ~p)).sum())
-        self.tn += float((w * (~t & ~p)).sum())
+        t, p, w = _confusion_inputs(y_true, y_pred, sample_weight, self.top_k, self.class_id)
+        above = p[None, :] > self.thresholds[:, None]
+        self.tp += (above & t) @ w
+        self.fp += (above & ~t) @ w
+        self.fn += (~above & t) @ w
+        self.tn += (~above & ~t) @ w
+
+    def _ratio(self, num, den):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+        return tf.constant(np.float32(r[0]) if self._single else r.astype(np.float32))
+
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.init_thresholds, "top_k": self.top_k,
+                "class_id": self.class_id}
 
 
 class Precision(_ConfusionCounts):
@@ -222,8 +288,7 @@ class Precision(_ConfusionCounts):
                          name or backend.unique_name("precision"), dtype)
 
     def result(self):
-        d = self.tp + self.fp
-        return tf.constant(np.float32(self.tp / d if d else 0.0))
+        return self._ratio(self.tp, self.tp + self.fp)
 
 
 class Recall(_ConfusionCounts):
@@ -232,8 +297,12 @@ class Recall(_ConfusionCounts):
                          dtype)
 
     def result(self):
-        d = self.tp + self.fn
-        return tf.constant(np.float32(self.tp / d if d else 0.0))
+        return self._ratio(self.tp, self.tp + self.fn)
+
+
+def _div(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b != 0, a / np.where(b != 0, b, 1), 0.0)
 
 
 class AUC(Metric):
@@ -242,43 +311,93 @@ class AUC(Metric):
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
                  name=None, dtype=None, thresholds=None, multi_label=False, num_labels=None,
                  label_weights=None, from_logits=False):
-        self.num_thresholds = num_thresholds
         self.curve = curve.upper()
+        self.summation_method = summation_method.lower()
+        self.multi_label, self.num_labels = multi_label, num_labels
+        self.label_weights = label_weights
         self.from_logits = from_logits
-        eps = 1e-7
-        inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
-        self._thresholds = np.array([0.0 - eps] + inner + [1.0 + eps])
+        eps = backend.epsilon()
+        if thresholds is not None:
+            self.num_thresholds = len(thresholds) + 2
+            inner = sorted(thresholds)
+            self._evenly = False
+        else:
+            if num_thresholds <= 1:
+                raise ValueError("Argument `num_thresholds` must be an integer > 1. "
+                                 f"Received: num_thresholds={num_thresholds}")
+            self.num_thresholds = num_thresholds
+            inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+            self._evenly = True
+        self._thresholds = np.array([0.0 - eps] + list(inner) + [1.0 + eps])
         super().__init__(name=name or backend.unique_name("auc"), dtype=dtype)
+
+    @property
+    def thresholds(self):
+        return list(self._thresholds)
 
     def reset_state(self):
         n = self.num_thresholds
-        self.tp = np.zeros(n)
-        self.fp = np.zeros(n)
-        self.tn = np.zeros(n)
-        self.fn = np.zeros(n)
+        self.tp, self.fp, self.tn, self.fn = (np.zeros(n) for _ in range(4))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        t = _np(y_true).astype(bool).reshape(-1)
-        p = _np(y_pred).reshape(-1).astype(np.float64)
+        p = _np(y_pred).astype(np.float64)
         if self.from_logits:
             p = 1 / (1 + np.exp(-p))
-        w = np.ones_like(p) if sample_weight is None else np.broadcast_to(
-            _np(sample_weight), _np(y_true).shape).reshape(-1)
+        t, p, w = _confusion_inputs(y_true, p, sample_weight)
+        n = self.num_thresholds
+        if self._evenly:  # Keras's bucketed update for evenly spaced thresholds
+            pc = np.clip(p, 0.0, 1.0)
+            bucket = np.maximum(np.ceil(pc * (n - 1)) - 1, 0).astype(np.int64)
+            pos = np.bincount(bucket, weights=t * w, minlength=n)[:n]
+            neg = np.bincount(bucket, weights=(~t) * w, minlength=n)[:n]
+            tp, fp = np.cumsum(pos[::-1])[::-1], np.cumsum(neg[::-1])[::-1]
+            self.tp += tp
+            self.fp += fp
+            self.fn += (t * w).sum() - tp
+            self.tn += ((~t) * w).sum() - fp
+            return
         above = p[None, :] > self._thresholds[:, None]
-        self.tp += (above & t).astype(np.float64) @ w
-        self.fp += (above & ~t).astype(np.float64) @ w
-        self.fn += (~above & t).astype(np.float64) @ w
-        self.tn += (~above & ~t).astype(np.float64) @ w
+        self.tp += (above & t) @ w
+        self.fp += (above & ~t) @ w
+        self.fn += (~above & t) @ w
+        self.tn += (~above & ~t) @ w
+
+    def _interpolate_pr_auc(self):
+        n = self.num_thresholds
+        tp, fp, fn = self.tp, self.fp, self.fn
+        dtp = tp[:n - 1] - tp[1:]
+        p = tp + fp
+        dp = p[:n - 1] - p[1:]
+        slope = _div(dtp, np.maximum(dp, 0))
+        intercept = tp[1:] - slope * p[1:]
+        both = (p[:n - 1] > 0) & (p[1:] > 0)
+        ratio = np.where(both, _div(p[:n - 1], np.maximum(p[1:], 0)), 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inc = _div(slope * (dtp + intercept * np.log(np.where(ratio > 0, ratio, 1.0))),
+                       np.maximum(tp[1:] + fn[1:], 0))
+        return float(np.sum(inc))
 
     def result(self):
-        tpr = self.tp / np.maximum(self.tp + self.fn, 1e-12)
-        if self.curve == "PR":
-            prec = self.tp / np.maximum(self.tp + self.fp, 1e-12)
-            x, y = tpr, prec
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            return tf.constant(np.float32(self._interpolate_pr_auc()))
+        recall = _div(self.tp, self.tp + self.fn)
+        if self.curve == "ROC":
+            x, y = _div(self.fp, self.fp + self.tn), recall
         else:
-            x, y = self.fp / np.maximum(self.fp + self.tn, 1e-12), tpr
-        area = np.sum((x[:-1] - x[1:]) * (y[:-1] + y[1:]) / 2)
-        return tf.constant(np.float32(area))
+            x, y = recall, _div(self.tp, self.tp + self.fp)
+        if self.summation_method == "interpolation":
+            heights = (y[:-1] + y[1:]) / 2.0
+        elif self.summation_method == "minoring":
+            heights = np.minimum(y[:-1], y[1:])
+        else:
+            heights = np.maximum(y[:-1], y[1:])
+        return tf.constant(np.float32(np.sum((x[:-1] - x[1:]) * heights)))
+
+    def get_config(self):
+        return {**super().get_config(), "num_thresholds": self.num_thresholds,
+                "curve": self.curve, "summation_method": self.summation_method,
+                "multi_label": self.multi_label, "num_labels": self.num_labels,
+                "label_weights": self.label_weights, "from_logits": self.from_logits}
 
 
 _BY_NAME = {
