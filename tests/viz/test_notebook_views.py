@@ -56,7 +56,7 @@ def test_retracing_payload_explains_each_trace():
     cfs = fn["concrete_functions"]
     assert [c["signature"] for c in cfs] == ["(x: float32[])", "(x: float32[2])",
                                              "(x: float32[2,2])"]
-    assert cfs[0]["reasons"] == ["first call: no trace yet"]
+    assert cfs[0]["reasons"] == ["first call: nothing traced yet"]
     assert "shape () -> (2,)" in cfs[1]["reasons"][0] and cfs[1]["since_previous"] == []
     # The closest earlier trace of the matrix is the scalar; the view adds what changed since
     # the previous (vector) trace.

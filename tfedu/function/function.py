@@ -646,7 +646,7 @@ class Function:
 
     def _explain_miss(self, key):
         if not self._traces:
-            return ["first call: no trace yet"], None
+            return ["first call: nothing traced yet"], None
         best = min(self._traces, key=lambda t: distance(("args", key), ("args", t.key)))
         reasons = []
         names = self._param_names
