@@ -54,70 +54,138 @@ with g.as_default():
 show_graph(g, title="warm-up")
 '''
 
-# Runs cell `index` and resolves once a graph view's SVG with `minNodes` drawn nodes is in
-# that cell's output and a frame has been painted after it. Times are page milliseconds.
-RUN_AND_TIME_JS = """
+# Page-side helpers: `whenDrawn` resolves once the view's SVG holds at least `minNodes`
+# nodes matching `selector` and a frame has been painted after it (rAF, then a task), with
+# the layout time the view measured for that drawing. Times are page milliseconds.
+HELPERS_JS = """
+() => {
+  const PHASES = ['dot', 'layout', 'svg', 'insert', 'draw'];
+  window.__tfeduBench = {
+    counts() {
+      return Object.fromEntries(PHASES.map(p => [p, performance.getEntriesByName('tfedu-graph-' + p).length]));
+    },
+    view(cell) {
+      return cell.querySelector('.jp-OutputArea .tfedu-graph');
+    },
+    whenDrawn(getView, selector, minNodes, t0, layoutsBefore) {
+      return new Promise(resolve => {
+        const tick = () => {
+          const view = getView();
+          const svg = view && view.querySelector('.tfedu-graph-canvas svg');
+          const nodes = svg ? svg.querySelectorAll(selector).length : 0;
+          if (nodes >= minNodes) {
+            const dom = performance.now() - t0;
+            requestAnimationFrame(() => setTimeout(() => {
+              const last = name => {
+                const all = performance.getEntriesByName('tfedu-graph-' + name);
+                return all.length > layoutsBefore[name] ? all[all.length - 1].duration : null;
+              };
+              resolve({
+                dom, painted: performance.now() - t0,
+                nodes: svg.querySelectorAll('g.node').length,
+                layout: last('layout'),
+                phases: Object.fromEntries(PHASES.map(p => [p, last(p)]))
+              });
+            }, 0));
+            return;
+          }
+          requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      });
+    }
+  };
+}
+"""
+
+# Runs cell `index` (its old output cleared first) and times it until its graph is drawn.
+RUN_CELL_JS = """
 async ([index, minNodes]) => {
-  const app = window.jupyterapp;
-  const nb = app.shell.currentWidget.content;
+  const app = window.jupyterapp, nb = app.shell.currentWidget.content, B = window.__tfeduBench;
   const cell = nb.widgets[index];
   nb.activeCellIndex = index;
   nb.deselectAll();
-  // Clear the previous output first, so the poll cannot see the last run's drawing.
   await app.commands.execute('notebook:clear-cell-output');
   await new Promise(r => requestAnimationFrame(r));
-  const before = performance.getEntriesByName('tfedu-graph-layout').length;
+  const layouts = B.counts();
   const t0 = performance.now();
-  const drawn = new Promise(resolve => {
-    const tick = () => {
-      const svg = cell.node.querySelector('.jp-OutputArea .tfedu-graph svg');
-      const nodes = svg ? svg.querySelectorAll('g.node').length : 0;
-      if (svg && nodes >= minNodes) {
-        const dom = performance.now() - t0;
-        requestAnimationFrame(() => setTimeout(() => {
-          const layouts = performance.getEntriesByName('tfedu-graph-layout').slice(before);
-          resolve({
-            dom, painted: performance.now() - t0, nodes,
-            layout: layouts.length ? layouts[layouts.length - 1].duration : null
-          });
-        }, 0));
-        return;
-      }
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
+  const drawn = B.whenDrawn(() => B.view(cell.node), 'g.node', minNodes, t0, layouts);
   void app.commands.execute('notebook:run-cell');
+  return await Promise.race([drawn, new Promise(r => setTimeout(() => r(null), 120000))]);
+}
+"""
+
+# Clicks `target` (a selector) in the graph view of cell `index`, as a user's pointer would,
+# and times it until `selector` matches at least `minNodes` elements.
+CLICK_JS = """
+async ([index, target, selector, minNodes]) => {
+  const nb = window.jupyterapp.shell.currentWidget.content, B = window.__tfeduBench;
+  const view = B.view(nb.widgets[index].node);
+  const el = view.querySelector(target);
+  const box = el.getBoundingClientRect();
+  const at = { bubbles: true, button: 0, pointerId: 1, isPrimary: true,
+               clientX: box.left + box.width / 2, clientY: box.top + box.height / 2 };
+  const layouts = B.counts();
+  const t0 = performance.now();
+  const drawn = B.whenDrawn(() => view, selector, minNodes, t0, layouts);
+  if (el.tagName === 'BUTTON') {
+    el.click();
+  } else {
+    el.dispatchEvent(new PointerEvent('pointerdown', at));
+    el.dispatchEvent(new PointerEvent('pointerup', at));
+  }
   return await Promise.race([drawn, new Promise(r => setTimeout(() => r(null), 120000))]);
 }
 """
 
 
 def python_fallback(graph) -> tuple[float, str]:
-    """Seconds for the kernel's static fallback of `graph` and which MIME type it gave."""
+    """Seconds for the kernel's display data of `graph` (payload, static fallback) and the
+    fallback it gave."""
     from tfedu.viz import show_graph
 
-    view = show_graph(graph)
     t0 = time.perf_counter()
-    bundle = view._repr_mimebundle_()
+    bundle = show_graph(graph)._repr_mimebundle_()
     seconds = time.perf_counter() - t0
-    kind = "image/svg+xml" if "image/svg+xml" in bundle else "text/plain only"
+    kind = "image/svg+xml" if "image/svg+xml" in bundle else "text summary"
     return seconds, kind
 
 
-def browser_times(runs: int) -> dict[str, dict]:
+class Row:
+    """Timings of one measured action over the runs."""
+
+    def __init__(self, label: str, target: bool = True):
+        self.label, self.target = label, target
+        self.painted: list = []
+        self.layout: list = []
+        self.nodes = 0
+        self.phases: dict[str, list] = {}
+        self.fallback: tuple[float, str] | None = None
+
+    def add(self, r: dict | None) -> None:
+        self.painted.append(None if r is None else r["painted"])
+        if r is not None:
+            self.layout.append(r["layout"])
+            self.nodes = r["nodes"]
+            for name, ms in r["phases"].items():
+                self.phases.setdefault(name, []).append(ms)
+
+
+def browser_times(runs: int) -> list[Row]:
     from playwright.sync_api import sync_playwright
 
     chromium = _chromium()
     if chromium is None:
         raise SystemExit("chromium is not installed (make browser-deps installs it)")
     cells = [LARGE_GRAPHS_CELL, WARMUP_CELL] + [f"show_graph({v}, title={v!r})" for v in GRAPHS.values()]
-    results: dict[str, dict] = {}
+    scoped_cell = 2 + list(GRAPHS.values()).index("scoped")
+    rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="tfedu-bench-") as tmp, \
             run_lab_server(Path(tmp)) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.add_init_script(f"({HELPERS_JS})()")
             nb = server.write_notebook("graph_render.ipynb", cells)
             page.goto(server.url(f"lab/tree/{nb}?reset"))
             page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
@@ -129,36 +197,36 @@ def browser_times(runs: int) -> dict[str, dict]:
               nb.activeCellIndex = 0;
               await app.commands.execute('notebook:run-cell');
             }""")
-            warm = page.evaluate(RUN_AND_TIME_JS, [1, 1])
-            results["warm-up (3 ops, loads Graphviz)"] = {"painted": [warm["painted"]],
-                                                         "layout": [warm["layout"]],
-                                                         "nodes": warm["nodes"]}
+            warm = Row("warm-up: 3 ops, first drawing loads Graphviz", target=False)
+            warm.add(page.evaluate(RUN_CELL_JS, [1, 1]))
+            rows.append(warm)
             for i, (label, var) in enumerate(GRAPHS.items(), start=2):
-                row: dict = {"painted": [], "layout": [], "nodes": 0}
+                row = Row(label)
                 for _ in range(runs):
-                    r = page.evaluate(RUN_AND_TIME_JS, [i, 2])
-                    if r is None:
-                        row["painted"].append(None)
-                        continue
-                    row["painted"].append(r["painted"])
-                    row["layout"].append(r["layout"])
-                    row["nodes"] = r["nodes"]
-                results[label] = row
+                    row.add(page.evaluate(RUN_CELL_JS, [i, 2]))
+                rows.append(row)
                 view = page.locator(".jp-OutputArea .tfedu-graph").filter(
                     has=page.locator(".tfedu-graph-title", has_text=var)).last
                 screenshot(view, f"bench_graph_{var}")
+            one = Row("  click a collapsed scope (expands it)")
+            every = Row("  Expand all (2,001 nodes in 40 clusters)")
+            for _ in range(runs):
+                one.add(page.evaluate(CLICK_JS, [scoped_cell, '[data-tfedu-scope="3"]',
+                                                 ".tfedu-graph-node", 51]))
+                page.evaluate(CLICK_JS, [scoped_cell, '[data-tfedu-cluster="3"] > text',
+                                         ".tfedu-graph-scope", 40])
+                every.add(page.evaluate(CLICK_JS, [scoped_cell, ".tfedu-graph-scopes",
+                                                   ".tfedu-graph-node", 2001]))
+                page.evaluate(CLICK_JS, [scoped_cell, ".tfedu-graph-scopes", ".tfedu-graph-scope", 40])
+            rows += [one, every]
         finally:
             browser.close()
-    return results
+    return rows
 
 
 def _median(values: list) -> float | None:
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
-
-
-def _s(ms: float | None) -> str:
-    return "n/a" if ms is None else f"{ms / 1000:.2f} s"
 
 
 def main() -> None:
@@ -170,26 +238,36 @@ def main() -> None:
     scope: dict = {}
     exec(LARGE_GRAPHS_CELL, scope)
     fallback = {label: python_fallback(scope[var]) for label, var in GRAPHS.items()}
-    times = browser_times(args.runs)
+    rows = browser_times(args.runs)
+    for row in rows:
+        row.fallback = fallback.get(row.label)
 
-    rows = [("graph", "drawn nodes", "cell -> svg", "layout (wasm)", "python fallback",
-             f"target {TARGET_S:.0f} s")]
-    for label, row in times.items():
-        painted = _median(row["painted"])
-        fb = fallback.get(label)
-        fb_text = "" if fb is None else f"{fb[0]:.2f} s ({fb[1]})"
-        if label in GRAPHS:
-            met = "MISSED" if painted is None or painted / 1000 > TARGET_S else "met"
-        else:
-            met = ""
-        rows.append((label, str(row["nodes"]), _s(painted), _s(_median(row["layout"])), fb_text, met))
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    for j, r in enumerate(rows):
+    table = [("action", "nodes drawn", "to svg", "wasm layout", "kernel (python fallback)",
+              f"target {TARGET_S:g} s")]
+    for row in rows:
+        painted, layout = _median(row.painted), _median(row.layout)
+        met = ("MISSED" if painted is None or painted / 1000 > TARGET_S else "met") if row.target else ""
+        table.append((
+            row.label, str(row.nodes),
+            "n/a" if painted is None else f"{painted / 1000:.2f} s",
+            "n/a" if layout is None else f"{layout:.0f} ms",
+            "" if row.fallback is None else f"{row.fallback[0]:.2f} s ({row.fallback[1]})",
+            met,
+        ))
+    widths = [max(len(r[c]) for r in table) for c in range(len(table[0]))]
+    for j, r in enumerate(table):
         print("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
         if j == 0:
             print("  ".join("-" * w for w in widths))
+    print("\nIn the view (median ms): DOT source, Graphviz layout, SVG sanitize + rewrite, "
+          "DOM insertion, whole drawing")
+    for row in rows:
+        cells = [f"{name} {_median(row.phases.get(name, [])) or 0:.0f}"
+                 for name in ("dot", "layout", "svg", "insert", "draw")]
+        print(f"  {row.label.strip():44s} " + "  ".join(cells))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\nmedian of {args.runs} runs per graph; {os.cpu_count()} CPUs, load average {load:.1f}")
+    print(f"\n'to svg': from the cell's execution (or the click) to the SVG in the DOM and "
+          f"painted; median of {args.runs} runs.\n{os.cpu_count()} CPUs, load average {load:.1f}")
 
 
 if __name__ == "__main__":

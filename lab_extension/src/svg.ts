@@ -33,6 +33,8 @@ const ALLOWED_ELEMENTS = new Set([
 const MARKUP =
   /<(\/?)([A-Za-z][\w.-]*)((?:\s+[A-Za-z_][\w:.-]*="[^"<]*")*)\s*(\/?)>|<!--[\s\S]*?-->|<![A-Za-z][^<>]*>|<\?[^<>]*\?>|</g;
 const ATTRIBUTE = /([A-Za-z_][\w:.-]*)="([^"]*)"/g;
+// Attributes that may be dropped; a tag without any is kept as it is (the common case).
+const DROPPABLE = /\s(?:on[\w:.-]*|style|id|href|xlink:href)=/i;
 
 /** Thrown when Graphviz output holds markup this view will not insert. */
 export class UnsafeSvgError extends Error {}
@@ -79,6 +81,9 @@ export function sanitizeSvgText(svgText: string): string {
     if (!self) {
       depth++;
     }
+    if (!DROPPABLE.test(attrs)) {
+      return whole;
+    }
     let kept = '';
     for (const m of attrs.matchAll(ATTRIBUTE)) {
       if (keepAttribute(m[1], m[2])) {
@@ -90,7 +95,11 @@ export function sanitizeSvgText(svgText: string): string {
   if (!sawSvg || depth !== 0) {
     throw new UnsafeSvgError('Graphviz output is not one complete <svg> element');
   }
-  return out.slice(out.indexOf('<svg')).trim();
+  // Line breaks between tags would each become a text node: thousands on a big graph.
+  return out
+    .slice(out.indexOf('<svg'))
+    .trim()
+    .replace(/>\s+</g, '><');
 }
 
 /** Text for an XML text node or attribute value. */
@@ -100,16 +109,19 @@ export function escapeXml(text: string): string {
 
 /**
  * Rewrite the group of each node, edge and cluster in sanitized Graphviz SVG: `rewrite`
- * gets the kind and the DOT name Graphviz put in the group's `<title>` (`n3`, `cluster_2`,
- * `n0->n3`) and returns the markup that replaces the group's opening tag and title.
+ * gets the kind, the DOT name Graphviz put in the group's `<title>` (`n3`, `cluster_2`,
+ * `n0->n3`) and the DOT `tooltip`, still XML-escaped, or null; it returns the markup that
+ * replaces the group's opening tag and title. The link Graphviz wraps around a drawing
+ * with a tooltip is removed (two elements less per edge): `rewrite` puts the tooltip in a
+ * `<title>` if it wants one.
  */
 export function rewriteGroups(
   svg: string,
-  rewrite: (kind: 'node' | 'edge' | 'cluster', name: string) => string
+  rewrite: (kind: 'node' | 'edge' | 'cluster', name: string, tooltip: string | null) => string
 ): string {
   return svg.replace(
-    /<g class="(node|edge|cluster)">\s*<title>([^<]*)<\/title>/g,
-    (_whole, kind: 'node' | 'edge' | 'cluster', title: string) =>
-      rewrite(kind, title.replace(/&#45;/g, '-').replace(/&gt;/g, '>'))
+    /<g class="(node|edge|cluster)"><title>([^<]*)<\/title>(?:<g><a xlink:title="([^"]*)">((?:(?!<\/?a[ >])[\s\S])*)<\/a><\/g>)?/g,
+    (_whole, kind: 'node' | 'edge' | 'cluster', title: string, tooltip: string | undefined, inner: string | undefined) =>
+      rewrite(kind, title.replace(/&#45;/g, '-').replace(/&gt;/g, '>'), tooltip ?? null) + (inner ?? '')
   );
 }

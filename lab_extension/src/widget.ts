@@ -43,8 +43,14 @@ const DRAG_THRESHOLD = 4;
 /** A drawing that would shrink below this to fit is first shown at this scale, from its start. */
 const READABLE_SCALE = 0.8;
 
-/** Names of the performance measures a drawing writes (layout alone, and the whole drawing). */
+/**
+ * Performance measures each drawing writes (see benchmarks/graph_render.py): DOT source,
+ * Graphviz layout, SVG sanitizing and rewriting, DOM insertion, and the whole drawing.
+ */
+export const DOT_MEASURE = 'tfedu-graph-dot';
 export const LAYOUT_MEASURE = 'tfedu-graph-layout';
+export const SVG_MEASURE = 'tfedu-graph-svg';
+export const INSERT_MEASURE = 'tfedu-graph-insert';
 export const DRAW_MEASURE = 'tfedu-graph-draw';
 
 function measure(name: string, start: number): void {
@@ -53,6 +59,24 @@ function measure(name: string, start: number): void {
   } catch {
     // Older browsers without measure options only lose the timing.
   }
+}
+
+/**
+ * The drawing's size (its viewBox, in CSS pixels at scale 1) and its `<svg>` tag given that
+ * size as width and height, and the view's class.
+ */
+function sizeSvg(markup: string): [string, { width: number; height: number }] {
+  const open = /^<svg\b[^>]*>/.exec(markup);
+  const box = open && /\sviewBox="([^"]*)"/.exec(open[0]);
+  const numbers = box ? box[1].trim().split(/[\s,]+/).map(Number) : [];
+  const width = numbers[2] > 0 ? numbers[2] : 400;
+  const height = numbers[3] > 0 ? numbers[3] : 200;
+  if (!open) {
+    return [markup, { width, height }];
+  }
+  const attrs = open[0].slice(4, -1).replace(/\s(?:width|height|class)="[^"]*"/g, '');
+  const tag = `<svg class="tfedu-graph-svg" width="${width}" height="${height}"${attrs}>`;
+  return [tag + markup.slice(open[0].length), { width, height }];
 }
 
 /** What the drawn SVG refers to: the graph, its scope paths by index, its nodes by name. */
@@ -230,13 +254,18 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
       return;
     }
     let markup: string;
+    let size: { width: number; height: number };
     try {
       const gv = await loadGraphviz();
+      const dotStart = performance.now();
       const dot = graphToDot(graph, { collapsed });
+      measure(DOT_MEASURE, dotStart);
       const layoutStart = performance.now();
       const svgText = gv.dot(dot);
       measure(LAYOUT_MEASURE, layoutStart);
-      markup = this._markup(sanitizeSvgText(svgText), drawing);
+      const svgStart = performance.now();
+      [markup, size] = sizeSvg(this._markup(sanitizeSvgText(svgText), drawing));
+      measure(SVG_MEASURE, svgStart);
     } catch (err) {
       this._showMessage(`Graphviz could not lay out this graph: ${(err as Error).message}`);
       return;
@@ -245,35 +274,33 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
       return; // another graph (or another set of scopes) was asked for meanwhile
     }
     this._showMessage('');
+    const insertStart = performance.now();
+    // Size and view are settled before the SVG goes in (reading the viewport's size then
+    // costs nothing): the browser lays the new drawing out once, in its next frame.
+    this._svgSize = size;
+    this._viewport.style.height = `${Math.max(160, Math.min(520, size.height + 16))}px`;
+    if (!anchor && (refit || !this._userMoved)) {
+      this._userMoved = false;
+      this._initialView();
+    }
     this._canvas.innerHTML = markup;
-    const svg = this._canvas.firstElementChild as SVGSVGElement;
-    const viewBox = svg.viewBox.baseVal;
-    const width = viewBox && viewBox.width ? viewBox.width : 400;
-    const height = viewBox && viewBox.height ? viewBox.height : 200;
-    svg.setAttribute('width', String(width));
-    svg.setAttribute('height', String(height));
-    svg.classList.add('tfedu-graph-svg');
-    this._svgSize = { width, height };
-    this._viewport.style.height = `${Math.max(160, Math.min(520, height + 16))}px`;
     const anchored = anchor ? this._canvas.querySelector(anchor.selector) : null;
     if (anchor && anchored) {
       const box = anchored.getBoundingClientRect();
       this._view = { ...this._view, x: this._view.x + anchor.x - box.left, y: this._view.y + anchor.y - box.top };
       this._userMoved = true;
       this._applyTransform();
-    } else if (refit || !this._userMoved) {
-      this._userMoved = false;
-      this._initialView();
     }
+    measure(INSERT_MEASURE, insertStart);
     measure(DRAW_MEASURE, started);
   }
 
   /** Graphviz's groups made addressable: `data-tfedu-node` / `-scope` / `-cluster` indices,
-   * op names and scope paths as hover titles, and no title on edges (their tooltip, if any,
-   * says more than `n0->n1`). */
+   * op names and scope paths as hover titles; edges keep their tooltip (shape and dtype on
+   * big graphs) as title instead of Graphviz's `n0->n1`. */
   private _markup(svg: string, drawing: IDrawing): string {
     const nodes = drawing.graph.nodes;
-    return rewriteGroups(svg, (kind, name) => {
+    return rewriteGroups(svg, (kind, name, tooltip) => {
       if (kind === 'node') {
         const i = nodeIndex(name);
         if (i >= 0 && i < nodes.length) {
@@ -281,9 +308,10 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
         }
         const k = name.startsWith('s') ? scopeIndex(name) : -1;
         if (k >= 0 && k < drawing.scopes.length) {
-          return `<g class="node tfedu-graph-scope" data-tfedu-scope="${k}">`;
+          const title = `${drawing.scopes[k]}: ${drawing.scopeOps[k]} ops (click to expand)`;
+          return `<g class="node tfedu-graph-scope" data-tfedu-scope="${k}"><title>${escapeXml(title)}</title>`;
         }
-        return '<g class="node">';
+        return tooltip === null ? '<g class="node">' : `<g class="node"><title>${tooltip}</title>`;
       }
       if (kind === 'cluster') {
         const k = scopeIndex(name);
@@ -293,7 +321,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
         }
         return '<g class="cluster">';
       }
-      return '<g class="edge">';
+      return tooltip === null ? '<g class="edge">' : `<g class="edge"><title>${tooltip}</title>`;
     });
   }
 

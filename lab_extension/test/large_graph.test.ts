@@ -11,6 +11,7 @@ import {
   defaultCollapsed,
   graphToDot,
   LABELLED_EDGES_MAX_NODES,
+  LARGE_GRAPH_ATTRS,
   MIN_COLLAPSED_OPS,
   scopeId,
   scopeIndex,
@@ -166,6 +167,9 @@ test('past LABELLED_EDGES_MAX_NODES drawn nodes, edge labels become tooltips', (
   assert.equal(edges.length, 2 * LABELLED_EDGES_MAX_NODES);
   assert.ok(edges.every(l => / \[tooltip="\(4,\) float32"\];$/.test(l)), edges[0]);
   assert.ok(!/label="\(4,\)/.test(over));
+  // ... and node placement stops early (see LARGE_GRAPH_ATTRS).
+  assert.equal(over.split('\n')[4], `  graph [${LARGE_GRAPH_ATTRS}];`);
+  assert.ok(!atLimit.includes('nslimit'));
   // Node labels are unchanged.
   assert.match(over, /n7 \[label="op7\\nAddV2", fillcolor="#[0-9a-f]{6}"\];/);
   // Collapsed scopes count once: 40 scopes of 50 ops draw 41 nodes, labelled.
@@ -221,6 +225,7 @@ test('sanitizeSvgText keeps the drawing and drops comments, declarations and ids
   assert.ok(!out.includes('<!--') && !out.includes('<?xml') && !out.includes('DOCTYPE'));
   assert.ok(!/ id="/.test(out));
   assert.ok(out.includes('<a xlink:title="(2, 3) float32">'));
+  assert.ok(!/>\s+</.test(out)); // no whitespace text nodes between elements
   assert.ok(out.includes('&lt;img src=x onerror=alert(1)&gt;</text>'));
   assert.ok(out.includes('<ellipse fill="none" stroke="black" cx="63" cy="-123.82" rx="34.42" ry="29.42"/>'));
 });
@@ -257,14 +262,15 @@ test('sanitizeSvgText refuses anything but drawing elements', () => {
   }
 });
 
-test('rewriteGroups hands each group its kind and DOT name', () => {
+test('rewriteGroups hands each group its kind, DOT name and tooltip', () => {
   const seen: string[] = [];
-  const out = rewriteGroups(sanitizeSvgText(GRAPHVIZ_SVG), (kind, name) => {
-    seen.push(`${kind} ${name}`);
+  const out = rewriteGroups(sanitizeSvgText(GRAPHVIZ_SVG), (kind, name, tooltip) => {
+    seen.push(`${kind} ${name} ${tooltip}`);
     return `<g class="${kind}" data-x="${escapeXml(name)}">`;
   });
-  assert.deepEqual(seen, ['cluster cluster_0', 'node n0', 'edge n0->s1']);
-  assert.ok(out.includes('<g class="edge" data-x="n0-&gt;s1">'));
-  assert.ok(!out.includes('<title>'));
+  assert.deepEqual(seen, ['cluster cluster_0 null', 'node n0 null', 'edge n0->s1 (2, 3) float32']);
+  // The tooltip's link is gone, what it wrapped stays.
+  assert.ok(out.includes('<g class="edge" data-x="n0-&gt;s1"><path fill="none" stroke="black" d="M53.16,-95.21C48.48,-82.07"/></g>'));
+  assert.ok(!out.includes('<title>') && !out.includes('<a'));
   assert.equal(escapeXml('<a href="x">&'), '&lt;a href=&quot;x&quot;&gt;&amp;');
 });

@@ -102,6 +102,8 @@ def test_edge_labels_become_tooltips_past_the_limit():
     over = graph_to_dot(chain(LABELLED_EDGES_MAX_NODES + 1))
     assert all(line.endswith(' [tooltip="(4,) float32"];') for line in edges(over))
     assert 'n7 [label="op7\\nAddV2"' in over
+    assert over.splitlines()[4] == "  graph [nslimit=0.2];"
+    assert "nslimit" not in graph_to_dot(chain(LABELLED_EDGES_MAX_NODES))
     expanded = graph_to_dot(scoped(40, 50), collapsed=[])
     assert expanded.count("subgraph cluster_") == 40
     assert expanded.count('tooltip="(2, 3) float32"') == 2000 and "label=\"(2, 3)" not in expanded

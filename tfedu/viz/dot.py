@@ -122,6 +122,9 @@ MIN_COLLAPSED_OPS = 2
 # With more drawn nodes than this, edges carry no labels (shape and dtype move to the edge
 # tooltip): Graphviz lays every edge label out as an extra node, most of the layout time.
 LABELLED_EDGES_MAX_NODES = 200
+# Past that many drawn nodes, network simplex for node placement stops after 0.2 x nodes
+# iterations: 25-50 % less layout time on 2,000-node graphs, slightly less straight edges.
+LARGE_GRAPH_ATTRS = "nslimit=0.2"
 
 SCOPE_COLOUR = "#e0e7ff"
 SCOPE_BORDER = "#4f46e5"
@@ -203,7 +206,8 @@ def graph_to_dot(graph: dict, rankdir: str = "LR", collapsed: Iterable[str] | No
 
     Collapsed scopes (by default all scopes of a graph of more than `COLLAPSE_ABOVE_OPS` ops)
     are one node each showing their op count, their edges merged per neighbour; with more
-    than `LABELLED_EDGES_MAX_NODES` nodes drawn, edge labels become tooltips.
+    than `LABELLED_EDGES_MAX_NODES` nodes drawn, edge labels become tooltips and
+    `LARGE_GRAPH_ATTRS` speed the layout up.
     """
     nodes = graph["nodes"]
     collapsed = set(default_collapsed(graph) if collapsed is None else collapsed)
@@ -239,6 +243,8 @@ def graph_to_dot(graph: dict, rankdir: str = "LR", collapsed: Iterable[str] | No
 
     assign(tree, None)
     labelled = drawn <= LABELLED_EDGES_MAX_NODES
+    if not labelled:
+        lines.append(f"  graph [{LARGE_GRAPH_ATTRS}];")
 
     def emit(t: dict, indent: str) -> None:
         for child in t["children"].values():
