@@ -27,7 +27,7 @@ __all__ = ["remap"]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _CONTRACTIONS = {"Conv2D": "_FusedConv2D", "MatMul": "_FusedMatMul"}
-_NUMBA_MIN = 1 << 15  # below this many elements numpy's in-place passes are faster
+_NUMBA_MIN = 1 << 18  # below this many elements numpy's in-place passes are faster
 
 
 def _float(op) -> bool:

@@ -28,7 +28,10 @@ prange = range  # replaced by numba.prange when the first kernel is compiled
 
 
 def _numba_kernel(fn):
-    """Compile `fn` with `njit(cache=True, nogil=True, parallel=True)` on its first call."""
+    """Compile `fn` with `njit(cache=True, nogil=True, parallel=True)` on its first call.
+
+    numpy's error model: a division is IEEE arithmetic, not a Python check that raises on zero
+    (the checks stop LLVM from vectorising loops; the kernels never divide by zero)."""
     compiled = None
 
     @functools.wraps(fn)
@@ -38,7 +41,8 @@ def _numba_kernel(fn):
             import numba
 
             globals()["prange"] = numba.prange
-            compiled = numba.njit(cache=True, nogil=True, parallel=True)(fn)
+            compiled = numba.njit(cache=True, nogil=True, parallel=True,
+                                  error_model="numpy")(fn)
         return compiled(*args)
 
     call.py_func = fn

@@ -19,7 +19,7 @@ from tfedu.kernels.math_kernels import njit
 
 __all__ = ["ref_apply_adam", "nb_apply_adam", "PARALLEL_MIN_SIZE"]
 
-PARALLEL_MIN_SIZE = 1 << 17
+PARALLEL_MIN_SIZE = 1 << 20
 """From this many elements the update runs on several threads."""
 
 
@@ -42,8 +42,9 @@ def _adam_loop(var, m, v, g, alpha, one_minus_beta1, one_minus_beta2, epsilon):
         var[i] -= alpha * mi / (np.sqrt(vi) + epsilon)
 
 
-_serial = njit(cache=True, nogil=True)(_adam_loop)
-_parallel_compiled = njit(cache=True, nogil=True, parallel=True)(_adam_loop)
+_serial = njit(cache=True, nogil=True, error_model="numpy")(_adam_loop)
+_parallel_compiled = njit(cache=True, nogil=True, parallel=True,
+                          error_model="numpy")(_adam_loop)
 
 
 def _parallel(*args):
