@@ -4,8 +4,9 @@ Inside a Jupyter kernel `fit(verbose=1)` draws an ipywidgets progress bar (bar +
 ETA and metrics, redrawn at most ~10 times a second) instead of the terminal bar. Every `fit`
 also publishes `FitEvent`s (run id, kind, epoch, step, logs) to listeners registered with
 `add_fit_listener` and to the bounded `EVENTS` list, so a training-curves view can follow along:
-in a notebook with ipywidgets a verbose `fit` shows live curves (`tfedu.viz.TrainingCurves`)
-as soon as training starts; `tfedu.viz.disable_fit_curves()` turns that off.
+in a notebook with ipywidgets every `fit` (even with verbose=0) shows live curves
+(`tfedu.viz.TrainingCurves`) as soon as training starts; `tfedu.viz.disable_fit_curves()`
+turns that off.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class FitEvent:
     step: int | None = None
     logs: dict = field(default_factory=dict)
     time: float = 0.0
+    model: str | None = None  # the model's name
 
 
 EVENTS: collections.deque[FitEvent] = collections.deque(maxlen=20000)
@@ -107,7 +109,7 @@ class FitPublisher(callbacks_mod.Callback):
 
     def on_train_begin(self, logs=None):
         _publish(FitEvent(self.run_id, "train_begin", logs=dict(self.params or {}),
-                          time=time.time()))
+                          time=time.time(), model=getattr(self.model, "name", None)))
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -212,10 +214,10 @@ def _widgets_available() -> bool:
 
 def fit_callbacks(verbose) -> list:
     """The callbacks `fit` adds: a progress display (widget bar in a notebook when verbose=1,
-    else the terminal `ProgbarLogger`) and the metric publisher. A verbose `fit` in a notebook
-    with ipywidgets also starts the live training curves (unless they were disabled)."""
+    else the terminal `ProgbarLogger`) and the metric publisher. In a notebook with ipywidgets
+    it also starts the live training curves (unless they were disabled)."""
     out = []
-    widgets = bool(verbose) and in_notebook() and _widgets_available()
+    widgets = in_notebook() and _widgets_available()
     if widgets:
         from tfedu.viz._display import live_widgets
         from tfedu.viz.curves import auto_fit_curves

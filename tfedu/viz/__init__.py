@@ -4,6 +4,12 @@
 static SVG or text elsewhere); `graph_payload(g)` gives the underlying JSON data.
 `show_retracing(f)` / `RetracingMonitor()` show tf.function traces, `TrainingCurves` logs
 and draws training curves, `compare_graphs(v1, f)` puts a TF1 graph next to a traced one.
+
+In a kernel with ipywidgets the live views (`RetracingMonitor`, `TrainingCurves`, and the
+curves every `model.fit` shows by itself until `disable_fit_curves()`) are widgets
+(`tfedu.viz.widgets`); their outputs also keep the last state as static data, so a saved
+notebook shows it without a kernel. A tf.function, ConcreteFunction or Keras model as the
+last line of a cell shows its retracing or graph view.
 """
 
 from tfedu.viz.graph_view import (

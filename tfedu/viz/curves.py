@@ -365,7 +365,8 @@ class _FitCurves:
         c = self.curves
         if kind == "train_begin":
             self._steps = int((event.logs or {}).get("steps") or 0)
-            c.start_run(f"run {event.run_id}")
+            n = len(c.runs) + 1
+            c.start_run(f"{event.model} \u00b7 fit {n}" if event.model else f"fit {n}")
             c._step = 0
             cell = _cell_id()
             if not c._live.shown or cell != self._cell:
