@@ -373,3 +373,70 @@ def test_metric_names_and_configs():
     assert m.SparseCategoricalCrossentropy().get_config() == {
         "name": "sparse_categorical_crossentropy", "dtype": "float32", "from_logits": False,
         "ignore_class": None, "axis": -1}
+
+
+# --- layer configs, weight paths and order ------------------------------------------------------
+def test_conv_config_matches_keras():
+    c = layers.Conv2D(2, 3, kernel_regularizer="l2").get_config()
+    assert list(c) == ["name", "trainable", "dtype", "filters", "kernel_size", "strides",
+                       "padding", "data_format", "dilation_rate", "groups", "activation",
+                       "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+                       "bias_regularizer", "activity_regularizer", "kernel_constraint",
+                       "bias_constraint"]
+    assert c["kernel_initializer"]["config"] == {"seed": None, "input_axes": None,
+                                                 "output_axes": None}
+    assert c["kernel_regularizer"] == {"module": "keras.regularizers", "class_name": "L2",
+                                       "config": {"l2": 0.01}, "registered_name": None}
+    assert layers.Conv2D.from_config(c).kernel_regularizer.l2 == 0.01
+
+
+def test_recurrent_weights_live_in_their_cell_and_bidirectional_names():
+    lstm = layers.LSTM(2)
+    lstm(np.zeros((1, 3, 2), "float32"))
+    assert [w.path for w in lstm.weights] == ["lstm/lstm_cell/kernel",
+                                               "lstm/lstm_cell/recurrent_kernel",
+                                               "lstm/lstm_cell/bias"]
+    b = layers.Bidirectional(layers.GRU(2))
+    b(np.zeros((1, 3, 2), "float32"))
+    assert [w.path for w in b.weights] == [
+        "bidirectional/forward_gru/gru_cell/kernel",
+        "bidirectional/forward_gru/gru_cell/recurrent_kernel",
+        "bidirectional/forward_gru/gru_cell/bias", "bidirectional/backward_gru/gru_cell/kernel",
+        "bidirectional/backward_gru/gru_cell/recurrent_kernel",
+        "bidirectional/backward_gru/gru_cell/bias"]
+    c = b.get_config()
+    assert c["merge_mode"] == "concat" and c["layer"]["config"]["name"] == "forward_gru"
+    assert c["backward_layer"]["config"]["go_backwards"] is True
+
+
+def test_model_weights_are_listed_layer_by_layer():
+    m = keras.Sequential([keras.Input((3,)), layers.Dense(4), layers.BatchNormalization(),
+                          layers.Dense(2)])
+    assert [w.path for w in m.weights] == [
+        "sequential/dense/kernel", "sequential/dense/bias",
+        "sequential/batch_normalization/gamma", "sequential/batch_normalization/beta",
+        "sequential/batch_normalization/moving_mean",
+        "sequential/batch_normalization/moving_variance", "sequential/dense_1/kernel",
+        "sequential/dense_1/bias"]
+
+
+def test_conv2d_transpose_keeps_static_spatial_shape_and_models_round_trip(tmp_path):
+    inp = keras.Input((5, 5, 3))
+    assert layers.Conv2DTranspose(2, 3, strides=2)(inp).shape == (None, 11, 11, 2)
+    x = layers.Reshape((-1, 2))(layers.Conv2DTranspose(2, 3, strides=2)(inp))
+    out = layers.Dense(2)(layers.Bidirectional(layers.LSTM(3))(x))
+    m = keras.Model(inp, out)
+    xs = np.random.RandomState(0).randn(2, 5, 5, 3).astype("float32")
+    m.save(tmp_path / "m.keras")
+    m2 = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(m2.predict(xs, verbose=0), m.predict(xs, verbose=0), atol=1e-6)
+    assert [w.path for w in m2.weights] == [w.path for w in m.weights]
+
+
+def test_initializers_activations_regularizers():
+    assert keras.initializers.get("lecun_uniform").get_config() == {
+        "seed": None, "input_axes": None, "output_axes": None}
+    np.testing.assert_allclose(keras.activations.get("mish")(np.array([-1.0, 0.5], "float32")),
+                               [-0.3034015, 0.37524524], atol=1e-6)
+    d = layers.Dense(2, bias_regularizer=keras.regularizers.L1(0.5))
+    assert d.get_config()["bias_regularizer"]["config"] == {"l1": 0.5}

@@ -77,9 +77,13 @@ def hard_sigmoid(x):
     return tf.clip_by_value(x / 6.0 + 0.5, 0.0, 1.0)
 
 
+def mish(x):
+    return x * tf.tanh(tf.nn.softplus(x))
+
+
 _BY_NAME = {f.__name__: f for f in (linear, relu, sigmoid, tanh, softmax, log_softmax, softplus,
                                     softsign, elu, selu, gelu, silu, relu6, leaky_relu,
-                                    exponential, hard_sigmoid)}
+                                    exponential, hard_sigmoid, mish)}
 _BY_NAME["swish"] = silu
 
 

@@ -50,9 +50,21 @@ l2 = L2
 l1_l2 = L1L2
 
 
+def serialize(regularizer):
+    """A regularizer as Keras writes it in a layer's config (None stays None)."""
+    if regularizer is None:
+        return None
+    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
+            "config": regularizer.get_config(), "registered_name": None}
+
+
 def get(identifier):
     if identifier is None or isinstance(identifier, Regularizer) or callable(identifier):
         return identifier
+    if isinstance(identifier, dict) and "class_name" in identifier:
+        cls = {"L1": L1, "L2": L2, "L1L2": L1L2}.get(identifier["class_name"])
+        if cls is not None:
+            return cls(**identifier.get("config", {}))
     if isinstance(identifier, str):
         table = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
         if identifier in table:

@@ -279,8 +279,16 @@ class Layer(Module):
 
     @property
     def weights(self):
-        """All weights: trainable first, then non-trainable (as Keras orders them)."""
-        return self.trainable_weights + self.non_trainable_weights
+        """All weights as Keras orders them: the layer's own (trainable first), then each
+        sub-layer's in turn, so `get_weights()` lists a model layer by layer."""
+        own = [w for w in self._weights_list if w.trainable]
+        own += [w for w in self._weights_list if not w.trainable]
+        out, seen = [], set()
+        for w in own + [w for sub in self._tracked_layers for w in sub.weights]:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        return out
 
     @property
     def variables(self):

@@ -80,15 +80,22 @@ class _Conv(Layer):
             x = tf.nn.bias_add(x, self.bias)
         return self.activation(x)
 
+    def _weights_config(self, kernel="kernel"):
+        return {"activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                f"{kernel}_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                f"{kernel}_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": None, f"{kernel}_constraint": self.kernel_constraint,
+                "bias_constraint": self.bias_constraint}
+
     def get_config(self):
         c = super().get_config()
         c.update({"filters": self.filters, "kernel_size": self.kernel_size,
                   "strides": self.strides, "padding": self.padding,
                   "data_format": self.data_format, "dilation_rate": self.dilation_rate,
-                  "groups": self.groups, "activation": activations.serialize(self.activation),
-                  "use_bias": self.use_bias,
-                  "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                  "bias_initializer": initializers.serialize(self.bias_initializer)})
+                  "groups": self.groups})
+        c.update(self._weights_config())
         return c
 
 
@@ -124,11 +131,24 @@ class Conv2DTranspose(_Conv):
     def build(self, input_shape):
         in_ch = input_shape[-1]
         self.kernel = self.add_weight(shape=self.kernel_size + (self.filters, in_ch),
-                                      initializer=self.kernel_initializer, name="kernel")
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint, name="kernel")
         self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
+                                    regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint,
                                     name="bias") if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=4, axes={-1: in_ch})
         self.built = True
+
+    def get_config(self):
+        c = Layer.get_config(self)
+        c.update({"filters": self.filters, "kernel_size": self.kernel_size,
+                  "strides": self.strides, "padding": self.padding,
+                  "output_padding": self.output_padding, "data_format": self.data_format,
+                  "dilation_rate": self.dilation_rate})
+        c.update(self._weights_config())
+        return c
 
     def _out_len(self, n, k, s):
         if n is None:
@@ -145,8 +165,11 @@ class Conv2DTranspose(_Conv):
                                   dyn[2] * self.strides[1] if w is None else w, self.filters])
         else:
             out_shape = [shape[0], h, w, self.filters]
-        return tf.nn.conv2d_transpose(x, self.kernel, out_shape, strides=self.strides,
-                                      padding=self.padding.upper())
+        y = tf.nn.conv2d_transpose(x, self.kernel, out_shape, strides=self.strides,
+                                   padding=self.padding.upper())
+        if not isinstance(out_shape, list):  # keep what is known statically (only batch is not)
+            y.set_shape([shape[0], h, w, self.filters])
+        return y
 
 
 class DepthwiseConv2D(_Conv):
@@ -154,25 +177,37 @@ class DepthwiseConv2D(_Conv):
 
     def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
                  data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
-                 depthwise_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
-        for k in ("depthwise_regularizer", "depthwise_constraint"):
-            kwargs.pop(k, None)
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, depthwise_constraint=None, **kwargs):
         super().__init__(None, kernel_size, strides=strides, padding=padding,
                          dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
                          kernel_initializer=depthwise_initializer,
-                         bias_initializer=bias_initializer, **kwargs)
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=depthwise_regularizer,
+                         kernel_constraint=depthwise_constraint, **kwargs)
         self.depth_multiplier = depth_multiplier
 
     def build(self, input_shape):
         in_ch = input_shape[-1]
         self.kernel = self.add_weight(
             shape=self.kernel_size + (in_ch, self.depth_multiplier),
-            initializer=self.kernel_initializer, name="kernel")
+            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint, name="kernel")
         self.bias = self.add_weight(shape=(in_ch * self.depth_multiplier,),
                                     initializer=self.bias_initializer,
+                                    regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint,
                                     name="bias") if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=4, axes={-1: in_ch})
         self.built = True
+
+    def get_config(self):
+        c = Layer.get_config(self)
+        c.update({"depth_multiplier": self.depth_multiplier, "kernel_size": self.kernel_size,
+                  "strides": self.strides, "padding": self.padding,
+                  "data_format": self.data_format, "dilation_rate": self.dilation_rate})
+        c.update(self._weights_config("depthwise"))
+        return c
 
     def _conv(self, x):
         return tf.nn.depthwise_conv2d(x, self.kernel, strides=(1,) + self.strides + (1,),
@@ -202,8 +237,8 @@ class _Pool(Layer):
 
     def get_config(self):
         c = super().get_config()
-        c.update({"pool_size": self.pool_size, "strides": self.strides,
-                  "padding": self.padding, "data_format": "channels_last"})
+        c.update({"pool_size": self.pool_size, "padding": self.padding,
+                  "strides": self.strides, "data_format": "channels_last"})
         return c
 
 
@@ -236,6 +271,11 @@ class _GlobalPool(Layer):
     def call(self, inputs):
         fn = tf.reduce_mean if self.kind == "avg" else tf.reduce_max
         return fn(inputs, axis=list(self.axes), keepdims=self.keepdims)
+
+    def get_config(self):
+        c = super().get_config()
+        c.update({"data_format": "channels_last", "keepdims": self.keepdims})
+        return c
 
 
 class GlobalAveragePooling2D(_GlobalPool):

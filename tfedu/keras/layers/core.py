@@ -94,8 +94,9 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": None, "bias_regularizer": None,
-            "kernel_constraint": None, "bias_constraint": None,
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": self.kernel_constraint, "bias_constraint": self.bias_constraint,
             "quantization_config": None,
         })
         return c
@@ -141,7 +142,13 @@ class Dropout(Layer):
 class Flatten(Layer):
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
+        self.input_spec = InputSpec(min_ndim=1)
         self.built = True
+
+    def get_config(self):
+        c = super().get_config()
+        c["data_format"] = "channels_last"
+        return c
 
     def call(self, inputs):
         shape = inputs.shape.as_list()
@@ -159,9 +166,12 @@ class Reshape(Layer):
         self.built = True
 
     def call(self, inputs):
-        target = _reshape_output_shape(tuple(inputs.shape.as_list()[1:]), self.target_shape)
-        return tf.reshape(inputs, [-1 if inputs.shape[0] is None else inputs.shape[0]]
-                          + [-1 if d is None else d for d in target])
+        target = [-1 if d is None else d for d in
+                  _reshape_output_shape(tuple(inputs.shape.as_list()[1:]), self.target_shape)]
+        if inputs.shape[0] is None and -1 in target:  # batch taken from the data, as Keras does
+            shape = tf.concat([tf.shape(inputs)[:1], tf.constant(target, dtype="int32")], 0)
+            return tf.reshape(inputs, shape)
+        return tf.reshape(inputs, [-1 if inputs.shape[0] is None else inputs.shape[0]] + target)
 
     def get_config(self):
         c = super().get_config()

@@ -115,5 +115,8 @@ class Embedding(Layer):
     def get_config(self):
         c = super().get_config()
         c.update({"input_dim": self.input_dim, "output_dim": self.output_dim,
-                  "mask_zero": self.mask_zero})
+                  "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                  "embeddings_regularizer": None, "activity_regularizer": None,
+                  "embeddings_constraint": None, "mask_zero": self.mask_zero,
+                  "quantization_config": None})
         return c

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import tfedu as tf
-from tfedu.keras import initializers
+from tfedu.keras import initializers, regularizers
 from tfedu.keras.engine.base_layer import InputSpec, Layer
 
 
@@ -16,7 +16,8 @@ class BatchNormalization(Layer):
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
-                 gamma_constraint=None, synchronized=False, **kwargs):
+                 gamma_constraint=None, synchronized=False, renorm=False, renorm_clipping=None,
+                 renorm_momentum=0.99, **kwargs):
         super().__init__(**kwargs)
         self.axis, self.momentum, self.epsilon = axis, momentum, epsilon
         self.center, self.scale = center, scale
@@ -24,14 +25,22 @@ class BatchNormalization(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.synchronized = synchronized
 
     def build(self, input_shape):
         dim = input_shape[self.axis]
         self._reduce_axes = [i for i in range(len(input_shape))
                              if i != self.axis % len(input_shape)]
         self.gamma = self.add_weight(shape=(dim,), initializer=self.gamma_initializer,
+                                     regularizer=self.gamma_regularizer,
+                                     constraint=self.gamma_constraint,
                                      name="gamma") if self.scale else None
         self.beta = self.add_weight(shape=(dim,), initializer=self.beta_initializer,
+                                    regularizer=self.beta_regularizer,
+                                    constraint=self.beta_constraint,
                                     name="beta") if self.center else None
         self.moving_mean = self.add_weight(shape=(dim,), initializer=self.moving_mean_initializer,
                                            name="moving_mean", trainable=False)
@@ -55,7 +64,18 @@ class BatchNormalization(Layer):
     def get_config(self):
         c = super().get_config()
         c.update({"axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
-                  "center": self.center, "scale": self.scale})
+                  "center": self.center, "scale": self.scale,
+                  "beta_initializer": initializers.serialize(self.beta_initializer),
+                  "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                  "moving_mean_initializer": initializers.serialize(
+                      self.moving_mean_initializer),
+                  "moving_variance_initializer": initializers.serialize(
+                      self.moving_variance_initializer),
+                  "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                  "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                  "beta_constraint": self.beta_constraint,
+                  "gamma_constraint": self.gamma_constraint, "synchronized": self.synchronized,
+                  "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99})
         return c
 
 
@@ -63,11 +83,13 @@ class LayerNormalization(Layer):
     """Normalise each sample over its last axis (or `axis`), then scale and shift."""
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
-                 beta_initializer="zeros", gamma_initializer="ones", **kwargs):
-        for k in ("beta_regularizer", "gamma_regularizer", "beta_constraint",
-                  "gamma_constraint"):
-            kwargs.pop(k, None)
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
+        self.rms_scaling = rms_scaling
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
         self.axis, self.epsilon, self.center, self.scale = axis, epsilon, center, scale
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
@@ -88,8 +110,15 @@ class LayerNormalization(Layer):
 
     def get_config(self):
         c = super().get_config()
-        c.update({"axis": self.axis, "epsilon": self.epsilon, "center": self.center,
-                  "scale": self.scale})
+        c.update({"axis": [self.axis] if isinstance(self.axis, int) else list(self.axis),
+                  "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+                  "rms_scaling": self.rms_scaling,
+                  "beta_initializer": initializers.serialize(self.beta_initializer),
+                  "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                  "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                  "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                  "beta_constraint": self.beta_constraint,
+                  "gamma_constraint": self.gamma_constraint})
         return c
 
 

@@ -9,23 +9,32 @@ from __future__ import annotations
 import numpy as np
 
 import tfedu as tf
-from tfedu.keras import activations, initializers
+from tfedu.keras import activations, initializers, regularizers
 from tfedu.keras.engine.base_layer import Layer
 
 
 class _RNN(Layer):
     gates = 1
+    cell_name = "simple_rnn_cell"
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, dropout=0.0,
-                 recurrent_dropout=0.0, **kwargs):
-        for k in ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-                  "kernel_constraint", "recurrent_constraint", "bias_constraint", "seed",
-                  "unit_forget_bias", "reset_after", "time_major", "use_cudnn"):
+                 recurrent_dropout=0.0, kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, seed=None, **kwargs):
+        for k in ("unit_forget_bias", "reset_after", "time_major", "use_cudnn",
+                  "zero_output_for_mask"):
             kwargs.pop(k, None)
         super().__init__(**kwargs)
+        self.stateful, self.unroll = stateful, unroll
+        self.dropout, self.recurrent_dropout, self.seed = dropout, recurrent_dropout, seed
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint, self.recurrent_constraint = kernel_constraint, recurrent_constraint
+        self.bias_constraint = bias_constraint
         self.units = int(units)
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
@@ -46,12 +55,20 @@ class _RNN(Layer):
         in_dim = input_shape[-1]
         g = self.gates * self.units
         self.kernel = self.add_weight(shape=(in_dim, g), initializer=self.kernel_initializer,
-                                      name="kernel")
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint, name="kernel")
         self.recurrent_kernel = self.add_weight(shape=(self.units, g),
                                                 initializer=self.recurrent_initializer,
+                                                regularizer=self.recurrent_regularizer,
+                                                constraint=self.recurrent_constraint,
                                                 name="recurrent_kernel")
         self.bias = self.add_weight(shape=self._bias_shape(), initializer=self._bias_initial,
+                                    regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint,
                                     name="bias") if self.use_bias else None
+        for w in self._weights_list:  # Keras keeps them in the layer's cell: lstm/lstm_cell/...
+            head, _, tail = w.path.rpartition("/")
+            w._path = f"{head}/{self.cell_name}/{tail}" if head else f"{self.cell_name}/{tail}"
         self.built = True
 
     def _initial_state(self, batch, dtype):
@@ -77,12 +94,35 @@ class _RNN(Layer):
             return [out] + list(states)
         return out
 
+    def _cell_config(self):
+        return {"units": self.units, "activation": activations.serialize(self.activation)}
+
     def get_config(self):
         c = super().get_config()
-        c.update({"units": self.units, "return_sequences": self.return_sequences,
-                  "return_state": self.return_state, "go_backwards": self.go_backwards,
-                  "activation": activations.serialize(self.activation)})
+        c.update({"return_sequences": self.return_sequences, "return_state": self.return_state,
+                  "go_backwards": self.go_backwards, "stateful": self.stateful,
+                  "unroll": self.unroll, "zero_output_for_mask": False})
+        c.update(self._cell_config())
+        c.update({"use_bias": self.use_bias,
+                  "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                  "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+                  "bias_initializer": initializers.serialize(self.bias_initializer)})
+        c.update(self._after_initializers())
+        c.update({"kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                  "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+                  "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                  "activity_regularizer": None, "kernel_constraint": self.kernel_constraint,
+                  "recurrent_constraint": self.recurrent_constraint,
+                  "bias_constraint": self.bias_constraint, "dropout": self.dropout,
+                  "recurrent_dropout": self.recurrent_dropout})
+        c.update(self._tail_config())
         return c
+
+    def _after_initializers(self):
+        return {}
+
+    def _tail_config(self):
+        return {}
 
 
 class SimpleRNN(_RNN):
@@ -99,6 +139,17 @@ class SimpleRNN(_RNN):
 
 class LSTM(_RNN):
     gates = 4
+    cell_name = "lstm_cell"
+
+    def _cell_config(self):
+        return {"units": self.units, "activation": activations.serialize(self.activation),
+                "recurrent_activation": activations.serialize(self.recurrent_activation)}
+
+    def _after_initializers(self):
+        return {"unit_forget_bias": self.unit_forget_bias}
+
+    def _tail_config(self):
+        return {"seed": self.seed}
 
     def __init__(self, units, unit_forget_bias=True, **kwargs):
         super().__init__(units, **kwargs)
@@ -131,6 +182,14 @@ class LSTM(_RNN):
 
 class GRU(_RNN):
     gates = 3
+    cell_name = "gru_cell"
+
+    def _cell_config(self):
+        return {"units": self.units, "activation": activations.serialize(self.activation),
+                "recurrent_activation": activations.serialize(self.recurrent_activation)}
+
+    def _tail_config(self):
+        return {"reset_after": self.reset_after, "seed": self.seed}
 
     def __init__(self, units, reset_after=True, **kwargs):
         super().__init__(units, **kwargs)
@@ -172,12 +231,14 @@ class Bidirectional(Layer):
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         super().__init__(**kwargs)
-        self.forward_layer = layer
+        # Keras renames the wrapped layer and its reversed copy forward_<name>/backward_<name>.
+        cfg = layer.get_config()
+        cfg.pop("dtype", None)
+        base = layer.name[len("forward_"):] if layer.name.startswith("forward_") else layer.name
+        cfg["name"] = f"forward_{base}"
+        self.forward_layer = type(layer)(**cfg)
         if backward_layer is None:
-            cfg = layer.get_config()
-            cfg.pop("name", None)
-            cfg.pop("trainable", None)
-            cfg.pop("dtype", None)
+            cfg["name"] = f"backward_{base}"
             cfg["go_backwards"] = not layer.go_backwards
             backward_layer = type(layer)(**cfg)
         self.backward_layer = backward_layer
@@ -198,3 +259,24 @@ class Bidirectional(Layer):
         if self.merge_mode == "ave":
             return (f + b) / 2.0
         return [f, b]
+
+    def get_config(self):
+        def ser(layer):
+            return {"module": "keras.layers", "class_name": type(layer).__name__,
+                    "config": layer.get_config(), "registered_name": None}
+
+        c = super().get_config()
+        c.update({"merge_mode": self.merge_mode, "layer": ser(self.forward_layer),
+                  "backward_layer": ser(self.backward_layer)})
+        return c
+
+    @classmethod
+    def from_config(cls, config):
+        from tfedu.keras import layers as layers_mod
+
+        config = dict(config)
+        for key in ("layer", "backward_layer"):
+            spec = config.get(key)
+            if isinstance(spec, dict):
+                config[key] = getattr(layers_mod, spec["class_name"]).from_config(spec["config"])
+        return super().from_config(config)
