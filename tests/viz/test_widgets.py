@@ -233,3 +233,17 @@ def test_progress_bar_becomes_a_text_line_when_its_epoch_ends():
     assert line.startswith("Epoch 1/2 ━") and " 3/3 · " in line
     assert "loss: 0.5000" in line and "val_loss: 0.7000" in line
     assert cb.box.comm is None  # the widgets are closed: the saved notebook keeps the line
+
+
+def test_a_fit_with_its_own_curves_callback_gets_no_second_view(kernel):
+    curves.disable_fit_curves()
+    curves._auto = True
+    model = tf.keras.Sequential([tf.keras.Input((1,)), tf.keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.ones((8, 1), "float32")
+    mine = TrainingCurves("mine", interval=0.0)
+    model.fit(x, x, epochs=1, verbose=0, callbacks=[mine])
+    assert len(mine.runs) == 1 and curves._fit_curves.curves.runs == []
+    assert [h.shown[CURVES_MIME_TYPE]["title"] for h in kernel] == ["mine"]
+    model.fit(x, x, epochs=1, verbose=0)  # the next fit without it: automatic curves again
+    assert len(curves._fit_curves.curves.runs) == 1 and len(mine.runs) == 1

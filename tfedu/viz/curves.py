@@ -123,7 +123,9 @@ class TrainingCurves:
         self.params = dict(params or {})
 
     def on_train_begin(self, logs=None) -> None:
+        global _explicit_fit
         name = getattr(self.model, "name", None)
+        _explicit_fit = name or ""  # this fit has its curves: the automatic ones stay out
         self.start_run(f"{name} (run {len(self.runs) + 1})" if name else None)
         if self._live is not None and not self._live.shown:
             self.show()
@@ -141,6 +143,8 @@ class TrainingCurves:
                        **{k: v for k, v in (logs or {}).items() if _number(v)})
 
     def on_train_end(self, logs=None) -> None:
+        global _explicit_fit
+        _explicit_fit = None
         self.save()
 
     def __getattr__(self, name):
@@ -359,10 +363,20 @@ class _FitCurves:
         self._steps = 0
         self._cell = None
         self._remove = None
+        self._skip = None
 
     def __call__(self, event) -> None:
+        global _explicit_fit
         kind = event.kind
         c = self.curves
+        if kind == "train_begin":
+            explicit, _explicit_fit = _explicit_fit, None
+            if explicit is not None and explicit == (event.model or ""):
+                self._skip = event.run_id  # a TrainingCurves callback draws this fit
+                return
+            self._skip = None
+        if event.run_id == self._skip:
+            return
         if kind == "train_begin":
             self._steps = int((event.logs or {}).get("steps") or 0)
             n = len(c.runs) + 1
@@ -393,6 +407,7 @@ def _cell_id():
 
 _fit_curves: _FitCurves | None = None
 _auto = True
+_explicit_fit: str | None = None  # model name of a fit that has a TrainingCurves callback
 
 
 def auto_fit_curves() -> None:
