@@ -4,13 +4,15 @@ The notebooks run with TFEDU_TEACH_SOLUTIONS=1: each exercise left blank (`answe
 filled with the reference solution by `tfedu.teach.check`, which must then say it is right.
 A cell tagged `raises-exception` is meant to fail (it shows an error to the student): it must
 raise, and execution goes on after it. Notebooks are stored without outputs, except in cells
-tagged `keep-output`.
+tagged `keep-output`. Each lesson must run in under a minute (a classroom waits for it); the run
+times are printed at the end of the test run.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ nbclient = pytest.importorskip("nbclient")
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+LESSON_SECONDS = 60
 CHECK_CALL = re.compile(r"""check\(\s*["'](lesson\d\d\.\w+)["']""")
 
 
@@ -75,7 +78,7 @@ def test_notebook_is_stored_without_outputs(path: Path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs_top_to_bottom(path: Path):
+def test_notebook_runs_top_to_bottom(path: Path, record_property):
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
         nb,
@@ -83,7 +86,10 @@ def test_notebook_runs_top_to_bottom(path: Path):
         timeout=300,
         resources={"metadata": {"path": str(path.parent)}},
     )
+    start = time.perf_counter()
     client.execute(env=_kernel_env())
+    seconds = time.perf_counter() - start
+    record_property("timing", f"lesson {path.name}: {seconds:.1f} s (kernel start included)")
 
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -98,3 +104,4 @@ def test_notebook_runs_top_to_bottom(path: Path):
             assert f"✔ Right ({exercise_id})" in shown, (
                 f"{path.name} cell {i}: the reference solution of {exercise_id} did not pass: {shown}"
             )
+    assert seconds < LESSON_SECONDS, f"{path.name} took {seconds:.0f} s; a lesson must run in under a minute"

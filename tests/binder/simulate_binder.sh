@@ -46,11 +46,14 @@ for pin in $base_pins; do grep -qix "$pin" "$scratch/pip.txt" || { echo "require
 echo "Binder's base versions kept: $base_pins"
 
 # JupyterLab as that user (no --allow-root) opens lesson 00.
+# The server writes its own process id (its subshell's $BASHPID, then exec), so that exactly it is stopped.
 port=$(( 20000 + RANDOM % 20000 ))
-as_user "./binder/start jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$port --IdentityProvider.token=t > $home/lab.log 2>&1 & echo \$! > $home/lab.pid"
+as_user "(echo \$BASHPID > $home/lab.pid; exec ./binder/start jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$port --IdentityProvider.token=t) > $home/lab.log 2>&1 &"
+stop_lab() { [ -s "$home/lab.pid" ] && kill "$(cat "$home/lab.pid")" 2>/dev/null; rm -f "$home/lab.pid"; }
+trap 'stop_lab; rm -rf "$scratch"' EXIT
 for _ in $(seq 60); do curl -fs "http://127.0.0.1:$port/api/status?token=t" >/dev/null && break; sleep 1; done
 curl -s -o /dev/null -w "%{redirect_url}\n" "http://127.0.0.1:$port/?token=t" > "$scratch/url.txt"
-kill "$(cat "$home/lab.pid")" || true
+stop_lab
 echo "default page: $(cat "$scratch/url.txt")"
 grep -q "lab/tree/notebooks/00_welcome.ipynb" "$scratch/url.txt"
 

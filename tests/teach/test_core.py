@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -12,9 +14,17 @@ from tfedu.teach.core import behaves_like, one_of, same_value, text_answer
 EXERCISES = teach.exercises()
 
 
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+
+
 def test_every_lesson_has_exercises():
     lessons = {e.id.split(".")[0] for e in EXERCISES}
-    assert lessons == {f"lesson{n:02d}" for n in range(8)}
+    assert lessons == {f"lesson{p.name[:2]}" for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
+
+
+@pytest.mark.parametrize("ex", EXERCISES, ids=[e.id for e in EXERCISES])
+def test_every_exercise_has_a_wrong_example(ex):
+    assert ex.wrong_example is not None, f"{ex.id} needs a typical wrong answer for the tests"
 
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=[e.id for e in EXERCISES])
