@@ -19,6 +19,9 @@ const H = 230;
 const PAD = { l: 52, r: 12, t: 26, b: 30 };
 
 export class CurvesView extends Widget implements IRenderMime.IRenderer {
+  /** Set by the live widget: asks the kernel to forget every run but the last one. */
+  clearRuns: (() => Promise<unknown>) | null = null;
+
   constructor(options: { mimeType: string } = { mimeType: CURVES_MIME_TYPE }) {
     super();
     this._mimeType = options.mimeType;
@@ -26,7 +29,8 @@ export class CurvesView extends Widget implements IRenderMime.IRenderer {
     this._toolbar = h('div', 'tfedu-graph-toolbar');
     this._title = h('span', 'tfedu-graph-title');
     this._legend = h('span', 'tfedu-curves-legend');
-    this._toolbar.append(this._title, this._legend);
+    this._actions = h('span', 'tfedu-curves-actions');
+    this._toolbar.append(this._title, this._legend, this._actions);
     this._charts = h('div', 'tfedu-curves-charts');
     this._message = h('div', 'tfedu-graph-message');
     this._message.hidden = true;
@@ -61,6 +65,21 @@ export class CurvesView extends Widget implements IRenderMime.IRenderer {
     });
     if (runs.length) {
       this._legend.append(h('span', 'tfedu-curves-legend-note', 'thin: per batch \u00b7 dots: per epoch \u00b7 dashed: validation'));
+    }
+    this._actions.replaceChildren();
+    const clear = this.clearRuns;
+    if (clear && runs.length > 1) {
+      const button = h('button', 'tfedu-graph-button tfedu-curves-clear', 'Keep last run');
+      button.title = 'Remove the earlier runs from these curves';
+      button.addEventListener('click', () => {
+        button.disabled = true;
+        clear().catch((err: Error) => {
+          button.disabled = false;
+          this._message.textContent = `Cannot clear the runs: ${err.message}`;
+          this._message.hidden = false;
+        });
+      });
+      this._actions.append(button);
     }
     const charts: Element[] = [];
     let total = 0;
@@ -131,6 +150,7 @@ export class CurvesView extends Widget implements IRenderMime.IRenderer {
   private _toolbar: HTMLDivElement;
   private _title: HTMLSpanElement;
   private _legend: HTMLSpanElement;
+  private _actions: HTMLSpanElement;
   private _charts: HTMLDivElement;
   private _message: HTMLDivElement;
 }

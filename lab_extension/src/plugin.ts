@@ -5,7 +5,8 @@
  * static MIME outputs); `TfeduView` draws it with the MIME renderers' own classes and redraws
  * in place when Python changes the payload. Clicking a concrete function's "Graph" button in
  * a retracing view sends `{action: "graph", function, index}` to Python, which answers with
- * that graph's payload (graphs are not sent up front).
+ * that graph's payload (graphs are not sent up front); "Keep last run" in a curves view sends
+ * `{action: "clear"}`, and Python redraws the curves without the earlier runs.
  */
 
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
@@ -50,7 +51,7 @@ export class TfeduViewModel extends DOMWidgetModel {
 }
 
 interface IPending {
-  resolve: (graph: unknown) => void;
+  resolve: (answer: Record<string, unknown>) => void;
   reject: (err: Error) => void;
 }
 
@@ -66,7 +67,10 @@ export class TfeduView extends DOMWidgetView {
     }
     this._inner = inner;
     if (inner instanceof RetracingView) {
-      inner.requestGraph = (fn, index) => this._request({ action: 'graph', function: fn, index });
+      inner.requestGraph = async (fn, index) =>
+        (await this._request({ action: 'graph', function: fn, index })).graph;
+    } else {
+      inner.clearRuns = () => this._request({ action: 'clear' });
     }
     this.listenTo(this.model, 'change:payload', this._update);
     this.listenTo(this.model, 'msg:custom', this._onMessage);
@@ -97,8 +101,8 @@ export class TfeduView extends DOMWidgetView {
     }
   }
 
-  /** Send a request to the kernel; resolves with the `graph` of its answer. */
-  private _request(content: Record<string, unknown>): Promise<unknown> {
+  /** Send a request to the kernel; resolves with its answer (rejects with its error). */
+  private _request(content: Record<string, unknown>): Promise<Record<string, unknown>> {
     const request = ++this._requests;
     return new Promise((resolve, reject) => {
       this._pending.set(request, { resolve, reject });
@@ -118,7 +122,7 @@ export class TfeduView extends DOMWidgetView {
     if (typeof content.error === 'string') {
       pending.reject(new Error(content.error));
     } else {
-      pending.resolve(content.graph);
+      pending.resolve(content);
     }
   }
 

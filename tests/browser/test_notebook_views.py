@@ -130,7 +130,18 @@ f(tf.ones([2, 2, 2]))
 print("new shape called")
 '''
 
-CELLS = [MONITOR_CELL, RETRACE_CELL, COMPARE_CELL, FIT_CELL, EVIL_CELL, BIG_CELL, NEW_SHAPE_CELL]
+# Three runs in one curves widget: its "Keep last run" button asks the kernel to drop two.
+RUNS_CELL = '''\
+tries = TrainingCurves(title="three tries", interval=0.0)
+tries.show()
+for r in range(3):
+    tries.start_run(f"try {r + 1}")
+    for i in range(10):
+        tries.log(step=i, loss=(r + 1) / (i + 1))
+'''
+
+CELLS = [MONITOR_CELL, RETRACE_CELL, COMPARE_CELL, FIT_CELL, EVIL_CELL, BIG_CELL, NEW_SHAPE_CELL,
+         RUNS_CELL]
 
 
 @pytest.fixture(scope="module")
@@ -349,6 +360,27 @@ def test_large_graph_render_time(page):
     screenshot(view, "graph_2000_ops")
 
 
+def _tries(page):
+    return page.locator(".jp-OutputArea .tfedu-curves").filter(
+        has=page.locator(".tfedu-graph-title", has_text="three tries"))
+
+
+def test_keep_last_run_button_asks_the_kernel(page):
+    tries = _tries(page)
+    tries.wait_for(timeout=300_000)
+    page.wait_for_function(
+        "v => v.querySelectorAll('.tfedu-curves-legend-item').length === 3",
+        arg=tries.element_handle(), timeout=30_000)
+    tries.locator(".tfedu-curves-clear").click()
+    page.wait_for_function(
+        "v => v.querySelectorAll('.tfedu-curves-legend-item').length === 1",
+        arg=tries.element_handle(), timeout=30_000)
+    assert tries.locator(".tfedu-curves-legend-item").inner_text() == "try 3"
+    assert tries.locator(".tfedu-curves-clear").count() == 0  # one run: nothing to clear
+    assert tries.locator(".tfedu-curves-batch").count() == 1
+    screenshot(tries, "curves_keep_last_run")
+
+
 LIVE = "application/vnd.tfedu.live+json"
 
 
@@ -374,13 +406,16 @@ def test_saved_notebook_reopened_without_kernel_still_shows_views(page, lab_serv
         saved = json.loads(path.read_text())
         kinds = {k for c in saved["cells"] for o in c.get("outputs", [])
                  for k in o.get("data", {})}
+        tries = [o["data"]["application/vnd.tfedu.curves+json"]["runs"]
+                 for o in saved["cells"][7].get("outputs", []) if LIVE in o.get("data", {})]
         if ("application/vnd.tfedu.graph+json" in kinds and _monitor_f_concretes(saved) == 4
-                or time.monotonic() > deadline):
+                and [len(t) for t in tries] == [1] or time.monotonic() > deadline):
             break
     for mime in ("retracing", "curves", "compare", "graph", "live"):
         assert f"application/vnd.tfedu.{mime}+json" in kinds, kinds
     assert {"image/svg+xml", "image/png", "text/plain"} <= kinds
     assert _monitor_f_concretes(saved) == 4
+    assert [[r["name"] for r in t] for t in tries] == [["try 3"]]  # cleared from the view
     fit_outputs = [o["data"] for o in saved["cells"][3]["outputs"] if LIVE in o.get("data", {})]
     assert len(fit_outputs) == 1 and "image/png" in fit_outputs[0]
     runs = fit_outputs[0]["application/vnd.tfedu.curves+json"]["runs"]
@@ -418,8 +453,9 @@ def test_saved_notebook_reopened_without_kernel_still_shows_views(page, lab_serv
         assert kernel is None
         # The live views show their saved state (no widget model without a kernel).
         lives = p2.locator(".jp-OutputArea .tfedu-live")
-        assert lives.count() == 3  # monitor, fit curves, the escaping cell's live curves
-        assert {lives.nth(i).get_attribute("data-tfedu-live") for i in range(3)} == {"static"}
+        assert lives.count() == 4  # monitor, fit curves, the escaping cell's curves, tries
+        assert {lives.nth(i).get_attribute("data-tfedu-live") for i in range(4)} == {"static"}
+        assert _tries(p2).locator(".tfedu-curves-legend-item").all_text_contents() == ["try 3"]
         assert lives.filter(has_text="Error displaying widget").count() == 0
         curves = p2.locator(".jp-OutputArea .tfedu-curves").first
         assert curves.locator("xpath=ancestor::*[contains(@class,'tfedu-live')]").count() == 1

@@ -247,3 +247,18 @@ def test_a_fit_with_its_own_curves_callback_gets_no_second_view(kernel):
     assert [h.shown[CURVES_MIME_TYPE]["title"] for h in kernel] == ["mine"]
     model.fit(x, x, epochs=1, verbose=0)  # the next fit without it: automatic curves again
     assert len(curves._fit_curves.curves.runs) == 1 and len(mine.runs) == 1
+
+
+def test_keep_last_run_request_clears_earlier_runs_and_saves(kernel, monkeypatch):
+    c = TrainingCurves(interval=3600)
+    c.show()
+    for name in ("a", "b", "c"):
+        c.start_run(name)
+        c.log(step=0, loss=1.0)
+    sent = _sent(c.widget, monkeypatch)
+    c.widget._handle_custom_msg({"action": "clear", "request": 3}, [])
+    assert sent == [{"action": "clear", "request": 3, "runs": 1}]
+    # Drawn right away (not held back by the throttle) and written into the saved output.
+    assert [r["name"] for r in c.widget.payload["runs"]] == ["c"]
+    saved = kernel[0].updates[-1]
+    assert [r["name"] for r in saved[CURVES_MIME_TYPE]["runs"]] == ["c"]

@@ -53,7 +53,8 @@ class TrainingCurves:
         self.title = title
         self.runs: list[dict] = []
         self._live = LiveDisplay(self._live_bundle, interval, kind="curves", payload=self.payload,
-                                 final_bundle=self._bundle) if live else None
+                                 final_bundle=self._bundle,
+                                 actions={"clear": self._clear_action}) if live else None
         self._step = 0
         # Keras callback state
         self.model = None
@@ -67,6 +68,17 @@ class TrainingCurves:
         self.runs.append(run)
         self._step = 0
         return run
+
+    def clear_earlier_runs(self) -> None:
+        """Forget every run but the last one (the live view's "Keep last run" button)."""
+        del self.runs[:-1]
+        if self._live is not None:
+            self._live.touch()
+            self._live.save()
+
+    def _clear_action(self, content: dict) -> dict:
+        self.clear_earlier_runs()
+        return {"runs": len(self.runs)}
 
     def _run(self) -> dict:
         return self.runs[-1] if self.runs else self.start_run()
@@ -364,6 +376,7 @@ class _FitCurves:
         self._cell = None
         self._remove = None
         self._skip = None
+        self._fits = 0
 
     def __call__(self, event) -> None:
         global _explicit_fit
@@ -379,7 +392,8 @@ class _FitCurves:
             return
         if kind == "train_begin":
             self._steps = int((event.logs or {}).get("steps") or 0)
-            n = len(c.runs) + 1
+            self._fits += 1
+            n = self._fits
             c.start_run(f"{event.model} \u00b7 fit {n}" if event.model else f"fit {n}")
             c._step = 0
             cell = _cell_id()
