@@ -21,6 +21,7 @@ def _kernels() -> dict:
     big = tf.constant(rng.random((256, 64), dtype=np.float32))
     ids = tf.constant(np.repeat(np.arange(64, dtype=np.int32), 4))
     counts = tf.constant(rng.integers(0, 50, 100_000).astype(np.int32))
+    weights = tf.Variable(tf.zeros([64, 16]))  # a Dense layer's kernel, as in lesson 05
 
     def conv_and_grads():
         with tf.GradientTape() as tape:
@@ -38,6 +39,8 @@ def _kernels() -> dict:
         "special functions": lambda: (tf.math.lgamma(big + 1.0), tf.math.digamma(big + 1.0)),
         "scatter": lambda: tf.tensor_scatter_nd_add(
             big, tf.reshape(tf.range(0, 256, 2), [-1, 1]), tf.ones([128, 64])),
+        "Adam's update (Keras optimizers)": lambda: tf.keras.optimizers.Adam().apply_gradients(
+            [(tf.ones([64, 16]), weights)]),
     }
 
 
