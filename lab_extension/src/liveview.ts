@@ -92,6 +92,12 @@ export class LiveView extends Panel implements IRenderMime.IRenderer {
       return;
     }
     this._stopWaiting();
+    if (this._live) {
+      // Another widget now owns this output: let go of the old one's view.
+      const old = this._live;
+      this._live = null;
+      old.dispose();
+    }
     this._modelId = id;
     this._kind = kind;
     this._showStatic();

@@ -80,7 +80,7 @@ class LiveDisplay:
             self.widget = TfeduWidget(self._kind, self._payload(), fallback=self._final)
             for action, handler in self._actions.items():
                 self.widget.on_action(action, handler)
-            data = self.widget._repr_mimebundle_()
+            data = self.widget.bundle(self._bundle())  # quick first picture; save() is final
         else:
             data = self._bundle()
         self._handle = display(data, raw=True, display_id=True)
@@ -118,7 +118,7 @@ class LiveDisplay:
         if self._handle is None or not self._stale:
             return
         if self.widget is not None:
-            self._handle.update(self.widget._repr_mimebundle_(), raw=True)
+            self._handle.update(self.widget.bundle(), raw=True)
         elif self._final is not self._bundle:
             self._handle.update(self._final(), raw=True)
         self._stale = False

@@ -67,15 +67,20 @@ class TfeduWidget(ipywidgets.DOMWidget):
                 reply["error"] = f"{type(e).__name__}: {e}"
         self.send(reply)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        """The live MIME (model id) next to the static bundle.
+    def bundle(self, static: dict | None = None) -> dict:
+        """The live MIME (model id) next to `static` (default: `fallback()`).
 
         The generic widget-view MIME is left out on purpose: front ends without the tfedu
         extension (nbconvert, other viewers) then fall back to the picture instead of an
         empty or broken widget; with the extension, the live MIME's renderer shows the
         widget's view while its model exists and the static payload otherwise.
         """
-        bundle = dict(self._fallback()) if self._fallback is not None else {}
-        bundle.setdefault("text/plain", f"<tfedu {self.kind} view>")
-        bundle[LIVE_MIME_TYPE] = {"model_id": self.model_id, "kind": self.kind}
-        return bundle
+        if static is None:
+            static = self._fallback() if self._fallback is not None else {}
+        out = dict(static)
+        out.setdefault("text/plain", f"<tfedu {self.kind} view>")
+        out[LIVE_MIME_TYPE] = {"model_id": self.model_id, "kind": self.kind}
+        return out
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        return self.bundle()
