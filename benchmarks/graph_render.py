@@ -1,20 +1,23 @@
 """How long the JupyterLab graph view takes to draw a 2,000-op graph, in the real JupyterLab.
 
-    python benchmarks/graph_render.py            # 3 runs per graph
-    python benchmarks/graph_render.py --runs 5
+    python benchmarks/graph_render.py                 # 3 runs per measure
+    python benchmarks/graph_render.py --runs 5 --skip-options
 
 Starts `jupyter lab` and headless Chromium (Debian's `chromium`, as the browser tests do),
 builds two 2,000-op graphs in a notebook (a flat ladder of adds, and 40 name scopes of 50
-ops), then displays each one in its own cell. Columns:
+ops), then displays each one in its own cell and clicks through the scoped one. Columns:
 
-- cell -> svg: from the cell's execution request to the graph's SVG in the DOM and painted,
-  measured in the page (kernel work, message, payload check, layout, DOM insertion);
-- layout: the wasm Graphviz layout alone (the `tfedu-graph-layout` measure the view writes);
-- python fallback: the kernel's `image/svg+xml` fallback (native Graphviz), or what it
-  gives instead on graphs too big to lay out quickly.
+- to svg: from the cell's execution request (or the click) to the graph's SVG in the DOM
+  and painted, measured in the page (kernel, message, payload check, DOT, layout, DOM);
+- wasm layout: Graphviz's layout alone (the `tfedu-graph-layout` measure the view writes;
+  the view's other measures are printed below the table);
+- kernel: the display data the kernel computes (payload and static fallback: an SVG from
+  native Graphviz, or a text summary on graphs too big to lay out quickly).
 
-The target is 2 s from cell to SVG. Numbers are the median of the runs (a warm page: the
-first graph drawn in a page also loads the Graphviz WebAssembly, timed separately).
+A second table times the wasm Graphviz layout alone in Chromium for variants of the DOT
+(edge labels as before, Graphviz options), best of the rounds, to show what each choice
+costs. The target is 2 s from cell to SVG; the first drawing in a page also loads the
+Graphviz WebAssembly (the warm-up row).
 """
 
 from __future__ import annotations
@@ -224,6 +227,89 @@ def browser_times(runs: int) -> list[Row]:
     return rows
 
 
+# Variants of a DOT source: the policy's own output, with the edge labels it replaces, and
+# with Graphviz options that could make big layouts cheaper.
+OPTION_VARIANTS: dict[str, tuple[str, str]] = {
+    "tfedu policy": ("", ""),
+    "edge labels (before)": ("labels", ""),
+    "policy without nslimit": ("no-nslimit", ""),
+    "+ splines=polyline": ("", "splines=polyline"),
+    "+ splines=line": ("", "splines=line"),
+    "+ newrank=true": ("", "newrank=true"),
+    "+ mclimit=0.2": ("", "mclimit=0.2"),
+    "+ searchsize=10": ("", "searchsize=10"),
+    "+ remincross=false": ("", "remincross=false"),
+}
+
+GRAPHVIZ_JS = ROOT / "lab_extension" / "node_modules" / "@hpcc-js" / "wasm-graphviz" / "dist" / "index.js"
+
+LAYOUT_JS = """
+async ([dots, rounds]) => {
+  const { Graphviz } = await import('http://bench.invalid/graphviz.js');
+  const gv = await Graphviz.load();
+  gv.dot('digraph { a -> b }');
+  const best = dots.map(() => Infinity);
+  for (let r = 0; r < rounds; r++) {
+    dots.forEach((dot, i) => {
+      const t0 = performance.now();
+      gv.dot(dot);
+      best[i] = Math.min(best[i], performance.now() - t0);
+    });
+  }
+  return best;
+}
+"""
+
+
+def _variant(dot: str, change: str, extra: str) -> str:
+    import re
+
+    if change == "labels":
+        dot = dot.replace(" [tooltip=", " [label=")
+    if change in ("labels", "no-nslimit"):
+        dot = re.sub(r"^  graph \[nslimit=[^\]]*\];\n", "", dot, flags=re.M)
+    if extra:
+        dot = dot.replace("labeljust=l];", f"labeljust=l, {extra}];", 1)
+    return dot
+
+
+def layout_options(rounds: int) -> list[tuple[str, dict[str, float]]]:
+    """Best layout milliseconds of each DOT variant, wasm Graphviz in a blank Chromium page."""
+    from playwright.sync_api import sync_playwright
+
+    from tfedu.viz import graph_payload
+    from tfedu.viz.dot import graph_to_dot
+
+    if not GRAPHVIZ_JS.exists():
+        raise SystemExit(f"{GRAPHVIZ_JS} is missing: cd lab_extension && npm install")
+    scope: dict = {}
+    exec(LARGE_GRAPHS_CELL, scope)
+    graphs = {
+        "ladder (2,000 nodes)": graph_to_dot(graph_payload(scope["ladder"])),
+        "scoped, all expanded (2,001)": graph_to_dot(graph_payload(scope["scoped"]), collapsed=[]),
+        "scoped, collapsed (41)": graph_to_dot(graph_payload(scope["scoped"])),
+    }
+    dots = [_variant(dot, *v) for dot in graphs.values() for v in OPTION_VARIANTS.values()]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            source = GRAPHVIZ_JS.read_text()
+            page.route("http://bench.invalid/**", lambda route: route.fulfill(
+                body=source if route.request.url.endswith(".js") else "<!doctype html><title>b</title>",
+                content_type="text/javascript" if route.request.url.endswith(".js") else "text/html",
+            ))
+            page.goto("http://bench.invalid/index.html")
+            best = page.evaluate(LAYOUT_JS, [dots, rounds])
+        finally:
+            browser.close()
+    out, k = [], 0
+    for name in graphs:
+        out.append((name, dict(zip(OPTION_VARIANTS, best[k:k + len(OPTION_VARIANTS)]))))
+        k += len(OPTION_VARIANTS)
+    return out
+
+
 def _median(values: list) -> float | None:
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
@@ -231,7 +317,9 @@ def _median(values: list) -> float | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=3, help="timed displays per graph")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per measure")
+    parser.add_argument("--skip-options", action="store_true",
+                        help="skip the table of layout options")
     args = parser.parse_args()
     os.environ.setdefault("TFEDU_CACHE_DIR", str(ROOT / ".cache"))
 
@@ -265,6 +353,15 @@ def main() -> None:
         cells = [f"{name} {_median(row.phases.get(name, [])) or 0:.0f}"
                  for name in ("dot", "layout", "svg", "insert", "draw")]
         print(f"  {row.label.strip():44s} " + "  ".join(cells))
+    if not args.skip_options:
+        options = layout_options(args.runs)
+        print("\nwasm Graphviz layout alone in Chromium, best of "
+              f"{args.runs} (ms; the policy's DOT, then variants of it)")
+        names = [n for n, _ in options]
+        width = max(len(v) for v in OPTION_VARIANTS)
+        print(" " * (width + 2) + "  ".join(f"{n:>28s}" for n in names))
+        for variant in OPTION_VARIANTS:
+            print(f"{variant:{width}s}  " + "  ".join(f"{dict(options)[n][variant]:28.0f}" for n in names))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\n'to svg': from the cell's execution (or the click) to the SVG in the DOM and "
           f"painted; median of {args.runs} runs.\n{os.cpu_count()} CPUs, load average {load:.1f}")
