@@ -440,3 +440,140 @@ def test_initializers_activations_regularizers():
                                [-0.3034015, 0.37524524], atol=1e-6)
     d = layers.Dense(2, bias_regularizer=keras.regularizers.L1(0.5))
     assert d.get_config()["bias_regularizer"]["config"] == {"l1": 0.5}
+
+
+# --- models -----------------------------------------------------------------------------------
+def _set_seeded_weights(m):
+    m.set_weights([np.random.RandomState(i).uniform(-0.5, 0.5, w.shape).astype("float32")
+                   for i, w in enumerate(m.get_weights())])
+
+
+def _two_headed():
+    a, b = keras.Input((3,), name="a"), keras.Input((2,), name="b")
+    shared = layers.Dense(4, activation="relu", name="shared")
+    h = layers.Concatenate()([shared(layers.Dense(4, name="pa")(a)),
+                              shared(layers.Dense(4, name="pb")(b))])
+    m = keras.Model([a, b], [layers.Dense(1, name="reg")(h),
+                             layers.Dense(3, activation="softmax", name="cls")(h)],
+                    name="multi")
+    _set_seeded_weights(m)
+    return m
+
+
+def _two_headed_data():
+    rng = np.random.RandomState(0)
+    return (rng.randn(30, 3).astype("float32"), rng.randn(30, 2).astype("float32"),
+            rng.randn(30, 1).astype("float32"), rng.randint(0, 3, 30))
+
+
+def test_functional_layers_in_depth_order_and_shared_layer_connections(capsys):
+    m = _two_headed()
+    assert [lyr.name for lyr in m.layers] == ["a", "b", "pa", "pb", "shared", "concatenate",
+                                              "reg", "cls"]
+    m.summary(line_length=76)
+    out = capsys.readouterr().out
+    assert "│ shared (Dense)      │ (None, 4)         │         20 │ pa[0][0],         │\n" \
+           "│                     │                   │            │ pb[0][0]          │" in out
+    with pytest.raises(ValueError, match=r"""^Layer "multi" expects 2 named input\(s\) with keys """
+                                         r"""\['a', 'b'\], but it received 1 input tensors\."""):
+        m.predict(np.zeros((2, 3), "float32"), verbose=0)
+
+
+def test_multi_output_losses_and_metrics_per_output():
+    xa, xb, yr, yc = _two_headed_data()
+    m = _two_headed()
+    m.compile(keras.optimizers.SGD(0.05), loss=["mse", "sparse_categorical_crossentropy"],
+              loss_weights=[0.5, 1.0], metrics=[["mae"], ["accuracy"]])
+    h = m.fit([xa, xb], [yr, yc], epochs=2, batch_size=10, verbose=0, shuffle=False)
+    expected = {"cls_accuracy": [0.33333334, 0.36666667], "cls_loss": [1.10668218, 1.1001513],
+                "loss": [1.67891693, 1.6081326], "reg_loss": [1.1444695, 1.01596272],
+                "reg_mae": [0.82020754, 0.80444604]}
+    assert sorted(h.history) == sorted(expected)
+    for k, v in expected.items():
+        np.testing.assert_allclose(h.history[k], v, atol=1e-5)
+    np.testing.assert_allclose(m.evaluate([xa, xb], [yr, yc], verbose=0),
+                               [1.57288468, 0.96213639, 1.09181643, 0.36666667, 0.80003315],
+                               atol=1e-5)
+    assert m.metrics_names == ["loss", "compile_metrics", "reg_loss", "cls_loss"]
+
+
+def test_dict_losses_follow_output_names():
+    xa, xb, yr, yc = _two_headed_data()
+    m = _two_headed()
+    m.compile(keras.optimizers.SGD(0.05),
+              loss={"reg": "mse", "cls": "sparse_categorical_crossentropy"},
+              metrics={"cls": "accuracy"})
+    h = m.fit({"a": xa, "b": xb}, {"reg": yr, "cls": yc}, epochs=1, batch_size=10, verbose=0,
+              shuffle=False)
+    np.testing.assert_allclose(h.history["loss"], [2.20764947], atol=1e-5)
+    np.testing.assert_allclose(h.history["reg_loss"], [1.10210967], atol=1e-5)
+    np.testing.assert_allclose(h.history["cls_loss"], [1.1055398], atol=1e-5)
+
+
+def test_steps_per_epoch_continues_the_dataset_iterator():
+    rng = np.random.RandomState(0)
+    x = rng.randn(40, 3).astype("float32")
+    y = (x.sum(1) > 0).astype("float32")[:, None]
+    m = keras.Sequential([keras.Input((3,)), layers.Dense(1, activation="sigmoid")])
+    _set_seeded_weights(m)
+    m.compile(keras.optimizers.SGD(0.1), "binary_crossentropy", metrics=["accuracy"])
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
+    h = m.fit(ds.repeat(), epochs=2, steps_per_epoch=3, verbose=0)
+    np.testing.assert_allclose(h.history["loss"], [0.59918469, 0.5419839], atol=1e-5)
+    np.testing.assert_allclose(h.history["accuracy"], [0.875, 0.95833331], atol=1e-6)
+
+
+def test_overridden_train_step_logs_and_subclass_built_functionally():
+    class TS(keras.Model):
+        def train_step(self, data):
+            x, y = data
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(self(x, training=True) - y))
+            g = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply_gradients(zip(g, self.trainable_variables))
+            return {"my_loss": loss}
+
+    rng = np.random.RandomState(0)
+    x = rng.randn(40, 3).astype("float32")
+    y = (x.sum(1) > 0).astype("float32")[:, None]
+    inp = keras.Input((3,))
+    m = TS(inp, layers.Dense(1)(inp))
+    _set_seeded_weights(m)
+    m.compile(keras.optimizers.SGD(0.1))
+    h = m.fit(x, y, epochs=2, batch_size=8, verbose=0, shuffle=False)
+    assert list(h.history) == ["my_loss"]
+    np.testing.assert_allclose(h.history["my_loss"], [0.17620863, 0.10446204], atol=1e-5)
+
+
+def test_subclassed_model_paths_and_summary(capsys):
+    class MyModel(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d1 = layers.Dense(4, activation="relu")
+            self.d2 = layers.Dense(1)
+
+        def call(self, x):
+            return self.d2(self.d1(x))
+
+    m = MyModel()
+    m(np.zeros((1, 3), "float32"))
+    assert [w.path for w in m.weights] == ["my_model/dense/kernel", "my_model/dense/bias",
+                                           "my_model/dense_1/kernel", "my_model/dense_1/bias"]
+    m.compile(keras.optimizers.SGD(0.1), "mse")
+    m.fit(np.zeros((8, 3), "float32"), np.zeros((8, 1), "float32"), verbose=0)
+    m.summary(line_length=76)
+    out = capsys.readouterr().out
+    assert "│ dense (Dense)                   │ (1, 4)                 │            16 │" in out
+    assert out.endswith(" Total params: 23 (96.00 B)\n Trainable params: 21 (84.00 B)\n"
+                        " Non-trainable params: 0 (0.00 B)\n Optimizer params: 2 (12.00 B)\n")
+
+
+def test_sequential_config_round_trip():
+    m = keras.Sequential([keras.Input((3,)), layers.Dense(2, name="d")], name="s")
+    cfg = m.get_config()
+    assert sorted(cfg) == ["build_input_shape", "dtype", "layers", "name", "trainable"]
+    assert [lyr["class_name"] for lyr in cfg["layers"]] == ["InputLayer", "Dense"]
+    m2 = keras.Sequential.from_config(cfg)
+    assert [lyr.name for lyr in m2.layers] == ["d"]
+    assert sorted(_two_headed().get_config()) == ["input_layers", "layers", "name",
+                                                  "output_layers", "trainable"]

@@ -36,7 +36,16 @@ def _shape_text(shape) -> str:
 
 def _layer_output_shape(layer):
     if not layer._inbound_nodes:
-        return None
+        # A layer only called eagerly: Keras infers the shape from the one it was built with.
+        shape = getattr(layer, "_build_input_shape", None)
+        if shape is None or not isinstance(shape, tuple):
+            return None
+        try:
+            out = layer.compute_output_shape(shape)
+        except Exception:
+            return None
+        return tuple(out) if isinstance(out, (tuple, list)) and all(
+            d is None or isinstance(d, int) for d in out) else None
     out = layer._inbound_nodes[-1].outputs
     if isinstance(out, (list, tuple)):
         return [o.shape for o in out]
@@ -136,13 +145,13 @@ def print_summary(model, line_length=None, print_fn=None):
         rows.append(row)
     lines += _table(headers, rows, positions, line_length, aligns)
     tw, nw = model.trainable_weights, model.non_trainable_weights
-    total = tw + nw
+    opt = getattr(model, "optimizer", None)
+    ov = opt.variables if opt is not None and opt.built else []
+    total = tw + nw + ov  # Keras counts a built optimizer's variables in the total
     lines.append(f" Total params: {_count(total):,} ({_size_text(_bytes(total))})")
     lines.append(f" Trainable params: {_count(tw):,} ({_size_text(_bytes(tw))})")
     lines.append(f" Non-trainable params: {_count(nw):,} ({_size_text(_bytes(nw))})")
-    opt = getattr(model, "optimizer", None)
-    if opt is not None and opt.built and opt._slot_list:
-        ov = opt.variables
+    if ov:
         lines.append(f" Optimizer params: {_count(ov):,} ({_size_text(_bytes(ov))})")
     for line in lines:
         print_fn(line)
@@ -163,10 +172,8 @@ def _connections(layer) -> str:
     if isinstance(layer, InputLayer):
         return "-"
     parts = []
-    node = layer._inbound_nodes[-1] if layer._inbound_nodes else None
-    if node is None:
-        return "-"
-    for t in node.input_tensors:
-        src, node_index, tensor_index = t._keras_history
-        parts.append(f"{src.name}[{node_index}][{tensor_index}]")
+    for node in layer._inbound_nodes:  # a shared layer lists every call's inputs
+        for t in node.input_tensors:
+            src, node_index, tensor_index = t._keras_history
+            parts.append(f"{src.name}[{node_index}][{tensor_index}]")
     return ", ".join(parts) if parts else "-"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tfedu.framework import nest
 from tfedu.keras import backend
-from tfedu.keras.engine.base_layer import Layer, keras_name_scope
+from tfedu.keras.engine.base_layer import Layer, _snake, keras_name_scope
 from tfedu.keras.engine.keras_tensor import KerasTensor
 from tfedu.keras.engine.training import Model
 from tfedu.keras.layers.core import InputLayer
@@ -29,11 +29,37 @@ def _topological_nodes(outputs):
     return order
 
 
+def _layers_by_depth(nodes):
+    """Keras's `model.layers` order: deepest first (inputs), ties in traversal order."""
+    depth = {id(n): 0 for n in nodes}
+    for node in reversed(nodes):
+        for parent in _parents(node):
+            if id(parent) in depth:
+                depth[id(parent)] = max(depth[id(parent)], depth[id(node)] + 1)
+    layers, layer_depth = [], {}
+    for node in nodes:
+        if all(node.layer is not lyr for lyr in layers):
+            layers.append(node.layer)
+        key = id(node.layer)
+        layer_depth[key] = max(layer_depth.get(key, 0), depth[id(node)])
+    order = {id(lyr): i for i, lyr in enumerate(layers)}
+    return sorted(layers, key=lambda lyr: (-layer_depth[id(lyr)], order[id(lyr)]))
+
+
+def _parents(node):
+    out = []
+    for t in node.input_tensors:
+        layer, node_index, _ = t._keras_history
+        out.append(layer._inbound_nodes[node_index])
+    return out
+
+
 class Functional(Model):
     """A model defined by `Model(inputs, outputs)` over KerasTensors."""
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
-        super().__init__(name=name or backend.unique_name("functional"), trainable=trainable)
+        default = "functional" if type(self) is Functional else _snake(type(self).__name__)
+        super().__init__(name=name or backend.unique_name(default), trainable=trainable)
         self._inputs_struct = inputs
         self._outputs_struct = outputs
         self.inputs = nest.flatten(inputs)
@@ -43,16 +69,24 @@ class Functional(Model):
                 raise ValueError(f"All `inputs` and `outputs` values must be KerasTensors. "
                                  f"Received: {t!r}")
         self._nodes = _topological_nodes(outputs)
-        layers = []
-        for node in self._nodes:
-            if all(node.layer is not lyr for lyr in layers):
-                layers.append(node.layer)
-        object.__setattr__(self, "_tracked_layers", layers)
+        object.__setattr__(self, "_tracked_layers", _layers_by_depth(self._nodes))
         self.built = True
 
     @property
     def layers(self):
         return list(self._tracked_layers)
+
+    def __call__(self, *args, **kwargs):
+        inputs = args[0] if args else kwargs.get("inputs")
+        if inputs is not None and not isinstance(inputs, dict):
+            n = len(nest.flatten(inputs)) if isinstance(inputs, (list, tuple)) else 1
+            if n != len(self.inputs):  # Keras checks the model's inputs before calling
+                names = [t.name for t in self.inputs]
+                raise ValueError(
+                    f'Layer "{self.name}" expects {len(names)} named input(s) with keys {names}, '
+                    f"but it received {n} input tensors. Pass inputs as a dict, e.g. `layer({{"
+                    + ", ".join(f"'{k}': ..." for k in names) + "})`.")
+        return Model.__call__(self, *args, **kwargs)
 
     @property
     def input_shape(self):
@@ -93,9 +127,15 @@ class Functional(Model):
                                      [values[id(t)] for t in self.outputs])
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable,
-                "layers": [{"class_name": type(lyr).__name__, "name": lyr.name,
-                            "config": lyr.get_config()} for lyr in self.layers]}
+        from tfedu.keras.saving import _functional_config
+
+        return _functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from tfedu.keras.saving import model_from_config
+
+        return model_from_config({"class_name": "Functional", "config": config})
 
 
 class Sequential(Model):
@@ -199,10 +239,22 @@ class Sequential(Model):
         return getattr(self, "_output_shape", None)
 
     def get_config(self):
+        def ser(layer):
+            return {"module": "keras.layers", "class_name": type(layer).__name__,
+                    "config": layer.get_config(), "registered_name": None}
+
         layers = []
         first = self._tracked_layers[0] if self._tracked_layers else None
         if isinstance(first, InputLayer):
-            layers.append({"class_name": "InputLayer", "config": first.get_config()})
-        for lyr in self.layers:
-            layers.append({"class_name": type(lyr).__name__, "config": lyr.get_config()})
-        return {"name": self.name, "trainable": self.trainable, "layers": layers}
+            layers.append(ser(first))
+        layers += [ser(lyr) for lyr in self.layers]
+        shape = self._build_input_shape
+        return {"name": self.name, "trainable": self.trainable,
+                "dtype": Layer.get_config(self)["dtype"], "layers": layers,
+                "build_input_shape": tuple(shape) if shape else None}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from tfedu.keras.saving import model_from_config
+
+        return model_from_config({"class_name": "Sequential", "config": config})

@@ -19,7 +19,7 @@ from tfedu.keras import callbacks as callbacks_mod
 from tfedu.keras import losses as losses_mod
 from tfedu.keras import metrics as metrics_mod
 from tfedu.keras import optimizers as optimizers_mod
-from tfedu.keras.engine.base_layer import Layer, _snake, _training_scope, keras_name_scope
+from tfedu.keras.engine.base_layer import Layer, _snake, _training_scope
 
 
 def _to_tensor(x):
@@ -67,10 +67,22 @@ class _DatasetBatches:
         self.dataset = dataset
         card = dataset._cardinality()
         self.steps = steps if steps is not None else (card if card >= 0 else None)
+        self._user_steps = steps
 
     def epoch(self):
-        for i, elem in enumerate(self.dataset):
-            if self.steps is not None and i >= self.steps:
+        if self._user_steps is None:
+            for elem in self.dataset:
+                yield _unpack(elem)
+            return
+        # With a step count Keras keeps one iterator across epochs (a repeated dataset goes on
+        # where the last epoch stopped) and stops early when the data runs out.
+        if getattr(self, "_it", None) is None:
+            self._it = iter(self.dataset)
+        for _ in range(self._user_steps):
+            try:
+                elem = next(self._it)
+            except StopIteration:
+                self._it = None
                 return
             yield _unpack(elem)
 
@@ -128,6 +140,15 @@ class Model(Layer):
         return object.__new__(cls)
 
     def __init__(self, *args, **kwargs):
+        from tfedu.keras.engine.functional import Functional
+
+        if (args or "inputs" in kwargs) and not isinstance(self, Functional):
+            # A Model subclass built like a functional model (`MyModel(inputs, outputs)`):
+            # Keras makes it a Functional subclass, keeping the user's overrides.
+            cls = type(self)
+            self.__class__ = type(cls.__name__, (cls, Functional), {"__module__": cls.__module__})
+            Functional.__init__(self, *args, **kwargs)
+            return
         name = kwargs.pop("name", None)
         trainable = kwargs.pop("trainable", True)
         super().__init__(name=name or backend.unique_name(_snake(type(self).__name__)),
@@ -158,8 +179,7 @@ class Model(Layer):
                          f"{[layer.name for layer in self.layers]}.")
 
     def __call__(self, *args, **kwargs):
-        with keras_name_scope(self._name):
-            return Layer.__call__(self, *args, **kwargs)
+        return Layer.__call__(self, *args, **kwargs)  # which enters the model's name scope
 
     def _maybe_build(self, input_shape):
         # A subclassed model's sub-layers create their weights as the first call reaches them.
@@ -183,8 +203,13 @@ class Model(Layer):
         self.loss = loss
         self._loss_fn = self._resolve_loss(loss)
         self._loss_weights = loss_weights
-        self._metric_ids = list(metrics or [])
+        self._metric_spec = metrics
+        self._metric_ids = list(metrics.values()) if isinstance(metrics, dict) else list(
+            metrics or [])
         self._compile_metrics = None
+        names = self.output_names
+        self._output_loss_trackers = [metrics_mod.Mean(name=f"{n}_loss") for n in names] if (
+            len(names) > 1 and isinstance(loss, (dict, list, tuple))) else []
         self._loss_tracker = metrics_mod.Mean(name="loss")
         self._run_eagerly = run_eagerly
         self._train_function = None
@@ -209,18 +234,52 @@ class Model(Layer):
     @property
     def metrics(self):
         out = [self._loss_tracker] if self._loss_tracker is not None else []
-        return out + list(self._compile_metrics or [])
+        return out + list(getattr(self, "_output_loss_trackers", None) or []) + list(
+            self._compile_metrics or [])
 
     @property
     def metrics_names(self):
-        return ["loss", "compile_metrics"] if self._metric_ids else ["loss"]
+        names = ["loss", "compile_metrics"] if self._metric_ids else ["loss"]
+        return names + [m.name for m in getattr(self, "_output_loss_trackers", None) or []]
+
+    @property
+    def output_names(self):
+        outputs = getattr(self, "outputs", None)
+        if outputs:
+            return [t._keras_history[0].name for t in outputs]
+        return []
+
+    def _by_output(self, spec):
+        """A per-output list from a compile argument given as a list or a dict of names."""
+        if isinstance(spec, dict):
+            return [spec.get(name) for name in self.output_names]
+        return list(spec)
 
     def _build_metrics(self, y, y_pred):
         if self._compile_metrics is not None:
             return
-        yt = None if y is None else np.asarray(nest.flatten(y)[0])
-        yp = np.asarray(nest.flatten(y_pred)[0])
-        self._compile_metrics = [metrics_mod.get(m, self.loss, yt, yp) for m in self._metric_ids]
+        ys, ps = nest.flatten(y), nest.flatten(y_pred)
+        multi = len(ps) > 1 and isinstance(self._metric_spec, (dict, list, tuple)) and (
+            isinstance(self._metric_spec, dict) or any(
+                isinstance(m, (list, tuple)) for m in self._metric_spec))
+        if not multi:
+            yt = None if y is None else np.asarray(ys[0])
+            self._compile_metrics = [metrics_mod.get(m, self.loss, yt, np.asarray(ps[0]))
+                                     for m in self._metric_ids]
+            self._metric_outputs = [0] * len(self._compile_metrics)
+            return
+        # Several outputs: each metric is tracked per output and named `<output>_<metric>`.
+        losses = self._by_output(self.loss) if isinstance(self.loss, (dict, list, tuple)) \
+            else [self.loss] * len(ps)
+        self._compile_metrics, self._metric_outputs = [], []
+        for i, specs in enumerate(self._by_output(self._metric_spec)):
+            if specs is None:
+                continue
+            for spec in specs if isinstance(specs, (list, tuple)) else [specs]:
+                m = metrics_mod.get(spec, losses[i], np.asarray(ys[i]), np.asarray(ps[i]))
+                m.name = f"{self.output_names[i]}_{m.name}" if self.output_names else m.name
+                self._compile_metrics.append(m)
+                self._metric_outputs.append(i)
 
     # --- the step --------------------------------------------------------------------------
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
@@ -229,10 +288,8 @@ class Model(Layer):
         if fn is None:
             total = tf.constant(0.0)
         elif isinstance(fn, (list, tuple, dict)):
-            ys, ps, fs = nest.flatten(y), nest.flatten(y_pred), nest.flatten(fn)
-            weights = nest.flatten(self._loss_weights) if self._loss_weights else [1.0] * len(fs)
             parts = [w * self._apply_loss(f, t, p, sample_weight)
-                     for f, t, p, w in zip(fs, ys, ps, weights)]
+                     for f, t, p, w in self._output_losses(y, y_pred) if f is not None]
             total = tf.add_n(parts)
         else:
             total = self._apply_loss(fn, y, y_pred, sample_weight)
@@ -240,6 +297,15 @@ class Model(Layer):
         if reg:
             total = total + tf.add_n([tf.cast(r, total.dtype) for r in reg])
         return total
+
+    def _output_losses(self, y, y_pred):
+        """(loss fn, target, prediction, weight) per output, dicts matched by output name."""
+        fs = self._by_output(self._loss_fn)
+        ys = [y.get(n) for n in self.output_names] if isinstance(y, dict) else nest.flatten(y)
+        ps = nest.flatten(y_pred)
+        w = self._loss_weights
+        ws = self._by_output(w) if w is not None else [1.0] * len(fs)
+        return [(f, t, p, 1.0 if wi is None else wi) for f, t, p, wi in zip(fs, ys, ps, ws)]
 
     def _apply_loss(self, fn, y, y_pred, sample_weight):
         if isinstance(fn, losses_mod.Loss):
@@ -286,9 +352,17 @@ class Model(Layer):
         self._loss_tracker.update_state(np.asarray(loss), sample_weight=n)
         if y is not None and y_pred is not None:
             self._build_metrics(y, y_pred)
-            for m in self._compile_metrics:  # sample weights apply to the loss only
-                m.update_state(np.asarray(nest.flatten(y)[0]),
-                               np.asarray(nest.flatten(y_pred)[0]))
+            ys = [y.get(n) for n in self.output_names] if isinstance(y, dict) else \
+                nest.flatten(y)
+            ps = nest.flatten(y_pred)
+            for m, i in zip(self._compile_metrics, self._metric_outputs):
+                m.update_state(np.asarray(ys[i]), np.asarray(ps[i]))  # unweighted, as Keras
+            if self._output_loss_trackers:
+                for tracker, (f, t, p, _) in zip(self._output_loss_trackers,
+                                                 self._output_losses(y, y_pred)):
+                    if f is not None:
+                        value = self._apply_loss(f, t, p, sample_weight)
+                        tracker.update_state(np.asarray(value), sample_weight=n)
 
     def _results(self):
         out = {}
@@ -353,7 +427,7 @@ class Model(Layer):
                     cb.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
-            epoch_logs = self._results()
+            epoch_logs = self._epoch_results()
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
                 val = self.evaluate(*_val_args(validation_data),
                                     batch_size=validation_batch_size or batch_size,
@@ -380,8 +454,22 @@ class Model(Layer):
             n = _num_samples(x) if not isinstance(x, dict) else _num_samples(
                 next(iter(x.values())))
             self._update_metrics(out, y, out["y_pred"], sw, n)
+            self._custom_logs = None
             return self._results()
-        return {k: float(np.asarray(v)) for k, v in (out or {}).items()}
+        # An overridden train_step's own logs are what Keras reports (the last batch's).
+        self._custom_logs = {k: float(np.asarray(v)) for k, v in (out or {}).items()}
+        return dict(self._custom_logs)
+
+    def _epoch_results(self):
+        custom = getattr(self, "_custom_logs", None)
+        return dict(custom) if custom is not None else self._results()
+
+    def _ordered_values(self, results):
+        """Keras's list order: loss, per-output losses, then the other metrics by name."""
+        head = ["loss"] + [m.name for m in getattr(self, "_output_loss_trackers", None) or []]
+        values = [results[k] for k in head if k in results]
+        values += [results[k] for k in sorted(results) if k not in head]
+        return values[0] if len(values) == 1 else values
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, _reset=True, _callbacks=None):
@@ -398,12 +486,11 @@ class Model(Layer):
             cb.on_test_batch_begin(step)
             out, yt = self._run_batch(self._test_function, bx, by, bsw)
             cb.on_test_batch_end(step, self._step_logs(out, yt, bsw, bx))
-        results = self._results()
+        results = self._epoch_results()
         cb.on_test_end(results)
         if return_dict:
             return results
-        values = [results["loss"]] + [results[m.name] for m in self._compile_metrics or []]
-        return values[0] if len(values) == 1 else values
+        return self._ordered_values(results)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Model outputs for `x`, batched, as numpy arrays."""
@@ -439,8 +526,7 @@ class Model(Layer):
         logs = self._step_logs(out, yt, sample_weight, x)
         if return_dict:
             return logs
-        values = [logs["loss"]] + [logs[m.name] for m in self._compile_metrics or []]
-        return values[0] if len(values) == 1 else values
+        return self._ordered_values(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         if not self.compiled:
@@ -451,8 +537,7 @@ class Model(Layer):
         logs = self._step_logs(out, yt, sample_weight, x)
         if return_dict:
             return logs
-        values = [logs["loss"]] + [logs[m.name] for m in self._compile_metrics or []]
-        return values[0] if len(values) == 1 else values
+        return self._ordered_values(logs)
 
     def predict_on_batch(self, x):
         self._step_functions()
