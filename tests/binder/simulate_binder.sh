@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A Binder build, simulated: a non-root user, a fresh Python 3.11 environment with Binder's base
 # versions (repo2docker's environment.py-3.11 lock), the committed repository only, then what
-# repo2docker runs: `pip install -r binder/requirements.txt` and `./binder/postBuild` as that
-# user. Then JupyterLab started through binder/start must open lesson 00, and every lesson runs
+# repo2docker runs: binder/apt.txt installed as root, then `pip install -r
+# binder/requirements.txt` and `./binder/postBuild` as that user. Then JupyterLab started through binder/start must open lesson 00, and every lesson runs
 # top to bottom there (exercises filled with their reference solutions). Needs root (useradd).
 #   simulate_binder.sh REPO [PYTHON]
 set -euo pipefail
@@ -28,6 +28,16 @@ as_user() { runuser -u "$user" -- env -i HOME="$home" PATH="$home/venv/bin:/usr/
 rm -rf "$home/repo" "$home/venv" "$home/.cache/tfedu" "$home/.jupyter" "$home/.local" "$home/lab.log"
 git clone --quiet "$repo_src" "$home/repo"     # what Binder sees: committed files only
 chown -R "$user:" "$home/repo"
+
+# repo2docker installs binder/apt.txt as root before anything else; so does this (if missing).
+apt_packages=""
+[ ! -f "$home/repo/binder/apt.txt" ] || apt_packages=$(sed -e 's/#.*//' "$home/repo/binder/apt.txt" | xargs)
+missing=$(for p in $apt_packages; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done | xargs)
+if [ -n "$missing" ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing
+fi
+echo "apt.txt: ${apt_packages:-nothing} installed"
 
 t0=$(date +%s)
 runuser -u "$user" -- "$python" -m venv "$home/venv"

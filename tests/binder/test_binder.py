@@ -23,8 +23,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def test_binder_files_are_present():
-    for name in ("requirements.txt", "postBuild", "start", "jupyter_server_config.py",
-                 "warm_caches.py"):
+    for name in ("requirements.txt", "runtime.txt", "apt.txt", "postBuild", "start",
+                 "jupyter_server_config.py", "warm_caches.py"):
         assert (BINDER / name).is_file(), f"binder/{name} is missing"
     # environment.yml would win over requirements.txt and ignore it
     assert not (BINDER / "environment.yml").exists()
@@ -126,6 +126,7 @@ def test_repo2docker_builds_from_binder_files(dockerfile):
     assert "Building conda environment for python=3.11" in dockerfile  # binder/runtime.txt
     assert 'pip install --no-cache-dir -r "binder/requirements.txt"' in dockerfile
     assert "RUN ./binder/postBuild" in dockerfile
+    assert "apt-get install --yes --no-install-recommends graphviz" in dockerfile  # apt.txt
     assert 'ENV R2D_ENTRYPOINT="${REPO_DIR}/binder/start"' in dockerfile
     assert "environment.yml" not in dockerfile and "setup.py" not in dockerfile
 

@@ -41,9 +41,9 @@ def test_lesson_00_draws_the_graph_of_a_function(lesson):
     page = lesson("00_welcome.ipynb")
     _wait_last_exercise(page, "lesson00.centre")
     view = page.locator(".jp-OutputArea .tfedu-graph").first
-    view.wait_for(timeout=60_000)
+    view.wait_for(timeout=180_000)
     page.wait_for_function("v => v.querySelectorAll('svg .tfedu-graph-node').length >= 5",
-                           arg=view.element_handle(), timeout=60_000)
+                           arg=view.element_handle(), timeout=180_000)
     assert view.locator(".tfedu-graph-title").first.inner_text().startswith("affine(x, w, b)")
     assert {"MatMul", "AddV2"} <= set(view.locator("svg .tfedu-graph-node text").all_text_contents())
     screenshot(view, "lesson00_graph")
@@ -64,7 +64,7 @@ def test_lesson_05_fit_draws_training_curves(lesson):
     page = lesson("05_keras.ipynb")
     _wait_last_exercise(page, "lesson05.iris_accuracy")
     view = page.locator(".jp-OutputArea .tfedu-curves").first
-    view.wait_for(timeout=60_000)
+    view.wait_for(timeout=180_000)
     charts = view.locator(".tfedu-curves-chart")
     assert [charts.nth(i).get_attribute("data-metric") for i in range(charts.count())] == [
         "loss", "accuracy"]
