@@ -159,3 +159,13 @@ def test_interleave_and_flat_map():
     il = tf.data.Dataset.range(1, 3).interleave(
         lambda x: tf.data.Dataset.from_tensors(x).repeat(3), cycle_length=2, block_length=1)
     assert list(il.as_numpy_iterator()) == [1, 2, 1, 2, 1, 2]
+
+
+def test_interleave_refills_an_exhausted_slot_when_the_cycle_returns_to_it():
+    # Values produced by TensorFlow 2.21.
+    ds = tf.data.Dataset.range(1, 5).interleave(
+        lambda x: tf.data.Dataset.range(x * 10, x * 10 + x), cycle_length=3)
+    assert [int(v) for v in ds] == [10, 20, 30, 21, 31, 40, 32, 41, 42, 43]
+    ds = tf.data.Dataset.range(1, 6).interleave(
+        lambda x: tf.data.Dataset.range(x * 10, x * 10 + x), cycle_length=2, block_length=2)
+    assert [int(v) for v in ds] == [10, 20, 21, 30, 31, 32, 40, 41, 50, 51, 42, 43, 52, 53, 54]
