@@ -577,3 +577,21 @@ def test_sequential_config_round_trip():
     assert [lyr.name for lyr in m2.layers] == ["d"]
     assert sorted(_two_headed().get_config()) == ["input_layers", "layers", "name",
                                                   "output_layers", "trainable"]
+
+
+def test_normalization_statistics_shape_config_and_embedding_mask():
+    rng = np.random.RandomState(0)
+    data = rng.randn(20, 3).astype("float32") * [1, 10, 100] + [0, 5, -5]
+    n = layers.Normalization()
+    n.adapt(data)
+    np.testing.assert_allclose(n.mean.numpy(), [[0.27573451, 6.95871544, -29.16041946]],
+                               rtol=1e-5)
+    assert n.variance.shape == (1, 3)
+    c = n.get_config()
+    assert (c["axis"], c["invert"], c["mean"], c["variance"]) == ((-1,), False, None, None)
+    mask = layers.Embedding(10, 2, mask_zero=True).compute_mask(tf.constant([[0, 1, 2]]))
+    assert mask.numpy().tolist() == [[False, True, True]]
+    assert keras.utils.to_categorical([0, 2, 1], 3).dtype == np.float64
+    with pytest.raises(ValueError, match=r"^The `padding` argument must be a list/tuple or one "
+                                         r"of \{'same', 'valid'\}\. Received: foo$"):
+        layers.Conv2D(2, 3, padding="foo")

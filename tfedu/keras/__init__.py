@@ -38,7 +38,7 @@ class utils:
         tfedu.random.set_seed(seed)
 
     @staticmethod
-    def to_categorical(y, num_classes=None, dtype="float32"):
+    def to_categorical(y, num_classes=None, dtype="float64"):
         import numpy as np
 
         y = np.asarray(y, dtype="int64").reshape(-1)

@@ -17,11 +17,13 @@ def _tuple(value, n, name):
     return value
 
 
-def _padding(padding):
+def _padding(padding, allow_causal=False):
     p = padding.lower()
-    if p not in ("valid", "same", "causal"):
-        raise ValueError(f"Invalid value for argument `padding`. Expected one of {{'valid', "
-                         f"'same', 'causal'}}. Received: padding={padding}")
+    allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")
+    if p not in allowed:
+        names = "{'valid', 'same', 'causal'}" if allow_causal else "{'same', 'valid'}"
+        raise ValueError(f"The `padding` argument must be a list/tuple or one of {names}. "
+                         f"Received: {p}")
     return p
 
 
@@ -42,7 +44,7 @@ class _Conv(Layer):
         self.filters = filters
         self.kernel_size = _tuple(kernel_size, self.rank, "kernel_size")
         self.strides = _tuple(strides, self.rank, "strides")
-        self.padding = _padding(padding)
+        self.padding = _padding(padding, allow_causal=self.rank == 1)
         self.dilation_rate = _tuple(dilation_rate, self.rank, "dilation_rate")
         self.groups = groups
         self.activation = activations.get(activation)

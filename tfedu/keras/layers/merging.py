@@ -108,6 +108,11 @@ class Embedding(Layer):
                                           name="embeddings")
         self.built = True
 
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return tf.not_equal(inputs, 0)
+
     def call(self, inputs):
         ids = inputs if inputs.dtype.is_integer else tf.cast(inputs, "int32")
         return tf.nn.embedding_lookup(self.embeddings, ids)

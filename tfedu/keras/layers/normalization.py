@@ -136,7 +136,8 @@ class Normalization(Layer):
         axes = [self.axis] if isinstance(self.axis, int) else list(self.axis or [])
         rank = len(input_shape)
         self._keep = [a % rank for a in axes]
-        shape = tuple(input_shape[a] if a in self._keep else 1 for a in range(rank))[1:]
+        # Keras keeps the statistics broadcastable against a batch: (1, features) for axis=-1.
+        shape = tuple(input_shape[a] if a in self._keep else 1 for a in range(rank))
         self.mean = self.add_weight(shape=shape, initializer="zeros", name="mean",
                                     trainable=False)
         self.variance = self.add_weight(shape=shape, initializer="ones", name="variance",
@@ -158,9 +159,18 @@ class Normalization(Layer):
         if not self.built:
             self._maybe_build((None,) + arr.shape[1:])
         reduce = tuple(a for a in range(arr.ndim) if a not in self._keep)
-        self.mean.assign(arr.mean(axis=reduce, keepdims=True)[0].astype(np.float32))
-        self.variance.assign(arr.var(axis=reduce, keepdims=True)[0].astype(np.float32))
+        self.mean.assign(arr.mean(axis=reduce, keepdims=True).astype(np.float32))
+        self.variance.assign(arr.var(axis=reduce, keepdims=True).astype(np.float32))
         self.adapted = True
+
+    def get_config(self):
+        c = super().get_config()
+        axis = self.axis if self.axis is None or isinstance(self.axis, (list, tuple)) else (
+            self.axis,)
+        m, v = self._given
+        c.update({"axis": None if axis is None else tuple(axis), "invert": self.invert,
+                  "mean": m, "variance": v})
+        return c
 
     def call(self, inputs):
         x = tf.cast(inputs, "float32")
