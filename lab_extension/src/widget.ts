@@ -1,6 +1,12 @@
 /**
  * The graph view: a toolbar, a zoom/pan viewport holding the Graphviz SVG and a details
- * panel for the clicked node. Every user string reaches the DOM through `textContent`.
+ * panel for the clicked node. Big graphs start with their name scopes collapsed (one node
+ * each, a click expands it, a click on a cluster's label collapses it again).
+ *
+ * The SVG goes in with one `innerHTML` of sanitized markup (see `svg.ts`) and all clicks are
+ * handled by listeners on the viewport, so a 2,000-node drawing costs one parse and one
+ * browser layout. User strings reach the DOM as `textContent`, or inside that markup as text
+ * escaped by Graphviz or `escapeXml`, never as markup.
  */
 
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
@@ -62,8 +68,8 @@ function measure(name: string, start: number): void {
 }
 
 /**
- * The drawing's size (its viewBox, in CSS pixels at scale 1) and its `<svg>` tag given that
- * size as width and height, and the view's class.
+ * `markup` with its `<svg>` tag sized to its viewBox (CSS pixels at scale 1) and given the
+ * view's class, and that size.
  */
 function sizeSvg(markup: string): [string, { width: number; height: number }] {
   const open = /^<svg\b[^>]*>/.exec(markup);

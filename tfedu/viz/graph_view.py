@@ -2,7 +2,9 @@
 
 `graph_payload` turns a `tfedu.Graph` (or anything holding one: an Operation, a tensor, a
 traced function) into plain JSON data; `show_graph` wraps it in an object that Jupyter
-displays with the tfedu lab extension, falling back to a static SVG or text elsewhere.
+displays with the tfedu lab extension, falling back to a static SVG or text elsewhere. The
+SVG is drawn only when quick: up to `SVG_FALLBACK_MAX_NODES` drawn nodes and
+`SVG_FALLBACK_TIMEOUT_S` of Graphviz; bigger graphs get a text summary instead.
 """
 
 from __future__ import annotations
