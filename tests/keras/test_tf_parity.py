@@ -595,3 +595,51 @@ def test_normalization_statistics_shape_config_and_embedding_mask():
     with pytest.raises(ValueError, match=r"^The `padding` argument must be a list/tuple or one "
                                          r"of \{'same', 'valid'\}\. Received: foo$"):
         layers.Conv2D(2, 3, padding="foo")
+
+
+def _es_model():
+    m = keras.Sequential([keras.Input((3,)),
+                          layers.Dense(4, activation="tanh", kernel_initializer="ones"),
+                          layers.Dense(1, kernel_initializer="ones")])
+    m.compile(keras.optimizers.SGD(0.05), "mse", metrics=["mae"])
+    rng = np.random.RandomState(0)
+    x = rng.randn(40, 3).astype("float32")
+    y = (x.sum(1, keepdims=True) > 0).astype("float32")
+    xv, yv = rng.randn(10, 3).astype("float32"), rng.randn(10, 1).astype("float32") * 5
+    return m, x, y, xv, yv
+
+
+def test_early_stopping_restores_best_weights_even_without_stopping(capsys):
+    m, x, y, xv, yv = _es_model()
+    es = keras.callbacks.EarlyStopping(patience=20, restore_best_weights=True, verbose=1)
+    h = m.fit(x, y, epochs=6, batch_size=8, validation_data=(xv, yv), shuffle=False, verbose=0,
+              callbacks=[es])
+    np.testing.assert_allclose(h.history["val_loss"], [27.24706078, 25.13528061, 24.86195755,
+                                                       24.87413216, 24.9152813, 24.94657898],
+                               rtol=1e-5)
+    assert (es.stopped_epoch, es.best_epoch) == (0, 2)
+    assert capsys.readouterr().out == "Restoring model weights from the end of the best epoch: 3.\n"
+    np.testing.assert_allclose(m.get_weights()[0][:, 0], [0.94019985, 0.97549087, 0.97627866],
+                               rtol=1e-5)
+
+
+def test_early_stopping_baseline_does_not_seed_best():
+    m, x, y, _, _ = _es_model()
+    es = keras.callbacks.EarlyStopping(monitor="loss", patience=1, baseline=0.01)
+    h = m.fit(x, y, epochs=6, batch_size=8, shuffle=False, verbose=0, callbacks=[es])
+    assert h.epoch == [0, 1, 2, 3, 4, 5] and es.stopped_epoch == 0
+
+
+def test_fit_argument_errors():
+    m, x, y, _, _ = _es_model()
+    with pytest.raises(ValueError, match=r"^You cannot `class_weight` and `sample_weight` at the "
+                                         r"same time\.$"):
+        m.fit(x, y, verbose=0, class_weight={0: 1, 1: 2}, sample_weight=np.ones(40))
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
+    with pytest.raises(ValueError, match=r"^When providing `x` as a tf\.data\.Dataset, `y` should "
+                                         r"not be passed\. Instead, the targets should be "
+                                         r"included as part of the tf\.data\.Dataset\.$"):
+        m.fit(ds, y, verbose=0)
+    with pytest.raises(ValueError, match=r"^Argument `validation_split` is only supported for "
+                                         r"tensors or NumPy arrays\.Found incompatible type"):
+        m.fit(ds, validation_split=0.2, verbose=0)

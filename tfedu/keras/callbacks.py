@@ -364,7 +364,6 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor_op is None:
             self.monitor_op = _monitor_op(self.monitor, self.mode, self.model, "EarlyStopping")
-            self.best = self.baseline
         value = (logs or {}).get(self.monitor)
         if value is None:
             warnings.warn(
@@ -375,6 +374,7 @@ class EarlyStopping(Callback):
             return
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()
+            self.best_epoch = epoch
         self.wait += 1
         if self._improved(value, self.best):
             self.best = value
@@ -391,7 +391,7 @@ class EarlyStopping(Callback):
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
-        if self.restore_best_weights and self.best_weights is not None and self.stopped_epoch:
+        if self.restore_best_weights and self.best_weights is not None:  # stopped or not
             if self.verbose > 0:
                 print("Restoring model weights from the end of the best epoch: "
                       f"{self.best_epoch + 1}.")

@@ -113,8 +113,8 @@ def _adapter(x, y, sample_weight, batch_size, shuffle, steps=None):
     if isinstance(x, tf.data.Dataset):
         if y is not None:
             raise ValueError("When providing `x` as a tf.data.Dataset, `y` should not be passed. "
-                             "Instead, the targets should be included as part of the dataset "
-                             "`x`.")
+                             "Instead, the targets should be included as part of the "
+                             "tf.data.Dataset.")
         return _DatasetBatches(x, steps)
     if hasattr(x, "__next__") or (hasattr(x, "__iter__") and not isinstance(
             x, (np.ndarray, list, tuple, dict, tf.Tensor))):
@@ -390,14 +390,17 @@ class Model(Layer):
             raise ValueError("You must call `compile()` before using the model.")
         if validation_split and validation_data is None:
             if isinstance(x, tf.data.Dataset):
-                raise ValueError("`validation_split` is only supported for Tensors or NumPy "
-                                 "arrays")
+                raise ValueError("Argument `validation_split` is only supported for tensors or "
+                                 "NumPy arrays.Found incompatible type in the input: "
+                                 f"{[type(x)]}")
             n = _num_samples(x)
             split = int(n * (1.0 - validation_split))
             validation_data = (_slice(x, slice(split, None)), _slice(y, slice(split, None)))
             x, y = _slice(x, slice(0, split)), _slice(y, slice(0, split))
             if sample_weight is not None:
                 sample_weight = np.asarray(sample_weight)[:split]
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
         if class_weight is not None and y is not None:
             labels = np.asarray(y)
             labels = labels.argmax(-1) if labels.ndim > 1 and labels.shape[-1] > 1 else \
