@@ -38,6 +38,10 @@ export function createKindView(kind: string): CurvesView | RetracingView | null 
 /** What this module needs of a widget model (structurally: no import of the widgets package). */
 export interface ILiveModel {
   widget_manager: { create_view(model: any, options?: any): Promise<{ luminoWidget: Widget }> };
+  /** False while the kernel is away (restarting, dead): the view could not ask it anything. */
+  comm_live: boolean;
+  on(event: string, callback: () => void, context?: unknown): void;
+  off(event: string, callback: () => void, context?: unknown): void;
 }
 
 const models = new Map<string, ILiveModel>();
@@ -92,6 +96,8 @@ export class LiveView extends Panel implements IRenderMime.IRenderer {
       return;
     }
     this._stopWaiting();
+    this._model?.off('comm_live_update', this._onCommLive, this);
+    this._model = null;
     if (this._live) {
       // Another widget now owns this output: let go of the old one's view.
       const old = this._live;
@@ -102,13 +108,34 @@ export class LiveView extends Panel implements IRenderMime.IRenderer {
     this._kind = kind;
     this._showStatic();
     if (id) {
-      this._stopWaiting = whenModel(id, m => void this._attach(id, m));
+      this._stopWaiting = whenModel(id, m => {
+        this._model = m;
+        m.on('comm_live_update', this._onCommLive, this);
+        void this._attach(id, m);
+      });
     }
   }
 
   dispose(): void {
     this._stopWaiting();
+    this._model?.off('comm_live_update', this._onCommLive, this);
     super.dispose();
+  }
+
+  /** The kernel went away (restart, shutdown): show the saved state, not a dead view. */
+  private _onCommLive(): void {
+    const model = this._model;
+    if (!model || this.isDisposed) {
+      return;
+    }
+    if (!model.comm_live && this._live) {
+      const old = this._live;
+      this._live = null;
+      old.dispose();
+      this._showStatic();
+    } else if (model.comm_live && !this._live) {
+      void this._attach(this._modelId, model);
+    }
   }
 
   private _showStatic(): void {
@@ -127,7 +154,7 @@ export class LiveView extends Panel implements IRenderMime.IRenderer {
   }
 
   private async _attach(id: string, model: ILiveModel): Promise<void> {
-    if (this.isDisposed || id !== this._modelId || this._live) {
+    if (this.isDisposed || id !== this._modelId || this._live || model.comm_live === false) {
       return;
     }
     let view: { luminoWidget: Widget };
@@ -163,5 +190,6 @@ export class LiveView extends Panel implements IRenderMime.IRenderer {
   private _static: CurvesView | RetracingView | null = null;
   private _staticKind = '';
   private _live: Widget | null = null;
+  private _model: ILiveModel | null = null;
   private _stopWaiting: () => void = () => undefined;
 }

@@ -16,6 +16,7 @@ import {
   IJupyterWidgetRegistry,
   ISerializers
 } from '@jupyter-widgets/base';
+import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { CurvesView } from './curves';
@@ -75,16 +76,33 @@ export class TfeduView extends DOMWidgetView {
     this.listenTo(this.model, 'change:payload', this._update);
     this.listenTo(this.model, 'msg:custom', this._onMessage);
     this._update();
-    void this.displayed.then(() => {
-      if (!inner.isAttached && !inner.isDisposed && this.el.isConnected) {
-        Widget.attach(inner, this.el);
-      }
-    });
+  }
+
+  /** The drawing widget lives in this view's node: attached and detached with it. */
+  processLuminoMessage(msg: Message): void {
+    super.processLuminoMessage(msg);
+    const inner = this._inner;
+    if (!inner || inner.isDisposed) {
+      return;
+    }
+    if (msg.type === 'after-attach' && !inner.isAttached && this.el.isConnected) {
+      Widget.attach(inner, this.el);
+    } else if (msg.type === 'before-detach' && inner.isAttached && inner.node.isConnected) {
+      Widget.detach(inner);
+    }
   }
 
   remove(): any {
-    this._inner?.dispose();
+    const inner = this._inner;
     this._inner = null;
+    if (inner && !inner.isDisposed) {
+      if (inner.isAttached && inner.node.isConnected) {
+        Widget.detach(inner);
+      } else if (inner.isAttached) {
+        inner.clearFlag(Widget.Flag.IsAttached); // its host left the page without telling it
+      }
+      inner.dispose();
+    }
     for (const p of this._pending.values()) {
       p.reject(new Error('the view was closed'));
     }

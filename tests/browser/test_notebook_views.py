@@ -471,3 +471,25 @@ def test_saved_notebook_reopened_without_kernel_still_shows_views(page, lab_serv
         screenshot(p2, "reopened_no_kernel")
     finally:
         context.close()
+
+
+def test_kernel_restart_leaves_the_last_saved_state(page):
+    # Runs last. A restart closes every widget model: each live output shows its static data.
+    _wait_big(page)
+    live = page.locator(".jp-OutputArea .tfedu-live")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-OutputArea .tfedu-live')]"
+        ".every(v => v.dataset.tfeduLive === 'live')", timeout=30_000)
+    count = live.count()
+    page.evaluate(
+        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-OutputArea .tfedu-live')]"
+        ".every(v => v.dataset.tfeduLive === 'static')", timeout=60_000)
+    assert live.count() == count == 4
+    assert page.locator(".jp-OutputArea .tfedu-widget").count() == 0
+    curves = page.locator(".jp-OutputArea .tfedu-curves").first
+    assert int(curves.get_attribute("data-points")) > 100
+    assert curves.locator(".tfedu-curves-clear").count() == 0  # no kernel to ask
+    monitor = _retracing(page, live=True)
+    assert _f_box(page, monitor).locator(".tfedu-retracing-concrete").count() == 4
