@@ -5,8 +5,8 @@
  * This is the second line of defence, done on the text so that a 2,000-node drawing costs
  * one parse in the browser: every tag must be a well-formed element from a short list of
  * drawing elements (anything else, such as a script, foreign content or a stray `<`, refuses
- * the whole drawing), event handler and style attributes, ids and external links are
- * dropped, and comments, the XML declaration and the doctype are removed.
+ * the whole drawing), event handler and style attributes, ids, external links and
+ * `url(...)` references outside the drawing are dropped, and comments, the XML declaration and the doctype are removed.
  */
 
 const ALLOWED_ELEMENTS = new Set([
@@ -34,7 +34,7 @@ const MARKUP =
   /<(\/?)([A-Za-z][\w.-]*)((?:\s+[A-Za-z_][\w:.-]*="[^"<]*")*)\s*(\/?)>|<!--[\s\S]*?-->|<![A-Za-z][^<>]*>|<\?[^<>]*\?>|</g;
 const ATTRIBUTE = /([A-Za-z_][\w:.-]*)="([^"]*)"/g;
 // Attributes that may be dropped; a tag without any is kept as it is (the common case).
-const DROPPABLE = /\s(?:on[\w:.-]*|style|id|href|xlink:href)=/i;
+const DROPPABLE = /\s(?:on[\w:.-]*|style|id|href|xlink:href)=|url\(/i;
 
 /** Thrown when Graphviz output holds markup this view will not insert. */
 export class UnsafeSvgError extends Error {}
@@ -48,7 +48,8 @@ function keepAttribute(name: string, value: string): boolean {
   if (n === 'href' || n === 'xlink:href') {
     return value.trim().startsWith('#');
   }
-  return true;
+  // Paint servers and filters may only point inside the drawing (`url(#id)`).
+  return !/url\(\s*(?!['"]?#)/i.test(value);
 }
 
 /** Safe SVG markup (starting at `<svg`) for Graphviz's SVG output `svgText`. */

@@ -234,12 +234,13 @@ test('sanitizeSvgText drops handlers, styles and external links', () => {
   const svg =
     '<svg viewBox="0 0 1 1"><g onclick="alert(1)" class="node" style="x:url(http://e)">' +
     '<a xlink:href="javascript:alert(2)" href="http://evil" xlink:title="t"><path d="M0,0"/></a>' +
-    '<a href="#local"><text>ok</text></a></g></svg>';
+    '<a href="#local"><text>ok</text></a>' +
+    '<path fill="url(http://evil/x.svg#p)" stroke="url(#l_0)" d="M1,1"/></g></svg>';
   const out = sanitizeSvgText(svg);
   assert.equal(
     out,
     '<svg viewBox="0 0 1 1"><g class="node"><a xlink:title="t"><path d="M0,0"/></a>' +
-      '<a href="#local"><text>ok</text></a></g></svg>'
+      '<a href="#local"><text>ok</text></a><path stroke="url(#l_0)" d="M1,1"/></g></svg>'
   );
 });
 
