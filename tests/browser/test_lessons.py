@@ -44,7 +44,7 @@ def test_lesson_00_draws_the_graph_of_a_function(lesson):
     view.wait_for(timeout=180_000)
     page.wait_for_function("v => v.querySelectorAll('svg .tfedu-graph-node').length >= 5",
                            arg=view.element_handle(), timeout=180_000)
-    assert view.locator(".tfedu-graph-title").first.inner_text().startswith("affine(x, w, b)")
+    assert view.locator(".tfedu-graph-title").first.inner_text().startswith("affine")
     assert {"MatMul", "AddV2"} <= set(view.locator("svg .tfedu-graph-node text").all_text_contents())
     screenshot(view, "lesson00_graph")
 
