@@ -35,7 +35,8 @@ def test_batching_ragged_elements_names_the_shapes():
     ds = tf.data.Dataset.from_generator(
         lambda: iter([[1], [1, 2]]), output_signature=tf.TensorSpec([None], tf.int32))
     with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=r"Cannot batch tensors with different shapes in component 0"):
+                       match=r"^Cannot add tensor to the batch: number of elements does not match\. "
+                             r"Shapes are: \[tensor\]: \[2\], \[batch\]: \[1\]$"):
         list(ds.batch(2))
 
 
@@ -169,3 +170,12 @@ def test_interleave_refills_an_exhausted_slot_when_the_cycle_returns_to_it():
     ds = tf.data.Dataset.range(1, 6).interleave(
         lambda x: tf.data.Dataset.range(x * 10, x * 10 + x), cycle_length=2, block_length=2)
     assert [int(v) for v in ds] == [10, 20, 21, 30, 31, 32, 40, 41, 50, 51, 42, 43, 52, 53, 54]
+
+
+def test_window_of_structured_elements_is_a_structure_of_datasets():
+    ds = tf.data.Dataset.zip((tf.data.Dataset.range(5), tf.data.Dataset.range(5, 10)))
+    flat = ds.window(2).flat_map(lambda a, b: tf.data.Dataset.zip((a.batch(2), b.batch(2))))
+    assert [(x.tolist(), y.tolist()) for x, y in flat.as_numpy_iterator()] == [
+        ([0, 1], [5, 6]), ([2, 3], [7, 8]), ([4], [9])]
+    sharded = tf.data.Dataset.range(10).shard(3, 1)
+    assert [int(x) for x in sharded] == [1, 4, 7] and int(sharded.cardinality()) == 3

@@ -315,6 +315,10 @@ class Dataset:
     def window(self, size, shift=None, stride=1, drop_remainder=False, name=None) -> Dataset:
         return _WindowDataset(self, size, shift, stride, drop_remainder)
 
+    def shard(self, num_shards, index, name=None) -> Dataset:
+        """Every `num_shards`-th element, starting at `index`."""
+        return _ShardDataset(self, num_shards, index)
+
     def take_while(self, predicate, name=None) -> Dataset:
         return _TakeWhileDataset(self, predicate)
 
@@ -599,6 +603,12 @@ def _stack_components(items, structure, batch_index=0):
     for c, parts in enumerate(zip(*flats)):
         first = parts[0].shape
         for j, p in enumerate(parts[1:], 1):
+            if p.size != parts[0].size:  # TF's batch copy checks the element count first
+                raise errors.InvalidArgumentError(
+                    None, None,
+                    "Cannot add tensor to the batch: number of elements does not match. Shapes "
+                    f"are: [tensor]: [{','.join(map(str, p.shape))}], [batch]: "
+                    f"[{','.join(map(str, first))}]")
             if p.shape != first:
                 raise errors.InvalidArgumentError(
                     None, None,
@@ -792,6 +802,30 @@ class _RepeatDataset(_UnaryDataset):
             if empty:
                 return
             n += 1
+
+
+class _ShardDataset(_UnaryDataset):
+    def __init__(self, input_dataset, num_shards, index):
+        super().__init__(input_dataset)
+        self._n, self._index = int(num_shards), int(index)
+        if self._n <= 0:
+            raise errors.InvalidArgumentError(None, None, "Number of shards must be greater "
+                                              f"than zero (currently num_shards = {self._n}).")
+        if not 0 <= self._index < self._n:
+            raise errors.InvalidArgumentError(
+                None, None, "Index must be between 0 and "
+                f"{self._n - 1} (currently index = {self._index}).")
+
+    def _cardinality(self):
+        c = self._input._cardinality()
+        if c < 0:
+            return c
+        return c // self._n + (1 if self._index < c % self._n else 0)
+
+    def _iter_arrays(self):
+        for i, e in enumerate(self._input._iter_arrays()):
+            if i % self._n == self._index:
+                yield e
 
 
 class _TakeDataset(_UnaryDataset):
@@ -1070,7 +1104,11 @@ class _WindowDataset(_UnaryDataset):
                 return
             if not window:
                 return
-            yield _WindowElement(window, spec)
+            # As TF: a structured element gives a structure of windows, one per component.
+            flat_specs = nest.flatten(spec)
+            parts = [_WindowElement([nest.flatten(item)[i] for item in window], s)
+                     for i, s in enumerate(flat_specs)]
+            yield nest.pack_sequence_as(spec, parts)
 
 
 class _DatasetSpec:
