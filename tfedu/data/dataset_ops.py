@@ -927,12 +927,17 @@ class CacheDataset(_UnaryDataset):
         self._memory = None
 
     def _cache_file(self):
-        return self._filename + ".tfedu-cache.npz"
+        # TF's file names: `<filename>.data-00000-of-00001` holds the elements and
+        # `<filename>.index` marks a complete cache (written last).
+        return self._filename + ".data-00000-of-00001"
+
+    def _index_file(self):
+        return self._filename + ".index"
 
     def _iter_arrays(self):
         if self._filename:
             path = self._cache_file()
-            if os.path.exists(path):
+            if os.path.exists(self._index_file()) and os.path.exists(path):
                 yield from self._read_file(path)
                 return
         elif self._memory is not None:
@@ -954,9 +959,12 @@ class CacheDataset(_UnaryDataset):
         for i, f in enumerate(flats):
             for c, a in enumerate(f):
                 payload[f"e{i}_c{c}"] = a
-        tmp = f"{path}.{os.getpid()}.tmp.npz"
-        np.savez(tmp, n=np.array(len(items)), **payload)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            np.savez(f, n=np.array(len(items)), **payload)
         os.replace(tmp, path)
+        with open(self._index_file(), "wb") as f:
+            f.write(f"tfedu cache: {len(items)} elements\n".encode())
 
     def _read_file(self, path):
         spec = self._element_spec
