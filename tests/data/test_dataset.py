@@ -180,3 +180,15 @@ def test_window_of_structured_elements_is_a_structure_of_datasets():
         ([0, 1], [5, 6]), ([2, 3], [7, 8]), ([4], [9])]
     sharded = tf.data.Dataset.range(10).shard(3, 1)
     assert [int(x) for x in sharded] == [1, 4, 7] and int(sharded.cardinality()) == 3
+
+
+def test_batch_and_shuffle_size_errors_carry_tf_op_decoration():
+    with pytest.raises(tf.errors.InvalidArgumentError) as e:
+        tf.data.Dataset.range(3).batch(0)
+    assert str(e.value) == ("{{function_node __wrapped__BatchDatasetV2_device_/job:localhost/"
+                            "replica:0/task:0/device:CPU:0}} Batch size must be greater than "
+                            "zero. [Op:BatchDatasetV2] name: ")
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"buffer_size must be greater than "
+                                                             r"zero or UNKNOWN_CARDINALITY "
+                                                             r"\[Op:ShuffleDatasetV3\]"):
+        tf.data.Dataset.range(3).shuffle(0)

@@ -624,8 +624,8 @@ class _BatchDataset(_UnaryDataset):
         super().__init__(input_dataset)
         self._batch_size = int(batch_size)
         if self._batch_size <= 0:
-            raise errors.InvalidArgumentError(None, None, "Batch size must be greater than "
-                                              "zero.")
+            raise errors.kernel_error(errors.InvalidArgumentError, "BatchDatasetV2",
+                                      "Batch size must be greater than zero.")
         self._drop = bool(drop_remainder)
         self._element_spec = _batched_spec(input_dataset.element_spec, self._batch_size,
                                            self._drop)
@@ -750,8 +750,9 @@ class _ShuffleDataset(_UnaryDataset):
         super().__init__(input_dataset)
         self._buffer_size = int(buffer_size)
         if self._buffer_size <= 0:
-            raise errors.InvalidArgumentError(None, None, "buffer_size must be greater than "
-                                              "zero.")
+            raise errors.kernel_error(errors.InvalidArgumentError, "ShuffleDatasetV3",
+                                      "buffer_size must be greater than zero or "
+                                      "UNKNOWN_CARDINALITY")
         self._reshuffle = reshuffle
         g, o = _seed_pair(seed)
         self._seed = None if g is None and o is None else ((g or 0) * 1000003 + (o or 0))
