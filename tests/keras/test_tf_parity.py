@@ -643,3 +643,16 @@ def test_fit_argument_errors():
     with pytest.raises(ValueError, match=r"^Argument `validation_split` is only supported for "
                                          r"tensors or NumPy arrays\.Found incompatible type"):
         m.fit(ds, validation_split=0.2, verbose=0)
+
+
+def test_evaluate_lists_metrics_in_compile_order():
+    m = keras.Sequential([keras.Input((3,)),
+                          layers.Dense(1, activation="sigmoid", kernel_initializer="ones")])
+    m.compile("sgd", "binary_crossentropy",
+              metrics=["mse", "accuracy", keras.metrics.AUC(name="zz"),
+                       keras.metrics.Precision(name="aa")])
+    x = np.random.RandomState(0).randn(20, 3).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    values = m.evaluate(x, y, verbose=0)
+    np.testing.assert_allclose(values, [0.67589903, 0.21401823, 0.7, 0.73626375, 0.81818181],
+                               atol=1e-5)

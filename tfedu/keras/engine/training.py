@@ -468,8 +468,14 @@ class Model(Layer):
         return dict(custom) if custom is not None else self._results()
 
     def _ordered_values(self, results):
-        """Keras's list order: loss, per-output losses, then the other metrics by name."""
+        """Keras's list order: loss, per-output losses, the compiled metrics (grouped by
+        output name when there are several outputs), then any other logs by name."""
         head = ["loss"] + [m.name for m in getattr(self, "_output_loss_trackers", None) or []]
+        metrics = list(zip(self._compile_metrics or [], getattr(self, "_metric_outputs", [])))
+        if len({i for _, i in metrics}) > 1:
+            names = self.output_names
+            metrics.sort(key=lambda mi: names[mi[1]] if mi[1] < len(names) else "")
+        head += [m.name for m, _ in metrics]
         values = [results[k] for k in head if k in results]
         values += [results[k] for k in sorted(results) if k not in head]
         return values[0] if len(values) == 1 else values
