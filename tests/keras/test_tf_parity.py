@@ -656,3 +656,16 @@ def test_evaluate_lists_metrics_in_compile_order():
     values = m.evaluate(x, y, verbose=0)
     np.testing.assert_allclose(values, [0.67589903, 0.21401823, 0.7, 0.73626375, 0.81818181],
                                atol=1e-5)
+
+
+def test_integer_inputs_and_unsupported_data():
+    d = layers.Dense(2, kernel_initializer="ones")
+    y = d(np.array([[1, 2]], "int64"))
+    assert y.dtype == tf.float32 and y.numpy().tolist() == [[3.0, 3.0]]
+    m = keras.Sequential([keras.Input((2,)), layers.Dense(1, kernel_initializer="ones")])
+    with pytest.raises(ValueError, match=r"^Unrecognized data type: x=\[\[1\.0, 2\.0\]\] \(of type "
+                                         r"<class 'list'>\)$"):
+        m.predict([[1.0, 2.0]], verbose=0)
+    m.compile("sgd", "mse")
+    with pytest.raises(ValueError, match=r"^None values not supported\.$"):
+        m.fit(np.ones((4, 2), "float32"), verbose=0)

@@ -6,7 +6,13 @@ import tfedu as tf
 from tfedu.keras import backend
 
 
+def _no_none(*values):
+    if any(v is None for v in values):  # what Keras's conversion of the targets reports
+        raise ValueError("None values not supported.")
+
+
 def _pair(y_true, y_pred):
+    _no_none(y_true, y_pred)
     y_pred = tf.convert_to_tensor(y_pred)
     y_true = tf.cast(tf.convert_to_tensor(y_true), y_pred.dtype)
     return y_true, y_pred
@@ -15,6 +21,7 @@ def _pair(y_true, y_pred):
 def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
     """Keras's rank alignment: when ranks differ by one and the longer ends in 1, squeeze it
     (or expand a rank-1 partner), so labels `(n,)` meet predictions `(n, 1)` element-wise."""
+    _no_none(x1, x2)
     x1, x2 = tf.convert_to_tensor(x1), tf.convert_to_tensor(x2)
     r1, r2 = x1.shape.rank, x2.shape.rank
     if r1 is None or r2 is None or r1 == r2:

@@ -446,6 +446,13 @@ class Layer(Module):
                     raise
                 raise new.with_traceback(e.__traceback__) from None
 
+    def _float_input(self, x):
+        """Integer inputs meet float weights as Keras's ops promote them: cast to float."""
+        dtype = getattr(x, "dtype", None)
+        if dtype is not None and not tf.as_dtype(dtype).is_floating:
+            return tf.cast(x, self.compute_dtype)
+        return x
+
     def _convert_input(self, x):
         if isinstance(x, np.ndarray):
             if x.dtype.kind == "f" and self.compute_dtype:

@@ -109,7 +109,16 @@ def _unpack(elem):
     return elem, None, None
 
 
+def _check_data(x):
+    """Keras accepts arrays, tensors, datasets, generators and structures of arrays; a list
+    of plain numbers is not one of them."""
+    if isinstance(x, (list, tuple)) and any(
+            not hasattr(a, "shape") for a in nest.flatten(x)):
+        raise ValueError(f"Unrecognized data type: x={x} (of type {type(x)})")
+
+
 def _adapter(x, y, sample_weight, batch_size, shuffle, steps=None):
+    _check_data(x)
     if isinstance(x, tf.data.Dataset):
         if y is not None:
             raise ValueError("When providing `x` as a tf.data.Dataset, `y` should not be passed. "
@@ -506,6 +515,7 @@ class Model(Layer):
         if isinstance(x, tf.data.Dataset):
             data = _DatasetBatches(x, steps)
         else:
+            _check_data(x)
             data = _ArrayBatches(nest.map_structure(np.asarray, x) if not isinstance(
                 x, np.ndarray) else x, None, None, batch_size or 32, False)
         cb = self._callback_list(callbacks, verbose, data.steps)

@@ -77,7 +77,7 @@ class _Conv(Layer):
         raise NotImplementedError
 
     def call(self, inputs):
-        x = self._conv(inputs)
+        x = self._conv(self._float_input(inputs))
         if self.bias is not None:
             x = tf.nn.bias_add(x, self.bias)
         return self.activation(x)

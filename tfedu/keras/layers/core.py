@@ -79,6 +79,7 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
+        inputs = self._float_input(inputs)
         if inputs.shape.rank == 2:
             x = tf.matmul(inputs, self.kernel)
         else:

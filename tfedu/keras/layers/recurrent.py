@@ -75,6 +75,7 @@ class _RNN(Layer):
         return [tf.zeros(tf.stack([batch, self.units]), dtype=dtype)]
 
     def call(self, inputs, mask=None, training=None, initial_state=None):
+        inputs = self._float_input(inputs)
         steps = inputs.shape[1]
         if steps is None:
             raise ValueError(f"{type(self).__name__} in tfedu unrolls over time and needs a "
