@@ -453,7 +453,10 @@ def test_saved_notebook_reopened_without_kernel_still_shows_views(page, lab_serv
         assert kernel is None
         # The live views show their saved state (no widget model without a kernel).
         lives = p2.locator(".jp-OutputArea .tfedu-live")
-        assert lives.count() == 4  # monitor, fit curves, the escaping cell's curves, tries
+        # monitor, fit curves, the escaping cell's curves, tries (the last may still be drawing)
+        p2.wait_for_function(
+            "() => document.querySelectorAll('.jp-OutputArea .tfedu-live').length === 4",
+            timeout=60_000)
         assert {lives.nth(i).get_attribute("data-tfedu-live") for i in range(4)} == {"static"}
         assert _tries(p2).locator(".tfedu-curves-legend-item").all_text_contents() == ["try 3"]
         assert lives.filter(has_text="Error displaying widget").count() == 0
