@@ -669,3 +669,17 @@ def test_integer_inputs_and_unsupported_data():
     m.compile("sgd", "mse")
     with pytest.raises(ValueError, match=r"^None values not supported\.$"):
         m.fit(np.ones((4, 2), "float32"), verbose=0)
+
+
+def test_bidirectional_return_state_and_checkpoint_format_error(tmp_path):
+    x = np.random.RandomState(0).randn(2, 4, 3).astype("float32")
+    out = layers.Bidirectional(layers.SimpleRNN(2, return_state=True))(x)
+    assert [tuple(t.shape) for t in out] == [(2, 4), (2, 2), (2, 2)]
+    m = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    m.compile("sgd", "mse")
+    path = str(tmp_path / "m_{val_loss:.2f}.keras")
+    with pytest.raises(KeyError) as e:
+        m.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0,
+              callbacks=[keras.callbacks.ModelCheckpoint(path)])
+    assert e.value.args[0] == (f'Failed to format this callback filepath: "{path}". '
+                               "Reason: 'val_loss'")

@@ -249,8 +249,19 @@ class Bidirectional(Layer):
     def call(self, inputs, training=None):
         f = self.forward_layer(inputs)
         b = self.backward_layer(inputs)
+        states = []
+        if getattr(self.forward_layer, "return_state", False):
+            # Keras returns [merged output, *forward states, *backward states].
+            (f, *f_states), (b, *b_states) = f, b
+            states = f_states + b_states
         if self.return_sequences:
             b = tf.reverse(b, axis=[1])
+        out = self._merge(f, b)
+        if states:
+            return (out if isinstance(out, list) else [out]) + states
+        return out
+
+    def _merge(self, f, b):
         if self.merge_mode == "concat":
             return tf.concat([f, b], axis=-1)
         if self.merge_mode == "sum":
