@@ -683,3 +683,20 @@ def test_bidirectional_return_state_and_checkpoint_format_error(tmp_path):
               callbacks=[keras.callbacks.ModelCheckpoint(path)])
     assert e.value.args[0] == (f'Failed to format this callback filepath: "{path}". '
                                "Reason: 'val_loss'")
+
+
+def test_optimizer_slots_are_listed_as_keras_builds_them():
+    v1, v2 = tf.Variable([1.0, 2.0]), tf.Variable([3.0])
+
+    def names(opt):
+        opt.apply_gradients([(tf.constant([0.1, 0.2]), v1), (tf.constant([0.3]), v2)])
+        return [v.path.split("/", 1)[1] for v in opt.variables]
+
+    o = keras.optimizers
+    assert names(o.Adam(amsgrad=True)) == [
+        "iteration", "learning_rate", "Variable_0_momentum", "Variable_0_velocity",
+        "Variable_0_momentum", "Variable_0_velocity", "Variable_0_velocity_hat",
+        "Variable_0_velocity_hat"]
+    assert names(o.RMSprop(momentum=0.5, centered=True))[2:] == [
+        "Variable_0_velocity", "Variable_0_velocity", "Variable_0_momentum",
+        "Variable_0_momentum", "Variable_0_average_gradient", "Variable_0_average_gradient"]

@@ -205,7 +205,17 @@ class Optimizer:
             self._slot_list.append(v)
         return v
 
+    def _slot_names(self) -> list:
+        """Groups of slot names (or (name, initial value)), in the order Keras's `build`
+        creates them, so `optimizer.variables` lists them as Keras does."""
+        return []
+
     def build(self, var_list):
+        for group in self._slot_names():
+            for v in var_list:
+                for name in group:
+                    name, init = name if isinstance(name, tuple) else (name, "zeros")
+                    self.add_variable_from_reference(v, name, initializer=init)
         self.built = True
 
     @property
@@ -304,6 +314,9 @@ class SGD(Optimizer):
         self.momentum = momentum
         self.nesterov = nesterov
 
+    def _slot_names(self):
+        return [["momentum"]] if self.momentum else []
+
     def update_step(self, g, v, lr):
         if self.momentum:
             m = self.add_variable_from_reference(v, "momentum")
@@ -323,6 +336,8 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
+    def _slot_names(self):
+        return [["momentum", "velocity"]] + ([["velocity_hat"]] if self.amsgrad else [])
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, **kwargs):
@@ -365,6 +380,9 @@ class AdamW(Adam):
 
 
 class RMSprop(Optimizer):
+    def _slot_names(self):
+        return [["velocity"]] + ([["momentum"]] if self.momentum else []) + (
+            [["average_gradient"]] if self.centered else [])
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  **kwargs):
@@ -396,6 +414,8 @@ class RMSprop(Optimizer):
 
 
 class Adagrad(Optimizer):
+    def _slot_names(self):
+        return [[("accumulator", self.initial_accumulator_value)]]
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  **kwargs):
