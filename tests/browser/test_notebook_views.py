@@ -7,21 +7,14 @@ notebook, reopened with no kernel, shows their last state from the static data i
 from __future__ import annotations
 
 import json
-import os
 import re
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, open_and_run, screenshot
 
 EVIL = "<img src=x onerror=alert(1)>"
-
-# `python -m jupyter lab` runs the first `jupyter-lab` on PATH: make it this environment's,
-# whose JupyterLab has the widget manager (ipywidgets) that the live views need.
-os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
 
 MONITOR_CELL = '''\
 from tfedu.viz import RetracingMonitor
