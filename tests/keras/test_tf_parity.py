@@ -700,3 +700,16 @@ def test_optimizer_slots_are_listed_as_keras_builds_them():
     assert names(o.RMSprop(momentum=0.5, centered=True))[2:] == [
         "Variable_0_velocity", "Variable_0_velocity", "Variable_0_momentum",
         "Variable_0_momentum", "Variable_0_average_gradient", "Variable_0_average_gradient"]
+
+
+def test_accuracy_and_acc_resolve_from_shapes_and_keep_their_name():
+    rng = np.random.RandomState(0)
+    x = rng.randn(30, 4).astype("float32")
+    y = rng.randint(0, 3, 30)
+    m = keras.Sequential([keras.Input((4,)),
+                          layers.Dense(3, activation="softmax", kernel_initializer="ones")])
+    m.compile("sgd", "sparse_categorical_crossentropy", metrics=["acc"])
+    h = m.fit(x, y, epochs=1, batch_size=10, verbose=0, shuffle=False)
+    assert sorted(h.history) == ["acc", "loss"]
+    np.testing.assert_allclose(h.history["acc"], [0.3], atol=1e-6)
+    assert type(m.metrics[1]).__name__ == "SparseCategoricalAccuracy"

@@ -423,9 +423,9 @@ def get(identifier, loss=None, y_true=None, y_pred=None):
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, str):
-        if identifier == "acc":
-            raise ValueError(f"Could not interpret metric identifier: {identifier}")
-        if identifier == "accuracy":
+        if identifier.lower() in ("accuracy", "acc") and y_pred is not None:
+            return _accuracy_for_shapes(identifier, y_true, y_pred)
+        if identifier.lower() in ("accuracy", "acc"):
             return _resolve_accuracy(loss, y_true, y_pred)
         cls = _BY_NAME.get(identifier)
         if cls is None:
@@ -435,6 +435,18 @@ def get(identifier, loss=None, y_true=None, y_pred=None):
         return MeanMetricWrapper(lambda t, p: _np(identifier(t, p)),
                                  name=getattr(identifier, "__name__", "metric"))
     raise ValueError(f"Could not interpret metric identifier: {identifier}")
+
+
+def _accuracy_for_shapes(name, y_true, y_pred):
+    """Keras's choice for 'accuracy'/'acc' in compile: from the label and output shapes."""
+    ts, ps = np.shape(y_true), np.shape(y_pred)
+    t_last = ts[-1] if ts else None
+    p_last = ps[-1] if ps else None
+    if p_last == 1:
+        return BinaryAccuracy(name=name)
+    if len(ts) < len(ps) or (t_last == 1 and p_last is not None and p_last > 1):
+        return SparseCategoricalAccuracy(name=name)
+    return CategoricalAccuracy(name=name)
 
 
 def _resolve_accuracy(loss, y_true, y_pred):
