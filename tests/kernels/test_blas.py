@@ -1,0 +1,84 @@
+"""BLAS thread policy: one thread for small products or a busy machine, more for large ones."""
+
+import numpy as np
+import pytest
+
+import tfedu as tf
+from tfedu.kernels import blas
+
+
+@pytest.fixture
+def fake_blas(monkeypatch):
+    """A stand-in BLAS controller that records the thread counts it is given."""
+
+    class Controller:
+        num_threads = 4
+
+        def __init__(self):
+            self.calls = []
+
+        def set_num_threads(self, n):
+            self.calls.append(n)
+
+    ctl = Controller()
+    monkeypatch.setattr(blas, "_state", {"ready": True, "libs": [ctl], "initial": 4, "cap": 0,
+                                         "current": None})
+    return ctl
+
+
+def test_small_products_run_on_one_thread_and_large_ones_on_all(fake_blas, monkeypatch):
+    monkeypatch.setattr(blas.os, "getloadavg", lambda: (0.1, 0.1, 0.1))
+    monkeypatch.setattr(blas.os, "cpu_count", lambda: 4)
+    a = np.ones((64, 64), np.float32)
+    np.testing.assert_array_equal(blas.matmul(a, a), a @ a)
+    assert fake_blas.calls == [1]
+    big = np.ones((512, 512), np.float32)  # 512^3 multiply-adds: the threshold
+    out = blas.matmul(big, big)
+    assert out.dtype == np.float32 and out[0, 0] == 512
+    assert fake_blas.calls == [1, 4]
+    blas.matmul(big, big)  # unchanged count: no call into BLAS
+    assert fake_blas.calls == [1, 4]
+    batched = np.ones((8, 256, 256), np.float32)  # 8 x 256^3 = 2^27 as well
+    blas.matmul(a, a)
+    blas.matmul(batched, batched)
+    assert fake_blas.calls == [1, 4, 1, 4]
+
+
+def test_a_busy_machine_keeps_large_products_on_one_thread(fake_blas, monkeypatch):
+    monkeypatch.setattr(blas.os, "getloadavg", lambda: (4.5, 3.0, 2.0))
+    monkeypatch.setattr(blas.os, "cpu_count", lambda: 4)
+    big = np.ones((512, 512), np.float32)
+    blas.matmul(big, big)
+    assert fake_blas.calls == [1]
+
+
+def test_intra_op_threads_cap_large_products(fake_blas, monkeypatch):
+    monkeypatch.setattr(blas.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(blas.os, "cpu_count", lambda: 4)
+    assert tf.config.threading.get_intra_op_parallelism_threads() == 0
+    tf.config.threading.set_intra_op_parallelism_threads(2)
+    try:
+        assert tf.config.threading.get_intra_op_parallelism_threads() == 2
+        big = np.ones((512, 512), np.float32)
+        blas.matmul(big, big)
+        assert fake_blas.calls == [2]
+    finally:
+        tf.config.threading.set_intra_op_parallelism_threads(0)
+    with pytest.raises(ValueError, match="must be >= 0"):
+        tf.config.threading.set_intra_op_parallelism_threads(-1)
+
+
+def test_inter_op_threads_are_recorded():
+    assert tf.config.threading.get_inter_op_parallelism_threads() == 0
+    tf.config.threading.set_inter_op_parallelism_threads(3)
+    try:
+        assert tf.config.threading.get_inter_op_parallelism_threads() == 3
+    finally:
+        tf.config.threading.set_inter_op_parallelism_threads(0)
+
+
+def test_tf_matmul_goes_through_the_policy(fake_blas):
+    x = tf.constant(np.arange(6, dtype=np.float32).reshape(2, 3))
+    y = tf.matmul(x, x, transpose_b=True)
+    np.testing.assert_array_equal(y.numpy(), [[5, 14], [14, 50]])
+    assert fake_blas.calls == [1]
