@@ -713,3 +713,14 @@ def test_accuracy_and_acc_resolve_from_shapes_and_keep_their_name():
     assert sorted(h.history) == ["acc", "loss"]
     np.testing.assert_allclose(h.history["acc"], [0.3], atol=1e-6)
     assert type(m.metrics[1]).__name__ == "SparseCategoricalAccuracy"
+
+
+def test_monitor_direction_comes_from_the_compiled_metric():
+    m = keras.Sequential([keras.Input((3,)), layers.Dense(1, kernel_initializer="ones")])
+    m.compile(keras.optimizers.SGD(0.01), "mse",
+              metrics=[keras.metrics.RootMeanSquaredError(name="r")])
+    x = np.random.RandomState(0).randn(20, 3).astype("float32")
+    es = keras.callbacks.EarlyStopping(monitor="r", patience=0)
+    h = m.fit(x, x.sum(1, keepdims=True) * 2, epochs=5, verbose=0, callbacks=[es],
+              shuffle=False)
+    assert h.epoch == [0, 1, 2, 3, 4] and es.stopped_epoch == 0  # "r" improves: minimised

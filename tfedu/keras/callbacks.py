@@ -314,14 +314,38 @@ class LambdaCallback(Callback):
                 setattr(self, name, fn)
 
 
+def _metric_direction(model, name):
+    """'up' or 'down' for a compiled metric of the model called `name` (None if unknown)."""
+    from tfedu.keras import metrics as m
+
+    up = (m.Accuracy, m.BinaryAccuracy, m.CategoricalAccuracy, m.SparseCategoricalAccuracy,
+          m.TopKCategoricalAccuracy, m.SparseTopKCategoricalAccuracy, m.AUC, m.Precision,
+          m.Recall)
+    down = (m.MeanSquaredError, m.MeanAbsoluteError, m.MeanAbsolutePercentageError,
+            m.RootMeanSquaredError, m.BinaryCrossentropy, m.CategoricalCrossentropy,
+            m.SparseCategoricalCrossentropy)
+    for metric in getattr(model, "metrics", None) or []:
+        if getattr(metric, "name", None) == name:
+            if isinstance(metric, up):
+                return "up"
+            if isinstance(metric, down):
+                return "down"
+    return None
+
+
 def _monitor_op(monitor, mode, model, cb_name):
     if mode == "min":
         return np.less
     if mode == "max":
         return np.greater
     base = monitor[4:] if monitor.startswith("val_") else monitor
-    if base == "loss" or base.endswith("loss") or base in ("mse", "mae", "mean_squared_error",
-                                                            "mean_absolute_error"):
+    if base == "loss":
+        return np.less
+    direction = _metric_direction(model, base)  # as Keras: from the model's compiled metric
+    if direction is not None:
+        return np.greater if direction == "up" else np.less
+    if base.endswith("loss") or base in ("mse", "mae", "mean_squared_error",
+                                         "mean_absolute_error"):
         return np.less
     if base in ("accuracy", "auc", "precision", "recall") or base.endswith("accuracy") or \
             base.startswith("auc"):
