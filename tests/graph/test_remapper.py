@@ -172,3 +172,21 @@ def test_keras_conv_train_step_runs_fused_kernels_with_the_unfused_results():
     np.testing.assert_allclose(losses, plain_losses, rtol=1e-6)
     for a, b in zip(model.get_weights(), plain.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_unknown_batch_gradient_shape_readers_do_not_block_fusion():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf1.placeholder(tf.float32, (None, 5), name="x")
+        w = tf1.placeholder(tf.float32, (5, 3), name="w")
+        b = tf1.placeholder(tf.float32, (3,), name="b")
+        y = tf.nn.relu(tf.matmul(x, w) + b)  # the add's gradient reads shape(matmul)
+        loss = tf.reduce_sum(y * y)
+        gx, gw, gb = tf.gradients(loss, [x, w, b])
+    feeds = [np.random.default_rng(4).normal(size=(7, 5)).astype(np.float32)] + _feeds([w, b])
+    fetches = [y, gx, gw, gb]
+    plain = compile_plan(g, fetches, [x, w, b], passes=[]).run(feeds)
+    plan = compile_plan(g, fetches, [x, w, b], passes=["remapper"])
+    assert "_FusedMatMul" in _types(plan) and "Shape" in _types(plan)
+    for got, want in zip(plan.run(feeds), plain):
+        np.testing.assert_array_equal(got, want)

@@ -27,6 +27,7 @@ __all__ = ["remap"]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _CONTRACTIONS = {"Conv2D": "_FusedConv2D", "MatMul": "_FusedMatMul"}
+_SHAPE_OPS = ("Shape", "Size", "Rank")
 _NUMBA_MIN = 1 << 18  # below this many elements numpy's in-place passes are faster
 
 
@@ -127,12 +128,18 @@ def remap(plan) -> str:
     consumers = consumers_of(steps)
     protected = protected_slots(plan)
 
-    def only_user(k):
-        """The single step consuming step k's single output (once), or None."""
+    def only_user(k, shape_users=None):
+        """The single step consuming step k's single output (once), or None. With a list
+        `shape_users`, steps that only read the output's shape (a gradient's `Shape` of an
+        unknown batch size) may read it too; they are added to that list."""
         step = steps[k]
         if not step.single or len(step.outputs) != 1 or step.outputs[0] in protected:
             return None
         users = consumers.get(step.outputs[0], [])
+        if shape_users is not None:
+            shaped = [u for u in users if steps[u].op.type in _SHAPE_OPS]
+            users = [u for u in users if u not in shaped]
+            shape_users += [(u, step.outputs[0]) for u in shaped]
         if len(users) != 1 or not _pure(steps[users[0]]):
             return None
         return users[0]
@@ -143,7 +150,8 @@ def remap(plan) -> str:
         if k in used or not _pure(step) or not _float(op):
             continue
         if op.type in _CONTRACTIONS and not any(type(i) is list for i in step.inputs):
-            q = only_user(k)
+            shape_users = []
+            q = only_user(k, shape_users)
             if q is None or q in used:
                 continue
             channels = op._outputs[0].shape
@@ -152,12 +160,21 @@ def remap(plan) -> str:
             if bias is None or steps[q].op._outputs[0].dtype is not op._outputs[0].dtype:
                 continue
             chain, act = [step, steps[q]], None
-            r = only_user(q)
+            more_shape_users = list(shape_users)
+            r = only_user(q, more_shape_users)
             if r is not None and r not in used and steps[r].op.type in K.ACTIVATIONS \
                     and steps[r].inputs[0] == steps[q].outputs[0]:
                 chain.append(steps[r])
                 act = steps[r].op.type
+                shape_users = more_shape_users
             ks = [k, q] + ([r] if act else [])
+            # The fused result has the product's shape (a 1-D bias does not broadcast it), so
+            # shape readers after it read the fused result instead.
+            if any(u <= ks[-1] for u, _ in shape_users):
+                continue
+            out = steps[ks[-1]].outputs[0]
+            for u, slot in shape_users:
+                steps[u].inputs = [out if i == slot else i for i in steps[u].inputs]
             name = _CONTRACTIONS[op.type]
             desc = f"{op.type} + {steps[q].op.type}" + (f" + {act}" if act else "")
             fused = RemappedStep(name, chain, step.inputs + [bias],

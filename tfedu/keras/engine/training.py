@@ -168,6 +168,7 @@ class Model(Layer):
         self.history = None
         self._train_function = None
         self._predict_function = None
+        self._relaxed_steps = set()  # (step function, kind of batch) traced for any batch size
         self.loss = None
         self._compile_metrics = []
         self._loss_tracker = None
@@ -387,7 +388,22 @@ class Model(Layer):
         xt = nest.map_structure(_to_tensor, x)
         yt = None if y is None else nest.map_structure(_to_tensor, y)
         data = (xt,) if yt is None else ((xt, yt) if sw is None else (xt, yt, _to_tensor(sw)))
-        return fn(data), yt
+        return self._call_step(fn, data), yt
+
+    def _call_step(self, fn, data):
+        """Call a step function. Its first trace for a kind of batch has an unknown batch
+        size, as the specs of Keras's dataset iterator do, so the last, smaller batch and
+        later epochs reuse that one graph."""
+        if hasattr(fn, "get_concrete_function"):
+            flat = nest.flatten(data)
+            if flat and all(isinstance(t, tf.Tensor) and t.shape.rank for t in flat):
+                key = (id(fn), str(nest.map_structure(lambda t: 0, data)),
+                       tuple((t.dtype, tuple(t.shape.as_list()[1:])) for t in flat))
+                if key not in self._relaxed_steps:
+                    self._relaxed_steps.add(key)
+                    fn.get_concrete_function(nest.map_structure(
+                        lambda t: tf.TensorSpec([None] + t.shape.as_list()[1:], t.dtype), data))
+        return fn(data)
 
     # --- fit / evaluate / predict ----------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -525,7 +541,8 @@ class Model(Layer):
         for step, (bx, _, _) in enumerate(data.epoch()):
             cb.on_predict_batch_begin(step)
             xt = nest.map_structure(_to_tensor, bx)
-            outs.append(nest.map_structure(np.asarray, self._predict_function((xt,))))
+            outs.append(nest.map_structure(np.asarray, self._call_step(self._predict_function,
+                                                                        (xt,))))
             cb.on_predict_batch_end(step, {"outputs": outs[-1]})
         cb.on_predict_end()
         if not outs:
@@ -560,7 +577,7 @@ class Model(Layer):
 
     def predict_on_batch(self, x):
         self._step_functions()
-        return np.asarray(self._predict_function((_to_tensor(x),)))
+        return np.asarray(self._call_step(self._predict_function, (_to_tensor(x),)))
 
     # --- summary and saving ----------------------------------------------------------------
     def _repr_mimebundle_(self, include=None, exclude=None):
