@@ -1,7 +1,7 @@
 # Everything runs in a project-local virtual environment, created on first use.
 #   make lab    JupyterLab on the curriculum (notebooks/)
 #   make test   ruff, Chromium for the browser tests (apt, first time only), then the whole test suite
-#   make bench  tfedu against numpy, TensorFlow and PyTorch (those that are installed)
+#   make bench  tfedu against numpy, TensorFlow and PyTorch (those installed), graph view timings
 #   make browser-deps  Chromium (and Graphviz) from apt, so tests/browser runs instead of skipping
 
 PYTHON ?= python3
@@ -53,8 +53,12 @@ browser-deps: $(STAMP)
 	  { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium graphviz; }
 	$(BIN)/python -c "import playwright.sync_api"
 
-bench: $(STAMP)
+# Engine, tf.function and Keras fit against their peers; the graph view in JupyterLab (Chromium).
+bench: $(STAMP) browser-deps
 	$(BENCH_PYTHON) benchmarks/run.py
+	$(BENCH_PYTHON) benchmarks/function_bench.py
+	$(BENCH_PYTHON) benchmarks/keras_fit.py
+	$(BIN)/python benchmarks/graph_render.py
 
 clean:
 	rm -rf $(VENV) .cache .ruff_cache build dist

@@ -72,3 +72,15 @@ def test_mlp_steps_compute_the_same_training(bench):
     assert losses[-1][1] < losses[0][1]
     for mine, theirs in losses:
         assert mine == pytest.approx(theirs, rel=1e-4)
+
+
+def test_keras_fit_benchmark_measures_tfedu(monkeypatch):
+    spec = importlib.util.spec_from_file_location("tfedu_keras_fit",
+                                                  ROOT / "benchmarks" / "keras_fit.py")
+    kf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(kf)
+    for case, n in (("mlp", 512), ("conv", 256)):
+        r = kf._run("tfedu", case, n, 2)
+        assert r is not None and r["samples_per_s"] > 0 and r["peak_rss_mb"] > 0, case
+    digits = kf._run("tfedu", "digits", 0, 0)
+    assert digits["accuracy"] >= 0.9 and digits["fit_s"] > 0
