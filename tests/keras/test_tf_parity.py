@@ -727,3 +727,24 @@ def test_monitor_direction_comes_from_the_compiled_metric():
     h = m.fit(x, x.sum(1, keepdims=True) * 2, epochs=5, verbose=0, callbacks=[es],
               shuffle=False)
     assert h.epoch == [0, 1, 2, 3, 4] and es.stopped_epoch == 0  # "r" improves: minimised
+
+
+@pytest.mark.parametrize("kw,shapes,first", [
+    (dict(rms_scaling=True), [(4,)],
+     [0.40043, -0.04378, -1.6785, -0.34084, -0.69482, 0.04881]),
+    (dict(axis=1), [(3,), (3,)],
+     [0.32743, -0.63922, -0.69583, -1.48808, -0.50074, -0.36026]),
+    (dict(axis=[1, 2]), [(3, 4), (3, 4)],
+     [-0.52097, -0.15018, 0.13175, 1.38512, -0.89689, 1.61999]),
+    (dict(axis=1, rms_scaling=True), [(3,)],
+     [0.31604, -0.17504, 0.72321, 0.22891, -0.14011, 0.04986]),
+])
+def test_layer_normalization_rms_scaling_and_other_axes_match_keras(kw, shapes, first):
+    # TF 2.21 / Keras 3 values for the same inputs and weights
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 3, 4)).astype("float32")
+    layer = layers.LayerNormalization(**kw)
+    layer.build(x.shape)
+    assert [w.shape for w in layer.get_weights()] == shapes
+    layer.set_weights([rng.normal(size=w.shape).astype("float32") for w in layer.get_weights()])
+    np.testing.assert_allclose(layer(x).numpy().ravel()[:6], first, atol=2e-5)

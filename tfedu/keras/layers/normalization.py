@@ -98,15 +98,30 @@ class LayerNormalization(Layer):
         axes = [self.axis] if isinstance(self.axis, int) else list(self.axis)
         self._axes = [a % len(input_shape) for a in axes]
         shape = tuple(input_shape[a] for a in self._axes)
+        # rms_scaling: scale by gamma only, no shift (Keras creates no beta then)
         self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer,
-                                     name="gamma") if self.scale else None
+                                     name="gamma") if self.scale or self.rms_scaling else None
         self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer,
-                                    name="beta") if self.center else None
+                                    name="beta") if self.center and not self.rms_scaling else None
+        self._param_shape = [input_shape[a] if a in self._axes else 1
+                             for a in range(len(input_shape))]
         self.built = True
 
+    def _broadcast(self, v, rank):
+        """gamma/beta shaped to broadcast against the input when `axis` is not just the last."""
+        if v is None or self._axes == [rank - 1]:
+            return v
+        return tf.reshape(v, [1 if d is None else d for d in self._param_shape])
+
     def call(self, inputs):
+        rank = inputs.shape.rank
+        gamma, beta = self._broadcast(self.gamma, rank), self._broadcast(self.beta, rank)
+        if self.rms_scaling:  # Keras: x * rsqrt(var(x) + epsilon) * gamma
+            _, var = tf.nn.moments(inputs, axes=self._axes, keepdims=True)
+            out = inputs * tf.math.rsqrt(var + self.epsilon)
+            return out if gamma is None else out * gamma
         mean, var = tf.nn.moments(inputs, axes=self._axes, keepdims=True)
-        return tf.nn.batch_normalization(inputs, mean, var, self.beta, self.gamma, self.epsilon)
+        return tf.nn.batch_normalization(inputs, mean, var, beta, gamma, self.epsilon)
 
     def get_config(self):
         c = super().get_config()
