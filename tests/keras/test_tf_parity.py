@@ -748,3 +748,58 @@ def test_layer_normalization_rms_scaling_and_other_axes_match_keras(kw, shapes, 
     assert [w.shape for w in layer.get_weights()] == shapes
     layer.set_weights([rng.normal(size=w.shape).astype("float32") for w in layer.get_weights()])
     np.testing.assert_allclose(layer(x).numpy().ravel()[:6], first, atol=2e-5)
+
+
+# Outputs of TF 2.21 / Keras 3 for token ids with trailing padding (0), weights drawn in order
+_MASKED_EXPECTED = {'bidir_seq': [[[-0.0171, -0.2043, 0.0303, 0.024], [0.0206, -0.1805, 0.0173, 0.1041],
+                [0.0226, -0.2545, 0.0224, 0.0287], [0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0]],
+               [[-0.0122, -0.153, 0.071, 0.02], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]],
+               [[-0.0338, -0.1439, -0.0567, -0.0027], [-0.0255, -0.2348, -0.055, -0.0022],
+                [-0.0065, -0.2851, -0.0516, -0.0014], [0.0108, -0.312, -0.0448, -0.0004],
+                [0.0235, -0.3264, -0.0306, 0.0005]]],
+ 'gru_seq_pool': [[-0.1555, 0.2688, -0.4755], [0.1498, -0.0165, -0.4681],
+                  [-0.2526, 0.3679, -0.5098]],
+ 'lstm': [[0.1553, -0.005, -0.2339], [0.137, -0.0152, -0.1459], [-0.0762, 0.067, -0.3482]],
+ 'lstm_seq': [[[0.4934, -0.5728], [0.0731, -0.6007], [-0.4087, -0.8623], [-0.4087, -0.8623],
+               [-0.4087, -0.8623]],
+              [[-0.5449, -0.9032], [-0.5449, -0.9032], [-0.5449, -0.9032], [-0.5449, -0.9032],
+               [-0.5449, -0.9032]],
+              [[-0.4211, -0.6544], [-0.5235, -0.8917], [-0.5639, -0.9236], [-0.5658, -0.9309],
+               [-0.5671, -0.9315]]]}
+
+
+@pytest.mark.parametrize("name", sorted(_MASKED_EXPECTED))
+def test_embedding_mask_zero_reaches_recurrent_layers_as_in_keras(name):
+    cases = {
+        "lstm": lambda: [layers.Embedding(6, 4, mask_zero=True), layers.LSTM(3)],
+        "gru_seq_pool": lambda: [layers.Embedding(6, 4, mask_zero=True),
+                                 layers.GRU(3, return_sequences=True),
+                                 layers.GlobalAveragePooling1D()],
+        "bidir_seq": lambda: [layers.Embedding(6, 4, mask_zero=True),
+                              layers.Bidirectional(layers.LSTM(2, return_sequences=True))],
+        "lstm_seq": lambda: [layers.Embedding(6, 4, mask_zero=True),
+                             layers.SimpleRNN(2, return_sequences=True)],
+    }
+    x = np.array([[3, 5, 2, 0, 0], [1, 0, 0, 0, 0], [4, 4, 4, 4, 4]], dtype="int32")
+    m = keras.Sequential([keras.Input((5,), dtype="int32")] + cases[name]())
+    rng = np.random.default_rng(1)
+    m.set_weights([rng.normal(size=w.shape).astype("float32") * 0.5 for w in m.get_weights()])
+    y = m(x)
+    np.testing.assert_allclose(y.numpy(), _MASKED_EXPECTED[name], atol=2e-4)
+    if name == "lstm_seq":  # the sequence passes its mask on; a masked step repeats its output
+        np.testing.assert_array_equal(y._keras_mask.numpy(), x != 0)
+
+
+def test_masked_model_trains_under_fit():
+    x = np.array([[3, 5, 2, 0, 0], [1, 0, 0, 0, 0], [4, 4, 4, 4, 4]] * 20, dtype="int32")
+    y = np.array([0, 1, 1] * 20)
+    m = keras.Sequential([keras.Input((5,), dtype="int32"),
+                          layers.Embedding(6, 8, mask_zero=True),
+                          layers.Bidirectional(layers.LSTM(4)), layers.Dense(2)])
+    m.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+              metrics=["accuracy"])
+    hist = m.fit(x, y, epochs=30, batch_size=16, verbose=0)
+    assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0]
+    assert hist.history["accuracy"][-1] == 1.0

@@ -109,7 +109,7 @@ def _shape_text(shape_tuple) -> str:
 class EagerTensor(Tensor):
     """A tensor with a concrete value, produced by running an op immediately."""
 
-    __slots__ = ("_value", "_dtype", "__weakref__")
+    __slots__ = ("_value", "_dtype", "_keras_mask", "__weakref__")
 
     def __init__(self, value, dtype=None):
         value = np.asarray(value)
@@ -257,7 +257,8 @@ def wrap_numpy(value) -> EagerTensor:
 class SymbolicTensor(Tensor):
     """An output of an `Operation` in a graph: a name, a static shape, a dtype, no value."""
 
-    __slots__ = ("_op", "_value_index", "_shape", "_dtype", "_consumers", "__weakref__")
+    __slots__ = ("_op", "_value_index", "_shape", "_dtype", "_consumers", "_keras_mask",
+                 "__weakref__")
 
     def __init__(self, op, value_index: int, shape: TensorShape, dtype):
         self._op = op

@@ -183,6 +183,26 @@ def _with_call_info(e, layer, call, args, kwargs):
     return new
 
 
+def _mask_of(x):
+    """The Keras mask carried by a tensor (or the list of masks of a list of tensors)."""
+    if isinstance(x, (list, tuple)):
+        masks = [getattr(t, "_keras_mask", None) for t in x]
+        return None if all(m is None for m in masks) else masks
+    return getattr(x, "_keras_mask", None)
+
+
+def _set_masks(outputs, mask):
+    """Attach `mask` (one per output when `outputs` is a list) to the output tensors."""
+    flat = nest.flatten(outputs)
+    masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(flat)
+    for t, m in zip(flat, masks):
+        if isinstance(t, tf.Tensor):
+            try:
+                t._keras_mask = m
+            except AttributeError:  # a variable or another object without the slot
+                pass
+
+
 class Layer(Module):
     """Base class of all Keras layers."""
 
@@ -429,6 +449,11 @@ class Layer(Module):
         else:
             kwargs.pop("training", None)
             training = _training_default()
+        # Keras masking: the input's mask (`_keras_mask`, set by Embedding(mask_zero=True) and
+        # passed on by layers that support masking) reaches `call(mask=...)`.
+        input_mask = kwargs["mask"] if "mask" in kwargs else _mask_of(first)
+        if self._call_has_mask and "mask" not in kwargs and input_mask is not None:
+            kwargs["mask"] = input_mask
         args = tuple(nest.map_structure(self._convert_input, a) for a in args)
         call = self.call
         if _state.graph is not None:
@@ -439,12 +464,21 @@ class Layer(Module):
             call = convert_for_tracing(call)
         with keras_name_scope(self._name), _training_scope(training):
             try:
-                return call(*args, **kwargs)
+                outputs = call(*args, **kwargs)
             except Exception as e:
                 new = _with_call_info(e, self, self.call, args, kwargs)
                 if new is e:
                     raise
                 raise new.with_traceback(e.__traceback__) from None
+            if not self._keeps_inner_masks:
+                _set_masks(outputs, self.compute_mask(first, input_mask))
+        return outputs
+
+    _keeps_inner_masks = False  # models: their outputs carry the masks their layers set
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of this layer's output: the input's mask if the layer supports masking."""
+        return mask if self.supports_masking else None
 
     def _float_input(self, x):
         """Integer inputs meet float weights as Keras's ops promote them: cast to float."""

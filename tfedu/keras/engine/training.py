@@ -141,6 +141,8 @@ def _adapter(x, y, sample_weight, batch_size, shuffle, steps=None):
 class Model(Layer):
     """A layer with training: Sequential, functional (`Model(inputs, outputs)`) or subclassed."""
 
+    _keeps_inner_masks = True  # the output's mask is the one its last layer set
+
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs):
             from tfedu.keras.engine.functional import Functional

@@ -270,9 +270,17 @@ class _GlobalPool(Layer):
         self.input_spec = InputSpec(ndim=len(self.axes) + 2)
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
+        if mask is not None and self.kind == "avg" and self.axes == (1,):
+            # Keras: the mean over the unmasked time steps only
+            m = tf.expand_dims(tf.cast(mask, inputs.dtype), 2)
+            total = tf.reduce_sum(inputs * m, axis=1, keepdims=self.keepdims)
+            return total / tf.reduce_sum(m, axis=1, keepdims=self.keepdims)
         fn = tf.reduce_mean if self.kind == "avg" else tf.reduce_max
         return fn(inputs, axis=list(self.axes), keepdims=self.keepdims)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
     def get_config(self):
         c = super().get_config()

@@ -24,10 +24,12 @@ class _RNN(Layer):
                  recurrent_dropout=0.0, kernel_regularizer=None, recurrent_regularizer=None,
                  bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
                  bias_constraint=None, seed=None, **kwargs):
-        for k in ("unit_forget_bias", "reset_after", "time_major", "use_cudnn",
-                  "zero_output_for_mask"):
+        # Keras: True gives zeros for masked time steps instead of the previous output
+        self.zero_output_for_mask = bool(kwargs.pop("zero_output_for_mask", False))
+        for k in ("unit_forget_bias", "reset_after", "time_major", "use_cudnn"):
             kwargs.pop(k, None)
         super().__init__(**kwargs)
+        self.supports_masking = True
         self.stateful, self.unroll = stateful, unroll
         self.dropout, self.recurrent_dropout, self.seed = dropout, recurrent_dropout, seed
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
@@ -84,16 +86,37 @@ class _RNN(Layer):
         states = list(initial_state) if initial_state is not None else \
             self._initial_state(batch, inputs.dtype)
         xs = tf.unstack(inputs, axis=1)
+        masks = [None] * len(xs)
+        if mask is not None:  # Keras: a masked step keeps the states and repeats the output
+            masks = [tf.expand_dims(m, -1) for m in tf.unstack(tf.cast(mask, "bool"), axis=1)]
         if self.go_backwards:
-            xs = xs[::-1]
+            xs, masks = xs[::-1], masks[::-1]
         outputs = []
-        for x in xs:
-            h, states = self._step(x, states)
+        previous = None
+        for x, m in zip(xs, masks):
+            h, new_states = self._step(x, states)
+            if m is not None:
+                states = [tf.where(m, n, o) for n, o in zip(new_states, states)]
+                h = tf.where(m, h, tf.zeros_like(h) if previous is None or
+                             self.zero_output_for_mask else previous)
+                previous = h
+            else:
+                states = new_states
             outputs.append(h)
         out = tf.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
         if self.return_state:
             return [out] + list(states)
         return out
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras: the sequence keeps its time-step mask; a last output or a state has none."""
+        out = mask if self.return_sequences and mask is not None else None
+        if self.return_state:
+            return [out] + [None] * len(self._initial_state_sizes())
+        return out
+
+    def _initial_state_sizes(self):
+        return [self.units] * (2 if self.gates == 4 else 1)
 
     def _cell_config(self):
         return {"units": self.units, "activation": activations.serialize(self.activation)}
@@ -102,7 +125,7 @@ class _RNN(Layer):
         c = super().get_config()
         c.update({"return_sequences": self.return_sequences, "return_state": self.return_state,
                   "go_backwards": self.go_backwards, "stateful": self.stateful,
-                  "unroll": self.unroll, "zero_output_for_mask": False})
+                  "unroll": self.unroll, "zero_output_for_mask": self.zero_output_for_mask})
         c.update(self._cell_config())
         c.update({"use_bias": self.use_bias,
                   "kernel_initializer": initializers.serialize(self.kernel_initializer),
@@ -245,6 +268,17 @@ class Bidirectional(Layer):
         self.backward_layer = backward_layer
         self.merge_mode = merge_mode
         self.return_sequences = layer.return_sequences
+        self.supports_masking = True
+        # Keras: merged sequences hold zeros where the input is masked
+        self.forward_layer.zero_output_for_mask = self.return_sequences
+        self.backward_layer.zero_output_for_mask = self.return_sequences
+
+    def compute_mask(self, inputs, mask=None):
+        out = mask if self.return_sequences else None
+        if getattr(self.forward_layer, "return_state", False):
+            n = len(self.forward_layer._initial_state_sizes())
+            return [out] + [None] * (2 * n)
+        return out
 
     def call(self, inputs, training=None):
         f = self.forward_layer(inputs)
