@@ -151,10 +151,11 @@ def page(browser, lab_server):
 
 
 def _retracing(page, live: bool = False):
-    """The static retracing views (in order), or the live monitor."""
-    views = page.locator(".jp-OutputArea .tfedu-retracing")
-    live_title = page.locator(".tfedu-graph-title", has_text="tf.function calls (live)")
-    return views.filter(has=live_title) if live else views.filter(has_not=live_title)
+    """The static retracing views (in order), or the monitor (a live output, whether its
+    widget is running or it shows its saved state)."""
+    if live:
+        return page.locator(".jp-OutputArea .tfedu-live .tfedu-retracing")
+    return page.locator(".jp-OutputArea .tfedu-retracing:not(.tfedu-live .tfedu-retracing)")
 
 
 def _point_count(page) -> int:

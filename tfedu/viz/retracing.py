@@ -245,7 +245,8 @@ class RetracingMonitor:
         trace_log.add_listener(self._on_call)
 
     def payload(self) -> dict:
-        return retracing_payload(self._functions, title="tf.function calls (live)",
+        """The monitor's state as saved in the notebook (the live widget says "(live)")."""
+        return retracing_payload(self._functions, title="tf.function calls",
                                  graphs=self._graphs)
 
     def _bundle(self) -> dict:
