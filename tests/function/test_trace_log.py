@@ -73,3 +73,17 @@ def test_hits_fold_and_listeners_see_every_call():
     for i in range(5):
         k(tf.constant(i))
     assert len(k.trace_log.records) == 2 and k.trace_log.records[1].repeats == 4
+
+
+def test_signatures_spell_out_small_containers():
+    from collections import namedtuple
+
+    from tfedu.function.trace_type import describe, make_key
+
+    pair = namedtuple("pair", "x y")
+    assert describe(make_key((tf.constant([[1.0]]), 3))) == "(float32[1,1], Python value 3)"
+    assert describe(make_key([tf.constant(1)])) == "[int32[]]"
+    assert describe(make_key((tf.constant(1.0),))) == "(float32[],)"
+    assert describe(make_key({"a": tf.constant([1, 2])})) == "{'a': int32[2]}"
+    assert describe(make_key(pair(tf.constant(1.0), 2))) == "pair(x=float32[], y=Python value 2)"
+    assert describe(make_key(list(range(9)))) == "list[9]"  # big containers by their size

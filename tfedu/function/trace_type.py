@@ -231,7 +231,7 @@ def _shape_text(shape) -> str:
 
 
 def describe(key) -> str:
-    """Short text of a key: `float32[2,3]`, `Python value 3`, `list[2]`."""
+    """Short text of a key: `float32[2,3]`, `Python value 3`, `(float32[?,4], int64[?])`."""
     kind = key[0]
     if kind in ("T", "V"):
         shape = key[2]
@@ -243,12 +243,25 @@ def describe(key) -> str:
     if kind == "O":
         return f"object {key[1]!r}"
     if kind in ("list", "tuple"):
-        return f"{kind}[{len(key[1])}]"
+        items = key[1]
+        if len(items) > _SPELLED_OUT:
+            return f"{kind}[{len(items)}]"
+        inner = ", ".join(describe(k) for k in items)
+        return f"[{inner}]" if kind == "list" else f"({inner}{',' if len(items) == 1 else ''})"
     if kind == "dict":
-        return "dict{" + ", ".join(repr(k) for k, _ in key[1]) + "}"
+        if len(key[1]) > _SPELLED_OUT:
+            return "dict{" + ", ".join(repr(k) for k, _ in key[1]) + "}"
+        return "{" + ", ".join(f"{k!r}: {describe(c)}" for k, c in key[1]) + "}"
     if kind == "nt":
-        return f"{key[1].__name__}[{len(key[2])}]"
+        if len(key[2]) > _SPELLED_OUT:
+            return f"{key[1].__name__}[{len(key[2])}]"
+        return f"{key[1].__name__}(" + ", ".join(
+            f"{f}={describe(k)}" for f, k in zip(key[1]._fields, key[2])) + ")"
     return repr(key)
+
+
+_SPELLED_OUT = 4
+"""Containers up to this many items are described item by item, bigger ones by their size."""
 
 
 def _children(key):
