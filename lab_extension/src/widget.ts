@@ -24,6 +24,7 @@ import {
   scopeTree,
   IScopeTree
 } from './dot';
+import { h } from './dom';
 import { GRAPH_MIME_TYPE, IGraphNode, IGraphPayload, parseGraphPayload } from './schema';
 import { escapeXml, rewriteGroups, sanitizeSvgText } from './svg';
 
@@ -107,21 +108,6 @@ function drawingOf(graph: IGraphPayload): IDrawing {
   return { graph, scopes, scopeOps, byName: new Map(graph.nodes.map(n => [n.id, n])) };
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className?: string,
-  text?: string
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className) {
-    e.className = className;
-  }
-  if (text !== undefined) {
-    e.textContent = text;
-  }
-  return e;
-}
-
 /** Flatten nested subgraphs into `[path, graph]` pairs, the main graph first. */
 function flattenGraphs(graph: IGraphPayload, prefix = ''): [string, IGraphPayload][] {
   const out: [string, IGraphPayload][] = [[prefix, graph]];
@@ -137,37 +123,37 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     this._mimeType = options.mimeType;
     this.addClass('tfedu-graph');
 
-    const toolbar = el('div', 'tfedu-graph-toolbar');
-    this._title = el('span', 'tfedu-graph-title');
-    this._picker = el('select', 'tfedu-graph-picker');
+    const toolbar = h('div', 'tfedu-graph-toolbar');
+    this._title = h('span', 'tfedu-graph-title');
+    this._picker = h('select', 'tfedu-graph-picker');
     this._picker.title = 'Show a function body or branch of this graph';
     this._picker.addEventListener('change', () => {
       void this._show(parseInt(this._picker.value, 10));
     });
-    this._count = el('span', 'tfedu-graph-count');
-    const zoomOut = el('button', 'tfedu-graph-button', '\u2212');
+    this._count = h('span', 'tfedu-graph-count');
+    const zoomOut = h('button', 'tfedu-graph-button', '\u2212');
     zoomOut.title = 'Zoom out';
     zoomOut.addEventListener('click', () => this._zoomBy(1 / 1.25));
-    const zoomIn = el('button', 'tfedu-graph-button', '+');
+    const zoomIn = h('button', 'tfedu-graph-button', '+');
     zoomIn.title = 'Zoom in';
     zoomIn.addEventListener('click', () => this._zoomBy(1.25));
-    const fit = el('button', 'tfedu-graph-button', 'Fit');
+    const fit = h('button', 'tfedu-graph-button', 'Fit');
     fit.title = 'Fit the graph in view';
     fit.addEventListener('click', () => this._fit());
-    this._scopesButton = el('button', 'tfedu-graph-button tfedu-graph-scopes');
+    this._scopesButton = h('button', 'tfedu-graph-button tfedu-graph-scopes');
     this._scopesButton.hidden = true;
     this._scopesButton.addEventListener('click', () => this._toggleAllScopes());
     toolbar.append(this._title, this._picker, this._count, this._scopesButton, zoomOut, zoomIn, fit);
 
-    const body = el('div', 'tfedu-graph-body');
-    this._viewport = el('div', 'tfedu-graph-viewport');
+    const body = h('div', 'tfedu-graph-body');
+    this._viewport = h('div', 'tfedu-graph-viewport');
     this._viewport.tabIndex = 0;
-    this._canvas = el('div', 'tfedu-graph-canvas');
+    this._canvas = h('div', 'tfedu-graph-canvas');
     this._viewport.append(this._canvas);
-    this._details = el('div', 'tfedu-graph-details');
+    this._details = h('div', 'tfedu-graph-details');
     this._details.hidden = true;
     body.append(this._viewport, this._details);
-    this._message = el('div', 'tfedu-graph-message');
+    this._message = h('div', 'tfedu-graph-message');
     this.node.append(toolbar, this._message, body);
 
     this._viewport.addEventListener('wheel', this._onWheel, { passive: false });
@@ -190,7 +176,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     this._picker.replaceChildren();
     this._graphs.forEach(([path, g], i) => {
       const label = i === 0 ? g.title || 'graph' : path;
-      const option = el('option', undefined, label);
+      const option = h('option', undefined, label);
       option.value = String(i);
       this._picker.append(option);
     });
@@ -563,18 +549,18 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
   private _renderDetails(node: IGraphNode): void {
     const panel = this._details;
     panel.replaceChildren();
-    const header = el('div', 'tfedu-details-header');
-    const name = el('div', 'tfedu-details-name', node.id);
-    const close = el('button', 'tfedu-graph-button tfedu-details-close', '\u00d7');
+    const header = h('div', 'tfedu-details-header');
+    const name = h('div', 'tfedu-details-name', node.id);
+    const close = h('button', 'tfedu-graph-button tfedu-details-close', '\u00d7');
     close.title = 'Close';
     close.addEventListener('click', () => this._select(-1));
     header.append(name, close);
     panel.append(header);
 
-    const table = el('div', 'tfedu-details-table');
+    const table = h('div', 'tfedu-details-table');
     const row = (key: string, value: string | HTMLElement, cls = ''): void => {
-      table.append(el('div', 'tfedu-details-key', key));
-      const dd = el('div', `tfedu-details-val ${cls}`.trim());
+      table.append(h('div', 'tfedu-details-key', key));
+      const dd = h('div', `tfedu-details-val ${cls}`.trim());
       if (typeof value === 'string') {
         dd.textContent = value;
       } else {
@@ -583,9 +569,9 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
       table.append(dd);
     };
     const list = (items: string[]): HTMLElement => {
-      const ul = el('ul', 'tfedu-details-list');
+      const ul = h('ul', 'tfedu-details-list');
       for (const item of items) {
-        ul.append(el('li', undefined, item));
+        ul.append(h('li', undefined, item));
       }
       return ul;
     };
@@ -608,7 +594,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
       row('Attrs', list(attrs.map(([k, v]) => `${k} = ${v}`)));
     }
     if (node.value !== null) {
-      row('Value', el('pre', 'tfedu-details-value', node.value));
+      row('Value', h('pre', 'tfedu-details-value', node.value));
     }
     if (node.source) {
       const s = node.source;
