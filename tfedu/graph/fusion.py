@@ -232,7 +232,7 @@ def _fusable(step, pure) -> bool:
 
 def fuse_elementwise(plan) -> str:
     """Replace each group of two or more fusable elementwise steps by one `FusedStep`."""
-    from tfedu.graph.passes import _pure, consumers_of, protected_slots
+    from tfedu.graph.passes import _pure, consumers_of, protected_slots, splice_steps
 
     steps = plan.steps
     consumers = consumers_of(steps)
@@ -277,13 +277,7 @@ def fuse_elementwise(plan) -> str:
         drop.update(ks)
     if not replaced:
         return "nothing to fuse"
-    new_steps = []
-    for k, step in enumerate(steps):
-        if k in replaced:
-            new_steps.append(replaced[k])
-        elif k not in drop:
-            new_steps.append(step)
-    plan.steps = new_steps
-    n_ops = sum(len(f.steps) for f in replaced.values())
-    names = ", ".join(f.op.name for f in list(replaced.values())[:6])
+    made = splice_steps(plan, replaced, drop)
+    n_ops = sum(len(f.steps) for f in made)
+    names = ", ".join(f.op.name for f in made[:6])
     return f"fused {n_ops} elementwise op(s) into {len(replaced)} kernel(s): {names}"

@@ -59,6 +59,14 @@ def protected_slots(plan) -> set:
     return {s for s in plan.fetch_slots if s is not None} | set(plan.feed_slots)
 
 
+def splice_steps(plan, replace: dict, drop: set) -> list:
+    """Put `replace[k]` where step k was and leave out the other steps in `drop`; returns
+    the new steps (fused passes use it)."""
+    plan.steps = [replace.get(k, step) for k, step in enumerate(plan.steps)
+                  if k in replace or k not in drop]
+    return list(replace.values())
+
+
 def _names(steps, limit=6):
     names = [s.op.name for s in steps[:limit]]
     more = f", ... ({len(steps) - limit} more)" if len(steps) > limit else ""

@@ -122,7 +122,7 @@ def _bias_slot(step, product_out, channels):
 
 def remap(plan) -> str:
     """Replace fusable patterns in `plan.steps` by `RemappedStep`s; returns a report line."""
-    from tfedu.graph.passes import _pure, consumers_of, protected_slots
+    from tfedu.graph.passes import _pure, consumers_of, protected_slots, splice_steps
 
     steps = plan.steps
     consumers = consumers_of(steps)
@@ -194,14 +194,7 @@ def remap(plan) -> str:
             used.update((k, r))
     if not replace:
         return "nothing to remap"
-    new_steps = []
-    for k, step in enumerate(steps):
-        if k in replace:
-            new_steps.append(replace[k])
-        elif k not in used:
-            new_steps.append(step)
-    plan.steps = new_steps
-    made = list(replace.values())
+    made = splice_steps(plan, replace, used)
     names = ", ".join(f"{f.op.type} ({f.op.source})" for f in made[:4])
     more = f", ... ({len(made) - 4} more)" if len(made) > 4 else ""
     return f"fused {sum(len(f.steps) for f in made)} ops into {len(made)}: {names}{more}"

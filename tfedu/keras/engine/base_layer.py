@@ -470,7 +470,9 @@ class Layer(Module):
                 if new is e:
                     raise
                 raise new.with_traceback(e.__traceback__) from None
-            if not self._keeps_inner_masks:
+            # only layers that see a mask or make one touch their outputs' masks
+            if not self._keeps_inner_masks and (
+                    input_mask is not None or type(self).compute_mask is not Layer.compute_mask):
                 _set_masks(outputs, self.compute_mask(first, input_mask))
         return outputs
 
