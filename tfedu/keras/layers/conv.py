@@ -63,15 +63,22 @@ class _Conv(Layer):
             raise ValueError("The channel dimension of the inputs should be defined. Found "
                              f"`None`. Full input shape received: {input_shape}")
         self.kernel = self.add_weight(
-            shape=self.kernel_size + (in_ch // self.groups, self.filters),
+            shape=self._kernel_shape(in_ch),
             initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint, name="kernel")
-        self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
+        self.bias = self.add_weight(shape=(self._bias_size(in_ch),),
+                                    initializer=self.bias_initializer,
                                     regularizer=self.bias_regularizer,
                                     constraint=self.bias_constraint,
                                     name="bias") if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={-1: in_ch})
         self.built = True
+
+    def _kernel_shape(self, in_ch):
+        return self.kernel_size + (in_ch // self.groups, self.filters)
+
+    def _bias_size(self, in_ch):
+        return self.filters
 
     def _conv(self, x):
         raise NotImplementedError
@@ -130,18 +137,8 @@ class Conv2DTranspose(_Conv):
         super().__init__(filters, kernel_size, strides=strides, padding=padding, **kwargs)
         self.output_padding = output_padding
 
-    def build(self, input_shape):
-        in_ch = input_shape[-1]
-        self.kernel = self.add_weight(shape=self.kernel_size + (self.filters, in_ch),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint, name="kernel")
-        self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                    regularizer=self.bias_regularizer,
-                                    constraint=self.bias_constraint,
-                                    name="bias") if self.use_bias else None
-        self.input_spec = InputSpec(min_ndim=4, axes={-1: in_ch})
-        self.built = True
+    def _kernel_shape(self, in_ch):
+        return self.kernel_size + (self.filters, in_ch)
 
     def get_config(self):
         c = Layer.get_config(self)
@@ -189,19 +186,11 @@ class DepthwiseConv2D(_Conv):
                          kernel_constraint=depthwise_constraint, **kwargs)
         self.depth_multiplier = depth_multiplier
 
-    def build(self, input_shape):
-        in_ch = input_shape[-1]
-        self.kernel = self.add_weight(
-            shape=self.kernel_size + (in_ch, self.depth_multiplier),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint, name="kernel")
-        self.bias = self.add_weight(shape=(in_ch * self.depth_multiplier,),
-                                    initializer=self.bias_initializer,
-                                    regularizer=self.bias_regularizer,
-                                    constraint=self.bias_constraint,
-                                    name="bias") if self.use_bias else None
-        self.input_spec = InputSpec(min_ndim=4, axes={-1: in_ch})
-        self.built = True
+    def _kernel_shape(self, in_ch):
+        return self.kernel_size + (in_ch, self.depth_multiplier)
+
+    def _bias_size(self, in_ch):
+        return in_ch * self.depth_multiplier
 
     def get_config(self):
         c = Layer.get_config(self)
