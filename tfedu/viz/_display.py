@@ -62,7 +62,7 @@ class LiveDisplay:
         self._actions = dict(actions or {})
         self._handle = None
         self.widget = None
-        self._last = 0.0
+        self._last = float("-inf")  # never drawn: the first touch draws at once
         self._dirty = False
         self._stale = False
         self.updates = 0
