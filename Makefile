@@ -3,6 +3,8 @@
 #   make test   ruff, Chromium for the browser tests (apt, first time only), then the whole test suite
 #   make bench  tfedu against numpy, TensorFlow and PyTorch (those installed), graph view timings
 #   make browser-deps  Chromium (and Graphviz) from apt, so tests/browser runs instead of skipping
+#   make interop-env   the side environment with real TensorFlow, LiteRT, TF Serving's client and
+#                      tfjs (.venv-tf/): the oracle of the interop and differential tests
 
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +21,7 @@ LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 # Compiled Numba kernels are cached here and shared by every test process and notebook kernel.
 export TFEDU_CACHE_DIR ?= $(CURDIR)/.cache
 
-.PHONY: env lab test lint bench clean browser-deps
+.PHONY: env lab test lint bench clean browser-deps interop-env
 
 env: $(STAMP)
 
@@ -40,7 +42,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 # Test workers already use both cores: one thread each for BLAS and Numba avoids oversubscription.
-test: lint browser-deps
+test: lint browser-deps interop-env
 	@rc=0; OPENBLAS_NUM_THREADS=1 NUMBA_NUM_THREADS=1 $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile -p no:cacheprovider tests || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is missing"; fi; \
 	exit $$rc
@@ -60,5 +62,24 @@ bench: $(STAMP) browser-deps
 	$(BENCH_PYTHON) benchmarks/keras_fit.py
 	$(BIN)/python benchmarks/graph_render.py
 
+# Real TensorFlow and its tools, never a dependency of tfedu: tests run them in subprocesses
+# (tests/interop/tfside.py). Where they cannot be installed (no network), the reason is kept in
+# .venv-tf/.unavailable and the tests that need them skip, printing it.
+TF_VENV := .venv-tf
+TF_STAMP := $(TF_VENV)/.installed-$(shell cat tests/interop/requirements-tf.txt tests/interop/package-lock.json | sha256sum | cut -c1-16)
+interop-env: $(TF_STAMP)
+
+$(TF_STAMP):
+	@rm -f $(TF_VENV)/.unavailable
+	@{ { test -x $(TF_VENV)/bin/python || $(PYTHON) -m venv $(TF_VENV) || { rm -rf $(TF_VENV); \
+	      $(PYTHON) -m venv --without-pip $(TF_VENV) && $(PYTHON) -m pip --python $(TF_VENV)/bin/python install --quiet pip; }; } && \
+	  $(TF_VENV)/bin/python -m pip install --quiet -r tests/interop/requirements-tf.txt && \
+	  $(TF_VENV)/bin/python -m pip install --quiet --no-deps tensorflow-serving-api==2.21.0 && \
+	  mkdir -p $(TF_VENV)/node && cp tests/interop/package.json tests/interop/package-lock.json $(TF_VENV)/node/ && \
+	  npm ci --prefix $(TF_VENV)/node --silent --no-audit --no-fund && \
+	  rm -f $(TF_VENV)/.installed-* && touch $@ && echo "interop environment ready in $(TF_VENV)"; } || \
+	{ mkdir -p $(TF_VENV); echo "installing tests/interop/requirements-tf.txt or tfjs failed (offline?)" > $(TF_VENV)/.unavailable; \
+	  echo "interop environment unavailable: the tests that need it will skip"; }
+
 clean:
-	rm -rf $(VENV) .cache .ruff_cache build dist
+	rm -rf $(VENV) $(TF_VENV) .cache .ruff_cache build dist
