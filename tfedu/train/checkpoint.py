@@ -330,8 +330,8 @@ class NameBasedSaverStatus(CheckpointLoadStatus):
 def _check_trackable(name, value):
     if not is_trackable(value):
         raise ValueError(
-            f"`Checkpoint` was expecting a trackable object (an object derived from "
-            f"`Trackable`), got {value}. If you believe this object should be trackable (i.e. "
+            f"`Checkpoint` was expecting {name} to be a trackable object (an object derived "
+            f"from `Trackable`), got {value}. If you believe this object should be trackable (i.e. "
             "it is part of the TensorFlow Python API and manages state), please open an "
             "issue.")
 

@@ -9,7 +9,26 @@ from __future__ import annotations
 import os
 import tempfile
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "make_readable", "FILE_MODE", "DIR_MODE"]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_MASK = _umask()
+FILE_MODE = 0o666 & ~_MASK  # what open() would have given the file
+DIR_MODE = 0o777 & ~_MASK
+
+
+def make_readable(path, mode=FILE_MODE) -> None:
+    """Give a temporary file (made private by `mkstemp`) the permissions of a normal file."""
+    try:
+        os.chmod(path, mode)
+    except OSError:
+        pass
 
 
 def atomic_write(path, write) -> None:
@@ -23,6 +42,7 @@ def atomic_write(path, write) -> None:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        make_readable(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
