@@ -1,5 +1,18 @@
 """`tf.compat.v1.train`: v1 optimizers, `Saver`, the global step."""
 
+from tfedu.train.checkpoint import Checkpoint  # noqa: F401
+from tfedu.train.checkpoint_management import (  # noqa: F401
+    CheckpointManager,
+    get_checkpoint_state,
+    update_checkpoint_state,
+)
+from tfedu.train.checkpoint_utils import (  # noqa: F401
+    NewCheckpointReader,
+    init_from_checkpoint,
+    list_variables,
+    load_checkpoint,
+    load_variable,
+)
 from tfedu.train.learning_rate_decay import (  # noqa: F401
     exponential_decay,
     inverse_time_decay,
