@@ -7,12 +7,12 @@ SavedModel format, and load SavedModels (tfedu's or TensorFlow's) back.
 
 The files are TensorFlow's: real TensorFlow, TF Serving and the converters read what tfedu
 writes. `python -m tfedu.saved_model show --dir D --all` prints what `saved_model_cli show`
-prints. See `save.py` for the layout of the directory and `load.py` for what loading builds.
+prints. See `saving.py` for the layout of the directory and `loading.py` for what loading builds.
 """
 
 from __future__ import annotations
 
-import importlib
+from tfedu._lazy import lazy_getattr
 
 # Constants (tf.saved_model.*), as TensorFlow defines them.
 SERVING = "serve"
@@ -42,23 +42,16 @@ MAIN_OP_KEY = "saved_model_main_op"
 INIT_OP_SIGNATURE_KEY = "__saved_model_init_op"
 
 _LAZY = {
-    "save": "tfedu.saved_model.save",
-    "SaveOptions": "tfedu.saved_model.save",
-    "load": "tfedu.saved_model.load",
+    "save": "tfedu.saved_model.saving",
+    "SaveOptions": "tfedu.saved_model.saving",
+    "load": "tfedu.saved_model.loading",
     "LoadOptions": "tfedu.saved_model.options",
     "contains_saved_model": "tfedu.saved_model.options",
     "experimental": "tfedu.saved_model.experimental",
 }
 
 
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tfedu.saved_model' has no attribute '{name}'")
-    mod = importlib.import_module(module)
-    value = mod if name == "experimental" else getattr(mod, name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, modules=("experimental",))
 
 
 def __dir__():

@@ -7,7 +7,7 @@ The checkpoint names load on first use, keeping `import tfedu` quick.
 
 from __future__ import annotations
 
-import importlib
+from tfedu._lazy import lazy_getattr
 
 _LAZY = {
     "Checkpoint": "tfedu.train.checkpoint",
@@ -22,13 +22,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tfedu.train' has no attribute '{name}'")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 def __dir__():

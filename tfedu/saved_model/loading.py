@@ -74,7 +74,7 @@ class _UserObject(AutoTrackable):
     """A loaded object: its saved children as attributes (the original class is not needed)."""
 
     def __repr__(self):
-        return f"<tfedu.saved_model.load._UserObject object at 0x{id(self):x}>"
+        return f"<tfedu.saved_model.loading._UserObject object at 0x{id(self):x}>"
 
 
 class _CallableUserObject(_UserObject):
@@ -166,7 +166,7 @@ class RestoredFunction:
         raise ValueError("No loaded concrete function matches these arguments")
 
     def __repr__(self):
-        return f"<tfedu.saved_model.load.RestoredFunction object at 0x{id(self):x}>"
+        return f"<tfedu.saved_model.loading.RestoredFunction object at 0x{id(self):x}>"
 
 
 def _matches(value, spec, flat) -> bool:
