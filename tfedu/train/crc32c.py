@@ -10,7 +10,6 @@ Python.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 _POLY = 0x82F63B78  # reversed Castagnoli polynomial
 _MASK_DELTA = 0xA282EAD8
@@ -34,8 +33,7 @@ _T = _tables()
 _T0 = [int(x) for x in _T[0]]
 
 
-@njit(cache=True, nogil=True)
-def _extend_numba(crc, data, t):  # pragma: no cover - compiled
+def _extend_loop(crc, data, t):  # pragma: no cover - compiled by Numba on first use
     c = crc ^ np.uint32(0xFFFFFFFF)
     n = data.shape[0]
     i = 0
@@ -61,7 +59,20 @@ def extend(crc: int, data) -> int:
             c = _T0[(c ^ b) & 0xFF] ^ (c >> 8)
         return c ^ 0xFFFFFFFF
     arr = np.frombuffer(view, dtype=np.uint8)
-    return int(_extend_numba(np.uint32(crc), arr, _T))
+    return int(_compiled()(np.uint32(crc), arr, _T))
+
+
+_KERNEL = []
+
+
+def _compiled():
+    """The Numba-compiled loop (compiled, or loaded from the cache, on first use: importing
+    tfedu does not import Numba)."""
+    if not _KERNEL:
+        from numba import njit
+
+        _KERNEL.append(njit(cache=True, nogil=True)(_extend_loop))
+    return _KERNEL[0]
 
 
 def value(data) -> int:
