@@ -6,18 +6,21 @@ import importlib
 import sys
 import types
 
-# Op families, in dependency order. Each registers its ops and exports its functions.
+# Op families by TensorFlow's own split, in dependency order. Importing one registers its ops
+# and exports its public functions; `tfedu.graph.api` adds the TF1 graph names.
 OP_MODULES = [
     "tfedu.ops.math_ops",
     "tfedu.ops.array_ops",
     "tfedu.ops.name_scope",
     "tfedu.ops.debugging",
-]
-OPTIONAL_OP_MODULES = [
-    "tfedu.ops.math_extra",
-    "tfedu.ops.array_extra",
+    "tfedu.ops.special_math_ops",
+    "tfedu.ops.segment_ops",
+    "tfedu.ops.gather_ops",
+    "tfedu.ops.sort_ops",
+    "tfedu.ops.clip_ops",
     "tfedu.ops.slicing",
     "tfedu.ops.scatter_ops",
+    "tfedu.ops.composite",
     "tfedu.ops.linalg_ops",
     "tfedu.ops.nn_ops",
     "tfedu.ops.random_ops",
@@ -54,12 +57,6 @@ def build(root):
 
     for m in OP_MODULES:
         importlib.import_module(m)
-    for m in OPTIONAL_OP_MODULES:
-        try:
-            importlib.import_module(m)
-        except ModuleNotFoundError as e:
-            if e.name != m:
-                raise
     for name, obj in EXPORTS.items():
         *path, leaf = name.split(".")
         ns = _namespace(root, path)

@@ -160,7 +160,7 @@ class RaggedTensor:
         keep = [i for i, p in enumerate(idx) if all(a < b for a, b in zip(p, dims))]
         if not keep:
             return base
-        from tfedu.ops.array_extra import gather
+        from tfedu.ops.gather_ops import gather
         from tfedu.ops.scatter_ops import tensor_scatter_nd_update
 
         ind = np.array([idx[i] for i in keep], dtype=np.int64)
@@ -199,7 +199,7 @@ class RaggedTensor:
             ln = np.where(keep.any(axis=1), m - np.argmax(keep, axis=1), 0)
         else:
             ln = np.full(n, m, dtype=np.int64)
-        from tfedu.ops.array_extra import boolean_mask
+        from tfedu.ops.gather_ops import boolean_mask
 
         mask = np.arange(m)[None, :] < ln[:, None]
         return cls.from_row_lengths(boolean_mask(t, mask), ln)
@@ -435,7 +435,7 @@ def sparse_to_dense(sp_input, default_value=None, validate_indices=True, name=No
 @export("sparse.from_dense")
 def sparse_from_dense(tensor, name=None):
     """The SparseTensor of the non-zero elements of `tensor`."""
-    from tfedu.ops.array_extra import gather_nd
+    from tfedu.ops.gather_ops import gather_nd
     from tfedu.ops.math_ops import not_equal
 
     t = _t(tensor)
@@ -449,7 +449,7 @@ def sparse_from_dense(tensor, name=None):
 @export("sparse.reorder")
 def sparse_reorder(sp_input, name=None):
     """The same SparseTensor with its entries in row-major (canonical) order."""
-    from tfedu.ops.array_extra import gather
+    from tfedu.ops.gather_ops import gather
 
     idx = np.asarray(sp_input.indices)
     order = np.lexsort(idx.T[::-1]) if idx.size else np.arange(0)
@@ -461,7 +461,7 @@ def sparse_reorder(sp_input, name=None):
 def sparse_add(a, b, threshold=0, name=None):
     """sparse + dense gives a dense tensor; sparse + sparse a SparseTensor over the union of
     their entries (entries with |value| < threshold are dropped)."""
-    from tfedu.ops.array_extra import gather_nd
+    from tfedu.ops.gather_ops import gather_nd
     from tfedu.ops.math_ops import add
 
     if not isinstance(a, SparseTensor):

@@ -1220,7 +1220,7 @@ def matrix_transpose(a, name="matrix_transpose", conjugate=False) -> Tensor:
         with _scope(name, "matrix_transpose") as s:
             out = einsum("...ij->...ji", a, name=_final_name(s))
             return math_ops.conj(out) if conjugate else out
-    from tfedu.ops.array_extra import transpose
+    from tfedu.ops.array_ops import transpose
 
     rank = a.shape.rank
     perm = list(range(rank - 2)) + [rank - 1, rank - 2]
@@ -1412,7 +1412,7 @@ def _move_axes_last(x, ax):
 
 def _keep(out, ax):
     """Re-insert the two reduced axes (size 1) into `out`."""
-    from tfedu.ops.array_extra import expand_dims
+    from tfedu.ops.array_ops import expand_dims
 
     for a in sorted(ax):
         out = expand_dims(out, a)
@@ -1504,7 +1504,7 @@ def _expm_kernel(x):
 def _expm_grad(op, g):
     """The adjoint of the Fréchet derivative: the upper-right block of
     expm([[A^H, G], [0, A^H]])."""
-    from tfedu.ops.array_extra import concat
+    from tfedu.ops.array_ops import concat
 
     a = op.inputs[0]
     n = a.shape.as_list()[-1] if a.shape.rank is not None else None
@@ -1585,7 +1585,7 @@ def lu(input, output_idx_type=dtypes.int32, name=None):
 
 def _perm_matrix(perm, dtype):
     """P with P @ x == x[..., perm, :] (a one-hot matrix, so gradients flow through x)."""
-    from tfedu.ops.array_extra import one_hot
+    from tfedu.ops.array_ops import one_hot
 
     n = perm.shape.as_list()[-1] if perm.shape.rank else None
     if n is None:

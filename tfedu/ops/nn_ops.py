@@ -20,13 +20,14 @@ from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import execute
 from tfedu.framework.op_check import OpCheckError, shape_text
-from tfedu.framework.registry import FLOAT, INTS, OPS, REAL, register_op
+from tfedu.framework.registry import FLOAT, INTS, REAL, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.kernels import blas
 from tfedu.kernels import nn_kernels as K
-from tfedu.ops import array_ops, math_ops
-from tfedu.ops.op_helpers import EXPORTS, export, unary_infer
+from tfedu.ops import array_ops, gather_ops, math_ops, random_ops, special_math_ops
+from tfedu.ops import math_ops as M
+from tfedu.ops.op_helpers import as_tensor, export, unary_infer
 
 _ERRSTATE = {"divide": "ignore", "invalid": "ignore", "over": "ignore", "under": "ignore"}
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -45,16 +46,6 @@ def _tensor(x, dtype=None, name=None):
     if getattr(x, "_is_variable", False):
         return x.value()
     return convert_to_tensor(x, dtype=dtype, name=name)
-
-
-def _api(name, fallback=None):
-    """A public function of another op family (looked up when called: families load in order)."""
-    fn = EXPORTS.get(name)
-    if fn is None:
-        if fallback is None:
-            raise NotImplementedError(f"tf.{name} is not available in this build of tfedu")
-        return fallback
-    return fn
 
 
 @contextlib.contextmanager
@@ -190,19 +181,20 @@ def _softplus_grad_grad(op, gg):
     g, x = op.inputs
     s = math_ops.sigmoid(x)
     ds = math_ops.multiply(s, math_ops.subtract(_scalar(1, s), s))
-    return [_ew(OPS["SoftplusGrad"], [gg, x]), math_ops.multiply(gg, math_ops.multiply(g, ds))]
+    return [_ew(SOFTPLUS_GRAD, [gg, x]), math_ops.multiply(gg, math_ops.multiply(g, ds))]
 
 
-# Softplus belongs to tf.math; reuse math_extra's op when that family registered it.
-if "Softplus" not in OPS:
-    _register_activation("Softplus", _softplus_kernel, FLOAT,
-                         lambda op, g: [_ew(OPS["SoftplusGrad"], [g, op.inputs[0]])],
-                         doc="log(exp(features) + 1), computed stably")
-if "SoftplusGrad" not in OPS:
-    _register_activation_grad(
-        "SoftplusGrad", lambda g, x: (g * _sigmoid_np(x)).astype(g.dtype, copy=False), FLOAT,
-        _softplus_grad_grad)
-SOFTPLUS = OPS["Softplus"]
+# TF lists Softplus's dtypes half first; its gradient here is `g * sigmoid(x)` (SoftplusGrad's
+# kernel), written with ops so that it differentiates again.
+SOFTPLUS = register_op(
+    "Softplus", inputs=("x: T",), outputs=("y: T",),
+    type_attrs={"T": (dtypes.float16, FLOAT[0], dtypes.float32, dtypes.float64)},
+    infer=unary_infer, kernel=_softplus_kernel, elementwise=True,
+    grad=lambda op, g: [math_ops.multiply(g, math_ops.sigmoid(op.inputs[0]))],
+    doc="log(exp(x) + 1), stably")
+SOFTPLUS_GRAD = _register_activation_grad(
+    "SoftplusGrad", lambda g, x: (g * _sigmoid_np(x)).astype(g.dtype, copy=False), FLOAT,
+    _softplus_grad_grad)
 
 
 def relu_grad(g, y):
@@ -242,14 +234,10 @@ def softsign(features, name=None):
     return _ew(SOFTSIGN, [_tensor(features)], name=name, default="Softsign")
 
 
-if "math.softplus" in EXPORTS and getattr(EXPORTS["math.softplus"], "__module__", "") != __name__:
-    softplus = EXPORTS["math.softplus"]
-    export("nn.softplus")(softplus)
-else:
-    @export("nn.softplus", "math.softplus")
-    def softplus(features, name=None):
-        """log(exp(features) + 1), without overflow for large features."""
-        return _ew(SOFTPLUS, [_tensor(features)], name=name, default="Softplus")
+@export("math.softplus", "nn.softplus")
+def softplus(features, name=None):
+    """log(exp(x) + 1), computed without overflow."""
+    return execute(SOFTPLUS, [features], name=name, default_name="Softplus")
 
 
 def _float_features(features, what="features"):
@@ -272,7 +260,7 @@ def gelu(features, approximate=False, name=None):
                                               math_ops.pow(x, _scalar(3, x)))))
         return math_ops.multiply(math_ops.multiply(half, x),
                                  math_ops.add(_scalar(1, x), math_ops.tanh(inner)), name=name)
-    erf = _api("math.erf")
+    erf = special_math_ops.erf
     phi = math_ops.add(_scalar(1, x), erf(math_ops.divide_op(x, _scalar(1.4142135623730951, x))))
     return math_ops.multiply(math_ops.multiply(half, x), phi, name=name)
 
@@ -538,7 +526,7 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
 
 
 def _log1p(x):
-    return _api("math.log1p", lambda v: math_ops.log(math_ops.add(_scalar(1, v), v)))(x)
+    return math_ops.log1p(x)
 
 
 @export("nn.sigmoid_cross_entropy_with_logits")
@@ -1078,13 +1066,13 @@ def _convert_padding(padding, expected_length=4):
 
 
 def _expand(x, axis):
-    """expand_dims by a static reshape when possible (no dependency on array_extra)."""
+    """expand_dims by a static reshape when possible (no shape ops in the graph)."""
     dims = _static_dims(x)
     if dims is not None and dims.count(None) <= 1:
         axis = axis % (len(dims) + 1)
         return array_ops.reshape(x, [-1 if d is None else d for d in dims[:axis]] + [1] +
                                  [-1 if d is None else d for d in dims[axis:]])
-    return _api("expand_dims")(x, axis)
+    return array_ops.expand_dims(x, axis)
 
 
 def _squeeze(x, axis):
@@ -1093,7 +1081,7 @@ def _squeeze(x, axis):
         axis = axis % len(dims)
         kept = dims[:axis] + dims[axis + 1:]
         return array_ops.reshape(x, [-1 if d is None else d for d in kept])
-    return _api("squeeze")(x, [axis])
+    return array_ops.squeeze(x, [axis])
 
 
 def _format(data_format):
@@ -1628,7 +1616,7 @@ def _dropout(x, rate, is_number, noise_shape, seed):
         scaled = math_ops.multiply(
             x, math_ops.divide_op(_scalar(1, x), math_ops.subtract(_scalar(1, x), rate_t)))
     shape = _noise_shape(x, noise_shape)
-    uniform = _api("random.uniform")
+    uniform = random_ops.uniform
     keep = math_ops.greater_equal(uniform(shape, seed=seed, dtype=x.dtype), rate_t)
     return array_ops.where(keep, scaled, array_ops.zeros_like(scaled))
 
@@ -1649,12 +1637,12 @@ def _drop_axes(t, axes):
     """Squeeze the (kept, size 1) reduction axes of `t`."""
     dims = _static_dims(t)
     if dims is None:
-        return _api("squeeze")(t, list(axes))
+        return array_ops.squeeze(t, list(axes))
     rank = len(dims)
     keep = [d for i, d in enumerate(dims) if i not in {a % rank for a in axes}]
     if keep.count(None) <= 1:
         return array_ops.reshape(t, [-1 if d is None else d for d in keep])
-    return _api("squeeze")(t, [a % rank for a in axes])
+    return array_ops.squeeze(t, [a % rank for a in axes])
 
 
 @export("nn.moments")
@@ -1676,7 +1664,7 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
 
 
 def _rsqrt(v):
-    return _api("math.rsqrt", lambda t: math_ops.reciprocal(math_ops.sqrt(t)))(v)
+    return math_ops.rsqrt(v)
 
 
 @export("nn.batch_normalization")
@@ -1713,4 +1701,14 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
         params = params[0]
     if max_norm is not None:
         raise NotImplementedError("embedding_lookup(max_norm=...) is not available in tfedu")
-    return _api("gather")(params, ids, name=name)
+    return gather_ops.gather(params, ids, name=name)
+
+
+@export("math.log_sigmoid")
+def log_sigmoid(x, name=None):
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    from tfedu.ops.name_scope import name_scope
+
+    with name_scope(name or "LogSigmoid") as scope:
+        x = as_tensor(x, name="x")
+        return M.negative(softplus(M.negative(x)), name=scope)

@@ -10,8 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from tfedu.framework import dtypes
+from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.execute import execute
 from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import register_op
+from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 
 __all__ = [
@@ -138,6 +141,85 @@ def reduction_axes(axes_value, rank):
                                "dimension(s)")
         out.add(ax % rank if rank else ax)
     return tuple(sorted(out))
+
+
+# ------------------------------------------------------------------------------------------
+# Kernel and public-function shortcuts shared by the op families
+# ------------------------------------------------------------------------------------------
+
+# numpy's floating-point warnings are TF's silent inf/nan results
+ERRSTATE_IGNORE = {"divide": "ignore", "invalid": "ignore", "over": "ignore", "under": "ignore"}
+
+
+def as_tensor(x, dtype=None, name=None):
+    """`x` as a tensor: tensors pass through, variables are read, the rest converted."""
+    if isinstance(x, Tensor):
+        return x
+    if getattr(x, "_is_variable", False):
+        return x.value()
+    return convert_to_tensor(x, dtype=dtype, name=name)
+
+
+def float_kernel(fn):
+    """A float kernel run under errstate that keeps the input dtype."""
+
+    def kernel(x):
+        with np.errstate(**ERRSTATE_IGNORE):
+            r = fn(x)
+        return np.asarray(r).astype(x.dtype, copy=False)
+
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
+    return kernel
+
+
+def binary_float_kernel(fn):
+    """A binary float kernel run under errstate that keeps the inputs' result dtype."""
+
+    def kernel(x, y):
+        with np.errstate(**ERRSTATE_IGNORE):
+            r = fn(x, y)
+        return np.asarray(r).astype(np.result_type(x, y), copy=False)
+
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
+    return kernel
+
+
+def named_function(fn, public, opdef=None, doc=None):
+    """Give a generated public function its TF name and a one-line docstring."""
+    fn.__name__ = fn.__qualname__ = public
+    fn.__doc__ = doc or (f"{opdef.doc or public} elementwise (`{opdef.type}`)." if opdef else None)
+    return fn
+
+
+def unary_function(opdef, default, public=None):
+    """The public function `f(x, name=None)` running `opdef`, named as TF names it."""
+
+    def fn(x, name=None):
+        return execute(opdef, [x], name=name, default_name=default)
+
+    return named_function(fn, public or snake_case(default), opdef)
+
+
+def snake_case(type_name):
+    """`BesselI0e` -> `bessel_i0e`: an op type's public function name."""
+    out = "".join("_" + c.lower() if c.isupper() else c for c in type_name).lstrip("_")
+    return out.replace("_n_", "_n").replace("i0_e", "i0e")
+
+
+def binary_function(opdef, default, public):
+    """The public function `f(x, y, name=None)` running `opdef`; `y` converts to x's dtype."""
+
+    def fn(x, y, name=None):
+        x = as_tensor(x, name="x")
+        y = as_tensor(y, dtype=x.dtype, name="y")
+        return execute(opdef, [x, y], name=name, default_name=default)
+
+    return named_function(fn, public, opdef)
+
+
+def raise_op_error(msg):
+    """Raise the op error a shape function or kernel reports (for callbacks)."""
+    raise OpCheckError(msg)
 
 
 # ------------------------------------------------------------------------------------------

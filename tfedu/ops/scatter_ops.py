@@ -134,7 +134,7 @@ SCATTER_ND = register_op(
 
 
 def array_ops_gather_nd(params, indices):
-    from tfedu.ops.array_extra import gather_nd
+    from tfedu.ops.gather_ops import gather_nd
 
     return gather_nd(params, indices)
 
@@ -178,7 +178,7 @@ def _tensor_scatter_kernel(mode):
 
 
 def _gnd(g, idx):
-    from tfedu.ops.array_extra import gather_nd
+    from tfedu.ops.gather_ops import gather_nd
 
     return gather_nd(g, idx)
 

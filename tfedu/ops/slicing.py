@@ -261,7 +261,7 @@ def getitem(tensor, key):
     """`tensor[key]`: ints, slices (negative steps too), `...`, `tf.newaxis`, scalar int tensors;
     a bool tensor selects with `tf.boolean_mask`."""
     if _is_bool_mask(key):
-        from tfedu.ops.array_extra import boolean_mask
+        from tfedu.ops.gather_ops import boolean_mask
 
         return boolean_mask(tensor, key)
     if not isinstance(key, (list, tuple)):
@@ -371,7 +371,7 @@ def _slice_kernel(x, begin, size):
 
 
 def _slice_grad(op, g):
-    from tfedu.ops.array_extra import pad
+    from tfedu.ops.array_ops import pad
     from tfedu.ops.math_ops import cast, subtract
 
     x, begin, _ = op.inputs

@@ -228,7 +228,7 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     parts = unstack(x, axis=axis)
     out = join(parts, separator=separator, name=name) if parts else convert_to_tensor(b"")
     if keepdims:
-        from tfedu.ops.array_extra import expand_dims
+        from tfedu.ops.array_ops import expand_dims
 
         out = expand_dims(out, axis)
     return out
