@@ -7,7 +7,8 @@ import sys
 import types
 
 # Op families by TensorFlow's own split, in dependency order. Importing one registers its ops
-# and exports its public functions; `tfedu.graph.api` adds the TF1 graph names.
+# and exports its public functions; `tfedu.framework.config` adds `tf.config.threading`,
+# `tfedu.function` `tf.function` and `tf.autograph`, `tfedu.graph.api` the TF1 graph names.
 OP_MODULES = [
     "tfedu.ops.math_ops",
     "tfedu.ops.array_ops",
@@ -20,12 +21,15 @@ OP_MODULES = [
     "tfedu.ops.clip_ops",
     "tfedu.ops.slicing",
     "tfedu.ops.scatter_ops",
-    "tfedu.ops.composite",
+    "tfedu.ops.ragged_ops",
+    "tfedu.ops.sparse_ops",
     "tfedu.ops.linalg_ops",
     "tfedu.ops.nn_ops",
     "tfedu.ops.random_ops",
     "tfedu.ops.string_ops",
     "tfedu.ops.control_flow_ops",
+    "tfedu.framework.config",
+    "tfedu.function",
     "tfedu.graph.api",
 ]
 
@@ -53,7 +57,7 @@ def _namespace(root, path):
 
 
 def build(root):
-    from tfedu.ops.op_helpers import EXPORTS
+    from tfedu.framework.api_export import EXPORTS
 
     for m in OP_MODULES:
         importlib.import_module(m)

@@ -35,20 +35,11 @@ from tfedu.ops.op_helpers import (
 # Identity, zeros/ones
 # ------------------------------------------------------------------------------------------
 
+
 IDENTITY = register_op(
-    "Identity", inputs=("input: T",), outputs=("output: T",), type_attrs={"T": ALL},
+    "Identity", group="array", inputs=("input: T",), outputs=("output: T",), type_attrs={"T": ALL},
     infer=unary_infer, kernel=lambda x: x, grad=lambda op, g: [g], elementwise=True,
-    doc="Returns its input unchanged (a named edge in a graph).")
-STOP_GRADIENT = register_op(
-    "StopGradient", inputs=("input: T",), outputs=("output: T",), type_attrs={"T": ALL},
-    infer=unary_infer, kernel=lambda x: x, grad=None, elementwise=True,
-    doc="Identity whose gradient is zero: tapes do not look through it.")
-ZEROS_LIKE = register_op(
-    "ZerosLike", inputs=("x: T",), outputs=("y: T",), type_attrs={"T": ALL},
-    infer=unary_infer, kernel=np.zeros_like, grad=lambda op, g: [None], elementwise=True)
-ONES_LIKE = register_op(
-    "OnesLike", inputs=("x: T",), outputs=("y: T",), type_attrs={"T": ALL},
-    infer=unary_infer, kernel=np.ones_like, grad=lambda op, g: [None], elementwise=True)
+    doc="Returns its input unchanged (a named edge in a graph).", fused="{0}")
 
 
 @export("identity")
@@ -59,10 +50,21 @@ def identity(input, name=None):
     return execute(IDENTITY, [input], name=name, default_name="Identity")
 
 
+STOP_GRADIENT = register_op(
+    "StopGradient", group="array", inputs=("input: T",), outputs=("output: T",), type_attrs={"T": ALL},
+    infer=unary_infer, kernel=lambda x: x, grad=None, elementwise=True,
+    doc="Identity whose gradient is zero: tapes do not look through it.", fused="{0}")
+
+
 @export("stop_gradient")
 def stop_gradient(input, name=None):
     """The same value, but gradients do not flow back through it."""
     return execute(STOP_GRADIENT, [input], name=name, default_name="StopGradient")
+
+
+ZEROS_LIKE = register_op(
+    "ZerosLike", group="array", inputs=("x: T",), outputs=("y: T",), type_attrs={"T": ALL},
+    infer=unary_infer, kernel=np.zeros_like, grad=lambda op, g: [None], elementwise=True)
 
 
 @export("zeros_like")
@@ -72,6 +74,11 @@ def zeros_like(input, dtype=None, name=None, optimize=True):
         return zeros(shape(x) if not x.shape.is_fully_defined() else x.shape.as_list(),
                      dtype=dtype, name=name)
     return execute(ZEROS_LIKE, [x], name=name, default_name="zeros_like")
+
+
+ONES_LIKE = register_op(
+    "OnesLike", group="array", inputs=("x: T",), outputs=("y: T",), type_attrs={"T": ALL},
+    infer=unary_infer, kernel=np.ones_like, grad=lambda op, g: [None], elementwise=True)
 
 
 @export("ones_like")
@@ -118,11 +125,19 @@ def _fill_infer(op):
 
 
 FILL = register_op(
-    "Fill", inputs=("dims: index_type", "value: T"), outputs=("output: T",),
+    "Fill", group="array", inputs=("dims: index_type", "value: T"), outputs=("output: T",),
     type_attrs={"T": ALL, "index_type": INTS}, infer=_fill_infer,
     kernel=lambda dims, value: np.full(tuple(int(d) for d in np.reshape(dims, -1)), value,
                                        dtype=value.dtype),
     grad=lambda op, g: [None, _math().reduce_sum(g)])
+
+
+@export("fill")
+def fill(dims, value, name=None, layout=None):
+    """A tensor of shape `dims` filled with `value` (dtype from the value)."""
+    v = value if isinstance(value, Tensor) else convert_to_tensor(value)
+    d = dims if isinstance(dims, Tensor) else convert_to_tensor(dims, dtype_hint=dtypes.int32)
+    return execute(FILL, [d, v], name=name, default_name="Fill")
 
 
 def _math():
@@ -182,14 +197,6 @@ def ones(shape, dtype=dtypes.float32, name=None, layout=None):
     return _filled(shape, 1, dtype, name, "ones")
 
 
-@export("fill")
-def fill(dims, value, name=None, layout=None):
-    """A tensor of shape `dims` filled with `value` (dtype from the value)."""
-    v = value if isinstance(value, Tensor) else convert_to_tensor(value)
-    d = dims if isinstance(dims, Tensor) else convert_to_tensor(dims, dtype_hint=dtypes.int32)
-    return execute(FILL, [d, v], name=name, default_name="Fill")
-
-
 # ------------------------------------------------------------------------------------------
 # Shape, Size, Rank
 # ------------------------------------------------------------------------------------------
@@ -202,25 +209,40 @@ def _shape_static(op):
 
 
 SHAPE = register_op(
-    "Shape", inputs=("input: T",), outputs=("output: out_type",),
+    "Shape", group="array", inputs=("input: T",), outputs=("output: out_type",),
     type_attrs={"T": ALL, "out_type": INTS}, attrs={"out_type": dtypes.int32},
     infer=lambda op: [(TensorShape([op.shape(0).rank]), op.attrs["out_type"])],
-    kernel=lambda x, out_type=dtypes.int32: np.array(x.shape, dtype=out_type._np))
-SHAPE.static_value = _shape_static
+    kernel=lambda x, out_type=dtypes.int32: np.array(x.shape, dtype=out_type._np),
+    static_value=_shape_static)
+
+
 SIZE = register_op(
-    "Size", inputs=("input: T",), outputs=("output: out_type",),
+    "Size", group="array", inputs=("input: T",), outputs=("output: out_type",),
     type_attrs={"T": ALL, "out_type": INTS}, attrs={"out_type": dtypes.int32},
     infer=lambda op: [(TensorShape([]), op.attrs["out_type"])],
-    kernel=lambda x, out_type=dtypes.int32: np.array(x.size, dtype=out_type._np))
-SIZE.static_value = lambda op: (np.array(op.inputs[0].shape.num_elements(),
-                                         dtype=op.get_attr("out_type")._np)
-                                if op.inputs[0].shape.is_fully_defined() else None)
+    kernel=lambda x, out_type=dtypes.int32: np.array(x.size, dtype=out_type._np),
+    static_value=lambda op: (np.array(op.inputs[0].shape.num_elements(),
+                                      dtype=op.get_attr("out_type")._np)
+                             if op.inputs[0].shape.is_fully_defined() else None))
+
+
+@export("size")
+def size(input, out_type=dtypes.int32, name=None):
+    return execute(SIZE, [_as_input(input)], {"out_type": dtypes.as_dtype(out_type)},
+                   name=name, default_name="Size")
+
+
 RANK = register_op(
-    "Rank", inputs=("input: T",), outputs=("output: int32",), type_attrs={"T": ALL},
+    "Rank", group="array", inputs=("input: T",), outputs=("output: int32",), type_attrs={"T": ALL},
     infer=lambda op: [(TensorShape([]), dtypes.int32)],
-    kernel=lambda x: np.array(x.ndim, dtype=np.int32))
-RANK.static_value = lambda op: (None if op.inputs[0].shape.rank is None
-                                else np.array(op.inputs[0].shape.rank, dtype=np.int32))
+    kernel=lambda x: np.array(x.ndim, dtype=np.int32),
+    static_value=lambda op: (None if op.inputs[0].shape.rank is None
+                             else np.array(op.inputs[0].shape.rank, dtype=np.int32)))
+
+
+@export("rank")
+def rank(input, name=None):
+    return execute(RANK, [_as_input(input)], name=name, default_name="Rank")
 
 
 def _as_input(x):
@@ -238,20 +260,10 @@ def shape(input, out_type=dtypes.int32, name=None):
                    name=name, default_name="Shape")
 
 
-@export("size")
-def size(input, out_type=dtypes.int32, name=None):
-    return execute(SIZE, [_as_input(input)], {"out_type": dtypes.as_dtype(out_type)},
-                   name=name, default_name="Size")
-
-
-@export("rank")
-def rank(input, name=None):
-    return execute(RANK, [_as_input(input)], name=name, default_name="Rank")
-
-
 # ------------------------------------------------------------------------------------------
 # Reshape, BroadcastTo, Pack
 # ------------------------------------------------------------------------------------------
+
 
 def _reshape_infer(op):
     in_shape = op.shape(0)
@@ -292,9 +304,16 @@ def _reshape_grad(op, g):
 
 
 RESHAPE = register_op(
-    "Reshape", inputs=("tensor: T", "shape: Tshape"), outputs=("output: T",),
+    "Reshape", group="array", inputs=("tensor: T", "shape: Tshape"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tshape": INTS}, infer=_reshape_infer, kernel=_reshape_kernel,
     grad=_reshape_grad)
+
+
+@export("reshape")
+def reshape(tensor, shape, name=None):
+    """Same values, new shape; one dim may be -1 (inferred)."""
+    return execute(RESHAPE, [_as_input(tensor), _shape_input(shape)], name=name,
+                   default_name="Reshape")
 
 
 def _shape_input(shape_arg):
@@ -306,13 +325,6 @@ def _shape_input(shape_arg):
         return stack([d if isinstance(d, Tensor) else convert_to_tensor(d, dtype=dtypes.int32)
                       for d in shape_arg])
     return convert_to_tensor(shape_arg, dtype_hint=dtypes.int32)
-
-
-@export("reshape")
-def reshape(tensor, shape, name=None):
-    """Same values, new shape; one dim may be -1 (inferred)."""
-    return execute(RESHAPE, [_as_input(tensor), _shape_input(shape)], name=name,
-                   default_name="Reshape")
 
 
 def _broadcast_to_infer(op):
@@ -339,7 +351,7 @@ def _broadcast_to_grad(op, g):
 
 
 BROADCAST_TO = register_op(
-    "BroadcastTo", inputs=("input: T", "shape: Tidx"), outputs=("output: T",),
+    "BroadcastTo", group="array", inputs=("input: T", "shape: Tidx"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tidx": INTS}, infer=_broadcast_to_infer,
     kernel=lambda x, shape: np.broadcast_to(x, tuple(int(d) for d in np.reshape(shape, -1))),
     grad=_broadcast_to_grad)
@@ -413,10 +425,30 @@ def _pack_grad(op, g):
     return unstack(g, num=len(op.inputs), axis=op.get_attr("axis"))
 
 
+@export("unstack")
+def unstack(value, num=None, axis=0, name="unstack"):
+    """Split a tensor into a list along `axis`."""
+    value = _as_input(value)
+    s = value.shape
+    if num is None:
+        if s.rank is None or s[axis] is None:
+            raise ValueError(f"Cannot infer argument `num` from shape {s}")
+        num = s[axis]
+    return execute(UNPACK, [value], {"axis": int(axis), "num": int(num)}, name=name,
+                   default_name="unstack")
+
+
 PACK = register_op(
-    "Pack", inputs=("values: N*T",), outputs=("output: T",), type_attrs={"T": ALL},
+    "Pack", group="array", inputs=("values: N*T",), outputs=("output: T",), type_attrs={"T": ALL},
     attrs={"axis": 0}, infer=_pack_infer,
     kernel=lambda values, axis=0: np.stack(values, axis=axis), grad=_pack_grad)
+
+
+def _holds_tensor(v):
+    if isinstance(v, (list, tuple)):
+        return any(isinstance(e, Tensor) or getattr(e, "_is_variable", False) or _holds_tensor(e)
+                   for e in v)
+    return False
 
 
 @export("stack")
@@ -433,13 +465,6 @@ def stack(values, axis=0, name="stack"):
         except (TypeError, ValueError):
             pass  # not rectangular: Pack reports which shapes differ
     return execute(PACK, [values], {"axis": int(axis)}, name=name, default_name="stack")
-
-
-def _holds_tensor(v):
-    if isinstance(v, (list, tuple)):
-        return any(isinstance(e, Tensor) or getattr(e, "_is_variable", False) or _holds_tensor(e)
-                   for e in v)
-    return False
 
 
 def _unpack_infer(op):
@@ -461,28 +486,16 @@ def _unpack_grad(op, *grads):
 
 
 UNPACK = register_op(
-    "Unpack", inputs=("value: T",), outputs=("output: num*T",), type_attrs={"T": ALL},
+    "Unpack", group="array", inputs=("value: T",), outputs=("output: num*T",), type_attrs={"T": ALL},
     attrs={"axis": 0, "num": 0}, infer=_unpack_infer,
     kernel=lambda value, axis=0, num=0: [np.take(value, i, axis=axis) for i in builtins.range(num)],
     grad=_unpack_grad)
 
 
-@export("unstack")
-def unstack(value, num=None, axis=0, name="unstack"):
-    """Split a tensor into a list along `axis`."""
-    value = _as_input(value)
-    s = value.shape
-    if num is None:
-        if s.rank is None or s[axis] is None:
-            raise ValueError(f"Cannot infer argument `num` from shape {s}")
-        num = s[axis]
-    return execute(UNPACK, [value], {"axis": int(axis), "num": int(num)}, name=name,
-                   default_name="unstack")
-
-
 # ------------------------------------------------------------------------------------------
 # Range, Select
 # ------------------------------------------------------------------------------------------
+
 
 def _range_kernel(start, limit, delta):
     if delta == 0:
@@ -506,7 +519,7 @@ def _range_infer(op):
 
 
 RANGE = register_op(
-    "Range", inputs=("start: Tidx", "limit: Tidx", "delta: Tidx"), outputs=("output: Tidx",),
+    "Range", group="array", inputs=("start: Tidx", "limit: Tidx", "delta: Tidx"), outputs=("output: Tidx",),
     type_attrs={"Tidx": (dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64)},
     infer=_range_infer, kernel=_range_kernel)
 
@@ -543,22 +556,6 @@ def _select_grad(op, g):
     return [None, unbroadcast(where(c, g, z), x), unbroadcast(where(c, z, g), y)]
 
 
-SELECT = register_op(
-    "SelectV2", inputs=("condition: bool", "t: T", "e: T"), outputs=("output: T",),
-    type_attrs={"T": ALL}, infer=_select_infer, kernel=lambda c, x, y: np.where(c, x, y),
-    grad=_select_grad, elementwise=True)
-
-
-def _where_indices_kernel(x):
-    return np.argwhere(x).astype(np.int64)
-
-
-WHERE = register_op(
-    "Where", inputs=("input: T",), outputs=("index: int64",), type_attrs={"T": ALL},
-    infer=lambda op: [(TensorShape([None, op.shape(0).rank]), dtypes.int64)],
-    kernel=_where_indices_kernel)
-
-
 @export("where")
 def where(condition, x=None, y=None, name=None):
     """`where(c)`: indices of true elements; `where(c, x, y)`: pick x or y elementwise."""
@@ -573,6 +570,22 @@ def where(condition, x=None, y=None, name=None):
         c = cast(c, dtypes.bool_)
     x = _as_input(x) if isinstance(x, Tensor) or getattr(x, "_is_variable", False) else x
     return execute(SELECT, [c, x, y], name=name, default_name="SelectV2")
+
+
+SELECT = register_op(
+    "SelectV2", group="array", inputs=("condition: bool", "t: T", "e: T"), outputs=("output: T",),
+    type_attrs={"T": ALL}, infer=_select_infer, kernel=lambda c, x, y: np.where(c, x, y),
+    grad=_select_grad, elementwise=True)
+
+
+def _where_indices_kernel(x):
+    return np.argwhere(x).astype(np.int64)
+
+
+WHERE = register_op(
+    "Where", group="array", inputs=("input: T",), outputs=("index: int64",), type_attrs={"T": ALL},
+    infer=lambda op: [(TensorShape([None, op.shape(0).rank]), dtypes.int64)],
+    kernel=_where_indices_kernel)
 
 
 def reduced_shape(input_shape, axes):
@@ -664,37 +677,21 @@ def _transpose_grad(op, g):
 
 
 TRANSPOSE = register_op(
-    "Transpose", inputs=("x: T", "perm: Tperm"), outputs=("y: T",),
+    "Transpose", group="array", inputs=("x: T", "perm: Tperm"), outputs=("y: T",),
     type_attrs={"T": ALL, "Tperm": INTS}, infer=_transpose_infer,
     kernel=lambda x, perm: np.ascontiguousarray(np.transpose(x, _vec(perm))),
     grad=_transpose_grad, doc="Permute the dimensions of x.")
 
 
 CONJUGATE_TRANSPOSE = register_op(
-    "ConjugateTranspose", inputs=("x: T", "perm: Tperm"), outputs=("y: T",),
+    "ConjugateTranspose", group="array", inputs=("x: T", "perm: Tperm"), outputs=("y: T",),
     type_attrs={"T": ALL, "Tperm": INTS}, infer=_transpose_infer,
     kernel=lambda x, perm: np.ascontiguousarray(np.conj(np.transpose(x, _vec(perm)))),
     grad=_transpose_grad, doc="Permute the dimensions of x and conjugate it.")
 
 
-@export("transpose")
-def transpose(a, perm=None, conjugate=False, name="transpose"):
-    """Permute dimensions (reverse them by default); `conjugate=True` also conjugates."""
-    x = _as_input(a)
-    if perm is None:
-        if x.shape.rank is not None:
-            perm = np.arange(x.shape.rank - 1, -1, -1, dtype=np.int32)
-        else:
-            m = _math()
-            r = rank(x)
-            perm = m.subtract(m.subtract(r, 1), range(0, r))
-    op = CONJUGATE_TRANSPOSE if conjugate and x.dtype.is_complex else TRANSPOSE
-    return execute(op, [x, _int_input(perm)], name=None if name == "transpose" else name,
-                   default_name="transpose")
-
-
 INVERT_PERMUTATION = register_op(
-    "InvertPermutation", inputs=("x: T",), outputs=("y: T",), type_attrs={"T": INTS},
+    "InvertPermutation", group="array", inputs=("x: T",), outputs=("y: T",), type_attrs={"T": INTS},
     infer=unary_infer, kernel=lambda x: np.argsort(x).astype(x.dtype))
 
 
@@ -810,7 +807,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
 
 
 CONCAT = register_op(
-    "ConcatV2", inputs=("values: N*T", "axis: Tidx"), outputs=("output: T",),
+    "ConcatV2", group="array", inputs=("values: N*T", "axis: Tidx"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tidx": INTS}, infer=_concat_infer, kernel=_concat_kernel,
     grad=_concat_grad, doc="Join tensors along an existing axis.")
 
@@ -850,7 +847,7 @@ def _split_grad(op, *grads):
 
 
 SPLIT = register_op(
-    "Split", inputs=("split_dim: int32", "value: T"), outputs=("output: num_split*T",),
+    "Split", group="array", inputs=("split_dim: int32", "value: T"), outputs=("output: num_split*T",),
     type_attrs={"T": ALL}, attrs={"num_split": 1}, infer=_split_infer,
     kernel=lambda axis, value, num_split=1: [np.array(a) for a in
                                              np.split(value, num_split, axis=int(axis))],
@@ -914,7 +911,7 @@ def _splitv_grad(op, *grads):
 
 
 SPLITV = register_op(
-    "SplitV", inputs=("value: T", "size_splits: Tlen", "split_dim: int32"),
+    "SplitV", group="array", inputs=("value: T", "size_splits: Tlen", "split_dim: int32"),
     outputs=("output: num_split*T",), type_attrs={"T": ALL, "Tlen": INTS},
     attrs={"num_split": 1}, infer=_splitv_infer, kernel=_splitv_kernel, grad=_splitv_grad,
     doc="Split into pieces of the given sizes (one may be -1) along split_dim.")
@@ -923,6 +920,22 @@ SPLITV = register_op(
 # ------------------------------------------------------------------------------------------
 # Tile, Pad
 # ------------------------------------------------------------------------------------------
+
+
+@export("transpose")
+def transpose(a, perm=None, conjugate=False, name="transpose"):
+    """Permute dimensions (reverse them by default); `conjugate=True` also conjugates."""
+    x = _as_input(a)
+    if perm is None:
+        if x.shape.rank is not None:
+            perm = np.arange(x.shape.rank - 1, -1, -1, dtype=np.int32)
+        else:
+            m = _math()
+            r = rank(x)
+            perm = m.subtract(m.subtract(r, 1), range(0, r))
+    op = CONJUGATE_TRANSPOSE if conjugate and x.dtype.is_complex else TRANSPOSE
+    return execute(op, [x, _int_input(perm)], name=None if name == "transpose" else name,
+                   default_name="transpose")
 
 
 def _tile_infer(op):
@@ -961,7 +974,7 @@ def _tile_grad(op, g):
 
 
 TILE = register_op(
-    "Tile", inputs=("input: T", "multiples: Tmultiples"), outputs=("output: T",),
+    "Tile", group="array", inputs=("input: T", "multiples: Tmultiples"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tmultiples": INTS}, infer=_tile_infer,
     kernel=lambda x, multiples: np.tile(x, _vec(multiples)) if x.ndim else x.copy(),
     grad=_tile_grad, doc="Repeat the whole tensor multiples[i] times along each axis.")
@@ -1024,17 +1037,17 @@ def _pad_grad(op, g):
 
 
 PAD = register_op(
-    "Pad", inputs=("input: T", "paddings: Tpaddings"), outputs=("output: T",),
+    "Pad", group="array", inputs=("input: T", "paddings: Tpaddings"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tpaddings": INTS}, infer=_pad_infer, kernel=_pad_kernel,
     grad=_pad_grad, doc="Pad with zeros.")
 PADV2 = register_op(
-    "PadV2", inputs=("input: T", "paddings: Tpaddings", "constant_values: T"),
+    "PadV2", group="array", inputs=("input: T", "paddings: Tpaddings", "constant_values: T"),
     outputs=("output: T",), type_attrs={"T": ALL, "Tpaddings": INTS}, infer=_pad_infer,
     kernel=_pad_kernel, grad=_pad_grad, doc="Pad with a constant value.")
 
 
 MIRROR_PAD = register_op(
-    "MirrorPad", inputs=("input: T", "paddings: Tpaddings"), outputs=("output: T",),
+    "MirrorPad", group="array", inputs=("input: T", "paddings: Tpaddings"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tpaddings": INTS}, attrs={"mode": "REFLECT"}, infer=_pad_infer,
     kernel=lambda x, paddings, mode="REFLECT": _pad_kernel(x, paddings, mode=mode),
     grad=_pad_grad, doc="Pad by mirroring (REFLECT excludes the edge, SYMMETRIC repeats it).")
@@ -1092,7 +1105,7 @@ def _mirror_pad_grad_infer(op):
 
 
 MIRROR_PAD_GRAD = register_op(
-    "MirrorPadGrad", inputs=("input: T", "paddings: Tpaddings"), outputs=("output: T",),
+    "MirrorPadGrad", group="array", inputs=("input: T", "paddings: Tpaddings"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tpaddings": INTS}, attrs={"mode": "REFLECT"},
     infer=_mirror_pad_grad_infer, kernel=_mirror_pad_grad_kernel,
     grad=lambda op, g: [execute(MIRROR_PAD, [g, op.inputs[1]], {"mode": op.get_attr("mode")},
@@ -1148,7 +1161,7 @@ def _squeeze_kernel(x, squeeze_dims=()):
 
 
 SQUEEZE = register_op(
-    "Squeeze", inputs=("input: T",), outputs=("output: T",), type_attrs={"T": ALL},
+    "Squeeze", group="array", inputs=("input: T",), outputs=("output: T",), type_attrs={"T": ALL},
     attrs={"squeeze_dims": []}, infer=_squeeze_infer, kernel=_squeeze_kernel,
     grad=_reshape_like_grad, doc="Remove size-1 dimensions (all, or those listed).")
 
@@ -1186,7 +1199,7 @@ def _expand_dims_infer(op):
 
 
 EXPAND_DIMS = register_op(
-    "ExpandDims", inputs=("input: T", "dim: Tdim"), outputs=("output: T",),
+    "ExpandDims", group="array", inputs=("input: T", "dim: Tdim"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tdim": INTS}, infer=_expand_dims_infer,
     kernel=lambda x, dim: np.expand_dims(x, int(np.reshape(dim, -1)[0])),
     grad=_reshape_like_grad, doc="Insert a size-1 dimension at `dim`.")
@@ -1231,7 +1244,7 @@ def _one_hot_kernel(indices, depth, on_value, off_value, axis=-1):
 
 
 ONE_HOT = register_op(
-    "OneHot", inputs=("indices: TI", "depth: int32", "on_value: T", "off_value: T"),
+    "OneHot", group="array", inputs=("indices: TI", "depth: int32", "on_value: T", "off_value: T"),
     outputs=("output: T",),
     type_attrs={"T": ALL, "TI": (dtypes.uint8, dtypes.int8, dtypes.int32, dtypes.int64)},
     attrs={"axis": -1}, infer=_one_hot_infer, kernel=_one_hot_kernel,
@@ -1295,7 +1308,7 @@ def _unique_infer(op):
 
 
 UNIQUE = register_op(
-    "Unique", inputs=("x: T",), outputs=("y: T", "idx: out_idx"),
+    "Unique", group="array", inputs=("x: T",), outputs=("y: T", "idx: out_idx"),
     type_attrs={"T": ALL, "out_idx": INTS}, attrs={"out_idx": dtypes.int32},
     infer=_unique_infer,
     kernel=lambda x, out_idx=dtypes.int32: _unique_np(x, out_idx)[:2],
@@ -1311,7 +1324,7 @@ def unique(x, out_idx=dtypes.int32, name=None):
 
 
 UNIQUE_WITH_COUNTS = register_op(
-    "UniqueWithCounts", inputs=("x: T",), outputs=("y: T", "idx: out_idx", "count: out_idx"),
+    "UniqueWithCounts", group="array", inputs=("x: T",), outputs=("y: T", "idx: out_idx", "count: out_idx"),
     type_attrs={"T": ALL, "out_idx": INTS}, attrs={"out_idx": dtypes.int32},
     infer=_unique_infer, kernel=lambda x, out_idx=dtypes.int32: _unique_np(x, out_idx),
     doc="Unique, plus how often each distinct value occurs.")
@@ -1361,7 +1374,7 @@ def reverse(tensor, axis, name=None):
 
 
 REVERSE = register_op(
-    "ReverseV2", inputs=("tensor: T", "axis: Tidx"), outputs=("output: T",),
+    "ReverseV2", group="array", inputs=("tensor: T", "axis: Tidx"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tidx": INTS}, infer=_reverse_infer,
     kernel=lambda x, axis: np.flip(x, tuple(a % x.ndim for a in _vec(axis))).copy()
     if x.ndim else x.copy(),
@@ -1396,7 +1409,7 @@ def roll(input, shift, axis, name=None):
 
 
 ROLL = register_op(
-    "Roll", inputs=("input: T", "shift: Tshift", "axis: Taxis"), outputs=("output: T",),
+    "Roll", group="array", inputs=("input: T", "shift: Tshift", "axis: Taxis"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tshift": INTS, "Taxis": INTS}, infer=_roll_infer,
     kernel=_roll_kernel,
     grad=lambda op, g: [roll(g, _math().negative(op.inputs[1]), op.inputs[2]), None, None],
@@ -1503,7 +1516,7 @@ def _linspace_infer(op):
 
 
 LINSPACE = register_op(
-    "LinSpace", inputs=("start: T", "stop: T", "num: Tidx"), outputs=("output: T",),
+    "LinSpace", group="array", inputs=("start: T", "stop: T", "num: Tidx"), outputs=("output: T",),
     type_attrs={"T": (dtypes.float32, dtypes.float64), "Tidx": INTS}, infer=_linspace_infer,
     kernel=lambda start, stop, num: np.linspace(start, stop, int(num)).astype(start.dtype),
     doc="num evenly spaced values from start to stop inclusive.")
@@ -1545,7 +1558,7 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name
 
 
 IDENTITY_N = register_op(
-    "IdentityN", inputs=("input: N*T",), outputs=("output: N*T",), type_attrs={"T": ALL},
+    "IdentityN", group="array", inputs=("input: N*T",), outputs=("output: N*T",), type_attrs={"T": ALL},
     infer=lambda op: [(s, d) for s, d in zip(op.input_shapes, op.input_dtypes)],
     kernel=lambda xs: list(xs), grad=lambda op, *gs: list(gs),
     doc="Each input unchanged (several tensors through one op).")
@@ -1629,7 +1642,7 @@ def _ensure_shape_infer(op):
 
 
 ENSURE_SHAPE = register_op(
-    "EnsureShape", inputs=("input: T",), outputs=("output: T",), type_attrs={"T": ALL},
+    "EnsureShape", group="array", inputs=("input: T",), outputs=("output: T",), type_attrs={"T": ALL},
     attrs={"shape": None}, infer=_ensure_shape_infer, kernel=lambda x, shape=None: x,
     grad=lambda op, g: [g], doc="Identity that checks (and records) the shape.")
 
@@ -1667,7 +1680,7 @@ def _broadcast_args_infer(op):
 
 
 BROADCAST_ARGS = register_op(
-    "BroadcastArgs", inputs=("s0: T", "s1: T"), outputs=("r0: T",), type_attrs={"T": INTS},
+    "BroadcastArgs", group="array", inputs=("s0: T", "s1: T"), outputs=("r0: T",), type_attrs={"T": INTS},
     infer=_broadcast_args_infer, kernel=_broadcast_args_kernel,
     doc="The broadcast shape of two shape vectors.")
 
@@ -1693,7 +1706,7 @@ def _unravel_kernel(indices, dims):
 
 
 UNRAVEL_INDEX = register_op(
-    "UnravelIndex", inputs=("indices: Tidx", "dims: Tidx"), outputs=("output: Tidx",),
+    "UnravelIndex", group="array", inputs=("indices: Tidx", "dims: Tidx"), outputs=("output: Tidx",),
     type_attrs={"Tidx": INTS},
     infer=lambda op: [(TensorShape([op.shape(1)[0] if op.shape(1).rank == 1 else None]
                                    + (op.shape(0).as_list() if op.shape(0).rank else [])),

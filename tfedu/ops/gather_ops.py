@@ -147,7 +147,7 @@ def _batched_gather_grad(pdims, idx, g, bd, ir):
 
 
 GATHER = register_op(
-    "GatherV2", inputs=("params: Tparams", "indices: Tindices", "axis: Taxis"),
+    "GatherV2", group="array", inputs=("params: Tparams", "indices: Tindices", "axis: Taxis"),
     outputs=("output: Tparams",),
     type_attrs={"Tparams": ALL, "Tindices": (dtypes.int16, dtypes.int32, dtypes.int64),
                 "Taxis": INTS},
@@ -226,7 +226,7 @@ def _gather_nd_grad(op, g):
 
 
 GATHER_ND = register_op(
-    "GatherNd", inputs=("params: Tparams", "indices: Tindices"), outputs=("output: Tparams",),
+    "GatherNd", group="array", inputs=("params: Tparams", "indices: Tindices"), outputs=("output: Tparams",),
     type_attrs={"Tparams": ALL, "Tindices": (dtypes.int16, dtypes.int32, dtypes.int64)},
     attrs={"batch_dims": 0}, infer=_gather_nd_infer, kernel=_gather_nd_kernel,
     grad=_gather_nd_grad, doc="Slices of params at the index tuples in the last axis of indices.")
@@ -345,7 +345,7 @@ def dynamic_stitch(indices, data, name=None):
 
 
 DYNAMIC_PARTITION = register_op(
-    "DynamicPartition", inputs=("data: T", "partitions: int32"),
+    "DynamicPartition", group="array", inputs=("data: T", "partitions: int32"),
     outputs=("outputs: num_partitions*T",), type_attrs={"T": ALL},
     attrs={"num_partitions": 1}, infer=_partition_infer, kernel=_partition_kernel,
     grad=_partition_grad, doc="Split data into num_partitions groups by partition number.")
@@ -374,7 +374,7 @@ def _stitch_kernel(indices, data):
 
 
 DYNAMIC_STITCH = register_op(
-    "DynamicStitch", inputs=("indices: N*int32", "data: N*T"), outputs=("merged: T",),
+    "DynamicStitch", group="array", inputs=("indices: N*int32", "data: N*T"), outputs=("merged: T",),
     type_attrs={"T": ALL}, infer=_stitch_infer, kernel=_stitch_kernel,
     grad=lambda op, g: [None] * (len(op.inputs) // 2) + [
         gather(g, i) for i in op.inputs[:len(op.inputs) // 2]],

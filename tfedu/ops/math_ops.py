@@ -14,10 +14,10 @@ import numpy as np
 from tfedu.framework import dtypes
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
-from tfedu.framework.execute import execute, record
+from tfedu.framework.execute import execute
 from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import ALL, FLOAT, FLOAT_COMPLEX, INTS, NUMERIC, REAL, register_op
-from tfedu.framework.tensor import EagerTensor, Tensor, _wrap
+from tfedu.framework.tensor import EagerTensor, Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.kernels import blas
 from tfedu.ops import array_ops
@@ -45,17 +45,27 @@ _ERRSTATE = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}
 # Elementwise binary ops
 # ------------------------------------------------------------------------------------------
 
+
 def _add_grad(op, g):
     return binary_grads(op, g, g)
+
+
+ADD = register_binary("AddV2", np.add, NUMERIC, _add_grad, doc="x + y, broadcasting", fused="{0} + {1}")
 
 
 def _sub_grad(op, g):
     return binary_grads(op, g, negative(g))
 
 
+SUB = register_binary("Sub", np.subtract, NUMERIC, _sub_grad, doc="x - y", fused="{0} - {1}")
+
+
 def _mul_grad(op, g):
     x, y = op.inputs
     return binary_grads(op, multiply(g, conj(y)), multiply(conj(x), g))
+
+
+MUL = register_binary("Mul", np.multiply, NUMERIC, _mul_grad, doc="x * y", fused="{0} * {1}")
 
 
 def _realdiv_grad(op, g):
@@ -65,18 +75,47 @@ def _realdiv_grad(op, g):
     return binary_grads(op, gx, gy)
 
 
-def _maximum_grad(op, g):
-    x, y = op.inputs
-    mask = greater_equal(x, y)
-    zeros = _zeros_like(g)
-    return binary_grads(op, where_v2(mask, g, zeros), where_v2(mask, zeros, g))
+def _realdiv_kernel(x, y):
+    with np.errstate(**_ERRSTATE):
+        return np.true_divide(x, y).astype(np.result_type(x), copy=False)
 
 
-def _minimum_grad(op, g):
+REALDIV = register_binary("RealDiv", _realdiv_kernel, NUMERIC, _realdiv_grad, doc="x / y", fused="{0} / {1}")
+
+
+def _floordiv_kernel(x, y):
+    if x.dtype.kind in "iu" and np.any(y == 0):
+        raise OpCheckError("Integer division by zero")
+    with np.errstate(**_ERRSTATE):
+        return np.floor_divide(x, y)
+
+
+FLOORDIV = register_binary("FloorDiv", _floordiv_kernel, NUMERIC, None, doc="floor(x / y)")
+
+
+@export("math.floordiv")
+def floordiv(x, y, name=None):
+    return execute(FLOORDIV, [x, y], name=name, default_name="floordiv")
+
+
+def _floormod_kernel(x, y):
+    if x.dtype.kind in "iu" and np.any(y == 0):
+        raise OpCheckError("Integer division by zero")
+    with np.errstate(**_ERRSTATE):
+        return np.mod(x, y)
+
+
+def _floormod_grad(op, g):
     x, y = op.inputs
-    mask = less_equal(x, y)
-    zeros = _zeros_like(g)
-    return binary_grads(op, where_v2(mask, g, zeros), where_v2(mask, zeros, g))
+    return binary_grads(op, g, multiply(g, negative(floor(divide_op(x, y)))))
+
+
+FLOORMOD = register_binary("FloorMod", _floormod_kernel, REAL, _floormod_grad, doc="x mod y (Python sign)")
+
+
+@export("math.floormod", "math.mod")
+def floormod(x, y, name=None):
+    return execute(FLOORMOD, [x, y], name=name, default_name="FloorMod")
 
 
 def _pow_grad(op, g):
@@ -91,31 +130,6 @@ def _pow_grad(op, g):
     return binary_grads(op, gx, gy)
 
 
-def _sqdiff_grad(op, g):
-    x, y = op.inputs
-    two_d = multiply(scalar_like(2, g), multiply(g, subtract(x, y)))
-    return binary_grads(op, two_d, negative(two_d))
-
-
-def _floordiv_kernel(x, y):
-    if x.dtype.kind in "iu" and np.any(y == 0):
-        raise OpCheckError("Integer division by zero")
-    with np.errstate(**_ERRSTATE):
-        return np.floor_divide(x, y)
-
-
-def _floormod_kernel(x, y):
-    if x.dtype.kind in "iu" and np.any(y == 0):
-        raise OpCheckError("Integer division by zero")
-    with np.errstate(**_ERRSTATE):
-        return np.mod(x, y)
-
-
-def _realdiv_kernel(x, y):
-    with np.errstate(**_ERRSTATE):
-        return np.true_divide(x, y).astype(np.result_type(x), copy=False)
-
-
 def _pow_kernel(x, y):
     if x.dtype.kind in "iu":
         if np.any(np.asarray(y) < 0):
@@ -124,43 +138,143 @@ def _pow_kernel(x, y):
         return np.power(x, y)
 
 
-ADD = register_binary("AddV2", np.add, NUMERIC, _add_grad, doc="x + y, broadcasting")
-SUB = register_binary("Sub", np.subtract, NUMERIC, _sub_grad, doc="x - y")
-MUL = register_binary("Mul", np.multiply, NUMERIC, _mul_grad, doc="x * y")
-REALDIV = register_binary("RealDiv", _realdiv_kernel, NUMERIC, _realdiv_grad, doc="x / y")
-FLOORDIV = register_binary("FloorDiv", _floordiv_kernel, NUMERIC, None, doc="floor(x / y)")
-FLOORMOD = register_binary("FloorMod", _floormod_kernel, REAL, None, doc="x mod y (Python sign)")
+def _ones_like(x):
+    from tfedu.ops import array_ops
+
+    return array_ops.ones_like(x)
+
+
+def pow_op(x, y, name=None):
+    return execute(POW, [x, y], name=name, default_name="Pow")
+
+
+@export("math.greater", "greater")
+def greater(x, y, name=None):
+    return execute(GREATER, [x, y], name=name, default_name="Greater")
+
+
 POW = register_binary("Pow", _pow_kernel, NUMERIC, _pow_grad, doc="x ** y")
-MAXIMUM = register_binary("Maximum", np.maximum, REAL, _maximum_grad)
-MINIMUM = register_binary("Minimum", np.minimum, REAL, _minimum_grad)
-SQDIFF = register_binary("SquaredDifference", lambda x, y: np.square(x - y), NUMERIC, _sqdiff_grad)
 
 
-def _floormod_grad(op, g):
+@export("math.pow", "pow")
+def pow(x, y, name=None):
+    return execute(POW, [x, y], name=name, default_name="Pow")
+
+
+def _maximum_grad(op, g):
     x, y = op.inputs
-    return binary_grads(op, g, multiply(g, negative(floor(divide_op(x, y)))))
+    mask = greater_equal(x, y)
+    zeros = _zeros_like(g)
+    return binary_grads(op, where_v2(mask, g, zeros), where_v2(mask, zeros, g))
 
 
-FLOORMOD.grad = _floormod_grad
+@export("math.greater_equal", "greater_equal")
+def greater_equal(x, y, name=None):
+    return execute(GREATER_EQUAL, [x, y], name=name, default_name="GreaterEqual")
+
+
+MAXIMUM = register_binary("Maximum", np.maximum, REAL, _maximum_grad, fused="np.maximum({0}, {1})")
+
+
+def _minimum_grad(op, g):
+    x, y = op.inputs
+    mask = less_equal(x, y)
+    zeros = _zeros_like(g)
+    return binary_grads(op, where_v2(mask, g, zeros), where_v2(mask, zeros, g))
+
+
+MINIMUM = register_binary("Minimum", np.minimum, REAL, _minimum_grad, fused="np.minimum({0}, {1})")
+
+
+@export("math.minimum", "minimum")
+def minimum(x, y, name=None):
+    return execute(MINIMUM, [x, y], name=name, default_name="Minimum")
+
+
+def _sqdiff_grad(op, g):
+    x, y = op.inputs
+    two_d = multiply(scalar_like(2, g), multiply(g, subtract(x, y)))
+    return binary_grads(op, two_d, negative(two_d))
+
+
+SQDIFF = register_binary("SquaredDifference", lambda x, y: np.square(x - y), NUMERIC, _sqdiff_grad, fused="({0} - {1}) * ({0} - {1})")
+
+
+@export("math.squared_difference")
+def squared_difference(x, y, name=None):
+    return execute(SQDIFF, [x, y], name=name, default_name="SquaredDifference")
+
+
 
 _CMP = ALL[:-2]
+
+
 EQUAL = register_binary("Equal", np.equal, _CMP, None, dtypes.bool_)
+
+
+@export("math.equal", "equal")
+def equal(x, y, name=None):
+    return execute(EQUAL, [x, y], name=name, default_name="Equal")
+
+
 NOT_EQUAL = register_binary("NotEqual", np.not_equal, _CMP, None, dtypes.bool_)
+
+
+@export("math.not_equal", "not_equal")
+def not_equal(x, y, name=None):
+    return execute(NOT_EQUAL, [x, y], name=name, default_name="NotEqual")
+
+
 LESS = register_binary("Less", np.less, REAL, None, dtypes.bool_)
+
+
+@export("math.less", "less")
+def less(x, y, name=None):
+    return execute(LESS, [x, y], name=name, default_name="Less")
+
+
 LESS_EQUAL = register_binary("LessEqual", np.less_equal, REAL, None, dtypes.bool_)
+
+
+@export("math.less_equal", "less_equal")
+def less_equal(x, y, name=None):
+    return execute(LESS_EQUAL, [x, y], name=name, default_name="LessEqual")
+
+
 GREATER = register_binary("Greater", np.greater, REAL, None, dtypes.bool_)
 GREATER_EQUAL = register_binary("GreaterEqual", np.greater_equal, REAL, None, dtypes.bool_)
 _BOOL = (dtypes.bool_,)
+
+
 LOGICAL_AND = register_op(
-    "LogicalAnd", inputs=("x: bool", "y: bool"), outputs=("z: bool",),
+    "LogicalAnd", group="math", inputs=("x: bool", "y: bool"), outputs=("z: bool",),
     infer=EQUAL.infer, kernel=lambda x, y: np.logical_and(x, y),
     elementwise=True)
+
+
+@export("math.logical_and", "logical_and")
+def logical_and(x, y, name=None):
+    return execute(LOGICAL_AND, [x, y], name=name, default_name="LogicalAnd")
+
+
 LOGICAL_OR = register_op(
-    "LogicalOr", inputs=("x: bool", "y: bool"), outputs=("z: bool",),
+    "LogicalOr", group="math", inputs=("x: bool", "y: bool"), outputs=("z: bool",),
     infer=EQUAL.infer, kernel=lambda x, y: np.logical_or(x, y), elementwise=True)
+
+
+@export("math.logical_or", "logical_or")
+def logical_or(x, y, name=None):
+    return execute(LOGICAL_OR, [x, y], name=name, default_name="LogicalOr")
+
+
 LOGICAL_NOT = register_op(
-    "LogicalNot", inputs=("x: bool",), outputs=("y: bool",),
+    "LogicalNot", group="math", inputs=("x: bool",), outputs=("y: bool",),
     infer=lambda op: [(op.shape(0), dtypes.bool_)], kernel=np.logical_not, elementwise=True)
+
+
+@export("math.logical_not", "logical_not")
+def logical_not(x, name=None):
+    return execute(LOGICAL_NOT, [x], name=name, default_name="LogicalNot")
 
 
 # ------------------------------------------------------------------------------------------
@@ -178,25 +292,74 @@ def _errstate(fn):
 
 # TF's UNARY() type list: signed numbers only (negating or signing a uint is an error)
 _UNARY = FLOAT + (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64) + dtypes.COMPLEX
-NEG = register_unary("Neg", np.negative, _UNARY, lambda op, g: [negative(g)])
-ABS = register_unary("Abs", np.abs, FLOAT + (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64), lambda op, g: [multiply(g, sign(op.inputs[0]))])
+NEG = register_unary("Neg", np.negative, _UNARY, lambda op, g: [negative(g)], fused="-{0}")
+
+
+@export("math.sign", "sign")
+def sign(x, name=None):
+    return execute(SIGN, [x], name=name, default_name="Sign")
+
+
+ABS = register_unary("Abs", np.abs, FLOAT + (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64), lambda op, g: [multiply(g, sign(op.inputs[0]))], fused="np.abs({0})")
+
+
+@export("math.abs", "abs")
+def abs(x, name=None):
+    """|x|; for complex input the real magnitude (`ComplexAbs`)."""
+    if not isinstance(x, Tensor):
+        x = convert_to_tensor(x.value() if getattr(x, "_is_variable", False) else x)
+    if x.dtype.is_complex:
+        return complex_abs(x, name=name)
+    return execute(ABS, [x], name=name, default_name="Abs")
+
+
 SIGN = register_unary("Sign", np.sign, _UNARY, lambda op, g: [_zeros_like(op.inputs[0])])
 SQUARE = register_unary(
     "Square", np.square, NUMERIC,
-    lambda op, g: [multiply(g, multiply(scalar_like(2, g), op.inputs[0]))])
+    lambda op, g: [multiply(g, multiply(scalar_like(2, g), op.inputs[0]))], fused="{0} * {0}")
+
+
 SQRT = register_unary(
     "Sqrt", _errstate(np.sqrt), FLOAT_COMPLEX,
-    lambda op, g: [divide_op(multiply(g, scalar_like(0.5, g)), op.outputs[0])])
+    lambda op, g: [divide_op(multiply(g, scalar_like(0.5, g)), op.outputs[0])], fused="np.sqrt({0})")
+
+
+@export("math.sqrt", "sqrt")
+def sqrt(x, name=None):
+    return execute(SQRT, [x], name=name, default_name="Sqrt")
+
+
 EXP = register_unary("Exp", _errstate(np.exp), FLOAT_COMPLEX,
-                     lambda op, g: [multiply(g, op.outputs[0])])
+                     lambda op, g: [multiply(g, op.outputs[0])], fused="np.exp({0})")
+
+
+@export("math.exp", "exp")
+def exp(x, name=None):
+    return execute(EXP, [x], name=name, default_name="Exp")
+
+
 LOG = register_unary("Log", _errstate(np.log), FLOAT_COMPLEX,
-                     lambda op, g: [divide_op(g, op.inputs[0])])
+                     lambda op, g: [divide_op(g, op.inputs[0])], fused="np.log({0})")
+
+
+@export("math.log")
+def log(x, name=None):
+    return execute(LOG, [x], name=name, default_name="Log")
+
+
 RECIPROCAL = register_unary(
     "Reciprocal", _errstate(lambda x: np.reciprocal(x) if x.dtype.kind in "fc" else 1 // x),
-    NUMERIC, lambda op, g: [negative(multiply(g, square(op.outputs[0])))])
+    NUMERIC, lambda op, g: [negative(multiply(g, square(op.outputs[0])))], fused="ONE / {0}")
+
+
 TANH = register_unary(
     "Tanh", np.tanh, FLOAT_COMPLEX,
-    lambda op, g: [multiply(g, subtract(scalar_like(1, g), square(op.outputs[0])))])
+    lambda op, g: [multiply(g, subtract(scalar_like(1, g), square(op.outputs[0])))], fused="np.tanh({0})")
+
+
+@export("math.tanh", "tanh", "nn.tanh")
+def tanh(x, name=None):
+    return execute(TANH, [x], name=name, default_name="Tanh")
 
 
 def _sigmoid_kernel(x):
@@ -207,8 +370,20 @@ def _sigmoid_kernel(x):
 SIGMOID = register_unary(
     "Sigmoid", _sigmoid_kernel, FLOAT_COMPLEX,
     lambda op, g: [multiply(g, multiply(op.outputs[0],
-                                        subtract(scalar_like(1, g), op.outputs[0])))])
+                                        subtract(scalar_like(1, g), op.outputs[0])))], fused="ONE / (ONE + np.exp(-{0}))")
+
+
+@export("math.sigmoid", "sigmoid", "nn.sigmoid")
+def sigmoid(x, name=None):
+    return execute(SIGMOID, [x], name=name, default_name="Sigmoid")
+
+
 FLOOR = register_unary("Floor", np.floor, FLOAT, lambda op, g: [None])  # TF: no gradient flows
+
+
+@export("math.floor", "floor")
+def floor(x, name=None):
+    return execute(FLOOR, [x], name=name, default_name="Floor")
 
 
 def _cast_kernel(x, DstT, Truncate=False):
@@ -234,7 +409,7 @@ def _cast_grad(op, g):
 
 
 CAST = register_op(
-    "Cast",
+    "Cast", group="math",
     inputs=("x: SrcT",),
     outputs=("y: DstT",),
     type_attrs={"SrcT": ALL, "DstT": ALL},
@@ -244,6 +419,17 @@ CAST = register_op(
     grad=_cast_grad,
     doc="Convert to another dtype; floats to ints truncate toward zero.",
 )
+
+
+@export("cast", "dtypes.cast")
+def cast(x, dtype, name=None):
+    """Convert `x` to `dtype`; floats to ints truncate toward zero (`tf.cast`)."""
+    dtype = dtypes.as_dtype(dtype)
+    if not isinstance(x, Tensor) and not getattr(x, "_is_variable", False):
+        x = convert_to_tensor(x)
+    if x.dtype is dtype:
+        return x
+    return execute(CAST, [x], {"DstT": dtype}, name=name, default_name="Cast")
 
 
 # ------------------------------------------------------------------------------------------
@@ -280,48 +466,6 @@ def _axes(axis):
     return tuple(int(v) for v in a.reshape(-1))
 
 
-def _sum_kernel(x, axis, keep_dims=False):
-    return np.sum(x, axis=_axes(axis), keepdims=keep_dims, dtype=x.dtype)
-
-
-def _prod_kernel(x, axis, keep_dims=False):
-    return np.prod(x, axis=_axes(axis), keepdims=keep_dims, dtype=x.dtype)
-
-
-def _mean_kernel(x, axis, keep_dims=False):
-    ax = _axes(axis)
-    if x.dtype.kind in "iu":
-        s = np.sum(x, axis=ax, keepdims=keep_dims, dtype=np.int64)
-        n = 1
-        for a in ax:
-            n *= x.shape[a]
-        if n == 0:
-            return np.zeros_like(s, dtype=x.dtype)
-        return np.fix(s / n).astype(x.dtype)
-    with np.errstate(**_ERRSTATE):
-        return np.mean(x, axis=ax, keepdims=keep_dims, dtype=x.dtype)
-
-
-def _max_kernel(x, axis, keep_dims=False):
-    ax = _axes(axis)
-    if x.size == 0:
-        shape = [1 if i in ax else d for i, d in enumerate(x.shape)] if keep_dims else \
-            [d for i, d in enumerate(x.shape) if i not in [a % x.ndim for a in ax]]
-        lo = np.finfo(x.dtype).min if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        return np.full(shape, -np.inf if x.dtype.kind == "f" else lo, dtype=x.dtype)
-    return np.max(x, axis=ax, keepdims=keep_dims)
-
-
-def _min_kernel(x, axis, keep_dims=False):
-    ax = _axes(axis)
-    if x.size == 0:
-        shape = [1 if i in ax else d for i, d in enumerate(x.shape)] if keep_dims else \
-            [d for i, d in enumerate(x.shape) if i not in [a % x.ndim for a in ax]]
-        hi = np.finfo(x.dtype).max if x.dtype.kind == "f" else np.iinfo(x.dtype).max
-        return np.full(shape, np.inf if x.dtype.kind == "f" else hi, dtype=x.dtype)
-    return np.min(x, axis=ax, keepdims=keep_dims)
-
-
 def _reduced_shape_for_grad(op):
     """The input shape with reduced axes set to 1 (static when possible)."""
     from tfedu.ops import array_ops
@@ -350,6 +494,58 @@ def _sum_grad(op, g):
     return [array_ops.broadcast_to(g, full), None]
 
 
+def _minmax_grad(op, g):
+    from tfedu.ops import array_ops
+
+    kept, full = _reduced_shape_for_grad(op)
+    x = op.inputs[0]
+    y = array_ops.reshape(op.outputs[0], kept)
+    g = array_ops.reshape(g, kept)
+    ind = cast(equal(y, x), g.dtype)
+    num = array_ops.reshape(reduce_sum(ind, op.inputs[1]), kept)
+    return [multiply(divide_op(ind, num), g), None]
+
+
+def _register_reduction(type, kernel, allowed, grad):
+    return register_op(
+        type, group="math",
+        inputs=("input: T", "reduction_indices: Tidx"),
+        outputs=("output: T",),
+        type_attrs={"T": allowed, "Tidx": (dtypes.int32, dtypes.int64)},
+        attrs={"keep_dims": False},
+        infer=_reduce_infer,
+        kernel=kernel,
+        grad=grad,
+    )
+
+
+def _sum_kernel(x, axis, keep_dims=False):
+    return np.sum(x, axis=_axes(axis), keepdims=keep_dims, dtype=x.dtype)
+
+
+SUM = _register_reduction("Sum", _sum_kernel, NUMERIC, _sum_grad)
+
+
+@export("math.reduce_sum", "reduce_sum")
+def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
+    """Sum over `axis` (all axes when None)."""
+    return _reduce(SUM, input_tensor, axis, keepdims, name, "Sum")
+
+
+def _mean_kernel(x, axis, keep_dims=False):
+    ax = _axes(axis)
+    if x.dtype.kind in "iu":
+        s = np.sum(x, axis=ax, keepdims=keep_dims, dtype=np.int64)
+        n = 1
+        for a in ax:
+            n *= x.shape[a]
+        if n == 0:
+            return np.zeros_like(s, dtype=x.dtype)
+        return np.fix(s / n).astype(x.dtype)
+    with np.errstate(**_ERRSTATE):
+        return np.mean(x, axis=ax, keepdims=keep_dims, dtype=x.dtype)
+
+
 def _mean_grad(op, g):
     from tfedu.ops import array_ops
 
@@ -363,16 +559,58 @@ def _mean_grad(op, g):
     return [divide_op(sum_g, n), None]
 
 
-def _minmax_grad(op, g):
-    from tfedu.ops import array_ops
+@export("math.maximum", "maximum")
+def maximum(x, y, name=None):
+    return execute(MAXIMUM, [x, y], name=name, default_name="Maximum")
 
-    kept, full = _reduced_shape_for_grad(op)
-    x = op.inputs[0]
-    y = array_ops.reshape(op.outputs[0], kept)
-    g = array_ops.reshape(g, kept)
-    ind = cast(equal(y, x), g.dtype)
-    num = array_ops.reshape(reduce_sum(ind, op.inputs[1]), kept)
-    return [multiply(divide_op(ind, num), g), None]
+
+MEAN = _register_reduction("Mean", _mean_kernel, NUMERIC, _mean_grad)
+
+
+@export("math.reduce_mean", "reduce_mean")
+def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
+    """Mean over `axis`; integer means truncate, as TF's do."""
+    return _reduce(MEAN, input_tensor, axis, keepdims, name, "Mean")
+
+
+def _max_kernel(x, axis, keep_dims=False):
+    ax = _axes(axis)
+    if x.size == 0:
+        shape = [1 if i in ax else d for i, d in enumerate(x.shape)] if keep_dims else \
+            [d for i, d in enumerate(x.shape) if i not in [a % x.ndim for a in ax]]
+        lo = np.finfo(x.dtype).min if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        return np.full(shape, -np.inf if x.dtype.kind == "f" else lo, dtype=x.dtype)
+    return np.max(x, axis=ax, keepdims=keep_dims)
+
+
+MAX = _register_reduction("Max", _max_kernel, REAL, _minmax_grad)
+
+
+@export("math.reduce_max", "reduce_max")
+def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
+    return _reduce(MAX, input_tensor, axis, keepdims, name, "Max")
+
+
+def _min_kernel(x, axis, keep_dims=False):
+    ax = _axes(axis)
+    if x.size == 0:
+        shape = [1 if i in ax else d for i, d in enumerate(x.shape)] if keep_dims else \
+            [d for i, d in enumerate(x.shape) if i not in [a % x.ndim for a in ax]]
+        hi = np.finfo(x.dtype).max if x.dtype.kind == "f" else np.iinfo(x.dtype).max
+        return np.full(shape, np.inf if x.dtype.kind == "f" else hi, dtype=x.dtype)
+    return np.min(x, axis=ax, keepdims=keep_dims)
+
+
+MIN = _register_reduction("Min", _min_kernel, REAL, _minmax_grad)
+
+
+@export("math.reduce_min", "reduce_min")
+def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
+    return _reduce(MIN, input_tensor, axis, keepdims, name, "Min")
+
+
+def _prod_kernel(x, axis, keep_dims=False):
+    return np.prod(x, axis=_axes(axis), keepdims=keep_dims, dtype=x.dtype)
 
 
 def _prod_grad(op, g):
@@ -417,34 +655,36 @@ def _prod_others(x, axes):
     return array_ops.transpose(y, [int(i) for i in np.argsort(perm)])
 
 
-def _register_reduction(type, kernel, allowed, grad):
-    return register_op(
-        type,
-        inputs=("input: T", "reduction_indices: Tidx"),
-        outputs=("output: T",),
-        type_attrs={"T": allowed, "Tidx": (dtypes.int32, dtypes.int64)},
-        attrs={"keep_dims": False},
-        infer=_reduce_infer,
-        kernel=kernel,
-        grad=grad,
-    )
-
-
-SUM = _register_reduction("Sum", _sum_kernel, NUMERIC, _sum_grad)
-MEAN = _register_reduction("Mean", _mean_kernel, NUMERIC, _mean_grad)
-MAX = _register_reduction("Max", _max_kernel, REAL, _minmax_grad)
-MIN = _register_reduction("Min", _min_kernel, REAL, _minmax_grad)
 PROD = _register_reduction("Prod", _prod_kernel, NUMERIC, _prod_grad)
+
+
+@export("math.reduce_prod", "reduce_prod")
+def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
+    return _reduce(PROD, input_tensor, axis, keepdims, name, "Prod")
+
+
 ALL_OP = register_op(
-    "All", inputs=("input: bool", "reduction_indices: Tidx"), outputs=("output: bool",),
+    "All", group="math", inputs=("input: bool", "reduction_indices: Tidx"), outputs=("output: bool",),
     type_attrs={"Tidx": (dtypes.int32, dtypes.int64)}, attrs={"keep_dims": False},
     infer=_reduce_infer,
     kernel=lambda x, axis, keep_dims=False: np.all(x, axis=_axes(axis), keepdims=keep_dims))
+
+
+@export("math.reduce_all", "reduce_all")
+def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
+    return _reduce(ALL_OP, input_tensor, axis, keepdims, name, "All")
+
+
 ANY_OP = register_op(
-    "Any", inputs=("input: bool", "reduction_indices: Tidx"), outputs=("output: bool",),
+    "Any", group="math", inputs=("input: bool", "reduction_indices: Tidx"), outputs=("output: bool",),
     type_attrs={"Tidx": (dtypes.int32, dtypes.int64)}, attrs={"keep_dims": False},
     infer=_reduce_infer,
     kernel=lambda x, axis, keep_dims=False: np.any(x, axis=_axes(axis), keepdims=keep_dims))
+
+
+@export("math.reduce_any", "reduce_any")
+def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    return _reduce(ANY_OP, input_tensor, axis, keepdims, name, "Any")
 
 
 # ------------------------------------------------------------------------------------------
@@ -496,6 +736,10 @@ def _matmul_kernel(a, b, transpose_a=False, transpose_b=False, adj_x=False, adj_
     return blas.matmul(a, b)
 
 
+_MATMUL_T = (_BF := FLOAT[0], dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int32,
+             dtypes.int64, dtypes.complex64, dtypes.complex128)
+
+
 def _matmul_grad(op, g):
     a, b = op.inputs
     ta = op.get_attr("transpose_a")
@@ -508,6 +752,12 @@ def _matmul_grad(op, g):
         return [matmul(b, g, transpose_b=True), matmul(a, g)]
     return [matmul(b, g, transpose_a=True, transpose_b=True),
             matmul(g, a, transpose_a=True, transpose_b=True)]
+
+
+MATMUL = register_op(
+    "MatMul", group="math", inputs=("a: T", "b: T"), outputs=("product: T",), type_attrs={"T": _MATMUL_T},
+    attrs={"transpose_a": False, "transpose_b": False}, infer=_matmul_infer,
+    kernel=_matmul_kernel, grad=_matmul_grad, doc="Matrix product of two matrices (BLAS).")
 
 
 def _batch_matmul_grad(op, g):
@@ -525,49 +775,33 @@ def _batch_matmul_grad(op, g):
     return [unbroadcast(ga, a), unbroadcast(gb, b)]
 
 
-_MATMUL_T = (_BF := FLOAT[0], dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int32,
-             dtypes.int64, dtypes.complex64, dtypes.complex128)
-MATMUL = register_op(
-    "MatMul", inputs=("a: T", "b: T"), outputs=("product: T",), type_attrs={"T": _MATMUL_T},
-    attrs={"transpose_a": False, "transpose_b": False}, infer=_matmul_infer,
-    kernel=_matmul_kernel, grad=_matmul_grad, doc="Matrix product of two matrices (BLAS).")
 BATCH_MATMUL = register_op(
-    "BatchMatMulV2", inputs=("x: T", "y: T"), outputs=("output: T",),
+    "BatchMatMulV2", group="math", inputs=("x: T", "y: T"), outputs=("output: T",),
     type_attrs={"T": _MATMUL_T}, attrs={"adj_x": False, "adj_y": False}, infer=_matmul_infer,
     kernel=_matmul_kernel, grad=_batch_matmul_grad,
     doc="Batched matrix product with broadcasting batch dims.")
 
 
-_inter_op_threads = [0]
-
-
-@export("config.threading.set_intra_op_parallelism_threads")
-def set_intra_op_parallelism_threads(num_threads: int) -> None:
-    """Cap the threads one large matrix product may use (0: the BLAS library's own count).
-
-    Products below `tfedu.kernels.blas.PARALLEL_MIN_MACS` multiply-adds always run on one
-    thread (see `tfedu.kernels.blas` for why)."""
-    blas.set_max_threads(int(num_threads))
-
-
-@export("config.threading.get_intra_op_parallelism_threads")
-def get_intra_op_parallelism_threads() -> int:
-    """The cap set with `set_intra_op_parallelism_threads` (0 when none was set)."""
-    return blas._state["cap"]
-
-
-@export("config.threading.set_inter_op_parallelism_threads")
-def set_inter_op_parallelism_threads(num_threads: int) -> None:
-    """Recorded for TF compatibility: tfedu runs the ops of a graph one after another."""
-    if int(num_threads) < 0:
-        raise ValueError(f"the number of threads must be >= 0, got {num_threads}")
-    _inter_op_threads[0] = int(num_threads)
-
-
-@export("config.threading.get_inter_op_parallelism_threads")
-def get_inter_op_parallelism_threads() -> int:
-    """The value set with `set_inter_op_parallelism_threads` (0 when none was set)."""
-    return _inter_op_threads[0]
+@export("linalg.matmul", "matmul")
+def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
+           a_is_sparse=False, b_is_sparse=False, output_type=None, grad_a=False, grad_b=False,
+           name=None):
+    """Matrix product; rank > 2 inputs are batches (broadcast), as `tf.matmul`."""
+    a = a if isinstance(a, Tensor) else convert_to_tensor(a)
+    b = b if isinstance(b, Tensor) else convert_to_tensor(b, dtype_hint=a.dtype)
+    ra, rb = a.shape.rank, b.shape.rank
+    if (transpose_a and adjoint_a) or (transpose_b and adjoint_b):
+        raise ValueError("Only one of transpose_a and adjoint_a can be True.")
+    if ra == 2 and rb == 2 and not adjoint_a and not adjoint_b:
+        return execute(MATMUL, [a, b], {"transpose_a": transpose_a, "transpose_b": transpose_b},
+                       name=name, default_name="MatMul")
+    if adjoint_a or adjoint_b or (ra is not None and ra > 2) or (rb is not None and rb > 2) \
+            or ra is None or rb is None:
+        return execute(BATCH_MATMUL, [a, b], {"adj_x": bool(adjoint_a or transpose_a),
+                                              "adj_y": bool(adjoint_b or transpose_b)},
+                       name=name, default_name="MatMul")
+    return execute(MATMUL, [a, b], {"transpose_a": transpose_a, "transpose_b": transpose_b},
+                   name=name, default_name="MatMul")
 
 
 def _addn_infer(op):
@@ -597,8 +831,20 @@ def _addn_kernel(inputs):
 
 
 ADD_N = register_op(
-    "AddN", inputs=("inputs: N*T",), outputs=("sum: T",), type_attrs={"T": NUMERIC},
+    "AddN", group="math", inputs=("inputs: N*T",), outputs=("sum: T",), type_attrs={"T": NUMERIC},
     infer=_addn_infer, kernel=_addn_kernel, grad=lambda op, g: [g] * len(op.inputs))
+
+
+@export("math.add_n", "add_n")
+def add_n(inputs, name=None):
+    """Sum of a list of same-shape tensors."""
+    if not inputs or not isinstance(inputs, (list, tuple)):
+        raise ValueError("inputs must be an iterable of at least one Tensor/IndexedSlices with "
+                         "the same dtype and shape")
+    if len(inputs) == 1:
+        x = inputs[0]
+        return x if isinstance(x, Tensor) else convert_to_tensor(x)
+    return execute(ADD_N, [list(inputs)], name=name, default_name="AddN")
 
 
 # ------------------------------------------------------------------------------------------
@@ -609,12 +855,6 @@ def _zeros_like(x):
     from tfedu.ops import array_ops
 
     return array_ops.zeros_like(x)
-
-
-def _ones_like(x):
-    from tfedu.ops import array_ops
-
-    return array_ops.ones_like(x)
 
 
 def scalar_like(value, like):
@@ -650,10 +890,6 @@ def divide_op(x, y, name=None):
     return execute(REALDIV, [x, y], name=name, default_name="RealDiv")
 
 
-def pow_op(x, y, name=None):
-    return execute(POW, [x, y], name=name, default_name="Pow")
-
-
 @export("math.truediv", "truediv")
 def truediv(x, y, name=None):
     """x / y; integer inputs are first cast to float64 (int8/int16 to float32), as TF does."""
@@ -683,81 +919,6 @@ def divide(x, y, name=None):
     return _truediv(x, y, name or "truediv")
 
 
-@export("math.floordiv")
-def floordiv(x, y, name=None):
-    return execute(FLOORDIV, [x, y], name=name, default_name="floordiv")
-
-
-@export("math.floormod", "math.mod")
-def floormod(x, y, name=None):
-    return execute(FLOORMOD, [x, y], name=name, default_name="FloorMod")
-
-
-@export("math.pow", "pow")
-def pow(x, y, name=None):
-    return execute(POW, [x, y], name=name, default_name="Pow")
-
-
-@export("math.maximum", "maximum")
-def maximum(x, y, name=None):
-    return execute(MAXIMUM, [x, y], name=name, default_name="Maximum")
-
-
-@export("math.minimum", "minimum")
-def minimum(x, y, name=None):
-    return execute(MINIMUM, [x, y], name=name, default_name="Minimum")
-
-
-@export("math.squared_difference")
-def squared_difference(x, y, name=None):
-    return execute(SQDIFF, [x, y], name=name, default_name="SquaredDifference")
-
-
-@export("math.equal", "equal")
-def equal(x, y, name=None):
-    return execute(EQUAL, [x, y], name=name, default_name="Equal")
-
-
-@export("math.not_equal", "not_equal")
-def not_equal(x, y, name=None):
-    return execute(NOT_EQUAL, [x, y], name=name, default_name="NotEqual")
-
-
-@export("math.less", "less")
-def less(x, y, name=None):
-    return execute(LESS, [x, y], name=name, default_name="Less")
-
-
-@export("math.less_equal", "less_equal")
-def less_equal(x, y, name=None):
-    return execute(LESS_EQUAL, [x, y], name=name, default_name="LessEqual")
-
-
-@export("math.greater", "greater")
-def greater(x, y, name=None):
-    return execute(GREATER, [x, y], name=name, default_name="Greater")
-
-
-@export("math.greater_equal", "greater_equal")
-def greater_equal(x, y, name=None):
-    return execute(GREATER_EQUAL, [x, y], name=name, default_name="GreaterEqual")
-
-
-@export("math.logical_and", "logical_and")
-def logical_and(x, y, name=None):
-    return execute(LOGICAL_AND, [x, y], name=name, default_name="LogicalAnd")
-
-
-@export("math.logical_or", "logical_or")
-def logical_or(x, y, name=None):
-    return execute(LOGICAL_OR, [x, y], name=name, default_name="LogicalOr")
-
-
-@export("math.logical_not", "logical_not")
-def logical_not(x, name=None):
-    return execute(LOGICAL_NOT, [x], name=name, default_name="LogicalNot")
-
-
 @export("math.logical_xor")
 def logical_xor(x, y, name="LogicalXor"):
     return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=name)
@@ -768,70 +929,14 @@ def negative(x, name=None):
     return execute(NEG, [x], name=name, default_name="Neg")
 
 
-@export("math.abs", "abs")
-def abs(x, name=None):
-    """|x|; for complex input the real magnitude (`ComplexAbs`)."""
-    if not isinstance(x, Tensor):
-        x = convert_to_tensor(x.value() if getattr(x, "_is_variable", False) else x)
-    if x.dtype.is_complex:
-        return complex_abs(x, name=name)
-    return execute(ABS, [x], name=name, default_name="Abs")
-
-
-@export("math.sign", "sign")
-def sign(x, name=None):
-    return execute(SIGN, [x], name=name, default_name="Sign")
-
-
 @export("math.square", "square")
 def square(x, name=None):
     return execute(SQUARE, [x], name=name, default_name="Square")
 
 
-@export("math.sqrt", "sqrt")
-def sqrt(x, name=None):
-    return execute(SQRT, [x], name=name, default_name="Sqrt")
-
-
-@export("math.exp", "exp")
-def exp(x, name=None):
-    return execute(EXP, [x], name=name, default_name="Exp")
-
-
-@export("math.log")
-def log(x, name=None):
-    return execute(LOG, [x], name=name, default_name="Log")
-
-
 @export("math.reciprocal")
 def reciprocal(x, name=None):
     return execute(RECIPROCAL, [x], name=name, default_name="Reciprocal")
-
-
-@export("math.tanh", "tanh", "nn.tanh")
-def tanh(x, name=None):
-    return execute(TANH, [x], name=name, default_name="Tanh")
-
-
-@export("math.sigmoid", "sigmoid", "nn.sigmoid")
-def sigmoid(x, name=None):
-    return execute(SIGMOID, [x], name=name, default_name="Sigmoid")
-
-
-@export("math.floor", "floor")
-def floor(x, name=None):
-    return execute(FLOOR, [x], name=name, default_name="Floor")
-
-
-@export("cast", "dtypes.cast")
-def cast(x, dtype, name=None):
-    """Convert `x` to `dtype`; floats to ints truncate toward zero (`tf.cast`)."""
-    dtype = dtypes.as_dtype(dtype)
-    if not isinstance(x, Tensor) and not getattr(x, "_is_variable", False):
-        x = convert_to_tensor(x)
-    if x.dtype is dtype:
-        return x
-    return execute(CAST, [x], {"DstT": dtype}, name=name, default_name="Cast")
 
 
 def _reduce(opdef, x, axis, keepdims, name, default):
@@ -846,77 +951,6 @@ def _reduce(opdef, x, axis, keepdims, name, default):
             axis = array_ops.range(0, array_ops.rank(x))
     return execute(opdef, [x, axis], {"keep_dims": bool(keepdims)}, name=name,
                    default_name=default)
-
-
-@export("math.reduce_sum", "reduce_sum")
-def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
-    """Sum over `axis` (all axes when None)."""
-    return _reduce(SUM, input_tensor, axis, keepdims, name, "Sum")
-
-
-@export("math.reduce_mean", "reduce_mean")
-def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
-    """Mean over `axis`; integer means truncate, as TF's do."""
-    return _reduce(MEAN, input_tensor, axis, keepdims, name, "Mean")
-
-
-@export("math.reduce_max", "reduce_max")
-def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
-    return _reduce(MAX, input_tensor, axis, keepdims, name, "Max")
-
-
-@export("math.reduce_min", "reduce_min")
-def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
-    return _reduce(MIN, input_tensor, axis, keepdims, name, "Min")
-
-
-@export("math.reduce_prod", "reduce_prod")
-def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
-    return _reduce(PROD, input_tensor, axis, keepdims, name, "Prod")
-
-
-@export("math.reduce_all", "reduce_all")
-def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
-    return _reduce(ALL_OP, input_tensor, axis, keepdims, name, "All")
-
-
-@export("math.reduce_any", "reduce_any")
-def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
-    return _reduce(ANY_OP, input_tensor, axis, keepdims, name, "Any")
-
-
-@export("linalg.matmul", "matmul")
-def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
-           a_is_sparse=False, b_is_sparse=False, output_type=None, grad_a=False, grad_b=False,
-           name=None):
-    """Matrix product; rank > 2 inputs are batches (broadcast), as `tf.matmul`."""
-    a = a if isinstance(a, Tensor) else convert_to_tensor(a)
-    b = b if isinstance(b, Tensor) else convert_to_tensor(b, dtype_hint=a.dtype)
-    ra, rb = a.shape.rank, b.shape.rank
-    if (transpose_a and adjoint_a) or (transpose_b and adjoint_b):
-        raise ValueError("Only one of transpose_a and adjoint_a can be True.")
-    if ra == 2 and rb == 2 and not adjoint_a and not adjoint_b:
-        return execute(MATMUL, [a, b], {"transpose_a": transpose_a, "transpose_b": transpose_b},
-                       name=name, default_name="MatMul")
-    if adjoint_a or adjoint_b or (ra is not None and ra > 2) or (rb is not None and rb > 2) \
-            or ra is None or rb is None:
-        return execute(BATCH_MATMUL, [a, b], {"adj_x": bool(adjoint_a or transpose_a),
-                                              "adj_y": bool(adjoint_b or transpose_b)},
-                       name=name, default_name="MatMul")
-    return execute(MATMUL, [a, b], {"transpose_a": transpose_a, "transpose_b": transpose_b},
-                   name=name, default_name="MatMul")
-
-
-@export("math.add_n", "add_n")
-def add_n(inputs, name=None):
-    """Sum of a list of same-shape tensors."""
-    if not inputs or not isinstance(inputs, (list, tuple)):
-        raise ValueError("inputs must be an iterable of at least one Tensor/IndexedSlices with "
-                         "the same dtype and shape")
-    if len(inputs) == 1:
-        x = inputs[0]
-        return x if isinstance(x, Tensor) else convert_to_tensor(x)
-    return execute(ADD_N, [list(inputs)], name=name, default_name="AddN")
 
 
 @export("math.scalar_mul", "scalar_mul")
@@ -982,12 +1016,7 @@ def _rsqrt_grad(op, g):
 
 
 RSQRT = register_unary("Rsqrt", float_kernel(lambda x: 1 / np.sqrt(x)), _FLOAT_C, _rsqrt_grad,
-                       doc="1 / sqrt(x)")
-
-
-def _bshape(op):
-
-    return broadcast_shapes(op.shape(0), op.shape(1))
+                       doc="1 / sqrt(x)", fused="ONE / np.sqrt({0})")
 
 
 def _not_zero(x):
@@ -1082,7 +1111,7 @@ def _part_infer(op):
 
 
 REAL_OP = register_op(
-    "Real", inputs=("input: T",), outputs=("output: Tout",),
+    "Real", group="math", inputs=("input: T",), outputs=("output: Tout",),
     type_attrs={"T": dtypes.COMPLEX, "Tout": (dtypes.float32, dtypes.float64)},
     infer=_part_infer, kernel=lambda x, Tout=None: np.real(x).copy(),
     grad=lambda op, g: [complex(g, array_ops.zeros_like(g))], doc="real part")
@@ -1096,7 +1125,7 @@ def real(input, name=None):
 
 
 IMAG_OP = register_op(
-    "Imag", inputs=("input: T",), outputs=("output: Tout",),
+    "Imag", group="math", inputs=("input: T",), outputs=("output: Tout",),
     type_attrs={"T": dtypes.COMPLEX, "Tout": (dtypes.float32, dtypes.float64)},
     infer=_part_infer, kernel=lambda x, Tout=None: np.imag(x).copy(),
     grad=lambda op, g: [complex(array_ops.zeros_like(g), g)], doc="imaginary part")
@@ -1116,7 +1145,7 @@ def _angle_grad(op, g):
 
 
 ANGLE_OP = register_op(
-    "Angle", inputs=("input: T",), outputs=("output: Tout",),
+    "Angle", group="math", inputs=("input: T",), outputs=("output: Tout",),
     type_attrs={"T": dtypes.COMPLEX, "Tout": (dtypes.float32, dtypes.float64)},
     infer=_part_infer, kernel=lambda x, Tout=None: np.angle(x), grad=_angle_grad,
     doc="argument of a complex number")
@@ -1139,7 +1168,7 @@ def _complex_abs_grad(op, g):
 
 
 COMPLEX_ABS = register_op(
-    "ComplexAbs", inputs=("x: T",), outputs=("y: Tout",),
+    "ComplexAbs", group="math", inputs=("x: T",), outputs=("y: Tout",),
     type_attrs={"T": dtypes.COMPLEX, "Tout": (dtypes.float32, dtypes.float64)},
     infer=_part_infer, kernel=lambda x, Tout=None: np.abs(x), grad=_complex_abs_grad,
     doc="magnitude of a complex number")
@@ -1149,6 +1178,11 @@ def complex_abs(x, name=None):
     """|x| of a complex tensor, as a real tensor (what `tf.abs` runs for complex input)."""
     return execute(COMPLEX_ABS, [x], {"Tout": x.dtype.real_dtype}, name=name,
                    default_name="ComplexAbs")
+
+
+def _bshape(op):
+
+    return broadcast_shapes(op.shape(0), op.shape(1))
 
 
 def _complex_infer(op):
@@ -1164,7 +1198,7 @@ def _complex_grad(op, g):
 
 
 COMPLEX_OP = register_op(
-    "Complex", inputs=("real: T", "imag: T"), outputs=("out: Tout",),
+    "Complex", group="math", inputs=("real: T", "imag: T"), outputs=("out: Tout",),
     type_attrs={"T": (dtypes.float32, dtypes.float64), "Tout": dtypes.COMPLEX},
     infer=_complex_infer, kernel=_complex_kernel, grad=_complex_grad,
     doc="real + imag * 1j")
@@ -1332,7 +1366,7 @@ def _scan_kernel(is_prod):
 
 def _register_scan(type, is_prod, grad):
     return register_op(
-        type, inputs=("x: T", "axis: Tidx"), outputs=("out: T",),
+        type, group="math", inputs=("x: T", "axis: Tidx"), outputs=("out: T",),
         type_attrs={"T": NUMERIC, "Tidx": INTS}, attrs={"exclusive": False, "reverse": False},
         infer=_scan_infer, kernel=_scan_kernel(is_prod), grad=grad)
 
@@ -1359,13 +1393,13 @@ def _cumprod_grad(op, g):
     return [divide_op(out, x), None]
 
 
+CUMPROD = _register_scan("Cumprod", True, _cumprod_grad)
+
+
 @export("math.cumprod")
 def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
     """Cumulative product along `axis` (same options as `cumsum`)."""
     return _scan(CUMPROD, "Cumprod", x, axis, exclusive, reverse, name)
-
-
-CUMPROD = _register_scan("Cumprod", True, _cumprod_grad)
 
 
 # ------------------------------------------------------------------------------------------
@@ -1412,7 +1446,7 @@ _ARG_OUT = (dtypes.int16, dtypes.uint16, dtypes.int32, dtypes.int64)
 
 
 ARGMAX = register_op(
-    "ArgMax", inputs=("input: T", "dimension: Tidx"), outputs=("output: output_type",),
+    "ArgMax", group="math", inputs=("input: T", "dimension: Tidx"), outputs=("output: output_type",),
     type_attrs={"T": REAL + (dtypes.bool_,), "Tidx": INTS, "output_type": _ARG_OUT},
     attrs={"output_type": dtypes.int64}, infer=_arg_infer, kernel=_arg_kernel(np.argmax))
 
@@ -1424,7 +1458,7 @@ def argmax(input, axis=None, output_type=dtypes.int64, name=None):
 
 
 ARGMIN = register_op(
-    "ArgMin", inputs=("input: T", "dimension: Tidx"), outputs=("output: output_type",),
+    "ArgMin", group="math", inputs=("input: T", "dimension: Tidx"), outputs=("output: output_type",),
     type_attrs={"T": REAL + (dtypes.bool_,), "Tidx": INTS, "output_type": _ARG_OUT},
     attrs={"output_type": dtypes.int64}, infer=_arg_infer, kernel=_arg_kernel(np.argmin))
 
@@ -1678,43 +1712,6 @@ def accumulate_n(inputs, shape=None, tensor_dtype=None, name=None):
 # (TF's binary_op_wrapper); `2.5 + x` converts with x's dtype strictly (r_binary_op_wrapper).
 # ------------------------------------------------------------------------------------------
 
-def _fast(opdef, allowed=None):
-    """Eager fast path: both operands EagerTensors of one dtype, no graph being built.
-
-    `allowed` narrows the dtypes that may take it (true division of integers may not).
-    """
-    kernel = opdef.kernel
-    # the bare numpy function when the kernel only wraps it for broadcast error messages
-    raw = getattr(kernel, "reference", kernel)
-    to_bool = opdef.output_specs[0].type == "bool"
-    if allowed is None:
-        allowed = opdef.allowed_sets.get("T")
-    if not allowed:
-        return lambda x, y: None
-    # dtypes are singletons: test identities, skipping DType.__hash__ on the hot path
-    allowed_ids = frozenset(id(d) for d in allowed)
-
-    def run(x, y):
-        if id(x._dtype) not in allowed_ids:
-            return None
-        try:
-            try:
-                r = raw(x._value, y._value)
-            except ValueError:
-                r = kernel(x._value, y._value)
-        except OpCheckError as e:
-            raise e.eager_error(opdef.type) from None
-        if type(r) is not np.ndarray:
-            r = np.asarray(r)
-        # these kernels keep the input dtype (or return bool): no dtype lookup needed
-        out = _wrap(r, dtypes.bool_ if to_bool else x._dtype)
-        if _state.tapes:
-            record(opdef, [x, y], [out], {"T": x._dtype})
-        return out
-
-    return run
-
-
 def _operand(y, x):
     if isinstance(y, Tensor):
         return y
@@ -1723,22 +1720,24 @@ def _operand(y, x):
     return convert_to_tensor(y, dtype_hint=x.dtype, name="y")
 
 
-_FAST_ONLY = {"truediv": frozenset(FLOAT_COMPLEX[1:]), "matmul": frozenset()}
+# `x / y` is the RealDiv op itself for floats; integers are cast first (`truediv`).
+_DIRECT = {"truediv": frozenset(id(d) for d in FLOAT_COMPLEX[1:])}
 
 
 def _make_binary_operator(opdef, name, fn=None):
-    fast = _fast(opdef, _FAST_ONLY.get(name))
+    """`Tensor.__add__` and friends: the same `execute` call as `tf.add`, named as TF names it."""
+    direct = _DIRECT.get(name)
 
     def forward(x, y):
         g = _state.graph
         if g is None:
-            if type(y) is EagerTensor and x._dtype is y._dtype:
-                out = fast(x, y)
-                if out is not None:
-                    return out
-            if fn is not None:
-                return fn(x, _operand(y, x), name)
-            return execute(opdef, [x, _operand(y, x)], default_name=name)
+            if fn is None:
+                return execute(opdef, [x, y if type(y) is EagerTensor else _operand(y, x)],
+                               default_name=name)
+            if direct is not None and type(y) is EagerTensor and x._dtype is y._dtype \
+                    and id(x._dtype) in direct:
+                return execute(opdef, [x, y], default_name=name)
+            return fn(x, _operand(y, x), name)
         # In a graph, the operand constant is named after the op: `add/y` (TF's name_scope).
         with g.name_scope(name) as scope:
             y = _operand(y, x) if not isinstance(y, Tensor) else y

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from tfedu.framework import dtypes
+from tfedu.framework.api_export import EXPORTS, export
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import execute
 from tfedu.framework.op_check import OpCheckError, shape_text
@@ -19,7 +20,7 @@ from tfedu.framework.tensor_shape import TensorShape
 
 __all__ = [
     "broadcast_shapes", "broadcast_infer", "unary_infer", "register_binary", "register_unary",
-    "normalize_axis", "reduction_axes", "shape_text", "same_as_input", "export",
+    "normalize_axis", "reduction_axes", "shape_text", "same_as_input", "export", "EXPORTS",
 ]
 
 
@@ -87,8 +88,8 @@ def _broadcasting_kernel(fn):
     return kernel
 
 
-def register_binary(type, fn, allowed, grad=None, out_dtype=None, doc=""):
-    """Register a broadcasting elementwise binary op `z = fn(x, y)`."""
+def register_binary(type, fn, allowed, grad=None, out_dtype=None, doc="", group="math", **fields):
+    """Register a broadcasting elementwise binary op `z = fn(x, y)` (more OpDef fields by keyword)."""
     return register_op(
         type,
         inputs=("x: T", "y: T"),
@@ -99,11 +100,13 @@ def register_binary(type, fn, allowed, grad=None, out_dtype=None, doc=""):
         grad=grad,
         elementwise=True,
         doc=doc,
+        group=group,
+        **fields,
     )
 
 
-def register_unary(type, fn, allowed, grad=None, out_dtype=None, doc=""):
-    """Register an elementwise unary op `y = fn(x)`."""
+def register_unary(type, fn, allowed, grad=None, out_dtype=None, doc="", group="math", **fields):
+    """Register an elementwise unary op `y = fn(x)` (more OpDef fields by keyword)."""
     return register_op(
         type,
         inputs=("x: T",),
@@ -114,6 +117,8 @@ def register_unary(type, fn, allowed, grad=None, out_dtype=None, doc=""):
         grad=grad,
         elementwise=True,
         doc=doc,
+        group=group,
+        **fields,
     )
 
 
@@ -220,21 +225,3 @@ def binary_function(opdef, default, public):
 def raise_op_error(msg):
     """Raise the op error a shape function or kernel reports (for callbacks)."""
     raise OpCheckError(msg)
-
-
-# ------------------------------------------------------------------------------------------
-# Public API export table (TF's tf_export): namespaces are assembled from it.
-# ------------------------------------------------------------------------------------------
-
-EXPORTS: dict[str, object] = {}
-
-
-def export(*names):
-    """Decorator: publish a function under `tf.<name>` / `tf.math.<name>` style paths."""
-
-    def deco(obj):
-        for n in names:
-            EXPORTS[n] = obj
-        return obj
-
-    return deco

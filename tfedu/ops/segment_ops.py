@@ -41,7 +41,6 @@ def _nb():
     return math_kernels
 
 
-
 def _segment_run(data, ids, num_segments, code, empty_fill):
     """Reduce rows of `data` into segments (ids already validated); empty segments get fill."""
     lead = ids.ndim
@@ -218,14 +217,14 @@ def _unsorted_minmax_grad(op, g):
 
 def _reg_sorted(type, code, grad, mean=False, allowed=NUMERIC):
     return register_op(
-        type, inputs=("data: T", "segment_ids: Tindices"), outputs=("output: T",),
+        type, group="math", inputs=("data: T", "segment_ids: Tindices"), outputs=("output: T",),
         type_attrs={"T": allowed, "Tindices": INTS}, infer=_sorted_segment_infer,
         kernel=_sorted_segment_kernel(code, mean), grad=grad)
 
 
 def _reg_unsorted(type, code, grad, allowed=NUMERIC):
     return register_op(
-        type, inputs=("data: T", "segment_ids: Tindices", "num_segments: Tnumsegments"),
+        type, group="math", inputs=("data: T", "segment_ids: Tindices", "num_segments: Tnumsegments"),
         outputs=("output: T",),
         type_attrs={"T": allowed, "Tindices": INTS, "Tnumsegments": INTS},
         infer=_unsorted_infer, kernel=_unsorted_kernel(code), grad=grad)
@@ -323,7 +322,7 @@ def _bincount_kernel(arr, size, weights, binary_output=False):
 
 
 BINCOUNT = register_op(
-    "DenseBincount", inputs=("input: Tidx", "size: Tidx", "weights: T"), outputs=("output: T",),
+    "DenseBincount", group="math", inputs=("input: Tidx", "size: Tidx", "weights: T"), outputs=("output: T",),
     type_attrs={"Tidx": INTS, "T": (dtypes.int32, dtypes.int64, dtypes.float32,
                                     dtypes.float64)},
     attrs={"binary_output": False}, infer=_bincount_infer, kernel=_bincount_kernel,

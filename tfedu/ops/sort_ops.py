@@ -85,7 +85,7 @@ def _topk_grad(op, g_values, g_indices=None):
 
 
 TOPK = register_op(
-    "TopKV2", inputs=("input: T", "k: int32"), outputs=("values: T", "indices: int32"),
+    "TopKV2", group="array", inputs=("input: T", "k: int32"), outputs=("values: T", "indices: int32"),
     type_attrs={"T": REAL}, attrs={"sorted": True}, infer=_topk_infer, kernel=_topk_kernel,
     grad=_topk_grad, doc="The k largest entries of the last axis and their indices.")
 
@@ -126,7 +126,7 @@ def _in_top_k_kernel(pred, targets, k):
 
 
 IN_TOP_K = register_op(
-    "InTopKV2", inputs=("predictions: float32", "targets: T", "k: T"),
+    "InTopKV2", group="array", inputs=("predictions: float32", "targets: T", "k: T"),
     outputs=("precision: bool",), type_attrs={"T": INTS}, infer=_in_top_k_infer,
     kernel=_in_top_k_kernel, doc="Whether each target's score is among the row's top k.")
 
@@ -156,7 +156,7 @@ def _argsort_infer(op):
 
 
 ARGSORT = register_op(
-    "ArgSort", inputs=("input: T",), outputs=("indices: int32",), type_attrs={"T": REAL},
+    "ArgSort", group="array", inputs=("input: T",), outputs=("indices: int32",), type_attrs={"T": REAL},
     attrs={"descending": False}, infer=_argsort_infer,
     kernel=lambda x, descending=False: _argsort_np(x, descending),
     doc="Indices that sort the last axis (stable), ascending or descending.")
@@ -218,13 +218,15 @@ def _searchsorted_infer(op):
 
 
 LOWER_BOUND = register_op(
-    "LowerBound", inputs=("sorted_inputs: T", "values: T"), outputs=("output: out_type",),
+    "LowerBound", group="array", inputs=("sorted_inputs: T", "values: T"), outputs=("output: out_type",),
     type_attrs={"T": REAL, "out_type": INTS}, attrs={"out_type": dtypes.int32},
     infer=_searchsorted_infer,
     kernel=lambda a, v, out_type=dtypes.int32: _searchsorted_kernel(a, v, out_type, "left"),
     doc="For each value, the first position in its sorted row where it could be inserted.")
+
+
 UPPER_BOUND = register_op(
-    "UpperBound", inputs=("sorted_inputs: T", "values: T"), outputs=("output: out_type",),
+    "UpperBound", group="array", inputs=("sorted_inputs: T", "values: T"), outputs=("output: out_type",),
     type_attrs={"T": REAL, "out_type": INTS}, attrs={"out_type": dtypes.int32},
     infer=_searchsorted_infer,
     kernel=lambda a, v, out_type=dtypes.int32: _searchsorted_kernel(a, v, out_type, "right"),

@@ -39,7 +39,6 @@ def _nb():
     return math_kernels
 
 
-
 def _special_kernel(name):
     def kernel(x):
         if x.size >= NB_SPECIAL_MIN and x.dtype.kind == "f":
@@ -134,7 +133,7 @@ def _polygamma_np(n, x):
 
 
 POLYGAMMA = register_op(
-    "Polygamma", inputs=("a: T", "x: T"), outputs=("z: T",),
+    "Polygamma", group="math", inputs=("a: T", "x: T"), outputs=("z: T",),
     type_attrs={"T": (dtypes.float32, dtypes.float64)},
     infer=lambda op: [(_bshape(op), op.dtype(1))],
     kernel=lambda a, x: _polygamma_np(a, x).astype(x.dtype),
