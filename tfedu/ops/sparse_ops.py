@@ -11,19 +11,10 @@ import numpy as np
 from tfedu.framework import dtypes
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import static_value
-from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops
+from tfedu.ops.op_helpers import as_tensor as _t
 from tfedu.ops.op_helpers import export
-
-
-def _t(x, dtype=None):
-    if isinstance(x, Tensor):
-        return x
-    if getattr(x, "_is_variable", False):
-        return x.value()
-    return convert_to_tensor(x, dtype=dtype)
-
 
 # ------------------------------------------------------------------------------------------
 # SparseTensor
