@@ -24,6 +24,7 @@ OPTIONAL_OP_MODULES = [
     "tfedu.ops.string_ops",
     "tfedu.ops.control_flow_ops",
     "tfedu.graph.api",
+    "tfedu.distribute.device",  # tf.config devices, tf.device (the rest of tf.distribute is lazy)
 ]
 
 
