@@ -31,6 +31,7 @@ _NAMES = {
     "DistributedDataset": "input_lib",
 }
 _SUBMODULES = ("cluster_resolver", "experimental")
+_NAMES["MultiWorkerMirroredStrategy"] = "collective_all_reduce_strategy"
 
 
 def __getattr__(name):

@@ -166,3 +166,23 @@ def all_reduce(tensors, reduction="SUM"):
     op = create_graph_op(COLLECTIVE_ALL_REDUCE, tensors, {"reduction": reduction},
                          [(t.shape, t.dtype) for t in tensors], "CollectiveAllReduce")
     return list(op._outputs)
+
+
+def _cross_kernel(values, communicator=None, **_):
+    return communicator.all_reduce([np.asarray(v) for v in values])
+
+
+CROSS_WORKER_ALL_REDUCE = register_op(
+    "CrossWorkerAllReduce", inputs=("input: N*T",), outputs=("output: N*T",),
+    attrs={"communicator": None}, stateful=True,
+    infer=lambda op: [(t.shape, t.dtype) for t in op.inputs], kernel=_cross_kernel,
+    doc="Sum over the workers of a multi-worker strategy (cross-replica code such as "
+        "strategy.reduce in a tf.function).")
+
+
+def cross_worker_all_reduce(tensors, communicator):
+    from tfedu.function.concrete_function import create_graph_op
+
+    op = create_graph_op(CROSS_WORKER_ALL_REDUCE, tensors, {"communicator": communicator},
+                         [(t.shape, t.dtype) for t in tensors], "CrossWorkerAllReduce")
+    return list(op._outputs)

@@ -454,6 +454,9 @@ class Model(Layer):
         self._step_functions()
         self.stop_training = False
         cb.on_train_begin()
+        # BackupAndRestore sets where a restarted fit goes on (Keras's `_initial_epoch`).
+        initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
+        self._initial_epoch = None
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
