@@ -53,7 +53,7 @@ if mode == "loop":
     def train_step(inputs):
         return strategy.reduce("SUM", strategy.run(step, args=(inputs,)), axis=None)
 
-    for epoch in range(epochs):
+    for _ in range(epochs):
         losses = [float(train_step(b)) for b in dist]
     print(f"worker {rank} loss {losses[-1]:.6f}", flush=True)
 else:
