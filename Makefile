@@ -60,6 +60,7 @@ bench: $(STAMP) browser-deps
 	$(BENCH_PYTHON) benchmarks/run.py
 	$(BENCH_PYTHON) benchmarks/function_bench.py
 	$(BENCH_PYTHON) benchmarks/keras_fit.py
+	$(BIN)/python benchmarks/distribute_bench.py
 	$(BIN)/python benchmarks/graph_render.py
 
 # Real TensorFlow and its tools, never a dependency of tfedu: tests run them in subprocesses
