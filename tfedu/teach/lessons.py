@@ -263,3 +263,52 @@ register(Exercise(
     explanation="Eager mode pays Python overhead on every op; a traced graph runs a prepared "
                 "plan of kernels and can fold constants and remove duplicates first.",
 ))
+
+# ---- 14 estimators ----------------------------------------------------------------------------
+
+register(Exercise(
+    id="lesson14.global_step",
+    question="train(input_fn, steps=30) on an endless dataset, then a new Estimator on the same "
+             "model_dir runs train(input_fn, max_steps=50). Global step of the last checkpoint?",
+    solution=50,
+    wrong_example=80,
+    explanation="steps counts more steps from where the checkpoint is (0 -> 30); max_steps is "
+                "an absolute global step, so the second call trains 20 more (30 -> 50).",
+    hint="steps is relative, max_steps is absolute; the second Estimator resumes from 30.",
+))
+
+register(Exercise(
+    id="lesson14.predict_key",
+    question="What string is tf.estimator.ModeKeys.PREDICT?",
+    solution="infer",
+    wrong_example="predict",
+    rule=text_answer("infer"),
+    explanation="TRAIN is 'train', EVAL is 'eval' and PREDICT is 'infer': the name of the mode "
+                "is not the name of the method.",
+))
+
+# ---- 15 distribution --------------------------------------------------------------------------
+
+register(Exercise(
+    id="lesson15.split",
+    question="A global batch of 5 examples is split over 2 replicas: how many examples does "
+             "each replica get? Answer a list, replica 0 first.",
+    solution=[3, 2],
+    wrong_example=[2.5, 2.5],
+    explanation="The batch is split along its first axis as evenly as possible, the first "
+                "replicas taking one more: 3 + 2. A batch of 1 on 2 replicas gives 1 + 0.",
+    hint="Examples are not cut in halves; try the lesson's distributed dataset with range(5).",
+))
+
+register(Exercise(
+    id="lesson15.loss_scale",
+    question="Global batch 64 on 4 replicas (16 examples each): by what does "
+             "compute_average_loss(per_example_loss, global_batch_size=64) divide each "
+             "replica's summed loss?",
+    solution=64,
+    wrong_example=16,
+    explanation="By the global batch size: the all-reduce then sums the 4 replicas' gradients, "
+                "which gives the gradient of the mean over all 64 examples. Dividing by 16 would "
+                "make every update 4 times too large.",
+    hint="The optimizer sums the replicas' gradients.",
+))
