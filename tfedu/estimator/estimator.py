@@ -112,15 +112,14 @@ class Estimator:
             return data[index[name]]
 
     # --- building the graph ----------------------------------------------------------------
+    def _optional_args(self, fn, mode):
+        """The `mode`, `params` and `config` arguments `fn` declares (TF passes them by name)."""
+        args = _fn_args(fn)
+        return {k: v for k, v in (("mode", mode), ("params", self._params),
+                                  ("config", self._config)) if k in args}
+
     def _call_input_fn(self, input_fn, mode):
-        args, kwargs = _fn_args(input_fn), {}
-        if "mode" in args:
-            kwargs["mode"] = mode
-        if "params" in args:
-            kwargs["params"] = self._params
-        if "config" in args:
-            kwargs["config"] = self._config
-        result = input_fn(**kwargs)
+        result = input_fn(**self._optional_args(input_fn, mode))
         if isinstance(result, tf.data.Dataset):
             result = self._distribute_input(result)
             result = tf.compat.v1.data.make_one_shot_iterator(result).get_next()
@@ -132,17 +131,11 @@ class Estimator:
         return dataset
 
     def _call_model_fn(self, features, labels, mode):
-        args, kwargs = _fn_args(self._model_fn), {}
-        if "labels" in args:
+        kwargs = self._optional_args(self._model_fn, mode)
+        if "labels" in _fn_args(self._model_fn):
             kwargs["labels"] = labels
         elif labels is not None and mode != ModeKeys.PREDICT:
             raise ValueError("model_fn does not take labels, but input_fn returns labels.")
-        if "mode" in args:
-            kwargs["mode"] = mode
-        if "params" in args:
-            kwargs["params"] = self._params
-        if "config" in args:
-            kwargs["config"] = self._config
         logger.info("Calling model_fn.")
         spec = self._model_fn(features=features, **kwargs)
         if not isinstance(spec, EstimatorSpec):

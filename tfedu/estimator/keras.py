@@ -87,12 +87,7 @@ class _KerasEstimator(Estimator):
             yield x, y
 
     def _call_user_input_fn(self, input_fn, mode):
-        from tfedu.estimator.estimator import _fn_args
-
-        args = _fn_args(input_fn)
-        kwargs = {k: v for k, v in (("mode", mode), ("params", self._params),
-                                    ("config", self._config)) if k in args}
-        return input_fn(**kwargs)
+        return input_fn(**self._optional_args(input_fn, mode))
 
     # --- train / evaluate / predict ----------------------------------------------------------
     def train(self, input_fn, hooks=None, steps=None, max_steps=None, saving_listeners=None):
