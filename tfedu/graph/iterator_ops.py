@@ -31,7 +31,9 @@ class _IteratorState:
         self.it = iter(dataset._iter_arrays())
 
 
-def _get_next_kernel(resources, dataset=None, key="", one_shot=True, **_):
+def _get_next_kernel(resources, dataset=None, key="", one_shot=True, owner=None, **_):
+    if owner is not None:  # an eager iterator passed to a tf.function: it advances per call
+        return _owned_next(owner)
     state = resources.get(key)
     if state is None:
         if not one_shot:
@@ -47,6 +49,25 @@ def _get_next_kernel(resources, dataset=None, key="", one_shot=True, **_):
     return tuple(nest.flatten(element))
 
 
+def _owned_next(owner):
+    try:
+        element = next(owner._it)
+    except StopIteration:
+        raise OpCheckError("End of sequence", errors.OutOfRangeError) from None
+    return tuple(nest.flatten(element))
+
+
+def owned_get_next(iterator):
+    """`next(iterator)` while tracing: an `IteratorGetNext` op that pulls from the eager
+    iterator each time the graph runs (not once, while tracing)."""
+    outs = execute(ITERATOR_GET_NEXT, [], {"dataset": iterator._dataset, "key": "",
+                                           "one_shot": True, "owner": iterator},
+                   default_name="IteratorGetNext")
+    if not isinstance(outs, list):
+        outs = [outs]
+    return nest.pack_sequence_as(iterator.element_spec, outs)
+
+
 def _get_next_infer(op):
     return [(s.shape, s.dtype) for s in nest.flatten(op.attrs["dataset"].element_spec)]
 
@@ -57,7 +78,7 @@ def _make_iterator_kernel(resources, dataset=None, key="", **_):
 
 ITERATOR_GET_NEXT = register_op(
     "IteratorGetNext", inputs=(), outputs=("components: N*T",), type_attrs={"T": ALL},
-    attrs={"dataset": None, "key": "", "one_shot": True}, infer=_get_next_infer,
+    attrs={"dataset": None, "key": "", "one_shot": True, "owner": None}, infer=_get_next_infer,
     kernel=_get_next_kernel, stateful=True,
     doc="The next element of a dataset iterator held by the session (OutOfRange at the end).")
 ITERATOR_GET_NEXT.uses_resources = True
