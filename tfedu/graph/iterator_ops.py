@@ -33,7 +33,7 @@ class _IteratorState:
 
 def _get_next_kernel(resources, dataset=None, key="", one_shot=True, owner=None, **_):
     if owner is not None:  # an eager iterator passed to a tf.function: it advances per call
-        return _owned_next(owner)
+        return _next_components(owner._it)
     state = resources.get(key)
     if state is None:
         if not one_shot:
@@ -42,16 +42,13 @@ def _get_next_kernel(resources, dataset=None, key="", one_shot=True, owner=None,
                                "iterator before getting the next element.",
                                errors.FailedPreconditionError)
         state = resources[key] = _IteratorState(dataset)
-    try:
-        element = next(state.it)
-    except StopIteration:
-        raise OpCheckError("End of sequence", errors.OutOfRangeError) from None
-    return tuple(nest.flatten(element))
+    return _next_components(state.it)
 
 
-def _owned_next(owner):
+def _next_components(it):
+    """The next element's components, or OutOfRange at the end (how TF 1.x input loops end)."""
     try:
-        element = next(owner._it)
+        element = next(it)
     except StopIteration:
         raise OpCheckError("End of sequence", errors.OutOfRangeError) from None
     return tuple(nest.flatten(element))
