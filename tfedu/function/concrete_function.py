@@ -161,6 +161,8 @@ def _spec_text(x):
 class ConcreteFunction:
     """A traced graph with fixed input types; calling it never traces again."""
 
+    _is_tf_function = True  # SavedModel saves it (tfedu.framework.trackable.is_function)
+
     def __init__(self, graph: FuncGraph, params, arg_specs, structured_outputs,
                  input_signature_names=None, function=None):
         self._graph = graph
