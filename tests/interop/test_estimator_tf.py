@@ -27,3 +27,24 @@ def test_tensorflow_reads_the_estimators_checkpoints(tf_side, tmp_path):
     for name, value in ours.items():
         np.testing.assert_array_equal(np.asarray(theirs["values"][name]), np.asarray(value))
     assert json.loads(json.dumps(theirs["values"]["global_step"])) == 4
+
+
+def test_tensorflow_serves_the_exported_saved_model(tf_side, tmp_path):
+    from tests.estimator.test_estimator import X
+
+    est = tf.estimator.Estimator(model_fn, model_dir=str(tmp_path / "m"), params={"lr": 0.5})
+    est.train(input_fn(), steps=3)
+    receiver = tf.estimator.export.build_raw_serving_input_receiver_fn({"x": tf.constant(X[:1])})
+    path = est.export_saved_model(str(tmp_path / "export"), receiver).decode()
+    ours = list(est.predict(lambda: tf.data.Dataset.from_tensor_slices({"x": X[:3]}).batch(3)))
+    theirs = tf_side.run_tf_json(f"""
+        import json
+        import numpy as np
+        import tensorflow as tf
+        m = tf.saved_model.load({path!r})
+        x = np.asarray({X[:3].tolist()!r}, np.float32)
+        out = m.signatures["serving_default"](x=tf.constant(x))
+        print(json.dumps({{k: v.numpy().tolist() for k, v in out.items()}}))
+    """)
+    np.testing.assert_allclose(theirs["logits"], [p["logits"] for p in ours], rtol=1e-6)
+    assert theirs["class"] == [int(p["class"]) for p in ours]
