@@ -123,7 +123,18 @@ class Estimator:
         return result, None
 
     def _distribute_input(self, dataset):
-        return dataset
+        strategy = self._train_strategy()
+        if strategy is None:
+            return dataset
+        from tfedu.estimator.distributed import worker_slices
+
+        return worker_slices(dataset, strategy)
+
+    def _train_strategy(self):
+        """`RunConfig(train_distribute=...)` when it has several replicas, else None."""
+        from tfedu.estimator.distributed import train_strategy
+
+        return train_strategy(self._config)
 
     def _call_model_fn(self, features, labels, mode):
         kwargs = self._optional_args(self._model_fn, mode)
@@ -204,13 +215,20 @@ class Estimator:
                 tf.compat.v1.set_random_seed(self._config.tf_random_seed)
             global_step = tf.compat.v1.train.get_or_create_global_step()
             features, labels = self._call_input_fn(input_fn, ModeKeys.TRAIN)
-            spec = self._call_train_model_fn(features, labels)
+            from tfedu.estimator import distributed
+
+            strategy = self._train_strategy()
+            with distributed.building(strategy):
+                spec = self._call_train_model_fn(features, labels)
             saver = ckpt_lib.BundleSaver(max_to_keep=self._config.keep_checkpoint_max)
             all_hooks = hooks + self._train_hooks(spec, global_step, saver, listeners)
             for h in all_hooks:
                 h.begin()
-            sess = self._open_session(g, self.latest_checkpoint(), saver)
-            return self._run_loop(sess, all_hooks, [spec.train_op, spec.loss])
+            path = self.latest_checkpoint()
+            sess = self._open_session(g, path, saver)
+            with distributed.running(strategy):
+                distributed.sync_initial_values(sess, strategy, restored=bool(path))
+                return self._run_loop(sess, all_hooks, [spec.train_op, spec.loss])
 
     def _call_train_model_fn(self, features, labels):
         return self._call_model_fn(features, labels, ModeKeys.TRAIN)
