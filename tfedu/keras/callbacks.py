@@ -522,65 +522,12 @@ class CSVLogger(Callback):
             self._writer = None
 
 
-class ModelCheckpoint(Callback):
-    """Save the model (or its weights) after epochs, optionally only when `monitor` improves."""
-
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto", save_freq="epoch",
-                 initial_value_threshold=None):
-        super().__init__()
-        filepath = os.fspath(filepath)
-        if save_weights_only:
-            if not filepath.endswith(".weights.h5"):
-                raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the "
-                                 "filepath provided must end in `.weights.h5` (Keras weights "
-                                 f"format). Received: filepath={filepath}")
-        elif not filepath.endswith(".keras"):
-            raise ValueError("The filepath provided must end in `.keras` (Keras model format). "
-                             f"Received: filepath={filepath}")
-        self.filepath, self.monitor, self.verbose = filepath, monitor, verbose
-        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
-        self.mode = mode
-        self.best = initial_value_threshold
-        self.monitor_op = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        try:
-            path = self.filepath.format(epoch=epoch + 1, **logs)
-        except KeyError as e:
-            raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". '
-                           f"Reason: {e}") from e
-        if self.save_best_only:
-            value = logs.get(self.monitor)
-            if value is None:
-                return
-            if self.monitor_op is None:
-                self.monitor_op = _monitor_op(self.monitor, self.mode, self.model,
-                                              "ModelCheckpoint")
-            if self.best is not None and not self.monitor_op(value, self.best):
-                if self.verbose > 0:
-                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from "
-                          f"{self.best:.5f}")
-                return
-            if self.verbose > 0:
-                prev = "None" if self.best is None else f"{self.best:.5f}"
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {prev} to "
-                      f"{value:.5f}, saving model to {path}")
-            self.best = value
-        elif self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: saving model to {path}")
-        if self.save_weights_only:
-            self.model.save_weights(path)
-        else:
-            self.model.save(path)
-        if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: finished saving model to {path}")
-
-
 class TerminateOnNaN(Callback):
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not np.isfinite(loss):
             print(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True
+
+
+# The callbacks that write files (Keras model files, backups, TensorBoard logs).
