@@ -205,11 +205,9 @@ def _load_by_name(group, model, skip_mismatch):
         for layer in index.get(name, []):
             symbolic = _legacy_weights(layer)
             if len(values) != len(symbolic):
-                msg = (f"Weight count mismatch for layer #{k} (named {layer.name}). Layer expects "
-                       f"{len(symbolic)} weight(s). Received {len(values)} saved weight(s)")
-                if not skip_mismatch:
-                    raise ValueError(msg)
-                warnings.warn(msg, stacklevel=4)
+                _mismatch(f"Weight count mismatch for layer #{k} (named {layer.name}). Layer "
+                          f"expects {len(symbolic)} weight(s). Received {len(values)} saved "
+                          "weight(s)", skip_mismatch)
                 continue
             _set_weights(symbolic, values, f"layer #{k} (named {layer.name})", skip_mismatch)
 
@@ -222,10 +220,15 @@ def _set_weights(symbolic, values, name, skip_mismatch):
     for v, value in zip(symbolic, values):
         expected = tuple(v.shape.as_list())
         if expected != value.shape:
-            msg = (f"Shape mismatch in {name}for weight {v.path}. Weight expects shape "
-                   f"{expected}. Received saved weight with shape {value.shape}")
-            if not skip_mismatch:
-                raise ValueError(msg)
-            warnings.warn(msg, stacklevel=4)
+            _mismatch(f"Shape mismatch in {name}for weight {v.path}. Weight expects shape "
+                      f"{expected}. Received saved weight with shape {value.shape}",
+                      skip_mismatch)
             continue
         v.assign(files.as_variable_dtype(value, v))
+
+
+def _mismatch(message, skip_mismatch):
+    """Keras raises on a mismatch, or only warns when asked to skip mismatched weights."""
+    if not skip_mismatch:
+        raise ValueError(message)
+    warnings.warn(message, stacklevel=5)
