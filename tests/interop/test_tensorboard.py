@@ -118,7 +118,7 @@ def keras_logs(tmp_path_factory):
     logdir = tmp_path_factory.mktemp("tb") / "fit"
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d"),
-                              keras.layers.Dense(1)])
+                              keras.layers.Dense(1, name="out")], name="seq")
     model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
     x = np.random.RandomState(0).rand(16, 3).astype("float32")
     history = model.fit(x, x.sum(1, keepdims=True), epochs=2, batch_size=8, verbose=0,
@@ -153,13 +153,13 @@ def test_callback_writes_keras_tags_and_values(keras_logs):
 def test_callback_histograms_and_conceptual_graph(keras_logs):
     get, _, model = keras_logs
     tags = sorted(get("/data/plugin/histograms/tags")["train"])
-    assert tags == ["sequential/d/bias/histogram", "sequential/d/kernel/histogram",
-                    "sequential/dense/bias/histogram", "sequential/dense/kernel/histogram"]
-    last = get("/data/plugin/histograms/histograms?run=train&tag=sequential/d/kernel/histogram")
+    assert tags == ["seq/d/bias/histogram", "seq/d/kernel/histogram", "seq/out/bias/histogram",
+                    "seq/out/kernel/histogram"]
+    last = get("/data/plugin/histograms/histograms?run=train&tag=seq/d/kernel/histogram")
     assert [e[1] for e in last] == [0, 1]
     assert np.array(last[-1][2])[:, 2].sum() == 6
     info = get("/data/plugin/graphs/info")["train"]
     assert info["tags"]["keras"]["conceptual_graph"]
     graph = get("/data/plugin/graphs/graph?run=train&conceptual=true&tag=keras",
                 raw=True).decode()
-    assert 'name: "sequential/d"' in graph and 'input: "sequential/d"' in graph
+    assert 'name: "seq/d"' in graph and 'input: "seq/d"' in graph

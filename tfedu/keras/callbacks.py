@@ -531,3 +531,8 @@ class TerminateOnNaN(Callback):
 
 
 # The callbacks that write files (Keras model files, backups, TensorBoard logs).
+from tfedu.keras.file_callbacks import (  # noqa: E402, F401
+    BackupAndRestore,
+    ModelCheckpoint,
+    TensorBoard,
+)
