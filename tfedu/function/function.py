@@ -394,6 +394,8 @@ class _Trace:
 class Function:
     """A `tf.function`: traces `python_function` per input signature and runs the traces."""
 
+    _is_tf_function = True  # SavedModel saves it (tfedu.framework.trackable.is_function)
+
     def __init__(self, python_function, input_signature=None, autograph=True,
                  jit_compile=None, reduce_retracing=False, experimental_implements=None,
                  experimental_autograph_options=None, experimental_attributes=None,
