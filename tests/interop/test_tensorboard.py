@@ -72,7 +72,31 @@ def summaries(tmp_path_factory):
 
         step_fn(tf.constant(1.5))
         step_fn(tf.constant(2.5))
+
+        @tf.function
+        def affine(x):
+            return x * 2.0 + 1.0
+
+        tf.summary.trace_on(graph=True)
+        affine(tf.constant(1.0))
+        tf.summary.trace_export("affine_trace", step=0)
+        assert tf.summary.graph(affine.get_concrete_function(tf.constant(1.0)).graph).numpy()
     return dashboard(logdir.parent), img
+
+
+def _ops(graph_text):
+    return [line.split('"')[1] for line in graph_text.splitlines() if line.startswith("  op: ")]
+
+
+def test_graphs_traced_and_written(summaries):
+    get, _ = summaries
+    info = get("/data/plugin/graphs/info")["summ"]
+    assert info["run_graph"] and info["tags"]["affine_trace"]["op_graph"]
+    # The nodes TensorFlow 2.21 writes for the same function.
+    expected = ["Placeholder", "Const", "Mul", "Const", "AddV2", "Identity"]
+    assert _ops(get("/data/plugin/graphs/graph?run=summ", raw=True).decode()) == expected
+    traced = get("/data/plugin/graphs/graph?run=summ&tag=affine_trace", raw=True).decode()
+    assert _ops(traced) == expected
 
 
 def test_scalars_and_text(summaries):
@@ -159,7 +183,9 @@ def test_callback_histograms_and_conceptual_graph(keras_logs):
     assert [e[1] for e in last] == [0, 1]
     assert np.array(last[-1][2])[:, 2].sum() == 6
     info = get("/data/plugin/graphs/info")["train"]
-    assert info["tags"]["keras"]["conceptual_graph"]
+    assert info["tags"]["keras"]["conceptual_graph"] and info["run_graph"]
+    ops = _ops(get("/data/plugin/graphs/graph?run=train", raw=True).decode())
+    assert {"MatMul", "Square", "AssignSubVariableOp"} <= set(ops)  # the train step and update
     graph = get("/data/plugin/graphs/graph?run=train&conceptual=true&tag=keras",
                 raw=True).decode()
     assert 'name: "seq/d"' in graph and 'input: "seq/d"' in graph

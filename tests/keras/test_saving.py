@@ -33,7 +33,7 @@ def in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     yield tmp_path
     assert not os.path.exists(MARKER), "a file's payload was executed"
-    assert not [f for f in os.listdir(tmp_path) if f.startswith(".tfedu-")], "temp file left"
+    assert not [f for f in os.listdir(tmp_path) if f.startswith((".tfedu-", ".tmp-"))], "temp file left"
 
 
 def _rewrite_keras(src, dst, config=None, weights=None):
@@ -276,3 +276,10 @@ def test_failed_save_leaves_old_file_and_no_temp(model):
         bad.save("m.h5")
     assert open("m.keras", "rb").read() == before
     assert sorted(os.listdir(".")) == ["m.keras"]
+    assert os.stat("m.keras").st_mode & 0o044 == 0o044 & ~_umask()  # readable as open() makes
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -213,12 +213,7 @@ class BackupAndRestore(Callback):
                     shutil.copyfile(path, path + ".bkp")
         self.model.save_weights(self._weights_path, overwrite=True)
         text = json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen})
-
-        def write(tmp):
-            with open(tmp, "w") as f:
-                f.write(text)
-
-        atomic_write(self._metadata_path, write)
+        atomic_write(self._metadata_path, text.encode())
 
     def on_train_end(self, logs=None):
         if self.delete_checkpoint and os.path.exists(self.backup_dir):

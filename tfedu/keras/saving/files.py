@@ -1,7 +1,8 @@
 """Careful file access for the Keras formats: atomic writes, bounded zip reads, plain HDF5 data.
 
-Writes go to a temporary file in the target's directory and are renamed over the target, so a
-failed save leaves the old file (or nothing) and no temporary file behind. Reads accept only what
+Files are built in memory, then written to a temporary file in the target's directory and
+renamed over the target, so a failed save leaves the old file (or nothing) and no temporary
+file behind. Reads accept only what
 the formats hold: named zip members of bounded size, HDF5 groups and numeric datasets reached by
 hard links (no external or soft links, no virtual or external-storage datasets, no object or
 string dtypes), and string attributes.
@@ -10,8 +11,6 @@ string dtypes), and string attributes.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 
 import numpy as np
@@ -21,19 +20,24 @@ MAX_MEMBER_BYTES = 8 << 30
 MAX_RATIO = 1000  # a member inflating more than this from its compressed size is refused
 
 
-def atomic_write(path, write):
-    """Call `write(tmp_path)`, then move the finished file to `path` in one step."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tfedu-", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+def atomic_write(path, data: bytes):
+    """Write `data` to `path` atomically (tfedu.train.files: a temporary file in the same
+    directory, made readable as a normal file, then renamed)."""
+    from tfedu.train.files import atomic_write as write_atomically
+
+    write_atomically(path, lambda f: f.write(data))
+
+
+def h5_bytes(fill) -> bytes:
+    """The bytes of an HDF5 file that `fill(h5file)` writes (built in memory)."""
+    import io
+
+    import h5py
+
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        fill(f)
+    return buf.getvalue()
 
 
 # --- zip ------------------------------------------------------------------------------------

@@ -41,20 +41,17 @@ def save_model_to_hdf5(model, filepath, include_optimizer=True):
                         "config": model.get_config()}
         training = _training_config(model) if include_optimizer else None
 
-    def write(tmp):
-        import h5py
+    def fill(f):
+        f.attrs["backend"] = "tensorflow"
+        f.attrs["keras_version"] = _keras_version()
+        f.attrs["model_config"] = json.dumps(model_config).encode("utf8")
+        if training is not None:
+            f.attrs["training_config"] = json.dumps(training).encode("utf8")
+        save_weights_to_group(f.create_group("model_weights"), model)
+        if include_optimizer and getattr(model, "optimizer", None) is not None:
+            _save_named(f.create_group("optimizer_weights"), model.optimizer.variables)
 
-        with h5py.File(tmp, "w") as f:
-            f.attrs["backend"] = "tensorflow"
-            f.attrs["keras_version"] = _keras_version()
-            f.attrs["model_config"] = json.dumps(model_config).encode("utf8")
-            if training is not None:
-                f.attrs["training_config"] = json.dumps(training).encode("utf8")
-            save_weights_to_group(f.create_group("model_weights"), model)
-            if include_optimizer and getattr(model, "optimizer", None) is not None:
-                _save_named(f.create_group("optimizer_weights"), model.optimizer.variables)
-
-    files.atomic_write(filepath, write)
+    files.atomic_write(filepath, files.h5_bytes(fill))
 
 
 def _training_config(model):

@@ -66,25 +66,13 @@ def _save_keras_zip(model, filepath):
     config = json.dumps(serialize_keras_object(model))
     metadata = json.dumps({"keras_version": _keras_version(),
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
-    weights = weights_bytes(model)
-
-    def write(tmp):
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as z:
-            z.writestr(METADATA, metadata)
-            z.writestr(CONFIG, config)
-            z.writestr(WEIGHTS, weights)
-
-    files.atomic_write(filepath, write)
-
-
-def weights_bytes(model) -> bytes:
-    """The `model.weights.h5` member: an HDF5 file built in memory."""
-    import h5py
-
+    weights = files.h5_bytes(lambda f: weights_store.save_weights_to(f, model))
     buf = io.BytesIO()
-    with h5py.File(buf, "w") as f:
-        weights_store.save_weights_to(f, model)
-    return buf.getvalue()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        z.writestr(METADATA, metadata)
+        z.writestr(CONFIG, config)
+        z.writestr(WEIGHTS, weights)
+    files.atomic_write(filepath, buf.getvalue())
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -143,13 +131,7 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None, **kwargs)
     if os.path.exists(filepath) and not overwrite:
         raise FileExistsError(f"{filepath} exists and `overwrite=False`.")
 
-    def write(tmp):
-        import h5py
-
-        with h5py.File(tmp, "w") as f:
-            weights_store.save_weights_to(f, model)
-
-    files.atomic_write(filepath, write)
+    files.atomic_write(filepath, files.h5_bytes(lambda f: weights_store.save_weights_to(f, model)))
 
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):
