@@ -10,8 +10,8 @@ scalar (`scalars`), a float64 `[buckets, 3]` table of left edge, right edge and 
 
 from __future__ import annotations
 
+import itertools
 import struct
-import weakref
 import zlib
 
 import numpy as np
@@ -19,7 +19,8 @@ import numpy as np
 from tfedu.summary import writer as writer_mod
 
 DEFAULT_BUCKET_COUNT = 30
-_writers = weakref.WeakValueDictionary()  # id -> writer, for WriteSummary ops in graphs
+# What a WriteSummary op captured when it was traced: its writer and record_if condition.
+_captures: dict = {}
 
 
 # --- values as TensorBoard stores them ------------------------------------------------------
@@ -147,11 +148,12 @@ def _summary(kind, name, data, step, description=None, **options):
     import tfedu
     from tfedu.framework.context import _state
 
-    if not writer_mod.recording():
+    tracing = _state.graph is not None and writer_mod.has_writer()
+    if not tracing and not writer_mod.recording():
         return tfedu.constant(False)
     tag = _tag(name)
-    metadata = _metadata(kind, description) if kind != "tensor" else options.pop("metadata")
-    if _state.graph is not None:
+    metadata = _metadata(kind, description)
+    if tracing:  # the record_if condition is checked each time the op runs
         _graph_summary(kind, tag, data, step, metadata, options)
         return tfedu.constant(True)
     value = _KINDS[kind](data, **options)
@@ -202,12 +204,12 @@ def write(tag, tensor, step=None, metadata=None, name=None):
 
 
 # --- inside tf.function ---------------------------------------------------------------------
-def _write_kernel(inputs, tag="", kind="scalar", metadata=b"", writer_id=0, options=(), **_):
+def _write_kernel(inputs, tag="", kind="scalar", metadata=b"", capture=0, options=(), **_):
     from tensorboard.compat.proto import summary_pb2
 
     step, data = inputs
-    writer = _writers.get(writer_id)
-    if writer is None or not writer_mod.recording():
+    writer, condition = _captures[capture]
+    if not writer_mod.condition_holds(condition):
         return None
     value = _KINDS[kind](data, **dict(options))
     write_event(writer, tag, value, int(np.asarray(step)),
@@ -216,6 +218,7 @@ def _write_kernel(inputs, tag="", kind="scalar", metadata=b"", writer_id=0, opti
 
 
 _WRITE_OP = None
+_capture_ids = itertools.count(1)
 
 
 def _write_opdef():
@@ -226,7 +229,7 @@ def _write_opdef():
         _WRITE_OP = register_op(
             "WriteSummary", inputs=("inputs: N*T",), outputs=(),
             type_attrs={"T": ALL},
-            attrs={"tag": "", "kind": "scalar", "metadata": b"", "writer_id": 0, "options": ()},
+            attrs={"tag": "", "kind": "scalar", "metadata": b"", "capture": 0, "options": ()},
             infer=lambda op: [], kernel=_write_kernel, stateful=True,
             doc="Writes a summary to the default writer when run (tf.summary in a graph).")
     return _WRITE_OP
@@ -236,12 +239,12 @@ def _graph_summary(kind, tag, data, step, metadata, options):
     import tfedu
     from tfedu.function.concrete_function import create_graph_op
 
-    writer = writer_mod.default_writer()
-    _writers[id(writer)] = writer
+    capture = next(_capture_ids)
+    _captures[capture] = (writer_mod.default_writer(), writer_mod.current_condition())
     step = writer_mod.get_step() if step is None else step
     if step is None:
         writer_mod.resolve_step(None)
-    inputs = [tfedu.cast(step, "int64"), tfedu.convert_to_tensor(data)]
+    inputs = [tfedu.cast(tfedu.convert_to_tensor(step), "int64"), tfedu.convert_to_tensor(data)]
     attrs = {"tag": tag, "kind": kind, "metadata": metadata.SerializeToString(),
-             "writer_id": id(writer), "options": tuple(sorted(options.items()))}
+             "capture": capture, "options": tuple(sorted(options.items()))}
     create_graph_op(_write_opdef(), inputs, attrs, [], "WriteSummary")

@@ -182,6 +182,19 @@ def record_if(condition):
         state.record = old
 
 
+def has_writer() -> bool:
+    """A file writer is the default (summaries traced now become ops)."""
+    return isinstance(_current().writer, _FileWriter)
+
+
+def current_condition():
+    return _current().record
+
+
+def condition_holds(condition) -> bool:
+    return _condition_value(condition)
+
+
 def _condition_value(condition) -> bool:
     if callable(condition):
         condition = condition()
