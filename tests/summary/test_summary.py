@@ -93,3 +93,24 @@ def test_write_and_scope(tmp_path):
     with pytest.raises(ValueError, match=r"^Must enable trace before export through "
                                          r"tf\.summary\.trace_on\.$"):
         tf.summary.trace_export("t", step=0)
+
+
+def test_traced_summaries_write_at_every_call_when_the_condition_holds(tmp_path):
+    w = tf.summary.create_file_writer(str(tmp_path))
+    step = tf.Variable(0, dtype=tf.int64)
+
+    @tf.function
+    def fn(x):
+        tf.summary.scalar("x", x, step=step)
+        tf.summary.histogram("hx", x * tf.ones([3]), step=step)
+        step.assign_add(1)
+
+    with w.as_default(), tf.summary.record_if(lambda: step % 2 == 0):
+        for i in range(5):
+            fn(tf.constant(float(i)))
+    assert [(s, t) for s, t, _ in events(tmp_path) if t == "x"] == [(0, "x"), (2, "x"), (4, "x")]
+    assert [v for _, t, v in events(tmp_path) if t == "x"] == [0.0, 2.0, 4.0]
+    fn(tf.constant(9.0))  # outside the block: what was captured at trace time still holds
+    fn(tf.constant(9.0))
+    w.flush()
+    assert [s for s, t, _ in events(tmp_path) if t == "x"][-1] == 6
