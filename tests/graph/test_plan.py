@@ -5,7 +5,7 @@ import pytest
 
 import tfedu as tf
 from tfedu.framework.execute import execute
-from tfedu.graph import graph_ops as go
+from tfedu.framework import graph_ops as go
 from tfedu.graph.plan import compile_plan
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from tfedu.framework.name_scope import name_scope
+
 __all__ = ["Module"]
 
 
@@ -74,8 +76,6 @@ class Module:
     @property
     def name_scope(self):
         """A context manager entering this module's name scope."""
-        from tfedu.ops.name_scope import name_scope
-
         return name_scope(self._scope_name)
 
     def _flatten(self, predicate, recursive=True):

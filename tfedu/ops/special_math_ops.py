@@ -12,6 +12,7 @@ import numpy as np
 
 from tfedu.framework import dtypes
 from tfedu.framework.execute import execute
+from tfedu.framework.name_scope import name_scope
 from tfedu.framework.registry import FLOAT, register_op
 from tfedu.ops import math_ops as M
 from tfedu.ops.gradient_util import binary_grads
@@ -227,8 +228,6 @@ bessel_i0e = export("math.bessel_i0e", "math.special.bessel_i0e")(
 @export("math.lbeta")
 def lbeta(x, name=None):
     """log(|Beta(x)|) over the last axis: sum(lgamma(x)) - lgamma(sum(x))."""
-    from tfedu.ops.name_scope import name_scope
-
     with name_scope(name or "lbeta"):
         x = as_tensor(x, name="x")
         log_prod_gamma = M.reduce_sum(lgamma(x), axis=[-1])
