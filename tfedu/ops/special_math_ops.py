@@ -73,7 +73,7 @@ def _digamma_np(x):
         series = (np.log(xr) - 0.5 / xr
                   - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (
                       1 / 240 - inv2 * (1 / 132))))))
-        out = series + acc + refl
+        out = np.array(series + acc + refl)  # an array even for a scalar x
     out[pole] = np.inf  # Eigen (and so TF) returns +inf at the poles
     out[np.isnan(x)] = np.nan
     return out
