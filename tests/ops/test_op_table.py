@@ -725,7 +725,8 @@ def test_gradient_matches_finite_differences_in_every_mode(row):
 
 # Ops whose behaviour is state, side effects or plumbing rather than a function of their inputs:
 # tested where that state lives (variables, sessions, iterators, optimizers, control flow).
-NO_NUMPY_REFERENCE_GROUPS = {"const", "input", "variable", "control", "io", "training", "debug"}
+NO_NUMPY_REFERENCE_GROUPS = {"const", "input", "variable", "control", "io", "training", "debug",
+                             "distribute"}
 # Stateful random ops draw from a seed stream (tests/ops/test_random_ops.py checks their
 # distributions); the others are gradients of ops in the table, run by its gradient checks, or
 # helpers of other ops' gradients and shape functions.
