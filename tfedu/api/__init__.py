@@ -12,7 +12,7 @@ import types
 OP_MODULES = [
     "tfedu.ops.math_ops",
     "tfedu.ops.array_ops",
-    "tfedu.ops.name_scope",
+    "tfedu.framework.name_scope",
     "tfedu.ops.debugging",
     "tfedu.ops.special_math_ops",
     "tfedu.ops.segment_ops",
@@ -31,6 +31,7 @@ OP_MODULES = [
     "tfedu.framework.config",
     "tfedu.function",
     "tfedu.graph.api",
+    "tfedu.distribute.device",  # tf.config devices, tf.device (the rest of tf.distribute is lazy)
 ]
 
 

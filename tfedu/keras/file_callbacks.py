@@ -141,7 +141,9 @@ class ModelCheckpoint(Callback):
 
 class BackupAndRestore(Callback):
     """Back the training state up every epoch (or `save_freq` batches); a new `fit` with the
-    same `backup_dir` restores it and continues from the epoch after the last backup."""
+    same `backup_dir` restores it and continues from the epoch after the last backup. Under a
+    multi-worker strategy only the chief writes (and deletes) the backup; every worker reads
+    it."""
 
     def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False,
                  delete_checkpoint=True):
@@ -192,6 +194,10 @@ class BackupAndRestore(Callback):
             self.model._initial_epoch = _read_epoch(self._metadata_path)
 
     # --- backing up ---------------------------------------------------------------------------
+    def _is_chief(self):
+        strategy = getattr(self.model, "_distribute_strategy", None)
+        return getattr(strategy, "_is_chief", True)
+
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
         self._last_batch_seen = 0
@@ -206,6 +212,8 @@ class BackupAndRestore(Callback):
     def _backup(self):
         from tfedu.keras.saving.files import atomic_write
 
+        if not self._is_chief():
+            return
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint:
             for path in (self._weights_path, self._metadata_path):
@@ -216,8 +224,8 @@ class BackupAndRestore(Callback):
         atomic_write(self._metadata_path, text.encode())
 
     def on_train_end(self, logs=None):
-        if self.delete_checkpoint and os.path.exists(self.backup_dir):
-            shutil.rmtree(self.backup_dir)
+        if self.delete_checkpoint and self._is_chief() and os.path.exists(self.backup_dir):
+            shutil.rmtree(self.backup_dir, ignore_errors=True)
 
 
 def _read_epoch(path) -> int:

@@ -406,7 +406,7 @@ class Layer(Module):
         if initializer is None:
             initializer = "glorot_uniform" if tf.as_dtype(dtype).is_floating else "zeros"
         init = initializers.get(initializer)
-        from tfedu.function.func_graph import init_scope
+        from tfedu.framework.func_graph import init_scope
 
         with init_scope():  # weights are state: created eagerly even while a step is traced
             return self._create_weight(init, shape, dtype, trainable, regularizer, constraint,
