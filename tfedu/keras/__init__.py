@@ -17,6 +17,7 @@ from tfedu.keras import (
 from tfedu.keras.engine.functional import Functional, Sequential
 from tfedu.keras.engine.training import Model
 from tfedu.keras.layers import Input, Layer
+from tfedu.keras import saving
 from tfedu.keras.saving import load_model
 from tfedu.keras.variables import KerasVariable as Variable
 
