@@ -45,6 +45,24 @@ class config:
 class utils:
     """`keras.utils`: a few helpers."""
 
+    from tfedu.keras.saving import (
+        CustomObjectScope,
+        custom_object_scope,
+        deserialize_keras_object,
+        get_custom_objects,
+        get_registered_name,
+        get_registered_object,
+        register_keras_serializable,
+        serialize_keras_object,
+    )
+
+    register_keras_serializable = staticmethod(register_keras_serializable)
+    get_custom_objects = staticmethod(get_custom_objects)
+    get_registered_name = staticmethod(get_registered_name)
+    get_registered_object = staticmethod(get_registered_object)
+    serialize_keras_object = staticmethod(serialize_keras_object)
+    deserialize_keras_object = staticmethod(deserialize_keras_object)
+
     @staticmethod
     def set_random_seed(seed):
         import random
