@@ -50,8 +50,9 @@ def test_there_are_notebooks():
 
 
 def test_lessons_are_numbered_from_00():
+    """Each number once, from 00 (a number may be missing while its lesson is being written)."""
     numbers = [p.name[:2] for p in NOTEBOOKS]
-    assert numbers == [f"{i:02d}" for i in range(len(NOTEBOOKS))], numbers
+    assert numbers[0] == "00" and len(set(numbers)) == len(numbers), numbers
     assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name) for p in NOTEBOOKS)
 
 
