@@ -676,6 +676,69 @@ register(Exercise(
     hint="Look at the graph at the top of the lesson: which parts did each pass act on?",
 ))
 
+# ---- 14 estimators ----------------------------------------------------------------------------
+
+register(Exercise(
+    id="lesson14.global_step",
+    question="train(input_fn, steps=30) on an endless dataset, then a new Estimator on the same "
+             "model_dir runs train(input_fn, max_steps=50). Global step of the last checkpoint?",
+    solution=50,
+    mistakes=(Mistake("steps=30 then max_steps=50 are not added: max_steps is an absolute "
+                      "global step, so the second call trains only from 30 to 50.",
+                      answers=(80,)),
+              Mistake("A new Estimator on the same model_dir does not start over: it restores "
+                      "the checkpoint of step 30 and goes on from there.", answers=(20,))),
+    explanation="steps counts more steps from where the checkpoint is (0 -> 30); max_steps is "
+                "an absolute global step, so the second call trains 20 more (30 -> 50).",
+    hint="steps is relative, max_steps is absolute; the second Estimator resumes from 30.",
+))
+
+register(Exercise(
+    id="lesson14.predict_key",
+    question="What string is tf.estimator.ModeKeys.PREDICT?",
+    solution="infer",
+    rule=text_answer("infer"),
+    mistakes=(Mistake("The method is predict(), but the mode key is another word: print "
+                      "tf.estimator.ModeKeys.PREDICT.", answers=("predict",)),),
+    explanation="TRAIN is 'train', EVAL is 'eval' and PREDICT is 'infer': the name of the mode "
+                "is not the name of the method.",
+    hint="print(tf.estimator.ModeKeys.PREDICT)",
+))
+
+# ---- 15 distribution --------------------------------------------------------------------------
+
+register(Exercise(
+    id="lesson15.split",
+    question="A global batch of 5 examples is split over 2 replicas: how many examples does "
+             "each replica get? Answer a list, replica 0 first.",
+    solution=[3, 2],
+    mistakes=(Mistake("Examples are not cut in halves: each replica gets whole examples.",
+                      answers=([2.5, 2.5],)),
+              Mistake("The first replicas take the extra example, not the last ones.",
+                      answers=([2, 3],))),
+    explanation="The batch is split along its first axis as evenly as possible, the first "
+                "replicas taking one more: 3 + 2. A batch of 1 on 2 replicas gives 1 + 0.",
+    hint="Run the lesson's distributed dataset on Dataset.range(5).batch(5) and count.",
+))
+
+register(Exercise(
+    id="lesson15.loss_scale",
+    question="Global batch 64 on 4 replicas (16 examples each): by what does "
+             "compute_average_loss(per_example_loss, global_batch_size=64) divide each "
+             "replica's summed loss?",
+    solution=64,
+    mistakes=(Mistake("Dividing by the replica's own batch makes each replica's gradient a "
+                      "mean; the all-reduce then adds 4 of them: updates 4 times too large.",
+                      answers=(16,)),
+              Mistake("The number of replicas is not the divisor; the examples are.",
+                      answers=(4,))),
+    explanation="By the global batch size: the all-reduce then sums the 4 replicas' gradients, "
+                "which gives the gradient of the mean over all 64 examples. Dividing by 16 would "
+                "make every update 4 times too large.",
+    hint="The optimizer sums the replicas' gradients: what divisor turns that sum into a mean "
+         "over the whole batch?",
+))
+
 # ---- 17 tf.function pitfalls ------------------------------------------------------------------
 
 
