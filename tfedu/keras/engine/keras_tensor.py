@@ -107,8 +107,8 @@ def trace_output_spec(fn, args, kwargs):
     Returns the structure of (shape tuple, dtype name) of the outputs.
     """
     from tfedu.framework.execute import execute
-    from tfedu.function.func_graph import FuncGraph
-    from tfedu.graph.graph_ops import PLACEHOLDER
+    from tfedu.framework.func_graph import FuncGraph
+    from tfedu.framework.graph_ops import PLACEHOLDER
 
     g = FuncGraph("keras_output_spec")  # a function's graph, as TF Keras traces: `==` compares values
     with g.as_default():
