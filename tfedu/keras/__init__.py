@@ -1,5 +1,7 @@
 """`tf.keras`: Keras 3's API on the tfedu engine (layers, models, training, callbacks)."""
 
+import types as _types
+
 from tfedu.keras import (
     activations,
     backend,
@@ -17,14 +19,25 @@ from tfedu.keras import (
 from tfedu.keras.engine.functional import Functional, Sequential
 from tfedu.keras.engine.training import Model
 from tfedu.keras.layers import Input, Layer
+from tfedu.keras import saving
 from tfedu.keras.saving import load_model
 from tfedu.keras.variables import KerasVariable as Variable
 
 __version__ = "3.15.1"
 
 
+config = _types.SimpleNamespace(  # `keras.config`: global settings
+    epsilon=backend.epsilon, floatx=backend.floatx, image_data_format=backend.image_data_format,
+    set_epsilon=backend.set_epsilon, set_floatx=backend.set_floatx,
+    enable_unsafe_deserialization=saving.serialization_lib.enable_unsafe_deserialization,
+    backend=lambda: "tensorflow")
+
+
 class utils:
     """`keras.utils`: a few helpers."""
+
+    CustomObjectScope = saving.CustomObjectScope
+    custom_object_scope = saving.custom_object_scope
 
     @staticmethod
     def set_random_seed(seed):
@@ -47,3 +60,8 @@ class utils:
         out = np.zeros((y.size, n), dtype=dtype)
         out[np.arange(y.size), y] = 1
         return out
+
+
+for _name in ("register_keras_serializable", "get_custom_objects", "get_registered_name",
+              "get_registered_object", "serialize_keras_object", "deserialize_keras_object"):
+    setattr(utils, _name, staticmethod(getattr(saving, _name)))

@@ -31,7 +31,7 @@ def _variables_used_by(functions) -> list:
 def _output_placeholders(fn):
     """Placeholders shaped like the endpoint's outputs (for symbolic shape inference)."""
     from tfedu.framework.execute import execute
-    from tfedu.graph.graph_ops import PLACEHOLDER
+    from tfedu.framework.graph_ops import PLACEHOLDER
 
     cf = (getattr(fn, "concrete_functions", None) or [fn])[0]
     return nest.map_structure(
