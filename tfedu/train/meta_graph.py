@@ -142,7 +142,8 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
     mg = meta_graph_or_file if isinstance(meta_graph_or_file, meta_graph_pb2.MetaGraphDef) \
         else read_meta_graph(meta_graph_or_file)
     graph = context.get_default_graph()
-    import_nodes(graph, mg.graph_def.node, where="the imported meta graph")
+    import_nodes(graph, mg.graph_def.node, where="the imported meta graph",
+                 library=mg.graph_def.library)
     _import_collections(graph, mg)
     if mg.HasField("saver_def") and mg.saver_def.restore_op_name:
         return Saver(saver_def=mg.saver_def)
