@@ -44,6 +44,16 @@ with tf.Graph().as_default() as g, tf1.Session(graph=g) as sess:
     sess.run(w.assign_add(tf.ones([2, 3])))
     tf1.train.Saver().save(sess, os.path.join(d, "tf", "model.ckpt"), global_step=5)
     np.save(os.path.join(d, "tf_y.npy"), sess.run(y, {x: x_val}))
+    tf1.saved_model.simple_save(sess, os.path.join(d, "tf_simple"), {"x": x}, {"y": y})
+
+# 3. tfedu's TF 1.x SavedModel, through the session loader and through TF 2's load
+with tf.Graph().as_default() as g, tf1.Session(graph=g) as sess:
+    mg = tf1.saved_model.load(sess, ["serve"], os.path.join(d, "tfedu_simple"))
+    sig = mg.signature_def["serving_default"]
+    out["simple_session"] = sess.run(sig.outputs["y"].name,
+                                     {sig.inputs["x"].name: x_val}).tolist()
+loaded = tf.saved_model.load(os.path.join(d, "tfedu_simple"))
+out["simple_v2"] = loaded.signatures["serving_default"](x=tf.constant(x_val))["y"].numpy().tolist()
 print(json.dumps(out))
 """
 
@@ -66,6 +76,8 @@ def exchange(tf_side, tmp_path_factory):
             sess.run(step)
             saver.save(sess, str(d / "tfedu" / "model.ckpt"), global_step=i + 1)
         want = {"w": sess.run(w), "b": sess.run(b), "y": sess.run("y:0", {x: X})}
+        tf1.saved_model.simple_save(sess, str(d / "tfedu_simple"), {"x": x},
+                                    {"y": g.get_tensor_by_name("y:0")})
     proc = tf_side.run_tf(TF_SCRIPT.replace("sys.argv[1]", repr(str(d))))
     return d, want, json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -107,3 +119,22 @@ def test_tfedu_saver_restores_tensorflow_checkpoint_by_name(exchange):
             saver.restore(sess, str(d / "tf" / "model.ckpt-5"))
             assert sess.run(b).tolist() == pytest.approx([0.1, 0.2, 0.3])
             assert sess.run(w)[0, 0] == 1.5
+
+
+def test_tensorflow_loads_tfedu_tf1_saved_model(exchange):
+    _, want, out = exchange
+    np.testing.assert_allclose(out["simple_session"], want["y"], rtol=1e-6)
+    np.testing.assert_allclose(out["simple_v2"], want["y"], rtol=1e-6)
+
+
+def test_tfedu_loads_tensorflow_tf1_saved_model(exchange):
+    d, _, _ = exchange
+    want = np.load(d / "tf_y.npy")
+    with tf1.Session(graph=tf.Graph()) as sess:
+        mg = tf1.saved_model.load(sess, ["serve"], str(d / "tf_simple"))
+        sig = mg.signature_def["serving_default"]
+        got = sess.run(sig.outputs["y"].name, {sig.inputs["x"].name: X})
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    loaded = tf.saved_model.load(str(d / "tf_simple"))
+    got = loaded.signatures["serving_default"](x=tf.constant(X))["y"]
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-6)
