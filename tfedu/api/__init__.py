@@ -28,6 +28,8 @@ OP_MODULES = [
     "tfedu.ops.random_ops",
     "tfedu.ops.string_ops",
     "tfedu.ops.control_flow_ops",
+    "tfedu.ops.image_ops",
+    "tfedu.ops.image_color",
     "tfedu.framework.config",
     "tfedu.function",
     "tfedu.graph.api",
