@@ -30,6 +30,8 @@ OP_MODULES = [
     "tfedu.ops.control_flow_ops",
     "tfedu.ops.image_ops",
     "tfedu.ops.image_color",
+    "tfedu.ops.functional_ops",
+    "tfedu.ops.io_ops",
     "tfedu.framework.config",
     "tfedu.function",
     "tfedu.graph.api",

@@ -83,6 +83,8 @@ def _list_to_array(value) -> tuple[np.ndarray, bool]:
         arr = np.array(value)
     except ValueError:
         raise ValueError("Can't convert non-rectangular Python sequence to Tensor.") from None
+    if arr.dtype.kind == "S":  # numpy's fixed-width bytes drop trailing NULs: keep the objects
+        arr = np.array(value, dtype=object)
     if arr.dtype == object and arr.size and not all(
         isinstance(v, (str, bytes)) for v in arr.reshape(-1)
     ):
