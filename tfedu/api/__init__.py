@@ -32,6 +32,8 @@ OP_MODULES = [
     "tfedu.ops.image_color",
     "tfedu.ops.functional_ops",
     "tfedu.ops.io_ops",
+    "tfedu.ops.record_io",
+    "tfedu.ops.example_ops",
     "tfedu.framework.config",
     "tfedu.function",
     "tfedu.graph.api",

@@ -8,5 +8,6 @@ from tfedu.data.dataset_ops import (
     Options,
 )
 from tfedu.data.readers import TextLineDataset
+from tfedu.data.record_readers import TFRecordDataset
 from tfedu.data import experimental
 

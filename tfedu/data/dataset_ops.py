@@ -157,7 +157,7 @@ def _lists_to_tuples(x):
     if isinstance(x, tuple) and not hasattr(x, "_fields"):
         return tuple(_lists_to_tuples(v) for v in x)
     if isinstance(x, dict):
-        return {k: _lists_to_tuples(v) for k, v in x.items()}
+        return type(x)((k, _lists_to_tuples(v)) for k, v in x.items())
     return x
 
 

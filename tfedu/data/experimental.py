@@ -8,3 +8,5 @@ __all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "cardinali
 def cardinality(dataset):
     """The dataset's cardinality as an int64 tensor (-1 infinite, -2 unknown)."""
     return dataset.cardinality()
+
+
