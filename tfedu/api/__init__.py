@@ -34,6 +34,7 @@ OP_MODULES = [
     "tfedu.ops.io_ops",
     "tfedu.ops.record_io",
     "tfedu.ops.example_ops",
+    "tfedu.ops.misc_api",
     "tfedu.framework.config",
     "tfedu.function",
     "tfedu.graph.api",
@@ -72,3 +73,6 @@ def build(root):
         ns = _namespace(root, path)
         if not hasattr(ns, leaf) or path:
             setattr(ns, leaf, obj)
+    from tfedu.ops.misc_api import _install_bitwise_operators
+
+    _install_bitwise_operators()

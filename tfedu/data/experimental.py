@@ -10,3 +10,10 @@ def cardinality(dataset):
     return dataset.cardinality()
 
 
+def __getattr__(name):
+    """The CSV readers live with the other file datasets (record_readers)."""
+    if name in ("CsvDataset", "make_csv_dataset"):
+        from tfedu.data import record_readers
+
+        return getattr(record_readers, name)
+    raise AttributeError(f"module 'tfedu.data.experimental' has no attribute '{name}'")

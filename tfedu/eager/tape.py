@@ -168,6 +168,10 @@ class GradientTape:
                     f"Passed in object {s!r} of type {type(s).__name__!r}, not tf.Tensor or "
                     "tf.Variable or ExtensionType."
                 )
+        if target is None:
+            raise TypeError("Argument `target` should be a list or nested structure of Tensors, "
+                            "Variables or CompositeTensors to be differentiated, but received "
+                            "None.")
         flat_targets = nest.flatten(target)
         if output_gradients is not None:
             output_gradients = nest.flatten(output_gradients)

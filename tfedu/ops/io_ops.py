@@ -272,7 +272,7 @@ def decode_csv(records, record_defaults, field_delim=",", use_quote_delim=True, 
 def _decode_csv_graph(rec, defaults, types, delim, quote, select, name):
     tf = _tf()
     outs = []
-    for i, (d, t) in enumerate(zip(defaults, types)):
+    for i, t in enumerate(types):
         outs.append(tf.numpy_function(
             lambda r, i=i: decode_csv_rows(np.asarray(r, dtype=object), defaults, types, delim,
                                            quote, select)[i], [rec], t, stateful=False))
@@ -342,7 +342,9 @@ def _decode_infer(kind):
         if kind == "gif":
             return [(TensorShape([None, None, None, 3]), dtypes.uint8)]
         if kind == "image":
-            return [(TensorShape(None), dtypes.uint8)]
+            if op.attrs.get("expand_animations", True):
+                return [(TensorShape(None), dtypes.uint8)]
+            return [(TensorShape([None, None, ch]), dtypes.uint8)]
         return [(TensorShape([None, None, ch]), dtypes.uint8)]
     return infer
 
