@@ -218,18 +218,21 @@ def _wrapped(it, e):
                                "[Op:IteratorGetNext] name: ")
 
 
+_NEXT, _GET_NEXT = d.OwnedIterator.__next__, d.OwnedIterator.get_next
+
+
 def _next(self):
     try:
-        return d._to_tensors(next(self._it), self._dataset.element_spec)
+        return _NEXT(self)
     except errors.OpError as e:
         raise _wrapped(self, e) from None
 
 
 def _get_next(self):
     try:
-        return next(self)
-    except StopIteration:
-        raise _wrapped(self, errors.OutOfRangeError(None, None, "End of sequence")) from None
+        return _GET_NEXT(self)
+    except errors.OpError as e:
+        raise _wrapped(self, e) from None
 
 
 d.OwnedIterator.__next__ = _next
