@@ -365,3 +365,17 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
 
         atomic_write(to_file, data.encode("utf-8"))
     return view
+
+
+_SAVING_NAMES = ("CustomObjectScope", "custom_object_scope", "deserialize_keras_object",
+                 "get_custom_objects", "get_registered_name", "get_registered_object",
+                 "register_keras_serializable", "serialize_keras_object")
+
+
+def __getattr__(name):
+    """The saving registry's names, as `keras.utils` exposes them (loaded on first use)."""
+    if name in _SAVING_NAMES:
+        from tfedu.keras import saving
+
+        return getattr(saving, name)
+    raise AttributeError(f"module 'tfedu.keras.utils' has no attribute '{name}'")
