@@ -1,5 +1,7 @@
 """`tf.keras`: Keras 3's API on the tfedu engine (layers, models, training, callbacks)."""
 
+import types as _types
+
 from tfedu.keras import (
     activations,
     backend,
@@ -27,22 +29,11 @@ __version__ = "3.15.1"
 from tfedu.keras import extras as _extras  # noqa: E402
 
 
-class config:
-    """`keras.config`: global settings."""
-
-    from tfedu.keras.backend import epsilon, floatx, image_data_format, set_epsilon, set_floatx
-    from tfedu.keras.saving.serialization_lib import enable_unsafe_deserialization
-
-    epsilon = staticmethod(epsilon)
-    floatx = staticmethod(floatx)
-    image_data_format = staticmethod(image_data_format)
-    set_epsilon = staticmethod(set_epsilon)
-    set_floatx = staticmethod(set_floatx)
-    enable_unsafe_deserialization = staticmethod(enable_unsafe_deserialization)
-
-    @staticmethod
-    def backend():
-        return "tensorflow"
+config = _types.SimpleNamespace(  # `keras.config`: global settings
+    epsilon=backend.epsilon, floatx=backend.floatx, image_data_format=backend.image_data_format,
+    set_epsilon=backend.set_epsilon, set_floatx=backend.set_floatx,
+    enable_unsafe_deserialization=saving.serialization_lib.enable_unsafe_deserialization,
+    backend=lambda: "tensorflow")
 
 
 _extras.install()
