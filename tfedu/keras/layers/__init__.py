@@ -44,3 +44,4 @@ from tfedu.keras.layers.merging import (
 )
 from tfedu.keras.layers.normalization import BatchNormalization, LayerNormalization, Normalization
 from tfedu.keras.layers.recurrent import GRU, LSTM, Bidirectional, SimpleRNN
+from tfedu.keras.layers.tfsm import TFSMLayer  # noqa: E402,F401  (a SavedModel as a layer)
