@@ -81,3 +81,4 @@ from tfedu.keras.layers.preprocessing import (
     StringLookup,
     TextVectorization,
 )
+from tfedu.keras.layers.tfsm import TFSMLayer  # noqa: E402,F401  (a SavedModel as a layer)
