@@ -32,7 +32,7 @@ $(STAMP):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
 	  $(PYTHON) -m venv --without-pip $(VENV) && $(PYTHON) -m pip --python $(BIN)/python install pip; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[lab,dev,multiworker]"
+	$(BIN)/python -m pip install --quiet -e ".[lab,dev,multiworker,serving]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
