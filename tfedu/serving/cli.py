@@ -6,7 +6,9 @@
 
 Flags are TF Serving's (both `--flag=value` and `--flag value`); `--host` (tfedu's) is the
 address to bind, 127.0.0.1 by default: pass `--host=0.0.0.0` to accept other machines.
-`--max_request_bytes` (tfedu's) caps a request body. The server runs until SIGINT/SIGTERM.
+`--max_request_bytes` (tfedu's) caps a request body. A port of -1 (tfedu's) picks a free one;
+the addresses are printed on stderr as TF Serving prints them. The server runs until
+SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m tfedu.serving",
                                 description="Serve SavedModels as TensorFlow Serving does.")
     a = p.add_argument
-    a("--port", type=int, default=8500, help="gRPC port (0: no gRPC)")
-    a("--rest_api_port", type=int, default=0, help="REST port (0: no REST API)")
+    a("--port", type=int, default=8500, help="gRPC port (0: no gRPC; -1: any free port)")
+    a("--rest_api_port", type=int, default=0,
+      help="REST port (0: no REST API; -1: any free port)")
     a("--host", default="127.0.0.1", help="address to bind (tfedu's flag)")
     a("--model_name", default="default")
     a("--model_base_path", default="")

@@ -365,6 +365,9 @@ def _write_scalar(w: PrettyWriter, v, as_bytes: bool) -> None:
 
 def _write_tensor(w: PrettyWriter, arr: np.ndarray, as_bytes: bool) -> None:
     """AddTensorValues: nested lists down to the scalars."""
+    if not isinstance(arr, np.ndarray):
+        _write_scalar(w, arr, as_bytes)
+        return
     if arr.ndim == 0:
         _write_scalar(w, arr[()], as_bytes)
         return

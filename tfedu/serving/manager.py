@@ -77,35 +77,57 @@ class Model:
         self._lock = threading.Lock()
         self._retries, self._retry_interval = max_num_load_retries, retry_interval
         self._on_load = on_load
+        self._loading: list[threading.Thread] = []
+        self._stopped = threading.Event()
 
     def poll(self) -> None:
+        """Start loading the aspired versions not loaded yet; unload the ones no longer
+        aspired once an aspired one is AVAILABLE. Each load runs in its own thread, so a slow
+        or failing version (retried `max_num_load_retries` times) never holds up the others."""
         want = aspired(self.config, version_dirs(self.config.base_path))
         for v in want:
             st = self.versions.get(v)
             if st is None or (st.state == END and st.error[0] == errors.OK):
-                self._load(v)
+                self._start_load(v)
         self._unload_unaspired(set(want))
 
-    def _load(self, version: int) -> None:
+    def _start_load(self, version: int) -> None:
         st = VersionState(version, START)
         with self._lock:
             self.versions[version] = st
+        t = threading.Thread(target=self._load, args=(st,), daemon=True,
+                             name=f"tfedu-load-{self.config.name}-{version}")
+        self._loading.append(t)
+        t.start()
+
+    def wait_loads(self, timeout=None) -> None:
+        """Wait for the loads started so far to end (AVAILABLE or END)."""
+        for t in list(self._loading):
+            t.join(timeout)
+        self._loading = [t for t in self._loading if t.is_alive()]
+
+    def _load(self, st: VersionState) -> None:
         st.state = LOADING
-        path = os.path.join(self.config.base_path, str(version))
+        path = os.path.join(self.config.base_path, str(st.version))
         for attempt in range(self._retries + 1):
+            if self._stopped.is_set():
+                break
             try:
-                servable = Servable(self.config.name, version, path)
+                servable = Servable(self.config.name, st.version, path)
                 break
             except Exception as e:  # any failure is the version's status, never the server's
-                st.error = status_of(e)
+                error = status_of(e)
                 if attempt < self._retries:
-                    time.sleep(self._retry_interval)
+                    self._stopped.wait(self._retry_interval)
         else:
+            st.error, st.state = error, END
+            return
+        if self._stopped.is_set():
             st.state = END
             return
         if self._on_load is not None:
             self._on_load(servable)
-        st.servable, st.error, st.state = servable, (errors.OK, ""), AVAILABLE
+        st.servable, st.state = servable, AVAILABLE
 
     def _unload_unaspired(self, want: set) -> None:
         if not any(self.versions[v].state == AVAILABLE for v in want if v in self.versions):
@@ -151,9 +173,13 @@ class ModelManager:
         for model in list(self.models.values()):
             model.poll()
 
-    def start(self) -> None:
-        """Poll now, then keep polling in a daemon thread (unless poll_seconds <= 0)."""
+    def start(self, wait_seconds: float | None = None) -> None:
+        """Poll now and wait for those first loads (up to `wait_seconds`), as TF Serving
+        waits for its models before it listens; then keep polling in a daemon thread (unless
+        poll_seconds <= 0)."""
         self.poll_once()
+        for model in list(self.models.values()):
+            model.wait_loads(wait_seconds)
         if self.poll_seconds > 0:
             self._thread = threading.Thread(target=self._loop, name="tfedu-serving-poller",
                                             daemon=True)
@@ -168,6 +194,8 @@ class ModelManager:
 
     def stop(self) -> None:
         self._stop.set()
+        for model in list(self.models.values()):
+            model._stopped.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
 

@@ -153,12 +153,13 @@ class ServerHandle:
         return f"<ServerHandle {self.name!r} at {self.url}{grpc}>"
 
 
-def serve(model_or_dir, name: str = "model", rest_api_port: int = 0, port: int = 0,
+def serve(model_or_dir, name: str = "model", rest_api_port: int = -1, port: int = -1,
           host: str = "127.0.0.1", enable_batching: bool = False,
           batching: BatchingOptions | None = None, poll_seconds: float = 1.0,
           log: bool = False) -> ServerHandle:
     """Start a server for a model (exported as version 1) or a directory (a SavedModel, or a
-    base path of version directories) and return its handle. Port 0 picks a free port."""
+    base path of version directories) and return its handle. Ports: -1 (the default) picks a
+    free one, 0 turns that API off."""
     base, temp = _base_path(model_or_dir)
     if enable_batching and batching is None:
         batching = BatchingOptions()

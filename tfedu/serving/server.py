@@ -19,8 +19,9 @@ from tfedu.serving.rest import DEFAULT_MAX_BODY_BYTES
 @dataclass
 class ServerOptions:
     host: str = "127.0.0.1"
+    # Ports: 0 turns that API off (as in TF Serving); -1 (tfedu's) picks a free port.
     rest_api_port: int = 8501
-    port: int = 8500                       # gRPC; 0 turns gRPC off (as in TF Serving)
+    port: int = 8500
     batching: BatchingOptions | None = None
     file_system_poll_wait_seconds: float = 1.0
     max_num_load_retries: int = 5
@@ -80,9 +81,9 @@ class ModelServer:
         """Load the models' current versions, then listen (ports 0 pick free ones)."""
         self.manager.start()
         o = self.options
-        if o.port or o.port == 0 and o.rest_api_port == 0:
+        if o.port:
             self._start_grpc()
-        if o.rest_api_port or o.rest_api_port == 0:
+        if o.rest_api_port:
             self._start_rest()
         if o.model_config_file and o.model_config_file_poll_wait_seconds > 0:
             threading.Thread(target=self._watch_config, daemon=True).start()
@@ -92,7 +93,8 @@ class ModelServer:
         from tfedu.serving.grpc_api import make_server
 
         o = self.options
-        self._grpc, self.grpc_port = make_server(self.core, f"{o.host}:{o.port}",
+        host = f"[{o.host}]" if ":" in o.host else o.host
+        self._grpc, self.grpc_port = make_server(self.core, f"{host}:{max(o.port, 0)}",
                                                  max_workers=o.grpc_max_threads,
                                                  max_message_bytes=o.max_body_bytes)
         if not self.grpc_port:
@@ -106,7 +108,7 @@ class ModelServer:
         from tfedu.serving.rest import make_app
 
         o = self.options
-        sock = _bind(o.host, o.rest_api_port)
+        sock = _bind(o.host, max(o.rest_api_port, 0))
         self.rest_port = sock.getsockname()[1]
         config = uvicorn.Config(make_app(self.core, o.max_body_bytes), log_level="warning",
                                 access_log=False, lifespan="off", timeout_keep_alive=30)
