@@ -74,7 +74,19 @@ def _first_wins(pairs):
     return out
 
 
-_DECODER = json.JSONDecoder(parse_int=_parse_int, object_pairs_hook=_first_wins)
+class _NumberTooBig(ValueError):
+    pass
+
+
+def _parse_float(text: str) -> float:
+    v = float(text)
+    if v in (float("inf"), float("-inf")):
+        raise _NumberTooBig(text)
+    return v
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float,
+                            object_pairs_hook=_first_wins)
 
 
 def _rapidjson_message(e: json.JSONDecodeError, text: str) -> str:
@@ -112,6 +124,9 @@ def parse_json(body: bytes):
     except json.JSONDecodeError as e:
         raise invalid("JSON Parse error: ", _rapidjson_message(e, text), " at offset: ",
                       e.pos) from None
+    except _NumberTooBig as e:
+        raise invalid("JSON Parse error: Number too big to be stored in double. at offset: ",
+                      text.find(e.args[0], start)) from None
     except RecursionError:
         raise invalid("JSON Parse error: Terminate parsing due to Handler error. at offset: ",
                       0) from None

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from dataclasses import dataclass, field
 
 from tfedu.framework import errors
