@@ -676,6 +676,41 @@ register(Exercise(
     hint="Look at the graph at the top of the lesson: which parts did each pass act on?",
 ))
 
+# ---- 09 TensorBoard ---------------------------------------------------------------------------
+
+register(Exercise(
+    id="lesson09.recorded_points",
+    question="A tf.function writes tf.summary.scalar('loss', ..., step=step) then increments "
+             "step, 20 times, under tf.summary.record_if(lambda: step % 5 == 0). How many loss "
+             "points does the run hold?",
+    solution=4,
+    mistakes=(Mistake("A summary in a tf.function is an op that runs at every call, but "
+                      "record_if still decides at each call: only steps 0, 5, 10 and 15 are "
+                      "recorded.", answers=(20,)),
+              Mistake("The summary is not written once when the function is traced: it is an "
+                      "op of the graph and writes each time the condition holds.",
+                      answers=(1,))),
+    explanation="Steps 0, 5, 10 and 15 satisfy step % 5 == 0. The WriteSummary op runs on every "
+                "call of the traced function and checks the record_if condition each time.",
+    hint="List the steps from 0 to 19 that are multiples of 5.",
+))
+
+register(Exercise(
+    id="lesson09.validation_tag",
+    question="Under which tag does keras.callbacks.TensorBoard log the per-epoch validation "
+             "loss (in the 'validation' run)?",
+    solution="epoch_loss",
+    rule=text_answer("epoch_loss", not_with=("val_loss", "evaluation_loss")),
+    mistakes=(Mistake("val_loss is the key in history.history; the callback drops the val_ "
+                      "prefix and writes into the validation run instead.",
+                      answers=("val_loss",)),
+              Mistake("evaluation_loss_vs_iterations is logged too, but against optimizer "
+                      "steps, not epochs.", answers=("evaluation_loss_vs_iterations",))),
+    explanation="Keras writes epoch_loss in both runs, train and validation, so TensorBoard "
+                "draws the two curves of the same tag on one chart.",
+    hint="Look at the tags printed for the validation run.",
+))
+
 # ---- 14 estimators ----------------------------------------------------------------------------
 
 register(Exercise(

@@ -108,7 +108,7 @@ def trace_output_spec(fn, args, kwargs):
     """
     from tfedu.framework.execute import execute
     from tfedu.framework.graph import Graph
-    from tfedu.graph.graph_ops import PLACEHOLDER
+    from tfedu.framework.graph_ops import PLACEHOLDER
 
     g = Graph()
     with g.as_default():
