@@ -65,6 +65,7 @@ bench: $(STAMP) browser-deps
 	$(BENCH_PYTHON) benchmarks/keras_fit.py
 	$(BIN)/python benchmarks/distribute_bench.py
 	$(BIN)/python benchmarks/graph_render.py
+	$(BIN)/python benchmarks/serving_bench.py
 
 # The differential checker (tests/differential/): snippets run in real TensorFlow and in tfedu.
 tfdiff: $(STAMP) interop-env

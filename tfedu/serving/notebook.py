@@ -71,7 +71,12 @@ def save_model(model, path) -> None:
     import tfedu as tf
 
     if hasattr(model, "_tracked_layers") or hasattr(model, "compile"):
-        tf.saved_model.save(model, path, signatures=_keras_signature(model))
+        # Only what serving needs: the weights and the serving function. (Saving the model
+        # object itself would also walk its traced training step and optimizer.)
+        holder = tf.Module()
+        holder.weights = list(model.weights)
+        holder.serve = _keras_signature(model)["serving_default"]
+        tf.saved_model.save(holder, path, signatures={"serving_default": holder.serve})
         return
     tf.saved_model.save(model, path)
     from tfedu.saved_model.loading import read_saved_model
