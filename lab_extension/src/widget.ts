@@ -12,18 +12,7 @@
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
-import {
-  COLLAPSE_ABOVE_OPS,
-  defaultCollapsed,
-  graphToDot,
-  MIN_COLLAPSED_OPS,
-  nodeIndex,
-  outputText,
-  parseTensorName,
-  scopeIndex,
-  scopeTree,
-  IScopeTree
-} from './dot';
+import { assembleDot, boxIndex, nodeIndex } from './layout';
 import { h } from './dom';
 import { GRAPH_MIME_TYPE, IGraphNode, IGraphPayload, parseGraphPayload } from './schema';
 import { compactGraphvizSvg, sanitizeSvg } from './svg';
@@ -82,26 +71,27 @@ function sizeSvg(svg: SVGSVGElement): { width: number; height: number } {
   return { width, height };
 }
 
-/** What the drawn SVG refers to: the graph, its scope paths by index, its nodes by name. */
+/** What the drawn SVG refers to: the graph, its ops by name. */
 interface IDrawing {
   graph: IGraphPayload;
-  scopes: string[];
-  scopeOps: number[];
-  byName: Map<string, IGraphNode>;
+  byName: Map<string, number>;
 }
 
 function drawingOf(graph: IGraphPayload): IDrawing {
-  const scopes: string[] = [];
-  const scopeOps: number[] = [];
-  const walk = (t: IScopeTree): void => {
-    for (const child of t.children.values()) {
-      scopes[child.index] = child.path;
-      scopeOps[child.index] = child.ops;
-      walk(child);
-    }
-  };
-  walk(scopeTree(graph));
-  return { graph, scopes, scopeOps, byName: new Map(graph.nodes.map(n => [n.id, n])) };
+  return { graph, byName: new Map(graph.nodes.map((n, i) => [n.id, i])) };
+}
+
+/** `op:k` as [op, k]. */
+function parseTensorName(name: string): [string, number] {
+  const m = /^(.*):(\d+)$/.exec(name);
+  return m ? [m[1], parseInt(m[2], 10)] : [name, 0];
+}
+
+/** Boxes a "Collapse all" collapses: scopes of two ops or more, variables, fused steps. */
+function collapsible(graph: IGraphPayload): number[] {
+  const out: number[] = [];
+  graph.layout.boxes.forEach((b, k) => (b.kind !== 'scope' || b.ops >= 2) && out.push(k));
+  return out;
 }
 
 /** Flatten nested subgraphs into `[path, graph]` pairs, the main graph first. */
@@ -119,6 +109,7 @@ function flattenGraphs(graph: IGraphPayload, prefix = ''): [string, IGraphPayloa
  */
 function groupAttributes(drawing: IDrawing) {
   const nodes = drawing.graph.nodes;
+  const boxes = drawing.graph.layout.boxes;
   return (kind: 'node' | 'edge' | 'cluster', name: string, tooltip: string | null): Record<string, string> => {
     const tip: Record<string, string> = tooltip === null ? {} : { 'data-tip': tooltip };
     if (kind === 'node') {
@@ -126,15 +117,15 @@ function groupAttributes(drawing: IDrawing) {
       if (i >= 0 && i < nodes.length) {
         return { class: 'node tfedu-graph-node', 'data-tfedu-node': String(i) };
       }
-      const k = name.startsWith('s') ? scopeIndex(name) : -1;
-      if (k >= 0 && k < drawing.scopes.length) {
-        return { class: 'node tfedu-graph-scope', 'data-tfedu-scope': String(k) };
+      const k = name.startsWith('s') ? boxIndex(name) : -1;
+      if (k >= 0 && k < boxes.length) {
+        return { class: `node tfedu-graph-scope tfedu-box-${boxes[k].kind}`, 'data-tfedu-scope': String(k) };
       }
       return { class: 'node', ...tip };
     }
     if (kind === 'cluster') {
-      const k = scopeIndex(name);
-      return k >= 0 && k < drawing.scopes.length
+      const k = boxIndex(name);
+      return k >= 0 && k < boxes.length
         ? { class: 'cluster tfedu-graph-cluster', 'data-tfedu-cluster': String(k) }
         : { class: 'cluster' };
     }
@@ -149,13 +140,14 @@ function hoverText(g: Element, drawing: IDrawing): string | null {
   if (node) {
     return node.id;
   }
+  const boxes = drawing.graph.layout.boxes;
   const k = index('data-tfedu-scope');
-  if (k >= 0 && k < drawing.scopes.length) {
-    return `${drawing.scopes[k]}: ${drawing.scopeOps[k]} ops (click to expand)`;
+  if (k >= 0 && k < boxes.length) {
+    return `${boxes[k].title} (click to expand)`;
   }
   const c = index('data-tfedu-cluster');
-  if (c >= 0 && c < drawing.scopes.length) {
-    return `${drawing.scopes[c]} (click the label to collapse)`;
+  if (c >= 0 && c < boxes.length) {
+    return `${boxes[c].title} (click the label to collapse)`;
   }
   return g.getAttribute('data-tip');
 }
@@ -250,7 +242,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     this._picker.value = String(which);
     this._title.textContent = this._graphs[0][1].title || 'graph';
     if (!this._collapsed.has(which)) {
-      this._collapsed.set(which, new Set(defaultCollapsed(graph)));
+      this._collapsed.set(which, new Set(graph.layout.collapsed));
     }
     await this._draw(true);
   }
@@ -266,19 +258,19 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
       return;
     }
     const started = performance.now();
-    const collapsed = this._collapsed.get(this._which) ?? new Set<string>();
+    const collapsed = this._collapsed.get(this._which) ?? new Set<number>();
     const drawing = drawingOf(graph);
     this._drawing = drawing;
     this._select(-1);
     const edges = graph.nodes.reduce((n, node) => n + node.inputs.length, 0);
-    const shown = drawing.scopes.filter(p => collapsed.has(p) && !this._insideCollapsed(p, collapsed));
+    const boxes = graph.layout.boxes;
+    const shown = boxes.filter((b, k) => b.kind === 'scope' && collapsed.has(k) && !this._insideCollapsed(k, collapsed));
     this._count.textContent =
       `${graph.nodes.length} ops \u00b7 ${edges} edges` +
       (shown.length ? ` \u00b7 ${shown.length} collapsed scope${shown.length === 1 ? '' : 's'}` : '');
-    const collapsible = drawing.scopes.filter((_, k) => drawing.scopeOps[k] >= MIN_COLLAPSED_OPS);
+    const scopes = boxes.filter(b => b.kind === 'scope' && b.ops >= 2);
     // Small graphs keep a plain toolbar unless a scope was collapsed by hand.
-    this._scopesButton.hidden =
-      collapsible.length === 0 || (graph.nodes.length <= COLLAPSE_ABOVE_OPS && shown.length === 0);
+    this._scopesButton.hidden = scopes.length === 0 || (!graph.layout.big && shown.length === 0);
     this._scopesButton.textContent = shown.length ? 'Expand all' : 'Collapse all';
     this._scopesButton.title = shown.length
       ? 'Draw every op (click a cluster label to collapse it again)'
@@ -294,7 +286,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     try {
       const gv = await loadGraphviz();
       const dotStart = performance.now();
-      const dot = graphToDot(graph, { collapsed });
+      const dot = assembleDot(graph.layout, collapsed);
       measure(DOT_MEASURE, dotStart);
       const layoutStart = performance.now();
       const svgText = gv.dot(dot);
@@ -332,48 +324,43 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     measure(DRAW_MEASURE, started);
   }
 
-  private _insideCollapsed(path: string, collapsed: Set<string>): boolean {
-    for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
-      if (collapsed.has(path.slice(0, cut))) {
+  private _insideCollapsed(k: number, collapsed: Set<number>): boolean {
+    const boxes = this._current?.layout.boxes ?? [];
+    for (let p = boxes[k]?.parent ?? -1; p >= 0; p = boxes[p].parent) {
+      if (collapsed.has(p)) {
         return true;
       }
     }
     return false;
   }
 
-  /** Expand (`collapse` false) or collapse scope `k` of the current drawing and redraw. */
+  /** Expand (`collapse` false) or collapse box `k` of the current drawing and redraw. */
   private _setScope(k: number, collapse: boolean): void {
-    const path = this._drawing?.scopes[k];
     const collapsed = this._collapsed.get(this._which);
-    if (path === undefined || !collapsed || collapsed.has(path) === collapse) {
+    if (!this._current?.layout.boxes[k] || !collapsed || collapsed.has(k) === collapse) {
       return;
     }
-    // The scope's node (or cluster) is redrawn as its cluster (or node): keep it in place.
+    // The box's node (or cluster) is redrawn as its cluster (or node): keep it in place.
     const from = this._canvas.querySelector(collapse ? `[data-tfedu-cluster="${k}"]` : `[data-tfedu-scope="${k}"]`);
     const box = from?.getBoundingClientRect();
     if (collapse) {
-      collapsed.add(path);
+      collapsed.add(k);
     } else {
-      collapsed.delete(path);
+      collapsed.delete(k);
     }
     const selector = collapse ? `[data-tfedu-scope="${k}"]` : `[data-tfedu-cluster="${k}"]`;
     void this._draw(false, box ? { selector, x: box.left, y: box.top } : undefined);
   }
 
   private _toggleAllScopes(): void {
-    const drawing = this._drawing;
     const collapsed = this._collapsed.get(this._which);
-    if (!drawing || !collapsed) {
+    if (!this._current || !collapsed) {
       return;
     }
-    if (collapsed.size) {
-      collapsed.clear();
-    } else {
-      drawing.scopes.forEach((p, k) => {
-        if (drawing.scopeOps[k] >= MIN_COLLAPSED_OPS) {
-          collapsed.add(p);
-        }
-      });
+    const anyScope = this._current.layout.boxes.some((b, k) => b.kind === 'scope' && collapsed.has(k));
+    collapsed.clear();
+    if (!anyScope) {
+      collapsible(this._current).forEach(k => collapsed.add(k));
     }
     void this._draw(true);
   }
@@ -571,8 +558,14 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
   /** `op:k (2, 3) float32` for an input tensor of the current graph (shape shown when known). */
   private _tensorText(tensor: string): string {
     const [op, k] = parseTensorName(tensor);
-    const out = this._drawing?.byName.get(op)?.outputs[k];
-    return out ? `${tensor} ${outputText(out)}` : tensor;
+    const i = this._drawing?.byName.get(op);
+    const out = i === undefined ? undefined : this._current?.layout.ops[i].outs[k];
+    return out ? `${tensor} ${out}` : tensor;
+  }
+
+  private _outputTexts(node: IGraphNode): string[] {
+    const i = this._drawing?.byName.get(node.id);
+    return i === undefined ? [] : (this._current?.layout.ops[i].outs ?? []);
   }
 
   private _renderDetails(node: IGraphNode): void {
@@ -615,7 +608,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     row(
       'Outputs',
       node.outputs.length
-        ? list(node.outputs.map((o, k) => `${node.id}:${k} ${outputText(o)}`))
+        ? list(this._outputTexts(node).map((o, k) => `${node.id}:${k} ${o}`))
         : '\u2014'
     );
     const attrs = Object.entries(node.attrs);
@@ -647,7 +640,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
   private _which = 0;
   private _drawing: IDrawing | null = null;
   /** Collapsed scope paths of each graph of the picker, kept while switching between them. */
-  private _collapsed = new Map<number, Set<string>>();
+  private _collapsed = new Map<number, Set<number>>();
   private _svgSize: { width: number; height: number } | null = null;
   private _view = { x: 0, y: 0, k: 1 };
   private _userMoved = false;

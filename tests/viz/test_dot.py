@@ -8,16 +8,17 @@ import shutil
 import pytest
 
 from tfedu.viz.dot import (
-    PALETTE,
-    TYPE_COLOURS,
+    GROUP_COLOURS,
+    OTHER_COLOUR,
     display_scopes,
     dot_string,
-    fnv1a,
     graph_to_dot,
     local_name,
+    node_label,
+    op_colour,
+    op_group,
     shape_text,
     truncate,
-    type_colour,
 )
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -34,7 +35,7 @@ def node(id_, type_, **extra):
 
 
 def graph(nodes):
-    return {"version": 1, "kind": "graph", "title": "g", "nodes": nodes, "subgraphs": {}}
+    return {"version": 2, "kind": "graph", "title": "g", "nodes": nodes, "subgraphs": {}}
 
 
 SAMPLE = graph([
@@ -79,11 +80,26 @@ def test_helpers():
     assert shape_text([None, 3]) == "(None, 3)" and shape_text([5]) == "(5,)"
     assert shape_text([]) == "()" and shape_text(None) == "<unknown>"
     assert truncate("abcdef", 5) == "abcd\u2026" and truncate("abc", 5) == "abc"
-    assert fnv1a("") == 0x811C9DC5 and fnv1a("a") == 0xE40C292C and fnv1a("foobar") == 0xBF9CF968
-    assert type_colour("MatMul") == TYPE_COLOURS["MatMul"]
-    assert type_colour("AnythingElse") in PALETTE
+    assert op_colour("AnythingElse") == OTHER_COLOUR
     assert local_name(node("a/b/c", "X")) == "c" and local_name(node("a/b/c", "X"), "a") == "b/c"
     assert display_scopes(SAMPLE["nodes"])[2] == "layer/inner"
+
+
+def test_colours_come_from_the_op_groups():
+    from tfedu.framework.registry import OPS
+
+    assert op_group("MatMul") == "matmul" and op_colour("MatMul") == GROUP_COLOURS["matmul"]
+    assert op_group("Relu") == "nn" and op_group("AddV2") == "math"
+    assert op_group("Placeholder") == "input" and op_group("ReadVariableOp") == "variable"
+    grouped = [t for t in OPS if op_group(t) in GROUP_COLOURS]
+    assert len(grouped) >= 0.9 * len(OPS), sorted(set(OPS) - set(grouped))
+
+
+def test_labels_do_not_repeat_the_type():
+    assert node_label(node("MatMul", "MatMul")) == "MatMul"
+    assert node_label(node("dense/Relu_1", "Relu")) == "Relu_1"
+    assert node_label(node("dense/MatMul2", "MatMul")) == "MatMul2\nMatMul"
+    assert node_label(node("x", "Placeholder")) == "x\nPlaceholder"
 
 
 def test_graph_to_dot_structure():

@@ -162,7 +162,7 @@ class Plan:
     def graph_payload(self, title: str = "optimized graph") -> dict:
         """A graph-viewer payload of what runs: one node per step (fused groups are one node,
         marked by the `_fused_ops` and `_source` attributes), folded constants as Const nodes."""
-        from tfedu.viz.graph_view import graph_payload
+        from tfedu.viz.graph_view import graph_payload, with_layouts
 
         base = graph_payload(self.graph, title=title)
         by_id = {n["id"]: n for n in base["nodes"]}
@@ -207,7 +207,7 @@ class Plan:
                     f"{o.name} ({o.type})" for o in fused), _source=op.source)
             nodes.append(node)
         base["nodes"] = nodes
-        return base
+        return with_layouts(base)
 
     def run(self, feed_arrays, resources=None) -> list:
         """Run the steps; returns one numpy array per fetch (None for operation fetches)."""
