@@ -57,16 +57,19 @@ def _call_grad(op, *grads):
     return call_gradient(op.get_attr("f"), list(op.inputs), grads)
 
 
-CALL = register_op("PartitionedCall", inputs=("args: N*T",), outputs=("output: N*T",),
+def _call_replay(op, values):
+    return call_op(op.get_attr("f"), values)
+
+
+CALL = register_op("PartitionedCall", group="control", inputs=("args: N*T",), outputs=("output: N*T",),
                    attrs={"f": None}, infer=_call_infer, kernel=_call_kernel,
+                   uses_resources=True, replay=_call_replay,
                    doc="Calls a function graph (a tf.function called from another graph).")
-STATEFUL_CALL = register_op("StatefulPartitionedCall", inputs=("args: N*T",),
+STATEFUL_CALL = register_op("StatefulPartitionedCall", group="control", inputs=("args: N*T",),
                             outputs=("output: N*T",), attrs={"f": None}, infer=_call_infer,
                             kernel=_call_kernel, stateful=True,
+                            uses_resources=True, replay=_call_replay,
                             doc="Calls a function graph that reads/writes state.")
-for _d in (CALL, STATEFUL_CALL):
-    _d.uses_resources = True
-    _d.replay = lambda op, values: call_op(op.get_attr("f"), values)
 
 
 def create_graph_op(opdef, inputs, attrs, output_specs, default_name, name=None):

@@ -56,17 +56,15 @@ def _make_iterator_kernel(resources, dataset=None, key="", **_):
 
 
 ITERATOR_GET_NEXT = register_op(
-    "IteratorGetNext", inputs=(), outputs=("components: N*T",), type_attrs={"T": ALL},
+    "IteratorGetNext", group="io", inputs=(), outputs=("components: N*T",), type_attrs={"T": ALL},
     attrs={"dataset": None, "key": "", "one_shot": True}, infer=_get_next_infer,
-    kernel=_get_next_kernel, stateful=True,
+    kernel=_get_next_kernel, stateful=True, uses_resources=True,
     doc="The next element of a dataset iterator held by the session (OutOfRange at the end).")
-ITERATOR_GET_NEXT.uses_resources = True
 
 MAKE_ITERATOR = register_op(
-    "MakeIterator", inputs=(), outputs=(), attrs={"dataset": None, "key": ""},
-    infer=lambda op: [], kernel=_make_iterator_kernel, stateful=True,
+    "MakeIterator", group="io", inputs=(), outputs=(), attrs={"dataset": None, "key": ""},
+    infer=lambda op: [], kernel=_make_iterator_kernel, stateful=True, uses_resources=True,
     doc="(Re)starts an initializable iterator at the beginning of its dataset.")
-MAKE_ITERATOR.uses_resources = True
 
 
 class GraphIterator:
