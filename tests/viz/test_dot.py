@@ -86,13 +86,13 @@ def test_helpers():
 
 
 def test_colours_come_from_the_op_groups():
-    from tfedu.framework.registry import OPS
+    from tfedu.framework.registry import GROUPS, OPS
 
-    assert op_group("MatMul") == "matmul" and op_colour("MatMul") == GROUP_COLOURS["matmul"]
-    assert op_group("Relu") == "nn" and op_group("AddV2") == "math"
+    assert set(GROUPS) <= set(GROUP_COLOURS)  # every group the registry knows has a colour
+    assert op_group("Relu") == "nn" and op_colour("Relu") == GROUP_COLOURS["nn"]
     assert op_group("Placeholder") == "input" and op_group("ReadVariableOp") == "variable"
-    grouped = [t for t in OPS if op_group(t) in GROUP_COLOURS]
-    assert len(grouped) >= 0.9 * len(OPS), sorted(set(OPS) - set(grouped))
+    assert op_colour("_FusedMatMul") == GROUP_COLOURS["fused"]
+    assert all(op_colour(t) != OTHER_COLOUR for t in OPS)
 
 
 def test_labels_do_not_repeat_the_type():

@@ -28,21 +28,23 @@ __all__ = [
 
 MAX_LABEL_CHARS = 48
 
-# Fill colour of each op group (`OpDef.group` in the op registry): the only colour table.
+# Fill colour of each op group (`OpDef.group`, one of `tfedu.framework.registry.GROUPS`):
+# the only colour table of the views. Fused steps (not registry ops) have their own.
 GROUP_COLOURS = {
     "input": "#fde68a",
-    "constant": "#e5e7eb",
+    "const": "#e5e7eb",
     "variable": "#bbf7d0",
-    "state": "#86efac",
-    "matmul": "#bfdbfe",
-    "nn": "#fed7aa",
     "math": "#ddd6fe",
-    "reduction": "#fbcfe8",
+    "linalg": "#bfdbfe",
+    "nn": "#fed7aa",
     "array": "#a5f3fc",
-    "control": "#f3f4f6",
     "random": "#fecaca",
-    "fused": "#fdba74",
+    "control": "#f3f4f6",
     "string": "#d9f99d",
+    "io": "#fef9c3",
+    "training": "#86efac",
+    "debug": "#fbcfe8",
+    "fused": "#fdba74",
 }
 OTHER_COLOUR = "#e7e5e4"
 EXTERNAL_COLOUR = "#ffffff"
@@ -50,43 +52,17 @@ SCOPE_COLOUR = "#e0e7ff"
 SCOPE_BORDER = "#4f46e5"
 FUSED_BORDER = "#c2410c"
 
-# Until every OpDef declares its group: the group of an op type by its kind.
-_GROUP_OF_TYPE = {
-    **dict.fromkeys(["Placeholder", "PlaceholderWithDefault", "IteratorGetNext"], "input"),
-    "Const": "constant",
-    **dict.fromkeys(["VarHandleOp", "VariableV2", "ReadVariableOp", "VarIsInitializedOp"],
-                    "variable"),
-    **dict.fromkeys(["MatMul", "BatchMatMulV2", "Conv2D", "DepthwiseConv2dNative", "Einsum",
-                     "_FusedMatMul", "_FusedConv2D"], "matmul"),
-    **dict.fromkeys(["Sum", "Mean", "Max", "Min", "Prod", "ArgMax", "ArgMin", "All", "Any"],
-                    "reduction"),
-    **dict.fromkeys(["If", "StatelessIf", "While", "StatelessWhile", "NoOp", "Identity",
-                     "PartitionedCall", "StatefulPartitionedCall"], "control"),
-    "_FusedElementwise": "fused",
-}
-_GROUP_OF_MODULE = {
-    "nn_ops": "nn", "math_ops": "math", "math_extra": "math", "op_helpers": "math",
-    "numpy": "math", "array_ops": "array", "array_extra": "array", "slicing": "array",
-    "scatter_ops": "array", "random_ops": "random", "training_ops": "state",
-    "string_ops": "string", "graph_ops": "state", "control_flow_ops": "control",
-}
-
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 _TENSOR_NAME = re.compile(r"^(.*):(\d+)$")
 
 
 def op_group(op_type: str) -> str | None:
-    """The viewer group of an op type: the registry's `group`, else one by the op's kind."""
+    """The viewer group the op registry declares for an op type (None: not a registry op,
+    such as a fused step)."""
     from tfedu.framework.registry import OPS
 
     opdef = OPS.get(op_type)
-    group = getattr(opdef, "group", None)
-    if group:
-        return group
-    if op_type in _GROUP_OF_TYPE:
-        return _GROUP_OF_TYPE[op_type]
-    module = getattr(getattr(opdef, "kernel", None), "__module__", None) or ""
-    return _GROUP_OF_MODULE.get(module.rpartition(".")[2])
+    return getattr(opdef, "group", None) or ("fused" if op_type.startswith("_Fused") else None)
 
 
 def op_colour(op_type: str) -> str:
