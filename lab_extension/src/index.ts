@@ -4,6 +4,8 @@
  * `application/vnd.tfedu.graph+json` draws a dataflow graph (`tfedu.viz.show_graph`);
  * `...retracing+json` a tf.function's calls and traces (`show_retracing`), `...curves+json`
  * training curves (`TrainingCurves`) and `...compare+json` two graphs side by side.
+ * `...step+json` replays a recorded run node by node (`tfedu.viz.step`), `...profile+json`
+ * shows where its time went (`tfedu.viz.profile`).
  * `...live+json` is a live widget's output (see `liveview.ts`; the widget itself is in
  * `plugin.ts`, this package's JupyterLab plugin): it outranks every other type in its output.
  */
@@ -13,6 +15,8 @@ import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { COMPARE_MIME_TYPE, CompareView } from './compare';
 import { CURVES_MIME_TYPE, CurvesView } from './curves';
 import { LIVE_MIME_TYPE, LiveView } from './liveview';
+import { PROFILE_MIME_TYPE, ProfileView } from './profile';
+import { STEP_MIME_TYPE, StepView } from './step';
 import { RETRACING_MIME_TYPE, RetracingView } from './retracing';
 import { GRAPH_MIME_TYPE } from './schema';
 import { GraphView } from './widget';
@@ -67,6 +71,20 @@ const views: IRenderMime.IExtension[] = [
     dataType: 'json'
   },
   {
+    id: 'tfedu-lab:step',
+    description: 'Step through a recorded graph run, node by node.',
+    rendererFactory: factory(STEP_MIME_TYPE, o => new StepView(o)),
+    rank: 0,
+    dataType: 'json'
+  },
+  {
+    id: 'tfedu-lab:profile',
+    description: 'Where time goes: a per-op profile of graph runs.',
+    rendererFactory: factory(PROFILE_MIME_TYPE, o => new ProfileView(o)),
+    rank: 0,
+    dataType: 'json'
+  },
+  {
     id: 'tfedu-lab:compare',
     description: 'A TF1 graph and a tf.function graph side by side.',
     rendererFactory: factory(COMPARE_MIME_TYPE, o => new CompareView(o)),
@@ -79,3 +97,4 @@ export default views;
 export { GraphView, GRAPH_MIME_TYPE };
 export { RetracingView, RETRACING_MIME_TYPE, CurvesView, CURVES_MIME_TYPE, CompareView, COMPARE_MIME_TYPE };
 export { LiveView, LIVE_MIME_TYPE };
+export { StepView, STEP_MIME_TYPE, ProfileView, PROFILE_MIME_TYPE };

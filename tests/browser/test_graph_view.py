@@ -155,7 +155,7 @@ def test_clicking_a_node_shows_its_details(page):
     assert details.is_hidden()
 
 
-def test_wheel_zooms_and_drag_pans(page):
+def test_ctrl_wheel_zooms_wheel_scrolls_and_drag_pans(page):
     view = _views(page).nth(0)
     viewport = view.locator(".tfedu-graph-viewport")
     canvas = view.locator(".tfedu-graph-canvas")
@@ -170,10 +170,19 @@ def test_wheel_zooms_and_drag_pans(page):
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     x0, y0, k0 = transform()
     page.mouse.move(cx, cy)
-    page.mouse.wheel(0, -300)
+    page.mouse.wheel(0, -300)  # the drawing fits: the wheel is the notebook's
+    page.wait_for_timeout(100)
+    assert transform() == pytest.approx((x0, y0, k0), abs=1e-3)
+    viewport.dispatch_event("wheel", {"deltaY": -300, "ctrlKey": True, "clientX": cx,
+                                      "clientY": cy, "bubbles": True, "cancelable": True})
     page.wait_for_timeout(100)
     x1, y1, k1 = transform()
     assert k1 > k0 * 1.2
+    page.mouse.wheel(0, -200)  # zoomed in, the drawing overflows: the wheel scrolls it
+    page.wait_for_timeout(100)
+    x_, y_, k_ = transform()
+    assert (x_, y_) != pytest.approx((x1, y1), abs=1) and k_ == pytest.approx(k1)
+    x1, y1, k1 = transform()
     page.mouse.move(box["x"] + 10, box["y"] + 10)
     page.mouse.down()
     page.mouse.move(box["x"] + 60, box["y"] + 40, steps=5)

@@ -91,7 +91,7 @@ def test_colours_come_from_the_op_groups():
     assert set(GROUPS) <= set(GROUP_COLOURS)  # every group the registry knows has a colour
     assert op_group("Relu") == "nn" and op_colour("Relu") == GROUP_COLOURS["nn"]
     assert op_group("Placeholder") == "input" and op_group("ReadVariableOp") == "variable"
-    assert op_colour("_FusedMatMul") == GROUP_COLOURS["fused"]
+    assert op_colour("_FusedNotARegistryOp") == GROUP_COLOURS["fused"]
     assert all(op_colour(t) != OTHER_COLOUR for t in OPS)
 
 

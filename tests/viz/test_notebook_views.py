@@ -32,7 +32,7 @@ EVIL = "<img src=x onerror=alert(1)>"
 def _validator(schema):
     graph = graph_schema()
     registry = Registry().with_resource(
-        "https://tfedu.invalid/schemas/graph.v1.json", Resource.from_contents(graph))
+        "https://tfedu.invalid/schemas/graph.v2.json", Resource.from_contents(graph))
     return Draft202012Validator(schema, registry=registry)
 
 

@@ -139,6 +139,17 @@ def _source_file(file: str) -> str:
     return f"{label[0]} {label[1]}" if label else file
 
 
+def source_of(op) -> dict | None:
+    """Where the user created `op`: file (a notebook cell as `Cell In[3]`), line, function
+    (AutoGraph's converted `tf__f` shown as `f`)."""
+    src = op.source_location
+    if src is None:
+        return None
+    function = str(src[2])
+    function = function[4:] if function.startswith("tf__") else function
+    return {"file": _source_file(str(src[0])), "line": int(src[1]), "function": function}
+
+
 def _output(t) -> dict:
     shape = t.shape
     dims = None if shape.rank is None else [None if d is None else int(d) for d in shape.as_list()]
@@ -183,7 +194,6 @@ def _payload(graph, title: str, active: set) -> dict:
                     subgraphs[sub_key] = _payload(sub, sub_key, active)
                 continue
             attrs[key] = _attr_text(v)
-        src = op.source_location
         nodes.append({
             "id": op.name,
             "type": op.type,
@@ -192,10 +202,7 @@ def _payload(graph, title: str, active: set) -> dict:
             "inputs": [t.name for t in op.inputs],
             "control_inputs": [c.name for c in op.control_inputs],
             "outputs": [_output(t) for t in op.outputs],
-            "source": None if src is None else {
-                "file": _source_file(str(src[0])), "line": int(src[1]),
-                "function": str(src[2]),
-            },
+            "source": source_of(op),
             "value": value,
         })
     payload = {
