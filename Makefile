@@ -32,7 +32,7 @@ $(STAMP):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
 	  $(PYTHON) -m venv --without-pip $(VENV) && $(PYTHON) -m pip --python $(BIN)/python install pip; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[lab,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[lab,dev,multiworker]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -61,6 +61,7 @@ bench: $(STAMP) browser-deps
 	$(BENCH_PYTHON) benchmarks/run.py
 	$(BENCH_PYTHON) benchmarks/function_bench.py
 	$(BENCH_PYTHON) benchmarks/keras_fit.py
+	$(BIN)/python benchmarks/distribute_bench.py
 	$(BIN)/python benchmarks/graph_render.py
 
 # The differential checker (tests/differential/): snippets run in real TensorFlow and in tfedu.

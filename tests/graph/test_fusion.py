@@ -252,3 +252,17 @@ def test_tf_config_optimizer_options_switch_the_passes():
     tf.config.optimizer.set_experimental_options({"remapping": True})
     passes._set_by_user.clear()
     assert get_pass_options()["remapper"] is True and get_pass_options()["fusion"] is False
+
+
+def test_set_jit_is_fusion_for_every_graph():
+    """TF's XLA auto-clustering switch: here the fusion pass for every plan."""
+    assert tf.config.optimizer.get_jit() == ""
+    tf.config.optimizer.set_jit(True)
+    try:
+        assert tf.config.optimizer.get_jit() == "autoclustering"
+        assert "fusion" in [p.__name__ for p in function_passes()]
+    finally:
+        tf.config.optimizer.set_jit(False)
+    assert get_pass_options()["fusion"] is False and tf.config.optimizer.get_jit() == ""
+    with pytest.raises(ValueError, match="Invalid value"):
+        tf.config.optimizer.set_jit("sometimes")

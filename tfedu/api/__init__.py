@@ -31,6 +31,7 @@ OP_MODULES = [
     "tfedu.framework.config",
     "tfedu.function",
     "tfedu.graph.api",
+    "tfedu.distribute.device",  # tf.config devices, tf.device (the rest of tf.distribute is lazy)
 ]
 
 

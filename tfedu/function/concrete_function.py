@@ -161,6 +161,8 @@ def _spec_text(x):
 class ConcreteFunction:
     """A traced graph with fixed input types; calling it never traces again."""
 
+    _is_tf_function = True  # SavedModel saves it (tfedu.framework.trackable.is_function)
+
     def __init__(self, graph: FuncGraph, params, arg_specs, structured_outputs,
                  input_signature_names=None, function=None):
         self._graph = graph
@@ -178,6 +180,7 @@ class ConcreteFunction:
         self._out_np = [None if t.dtype in (_RESOURCE, _VARIANT, dtypes.string) else
                         np.dtype(t.dtype._np) for t in out]
         self._flat_structure = nest.flatten(structured_outputs)
+        self._has_composites = any(hasattr(type(x), "_cls") for x in _walk(structured_outputs))
         self._out_positions = [i for i, x in enumerate(self._flat_structure)
                                if isinstance(x, SymbolicTensor)]
         self._single_output = (len(out) == 1 and isinstance(structured_outputs, SymbolicTensor))
@@ -393,7 +396,12 @@ class ConcreteFunction:
         flat = list(self._flat_structure)
         for pos, t in zip(self._out_positions, outs):
             flat[pos] = t
-        return nest.pack_sequence_as(self._structured_outputs, flat)
+        out = nest.pack_sequence_as(self._structured_outputs, flat)
+        if self._has_composites:  # tf.distribute values returned by the function
+            from tfedu.function.function import restore_composites
+
+            out = restore_composites(out)
+        return out
 
     def __call__(self, *args, **kwargs):
         """Call with tensors matching the traced signature (never retraces)."""
@@ -427,6 +435,18 @@ class ConcreteFunction:
 
     def get_concrete_function(self, *args, **kwargs):
         return self
+
+
+def _walk(x):
+    """Every container in an output structure (to spot composite stand-ins)."""
+    if isinstance(x, (list, tuple)):
+        yield x
+        for v in x:
+            yield from _walk(v)
+    elif isinstance(x, dict):
+        yield x
+        for v in x.values():
+            yield from _walk(v)
 
 
 def _flatten_against(v, spec, out):

@@ -113,8 +113,22 @@ def compile_kernel(source: str):
             fn = ns["fused"]
         if module is not None:
             fn = module.fused
+        if "parallel=True" in source:
+            fn = _locked(fn)
         _cache[source] = fn
         return fn
+
+
+def _locked(fn):
+    """A parallel kernel launched under the process-wide lock (kernels/parallel_lock.py)."""
+    from tfedu.kernels.parallel_lock import PARALLEL_LOCK
+
+    def run(*args):
+        with PARALLEL_LOCK:
+            return fn(*args)
+
+    run.py_func = getattr(fn, "py_func", None)
+    return run
 
 
 def ref_fused(nodes, arrays):

@@ -614,9 +614,29 @@ def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size
         n = loss.shape.as_list()[0] if loss.shape.rank else None
         size = _scalar(n, loss) if n is not None else math_ops.cast(
             array_ops.shape(loss)[0], loss.dtype)
+        replicas = _replicas_in_sync()
+        if replicas > 1:  # the global batch: this replica's batch times the replicas
+            size = math_ops.multiply(size, _scalar(replicas, loss))
     else:
         size = _scalar(global_batch_size, loss)
     return math_ops.divide_op(math_ops.reduce_sum(loss), size)
+
+
+def _replicas_in_sync():
+    """Replicas of the tf.distribute strategy in force (1 when tf.distribute is not in use)."""
+    import sys
+
+    lib = sys.modules.get("tfedu.distribute.distribute_lib")
+    return lib.get_strategy().num_replicas_in_sync if lib is not None else 1
+
+
+@export("nn.scale_regularization_loss")
+def scale_regularization_loss(regularization_loss):
+    """The regularization loss divided by the replicas in sync (added once per replica)."""
+    loss = math_ops.add_n(list(regularization_loss)) if isinstance(
+        regularization_loss, (list, tuple)) else _tensor(regularization_loss)
+    replicas = _replicas_in_sync()
+    return math_ops.divide_op(loss, _scalar(replicas, loss)) if replicas > 1 else loss
 
 
 # ------------------------------------------------------------------------------------------
