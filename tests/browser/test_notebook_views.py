@@ -11,6 +11,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, open_and_run, screenshot
 
@@ -219,6 +220,24 @@ def test_live_curves_gain_points_during_fit(page):
     # Per-batch training lines of both runs in each chart.
     assert view.locator(".tfedu-curves-chart[data-metric=loss] .tfedu-curves-batch").count() == 2
     screenshot(view, "curves_final")
+    # Round ticks on both axes, each label with the same precision (not just min and max).
+    loss = view.locator(".tfedu-curves-chart[data-metric=loss]")
+    ticks = loss.locator(".tfedu-curves-tick").all_text_contents()
+    numbers = [t for t in ticks if re.fullmatch(r"[-\d.e+]+", t)]
+    assert len(numbers) >= 6, ticks
+    assert len({len(t.partition(".")[2]) for t in numbers[:3]}) == 1, ticks
+    assert loss.locator(".tfedu-curves-grid").count() >= 6
+    # Log scale, smoothing, one run highlighted.
+    view.locator(".tfedu-curves-log").check()
+    expect(loss.locator(".tfedu-curves-tick", has_text="log y")).to_have_count(1)
+    view.locator(".tfedu-curves-smoothing").select_option("0.9")
+    expect(loss.locator(".tfedu-curves-raw")).to_have_count(2)  # the raw points stay, faint
+    view.locator(".tfedu-curves-legend-item").first.click()
+    expect(view.locator(".tfedu-curves-legend-item.tfedu-curves-highlighted")).to_have_count(1)
+    assert loss.locator(".tfedu-curves-faded").count() >= 2  # the other run's lines
+    screenshot(view, "curves_log_smooth_highlight")
+    view.locator(".tfedu-curves-legend-item").first.click()
+    expect(view.locator(".tfedu-curves-faded")).to_have_count(0)
 
 
 def test_retracing_view_shows_three_concrete_functions_and_why(page):
@@ -232,8 +251,11 @@ def test_retracing_view_shows_three_concrete_functions_and_why(page):
     assert "shape () -> (2,)" in text
     assert "rank 1 -> 2" in text
     assert view.locator(".tfedu-retracing-summary").text_content().strip().startswith("4 calls")
-    assert view.locator(".tfedu-retracing-call").count() == 4
-    assert view.locator(".tfedu-call-trace").count() == 3
+    assert view.locator(".tfedu-retracing-timeline .tfedu-retracing-call").count() == 4
+    assert view.locator(".tfedu-retracing-timeline .tfedu-call-trace").count() == 3
+    legend = view.locator(".tfedu-retracing-legend").first  # what the chips mean
+    assert "a call that traced concrete function #2" in legend.inner_text()
+    assert "`" not in text and view.locator(".tfedu-retracing-reason code").count() >= 2
     assert view.locator(".tfedu-retracing-time").count() == 3
     # A concrete function's button opens its traced graph in the embedded graph view.
     cards.nth(2).locator(".tfedu-retracing-show").click()
