@@ -1,6 +1,6 @@
 # Everything runs in a project-local virtual environment, created on first use.
 #   make lab    JupyterLab on the curriculum (notebooks/)
-#   make test   ruff, Chromium for the browser tests (apt, first time only), then the whole test suite
+#   make test   ruff and the layering contract, Chromium for the browser tests (apt, first time only), then the whole test suite
 #   make bench  tfedu against numpy, TensorFlow and PyTorch (those installed), graph view timings
 #   make browser-deps  Chromium (and Graphviz) from apt, so tests/browser runs instead of skipping
 #   make tfdiff FILE=snippets.py  (or CODE='tf.add(1, 2)') tfedu against real TensorFlow, differences shown
@@ -45,8 +45,10 @@ $(STAMP):
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/
 
+# ruff, and the layering contract (pyproject.toml [tool.importlinter]; README "Layout")
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 # Test workers already use both cores: one thread each for BLAS and Numba avoids oversubscription.
 test: lint browser-deps interop-env

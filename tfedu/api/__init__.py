@@ -12,7 +12,7 @@ import types
 OP_MODULES = [
     "tfedu.ops.math_ops",
     "tfedu.ops.array_ops",
-    "tfedu.ops.name_scope",
+    "tfedu.framework.name_scope",
     "tfedu.ops.debugging",
     "tfedu.ops.special_math_ops",
     "tfedu.ops.segment_ops",

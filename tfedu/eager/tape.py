@@ -19,7 +19,7 @@ import numpy as np
 from tfedu.framework import nest
 from tfedu.framework.context import _state
 from tfedu.framework.dtypes import as_dtype
-from tfedu.framework.execute import EagerOp
+from tfedu.framework.execute import EagerOp, record_gradient
 from tfedu.framework.tensor import Tensor
 
 __all__ = ["GradientTape", "UnconnectedGradients", "custom_gradient", "stop_recording_all",
@@ -350,12 +350,6 @@ def stop_recording_all():
     finally:
         for t in saved:
             t._push()
-
-
-def record_gradient(inputs, outputs, grad_fn):
-    """Record a hand-made op on the active tapes: d outputs / d inputs given by `grad_fn`."""
-    for tape in list(_state.tapes):
-        tape._record(None, inputs, outputs, {}, None, grad_fn)
 
 
 def custom_gradient(f=None):

@@ -25,12 +25,12 @@ import numpy as np
 from tfedu.framework import dtypes, errors, nest
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.func_graph import FuncGraph, VariableArgument, init_scope, placeholder
 from tfedu.framework.tensor import EagerTensor, Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.framework.tensor_spec import TensorSpec
 from tfedu.function import trace_log
 from tfedu.function.concrete_function import ConcreteFunction
-from tfedu.function.func_graph import FuncGraph, VariableArgument, init_scope, placeholder
 from tfedu.function.trace_type import (
     common_supertype,
     diff_keys,

@@ -39,7 +39,7 @@ def _get_next_kernel(resources, dataset=None, key="", one_shot=True, owner=None,
 
 
 def _eager():
-    from tfedu.function.func_graph import init_scope
+    from tfedu.framework.func_graph import init_scope
 
     return init_scope()
 

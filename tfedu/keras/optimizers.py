@@ -195,7 +195,7 @@ class Optimizer:
                 value = np.full(shape, initializer,
                                 dtype=reference_variable._dtype.as_numpy_dtype)
             base = getattr(reference_variable, "path", reference_variable.name)
-            from tfedu.function.func_graph import init_scope
+            from tfedu.framework.func_graph import init_scope
 
             with init_scope():  # slots made while tracing a train step live outside the trace
                 base = base.replace("/", "_").replace(":", "_")

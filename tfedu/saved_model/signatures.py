@@ -127,8 +127,8 @@ def normalize_outputs(structure, fn_name="the signature function") -> dict:
 
 def signature_wrapper(cf, name: str):
     """Trace the signature function for `cf`: keyword tensors in, a dict of tensors out."""
+    from tfedu.framework.func_graph import FuncGraph, placeholder
     from tfedu.function.concrete_function import ConcreteFunction
-    from tfedu.function.func_graph import FuncGraph, placeholder
     from tfedu.ops.array_ops import identity
 
     keys = input_keys(cf)

@@ -44,6 +44,7 @@ GROUP_COLOURS = {
     "io": "#fef9c3",
     "training": "#86efac",
     "debug": "#fbcfe8",
+    "distribute": "#c7d2fe",
     "fused": "#fdba74",
 }
 OTHER_COLOUR = "#e7e5e4"

@@ -61,7 +61,7 @@ def _by_type(rows: list[dict], total: float) -> list[dict]:
 def _graph_entries(recorder, rows: list[dict], total: float) -> tuple[list, list]:
     """The graph of the busiest plan with each node's share of the time (its heat), and
     the busiest nodes as table rows pointing into it."""
-    from .stepper import plan_payload
+    from .plan_view import plan_graph
 
     per_plan: dict[int, float] = defaultdict(float)
     for r in rows:
@@ -70,7 +70,7 @@ def _graph_entries(recorder, rows: list[dict], total: float) -> tuple[list, list
         return [], []
     busiest = max(per_plan, key=per_plan.get)
     plan, fn = recorder.plan_of[busiest]
-    payload, step_nodes, _ = plan_payload(plan, getattr(fn, "_name", None) or "graph")
+    payload, step_nodes, _ = plan_graph(plan, getattr(fn, "_name", None) or "graph")
     heat = {}
     nodes = []
     for r in sorted(rows, key=lambda r: -r["us"]):

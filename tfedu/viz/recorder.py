@@ -154,7 +154,7 @@ class Recorder:
     def run_plan(self, plan, feed_arrays, resources, parent: int = -1, label: str = "",
                  function=None) -> list:
         """Run `plan` on `feed_arrays` step by step, recording a frame; returns the fetches."""
-        from tfedu.graph.graph_ops import ResourceStore
+        from tfedu.framework.graph_ops import ResourceStore
 
         resources = resources if resources is not None else ResourceStore()
         frame = self._new_frame(plan, parent, label, function)

@@ -16,7 +16,7 @@ import json
 from importlib import resources
 from typing import Any
 
-__all__ = ["STEP_MIME_TYPE", "StepView", "plan_payload", "step", "step_schema"]
+__all__ = ["STEP_MIME_TYPE", "StepView", "step", "step_schema"]
 
 STEP_MIME_TYPE = "application/vnd.tfedu.step+json"
 STEP_SCHEMA_VERSION = 1
@@ -28,95 +28,19 @@ def step_schema() -> dict:
     return json.loads(text)
 
 
-# --- the graph of a plan -----------------------------------------------------------------
-
-
-def _node(op, inputs: list[str], attrs: dict | None = None, op_type: str | None = None) -> dict:
-    from .graph_view import _output, source_of
-
-    return {
-        "id": op.name, "type": op_type or op.type, "scope": op.name.rpartition("/")[0],
-        "attrs": attrs or {}, "inputs": inputs, "control_inputs": [],
-        "outputs": [_output(t) for t in op.outputs],
-        "source": source_of(op),
-        "value": None,
-    }
-
-
-def _value_text(value) -> str:
-    from .graph_view import _value_text as text
-
-    return text(value)
-
-
-def _flat(inputs) -> list[int]:
-    return [j for i in inputs for j in (i if type(i) is list else [i])]
-
-
-def _feed_node(name: str, value_of, variables: dict) -> dict:
-    op = value_of(name)
-    if op is not None:
-        attrs = {"variable": variables[name]} if name in variables else {}
-        return _node(op, [], attrs, op_type="Placeholder")
-    return {"id": name, "type": "Placeholder", "scope": "", "attrs": {}, "inputs": [],
-            "control_inputs": [], "outputs": [], "source": None, "value": None}
-
-
-def plan_payload(plan, title: str) -> tuple[dict, dict, dict]:
-    """The graph payload (v2) of what `plan` runs, and where its steps and feeds are in it.
-
-    Nodes: the fed tensors (as inputs), folded constants, then one node per step; a fused
-    step is the box of the ops it replaced (marked `_fused_into`), its node being its last
-    op. Returns (payload, node index of each step by id, node index of each feed slot).
-    """
-    from .graph_view import _captured_variables, with_layouts
-    from .recorder import slot_names
-
-    names = slot_names(plan)
-    ops = {op.name: op for op in plan.graph.get_operations()}
-    nodes, seen, feed_nodes, step_nodes = [], {}, {}, {}
-
-    def add(node: dict) -> int:
-        if node["id"] not in seen:
-            seen[node["id"]] = len(nodes)
-            nodes.append(node)
-        return seen[node["id"]]
-
-    variables = _captured_variables(plan.graph)
-    for s in plan.feed_slots:
-        name = names.get(s, f"slot_{s}:0").rpartition(":")[0]
-        feed_nodes[s] = add(_feed_node(name, ops.get, variables))
-    for s, value in plan.constants.items():
-        name = names.get(s, f"slot_{s}:0").rpartition(":")[0]
-        if name in ops:
-            node = _node(ops[name], [], {"folded": "known before the run"}, "Const")
-            node["value"] = _value_text(value)
-            add(node)
-    for st in plan.steps:
-        inner = getattr(st, "steps", None)
-        if inner is not None and getattr(st.op, "fused_ops", None) is not None:
-            box = f"{st.op.name} ({st.op.type})"
-            for sub in inner:
-                k = add(_node(sub.op, [names.get(j, "?") for j in _flat(sub.inputs)],
-                              {"_fused_into": box}))
-            step_nodes[id(st)] = k
-        else:
-            step_nodes[id(st)] = add(_node(st.op, [names.get(j, "?") for j in _flat(st.inputs)]))
-    payload = {"version": 2, "kind": "graph", "title": title, "nodes": nodes, "subgraphs": {}}
-    return with_layouts(payload), step_nodes, feed_nodes
-
-
 # --- the payload -------------------------------------------------------------------------
 
 
 def _graphs(recorder) -> tuple[list[dict], dict, list[int]]:
     """One graph payload per distinct plan run; per frame, its graph's index."""
+    from .plan_view import plan_graph
+
     graphs, by_plan, maps, frame_graph = [], {}, {}, []
     for f in range(len(recorder.frames)):
         plan, fn = recorder.plans[f]
         if id(plan) not in by_plan:
             title = getattr(fn, "_name", None) or recorder.frames[f]["label"] or "graph"
-            payload, steps, feeds = plan_payload(plan, title)
+            payload, steps, feeds = plan_graph(plan, title)
             by_plan[id(plan)] = len(graphs)
             graphs.append(payload)
             maps[id(plan)] = (steps, feeds, plan)
