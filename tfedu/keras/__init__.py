@@ -1,5 +1,7 @@
 """`tf.keras`: Keras 3's API on the tfedu engine (layers, models, training, callbacks)."""
 
+import types as _types
+
 from tfedu.keras import (
     activations,
     backend,
@@ -24,44 +26,18 @@ from tfedu.keras.variables import KerasVariable as Variable
 __version__ = "3.15.1"
 
 
-class config:
-    """`keras.config`: global settings."""
-
-    from tfedu.keras.backend import epsilon, floatx, image_data_format, set_epsilon, set_floatx
-    from tfedu.keras.saving.serialization_lib import enable_unsafe_deserialization
-
-    epsilon = staticmethod(epsilon)
-    floatx = staticmethod(floatx)
-    image_data_format = staticmethod(image_data_format)
-    set_epsilon = staticmethod(set_epsilon)
-    set_floatx = staticmethod(set_floatx)
-    enable_unsafe_deserialization = staticmethod(enable_unsafe_deserialization)
-
-    @staticmethod
-    def backend():
-        return "tensorflow"
+config = _types.SimpleNamespace(  # `keras.config`: global settings
+    epsilon=backend.epsilon, floatx=backend.floatx, image_data_format=backend.image_data_format,
+    set_epsilon=backend.set_epsilon, set_floatx=backend.set_floatx,
+    enable_unsafe_deserialization=saving.serialization_lib.enable_unsafe_deserialization,
+    backend=lambda: "tensorflow")
 
 
 class utils:
     """`keras.utils`: a few helpers."""
 
-    from tfedu.keras.saving import (
-        CustomObjectScope,
-        custom_object_scope,
-        deserialize_keras_object,
-        get_custom_objects,
-        get_registered_name,
-        get_registered_object,
-        register_keras_serializable,
-        serialize_keras_object,
-    )
-
-    register_keras_serializable = staticmethod(register_keras_serializable)
-    get_custom_objects = staticmethod(get_custom_objects)
-    get_registered_name = staticmethod(get_registered_name)
-    get_registered_object = staticmethod(get_registered_object)
-    serialize_keras_object = staticmethod(serialize_keras_object)
-    deserialize_keras_object = staticmethod(deserialize_keras_object)
+    CustomObjectScope = saving.CustomObjectScope
+    custom_object_scope = saving.custom_object_scope
 
     @staticmethod
     def set_random_seed(seed):
@@ -84,3 +60,8 @@ class utils:
         out = np.zeros((y.size, n), dtype=dtype)
         out[np.arange(y.size), y] = 1
         return out
+
+
+for _name in ("register_keras_serializable", "get_custom_objects", "get_registered_name",
+              "get_registered_object", "serialize_keras_object", "deserialize_keras_object"):
+    setattr(utils, _name, staticmethod(getattr(saving, _name)))

@@ -676,6 +676,38 @@ register(Exercise(
     hint="Look at the graph at the top of the lesson: which parts did each pass act on?",
 ))
 
+# ---- 08 saving and loading -------------------------------------------------------------------
+
+register(Exercise(
+    id="lesson08.keras_kernel_path",
+    question="Where in model.weights.h5 (inside a .keras file) is the kernel of the first Dense "
+             "layer of a Sequential model stored? Answer the HDF5 path.",
+    solution="layers/dense/vars/0",
+    rule=text_answer("layers/dense/vars/0", not_with=("kernel", "vars/1")),
+    mistakes=(Mistake("Keras's weights file names a variable by its position in the layer "
+                      "(vars/0, vars/1...), not by its name.", answers=("dense/kernel",)),
+              Mistake("vars/1 is the bias: a Dense layer creates its kernel first.",
+                      answers=("layers/dense/vars/1",))),
+    explanation="A model's layers sit under layers/, named by class in snake case (dense, "
+                "dense_1...), each with its variables under vars/ numbered in creation order: "
+                "kernel 0, bias 1.",
+    hint="Look at the paths visititems printed.",
+))
+
+register(Exercise(
+    id="lesson08.resumed_epochs",
+    question="fit(epochs=5) with BackupAndRestore stops with an error as epoch 2 (0-based) "
+             "begins; the same fit is run again. Which epochs does the second fit run?",
+    solution=[2, 3, 4],
+    mistakes=(Mistake("BackupAndRestore does not start over: it restores the backup and goes on "
+                      "from the epoch after the last one completed.", answers=([0, 1, 2, 3, 4],)),
+              Mistake("Epochs 0 and 1 were completed and backed up; epoch 2 never ran, so the "
+                      "restarted fit begins with it.", answers=([3, 4],))),
+    explanation="The backup after epoch 1 records that epoch 2 is next; the restarted fit loads "
+                "the weights and optimizer state and runs epochs 2, 3 and 4.",
+    hint="history.epoch lists the epochs a fit ran.",
+))
+
 # ---- 09 TensorBoard ---------------------------------------------------------------------------
 
 register(Exercise(
