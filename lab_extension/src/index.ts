@@ -46,51 +46,25 @@ function factory(
   return { safe: true, mimeTypes: [mimeType], defaultRank: rank, createRenderer: create };
 }
 
+function view(
+  id: string,
+  description: string,
+  mimeType: string,
+  create: (options: IRenderMime.IRendererOptions) => IRenderMime.IRenderer,
+  rank = 0
+): IRenderMime.IExtension {
+  return { id: `tfedu-lab:${id}`, description, rendererFactory: factory(mimeType, create, rank), rank, dataType: 'json' };
+}
+
 const views: IRenderMime.IExtension[] = [
   extension,
-  {
-    id: 'tfedu-lab:retracing',
-    description: 'tf.function calls, traces and retracing explanations.',
-    rendererFactory: factory(RETRACING_MIME_TYPE, o => new RetracingView(o)),
-    rank: 0,
-    dataType: 'json'
-  },
-  {
-    id: 'tfedu-lab:curves',
-    description: 'Live training curves.',
-    rendererFactory: factory(CURVES_MIME_TYPE, o => new CurvesView(o)),
-    rank: 0,
-    dataType: 'json'
-  },
-  {
-    id: 'tfedu-lab:live',
-    description: 'Live views (tfedu widgets), with their saved picture when no kernel runs.',
-    // Below the widget view (-10) and the static kinds (0): chosen whenever it is present.
-    rendererFactory: factory(LIVE_MIME_TYPE, o => new LiveView(o), -20),
-    rank: -20,
-    dataType: 'json'
-  },
-  {
-    id: 'tfedu-lab:step',
-    description: 'Step through a recorded graph run, node by node.',
-    rendererFactory: factory(STEP_MIME_TYPE, o => new StepView(o)),
-    rank: 0,
-    dataType: 'json'
-  },
-  {
-    id: 'tfedu-lab:profile',
-    description: 'Where time goes: a per-op profile of graph runs.',
-    rendererFactory: factory(PROFILE_MIME_TYPE, o => new ProfileView(o)),
-    rank: 0,
-    dataType: 'json'
-  },
-  {
-    id: 'tfedu-lab:compare',
-    description: 'A TF1 graph and a tf.function graph side by side.',
-    rendererFactory: factory(COMPARE_MIME_TYPE, o => new CompareView(o)),
-    rank: 0,
-    dataType: 'json'
-  }
+  view('retracing', 'tf.function calls, traces and retracing explanations.', RETRACING_MIME_TYPE, o => new RetracingView(o)),
+  view('curves', 'Live training curves.', CURVES_MIME_TYPE, o => new CurvesView(o)),
+  // Below the widget view (-10) and the static kinds (0): chosen whenever it is present.
+  view('live', 'Live views (tfedu widgets), with their saved picture when no kernel runs.', LIVE_MIME_TYPE, o => new LiveView(o), -20),
+  view('step', 'Step through a recorded graph run, node by node.', STEP_MIME_TYPE, o => new StepView(o)),
+  view('profile', 'Where time goes: a per-op profile of graph runs.', PROFILE_MIME_TYPE, o => new ProfileView(o)),
+  view('compare', 'A TF1 graph and a tf.function graph side by side.', COMPARE_MIME_TYPE, o => new CompareView(o))
 ];
 
 export default views;

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import open_and_run, screenshot
+from tests.browser.conftest import new_page, open_and_run, screenshot
 
 EVIL = "<img src=x onerror=alert(1)>"
 
@@ -103,10 +103,7 @@ def _expected():
 
 @pytest.fixture(scope="module")
 def page(browser, lab_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    context, page = new_page(browser)
     nb = lab_server.write_notebook("graph.ipynb", [GRAPH_CELL, EVIL_CELL, SUBGRAPH_CELL] + LARGE_CELLS)
     open_and_run(page, lab_server, nb)
     page.wait_for_function(

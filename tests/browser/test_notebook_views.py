@@ -13,7 +13,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, open_and_run, screenshot
+from tests.browser.conftest import ARTIFACTS, new_page, open_and_run, screenshot
 
 EVIL = "<img src=x onerror=alert(1)>"
 
@@ -140,10 +140,7 @@ CELLS = [MONITOR_CELL, RETRACE_CELL, COMPARE_CELL, FIT_CELL, EVIL_CELL, BIG_CELL
 
 @pytest.fixture(scope="module")
 def page(browser, lab_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    context, page = new_page(browser)
     nb = lab_server.write_notebook("views.ipynb", CELLS)
     page.add_init_script(f"({TIMER_JS})()")
     open_and_run(page, lab_server, nb)
@@ -293,7 +290,8 @@ def test_live_monitor_follows_calls_in_later_cells(page):
     f_box = _f_box(page, monitor)
     sigs = f_box.locator(".tfedu-retracing-signature").all_text_contents()
     assert sigs[-1] == "f(x: float32[2,2,2])"
-    assert "rank 2 -> 3" in f_box.locator(".tfedu-retracing-concrete").nth(3).inner_text()
+    # The live view redraws in place as calls come: read it once it shows the new trace.
+    expect(f_box.locator(".tfedu-retracing-concrete").nth(3)).to_contain_text("rank 2 -> 3")
     screenshot(monitor, "retracing_monitor")
 
 
@@ -365,8 +363,9 @@ def test_hostile_strings_render_as_text_in_new_views(page):
 def test_large_graph_render_time(page):
     _wait_big(page)
     end = page.evaluate("() => window.__tfeduBig.end") / 1000
-    printed = page.locator(".jp-OutputArea-output", has_text="shown at ").last.inner_text()
-    seconds = end - float(re.search(r"shown at ([\d.]+)", printed).group(1))
+    printed = page.locator(".jp-OutputArea-output", has_text=re.compile(r"shown at [\d.]+")).last
+    expect(printed).to_contain_text(re.compile(r"shown at [\d.]+"))
+    seconds = end - float(re.search(r"shown at ([\d.]+)", printed.inner_text()).group(1))
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "timings.json").write_text(json.dumps({"graph_2000_ops_render_s": seconds}))
     print(f"2000-op graph rendered in {seconds:.2f} s")
@@ -414,7 +413,7 @@ def test_saved_notebook_reopened_without_kernel_still_shows_views(page, lab_serv
     _wait_big(page)
     page.locator(".jp-OutputArea-output", has_text="new shape called").wait_for(timeout=120_000)
     path = lab_server.root / "views.ipynb"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # a loaded machine saves late
     while True:
         # The live outputs write their state into the notebook when each cell ends.
         page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")

@@ -11,7 +11,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import open_and_run, screenshot
+from tests.browser.conftest import new_page, open_and_run, screenshot
 
 SETUP = '''\
 import numpy as np
@@ -88,10 +88,7 @@ AMBER = (0xF5, 0x9E, 0x0B)
 
 @pytest.fixture(scope="module")
 def page(browser, lab_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    context, page = new_page(browser)
     nb = lab_server.write_notebook("step.ipynb", CELLS)
     open_and_run(page, lab_server, nb)
     page.wait_for_function(
@@ -234,7 +231,7 @@ def test_saved_step_view_replays_without_a_kernel(page, lab_server, browser):
     _go(view, "\u25b6")
     _go(view, "\u25b6")  # MatMul
     path = lab_server.root / "step.ipynb"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # a loaded machine saves late
     while True:
         page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
         time.sleep(0.5)
