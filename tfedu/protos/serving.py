@@ -21,7 +21,6 @@ from __future__ import annotations
 from google.protobuf import any_pb2, wrappers_pb2  # noqa: F401  (registers the dependencies)
 from tensorboard.compat.proto import meta_graph_pb2, tensor_pb2
 
-from tfedu.protos import example as _example
 from tfedu.protos._build import message_classes
 
 _SPEC = ".tensorflow.serving.ModelSpec"
@@ -95,10 +94,11 @@ _MESSAGES = {
     "ModelServerConfig": {"oneofs": ["config"], "fields": [
         (1, "model_config_list", "message", ".tensorflow.serving.ModelConfigList", False, 0)]},
     # input.proto, classification.proto, regression.proto
-    "ExampleList": {"fields": [(1, "examples", "message", ".tensorflow.Example", True)]},
-    "ExampleListWithContext": {"fields": [
-        (1, "examples", "message", ".tensorflow.Example", True),
-        (2, "context", "message", ".tensorflow.Example")]},
+    # (Examples are kept serialized, as TF Serving's own SerializedInput reads them: a bytes
+    # field and a message field are the same on the wire.)
+    "ExampleList": {"fields": [(1, "examples", "bytes", None, True)]},
+    "ExampleListWithContext": {"fields": [(1, "examples", "bytes", None, True),
+                                          (2, "context", "bytes")]},
     "Input": {"oneofs": ["kind"], "fields": [
         (1, "example_list", "message", ".tensorflow.serving.ExampleList", False, 0),
         (2, "example_list_with_context", "message",
@@ -134,7 +134,7 @@ _MESSAGES = {
 
 _classes = message_classes(
     "tfedu/protos/serving.proto", "tensorflow.serving",
-    ["google/protobuf/any.proto", "google/protobuf/wrappers.proto", _example.FILE,
+    ["google/protobuf/any.proto", "google/protobuf/wrappers.proto",
      meta_graph_pb2.DESCRIPTOR.name, tensor_pb2.DESCRIPTOR.name], _MESSAGES)
 
 globals().update(_classes)

@@ -63,7 +63,9 @@ def input_from_json(doc) -> pb.Input:
     inp = pb.Input()
     has_context = "context" in doc
     if has_context:
-        example_from_json(doc["context"], inp.example_list_with_context.context)
+        context = ex.Example()
+        example_from_json(doc["context"], context)
+        inp.example_list_with_context.context = context.SerializeToString()
     if "examples" not in doc:
         # TF Serving says "classify" for both methods.
         raise invalid("JSON Value: ", json_codec.debug_string(doc), " When method is classify,"
@@ -77,7 +79,9 @@ def input_from_json(doc) -> pb.Input:
                       " 'examples' value is an empty array")
     target = inp.example_list_with_context if has_context else inp.example_list
     for item in items:
-        example_from_json(item, target.examples.add())
+        example = ex.Example()
+        example_from_json(item, example)
+        target.examples.append(example.SerializeToString())
     return inp
 
 
@@ -85,14 +89,14 @@ def serialized_examples(inp) -> np.ndarray:
     """InputToSerializedExampleTensor: one string per example, context bytes first."""
     kind = inp.WhichOneof("kind")
     if kind == "example_list_with_context":
-        context = inp.example_list_with_context.context.SerializeToString()
+        context = inp.example_list_with_context.context
         examples = inp.example_list_with_context.examples
     else:
         context, examples = b"", inp.example_list.examples
     if not len(examples):
         raise invalid("Input is empty.")
     arr = np.empty(len(examples), dtype=object)
-    arr[:] = [context + e.SerializeToString() for e in examples]
+    arr[:] = [context + e for e in examples]
     return arr
 
 
