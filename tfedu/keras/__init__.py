@@ -15,6 +15,7 @@ from tfedu.keras import (
     models,
     optimizers,
     regularizers,
+    utils,
 )
 from tfedu.keras.engine.functional import Functional, Sequential
 from tfedu.keras.engine.training import Model
@@ -25,6 +26,8 @@ from tfedu.keras.variables import KerasVariable as Variable
 
 __version__ = "3.15.1"
 
+from tfedu.keras import extras as _extras  # noqa: E402
+
 
 config = _types.SimpleNamespace(  # `keras.config`: global settings
     epsilon=backend.epsilon, floatx=backend.floatx, image_data_format=backend.image_data_format,
@@ -33,35 +36,4 @@ config = _types.SimpleNamespace(  # `keras.config`: global settings
     backend=lambda: "tensorflow")
 
 
-class utils:
-    """`keras.utils`: a few helpers."""
-
-    CustomObjectScope = saving.CustomObjectScope
-    custom_object_scope = saving.custom_object_scope
-
-    @staticmethod
-    def set_random_seed(seed):
-        import random
-
-        import numpy as np
-
-        import tfedu
-
-        random.seed(seed)
-        np.random.seed(seed)
-        tfedu.random.set_seed(seed)
-
-    @staticmethod
-    def to_categorical(y, num_classes=None, dtype="float64"):
-        import numpy as np
-
-        y = np.asarray(y, dtype="int64").reshape(-1)
-        n = int(num_classes or (y.max() + 1 if y.size else 0))
-        out = np.zeros((y.size, n), dtype=dtype)
-        out[np.arange(y.size), y] = 1
-        return out
-
-
-for _name in ("register_keras_serializable", "get_custom_objects", "get_registered_name",
-              "get_registered_object", "serialize_keras_object", "deserialize_keras_object"):
-    setattr(utils, _name, staticmethod(getattr(saving, _name)))
+_extras.install()

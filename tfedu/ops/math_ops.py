@@ -390,7 +390,8 @@ def floor(x, name=None):
 
 def _cast_kernel(x, DstT, Truncate=False):
     if DstT is dtypes.string:
-        raise OpCheckError("Cast to string is not supported")
+        raise OpCheckError(f"Cast {dtypes.from_numpy(x.dtype).name} to string is not supported",
+                           cls=__import__("tfedu.framework.errors", fromlist=["x"]).UnimplementedError)
     if x.dtype == object:
         raise OpCheckError(f"Cast string to {DstT.c_name} is not supported",
                            cls=__import__("tfedu.framework.errors", fromlist=["x"]).UnimplementedError)
@@ -949,6 +950,9 @@ def _reduce(opdef, x, axis, keepdims, name, default):
             from tfedu.ops import array_ops
 
             axis = array_ops.range(0, array_ops.rank(x))
+    elif not isinstance(axis, Tensor) and not getattr(axis, "_is_variable", False):
+        # Python axes are int32 (an empty list too, which would default to float32)
+        axis = convert_to_tensor(axis, dtype=dtypes.int32)
     return execute(opdef, [x, axis], {"keep_dims": bool(keepdims)}, name=name,
                    default_name=default)
 
