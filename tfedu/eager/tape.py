@@ -193,9 +193,10 @@ class GradientTape:
         if was_recording:
             self._pop()
         try:
-            grads = {}
+            grads, direct = {}, {}  # direct: a variable that is itself a target (d v/d v = 1)
             for i, t in enumerate(targets):
-                if getattr(t, "_is_variable", False):
+                var = getattr(t, "_primary", t) if getattr(t, "_is_variable", False) else None
+                if var is not None:
                     t = t.value()
                 og = output_gradients[i] if output_gradients is not None else None
                 if og is None:
@@ -204,7 +205,8 @@ class GradientTape:
                     from tfedu.framework.convert import convert_to_tensor
 
                     og = convert_to_tensor(og, dtype=t.dtype)
-                grads.setdefault(id(t), []).append(og)
+                (direct.setdefault(id(var), []) if var is not None
+                 else grads.setdefault(id(t), [])).append(og)
             source_ids = set()
             for s in sources:
                 if getattr(s, "_is_variable", False):
@@ -244,6 +246,7 @@ class GradientTape:
                     parts = []
                     for r in self._reads.get(id(getattr(s, "_primary", s)), ()):
                         parts.extend(grads.get(id(r), ()))
+                    parts.extend(direct.get(id(getattr(s, "_primary", s)), ()))
                     dtype = s.dtype
                 else:
                     parts = list(grads.get(id(s), ()))
