@@ -69,6 +69,7 @@ ZEROS_LIKE = register_op(
 
 @export("zeros_like")
 def zeros_like(input, dtype=None, name=None, optimize=True):
+    """A tensor of zeros with the shape (and dtype, unless given) of `input`."""
     x = _as_input(input)
     if dtype is not None and dtypes.as_dtype(dtype) is not x.dtype:
         return zeros(shape(x) if not x.shape.is_fully_defined() else x.shape.as_list(),
@@ -83,6 +84,7 @@ ONES_LIKE = register_op(
 
 @export("ones_like")
 def ones_like(input, dtype=None, name=None):
+    """A tensor of ones with the shape (and dtype, unless given) of `input`."""
     x = _as_input(input)
     if dtype is not None and dtypes.as_dtype(dtype) is not x.dtype:
         return ones(shape(x) if not x.shape.is_fully_defined() else x.shape.as_list(),
@@ -226,6 +228,7 @@ SIZE = register_op(
 
 @export("size")
 def size(input, out_type=dtypes.int32, name=None):
+    """The number of elements of `input`, as a scalar tensor of `out_type`."""
     return execute(SIZE, [_as_input(input)], {"out_type": dtypes.as_dtype(out_type)},
                    name=name, default_name="Size")
 
@@ -240,6 +243,7 @@ RANK = register_op(
 
 @export("rank")
 def rank(input, name=None):
+    """The number of dimensions of `input`, as an int32 scalar tensor."""
     return execute(RANK, [_as_input(input)], name=name, default_name="Rank")
 
 
@@ -364,6 +368,7 @@ def broadcast_to(input, shape, name=None):
 
 @export("broadcast_static_shape")
 def broadcast_static_shape(shape_x, shape_y):
+    """The static shape two shapes broadcast to (error if they cannot)."""
     try:
         return broadcast_shapes(TensorShape(shape_x), TensorShape(shape_y))
     except OpCheckError:
@@ -688,6 +693,7 @@ INVERT_PERMUTATION = register_op(
 
 @export("math.invert_permutation", "invert_permutation")
 def invert_permutation(x, name=None):
+    """The inverse permutation `y` of `x`: `y[x[i]] = i`."""
     return execute(INVERT_PERMUTATION, [_int_input(x)], name=name,
                    default_name="InvertPermutation")
 
@@ -1320,6 +1326,7 @@ UNIQUE_WITH_COUNTS = register_op(
 
 @export("unique_with_counts")
 def unique_with_counts(x, out_idx=dtypes.int32, name=None):
+    """`unique(x)` plus how many times each unique value occurs."""
     y, idx, count = execute(UNIQUE_WITH_COUNTS, [_as_input(x)],
                             {"out_idx": dtypes.as_dtype(out_idx)}, name=name,
                             default_name="UniqueWithCounts")
@@ -1699,6 +1706,7 @@ UNRAVEL_INDEX = register_op(
 
 @export("unravel_index")
 def unravel_index(indices, dims, name=None):
+    """Convert flat indices into coordinate arrays for a tensor of shape `dims`."""
     i = _int_input(indices)
     d = dims if isinstance(dims, Tensor) else convert_to_tensor(dims, dtype=i.dtype)
     return execute(UNRAVEL_INDEX, [i, d], name=name, default_name="UnravelIndex")

@@ -220,6 +220,7 @@ MATRIX_DETERMINANT = register_op(
 
 @export("linalg.det", "compat.v1.matrix_determinant")
 def det(input, name=None) -> Tensor:
+    """The determinant of each square matrix."""
     return execute(MATRIX_DETERMINANT, [_t(input)], name=name, default_name="MatrixDeterminant")
 
 
@@ -251,6 +252,7 @@ def logdet(matrix, name=None) -> Tensor:
 
 @export("linalg.cholesky", "compat.v1.cholesky")
 def cholesky(input, name=None) -> Tensor:
+    """The lower-triangular Cholesky factor `L` of each matrix (`A = L L^H`)."""
     return execute(CHOLESKY, [_t(input)], name=name, default_name="Cholesky")
 
 
@@ -546,6 +548,7 @@ SELF_ADJOINT_EIG = register_op(
 
 @export("linalg.eigvalsh", "compat.v1.self_adjoint_eigvals")
 def eigvalsh(tensor, name=None) -> Tensor:
+    """The eigenvalues of each self-adjoint matrix, in ascending order."""
     e, _ = execute(SELF_ADJOINT_EIG, [_t(tensor)], {"compute_v": False}, name=name,
                    default_name="SelfAdjointEigV2")
     return e
@@ -588,6 +591,7 @@ def eig(tensor, name=None):
 
 @export("linalg.eigvals")
 def eigvals(tensor, name=None) -> Tensor:
+    """The (complex) eigenvalues of each square matrix."""
     x = _t(tensor)
     e, _ = execute(EIG, [x], {"compute_v": False, "Tout": _complex_of(x.dtype)}, name=name,
                    default_name="Eig")
@@ -1326,6 +1330,7 @@ def _cross_infer(op):
 
 @export("linalg.cross", "compat.v1.cross")
 def cross(a, b, name=None) -> Tensor:
+    """The cross product of 3-vectors along the last axis."""
     a = _t(a)
     return execute(CROSS, [a, _t(b, hint=a.dtype)], name=name, default_name="Cross")
 
@@ -1666,6 +1671,7 @@ def _tensor_diag_kernel(diagonal):
 
 @export("linalg.tensor_diag_part", "compat.v1.diag_part")
 def tensor_diag_part(input, name=None) -> Tensor:
+    """The diagonal of a rank-2k tensor: `out[i..] = input[i.., i..]`."""
     return execute(TENSOR_DIAG_PART, [_t(input)], name=name, default_name="DiagPart")
 
 

@@ -21,7 +21,8 @@ from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import ALL, FLOAT, FLOAT_COMPLEX, INTS, NUMERIC, REAL, register_op
 from tfedu.framework.tensor import EagerTensor, Tensor
 from tfedu.framework.tensor_shape import TensorShape
-from tfedu.kernels import blas
+from tfedu.kernels import blas, math_kernels
+from tfedu.kernels.math_kernels import ref_scan
 from tfedu.ops import array_ops
 from tfedu.ops.gradient_util import binary_grads, unbroadcast
 from tfedu.ops.op_helpers import (
@@ -97,6 +98,7 @@ FLOORDIV = register_binary("FloorDiv", _floordiv_kernel, NUMERIC, None, doc="flo
 
 @export("math.floordiv")
 def floordiv(x, y, name=None):
+    """floor(x / y) elementwise (Python's `//`)."""
     return execute(FLOORDIV, [x, y], name=name, default_name="floordiv")
 
 
@@ -117,6 +119,7 @@ FLOORMOD = register_binary("FloorMod", _floormod_kernel, REAL, _floormod_grad, d
 
 @export("math.floormod", "math.mod")
 def floormod(x, y, name=None):
+    """x mod y elementwise, with the sign of y (Python's `%`)."""
     return execute(FLOORMOD, [x, y], name=name, default_name="FloorMod")
 
 
@@ -152,6 +155,7 @@ def pow_op(x, y, name=None):
 
 @export("math.greater", "greater")
 def greater(x, y, name=None):
+    """x > y elementwise, with broadcasting."""
     return execute(GREATER, [x, y], name=name, default_name="Greater")
 
 
@@ -160,6 +164,7 @@ POW = register_binary("Pow", _pow_kernel, NUMERIC, _pow_grad, doc="x ** y")
 
 @export("math.pow", "pow")
 def pow(x, y, name=None):
+    """x ** y elementwise, with broadcasting."""
     return execute(POW, [x, y], name=name, default_name="Pow")
 
 
@@ -172,6 +177,7 @@ def _maximum_grad(op, g):
 
 @export("math.greater_equal", "greater_equal")
 def greater_equal(x, y, name=None):
+    """x >= y elementwise, with broadcasting."""
     return execute(GREATER_EQUAL, [x, y], name=name, default_name="GreaterEqual")
 
 
@@ -190,6 +196,7 @@ MINIMUM = register_binary("Minimum", np.minimum, REAL, _minimum_grad, fused="np.
 
 @export("math.minimum", "minimum")
 def minimum(x, y, name=None):
+    """The smaller of x and y, elementwise with broadcasting."""
     return execute(MINIMUM, [x, y], name=name, default_name="Minimum")
 
 
@@ -204,8 +211,8 @@ SQDIFF = register_binary("SquaredDifference", lambda x, y: np.square(x - y), NUM
 
 @export("math.squared_difference")
 def squared_difference(x, y, name=None):
+    """(x - y) ** 2 elementwise, with broadcasting."""
     return execute(SQDIFF, [x, y], name=name, default_name="SquaredDifference")
-
 
 
 _CMP = ALL[:-2]
@@ -216,6 +223,7 @@ EQUAL = register_binary("Equal", np.equal, _CMP, None, dtypes.bool_)
 
 @export("math.equal", "equal")
 def equal(x, y, name=None):
+    """x == y elementwise, with broadcasting."""
     return execute(EQUAL, [x, y], name=name, default_name="Equal")
 
 
@@ -224,6 +232,7 @@ NOT_EQUAL = register_binary("NotEqual", np.not_equal, _CMP, None, dtypes.bool_)
 
 @export("math.not_equal", "not_equal")
 def not_equal(x, y, name=None):
+    """x != y elementwise, with broadcasting."""
     return execute(NOT_EQUAL, [x, y], name=name, default_name="NotEqual")
 
 
@@ -232,6 +241,7 @@ LESS = register_binary("Less", np.less, REAL, None, dtypes.bool_)
 
 @export("math.less", "less")
 def less(x, y, name=None):
+    """x < y elementwise, with broadcasting."""
     return execute(LESS, [x, y], name=name, default_name="Less")
 
 
@@ -240,6 +250,7 @@ LESS_EQUAL = register_binary("LessEqual", np.less_equal, REAL, None, dtypes.bool
 
 @export("math.less_equal", "less_equal")
 def less_equal(x, y, name=None):
+    """x <= y elementwise, with broadcasting."""
     return execute(LESS_EQUAL, [x, y], name=name, default_name="LessEqual")
 
 
@@ -256,6 +267,7 @@ LOGICAL_AND = register_op(
 
 @export("math.logical_and", "logical_and")
 def logical_and(x, y, name=None):
+    """x AND y elementwise for boolean tensors."""
     return execute(LOGICAL_AND, [x, y], name=name, default_name="LogicalAnd")
 
 
@@ -266,6 +278,7 @@ LOGICAL_OR = register_op(
 
 @export("math.logical_or", "logical_or")
 def logical_or(x, y, name=None):
+    """x OR y elementwise for boolean tensors."""
     return execute(LOGICAL_OR, [x, y], name=name, default_name="LogicalOr")
 
 
@@ -276,6 +289,7 @@ LOGICAL_NOT = register_op(
 
 @export("math.logical_not", "logical_not")
 def logical_not(x, name=None):
+    """NOT x elementwise for a boolean tensor."""
     return execute(LOGICAL_NOT, [x], name=name, default_name="LogicalNot")
 
 
@@ -299,6 +313,7 @@ NEG = register_unary("Neg", np.negative, _UNARY, lambda op, g: [negative(g)], fu
 
 @export("math.sign", "sign")
 def sign(x, name=None):
+    """-1, 0 or 1 elementwise, by the sign of x."""
     return execute(SIGN, [x], name=name, default_name="Sign")
 
 
@@ -328,6 +343,7 @@ SQRT = register_unary(
 
 @export("math.sqrt", "sqrt")
 def sqrt(x, name=None):
+    """The square root of x, elementwise."""
     return execute(SQRT, [x], name=name, default_name="Sqrt")
 
 
@@ -337,6 +353,7 @@ EXP = register_unary("Exp", _errstate(np.exp), FLOAT_COMPLEX,
 
 @export("math.exp", "exp")
 def exp(x, name=None):
+    """e ** x elementwise."""
     return execute(EXP, [x], name=name, default_name="Exp")
 
 
@@ -346,6 +363,7 @@ LOG = register_unary("Log", _errstate(np.log), FLOAT_COMPLEX,
 
 @export("math.log")
 def log(x, name=None):
+    """The natural logarithm of x, elementwise."""
     return execute(LOG, [x], name=name, default_name="Log")
 
 
@@ -361,6 +379,7 @@ TANH = register_unary(
 
 @export("math.tanh", "tanh", "nn.tanh")
 def tanh(x, name=None):
+    """The hyperbolic tangent of x, elementwise."""
     return execute(TANH, [x], name=name, default_name="Tanh")
 
 
@@ -377,6 +396,7 @@ SIGMOID = register_unary(
 
 @export("math.sigmoid", "sigmoid", "nn.sigmoid")
 def sigmoid(x, name=None):
+    """1 / (1 + exp(-x)) elementwise."""
     return execute(SIGMOID, [x], name=name, default_name="Sigmoid")
 
 
@@ -385,6 +405,7 @@ FLOOR = register_unary("Floor", np.floor, FLOAT, lambda op, g: [None])  # TF: no
 
 @export("math.floor", "floor")
 def floor(x, name=None):
+    """The largest integer not greater than x, elementwise."""
     return execute(FLOOR, [x], name=name, default_name="Floor")
 
 
@@ -561,6 +582,7 @@ def _mean_grad(op, g):
 
 @export("math.maximum", "maximum")
 def maximum(x, y, name=None):
+    """The larger of x and y, elementwise with broadcasting."""
     return execute(MAXIMUM, [x, y], name=name, default_name="Maximum")
 
 
@@ -588,6 +610,7 @@ MAX = _register_reduction("Max", _max_kernel, REAL, _minmax_grad)
 
 @export("math.reduce_max", "reduce_max")
 def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
+    """The largest element across `axis` (all axes when None)."""
     return _reduce(MAX, input_tensor, axis, keepdims, name, "Max")
 
 
@@ -606,6 +629,7 @@ MIN = _register_reduction("Min", _min_kernel, REAL, _minmax_grad)
 
 @export("math.reduce_min", "reduce_min")
 def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
+    """The smallest element across `axis` (all axes when None)."""
     return _reduce(MIN, input_tensor, axis, keepdims, name, "Min")
 
 
@@ -660,6 +684,7 @@ PROD = _register_reduction("Prod", _prod_kernel, NUMERIC, _prod_grad)
 
 @export("math.reduce_prod", "reduce_prod")
 def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
+    """The product of the elements across `axis` (all axes when None)."""
     return _reduce(PROD, input_tensor, axis, keepdims, name, "Prod")
 
 
@@ -672,6 +697,7 @@ ALL_OP = register_op(
 
 @export("math.reduce_all", "reduce_all")
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical AND of the elements across `axis` (all axes when None)."""
     return _reduce(ALL_OP, input_tensor, axis, keepdims, name, "All")
 
 
@@ -684,6 +710,7 @@ ANY_OP = register_op(
 
 @export("math.reduce_any", "reduce_any")
 def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical OR of the elements across `axis` (all axes when None)."""
     return _reduce(ANY_OP, input_tensor, axis, keepdims, name, "Any")
 
 
@@ -877,11 +904,13 @@ def add(x, y, name=None):
 
 @export("math.subtract", "subtract")
 def subtract(x, y, name=None):
+    """x - y elementwise, with broadcasting (`Sub`)."""
     return execute(SUB, [x, y], name=name, default_name="Sub")
 
 
 @export("math.multiply", "multiply")
 def multiply(x, y, name=None):
+    """x * y elementwise, with broadcasting (`Mul`)."""
     return execute(MUL, [x, y], name=name, default_name="Mul")
 
 
@@ -916,26 +945,31 @@ def _truediv(x, y, name, hint_from_x=False):
 
 @export("math.divide", "divide")
 def divide(x, y, name=None):
+    """x / y elementwise (Python's true division: integers give floats)."""
     return _truediv(x, y, name or "truediv")
 
 
 @export("math.logical_xor")
 def logical_xor(x, y, name="LogicalXor"):
+    """x XOR y elementwise for boolean tensors."""
     return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=name)
 
 
 @export("math.negative", "negative")
 def negative(x, name=None):
+    """-x elementwise."""
     return execute(NEG, [x], name=name, default_name="Neg")
 
 
 @export("math.square", "square")
 def square(x, name=None):
+    """x * x elementwise."""
     return execute(SQUARE, [x], name=name, default_name="Square")
 
 
 @export("math.reciprocal")
 def reciprocal(x, name=None):
+    """1 / x elementwise."""
     return execute(RECIPROCAL, [x], name=name, default_name="Reciprocal")
 
 
@@ -955,6 +989,7 @@ def _reduce(opdef, x, axis, keepdims, name, default):
 
 @export("math.scalar_mul", "scalar_mul")
 def scalar_mul(scalar, x, name=None):
+    """`scalar * x`, where `scalar` is a Python number or 0-d tensor."""
     x = x if isinstance(x, Tensor) else convert_to_tensor(x)
     scalar = convert_to_tensor(scalar, dtype=x.dtype)
     if scalar.shape.rank not in (0, None):
@@ -978,13 +1013,6 @@ _HALF_FIRST = (dtypes.float16, FLOAT[0], dtypes.float32, dtypes.float64)
 # measured (segment sum 13x at 1k elements, scans 3x, erf 10x), so these only keep small,
 # notebook-sized work on numpy and spare it the one-off cost of loading Numba.
 NB_SCAN_MIN = 8192
-
-
-def _nb():
-    """The Numba kernels, imported on first use (keeps `import tfedu` fast)."""
-    from tfedu.kernels import math_kernels
-
-    return math_kernels
 
 
 def _one(g, v):
@@ -1094,6 +1122,7 @@ NEXTAFTER = register_binary("NextAfter", binary_float_kernel(np.nextafter),
 
 @export("math.nextafter")
 def nextafter(x1, x2, name=None):
+    """The next representable float after x1 in the direction of x2, elementwise."""
     return execute(NEXTAFTER, [x1, as_tensor(x2, dtype=as_tensor(x1).dtype)], name=name,
                    default_name="NextAfter")
 
@@ -1243,6 +1272,7 @@ ATAN2 = register_binary("Atan2", binary_float_kernel(np.arctan2), FLOAT, _atan2_
 
 @export("math.atan2", "atan2")
 def atan2(y, x, name=None):
+    """arctan(y / x) elementwise, in the quadrant of (x, y)."""
     y = as_tensor(y, name="y")
     x = as_tensor(x, dtype=y.dtype, name="x")
     return execute(ATAN2, [y, x], name=name, default_name="Atan2")
@@ -1348,10 +1378,8 @@ def _scan_kernel(is_prod):
         inner = int(np.prod(shape[ax + 1:], dtype=np.int64))
         x3 = x.reshape(outer, shape[ax], inner)
         if x.size >= NB_SCAN_MIN and x.dtype.kind in "iuf":
-            out = _nb().nb_scan(np.ascontiguousarray(x3), is_prod, bool(exclusive), bool(reverse))
+            out = math_kernels.nb_scan(np.ascontiguousarray(x3), is_prod, bool(exclusive), bool(reverse))
         else:
-            from tfedu.kernels.math_kernels import ref_scan
-
             with np.errstate(**ERRSTATE_IGNORE):
                 out = ref_scan(x3, is_prod, bool(exclusive), bool(reverse))
         return out.reshape(shape)

@@ -165,6 +165,7 @@ ELU = _register_activation("Elu", _elu_kernel, FLOAT,
 
 @export("nn.elu")
 def elu(features, name=None):
+    """x if x > 0 else exp(x) - 1, elementwise (exponential linear unit)."""
     return _ew(ELU, [_tensor(features)], name=name, default="Elu")
 
 
@@ -185,6 +186,7 @@ SELU = _register_activation("Selu", _selu_kernel, FLOAT,
 
 @export("nn.selu")
 def selu(features, name=None):
+    """Scaled ELU: `scale * (x if x > 0 else alpha * (exp(x) - 1))`, elementwise."""
     return _ew(SELU, [_tensor(features)], name=name, default="Selu")
 
 
@@ -206,6 +208,7 @@ SOFTSIGN = _register_activation(
 
 @export("nn.softsign", "math.softsign")
 def softsign(features, name=None):
+    """x / (1 + |x|) elementwise."""
     return _ew(SOFTSIGN, [_tensor(features)], name=name, default="Softsign")
 
 
@@ -1451,6 +1454,7 @@ def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
 
 @export("nn.max_pool1d")
 def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    """Max pooling over windows of a `[batch, width, channels]` tensor."""
     return _pool1d(MAX_POOL, "MaxPool1d", input, ksize, strides, padding, data_format, name)
 
 
@@ -1548,6 +1552,7 @@ def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
 
 @export("nn.avg_pool1d")
 def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    """Average pooling over windows of a `[batch, width, channels]` tensor."""
     return _pool1d(AVG_POOL, "AvgPool1D", input, ksize, strides, padding, data_format, name)
 
 

@@ -15,16 +15,11 @@ from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import ALL, INTS, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.kernels import array_kernels
 from tfedu.ops import array_ops
 from tfedu.ops.op_helpers import export
 
 _NB_MIN = 4096  # elements updated; np.ufunc.at is ~10x slower than the loop above ~1e3
-
-
-def _nb():
-    from tfedu.kernels import array_kernels
-
-    return array_kernels
 
 
 def _check_indices(idx, shp):
@@ -85,7 +80,7 @@ def _scatter(out, idx, upd, mode):
         strides = np.array([int(np.prod(out.shape[j + 1:k])) for j in range(k)], dtype=np.int64)
         inner = int(np.prod(slab)) if slab else 1
         o2 = out.reshape(-1, inner)
-        _nb().scatter_rows(o2, flat_idx @ strides, upd2.reshape(n, inner),
+        array_kernels.scatter_rows(o2, flat_idx @ strides, upd2.reshape(n, inner),
                            {"update": 0, "add": 1, "sub": 2, "max": 3, "min": 4}[mode])
         return out
     cols = tuple(flat_idx.T)

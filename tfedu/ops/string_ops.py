@@ -103,16 +103,19 @@ STRING_STRIP = _unary_string_op("StringStrip", bytes.strip, "Strip leading/trail
 
 @export("strings.upper")
 def upper(input, encoding="", name=None):
+    """Each string in upper case."""
     return execute(STRING_UPPER, [_s(input)], name=name, default_name="StringUpper")
 
 
 @export("strings.lower")
 def lower(input, encoding="", name=None):
+    """Each string in lower case."""
     return execute(STRING_LOWER, [_s(input)], name=name, default_name="StringLower")
 
 
 @export("strings.strip")
 def strip(input, name=None):
+    """Each string without its leading and trailing whitespace."""
     return execute(STRING_STRIP, [_s(input)], name=name, default_name="StringStrip")
 
 
@@ -131,6 +134,7 @@ REGEX_REPLACE = register_op(
 
 @export("strings.regex_replace")
 def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
+    """Replace matches of `pattern` by `rewrite` in each string (RE2 syntax)."""
     return execute(REGEX_REPLACE, [_s(input), _s(pattern), _s(rewrite)],
                    {"replace_global": bool(replace_global)}, name=name,
                    default_name="RegexReplace")
@@ -161,6 +165,7 @@ SUBSTR = register_op(
 
 @export("strings.substr")
 def substr(input, pos, len, unit="BYTE", name=None):
+    """The substring of each string starting at `pos`, `len` bytes long."""
     return execute(SUBSTR, [_s(input), pos, len], {"unit": unit}, name=name,
                    default_name="Substr")
 
@@ -186,6 +191,7 @@ STRING_TO_NUMBER = register_op(
 
 @export("strings.to_number")
 def to_number(input, out_type=dtypes.float32, name=None):
+    """Parse each string as a number of `out_type`."""
     return execute(STRING_TO_NUMBER, [_s(input)], {"out_type": dtypes.as_dtype(out_type)},
                    name=name, default_name="StringToNumber")
 
@@ -210,6 +216,7 @@ AS_STRING = register_op(
 @export("strings.as_string", "as_string")
 def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="",
               name=None):
+    """Format each element of a numeric tensor as a string."""
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
     return execute(AS_STRING, [x], {"precision": int(precision)}, name=name,
                    default_name="AsString")
