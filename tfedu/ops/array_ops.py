@@ -136,7 +136,13 @@ FILL = register_op(
 
 @export("fill")
 def fill(dims, value, name=None, layout=None):
-    """A tensor of shape `dims` filled with `value` (dtype from the value)."""
+    """A tensor of shape `dims` filled with `value` (dtype from the value).
+
+    >>> tf.fill([2, 2], 7)
+    <tf.Tensor: shape=(2, 2), dtype=int32, numpy=
+    array([[7, 7],
+           [7, 7]], dtype=int32)>
+    """
     v = value if isinstance(value, Tensor) else convert_to_tensor(value)
     d = dims if isinstance(dims, Tensor) else convert_to_tensor(dims, dtype_hint=dtypes.int32)
     return execute(FILL, [d, v], name=name, default_name="Fill")
@@ -186,14 +192,24 @@ def _filled(shape_arg, value, dtype, name, default):
 
 @export("zeros")
 def zeros(shape, dtype=dtypes.float32, name=None, layout=None):
-    """A tensor of zeros (float32 by default)."""
+    """A tensor of zeros (float32 by default).
+
+    >>> tf.zeros([2, 3])
+    <tf.Tensor: shape=(2, 3), dtype=float32, numpy=
+    array([[0., 0., 0.],
+           [0., 0., 0.]], dtype=float32)>
+    """
     return _filled(shape, b"" if dtypes.as_dtype(dtype) is dtypes.string else 0, dtype, name,
                    "zeros")
 
 
 @export("ones")
 def ones(shape, dtype=dtypes.float32, name=None, layout=None):
-    """A tensor of ones (float32 by default)."""
+    """A tensor of ones (float32 by default).
+
+    >>> tf.ones([2], dtype=tf.int32)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([1, 1], dtype=int32)>
+    """
     return _filled(shape, 1, dtype, name, "ones")
 
 
@@ -257,7 +273,11 @@ def _as_input(x):
 
 @export("shape")
 def shape(input, out_type=dtypes.int32, name=None):
-    """The dynamic shape of a tensor, as an int32 tensor (`tf.shape`)."""
+    """The dynamic shape of a tensor, as an int32 tensor (`tf.shape`).
+
+    >>> tf.shape(tf.zeros([2, 3]))
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([2, 3], dtype=int32)>
+    """
     return execute(SHAPE, [_as_input(input)], {"out_type": dtypes.as_dtype(out_type)},
                    name=name, default_name="Shape")
 
@@ -313,7 +333,13 @@ RESHAPE = register_op(
 
 @export("reshape")
 def reshape(tensor, shape, name=None):
-    """Same values, new shape; one dim may be -1 (inferred)."""
+    """Same values, new shape; one dim may be -1 (inferred).
+
+    >>> tf.reshape(tf.range(6), [2, -1])
+    <tf.Tensor: shape=(2, 3), dtype=int32, numpy=
+    array([[0, 1, 2],
+           [3, 4, 5]], dtype=int32)>
+    """
     return execute(RESHAPE, [_as_input(tensor), _shape_input(shape)], name=name,
                    default_name="Reshape")
 
@@ -456,7 +482,13 @@ def stack(values, axis=0, name="stack"):
     """Stack a list of same-shape tensors along a new `axis`.
 
     Along axis 0 a list of plain Python/NumPy values becomes one constant, as in TF (so
-    `tf.stack([1, 2.5])` is float32 like `tf.constant([1, 2.5])`)."""
+    `tf.stack([1, 2.5])` is float32 like `tf.constant([1, 2.5])`).
+
+    >>> tf.stack([[1, 2], [3, 4]], axis=1)
+    <tf.Tensor: shape=(2, 2), dtype=int32, numpy=
+    array([[1, 3],
+           [2, 4]], dtype=int32)>
+    """
     values = list(values)
     if axis == 0 and not any(isinstance(v, Tensor) or getattr(v, "_is_variable", False)
                              or _holds_tensor(v) for v in values):
@@ -524,7 +556,11 @@ RANGE = register_op(
 
 @export("range")
 def range(start, limit=None, delta=1, dtype=None, name="range"):
-    """Like Python's range, as a tensor (int32 for ints, float32 if any value is a float)."""
+    """Like Python's range, as a tensor (int32 for ints, float32 if any value is a float).
+
+    >>> tf.range(1, 10, 3)
+    <tf.Tensor: shape=(3,), dtype=int32, numpy=array([1, 4, 7], dtype=int32)>
+    """
     if limit is None:
         start, limit = 0, start
     vals = [start, limit, delta]
@@ -556,7 +592,11 @@ def _select_grad(op, g):
 
 @export("where")
 def where(condition, x=None, y=None, name=None):
-    """`where(c)`: indices of true elements; `where(c, x, y)`: pick x or y elementwise."""
+    """`where(c)`: indices of true elements; `where(c, x, y)`: pick x or y elementwise.
+
+    >>> tf.where([True, False, True], [1, 2, 3], [10, 20, 30])
+    <tf.Tensor: shape=(3,), dtype=int32, numpy=array([ 1, 20,  3], dtype=int32)>
+    """
     c = _as_input(condition)
     if x is None and y is None:
         return execute(WHERE, [c], name=name, default_name="Where")
@@ -781,7 +821,12 @@ def slice_1(vec, i):
 
 @export("split")
 def split(value, num_or_size_splits, axis=0, num=None, name="split"):
-    """Split into `n` equal parts, or into parts of the listed sizes (one size may be -1)."""
+    """Split into `n` equal parts, or into parts of the listed sizes (one size may be -1).
+
+    >>> a, b = tf.split(tf.range(6), [2, 4])
+    >>> b
+    <tf.Tensor: shape=(4,), dtype=int32, numpy=array([2, 3, 4, 5], dtype=int32)>
+    """
     x = _as_input(value)
     nm = name
     if isinstance(num_or_size_splits, (int, np.integer)):
@@ -808,7 +853,13 @@ CONCAT = register_op(
 
 @export("concat")
 def concat(values, axis, name="concat"):
-    """Join a list of tensors along `axis` (all other dims must match)."""
+    """Join a list of tensors along `axis` (all other dims must match).
+
+    >>> tf.concat([[[1, 2]], [[3, 4]]], axis=0)
+    <tf.Tensor: shape=(2, 2), dtype=int32, numpy=
+    array([[1, 2],
+           [3, 4]], dtype=int32)>
+    """
     values = list(values) if isinstance(values, (list, tuple)) else [values]
     if len(values) == 1:
         return identity(_as_input(values[0]), name=None if name == "concat" else name)
@@ -918,7 +969,14 @@ SPLITV = register_op(
 
 @export("transpose")
 def transpose(a, perm=None, conjugate=False, name="transpose"):
-    """Permute dimensions (reverse them by default); `conjugate=True` also conjugates."""
+    """Permute dimensions (reverse them by default); `conjugate=True` also conjugates.
+
+    >>> tf.transpose([[1, 2, 3], [4, 5, 6]])
+    <tf.Tensor: shape=(3, 2), dtype=int32, numpy=
+    array([[1, 4],
+           [2, 5],
+           [3, 6]], dtype=int32)>
+    """
     x = _as_input(a)
     if perm is None:
         if x.shape.rank is not None:
@@ -976,7 +1034,13 @@ TILE = register_op(
 
 @export("tile")
 def tile(input, multiples, name=None):
-    """Repeat `input` `multiples[i]` times along axis i."""
+    """Repeat `input` `multiples[i]` times along axis i.
+
+    >>> tf.tile([[1, 2]], [2, 2])
+    <tf.Tensor: shape=(2, 4), dtype=int32, numpy=
+    array([[1, 2, 1, 2],
+           [1, 2, 1, 2]], dtype=int32)>
+    """
     return execute(TILE, [_as_input(input), _int_input(multiples)], name=name,
                    default_name="Tile")
 
@@ -1049,7 +1113,13 @@ MIRROR_PAD = register_op(
 
 @export("pad")
 def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
-    """Pad each axis by paddings[i] = [before, after]; CONSTANT, REFLECT or SYMMETRIC."""
+    """Pad each axis by paddings[i] = [before, after]; CONSTANT, REFLECT or SYMMETRIC.
+
+    >>> tf.pad([[1, 2]], [[1, 0], [0, 1]])
+    <tf.Tensor: shape=(2, 3), dtype=int32, numpy=
+    array([[0, 0, 0],
+           [1, 2, 0]], dtype=int32)>
+    """
     x = _as_input(tensor)
     p = _int_input(paddings)
     mode = mode.upper()
@@ -1162,7 +1232,11 @@ SQUEEZE = register_op(
 
 @export("squeeze")
 def squeeze(input, axis=None, name=None, squeeze_dims=None):
-    """Drop dimensions of size 1 (only `axis` if given)."""
+    """Drop dimensions of size 1 (only `axis` if given).
+
+    >>> tf.squeeze(tf.zeros([1, 3, 1])).shape
+    TensorShape([3])
+    """
     axis = squeeze_dims if axis is None else axis
     if axis is None:
         axis = []
@@ -1201,7 +1275,11 @@ EXPAND_DIMS = register_op(
 
 @export("expand_dims")
 def expand_dims(input, axis, name=None):
-    """Insert a dimension of size 1 at `axis`."""
+    """Insert a dimension of size 1 at `axis`.
+
+    >>> tf.expand_dims([1, 2], axis=1).shape
+    TensorShape([2, 1])
+    """
     return execute(EXPAND_DIMS, [_as_input(input), _int_input(axis)], name=name,
                    default_name="ExpandDims")
 
@@ -1248,7 +1326,13 @@ ONE_HOT = register_op(
 
 @export("one_hot")
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
-    """Encode integer indices as one-hot vectors; out-of-range indices give all `off_value`."""
+    """Encode integer indices as one-hot vectors; out-of-range indices give all `off_value`.
+
+    >>> tf.one_hot([0, 2], depth=3)
+    <tf.Tensor: shape=(2, 3), dtype=float32, numpy=
+    array([[1., 0., 0.],
+           [0., 0., 1.]], dtype=float32)>
+    """
     idx = _int_input(indices)
     def conv(v):
         if v is None or isinstance(v, Tensor) or getattr(v, "_is_variable", False):

@@ -157,7 +157,11 @@ GATHER = register_op(
 
 @export("gather")
 def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
-    """Pick slices of `params` along `axis` (0 by default) at `indices`."""
+    """Pick slices of `params` along `axis` (0 by default) at `indices`.
+
+    >>> tf.gather([10, 20, 30], [2, 0])
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([30, 10], dtype=int32)>
+    """
     p = _as_input(params)
     if axis is None:
         axis = batch_dims
@@ -238,7 +242,11 @@ def gather_nd(params, indices, batch_dims=0, name=None):
 
 @export("boolean_mask")
 def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
-    """The elements (or slices from `axis` on) of `tensor` where `mask` is True."""
+    """The elements (or slices from `axis` on) of `tensor` where `mask` is True.
+
+    >>> tf.boolean_mask([1, 2, 3], [True, False, True])
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([1, 3], dtype=int32)>
+    """
     with name_scope(name):
         return _boolean_mask(tensor, mask, axis)
 

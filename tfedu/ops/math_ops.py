@@ -223,7 +223,11 @@ EQUAL = register_binary("Equal", np.equal, _CMP, None, dtypes.bool_)
 
 @export("math.equal", "equal")
 def equal(x, y, name=None):
-    """x == y elementwise, with broadcasting."""
+    """x == y elementwise, with broadcasting.
+
+    >>> tf.equal([1, 2, 3], 2)
+    <tf.Tensor: shape=(3,), dtype=bool, numpy=array([False,  True, False])>
+    """
     return execute(EQUAL, [x, y], name=name, default_name="Equal")
 
 
@@ -343,7 +347,11 @@ SQRT = register_unary(
 
 @export("math.sqrt", "sqrt")
 def sqrt(x, name=None):
-    """The square root of x, elementwise."""
+    """The square root of x, elementwise.
+
+    >>> tf.sqrt([4.0, 9.0])
+    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([2., 3.], dtype=float32)>
+    """
     return execute(SQRT, [x], name=name, default_name="Sqrt")
 
 
@@ -353,7 +361,11 @@ EXP = register_unary("Exp", _errstate(np.exp), FLOAT_COMPLEX,
 
 @export("math.exp", "exp")
 def exp(x, name=None):
-    """e ** x elementwise."""
+    """e ** x elementwise.
+
+    >>> tf.exp(0.0)
+    <tf.Tensor: shape=(), dtype=float32, numpy=1.0>
+    """
     return execute(EXP, [x], name=name, default_name="Exp")
 
 
@@ -446,7 +458,11 @@ CAST = register_op(
 
 @export("cast", "dtypes.cast")
 def cast(x, dtype, name=None):
-    """Convert `x` to `dtype`; floats to ints truncate toward zero (`tf.cast`)."""
+    """Convert `x` to `dtype`; floats to ints truncate toward zero (`tf.cast`).
+
+    >>> tf.cast([1.7, -1.7], tf.int32)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([ 1, -1], dtype=int32)>
+    """
     dtype = dtypes.as_dtype(dtype)
     if not isinstance(x, Tensor) and not getattr(x, "_is_variable", False):
         x = convert_to_tensor(x)
@@ -549,7 +565,14 @@ SUM = _register_reduction("Sum", _sum_kernel, NUMERIC, _sum_grad)
 
 @export("math.reduce_sum", "reduce_sum")
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
-    """Sum over `axis` (all axes when None)."""
+    """Sum over `axis` (all axes when None).
+
+    >>> x = tf.constant([[1, 2], [3, 4]])
+    >>> tf.reduce_sum(x)
+    <tf.Tensor: shape=(), dtype=int32, numpy=10>
+    >>> tf.reduce_sum(x, axis=0)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 6], dtype=int32)>
+    """
     return _reduce(SUM, input_tensor, axis, keepdims, name, "Sum")
 
 
@@ -582,7 +605,11 @@ def _mean_grad(op, g):
 
 @export("math.maximum", "maximum")
 def maximum(x, y, name=None):
-    """The larger of x and y, elementwise with broadcasting."""
+    """The larger of x and y, elementwise with broadcasting.
+
+    >>> tf.maximum([1, 5], 3)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([3, 5], dtype=int32)>
+    """
     return execute(MAXIMUM, [x, y], name=name, default_name="Maximum")
 
 
@@ -591,7 +618,11 @@ MEAN = _register_reduction("Mean", _mean_kernel, NUMERIC, _mean_grad)
 
 @export("math.reduce_mean", "reduce_mean")
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
-    """Mean over `axis`; integer means truncate, as TF's do."""
+    """Mean over `axis`; integer means truncate, as TF's do.
+
+    >>> tf.reduce_mean([[1., 2.], [3., 4.]], axis=1)
+    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([1.5, 3.5], dtype=float32)>
+    """
     return _reduce(MEAN, input_tensor, axis, keepdims, name, "Mean")
 
 
@@ -610,7 +641,11 @@ MAX = _register_reduction("Max", _max_kernel, REAL, _minmax_grad)
 
 @export("math.reduce_max", "reduce_max")
 def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
-    """The largest element across `axis` (all axes when None)."""
+    """The largest element across `axis` (all axes when None).
+
+    >>> tf.reduce_max([[1, 5], [3, 2]], axis=1)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([5, 3], dtype=int32)>
+    """
     return _reduce(MAX, input_tensor, axis, keepdims, name, "Max")
 
 
@@ -813,7 +848,14 @@ BATCH_MATMUL = register_op(
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
            a_is_sparse=False, b_is_sparse=False, output_type=None, grad_a=False, grad_b=False,
            name=None):
-    """Matrix product; rank > 2 inputs are batches (broadcast), as `tf.matmul`."""
+    """Matrix product; rank > 2 inputs are batches (broadcast), as `tf.matmul`.
+
+    >>> x = tf.constant([[1., 2.], [3., 4.]])
+    >>> tf.matmul(x, [[1.], [1.]])
+    <tf.Tensor: shape=(2, 1), dtype=float32, numpy=
+    array([[3.],
+           [7.]], dtype=float32)>
+    """
     a = a if isinstance(a, Tensor) else convert_to_tensor(a)
     b = b if isinstance(b, Tensor) else convert_to_tensor(b, dtype_hint=a.dtype)
     ra, rb = a.shape.rank, b.shape.rank
@@ -898,19 +940,33 @@ CONJ = register_unary("Conj", _conj_kernel, dtypes.COMPLEX, lambda op, g: [conj(
 
 @export("math.add", "add")
 def add(x, y, name=None):
-    """x + y elementwise, with broadcasting (`AddV2`)."""
+    """x + y elementwise, with broadcasting (`AddV2`).
+
+    >>> tf.add([1, 2], [[10], [20]])
+    <tf.Tensor: shape=(2, 2), dtype=int32, numpy=
+    array([[11, 12],
+           [21, 22]], dtype=int32)>
+    """
     return execute(ADD, [x, y], name=name, default_name="Add")
 
 
 @export("math.subtract", "subtract")
 def subtract(x, y, name=None):
-    """x - y elementwise, with broadcasting (`Sub`)."""
+    """x - y elementwise, with broadcasting (`Sub`).
+
+    >>> tf.subtract(5.0, [1.0, 2.0])
+    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([4., 3.], dtype=float32)>
+    """
     return execute(SUB, [x, y], name=name, default_name="Sub")
 
 
 @export("math.multiply", "multiply")
 def multiply(x, y, name=None):
-    """x * y elementwise, with broadcasting (`Mul`)."""
+    """x * y elementwise, with broadcasting (`Mul`).
+
+    >>> tf.multiply([1, 2, 3], 2)
+    <tf.Tensor: shape=(3,), dtype=int32, numpy=array([2, 4, 6], dtype=int32)>
+    """
     return execute(MUL, [x, y], name=name, default_name="Mul")
 
 
@@ -945,7 +1001,11 @@ def _truediv(x, y, name, hint_from_x=False):
 
 @export("math.divide", "divide")
 def divide(x, y, name=None):
-    """x / y elementwise (Python's true division: integers give floats)."""
+    """x / y elementwise (Python's true division: integers give floats).
+
+    >>> tf.divide([1, 2], 2)
+    <tf.Tensor: shape=(2,), dtype=float64, numpy=array([0.5, 1. ])>
+    """
     return _truediv(x, y, name or "truediv")
 
 
@@ -963,7 +1023,11 @@ def negative(x, name=None):
 
 @export("math.square", "square")
 def square(x, name=None):
-    """x * x elementwise."""
+    """x * x elementwise.
+
+    >>> tf.square([-2.0, 3.0])
+    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([4., 9.], dtype=float32)>
+    """
     return execute(SQUARE, [x], name=name, default_name="Square")
 
 
@@ -1404,7 +1468,11 @@ CUMSUM = _register_scan("Cumsum", False, _cumsum_grad)
 
 @export("math.cumsum", "cumsum")
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
-    """Cumulative sum along `axis`; `exclusive` starts from 0, `reverse` scans from the end."""
+    """Cumulative sum along `axis`; `exclusive` starts from 0, `reverse` scans from the end.
+
+    >>> tf.math.cumsum([1, 2, 3])
+    <tf.Tensor: shape=(3,), dtype=int32, numpy=array([1, 3, 6], dtype=int32)>
+    """
     return _scan(CUMSUM, "Cumsum", x, axis, exclusive, reverse, name)
 
 
@@ -1476,7 +1544,11 @@ ARGMAX = register_op(
 
 @export("math.argmax", "argmax")
 def argmax(input, axis=None, output_type=dtypes.int64, name=None):
-    """Index of the largest value along `axis` (0 when None); int64 unless `output_type`."""
+    """Index of the largest value along `axis` (0 when None); int64 unless `output_type`.
+
+    >>> tf.argmax([[1, 9, 3], [7, 2, 5]], axis=1)
+    <tf.Tensor: shape=(2,), dtype=int64, numpy=array([1, 0])>
+    """
     return _argminmax(ARGMAX, "ArgMax", input, axis, output_type, name)
 
 

@@ -90,7 +90,11 @@ RELU = _register_activation("Relu", _relu_kernel, REAL,
 
 @export("nn.relu")
 def relu(features, name=None):
-    """max(features, 0) elementwise."""
+    """max(features, 0) elementwise.
+
+    >>> tf.nn.relu([-1.0, 0.0, 2.0])
+    <tf.Tensor: shape=(3,), dtype=float32, numpy=array([0., 0., 2.], dtype=float32)>
+    """
     return _ew(RELU, [_tensor(features)], name=name, default="Relu")
 
 
@@ -334,7 +338,11 @@ SOFTMAX = register_op("Softmax", group="nn", inputs=("logits: T",), outputs=("so
 
 @export("nn.softmax", "math.softmax")
 def softmax(logits, axis=None, name=None):
-    """exp(logits) / reduce_sum(exp(logits), axis), computed without overflow."""
+    """exp(logits) / reduce_sum(exp(logits), axis), computed without overflow.
+
+    >>> tf.nn.softmax([0.0, 0.0])
+    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([0.5, 0.5], dtype=float32)>
+    """
     return _softmax_like(SOFTMAX, logits, axis, name, "Softmax", log=False)
 
 
@@ -514,7 +522,11 @@ SPARSE_SOFTMAX_XENT = register_op(
 
 @export("nn.sparse_softmax_cross_entropy_with_logits")
 def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
-    """Cross-entropy of softmax(logits) against integer class `labels` (one per row)."""
+    """Cross-entropy of softmax(logits) against integer class `labels` (one per row).
+
+    >>> tf.nn.sparse_softmax_cross_entropy_with_logits([0], [[0.0, 0.0]])
+    <tf.Tensor: shape=(1,), dtype=float32, numpy=array([0.6931472], dtype=float32)>
+    """
     logits = _tensor(logits, name="logits")
     labels = _tensor(labels, name="labels")
     lr, gr = labels.shape.rank, logits.shape.rank
@@ -596,7 +608,11 @@ L2_LOSS = register_op(
 
 @export("nn.l2_loss")
 def l2_loss(t, name=None):
-    """Half the squared L2 norm of `t`: sum(t ** 2) / 2."""
+    """Half the squared L2 norm of `t`: sum(t ** 2) / 2.
+
+    >>> tf.nn.l2_loss([3.0, 4.0])
+    <tf.Tensor: shape=(), dtype=float32, numpy=12.5>
+    """
     return execute(L2_LOSS, [_tensor(t)], name=name, default_name="L2Loss")
 
 
@@ -680,7 +696,11 @@ BIAS_ADD = register_op(
 
 @export("nn.bias_add")
 def bias_add(value, bias, data_format=None, name=None):
-    """Add a 1-D `bias` along the channel axis (the last one for NHWC)."""
+    """Add a 1-D `bias` along the channel axis (the last one for NHWC).
+
+    >>> tf.nn.bias_add([[1.0, 2.0]], [10.0, 20.0])
+    <tf.Tensor: shape=(1, 2), dtype=float32, numpy=array([[11., 22.]], dtype=float32)>
+    """
     value = _tensor(value, name="input")
     bias = _tensor(bias, dtype=value.dtype, name="bias")
     fmt = "NCHW" if data_format and data_format.startswith("NC") else "NHWC"
@@ -982,7 +1002,15 @@ CONV2D = register_op(
 
 @export("nn.conv2d")
 def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
-    """2-D convolution of NHWC `input` with [kh, kw, in, out] `filters` (cross-correlation)."""
+    """2-D convolution of NHWC `input` with [kh, kw, in, out] `filters` (cross-correlation).
+
+    >>> x = tf.ones([1, 3, 3, 1])
+    >>> w = tf.ones([2, 2, 1, 1])
+    >>> tf.nn.conv2d(x, w, strides=1, padding='VALID')[0, :, :, 0]
+    <tf.Tensor: shape=(2, 2), dtype=float32, numpy=
+    array([[4., 4.],
+           [4., 4.]], dtype=float32)>
+    """
     fmt = _format(data_format)
     ch = 1 if fmt == "NCHW" else 3
     padding, explicit = _convert_padding(padding)
@@ -1448,7 +1476,14 @@ MAX_POOL = register_op(
 
 @export("nn.max_pool2d")
 def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
-    """The max over each ksize window of an NHWC batch."""
+    """The max over each ksize window of an NHWC batch.
+
+    >>> x = tf.reshape(tf.range(16.0), [1, 4, 4, 1])
+    >>> tf.nn.max_pool2d(x, 2, 2, 'VALID')[0, :, :, 0]
+    <tf.Tensor: shape=(2, 2), dtype=float32, numpy=
+    array([[ 5.,  7.],
+           [13., 15.]], dtype=float32)>
+    """
     return _pool2d(MAX_POOL, "MaxPool2d", input, ksize, strides, padding, data_format, name)
 
 
@@ -1708,7 +1743,12 @@ def _drop_axes(t, axes):
 
 @export("nn.moments")
 def moments(x, axes, shift=None, keepdims=False, name=None):
-    """(mean, variance) of `x` over `axes`; float16 inputs are reduced in float32."""
+    """(mean, variance) of `x` over `axes`; float16 inputs are reduced in float32.
+
+    >>> mean, variance = tf.nn.moments(tf.constant([1.0, 3.0]), axes=[0])
+    >>> mean, variance
+    (<tf.Tensor: shape=(), dtype=float32, numpy=2.0>, <tf.Tensor: shape=(), dtype=float32, numpy=1.0>)
+    """
     x = _tensor(x, name="x")
     axes = [int(a) for a in (axes if isinstance(axes, (list, tuple)) else [axes])]
     with _scope(name, "moments"):
