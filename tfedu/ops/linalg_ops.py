@@ -24,21 +24,15 @@ from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops, math_ops
 from tfedu.ops.gradient_util import unbroadcast
-from tfedu.ops.op_helpers import broadcast_shapes, export
+from tfedu.ops.op_helpers import as_tensor, broadcast_shapes, export
 
 FLOAT_AND_COMPLEX = (dtypes.float64, dtypes.float32, dtypes.float16) + dtypes.COMPLEX
 Qr = collections.namedtuple("Qr", ["q", "r"])
 
 
 def _t(x, dtype=None, hint=None) -> Tensor:
-    """`x` as a tensor (variables are read)."""
-    if isinstance(x, Tensor):
-        return x
-    if getattr(x, "_is_variable", False):
-        return x.value()
-    return convert_to_tensor(x, dtype=dtype, dtype_hint=hint)
-
-
+    """`x` as a tensor (`as_tensor`, with a dtype hint)."""
+    return as_tensor(x, dtype, dtype_hint=hint)
 
 
 def _final_name(scope):

@@ -17,7 +17,7 @@ from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.kernels import array_kernels
 from tfedu.ops import array_ops
-from tfedu.ops.op_helpers import export
+from tfedu.ops.op_helpers import as_tensor, export
 
 _NB_MIN = 4096  # elements updated; np.ufunc.at is ~10x slower than the loop above ~1e3
 
@@ -137,18 +137,12 @@ SCATTER_ND = register_op(
 @export("scatter_nd")
 def scatter_nd(indices, updates, shape, name=None):
     """Zeros of `shape`, with `updates` added at the index vectors in `indices`."""
-    idx = _int(indices)
-    upd = updates if isinstance(updates, Tensor) else array_ops._as_input(updates)
+    idx = as_tensor(indices, dtype_hint=dtypes.int32)
+    upd = updates if isinstance(updates, Tensor) else as_tensor(updates)
     shp = shape if isinstance(shape, Tensor) else convert_to_tensor(shape, dtype=idx.dtype)
     return execute(SCATTER_ND, [idx, upd, shp], name=name, default_name="ScatterNd")
 
 
-def _int(v):
-    if isinstance(v, Tensor):
-        return v
-    if getattr(v, "_is_variable", False):
-        return v.value()
-    return convert_to_tensor(v, dtype_hint=dtypes.int32)
 
 
 def _tensor_scatter_infer(op):
@@ -222,10 +216,10 @@ TENSOR_SCATTER_MIN = _register("TensorScatterMin", "min", _minmax_grad)
 
 def _ts(opdef, default):
     def fn(tensor, indices, updates, name=None):
-        t = array_ops._as_input(tensor)
+        t = as_tensor(tensor)
         upd = updates if isinstance(updates, Tensor) else convert_to_tensor(updates,
                                                                               dtype=t.dtype)
-        return execute(opdef, [t, _int(indices), upd], name=name, default_name=default)
+        return execute(opdef, [t, as_tensor(indices, dtype_hint=dtypes.int32), upd], name=name, default_name=default)
 
     return fn
 
