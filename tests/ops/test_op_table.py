@@ -738,7 +738,7 @@ NOT_IN_TABLE = {
     "ReluGrad", "Relu6Grad", "LeakyReluGrad", "EluGrad", "SeluGrad", "SoftsignGrad",
     "SoftplusGrad", "MaxPoolGradGrad", "StridedSliceGrad", "BroadcastGradientArgs",
     "BroadcastArgs", "ConjugateTranspose", "Eig", "Lu", "TensorScatterSub", "TensorScatterMax",
-    "TensorScatterMin", "TensorListReserve",
+    "TensorScatterMin",
 }
 
 

@@ -1451,11 +1451,12 @@ def _scan_kernel(is_prod):
     return kernel
 
 
-def _register_scan(type, is_prod, grad):
+def _register_scan(type, is_prod, grad, **fields):
+    """Register Cumsum or Cumprod (an `axis` input; `exclusive` and `reverse` attrs)."""
     return register_op(
         type, group="math", inputs=("x: T", "axis: Tidx"), outputs=("out: T",),
         type_attrs={"T": NUMERIC, "Tidx": INTS}, attrs={"exclusive": False, "reverse": False},
-        infer=_scan_infer, kernel=_scan_kernel(is_prod), grad=grad)
+        infer=_scan_infer, kernel=_scan_kernel(is_prod), grad=grad, **fields)
 
 
 def _cumsum_grad(op, g):
@@ -1463,7 +1464,7 @@ def _cumsum_grad(op, g):
                    reverse=not op.get_attr("reverse")), None]
 
 
-CUMSUM = _register_scan("Cumsum", False, _cumsum_grad)
+CUMSUM = _register_scan("Cumsum", False, _cumsum_grad, numba=("math_kernels.nb_scan",))
 
 
 @export("math.cumsum", "cumsum")
@@ -1484,7 +1485,7 @@ def _cumprod_grad(op, g):
     return [divide_op(out, x), None]
 
 
-CUMPROD = _register_scan("Cumprod", True, _cumprod_grad)
+CUMPROD = _register_scan("Cumprod", True, _cumprod_grad, numba=("math_kernels.nb_scan",))
 
 
 @export("math.cumprod")

@@ -730,7 +730,7 @@ BIAS_ADD_GRAD = register_op(
         _channel_axis(op.shape(0).rank, op.attrs.get("data_format"))]]
         if op.shape(0).rank else None), op.dtype(0))],
     kernel=_bias_add_grad_kernel, grad=_bias_add_grad_grad,
-    doc="Sum of the gradient over every axis but the channel axis.")
+    doc="Sum of the gradient over every axis but the channel axis.", numba=("nn_kernels.nb_bias_add_grad",))
 
 
 # ------------------------------------------------------------------------------------------
@@ -991,7 +991,7 @@ CONV2D = register_op(
     "Conv2D", group="nn", inputs=("input: T", "filter: T"), outputs=("output: T",),
     type_attrs={"T": _CONV_T}, attrs=dict(_CONV_DEFAULTS), infer=_conv2d_infer,
     kernel=_conv2d_kernel, grad=_conv2d_grad,
-    doc="2-D convolution (cross-correlation) of NHWC images with HWIO filters.")
+    doc="2-D convolution (cross-correlation) of NHWC images with HWIO filters.", numba=("nn_kernels.nb_im2col",))
 
 
 @export("nn.conv2d")
@@ -1071,7 +1071,7 @@ CONV2D_BACKPROP_INPUT = register_op(
     outputs=("output: T",), type_attrs={"T": _CONV_T}, attrs=dict(_CONV_DEFAULTS),
     infer=lambda op: _backprop_infer(op, 0, "Conv2DBackpropInput: input_sizes"),
     kernel=_conv2d_backprop_input_kernel, grad=_conv2d_backprop_input_grad,
-    doc="Gradient of Conv2D with respect to its input (also conv2d_transpose).")
+    doc="Gradient of Conv2D with respect to its input (also conv2d_transpose).", numba=("nn_kernels.nb_col2im",))
 
 
 @export("nn.conv2d_transpose")
@@ -1126,7 +1126,7 @@ CONV2D_BACKPROP_FILTER = register_op(
     outputs=("output: T",), type_attrs={"T": _CONV_T}, attrs=dict(_CONV_DEFAULTS),
     infer=lambda op: _backprop_infer(op, 1, "Conv2DBackpropFilter: filter_sizes"),
     kernel=_conv2d_backprop_filter_kernel, grad=_conv2d_backprop_filter_grad,
-    doc="Gradient of Conv2D with respect to its filter.")
+    doc="Gradient of Conv2D with respect to its filter.", numba=("nn_kernels.nb_im2col",))
 
 
 # ------------------------------------------------------------------------------------------
@@ -1291,7 +1291,7 @@ DEPTHWISE_CONV2D = register_op(
     "DepthwiseConv2dNative", group="nn", inputs=("input: T", "filter: T"), outputs=("output: T",),
     type_attrs={"T": _CONV_T}, attrs=dict(_DW_DEFAULTS), infer=_depthwise_infer,
     kernel=_depthwise_kernel, grad=_depthwise_grad,
-    doc="Per-channel 2-D convolution: filter [kh, kw, in, multiplier].")
+    doc="Per-channel 2-D convolution: filter [kh, kw, in, multiplier].", numba=("nn_kernels.nb_im2col",))
 
 
 @export("nn.depthwise_conv2d", "nn.depthwise_conv2d_native")
@@ -1368,7 +1368,7 @@ DEPTHWISE_BACKPROP_FILTER = register_op(
     grad=lambda op, g: [execute(DEPTHWISE_BACKPROP_INPUT,
                                 [array_ops.shape(op.inputs[0]), g, op.inputs[2]],
                                 _conv_attr_subset(op)), None,
-                        execute(DEPTHWISE_CONV2D, [op.inputs[0], g], _conv_attr_subset(op))])
+                        execute(DEPTHWISE_CONV2D, [op.inputs[0], g], _conv_attr_subset(op))], numba=("nn_kernels.nb_im2col",))
 
 
 @export("nn.separable_conv2d")
@@ -1465,7 +1465,7 @@ def _max_pool_grad(op, g):
 MAX_POOL = register_op(
     "MaxPool", group="nn", inputs=("input: T",), outputs=("output: T",), type_attrs={"T": _MAXPOOL_T},
     attrs=dict(_POOL_DEFAULTS), infer=_pool_infer, kernel=_max_pool_kernel,
-    grad=_max_pool_grad, doc="The max of each ksize window.")
+    grad=_max_pool_grad, doc="The max of each ksize window.", numba=("nn_kernels.nb_max_pool", "nn_kernels.nb_max_pool_values"))
 
 
 @export("nn.max_pool2d")
@@ -1519,7 +1519,7 @@ MAX_POOL_GRAD = register_op(
     "MaxPoolGrad", group="nn", inputs=("orig_input: T", "orig_output: T", "grad: T"),
     outputs=("output: T",), type_attrs={"T": REAL}, attrs=dict(_POOL_DEFAULTS),
     infer=lambda op: [(op.shape(0), op.dtype(0))], kernel=_max_pool_grad_kernel,
-    grad=_max_pool_grad_grad, doc="Sends each window's gradient to its max cell.")
+    grad=_max_pool_grad_grad, doc="Sends each window's gradient to its max cell.", numba=("nn_kernels.nb_max_pool_grad",))
 
 
 def _max_pool_grad_grad_kernel(x, y, grad, ksize, strides, padding, explicit_paddings=(),
@@ -1570,7 +1570,7 @@ def _avg_pool_grad(op, g):
 AVG_POOL = register_op(
     "AvgPool", group="nn", inputs=("value: T",), outputs=("output: T",), type_attrs={"T": FLOAT},
     attrs=dict(_POOL_DEFAULTS), infer=_pool_infer, kernel=_avg_pool_kernel,
-    grad=_avg_pool_grad, doc="The mean of each window's cells inside the image.")
+    grad=_avg_pool_grad, doc="The mean of each window's cells inside the image.", numba=("nn_kernels.nb_avg_pool",))
 
 
 @export("nn.avg_pool2d")
@@ -1615,7 +1615,7 @@ AVG_POOL_GRAD = register_op(
     type_attrs={"T": FLOAT}, attrs=dict(_POOL_DEFAULTS), infer=_avg_pool_infer,
     kernel=_avg_pool_grad_kernel,
     grad=lambda op, gg: [None, execute(AVG_POOL, [gg], _pool_attr_subset(op))],
-    doc="Spreads each window's gradient evenly over its cells.")
+    doc="Spreads each window's gradient evenly over its cells.", numba=("nn_kernels.nb_avg_pool_grad",))
 
 
 def _pool2d(opdef, default, input, ksize, strides, padding, data_format, name):

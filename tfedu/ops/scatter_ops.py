@@ -131,7 +131,7 @@ SCATTER_ND = register_op(
     outputs=("output: T",), type_attrs={"T": ALL, "Tindices": INTS},
     infer=_scatter_nd_infer, kernel=_scatter_nd_kernel,
     grad=lambda op, g: [None, array_ops_gather_nd(g, op.inputs[0]), None],
-    doc="A zero tensor of `shape` with `updates` summed in at `indices`.")
+    doc="A zero tensor of `shape` with `updates` summed in at `indices`.", numba=("array_kernels.nb_scatter_rows",))
 
 
 @export("scatter_nd")
@@ -183,12 +183,13 @@ def _minmax_grad(op, g):
     return [math_ops.multiply(g, keep_t), None, math_ops.multiply(_gnd(g, idx), keep_u)]
 
 
-def _register(type_, mode, grad):
+def _register(type_, mode, grad, **fields):
+    """Register one TensorScatter op: `tensor` with `updates` applied by `mode`."""
     return register_op(
         type_, group="array", inputs=("tensor: T", "indices: Tindices", "updates: T"), outputs=("output: T",),
         type_attrs={"T": ALL, "Tindices": INTS}, infer=_tensor_scatter_infer,
         kernel=_tensor_scatter_kernel(mode), grad=grad,
-        doc=f"A copy of `tensor` with `updates` applied ({mode}) at `indices`.")
+        doc=f"A copy of `tensor` with `updates` applied ({mode}) at `indices`.", **fields)
 
 
 def _update_grad(op, g):
@@ -196,9 +197,9 @@ def _update_grad(op, g):
     return [tensor_scatter_nd_update(g, idx, array_ops.zeros_like(upd)), None, _gnd(g, idx)]
 
 
-TENSOR_SCATTER_UPDATE = _register("TensorScatterUpdate", "update", _update_grad)
+TENSOR_SCATTER_UPDATE = _register("TensorScatterUpdate", "update", _update_grad, numba=("array_kernels.nb_scatter_rows",))
 TENSOR_SCATTER_ADD = _register(
-    "TensorScatterAdd", "add", lambda op, g: [g, None, _gnd(g, op.inputs[1])])
+    "TensorScatterAdd", "add", lambda op, g: [g, None, _gnd(g, op.inputs[1])], numba=("array_kernels.nb_scatter_rows",))
 
 
 def _neg(x):
@@ -209,9 +210,9 @@ def _neg(x):
 
 TENSOR_SCATTER_SUB = _register(
     "TensorScatterSub", "sub",
-    lambda op, g: [g, None, _neg(_gnd(g, op.inputs[1]))])
-TENSOR_SCATTER_MAX = _register("TensorScatterMax", "max", _minmax_grad)
-TENSOR_SCATTER_MIN = _register("TensorScatterMin", "min", _minmax_grad)
+    lambda op, g: [g, None, _neg(_gnd(g, op.inputs[1]))], numba=("array_kernels.nb_scatter_rows",))
+TENSOR_SCATTER_MAX = _register("TensorScatterMax", "max", _minmax_grad, numba=("array_kernels.nb_scatter_rows",))
+TENSOR_SCATTER_MIN = _register("TensorScatterMin", "min", _minmax_grad, numba=("array_kernels.nb_scatter_rows",))
 
 
 def _ts(opdef, default):

@@ -210,7 +210,8 @@ def _reg_sorted(type, code, grad, mean=False, allowed=NUMERIC):
     return register_op(
         type, group="math", inputs=("data: T", "segment_ids: Tindices"), outputs=("output: T",),
         type_attrs={"T": allowed, "Tindices": INTS}, infer=_sorted_segment_infer,
-        kernel=_sorted_segment_kernel(code, mean), grad=grad)
+        kernel=_sorted_segment_kernel(code, mean), grad=grad,
+        numba=("math_kernels.nb_segment_reduce",))
 
 
 def _reg_unsorted(type, code, grad, allowed=NUMERIC):
@@ -218,7 +219,8 @@ def _reg_unsorted(type, code, grad, allowed=NUMERIC):
         type, group="math", inputs=("data: T", "segment_ids: Tindices", "num_segments: Tnumsegments"),
         outputs=("output: T",),
         type_attrs={"T": allowed, "Tindices": INTS, "Tnumsegments": INTS},
-        infer=_unsorted_infer, kernel=_unsorted_kernel(code), grad=grad)
+        infer=_unsorted_infer, kernel=_unsorted_kernel(code), grad=grad,
+        numba=("math_kernels.nb_segment_reduce",))
 
 
 def _segment_sum_grad(op, g):
@@ -315,7 +317,7 @@ BINCOUNT = register_op(
     type_attrs={"Tidx": INTS, "T": (dtypes.int32, dtypes.int64, dtypes.float32,
                                     dtypes.float64)},
     attrs={"binary_output": False}, infer=_bincount_infer, kernel=_bincount_kernel,
-    doc="Counts (or summed weights) of each integer value.")
+    doc="Counts (or summed weights) of each integer value.", numba=("math_kernels.nb_bincount",))
 
 
 @export("math.bincount")

@@ -81,17 +81,17 @@ def _erf_grad(op, g):
     return [M.multiply(g, M.multiply(two_over_root_pi, M.exp(M.negative(M.square(x)))))]
 
 
-ERF = register_unary("Erf", _special_kernel("erf"), FLOAT, _erf_grad, doc="Gauss error function")
+ERF = register_unary("Erf", _special_kernel("erf"), FLOAT, _erf_grad, doc="Gauss error function", numba=("math_kernels.nb_special",))
 
 
 def _erfc_grad(op, g):
     return [M.negative(_erf_grad(op, g)[0])]
 
 
-ERFC = register_unary("Erfc", _special_kernel("erfc"), FLOAT, _erfc_grad, doc="1 - erf(x)")
+ERFC = register_unary("Erfc", _special_kernel("erfc"), FLOAT, _erfc_grad, doc="1 - erf(x)", numba=("math_kernels.nb_special",))
 LGAMMA = register_unary("Lgamma", _special_kernel("lgamma"), FLOAT,
                         lambda op, g: [M.multiply(g, digamma(op.inputs[0]))],
-                        doc="log |Gamma(x)|")
+                        doc="log |Gamma(x)|", numba=("math_kernels.nb_special",))
 DIGAMMA = register_unary(
     "Digamma", float_kernel(_digamma_np), FLOAT,
     lambda op, g: [M.multiply(g, polygamma(M.scalar_like(1, op.inputs[0]), op.inputs[0]))],
