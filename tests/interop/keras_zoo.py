@@ -120,11 +120,20 @@ def build(keras, seed=0):
     x = data(seed)
     models = _architectures(keras, x)
     for name, model in models.items():
-        # Eager steps: one step costs less than tracing one (and Keras cannot reload a legacy
-        # .h5 whose loss is the alias "mse").
-        model.compile(optimizer="adam", loss="mean_squared_error", run_eagerly=True)
+        _compile(keras, model, name)
         model.fit(x[name][0], x[name][1], batch_size=64, epochs=1, verbose=0)
     return models
+
+
+def _compile(keras, model, name):
+    # Eager steps: one step costs less than tracing one (and Keras cannot reload a legacy .h5
+    # whose loss is the alias "mse"). One model compiles with loss and metric objects.
+    if name == "dense":
+        model.compile(optimizer=keras.optimizers.Adam(0.01),
+                      loss=keras.losses.MeanSquaredError(),
+                      metrics=[keras.metrics.MeanAbsoluteError(name="mae")], run_eagerly=True)
+    else:
+        model.compile(optimizer="adam", loss="mean_squared_error", run_eagerly=True)
 
 
 def predict(model, x):
@@ -136,7 +145,7 @@ def fresh(keras, name, seed=1):
     """An untrained, compiled copy of one architecture, its optimizer built (for weights)."""
     keras.utils.set_random_seed(seed)
     model = _architectures(keras, data(seed))[name]
-    model.compile(optimizer="adam", loss="mean_squared_error", run_eagerly=True)
+    _compile(keras, model, name)
     model(data(seed)[name][0])
     model.optimizer.build(model.trainable_variables)
     return model

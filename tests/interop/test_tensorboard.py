@@ -147,7 +147,8 @@ def keras_logs(tmp_path_factory):
     x = np.random.RandomState(0).rand(16, 3).astype("float32")
     history = model.fit(x, x.sum(1, keepdims=True), epochs=2, batch_size=8, verbose=0,
                         validation_split=0.25, callbacks=[keras.callbacks.TensorBoard(
-                            str(logdir), histogram_freq=1, update_freq="batch")])
+                            str(logdir), histogram_freq=1, update_freq="batch",
+                            write_images=True)])
     return dashboard(logdir), history, model
 
 
@@ -182,6 +183,9 @@ def test_callback_histograms_and_conceptual_graph(keras_logs):
     last = get("/data/plugin/histograms/histograms?run=train&tag=seq/d/kernel/histogram")
     assert [e[1] for e in last] == [0, 1]
     assert np.array(last[-1][2])[:, 2].sum() == 6
+    images = sorted(get("/data/plugin/images/tags")["train"])
+    # Weights drawn as images, as Keras draws them (a 1-element bias squeezes to a scalar: none).
+    assert images == ["seq/d/bias/image", "seq/d/kernel/image", "seq/out/kernel/image"]
     info = get("/data/plugin/graphs/info")["train"]
     assert info["tags"]["keras"]["conceptual_graph"] and info["run_graph"]
     ops = _ops(get("/data/plugin/graphs/graph?run=train", raw=True).decode())

@@ -157,7 +157,7 @@ def _lambda_model():
     inp = keras.Input((2,))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        m = keras.Model(inp, L.Lambda(lambda t: t + 1.0)(inp))
+        m = keras.Model(inp, L.Lambda(lambda t: t + 1.0, name="plus_one")(inp))
     return m
 
 
@@ -175,8 +175,19 @@ def test_keras_file_lambda_payload_is_refused():
     with pytest.raises(ValueError, match=r"^tfedu never runs code stored in a file"):
         keras.models.load_model("p.keras", safe_mode=False)
     loaded = keras.models.load_model("p.keras", safe_mode=False,
-                                     custom_objects={"lambda": lambda t: t + 1.0})
+                                     custom_objects={"plus_one": lambda t: t + 1.0})
     assert loaded.predict(np.zeros((1, 2)), verbose=0).tolist() == [[1.0, 1.0]]
+
+
+def test_enable_unsafe_deserialization_still_runs_no_bytecode(monkeypatch):
+    from tfedu.keras.saving import serialization_lib
+
+    _lambda_model().save("l.keras")
+    monkeypatch.setitem(serialization_lib._state_global, "safe_mode", None)
+    keras.config.enable_unsafe_deserialization()
+    with pytest.raises(ValueError, match=r"^tfedu never runs code stored in a file"):
+        keras.models.load_model("l.keras")
+    assert keras.models.load_model("l.keras", custom_objects={"plus_one": abs}) is not None
 
 
 @pytest.mark.parametrize("entry", [

@@ -28,6 +28,13 @@ OP_MODULES = [
     "tfedu.ops.random_ops",
     "tfedu.ops.string_ops",
     "tfedu.ops.control_flow_ops",
+    "tfedu.ops.image_ops",
+    "tfedu.ops.image_color",
+    "tfedu.ops.functional_ops",
+    "tfedu.ops.io_ops",
+    "tfedu.ops.record_io",
+    "tfedu.ops.example_ops",
+    "tfedu.ops.misc_api",
     "tfedu.framework.config",
     "tfedu.function",
     "tfedu.graph.api",
@@ -67,3 +74,6 @@ def build(root):
         ns = _namespace(root, path)
         if not hasattr(ns, leaf) or path:
             setattr(ns, leaf, obj)
+    from tfedu.ops.misc_api import _install_bitwise_operators
+
+    _install_bitwise_operators()

@@ -140,15 +140,25 @@ class _TracedFunction:
         signature = [a for a in args]
         self._function = tf_function(fn, input_signature=signature, autograph=True)
         self._concrete = self._function.get_concrete_function()
-        out = self._concrete.structured_outputs
+        out = _lists_to_tuples(self._concrete.structured_outputs)
         self.output_spec = nest.map_structure(
             lambda t: TensorSpec(t.shape, t.dtype) if isinstance(t, Tensor) or getattr(
                 t, "_is_variable", False) else _spec_of(*_to_array(t)), out)
 
     def __call__(self, element):
         tensors = _to_tensors(element, self._input_spec)
-        result = self._concrete(*_call_args(tensors))
-        return result
+        return _lists_to_tuples(self._concrete(*_call_args(tensors)))
+
+
+def _lists_to_tuples(x):
+    """tf.data reads a function's list outputs as tuples (a list is not a dataset structure)."""
+    if isinstance(x, list):
+        return tuple(_lists_to_tuples(v) for v in x)
+    if isinstance(x, tuple) and not hasattr(x, "_fields"):
+        return tuple(_lists_to_tuples(v) for v in x)
+    if isinstance(x, dict):
+        return type(x)((k, _lists_to_tuples(v)) for k, v in x.items())
+    return x
 
 
 # ------------------------------------------------------------------------------------------

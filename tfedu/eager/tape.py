@@ -168,10 +168,15 @@ class GradientTape:
                     f"Passed in object {s!r} of type {type(s).__name__!r}, not tf.Tensor or "
                     "tf.Variable or ExtensionType."
                 )
+        if target is None:
+            raise TypeError("Argument `target` should be a list or nested structure of Tensors, "
+                            "Variables or CompositeTensors to be differentiated, but received "
+                            "None.")
         flat_targets = nest.flatten(target)
         if output_gradients is not None:
             output_gradients = nest.flatten(output_gradients)
-        result = self._backprop(flat_targets, flat_sources, output_gradients, unconnected)
+        with _gradient_scope():
+            result = self._backprop(flat_targets, flat_sources, output_gradients, unconnected)
         if not self._persistent:
             self._used = True
             self._records = []
@@ -365,3 +370,11 @@ def custom_gradient(f=None):
     decorated.__doc__ = getattr(f, "__doc__", None)
     decorated.__wrapped__ = f
     return decorated
+
+
+def _gradient_scope():
+    """While building a graph, the backward ops go in a `gradient_tape` name scope, as in TF (the
+    graph view then shows the backward pass as one frame); eagerly, nothing."""
+    from tfedu.framework.name_scope import name_scope
+
+    return name_scope("gradient_tape") if _state.graph is not None else contextlib.nullcontext()

@@ -430,8 +430,8 @@ def _flatten_against(v, spec, out):
 
 
 def _rename(spec, name):
-    if isinstance(spec, TensorSpec):
-        return TensorSpec(spec.shape, spec.dtype, name)
+    if isinstance(spec, TensorSpec):  # a name given in the input signature is kept, as in TF
+        return TensorSpec(spec.shape, spec.dtype, spec.name or name)
     if isinstance(spec, list):
         return [_rename(s, name) for s in spec]
     if isinstance(spec, tuple) and not hasattr(type(spec), "_fields"):

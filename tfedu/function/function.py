@@ -732,6 +732,9 @@ class Function:
         if self._jit_compile:
             _check_xla_compatible(fg, self._name)
         specs = [spec_of_key(k) for k in key]
+        if self._input_signature is not None:  # keep the names given in the signature, as TF
+            specs = [s if i >= len(self._input_signature) else self._input_signature[i]
+                     for i, s in enumerate(specs)]
         cf = ConcreteFunction(fg, self._params, specs, structured, function=self)
         cf._feed_key = key
         cf._simple_feed = all(k[0] == "T" for k in key)

@@ -19,7 +19,7 @@ from tfedu.framework.execute import execute, static_value
 from tfedu.framework.name_scope import name_scope
 from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import ALL, FLOAT, FLOAT_COMPLEX, INTS, NUMERIC, REAL, register_op
-from tfedu.framework.tensor import EagerTensor, Tensor
+from tfedu.framework.tensor import EagerTensor, SymbolicTensor, Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.kernels import blas, math_kernels
 from tfedu.kernels.math_kernels import ref_scan
@@ -423,7 +423,8 @@ def floor(x, name=None):
 
 def _cast_kernel(x, DstT, Truncate=False):
     if DstT is dtypes.string:
-        raise OpCheckError("Cast to string is not supported")
+        raise OpCheckError(f"Cast {dtypes.from_numpy(x.dtype).name} to string is not supported",
+                           cls=__import__("tfedu.framework.errors", fromlist=["x"]).UnimplementedError)
     if x.dtype == object:
         raise OpCheckError(f"Cast string to {DstT.c_name} is not supported",
                            cls=__import__("tfedu.framework.errors", fromlist=["x"]).UnimplementedError)
@@ -1047,6 +1048,9 @@ def _reduce(opdef, x, axis, keepdims, name, default):
             from tfedu.ops import array_ops
 
             axis = array_ops.range(0, array_ops.rank(x))
+    elif not isinstance(axis, Tensor) and not getattr(axis, "_is_variable", False):
+        # Python axes are int32 (an empty list too, which would default to float32)
+        axis = convert_to_tensor(axis, dtype=dtypes.int32)
     return execute(opdef, [x, axis], {"keep_dims": bool(keepdims)}, name=name,
                    default_name=default)
 
@@ -1849,7 +1853,18 @@ def _matmul_op(x, y, name):
     return matmul(x, y, name=name if name != "matmul" else None)
 
 
+def _compares_by_identity(x) -> bool:
+    """TF compares tensors by identity while a TF 1.x graph is being built (the outermost
+    graph is a plain tf.Graph); eagerly and in tf.function, `==` is elementwise."""
+    g = getattr(x, "graph", None) if isinstance(x, SymbolicTensor) else None
+    while g is not None and getattr(g, "outer_graph", None) is not None:
+        g = g.outer_graph
+    return g is not None and not getattr(g, "_building_function", False)
+
+
 def _eq(x, y):
+    if _compares_by_identity(x):
+        return x is y
     if y is None:
         return False
     try:
@@ -1868,6 +1883,8 @@ def _eq(x, y):
 
 
 def _ne(x, y):
+    if _compares_by_identity(x):
+        return x is not y
     if y is None:
         return True
     r = _eq(x, y)

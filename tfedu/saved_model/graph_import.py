@@ -42,6 +42,10 @@ def missing_ops(node_defs) -> set:
 
 
 def _op_error(op_type: str, where: str):
+    reason = op_table.unsupported_reason(op_type)
+    if reason and op_type in OPS:
+        return errors.UnimplementedError(
+            None, None, f"Op '{op_type}' (needed by {where}) cannot be read into tfedu: {reason}.")
     return errors.NotFoundError(
         None, None, f"Op type not registered '{op_type}' in tfedu (needed by {where}). tfedu "
         "reads graphs made of the ops it implements; this one is not among them.")

@@ -97,11 +97,12 @@ def _default_signatures(obj) -> dict:
 
 
 def input_keys(cf) -> list:
-    """[(key, TensorSpec)] of a concrete function's tensor inputs, in flat order."""
+    """[(key, TensorSpec)] of a concrete function's tensor inputs, in flat order: a spec's own
+    name, else the argument's name (`x`, then `x_1`, `x_2` for a nested argument)."""
     out, used = [], set()
     for (name, _), spec in zip(cf._params, cf._arg_specs):
         for i, leaf in enumerate(s for s in nest.flatten(spec) if isinstance(s, TensorSpec)):
-            key = name if i == 0 and name not in used else f"{name}_{i}"
+            key = leaf.name or (name if i == 0 else f"{name}_{i}")
             while key in used:
                 key += "_"
             used.add(key)

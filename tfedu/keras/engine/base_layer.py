@@ -22,6 +22,7 @@ from tfedu.framework import nest
 from tfedu.framework.context import _state
 from tfedu.framework.module import Module
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.framework.trackable import restore_pending
 from tfedu.keras import backend, initializers, regularizers
 from tfedu.keras.engine.keras_tensor import KerasTensor, Node, any_symbolic, trace_output_spec
 from tfedu.keras.variables import KerasVariable
@@ -292,7 +293,7 @@ class Layer(Module):
                 for v in value:
                     if all(v is not t for t in tracked):
                         tracked.append(v)
-        object.__setattr__(self, name, value)
+        Module.__setattr__(self, name, value)  # also runs restorations waiting for `name`
 
     # --- properties ------------------------------------------------------------------------
     @property
@@ -459,6 +460,13 @@ class Layer(Module):
             self.build(input_shape)
         self._build_input_shape = input_shape
         self.built = True
+        restore_pending()  # checkpoint values waiting for these weights
+
+    def _trackable_children(self, save_type="checkpoint", **kwargs):
+        """Checkpoint children named as Keras 3 names them (`tfedu.keras.engine.tracking`)."""
+        from tfedu.keras.engine.tracking import layer_children
+
+        return layer_children(self, save_type)
 
     def call(self, inputs, *args, **kwargs):
         return inputs

@@ -642,6 +642,20 @@ class Model(Layer):
 
         save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
+    def export(self, filepath, format="tf_saved_model", verbose=True, input_signature=None,
+               **kwargs):
+        """Write a SavedModel for inference (endpoints `serve` and `serving_default`)."""
+        from tfedu.saved_model.keras_export import export_model
+
+        export_model(self, filepath, format=format, verbose=verbose,
+                     input_signature=input_signature, **kwargs)
+
+    def _default_serving_function(self):
+        """`serving_default` when `tf.saved_model.save` gets this model without signatures."""
+        from tfedu.saved_model.keras_export import default_serving_function
+
+        return default_serving_function(self)
+
     def save_weights(self, filepath, overwrite=True, max_shard_size=None):
         """Save the weights (and the optimizer's state) as Keras 3's `.weights.h5`."""
         from tfedu.keras.saving import save_weights

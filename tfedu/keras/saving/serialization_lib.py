@@ -55,8 +55,11 @@ class SafeModeScope:
 
 
 def in_safe_mode():
-    value = getattr(_state, "safe_mode", None)
-    return _state_global["safe_mode"] if value is None else value
+    """False after `enable_unsafe_deserialization()`, else the innermost scope's flag (None
+    outside any scope)."""
+    if _state_global["safe_mode"] is False:
+        return False
+    return getattr(_state, "safe_mode", None)
 
 
 _state_global = {"safe_mode": None}
