@@ -35,6 +35,7 @@ OP_MODULES = [
     "tfedu.ops.record_io",
     "tfedu.ops.example_ops",
     "tfedu.ops.misc_api",
+    "tfedu.ops.sparse_ragged_extra",
     "tfedu.framework.config",
     "tfedu.function",
     "tfedu.graph.api",

@@ -150,6 +150,17 @@ class _TracedFunction:
         return _lists_to_tuples(self._concrete(*_call_args(tensors)))
 
 
+def _ragged_rows(rt):
+    """The rows of a 2-D RaggedTensor as elements of varying length (dense 1-D tensors)."""
+    if rt.ragged_rank != 1 or rt.shape.rank != 2:
+        raise NotImplementedError("tfedu's tf.data slices 2-D RaggedTensors (ragged_rank 1) "
+                                  "only")
+    rows = [np.asarray(r, dtype=object if rt.dtype == dtypes.string else
+                       rt.dtype.as_numpy_dtype) for r in rt.to_list()]
+    return Dataset.from_generator(lambda: iter(rows),
+                                  output_signature=TensorSpec([None], rt.dtype))
+
+
 def _lists_to_tuples(x):
     """tf.data reads a function's list outputs as tuples (a list is not a dataset structure)."""
     if isinstance(x, list):
@@ -175,6 +186,8 @@ class Dataset:
     @staticmethod
     def from_tensor_slices(tensors, name=None) -> Dataset:
         """One element per slice along the first dimension of every component."""
+        if type(tensors).__name__ == "RaggedTensor":
+            return _ragged_rows(tensors)
         return _TensorSliceDataset(tensors)
 
     @staticmethod

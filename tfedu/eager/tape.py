@@ -188,16 +188,18 @@ class GradientTape:
         if was_recording:
             self._pop()
         try:
-            grads = {}
+            grads, direct = {}, {}  # direct: a variable that is itself a target (d v/d v = 1)
             for i, t in enumerate(targets):
-                t = t.value() if getattr(t, "_is_variable", False) else t
+                var = getattr(t, "_primary", t) if getattr(t, "_is_variable", False) else None
+                t = t.value() if var is not None else t
                 og = output_gradients[i] if output_gradients is not None else None
                 og = array_ops.ones_like(t) if og is None else convert_to_tensor(og, dtype=t.dtype)
-                grads.setdefault(id(t), []).append(og)
+                (direct.setdefault(id(var), []) if var is not None
+                 else grads.setdefault(id(t), [])).append(og)
             w = self._watched
             backpropagate(self._useful_records(self._source_ids(sources)), grads,
                           lambda x: id(x) in w and differentiable(x.dtype))
-            return [self._source_gradient(s, grads, unconnected) for s in sources]
+            return [self._source_gradient(s, grads, direct, unconnected) for s in sources]
         finally:
             if was_recording:
                 self._push()
@@ -215,9 +217,10 @@ class GradientTape:
                 ids.add(id(s))
         return ids
 
-    def _source_gradient(self, s, grads, unconnected):
+    def _source_gradient(self, s, grads, direct, unconnected):
         if getattr(s, "_is_variable", False):
             parts = [g for r in self._reads_of(s) for g in grads.get(id(r), ())]
+            parts += direct.get(id(getattr(s, "_primary", s)), [])
         else:
             parts = list(grads.get(id(s), ()))
         if parts and differentiable(s.dtype):

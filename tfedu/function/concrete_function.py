@@ -297,6 +297,8 @@ class ConcreteFunction:
         if self._plan is None:
             self._compile()
         resources = resources if resources is not None else _NO_RESOURCES
+        if _state.plan_observer is not None:
+            return _state.plan_observer(self)(arrays, resources)
         if self._runner is not None:
             return self._runner(arrays, resources)
         return self._plan.run(arrays, resources)[: self._n_fetch]
@@ -321,7 +323,7 @@ class ConcreteFunction:
 
     def _call_eager(self, arrays, values):
         """Run eagerly on argument arrays; wrap the results; record the call on tapes."""
-        runner = self._runner
+        runner = self._runner if _state.plan_observer is None else _state.plan_observer(self)
         if self._fast_single and runner is not None and not _state.tapes:
             a = runner(arrays, _NO_RESOURCES)[0]
             if type(a) is not np.ndarray:

@@ -260,6 +260,7 @@ def detected_at(op) -> str:
     if loc is None:
         return f"Detected at node '{op.name}':\n"
     fn, line, func = loc
+    func = func[4:] if func.startswith("tf__") else func  # AutoGraph's copy of the user's function
     return (f"Detected at node '{op.name}' defined at (most recent call last):\n"
             f'    File "{fn}", line {line}, in {func}\n')
 

@@ -95,7 +95,21 @@ class legacy:
         LegacyOptimizerWarning
 
 
+_INIT_ALIASES = {"zeros": "Zeros", "ones": "Ones", "constant": "Constant",
+                 "glorot_uniform": "GlorotUniform", "glorot_normal": "GlorotNormal",
+                 "he_normal": "HeNormal", "he_uniform": "HeUniform",
+                 "random_normal": "RandomNormal", "random_uniform": "RandomUniform",
+                 "truncated_normal": "TruncatedNormal", "identity": "Identity",
+                 "orthogonal": "Orthogonal", "lecun_normal": "LecunNormal",
+                 "lecun_uniform": "LecunUniform", "variance_scaling": "VarianceScaling"}
+
+
 def install():
+    from tfedu.keras import initializers
+
+    for alias, cls in _INIT_ALIASES.items():
+        if hasattr(initializers, cls) and not hasattr(initializers, alias):
+            setattr(initializers, alias, getattr(initializers, cls))
     losses.Reduction = Reduction
     optimizers.legacy = legacy
     optimizers.schedules.InverseTimeDecay = InverseTimeDecay

@@ -212,25 +212,6 @@ def decode_csv_rows(records, defaults, out_types, delim=",", quote=True, select=
         records.shape) for c, t in zip(cols, out_types)]
 
 
-def _decode_csv_kernel(records, *defaults, OUT_TYPE=(), field_delim=",", use_quote_delim=True,
-                       select_cols=None):
-    return decode_csv_rows(records, defaults, OUT_TYPE, field_delim, use_quote_delim,
-                           select_cols)
-
-
-def _decode_csv_infer(op):
-    s = op.shape(0)
-    return [(s, t) for t in op.attrs["OUT_TYPE"]]
-
-
-DECODE_CSV = register_op(
-    "DecodeCSV", group="string", inputs=("records: string", "record_defaults: N*T"),
-    outputs=("output: N*T",), type_attrs={"T": tuple(dtypes.__dict__[n] for n in (
-        "float32", "float64", "int32", "int64", "string"))},
-    attrs={"OUT_TYPE": (), "field_delim": ",", "use_quote_delim": True, "select_cols": None},
-    infer=_decode_csv_infer, kernel=_decode_csv_kernel, doc="Parse CSV records into columns.")
-
-
 @export("io.decode_csv", "compat.v1.decode_csv")
 def decode_csv(records, record_defaults, field_delim=",", use_quote_delim=True, na_value="",
                select_cols=None, name=None):

@@ -319,3 +319,12 @@ def _install_bitwise_operators():
     prev_inv = Tensor.__invert__
     Tensor._override_operator("__invert__", lambda x: bitwise.invert(x) if x.dtype.is_integer
                               else prev_inv(x))
+
+
+def _graph_def():
+    from tensorboard.compat.proto.graph_pb2 import GraphDef
+
+    return GraphDef
+
+
+export("compat.v1.GraphDef")(_graph_def())

@@ -135,13 +135,16 @@ def signature_wrapper(cf, name: str):
     keys = input_keys(cf)
     g = FuncGraph(f"signature_wrapper_{name}")
     with g.as_default():
-        args = [placeholder(g, spec.dtype, spec.shape, key + "/") for key, spec in keys]
-        g.inputs.extend(args)
-        flat_in = _pack_args(cf, args)
+        # TF's wrapper takes its keyword arguments sorted by key (loaders bind them so).
+        by_key = {key: placeholder(g, spec.dtype, spec.shape, key + "/")
+                  for key, spec in sorted(keys, key=lambda kv: kv[0])}
+        g.inputs.extend(by_key.values())
+        flat_in = _pack_args(cf, [by_key[key] for key, _ in keys])
         result = cf._call_flat(flat_in)
         outputs = normalize_outputs(result, getattr(cf, "_name", name))
         outs = {k: identity(outputs[k]) for k in sorted(outputs)}
     g.outputs = [outs[k] for k in sorted(outs)]
+    keys = sorted(keys, key=lambda kv: kv[0])
     params = [(key, "KEYWORD_ONLY") for key, _ in keys]
     specs = [TensorSpec(spec.shape, spec.dtype, key) for key, spec in keys]
     wrapper = ConcreteFunction(g, params, specs, outs)

@@ -743,6 +743,37 @@ register(Exercise(
     hint="Look at the tags printed for the validation run.",
 ))
 
+# ---- 10 serving -------------------------------------------------------------------------------
+
+register(Exercise(
+    id="lesson10.missing_version_status",
+    question="A client asks TF Serving (or tfedu.serving) for version 7 of a model whose only "
+             "version is 1. Which HTTP status does the server answer?",
+    solution=404,
+    mistakes=(Mistake("400 is for requests the server cannot read (bad JSON, wrong types). "
+                      "This request is well formed: what it names does not exist, which is "
+                      "NOT_FOUND.", answers=(400,)),
+              Mistake("500 would be the server's own failure; an unknown version is the "
+                      "client's, and TF Serving says NOT_FOUND.", answers=(500,))),
+    explanation="The server looks up the servable Specific(model, 7), finds none and answers "
+                "NOT_FOUND, which TF Serving maps to HTTP 404 with the body {\"error\": "
+                "\"Servable not found for request: Specific(iris, 7)\"}.",
+    hint="Look at the status printed for the request to /versions/7 in the errors above.",
+))
+
+register(Exercise(
+    id="lesson10.columnar_key",
+    question="A :predict request uses the columnar format ({\"inputs\": ...}). Under which "
+             "key of the response are the results?",
+    solution="outputs",
+    rule=text_answer("outputs", not_with=("predictions",)),
+    mistakes=(Mistake("predictions answers the row format (\"instances\"); the columnar "
+                      "format is answered in columns too.", answers=("predictions",)),),
+    explanation="Row requests (instances) get \"predictions\", one entry per example; columnar "
+                "requests (inputs) get \"outputs\", one full tensor per output.",
+    hint="Compare the two answers printed in the Predict section.",
+))
+
 # ---- 14 estimators ----------------------------------------------------------------------------
 
 register(Exercise(
