@@ -703,7 +703,7 @@ def _reserve_kernel(element_shape, num_elements, element_dtype=None):
 
 
 TL_RESERVE = register_op(
-    "TensorListReserve", group="array", inputs=("element_shape: int32", "num_elements: int32"),
+    "TensorListReserve", group="control", inputs=("element_shape: int32", "num_elements: int32"),
     export={"graphdef": {
         "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
     outputs=("handle: variant",), attrs={"element_dtype": None},
