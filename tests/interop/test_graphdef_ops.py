@@ -57,4 +57,4 @@ def test_every_writable_op_matches_tensorflows_definition(tf_side):
                           capture_output=True, text=True, timeout=300, env=tf_side.tf_env())
     assert proc.returncode == 0, proc.stderr[-3000:]
     problems = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert problems == {}
+    assert problems == {}, json.dumps(problems, indent=1)
