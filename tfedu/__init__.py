@@ -76,7 +76,7 @@ from tfedu.function import function  # noqa: E402  (tf.function, shadowing the p
 
 dtypes.as_dtype = as_dtype
 
-_LAZY_SUBMODULES = ("keras",)
+_LAZY_SUBMODULES = ("keras", "lite")
 
 
 def __getattr__(name):
