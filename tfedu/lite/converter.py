@@ -88,6 +88,7 @@ class TFLiteConverter:
         self._funcs = list(funcs)
         self._trackable_obj = trackable_obj
         self._input_names = None
+        self._signature_key = None  # a bare concrete function gets no signature, as in TF
         self.optimizations = []
         self.representative_dataset = None
         self.target_spec = TargetSpec()
@@ -116,6 +117,7 @@ class TFLiteConverter:
         cf, names = keras_concrete_function(model)
         converter = cls([cf], model)
         converter._input_names = names
+        converter._signature_key = "serving_default"
         return converter
 
     @classmethod
@@ -127,7 +129,9 @@ class TFLiteConverter:
         if len(keys) != 1:
             raise ValueError("Only support a single signature key.")
         cf, loaded = saved_model_concrete_function(saved_model_dir, keys[0], tags)
-        return cls([cf], loaded)
+        converter = cls([cf], loaded)
+        converter._signature_key = keys[0]
+        return converter
 
     # ------------------------------------------------------------------ conversion
 
@@ -138,7 +142,7 @@ class TFLiteConverter:
         try:
             program = fuse(legalize(program))
         except ConverterError as e:
-            if OpsSet.SELECT_TF_OPS in self.target_spec.supported_ops:
+            if OpsSet.SELECT_TF_OPS in set(self.target_spec.supported_ops):
                 raise ConverterError(f"{e}\n(tfedu writes TFLite builtin operators only; it has "
                                      f"no Select TF ops.)") from None
             raise
@@ -151,13 +155,13 @@ class TFLiteConverter:
 
         cf = self._funcs[0]
         input_names, output_names = signature_names(cf)
-        return freeze(cf, self._input_names or input_names, output_names)
+        return freeze(cf, self._input_names or input_names, output_names, self._signature_key)
 
     def _mode(self) -> str:
         """float, dynamic, int8 or float16: what the options ask for, as TF reads them."""
         optimize = set(self.optimizations or ()) & {Optimize.DEFAULT, Optimize.OPTIMIZE_FOR_SIZE,
                                                     Optimize.OPTIMIZE_FOR_LATENCY}
-        int8_only = self.target_spec.supported_ops == {OpsSet.TFLITE_BUILTINS_INT8}
+        int8_only = set(self.target_spec.supported_ops) == {OpsSet.TFLITE_BUILTINS_INT8}
         if not optimize:
             return "float"
         if {_dtype_name(t) for t in self.target_spec.supported_types} == {"float16"}:

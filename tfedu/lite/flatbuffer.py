@@ -146,7 +146,7 @@ class _Reader:
         key = (table, pos)
         if key not in self.memo:
             self.spend(1)
-            self.memo[key] = self._table(table, pos, fields or schema.TABLES[table])
+            self.memo[key] = self._table(table, pos, schema.TABLES[table] if fields is None else fields)
         return self.memo[key]
 
     def _table(self, table: str, pos: int, fields: dict) -> dict:

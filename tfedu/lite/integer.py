@@ -179,7 +179,7 @@ class _Integer:
             (self.int8_op if self.runs_int8(op) else self.float_op)(op)
         outputs = self.outputs()
         return Program(inputs, outputs, self.ops, self.program.input_names,
-                       self.program.output_names).relink()
+                       self.program.output_names, self.program.signature_key).relink()
 
 
 def _quantize(x: np.ndarray, quant: Quant) -> np.ndarray:

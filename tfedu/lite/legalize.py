@@ -74,7 +74,7 @@ def legalize(program: Program) -> Program:
         builtin = tflite_builtin(op.type)
         ops.extend(_LEGALIZERS.get(builtin, _same_inputs)(op, builtin))
     return Program(program.inputs, program.outputs, ops, program.input_names,
-                   program.output_names).relink()
+                   program.output_names, program.signature_key).relink()
 
 
 def _new(op: Op, builtin: str, inputs: list, **options) -> Op:

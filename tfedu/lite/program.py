@@ -68,6 +68,7 @@ class Program:
     ops: list
     input_names: list
     output_names: list
+    signature_key: str | None = "serving_default"  # None: no signature (a bare function)
 
     def relink(self):
         """Recompute producers and consumers after ops were replaced."""
@@ -197,7 +198,7 @@ def _prune(ops: list, outputs: list) -> list:
     return [op for op in ops if id(op) in needed]
 
 
-def freeze(cf, input_names: list, output_names: list) -> Program:
+def freeze(cf, input_names: list, output_names: list, signature_key="serving_default") -> Program:
     """A `ConcreteFunction` as a frozen, constant-folded `Program`."""
     freezer = _Freezer(cf)
     freezer.run()
@@ -205,4 +206,5 @@ def freeze(cf, input_names: list, output_names: list) -> Program:
     inputs = [freezer.values[id(t)] for t in cf.graph.inputs[:num_args]]
     outputs = [freezer.values[id(t)] for t in cf.graph.outputs]
     ops = _prune(freezer.ops, outputs)
-    return Program(inputs, outputs, ops, list(input_names), list(output_names)).relink()
+    return Program(inputs, outputs, ops, list(input_names), list(output_names),
+                   signature_key).relink()

@@ -54,8 +54,12 @@ class _Layout:
         self.names = self._names()
 
     def _names(self) -> dict:
-        names = {id(v): f"serving_default_{n}:0" for v, n in zip(self.program.inputs,
-                                                                   self.program.input_names)}
+        """A signature's tensors are named as TF names them; a bare function's keep theirs."""
+        key = self.program.signature_key
+        if key is None:
+            return {id(v): n for v, n in zip(self.program.inputs, self.program.input_names)}
+        names = {id(v): f"{key}_{n}:0" for v, n in zip(self.program.inputs,
+                                                        self.program.input_names)}
         for i, v in enumerate(self.program.outputs):
             names.setdefault(id(v), f"StatefulPartitionedCall:{i}")
         return names
@@ -112,7 +116,7 @@ def serialize(program: Program, min_runtime_version: str = "1.5.0",
          "builtin_code": schema.builtin_code(name)} for name, version in codes],
         "subgraphs": [subgraph], "description": DESCRIPTION, "buffers": layout.buffers,
         "metadata": [{"name": "min_runtime_version", "buffer": len(layout.buffers) - 1}],
-        "signature_defs": [_signature(program, inputs, outputs)]}
+        "signature_defs": [_signature(program, inputs, outputs)] if program.signature_key else []}
     if indices is not None:
         indices.update(layout.index)
     return flatbuffer.write_model(model)
@@ -134,7 +138,7 @@ def _operator(op, layout: _Layout, codes: list) -> dict:
 
 
 def _signature(program: Program, inputs: list, outputs: list) -> dict:
-    return {"signature_key": "serving_default", "subgraph_index": 0,
+    return {"signature_key": program.signature_key, "subgraph_index": 0,
             "inputs": [{"name": n, "tensor_index": i}
                        for n, i in zip(program.input_names, inputs)],
             "outputs": [{"name": n, "tensor_index": i}

@@ -102,7 +102,7 @@ def to_output(node: Node, y: np.ndarray, i: int = 0) -> np.ndarray:
     return np.asarray(y).astype(dtype)
 
 
-MAX_ELEMENTS = 1 << 28  # a tensor larger than this (1 GiB of float32) is refused, not allocated
+MAX_ELEMENTS = 1 << 26  # a tensor larger than this (256 MiB of float32) is refused, not allocated
 
 
 def checked_shape(shape) -> tuple:
