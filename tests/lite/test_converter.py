@@ -142,7 +142,7 @@ def test_float16_stores_every_float_weight_as_half():
     content = models.convert(models.mlp(), "float16")
     types = _tensor_types(content)
     assert "FLOAT16" in types.values()
-    assert _ops(content).count("DEQUANTIZE") == 4
+    assert _ops(content).count("DEQUANTIZE") == 2  # two kernels; the zero biases are dropped, as TF does
     x = models.inputs((64,))
     np.testing.assert_allclose(models.run(content, x), models.mlp()(x).numpy(), atol=1e-3)
 
@@ -178,3 +178,29 @@ def test_int8_only_target_refuses_an_op_without_int8_kernel():
     c.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     with pytest.raises(tf.lite.ConverterError, match="Quantization not yet supported for op"):
         c.convert()
+
+
+def test_rescaling_keeps_its_multiply_and_drops_its_add_of_zero():
+    model = tf.keras.Sequential([tf.keras.Input((8, 8, 1)), L.Rescaling(1 / 16), L.Conv2D(4, 3)])
+    content = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    assert _ops(content) == ["MUL", "CONV_2D"]
+    x = models.inputs((8, 8, 1))
+    np.testing.assert_allclose(models.run(content, x), model(x).numpy(), atol=1e-5)
+
+
+def test_quantization_report_measures_every_mode():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from tfedu.lite.report import MODES, quantization_report
+
+    x = models.inputs((64,), n=40)
+    y = models.mlp()(x).numpy().argmax(-1)
+    report = quantization_report(models.mlp(), x, y, models.representative((64,)))
+    assert [r.mode for r in report.rows] == list(MODES)
+    sizes = {r.mode: r.size for r in report.rows}
+    assert sizes["dynamic range"] < sizes["float16"] < sizes["float32"]
+    assert report.rows[0].accuracy == 1.0 and report.rows[0].max_error < 1e-5
+    assert all(r.accuracy > 0.8 for r in report.rows)
+    assert "full integer, int8 I/O" in repr(report) and "<table>" in report._repr_html_()
+    assert len(report.plot().axes) == 2

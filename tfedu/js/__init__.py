@@ -4,7 +4,7 @@
 like the real package: `tfjs.converters.save_keras_model(model, "web_model")`.
 """
 
-from tfedu.js import converters
+from tfedu.js import converters, page
 from tfedu.js.converters import load_keras_model, save_keras_model
 
-__all__ = ["converters", "save_keras_model", "load_keras_model"]
+__all__ = ["converters", "page", "save_keras_model", "load_keras_model"]

@@ -10,6 +10,8 @@ ADD(beta - mean * ...). Three rewrites make each of these one operator:
 - RELU, RELU6 or RELU_N1_TO_1 after a layer or an elementwise op: its fused activation.
 
 A rewrite applies only when the layer's result feeds nothing else and is not a model output.
+First, ops that change nothing go: adding zero or multiplying by one (Keras's `Rescaling` adds
+an offset of 0).
 """
 
 from __future__ import annotations
@@ -27,9 +29,36 @@ _TAKES_ACTIVATION = LAYERS + ("ADD", "SUB", "MUL", "DIV")
 
 def fuse(program: Program) -> Program:
     """Apply the rewrites until none applies (each one removes an op, so this ends)."""
-    while _fuse_one(program):
+    while _drop_one_no_op(program) or _fuse_one(program):
         program.relink()
     return program
+
+
+_NEUTRAL = {"ADD": 0.0, "SUB": 0.0, "MUL": 1.0, "DIV": 1.0}
+
+
+def _passes_through(op: Op) -> Value | None:
+    """The variable input of `x + 0`, `x - 0`, `x * 1` or `x / 1`, else None."""
+    if op.type not in _NEUTRAL or op.attrs.get("fused_activation_function", 0):
+        return None
+    x, c = op.inputs[0], op.inputs[1]
+    if c is None or not c.is_const or x.is_const or x.shape != op.outputs[0].shape:
+        return None
+    return x if np.all(c.const == _NEUTRAL[op.type]) else None
+
+
+def _drop_one_no_op(program: Program) -> bool:
+    for op in program.ops:
+        x = _passes_through(op)
+        if x is None:
+            continue
+        y = op.outputs[0]
+        for other in program.ops:
+            other.inputs = [x if v is y else v for v in other.inputs]
+        program.outputs = [x if v is y else v for v in program.outputs]
+        program.ops = [o for o in program.ops if o is not op]
+        return True
+    return False
 
 
 def _fuse_one(program: Program) -> bool:

@@ -330,6 +330,12 @@ class Interpreter:
             raise ValueError(f'Invalid signature_key provided: "{signature_key}".')
         return SignatureRunner(self, signatures[signature_key])
 
+    def _get_ops_details(self) -> list:
+        """The operators in the order they run: index, op_name, inputs, outputs (as TF's)."""
+        return [{"index": op.index, "op_name": op.name, "inputs": np.array(op.inputs, np.int32),
+                 "outputs": np.array(op.outputs, np.int32), "operand_types": [],
+                 "result_types": []} for op in self._graph.operators]
+
     def num_subgraphs(self) -> int:
         return len(self._model.get("subgraphs") or [])
 
