@@ -23,6 +23,13 @@ import { CurvesView } from './curves';
 import { h, isRecord, str } from './dom';
 import { createKindView, registerModel, unregisterModel } from './liveview';
 import { RetracingView } from './retracing';
+import { sanitizeSvg } from './svg';
+
+/**
+ * The command that shows what the graph view would insert for an SVG text (`{svg}` in, the
+ * sanitized markup out, or `{error}`): scripts and tests check the sanitizer with it.
+ */
+export const SANITIZE_COMMAND = 'tfedu-lab:sanitize-svg';
 
 export const MODULE_NAME = 'tfedu-lab';
 export const MODULE_VERSION = '0.1.0';
@@ -154,7 +161,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Live tfedu views (training curves, retracing monitor) as Jupyter widgets.',
   requires: [IJupyterWidgetRegistry],
   autoStart: true,
-  activate: (_app: JupyterFrontEnd, registry: IJupyterWidgetRegistry): void => {
+  activate: (app: JupyterFrontEnd, registry: IJupyterWidgetRegistry): void => {
+    app.commands.addCommand(SANITIZE_COMMAND, {
+      label: 'Sanitize SVG as the tfedu graph view does',
+      execute: args => {
+        try {
+          return { svg: sanitizeSvg(String(args.svg ?? '')).outerHTML };
+        } catch (err) {
+          return { error: (err as Error).message };
+        }
+      }
+    });
     registry.registerWidget({
       name: MODULE_NAME,
       version: MODULE_VERSION,

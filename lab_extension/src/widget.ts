@@ -3,10 +3,10 @@
  * panel for the clicked node. Big graphs start with their name scopes collapsed (one node
  * each, a click expands it, a click on a cluster's label collapses it again).
  *
- * The SVG goes in with one `innerHTML` of sanitized markup (see `svg.ts`) and all clicks are
- * handled by listeners on the viewport, so a 2,000-node drawing costs one parse and one
- * browser layout. User strings reach the DOM as `textContent`, or inside that markup as text
- * escaped by Graphviz or `escapeXml`, never as markup.
+ * The SVG is sanitized by DOMPurify into detached nodes (see `svg.ts`) that go in at once, and
+ * all clicks are handled by listeners on the viewport, so a 2,000-node drawing costs one parse
+ * and one browser layout. User strings reach the DOM as `textContent`, or inside the drawing
+ * as text escaped by Graphviz, never as markup.
  */
 
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
@@ -26,7 +26,7 @@ import {
 } from './dot';
 import { h } from './dom';
 import { GRAPH_MIME_TYPE, IGraphNode, IGraphPayload, parseGraphPayload } from './schema';
-import { escapeXml, rewriteGroups, sanitizeSvgText } from './svg';
+import { compactGraphvizSvg, sanitizeSvg } from './svg';
 
 type GraphvizModule = typeof import('@hpcc-js/wasm-graphviz');
 type GraphvizInstance = Awaited<ReturnType<GraphvizModule['Graphviz']['load']>>;
@@ -69,21 +69,17 @@ function measure(name: string, start: number): void {
 }
 
 /**
- * `markup` with its `<svg>` tag sized to its viewBox (CSS pixels at scale 1) and given the
- * view's class, and that size.
+ * Size the `<svg>` element to its viewBox (CSS pixels at scale 1), give it the view's class,
+ * and return that size.
  */
-function sizeSvg(markup: string): [string, { width: number; height: number }] {
-  const open = /^<svg\b[^>]*>/.exec(markup);
-  const box = open && /\sviewBox="([^"]*)"/.exec(open[0]);
-  const numbers = box ? box[1].trim().split(/[\s,]+/).map(Number) : [];
+function sizeSvg(svg: SVGSVGElement): { width: number; height: number } {
+  const numbers = (svg.getAttribute('viewBox') ?? '').trim().split(/[\s,]+/).map(Number);
   const width = numbers[2] > 0 ? numbers[2] : 400;
   const height = numbers[3] > 0 ? numbers[3] : 200;
-  if (!open) {
-    return [markup, { width, height }];
-  }
-  const attrs = open[0].slice(4, -1).replace(/\s(?:width|height|class)="[^"]*"/g, '');
-  const tag = `<svg class="tfedu-graph-svg" width="${width}" height="${height}"${attrs}>`;
-  return [tag + markup.slice(open[0].length), { width, height }];
+  svg.setAttribute('width', String(width));
+  svg.setAttribute('height', String(height));
+  svg.setAttribute('class', 'tfedu-graph-svg');
+  return { width, height };
 }
 
 /** What the drawn SVG refers to: the graph, its scope paths by index, its nodes by name. */
@@ -115,6 +111,53 @@ function flattenGraphs(graph: IGraphPayload, prefix = ''): [string, IGraphPayloa
     out.push(...flattenGraphs(sub, prefix ? `${prefix} \u203a ${name}` : name));
   }
   return out;
+}
+
+/**
+ * Graphviz's groups made addressable: `data-tfedu-node` / `-scope` / `-cluster` indices;
+ * other nodes and edges keep their tooltip (shape and dtype on big graphs) as `data-tip`.
+ */
+function groupAttributes(drawing: IDrawing) {
+  const nodes = drawing.graph.nodes;
+  return (kind: 'node' | 'edge' | 'cluster', name: string, tooltip: string | null): Record<string, string> => {
+    const tip: Record<string, string> = tooltip === null ? {} : { 'data-tip': tooltip };
+    if (kind === 'node') {
+      const i = nodeIndex(name);
+      if (i >= 0 && i < nodes.length) {
+        return { class: 'node tfedu-graph-node', 'data-tfedu-node': String(i) };
+      }
+      const k = name.startsWith('s') ? scopeIndex(name) : -1;
+      if (k >= 0 && k < drawing.scopes.length) {
+        return { class: 'node tfedu-graph-scope', 'data-tfedu-scope': String(k) };
+      }
+      return { class: 'node', ...tip };
+    }
+    if (kind === 'cluster') {
+      const k = scopeIndex(name);
+      return k >= 0 && k < drawing.scopes.length
+        ? { class: 'cluster tfedu-graph-cluster', 'data-tfedu-cluster': String(k) }
+        : { class: 'cluster' };
+    }
+    return { class: 'edge', ...tip };
+  };
+}
+
+/** The hover title of a drawn group: op names, scope paths with their op counts, tooltips. */
+function hoverText(g: Element, drawing: IDrawing): string | null {
+  const index = (attr: string): number => parseInt(g.getAttribute(attr) ?? '-1', 10);
+  const node = drawing.graph.nodes[index('data-tfedu-node')];
+  if (node) {
+    return node.id;
+  }
+  const k = index('data-tfedu-scope');
+  if (k >= 0 && k < drawing.scopes.length) {
+    return `${drawing.scopes[k]}: ${drawing.scopeOps[k]} ops (click to expand)`;
+  }
+  const c = index('data-tfedu-cluster');
+  if (c >= 0 && c < drawing.scopes.length) {
+    return `${drawing.scopes[c]} (click the label to collapse)`;
+  }
+  return g.getAttribute('data-tip');
 }
 
 export class GraphView extends Widget implements IRenderMime.IRenderer {
@@ -162,6 +205,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     this._viewport.addEventListener('pointerup', this._onPointerUp);
     this._viewport.addEventListener('pointercancel', this._onPointerUp);
     this._viewport.addEventListener('keydown', this._onKeyDown);
+    this._viewport.addEventListener('pointerover', this._onPointerOver);
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
@@ -245,7 +289,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
       this._showMessage('This graph has no operations yet.');
       return;
     }
-    let markup: string;
+    let svg: SVGSVGElement;
     let size: { width: number; height: number };
     try {
       const gv = await loadGraphviz();
@@ -256,7 +300,8 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
       const svgText = gv.dot(dot);
       measure(LAYOUT_MEASURE, layoutStart);
       const svgStart = performance.now();
-      [markup, size] = sizeSvg(this._markup(sanitizeSvgText(svgText), drawing));
+      svg = sanitizeSvg(compactGraphvizSvg(svgText, groupAttributes(drawing)));
+      size = sizeSvg(svg);
       measure(SVG_MEASURE, svgStart);
     } catch (err) {
       this._showMessage(`Graphviz could not lay out this graph: ${(err as Error).message}`);
@@ -275,7 +320,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
       this._userMoved = false;
       this._initialView();
     }
-    this._canvas.innerHTML = markup;
+    this._canvas.replaceChildren(svg);
     const anchored = anchor ? this._canvas.querySelector(anchor.selector) : null;
     if (anchor && anchored) {
       const box = anchored.getBoundingClientRect();
@@ -285,36 +330,6 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     }
     measure(INSERT_MEASURE, insertStart);
     measure(DRAW_MEASURE, started);
-  }
-
-  /** Graphviz's groups made addressable: `data-tfedu-node` / `-scope` / `-cluster` indices,
-   * op names and scope paths as hover titles; edges keep their tooltip (shape and dtype on
-   * big graphs) as title instead of Graphviz's `n0->n1`. */
-  private _markup(svg: string, drawing: IDrawing): string {
-    const nodes = drawing.graph.nodes;
-    return rewriteGroups(svg, (kind, name, tooltip) => {
-      if (kind === 'node') {
-        const i = nodeIndex(name);
-        if (i >= 0 && i < nodes.length) {
-          return `<g class="node tfedu-graph-node" data-tfedu-node="${i}"><title>${escapeXml(nodes[i].id)}</title>`;
-        }
-        const k = name.startsWith('s') ? scopeIndex(name) : -1;
-        if (k >= 0 && k < drawing.scopes.length) {
-          const title = `${drawing.scopes[k]}: ${drawing.scopeOps[k]} ops (click to expand)`;
-          return `<g class="node tfedu-graph-scope" data-tfedu-scope="${k}"><title>${escapeXml(title)}</title>`;
-        }
-        return tooltip === null ? '<g class="node">' : `<g class="node"><title>${tooltip}</title>`;
-      }
-      if (kind === 'cluster') {
-        const k = scopeIndex(name);
-        if (k >= 0 && k < drawing.scopes.length) {
-          const title = `${drawing.scopes[k]} (click the label to collapse)`;
-          return `<g class="cluster tfedu-graph-cluster" data-tfedu-cluster="${k}"><title>${escapeXml(title)}</title>`;
-        }
-        return '<g class="cluster">';
-      }
-      return tooltip === null ? '<g class="edge">' : `<g class="edge"><title>${tooltip}</title>`;
-    });
   }
 
   private _insideCollapsed(path: string, collapsed: Set<string>): boolean {
@@ -503,6 +518,20 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     }
     const g = target?.closest?.('[data-tfedu-node]');
     this._select(g ? parseInt(g.getAttribute('data-tfedu-node') ?? '-1', 10) : -1);
+  };
+
+  /** Hover titles are made when the pointer first reaches a group (thousands otherwise). */
+  private _onPointerOver = (event: PointerEvent): void => {
+    const g = (event.target as Element | null)?.closest?.('g.node, g.edge, g.cluster');
+    if (!g || !this._drawing || g.firstElementChild?.nodeName === 'title') {
+      return;
+    }
+    const text = hoverText(g, this._drawing);
+    if (text !== null) {
+      const title = document.createElementNS('http://www.w3.org/2000/svg', 'title');
+      title.textContent = text;
+      g.prepend(title);
+    }
   };
 
   private _onKeyDown = (event: KeyboardEvent): void => {

@@ -231,6 +231,60 @@ def test_hostile_strings_render_as_text(page):
     screenshot(page, "graph_notebook")
 
 
+# DOMPurify's known SVG vectors, fed to the graph view's sanitizer as if Graphviz had
+# written them: each must come out without anything that runs or loads.
+SVG_VECTORS = [
+    '<svg><script>alert(11)</script><g class="node"><title>n0</title></g></svg>',
+    '<svg><a xlink:href="javascript:alert(12)"><text x="2" y="9">click</text></a></svg>',
+    '<svg><a href="javascript:alert(13)"><text>click</text></a></svg>',
+    '<svg><animate onbegin="alert(14)" attributeName="x" dur="1s"/></svg>',
+    '<svg><a><animate attributeName="href" values="javascript:alert(15)"/><text>x</text></a></svg>',
+    '<svg><set attributeName="onmouseover" to="alert(16)"/><rect width="9" height="9"/></svg>',
+    '<svg><a><set attributeName="href" to="javascript:alert(17)"/><text>y</text></a></svg>',
+    '<svg><foreignObject><iframe src="javascript:alert(18)"></iframe></foreignObject></svg>',
+    '<svg><foreignObject><body><img src=x onerror=alert(19)></body></foreignObject></svg>',
+    '<svg><image href="x" onerror="alert(20)"/><image xlink:href="http://evil.test/x.png"/></svg>',
+    "<svg><use href=\"data:image/svg+xml,<svg id='x' xmlns='http://www.w3.org/2000/svg'>"
+    "<image href='1' onerror='alert(21)'/></svg>#x\"/></svg>",
+    '<svg><style><img src=x onerror=alert(22)></style></svg>',
+    '<svg></p><style><a id="</style><img src=1 onerror=alert(23)>"></svg>',
+    '<svg><g onload="alert(24)" onclick="alert(25)" style="fill:url(http://evil.test/p)">'
+    '<path fill="url(http://evil.test/x.svg#p)" stroke="url(#local)" d="M0,0"/></g></svg>',
+    '<svg><math><mi xlink:href="javascript:alert(26)">m</mi></math></svg>',
+]
+
+
+def test_sanitizer_removes_known_svg_vectors(page):
+    sanitize = "svg => window.jupyterapp.commands.execute('tfedu-lab:sanitize-svg', {svg})"
+    for vector in SVG_VECTORS:
+        out = page.evaluate(sanitize, vector)
+        assert "svg" in out, (vector, out)
+        markup = out["svg"]
+        low = markup.lower()
+        for bad in ("<script", "<animate", "<set", "<foreignobject", "<iframe", "<img", "<image",
+                    "<use", "<style", "<math", "javascript:", "onerror", "onload", "onbegin",
+                    "onclick", "onmouseover", "http://evil", " id="):
+            assert bad not in low, (vector, markup)
+    kept = page.evaluate(sanitize, SVG_VECTORS[-2])["svg"]
+    assert 'stroke="url(#local)"' in kept and 'd="M0,0"' in kept  # the drawing itself stays
+    assert 'class="node"' in page.evaluate(sanitize, SVG_VECTORS[0])["svg"]
+    assert page.evaluate(sanitize, "no svg at all") == {
+        "error": "Graphviz output holds no <svg> drawing"}
+    # Inserted into the page, the sanitized markup runs nothing.
+    page.evaluate("""async ([vectors, cmd]) => {
+      const box = document.createElement('div');
+      box.id = 'tfedu-vectors';
+      document.body.append(box);
+      for (const svg of vectors) {
+        const out = await window.jupyterapp.commands.execute(cmd, {svg});
+        box.insertAdjacentHTML('beforeend', out.svg);
+      }
+    }""", [SVG_VECTORS, "tfedu-lab:sanitize-svg"])
+    page.wait_for_timeout(300)
+    assert page.dialogs == []
+    page.evaluate("() => document.getElementById('tfedu-vectors').remove()")
+
+
 def _titled(page, title: str):
     """The graph view whose toolbar title is exactly `title`."""
     return _views(page).filter(
@@ -251,8 +305,11 @@ def test_large_flat_graph_draws_every_op_with_edge_tooltips(page):
     assert view.locator("svg g.edge").count() == 3996
     # Past 200 drawn nodes edges have no label; shape and dtype are in their tooltips.
     assert view.locator("svg g.edge text").count() == 0
-    tips = view.locator("svg g.edge > title").all_text_contents()
+    tips = view.locator("svg g.edge").evaluate_all("gs => gs.map(g => g.getAttribute('data-tip'))")
     assert len(tips) == 3996 and set(tips) == {"(4,) float32"}
+    assert view.locator("svg title").count() == 0  # hover titles are made on demand
+    view.locator("svg g.edge").nth(5).hover()
+    assert view.locator("svg g.edge").nth(5).locator("> title").text_content() == "(4,) float32"
     assert view.locator("svg a").count() == 0  # Graphviz's tooltip links are unwrapped
     assert view.locator("svg .tfedu-graph-scope").count() == 0
     assert view.locator(".tfedu-graph-scopes").is_hidden()
@@ -265,7 +322,7 @@ def test_large_flat_graph_draws_every_op_with_edge_tooltips(page):
     assert details.locator(".tfedu-details-name").inner_text() == "Add_7"
     text = details.inner_text()
     assert "Add_5:0 (4,) float32" in text and "Add_4:0 (4,) float32" in text
-    assert view.locator('svg [data-tfedu-node="9"] title').text_content() == "Add_7"
+    assert view.locator('svg [data-tfedu-node="9"] > title').text_content() == "Add_7"
     screenshot(view, "graph_large_ladder")
     details.locator(".tfedu-details-close").click()
 
@@ -278,6 +335,7 @@ def test_large_scoped_graph_starts_collapsed_and_expands_on_click(page):
     assert view.locator("svg .tfedu-graph-node").count() == 1  # the placeholder x
     assert view.locator("svg g.cluster").count() == 0
     assert view.locator('svg [data-tfedu-scope="3"] text').all_text_contents() == ["block3", "50 ops"]
+    view.locator('svg [data-tfedu-scope="3"]').hover()
     assert view.locator('svg [data-tfedu-scope="3"] > title').text_content() == (
         "block3: 50 ops (click to expand)")
     # 41 drawn nodes: small enough for edge labels.

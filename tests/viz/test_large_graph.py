@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
+import sys
+import threading
 
+import graphviz
 import pytest
 
 import tfedu.viz.graph_view as graph_view
@@ -111,7 +113,7 @@ def test_edge_labels_become_tooltips_past_the_limit():
 
 def test_big_flat_graph_gets_a_text_summary_instead_of_svg(monkeypatch):
     ran = []
-    monkeypatch.setattr(graph_view.subprocess, "run", lambda *a, **k: ran.append(a))
+    monkeypatch.setattr(graphviz.Source, "pipe", lambda *a, **k: ran.append(a))
     monkeypatch.setattr(graph_view.shutil, "which", lambda name: "/usr/bin/dot")
     bundle = show_graph(chain(graph_view.SVG_FALLBACK_MAX_NODES + 1))._repr_mimebundle_()
     assert "image/svg+xml" not in bundle and ran == []  # Graphviz is not even started
@@ -132,16 +134,57 @@ def test_without_dot_a_collapsible_graph_keeps_the_short_text(monkeypatch):
 
 
 def test_slow_graphviz_gives_the_summary(monkeypatch):
-    def slow(cmd, **kwargs):
-        assert kwargs["timeout"] == graph_view.SVG_FALLBACK_TIMEOUT_S
-        raise subprocess.TimeoutExpired(cmd, kwargs["timeout"])
+    release = threading.Event()
 
-    monkeypatch.setattr(graph_view.subprocess, "run", slow)
+    def slow(self, **kwargs):
+        release.wait(30)
+        return "<svg/>"
+
+    monkeypatch.setattr(graphviz.Source, "pipe", slow)
+    monkeypatch.setattr(graph_view, "SVG_FALLBACK_TIMEOUT_S", 0.05)
     monkeypatch.setattr(graph_view.shutil, "which", lambda name: "/usr/bin/dot")
     g = graph([node(f"s{j}/op{k}", "Mul") for j in range(3) for k in range(70)])
-    text = show_graph(g)._repr_mimebundle_()["text/plain"]
-    assert "210 ops, 0 edges: Graphviz could not draw it within 2 s." in text
+    try:
+        text = show_graph(g)._repr_mimebundle_()["text/plain"]
+    finally:
+        release.set()
+    assert "210 ops, 0 edges: Graphviz could not draw it within 0.05 s." in text
     assert "Top-level scopes (collapsed in the interactive view): s0 (70 ops), s1 (70 ops)" in text
+
+
+@pytest.mark.parametrize("error", [
+    graphviz.ExecutableNotFound(["dot"]),
+    graphviz.CalledProcessError(1, ["dot"], stderr=b"Error: syntax error"),
+    OSError("broken pipe"),
+])
+def test_graphviz_errors_only_lose_the_picture(monkeypatch, error):
+    def fail(self, **kwargs):
+        raise error
+
+    monkeypatch.setattr(graphviz.Source, "pipe", fail)
+    monkeypatch.setattr(graph_view.shutil, "which", lambda name: "/usr/bin/dot")
+    bundle = show_graph(chain(3))._repr_mimebundle_()
+    assert "image/svg+xml" not in bundle and bundle["text/plain"].startswith("<tfedu graph 'g'")
+
+
+def test_static_picture_is_piped_through_the_graphviz_package(monkeypatch):
+    calls = []
+
+    def pipe(self, **kwargs):
+        calls.append((self.source, kwargs))
+        return "<svg>drawn</svg>"
+
+    monkeypatch.setattr(graphviz.Source, "pipe", pipe)
+    monkeypatch.setattr(graph_view.shutil, "which", lambda name: "/usr/bin/dot")
+    p = chain(3)
+    assert show_graph(p)._repr_mimebundle_()["image/svg+xml"] == "<svg>drawn</svg>"
+    assert calls == [(graph_to_dot(p), {"format": "svg", "encoding": "utf-8", "quiet": True})]
+
+
+def test_without_the_graphviz_package_there_is_no_picture(monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # import fails
+    monkeypatch.setattr(graph_view.shutil, "which", lambda name: "/usr/bin/dot")
+    assert "image/svg+xml" not in show_graph(chain(3))._repr_mimebundle_()
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` binary not installed")

@@ -124,7 +124,7 @@ class FuncGraph(Graph):
                 ph = placeholder(self, tensor.dtype, tensor.shape, name or "Placeholder")
             finally:
                 self._name_stack = saved
-        hd = getattr(tensor._op, "_handle_data", None)
+        hd = getattr(getattr(tensor, "_op", None), "_handle_data", None)
         if hd is not None:
             ph._op._handle_data = hd
         self._captures[id(tensor)] = (tensor, ph)

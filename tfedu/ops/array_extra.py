@@ -1075,9 +1075,8 @@ def _gather_infer(op):
         if pd[i] is not None and idd[i] is not None and pd[i] != idd[i]:
             op.fail(f"params.shape[{i}]: {pd[i]} should be equal to indices.shape[{i}]: "
                     f"{idd[i]}")
-    iv = op.const_value(1)
-    if iv is not None and pd[axis] is not None:
-        _gather_check(iv, pd[axis])
+    # index values are checked when the kernel runs, never at graph construction: an unused
+    # out-of-range gather is pruned away and never fails (TF's non-strict execution)
     out = pd[:axis] + idd[bd:] + pd[axis + 1:]
     return [(TensorShape(out), op.dtype(0))]
 
@@ -1205,9 +1204,6 @@ def _gather_nd_infer(op):
     if k + bd > ps.rank:
         op.fail(f"index innermost dimension length must be <= params rank; saw: {k} vs. "
                 f"{ps.rank}")
-    iv = op.const_value(1)
-    if iv is not None and bd == 0 and all(d is not None for d in ps.as_list()[:k]):
-        _gather_nd_check(iv, ps.as_list())
     out = is_.as_list()[:-1] + ps.as_list()[bd + k:]
     return [(TensorShape(out), op.dtype(0))]
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import sys
 from collections import Counter
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from importlib import resources
 from typing import Any
 
@@ -210,29 +211,47 @@ def _check_payload(payload: Mapping) -> dict:
     return json.loads(json.dumps(payload))
 
 
+_PIPES: ThreadPoolExecutor | None = None
+
+
+def _pipe_svg(dot: str) -> str | None:
+    """`dot`'s drawing as SVG text by the `graphviz` package, or None.
+
+    None when the package is not installed (it comes with the `lab` extra), when Graphviz
+    fails, or after `SVG_FALLBACK_TIMEOUT_S`: `Source.pipe` has no timeout of its own, so it
+    runs in a worker thread and the display stops waiting for it (the node cap keeps that
+    run short; it finishes on its own).
+    """
+    global _PIPES
+    try:
+        import graphviz
+    except ImportError:
+        return None
+    if _PIPES is None:
+        _PIPES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tfedu-graphviz")
+    job = _PIPES.submit(graphviz.Source(dot).pipe, format="svg", encoding="utf-8", quiet=True)
+    try:
+        return job.result(timeout=SVG_FALLBACK_TIMEOUT_S)
+    except (FutureTimeout, graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError,
+            UnicodeDecodeError):
+        return None  # a slow, broken or missing Graphviz only loses the fallback
+
+
 def _svg(payload: dict) -> str | None:
-    """Static SVG of the drawing the lab extension starts with, by Graphviz's `dot` binary.
+    """Static SVG of the drawing the lab extension starts with, drawn by Graphviz.
 
     Same DOT as the interactive view (big graphs: scopes collapsed, edge labels as tooltips).
-    None when `dot` is not installed, when more than `SVG_FALLBACK_MAX_NODES` nodes would be
-    drawn (a flat 2,000-op graph takes seconds), or when `dot` takes longer than
-    `SVG_FALLBACK_TIMEOUT_S`: the caller then gives a text summary.
+    None when Graphviz's `dot` is not installed, when more than `SVG_FALLBACK_MAX_NODES`
+    nodes would be drawn (a flat 2,000-op graph takes seconds), or when Graphviz takes longer
+    than `SVG_FALLBACK_TIMEOUT_S`: the caller then gives a text summary.
     """
-    dot_binary = shutil.which("dot")
-    if dot_binary is None:
+    if shutil.which("dot") is None:
         return None
     from .dot import drawn_nodes, graph_to_dot
 
     if drawn_nodes(payload) > SVG_FALLBACK_MAX_NODES:
         return None
-    try:
-        done = subprocess.run(
-            [dot_binary, "-Tsvg"], input=graph_to_dot(payload).encode("utf-8"),
-            capture_output=True, timeout=SVG_FALLBACK_TIMEOUT_S, check=True,
-        )
-        return done.stdout.decode("utf-8")
-    except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
-        return None  # a slow, broken or missing Graphviz only loses the fallback
+    return _pipe_svg(graph_to_dot(payload))
 
 
 def _summary(payload: dict, drawn: int) -> str:
