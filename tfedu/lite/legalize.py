@@ -190,20 +190,21 @@ def _concat(op: Op, builtin: str) -> list:
                  fused_activation_function=0)]
 
 
+def _attr_axis(op: Op, rank: int) -> int:
+    axis = int(op.attrs.get("axis", 0))
+    return axis + rank if axis < 0 else axis
+
+
 @_legalizer("PACK")
 def _pack(op: Op, builtin: str) -> list:
-    axis = int(op.attrs.get("axis", 0))
-    rank = len(op.outputs[0].shape or [])
-    return [_new(op, builtin, list(op.inputs), values_count=len(op.inputs),
-                 axis=axis + rank if axis < 0 else axis)]
+    axis = _attr_axis(op, len(op.outputs[0].shape or []))
+    return [_new(op, builtin, list(op.inputs), values_count=len(op.inputs), axis=axis)]
 
 
 @_legalizer("UNPACK")
 def _unpack(op: Op, builtin: str) -> list:
-    axis = int(op.attrs.get("axis", 0))
-    rank = len(op.inputs[0].shape or [])
-    return [_new(op, builtin, list(op.inputs), num=len(op.outputs),
-                 axis=axis + rank if axis < 0 else axis)]
+    axis = _attr_axis(op, len(op.inputs[0].shape or []))
+    return [_new(op, builtin, list(op.inputs), num=len(op.outputs), axis=axis)]
 
 
 @_legalizer("SPLIT")

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tfedu.function.gradients import structured_inputs
+
 __all__ = ["Value", "Op", "Program", "freeze"]
 
 _PASS_THROUGH = {"Identity", "IdentityN", "StopGradient", "PreventGradient", "Snapshot",
@@ -106,26 +108,12 @@ def _capture_values(cf) -> dict:
     return values
 
 
-def _kernel_args(op, arrays: list) -> list:
-    """Group flat input arrays as the op's kernel expects them (lists for list inputs)."""
-    structure = getattr(op, "_structure", None) or [-1] * len(arrays)
-    grouped, i = [], 0
-    for n in structure:
-        if n < 0:
-            grouped.append(arrays[i])
-            i += 1
-        else:
-            grouped.append(list(arrays[i:i + n]))
-            i += n
-    return grouped
-
-
 def _fold(op, inputs: list) -> list | None:
     """Compute an op whose inputs are all constants; None when it cannot or must not be."""
     opdef = op._opdef
     if op.type in _NEVER_FOLD or opdef.stateful or opdef.kernel is None:
         return None
-    arrays = _kernel_args(op, [v.const for v in inputs])
+    arrays = structured_inputs(op, [v.const for v in inputs])
     try:
         result = opdef.kernel(*arrays, **dict(getattr(op, "_kernel_attrs", op._attrs)))
     except Exception:  # an op the engine cannot fold here stays in the program
