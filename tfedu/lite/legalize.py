@@ -49,10 +49,12 @@ _LEGALIZERS: dict = {}
 
 
 def tflite_builtin(op_type: str) -> str | None:
-    """The TFLite builtin an op type maps to: its registry entry's `export["tflite"]`."""
+    """The TFLite builtin an op maps to: `export["tflite"]["builtin"]` of its registry entry."""
     opdef = registry.OPS.get(op_type)
-    export = getattr(opdef, "export", None) or {}
-    return export.get("tflite") or _PENDING_EXPORT.get(op_type)
+    entry = (getattr(opdef, "export", None) or {}).get("tflite")
+    if isinstance(entry, dict):
+        return entry.get("builtin")
+    return entry or _PENDING_EXPORT.get(op_type)
 
 
 def _legalizer(*builtins):
