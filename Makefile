@@ -3,6 +3,7 @@
 #   make test   ruff, Chromium for the browser tests (apt, first time only), then the whole test suite
 #   make bench  tfedu against numpy, TensorFlow and PyTorch (those installed), graph view timings
 #   make browser-deps  Chromium (and Graphviz) from apt, so tests/browser runs instead of skipping
+#   make tfdiff FILE=snippets.py  (or CODE='tf.add(1, 2)') tfedu against real TensorFlow, differences shown
 #   make interop-env   the side environment with real TensorFlow, LiteRT, TF Serving's client and
 #                      tfjs (.venv-tf/): the oracle of the interop and differential tests
 
@@ -21,7 +22,7 @@ LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 # Compiled Numba kernels are cached here and shared by every test process and notebook kernel.
 export TFEDU_CACHE_DIR ?= $(CURDIR)/.cache
 
-.PHONY: env lab test lint bench clean browser-deps interop-env
+.PHONY: env lab test lint bench clean browser-deps interop-env tfdiff
 
 env: $(STAMP)
 
@@ -31,7 +32,7 @@ $(STAMP):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
 	  $(PYTHON) -m venv --without-pip $(VENV) && $(PYTHON) -m pip --python $(BIN)/python install pip; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[lab,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[lab,dev,multiworker]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -60,7 +61,12 @@ bench: $(STAMP) browser-deps
 	$(BENCH_PYTHON) benchmarks/run.py
 	$(BENCH_PYTHON) benchmarks/function_bench.py
 	$(BENCH_PYTHON) benchmarks/keras_fit.py
+	$(BIN)/python benchmarks/distribute_bench.py
 	$(BIN)/python benchmarks/graph_render.py
+
+# The differential checker (tests/differential/): snippets run in real TensorFlow and in tfedu.
+tfdiff: $(STAMP) interop-env
+	$(BIN)/python -m tests.differential.tfdiff $(if $(CODE),-c "$(CODE)") $(FILE) $(ARGS)
 
 # Real TensorFlow and its tools, never a dependency of tfedu: tests run them in subprocesses
 # (tests/interop/tfside.py). Where they cannot be installed (no network), the reason is kept in

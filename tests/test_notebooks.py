@@ -1,7 +1,9 @@
-"""Every lesson in notebooks/ runs top to bottom in a fresh kernel, and its exercises pass.
+"""Every lesson in notebooks/ runs top to bottom in a fresh kernel, and its exercises teach.
 
-The notebooks run with TFEDU_TEACH_SOLUTIONS=1: each exercise left blank (`answer = ...`) is
-filled with the reference solution by `tfedu.teach.check`, which must then say it is right.
+The notebooks run with TFEDU_TEACH_SOLUTIONS=mistakes: each exercise left blank (`answer = ...`)
+is answered first with each of its declared wrong answers, whose feedback must show the hint
+aimed at that misconception and not the answer, then with the reference solution, which
+`tfedu.teach.check` must say is right.
 A cell tagged `raises-exception` is meant to fail (it shows an error to the student): it must
 raise, and execution goes on after it. Notebooks are stored without outputs, except in cells
 tagged `keep-output`. Each lesson must run in under a minute (a classroom waits for it); the run
@@ -35,7 +37,7 @@ def _kernel_env() -> dict[str, str]:
     blank exercises with their reference solutions."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    env["TFEDU_TEACH_SOLUTIONS"] = "1"
+    env["TFEDU_TEACH_SOLUTIONS"] = "mistakes"
     return env
 
 
@@ -48,8 +50,10 @@ def test_there_are_notebooks():
 
 
 def test_lessons_are_numbered_from_00():
-    numbers = [p.name[:2] for p in NOTEBOOKS]
-    assert numbers == [f"{i:02d}" for i in range(len(NOTEBOOKS))], numbers
+    # Lesson numbers are fixed by topic (08-18 are assigned), so a later lesson may land before
+    # an earlier one: numbers start at 00, and are unique and increasing.
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert numbers[0] == 0 and numbers == sorted(set(numbers)), numbers
     assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name) for p in NOTEBOOKS)
 
 
@@ -77,6 +81,21 @@ def test_notebook_is_stored_without_outputs(path: Path):
         )
 
 
+def _assert_feedback_teaches(where: str, exercise_id: str, shown: str) -> None:
+    """The wrong answers came first, each with its misconception's hint and without the
+    answer; then the reference solution passed."""
+    from tfedu import teach
+
+    ex = teach.exercise(exercise_id)
+    wrong, _, right = shown.rpartition(f"✔ Right ({exercise_id})")
+    assert right, f"{where}: the reference solution of {exercise_id} did not pass: {shown}"
+    assert wrong.count(f"✘ Not yet ({exercise_id})") == len(ex.all_mistakes()), (where, wrong)
+    flat = " ".join(wrong.split())
+    for mistake in ex.all_mistakes():
+        assert " ".join(f"Hint: {mistake.means}".split()) in flat, (where, mistake.means, wrong)
+    assert "The answer:" not in wrong and " ".join(ex.explanation.split()) not in flat, (where, wrong)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs_top_to_bottom(path: Path, record_property):
     nb = nbformat.read(path, as_version=4)
@@ -101,7 +120,5 @@ def test_notebook_runs_top_to_bottom(path: Path, record_property):
             assert not errors, f"{path.name} cell {i}: {errors[0].ename}: {errors[0].evalue}"
         for exercise_id in CHECK_CALL.findall(cell.source):
             shown = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
-            assert f"✔ Right ({exercise_id})" in shown, (
-                f"{path.name} cell {i}: the reference solution of {exercise_id} did not pass: {shown}"
-            )
+            _assert_feedback_teaches(f"{path.name} cell {i}", exercise_id, shown)
     assert seconds < LESSON_SECONDS, f"{path.name} took {seconds:.0f} s; a lesson must run in under a minute"

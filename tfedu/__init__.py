@@ -76,7 +76,7 @@ from tfedu.function import function  # noqa: E402  (tf.function, shadowing the p
 
 dtypes.as_dtype = as_dtype
 
-_LAZY_SUBMODULES = ("keras", "lite")
+_LAZY_SUBMODULES = ("keras", "saved_model", "estimator", "feature_column", "lite")
 
 
 def __getattr__(name):

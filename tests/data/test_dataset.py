@@ -192,3 +192,18 @@ def test_batch_and_shuffle_size_errors_carry_tf_op_decoration():
                                                              r"zero or UNKNOWN_CARDINALITY "
                                                              r"\[Op:ShuffleDatasetV3\]"):
         tf.data.Dataset.range(3).shuffle(0)
+
+
+def test_iterator_passed_to_tf_function_advances_on_every_call():
+    """TF's guide: `next(iterator)` on a tf.data iterator inside a tf.function is an op of the
+    graph (IteratorGetNext), so each call takes the next element; at the end, OutOfRange."""
+    @tf.function
+    def take(iterator):
+        return next(iterator) * 2
+
+    it = iter(tf.data.Dataset.from_tensor_slices([1, 2]))
+    assert [int(take(it)), int(take(it))] == [2, 4]
+    assert take.experimental_get_tracing_count() == 1
+    assert "IteratorGetNext" in [op.type for op in take.get_concrete_function(it).graph.get_operations()]
+    with pytest.raises(tf.errors.OutOfRangeError):
+        take(it)

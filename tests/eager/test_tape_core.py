@@ -28,3 +28,18 @@ def test_non_persistent_tape_can_be_used_once():
     t.gradient(y, x)
     with pytest.raises(RuntimeError, match="non-persistent GradientTape"):
         t.gradient(y, x)
+
+
+def test_gradient_inside_the_context_warns_only_for_a_persistent_tape(caplog):
+    """As TF: a non-persistent tape stops recording there; a persistent one would record the
+    gradient ops too, which is what the warning is about."""
+    x = tf.Variable(2.0)
+    with caplog.at_level("WARNING", logger="tfedu"):
+        with tf.GradientTape() as tape:
+            y = x * x
+            tape.gradient(y, x)
+        assert "persistent tape inside its context" not in caplog.text
+        with tf.GradientTape(persistent=True) as tape:
+            y = x * x
+            assert float(tape.gradient(y, x)) == 4.0
+        assert "persistent tape inside its context" in caplog.text

@@ -8,10 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tfedu as tf
+from tfedu.framework.registry import OPS
 from tfedu.graph import fusion, passes
 from tfedu.graph.passes import function_passes, get_pass_options, set_pass_options
 from tfedu.graph.plan import compile_plan
-from tfedu.kernels.fusion_codegen import EXPRESSIONS, compile_kernel, kernel_source, ref_fused
+from tfedu.kernels.fusion_codegen import compile_kernel, kernel_source, ref_fused
 
 tf1 = tf.compat.v1
 
@@ -74,6 +75,7 @@ def test_integer_ops_are_not_fused():
     assert "nothing to fuse" in plan.explain()
 
 
+EXPRESSIONS = {k: op.fused for k, op in OPS.items() if op.fused is not None}
 _BINARY = [k for k, v in EXPRESSIONS.items() if "{1}" in v]
 _UNARY = [k for k, v in EXPRESSIONS.items() if "{1}" not in v]
 
@@ -89,7 +91,7 @@ def test_generated_kernels_match_numpy_on_non_contiguous_inputs(op1, op2, mode, 
     a = {"T": base.T[:, :8], "slice": base[::2, ::2], "c": base[:5, :8]}[layout]
     b = {"f": rng.uniform(0.5, 3, a.shape), "s": np.asarray([1.5]),
          "t": rng.uniform(0.5, 3, a.shape[-1:])}[mode].astype(dtype)
-    nodes = [(op1, [("x", 0), ("x", 1)]), (op2, [("t", 0)])]
+    nodes = [(EXPRESSIONS[op1], [("x", 0), ("x", 1)]), (EXPRESSIONS[op2], [("t", 0)])]
     fn = compile_kernel(kernel_source(nodes, "f" + mode, dtype, parallel=False))
     out = np.empty(a.size, dtype)
     args = [np.ascontiguousarray(a).reshape(-1), b.reshape(-1)] + ([b.size] if mode == "t" else [])
@@ -250,3 +252,17 @@ def test_tf_config_optimizer_options_switch_the_passes():
     tf.config.optimizer.set_experimental_options({"remapping": True})
     passes._set_by_user.clear()
     assert get_pass_options()["remapper"] is True and get_pass_options()["fusion"] is False
+
+
+def test_set_jit_is_fusion_for_every_graph():
+    """TF's XLA auto-clustering switch: here the fusion pass for every plan."""
+    assert tf.config.optimizer.get_jit() == ""
+    tf.config.optimizer.set_jit(True)
+    try:
+        assert tf.config.optimizer.get_jit() == "autoclustering"
+        assert "fusion" in [p.__name__ for p in function_passes()]
+    finally:
+        tf.config.optimizer.set_jit(False)
+    assert get_pass_options()["fusion"] is False and tf.config.optimizer.get_jit() == ""
+    with pytest.raises(ValueError, match="Invalid value"):
+        tf.config.optimizer.set_jit("sometimes")

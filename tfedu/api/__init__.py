@@ -6,24 +6,32 @@ import importlib
 import sys
 import types
 
-# Op families, in dependency order. Each registers its ops and exports its functions.
+# Op families by TensorFlow's own split, in dependency order. Importing one registers its ops
+# and exports its public functions; `tfedu.framework.config` adds `tf.config.threading`,
+# `tfedu.function` `tf.function` and `tf.autograph`, `tfedu.graph.api` the TF1 graph names.
 OP_MODULES = [
     "tfedu.ops.math_ops",
     "tfedu.ops.array_ops",
     "tfedu.ops.name_scope",
     "tfedu.ops.debugging",
-]
-OPTIONAL_OP_MODULES = [
-    "tfedu.ops.math_extra",
-    "tfedu.ops.array_extra",
+    "tfedu.ops.special_math_ops",
+    "tfedu.ops.segment_ops",
+    "tfedu.ops.gather_ops",
+    "tfedu.ops.sort_ops",
+    "tfedu.ops.clip_ops",
     "tfedu.ops.slicing",
     "tfedu.ops.scatter_ops",
+    "tfedu.ops.ragged_ops",
+    "tfedu.ops.sparse_ops",
     "tfedu.ops.linalg_ops",
     "tfedu.ops.nn_ops",
     "tfedu.ops.random_ops",
     "tfedu.ops.string_ops",
     "tfedu.ops.control_flow_ops",
+    "tfedu.framework.config",
+    "tfedu.function",
     "tfedu.graph.api",
+    "tfedu.distribute.device",  # tf.config devices, tf.device (the rest of tf.distribute is lazy)
 ]
 
 
@@ -50,16 +58,10 @@ def _namespace(root, path):
 
 
 def build(root):
-    from tfedu.ops.op_helpers import EXPORTS
+    from tfedu.framework.api_export import EXPORTS
 
     for m in OP_MODULES:
         importlib.import_module(m)
-    for m in OPTIONAL_OP_MODULES:
-        try:
-            importlib.import_module(m)
-        except ModuleNotFoundError as e:
-            if e.name != m:
-                raise
     for name, obj in EXPORTS.items():
         *path, leaf = name.split(".")
         ns = _namespace(root, path)

@@ -370,6 +370,12 @@ class OwnedIterator:
         return self
 
     def __next__(self):
+        from tfedu.framework import context
+
+        if not context.executing_eagerly():  # inside a tf.function: read at run time
+            from tfedu.graph.iterator_ops import owned_get_next
+
+            return owned_get_next(self)
         return _to_tensors(next(self._it), self._dataset.element_spec)
 
     def get_next(self):

@@ -157,9 +157,13 @@ class GradientTape:
         if self._used and not self._persistent:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
                                "set of gradients (or jacobians)")
-        if self._recording and not self._persistent:
+        if self._recording and self._persistent:  # TF warns only for persistent tapes
             _log.warning("Calling GradientTape.gradient on a persistent tape inside its context "
-                         "is significantly less efficient than calling it outside the context")
+                         "is significantly less efficient than calling it outside the context "
+                         "(it causes the gradient ops to be recorded on the tape, leading to "
+                         "increased CPU and memory usage). Only call GradientTape.gradient "
+                         "inside the context if you actually want to trace the gradient in "
+                         "order to compute higher order derivatives.")
         unconnected = UnconnectedGradients(unconnected_gradients)
         flat_sources = nest.flatten(sources)
         for s in flat_sources:

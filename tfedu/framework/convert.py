@@ -22,7 +22,7 @@ __all__ = ["constant", "convert_to_tensor", "to_numpy_value", "register_tensor_c
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 CONST = register_op(
-    "Const",
+    "Const", group="const",
     outputs=("output: dtype",),
     type_attrs={"dtype": ALL},
     infer=lambda op: [(TensorShape(op.attrs["value"].shape), op.attrs["dtype"])],

@@ -207,10 +207,16 @@ def _convert_inputs(opdef, inputs, attrs, op_name):
 
 def execute(opdef, inputs, attrs=None, name=None, default_name=None):
     """Run (eager) or add to the current graph (graph mode) one op; returns its output(s)."""
-    attrs = attrs or {}
     g = _state.graph
     if g is not None:
-        return _build(g, opdef, inputs, attrs, name, default_name)
+        return _build(g, opdef, inputs, attrs or {}, name, default_name)
+    fast = opdef.binary_fast_path
+    if fast is not None and not attrs:
+        x, y = inputs
+        if type(x) is EagerTensor and type(y) is EagerTensor and x._dtype is y._dtype \
+                and id(x._dtype) in fast[2]:
+            return _binary_now(opdef, fast, x, y, name)
+    attrs = attrs or {}
     try:
         flat, structured, full_attrs = _convert_inputs(opdef, inputs, attrs, None)
         if opdef.validate_eager and opdef.infer is not None:
@@ -235,6 +241,27 @@ def execute(opdef, inputs, attrs=None, name=None, default_name=None):
     if len(outputs) == 1 and not opdef.output_specs[0].is_list:
         return outputs[0]
     return outputs
+
+
+def _binary_now(opdef, fast, x, y, name):
+    """Eager `x op y` for two tensors of one allowed dtype: kernel, wrap, record."""
+    raw, to_bool, _ = fast
+    try:
+        try:
+            r = raw(x._value, y._value)
+        except ValueError:  # the kernel words broadcasting errors as TF does
+            r = opdef.kernel(x._value, y._value)
+    except OpCheckError as e:
+        raise e.eager_error(opdef.type, name or "") from None
+    except (ValueError, IndexError, ZeroDivisionError, FloatingPointError) as e:
+        raise OpCheckError(str(e)).eager_error(opdef.type, name or "") from None
+    if type(r) is not np.ndarray:
+        r = np.asarray(r)
+    # these kernels keep the input dtype (or return bool): no dtype lookup needed
+    out = _wrap(r, dtypes.bool_ if to_bool else x._dtype)
+    if _state.tapes:
+        record(opdef, [x, y], [out], {"T": x._dtype})
+    return out
 
 
 def _build_in_inputs_graph(flat, opdef, inputs, attrs, name, default_name):

@@ -2,12 +2,16 @@
 
 Variables are discovered by walking the module's attributes (sorted by name, into lists, tuples,
 dicts and nested modules), the way TensorFlow does, so a model written as plain Python objects
-still knows its `trainable_variables`.
+still knows its `trainable_variables`. A module is also *trackable*
+(`tfedu.framework.trackable.AutoTrackable`): `tf.train.Checkpoint` and `tf.saved_model.save`
+name its variables by attribute paths.
 """
 
 from __future__ import annotations
 
 import re
+
+from tfedu.framework.trackable import AutoTrackable
 
 __all__ = ["Module"]
 
@@ -51,7 +55,7 @@ def _walk(obj, predicate, seen, out, recurse_modules=True, depth=0):
         out.append(obj)
 
 
-class Module:
+class Module(AutoTrackable):
     """Base class for things with variables (`tf.Module`); Keras layers build on the same idea."""
 
     _TF_MODULE_IGNORED_PROPERTIES = frozenset()

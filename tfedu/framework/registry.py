@@ -1,18 +1,40 @@
-"""The op registry: every TensorFlow op is declared here once.
+"""The op registry: every TensorFlow op is declared here once, as one `OpDef`.
 
-An `OpDef` says, for one op type (`AddV2`, `MatMul`, `Relu`, ...):
+An op's declaration is one block of code in its family's module (`tfedu/ops/math_ops.py` for
+`AddV2`, `tfedu/ops/nn_ops.py` for `Conv2D`): its kernel and gradient functions just above,
+the `register_op(...)` call, and the public function (`tf.add`) just below. The `OpDef` says:
 
-- its signature, in TensorFlow's own notation: inputs `"x: T"`, list inputs `"values: N*T"`,
-  fixed-type inputs `"axis: int32"`, outputs `"z: T"`, and which dtypes each type attr allows;
+- `inputs` / `outputs` / `type_attrs` / `attrs`: the signature in TensorFlow's notation: inputs
+  `"x: T"`, list inputs `"values: N*T"`, fixed-type inputs `"axis: int32"`, outputs `"z: T"`,
+  the dtypes each type attr allows, and non-type attrs with their defaults;
 - `infer(op)`: static shape and dtype inference, used while building graphs (and in eager mode
   to validate shapes, axes and indices *before* a kernel runs);
-- `kernel(*arrays, **attrs)`: the computation on numpy arrays (a numpy reference or a
-  dispatcher that picks a Numba kernel for large inputs);
+- `kernel(*arrays, **attrs)`: what runs, on numpy arrays; `reference` is the plain numpy
+  kernel students read first (the same function unless `kernel` dispatches), and `numba` names
+  the Numba kernels `kernel` hands large inputs to (`"module.function"` under
+  `tfedu/kernels/`), where they pay;
 - `grad(op, *output_grads)`: the gradient, written with ordinary tfedu ops so it serves eager
-  tapes, tapes inside `tf.function` and v1 `tf.gradients` alike.
+  tapes, tapes inside `tf.function` and v1 `tf.gradients` alike;
+- `fused`: for elementwise ops, the scalar expression a fused Numba loop computes (`"{0} + {1}"`
+  over the operands, with `ONE`, `ZERO`, `SIX` constants of the dtype; see
+  `tfedu/kernels/fusion_codegen.py`);
+- `group`: how the graph viewer groups (and colours) the op, one of `GROUPS`;
+- `export`: plain data for the exporters, which read it and never patch an `OpDef`:
 
-Eager execution, graph building, `Session.run`, `tf.function`, autodiff and the graph viewer
-all read this one entry. Nothing else knows how an op computes.
+      export={
+          "graphdef": {"op": "AddV2", "attrs": {"T": "dtype"}},  # NodeDef op name and attrs
+          "tflite": {"builtin": "ADD", "options": {...}},          # TFLite builtin operator
+          "tfjs": {"op": "add"},                                   # TF.js op (or layer)
+      }
+
+  every key optional; an op without an entry is one the exporter does not (yet) map;
+- `static_value(op)`: the op's output value when known while building a graph (`Shape` of a
+  fully known shape), so shape functions downstream see through it;
+- `stateful`, `uses_resources`: never folded or de-duplicated; reads/writes variables;
+- `replay(op, inputs)`: for function-calling ops, how `tf.function`'s gradient replays them.
+
+Eager execution, graph building, `Session.run`, `tf.function`, autodiff, fusion, the graph
+viewer and every exporter read this one entry. Nothing else knows how an op computes.
 """
 
 from __future__ import annotations
@@ -22,7 +44,9 @@ from dataclasses import dataclass, field
 
 from tfedu.framework import dtypes
 
-__all__ = ["OpDef", "register_op", "get_op", "OPS", "FLOAT", "NUMERIC", "REAL", "INTS", "ALL"]
+__all__ = [
+    "OpDef", "register_op", "get_op", "OPS", "GROUPS", "FLOAT", "NUMERIC", "REAL", "INTS", "ALL",
+]
 
 
 class _TextOnlyDType:
@@ -41,6 +65,23 @@ NUMERIC = (_BF16,) + dtypes.NUMERIC
 INTS = (dtypes.int32, dtypes.int64)
 ALL = dtypes.ALL + (dtypes.resource, dtypes.variant)
 
+# How the graph viewer groups ops (each group has its colour there).
+GROUPS = (
+    "input",     # Placeholder, PlaceholderWithDefault: values fed in
+    "const",     # Const
+    "variable",  # variable handles, reads and assignments
+    "math",      # elementwise arithmetic, comparisons, reductions, MatMul, special functions
+    "linalg",    # decompositions, solvers, einsum
+    "nn",        # activations, convolutions, pooling, losses
+    "array",     # shapes, reshapes, joins, slices, gathers, scatters, sorting
+    "random",    # random number generation
+    "control",   # If, While, function calls, NoOp, Identity-like plumbing
+    "string",    # string tensors
+    "io",        # datasets and iterators
+    "training",  # fused optimizer updates (ResourceApply*)
+    "debug",     # assertions, numeric checks, printing
+)
+
 
 @dataclass
 class _ArgSpec:
@@ -58,7 +99,7 @@ class _ArgSpec:
         return cls(name, typ)
 
 
-@dataclass
+@dataclass(eq=False, slots=True)  # slots: an OpDef gets no attributes beyond these fields
 class OpDef:
     type: str
     inputs: tuple = ()
@@ -67,13 +108,32 @@ class OpDef:
     attrs: dict = field(default_factory=dict)  # non-type attr -> default value
     infer: Callable | None = None
     kernel: Callable | None = None
+    reference: Callable | None = None  # the numpy reference kernel (defaults to `kernel`)
+    numba: tuple = ()  # Numba kernels `kernel` dispatches to, "module.function" in tfedu.kernels
     grad: Callable | None = None
+    fused: str | None = None  # scalar expression of the op in a fused elementwise loop
+    group: str = ""  # the viewer's grouping, one of GROUPS
+    export: dict = field(default_factory=dict)  # exporters' mappings (see the module doc)
+    static_value: Callable | None = None  # output value known while building a graph
+    replay: Callable | None = None  # function-calling ops: replay for gradients
     stateful: bool = False  # random ops, variable ops: never folded or de-duplicated
+    uses_resources: bool = False  # reads or writes variables (plans keep its order)
     elementwise: bool = False  # candidates for fusion; eager skips shape inference
     validate_eager: bool = True  # run `infer` before the kernel in eager mode
     doc: str = ""
+    # derived from the signature
+    input_specs: list = field(init=False, repr=False)
+    output_specs: list = field(init=False, repr=False)
+    has_list_input: bool = field(init=False, repr=False)
+    type_groups: dict = field(init=False, repr=False)
+    allowed_sets: dict = field(init=False, repr=False)
+    binary_fast_path: tuple | None = field(init=False, repr=False)  # see `_binary_fast_path`
 
     def __post_init__(self):
+        if self.group and self.group not in GROUPS:  # every op of tfedu declares one (tested)
+            raise ValueError(f"Op {self.type!r}: group {self.group!r} is not one of {GROUPS}")
+        if self.reference is None:
+            self.reference = getattr(self.kernel, "reference", self.kernel)
         self.input_specs = [_ArgSpec.parse(s) for s in self.inputs]
         self.output_specs = [_ArgSpec.parse(s) for s in self.outputs]
         self.has_list_input = any(s.is_list for s in self.input_specs)
@@ -85,6 +145,7 @@ class OpDef:
         self.allowed_sets = {k: frozenset(v) for k, v in self.type_attrs.items()}
         if self.elementwise:
             self.validate_eager = False
+        self.binary_fast_path = _binary_fast_path(self)
 
     @property
     def signature_text(self) -> str:
@@ -101,6 +162,23 @@ class OpDef:
 
     def __repr__(self):
         return f"<OpDef {self.type}: {self.signature_text}>"
+
+
+def _binary_fast_path(op: OpDef):
+    """(numpy function, returns bool, ids of allowed dtypes) for `x: T, y: T -> z` elementwise ops.
+
+    `execute` runs such an op on two eager tensors of one dtype without converting or checking
+    anything else: the path `a + b` and `tf.add(a, b)` take. The numpy function is the bare
+    one when the kernel only wraps it to word broadcasting errors as TF does.
+    """
+    specs = op.input_specs
+    if not (op.elementwise and len(specs) == 2 and len(op.output_specs) == 1 and op.kernel):
+        return None
+    if any(s.is_list or s.type != "T" for s in specs) or "T" not in op.type_attrs:
+        return None
+    raw = getattr(op.kernel, "reference", op.kernel)
+    ids = frozenset(id(d) for d in op.type_attrs["T"])
+    return raw, op.output_specs[0].type == "bool", ids
 
 
 def _is_dtype_name(t: str) -> bool:
@@ -124,6 +202,7 @@ def register_op(type: str, **kwargs) -> OpDef:
 
 
 def get_op(type: str) -> OpDef:
+    """The registered `OpDef` of an op type (`KeyError` naming it when there is none)."""
     try:
         return OPS[type]
     except KeyError:
@@ -131,7 +210,10 @@ def get_op(type: str) -> OpDef:
 
 
 def set_gradient(type: str):
-    """Decorator attaching a gradient function to a registered op (like `tf.RegisterGradient`)."""
+    """Decorator replacing a registered op's gradient (TF's `tf.RegisterGradient`, for users).
+
+    tfedu's own ops declare their gradient in `register_op(..., grad=...)`.
+    """
 
     def deco(fn):
         get_op(type).grad = fn

@@ -21,6 +21,10 @@ from tfedu.framework.tensor_shape import TensorShape
 __all__ = ["Variable", "VariableSynchronization", "VariableAggregation"]
 
 
+# Set by tfedu.distribute when it is imported: called with each new variable.
+variable_creation_hook = None
+
+
 class VariableSynchronization:
     AUTO = 0
     NONE = 1
@@ -93,6 +97,8 @@ class Variable:
         self._uid = next(_uids)
         self._synchronization = synchronization
         self._aggregation = aggregation
+        if variable_creation_hook is not None:  # a tf.distribute scope mirrors new variables
+            variable_creation_hook(self)
 
     # --- properties ------------------------------------------------------------------------
     @property

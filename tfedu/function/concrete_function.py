@@ -57,16 +57,19 @@ def _call_grad(op, *grads):
     return call_gradient(op.get_attr("f"), list(op.inputs), grads)
 
 
-CALL = register_op("PartitionedCall", inputs=("args: N*T",), outputs=("output: N*T",),
+def _call_replay(op, values):
+    return call_op(op.get_attr("f"), values)
+
+
+CALL = register_op("PartitionedCall", group="control", inputs=("args: N*T",), outputs=("output: N*T",),
                    attrs={"f": None}, infer=_call_infer, kernel=_call_kernel,
+                   uses_resources=True, replay=_call_replay,
                    doc="Calls a function graph (a tf.function called from another graph).")
-STATEFUL_CALL = register_op("StatefulPartitionedCall", inputs=("args: N*T",),
+STATEFUL_CALL = register_op("StatefulPartitionedCall", group="control", inputs=("args: N*T",),
                             outputs=("output: N*T",), attrs={"f": None}, infer=_call_infer,
                             kernel=_call_kernel, stateful=True,
+                            uses_resources=True, replay=_call_replay,
                             doc="Calls a function graph that reads/writes state.")
-for _d in (CALL, STATEFUL_CALL):
-    _d.uses_resources = True
-    _d.replay = lambda op, values: call_op(op.get_attr("f"), values)
 
 
 def create_graph_op(opdef, inputs, attrs, output_specs, default_name, name=None):
@@ -158,6 +161,8 @@ def _spec_text(x):
 class ConcreteFunction:
     """A traced graph with fixed input types; calling it never traces again."""
 
+    _is_tf_function = True  # SavedModel saves it (tfedu.framework.trackable.is_function)
+
     def __init__(self, graph: FuncGraph, params, arg_specs, structured_outputs,
                  input_signature_names=None, function=None):
         self._graph = graph
@@ -175,6 +180,7 @@ class ConcreteFunction:
         self._out_np = [None if t.dtype in (_RESOURCE, _VARIANT, dtypes.string) else
                         np.dtype(t.dtype._np) for t in out]
         self._flat_structure = nest.flatten(structured_outputs)
+        self._has_composites = any(hasattr(type(x), "_cls") for x in _walk(structured_outputs))
         self._out_positions = [i for i, x in enumerate(self._flat_structure)
                                if isinstance(x, SymbolicTensor)]
         self._single_output = (len(out) == 1 and isinstance(structured_outputs, SymbolicTensor))
@@ -388,7 +394,12 @@ class ConcreteFunction:
         flat = list(self._flat_structure)
         for pos, t in zip(self._out_positions, outs):
             flat[pos] = t
-        return nest.pack_sequence_as(self._structured_outputs, flat)
+        out = nest.pack_sequence_as(self._structured_outputs, flat)
+        if self._has_composites:  # tf.distribute values returned by the function
+            from tfedu.function.function import restore_composites
+
+            out = restore_composites(out)
+        return out
 
     def __call__(self, *args, **kwargs):
         """Call with tensors matching the traced signature (never retraces)."""
@@ -422,6 +433,18 @@ class ConcreteFunction:
 
     def get_concrete_function(self, *args, **kwargs):
         return self
+
+
+def _walk(x):
+    """Every container in an output structure (to spot composite stand-ins)."""
+    if isinstance(x, (list, tuple)):
+        yield x
+        for v in x:
+            yield from _walk(v)
+    elif isinstance(x, dict):
+        yield x
+        for v in x.values():
+            yield from _walk(v)
 
 
 def _flatten_against(v, spec, out):

@@ -394,6 +394,8 @@ class _Trace:
 class Function:
     """A `tf.function`: traces `python_function` per input signature and runs the traces."""
 
+    _is_tf_function = True  # SavedModel saves it (tfedu.framework.trackable.is_function)
+
     def __init__(self, python_function, input_signature=None, autograph=True,
                  jit_compile=None, reduce_retracing=False, experimental_implements=None,
                  experimental_autograph_options=None, experimental_attributes=None,
@@ -829,6 +831,10 @@ def _build_input(fg, name, key, value):
     if kind == "dict":
         return {k: _build_input(fg, name, c, value[k]) for k, c in key[1]}
     if kind == "nt":
+        if hasattr(key[1], "_tfedu_components"):  # tf.distribute values (PerReplica)
+            vals = value._tfedu_components() if value is not None else [None] * len(key[2])
+            return key[1]._tfedu_from_components(
+                [_build_input(fg, name, k, v) for k, v in zip(key[2], vals)])
         return key[1](*[_build_input(fg, name, k, v) for k, v in zip(key[2], value)])
     return value
 
@@ -844,6 +850,8 @@ def _flat_feeds(key, value, out):
         for k, c in key[1]:
             _flat_feeds(c, value[k], out)
     elif kind == "nt":
+        if hasattr(value, "_tfedu_components"):
+            value = value._tfedu_components()
         for k, v in zip(key[2], value):
             _flat_feeds(k, v, out)
 
@@ -862,10 +870,48 @@ ConcreteFunction._simple_feed = False
 ConcreteFunction._feed_key = ()
 
 
+_COMPOSITES = {}
+
+
+def _composite_class(cls):
+    """A namedtuple-like stand-in for a composite value (tf.distribute's `PerReplica`) that
+    nest can flatten; `restore_composites` turns it back into `cls`."""
+    hit = _COMPOSITES.get(cls)
+    if hit is None:
+        def new(c, *items):
+            return tuple.__new__(c, items)
+
+        hit = _COMPOSITES[cls] = type(f"_{cls.__name__}Parts", (tuple,), {
+            "__new__": new, "_fields": tuple(str(i) for i in range(256)), "_cls": cls})
+    return hit
+
+
+def _expand_composites(x):
+    if hasattr(x, "_tfedu_components"):
+        return _composite_class(type(x))(*x._tfedu_components())
+    if isinstance(x, (list, tuple)) and not hasattr(type(x), "_fields"):
+        return type(x)(_expand_composites(v) for v in x)
+    if type(x) is dict:
+        return {k: _expand_composites(v) for k, v in x.items()}
+    return x
+
+
+def restore_composites(x):
+    cls = getattr(type(x), "_cls", None)
+    if cls is not None:
+        return cls._tfedu_from_components(list(x))
+    if isinstance(x, (list, tuple)) and not hasattr(type(x), "_fields"):
+        return type(x)(restore_composites(v) for v in x)
+    if type(x) is dict:
+        return {k: restore_composites(v) for k, v in x.items()}
+    return x
+
+
 def _graph_outputs(result):
     """Identity ops for the tensors the function returns; Python values stay as they are."""
     from tfedu.ops.array_ops import identity
 
+    result = _expand_composites(result)
     flat = nest.flatten(result)
     new_flat, outputs = [], []
     for leaf in flat:

@@ -105,6 +105,8 @@ def make_key(v):
         return ("nt", t, tuple(make_key(x) for x in v))
     if isinstance(v, TensorSpec):
         return ("T", v.dtype, _shape_key(v.shape))
+    if hasattr(v, "_tfedu_components"):  # tf.distribute values: a trace per structure
+        return ("nt", t, tuple(make_key(x) for x in v._tfedu_components()))
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return ("L", v)
     return ("O", WeakId(v))
@@ -138,6 +140,8 @@ def spec_of_key(key, name=None):
     if kind == "dict":
         return {k: spec_of_key(c, name) for k, c in key[1]}
     if kind == "nt":
+        if hasattr(key[1], "_tfedu_from_components"):
+            return key[1]._tfedu_from_components([spec_of_key(k, name) for k in key[2]])
         return key[1](*[spec_of_key(k, name) for k in key[2]])
     return key
 

@@ -246,7 +246,7 @@ def _report_kernel(*flags, names=()):
 
 
 REPORT_UNINITIALIZED = register_op(
-    "ReportUninitializedVariables", inputs=("flags: N*bool",), outputs=("names: string",),
+    "ReportUninitializedVariables", group="variable", inputs=("flags: N*bool",), outputs=("names: string",),
     attrs={"names": ()}, infer=lambda op: [(TensorShape([None]), dtypes.string)],
     kernel=lambda flags, names=(): _report_kernel(*flags, names=names),
     doc="Names of the variables whose initializer has not run yet in this session.")

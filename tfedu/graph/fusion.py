@@ -4,7 +4,7 @@
 step computing `out[i] = a[i] * b[i] + c[i]` in a single parallel pass over memory. A group is
 built backwards from an op: an elementwise producer joins its consumer's group when every use
 of its result is inside that group and the result is not fetched. Only float32/float64 ops
-listed in `tfedu.kernels.fusion_codegen.EXPRESSIONS` are fused.
+that declare a fused expression (`OpDef.fused`) are fused.
 
 At run time the fused step checks its inputs (same float dtype, shapes that broadcast as a
 scalar, the full shape, or trailing dimensions); anything else, and small arrays where numpy is
@@ -216,10 +216,8 @@ def _trailing(shape) -> int:
 
 
 def _fusable(step, pure) -> bool:
-    from tfedu.kernels.fusion_codegen import EXPRESSIONS
-
     op = step.op
-    if op.type not in EXPRESSIONS or not pure(step) or not step.single:
+    if op._opdef.fused is None or not pure(step) or not step.single:
         return False
     if any(type(i) is list for i in step.inputs) or len(step.outputs) != 1:
         return False
@@ -271,7 +269,7 @@ def fuse_elementwise(plan) -> str:
                     if s not in leaves:
                         leaves.append(s)
                     operands.append(("x", leaves.index(s)))
-            nodes.append((step.op.type, operands))
+            nodes.append((step.op._opdef.fused, operands))
         dtype = np.dtype(group_steps[-1].op._outputs[0].dtype._np)
         replaced[root] = FusedStep(group_steps, leaves, nodes, dtype)
         drop.update(ks)

@@ -54,10 +54,7 @@ class ResourceStore(dict):
 
 
 def _resource_op(**kw):
-    op = register_op(**kw)
-    op.uses_resources = True
-    op.stateful = True
-    return op
+    return register_op(group="variable", uses_resources=True, stateful=True, **kw)
 
 
 # ------------------------------------------------------------------------------------------
@@ -78,21 +75,21 @@ def _placeholder_kernel(dtype, shape, _name=""):
 
 
 PLACEHOLDER = register_op(
-    "Placeholder", inputs=(), outputs=("output: dtype",), type_attrs={"dtype": ALL},
+    "Placeholder", group="input", inputs=(), outputs=("output: dtype",), type_attrs={"dtype": ALL},
     attrs={"shape": TensorShape(None)},
     infer=lambda op: [(TensorShape(op.attrs["shape"]), op.attrs["dtype"])],
     kernel=_placeholder_kernel, stateful=True,
     doc="A value supplied at run time through `feed_dict`; running it unfed is an error.")
 
 PLACEHOLDER_WITH_DEFAULT = register_op(
-    "PlaceholderWithDefault", inputs=("input: dtype",), outputs=("output: dtype",),
+    "PlaceholderWithDefault", group="input", inputs=("input: dtype",), outputs=("output: dtype",),
     type_attrs={"dtype": ALL}, attrs={"shape": TensorShape(None)},
     infer=lambda op: [(TensorShape(op.attrs["shape"]), op.dtype(0))],
     kernel=lambda x, shape=None: x, grad=lambda op, g: [g],
     doc="Its input, unless a value is fed for it.")
 
 NO_OP = register_op(
-    "NoOp", inputs=(), outputs=(), infer=lambda op: [], kernel=lambda: None,
+    "NoOp", group="control", inputs=(), outputs=(), infer=lambda op: [], kernel=lambda: None,
     doc="Does nothing; groups other ops through control dependencies (`tf.group`).")
 
 

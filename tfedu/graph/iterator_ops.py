@@ -31,7 +31,9 @@ class _IteratorState:
         self.it = iter(dataset._iter_arrays())
 
 
-def _get_next_kernel(resources, dataset=None, key="", one_shot=True, **_):
+def _get_next_kernel(resources, dataset=None, key="", one_shot=True, owner=None, **_):
+    if owner is not None:  # an eager iterator passed to a tf.function: it advances per call
+        return _next_components(owner._it)
     state = resources.get(key)
     if state is None:
         if not one_shot:
@@ -40,11 +42,27 @@ def _get_next_kernel(resources, dataset=None, key="", one_shot=True, **_):
                                "iterator before getting the next element.",
                                errors.FailedPreconditionError)
         state = resources[key] = _IteratorState(dataset)
+    return _next_components(state.it)
+
+
+def _next_components(it):
+    """The next element's components, or OutOfRange at the end (how TF 1.x input loops end)."""
     try:
-        element = next(state.it)
+        element = next(it)
     except StopIteration:
         raise OpCheckError("End of sequence", errors.OutOfRangeError) from None
     return tuple(nest.flatten(element))
+
+
+def owned_get_next(iterator):
+    """`next(iterator)` while tracing: an `IteratorGetNext` op that pulls from the eager
+    iterator each time the graph runs (not once, while tracing)."""
+    outs = execute(ITERATOR_GET_NEXT, [], {"dataset": iterator._dataset, "key": "",
+                                           "one_shot": True, "owner": iterator},
+                   default_name="IteratorGetNext")
+    if not isinstance(outs, list):
+        outs = [outs]
+    return nest.pack_sequence_as(iterator.element_spec, outs)
 
 
 def _get_next_infer(op):
@@ -56,17 +74,15 @@ def _make_iterator_kernel(resources, dataset=None, key="", **_):
 
 
 ITERATOR_GET_NEXT = register_op(
-    "IteratorGetNext", inputs=(), outputs=("components: N*T",), type_attrs={"T": ALL},
-    attrs={"dataset": None, "key": "", "one_shot": True}, infer=_get_next_infer,
-    kernel=_get_next_kernel, stateful=True,
+    "IteratorGetNext", group="io", inputs=(), outputs=("components: N*T",), type_attrs={"T": ALL},
+    attrs={"dataset": None, "key": "", "one_shot": True, "owner": None}, infer=_get_next_infer,
+    kernel=_get_next_kernel, stateful=True, uses_resources=True,
     doc="The next element of a dataset iterator held by the session (OutOfRange at the end).")
-ITERATOR_GET_NEXT.uses_resources = True
 
 MAKE_ITERATOR = register_op(
-    "MakeIterator", inputs=(), outputs=(), attrs={"dataset": None, "key": ""},
-    infer=lambda op: [], kernel=_make_iterator_kernel, stateful=True,
+    "MakeIterator", group="io", inputs=(), outputs=(), attrs={"dataset": None, "key": ""},
+    infer=lambda op: [], kernel=_make_iterator_kernel, stateful=True, uses_resources=True,
     doc="(Re)starts an initializable iterator at the beginning of its dataset.")
-MAKE_ITERATOR.uses_resources = True
 
 
 class GraphIterator:

@@ -26,7 +26,7 @@ from tfedu.ops.op_helpers import export
 
 __all__ = ["constant_folding", "common_subexpression_elimination", "remapper", "fusion",
            "DEFAULT_PASSES", "PASSES", "resolve_passes", "set_pass_options", "get_pass_options", "function_passes",
-           "set_experimental_options", "get_experimental_options"]
+           "set_experimental_options", "get_experimental_options", "set_jit", "get_jit"]
 
 _MAX_KEY_BYTES = 4096
 
@@ -256,6 +256,22 @@ def set_experimental_options(options: dict) -> None:
         ours[name] = value
     set_pass_options(ours)
     _set_by_user.update(ours)
+
+
+@export("config.optimizer.set_jit")
+def set_jit(enabled) -> None:
+    """`tf.config.optimizer.set_jit`: TF's XLA auto-clustering, here the fusion pass for every
+    graph (as `jit_compile=True` does for one function). True or "autoclustering" switch it on."""
+    if enabled not in (True, False, "autoclustering", ""):
+        raise ValueError(f"Invalid value for `enabled`: {enabled!r}; use a bool or "
+                         "'autoclustering'.")
+    set_pass_options({"fusion": bool(enabled)})
+
+
+@export("config.optimizer.get_jit")
+def get_jit() -> str:
+    """"autoclustering" after `set_jit(True)`, else "" (as TF returns)."""
+    return "autoclustering" if _options["fusion"] else ""
 
 
 @export("config.optimizer.get_experimental_options")

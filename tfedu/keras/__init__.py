@@ -5,6 +5,7 @@ from tfedu.keras import (
     backend,
     callbacks,
     datasets,
+    estimator,
     initializers,
     layers,
     losses,

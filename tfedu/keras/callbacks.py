@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 import sys
@@ -584,3 +585,50 @@ class TerminateOnNaN(Callback):
         if loss is not None and not np.isfinite(loss):
             print(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True
+
+
+class BackupAndRestore(Callback):
+    """Back up the weights and the epoch reached at each epoch's end; a restarted `fit` with
+    the same `backup_dir` loads them and goes on from the next epoch (files as Keras 3:
+    `latest.weights.h5` and `training_metadata.json`). Under a multi-worker strategy only the
+    chief writes; every worker reads the chief's backup."""
+
+    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False,
+                 delete_checkpoint=True):
+        super().__init__()
+        if not backup_dir:
+            raise ValueError("Empty `backup_dir` argument passed")
+        if save_freq != "epoch":
+            raise ValueError("tfedu's BackupAndRestore backs up at each epoch's end "
+                             f"(save_freq='epoch'); received save_freq={save_freq!r}")
+        self.backup_dir, self.save_freq = backup_dir, save_freq
+        self.delete_checkpoint = delete_checkpoint
+        self._weights_path = os.path.join(backup_dir, "latest.weights.h5")
+        self._metadata_path = os.path.join(backup_dir, "training_metadata.json")
+
+    def _is_chief(self):
+        strategy = getattr(self.model, "_distribute_strategy", None)
+        return getattr(strategy, "_is_chief", True)
+
+    def on_train_begin(self, logs=None):
+        if os.path.exists(self._weights_path):
+            self.model.load_weights(self._weights_path)
+        if os.path.exists(self._metadata_path):
+            with open(self._metadata_path) as f:
+                self.model._initial_epoch = int(json.load(f)["epoch"])
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self._is_chief():
+            return
+        os.makedirs(self.backup_dir, exist_ok=True)
+        self.model.save_weights(self._weights_path, overwrite=True)
+        tmp = f"{self._metadata_path}.tmp{os.getpid()}"
+        with open(tmp, "w") as f:
+            json.dump({"epoch": epoch + 1, "batch": 0}, f)
+        os.replace(tmp, self._metadata_path)
+
+    def on_train_end(self, logs=None):
+        if self.delete_checkpoint and self._is_chief() and os.path.isdir(self.backup_dir):
+            import shutil
+
+            shutil.rmtree(self.backup_dir, ignore_errors=True)

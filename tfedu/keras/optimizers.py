@@ -246,7 +246,7 @@ class Optimizer:
         return self.apply(grads, variables)
 
     def apply(self, grads, trainable_variables=None):
-        grads = list(grads)
+        grads = _all_reduce_gradients(list(grads))
         variables = list(trainable_variables)
         if not self.built:
             self.build(variables)
@@ -453,3 +453,19 @@ def get(identifier):
 schedules = type("schedules", (), {
     "LearningRateSchedule": LearningRateSchedule, "ExponentialDecay": ExponentialDecay,
     "PiecewiseConstantDecay": PiecewiseConstantDecay, "CosineDecay": CosineDecay})
+
+
+def _all_reduce_gradients(grads):
+    """Inside `strategy.run` with several replicas: every replica gets the sum of all
+    replicas' gradients (then applies the same update to its copy of each variable)."""
+    import sys
+
+    lib = sys.modules.get("tfedu.distribute.distribute_lib")
+    if lib is None or lib.get_strategy().num_replicas_in_sync == 1:
+        return grads
+    ctx = lib.get_replica_context()
+    present = [g for g in grads if g is not None]
+    if ctx is None or not present:
+        return grads
+    reduced = iter(ctx.all_reduce("SUM", present))
+    return [None if g is None else next(reduced) for g in grads]

@@ -1,7 +1,8 @@
 """Numba kernels generated for fused chains of elementwise ops.
 
-Each fusable op type maps to a scalar expression (`EXPRESSIONS`). A fused group becomes one
-loop over the flat output, e.g. for `relu(a * b + c)` on float32:
+Each fusable op declares the scalar expression it computes (`OpDef.fused` in its registry
+entry, e.g. `"{0} + {1}"` for `AddV2`; `ONE`, `ZERO`, `SIX` are constants of the dtype). A
+fused group becomes one loop over the flat output, e.g. for `relu(a * b + c)` on float32:
 
     @njit(parallel=True, fastmath=False, error_model="numpy", cache=True)
     def fused(n, out, x0, x1, x2, m2):
@@ -26,33 +27,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["EXPRESSIONS", "kernel_source", "compile_kernel", "ref_fused"]
-
-# op type -> scalar expression over {0}, {1} (inputs), ONE/ZERO/SIX (constants of the dtype).
-EXPRESSIONS = {
-    "AddV2": "{0} + {1}",
-    "Sub": "{0} - {1}",
-    "Mul": "{0} * {1}",
-    "RealDiv": "{0} / {1}",
-    "Maximum": "np.maximum({0}, {1})",
-    "Minimum": "np.minimum({0}, {1})",
-    "SquaredDifference": "({0} - {1}) * ({0} - {1})",
-    "Neg": "-{0}",
-    "Abs": "np.abs({0})",
-    "Square": "{0} * {0}",
-    "Sqrt": "np.sqrt({0})",
-    "Rsqrt": "ONE / np.sqrt({0})",
-    "Reciprocal": "ONE / {0}",
-    "Exp": "np.exp({0})",
-    "Log": "np.log({0})",
-    "Tanh": "np.tanh({0})",
-    "Sigmoid": "ONE / (ONE + np.exp(-{0}))",
-    "Relu": "np.maximum({0}, ZERO)",
-    "Relu6": "np.minimum(np.maximum({0}, ZERO), SIX)",
-    "ReluGrad": "{0} * (ONE if {1} > ZERO else ZERO)",
-    "Identity": "{0}",
-    "StopGradient": "{0}",
-}
+__all__ = ["kernel_source", "compile_kernel", "ref_fused"]
 
 INDEX = {"f": "[i]", "s": "[0]", "t": "[i % m{j}]"}
 
@@ -63,7 +38,7 @@ _lock = threading.Lock()
 def kernel_source(nodes, modes, dtype, parallel: bool = True) -> str:
     """Source of the fused kernel.
 
-    `nodes`: [(op type, [operand, ...])] in order, an operand being ("x", leaf index) or
+    `nodes`: [(expression, [operand, ...])] in order, an operand being ("x", leaf index) or
     ("t", node index); the last node is the output. `modes`: per leaf "f", "s" or "t".
     """
     dt = np.dtype(dtype).name
@@ -86,14 +61,14 @@ def kernel_source(nodes, modes, dtype, parallel: bool = True) -> str:
         f"def fused({', '.join(params)}):",
         f"    for i in {loop}(n):",
     ]
-    for k, (op_type, operands) in enumerate(nodes):
+    for k, (expression, operands) in enumerate(nodes):
         names = []
         for kind, j in operands:
             if kind == "x":
                 names.append(f"x{j}" + INDEX[modes[j]].format(j=j))
             else:
                 names.append(f"t{j}")
-        lines.append(f"        t{k} = " + EXPRESSIONS[op_type].format(*names))
+        lines.append(f"        t{k} = " + expression.format(*names))
     lines.append(f"        out[i] = t{len(nodes) - 1}")
     return "\n".join(lines) + "\n"
 
@@ -138,8 +113,22 @@ def compile_kernel(source: str):
             fn = ns["fused"]
         if module is not None:
             fn = module.fused
+        if "parallel=True" in source:
+            fn = _locked(fn)
         _cache[source] = fn
         return fn
+
+
+def _locked(fn):
+    """A parallel kernel launched under the process-wide lock (kernels/parallel_lock.py)."""
+    from tfedu.kernels.parallel_lock import PARALLEL_LOCK
+
+    def run(*args):
+        with PARALLEL_LOCK:
+            return fn(*args)
+
+    run.py_func = getattr(fn, "py_func", None)
+    return run
 
 
 def ref_fused(nodes, arrays):
@@ -147,15 +136,12 @@ def ref_fused(nodes, arrays):
     dt = np.result_type(*arrays)
     env = {"np": np, "ONE": dt.type(1), "ZERO": dt.type(0), "SIX": dt.type(6)}
     vals = []
-    for op_type, operands in nodes:
+    for expression, operands in nodes:
         names = []
         for kind, j in operands:
             key = f"_{kind}{j}"
             env[key] = arrays[j] if kind == "x" else vals[j]
             names.append(key)
-        expr = EXPRESSIONS[op_type]
-        if op_type == "ReluGrad":
-            expr = "{0} * ({1} > ZERO).astype({0}.dtype)"
         with np.errstate(all="ignore"):
-            vals.append(np.asarray(eval(expr.format(*names), env), dtype=dt))
+            vals.append(np.asarray(eval(expression.format(*names), env), dtype=dt))
     return vals[-1]

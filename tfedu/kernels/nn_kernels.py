@@ -24,6 +24,8 @@ import functools
 
 import numpy as np
 
+from tfedu.kernels.parallel_lock import PARALLEL_LOCK
+
 prange = range  # replaced by numba.prange when the first kernel is compiled
 
 
@@ -43,7 +45,8 @@ def _numba_kernel(fn):
             globals()["prange"] = numba.prange
             compiled = numba.njit(cache=True, nogil=True, parallel=True,
                                   error_model="numpy")(fn)
-        return compiled(*args)
+        with PARALLEL_LOCK:  # workqueue runs one parallel region at a time (parallel_lock.py)
+            return compiled(*args)
 
     call.py_func = fn
     return call

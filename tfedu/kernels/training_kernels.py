@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from tfedu.kernels.math_kernels import njit
+from tfedu.kernels.parallel_lock import PARALLEL_LOCK
 
 __all__ = ["ref_apply_adam", "nb_apply_adam", "PARALLEL_MIN_SIZE"]
 
@@ -52,7 +53,8 @@ def _parallel(*args):
         import numba
 
         globals()["prange"] = numba.prange
-    _parallel_compiled(*args)
+    with PARALLEL_LOCK:  # workqueue runs one parallel region at a time (parallel_lock.py)
+        _parallel_compiled(*args)
 
 
 def nb_apply_adam(var, m, v, g, alpha, one_minus_beta1, one_minus_beta2, epsilon):

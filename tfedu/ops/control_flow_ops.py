@@ -15,7 +15,6 @@ and a `WhileGrad` op that replays the loop and runs the body's gradient graph ba
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 import numpy as np
@@ -36,8 +35,6 @@ from tfedu.function.concrete_function import (
 from tfedu.function.func_graph import FuncGraph, placeholder
 from tfedu.function.gradients import vjp_function
 from tfedu.ops.op_helpers import export
-
-_function_module = importlib.import_module("tfedu.function.function")
 
 __all__ = ["cond", "case", "switch_case", "while_loop", "TensorArray", "print_v2"]
 
@@ -179,25 +176,19 @@ def _if_graph_grad(op, *grads):
                                 op.inputs[0], list(op.inputs[1:]), grads)
 
 
-IF = register_op("If", inputs=("cond: Tcond", "input: N*T"), outputs=("output: N*T",),
+IF = register_op("If", group="control", inputs=("cond: Tcond", "input: N*T"), outputs=("output: N*T",),
                  attrs={"then_branch": None, "else_branch": None, "output_specs": ()},
                  infer=_if_infer, kernel=_if_kernel, grad=_if_graph_grad, stateful=True,
+                 uses_resources=True, replay=_if_replay,
                  doc="Runs then_branch or else_branch on its inputs, by cond.")
-STATELESS_IF = register_op("StatelessIf", inputs=("cond: Tcond", "input: N*T"),
+
+
+STATELESS_IF = register_op("StatelessIf", group="control", inputs=("cond: Tcond", "input: N*T"),
                            outputs=("output: N*T",),
                            attrs={"then_branch": None, "else_branch": None, "output_specs": ()},
                            infer=_if_infer, kernel=_if_kernel, grad=_if_graph_grad,
+                           uses_resources=True, replay=_if_replay,
                            doc="If without side effects in either branch.")
-for _d in (IF, STATELESS_IF):
-    _d.uses_resources = True
-    _d.replay = _if_replay
-
-
-class _Spec:
-    __slots__ = ("shape", "dtype")
-
-    def __init__(self, shape, dtype):
-        self.shape, self.dtype = shape, dtype
 
 
 def build_if(pred, then_sg, else_sg, values, output_specs, name=None):
@@ -222,6 +213,14 @@ def build_if(pred, then_sg, else_sg, values, output_specs, name=None):
 
         record_gradient(tin, outs, grad_fn)
     return outs
+
+
+
+class _Spec:
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
 
 
 def if_gradient(then_sg, else_sg, pred, values, grads):
@@ -427,19 +426,19 @@ def _while_graph_grad(op, *grads):
     return [None] + while_gradient(op, op.inputs[0], list(op.inputs[1:]), grads)
 
 
-WHILE = register_op("While", inputs=("max_iter: int32", "input: N*T"), outputs=("output: N*T",),
+WHILE = register_op("While", group="control", inputs=("max_iter: int32", "input: N*T"), outputs=("output: N*T",),
                     attrs={"cond": None, "body": None, "n_loop": 0, "output_specs": ()},
                     infer=_while_infer, kernel=_while_kernel, grad=_while_graph_grad,
-                    stateful=True, doc="Runs body while cond holds (loop vars, then captures).")
-STATELESS_WHILE = register_op("StatelessWhile", inputs=("max_iter: int32", "input: N*T"),
+                    stateful=True, uses_resources=True, replay=_while_replay, doc="Runs body while cond holds (loop vars, then captures).")
+
+
+STATELESS_WHILE = register_op("StatelessWhile", group="control", inputs=("max_iter: int32", "input: N*T"),
                               outputs=("output: N*T",),
                               attrs={"cond": None, "body": None, "n_loop": 0,
                                      "output_specs": ()},
                               infer=_while_infer, kernel=_while_kernel, grad=_while_graph_grad,
+                              uses_resources=True, replay=_while_replay,
                               doc="While without side effects in cond or body.")
-for _d in (WHILE, STATELESS_WHILE):
-    _d.uses_resources = True
-    _d.replay = _while_replay
 
 
 def build_while(cond_sg, body_sg, max_iter, values, n_loop, output_specs, name=None):
@@ -463,6 +462,7 @@ def build_while(cond_sg, body_sg, max_iter, values, n_loop, output_specs, name=N
 
         record_gradient(tin, outs, grad_fn)
     return outs
+
 
 
 def _while_grad_kernel(resources, max_iter, inputs, cond=None, body=None, body_grad=None,
@@ -515,13 +515,13 @@ def _while_grad_infer(op):
     return [(t.shape, t.dtype) for t in op.attrs["output_specs"]]
 
 
-WHILE_GRAD = register_op("WhileGrad", inputs=("max_iter: int32", "input: N*T"),
+WHILE_GRAD = register_op("WhileGrad", group="control", inputs=("max_iter: int32", "input: N*T"),
                          outputs=("output: N*T",),
                          attrs={"cond": None, "body": None, "body_grad": None, "n_loop": 0,
                                 "n_caps": 0, "mask": (), "output_specs": ()},
                          infer=_while_grad_infer, kernel=_while_grad_kernel, stateful=True,
+                         uses_resources=True,
                          doc="Gradient of a While: replays the loop, then runs it backwards.")
-WHILE_GRAD.uses_resources = True
 
 
 def while_gradient(op, max_t, values, grads):
@@ -583,6 +583,7 @@ def while_gradient(op, max_t, values, grads):
         else:
             out.append(None)
     return out
+
 
 
 def _as_loop_tensor(v):
@@ -704,8 +705,18 @@ def _items(v):
     return np.asarray(v, dtype=object)[()] if not isinstance(v, tuple) else v
 
 
+def _list_infer(op):
+    return [(TensorShape([]), _VARIANT)]
+
+
 def _reserve_kernel(element_shape, num_elements, element_dtype=None):
     return _variant([None] * int(num_elements))
+
+
+TL_RESERVE = register_op(
+    "TensorListReserve", group="array", inputs=("element_shape: int32", "num_elements: int32"),
+    outputs=("handle: variant",), attrs={"element_dtype": None},
+    infer=_list_infer, kernel=lambda es, n, element_dtype=None: _reserve_kernel(es, n))
 
 
 def _set_item_kernel(handle, index, item, element_dtype=None, resize_if_index_out_of_bounds=True):
@@ -719,6 +730,12 @@ def _set_item_kernel(handle, index, item, element_dtype=None, resize_if_index_ou
         items.extend([None] * (i + 1 - len(items)))
     items[i] = np.asarray(item)
     return _variant(items)
+
+
+TL_SET = register_op(
+    "TensorListSetItem", group="control", inputs=("input_handle: variant", "index: int32", "item: element_dtype"),
+    outputs=("output_handle: variant",), type_attrs={"element_dtype": ALL},
+    attrs={"resize_if_index_out_of_bounds": True}, infer=_list_infer, kernel=_set_item_kernel)
 
 
 def _get_item_kernel(handle, index, element_shape=None, element_dtype=None):
@@ -735,6 +752,13 @@ def _get_item_kernel(handle, index, element_shape=None, element_dtype=None):
     return v
 
 
+TL_GET = register_op(
+    "TensorListGetItem", group="control", inputs=("input_handle: variant", "index: int32"),
+    outputs=("item: element_dtype",), attrs={"element_dtype": None, "element_shape": None},
+    infer=lambda op: [(TensorShape(op.attrs["element_shape"]), op.attrs["element_dtype"])],
+    kernel=_get_item_kernel)
+
+
 def _stack_kernel(handle, element_shape=None, element_dtype=None, num_elements=-1):
     items = _items(handle)
     shape = tuple(d if d is not None else 0 for d in (element_shape or ()))
@@ -745,44 +769,31 @@ def _stack_kernel(handle, element_shape=None, element_dtype=None, num_elements=-
     return np.stack(arrs).astype(element_dtype._np, copy=False)
 
 
+TL_STACK = register_op(
+    "TensorListStack", group="control", inputs=("input_handle: variant",), outputs=("tensor: element_dtype",),
+    attrs={"element_dtype": None, "element_shape": None, "num_elements": -1},
+    infer=lambda op: [(TensorShape([None]).concatenate(TensorShape(op.attrs["element_shape"]))
+                       if TensorShape(op.attrs["element_shape"]).rank is not None
+                       else TensorShape(None), op.attrs["element_dtype"])],
+    kernel=_stack_kernel)
+
+
 def _from_tensor_kernel(tensor, element_shape=None, element_dtype=None):
     return _variant([tensor[i] for i in range(tensor.shape[0])])
+
+
+TL_FROM_TENSOR = register_op(
+    "TensorListFromTensor", group="control", inputs=("tensor: element_dtype",), outputs=("output_handle: variant",),
+    type_attrs={"element_dtype": ALL}, attrs={"element_shape": None},
+    infer=_list_infer, kernel=_from_tensor_kernel)
 
 
 def _length_kernel(handle):
     return np.int32(len(_items(handle)))
 
 
-def _list_infer(op):
-    return [(TensorShape([]), _VARIANT)]
-
-
-TL_RESERVE = register_op(
-    "TensorListReserve", inputs=("element_shape: int32", "num_elements: int32"),
-    outputs=("handle: variant",), attrs={"element_dtype": None},
-    infer=_list_infer, kernel=lambda es, n, element_dtype=None: _reserve_kernel(es, n))
-TL_SET = register_op(
-    "TensorListSetItem", inputs=("input_handle: variant", "index: int32", "item: element_dtype"),
-    outputs=("output_handle: variant",), type_attrs={"element_dtype": ALL},
-    attrs={"resize_if_index_out_of_bounds": True}, infer=_list_infer, kernel=_set_item_kernel)
-TL_GET = register_op(
-    "TensorListGetItem", inputs=("input_handle: variant", "index: int32"),
-    outputs=("item: element_dtype",), attrs={"element_dtype": None, "element_shape": None},
-    infer=lambda op: [(TensorShape(op.attrs["element_shape"]), op.attrs["element_dtype"])],
-    kernel=_get_item_kernel)
-TL_STACK = register_op(
-    "TensorListStack", inputs=("input_handle: variant",), outputs=("tensor: element_dtype",),
-    attrs={"element_dtype": None, "element_shape": None, "num_elements": -1},
-    infer=lambda op: [(TensorShape([None]).concatenate(TensorShape(op.attrs["element_shape"]))
-                       if TensorShape(op.attrs["element_shape"]).rank is not None
-                       else TensorShape(None), op.attrs["element_dtype"])],
-    kernel=_stack_kernel)
-TL_FROM_TENSOR = register_op(
-    "TensorListFromTensor", inputs=("tensor: element_dtype",), outputs=("output_handle: variant",),
-    type_attrs={"element_dtype": ALL}, attrs={"element_shape": None},
-    infer=_list_infer, kernel=_from_tensor_kernel)
 TL_LENGTH = register_op(
-    "TensorListLength", inputs=("input_handle: variant",), outputs=("length: int32",),
+    "TensorListLength", group="control", inputs=("input_handle: variant",), outputs=("length: int32",),
     infer=lambda op: [(TensorShape([]), dtypes.int32)], kernel=_length_kernel)
 
 
@@ -1010,19 +1021,6 @@ class _Slot:
     """Where a tensor goes in a tf.print template."""
 
 
-def _template(x, tensors):
-    if isinstance(x, Tensor) or getattr(x, "_is_variable", False):
-        tensors.append(x)
-        return _Slot()
-    if isinstance(x, dict):
-        return {k: _template(v, tensors) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_template(v, tensors) for v in x]
-    if isinstance(x, tuple) and not hasattr(type(x), "_fields"):
-        return tuple(_template(v, tensors) for v in x)
-    return x
-
-
 def _render(template, arrays, dtypes_, sep, end, summarize):
     it = iter(zip(arrays, dtypes_))
     parts = [_format_structure(t, it, summarize) for t in template]
@@ -1056,11 +1054,24 @@ def _print_kernel(inputs, template=(), in_dtypes=(), sep=" ", end="\n", summariz
            _render(template, inputs, in_dtypes, sep, end, summarize))
 
 
-PRINT = register_op("PrintV2", inputs=("inputs: N*T",), outputs=(),
+PRINT = register_op("PrintV2", group="debug", inputs=("inputs: N*T",), outputs=(),
                     attrs={"template": (), "in_dtypes": (), "sep": " ", "end": "\n",
                            "summarize": 3, "output_stream": None},
                     infer=lambda op: [], kernel=_print_kernel, stateful=True,
                     doc="Prints a formatted message when run (tf.print).")
+
+
+def _template(x, tensors):
+    if isinstance(x, Tensor) or getattr(x, "_is_variable", False):
+        tensors.append(x)
+        return _Slot()
+    if isinstance(x, dict):
+        return {k: _template(v, tensors) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_template(v, tensors) for v in x]
+    if isinstance(x, tuple) and not hasattr(type(x), "_fields"):
+        return tuple(_template(v, tensors) for v in x)
+    return x
 
 
 @export("print")
@@ -1080,35 +1091,3 @@ def print_v2(*inputs, output_stream=None, summarize=3, sep=" ", end="\n", name=N
     attrs = {"template": template, "in_dtypes": [t.dtype for t in ts], "sep": sep, "end": end,
              "summarize": summarize, "output_stream": output_stream}
     return create_graph_op(PRINT, ts, attrs, [], "PrintV2", name)
-
-
-# ------------------------------------------------------------------------------------------
-# Public names of the function package
-# ------------------------------------------------------------------------------------------
-
-export("function")(_function_module.function)
-export("config.run_functions_eagerly")(_function_module.run_functions_eagerly)
-export("config.functions_run_eagerly")(_function_module.functions_run_eagerly)
-export("config.experimental_run_functions_eagerly")(_function_module.run_functions_eagerly)
-export("get_logger")(_function_module.get_logger)
-
-
-def _autograph(name):
-    """A `tf.autograph.*` entry point that loads the converter on first use (fast import)."""
-
-    def entry(*args, **kwargs):
-        from tfedu.function.autograph import api
-
-        return getattr(api, name)(*args, **kwargs)
-
-    entry.__name__ = entry.__qualname__ = name
-    entry.__doc__ = f"`tf.autograph.{name}` (see tfedu.function.autograph.api.{name})."
-    return entry
-
-
-export("autograph.to_code")(_autograph("to_code"))
-export("autograph.to_graph")(_autograph("to_graph"))
-export("autograph.experimental.do_not_convert")(_autograph("do_not_convert"))
-export("autograph.experimental.set_loop_options")(_autograph("set_loop_options"))
-export("types.experimental.ConcreteFunction")(ConcreteFunction)
-export("types.experimental.PolymorphicFunction")(_function_module.Function)

@@ -31,10 +31,24 @@ def _assert_kernel(condition, data, summarize=3):
 
 
 ASSERT = register_op(
-    "Assert", inputs=("condition: bool", "data: N*T"), outputs=(),
+    "Assert", group="debug", inputs=("condition: bool", "data: N*T"), outputs=(),
     type_attrs={"T": ALL}, attrs={"summarize": 3}, stateful=True,
     infer=lambda op: [], kernel=lambda c, data, summarize=3: _assert_kernel(c, data, summarize),
     doc="Fails with the data as message when the condition is false.")
+
+
+@export("debugging.Assert", "Assert")
+def Assert(condition, data, summarize=None, name=None):
+    """Fail with `data` printed when `condition` is false (eager: now; graph: when run)."""
+    if _state.graph is None:
+        if not bool(np.all(np.asarray(condition))):
+            raise _condition_failed(None, "", None, None, summarize or 3,
+                                    data=[np.asarray(d) if isinstance(d, Tensor) else d
+                                          for d in data])
+        return None
+    data = [d if isinstance(d, Tensor) else convert_to_tensor(d) for d in data]
+    return execute(ASSERT, [condition, data], {"summarize": summarize or 3}, name=name,
+                   default_name="Assert")
 
 
 def _check_numerics_kernel(x, message=""):
@@ -46,7 +60,7 @@ def _check_numerics_kernel(x, message=""):
 
 
 CHECK_NUMERICS = register_op(
-    "CheckNumerics", inputs=("tensor: T",), outputs=("output: T",), type_attrs={"T": FLOAT},
+    "CheckNumerics", group="debug", inputs=("tensor: T",), outputs=("output: T",), type_attrs={"T": FLOAT},
     attrs={"message": ""}, infer=unary_infer, kernel=_check_numerics_kernel,
     grad=lambda op, g: [g], stateful=True)
 
@@ -159,20 +173,6 @@ def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=N
     if not np.all(np.abs(xv - yv) <= atol + rtol * np.abs(yv)):
         raise _condition_failed(message, "x and y not equal to tolerance", x, y,
                                 3 if summarize is None else summarize)
-
-
-@export("debugging.Assert", "Assert")
-def Assert(condition, data, summarize=None, name=None):
-    """Fail with `data` printed when `condition` is false (eager: now; graph: when run)."""
-    if _state.graph is None:
-        if not bool(np.all(np.asarray(condition))):
-            raise _condition_failed(None, "", None, None, summarize or 3,
-                                    data=[np.asarray(d) if isinstance(d, Tensor) else d
-                                          for d in data])
-        return None
-    data = [d if isinstance(d, Tensor) else convert_to_tensor(d) for d in data]
-    return execute(ASSERT, [condition, data], {"summarize": summarize or 3}, name=name,
-                   default_name="Assert")
 
 
 @export("debugging.assert_rank", "assert_rank")

@@ -24,7 +24,7 @@ def _bga_kernel(s0, s1):
 
 
 BROADCAST_GRADIENT_ARGS = register_op(
-    "BroadcastGradientArgs",
+    "BroadcastGradientArgs", group="array",
     inputs=("s0: T", "s1: T"),
     outputs=("r0: T", "r1: T"),
     type_attrs={"T": INTS},

@@ -102,67 +102,6 @@ def _solver_shapes(op, square):
     return a, b
 
 
-def _solve_infer(op):
-    a, b = _solver_shapes(op, square=True)
-    if a is None:
-        return [(TensorShape(None), op.dtype(0))]
-    return [(TensorShape(b[:-2] + [a[-1], b[-1]]), op.dtype(0))]
-
-
-def _lstsq_infer(op):
-    a, b = _solver_shapes(op, square=False)
-    if op.shape(2).rank not in (None, 0):
-        op.fail("l2_regularizer must be scalar")
-    if a is None:
-        return [(TensorShape(None), op.dtype(0))]
-    return [(TensorShape(b[:-2] + [a[-1], b[-1]]), op.dtype(0))]
-
-
-def _qr_infer(op):
-    dims = _require_matrix(op, square=False)
-    if dims is None:
-        return [(TensorShape(None), op.dtype(0))] * 2
-    *batch, m, n = dims
-    p = None if m is None or n is None else min(m, n)
-    if op.attrs.get("full_matrices", False):
-        return [(TensorShape(batch + [m, m]), op.dtype(0)), (TensorShape(batch + [m, n]),
-                                                            op.dtype(0))]
-    return [(TensorShape(batch + [m, p]), op.dtype(0)), (TensorShape(batch + [p, n]), op.dtype(0))]
-
-
-def _svd_infer(op):
-    dims = _require_matrix(op, square=False)
-    if dims is None:
-        return [(TensorShape(None), op.dtype(0))] * 3
-    *batch, m, n = dims
-    p = None if m is None or n is None else min(m, n)
-    s = TensorShape(batch + [p])
-    if not op.attrs.get("compute_uv", True):
-        return [(s, op.dtype(0)), (TensorShape([0]), op.dtype(0)), (TensorShape([0]), op.dtype(0))]
-    full = op.attrs.get("full_matrices", False)
-    u = TensorShape(batch + [m, m if full else p])
-    v = TensorShape(batch + [n, n if full else p])
-    return [(s, op.dtype(0)), (u, op.dtype(0)), (v, op.dtype(0))]
-
-
-def _eigh_infer(op):
-    dims = _require_matrix(op)
-    if dims is None:
-        return [(TensorShape(None), op.dtype(0))] * 2
-    e = TensorShape(dims[:-1])
-    v = TensorShape(dims) if op.attrs.get("compute_v", True) else TensorShape([0])
-    return [(e, op.dtype(0)), (v, op.dtype(0))]
-
-
-def _eig_infer(op):
-    dims = _require_matrix(op)
-    out = op.attrs["Tout"]
-    if dims is None:
-        return [(TensorShape(None), out)] * 2
-    v = TensorShape(dims) if op.attrs.get("compute_v", True) else TensorShape([0])
-    return [(TensorShape(dims[:-1]), out), (v, out)]
-
-
 # ------------------------------------------------------------------------------------------
 # Kernels
 # ------------------------------------------------------------------------------------------
@@ -173,115 +112,6 @@ def _lapack(fn, message):
         return fn()
     except np.linalg.LinAlgError:
         raise OpCheckError(message) from None
-
-
-def _inv_kernel(x, adjoint=False):
-    if x.size == 0:
-        return x.copy()
-    if adjoint:
-        x = np.conj(np.swapaxes(x, -1, -2))
-    return _lapack(lambda: np.linalg.inv(x), "Input is not invertible.").astype(x.dtype)
-
-
-def _det_kernel(x):
-    if x.size == 0:
-        return np.ones(x.shape[:-2], dtype=x.dtype)
-    return np.asarray(np.linalg.det(x), dtype=x.dtype)
-
-
-def _slogdet_kernel(x):
-    if x.size == 0:
-        return np.ones(x.shape[:-2], x.dtype), np.zeros(x.shape[:-2], x.dtype)
-    sign, logdet = np.linalg.slogdet(x)
-    return np.asarray(sign, dtype=x.dtype), np.asarray(logdet, dtype=x.dtype)
-
-
-def _solve_kernel(a, b, adjoint=False):
-    if a.size == 0 or b.size == 0:
-        return np.zeros(b.shape[:-2] + (a.shape[-1], b.shape[-1]), dtype=a.dtype)
-    if adjoint:
-        a = np.conj(np.swapaxes(a, -1, -2))
-    return _lapack(lambda: np.linalg.solve(a, b), "Input matrix is not invertible.").astype(
-        a.dtype)
-
-
-def _cholesky_kernel(x):
-    if x.size == 0:
-        return x.copy()
-    msg = "Cholesky decomposition was not successful. The input might not be valid."
-    if not np.all(np.isfinite(x)):
-        raise OpCheckError(msg)
-    # Only the lower triangle is read, as in TF (LAPACK potrf with uplo='L').
-    lower = np.tril(x)
-    sym = lower + np.conj(np.swapaxes(np.tril(x, -1), -1, -2))
-    return _lapack(lambda: np.linalg.cholesky(sym), msg).astype(x.dtype)
-
-
-def _qr_kernel(x, full_matrices=False):
-    q, r = np.linalg.qr(x, mode="complete" if full_matrices else "reduced")
-    return q.astype(x.dtype), r.astype(x.dtype)
-
-
-def _svd_kernel(x, compute_uv=True, full_matrices=False):
-    if not np.all(np.isfinite(x)):  # LAPACK cannot converge: NaN results, as TF gives
-        m, n = x.shape[-2:]
-        p = min(m, n)
-        nan = np.full(x.shape[:-2] + (p,), np.nan, x.dtype)
-        if not compute_uv:
-            return nan, np.zeros((0,), x.dtype), np.zeros((0,), x.dtype)
-        u = np.full(x.shape[:-2] + (m, m if full_matrices else p), np.nan, x.dtype)
-        v = np.full(x.shape[:-2] + (n, n if full_matrices else p), np.nan, x.dtype)
-        return nan, u, v
-    if not compute_uv:
-        s = np.linalg.svd(x, compute_uv=False)
-        empty = np.zeros((0,), x.dtype)
-        return s.astype(x.dtype), empty, empty
-    u, s, vh = np.linalg.svd(x, full_matrices=full_matrices)
-    v = np.conj(np.swapaxes(vh, -1, -2))
-    return s.astype(x.dtype), u.astype(x.dtype), v.astype(x.dtype)
-
-
-def _eigh_kernel(x, compute_v=True):
-    if not np.all(np.isfinite(np.tril(x))):  # only the lower triangle is read
-        e = np.full(x.shape[:-1], np.nan, x.dtype)
-        return e, (np.full(x.shape, np.nan, x.dtype) if compute_v else np.zeros((0,), x.dtype))
-    e, v = np.linalg.eigh(x)
-    if not compute_v:
-        v = np.zeros((0,), x.dtype)
-    return e.astype(x.dtype), v.astype(x.dtype)
-
-
-def _eig_kernel(x, compute_v=True, Tout=None):
-    out = Tout._np if Tout is not None else np.result_type(x.dtype, np.complex64)
-    if not np.all(np.isfinite(x)):
-        e = np.full(x.shape[:-1], np.nan, out)
-        return e, (np.full(x.shape, np.nan, out) if compute_v else np.zeros((0,), out))
-    e, v = np.linalg.eig(x)
-    if not compute_v:
-        v = np.zeros((0,), out)
-    return e.astype(out), v.astype(out)
-
-
-def _lstsq_kernel(a, b, l2_regularizer, fast=True):
-    a64, b64 = a.astype(np.result_type(a.dtype, np.float64)), b.astype(
-        np.result_type(b.dtype, np.float64))
-    lam = float(l2_regularizer)
-    m, n = a.shape[-2], a.shape[-1]
-    ah = np.conj(np.swapaxes(a64, -1, -2))
-    if fast or lam != 0.0:
-        msg = "Input matrix is not invertible."
-        if m >= n:
-            gram = ah @ a64 + lam * np.eye(n)
-            x = _lapack(lambda: np.linalg.solve(gram, ah @ b64), msg)
-        else:
-            gram = a64 @ ah + lam * np.eye(m)
-            x = ah @ _lapack(lambda: np.linalg.solve(gram, b64), msg)
-        return x.astype(a.dtype)
-    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    af = np.broadcast_to(a64, batch + (m, n)).reshape(-1, m, n)
-    bf = np.broadcast_to(b64, batch + b.shape[-2:]).reshape(-1, m, b.shape[-1])
-    xs = [np.linalg.lstsq(ai, bi, rcond=None)[0] for ai, bi in zip(af, bf)]
-    return np.asarray(xs).reshape(batch + (n, b.shape[-1])).astype(a.dtype)
 
 
 def _half_as_float(kernel):
@@ -345,6 +175,27 @@ def _eye_like(square):
 # Gradients
 # ------------------------------------------------------------------------------------------
 
+
+def _expand_last2(x):
+    """x[..., None, None] via einsum with a 1x1 ones matrix (works for any batch rank)."""
+    one = array_ops.ones_like(math_ops.reduce_sum(x))
+    ones11 = array_ops.reshape(one, [1, 1])
+    return einsum("...,ij->...ij", x, ones11)
+
+
+# ------------------------------------------------------------------------------------------
+# Registration
+# ------------------------------------------------------------------------------------------
+
+
+def _inv_kernel(x, adjoint=False):
+    if x.size == 0:
+        return x.copy()
+    if adjoint:
+        x = np.conj(np.swapaxes(x, -1, -2))
+    return _lapack(lambda: np.linalg.inv(x), "Input is not invertible.").astype(x.dtype)
+
+
 def _inv_grad(op, g):
     ainv = op.outputs[0]
     adj = op.get_attr("adjoint")
@@ -352,11 +203,41 @@ def _inv_grad(op, g):
     return [math_ops.negative(math_ops.matmul(ainv, inner, adjoint_a=not adj))]
 
 
+MATRIX_INVERSE = register_op(
+    "MatrixInverse", group="linalg", inputs=("input: T",), outputs=("output: T",),
+    type_attrs={"T": FLOAT_AND_COMPLEX}, attrs={"adjoint": False}, infer=_square_infer,
+    kernel=_half_as_float(_inv_kernel), grad=_inv_grad, doc="Inverse of each square matrix (LU).")
+
+
+def _det_kernel(x):
+    if x.size == 0:
+        return np.ones(x.shape[:-2], dtype=x.dtype)
+    return np.asarray(np.linalg.det(x), dtype=x.dtype)
+
+
 def _det_grad(op, g):
     a, c = op.inputs[0], op.outputs[0]
     a_adj_inv = matrix_inverse(a, adjoint=True)
     scale = math_ops.multiply(g, c)
     return [math_ops.multiply(a_adj_inv, _expand_last2(scale))]
+
+
+MATRIX_DETERMINANT = register_op(
+    "MatrixDeterminant", group="linalg", inputs=("input: T",), outputs=("output: T",),
+    type_attrs={"T": FLOAT_AND_COMPLEX}, infer=_det_infer, kernel=_half_as_float(_det_kernel), grad=_det_grad,
+    doc="Determinant of each square matrix.")
+
+
+@export("linalg.det", "compat.v1.matrix_determinant")
+def det(input, name=None) -> Tensor:
+    return execute(MATRIX_DETERMINANT, [_t(input)], name=name, default_name="MatrixDeterminant")
+
+
+def _slogdet_kernel(x):
+    if x.size == 0:
+        return np.ones(x.shape[:-2], x.dtype), np.zeros(x.shape[:-2], x.dtype)
+    sign, logdet = np.linalg.slogdet(x)
+    return np.asarray(sign, dtype=x.dtype), np.asarray(logdet, dtype=x.dtype)
 
 
 def _slogdet_grad(op, _g_sign, g_logdet):
@@ -367,11 +248,50 @@ def _slogdet_grad(op, _g_sign, g_logdet):
     return [math_ops.multiply(a_adj_inv, _expand_last2(g_logdet))]
 
 
-def _expand_last2(x):
-    """x[..., None, None] via einsum with a 1x1 ones matrix (works for any batch rank)."""
-    one = array_ops.ones_like(math_ops.reduce_sum(x))
-    ones11 = array_ops.reshape(one, [1, 1])
-    return einsum("...,ij->...ij", x, ones11)
+@export("linalg.logdet")
+def logdet(matrix, name=None) -> Tensor:
+    """log(det(matrix)) of Hermitian positive-definite matrices, via Cholesky."""
+    with _scope(name, "logdet") as s:
+        chol = cholesky(matrix)
+        d = math_ops.log(math_ops.abs(matrix_diag_part(chol)) if not chol.dtype.is_complex
+                         else matrix_diag_part(chol))
+        return math_ops.multiply(math_ops.scalar_like(2.0, d),
+                                 math_ops.reduce_sum(d, axis=-1), name=_final_name(s))
+
+
+@export("linalg.cholesky", "compat.v1.cholesky")
+def cholesky(input, name=None) -> Tensor:
+    return execute(CHOLESKY, [_t(input)], name=name, default_name="Cholesky")
+
+
+LOG_MATRIX_DETERMINANT = register_op(
+    "LogMatrixDeterminant", group="linalg", inputs=("input: T",),
+    outputs=("sign: T", "log_abs_determinant: T"), type_attrs={"T": FLOAT_AND_COMPLEX},
+    infer=_det_infer, kernel=_half_as_float(_slogdet_kernel), grad=_slogdet_grad,
+    doc="Sign and log of the absolute determinant (no overflow for large matrices).")
+
+
+@export("linalg.slogdet")
+def slogdet(input, name=None):
+    """(sign, log|det|) of each square matrix."""
+    return tuple(execute(LOG_MATRIX_DETERMINANT, [_t(input)], name=name,
+                         default_name="LogMatrixDeterminant"))
+
+
+def _solve_infer(op):
+    a, b = _solver_shapes(op, square=True)
+    if a is None:
+        return [(TensorShape(None), op.dtype(0))]
+    return [(TensorShape(b[:-2] + [a[-1], b[-1]]), op.dtype(0))]
+
+
+def _solve_kernel(a, b, adjoint=False):
+    if a.size == 0 or b.size == 0:
+        return np.zeros(b.shape[:-2] + (a.shape[-1], b.shape[-1]), dtype=a.dtype)
+    if adjoint:
+        a = np.conj(np.swapaxes(a, -1, -2))
+    return _lapack(lambda: np.linalg.solve(a, b), "Input matrix is not invertible.").astype(
+        a.dtype)
 
 
 def _solve_grad(op, g):
@@ -386,6 +306,24 @@ def _solve_grad(op, g):
     return [grad_a, grad_b]
 
 
+MATRIX_SOLVE = register_op(
+    "MatrixSolve", group="linalg", inputs=("matrix: T", "rhs: T"), outputs=("output: T",),
+    type_attrs={"T": FLOAT_AND_COMPLEX}, attrs={"adjoint": False}, infer=_solve_infer,
+    kernel=_half_as_float(_solve_kernel), grad=_solve_grad, doc="Solve matrix @ x = rhs.")
+
+
+def _cholesky_kernel(x):
+    if x.size == 0:
+        return x.copy()
+    msg = "Cholesky decomposition was not successful. The input might not be valid."
+    if not np.all(np.isfinite(x)):
+        raise OpCheckError(msg)
+    # Only the lower triangle is read, as in TF (LAPACK potrf with uplo='L').
+    lower = np.tril(x)
+    sym = lower + np.conj(np.swapaxes(np.tril(x, -1), -1, -2))
+    return _lapack(lambda: np.linalg.cholesky(sym), msg).astype(x.dtype)
+
+
 def _cholesky_grad(op, g):
     lo = op.outputs[0]
     l_inv = matrix_inverse(lo)
@@ -396,6 +334,29 @@ def _cholesky_grad(op, g):
     grad_a = math_ops.matmul(math_ops.matmul(l_inv, middle, adjoint_a=True), l_inv)
     grad_a = math_ops.add(grad_a, _adj(grad_a))
     return [math_ops.multiply(grad_a, half)]
+
+
+CHOLESKY = register_op(
+    "Cholesky", group="linalg", inputs=("input: T",), outputs=("output: T",),
+    type_attrs={"T": FLOAT_AND_COMPLEX}, infer=_square_infer, kernel=_half_as_float(_cholesky_kernel),
+    grad=_cholesky_grad, doc="Lower-triangular L with L @ L^H = input (reads the lower half).")
+
+
+def _qr_infer(op):
+    dims = _require_matrix(op, square=False)
+    if dims is None:
+        return [(TensorShape(None), op.dtype(0))] * 2
+    *batch, m, n = dims
+    p = None if m is None or n is None else min(m, n)
+    if op.attrs.get("full_matrices", False):
+        return [(TensorShape(batch + [m, m]), op.dtype(0)), (TensorShape(batch + [m, n]),
+                                                            op.dtype(0))]
+    return [(TensorShape(batch + [m, p]), op.dtype(0)), (TensorShape(batch + [p, n]), op.dtype(0))]
+
+
+def _qr_kernel(x, full_matrices=False):
+    q, r = np.linalg.qr(x, mode="complete" if full_matrices else "reduced")
+    return q.astype(x.dtype), r.astype(x.dtype)
 
 
 def _tri_solve_right(x, r):
@@ -422,6 +383,54 @@ def _qr_grad(op, dq, dr):
     grad_a = math_ops.matmul(q, math_ops.add(dr, _tri_solve_right(tril, r)))
     grad_b = _tri_solve_right(math_ops.subtract(dq, math_ops.matmul(q, qdq)), r)
     return [math_ops.add(grad_a, grad_b)]
+
+
+QR = register_op(
+    "Qr", group="linalg", inputs=("input: T",), outputs=("q: T", "r: T"), type_attrs={"T": FLOAT_AND_COMPLEX},
+    attrs={"full_matrices": False}, infer=_qr_infer, kernel=_half_as_float(_qr_kernel), grad=_qr_grad,
+    doc="QR decomposition (Householder).")
+
+
+@export("linalg.qr", "compat.v1.qr")
+def qr(input, full_matrices=False, name=None):
+    """(q, r) with input = q @ r; q has orthonormal columns, r is upper triangular."""
+    q, r = execute(QR, [_t(input)], {"full_matrices": bool(full_matrices)}, name=name,
+                   default_name="Qr")
+    return Qr(q, r)
+
+
+def _svd_infer(op):
+    dims = _require_matrix(op, square=False)
+    if dims is None:
+        return [(TensorShape(None), op.dtype(0))] * 3
+    *batch, m, n = dims
+    p = None if m is None or n is None else min(m, n)
+    s = TensorShape(batch + [p])
+    if not op.attrs.get("compute_uv", True):
+        return [(s, op.dtype(0)), (TensorShape([0]), op.dtype(0)), (TensorShape([0]), op.dtype(0))]
+    full = op.attrs.get("full_matrices", False)
+    u = TensorShape(batch + [m, m if full else p])
+    v = TensorShape(batch + [n, n if full else p])
+    return [(s, op.dtype(0)), (u, op.dtype(0)), (v, op.dtype(0))]
+
+
+def _svd_kernel(x, compute_uv=True, full_matrices=False):
+    if not np.all(np.isfinite(x)):  # LAPACK cannot converge: NaN results, as TF gives
+        m, n = x.shape[-2:]
+        p = min(m, n)
+        nan = np.full(x.shape[:-2] + (p,), np.nan, x.dtype)
+        if not compute_uv:
+            return nan, np.zeros((0,), x.dtype), np.zeros((0,), x.dtype)
+        u = np.full(x.shape[:-2] + (m, m if full_matrices else p), np.nan, x.dtype)
+        v = np.full(x.shape[:-2] + (n, n if full_matrices else p), np.nan, x.dtype)
+        return nan, u, v
+    if not compute_uv:
+        s = np.linalg.svd(x, compute_uv=False)
+        empty = np.zeros((0,), x.dtype)
+        return s.astype(x.dtype), empty, empty
+    u, s, vh = np.linalg.svd(x, full_matrices=full_matrices)
+    v = np.conj(np.swapaxes(vh, -1, -2))
+    return s.astype(x.dtype), u.astype(x.dtype), v.astype(x.dtype)
 
 
 def _svd_core_grad(u, s, v, gs, gu, gv):
@@ -472,6 +481,44 @@ def _svd_grad(op, gs, gu, gv):
     return [_svd_core_grad(u, s, v, gs, gu, gv)]
 
 
+SVD = register_op(
+    "Svd", group="linalg", inputs=("input: T",), outputs=("s: T", "u: T", "v: T"),
+    type_attrs={"T": FLOAT_AND_COMPLEX}, attrs={"compute_uv": True, "full_matrices": False},
+    infer=_svd_infer, kernel=_half_as_float(_svd_kernel), grad=_svd_grad,
+    doc="Singular values (descending) and vectors: input = u @ diag(s) @ v^H.")
+
+
+@export("linalg.svd", "compat.v1.svd")
+def svd(tensor, full_matrices=False, compute_uv=True, name=None):
+    """Singular values `s` (descending) and, if compute_uv, `(s, u, v)` with
+    tensor = u @ diag(s) @ adjoint(v) (TF's order, and v rather than v^H)."""
+    s, u, v = execute(SVD, [_t(tensor)], {"compute_uv": bool(compute_uv),
+                                          "full_matrices": bool(full_matrices)},
+                      name=name, default_name="Svd")
+    if compute_uv:
+        return s, u, v
+    return s
+
+
+def _eigh_infer(op):
+    dims = _require_matrix(op)
+    if dims is None:
+        return [(TensorShape(None), op.dtype(0))] * 2
+    e = TensorShape(dims[:-1])
+    v = TensorShape(dims) if op.attrs.get("compute_v", True) else TensorShape([0])
+    return [(e, op.dtype(0)), (v, op.dtype(0))]
+
+
+def _eigh_kernel(x, compute_v=True):
+    if not np.all(np.isfinite(np.tril(x))):  # only the lower triangle is read
+        e = np.full(x.shape[:-1], np.nan, x.dtype)
+        return e, (np.full(x.shape, np.nan, x.dtype) if compute_v else np.zeros((0,), x.dtype))
+    e, v = np.linalg.eigh(x)
+    if not compute_v:
+        v = np.zeros((0,), x.dtype)
+    return e.astype(x.dtype), v.astype(x.dtype)
+
+
 def _eigh_grad(op, ge, gv):
     e = op.outputs[0]
     ge = _zeros_if_none(ge, e)
@@ -490,6 +537,102 @@ def _eigh_grad(op, ge, gv):
     grad_a = band_part(math_ops.add(grad_a, _adj(grad_a)), -1, 0)
     half = math_ops.scalar_like(0.5, grad_a)
     return [matrix_set_diag(grad_a, math_ops.multiply(half, matrix_diag_part(grad_a)))]
+
+
+@export("linalg.eigh", "compat.v1.self_adjoint_eig")
+def eigh(tensor, name=None):
+    """(eigenvalues ascending, eigenvectors as columns) of self-adjoint matrices."""
+    e, v = execute(SELF_ADJOINT_EIG, [_t(tensor)], {"compute_v": True}, name=name,
+                   default_name="SelfAdjointEigV2")
+    return e, v
+
+
+SELF_ADJOINT_EIG = register_op(
+    "SelfAdjointEigV2", group="linalg", inputs=("input: T",), outputs=("e: T", "v: T"),
+    type_attrs={"T": FLOAT_AND_COMPLEX}, attrs={"compute_v": True}, infer=_eigh_infer,
+    kernel=_half_as_float(_eigh_kernel), grad=_eigh_grad,
+    doc="Eigenvalues (ascending) and eigenvectors of self-adjoint matrices (lower half read).")
+
+
+@export("linalg.eigvalsh", "compat.v1.self_adjoint_eigvals")
+def eigvalsh(tensor, name=None) -> Tensor:
+    e, _ = execute(SELF_ADJOINT_EIG, [_t(tensor)], {"compute_v": False}, name=name,
+                   default_name="SelfAdjointEigV2")
+    return e
+
+
+def _eig_infer(op):
+    dims = _require_matrix(op)
+    out = op.attrs["Tout"]
+    if dims is None:
+        return [(TensorShape(None), out)] * 2
+    v = TensorShape(dims) if op.attrs.get("compute_v", True) else TensorShape([0])
+    return [(TensorShape(dims[:-1]), out), (v, out)]
+
+
+def _eig_kernel(x, compute_v=True, Tout=None):
+    out = Tout._np if Tout is not None else np.result_type(x.dtype, np.complex64)
+    if not np.all(np.isfinite(x)):
+        e = np.full(x.shape[:-1], np.nan, out)
+        return e, (np.full(x.shape, np.nan, out) if compute_v else np.zeros((0,), out))
+    e, v = np.linalg.eig(x)
+    if not compute_v:
+        v = np.zeros((0,), out)
+    return e.astype(out), v.astype(out)
+
+
+EIG = register_op(
+    "Eig", group="linalg", inputs=("input: T",), outputs=("e: Tout", "v: Tout"),
+    type_attrs={"T": FLOAT_AND_COMPLEX, "Tout": dtypes.COMPLEX}, attrs={"compute_v": True},
+    infer=_eig_infer, kernel=_half_as_float(_eig_kernel), doc="Eigen decomposition of general matrices.")
+
+
+@export("linalg.eig")
+def eig(tensor, name=None):
+    """(eigenvalues, eigenvectors) of general square matrices, as complex tensors."""
+    x = _t(tensor)
+    e, v = execute(EIG, [x], {"compute_v": True, "Tout": _complex_of(x.dtype)}, name=name,
+                   default_name="Eig")
+    return e, v
+
+
+@export("linalg.eigvals")
+def eigvals(tensor, name=None) -> Tensor:
+    x = _t(tensor)
+    e, _ = execute(EIG, [x], {"compute_v": False, "Tout": _complex_of(x.dtype)}, name=name,
+                   default_name="Eig")
+    return e
+
+
+def _lstsq_infer(op):
+    a, b = _solver_shapes(op, square=False)
+    if op.shape(2).rank not in (None, 0):
+        op.fail("l2_regularizer must be scalar")
+    if a is None:
+        return [(TensorShape(None), op.dtype(0))]
+    return [(TensorShape(b[:-2] + [a[-1], b[-1]]), op.dtype(0))]
+
+
+def _lstsq_kernel(a, b, l2_regularizer, fast=True):
+    a64, b64 = a.astype(np.result_type(a.dtype, np.float64)), b.astype(
+        np.result_type(b.dtype, np.float64))
+    lam = float(l2_regularizer)
+    m, n = a.shape[-2], a.shape[-1]
+    ah = np.conj(np.swapaxes(a64, -1, -2))
+    if fast or lam != 0.0:
+        msg = "Input matrix is not invertible."
+        if m >= n:
+            gram = ah @ a64 + lam * np.eye(n)
+            x = _lapack(lambda: np.linalg.solve(gram, ah @ b64), msg)
+        else:
+            gram = a64 @ ah + lam * np.eye(m)
+            x = ah @ _lapack(lambda: np.linalg.solve(gram, b64), msg)
+        return x.astype(a.dtype)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    af = np.broadcast_to(a64, batch + (m, n)).reshape(-1, m, n)
+    bf = np.broadcast_to(b64, batch + b.shape[-2:]).reshape(-1, m, b.shape[-1])
+    xs = [np.linalg.lstsq(ai, bi, rcond=None)[0] for ai, bi in zip(af, bf)]
+    return np.asarray(xs).reshape(batch + (n, b.shape[-1])).astype(a.dtype)
 
 
 def _lstsq_grad(op, g):
@@ -518,54 +661,22 @@ def _lstsq_grad(op, g):
     return [math_ops.add(a1, a2), grad_b, None]
 
 
-# ------------------------------------------------------------------------------------------
-# Registration
-# ------------------------------------------------------------------------------------------
-
-MATRIX_INVERSE = register_op(
-    "MatrixInverse", inputs=("input: T",), outputs=("output: T",),
-    type_attrs={"T": FLOAT_AND_COMPLEX}, attrs={"adjoint": False}, infer=_square_infer,
-    kernel=_half_as_float(_inv_kernel), grad=_inv_grad, doc="Inverse of each square matrix (LU).")
-MATRIX_DETERMINANT = register_op(
-    "MatrixDeterminant", inputs=("input: T",), outputs=("output: T",),
-    type_attrs={"T": FLOAT_AND_COMPLEX}, infer=_det_infer, kernel=_half_as_float(_det_kernel), grad=_det_grad,
-    doc="Determinant of each square matrix.")
-LOG_MATRIX_DETERMINANT = register_op(
-    "LogMatrixDeterminant", inputs=("input: T",),
-    outputs=("sign: T", "log_abs_determinant: T"), type_attrs={"T": FLOAT_AND_COMPLEX},
-    infer=_det_infer, kernel=_half_as_float(_slogdet_kernel), grad=_slogdet_grad,
-    doc="Sign and log of the absolute determinant (no overflow for large matrices).")
-MATRIX_SOLVE = register_op(
-    "MatrixSolve", inputs=("matrix: T", "rhs: T"), outputs=("output: T",),
-    type_attrs={"T": FLOAT_AND_COMPLEX}, attrs={"adjoint": False}, infer=_solve_infer,
-    kernel=_half_as_float(_solve_kernel), grad=_solve_grad, doc="Solve matrix @ x = rhs.")
-CHOLESKY = register_op(
-    "Cholesky", inputs=("input: T",), outputs=("output: T",),
-    type_attrs={"T": FLOAT_AND_COMPLEX}, infer=_square_infer, kernel=_half_as_float(_cholesky_kernel),
-    grad=_cholesky_grad, doc="Lower-triangular L with L @ L^H = input (reads the lower half).")
-QR = register_op(
-    "Qr", inputs=("input: T",), outputs=("q: T", "r: T"), type_attrs={"T": FLOAT_AND_COMPLEX},
-    attrs={"full_matrices": False}, infer=_qr_infer, kernel=_half_as_float(_qr_kernel), grad=_qr_grad,
-    doc="QR decomposition (Householder).")
-SVD = register_op(
-    "Svd", inputs=("input: T",), outputs=("s: T", "u: T", "v: T"),
-    type_attrs={"T": FLOAT_AND_COMPLEX}, attrs={"compute_uv": True, "full_matrices": False},
-    infer=_svd_infer, kernel=_half_as_float(_svd_kernel), grad=_svd_grad,
-    doc="Singular values (descending) and vectors: input = u @ diag(s) @ v^H.")
-SELF_ADJOINT_EIG = register_op(
-    "SelfAdjointEigV2", inputs=("input: T",), outputs=("e: T", "v: T"),
-    type_attrs={"T": FLOAT_AND_COMPLEX}, attrs={"compute_v": True}, infer=_eigh_infer,
-    kernel=_half_as_float(_eigh_kernel), grad=_eigh_grad,
-    doc="Eigenvalues (ascending) and eigenvectors of self-adjoint matrices (lower half read).")
-EIG = register_op(
-    "Eig", inputs=("input: T",), outputs=("e: Tout", "v: Tout"),
-    type_attrs={"T": FLOAT_AND_COMPLEX, "Tout": dtypes.COMPLEX}, attrs={"compute_v": True},
-    infer=_eig_infer, kernel=_half_as_float(_eig_kernel), doc="Eigen decomposition of general matrices.")
 MATRIX_SOLVE_LS = register_op(
-    "MatrixSolveLs", inputs=("matrix: T", "rhs: T", "l2_regularizer: float64"),
+    "MatrixSolveLs", group="linalg", inputs=("matrix: T", "rhs: T", "l2_regularizer: float64"),
     outputs=("output: T",), type_attrs={"T": FLOAT_AND_COMPLEX}, attrs={"fast": True},
     infer=_lstsq_infer, kernel=_half_as_float(_lstsq_kernel), grad=_lstsq_grad,
     doc="Least-squares solution of matrix @ x = rhs, optionally L2-regularised.")
+
+
+@export("linalg.lstsq", "compat.v1.matrix_solve_ls")
+def lstsq(matrix, rhs, l2_regularizer=0.0, fast=True, name=None) -> Tensor:
+    """Least-squares x minimising ||matrix @ x - rhs||^2 + l2_regularizer * ||x||^2."""
+    a = _t(matrix)
+    b = _t(rhs, hint=a.dtype)
+    lam = _t(l2_regularizer, dtype=dtypes.float64) if not isinstance(l2_regularizer, Tensor) \
+        else math_ops.cast(l2_regularizer, dtypes.float64)
+    return execute(MATRIX_SOLVE_LS, [a, b, lam], {"fast": bool(fast)}, name=name,
+                   default_name="MatrixSolveLs")
 
 
 # ------------------------------------------------------------------------------------------
@@ -585,21 +696,6 @@ def _single_k(k, fail):
     return int(k[0])
 
 
-def _diag_dims(length, k, num_rows, num_cols):
-    """Output matrix size for a diagonal of `length` at offset k (TF's rule: square unless
-    told, the smallest size that holds the diagonal)."""
-    min_rows, min_cols = length + max(-k, 0), length + max(k, 0)
-    if num_rows in (-1, None) and num_cols in (-1, None):
-        side = max(min_rows, min_cols)
-        return side, side
-    rows = min_rows if num_rows in (-1, None) else int(num_rows)
-    cols = min_cols if num_cols in (-1, None) else int(num_cols)
-    if rows != min_rows and cols != min_cols:
-        _fail("The number of rows or columns is not consistent with the specified d_lower, "
-              "d_upper, and diagonal.")
-    return rows, cols
-
-
 def _diag_len(m, n, k):
     return max(0, min(m + min(k, 0), n - max(k, 0)))
 
@@ -608,34 +704,9 @@ def _fail(msg):
     raise OpCheckError(msg)
 
 
-def _matrix_diag_infer(op):
-    s = op.shape(0)
-    k, nr, nc = op.const_value(1), op.const_value(2), op.const_value(3)
-    if s.rank == 0:
-        op.fail("diagonal must be at least 1-dim, received shape: []")
-    if s.rank is None or k is None or nr is None or nc is None or s.as_list()[-1] is None:
-        return [(TensorShape(None), op.dtype(0))]
-    k = _single_k(k, op.fail)
-    rows, cols = _diag_dims(s.as_list()[-1], k, int(nr), int(nc))
-    if _diag_len(rows, cols, k) < s.as_list()[-1]:
-        op.fail(f"The number of diagonal elements ({s.as_list()[-1]}) does not fit a "
-                f"{rows}x{cols} matrix at offset {k}")
-    return [(TensorShape(s.as_list()[:-1] + [rows, cols]), op.dtype(0))]
-
-
 def _diag_index(m, n, k, length):
     i = np.arange(length)
     return i - min(k, 0), i + max(k, 0)
-
-
-def _matrix_diag_kernel(diagonal, k, num_rows, num_cols, padding_value, align="RIGHT_LEFT"):
-    k = _single_k(k, _fail)
-    length = diagonal.shape[-1]
-    rows, cols = _diag_dims(length, k, int(num_rows), int(num_cols))
-    out = np.full(diagonal.shape[:-1] + (rows, cols), padding_value, dtype=diagonal.dtype)
-    r, c = _diag_index(rows, cols, k, length)
-    out[..., r, c] = diagonal
-    return out
 
 
 def _matrix_diag_part_infer(op, k_index=1):
@@ -653,12 +724,87 @@ def _matrix_diag_part_infer(op, k_index=1):
     return [(TensorShape(batch + [length]), op.dtype(0))]
 
 
+def _k_of(op):
+    return op.inputs[1]
+
+
+def _diag_dims(length, k, num_rows, num_cols):
+    """Output matrix size for a diagonal of `length` at offset k (TF's rule: square unless
+    told, the smallest size that holds the diagonal)."""
+    min_rows, min_cols = length + max(-k, 0), length + max(k, 0)
+    if num_rows in (-1, None) and num_cols in (-1, None):
+        side = max(min_rows, min_cols)
+        return side, side
+    rows = min_rows if num_rows in (-1, None) else int(num_rows)
+    cols = min_cols if num_cols in (-1, None) else int(num_cols)
+    if rows != min_rows and cols != min_cols:
+        _fail("The number of rows or columns is not consistent with the specified d_lower, "
+              "d_upper, and diagonal.")
+    return rows, cols
+
+
+def _matrix_diag_infer(op):
+    s = op.shape(0)
+    k, nr, nc = op.const_value(1), op.const_value(2), op.const_value(3)
+    if s.rank == 0:
+        op.fail("diagonal must be at least 1-dim, received shape: []")
+    if s.rank is None or k is None or nr is None or nc is None or s.as_list()[-1] is None:
+        return [(TensorShape(None), op.dtype(0))]
+    k = _single_k(k, op.fail)
+    rows, cols = _diag_dims(s.as_list()[-1], k, int(nr), int(nc))
+    if _diag_len(rows, cols, k) < s.as_list()[-1]:
+        op.fail(f"The number of diagonal elements ({s.as_list()[-1]}) does not fit a "
+                f"{rows}x{cols} matrix at offset {k}")
+    return [(TensorShape(s.as_list()[:-1] + [rows, cols]), op.dtype(0))]
+
+
+def _matrix_diag_kernel(diagonal, k, num_rows, num_cols, padding_value, align="RIGHT_LEFT"):
+    k = _single_k(k, _fail)
+    length = diagonal.shape[-1]
+    rows, cols = _diag_dims(length, k, int(num_rows), int(num_cols))
+    out = np.full(diagonal.shape[:-1] + (rows, cols), padding_value, dtype=diagonal.dtype)
+    r, c = _diag_index(rows, cols, k, length)
+    out[..., r, c] = diagonal
+    return out
+
+
+MATRIX_DIAG = register_op(
+    "MatrixDiagV3", group="linalg",
+    inputs=("diagonal: T", "k: int32", "num_rows: int32", "num_cols: int32",
+            "padding_value: T"),
+    outputs=("output: T",), type_attrs={"T": NUMERIC + (dtypes.bool_,)},
+    attrs={"align": "RIGHT_LEFT"}, infer=_matrix_diag_infer, kernel=_matrix_diag_kernel,
+    grad=lambda op, g: [matrix_diag_part(g, k=_k_of(op)), None, None, None, None],
+    doc="Batched diagonal matrices with the given diagonal.")
+
+
+@export("linalg.diag", "compat.v1.matrix_diag")
+def matrix_diag(diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_value=0,
+                align="RIGHT_LEFT") -> Tensor:
+    """Batched square (or num_rows x num_cols) matrices with `diagonal` on diagonal `k`."""
+    d = _t(diagonal)
+    pad = _t(padding_value, dtype=d.dtype) if not isinstance(padding_value, Tensor) \
+        else padding_value
+    return execute(MATRIX_DIAG, [d, _int32(k), _int32(num_rows), _int32(num_cols), pad],
+                   {"align": align}, name=None if name == "diag" else name, default_name="diag")
+
+
 def _matrix_diag_part_kernel(x, k, padding_value, align="RIGHT_LEFT"):
     k = _single_k(k, _fail)
     m, n = x.shape[-2:]
     length = _diag_len(m, n, k)
     r, c = _diag_index(m, n, k, length)
     return np.ascontiguousarray(x[..., r, c])
+
+
+MATRIX_DIAG_PART = register_op(
+    "MatrixDiagPartV3", group="linalg", inputs=("input: T", "k: int32", "padding_value: T"),
+    outputs=("diagonal: T",), type_attrs={"T": NUMERIC + (dtypes.bool_,)},
+    attrs={"align": "RIGHT_LEFT"}, infer=_matrix_diag_part_infer,
+    kernel=_matrix_diag_part_kernel,
+    grad=lambda op, g: [matrix_set_diag(array_ops.zeros_like(op.inputs[0]), g, k=_k_of(op)),
+                        None, None],
+    doc="The diagonal of each matrix in a batch.")
 
 
 def _matrix_set_diag_infer(op):
@@ -680,28 +826,8 @@ def _matrix_set_diag_kernel(x, diagonal, k, align="RIGHT_LEFT"):
     return out
 
 
-def _k_of(op):
-    return op.inputs[1]
-
-
-MATRIX_DIAG = register_op(
-    "MatrixDiagV3",
-    inputs=("diagonal: T", "k: int32", "num_rows: int32", "num_cols: int32",
-            "padding_value: T"),
-    outputs=("output: T",), type_attrs={"T": NUMERIC + (dtypes.bool_,)},
-    attrs={"align": "RIGHT_LEFT"}, infer=_matrix_diag_infer, kernel=_matrix_diag_kernel,
-    grad=lambda op, g: [matrix_diag_part(g, k=_k_of(op)), None, None, None, None],
-    doc="Batched diagonal matrices with the given diagonal.")
-MATRIX_DIAG_PART = register_op(
-    "MatrixDiagPartV3", inputs=("input: T", "k: int32", "padding_value: T"),
-    outputs=("diagonal: T",), type_attrs={"T": NUMERIC + (dtypes.bool_,)},
-    attrs={"align": "RIGHT_LEFT"}, infer=_matrix_diag_part_infer,
-    kernel=_matrix_diag_part_kernel,
-    grad=lambda op, g: [matrix_set_diag(array_ops.zeros_like(op.inputs[0]), g, k=_k_of(op)),
-                        None, None],
-    doc="The diagonal of each matrix in a batch.")
 MATRIX_SET_DIAG = register_op(
-    "MatrixSetDiagV3", inputs=("input: T", "diagonal: T", "k: int32"), outputs=("output: T",),
+    "MatrixSetDiagV3", group="linalg", inputs=("input: T", "diagonal: T", "k: int32"), outputs=("output: T",),
     type_attrs={"T": NUMERIC + (dtypes.bool_,)}, attrs={"align": "RIGHT_LEFT"},
     infer=_matrix_set_diag_infer, kernel=_matrix_set_diag_kernel,
     grad=lambda op, g: [matrix_set_diag(g, array_ops.zeros_like(op.inputs[1]), k=op.inputs[2]),
@@ -739,7 +865,7 @@ def _band_kernel(x, num_lower, num_upper):
 
 
 MATRIX_BAND_PART = register_op(
-    "MatrixBandPart", inputs=("input: T", "num_lower: Tindex", "num_upper: Tindex"),
+    "MatrixBandPart", group="linalg", inputs=("input: T", "num_lower: Tindex", "num_upper: Tindex"),
     outputs=("band: T",), type_attrs={"T": NUMERIC + (dtypes.bool_,), "Tindex": INTS},
     infer=_band_infer, kernel=_band_kernel,
     grad=lambda op, g: [band_part(g, op.inputs[1], op.inputs[2]), None, None],
@@ -751,6 +877,15 @@ MATRIX_BAND_PART = register_op(
 # ------------------------------------------------------------------------------------------
 
 _LETTERS = string.ascii_letters
+
+
+# Below this many input elements numpy's plain einsum loop beats planning a BLAS contraction
+# (measured: 'ij,jk->ik' breaks even near 48x48 matrices).
+_EINSUM_PLAN_MIN_ELEMENTS = 4096
+
+
+def _join(labs):
+    return "".join(labs)
 
 
 def _parse_equation(equation: str, n_inputs: int):
@@ -855,11 +990,6 @@ def _einsum_infer(op):
     return [(TensorShape(dims), op.dtype(0))]
 
 
-# Below this many input elements numpy's plain einsum loop beats planning a BLAS contraction
-# (measured: 'ij,jk->ik' breaks even near 48x48 matrices).
-_EINSUM_PLAN_MIN_ELEMENTS = 4096
-
-
 def _einsum_kernel(inputs, equation):
     big = sum(x.size for x in inputs) >= _EINSUM_PLAN_MIN_ELEMENTS
     return np.asarray(np.einsum(equation, *inputs, optimize=len(inputs) > 2 or big),
@@ -868,10 +998,6 @@ def _einsum_kernel(inputs, equation):
 
 def _fresh_labels(used):
     return iter(c for c in _LETTERS if c not in used)
-
-
-def _join(labs):
-    return "".join(labs)
 
 
 def _einsum_grad(op, g):
@@ -948,7 +1074,7 @@ def _identity_matrix(n, dtype):
 
 
 EINSUM = register_op(
-    "Einsum", inputs=("inputs: N*T",), outputs=("output: T",), type_attrs={"T": NUMERIC},
+    "Einsum", group="linalg", inputs=("inputs: N*T",), outputs=("output: T",), type_attrs={"T": NUMERIC},
     attrs={"equation": ""}, infer=_einsum_infer, kernel=_einsum_kernel, grad=_einsum_grad,
     doc="Tensor contraction described by an equation such as 'ij,jk->ik'.")
 
@@ -982,29 +1108,6 @@ def matrix_inverse(input, adjoint=False, name=None) -> Tensor:
 inv = matrix_inverse
 
 
-@export("linalg.det", "compat.v1.matrix_determinant")
-def det(input, name=None) -> Tensor:
-    return execute(MATRIX_DETERMINANT, [_t(input)], name=name, default_name="MatrixDeterminant")
-
-
-@export("linalg.slogdet")
-def slogdet(input, name=None):
-    """(sign, log|det|) of each square matrix."""
-    return tuple(execute(LOG_MATRIX_DETERMINANT, [_t(input)], name=name,
-                         default_name="LogMatrixDeterminant"))
-
-
-@export("linalg.logdet")
-def logdet(matrix, name=None) -> Tensor:
-    """log(det(matrix)) of Hermitian positive-definite matrices, via Cholesky."""
-    with _scope(name, "logdet") as s:
-        chol = cholesky(matrix)
-        d = math_ops.log(math_ops.abs(matrix_diag_part(chol)) if not chol.dtype.is_complex
-                         else matrix_diag_part(chol))
-        return math_ops.multiply(math_ops.scalar_like(2.0, d),
-                                 math_ops.reduce_sum(d, axis=-1), name=_final_name(s))
-
-
 @export("linalg.solve", "compat.v1.matrix_solve")
 def matrix_solve(matrix, rhs, adjoint=False, name=None) -> Tensor:
     """Solve `matrix @ x = rhs` (or `adjoint(matrix) @ x = rhs`) for x."""
@@ -1015,11 +1118,6 @@ def matrix_solve(matrix, rhs, adjoint=False, name=None) -> Tensor:
 
 
 solve = matrix_solve
-
-
-@export("linalg.cholesky", "compat.v1.cholesky")
-def cholesky(input, name=None) -> Tensor:
-    return execute(CHOLESKY, [_t(input)], name=name, default_name="Cholesky")
 
 
 @export("linalg.cholesky_solve", "compat.v1.cholesky_solve")
@@ -1059,75 +1157,13 @@ def _broadcast_batch(a, b):
     return a, b
 
 
-@export("linalg.lstsq", "compat.v1.matrix_solve_ls")
-def lstsq(matrix, rhs, l2_regularizer=0.0, fast=True, name=None) -> Tensor:
-    """Least-squares x minimising ||matrix @ x - rhs||^2 + l2_regularizer * ||x||^2."""
-    a = _t(matrix)
-    b = _t(rhs, hint=a.dtype)
-    lam = _t(l2_regularizer, dtype=dtypes.float64) if not isinstance(l2_regularizer, Tensor) \
-        else math_ops.cast(l2_regularizer, dtypes.float64)
-    return execute(MATRIX_SOLVE_LS, [a, b, lam], {"fast": bool(fast)}, name=name,
-                   default_name="MatrixSolveLs")
-
-
 # ------------------------------------------------------------------------------------------
 # Public functions: decompositions
 # ------------------------------------------------------------------------------------------
 
-@export("linalg.qr", "compat.v1.qr")
-def qr(input, full_matrices=False, name=None):
-    """(q, r) with input = q @ r; q has orthonormal columns, r is upper triangular."""
-    q, r = execute(QR, [_t(input)], {"full_matrices": bool(full_matrices)}, name=name,
-                   default_name="Qr")
-    return Qr(q, r)
-
-
-@export("linalg.svd", "compat.v1.svd")
-def svd(tensor, full_matrices=False, compute_uv=True, name=None):
-    """Singular values `s` (descending) and, if compute_uv, `(s, u, v)` with
-    tensor = u @ diag(s) @ adjoint(v) (TF's order, and v rather than v^H)."""
-    s, u, v = execute(SVD, [_t(tensor)], {"compute_uv": bool(compute_uv),
-                                          "full_matrices": bool(full_matrices)},
-                      name=name, default_name="Svd")
-    if compute_uv:
-        return s, u, v
-    return s
-
-
-@export("linalg.eigh", "compat.v1.self_adjoint_eig")
-def eigh(tensor, name=None):
-    """(eigenvalues ascending, eigenvectors as columns) of self-adjoint matrices."""
-    e, v = execute(SELF_ADJOINT_EIG, [_t(tensor)], {"compute_v": True}, name=name,
-                   default_name="SelfAdjointEigV2")
-    return e, v
-
-
-@export("linalg.eigvalsh", "compat.v1.self_adjoint_eigvals")
-def eigvalsh(tensor, name=None) -> Tensor:
-    e, _ = execute(SELF_ADJOINT_EIG, [_t(tensor)], {"compute_v": False}, name=name,
-                   default_name="SelfAdjointEigV2")
-    return e
-
 
 def _complex_of(dtype):
     return dtypes.complex128 if dtype in (dtypes.float64, dtypes.complex128) else dtypes.complex64
-
-
-@export("linalg.eig")
-def eig(tensor, name=None):
-    """(eigenvalues, eigenvectors) of general square matrices, as complex tensors."""
-    x = _t(tensor)
-    e, v = execute(EIG, [x], {"compute_v": True, "Tout": _complex_of(x.dtype)}, name=name,
-                   default_name="Eig")
-    return e, v
-
-
-@export("linalg.eigvals")
-def eigvals(tensor, name=None) -> Tensor:
-    x = _t(tensor)
-    e, _ = execute(EIG, [x], {"compute_v": False, "Tout": _complex_of(x.dtype)}, name=name,
-                   default_name="Eig")
-    return e
 
 
 @export("linalg.pinv")
@@ -1158,17 +1194,6 @@ def pinv(a, rcond=None, validate_args=False, name=None) -> Tensor:
 
 def _int32(x):
     return x if isinstance(x, Tensor) else convert_to_tensor(x, dtype=dtypes.int32)
-
-
-@export("linalg.diag", "compat.v1.matrix_diag")
-def matrix_diag(diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_value=0,
-                align="RIGHT_LEFT") -> Tensor:
-    """Batched square (or num_rows x num_cols) matrices with `diagonal` on diagonal `k`."""
-    d = _t(diagonal)
-    pad = _t(padding_value, dtype=d.dtype) if not isinstance(padding_value, Tensor) \
-        else padding_value
-    return execute(MATRIX_DIAG, [d, _int32(k), _int32(num_rows), _int32(num_cols), pad],
-                   {"align": align}, name=None if name == "diag" else name, default_name="diag")
 
 
 @export("linalg.diag_part", "compat.v1.matrix_diag_part")
@@ -1220,7 +1245,7 @@ def matrix_transpose(a, name="matrix_transpose", conjugate=False) -> Tensor:
         with _scope(name, "matrix_transpose") as s:
             out = einsum("...ij->...ji", a, name=_final_name(s))
             return math_ops.conj(out) if conjugate else out
-    from tfedu.ops.array_extra import transpose
+    from tfedu.ops.array_ops import transpose
 
     rank = a.shape.rank
     perm = list(range(rank - 2)) + [rank - 1, rank - 2]
@@ -1309,17 +1334,17 @@ def _cross_infer(op):
     return [(TensorShape(None), op.dtype(0))]
 
 
-CROSS = register_op(
-    "Cross", inputs=("a: T", "b: T"), outputs=("product: T",), type_attrs={"T": NUMERIC[1:]},
-    infer=_cross_infer, kernel=lambda a, b: np.cross(a, b).astype(a.dtype),
-    grad=lambda op, g: [cross(op.inputs[1], g), cross(g, op.inputs[0])],
-    doc="Cross product of 3-vectors along the last axis.")
-
-
 @export("linalg.cross", "compat.v1.cross")
 def cross(a, b, name=None) -> Tensor:
     a = _t(a)
     return execute(CROSS, [a, _t(b, hint=a.dtype)], name=name, default_name="Cross")
+
+
+CROSS = register_op(
+    "Cross", group="linalg", inputs=("a: T", "b: T"), outputs=("product: T",), type_attrs={"T": NUMERIC[1:]},
+    infer=_cross_infer, kernel=lambda a, b: np.cross(a, b).astype(a.dtype),
+    grad=lambda op, g: [cross(op.inputs[1], g), cross(g, op.inputs[0])],
+    doc="Cross product of 3-vectors along the last axis.")
 
 
 # ------------------------------------------------------------------------------------------
@@ -1412,7 +1437,7 @@ def _move_axes_last(x, ax):
 
 def _keep(out, ax):
     """Re-insert the two reduced axes (size 1) into `out`."""
-    from tfedu.ops.array_extra import expand_dims
+    from tfedu.ops.array_ops import expand_dims
 
     for a in sorted(ax):
         out = expand_dims(out, a)
@@ -1454,7 +1479,6 @@ def global_norm(t_list, name=None) -> Tensor:
             return math_ops.sqrt(convert_to_tensor(0.0), name=_final_name(sc))
         total = parts[0] if len(parts) == 1 else math_ops.add_n(parts)
         return math_ops.sqrt(total, name=_final_name(sc))
-
 
 
 # ------------------------------------------------------------------------------------------
@@ -1504,7 +1528,7 @@ def _expm_kernel(x):
 def _expm_grad(op, g):
     """The adjoint of the Fréchet derivative: the upper-right block of
     expm([[A^H, G], [0, A^H]])."""
-    from tfedu.ops.array_extra import concat
+    from tfedu.ops.array_ops import concat
 
     a = op.inputs[0]
     n = a.shape.as_list()[-1] if a.shape.rank is not None else None
@@ -1517,17 +1541,17 @@ def _expm_grad(op, g):
     return [big[..., :n, n:]]
 
 
-MATRIX_EXPONENTIAL = register_op(
-    "MatrixExponential", inputs=("input: T",), outputs=("output: T",),
-    type_attrs={"T": FLOAT_AND_COMPLEX}, infer=_square_infer,
-    kernel=_half_as_float(_expm_kernel), grad=_expm_grad,
-    doc="exp(A) = I + A + A^2/2! + ... for each square matrix.")
-
-
 @export("linalg.expm", "compat.v1.linalg.expm")
 def matrix_exponential(input, name=None) -> Tensor:
     """The matrix exponential of each square matrix (scaling and squaring, Padé 13)."""
     return execute(MATRIX_EXPONENTIAL, [_t(input)], name=name, default_name="MatrixExponential")
+
+
+MATRIX_EXPONENTIAL = register_op(
+    "MatrixExponential", group="linalg", inputs=("input: T",), outputs=("output: T",),
+    type_attrs={"T": FLOAT_AND_COMPLEX}, infer=_square_infer,
+    kernel=_half_as_float(_expm_kernel), grad=_expm_grad,
+    doc="exp(A) = I + A + A^2/2! + ... for each square matrix.")
 
 
 # ------------------------------------------------------------------------------------------
@@ -1568,7 +1592,7 @@ def _lu_infer(op):
 
 
 LU = register_op(
-    "Lu", inputs=("input: T",), outputs=("lu: T", "p: output_idx_type"),
+    "Lu", group="linalg", inputs=("input: T",), outputs=("lu: T", "p: output_idx_type"),
     type_attrs={"T": FLOAT_AND_COMPLEX, "output_idx_type": INTS},
     attrs={"output_idx_type": dtypes.int32}, infer=_lu_infer, kernel=_half_as_float(_lu_kernel),
     doc="LU decomposition with partial pivoting: input[..., p, :] = L @ U.")
@@ -1585,7 +1609,7 @@ def lu(input, output_idx_type=dtypes.int32, name=None):
 
 def _perm_matrix(perm, dtype):
     """P with P @ x == x[..., perm, :] (a one-hot matrix, so gradients flow through x)."""
-    from tfedu.ops.array_extra import one_hot
+    from tfedu.ops.array_ops import one_hot
 
     n = perm.shape.as_list()[-1] if perm.shape.rank else None
     if n is None:
@@ -1634,6 +1658,7 @@ def lu_matrix_inverse(lower_upper, perm, validate_args=False, name=None) -> Tens
 # Tensor diagonals (Diag / DiagPart): rank k <-> rank 2k
 # ------------------------------------------------------------------------------------------
 
+
 def _tensor_diag_infer(op):
     s = op.shape(0)
     if s.rank is None:
@@ -1647,6 +1672,18 @@ def _tensor_diag_kernel(diagonal):
     n = diagonal.size
     return np.diag(diagonal.reshape(-1)).reshape(diagonal.shape + diagonal.shape) if n else \
         np.zeros(diagonal.shape + diagonal.shape, diagonal.dtype)
+
+
+@export("linalg.tensor_diag_part", "compat.v1.diag_part")
+def tensor_diag_part(input, name=None) -> Tensor:
+    return execute(TENSOR_DIAG_PART, [_t(input)], name=name, default_name="DiagPart")
+
+
+TENSOR_DIAG = register_op(
+    "Diag", group="linalg", inputs=("diagonal: T",), outputs=("output: T",), type_attrs={"T": NUMERIC},
+    infer=_tensor_diag_infer, kernel=_tensor_diag_kernel,
+    grad=lambda op, g: [tensor_diag_part(g)],
+    doc="A rank-2k tensor with `diagonal` (rank k) on its diagonal.")
 
 
 def _tensor_diag_part_infer(op):
@@ -1671,26 +1708,16 @@ def _tensor_diag_part_kernel(x):
     return np.ascontiguousarray(np.diagonal(x.reshape(n, n))).reshape(out_shape)
 
 
-TENSOR_DIAG = register_op(
-    "Diag", inputs=("diagonal: T",), outputs=("output: T",), type_attrs={"T": NUMERIC},
-    infer=_tensor_diag_infer, kernel=_tensor_diag_kernel,
-    grad=lambda op, g: [tensor_diag_part(g)],
-    doc="A rank-2k tensor with `diagonal` (rank k) on its diagonal.")
-TENSOR_DIAG_PART = register_op(
-    "DiagPart", inputs=("input: T",), outputs=("diagonal: T",), type_attrs={"T": NUMERIC},
-    infer=_tensor_diag_part_infer, kernel=_tensor_diag_part_kernel,
-    grad=lambda op, g: [tensor_diag(g)], doc="The diagonal of a rank-2k tensor.")
-
-
 @export("linalg.tensor_diag", "compat.v1.diag")
 def tensor_diag(diagonal, name=None) -> Tensor:
     """`output[i1..ik, i1..ik] = diagonal[i1..ik]`, zeros elsewhere."""
     return execute(TENSOR_DIAG, [_t(diagonal)], name=name, default_name="Diag")
 
 
-@export("linalg.tensor_diag_part", "compat.v1.diag_part")
-def tensor_diag_part(input, name=None) -> Tensor:
-    return execute(TENSOR_DIAG_PART, [_t(input)], name=name, default_name="DiagPart")
+TENSOR_DIAG_PART = register_op(
+    "DiagPart", group="linalg", inputs=("input: T",), outputs=("diagonal: T",), type_attrs={"T": NUMERIC},
+    infer=_tensor_diag_part_infer, kernel=_tensor_diag_part_kernel,
+    grad=lambda op, g: [tensor_diag(g)], doc="The diagonal of a rank-2k tensor.")
 
 
 @export("linalg.normalize")

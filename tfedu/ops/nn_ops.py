@@ -20,13 +20,14 @@ from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import execute
 from tfedu.framework.op_check import OpCheckError, shape_text
-from tfedu.framework.registry import FLOAT, INTS, OPS, REAL, register_op
+from tfedu.framework.registry import FLOAT, INTS, REAL, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.kernels import blas
 from tfedu.kernels import nn_kernels as K
-from tfedu.ops import array_ops, math_ops
-from tfedu.ops.op_helpers import EXPORTS, export, unary_infer
+from tfedu.ops import array_ops, gather_ops, math_ops, random_ops, special_math_ops
+from tfedu.ops import math_ops as M
+from tfedu.ops.op_helpers import as_tensor, export, unary_infer
 
 _ERRSTATE = {"divide": "ignore", "invalid": "ignore", "over": "ignore", "under": "ignore"}
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -45,16 +46,6 @@ def _tensor(x, dtype=None, name=None):
     if getattr(x, "_is_variable", False):
         return x.value()
     return convert_to_tensor(x, dtype=dtype, name=name)
-
-
-def _api(name, fallback=None):
-    """A public function of another op family (looked up when called: families load in order)."""
-    fn = EXPORTS.get(name)
-    if fn is None:
-        if fallback is None:
-            raise NotImplementedError(f"tf.{name} is not available in this build of tfedu")
-        return fallback
-    return fn
 
 
 @contextlib.contextmanager
@@ -79,70 +70,77 @@ def _ew(opdef, inputs, attrs=None, name=None, default=None):
 # ------------------------------------------------------------------------------------------
 
 
-def _register_activation(type, kernel, allowed, grad, attrs=None, doc=""):
-    return register_op(type, inputs=("features: T",), outputs=("activations: T",),
+def _register_activation(type, kernel, allowed, grad, attrs=None, doc="", **fields):
+    """Register an elementwise activation `activations = f(features)`."""
+    return register_op(type, group="nn", inputs=("features: T",), outputs=("activations: T",),
                        type_attrs={"T": allowed}, attrs=attrs or {}, infer=unary_infer,
-                       kernel=kernel, grad=grad, elementwise=True, doc=doc)
+                       kernel=kernel, grad=grad, elementwise=True, doc=doc, **fields)
 
 
-def _register_activation_grad(type, kernel, allowed, grad=None, attrs=None, second="features"):
-    return register_op(type, inputs=("gradients: T", f"{second}: T"), outputs=("backprops: T",),
-                       type_attrs={"T": allowed}, attrs=attrs or {}, infer=unary_infer,
-                       kernel=kernel, grad=grad, elementwise=True)
+def _register_activation_grad(type, kernel, allowed, grad=None, attrs=None, second="features",
+                              **fields):
+    """Register an activation's gradient op `backprops = f(gradients, features or outputs)`."""
+    return register_op(type, group="nn", inputs=("gradients: T", f"{second}: T"),
+                       outputs=("backprops: T",), type_attrs={"T": allowed}, attrs=attrs or {},
+                       infer=unary_infer, kernel=kernel, grad=grad, elementwise=True, **fields)
 
 
 def _relu_kernel(x):
     return np.maximum(x, np.zeros((), x.dtype))
 
 
+RELU = _register_activation("Relu", _relu_kernel, REAL,
+                            lambda op, g: [relu_grad(g, op.outputs[0])],
+                            doc="max(features, 0)", fused="np.maximum({0}, ZERO)")
+
+
+@export("nn.relu")
+def relu(features, name=None):
+    """max(features, 0) elementwise."""
+    return _ew(RELU, [_tensor(features)], name=name, default="Relu")
+
+
+RELU_GRAD = _register_activation_grad(
+    "ReluGrad", lambda g, y: g * (y > 0), REAL,
+    lambda op, gg: [relu_grad(gg, op.inputs[1]), array_ops.zeros_like(op.inputs[1])], fused="{0} * ({1} > ZERO)")
+
+
 def _relu6_kernel(x):
     return np.minimum(np.maximum(x, np.zeros((), x.dtype)), np.asarray(6, x.dtype))
+
+
+RELU6 = _register_activation("Relu6", _relu6_kernel, REAL,
+                             lambda op, g: [_ew(RELU6_GRAD, [g, op.inputs[0]])],
+                             doc="min(max(features, 0), 6)", fused="np.minimum(np.maximum({0}, ZERO), SIX)")
+
+
+@export("nn.relu6")
+def relu6(features, name=None):
+    """min(max(features, 0), 6) elementwise."""
+    return _ew(RELU6, [_tensor(features)], name=name, default="Relu6")
+
+
+RELU6_GRAD = _register_activation_grad(
+    "Relu6Grad", lambda g, x: g * ((x > 0) & (x < 6)), REAL,
+    lambda op, gg: [_ew(RELU6_GRAD, [gg, op.inputs[1]]), array_ops.zeros_like(op.inputs[1])])
 
 
 def _leaky_relu_kernel(x, alpha=0.2):
     return np.where(x > 0, x, (x * alpha).astype(x.dtype, copy=False))
 
 
-def _elu_kernel(x):
-    with np.errstate(**_ERRSTATE):
-        return np.where(x < 0, np.expm1(x), x)
-
-
-def _selu_kernel(x):
-    with np.errstate(**_ERRSTATE):
-        return (_SELU_SCALE * np.where(x < 0, _SELU_ALPHA * np.expm1(x), x)).astype(x.dtype)
-
-
-def _softsign_kernel(x):
-    return (x / (1 + np.abs(x))).astype(x.dtype, copy=False)
-
-
-def _softplus_kernel(x):
-    with np.errstate(**_ERRSTATE):
-        return np.logaddexp(x, np.zeros((), x.dtype))
-
-
-def _sigmoid_np(x):
-    with np.errstate(**_ERRSTATE):
-        return (1 / (1 + np.exp(-x))).astype(x.dtype, copy=False)
-
-
-RELU = _register_activation("Relu", _relu_kernel, REAL,
-                            lambda op, g: [relu_grad(g, op.outputs[0])],
-                            doc="max(features, 0)")
-RELU_GRAD = _register_activation_grad(
-    "ReluGrad", lambda g, y: g * (y > 0), REAL,
-    lambda op, gg: [relu_grad(gg, op.inputs[1]), array_ops.zeros_like(op.inputs[1])])
-RELU6 = _register_activation("Relu6", _relu6_kernel, REAL,
-                             lambda op, g: [_ew(RELU6_GRAD, [g, op.inputs[0]])],
-                             doc="min(max(features, 0), 6)")
-RELU6_GRAD = _register_activation_grad(
-    "Relu6Grad", lambda g, x: g * ((x > 0) & (x < 6)), REAL,
-    lambda op, gg: [_ew(RELU6_GRAD, [gg, op.inputs[1]]), array_ops.zeros_like(op.inputs[1])])
 LEAKY_RELU = _register_activation(
     "LeakyRelu", _leaky_relu_kernel, FLOAT,
     lambda op, g: [_ew(LEAKY_RELU_GRAD, [g, op.inputs[0]], {"alpha": op.get_attr("alpha")})],
     attrs={"alpha": 0.2}, doc="features if > 0 else alpha * features")
+
+
+@export("nn.leaky_relu")
+def leaky_relu(features, alpha=0.2, name=None):
+    """features where positive, alpha * features elsewhere."""
+    return _ew(LEAKY_RELU, [_tensor(features)], {"alpha": float(alpha)}, name, "LeakyRelu")
+
+
 LEAKY_RELU_GRAD = _register_activation_grad(
     "LeakyReluGrad",
     lambda g, x, alpha=0.2: np.where(x > 0, g, (g * alpha).astype(g.dtype, copy=False)), FLOAT,
@@ -162,69 +160,14 @@ def _negative_part_grad_grad(grad_op):
     return grad_grad
 
 
+def _elu_kernel(x):
+    with np.errstate(**_ERRSTATE):
+        return np.where(x < 0, np.expm1(x), x)
+
+
 ELU = _register_activation("Elu", _elu_kernel, FLOAT,
                            lambda op, g: [_ew(ELU_GRAD, [g, op.outputs[0]])],
                            doc="features if > 0 else exp(features) - 1")
-ELU_GRAD = _register_activation_grad(
-    "EluGrad", lambda g, y: np.where(y < 0, g * (y + 1), g).astype(g.dtype, copy=False), FLOAT,
-    _negative_part_grad_grad(lambda: ELU_GRAD), second="outputs")
-
-
-SELU = _register_activation("Selu", _selu_kernel, FLOAT,
-                            lambda op, g: [_ew(SELU_GRAD, [g, op.outputs[0]])],
-                            doc="scale * (features if > 0 else alpha * (exp(features) - 1))")
-SELU_GRAD = _register_activation_grad(
-    "SeluGrad",
-    lambda g, y: np.where(y < 0, g * (y + _SELU_SCALE * _SELU_ALPHA),
-                          g * _SELU_SCALE).astype(g.dtype, copy=False), FLOAT,
-    _negative_part_grad_grad(lambda: SELU_GRAD), second="outputs")
-SOFTSIGN = _register_activation(
-    "Softsign", _softsign_kernel, FLOAT,
-    lambda op, g: [_ew(SOFTSIGN_GRAD, [g, op.inputs[0]])], doc="features / (1 + |features|)")
-SOFTSIGN_GRAD = _register_activation_grad(
-    "SoftsignGrad", lambda g, x: (g / np.square(1 + np.abs(x))).astype(g.dtype, copy=False),
-    FLOAT)
-
-
-def _softplus_grad_grad(op, gg):
-    g, x = op.inputs
-    s = math_ops.sigmoid(x)
-    ds = math_ops.multiply(s, math_ops.subtract(_scalar(1, s), s))
-    return [_ew(OPS["SoftplusGrad"], [gg, x]), math_ops.multiply(gg, math_ops.multiply(g, ds))]
-
-
-# Softplus belongs to tf.math; reuse math_extra's op when that family registered it.
-if "Softplus" not in OPS:
-    _register_activation("Softplus", _softplus_kernel, FLOAT,
-                         lambda op, g: [_ew(OPS["SoftplusGrad"], [g, op.inputs[0]])],
-                         doc="log(exp(features) + 1), computed stably")
-if "SoftplusGrad" not in OPS:
-    _register_activation_grad(
-        "SoftplusGrad", lambda g, x: (g * _sigmoid_np(x)).astype(g.dtype, copy=False), FLOAT,
-        _softplus_grad_grad)
-SOFTPLUS = OPS["Softplus"]
-
-
-def relu_grad(g, y):
-    return _ew(RELU_GRAD, [g, y])
-
-
-@export("nn.relu")
-def relu(features, name=None):
-    """max(features, 0) elementwise."""
-    return _ew(RELU, [_tensor(features)], name=name, default="Relu")
-
-
-@export("nn.relu6")
-def relu6(features, name=None):
-    """min(max(features, 0), 6) elementwise."""
-    return _ew(RELU6, [_tensor(features)], name=name, default="Relu6")
-
-
-@export("nn.leaky_relu")
-def leaky_relu(features, alpha=0.2, name=None):
-    """features where positive, alpha * features elsewhere."""
-    return _ew(LEAKY_RELU, [_tensor(features)], {"alpha": float(alpha)}, name, "LeakyRelu")
 
 
 @export("nn.elu")
@@ -232,9 +175,40 @@ def elu(features, name=None):
     return _ew(ELU, [_tensor(features)], name=name, default="Elu")
 
 
+ELU_GRAD = _register_activation_grad(
+    "EluGrad", lambda g, y: np.where(y < 0, g * (y + 1), g).astype(g.dtype, copy=False), FLOAT,
+    _negative_part_grad_grad(lambda: ELU_GRAD), second="outputs")
+
+
+def _selu_kernel(x):
+    with np.errstate(**_ERRSTATE):
+        return (_SELU_SCALE * np.where(x < 0, _SELU_ALPHA * np.expm1(x), x)).astype(x.dtype)
+
+
+SELU = _register_activation("Selu", _selu_kernel, FLOAT,
+                            lambda op, g: [_ew(SELU_GRAD, [g, op.outputs[0]])],
+                            doc="scale * (features if > 0 else alpha * (exp(features) - 1))")
+
+
 @export("nn.selu")
 def selu(features, name=None):
     return _ew(SELU, [_tensor(features)], name=name, default="Selu")
+
+
+SELU_GRAD = _register_activation_grad(
+    "SeluGrad",
+    lambda g, y: np.where(y < 0, g * (y + _SELU_SCALE * _SELU_ALPHA),
+                          g * _SELU_SCALE).astype(g.dtype, copy=False), FLOAT,
+    _negative_part_grad_grad(lambda: SELU_GRAD), second="outputs")
+
+
+def _softsign_kernel(x):
+    return (x / (1 + np.abs(x))).astype(x.dtype, copy=False)
+
+
+SOFTSIGN = _register_activation(
+    "Softsign", _softsign_kernel, FLOAT,
+    lambda op, g: [_ew(SOFTSIGN_GRAD, [g, op.inputs[0]])], doc="features / (1 + |features|)")
 
 
 @export("nn.softsign", "math.softsign")
@@ -242,14 +216,51 @@ def softsign(features, name=None):
     return _ew(SOFTSIGN, [_tensor(features)], name=name, default="Softsign")
 
 
-if "math.softplus" in EXPORTS and getattr(EXPORTS["math.softplus"], "__module__", "") != __name__:
-    softplus = EXPORTS["math.softplus"]
-    export("nn.softplus")(softplus)
-else:
-    @export("nn.softplus", "math.softplus")
-    def softplus(features, name=None):
-        """log(exp(features) + 1), without overflow for large features."""
-        return _ew(SOFTPLUS, [_tensor(features)], name=name, default="Softplus")
+SOFTSIGN_GRAD = _register_activation_grad(
+    "SoftsignGrad", lambda g, x: (g / np.square(1 + np.abs(x))).astype(g.dtype, copy=False),
+    FLOAT)
+
+
+def _softplus_kernel(x):
+    with np.errstate(**_ERRSTATE):
+        return np.logaddexp(x, np.zeros((), x.dtype))
+
+
+# TF lists Softplus's dtypes half first; its gradient here is `g * sigmoid(x)` (SoftplusGrad's
+# kernel), written with ops so that it differentiates again.
+SOFTPLUS = register_op(
+    "Softplus", group="nn", inputs=("x: T",), outputs=("y: T",),
+    type_attrs={"T": (dtypes.float16, FLOAT[0], dtypes.float32, dtypes.float64)},
+    infer=unary_infer, kernel=_softplus_kernel, elementwise=True,
+    grad=lambda op, g: [math_ops.multiply(g, math_ops.sigmoid(op.inputs[0]))],
+    doc="log(exp(x) + 1), stably")
+
+
+@export("math.softplus", "nn.softplus")
+def softplus(features, name=None):
+    """log(exp(x) + 1), computed without overflow."""
+    return execute(SOFTPLUS, [features], name=name, default_name="Softplus")
+
+
+def _sigmoid_np(x):
+    with np.errstate(**_ERRSTATE):
+        return (1 / (1 + np.exp(-x))).astype(x.dtype, copy=False)
+
+
+def _softplus_grad_grad(op, gg):
+    g, x = op.inputs
+    s = math_ops.sigmoid(x)
+    ds = math_ops.multiply(s, math_ops.subtract(_scalar(1, s), s))
+    return [_ew(SOFTPLUS_GRAD, [gg, x]), math_ops.multiply(gg, math_ops.multiply(g, ds))]
+
+
+SOFTPLUS_GRAD = _register_activation_grad(
+    "SoftplusGrad", lambda g, x: (g * _sigmoid_np(x)).astype(g.dtype, copy=False), FLOAT,
+    _softplus_grad_grad)
+
+
+def relu_grad(g, y):
+    return _ew(RELU_GRAD, [g, y])
 
 
 def _float_features(features, what="features"):
@@ -272,7 +283,7 @@ def gelu(features, approximate=False, name=None):
                                               math_ops.pow(x, _scalar(3, x)))))
         return math_ops.multiply(math_ops.multiply(half, x),
                                  math_ops.add(_scalar(1, x), math_ops.tanh(inner)), name=name)
-    erf = _api("math.erf")
+    erf = special_math_ops.erf
     phi = math_ops.add(_scalar(1, x), erf(math_ops.divide_op(x, _scalar(1.4142135623730951, x))))
     return math_ops.multiply(math_ops.multiply(half, x), phi, name=name)
 
@@ -293,13 +304,6 @@ swish = silu
 # ------------------------------------------------------------------------------------------
 
 
-def _softmax_np(x):
-    with np.errstate(**_ERRSTATE):
-        z = x - np.max(x, axis=-1, keepdims=True)
-        e = np.exp(z)
-        return (e / np.sum(e, axis=-1, keepdims=True)).astype(x.dtype, copy=False)
-
-
 def _log_softmax_np(x):
     with np.errstate(**_ERRSTATE):
         z = x - np.max(x, axis=-1, keepdims=True)
@@ -314,10 +318,28 @@ def _softmax_infer(op):
     return [(s, op.dtype(0))]
 
 
+def _softmax_np(x):
+    with np.errstate(**_ERRSTATE):
+        z = x - np.max(x, axis=-1, keepdims=True)
+        e = np.exp(z)
+        return (e / np.sum(e, axis=-1, keepdims=True)).astype(x.dtype, copy=False)
+
+
 def _softmax_grad(op, g):
     y = op.outputs[0]
     s = math_ops.reduce_sum(math_ops.multiply(g, y), axis=-1, keepdims=True)
     return [math_ops.multiply(math_ops.subtract(g, s), y)]
+
+
+SOFTMAX = register_op("Softmax", group="nn", inputs=("logits: T",), outputs=("softmax: T",),
+                      type_attrs={"T": FLOAT}, infer=_softmax_infer, kernel=_softmax_np,
+                      grad=_softmax_grad, doc="exp(x) / sum(exp(x)) over the last axis")
+
+
+@export("nn.softmax", "math.softmax")
+def softmax(logits, axis=None, name=None):
+    """exp(logits) / reduce_sum(exp(logits), axis), computed without overflow."""
+    return _softmax_like(SOFTMAX, logits, axis, name, "Softmax", log=False)
 
 
 def _log_softmax_grad(op, g):
@@ -326,12 +348,15 @@ def _log_softmax_grad(op, g):
     return [math_ops.subtract(g, math_ops.multiply(s, math_ops.exp(y)))]
 
 
-SOFTMAX = register_op("Softmax", inputs=("logits: T",), outputs=("softmax: T",),
-                      type_attrs={"T": FLOAT}, infer=_softmax_infer, kernel=_softmax_np,
-                      grad=_softmax_grad, doc="exp(x) / sum(exp(x)) over the last axis")
-LOG_SOFTMAX = register_op("LogSoftmax", inputs=("logits: T",), outputs=("logsoftmax: T",),
+LOG_SOFTMAX = register_op("LogSoftmax", group="nn", inputs=("logits: T",), outputs=("logsoftmax: T",),
                           type_attrs={"T": FLOAT}, infer=_softmax_infer, kernel=_log_softmax_np,
                           grad=_log_softmax_grad, doc="x - log(sum(exp(x))) over the last axis")
+
+
+@export("nn.log_softmax", "math.log_softmax")
+def log_softmax(logits, axis=None, name=None):
+    """logits - log(reduce_sum(exp(logits), axis)), computed without overflow."""
+    return _softmax_like(LOG_SOFTMAX, logits, axis, name, "LogSoftmax", log=True)
 
 
 def _check_axis(axis, rank):
@@ -358,21 +383,27 @@ def _softmax_like(opdef, logits, axis, name, default, log):
     return math_ops.exp(math_ops.subtract(z, lse), name=name)
 
 
-@export("nn.softmax", "math.softmax")
-def softmax(logits, axis=None, name=None):
-    """exp(logits) / reduce_sum(exp(logits), axis), computed without overflow."""
-    return _softmax_like(SOFTMAX, logits, axis, name, "Softmax", log=False)
-
-
-@export("nn.log_softmax", "math.log_softmax")
-def log_softmax(logits, axis=None, name=None):
-    """logits - log(reduce_sum(exp(logits), axis)), computed without overflow."""
-    return _softmax_like(LOG_SOFTMAX, logits, axis, name, "LogSoftmax", log=True)
-
-
 # ------------------------------------------------------------------------------------------
 # Cross-entropy losses
 # ------------------------------------------------------------------------------------------
+
+
+def _column(g):
+    return array_ops.reshape(g, [-1, 1])
+
+
+def _xent_logits_grad(op, g_loss, g_backprop):
+    """d loss / d logits = g * (softmax - labels), plus the second-order term when asked."""
+    logits = op.inputs[0]
+    grad = None
+    if g_loss is not None:
+        grad = math_ops.multiply(_column(g_loss), op.outputs[1])
+    if g_backprop is not None:
+        p = softmax(logits)
+        inner = math_ops.reduce_sum(math_ops.multiply(g_backprop, p), axis=-1, keepdims=True)
+        extra = math_ops.multiply(math_ops.subtract(g_backprop, inner), p)
+        grad = extra if grad is None else math_ops.add(grad, extra)
+    return grad
 
 
 def _xent_kernel(features, labels):
@@ -403,24 +434,6 @@ def _xent_infer(op):
     return [(TensorShape([b]), op.dtype(0)), (f, op.dtype(0))]
 
 
-def _column(g):
-    return array_ops.reshape(g, [-1, 1])
-
-
-def _xent_logits_grad(op, g_loss, g_backprop):
-    """d loss / d logits = g * (softmax - labels), plus the second-order term when asked."""
-    logits = op.inputs[0]
-    grad = None
-    if g_loss is not None:
-        grad = math_ops.multiply(_column(g_loss), op.outputs[1])
-    if g_backprop is not None:
-        p = softmax(logits)
-        inner = math_ops.reduce_sum(math_ops.multiply(g_backprop, p), axis=-1, keepdims=True)
-        extra = math_ops.multiply(math_ops.subtract(g_backprop, inner), p)
-        grad = extra if grad is None else math_ops.add(grad, extra)
-    return grad
-
-
 def _xent_grad(op, g_loss, g_backprop=None):
     grad = _xent_logits_grad(op, g_loss, g_backprop)
     g_labels = None
@@ -431,10 +444,35 @@ def _xent_grad(op, g_loss, g_backprop=None):
 
 
 SOFTMAX_XENT = register_op(
-    "SoftmaxCrossEntropyWithLogits", inputs=("features: T", "labels: T"),
+    "SoftmaxCrossEntropyWithLogits", group="nn", inputs=("features: T", "labels: T"),
     outputs=("loss: T", "backprop: T"), type_attrs={"T": FLOAT}, infer=_xent_infer,
     kernel=_xent_kernel, grad=_xent_grad,
     doc="Per-row cross-entropy of softmax(features) against a label distribution.")
+
+
+@export("nn.softmax_cross_entropy_with_logits")
+def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
+    """Cross-entropy between softmax(logits) and the distribution `labels`, over `axis`."""
+    logits = _tensor(logits, name="logits")
+    labels = _tensor(labels, dtype=logits.dtype, name="labels")
+    rank = logits.shape.rank
+    if rank is not None and rank > 0 and axis % rank != rank - 1:
+        _check_axis(axis, rank)
+        return math_ops.negative(math_ops.reduce_sum(
+            math_ops.multiply(labels, log_softmax(logits, axis=axis)), axis=axis), name=name)
+    if rank == 2:
+        loss, _ = execute(SOFTMAX_XENT, [logits, labels], name=name,
+                          default_name="softmax_cross_entropy_with_logits")
+        return loss
+    dims = _static_dims(logits)
+    k = dims[-1] if dims else None
+    flat_logits = array_ops.reshape(logits, [-1, k if k is not None else -1])
+    flat_labels = array_ops.reshape(labels, [-1, k if k is not None else -1])
+    loss, _ = execute(SOFTMAX_XENT, [flat_logits, flat_labels],
+                      default_name="softmax_cross_entropy_with_logits")
+    if dims is not None and None not in dims:
+        return array_ops.reshape(loss, dims[:-1], name=name)
+    return array_ops.reshape(loss, array_ops.shape(labels)[:-1], name=name)
 
 
 def _sparse_xent_kernel(features, labels):
@@ -471,40 +509,11 @@ def _sparse_xent_infer(op):
 
 
 SPARSE_SOFTMAX_XENT = register_op(
-    "SparseSoftmaxCrossEntropyWithLogits", inputs=("features: T", "labels: Tlabels"),
+    "SparseSoftmaxCrossEntropyWithLogits", group="nn", inputs=("features: T", "labels: Tlabels"),
     outputs=("loss: T", "backprop: T"), type_attrs={"T": FLOAT, "Tlabels": INTS},
     infer=_sparse_xent_infer, kernel=_sparse_xent_kernel,
     grad=lambda op, g_loss, g_backprop=None: [_xent_logits_grad(op, g_loss, g_backprop), None],
     doc="Per-row cross-entropy of softmax(features) against integer class labels.")
-
-
-def _static_dims(t):
-    return t.shape.as_list() if t.shape.rank is not None else None
-
-
-@export("nn.softmax_cross_entropy_with_logits")
-def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
-    """Cross-entropy between softmax(logits) and the distribution `labels`, over `axis`."""
-    logits = _tensor(logits, name="logits")
-    labels = _tensor(labels, dtype=logits.dtype, name="labels")
-    rank = logits.shape.rank
-    if rank is not None and rank > 0 and axis % rank != rank - 1:
-        _check_axis(axis, rank)
-        return math_ops.negative(math_ops.reduce_sum(
-            math_ops.multiply(labels, log_softmax(logits, axis=axis)), axis=axis), name=name)
-    if rank == 2:
-        loss, _ = execute(SOFTMAX_XENT, [logits, labels], name=name,
-                          default_name="softmax_cross_entropy_with_logits")
-        return loss
-    dims = _static_dims(logits)
-    k = dims[-1] if dims else None
-    flat_logits = array_ops.reshape(logits, [-1, k if k is not None else -1])
-    flat_labels = array_ops.reshape(labels, [-1, k if k is not None else -1])
-    loss, _ = execute(SOFTMAX_XENT, [flat_logits, flat_labels],
-                      default_name="softmax_cross_entropy_with_logits")
-    if dims is not None and None not in dims:
-        return array_ops.reshape(loss, dims[:-1], name=name)
-    return array_ops.reshape(loss, array_ops.shape(labels)[:-1], name=name)
 
 
 @export("nn.sparse_softmax_cross_entropy_with_logits")
@@ -537,8 +546,12 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
     return array_ops.reshape(loss, target, name=name)
 
 
+def _static_dims(t):
+    return t.shape.as_list() if t.shape.rank is not None else None
+
+
 def _log1p(x):
-    return _api("math.log1p", lambda v: math_ops.log(math_ops.add(_scalar(1, v), v)))(x)
+    return math_ops.log1p(x)
 
 
 @export("nn.sigmoid_cross_entropy_with_logits")
@@ -579,7 +592,7 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
 
 
 L2_LOSS = register_op(
-    "L2Loss", inputs=("t: T",), outputs=("output: T",), type_attrs={"T": FLOAT},
+    "L2Loss", group="nn", inputs=("t: T",), outputs=("output: T",), type_attrs={"T": FLOAT},
     infer=lambda op: [(TensorShape([]), op.dtype(0))],
     kernel=lambda t: np.asarray(np.sum(np.square(t)) / 2, dtype=t.dtype),
     grad=lambda op, g: [math_ops.multiply(op.inputs[0], g)], doc="sum(t ** 2) / 2")
@@ -601,9 +614,29 @@ def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size
         n = loss.shape.as_list()[0] if loss.shape.rank else None
         size = _scalar(n, loss) if n is not None else math_ops.cast(
             array_ops.shape(loss)[0], loss.dtype)
+        replicas = _replicas_in_sync()
+        if replicas > 1:  # the global batch: this replica's batch times the replicas
+            size = math_ops.multiply(size, _scalar(replicas, loss))
     else:
         size = _scalar(global_batch_size, loss)
     return math_ops.divide_op(math_ops.reduce_sum(loss), size)
+
+
+def _replicas_in_sync():
+    """Replicas of the tf.distribute strategy in force (1 when tf.distribute is not in use)."""
+    import sys
+
+    lib = sys.modules.get("tfedu.distribute.distribute_lib")
+    return lib.get_strategy().num_replicas_in_sync if lib is not None else 1
+
+
+@export("nn.scale_regularization_loss")
+def scale_regularization_loss(regularization_loss):
+    """The regularization loss divided by the replicas in sync (added once per replica)."""
+    loss = math_ops.add_n(list(regularization_loss)) if isinstance(
+        regularization_loss, (list, tuple)) else _tensor(regularization_loss)
+    replicas = _replicas_in_sync()
+    return math_ops.divide_op(loss, _scalar(replicas, loss)) if replicas > 1 else loss
 
 
 # ------------------------------------------------------------------------------------------
@@ -640,6 +673,25 @@ def _bias_add_kernel(value, bias, data_format="NHWC"):
     return (value + bias.reshape(shape)).astype(value.dtype, copy=False)
 
 
+BIAS_ADD = register_op(
+    "BiasAdd", group="nn", inputs=("value: T", "bias: T"), outputs=("output: T",),
+    type_attrs={"T": REAL}, attrs={"data_format": "NHWC"}, infer=_bias_add_infer,
+    kernel=_bias_add_kernel,
+    grad=lambda op, g: [g, execute(BIAS_ADD_GRAD, [g],
+                                   {"data_format": op.get_attr("data_format")})],
+    doc="value + bias along the channel axis")
+
+
+@export("nn.bias_add")
+def bias_add(value, bias, data_format=None, name=None):
+    """Add a 1-D `bias` along the channel axis (the last one for NHWC)."""
+    value = _tensor(value, name="input")
+    bias = _tensor(bias, dtype=value.dtype, name="bias")
+    fmt = "NCHW" if data_format and data_format.startswith("NC") else "NHWC"
+    return execute(BIAS_ADD, [value, bias], {"data_format": fmt}, name=name,
+                   default_name="BiasAdd")
+
+
 def _bias_add_grad_kernel(g, data_format="NHWC"):
     axis = _channel_axis(g.ndim, data_format)
     if axis == g.ndim - 1 and g.ndim >= 2 and g.size and g.dtype.type in _NB_DTYPES:
@@ -661,31 +713,14 @@ def _bias_add_grad_grad(op, gg):
     return [array_ops.broadcast_to(array_ops.reshape(gg, shape), array_ops.shape(g))]
 
 
-BIAS_ADD = register_op(
-    "BiasAdd", inputs=("value: T", "bias: T"), outputs=("output: T",),
-    type_attrs={"T": REAL}, attrs={"data_format": "NHWC"}, infer=_bias_add_infer,
-    kernel=_bias_add_kernel,
-    grad=lambda op, g: [g, execute(BIAS_ADD_GRAD, [g],
-                                   {"data_format": op.get_attr("data_format")})],
-    doc="value + bias along the channel axis")
 BIAS_ADD_GRAD = register_op(
-    "BiasAddGrad", inputs=("out_backprop: T",), outputs=("output: T",),
+    "BiasAddGrad", group="nn", inputs=("out_backprop: T",), outputs=("output: T",),
     type_attrs={"T": REAL}, attrs={"data_format": "NHWC"},
     infer=lambda op: [(TensorShape([op.shape(0).as_list()[
         _channel_axis(op.shape(0).rank, op.attrs.get("data_format"))]]
         if op.shape(0).rank else None), op.dtype(0))],
     kernel=_bias_add_grad_kernel, grad=_bias_add_grad_grad,
     doc="Sum of the gradient over every axis but the channel axis.")
-
-
-@export("nn.bias_add")
-def bias_add(value, bias, data_format=None, name=None):
-    """Add a 1-D `bias` along the channel axis (the last one for NHWC)."""
-    value = _tensor(value, name="input")
-    bias = _tensor(bias, dtype=value.dtype, name="bias")
-    fmt = "NCHW" if data_format and data_format.startswith("NC") else "NHWC"
-    return execute(BIAS_ADD, [value, bias], {"data_format": fmt}, name=name,
-                   default_name="BiasAdd")
 
 
 # ------------------------------------------------------------------------------------------
@@ -825,40 +860,6 @@ def _is_pointwise(g, x_shape):
 # ------------------------------------------------------------------------------------------
 
 
-def conv2d_forward(x, w, g: Geometry):
-    """y[n, oy, ox, f] = sum over (i, j, c) of patch * w, as one matrix product."""
-    n, _, _, c = x.shape
-    kh, kw, _, f = w.shape
-    if n * g.oh * g.ow * f == 0 or kh * kw * c == 0:
-        return np.zeros((n, g.oh, g.ow, f), dtype=x.dtype)
-    cols = x if _is_pointwise(g, x.shape) else _im2col(x, g)
-    out = blas.matmul(cols.reshape(-1, kh * kw * c), w.reshape(-1, f))
-    return out.reshape(n, g.oh, g.ow, f).astype(x.dtype, copy=False)
-
-
-def conv2d_input_grad(input_shape, w, dy, g: Geometry):
-    """dx: each output gradient times the filter, added back over its receptive field."""
-    n, h, wd, c = input_shape
-    kh, kw, _, f = w.shape
-    if dy.size == 0 or w.size == 0:
-        return np.zeros(input_shape, dtype=dy.dtype)
-    dcols = blas.matmul(dy.reshape(-1, f), w.reshape(-1, f).T)
-    if _is_pointwise(g, input_shape):
-        return dcols.reshape(n, h, wd, c).astype(dy.dtype, copy=False)
-    return _col2im(dcols.reshape(n, g.oh, g.ow, kh, kw, c), h, wd, g).astype(dy.dtype,
-                                                                           copy=False)
-
-
-def conv2d_filter_grad(x, filter_shape, dy, g: Geometry):
-    """dw = patches^T @ dy: every patch weighted by the gradient of the cell it produced."""
-    kh, kw, c, f = filter_shape
-    if dy.size == 0 or x.size == 0:
-        return np.zeros(filter_shape, dtype=dy.dtype)
-    cols = x if _is_pointwise(g, x.shape) else _im2col(x, g)
-    dw = blas.matmul(cols.reshape(-1, kh * kw * c).T, dy.reshape(-1, f))
-    return dw.reshape(kh, kw, c, f).astype(dy.dtype, copy=False)
-
-
 def _kernel_geometry(h, w, kh, kw, attrs, dilated=True):
     return _geometry(h, w, kh, kw, attrs, _raise, dilated)
 
@@ -872,36 +873,6 @@ def _conv_attrs(strides, padding, explicit_paddings, data_format, dilations):
 _CONV_DEFAULTS = {"strides": [1, 1, 1, 1], "padding": "VALID", "explicit_paddings": [],
                   "data_format": "NHWC", "dilations": [1, 1, 1, 1], "use_cudnn_on_gpu": True}
 _CONV_T = (FLOAT[0], dtypes.float16, dtypes.float32, dtypes.float64)
-
-
-def _conv2d_infer(op):
-    a = op.attrs
-    _check_window_attrs(op.fail, a)
-    fmt = a.get("data_format", "NHWC")
-    _rank_check(op, op.shape(0), 4, "input must be 4-dimensional")
-    _rank_check(op, op.shape(1), 4, "filter must be 4-dimensional: ")
-    n, h, w, c = _nhwc(op.shape(0), fmt)
-    kh, kw, fc, fo = op.shape(1).as_list() if op.shape(1).rank else [None] * 4
-    if c is not None and fc is not None and fc > 0 and c % fc:
-        if _state.graph is not None:
-            op.fail(f"Depth of input ({c}) is not a multiple of input depth of filter ({fc})")
-        op.fail(f"input depth must be evenly divisible by filter depth: {c} vs {fc}")
-    g = _geometry(h, w, kh, kw, a, op.fail)
-    return [(TensorShape(_from_nhwc([n, g.oh, g.ow, fo], fmt)), op.dtype(0))]
-
-
-def _conv2d_kernel(x, w, strides, padding, explicit_paddings=(), data_format="NHWC",
-                   dilations=(1, 1, 1, 1), use_cudnn_on_gpu=True):
-    _require_nhwc(data_format, "Conv2D")
-    if x.shape[3] != w.shape[2]:
-        raise OpCheckError(
-            "The Conv2D op currently does not support grouped convolutions on the CPU. A "
-            f"grouped convolution was attempted to be run because the input depth of "
-            f"{x.shape[3]} does not match the filter input depth of {w.shape[2]}",
-            errors.UnimplementedError)
-    attrs = _conv_attrs(strides, padding, explicit_paddings, data_format, dilations)
-    g = _kernel_geometry(x.shape[1], x.shape[2], w.shape[0], w.shape[1], attrs)
-    return conv2d_forward(x, w, g)
 
 
 def _sizes(value, what):
@@ -953,6 +924,110 @@ def _check_backprop_shapes(op_type, x_shape, f_shape, dy_shape, attrs):
     return g
 
 
+def _conv_attr_subset(op):
+    return {k: op.get_attr(k) for k in ("strides", "padding", "explicit_paddings",
+                                        "data_format", "dilations")}
+
+
+def conv2d_forward(x, w, g: Geometry):
+    """y[n, oy, ox, f] = sum over (i, j, c) of patch * w, as one matrix product."""
+    n, _, _, c = x.shape
+    kh, kw, _, f = w.shape
+    if n * g.oh * g.ow * f == 0 or kh * kw * c == 0:
+        return np.zeros((n, g.oh, g.ow, f), dtype=x.dtype)
+    cols = x if _is_pointwise(g, x.shape) else _im2col(x, g)
+    out = blas.matmul(cols.reshape(-1, kh * kw * c), w.reshape(-1, f))
+    return out.reshape(n, g.oh, g.ow, f).astype(x.dtype, copy=False)
+
+
+def _conv2d_infer(op):
+    a = op.attrs
+    _check_window_attrs(op.fail, a)
+    fmt = a.get("data_format", "NHWC")
+    _rank_check(op, op.shape(0), 4, "input must be 4-dimensional")
+    _rank_check(op, op.shape(1), 4, "filter must be 4-dimensional: ")
+    n, h, w, c = _nhwc(op.shape(0), fmt)
+    kh, kw, fc, fo = op.shape(1).as_list() if op.shape(1).rank else [None] * 4
+    if c is not None and fc is not None and fc > 0 and c % fc:
+        if _state.graph is not None:
+            op.fail(f"Depth of input ({c}) is not a multiple of input depth of filter ({fc})")
+        op.fail(f"input depth must be evenly divisible by filter depth: {c} vs {fc}")
+    g = _geometry(h, w, kh, kw, a, op.fail)
+    return [(TensorShape(_from_nhwc([n, g.oh, g.ow, fo], fmt)), op.dtype(0))]
+
+
+def _conv2d_kernel(x, w, strides, padding, explicit_paddings=(), data_format="NHWC",
+                   dilations=(1, 1, 1, 1), use_cudnn_on_gpu=True):
+    _require_nhwc(data_format, "Conv2D")
+    if x.shape[3] != w.shape[2]:
+        raise OpCheckError(
+            "The Conv2D op currently does not support grouped convolutions on the CPU. A "
+            f"grouped convolution was attempted to be run because the input depth of "
+            f"{x.shape[3]} does not match the filter input depth of {w.shape[2]}",
+            errors.UnimplementedError)
+    attrs = _conv_attrs(strides, padding, explicit_paddings, data_format, dilations)
+    g = _kernel_geometry(x.shape[1], x.shape[2], w.shape[0], w.shape[1], attrs)
+    return conv2d_forward(x, w, g)
+
+
+def _conv2d_grad(op, g):
+    x, w = op.inputs
+    a = _conv_attr_subset(op)
+    return [execute(CONV2D_BACKPROP_INPUT, [array_ops.shape(x), w, g], a),
+            execute(CONV2D_BACKPROP_FILTER, [x, array_ops.shape(w), g], a)]
+
+
+CONV2D = register_op(
+    "Conv2D", group="nn", inputs=("input: T", "filter: T"), outputs=("output: T",),
+    type_attrs={"T": _CONV_T}, attrs=dict(_CONV_DEFAULTS), infer=_conv2d_infer,
+    kernel=_conv2d_kernel, grad=_conv2d_grad,
+    doc="2-D convolution (cross-correlation) of NHWC images with HWIO filters.")
+
+
+@export("nn.conv2d")
+def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
+    """2-D convolution of NHWC `input` with [kh, kw, in, out] `filters` (cross-correlation)."""
+    fmt = _format(data_format)
+    ch = 1 if fmt == "NCHW" else 3
+    padding, explicit = _convert_padding(padding)
+    x = _tensor(input, name="input")
+    w = _tensor(filters, dtype=x.dtype, name="filter")
+    attrs = _conv_attrs(_get_sequence(strides, 2, ch, "strides"), padding, explicit, fmt,
+                        _get_sequence(dilations, 2, ch, "dilations"))
+    return execute(CONV2D, [x, w], attrs, name=name, default_name="Conv2D")
+
+
+@export("nn.conv1d")
+def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None, name=None):
+    """1-D convolution of [batch, width, channels] `input`, as a conv2d of height 1."""
+    if data_format not in (None, "NWC", "NHWC"):
+        raise ValueError(f"`data_format` must be 'NWC' or 'NCW'. Received: "
+                         f"data_format={data_format}")
+    padding, explicit = _convert_padding(padding, 3)
+    if explicit:
+        explicit = explicit[:2] + [0, 0] + explicit[2:]
+    strides = [1] + _get_sequence(stride, 1, 2, "stride")
+    dil = [1] + _get_sequence(dilations, 1, 2, "dilations")
+    x = _tensor(input, name="input")
+    w = _tensor(filters, dtype=x.dtype, name="filters")
+    y = execute(CONV2D, [_expand(x, -3), _expand(w, 0)],
+                _conv_attrs(strides, padding, explicit, "NHWC", dil), default_name="Conv2D")
+    return _squeeze(y, -3) if name is None else array_ops.identity(_squeeze(y, -3), name=name)
+
+
+def conv2d_input_grad(input_shape, w, dy, g: Geometry):
+    """dx: each output gradient times the filter, added back over its receptive field."""
+    n, h, wd, c = input_shape
+    kh, kw, _, f = w.shape
+    if dy.size == 0 or w.size == 0:
+        return np.zeros(input_shape, dtype=dy.dtype)
+    dcols = blas.matmul(dy.reshape(-1, f), w.reshape(-1, f).T)
+    if _is_pointwise(g, input_shape):
+        return dcols.reshape(n, h, wd, c).astype(dy.dtype, copy=False)
+    return _col2im(dcols.reshape(n, g.oh, g.ow, kh, kw, c), h, wd, g).astype(dy.dtype,
+                                                                           copy=False)
+
+
 def _conv2d_backprop_input_kernel(input_sizes, w, dy, strides, padding, explicit_paddings=(),
                                   data_format="NHWC", dilations=(1, 1, 1, 1),
                                   use_cudnn_on_gpu=True):
@@ -964,6 +1039,48 @@ def _conv2d_backprop_input_kernel(input_sizes, w, dy, strides, padding, explicit
     attrs = _conv_attrs(strides, padding, explicit_paddings, data_format, dilations)
     g = _check_backprop_shapes("Conv2DCustomBackpropInput", shape, w.shape, dy.shape, attrs)
     return conv2d_input_grad(tuple(shape), w, dy, g)
+
+
+def _conv2d_backprop_input_grad(op, g):
+    _, w, dy = op.inputs
+    a = _conv_attr_subset(op)
+    return [None, execute(CONV2D_BACKPROP_FILTER, [g, array_ops.shape(w), dy], a),
+            execute(CONV2D, [g, w], a)]
+
+
+CONV2D_BACKPROP_INPUT = register_op(
+    "Conv2DBackpropInput", group="nn", inputs=("input_sizes: int32", "filter: T", "out_backprop: T"),
+    outputs=("output: T",), type_attrs={"T": _CONV_T}, attrs=dict(_CONV_DEFAULTS),
+    infer=lambda op: _backprop_infer(op, 0, "Conv2DBackpropInput: input_sizes"),
+    kernel=_conv2d_backprop_input_kernel, grad=_conv2d_backprop_input_grad,
+    doc="Gradient of Conv2D with respect to its input (also conv2d_transpose).")
+
+
+@export("nn.conv2d_transpose")
+def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NHWC",
+                     dilations=None, name=None):
+    """The transpose (adjoint) of conv2d: `filters` is [kh, kw, out_channels, in_channels]."""
+    fmt = _format(data_format)
+    ch = 1 if fmt == "NCHW" else 3
+    padding, explicit = _convert_padding(padding)
+    x = _tensor(input, name="input")
+    w = _tensor(filters, dtype=x.dtype, name="filters")
+    if not isinstance(output_shape, Tensor):
+        output_shape = convert_to_tensor(np.asarray(output_shape, dtype=np.int32))
+    attrs = _conv_attrs(_get_sequence(strides, 2, ch, "strides"), padding, explicit, fmt,
+                        _get_sequence(dilations, 2, ch, "dilations"))
+    return execute(CONV2D_BACKPROP_INPUT, [output_shape, w, x], attrs, name=name,
+                   default_name="conv2d_transpose")
+
+
+def conv2d_filter_grad(x, filter_shape, dy, g: Geometry):
+    """dw = patches^T @ dy: every patch weighted by the gradient of the cell it produced."""
+    kh, kw, c, f = filter_shape
+    if dy.size == 0 or x.size == 0:
+        return np.zeros(filter_shape, dtype=dy.dtype)
+    cols = x if _is_pointwise(g, x.shape) else _im2col(x, g)
+    dw = blas.matmul(cols.reshape(-1, kh * kw * c).T, dy.reshape(-1, f))
+    return dw.reshape(kh, kw, c, f).astype(dy.dtype, copy=False)
 
 
 def _conv2d_backprop_filter_kernel(x, filter_sizes, dy, strides, padding, explicit_paddings=(),
@@ -979,25 +1096,6 @@ def _conv2d_backprop_filter_kernel(x, filter_sizes, dy, strides, padding, explic
     return conv2d_filter_grad(x, tuple(shape), dy, g)
 
 
-def _conv_attr_subset(op):
-    return {k: op.get_attr(k) for k in ("strides", "padding", "explicit_paddings",
-                                        "data_format", "dilations")}
-
-
-def _conv2d_grad(op, g):
-    x, w = op.inputs
-    a = _conv_attr_subset(op)
-    return [execute(CONV2D_BACKPROP_INPUT, [array_ops.shape(x), w, g], a),
-            execute(CONV2D_BACKPROP_FILTER, [x, array_ops.shape(w), g], a)]
-
-
-def _conv2d_backprop_input_grad(op, g):
-    _, w, dy = op.inputs
-    a = _conv_attr_subset(op)
-    return [None, execute(CONV2D_BACKPROP_FILTER, [g, array_ops.shape(w), dy], a),
-            execute(CONV2D, [g, w], a)]
-
-
 def _conv2d_backprop_filter_grad(op, g):
     x, _, dy = op.inputs
     a = _conv_attr_subset(op)
@@ -1005,19 +1103,8 @@ def _conv2d_backprop_filter_grad(op, g):
             execute(CONV2D, [x, g], a)]
 
 
-CONV2D = register_op(
-    "Conv2D", inputs=("input: T", "filter: T"), outputs=("output: T",),
-    type_attrs={"T": _CONV_T}, attrs=dict(_CONV_DEFAULTS), infer=_conv2d_infer,
-    kernel=_conv2d_kernel, grad=_conv2d_grad,
-    doc="2-D convolution (cross-correlation) of NHWC images with HWIO filters.")
-CONV2D_BACKPROP_INPUT = register_op(
-    "Conv2DBackpropInput", inputs=("input_sizes: int32", "filter: T", "out_backprop: T"),
-    outputs=("output: T",), type_attrs={"T": _CONV_T}, attrs=dict(_CONV_DEFAULTS),
-    infer=lambda op: _backprop_infer(op, 0, "Conv2DBackpropInput: input_sizes"),
-    kernel=_conv2d_backprop_input_kernel, grad=_conv2d_backprop_input_grad,
-    doc="Gradient of Conv2D with respect to its input (also conv2d_transpose).")
 CONV2D_BACKPROP_FILTER = register_op(
-    "Conv2DBackpropFilter", inputs=("input: T", "filter_sizes: int32", "out_backprop: T"),
+    "Conv2DBackpropFilter", group="nn", inputs=("input: T", "filter_sizes: int32", "out_backprop: T"),
     outputs=("output: T",), type_attrs={"T": _CONV_T}, attrs=dict(_CONV_DEFAULTS),
     infer=lambda op: _backprop_infer(op, 1, "Conv2DBackpropFilter: filter_sizes"),
     kernel=_conv2d_backprop_filter_kernel, grad=_conv2d_backprop_filter_grad,
@@ -1078,13 +1165,13 @@ def _convert_padding(padding, expected_length=4):
 
 
 def _expand(x, axis):
-    """expand_dims by a static reshape when possible (no dependency on array_extra)."""
+    """expand_dims by a static reshape when possible (no shape ops in the graph)."""
     dims = _static_dims(x)
     if dims is not None and dims.count(None) <= 1:
         axis = axis % (len(dims) + 1)
         return array_ops.reshape(x, [-1 if d is None else d for d in dims[:axis]] + [1] +
                                  [-1 if d is None else d for d in dims[axis:]])
-    return _api("expand_dims")(x, axis)
+    return array_ops.expand_dims(x, axis)
 
 
 def _squeeze(x, axis):
@@ -1093,59 +1180,11 @@ def _squeeze(x, axis):
         axis = axis % len(dims)
         kept = dims[:axis] + dims[axis + 1:]
         return array_ops.reshape(x, [-1 if d is None else d for d in kept])
-    return _api("squeeze")(x, [axis])
+    return array_ops.squeeze(x, [axis])
 
 
 def _format(data_format):
     return "NCHW" if data_format and data_format.startswith("NC") else "NHWC"
-
-
-@export("nn.conv2d")
-def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
-    """2-D convolution of NHWC `input` with [kh, kw, in, out] `filters` (cross-correlation)."""
-    fmt = _format(data_format)
-    ch = 1 if fmt == "NCHW" else 3
-    padding, explicit = _convert_padding(padding)
-    x = _tensor(input, name="input")
-    w = _tensor(filters, dtype=x.dtype, name="filter")
-    attrs = _conv_attrs(_get_sequence(strides, 2, ch, "strides"), padding, explicit, fmt,
-                        _get_sequence(dilations, 2, ch, "dilations"))
-    return execute(CONV2D, [x, w], attrs, name=name, default_name="Conv2D")
-
-
-@export("nn.conv2d_transpose")
-def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NHWC",
-                     dilations=None, name=None):
-    """The transpose (adjoint) of conv2d: `filters` is [kh, kw, out_channels, in_channels]."""
-    fmt = _format(data_format)
-    ch = 1 if fmt == "NCHW" else 3
-    padding, explicit = _convert_padding(padding)
-    x = _tensor(input, name="input")
-    w = _tensor(filters, dtype=x.dtype, name="filters")
-    if not isinstance(output_shape, Tensor):
-        output_shape = convert_to_tensor(np.asarray(output_shape, dtype=np.int32))
-    attrs = _conv_attrs(_get_sequence(strides, 2, ch, "strides"), padding, explicit, fmt,
-                        _get_sequence(dilations, 2, ch, "dilations"))
-    return execute(CONV2D_BACKPROP_INPUT, [output_shape, w, x], attrs, name=name,
-                   default_name="conv2d_transpose")
-
-
-@export("nn.conv1d")
-def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None, name=None):
-    """1-D convolution of [batch, width, channels] `input`, as a conv2d of height 1."""
-    if data_format not in (None, "NWC", "NHWC"):
-        raise ValueError(f"`data_format` must be 'NWC' or 'NCW'. Received: "
-                         f"data_format={data_format}")
-    padding, explicit = _convert_padding(padding, 3)
-    if explicit:
-        explicit = explicit[:2] + [0, 0] + explicit[2:]
-    strides = [1] + _get_sequence(stride, 1, 2, "stride")
-    dil = [1] + _get_sequence(dilations, 1, 2, "dilations")
-    x = _tensor(input, name="input")
-    w = _tensor(filters, dtype=x.dtype, name="filters")
-    y = execute(CONV2D, [_expand(x, -3), _expand(w, 0)],
-                _conv_attrs(strides, padding, explicit, "NHWC", dil), default_name="Conv2D")
-    return _squeeze(y, -3) if name is None else array_ops.identity(_squeeze(y, -3), name=name)
 
 
 @export("nn.convolution")
@@ -1175,6 +1214,20 @@ def _patches(x, g):
     return _im2col(x, g).reshape(n * g.oh * g.ow, g.kh * g.kw, c)
 
 
+def _depthwise_check(op_type, x_shape, f_shape, dy_shape, attrs):
+    g = _kernel_geometry(x_shape[1], x_shape[2], f_shape[0], f_shape[1], attrs)
+    if x_shape[3] != f_shape[2]:
+        raise OpCheckError(f"{op_type}: input and filter must have the same in_depth")
+    expect = (x_shape[0], g.oh, g.ow, f_shape[2] * f_shape[3])
+    if tuple(dy_shape) != expect:
+        raise OpCheckError(f"{op_type}: out_backprop has shape {shape_text(dy_shape)} but the "
+                           f"convolution computes {shape_text(expect)}")
+    return g
+
+
+_DW_DEFAULTS = {k: v for k, v in _CONV_DEFAULTS.items() if k != "use_cudnn_on_gpu"}
+
+
 def depthwise_forward(x, w, g: Geometry):
     """y[p, c*m + j] = sum_k patch[p, k, c] * w[k, c, j], a batched (per channel) matmul."""
     n, _, _, c = x.shape
@@ -1184,27 +1237,6 @@ def depthwise_forward(x, w, g: Geometry):
     p = _patches(x, g).transpose(2, 0, 1)  # c, P, k
     out = blas.matmul(p, w.reshape(kh * kw, c, m).transpose(1, 0, 2))  # c, P, m
     return out.transpose(1, 0, 2).reshape(n, g.oh, g.ow, c * m).astype(x.dtype, copy=False)
-
-
-def depthwise_input_grad(input_shape, w, dy, g: Geometry):
-    n, h, wd, c = input_shape
-    kh, kw, _, m = w.shape
-    if dy.size == 0 or w.size == 0:
-        return np.zeros(input_shape, dtype=dy.dtype)
-    d = dy.reshape(-1, c, m).transpose(1, 0, 2)  # c, P, m
-    dcols = blas.matmul(d, w.reshape(kh * kw, c, m).transpose(1, 2, 0))  # c, P, k
-    cols = dcols.transpose(1, 2, 0).reshape(n, g.oh, g.ow, kh, kw, c)
-    return _col2im(np.ascontiguousarray(cols), h, wd, g).astype(dy.dtype, copy=False)
-
-
-def depthwise_filter_grad(x, filter_shape, dy, g: Geometry):
-    kh, kw, c, m = filter_shape
-    if dy.size == 0 or x.size == 0:
-        return np.zeros(filter_shape, dtype=dy.dtype)
-    p = _patches(x, g).transpose(2, 1, 0)  # c, k, P
-    d = dy.reshape(-1, c, m).transpose(1, 0, 2)  # c, P, m
-    dw = blas.matmul(p, d).transpose(1, 0, 2)  # k, c, m
-    return dw.reshape(kh, kw, c, m).astype(dy.dtype, copy=False)
 
 
 def _depthwise_infer(op):
@@ -1230,34 +1262,6 @@ def _depthwise_kernel(x, w, strides, padding, explicit_paddings=(), data_format=
     return depthwise_forward(x, w, g)
 
 
-def _depthwise_check(op_type, x_shape, f_shape, dy_shape, attrs):
-    g = _kernel_geometry(x_shape[1], x_shape[2], f_shape[0], f_shape[1], attrs)
-    if x_shape[3] != f_shape[2]:
-        raise OpCheckError(f"{op_type}: input and filter must have the same in_depth")
-    expect = (x_shape[0], g.oh, g.ow, f_shape[2] * f_shape[3])
-    if tuple(dy_shape) != expect:
-        raise OpCheckError(f"{op_type}: out_backprop has shape {shape_text(dy_shape)} but the "
-                           f"convolution computes {shape_text(expect)}")
-    return g
-
-
-def _depthwise_backprop_input_kernel(input_sizes, w, dy, strides, padding, explicit_paddings=(),
-                                     data_format="NHWC", dilations=(1, 1, 1, 1)):
-    shape = _sizes(input_sizes, "input_sizes")
-    attrs = _conv_attrs(strides, padding, explicit_paddings, data_format, dilations)
-    g = _depthwise_check("DepthwiseConv2dNativeBackpropInput", shape, w.shape, dy.shape, attrs)
-    return depthwise_input_grad(tuple(shape), w, dy, g)
-
-
-def _depthwise_backprop_filter_kernel(x, filter_sizes, dy, strides, padding,
-                                      explicit_paddings=(), data_format="NHWC",
-                                      dilations=(1, 1, 1, 1)):
-    shape = _sizes(filter_sizes, "filter_sizes")
-    attrs = _conv_attrs(strides, padding, explicit_paddings, data_format, dilations)
-    g = _depthwise_check("DepthwiseConv2dNativeBackpropFilter", x.shape, shape, dy.shape, attrs)
-    return depthwise_filter_grad(x, tuple(shape), dy, g)
-
-
 def _depthwise_grad(op, g):
     x, w = op.inputs
     a = _conv_attr_subset(op)
@@ -1265,32 +1269,11 @@ def _depthwise_grad(op, g):
             execute(DEPTHWISE_BACKPROP_FILTER, [x, array_ops.shape(w), g], a)]
 
 
-_DW_DEFAULTS = {k: v for k, v in _CONV_DEFAULTS.items() if k != "use_cudnn_on_gpu"}
 DEPTHWISE_CONV2D = register_op(
-    "DepthwiseConv2dNative", inputs=("input: T", "filter: T"), outputs=("output: T",),
+    "DepthwiseConv2dNative", group="nn", inputs=("input: T", "filter: T"), outputs=("output: T",),
     type_attrs={"T": _CONV_T}, attrs=dict(_DW_DEFAULTS), infer=_depthwise_infer,
     kernel=_depthwise_kernel, grad=_depthwise_grad,
     doc="Per-channel 2-D convolution: filter [kh, kw, in, multiplier].")
-DEPTHWISE_BACKPROP_INPUT = register_op(
-    "DepthwiseConv2dNativeBackpropInput",
-    inputs=("input_sizes: int32", "filter: T", "out_backprop: T"), outputs=("output: T",),
-    type_attrs={"T": _CONV_T}, attrs=dict(_DW_DEFAULTS),
-    infer=lambda op: _backprop_infer(op, 0, "DepthwiseConv2dNativeBackpropInput: input_sizes"),
-    kernel=_depthwise_backprop_input_kernel,
-    grad=lambda op, g: [None, execute(DEPTHWISE_BACKPROP_FILTER,
-                                      [g, array_ops.shape(op.inputs[1]), op.inputs[2]],
-                                      _conv_attr_subset(op)),
-                        execute(DEPTHWISE_CONV2D, [g, op.inputs[1]], _conv_attr_subset(op))])
-DEPTHWISE_BACKPROP_FILTER = register_op(
-    "DepthwiseConv2dNativeBackpropFilter",
-    inputs=("input: T", "filter_sizes: int32", "out_backprop: T"), outputs=("output: T",),
-    type_attrs={"T": _CONV_T}, attrs=dict(_DW_DEFAULTS),
-    infer=lambda op: _backprop_infer(op, 1, "DepthwiseConv2dNativeBackpropFilter: filter_sizes"),
-    kernel=_depthwise_backprop_filter_kernel,
-    grad=lambda op, g: [execute(DEPTHWISE_BACKPROP_INPUT,
-                                [array_ops.shape(op.inputs[0]), g, op.inputs[2]],
-                                _conv_attr_subset(op)), None,
-                        execute(DEPTHWISE_CONV2D, [op.inputs[0], g], _conv_attr_subset(op))])
 
 
 @export("nn.depthwise_conv2d", "nn.depthwise_conv2d_native")
@@ -1306,6 +1289,68 @@ def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilation
                         _get_sequence(dilations, 2, ch, "dilations"))
     return execute(DEPTHWISE_CONV2D, [x, w], attrs, name=name,
                    default_name="DepthwiseConv2dNative")
+
+
+def depthwise_input_grad(input_shape, w, dy, g: Geometry):
+    n, h, wd, c = input_shape
+    kh, kw, _, m = w.shape
+    if dy.size == 0 or w.size == 0:
+        return np.zeros(input_shape, dtype=dy.dtype)
+    d = dy.reshape(-1, c, m).transpose(1, 0, 2)  # c, P, m
+    dcols = blas.matmul(d, w.reshape(kh * kw, c, m).transpose(1, 2, 0))  # c, P, k
+    cols = dcols.transpose(1, 2, 0).reshape(n, g.oh, g.ow, kh, kw, c)
+    return _col2im(np.ascontiguousarray(cols), h, wd, g).astype(dy.dtype, copy=False)
+
+
+def _depthwise_backprop_input_kernel(input_sizes, w, dy, strides, padding, explicit_paddings=(),
+                                     data_format="NHWC", dilations=(1, 1, 1, 1)):
+    shape = _sizes(input_sizes, "input_sizes")
+    attrs = _conv_attrs(strides, padding, explicit_paddings, data_format, dilations)
+    g = _depthwise_check("DepthwiseConv2dNativeBackpropInput", shape, w.shape, dy.shape, attrs)
+    return depthwise_input_grad(tuple(shape), w, dy, g)
+
+
+DEPTHWISE_BACKPROP_INPUT = register_op(
+    "DepthwiseConv2dNativeBackpropInput", group="nn",
+    inputs=("input_sizes: int32", "filter: T", "out_backprop: T"), outputs=("output: T",),
+    type_attrs={"T": _CONV_T}, attrs=dict(_DW_DEFAULTS),
+    infer=lambda op: _backprop_infer(op, 0, "DepthwiseConv2dNativeBackpropInput: input_sizes"),
+    kernel=_depthwise_backprop_input_kernel,
+    grad=lambda op, g: [None, execute(DEPTHWISE_BACKPROP_FILTER,
+                                      [g, array_ops.shape(op.inputs[1]), op.inputs[2]],
+                                      _conv_attr_subset(op)),
+                        execute(DEPTHWISE_CONV2D, [g, op.inputs[1]], _conv_attr_subset(op))])
+
+
+def depthwise_filter_grad(x, filter_shape, dy, g: Geometry):
+    kh, kw, c, m = filter_shape
+    if dy.size == 0 or x.size == 0:
+        return np.zeros(filter_shape, dtype=dy.dtype)
+    p = _patches(x, g).transpose(2, 1, 0)  # c, k, P
+    d = dy.reshape(-1, c, m).transpose(1, 0, 2)  # c, P, m
+    dw = blas.matmul(p, d).transpose(1, 0, 2)  # k, c, m
+    return dw.reshape(kh, kw, c, m).astype(dy.dtype, copy=False)
+
+
+def _depthwise_backprop_filter_kernel(x, filter_sizes, dy, strides, padding,
+                                      explicit_paddings=(), data_format="NHWC",
+                                      dilations=(1, 1, 1, 1)):
+    shape = _sizes(filter_sizes, "filter_sizes")
+    attrs = _conv_attrs(strides, padding, explicit_paddings, data_format, dilations)
+    g = _depthwise_check("DepthwiseConv2dNativeBackpropFilter", x.shape, shape, dy.shape, attrs)
+    return depthwise_filter_grad(x, tuple(shape), dy, g)
+
+
+DEPTHWISE_BACKPROP_FILTER = register_op(
+    "DepthwiseConv2dNativeBackpropFilter", group="nn",
+    inputs=("input: T", "filter_sizes: int32", "out_backprop: T"), outputs=("output: T",),
+    type_attrs={"T": _CONV_T}, attrs=dict(_DW_DEFAULTS),
+    infer=lambda op: _backprop_infer(op, 1, "DepthwiseConv2dNativeBackpropFilter: filter_sizes"),
+    kernel=_depthwise_backprop_filter_kernel,
+    grad=lambda op, g: [execute(DEPTHWISE_BACKPROP_INPUT,
+                                [array_ops.shape(op.inputs[0]), g, op.inputs[2]],
+                                _conv_attr_subset(op)), None,
+                        execute(DEPTHWISE_CONV2D, [op.inputs[0], g], _conv_attr_subset(op))])
 
 
 @export("nn.separable_conv2d")
@@ -1380,6 +1425,11 @@ def max_pool_argmax(x, g: Geometry):
     return K.ref_max_pool(x, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow)
 
 
+def _pool_attr_subset(op):
+    return {k: op.get_attr(k) for k in ("ksize", "strides", "padding", "explicit_paddings",
+                                        "data_format")}
+
+
 def _max_pool_kernel(x, ksize, strides, padding, explicit_paddings=(), data_format="NHWC"):
     _require_nhwc(data_format, "MaxPool")
     attrs = _pool_attrs(ksize, strides, padding, explicit_paddings, data_format)
@@ -1387,6 +1437,28 @@ def _max_pool_kernel(x, ksize, strides, padding, explicit_paddings=(), data_form
     if x.size and g.oh * g.ow and x.dtype.kind == "f" and _use_numba(x):
         return K.nb_max_pool_values(x, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, -np.inf)
     return max_pool_argmax(x, g)[0]
+
+
+def _max_pool_grad(op, g):
+    x, y = op.inputs[0], op.outputs[0]
+    return [execute(MAX_POOL_GRAD, [x, y, g], _pool_attr_subset(op))]
+
+
+MAX_POOL = register_op(
+    "MaxPool", group="nn", inputs=("input: T",), outputs=("output: T",), type_attrs={"T": _MAXPOOL_T},
+    attrs=dict(_POOL_DEFAULTS), infer=_pool_infer, kernel=_max_pool_kernel,
+    grad=_max_pool_grad, doc="The max of each ksize window.")
+
+
+@export("nn.max_pool2d")
+def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    """The max over each ksize window of an NHWC batch."""
+    return _pool2d(MAX_POOL, "MaxPool2d", input, ksize, strides, padding, data_format, name)
+
+
+@export("nn.max_pool1d")
+def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    return _pool1d(MAX_POOL, "MaxPool1d", input, ksize, strides, padding, data_format, name)
 
 
 def max_pool_grad_values(x, grad, attrs, relu_mask=False):
@@ -1411,6 +1483,19 @@ def _max_pool_grad_kernel(x, y, grad, ksize, strides, padding, explicit_paddings
     return max_pool_grad_values(x, grad, attrs)
 
 
+def _max_pool_grad_grad(op, gg):
+    x, y, _ = op.inputs
+    return [array_ops.zeros_like(x), array_ops.zeros_like(y),
+            execute(MAX_POOL_GRAD_GRAD, [x, y, gg], _pool_attr_subset(op))]
+
+
+MAX_POOL_GRAD = register_op(
+    "MaxPoolGrad", group="nn", inputs=("orig_input: T", "orig_output: T", "grad: T"),
+    outputs=("output: T",), type_attrs={"T": REAL}, attrs=dict(_POOL_DEFAULTS),
+    infer=lambda op: [(op.shape(0), op.dtype(0))], kernel=_max_pool_grad_kernel,
+    grad=_max_pool_grad_grad, doc="Sends each window's gradient to its max cell.")
+
+
 def _max_pool_grad_grad_kernel(x, y, grad, ksize, strides, padding, explicit_paddings=(),
                                data_format="NHWC"):
     """Gradient of MaxPoolGrad w.r.t. its `grad`: pick `grad` at each window's argmax."""
@@ -1425,39 +1510,14 @@ def _max_pool_grad_grad_kernel(x, y, grad, ksize, strides, padding, explicit_pad
     return np.where(arg >= 0, out, np.zeros((), grad.dtype)).astype(grad.dtype, copy=False)
 
 
-def _pool_attr_subset(op):
-    return {k: op.get_attr(k) for k in ("ksize", "strides", "padding", "explicit_paddings",
-                                        "data_format")}
-
-
-def _max_pool_grad(op, g):
-    x, y = op.inputs[0], op.outputs[0]
-    return [execute(MAX_POOL_GRAD, [x, y, g], _pool_attr_subset(op))]
-
-
-def _max_pool_grad_grad(op, gg):
-    x, y, _ = op.inputs
-    return [array_ops.zeros_like(x), array_ops.zeros_like(y),
-            execute(MAX_POOL_GRAD_GRAD, [x, y, gg], _pool_attr_subset(op))]
-
-
 def _max_pool_grad_grad_grad(op, g):
     x, y, _ = op.inputs
     return [array_ops.zeros_like(x), array_ops.zeros_like(y),
             execute(MAX_POOL_GRAD, [x, y, g], _pool_attr_subset(op))]
 
 
-MAX_POOL = register_op(
-    "MaxPool", inputs=("input: T",), outputs=("output: T",), type_attrs={"T": _MAXPOOL_T},
-    attrs=dict(_POOL_DEFAULTS), infer=_pool_infer, kernel=_max_pool_kernel,
-    grad=_max_pool_grad, doc="The max of each ksize window.")
-MAX_POOL_GRAD = register_op(
-    "MaxPoolGrad", inputs=("orig_input: T", "orig_output: T", "grad: T"),
-    outputs=("output: T",), type_attrs={"T": REAL}, attrs=dict(_POOL_DEFAULTS),
-    infer=lambda op: [(op.shape(0), op.dtype(0))], kernel=_max_pool_grad_kernel,
-    grad=_max_pool_grad_grad, doc="Sends each window's gradient to its max cell.")
 MAX_POOL_GRAD_GRAD = register_op(
-    "MaxPoolGradGrad", inputs=("orig_input: T", "orig_output: T", "grad: T"),
+    "MaxPoolGradGrad", group="nn", inputs=("orig_input: T", "orig_output: T", "grad: T"),
     outputs=("output: T",), type_attrs={"T": REAL}, attrs=dict(_POOL_DEFAULTS),
     infer=lambda op: [(op.shape(1), op.dtype(0))], kernel=_max_pool_grad_grad_kernel,
     grad=_max_pool_grad_grad_grad, doc="Picks the gradient at each window's max cell.")
@@ -1475,6 +1535,27 @@ def _avg_pool_kernel(x, ksize, strides, padding, explicit_paddings=(), data_form
     _require_nhwc(data_format, "AvgPool")
     attrs = _pool_attrs(ksize, strides, padding, explicit_paddings, data_format)
     return avg_pool_values(x, _pool_geometry(x.shape, attrs, _raise))
+
+
+def _avg_pool_grad(op, g):
+    return [execute(AVG_POOL_GRAD, [array_ops.shape(op.inputs[0]), g], _pool_attr_subset(op))]
+
+
+AVG_POOL = register_op(
+    "AvgPool", group="nn", inputs=("value: T",), outputs=("output: T",), type_attrs={"T": FLOAT},
+    attrs=dict(_POOL_DEFAULTS), infer=_pool_infer, kernel=_avg_pool_kernel,
+    grad=_avg_pool_grad, doc="The mean of each window's cells inside the image.")
+
+
+@export("nn.avg_pool2d")
+def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    """The mean over each ksize window (padding cells are not counted)."""
+    return _pool2d(AVG_POOL, "AvgPool2D", input, ksize, strides, padding, data_format, name)
+
+
+@export("nn.avg_pool1d")
+def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    return _pool1d(AVG_POOL, "AvgPool1D", input, ksize, strides, padding, data_format, name)
 
 
 def _avg_pool_grad_kernel(orig_input_shape, grad, ksize, strides, padding,
@@ -1502,16 +1583,8 @@ def _avg_pool_infer(op):
     return [(TensorShape([int(v) for v in np.asarray(sizes).reshape(-1)]), op.dtype(1))]
 
 
-def _avg_pool_grad(op, g):
-    return [execute(AVG_POOL_GRAD, [array_ops.shape(op.inputs[0]), g], _pool_attr_subset(op))]
-
-
-AVG_POOL = register_op(
-    "AvgPool", inputs=("value: T",), outputs=("output: T",), type_attrs={"T": FLOAT},
-    attrs=dict(_POOL_DEFAULTS), infer=_pool_infer, kernel=_avg_pool_kernel,
-    grad=_avg_pool_grad, doc="The mean of each window's cells inside the image.")
 AVG_POOL_GRAD = register_op(
-    "AvgPoolGrad", inputs=("orig_input_shape: int32", "grad: T"), outputs=("output: T",),
+    "AvgPoolGrad", group="nn", inputs=("orig_input_shape: int32", "grad: T"), outputs=("output: T",),
     type_attrs={"T": FLOAT}, attrs=dict(_POOL_DEFAULTS), infer=_avg_pool_infer,
     kernel=_avg_pool_grad_kernel,
     grad=lambda op, gg: [None, execute(AVG_POOL, [gg], _pool_attr_subset(op))],
@@ -1540,28 +1613,6 @@ def _pool1d(opdef, default, input, ksize, strides, padding, data_format, name):
     x = _expand(_tensor(input, name="input"), 1)
     y = execute(opdef, [x], _pool_attrs(ks, st, padding, explicit, "NHWC"), default_name=default)
     return _squeeze(y, 1) if name is None else array_ops.identity(_squeeze(y, 1), name=name)
-
-
-@export("nn.max_pool2d")
-def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
-    """The max over each ksize window of an NHWC batch."""
-    return _pool2d(MAX_POOL, "MaxPool2d", input, ksize, strides, padding, data_format, name)
-
-
-@export("nn.avg_pool2d")
-def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
-    """The mean over each ksize window (padding cells are not counted)."""
-    return _pool2d(AVG_POOL, "AvgPool2D", input, ksize, strides, padding, data_format, name)
-
-
-@export("nn.max_pool1d")
-def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
-    return _pool1d(MAX_POOL, "MaxPool1d", input, ksize, strides, padding, data_format, name)
-
-
-@export("nn.avg_pool1d")
-def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
-    return _pool1d(AVG_POOL, "AvgPool1D", input, ksize, strides, padding, data_format, name)
 
 
 def _pool_nd(one, two, input, ksize, strides, padding, data_format, name):
@@ -1628,7 +1679,7 @@ def _dropout(x, rate, is_number, noise_shape, seed):
         scaled = math_ops.multiply(
             x, math_ops.divide_op(_scalar(1, x), math_ops.subtract(_scalar(1, x), rate_t)))
     shape = _noise_shape(x, noise_shape)
-    uniform = _api("random.uniform")
+    uniform = random_ops.uniform
     keep = math_ops.greater_equal(uniform(shape, seed=seed, dtype=x.dtype), rate_t)
     return array_ops.where(keep, scaled, array_ops.zeros_like(scaled))
 
@@ -1649,12 +1700,12 @@ def _drop_axes(t, axes):
     """Squeeze the (kept, size 1) reduction axes of `t`."""
     dims = _static_dims(t)
     if dims is None:
-        return _api("squeeze")(t, list(axes))
+        return array_ops.squeeze(t, list(axes))
     rank = len(dims)
     keep = [d for i, d in enumerate(dims) if i not in {a % rank for a in axes}]
     if keep.count(None) <= 1:
         return array_ops.reshape(t, [-1 if d is None else d for d in keep])
-    return _api("squeeze")(t, [a % rank for a in axes])
+    return array_ops.squeeze(t, [a % rank for a in axes])
 
 
 @export("nn.moments")
@@ -1676,7 +1727,7 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
 
 
 def _rsqrt(v):
-    return _api("math.rsqrt", lambda t: math_ops.reciprocal(math_ops.sqrt(t)))(v)
+    return math_ops.rsqrt(v)
 
 
 @export("nn.batch_normalization")
@@ -1713,4 +1764,14 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
         params = params[0]
     if max_norm is not None:
         raise NotImplementedError("embedding_lookup(max_norm=...) is not available in tfedu")
-    return _api("gather")(params, ids, name=name)
+    return gather_ops.gather(params, ids, name=name)
+
+
+@export("math.log_sigmoid")
+def log_sigmoid(x, name=None):
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    from tfedu.ops.name_scope import name_scope
+
+    with name_scope(name or "LogSigmoid") as scope:
+        x = as_tensor(x, name="x")
+        return M.negative(softplus(M.negative(x)), name=scope)

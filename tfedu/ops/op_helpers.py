@@ -10,13 +10,17 @@ from __future__ import annotations
 import numpy as np
 
 from tfedu.framework import dtypes
+from tfedu.framework.api_export import EXPORTS, export
+from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.execute import execute
 from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import register_op
+from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 
 __all__ = [
     "broadcast_shapes", "broadcast_infer", "unary_infer", "register_binary", "register_unary",
-    "normalize_axis", "reduction_axes", "shape_text", "same_as_input", "export",
+    "normalize_axis", "reduction_axes", "shape_text", "same_as_input", "export", "EXPORTS",
 ]
 
 
@@ -84,8 +88,8 @@ def _broadcasting_kernel(fn):
     return kernel
 
 
-def register_binary(type, fn, allowed, grad=None, out_dtype=None, doc=""):
-    """Register a broadcasting elementwise binary op `z = fn(x, y)`."""
+def register_binary(type, fn, allowed, grad=None, out_dtype=None, doc="", group="math", **fields):
+    """Register a broadcasting elementwise binary op `z = fn(x, y)` (more OpDef fields by keyword)."""
     return register_op(
         type,
         inputs=("x: T", "y: T"),
@@ -96,11 +100,13 @@ def register_binary(type, fn, allowed, grad=None, out_dtype=None, doc=""):
         grad=grad,
         elementwise=True,
         doc=doc,
+        group=group,
+        **fields,
     )
 
 
-def register_unary(type, fn, allowed, grad=None, out_dtype=None, doc=""):
-    """Register an elementwise unary op `y = fn(x)`."""
+def register_unary(type, fn, allowed, grad=None, out_dtype=None, doc="", group="math", **fields):
+    """Register an elementwise unary op `y = fn(x)` (more OpDef fields by keyword)."""
     return register_op(
         type,
         inputs=("x: T",),
@@ -111,6 +117,8 @@ def register_unary(type, fn, allowed, grad=None, out_dtype=None, doc=""):
         grad=grad,
         elementwise=True,
         doc=doc,
+        group=group,
+        **fields,
     )
 
 
@@ -141,18 +149,79 @@ def reduction_axes(axes_value, rank):
 
 
 # ------------------------------------------------------------------------------------------
-# Public API export table (TF's tf_export): namespaces are assembled from it.
+# Kernel and public-function shortcuts shared by the op families
 # ------------------------------------------------------------------------------------------
 
-EXPORTS: dict[str, object] = {}
+# numpy's floating-point warnings are TF's silent inf/nan results
+ERRSTATE_IGNORE = {"divide": "ignore", "invalid": "ignore", "over": "ignore", "under": "ignore"}
 
 
-def export(*names):
-    """Decorator: publish a function under `tf.<name>` / `tf.math.<name>` style paths."""
+def as_tensor(x, dtype=None, name=None):
+    """`x` as a tensor: tensors pass through, variables are read, the rest converted."""
+    if isinstance(x, Tensor):
+        return x
+    if getattr(x, "_is_variable", False):
+        return x.value()
+    return convert_to_tensor(x, dtype=dtype, name=name)
 
-    def deco(obj):
-        for n in names:
-            EXPORTS[n] = obj
-        return obj
 
-    return deco
+def float_kernel(fn):
+    """A float kernel run under errstate that keeps the input dtype."""
+
+    def kernel(x):
+        with np.errstate(**ERRSTATE_IGNORE):
+            r = fn(x)
+        return np.asarray(r).astype(x.dtype, copy=False)
+
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
+    return kernel
+
+
+def binary_float_kernel(fn):
+    """A binary float kernel run under errstate that keeps the inputs' result dtype."""
+
+    def kernel(x, y):
+        with np.errstate(**ERRSTATE_IGNORE):
+            r = fn(x, y)
+        return np.asarray(r).astype(np.result_type(x, y), copy=False)
+
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
+    return kernel
+
+
+def named_function(fn, public, opdef=None, doc=None):
+    """Give a generated public function its TF name and a one-line docstring."""
+    fn.__name__ = fn.__qualname__ = public
+    fn.__doc__ = doc or (f"{opdef.doc or public} elementwise (`{opdef.type}`)." if opdef else None)
+    return fn
+
+
+def unary_function(opdef, default, public=None):
+    """The public function `f(x, name=None)` running `opdef`, named as TF names it."""
+
+    def fn(x, name=None):
+        return execute(opdef, [x], name=name, default_name=default)
+
+    return named_function(fn, public or snake_case(default), opdef)
+
+
+def snake_case(type_name):
+    """`BesselI0e` -> `bessel_i0e`: an op type's public function name."""
+    out = "".join("_" + c.lower() if c.isupper() else c for c in type_name).lstrip("_")
+    return out.replace("_n_", "_n").replace("i0_e", "i0e")
+
+
+def binary_function(opdef, default, public):
+    """The public function `f(x, y, name=None)` running `opdef`; `y` converts to x's dtype."""
+
+    def fn(x, y, name=None):
+        x = as_tensor(x, name="x")
+        y = as_tensor(y, dtype=x.dtype, name="y")
+        return execute(opdef, [x, y], name=name, default_name=default)
+
+    return named_function(fn, public, opdef)
+
+
+def raise_op_error(msg):
+    """Raise the op error a shape function or kernel reports (for callbacks)."""
+    raise OpCheckError(msg)

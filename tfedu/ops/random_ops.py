@@ -414,7 +414,7 @@ def _poisson_kernel(shape, rate, dtype, seed=0, seed2=0, _stream=None):
 
 def _stateful(type, inputs, kernel, infer, outputs=("output: dtype",), type_attrs=None,
               attrs=None, doc=""):
-    return register_op(type, inputs=inputs, outputs=outputs,
+    return register_op(type, group="random", inputs=inputs, outputs=outputs,
                        type_attrs=type_attrs or {"dtype": _FLOATS, "T": INTS},
                        attrs=dict(_SEED_ATTRS, **(attrs or {})), infer=infer, kernel=kernel,
                        stateful=True, doc=doc)
@@ -477,7 +477,7 @@ def _get_key_counter_kernel(seed):
 
 
 GET_KEY_COUNTER = register_op(
-    "StatelessRandomGetKeyCounter", inputs=("seed: Tseed",),
+    "StatelessRandomGetKeyCounter", group="random", inputs=("seed: Tseed",),
     outputs=("key: uint64", "counter: uint64"), type_attrs={"Tseed": INTS},
     infer=_seed_infer, kernel=_get_key_counter_kernel,
     doc="Turn a seed pair into a Philox key and counter.")
@@ -494,7 +494,7 @@ def _kc_infer(op):
 def _stateless(type, fn, infer=_kc_infer, extra_inputs=(), outputs=("output: dtype",),
                type_attrs=None, doc=""):
     return register_op(
-        type, inputs=("shape: Tshape", "key: uint64", "counter: uint64", "alg: int32")
+        type, group="random", inputs=("shape: Tshape", "key: uint64", "counter: uint64", "alg: int32")
         + extra_inputs, outputs=outputs,
         type_attrs=type_attrs or {"dtype": _FLOATS, "Tshape": INTS}, infer=infer, kernel=fn,
         doc=doc)
@@ -542,18 +542,6 @@ STATELESS_UNIFORM_FULL_INT = _stateless(
     doc="Integers uniform over the whole range of the dtype.")
 
 
-def _stateless_multinomial_kernel(logits, num_samples, seed, output_dtype=dtypes.int64):
-    _check_logits(logits, num_samples)
-    key, counter = _get_key_counter_kernel(seed)
-    return sample_categorical(_gen_kc(key, counter), logits, int(num_samples),
-                              output_dtype._np)
-
-
-def _stateless_multinomial_infer(op):
-    _seed_infer(_Shifted(op, 2))
-    return _multinomial_infer(op)
-
-
 class _Shifted:
     """An InferContext view whose input 0 is input `i` of the real one."""
 
@@ -567,13 +555,36 @@ class _Shifted:
         return self._op.fail(*a, **k)
 
 
+def _stateless_multinomial_kernel(logits, num_samples, seed, output_dtype=dtypes.int64):
+    _check_logits(logits, num_samples)
+    key, counter = _get_key_counter_kernel(seed)
+    return sample_categorical(_gen_kc(key, counter), logits, int(num_samples),
+                              output_dtype._np)
+
+
+def _stateless_multinomial_infer(op):
+    _seed_infer(_Shifted(op, 2))
+    return _multinomial_infer(op)
+
+
 STATELESS_MULTINOMIAL = register_op(
-    "StatelessMultinomial", inputs=("logits: T", "num_samples: int32", "seed: Tseed"),
+    "StatelessMultinomial", group="random", inputs=("logits: T", "num_samples: int32", "seed: Tseed"),
     outputs=("output: output_dtype",),
     type_attrs={"T": NUMERIC[1:], "Tseed": INTS, "output_dtype": INTS},
     attrs={"output_dtype": dtypes.int64}, infer=_stateless_multinomial_infer,
     kernel=_stateless_multinomial_kernel,
     doc="Categorical samples, a pure function of the seed.")
+
+
+@export("random.stateless_categorical")
+def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64,
+                          name=None) -> Tensor:
+    with _scope(name, "stateless_categorical") as sc:
+        lg = logits if isinstance(logits, Tensor) else convert_to_tensor(logits)
+        return execute(STATELESS_MULTINOMIAL,
+                       [lg, _as(num_samples, dtypes.int32), _seed_tensor(seed)],
+                       {"output_dtype": dtypes.as_dtype(dtype)}, name=_final(sc),
+                       default_name="StatelessMultinomial")
 
 
 # ------------------------------------------------------------------------------------------
@@ -822,17 +833,6 @@ def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=dtypes.float32, 
                             name=_final(sc))
 
 
-@export("random.stateless_categorical")
-def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64,
-                          name=None) -> Tensor:
-    with _scope(name, "stateless_categorical") as sc:
-        lg = logits if isinstance(logits, Tensor) else convert_to_tensor(logits)
-        return execute(STATELESS_MULTINOMIAL,
-                       [lg, _as(num_samples, dtypes.int32), _seed_tensor(seed)],
-                       {"output_dtype": dtypes.as_dtype(dtype)}, name=_final(sc),
-                       default_name="StatelessMultinomial")
-
-
 # --- stateless gamma / poisson / binomial: parameters broadcast to `shape` ----------------
 
 def _stateless_param_infer(op, n_params, out_dtype=None):
@@ -862,38 +862,11 @@ def _stateless_gamma_kernel(shape, seed, alpha):
     return x.astype(alpha.dtype)
 
 
-def _stateless_poisson_kernel(shape, seed, lam, dtype):
-    dims = _dims(shape)
-    x = sample_poisson(_seeded_gen(seed), np.broadcast_to(lam.astype(np.float64), dims))
-    with np.errstate(invalid="ignore"):
-        return x.astype(dtype._np)
-
-
-def _stateless_binomial_kernel(shape, seed, counts, probs, dtype):
-    dims = _dims(shape)
-    n = np.broadcast_to(counts.astype(np.int64), dims)
-    p = np.clip(np.broadcast_to(probs.astype(np.float64), dims), 0.0, 1.0)
-    return _seeded_gen(seed).binomial(n, p).astype(dtype._np)
-
-
 STATELESS_GAMMA = register_op(
-    "StatelessRandomGammaV2", inputs=("shape: T", "seed: Tseed", "alpha: dtype"),
+    "StatelessRandomGammaV2", group="random", inputs=("shape: T", "seed: Tseed", "alpha: dtype"),
     outputs=("output: dtype",), type_attrs={"T": INTS, "Tseed": INTS, "dtype": _FLOATS},
     infer=lambda op: _stateless_param_infer(op, 1), kernel=_stateless_gamma_kernel,
     doc="Gamma(alpha, 1) samples, a pure function of the seed.")
-STATELESS_POISSON = register_op(
-    "StatelessRandomPoisson", inputs=("shape: T", "seed: Tseed", "lam: Rtype"),
-    outputs=("output: dtype",),
-    type_attrs={"T": INTS, "Tseed": INTS, "Rtype": _FLOATS + INTS, "dtype": _FLOATS + INTS},
-    infer=lambda op: _stateless_param_infer(op, 1, op.attrs["dtype"]),
-    kernel=_stateless_poisson_kernel, doc="Poisson(lam) samples, a pure function of the seed.")
-STATELESS_BINOMIAL = register_op(
-    "StatelessRandomBinomial", inputs=("shape: S", "seed: Tseed", "counts: T", "probs: T"),
-    outputs=("output: dtype",),
-    type_attrs={"S": INTS, "Tseed": INTS, "T": _FLOATS + INTS, "dtype": _FLOATS + INTS},
-    infer=lambda op: _stateless_param_infer(op, 2, op.attrs["dtype"]),
-    kernel=_stateless_binomial_kernel,
-    doc="Binomial(counts, probs) samples, a pure function of the seed.")
 
 
 @export("random.stateless_gamma")
@@ -910,6 +883,21 @@ def stateless_gamma(shape, seed, alpha, beta=None, dtype=dtypes.float32, name=No
         return math_ops.divide_op(out, _as(beta, dtype, "beta"), name=_final(sc))
 
 
+def _stateless_poisson_kernel(shape, seed, lam, dtype):
+    dims = _dims(shape)
+    x = sample_poisson(_seeded_gen(seed), np.broadcast_to(lam.astype(np.float64), dims))
+    with np.errstate(invalid="ignore"):
+        return x.astype(dtype._np)
+
+
+STATELESS_POISSON = register_op(
+    "StatelessRandomPoisson", group="random", inputs=("shape: T", "seed: Tseed", "lam: Rtype"),
+    outputs=("output: dtype",),
+    type_attrs={"T": INTS, "Tseed": INTS, "Rtype": _FLOATS + INTS, "dtype": _FLOATS + INTS},
+    infer=lambda op: _stateless_param_infer(op, 1, op.attrs["dtype"]),
+    kernel=_stateless_poisson_kernel, doc="Poisson(lam) samples, a pure function of the seed.")
+
+
 @export("random.stateless_poisson")
 def stateless_poisson(shape, seed, lam, dtype=dtypes.int32, name=None) -> Tensor:
     """Poisson(lam) samples of shape `shape` (lam broadcast to it), from `seed`."""
@@ -917,6 +905,22 @@ def stateless_poisson(shape, seed, lam, dtype=dtypes.int32, name=None) -> Tensor
     return execute(STATELESS_POISSON, [_shape_tensor(shape), _seed_tensor(seed), lam_t],
                    {"dtype": dtypes.as_dtype(dtype)}, name=name,
                    default_name="stateless_random_poisson")
+
+
+def _stateless_binomial_kernel(shape, seed, counts, probs, dtype):
+    dims = _dims(shape)
+    n = np.broadcast_to(counts.astype(np.int64), dims)
+    p = np.clip(np.broadcast_to(probs.astype(np.float64), dims), 0.0, 1.0)
+    return _seeded_gen(seed).binomial(n, p).astype(dtype._np)
+
+
+STATELESS_BINOMIAL = register_op(
+    "StatelessRandomBinomial", group="random", inputs=("shape: S", "seed: Tseed", "counts: T", "probs: T"),
+    outputs=("output: dtype",),
+    type_attrs={"S": INTS, "Tseed": INTS, "T": _FLOATS + INTS, "dtype": _FLOATS + INTS},
+    infer=lambda op: _stateless_param_infer(op, 2, op.attrs["dtype"]),
+    kernel=_stateless_binomial_kernel,
+    doc="Binomial(counts, probs) samples, a pure function of the seed.")
 
 
 @export("random.stateless_binomial")
@@ -1002,7 +1006,7 @@ def _candidate_infer(op):
 
 def _candidate_sampler(type, draw, probs):
     return register_op(
-        type, inputs=("true_classes: int64",),
+        type, group="random", inputs=("true_classes: int64",),
         outputs=("sampled_candidates: int64", "true_expected_count: float",
                  "sampled_expected_count: float"),
         attrs=dict(_SEED_ATTRS, num_true=1, num_sampled=1, unique=True, range_max=1),

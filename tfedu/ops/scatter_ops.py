@@ -125,18 +125,18 @@ def _scatter_nd_kernel(indices, updates, shape):
     return _scatter(out, np.asarray(indices), updates, "add")
 
 
+def array_ops_gather_nd(params, indices):
+    from tfedu.ops.gather_ops import gather_nd
+
+    return gather_nd(params, indices)
+
+
 SCATTER_ND = register_op(
-    "ScatterNd", inputs=("indices: Tindices", "updates: T", "shape: Tindices"),
+    "ScatterNd", group="array", inputs=("indices: Tindices", "updates: T", "shape: Tindices"),
     outputs=("output: T",), type_attrs={"T": ALL, "Tindices": INTS},
     infer=_scatter_nd_infer, kernel=_scatter_nd_kernel,
     grad=lambda op, g: [None, array_ops_gather_nd(g, op.inputs[0]), None],
     doc="A zero tensor of `shape` with `updates` summed in at `indices`.")
-
-
-def array_ops_gather_nd(params, indices):
-    from tfedu.ops.array_extra import gather_nd
-
-    return gather_nd(params, indices)
 
 
 @export("scatter_nd")
@@ -178,14 +178,9 @@ def _tensor_scatter_kernel(mode):
 
 
 def _gnd(g, idx):
-    from tfedu.ops.array_extra import gather_nd
+    from tfedu.ops.gather_ops import gather_nd
 
     return gather_nd(g, idx)
-
-
-def _update_grad(op, g):
-    _, idx, upd = op.inputs
-    return [tensor_scatter_nd_update(g, idx, array_ops.zeros_like(upd)), None, _gnd(g, idx)]
 
 
 def _minmax_grad(op, g):
@@ -201,26 +196,33 @@ def _minmax_grad(op, g):
 
 def _register(type_, mode, grad):
     return register_op(
-        type_, inputs=("tensor: T", "indices: Tindices", "updates: T"), outputs=("output: T",),
+        type_, group="array", inputs=("tensor: T", "indices: Tindices", "updates: T"), outputs=("output: T",),
         type_attrs={"T": ALL, "Tindices": INTS}, infer=_tensor_scatter_infer,
         kernel=_tensor_scatter_kernel(mode), grad=grad,
         doc=f"A copy of `tensor` with `updates` applied ({mode}) at `indices`.")
 
 
+def _update_grad(op, g):
+    _, idx, upd = op.inputs
+    return [tensor_scatter_nd_update(g, idx, array_ops.zeros_like(upd)), None, _gnd(g, idx)]
+
+
 TENSOR_SCATTER_UPDATE = _register("TensorScatterUpdate", "update", _update_grad)
 TENSOR_SCATTER_ADD = _register(
     "TensorScatterAdd", "add", lambda op, g: [g, None, _gnd(g, op.inputs[1])])
-TENSOR_SCATTER_SUB = _register(
-    "TensorScatterSub", "sub",
-    lambda op, g: [g, None, _neg(_gnd(g, op.inputs[1]))])
-TENSOR_SCATTER_MAX = _register("TensorScatterMax", "max", _minmax_grad)
-TENSOR_SCATTER_MIN = _register("TensorScatterMin", "min", _minmax_grad)
 
 
 def _neg(x):
     from tfedu.ops.math_ops import negative
 
     return negative(x)
+
+
+TENSOR_SCATTER_SUB = _register(
+    "TensorScatterSub", "sub",
+    lambda op, g: [g, None, _neg(_gnd(g, op.inputs[1]))])
+TENSOR_SCATTER_MAX = _register("TensorScatterMax", "max", _minmax_grad)
+TENSOR_SCATTER_MIN = _register("TensorScatterMin", "min", _minmax_grad)
 
 
 def _ts(opdef, default):

@@ -123,6 +123,14 @@ def _const_vec(op, i):
     return None if n is None else [None] * n
 
 
+def _vec(a):
+    return [int(x) for x in np.reshape(a, -1)]
+
+
+def _mask_attrs(op):
+    return {k: op.get_attr(k) for k in _MASKS}
+
+
 def _strided_slice_infer(op):
     xs = op.shape(0)
     for i in (1, 2, 3):
@@ -139,17 +147,9 @@ def _strided_slice_infer(op):
     return [(TensorShape(list(out)), op.dtype(0))]
 
 
-def _vec(a):
-    return [int(x) for x in np.reshape(a, -1)]
-
-
 def _strided_slice_kernel(x, begin, end, strides, **attrs):
     index, _ = _plan(list(x.shape), _vec(begin), _vec(end), _vec(strides), attrs)
     return np.array(x[index])
-
-
-def _mask_attrs(op):
-    return {k: op.get_attr(k) for k in _MASKS}
 
 
 def _strided_slice_grad(op, g):
@@ -161,10 +161,25 @@ def _strided_slice_grad(op, g):
 
 
 STRIDED_SLICE = register_op(
-    "StridedSlice", inputs=("input: T", "begin: Index", "end: Index", "strides: Index"),
+    "StridedSlice", group="array", inputs=("input: T", "begin: Index", "end: Index", "strides: Index"),
     outputs=("output: T",), type_attrs={"T": ALL, "Index": INTS},
     attrs={k: 0 for k in _MASKS}, infer=_strided_slice_infer, kernel=_strided_slice_kernel,
     grad=_strided_slice_grad, doc="x[begin:end:strides] with TF's index masks.")
+
+
+@export("strided_slice")
+def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
+                  new_axis_mask=0, shrink_axis_mask=0, var=None, name=None):
+    """`input_[begin:end:strides]` with TF's mask encoding (what `tensor[...]` builds)."""
+    x = array_ops._as_input(input_)
+    if strides is None:
+        strides = array_ops.ones_like(begin) if isinstance(begin, Tensor) else [1] * len(begin)
+    attrs = {"begin_mask": int(begin_mask), "end_mask": int(end_mask),
+             "ellipsis_mask": int(ellipsis_mask), "new_axis_mask": int(new_axis_mask),
+             "shrink_axis_mask": int(shrink_axis_mask)}
+    ins = [b if isinstance(b, Tensor) else convert_to_tensor(b, dtype_hint=dtypes.int32)
+           for b in (begin, end, strides)]
+    return execute(STRIDED_SLICE, [x] + ins, attrs, name=name, default_name="StridedSlice")
 
 
 def _ssg_infer(op):
@@ -191,7 +206,7 @@ def _ssg_grad(op, g):
 
 
 STRIDED_SLICE_GRAD = register_op(
-    "StridedSliceGrad",
+    "StridedSliceGrad", group="array",
     inputs=("shape: Index", "begin: Index", "end: Index", "strides: Index", "dy: T"),
     outputs=("output: T",), type_attrs={"T": ALL, "Index": INTS},
     attrs={k: 0 for k in _MASKS}, infer=_ssg_infer, kernel=_ssg_kernel, grad=_ssg_grad,
@@ -206,21 +221,6 @@ def _index_vector(values, dt):
 
     return array_ops.stack([cast(v, dt) if isinstance(v, Tensor)
                             else convert_to_tensor(v, dtype=dt) for v in values])
-
-
-@export("strided_slice")
-def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
-                  new_axis_mask=0, shrink_axis_mask=0, var=None, name=None):
-    """`input_[begin:end:strides]` with TF's mask encoding (what `tensor[...]` builds)."""
-    x = array_ops._as_input(input_)
-    if strides is None:
-        strides = array_ops.ones_like(begin) if isinstance(begin, Tensor) else [1] * len(begin)
-    attrs = {"begin_mask": int(begin_mask), "end_mask": int(end_mask),
-             "ellipsis_mask": int(ellipsis_mask), "new_axis_mask": int(new_axis_mask),
-             "shrink_axis_mask": int(shrink_axis_mask)}
-    ins = [b if isinstance(b, Tensor) else convert_to_tensor(b, dtype_hint=dtypes.int32)
-           for b in (begin, end, strides)]
-    return execute(STRIDED_SLICE, [x] + ins, attrs, name=name, default_name="StridedSlice")
 
 
 _INDEX_ERROR = ("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar "
@@ -261,7 +261,7 @@ def getitem(tensor, key):
     """`tensor[key]`: ints, slices (negative steps too), `...`, `tf.newaxis`, scalar int tensors;
     a bool tensor selects with `tf.boolean_mask`."""
     if _is_bool_mask(key):
-        from tfedu.ops.array_extra import boolean_mask
+        from tfedu.ops.gather_ops import boolean_mask
 
         return boolean_mask(tensor, key)
     if not isinstance(key, (list, tuple)):
@@ -333,6 +333,7 @@ Tensor._override_operator("__getitem__", getitem)
 # Slice
 # ------------------------------------------------------------------------------------------
 
+
 def _slice_bounds(shape, begin, size):
     out = []
     for i, (dim, b, s) in enumerate(zip(shape, begin, size)):
@@ -371,7 +372,7 @@ def _slice_kernel(x, begin, size):
 
 
 def _slice_grad(op, g):
-    from tfedu.ops.array_extra import pad
+    from tfedu.ops.array_ops import pad
     from tfedu.ops.math_ops import cast, subtract
 
     x, begin, _ = op.inputs
@@ -381,7 +382,7 @@ def _slice_grad(op, g):
 
 
 SLICE = register_op(
-    "Slice", inputs=("input: T", "begin: Index", "size: Index"), outputs=("output: T",),
+    "Slice", group="array", inputs=("input: T", "begin: Index", "size: Index"), outputs=("output: T",),
     type_attrs={"T": ALL, "Index": INTS}, infer=_slice_infer, kernel=_slice_kernel,
     grad=_slice_grad, doc="A block of `size` starting at `begin` (size -1: to the end).")
 

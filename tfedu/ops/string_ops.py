@@ -42,7 +42,7 @@ def _length_kernel(input, unit="BYTE"):
 
 
 STRING_LENGTH = register_op(
-    "StringLength", inputs=("input: string",), outputs=("output: int32",),
+    "StringLength", group="string", inputs=("input: string",), outputs=("output: int32",),
     attrs={"unit": "BYTE"}, infer=same_as_input(dtypes.int32), kernel=_length_kernel,
     doc="Length of each string in bytes (or UTF-8 characters).")
 
@@ -79,7 +79,7 @@ def _join_kernel(inputs, separator=""):
 
 
 STRING_JOIN = register_op(
-    "StringJoin", inputs=("inputs: N*string",), outputs=("output: string",),
+    "StringJoin", group="string", inputs=("inputs: N*string",), outputs=("output: string",),
     attrs={"separator": ""}, infer=_join_infer, kernel=_join_kernel,
     doc="Concatenate strings elementwise (scalars broadcast).")
 
@@ -92,7 +92,7 @@ def join(inputs, separator="", name=None):
 
 
 def _unary_string_op(type_, fn, doc):
-    return register_op(type_, inputs=("input: string",), outputs=("output: string",),
+    return register_op(type_, group="string", inputs=("input: string",), outputs=("output: string",),
                        infer=unary_infer, kernel=lambda input, **kw: _map(fn, input), doc=doc)
 
 
@@ -124,7 +124,7 @@ def _regex_kernel(input, pattern, rewrite, replace_global=True):
 
 
 REGEX_REPLACE = register_op(
-    "RegexReplace", inputs=("input: string", "pattern: string", "rewrite: string"),
+    "RegexReplace", group="string", inputs=("input: string", "pattern: string", "rewrite: string"),
     outputs=("output: string",), attrs={"replace_global": True}, infer=unary_infer,
     kernel=_regex_kernel, doc="Replace regex matches (all, or the first) with `rewrite`.")
 
@@ -154,7 +154,7 @@ def _substr_kernel(input, pos, len, unit="BYTE"):
 
 
 SUBSTR = register_op(
-    "Substr", inputs=("input: string", "pos: T", "len: T"), outputs=("output: string",),
+    "Substr", group="string", inputs=("input: string", "pos: T", "len: T"), outputs=("output: string",),
     type_attrs={"T": (dtypes.int32, dtypes.int64)}, attrs={"unit": "BYTE"}, infer=unary_infer,
     kernel=_substr_kernel, doc="Substrings [pos, pos + len) of each string.")
 
@@ -177,7 +177,7 @@ def _to_number_kernel(string_tensor, out_type=dtypes.float32):
 
 
 STRING_TO_NUMBER = register_op(
-    "StringToNumber", inputs=("string_tensor: string",), outputs=("output: out_type",),
+    "StringToNumber", group="string", inputs=("string_tensor: string",), outputs=("output: out_type",),
     type_attrs={"out_type": (dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64)},
     attrs={"out_type": dtypes.float32},
     infer=lambda op: [(op.shape(0), op.attrs["out_type"])], kernel=_to_number_kernel,
@@ -201,7 +201,7 @@ def _as_string_kernel(input, precision=-1, **kw):
 
 
 AS_STRING = register_op(
-    "AsString", inputs=("input: T",), outputs=("output: string",),
+    "AsString", group="string", inputs=("input: T",), outputs=("output: string",),
     type_attrs={"T": dtypes.REAL_NUMERIC + (dtypes.bool_,)}, attrs={"precision": -1},
     infer=same_as_input(dtypes.string), kernel=_as_string_kernel,
     doc="Format each number as a string (floats with six decimals by default).")
@@ -228,7 +228,7 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     parts = unstack(x, axis=axis)
     out = join(parts, separator=separator, name=name) if parts else convert_to_tensor(b"")
     if keepdims:
-        from tfedu.ops.array_extra import expand_dims
+        from tfedu.ops.array_ops import expand_dims
 
         out = expand_dims(out, axis)
     return out
@@ -238,7 +238,7 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
 def split(input, sep=None, maxsplit=-1, name=None):
     """Split each string of a vector into a RaggedTensor of parts (whitespace by default);
     a scalar string gives a 1-D tensor."""
-    from tfedu.ops.composite import RaggedTensor
+    from tfedu.ops.ragged_ops import RaggedTensor
 
     x = _s(input)
     v = np.asarray(x._value if hasattr(x, "_value") else x, dtype=object)

@@ -1,4 +1,10 @@
-"""The exercise registry and `check()`: compare a student's answer with a reference solution."""
+"""The exercise registry and `check()`: answers get feedback that teaches.
+
+An exercise declares its common wrong answers (`Mistake`s) and the misconception each reveals.
+A wrong answer is told what is wrong with it and gets the hint aimed at its misconception (or
+the exercise's general hint); the reference answer and the explanation come only when asked
+(`solution(id)`) or after `TRIES_BEFORE_ANSWER` wrong tries. Nothing raises for a wrong answer.
+"""
 
 from __future__ import annotations
 
@@ -9,33 +15,102 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
+from tfedu.teach.rules import (  # noqa: F401 - the rules are part of this module's API
+    Rule,
+    at_least,
+    behaves_like,
+    close_to,
+    matches,
+    one_of,
+    same_value,
+    show,
+    text_answer,
+    yes_no,
+)
 
-__all__ = ["BLANK", "CheckResult", "Exercise", "check", "exercise", "exercises", "hint",
-           "register", "solution", "solutions_mode"]
+__all__ = ["BLANK", "CheckResult", "Exercise", "Mistake", "TRIES_BEFORE_ANSWER", "check",
+           "exercise", "exercises", "hint", "register", "reset", "solution", "solutions_mode"]
 
 BLANK = ...  # what a notebook's exercise cell holds until the student answers
 SOLUTIONS_ENV = "TFEDU_TEACH_SOLUTIONS"
+TRIES_BEFORE_ANSWER = 3
+_NOTHING = object()
 
-# A rule returns (right?, what was wrong); the message is shown only when the answer is wrong.
-Rule = Callable[[Any, Any], "tuple[bool, str]"]
+
+@dataclass(frozen=True)
+class Mistake:
+    """A common wrong answer and the misconception it reveals.
+
+    `means` is said to the student as the hint. The mistake is recognised by `answers` (values
+    compared loosely: any wording that contains the phrase, any number close to the value) or
+    by `match(answer)` for answers that are objects. `example` (or `make_example()`, built only
+    when needed) is an answer showing the mistake, for the tests; `looks_like` describes it in
+    the answer key.
+    """
+
+    means: str
+    answers: tuple = ()
+    match: Callable[[Any], bool] | None = field(default=None, repr=False)
+    example: Any = _NOTHING
+    make_example: Callable[[], Any] | None = field(default=None, repr=False)
+    looks_like: str = ""  # the wrong answer in words, for the answer key (when it is an object)
+
+    def recognises(self, answer: Any) -> bool:
+        if self.match is not None:
+            try:
+                return bool(self.match(answer))
+            except Exception:
+                return False
+        return any(matches(answer, value) for value in self.answers)
+
+    def sample(self) -> Any:
+        """An answer that shows this mistake."""
+        if self.make_example is not None:
+            return self.make_example()
+        return self.example if self.example is not _NOTHING else self.answers[0]
 
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise: its question, reference solution, comparison rule and explanation."""
+    """One exercise: question, reference solution, rule, hint, mistakes and explanation."""
 
     id: str
     question: str
-    solution: Any
-    explanation: str
-    rule: Rule | None = None
+    solution: Any = None
+    explanation: str = ""
     hint: str = ""
-    wrong_example: Any = None  # a typical wrong answer, used by the tests
+    make_solution: Callable[[], Any] | None = field(default=None, repr=False)
+    rule: Rule | None = None
+    mistakes: tuple[Mistake, ...] = ()
     show_solution: Callable[[], str] | None = field(default=None, repr=False)
+    wrong_example: Any = None  # older form of `mistakes`: one wrong answer, no misconception
+
+    def all_mistakes(self) -> tuple[Mistake, ...]:
+        """The declared mistakes (a bare `wrong_example` counts as one, with the general hint)."""
+        if self.mistakes or self.wrong_example is None:
+            return self.mistakes
+        return (Mistake(self.hint, example=self.wrong_example),)
+
+    def reference(self) -> Any:
+        """The reference solution (built once, on first use, when it is made by a function)."""
+        if self.make_solution is None:
+            return self.solution
+        if self.id not in _MADE:
+            _MADE[self.id] = self.make_solution()
+        return _MADE[self.id]
 
     def compare(self, answer: Any) -> tuple[bool, str]:
-        return (self.rule or same_value)(answer, self.solution)
+        return (self.rule or same_value)(answer, self.reference())
+
+    def diagnose(self, answer: Any) -> Mistake | None:
+        """The declared mistake this wrong answer shows, if any."""
+        return next((m for m in self.all_mistakes() if m.recognises(answer)), None)
+
+    def answer_text(self) -> str:
+        return self.show_solution() if self.show_solution else show(self.reference())
+
+
+_MADE: dict[str, Any] = {}
 
 
 @dataclass
@@ -47,6 +122,9 @@ class CheckResult:
     detail: str
     filled: bool = False  # the reference solution stood in for an empty answer
     answered: bool = True  # False while the exercise cell still holds `...`
+    mistake: Mistake | None = None
+    revealed: bool = False  # the answer and the explanation are shown
+    rehearsal: list[CheckResult] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return self.passed
@@ -57,26 +135,37 @@ class CheckResult:
             head = f"Right ({ex.id})" + (" - reference solution filled in" if self.filled else "")
             return [head, ex.explanation]
         lines = [f"Not yet ({ex.id}): {self.detail}"]
-        if ex.hint:
-            lines.append(f"Hint: {ex.hint}")
-        if self.answered:  # the explanation would give the answer away before a first try
-            lines.append(f"Why it matters: {ex.explanation}")
+        advice = self.mistake.means if self.mistake else ex.hint
+        if advice:
+            lines.append(f"Hint: {advice}")
+        if self.revealed:
+            lines += [f"The answer: {ex.answer_text()}", f"Why: {ex.explanation}"]
+        elif self.answered:
+            lines.append(f'Try again; solution("{ex.id}") shows the answer.')
         return lines
 
-    def __str__(self) -> str:
+    def _own_text(self) -> str:
         mark = "✔" if self.passed else "✘"
         lines = self._lines()
         return "\n".join([f"{mark} {lines[0]}", *("  " + line for line in lines[1:])])
 
+    def __str__(self) -> str:
+        return "\n".join([*(r._own_text() for r in self.rehearsal), self._own_text()])
+
     __repr__ = __str__
 
-    def _repr_markdown_(self) -> str:
+    def _own_markdown(self) -> str:
         mark = "✔" if self.passed else "✘"
         lines = [html.escape(line, quote=False) for line in self._lines()]
         return "\n\n".join([f"{mark} **{lines[0]}**", *lines[1:]])
 
+    def _repr_markdown_(self) -> str:
+        return "\n\n---\n\n".join([*(r._own_markdown() for r in self.rehearsal),
+                                    self._own_markdown()])
+
 
 _REGISTRY: dict[str, Exercise] = {}
+_TRIES: dict[str, int] = {}
 
 
 def register(ex: Exercise) -> Exercise:
@@ -108,123 +197,62 @@ def exercise(exercise_id: str) -> Exercise:
         raise KeyError(f"no exercise {exercise_id!r}{also}") from None
 
 
-def solutions_mode() -> bool:
-    """True when TFEDU_TEACH_SOLUTIONS is set: unanswered exercises get the reference answer."""
-    return os.environ.get(SOLUTIONS_ENV, "").strip().lower() not in ("", "0", "false", "no")
+def solutions_mode() -> str:
+    """What blank answers become: "" (nothing: the student answers), "solutions" (the reference
+    solution; TFEDU_TEACH_SOLUTIONS=1) or "mistakes" (each declared mistake is tried first,
+    then the reference solution; TFEDU_TEACH_SOLUTIONS=mistakes)."""
+    value = os.environ.get(SOLUTIONS_ENV, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return ""
+    return "mistakes" if value == "mistakes" else "solutions"
 
 
 def check(exercise_id: str, answer: Any = BLANK) -> CheckResult:
     """Say whether `answer` is right for the exercise, and why. Never raises for a wrong answer."""
     ex = exercise(exercise_id)
-    filled = False
-    if answer is BLANK:
-        if not solutions_mode():
-            return CheckResult(ex, False, "no answer yet: replace the `...` with your answer.",
-                               answered=False)
-        answer, filled = ex.solution, True
+    if answer is not BLANK:
+        return _judge(ex, answer)
+    mode = solutions_mode()
+    if not mode:
+        return CheckResult(ex, False, "no answer yet: replace the `...` with your answer.",
+                           answered=False)
+    rehearsal = [_judge(ex, m.sample(), count=False) for m in ex.all_mistakes()] \
+        if mode == "mistakes" else []
+    result = _judge(ex, ex.reference())
+    result.filled, result.rehearsal = True, rehearsal
+    return result
+
+
+def _judge(ex: Exercise, answer: Any, count: bool = True) -> CheckResult:
     try:
         passed, detail = ex.compare(answer)
     except Exception as e:  # an answer that breaks the comparison is simply wrong
         passed, detail = False, f"checking your answer raised {type(e).__name__}: {e}"
-    return CheckResult(ex, bool(passed), detail, filled)
+    if passed:
+        if count:
+            _TRIES.pop(ex.id, None)
+        return CheckResult(ex, True, "")
+    tries = _TRIES.get(ex.id, 0) + 1
+    if count:
+        _TRIES[ex.id] = tries
+    return CheckResult(ex, False, detail, mistake=ex.diagnose(answer),
+                       revealed=count and tries >= TRIES_BEFORE_ANSWER)
+
+
+def reset(exercise_id: str | None = None) -> None:
+    """Forget the wrong tries counted so far (of one exercise, or of all)."""
+    if exercise_id is None:
+        _TRIES.clear()
+    else:
+        _TRIES.pop(exercise_id, None)
 
 
 def hint(exercise_id: str) -> str:
-    """The exercise's hint (or its question again when it has none)."""
-    ex = exercise(exercise_id)
-    return ex.hint or ex.question
+    """The exercise's general hint."""
+    return exercise(exercise_id).hint
 
 
 def solution(exercise_id: str) -> Any:
-    """The reference solution (a value, or for code exercises the function's source)."""
+    """The reference solution (a value, or for code exercises the solution's source)."""
     ex = exercise(exercise_id)
-    return ex.show_solution() if ex.show_solution else ex.solution
-
-
-# ---- comparison rules ----------------------------------------------------------------------
-
-def _as_array(x: Any) -> np.ndarray | None:
-    if hasattr(x, "numpy") and callable(x.numpy):
-        x = x.numpy()
-    if isinstance(x, (bool, str, bytes)) or x is None:
-        return None
-    try:
-        arr = np.asarray(x)
-    except Exception:
-        return None
-    return arr if arr.dtype.kind in "biufc" else None
-
-
-def same_value(answer: Any, expected: Any) -> tuple[bool, str]:
-    """Numbers, arrays and tensors: same shape and close values; anything else: equal."""
-    a, e = _as_array(answer), _as_array(expected)
-    if e is not None:
-        if a is None:
-            return False, f"expected a number or array like {_show(expected)}, got {_show(answer)}."
-        if a.shape != e.shape:
-            return False, f"expected shape {e.shape}, got shape {a.shape} ({_show(answer)})."
-        if not np.allclose(a.astype(float), e.astype(float), rtol=1e-4, atol=1e-6):
-            return False, f"expected {_show(expected)}, got {_show(answer)}."
-        return True, ""
-    if answer == expected:
-        return True, ""
-    return False, f"expected {_show(expected)}, got {_show(answer)}."
-
-
-def text_answer(*accepted: str) -> Rule:
-    """A word or short phrase; case, spaces and surrounding quotes do not matter."""
-    def norm(s: Any) -> str:
-        return " ".join(str(s).strip().strip("'\"`").lower().split())
-
-    def rule(answer: Any, expected: Any) -> tuple[bool, str]:
-        ok = {norm(expected), *map(norm, accepted)}
-        if norm(answer) in ok:
-            return True, ""
-        return False, f"expected {_show(expected)}, got {_show(answer)}."
-    return rule
-
-
-def one_of(options: dict[str, str]) -> Rule:
-    """A multiple-choice letter; the message says what the chosen option would mean."""
-    def rule(answer: Any, expected: Any) -> tuple[bool, str]:
-        key = str(answer).strip().strip("'\"()").upper()
-        if key == expected:
-            return True, ""
-        if key not in options:
-            return False, f"answer with one letter of {', '.join(options)}; got {_show(answer)}."
-        return False, f"{key} ({options[key]}) is not it; the answer is {expected} ({options[expected]})."
-    return rule
-
-
-def behaves_like(cases: list[tuple], compare: Rule = same_value) -> Rule:
-    """A function answer: called on each case's arguments, it must return what the solution does."""
-    def rule(answer: Any, expected: Callable) -> tuple[bool, str]:
-        if not callable(answer):
-            return False, f"expected a function, got {_show(answer)}."
-        for args in cases:
-            want = expected(*args)
-            try:
-                got = answer(*args)
-            except Exception as e:
-                return False, f"calling it with {_show_args(args)} raised {type(e).__name__}: {e}"
-            ok, why = compare(got, want)
-            if not ok:
-                return False, f"for {_show_args(args)}: {why}"
-        return True, ""
-    return rule
-
-
-def _show(x: Any) -> str:
-    if hasattr(x, "numpy") and callable(x.numpy):
-        x = x.numpy()
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, np.ndarray):
-        text = np.array2string(x, precision=4, threshold=12)
-    else:
-        text = repr(x)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _show_args(args: tuple) -> str:
-    return ", ".join(_show(a) for a in args)
+    return ex.show_solution() if ex.show_solution else ex.reference()

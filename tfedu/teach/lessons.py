@@ -1,6 +1,8 @@
-"""The lessons' exercises: question, reference solution, comparison rule and explanation.
+"""The lessons' exercises: question, reference solution, rule, hint, mistakes, explanation.
 
-Ids are `lessonNN.name`, NN being the notebook's number in notebooks/.
+Ids are `lessonNN.name`, NN being the notebook's number in notebooks/. Each exercise declares
+its common wrong answers (`Mistake`) with the misconception each reveals, said as a hint.
+Exercises whose answer is an object (a tf.function, a model) check the object itself.
 """
 
 from __future__ import annotations
@@ -8,29 +10,32 @@ from __future__ import annotations
 import numpy as np
 
 import tfedu as tf
-from tfedu.teach.core import Exercise, behaves_like, one_of, register, same_value, text_answer
+from tfedu.teach.core import Exercise, Mistake, register
+from tfedu.teach.rules import as_array, behaves_like, close_to, one_of, show, text_answer, yes_no
 
 
-def _close_to(atol: float):
-    def rule(answer, expected):
-        ok, why = same_value(np.shape(expected) and answer, expected)
-        if not ok and "shape" in why:
-            return ok, why
-        a = np.asarray(answer.numpy() if hasattr(answer, "numpy") else answer, dtype=float)
-        if np.allclose(a, expected, atol=atol):
-            return True, ""
-        return False, (f"expected values within {atol} of {np.asarray(expected).tolist()}, "
-                       f"got {np.round(a, 4).tolist()}: train longer or with a larger step.")
-    return rule
+def _is_tf_function(f) -> bool:
+    return hasattr(f, "get_concrete_function") and hasattr(f, "python_function")
 
 
-def _at_least(threshold: float):
-    def rule(answer, expected):
-        value = float(answer.numpy() if hasattr(answer, "numpy") else answer)
-        if value >= threshold:
-            return True, ""
-        return False, f"expected at least {threshold}, got {value:.3f}."
-    return rule
+def _op_types(fn, *specs) -> set[str]:
+    """The op types of the graph `fn` traces for these argument specs."""
+    return {op.type for op in fn.get_concrete_function(*specs).graph.get_operations()}
+
+
+def _near(target, atol=0.1):
+    def match(answer):
+        a = as_array(answer)
+        return a is not None and a.shape == np.shape(target) and np.allclose(a, target, atol=atol)
+    return match
+
+
+def _raises(fn, *args, text=""):
+    try:
+        fn(*args)
+    except Exception as e:
+        return text in str(e)
+    return False
 
 
 # ---- 00 welcome -------------------------------------------------------------------------------
@@ -40,7 +45,10 @@ register(Exercise(
     question="In TensorFlow 2, does `tf.constant(2.0) * 3` compute a value right away? "
              "Answer with what `tf.executing_eagerly()` returns.",
     solution=True,
-    wrong_example=False,
+    rule=yes_no,
+    mistakes=(Mistake("That is TF 1.x's default (build a graph, run it later in a Session). "
+                      "In TF2 an op outside a tf.function runs the moment it is called; run "
+                      "`tf.executing_eagerly()` to see.", answers=(False,)),),
     explanation="TF2 runs eagerly by default: every op computes its result the moment it is "
                 "called, like numpy. Graphs are still there, built on request by tf.function.",
     hint="Run `tf.executing_eagerly()` in a cell.",
@@ -51,37 +59,94 @@ register(Exercise(
     question="Which API is at the centre of TensorFlow 2 for building and training models? "
              "A: tf.Session, B: tf.keras, C: tf.contrib, D: tf.placeholder",
     solution="B",
-    wrong_example="A",
     rule=one_of({"A": "TF1's way to run a graph, now tf.compat.v1.Session",
                  "B": "Keras, TF2's high-level model API",
                  "C": "a TF1 grab-bag removed in TF2",
                  "D": "TF1's graph inputs, replaced by function arguments"}),
+    mistakes=(Mistake("Sessions run TF1 graphs; TF2 has no tf.Session (only "
+                      "tf.compat.v1.Session). Which API builds, trains and saves models?",
+                      answers=("A",)),
+              Mistake("tf.contrib was removed in TF2: its parts moved into TF, into add-ons, or "
+                      "were dropped. Look at the table: which API is at the centre?",
+                      answers=("C",)),
+              Mistake("Placeholders were TF1's graph inputs; in TF2 a function's inputs are its "
+                      "arguments. Which API builds and trains models?", answers=("D",))),
     explanation="TF2 made Keras the standard way to define, train and save models; "
                 "sessions and placeholders live on only in tf.compat.v1.",
+    hint="Look at the 'Models' row of the table.",
+))
+
+register(Exercise(
+    id="lesson00.tf1_eager",
+    question="Could TensorFlow 1.x run ops eagerly? A: no, graphs were the only mode; "
+             "B: yes, when a program called tf.compat.v1.enable_eager_execution() at its "
+             "start; C: yes, eager was already the default",
+    solution="B",
+    rule=one_of({"A": "graphs only", "B": "opt-in at program start",
+                 "C": "eager by default"}),
+    mistakes=(Mistake("TF 1.x did have eager execution, from 1.5 (tf.contrib.eager) and as "
+                      "tf.enable_eager_execution() from 1.7; graphs were the default, not the "
+                      "only mode.", answers=("A",)),
+              Mistake("Eager became the default only in 2.0; in 1.x a program switched it on.",
+                      answers=("C",))),
+    explanation="In TF 1.x eager execution was opt-in, switched on once at program start with "
+                "enable_eager_execution(); TF2 made it the default and kept graphs for "
+                "tf.function.",
+    hint="Read the 'Running code' row of the table and the sentence under it.",
 ))
 
 # ---- 01 eager vs Session ----------------------------------------------------------------------
+
+
+def _is_symbolic(answer) -> bool:
+    return hasattr(answer, "op") and not hasattr(answer, "numpy")
+
 
 register(Exercise(
     id="lesson01.session_value",
     question="What does `sess.run(y, feed_dict={x: [[1., 2.], [3., 4.]]})` return for "
              "y = tf.reduce_sum(x * 2., axis=1)?",
     solution=np.array([6.0, 14.0], dtype=np.float32),
-    wrong_example=np.array([20.0]),
+    mistakes=(Mistake("That is the sum of every element: reduce_sum with axis=1 sums each row "
+                      "on its own and keeps one number per row.", answers=(20.0, [20.0])),
+              Mistake("That sums each column (axis=0). axis=1 runs along a row: one sum per "
+                      "row.", answers=([8.0, 12.0],)),
+              Mistake("Those are the rows summed without the `* 2.`: every op between x and y "
+                      "runs.", answers=([3.0, 7.0],)),
+              Mistake("That is x * 2 before the reduction: y is the output of reduce_sum.",
+                      answers=([[2.0, 4.0], [6.0, 8.0]],)),
+              Mistake("That is the symbolic tensor itself: in a graph, y has no value until a "
+                      "Session runs it. Answer what sess.run(...) returns.",
+                      match=_is_symbolic, make_example=lambda: _symbolic_y(),
+                      looks_like="y itself (a symbolic graph tensor)")),
     explanation="Session.run feeds the placeholder, runs only the ops y needs and returns a "
                 "numpy array: each row doubled and summed, [2+4, 6+8].",
+    hint="Work it out row by row: double each element, then add up the row.",
 ))
+
+
+def _symbolic_y():
+    with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 2])
+        return tf.reduce_sum(x * 2.0, axis=1)
+
 
 register(Exercise(
     id="lesson01.when_unknown",
     question="A placeholder of shape [None, None] is multiplied (tf.matmul) with a [4, 2] "
              "constant, and fed a [2, 3] array. When does the error surface: 'build' or 'run'?",
     solution="run",
-    wrong_example="build",
-    rule=text_answer("at run", "session.run", "sess.run", "run time", "runtime"),
+    rule=text_answer("runtime", "run time", "running", "session run", "sess run", "execution",
+                     "executing", "when it runs",
+                     not_with=("build", "built", "construction", "trace", "tracing")),
+    mistakes=(Mistake("Shape inference can only check dimensions it knows. With [None, None] "
+                      "the inner dimension is unknown while the graph is built, so building "
+                      "succeeds: look again at the cell that prints 'built fine'.",
+                      answers=("build", "built", "construction", "graph creation")),),
     explanation="With unknown dimensions shape inference cannot see the mismatch when the "
                 "graph is built; the kernel finds it when Session.run executes the op, and the "
                 "error names the node and the line that created it.",
+    hint="Which line of the failing cell raised the error: the tf.matmul or the sess.run?",
 ))
 
 # ---- 02 tf.function and retracing -------------------------------------------------------------
@@ -92,7 +157,12 @@ register(Exercise(
              "tf.constant(1.), tf.constant(5.), tf.constant([1., 2.]), tf.constant([3., 4.]) and "
              "tf.constant([[1.]]). What is f.experimental_get_tracing_count()?",
     solution=3,
-    wrong_example=5,
+    mistakes=(Mistake("Not every call traces: a tensor's trace key is its dtype and shape, "
+                      "not its value. Which calls have the same shape?", answers=(5, 4)),
+              Mistake("The shape is part of the key: a scalar, a vector of 2 and a 1x1 matrix "
+                      "each need their own graph.", answers=(1,)),
+              Mistake("[[1.]] holds one number like a scalar, but its shape is (1, 1), not (): "
+                      "a different key.", answers=(2,))),
     explanation="A tensor argument's trace key is its dtype and shape, not its value: the two "
                 "scalars share a graph, the two vectors of shape [2] share one, the matrix "
                 "needs a third.",
@@ -104,10 +174,15 @@ register(Exercise(
     question="g is `@tf.function def g(x, n): return x * n`. It is called as g(t, 1), g(t, 2), "
              "g(t, 3), g(t, 1) with the same tensor t and Python ints n. How many traces?",
     solution=3,
-    wrong_example=1,
+    mistakes=(Mistake("A Python number is not a tensor: it is part of the trace key by value "
+                      "and baked into the graph as a constant. Each new value traces.",
+                      answers=(1,)),
+              Mistake("The last call repeats n=1, whose graph already exists: it is reused.",
+                      answers=(4,))),
     explanation="A Python value is part of the cache key by value: each new n traces a new "
                 "graph with n baked in as a constant; the second n=1 call reuses the first graph. "
                 "Pass tf.constant(n) to share one graph.",
+    hint="Count the different values of n.",
 ))
 
 register(Exercise(
@@ -115,10 +190,35 @@ register(Exercise(
     question="h has a Python print() and a tf.print() in its body. Called 3 times with "
              "float32 scalars, how many times does the Python print() run?",
     solution=1,
-    wrong_example=3,
+    mistakes=(Mistake("That is tf.print's count: it is an op in the graph and runs on every "
+                      "call. Python code in the body runs only while tracing, and all three "
+                      "calls share one trace.", answers=(3,)),
+              Mistake("Tracing runs the Python body once, print() included: that is when it "
+                      "prints.", answers=(0,))),
     explanation="Python code in a tf.function runs only while tracing; the graph it leaves "
                 "behind has no Python in it. tf.print is an op in the graph, so it prints on "
                 "every call.",
+    hint="How many traces do three float32 scalars make?",
+))
+
+register(Exercise(
+    id="lesson02.predict_mix",
+    question="Predict before running: a fresh `@tf.function def g(x): return x * 2` is called "
+             "with tf.constant(1), tf.constant(2), tf.constant(1.), tf.constant([1., 2.]), "
+             "tf.constant([3., 4., 5.]), 3 and tf.constant(7). How many traces?",
+    solution=5,
+    mistakes=(Mistake("Calls with the same dtype and shape share a graph: tf.constant(1), "
+                      "tf.constant(2) and tf.constant(7) are all int32 scalars.",
+                      answers=(7, 6)),
+              Mistake("Shape is part of the key (vectors of 2 and of 3 differ), and a Python 3 "
+                      "is not an int32 tensor: it is its own key, by value.", answers=(4, 3)),
+              Mistake("dtype and shape both count: int32 and float32 scalars differ, and so do "
+                      "vectors of different lengths.", answers=(2, 1))),
+    explanation="Keys: int32 scalar (1, 2 and 7 share it), float32 scalar, float32[2], "
+                "float32[3], and the Python value 3: five graphs. Retracing view: five "
+                "'traced' chips and two 'reused'.",
+    hint="Write each call's key (dtype and shape for tensors, the value for Python numbers), "
+         "then count the different keys.",
 ))
 
 # ---- 03 AutoGraph -----------------------------------------------------------------------------
@@ -149,16 +249,70 @@ def collatz_steps(n):
     return tf.while_loop(lambda n, count: n > 1, step, (n, tf.constant(0)))[1]
 
 
+def _has_while(fn) -> bool:
+    return bool(_op_types(fn, tf.TensorSpec([], tf.int32)) & {"While", "StatelessWhile"})
+
+
+def _collatz_rule(answer, expected):
+    if not _is_tf_function(answer):
+        return False, f"{show(answer)} is not a tf.function."
+    if not _has_while(answer):
+        return False, "its graph has no While op: the loop did not become part of the graph."
+    return behaves_like([(tf.constant(n),) for n in (1, 6, 7, 27)])(answer, expected)
+
+
+def _python_collatz(n):
+    count = 0
+    n = int(n)
+    while n > 1:
+        n = n // 2 if n % 2 == 0 else 3 * n + 1
+        count += 1
+    return count
+
+
+@tf.function
+def _unrolled_collatz(n):
+    count = tf.constant(0)
+    for _ in range(120):  # a Python loop: unrolled while tracing, no While op
+        count += tf.cast(n > 1, tf.int32)
+        n = tf.where(n > 1, tf.where(n % 2 == 0, n // 2, 3 * n + 1), n)
+    return count
+
+
+@tf.function
+def _collatz_plus_one(n):
+    def step(n, count):
+        return tf.cond(n % 2 == 0, lambda: n // 2, lambda: 3 * n + 1), count + 1
+
+    return tf.while_loop(lambda n, count: n > 1, step, (n, tf.constant(1)))[1]
+
+
 register(Exercise(
     id="lesson03.collatz",
     question="Write `collatz_steps(n)` (a tf.function over an int32 tensor n) that counts the "
              "steps of the Collatz rule (n//2 if even, else 3n+1) until n is 1.",
     solution=collatz_steps,
-    wrong_example=lambda n: 0,
-    rule=behaves_like([(tf.constant(n),) for n in (1, 6, 7, 27)]),
+    rule=_collatz_rule,
     show_solution=lambda: _COLLATZ_SOLUTION,
+    mistakes=(Mistake("This is plain Python: it works eagerly, but no graph is traced. "
+                      "Decorate it with @tf.function so that AutoGraph turns the loop into a "
+                      "While op.", match=lambda a: callable(a) and not _is_tf_function(a),
+                      looks_like="a plain Python function (no @tf.function)",
+                      example=_python_collatz),
+              Mistake("The loop ran in Python while tracing and was unrolled: a `for` over "
+                      "range() (or a condition on a Python value) does not become a While op. "
+                      "Loop with `while n > 1:` on the tensor n.",
+                      match=lambda a: _is_tf_function(a) and not _has_while(a),
+                      looks_like="a tf.function whose loop is a Python for over range()",
+                      example=_unrolled_collatz),
+              Mistake("One step too many: the count stops when n reaches 1 (6 -> 3 -> 10 -> 5 "
+                      "-> 16 -> 8 -> 4 -> 2 -> 1 is 8 steps).",
+                      match=lambda a: int(a(tf.constant(6))) == 9, example=_collatz_plus_one,
+                      looks_like="a loop that also counts n == 1 (9 for n = 6)")),
     explanation="AutoGraph turns `while` and `if` on tensors into While and If ops, so the "
                 "loop runs inside the graph however many steps it takes.",
+    hint="Keep n a tensor: `while n > 1:` with an `if n % 2 == 0:` inside; AutoGraph converts "
+         "both.",
 ))
 
 register(Exercise(
@@ -166,10 +320,36 @@ register(Exercise(
     question="A Python `if` on a tensor condition inside a tf.function becomes which kind of "
              "graph op? (its type name)",
     solution="If",
-    wrong_example="Switch",
-    rule=text_answer("StatelessIf", "tf.cond", "cond"),
+    rule=text_answer("StatelessIf", "tf.cond", "cond", not_with=("switch", "merge", "while")),
+    mistakes=(Mistake("Switch and Merge are TF 1.x's control flow (v1), still in tf.compat.v1 "
+                      "graphs. TF2's control flow v2 builds one op that holds both branches "
+                      "as functions.", answers=("Switch", "Merge")),
+              Mistake("tf.where (Select) computes both values and picks elementwise; an `if` "
+                      "becomes an op that runs only the chosen branch.",
+                      answers=("where", "select", "SelectV2")),
+              Mistake("While is what a `while` loop becomes; an `if` makes a different op.",
+                      answers=("While", "StatelessWhile"))),
     explanation="AutoGraph rewrites the `if` into tf.cond, which builds an If op holding the "
-                "two branches as sub-graphs; only the chosen branch runs.",
+                "two branches as sub-graphs; only the chosen branch runs. (StatelessIf when "
+                "the branches have no side effects.)",
+    hint="Look at the op types printed under the clip_or_double graph.",
+))
+
+register(Exercise(
+    id="lesson03.bool_traces",
+    question="Predict: maybe_square (with `if square:` on its second argument) is called with "
+             "square = True, False, True, tf.constant(True), tf.constant(False). How many "
+             "traces?",
+    solution=3,
+    mistakes=(Mistake("A Python True repeated reuses its graph: Python values are keys by "
+                      "value.", answers=(5, 4)),
+              Mistake("tf.constant(True) is a tensor, not the Python bool: a new key (bool "
+                      "scalar), and this time the `if` becomes an If op; tf.constant(False) "
+                      "reuses that graph.", answers=(2,))),
+    explanation="True and False are two Python keys (two graphs, each with one branch only); "
+                "the bool tensors share one key and one graph with an If op that picks the "
+                "branch at run time: 3.",
+    hint="Python bools are keys by value; a bool tensor's key is its dtype and shape.",
 ))
 
 # ---- 04 gradients and training loops ----------------------------------------------------------
@@ -178,19 +358,72 @@ register(Exercise(
     id="lesson04.grad_value",
     question="With a GradientTape, what is d/dx of x**3 + 2*x at x = 2?",
     solution=14.0,
-    wrong_example=12.0,
+    mistakes=(Mistake("None means the tape did not connect the result to x. A tf.constant is "
+                      "not watched: call tape.watch(x) first, or make x a tf.Variable.",
+                      answers=(None,)),
+              Mistake("12 is the value of x**3 + 2*x at 2 (and also the derivative of x**3 "
+                      "alone): answer tape.gradient(y, x) for the whole expression.",
+                      answers=(12.0,)),
+              Mistake("2 is the derivative of 2*x alone: x**3 contributes 3*x**2.",
+                      answers=(2.0,))),
     explanation="3x² + 2 at x = 2 is 14. The tape recorded Pow, Mul and Add and multiplied "
                 "their local derivatives backwards.",
+    hint="x = tf.constant(2.0); inside the tape, tape.watch(x) then y = x**3 + 2*x; "
+         "answer tape.gradient(y, x).",
 ))
 
 register(Exercise(
     id="lesson04.fit_line",
     question="Train w and b so that w*x + b fits y = 3x - 1; answer [w, b].",
     solution=[3.0, -1.0],
-    wrong_example=[0.0, 0.0],
-    rule=_close_to(0.05),
+    rule=close_to(0.05),
+    mistakes=(Mistake("w and b have not moved from 0: the loop must compute the gradients "
+                      "under a tape and apply them (w2.assign_sub(lr * dw)).",
+                      match=_near([0.0, 0.0], 0.05), example=[0.0, 0.0], looks_like="about [0, 0]"),
+              Mistake("That fits ys (2x + 0.5) from the lesson, not targets = 3x - 1.",
+                      match=_near([2.0, 0.5]), example=[2.0, 0.5], looks_like="about [2, 0.5]"),
+              Mistake("The values blew up (inf or nan): the step (learning rate) is too large, "
+                      "or the update adds the gradient instead of subtracting it.",
+                      match=lambda a: as_array(a) is not None and not np.all(
+                          np.isfinite(as_array(a).astype(float))),
+                      example=[np.nan, np.nan], looks_like="nan or inf")),
     explanation="Gradient descent on the mean squared error moves w and b against their "
                 "gradients until the line fits: w ≈ 3, b ≈ -1.",
+    hint="Copy train_step with w2, b2 and targets; 100 steps at lr=0.5 are enough. Answer "
+         "[w2, b2] (the variables or their values).",
+))
+
+register(Exercise(
+    id="lesson04.none_gradient",
+    question="`x = tf.Variable(2.)`; under a tape, `y = tf.constant(np.square(x.numpy()))`. "
+             "tape.gradient(y, x) is None. Why? A: x is not watched; B: the value went through "
+             "numpy, where the tape cannot follow; C: the gradient of a square is zero there",
+    solution="B",
+    rule=one_of({"A": "not watched", "B": "left the tape through numpy",
+                 "C": "zero gradient"}),
+    mistakes=(Mistake("Trainable variables are watched automatically. Follow y back to x: "
+                      "which step is not a TensorFlow op?", answers=("A",)),
+              Mistake("A zero gradient comes back as 0, not None; and 2x at x=2 is 4. None "
+                      "means no path from y to x on the tape.", answers=("C",))),
+    explanation="The tape records TensorFlow ops only. x.numpy() and np.square leave "
+                "TensorFlow, so y is a new constant with no recorded path to x: the gradient "
+                "is None (unconnected). Keep the computation in TF ops (tf.square(x)).",
+    hint="The tape records the TensorFlow ops run inside it, and nothing else.",
+))
+
+register(Exercise(
+    id="lesson04.backward_passes",
+    question="A TF1 graph calls `tf.gradients(loss, [w, b])` and then "
+             "`GradientDescentOptimizer(0.5).minimize(loss)`. How many copies of the backward "
+             "pass does the graph hold?",
+    solution=2,
+    mistakes=(Mistake("Each call adds its own gradient ops to the graph (scopes gradients/ and "
+                      "gradients_1/); TF1 does not share them. To compute the gradients once, "
+                      "use compute_gradients and apply_gradients.", answers=(1,)),),
+    explanation="tf.gradients and minimize each build the backward ops: two copies. "
+                "opt.compute_gradients(loss) + opt.apply_gradients(...) build them once and "
+                "let you fetch the same gradients the update uses.",
+    hint="minimize(loss) is compute_gradients(loss) followed by apply_gradients.",
 ))
 
 # ---- 05 Keras ---------------------------------------------------------------------------------
@@ -199,21 +432,93 @@ register(Exercise(
     id="lesson05.param_count",
     question="How many trainable parameters has Sequential([Input((3,)), Dense(4), Dense(2)])?",
     solution=26,
-    wrong_example=20,
+    mistakes=(Mistake("That counts the weights only: each Dense layer also has one bias per "
+                      "unit.", answers=(20,)),
+              Mistake("That counts the biases only: a Dense layer has inputs x units weights "
+                      "too.", answers=(6,)),
+              Mistake("The second layer's inputs are the first layer's 4 outputs, not the 3 "
+                      "model inputs.", answers=(24,))),
     explanation="Dense(4) on 3 inputs: 3*4 weights + 4 biases = 16; Dense(2) on 4 inputs: "
                 "4*2 + 2 = 10; 26 in all. model.count_params() or model.summary() tell you.",
     hint="Each Dense layer has inputs*units weights and units biases.",
 ))
 
+
+def _iris_test_arrays():
+    import tfedu.datasets as tfds
+
+    x, y = next(iter(tfds.load("iris", split="train[80%:]", as_supervised=True).batch(1000)))
+    return x.numpy(), y.numpy()
+
+
+def _iris_accuracy(model) -> float | None:
+    """The model's accuracy on the test split, measured here; None if its output is not
+    three class scores per flower."""
+    x, y = _iris_test_arrays()
+    scores = np.asarray(model.predict(x, verbose=0))
+    if scores.ndim != 2 or scores.shape[-1] != 3:
+        return None
+    return float(np.mean(scores.argmax(axis=1) == y))
+
+
+def _iris_rule(answer, expected):
+    if not hasattr(answer, "predict"):
+        return False, f"the answer is your trained Keras model; you gave {show(answer)}."
+    accuracy = _iris_accuracy(answer)
+    if accuracy is None:
+        return False, "its output is not three class scores per flower."
+    if accuracy >= 0.85:
+        return True, ""
+    return False, f"its test accuracy is {accuracy:.3f}; at least 0.85 is needed."
+
+
+def _iris_model(units_out=3, train=True):
+    import tfedu.datasets as tfds
+
+    keras = tf.keras
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(units_out, activation="softmax",
+                                                 kernel_initializer="zeros")])
+    model.compile(optimizer=keras.optimizers.Adam(0.05),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    if train:
+        data = tfds.load("iris", split="train[:80%]", as_supervised=True)
+        model.fit(data.shuffle(120, seed=0).batch(16), epochs=20, verbose=0)
+    return model
+
+
+def _low_accuracy(model) -> bool:
+    accuracy = _iris_accuracy(model)
+    return accuracy is not None and accuracy < 0.6
+
+
 register(Exercise(
     id="lesson05.iris_accuracy",
-    question="Train a classifier on the iris training split; answer its accuracy on the test "
-             "split (at least 0.85).",
-    solution=1.0,
-    wrong_example=0.33,
-    rule=_at_least(0.85),
+    question="Build and train a classifier on the iris training split; answer the trained "
+             "model. check measures its accuracy on the test split (at least 0.85).",
+    make_solution=_iris_model,
+    rule=_iris_rule,
+    show_solution=lambda: "a model like the lesson's Sequential (Dense(16, relu), Dense(3, "
+                          "softmax)), compiled with Adam(0.05) and fitted 20-30 epochs on "
+                          "`train`; answer the model itself",
+    mistakes=(Mistake("check measures the model itself: answer the trained model (e.g. "
+                      "my_model), not a number you typed or read off the output.",
+                      match=lambda a: isinstance(a, (int, float, np.number)), example=0.9,
+                      looks_like="a number such as 0.9"),
+              Mistake("Accuracy near a third is what guessing gets: the model has not learned. "
+                      "Did fit run (enough epochs, a learning rate like 0.05)?",
+                      match=_low_accuracy, make_example=lambda: _iris_model(train=False),
+                      looks_like="a model that was not trained (accuracy about 1/3)"),
+              Mistake("Three species need three outputs: end with Dense(3, "
+                      "activation='softmax') and the sparse categorical cross-entropy loss.",
+                      match=lambda a: hasattr(a, "predict") and _iris_accuracy(a) is None,
+                      make_example=lambda: _iris_model(units_out=1, train=False),
+                      looks_like="a model with one output unit")),
     explanation="Three classes, four features: a small dense network reaches 0.9 or more in a "
                 "few dozen epochs. A third is what guessing gives.",
+    hint="Copy one of the lesson's models, compile and fit it on `train`, then answer the "
+         "model.",
 ))
 
 # ---- 06 tf.data -------------------------------------------------------------------------------
@@ -222,9 +527,13 @@ register(Exercise(
     id="lesson06.batch_count",
     question="How many batches does tf.data.Dataset.range(10).batch(3) produce?",
     solution=4,
-    wrong_example=3,
+    mistakes=(Mistake("The last, smaller batch is kept: only batch(3, drop_remainder=True) "
+                      "drops it.", answers=(3,)),
+              Mistake("That counts elements; batch(3) groups them three at a time.",
+                      answers=(10,))),
     explanation="Three full batches and a last one of 1 element; batch(3, drop_remainder=True) "
                 "would drop it and give 3.",
+    hint="10 elements, 3 per batch: what happens to the one left over?",
 ))
 
 register(Exercise(
@@ -232,9 +541,31 @@ register(Exercise(
     question="What is the first batch of Dataset.range(10).map(lambda x: x * 2)"
              ".filter(lambda x: x % 3 == 0).batch(2)? Answer a list.",
     solution=[0, 6],
-    wrong_example=[0, 2],
+    mistakes=(Mistake("Those are the first two doubled values; filter then keeps only the "
+                      "multiples of 3 among them.", answers=([0, 2],)),
+              Mistake("That filters before doubling. Transformations apply in the order "
+                      "written: map first, then filter.", answers=([0, 3],)),
+              Mistake("batch(2) puts two elements in each batch: answer only the first.",
+                      answers=([0, 6, 12, 18],))),
     explanation="map doubles 0..9 to 0, 2, ..., 18; filter keeps multiples of 3: 0, 6, 12, 18; "
                 "batch(2) groups them in pairs.",
+    hint="Write the elements after each step: after map, after filter, then pair them.",
+))
+
+register(Exercise(
+    id="lesson06.prefetch",
+    question="Which transformation lets the pipeline prepare the next batch while the model "
+             "works on the current one? A: cache(), B: prefetch(), C: shuffle(), D: batch()",
+    solution="B",
+    rule=one_of({"A": "keeps the first epoch's elements", "B": "overlaps producer and consumer",
+                 "C": "randomises the order", "D": "groups elements"}),
+    mistakes=(Mistake("cache() saves the elements of the first epoch so later epochs skip the "
+                      "work; it does not overlap anything with training.", answers=("A",)),
+              Mistake("shuffle() and batch() change which elements come together and in which "
+                      "order, not when they are prepared.", answers=("C", "D"))),
+    explanation="prefetch(n) runs the pipeline in the background, up to n elements ahead, so "
+                "the next batch is ready when the training step asks for it.",
+    hint="Look at the timing with a slow consumer.",
 ))
 
 # ---- 07 graphs are fast -----------------------------------------------------------------------
@@ -243,11 +574,23 @@ register(Exercise(
     id="lesson07.cse",
     question="Which optimisation pass removes the second of two identical tf.square(x) ops?",
     solution="common subexpression elimination",
-    wrong_example="constant folding",
-    rule=text_answer("cse", "common_subexpression_elimination"),
+    rule=text_answer("cse", "common subexpression", "arithmetic optimization",
+                     "arithmetic optimizer", "dedup",
+                     not_with=("folding", "fusion", "remapper", "pruning")),
+    mistakes=(Mistake("Constant folding computes ops whose inputs are all known before the "
+                      "graph runs; x is an input, so tf.square(x) cannot be folded. Which "
+                      "pass notices that two ops are the same?",
+                      answers=("constant folding", "folding")),
+              Mistake("Fusion and the remapper merge different ops into one kernel; neither "
+                      "notices that two ops compute the same thing.",
+                      answers=("fusion", "remapper", "xla")),
+              Mistake("Pruning drops ops the result does not need; both squares are needed.",
+                      answers=("pruning", "prune"))),
     explanation="Two pure ops with the same type, inputs and attributes compute the same "
-                "value: common subexpression elimination keeps one. Constant folding instead "
-                "computes ops whose inputs are all known before running.",
+                "value: common subexpression elimination keeps one (in TF, Grappler's "
+                "arithmetic optimizer does this). Constant folding instead computes ops whose "
+                "inputs are all known before running.",
+    hint="Read what each pass did in the plan printed above.",
 ))
 
 register(Exercise(
@@ -256,10 +599,142 @@ register(Exercise(
              "A: it uses the GPU, B: it skips Python's per-op work (dispatch, checks, wrapping) "
              "and can optimise the whole graph, C: it uses lower precision",
     solution="B",
-    wrong_example="A",
-    rule=one_of({"A": "there is no GPU here; graphs are faster on a CPU too",
+    rule=one_of({"A": "uses the GPU",
                  "B": "per-op Python overhead gone, whole-graph optimisation",
-                 "C": "precision does not change"}),
+                 "C": "lower precision"}),
+    mistakes=(Mistake("There is no GPU here, and graphs are faster on a CPU too: what does "
+                      "eager code pay on every op?", answers=("A",)),
+              Mistake("The dtypes do not change: float32 stays float32 in both.",
+                      answers=("C",))),
     explanation="Eager mode pays Python overhead on every op; a traced graph runs a prepared "
                 "plan of kernels and can fold constants and remove duplicates first.",
+    hint="Compare the ratio for 10 elements with the ratio for 1,000.",
+))
+
+
+def _pass_report(fn) -> dict:
+    from tfedu.graph.plan import compile_plan
+
+    cf = fn.get_concrete_function(tf.TensorSpec([None], tf.float32))
+    plan = compile_plan(cf.graph, cf.outputs, cf.inputs, optimize=True)
+    return dict(plan.report)
+
+
+def _did(report: dict, name: str) -> bool:
+    """Did the pass change the plan? (Its report says what it folded or merged.)"""
+    return any(w in report.get(name, "") for w in ("folded", "merged"))
+
+
+def _work_rule(answer, expected):
+    if not _is_tf_function(answer):
+        return False, f"{show(answer)} is not a tf.function."
+    report = _pass_report(answer)
+    missing = [n.replace("_", " ") for n in ("constant_folding",
+                                             "common_subexpression_elimination")
+               if not _did(report, n)]
+    if missing:
+        return False, f"in its plan, {' and '.join(missing)} found nothing to do."
+    return True, ""
+
+
+@tf.function
+def _wasteful(x):
+    return tf.square(x) + tf.square(x) + tf.constant(2.0) * 3.0
+
+
+@tf.function
+def _only_folding(x):
+    return tf.square(x) + tf.constant(2.0) * 3.0
+
+
+@tf.function
+def _only_cse(x):
+    return tf.square(x) + tf.square(x)
+
+
+register(Exercise(
+    id="lesson07.make_work",
+    question="Write a tf.function of one float32 vector x whose plan gives both constant "
+             "folding and common subexpression elimination something to do.",
+    solution=_wasteful,
+    rule=_work_rule,
+    show_solution=lambda: ("@tf.function\ndef wasteful(x):\n"
+                           "    return tf.square(x) + tf.square(x) + tf.constant(2.) * 3.\n"),
+    mistakes=(Mistake("Constant folding worked; CSE needs two ops of the same type on the "
+                      "same inputs (the same op written twice).",
+                      match=lambda a: _is_tf_function(a) and not _did(
+                          _pass_report(a), "common_subexpression_elimination"),
+                      example=_only_folding, looks_like="a function with a constant product only"),
+              Mistake("CSE worked; constant folding needs an op whose inputs are all constants "
+                      "(such as tf.constant(2.) * 3.).",
+                      match=lambda a: _is_tf_function(a) and not _did(
+                          _pass_report(a), "constant_folding"),
+                      example=_only_cse, looks_like="a function with tf.square(x) twice only")),
+    explanation="An op on constants only is computed while compiling (folded); two identical "
+                "ops on the same input are computed once (CSE). TF's Grappler does both before "
+                "a graph runs.",
+    hint="Look at the graph at the top of the lesson: which parts did each pass act on?",
+))
+
+# ---- 14 estimators ----------------------------------------------------------------------------
+
+register(Exercise(
+    id="lesson14.global_step",
+    question="train(input_fn, steps=30) on an endless dataset, then a new Estimator on the same "
+             "model_dir runs train(input_fn, max_steps=50). Global step of the last checkpoint?",
+    solution=50,
+    mistakes=(Mistake("steps=30 then max_steps=50 are not added: max_steps is an absolute "
+                      "global step, so the second call trains only from 30 to 50.",
+                      answers=(80,)),
+              Mistake("A new Estimator on the same model_dir does not start over: it restores "
+                      "the checkpoint of step 30 and goes on from there.", answers=(20,))),
+    explanation="steps counts more steps from where the checkpoint is (0 -> 30); max_steps is "
+                "an absolute global step, so the second call trains 20 more (30 -> 50).",
+    hint="steps is relative, max_steps is absolute; the second Estimator resumes from 30.",
+))
+
+register(Exercise(
+    id="lesson14.predict_key",
+    question="What string is tf.estimator.ModeKeys.PREDICT?",
+    solution="infer",
+    rule=text_answer("infer"),
+    mistakes=(Mistake("The method is predict(), but the mode key is another word: print "
+                      "tf.estimator.ModeKeys.PREDICT.", answers=("predict",)),),
+    explanation="TRAIN is 'train', EVAL is 'eval' and PREDICT is 'infer': the name of the mode "
+                "is not the name of the method.",
+    hint="print(tf.estimator.ModeKeys.PREDICT)",
+))
+
+# ---- 15 distribution --------------------------------------------------------------------------
+
+register(Exercise(
+    id="lesson15.split",
+    question="A global batch of 5 examples is split over 2 replicas: how many examples does "
+             "each replica get? Answer a list, replica 0 first.",
+    solution=[3, 2],
+    mistakes=(Mistake("Examples are not cut in halves: each replica gets whole examples.",
+                      answers=([2.5, 2.5],)),
+              Mistake("The first replicas take the extra example, not the last ones.",
+                      answers=([2, 3],))),
+    explanation="The batch is split along its first axis as evenly as possible, the first "
+                "replicas taking one more: 3 + 2. A batch of 1 on 2 replicas gives 1 + 0.",
+    hint="Run the lesson's distributed dataset on Dataset.range(5).batch(5) and count.",
+))
+
+register(Exercise(
+    id="lesson15.loss_scale",
+    question="Global batch 64 on 4 replicas (16 examples each): by what does "
+             "compute_average_loss(per_example_loss, global_batch_size=64) divide each "
+             "replica's summed loss?",
+    solution=64,
+    mistakes=(Mistake("Dividing by the replica's own batch makes each replica's gradient a "
+                      "mean; the all-reduce then adds 4 of them: updates 4 times too large.",
+                      answers=(16,)),
+              Mistake("The number of replicas is not the divisor; the examples are.",
+                      answers=(4,))),
+    explanation="By the global batch size: the all-reduce then sums the 4 replicas' gradients, "
+                "which gives the gradient of the mean over all 64 examples. Dividing by 16 would "
+                "make every update 4 times too large.",
+    hint="The optimizer sums the replicas' gradients: what divisor turns that sum into a mean "
+         "over the whole batch?",
 ))

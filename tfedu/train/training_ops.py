@@ -214,13 +214,12 @@ def _make_kernel(rule, n_res, in_place=None):
 APPLY_OPS = {}
 for _type, (_rule, _res, _rest, _attrs) in RULES.items():
     _op = register_op(
-        _type,
+        _type, group="training",
         inputs=tuple(f"{r}: resource" for r in _res) + tuple(f"{n}: T" for n in _rest),
         outputs=(), type_attrs={"T": FLOAT}, attrs=dict(_attrs),
         infer=lambda op: [], kernel=_make_kernel(_rule, len(_res), IN_PLACE.get(_type)),
-        stateful=True,
+        stateful=True, uses_resources=True,
         doc=_rule.__doc__)
-    _op.uses_resources = True
     APPLY_OPS[_type] = _op
 
 

@@ -1,5 +1,6 @@
 """`tf.compat.v1.train`: v1 optimizers, `Saver`, the global step."""
 
+from tfedu._lazy import lazy_getattr
 from tfedu.train.learning_rate_decay import (  # noqa: F401
     exponential_decay,
     inverse_time_decay,
@@ -25,6 +26,19 @@ from tfedu.train.optimizers_v1 import (  # noqa: F401
     get_or_create_global_step,
 )
 from tfedu.train.saver import Saver, checkpoint_exists, latest_checkpoint  # noqa: F401
+
+# TF 2's checkpoint API, also under tf.compat.v1.train (loaded on first use).
+__getattr__ = lazy_getattr(__name__, {
+    "Checkpoint": "tfedu.train.checkpoint",
+    "CheckpointManager": "tfedu.train.checkpoint_management",
+    "get_checkpoint_state": "tfedu.train.checkpoint_management",
+    "update_checkpoint_state": "tfedu.train.checkpoint_management",
+    "NewCheckpointReader": "tfedu.train.checkpoint_utils",
+    "init_from_checkpoint": "tfedu.train.checkpoint_utils",
+    "list_variables": "tfedu.train.checkpoint_utils",
+    "load_checkpoint": "tfedu.train.checkpoint_utils",
+    "load_variable": "tfedu.train.checkpoint_utils",
+})
 
 
 def global_step(sess, global_step_tensor):

@@ -369,12 +369,24 @@ def _tensor_loop(cond_fn, body_fn, get_state, set_state, symbol_names, opts, ext
     set_state(tuple(res[n_extra:]))
 
 
+def _dispatch_test(test):
+    """The loop's first test, to choose a Python or a graph loop. Inside a graph it runs in a
+    throwaway graph (as TF does), so the graph drawn keeps no dead copy of the condition."""
+    outer = _state.graph
+    if outer is None:
+        return test()
+    from tfedu.function.func_graph import FuncGraph
+
+    with FuncGraph("tmp", outer_graph=outer).as_default():
+        return test()
+
+
 def while_stmt(test, body, get_state, set_state, symbol_names, opts):
     """`while test(): body()` — a tf.while_loop when the test is a graph tensor."""
     opts = dict(opts or {})
     _LOOP_OPTIONS.append(opts)
     try:
-        first = test()
+        first = _dispatch_test(test)
     finally:
         _LOOP_OPTIONS.pop()
     if _is_graph_tensor(first):

@@ -225,6 +225,7 @@ class Model(Layer):
         self._loss_tracker = metrics_mod.Mean(name="loss")
         self._run_eagerly = run_eagerly
         self._train_function = None
+        self._distribute_strategy = _strategy_of(self)
         self.compiled = True
 
     def _resolve_loss(self, loss):
@@ -332,7 +333,8 @@ class Model(Layer):
         with tf.GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
-        grads = tape.gradient(loss, self.trainable_variables)
+            scaled = _scale_loss_for_distribution(loss)
+        grads = tape.gradient(scaled, self.trainable_variables)
         self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
         return {"loss": loss, "y_pred": y_pred}
 
@@ -392,6 +394,13 @@ class Model(Layer):
         data = (xt,) if yt is None else ((xt, yt) if sw is None else (xt, yt, _to_tensor(sw)))
         return self._call_step(fn, data), yt
 
+    def _run_train_batch(self, x, y, sw):
+        """One training step; under a tf.distribute strategy, on each replica's slice."""
+        strategy = getattr(self, "_distribute_strategy", None)
+        if strategy is None or strategy.num_replicas_in_sync == 1 or self._run_eagerly:
+            return self._run_batch(self._train_function, x, y, sw)
+        return strategy.extended._keras_train_batch(self, x, y, sw)
+
     def _call_step(self, fn, data):
         """Call a step function. Its first trace for a kind of batch has an unknown batch
         size, as the specs of Keras's dataset iterator do, so the last, smaller batch and
@@ -445,6 +454,9 @@ class Model(Layer):
         self._step_functions()
         self.stop_training = False
         cb.on_train_begin()
+        # BackupAndRestore sets where a restarted fit goes on (Keras's `_initial_epoch`).
+        initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
+        self._initial_epoch = None
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
@@ -452,7 +464,7 @@ class Model(Layer):
             with _training_scope(None):
                 for step, (bx, by, bsw) in enumerate(data.epoch()):
                     cb.on_train_batch_begin(step)
-                    out, yt = self._run_batch(self._train_function, bx, by, bsw)
+                    out, yt = self._run_train_batch(bx, by, bsw)
                     logs = self._step_logs(out, yt, bsw, bx)
                     cb.on_train_batch_end(step, logs)
                     if self.stop_training:
@@ -611,6 +623,33 @@ class Model(Layer):
         from tfedu.keras.saving import load_weights
 
         load_weights(self, filepath)
+
+
+def _distribute_lib():
+    """tf.distribute's context module, if a program has used tf.distribute (else None)."""
+    import sys
+
+    return sys.modules.get("tfedu.distribute.distribute_lib")
+
+
+def _strategy_of(model):
+    """The strategy a model was built (or compiled) under: Keras trains with it in `fit`."""
+    lib = _distribute_lib()
+    if lib is None:
+        return None
+    if lib.has_strategy():
+        return lib.get_strategy()
+    for v in model.weights:
+        if getattr(v, "_strategy", None) is not None:
+            return v._strategy
+    return None
+
+
+def _scale_loss_for_distribution(loss):
+    """Each replica's mean loss divided by the replicas: the summed gradients then average."""
+    lib = _distribute_lib()
+    n = lib.get_strategy().num_replicas_in_sync if lib is not None else 1
+    return loss if n == 1 else loss * (1.0 / n)
 
 
 def _val_args(validation_data):

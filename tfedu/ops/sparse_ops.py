@@ -1,0 +1,150 @@
+"""`tf.SparseTensor`: `indices`, `values` and `dense_shape`, and the `tf.sparse` functions.
+
+A sparse tensor is a Python object holding ordinary tensors, so every computation on it is made
+of regular ops and differentiates through `values`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tfedu.framework import dtypes
+from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.execute import static_value
+from tfedu.framework.tensor_shape import TensorShape
+from tfedu.ops import array_ops
+from tfedu.ops.op_helpers import as_tensor as _t
+from tfedu.ops.op_helpers import export
+
+# ------------------------------------------------------------------------------------------
+# SparseTensor
+# ------------------------------------------------------------------------------------------
+
+@export("SparseTensor", "sparse.SparseTensor")
+class SparseTensor:
+    """A mostly-zero tensor: `values[i]` sits at `indices[i]` in a tensor of `dense_shape`."""
+
+    def __init__(self, indices, values, dense_shape):
+        self._indices = _t(indices, dtypes.int64)
+        self._values = _t(values)
+        self._dense_shape = _t(dense_shape, dtypes.int64)
+        for what, t in (("indices", self._indices), ("dense_shape", self._dense_shape)):
+            if t.dtype is not dtypes.int64:
+                raise TypeError(f"{what} must be int64, got {t.dtype!r}")
+        ishape = self._indices.shape
+        vshape = self._values.shape
+        if ishape.rank is not None and ishape.rank != 2:
+            raise ValueError(f"Shape {ishape} must have rank 2")
+        if vshape.rank is not None and vshape.rank != 1:
+            raise ValueError(f"Shape {vshape} must have rank 1")
+
+    @property
+    def indices(self):
+        return self._indices
+
+    @property
+    def values(self):
+        return self._values
+
+    @property
+    def dense_shape(self):
+        return self._dense_shape
+
+    @property
+    def dtype(self):
+        return self._values.dtype
+
+    @property
+    def shape(self) -> TensorShape:
+        v = static_value(self._dense_shape)
+        if v is not None:
+            return TensorShape([int(d) for d in np.reshape(v, -1)])
+        n = self._dense_shape.shape[0] if self._dense_shape.shape.rank == 1 else None
+        return TensorShape(None if n is None else [None] * n)
+
+    def get_shape(self):
+        return self.shape
+
+    def with_values(self, new_values):
+        return SparseTensor(self._indices, new_values, self._dense_shape)
+
+    @classmethod
+    def from_value(cls, value):
+        return value
+
+    def __repr__(self):
+        return (f"SparseTensor(indices={self._indices}, values={self._values}, "
+                f"dense_shape={self._dense_shape})")
+
+
+@export("sparse.to_dense")
+def sparse_to_dense(sp_input, default_value=None, validate_indices=True, name=None):
+    """The dense tensor: `values` at `indices`, `default_value` (zero) elsewhere."""
+    from tfedu.ops.scatter_ops import tensor_scatter_nd_update
+
+    if not isinstance(sp_input, SparseTensor):
+        raise TypeError(f"Input must be a SparseTensor, got {type(sp_input).__name__}")
+    fill = 0 if default_value is None else default_value
+    base = array_ops.fill(sp_input.dense_shape, convert_to_tensor(fill, dtype=sp_input.dtype))
+    return tensor_scatter_nd_update(base, sp_input.indices, sp_input.values, name=name)
+
+
+@export("sparse.from_dense")
+def sparse_from_dense(tensor, name=None):
+    """The SparseTensor of the non-zero elements of `tensor`."""
+    from tfedu.ops.gather_ops import gather_nd
+    from tfedu.ops.math_ops import not_equal
+
+    t = _t(tensor)
+    zero = np.zeros((), dtype=t.dtype._np) if t.dtype is not dtypes.string else b""
+    idx = array_ops.where(not_equal(t, zero))
+    return SparseTensor(idx, gather_nd(t, idx), array_ops.shape(t, out_type=dtypes.int64))
+
+
+@export("sparse.reorder")
+def sparse_reorder(sp_input, name=None):
+    """The same SparseTensor with its entries in row-major (canonical) order."""
+    from tfedu.ops.gather_ops import gather
+
+    idx = np.asarray(sp_input.indices)
+    order = np.lexsort(idx.T[::-1]) if idx.size else np.arange(0)
+    return SparseTensor(gather(sp_input.indices, order), gather(sp_input.values, order),
+                        sp_input.dense_shape)
+
+
+@export("sparse.add")
+def sparse_add(a, b, threshold=0, name=None):
+    """sparse + dense gives a dense tensor; sparse + sparse a SparseTensor over the union of
+    their entries (entries with |value| < threshold are dropped)."""
+    from tfedu.ops.gather_ops import gather_nd
+    from tfedu.ops.math_ops import add
+
+    if not isinstance(a, SparseTensor):
+        a, b = b, a
+    if not isinstance(b, SparseTensor):
+        return add(sparse_to_dense(a), _t(b))
+    dense = add(sparse_to_dense(a), sparse_to_dense(b))
+    both = np.concatenate([np.asarray(a.indices), np.asarray(b.indices)])
+    union = np.unique(both, axis=0) if both.size else both.reshape(0, len(a.shape))
+    vals = gather_nd(dense, union)
+    keep = np.abs(np.asarray(vals)) >= threshold
+    if not keep.all():
+        union = union[keep]
+        vals = gather_nd(dense, union)
+    return SparseTensor(union.astype(np.int64), vals, a.dense_shape)
+
+
+@export("sparse.reduce_sum")
+def sparse_reduce_sum(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=None):
+    """Sum of the entries (over `axis`), as a dense tensor."""
+    from tfedu.ops.math_ops import reduce_sum
+
+    return reduce_sum(sparse_to_dense(sp_input), axis=axis, keepdims=bool(keepdims))
+
+
+@export("sparse.sparse_dense_matmul", "sparse.matmul")
+def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None):
+    """SparseTensor @ dense matrix (differentiable in both)."""
+    from tfedu.ops.math_ops import matmul
+
+    return matmul(sparse_to_dense(sp_a), _t(b), adjoint_a=adjoint_a, adjoint_b=adjoint_b)
