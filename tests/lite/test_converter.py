@@ -204,3 +204,26 @@ def test_quantization_report_measures_every_mode():
     assert all(r.accuracy > 0.8 for r in report.rows)
     assert "full integer, int8 I/O" in repr(report) and "<table>" in report._repr_html_()
     assert len(report.plot().axes) == 2
+
+
+def test_from_saved_model_inlines_the_signatures_call_of_the_model(tmp_path):
+    class Classifier(tf.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 8, 8, 1], tf.float32, name="image")])
+        def serve(self, image):
+            return {"probs": self.model(image, training=False)}
+
+    module = Classifier(models.cnn())
+    tf.saved_model.save(module, str(tmp_path), signatures={"serving_default": module.serve})
+    content = tf.lite.TFLiteConverter.from_saved_model(str(tmp_path)).convert()
+    it = tf.lite.Interpreter(model_content=content)
+    assert it.get_signature_list() == {"serving_default": {"inputs": ["image"],
+                                                           "outputs": ["probs"]}}
+    x = models.inputs((8, 8, 1))
+    got = it.get_signature_runner()(image=x)["probs"]
+    np.testing.assert_allclose(got, models.cnn()(x).numpy(), atol=1e-5)
+    with pytest.raises(ValueError, match="Invalid signature key 'nope' found"):
+        tf.lite.TFLiteConverter.from_saved_model(str(tmp_path), signature_keys=["nope"])

@@ -124,12 +124,15 @@ def _fold(op, inputs: list) -> list | None:
             for r, t in zip(results, op._outputs)]
 
 
+_CALLS = ("PartitionedCall", "StatefulPartitionedCall")
+
+
 class _Freezer:
-    def __init__(self, cf):
+    def __init__(self, cf, ops: list | None = None):
         self.cf = cf
         self.captured = _capture_values(cf)
         self.values: dict = {}  # id(graph tensor) -> Value
-        self.ops: list = []
+        self.ops: list = [] if ops is None else ops
 
     def run(self) -> None:
         for op in self.cf.graph.get_operations():
@@ -138,6 +141,8 @@ class _Freezer:
     def visit(self, op) -> None:
         if op.type == "Placeholder":
             t = op._outputs[0]
+            if id(t) in self.values:  # an input of a function being inlined
+                return
             v = _value_of(t)
             v.const = self.captured.get(id(t))
             self.values[id(t)] = v
@@ -147,6 +152,9 @@ class _Freezer:
             for t, v in zip(op._outputs, inputs):
                 self.values[id(t)] = v
             return
+        if op.type in _CALLS:
+            self._inline(op, inputs)
+            return
         if op.type == "ReadVariableOp" and inputs[0].is_const:
             self._constant(op._outputs[0], inputs[0].const)
             return
@@ -154,6 +162,17 @@ class _Freezer:
             self._constant(op._outputs[0], np.asarray(op._attrs["value"]))
             return
         self._compute_or_keep(op, inputs)
+
+    def _inline(self, op, inputs) -> None:
+        """A call of another function (a SavedModel's signature calls the model's function):
+        its ops join this program, its inputs bound to the call's inputs."""
+        callee = op._attrs["f"]
+        child = _Freezer(callee, self.ops)
+        for t, v in zip(callee.graph.inputs, inputs):
+            child.values[id(t)] = v
+        child.run()
+        for t, inner in zip(op._outputs, callee.graph.outputs):
+            self.values[id(t)] = child.values[id(inner)]
 
     def _constant(self, t, data) -> None:
         v = _value_of(t)
