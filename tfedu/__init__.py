@@ -76,13 +76,19 @@ from tfedu.function import function  # noqa: E402  (tf.function, shadowing the p
 
 dtypes.as_dtype = as_dtype
 
-_LAZY_SUBMODULES = ("keras", "saved_model", "estimator", "feature_column", "lite")
+_LAZY_SUBMODULES = ("keras", "saved_model", "estimator", "feature_column", "summary",
+                    "lite")
+# TF 2's top-level aliases of Keras namespaces (tf.metrics is tf.keras.metrics...)
+_KERAS_ALIASES = {"metrics": "metrics", "initializers": "initializers", "losses": "losses",
+                  "optimizers": "optimizers"}
 
 
 def __getattr__(name):
     """Heavier namespaces (`tf.keras`) load on first use, keeping `import tfedu` quick."""
-    if name in _LAZY_SUBMODULES:
-        import importlib
+    import importlib
 
+    if name in _LAZY_SUBMODULES:
         return importlib.import_module(f"tfedu.{name}")
+    if name in _KERAS_ALIASES:
+        return importlib.import_module(f"tfedu.keras.{_KERAS_ALIASES[name]}")
     raise AttributeError(f"module 'tfedu' has no attribute '{name}'")

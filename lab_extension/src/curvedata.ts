@@ -80,3 +80,52 @@ export function fmt(v: number): string {
   const a = Math.abs(v);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : String(Number(v.toPrecision(4)));
 }
+
+/** Axis ticks: a nice step (1, 2 or 5 x 10^k) giving about `count` ticks over [lo, hi], the
+ * range widened to whole steps, and each tick's label written with that step's decimals. */
+export function niceTicks(lo: number, hi: number, count = 5): { lo: number; hi: number; ticks: number[]; labels: string[] } {
+  const span = hi - lo || Math.abs(hi) || 1;
+  const raw = span / Math.max(1, count);
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map(m => m * mag).find(s => s >= raw * 0.999) ?? 10 * mag;
+  const a = Math.floor(lo / step + 1e-9) * step;
+  const b = Math.ceil(hi / step - 1e-9) * step;
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  const ticks: number[] = [];
+  for (let t = a; t <= b + step * 1e-6; t += step) {
+    ticks.push(Number(t.toFixed(decimals + 2)));
+  }
+  const big = Math.max(Math.abs(a), Math.abs(b));
+  const labels = ticks.map(t => (big >= 1e5 || (big < 1e-3 && big > 0) ? t.toExponential(1) : t.toFixed(decimals)));
+  return { lo: a, hi: b === a ? a + step : b, ticks, labels };
+}
+
+/** Log-scale ticks over [lo, hi] (both > 0): the powers of ten in it, widened to whole
+ * decades; 2 and 5 times them too when it spans fewer than three decades. */
+export function logTicks(lo: number, hi: number): { lo: number; hi: number; ticks: number[]; labels: string[] } {
+  const a = Math.floor(Math.log10(lo));
+  const b = Math.max(a + 1, Math.ceil(Math.log10(hi)));
+  const ticks: number[] = [];
+  for (let e = a; e <= b; e++) {
+    for (const m of b - a <= 3 ? [1, 2, 5] : [1]) {
+      const t = m * Math.pow(10, e);
+      if (t <= Math.pow(10, b) * 1.0001) {
+        ticks.push(t);
+      }
+    }
+  }
+  const labels = ticks.map(t => (t >= 1e4 || t < 1e-3 ? t.toExponential(0) : String(Number(t.toPrecision(2)))));
+  return { lo: Math.pow(10, a), hi: Math.pow(10, b), ticks, labels };
+}
+
+/** Exponential moving average with TensorBoard's debiasing (`weight` 0: the points). */
+export function smooth(points: [number, number][], weight: number): [number, number][] {
+  if (weight <= 0) {
+    return points;
+  }
+  let last = 0;
+  return points.map(([x, y], i) => {
+    last = last * weight + (1 - weight) * y;
+    return [x, last / (1 - Math.pow(weight, i + 1))];
+  });
+}

@@ -39,6 +39,22 @@ export function s<K extends keyof SVGElementTagNameMap>(
   return e;
 }
 
+/**
+ * `text` with its `code` spans (between backticks, as the messages write names and values)
+ * as <code> elements, the rest as text: no literal backticks on screen, no markup from it.
+ */
+export function richText(text: string, className?: string): HTMLSpanElement {
+  const span = h('span', className);
+  text.split(/`([^`]*)`/).forEach((part, i) => {
+    if (i % 2) {
+      span.append(h('code', 'tfedu-code', part));
+    } else if (part) {
+      span.append(document.createTextNode(part));
+    }
+  });
+  return span;
+}
+
 export function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

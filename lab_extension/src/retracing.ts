@@ -9,13 +9,30 @@
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
-import { checkEnvelope, graphModel, graphOptions, h, isRecord, str, strList } from './dom';
+import { checkEnvelope, graphModel, graphOptions, h, isRecord, richText, str, strList } from './dom';
 import { GraphView } from './widget';
 
 export const RETRACING_MIME_TYPE = 'application/vnd.tfedu.retracing+json';
 
 /** Asks for the graph of concrete function `index` of the function with payload id `fn`. */
 export type GraphRequest = (fn: string, index: number) => Promise<unknown>;
+
+function item(text: string, className: string): HTMLLIElement {
+  const li = h('li', className);
+  li.append(richText(text));
+  return li;
+}
+
+/** What the call chips mean (one line under each timeline). */
+function legend(): HTMLElement {
+  const box = h('div', 'tfedu-retracing-legend');
+  const item = (cls: string, chip: string, text: string): void => {
+    box.append(h('span', `tfedu-retracing-call ${cls}`, chip), h('span', 'tfedu-retracing-legend-text', text));
+  };
+  item('tfedu-call-trace', 'T2', 'a call that traced concrete function #2');
+  item('tfedu-call-hit', '#1\u00d73', '3 calls in a row that reused #1');
+  return box;
+}
 
 export class RetracingView extends Widget implements IRenderMime.IRenderer {
   /** Set by the live widget: fetches graphs that the payload does not embed. */
@@ -99,9 +116,14 @@ export class RetracingView extends Widget implements IRenderMime.IRenderer {
       timeline.append(chip);
     }
     box.append(timeline);
+    if (events.length) {
+      box.append(legend());
+    }
 
     if (typeof fn.warning === 'string' && fn.warning) {
-      box.append(h('div', 'tfedu-retracing-warning', `\u26a0 ${fn.warning}`));
+      const warning = h('div', 'tfedu-retracing-warning', '\u26a0 ');
+      warning.append(richText(fn.warning));
+      box.append(warning);
     }
 
     const list = h('div', 'tfedu-retracing-concretes');
@@ -118,11 +140,11 @@ export class RetracingView extends Widget implements IRenderMime.IRenderer {
       card.append(top);
       const reasons = h('ul', 'tfedu-retracing-reasons');
       for (const r of strList(c.reasons)) {
-        reasons.append(h('li', 'tfedu-retracing-reason', r));
+        reasons.append(item(r, 'tfedu-retracing-reason'));
       }
       const since = strList(c.since_previous);
       if (since.length) {
-        reasons.append(h('li', 'tfedu-retracing-reason tfedu-retracing-since', `since the previous trace: ${since.join('; ')}`));
+        reasons.append(item(`since the previous trace: ${since.join('; ')}`, 'tfedu-retracing-reason tfedu-retracing-since'));
       }
       card.append(reasons);
       const fnId = typeof fn.id === 'string' ? fn.id : null;

@@ -12,20 +12,30 @@
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
-import {
-  COLLAPSE_ABOVE_OPS,
-  defaultCollapsed,
-  graphToDot,
-  MIN_COLLAPSED_OPS,
-  nodeIndex,
-  outputText,
-  parseTensorName,
-  scopeIndex,
-  scopeTree,
-  IScopeTree
-} from './dot';
+import { assembleDot, boxIndex, nodeIndex, owners } from './layout';
 import { h } from './dom';
 import { GRAPH_MIME_TYPE, IGraphNode, IGraphPayload, parseGraphPayload } from './schema';
+
+/**
+ * What another view draws over the graph, by op index: the step-through's current, done and
+ * failed ops and value badges, a profile's heat (0..1). Kept across redraws (a box opened).
+ */
+export interface IMarks {
+  current?: number | null;
+  done?: Set<number>;
+  error?: number | null;
+  badges?: Map<number, string>;
+  heat?: Map<number, number>;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** White to red by `share` (0..1) of the busiest op. */
+export function heatColour(share: number): string {
+  const t = Math.max(0, Math.min(1, share));
+  const mix = (a: number, b: number): number => Math.round(a + (b - a) * t);
+  return `rgb(${mix(255, 220)}, ${mix(255, 38)}, ${mix(255, 38)})`;
+}
 import { compactGraphvizSvg, sanitizeSvg } from './svg';
 
 type GraphvizModule = typeof import('@hpcc-js/wasm-graphviz');
@@ -47,7 +57,11 @@ export function loadGraphviz(): Promise<GraphvizInstance> {
 const MIN_SCALE = 0.05;
 const MAX_SCALE = 8;
 const DRAG_THRESHOLD = 4;
-/** A drawing that would shrink below this to fit is first shown at this scale, from its start. */
+/**
+ * The smallest scale at which the drawing's 10 px text stays readable (8 px). A drawing that
+ * would shrink below it to fit is shown at this scale from its start (where the inputs
+ * are), and scrolls: the wheel moves it, Ctrl+wheel (or - and +) zooms.
+ */
 const READABLE_SCALE = 0.8;
 
 /**
@@ -82,26 +96,27 @@ function sizeSvg(svg: SVGSVGElement): { width: number; height: number } {
   return { width, height };
 }
 
-/** What the drawn SVG refers to: the graph, its scope paths by index, its nodes by name. */
+/** What the drawn SVG refers to: the graph, its ops by name. */
 interface IDrawing {
   graph: IGraphPayload;
-  scopes: string[];
-  scopeOps: number[];
-  byName: Map<string, IGraphNode>;
+  byName: Map<string, number>;
 }
 
 function drawingOf(graph: IGraphPayload): IDrawing {
-  const scopes: string[] = [];
-  const scopeOps: number[] = [];
-  const walk = (t: IScopeTree): void => {
-    for (const child of t.children.values()) {
-      scopes[child.index] = child.path;
-      scopeOps[child.index] = child.ops;
-      walk(child);
-    }
-  };
-  walk(scopeTree(graph));
-  return { graph, scopes, scopeOps, byName: new Map(graph.nodes.map(n => [n.id, n])) };
+  return { graph, byName: new Map(graph.nodes.map((n, i) => [n.id, i])) };
+}
+
+/** `op:k` as [op, k]. */
+function parseTensorName(name: string): [string, number] {
+  const m = /^(.*):(\d+)$/.exec(name);
+  return m ? [m[1], parseInt(m[2], 10)] : [name, 0];
+}
+
+/** Boxes a "Collapse all" collapses: scopes of two ops or more, variables, fused steps. */
+function collapsible(graph: IGraphPayload): number[] {
+  const out: number[] = [];
+  graph.layout.boxes.forEach((b, k) => (b.kind !== 'scope' || b.ops >= 2) && out.push(k));
+  return out;
 }
 
 /** Flatten nested subgraphs into `[path, graph]` pairs, the main graph first. */
@@ -119,6 +134,7 @@ function flattenGraphs(graph: IGraphPayload, prefix = ''): [string, IGraphPayloa
  */
 function groupAttributes(drawing: IDrawing) {
   const nodes = drawing.graph.nodes;
+  const boxes = drawing.graph.layout.boxes;
   return (kind: 'node' | 'edge' | 'cluster', name: string, tooltip: string | null): Record<string, string> => {
     const tip: Record<string, string> = tooltip === null ? {} : { 'data-tip': tooltip };
     if (kind === 'node') {
@@ -126,15 +142,15 @@ function groupAttributes(drawing: IDrawing) {
       if (i >= 0 && i < nodes.length) {
         return { class: 'node tfedu-graph-node', 'data-tfedu-node': String(i) };
       }
-      const k = name.startsWith('s') ? scopeIndex(name) : -1;
-      if (k >= 0 && k < drawing.scopes.length) {
-        return { class: 'node tfedu-graph-scope', 'data-tfedu-scope': String(k) };
+      const k = name.startsWith('s') ? boxIndex(name) : -1;
+      if (k >= 0 && k < boxes.length) {
+        return { class: `node tfedu-graph-scope tfedu-box-${boxes[k].kind}`, 'data-tfedu-scope': String(k) };
       }
       return { class: 'node', ...tip };
     }
     if (kind === 'cluster') {
-      const k = scopeIndex(name);
-      return k >= 0 && k < drawing.scopes.length
+      const k = boxIndex(name);
+      return k >= 0 && k < boxes.length
         ? { class: 'cluster tfedu-graph-cluster', 'data-tfedu-cluster': String(k) }
         : { class: 'cluster' };
     }
@@ -149,13 +165,14 @@ function hoverText(g: Element, drawing: IDrawing): string | null {
   if (node) {
     return node.id;
   }
+  const boxes = drawing.graph.layout.boxes;
   const k = index('data-tfedu-scope');
-  if (k >= 0 && k < drawing.scopes.length) {
-    return `${drawing.scopes[k]}: ${drawing.scopeOps[k]} ops (click to expand)`;
+  if (k >= 0 && k < boxes.length) {
+    return `${boxes[k].title} (click to expand)`;
   }
   const c = index('data-tfedu-cluster');
-  if (c >= 0 && c < drawing.scopes.length) {
-    return `${drawing.scopes[c]} (click the label to collapse)`;
+  if (c >= 0 && c < boxes.length) {
+    return `${boxes[c].title} (click the label to collapse)`;
   }
   return g.getAttribute('data-tip');
 }
@@ -181,12 +198,13 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     zoomIn.title = 'Zoom in';
     zoomIn.addEventListener('click', () => this._zoomBy(1.25));
     const fit = h('button', 'tfedu-graph-button', 'Fit');
-    fit.title = 'Fit the graph in view';
+    fit.title = 'Fit the graph to the width, its text kept readable (\u2212 zooms out further)';
     fit.addEventListener('click', () => this._fit());
     this._scopesButton = h('button', 'tfedu-graph-button tfedu-graph-scopes');
     this._scopesButton.hidden = true;
     this._scopesButton.addEventListener('click', () => this._toggleAllScopes());
-    toolbar.append(this._title, this._picker, this._count, this._scopesButton, zoomOut, zoomIn, fit);
+    this._extra = h('span', 'tfedu-graph-extra');
+    toolbar.append(this._title, this._picker, this._count, this._extra, this._scopesButton, zoomOut, zoomIn, fit);
 
     const body = h('div', 'tfedu-graph-body');
     this._viewport = h('div', 'tfedu-graph-viewport');
@@ -233,6 +251,133 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     return this._current;
   }
 
+  /** Draw one (parsed) graph payload, as the step-through and profile views do. */
+  async showGraph(graph: IGraphPayload): Promise<void> {
+    if (this._graphs[0]?.[1] === graph) {
+      return;
+    }
+    this._graphs = flattenGraphs(graph);
+    this._collapsed = new Map();
+    this._picker.hidden = true;
+    await this._show(0);
+  }
+
+  /** Toolbar space for another view's controls. */
+  get extraToolbar(): HTMLElement {
+    return this._extra;
+  }
+
+  /** Draw `marks` over the graph (null: none); they stay across redraws. */
+  setMarks(marks: IMarks | null): void {
+    const resize = !!marks?.badges !== !!this._marks?.badges;
+    this._marks = marks;
+    if (resize) {
+      this._sizeViewport();
+      if (!this._userMoved) {
+        this._initialView();
+      }
+    }
+    this._applyMarks();
+  }
+
+  /** The viewport's height: the drawing's, within bounds, with room below it for the
+   * value badges another view may write under nodes. */
+  private _sizeViewport(): void {
+    if (this._svgSize) {
+      const below = this._marks?.badges ? 30 : 16;
+      this._viewport.style.height = `${Math.max(160, Math.min(520, this._svgSize.height + below))}px`;
+    }
+  }
+
+  /** Select op `i` (-1: none) as a click would, and bring it into view. */
+  selectNode(i: number): void {
+    this._select(i);
+    const el = i >= 0 ? this._drawnElement(i) : null;
+    if (el) {
+      const box = el.getBoundingClientRect();
+      const port = this._viewport.getBoundingClientRect();
+      if (box.right > port.right || box.left < port.left || box.bottom > port.bottom || box.top < port.top) {
+        this._view = { ...this._view, x: this._view.x + port.left + port.width / 2 - (box.left + box.width / 2), y: this._view.y + port.top + port.height / 2 - (box.top + box.height / 2) };
+        this._applyTransform();
+      }
+    }
+  }
+
+  /** Called with the op index a click selected (-1: none). */
+  onSelect: ((i: number) => void) | null = null;
+  /** Builds the details panel's content for op `i` instead of the default (null: default). */
+  detailsFor: ((i: number) => HTMLElement | null) | null = null;
+
+  /** The drawn group of op `i`: its node, or the collapsed box holding it. */
+  private _drawnElement(i: number): Element | null {
+    const node = this._canvas.querySelector(`[data-tfedu-node="${i}"]`);
+    if (node || !this._current) {
+      return node;
+    }
+    const collapsed = this._collapsed.get(this._which) ?? new Set<number>();
+    const owner = owners(this._current.layout, collapsed)[0][i];
+    return owner?.startsWith('s') ? this._canvas.querySelector(`[data-tfedu-scope="${owner.slice(1)}"]`) : null;
+  }
+
+  private _applyMarks(): void {
+    for (const el of Array.from(this._canvas.querySelectorAll('.tfedu-mark-badge'))) {
+      el.remove();
+    }
+    for (const el of Array.from(this._canvas.querySelectorAll('.tfedu-step-current, .tfedu-step-done, .tfedu-step-todo, .tfedu-step-error, .tfedu-heat'))) {
+      el.classList.remove('tfedu-step-current', 'tfedu-step-done', 'tfedu-step-todo', 'tfedu-step-error', 'tfedu-heat');
+      (el.querySelector('path, polygon') as SVGElement | null)?.style.removeProperty('fill');
+    }
+    const m = this._marks;
+    const n = this._current?.nodes.length ?? 0;
+    if (!m || !n) {
+      return;
+    }
+    const stepping = m.done !== undefined;
+    for (let i = 0; i < n; i++) {
+      const el = this._drawnElement(i);
+      if (!el) {
+        continue;
+      }
+      if (stepping && !el.classList.contains('tfedu-step-done')) {
+        el.classList.add(m.done!.has(i) ? 'tfedu-step-done' : 'tfedu-step-todo');
+        if (m.done!.has(i)) {
+          el.classList.remove('tfedu-step-todo');
+        }
+      }
+      const heat = m.heat?.get(i);
+      if (heat !== undefined) {
+        el.classList.add('tfedu-heat');
+        (el.querySelector('path, polygon') as SVGElement | null)?.style.setProperty('fill', heatColour(heat));
+      }
+    }
+    for (const [i, cls] of [[m.error, 'tfedu-step-error'], [m.current, 'tfedu-step-current']] as const) {
+      if (i !== null && i !== undefined) {
+        this._drawnElement(i)?.classList.add(cls);
+      }
+    }
+    m.badges?.forEach((text, i) => this._badge(i, text));
+  }
+
+  /** A value text under op `i`'s drawn node. */
+  private _badge(i: number, text: string): void {
+    const el = this._drawnElement(i) as SVGGraphicsElement | null;
+    if (!el) {
+      return;
+    }
+    el.querySelector('.tfedu-mark-badge')?.remove(); // a box shows its last op's value
+    if (!text) {
+      return;
+    }
+    const box = el.getBBox();
+    const t = document.createElementNS(SVG_NS, 'text');
+    t.setAttribute('class', 'tfedu-mark-badge');
+    t.setAttribute('x', String(box.x + box.width / 2));
+    t.setAttribute('y', String(box.y + box.height + 9));
+    t.setAttribute('text-anchor', 'middle');
+    t.textContent = text;
+    el.append(t);
+  }
+
   protected onAfterAttach(): void {
     if (this._svgSize && !this._userMoved) {
       requestAnimationFrame(() => this._initialView());
@@ -250,7 +395,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     this._picker.value = String(which);
     this._title.textContent = this._graphs[0][1].title || 'graph';
     if (!this._collapsed.has(which)) {
-      this._collapsed.set(which, new Set(defaultCollapsed(graph)));
+      this._collapsed.set(which, new Set(graph.layout.collapsed));
     }
     await this._draw(true);
   }
@@ -266,19 +411,19 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
       return;
     }
     const started = performance.now();
-    const collapsed = this._collapsed.get(this._which) ?? new Set<string>();
+    const collapsed = this._collapsed.get(this._which) ?? new Set<number>();
     const drawing = drawingOf(graph);
     this._drawing = drawing;
     this._select(-1);
     const edges = graph.nodes.reduce((n, node) => n + node.inputs.length, 0);
-    const shown = drawing.scopes.filter(p => collapsed.has(p) && !this._insideCollapsed(p, collapsed));
+    const boxes = graph.layout.boxes;
+    const shown = boxes.filter((b, k) => b.kind === 'scope' && collapsed.has(k) && !this._insideCollapsed(k, collapsed));
     this._count.textContent =
       `${graph.nodes.length} ops \u00b7 ${edges} edges` +
       (shown.length ? ` \u00b7 ${shown.length} collapsed scope${shown.length === 1 ? '' : 's'}` : '');
-    const collapsible = drawing.scopes.filter((_, k) => drawing.scopeOps[k] >= MIN_COLLAPSED_OPS);
+    const scopes = boxes.filter(b => b.kind === 'scope' && b.ops >= 2);
     // Small graphs keep a plain toolbar unless a scope was collapsed by hand.
-    this._scopesButton.hidden =
-      collapsible.length === 0 || (graph.nodes.length <= COLLAPSE_ABOVE_OPS && shown.length === 0);
+    this._scopesButton.hidden = scopes.length === 0 || (!graph.layout.big && shown.length === 0);
     this._scopesButton.textContent = shown.length ? 'Expand all' : 'Collapse all';
     this._scopesButton.title = shown.length
       ? 'Draw every op (click a cluster label to collapse it again)'
@@ -294,7 +439,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     try {
       const gv = await loadGraphviz();
       const dotStart = performance.now();
-      const dot = graphToDot(graph, { collapsed });
+      const dot = assembleDot(graph.layout, collapsed);
       measure(DOT_MEASURE, dotStart);
       const layoutStart = performance.now();
       const svgText = gv.dot(dot);
@@ -315,7 +460,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     // Size and view are settled before the SVG goes in (reading the viewport's size then
     // costs nothing): the browser lays the new drawing out once, in its next frame.
     this._svgSize = size;
-    this._viewport.style.height = `${Math.max(160, Math.min(520, size.height + 16))}px`;
+    this._sizeViewport();
     if (!anchor && (refit || !this._userMoved)) {
       this._userMoved = false;
       this._initialView();
@@ -328,52 +473,48 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
       this._userMoved = true;
       this._applyTransform();
     }
+    this._applyMarks();
     measure(INSERT_MEASURE, insertStart);
     measure(DRAW_MEASURE, started);
   }
 
-  private _insideCollapsed(path: string, collapsed: Set<string>): boolean {
-    for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
-      if (collapsed.has(path.slice(0, cut))) {
+  private _insideCollapsed(k: number, collapsed: Set<number>): boolean {
+    const boxes = this._current?.layout.boxes ?? [];
+    for (let p = boxes[k]?.parent ?? -1; p >= 0; p = boxes[p].parent) {
+      if (collapsed.has(p)) {
         return true;
       }
     }
     return false;
   }
 
-  /** Expand (`collapse` false) or collapse scope `k` of the current drawing and redraw. */
+  /** Expand (`collapse` false) or collapse box `k` of the current drawing and redraw. */
   private _setScope(k: number, collapse: boolean): void {
-    const path = this._drawing?.scopes[k];
     const collapsed = this._collapsed.get(this._which);
-    if (path === undefined || !collapsed || collapsed.has(path) === collapse) {
+    if (!this._current?.layout.boxes[k] || !collapsed || collapsed.has(k) === collapse) {
       return;
     }
-    // The scope's node (or cluster) is redrawn as its cluster (or node): keep it in place.
+    // The box's node (or cluster) is redrawn as its cluster (or node): keep it in place.
     const from = this._canvas.querySelector(collapse ? `[data-tfedu-cluster="${k}"]` : `[data-tfedu-scope="${k}"]`);
     const box = from?.getBoundingClientRect();
     if (collapse) {
-      collapsed.add(path);
+      collapsed.add(k);
     } else {
-      collapsed.delete(path);
+      collapsed.delete(k);
     }
     const selector = collapse ? `[data-tfedu-scope="${k}"]` : `[data-tfedu-cluster="${k}"]`;
     void this._draw(false, box ? { selector, x: box.left, y: box.top } : undefined);
   }
 
   private _toggleAllScopes(): void {
-    const drawing = this._drawing;
     const collapsed = this._collapsed.get(this._which);
-    if (!drawing || !collapsed) {
+    if (!this._current || !collapsed) {
       return;
     }
-    if (collapsed.size) {
-      collapsed.clear();
-    } else {
-      drawing.scopes.forEach((p, k) => {
-        if (drawing.scopeOps[k] >= MIN_COLLAPSED_OPS) {
-          collapsed.add(p);
-        }
-      });
+    const anyScope = this._current.layout.boxes.some((b, k) => b.kind === 'scope' && collapsed.has(k));
+    collapsed.clear();
+    if (!anyScope) {
+      collapsible(this._current).forEach(k => collapsed.add(k));
     }
     void this._draw(true);
   }
@@ -398,39 +539,28 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     return !vw || !vh ? 1 : Math.min(1, (vw - 16) / width, (vh - 16) / height);
   }
 
+  /** Fit the drawing's width (and height), unless that makes its text smaller than
+   * `READABLE_SCALE` allows: then show its start (where the graph's inputs are) at that
+   * scale; the wheel scrolls to the rest. */
   private _fit(): void {
-    if (!this._svgSize) {
-      return;
-    }
     const vw = this._viewport.clientWidth;
     const vh = this._viewport.clientHeight;
-    const { width, height } = this._svgSize;
-    if (!vw || !vh) {
+    if (!this._svgSize || !vw || !vh) {
       this._view = { x: 0, y: 0, k: 1 };
     } else {
-      const k = this._fitScale();
-      this._view = {
-        k,
-        x: (vw - width * k) / 2,
-        y: (vh - height * k) / 2
-      };
+      const { width, height } = this._svgSize;
+      const fit = this._fitScale();
+      const k = Math.max(fit, READABLE_SCALE);
+      const x = width * k <= vw - 16 ? (vw - width * k) / 2 : 8;
+      const badges = this._marks?.badges ? 14 : 0; // their room stays below the drawing
+      const y = height * k <= vh - 16 - badges ? (vh - badges - height * k) / 2 : 8;
+      this._view = { k: Math.min(1, k), x, y };
     }
     this._applyTransform();
   }
 
-  /** Fit the drawing, unless that makes its text unreadably small: then show its start
-   * (where the graph's inputs are) at a readable scale; Fit and the wheel show the rest. */
   private _initialView(): void {
-    const vw = this._viewport.clientWidth;
-    const vh = this._viewport.clientHeight;
-    if (!this._svgSize || !vw || !vh || this._fitScale() >= READABLE_SCALE) {
-      this._fit();
-      return;
-    }
-    const { height } = this._svgSize;
-    const k = READABLE_SCALE;
-    this._view = { k, x: 8, y: height * k <= vh - 16 ? (vh - height * k) / 2 : 8 };
-    this._applyTransform();
+    this._fit();
   }
 
   private _zoomAt(factor: number, cx: number, cy: number): void {
@@ -446,16 +576,38 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     this._zoomAt(factor, this._viewport.clientWidth / 2, this._viewport.clientHeight / 2);
   }
 
+  /** Ctrl (or Cmd) + wheel zooms; the wheel alone scrolls the drawing where it overflows
+   * the view, and otherwise leaves the notebook to scroll. */
   private _onWheel = (event: WheelEvent): void => {
     if (!this._svgSize) {
       return;
     }
-    event.preventDefault();
     const rect = this._viewport.getBoundingClientRect();
     const scale = event.deltaMode === 1 ? 16 : event.deltaMode === 2 ? 400 : 1;
-    const factor = Math.exp(-event.deltaY * scale * 0.0015);
-    this._zoomAt(factor, event.clientX - rect.left, event.clientY - rect.top);
+    if (event.ctrlKey || event.metaKey) {
+      event.preventDefault();
+      this._zoomAt(Math.exp(-event.deltaY * scale * 0.0015), event.clientX - rect.left, event.clientY - rect.top);
+      return;
+    }
+    // Vertical overflow first; a wide drawing (left to right) takes the vertical wheel too.
+    const { x, y, k } = this._view;
+    const sizes = { x: this._svgSize.width * k, y: this._svgSize.height * k };
+    const rooms = { x: rect.width, y: rect.height };
+    const wanted: ('x' | 'y')[] = event.shiftKey || Math.abs(event.deltaX) > Math.abs(event.deltaY) ? ['x'] : ['y', 'x'];
+    const delta = (event.deltaX && wanted[0] === 'x' ? event.deltaX : event.deltaY || event.deltaX) * scale;
+    for (const axis of wanted) {
+      const pos = axis === 'x' ? x : y;
+      const next = Math.min(8, Math.max(rooms[axis] - sizes[axis] - 8, pos - delta));
+      if (sizes[axis] + 16 > rooms[axis] && next !== pos) {
+        event.preventDefault();
+        this._view = { ...this._view, [axis]: next };
+        this._userMoved = true;
+        this._applyTransform();
+        return;
+      }
+    }
   };
+
 
   private _onPointerDown = (event: PointerEvent): void => {
     if (event.button !== 0) {
@@ -559,20 +711,33 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
       this._details.hidden = true;
       this._details.replaceChildren();
     } else {
-      this._canvas.querySelector(`[data-tfedu-node="${i}"]`)?.classList.add('tfedu-selected');
-      this._renderDetails(node);
+      this._drawnElement(i)?.classList.add('tfedu-selected');
+      const custom = this.detailsFor?.(i) ?? null;
+      if (custom) {
+        this._details.replaceChildren(custom);
+        this._details.hidden = false;
+      } else {
+        this._renderDetails(node);
+      }
     }
     // The panel takes width from the viewport: keep an untouched view fitted.
     if (wasOpen !== !this._details.hidden && !this._userMoved) {
       this._initialView();
     }
+    this.onSelect?.(node ? i : -1);
   }
 
   /** `op:k (2, 3) float32` for an input tensor of the current graph (shape shown when known). */
   private _tensorText(tensor: string): string {
     const [op, k] = parseTensorName(tensor);
-    const out = this._drawing?.byName.get(op)?.outputs[k];
-    return out ? `${tensor} ${outputText(out)}` : tensor;
+    const i = this._drawing?.byName.get(op);
+    const out = i === undefined ? undefined : this._current?.layout.ops[i].outs[k];
+    return out ? `${tensor} ${out}` : tensor;
+  }
+
+  private _outputTexts(node: IGraphNode): string[] {
+    const i = this._drawing?.byName.get(node.id);
+    return i === undefined ? [] : (this._current?.layout.ops[i].outs ?? []);
   }
 
   private _renderDetails(node: IGraphNode): void {
@@ -615,7 +780,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     row(
       'Outputs',
       node.outputs.length
-        ? list(node.outputs.map((o, k) => `${node.id}:${k} ${outputText(o)}`))
+        ? list(this._outputTexts(node).map((o, k) => `${node.id}:${k} ${o}`))
         : '\u2014'
     );
     const attrs = Object.entries(node.attrs);
@@ -634,6 +799,8 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
   }
 
   private _mimeType: string;
+  private _extra: HTMLSpanElement;
+  private _marks: IMarks | null = null;
   private _title: HTMLSpanElement;
   private _picker: HTMLSelectElement;
   private _count: HTMLSpanElement;
@@ -647,7 +814,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
   private _which = 0;
   private _drawing: IDrawing | null = null;
   /** Collapsed scope paths of each graph of the picker, kept while switching between them. */
-  private _collapsed = new Map<number, Set<string>>();
+  private _collapsed = new Map<number, Set<number>>();
   private _svgSize: { width: number; height: number } | null = null;
   private _view = { x: 0, y: 0, k: 1 };
   private _userMoved = false;

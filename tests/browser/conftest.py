@@ -214,6 +214,15 @@ def open_and_run(page, server: LabServer, notebook: str) -> None:
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
 
 
+def new_page(browser):
+    """A page of the usual size that records (and dismisses) any dialog in `page.dialogs`."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    return context, page
+
+
 def screenshot(page_or_locator, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

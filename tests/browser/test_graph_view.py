@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import open_and_run, screenshot
+from tests.browser.conftest import new_page, open_and_run, screenshot
 
 EVIL = "<img src=x onerror=alert(1)>"
 
@@ -103,10 +103,7 @@ def _expected():
 
 @pytest.fixture(scope="module")
 def page(browser, lab_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    context, page = new_page(browser)
     nb = lab_server.write_notebook("graph.ipynb", [GRAPH_CELL, EVIL_CELL, SUBGRAPH_CELL] + LARGE_CELLS)
     open_and_run(page, lab_server, nb)
     page.wait_for_function(
@@ -155,7 +152,7 @@ def test_clicking_a_node_shows_its_details(page):
     assert details.is_hidden()
 
 
-def test_wheel_zooms_and_drag_pans(page):
+def test_ctrl_wheel_zooms_wheel_scrolls_and_drag_pans(page):
     view = _views(page).nth(0)
     viewport = view.locator(".tfedu-graph-viewport")
     canvas = view.locator(".tfedu-graph-canvas")
@@ -170,10 +167,19 @@ def test_wheel_zooms_and_drag_pans(page):
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     x0, y0, k0 = transform()
     page.mouse.move(cx, cy)
-    page.mouse.wheel(0, -300)
+    page.mouse.wheel(0, -300)  # the drawing fits: the wheel is the notebook's
+    page.wait_for_timeout(100)
+    assert transform() == pytest.approx((x0, y0, k0), abs=1e-3)
+    viewport.dispatch_event("wheel", {"deltaY": -300, "ctrlKey": True, "clientX": cx,
+                                      "clientY": cy, "bubbles": True, "cancelable": True})
     page.wait_for_timeout(100)
     x1, y1, k1 = transform()
     assert k1 > k0 * 1.2
+    page.mouse.wheel(0, -200)  # zoomed in, the drawing overflows: the wheel scrolls it
+    page.wait_for_timeout(100)
+    x_, y_, k_ = transform()
+    assert (x_, y_) != pytest.approx((x1, y1), abs=1) and k_ == pytest.approx(k1)
+    x1, y1, k1 = transform()
     page.mouse.move(box["x"] + 10, box["y"] + 10)
     page.mouse.down()
     page.mouse.move(box["x"] + 60, box["y"] + 40, steps=5)

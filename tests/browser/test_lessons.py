@@ -56,7 +56,7 @@ def test_lesson_02_shows_why_f_traced_three_times(lesson):
     assert view.locator(".tfedu-retracing-concrete").count() == 3
     assert view.locator(".tfedu-retracing-signature").all_text_contents() == [
         "f(x: float32[])", "f(x: float32[2])", "f(x: float32[2,2])"]
-    assert view.locator(".tfedu-retracing-call").count() == 5
+    assert view.locator(".tfedu-retracing-timeline .tfedu-retracing-call").count() == 5
     screenshot(view, "lesson02_retracing")
 
 

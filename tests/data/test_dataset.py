@@ -35,8 +35,9 @@ def test_batching_ragged_elements_names_the_shapes():
     ds = tf.data.Dataset.from_generator(
         lambda: iter([[1], [1, 2]]), output_signature=tf.TensorSpec([None], tf.int32))
     with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=r"^Cannot add tensor to the batch: number of elements does not match\. "
-                             r"Shapes are: \[tensor\]: \[2\], \[batch\]: \[1\]$"):
+                       match=r"IteratorGetNext_output_types_1_device_.* Cannot add tensor to the "
+                             r"batch: number of elements does not match\. Shapes are: \[tensor\]: "
+                             r"\[2\], \[batch\]: \[1\] \[Op:IteratorGetNext\]"):
         list(ds.batch(2))
 
 

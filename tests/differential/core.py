@@ -182,8 +182,14 @@ def normalize(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.rstrip().splitlines())
 
 
+_OP_NAME = re.compile(r"(\[Op:[A-Za-z0-9_]+\]) name: ?[^\s\x1b]*")
+
+
 def normalize_msg(msg: str) -> str:
-    """An exception message without traceback lines (source frames differ by implementation)."""
+    """An exception message without traceback lines (source frames differ by implementation),
+    and without the ` name: ...` after `[Op:X]` (TF adds it only when a Python wrapper passed
+    a name, which differs from wrapper to wrapper)."""
+    msg = _OP_NAME.sub(r"\1", msg)
     lines, skip = [], False
     for line in normalize(msg).splitlines():
         if _TRACE_LINE.match(line):

@@ -86,3 +86,21 @@ def test_tf_config_resolver(monkeypatch):
     monkeypatch.setenv("TF_CONFIG", "{not json")
     with pytest.raises(ValueError, match="TF_CONFIG"):
         cluster_resolver.TFConfigClusterResolver()
+
+
+def test_estimator_train_and_evaluate_on_two_workers(tmp_path):
+    script = str(Path(__file__).resolve().parents[1] / "estimator" / "mw_estimator.py")
+    subprocess.run([sys.executable, script, str(tmp_path / "one"), str(tmp_path / "one.json")],
+                   env=_env(), check=True, timeout=180, capture_output=True)
+    configs = launch.tf_configs(2)
+    procs = [subprocess.Popen([mpi._mpiexec(), "-n", "1", sys.executable, script,
+                               str(tmp_path / "two"), str(tmp_path / "two.json")],
+                              env=dict(_env(), TF_CONFIG=configs[i]), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for i in (1, 0)]
+    outs = [(p.wait(timeout=180), p.stdout.read()) for p in procs]
+    assert all(rc == 0 for rc, _ in outs), outs
+    one = json.loads((tmp_path / "one.json").read_text())
+    two = json.loads((tmp_path / "two.json").read_text())
+    assert one["global_step"] == two["global_step"] == 12
+    np.testing.assert_allclose(two["kernel"], one["kernel"], atol=1e-6)
+    assert not (tmp_path / "two" / "workertemp_1").exists()

@@ -43,3 +43,20 @@ def test_gradient_inside_the_context_warns_only_for_a_persistent_tape(caplog):
             y = x * x
             assert float(tape.gradient(y, x)) == 4.0
         assert "persistent tape inside its context" in caplog.text
+
+
+def test_backward_ops_in_a_graph_are_in_the_gradient_tape_scope():
+    """As TF names them, so that a drawn training step shows its backward pass as one frame."""
+    w = tf.Variable(2.0)
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(w * x))
+        return tape.gradient(loss, w)
+
+    ops = step.get_concrete_function(tf.TensorSpec([None])).graph.get_operations()
+    backward = [op.name for op in ops if op.name.startswith("gradient_tape/")]
+    assert backward and not any(op.name.startswith("gradient_tape") for op in ops
+                                if op.type in ("Square", "Mean", "Placeholder"))
+    assert float(step(tf.constant([1.0, 2.0]))) == pytest.approx(10.0)

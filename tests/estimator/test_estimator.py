@@ -165,3 +165,15 @@ def test_model_to_estimator_matches_fit(tmp_path):
     assert est.evaluate(data)["global_step"] == 12
     with pytest.raises(ValueError, match="has not been compiled yet"):
         tf.keras.estimator.model_to_estimator(tf.keras.Sequential([tf.keras.layers.Dense(1)]))
+
+
+def test_export_saved_model(tmp_path):
+    est = _est(tmp_path / "m")
+    est.train(input_fn(), steps=3)
+    receiver = tf.estimator.export.build_raw_serving_input_receiver_fn({"x": tf.constant(X[:1])})
+    path = est.export_saved_model(str(tmp_path / "export"), receiver)
+    assert isinstance(path, bytes) and os.path.basename(path).isdigit()
+    out = tf.saved_model.load(path.decode()).signatures["serving_default"](x=tf.constant(X[:2]))
+    ours = list(est.predict(lambda: tf.data.Dataset.from_tensor_slices({"x": X[:2]}).batch(2)))
+    np.testing.assert_allclose(out["logits"].numpy(), [p["logits"] for p in ours], rtol=1e-6)
+    assert not [p for p in os.listdir(tmp_path / "export") if p.startswith("temp-")]

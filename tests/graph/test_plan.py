@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import tfedu as tf
+from tfedu.framework import graph_ops as go
 from tfedu.framework.execute import execute
-from tfedu.graph import graph_ops as go
 from tfedu.graph.plan import compile_plan
 
 

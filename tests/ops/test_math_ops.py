@@ -164,3 +164,22 @@ def test_binary_gradients(name, fn):
 ])
 def test_unary_gradients(name, fn):
     check_gradients(fn, A)
+
+
+def test_tensor_equality_is_by_value_except_while_building_a_tf1_graph():
+    """TF 2: `==` is elementwise eagerly and in tf.function (tensors are then unhashable); in a
+    TF1 graph it compares the objects, as TF 1.x always did (and tensors are feed_dict keys)."""
+    assert bool(tf.constant(1) == tf.constant(1))
+    assert (tf.constant([1, 2]) != tf.constant([1, 3])).numpy().tolist() == [False, True]
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(tf.constant(1))
+    with tf.Graph().as_default():
+        a, b = tf.constant(1), tf.constant(1)
+        assert (a == b) is False and (a == a) is True and (a != b) is True
+        assert {a: 1}[a] == 1
+
+    @tf.function
+    def same(x, y):
+        return x == y
+
+    assert bool(same(tf.constant(2), tf.constant(2)))

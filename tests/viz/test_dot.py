@@ -8,16 +8,17 @@ import shutil
 import pytest
 
 from tfedu.viz.dot import (
-    PALETTE,
-    TYPE_COLOURS,
+    GROUP_COLOURS,
+    OTHER_COLOUR,
     display_scopes,
     dot_string,
-    fnv1a,
     graph_to_dot,
     local_name,
+    node_label,
+    op_colour,
+    op_group,
     shape_text,
     truncate,
-    type_colour,
 )
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -34,7 +35,7 @@ def node(id_, type_, **extra):
 
 
 def graph(nodes):
-    return {"version": 1, "kind": "graph", "title": "g", "nodes": nodes, "subgraphs": {}}
+    return {"version": 2, "kind": "graph", "title": "g", "nodes": nodes, "subgraphs": {}}
 
 
 SAMPLE = graph([
@@ -79,11 +80,26 @@ def test_helpers():
     assert shape_text([None, 3]) == "(None, 3)" and shape_text([5]) == "(5,)"
     assert shape_text([]) == "()" and shape_text(None) == "<unknown>"
     assert truncate("abcdef", 5) == "abcd\u2026" and truncate("abc", 5) == "abc"
-    assert fnv1a("") == 0x811C9DC5 and fnv1a("a") == 0xE40C292C and fnv1a("foobar") == 0xBF9CF968
-    assert type_colour("MatMul") == TYPE_COLOURS["MatMul"]
-    assert type_colour("AnythingElse") in PALETTE
+    assert op_colour("AnythingElse") == OTHER_COLOUR
     assert local_name(node("a/b/c", "X")) == "c" and local_name(node("a/b/c", "X"), "a") == "b/c"
     assert display_scopes(SAMPLE["nodes"])[2] == "layer/inner"
+
+
+def test_colours_come_from_the_op_groups():
+    from tfedu.framework.registry import GROUPS, OPS
+
+    assert set(GROUPS) <= set(GROUP_COLOURS)  # every group the registry knows has a colour
+    assert op_group("Relu") == "nn" and op_colour("Relu") == GROUP_COLOURS["nn"]
+    assert op_group("Placeholder") == "input" and op_group("ReadVariableOp") == "variable"
+    assert op_colour("_FusedNotARegistryOp") == GROUP_COLOURS["fused"]
+    assert all(op_colour(t) != OTHER_COLOUR for t, opdef in OPS.items() if opdef.group)
+
+
+def test_labels_do_not_repeat_the_type():
+    assert node_label(node("MatMul", "MatMul")) == "MatMul"
+    assert node_label(node("dense/Relu_1", "Relu")) == "Relu_1"
+    assert node_label(node("dense/MatMul2", "MatMul")) == "MatMul2\nMatMul"
+    assert node_label(node("x", "Placeholder")) == "x\nPlaceholder"
 
 
 def test_graph_to_dot_structure():

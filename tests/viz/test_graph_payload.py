@@ -39,7 +39,7 @@ def test_payload_describes_every_op():
     g, x, y, s = _small_graph()
     p = graph_payload(g)
     _validate(p)
-    assert p["version"] == 1 and p["kind"] == "graph" and p["subgraphs"] == {}
+    assert p["version"] == 2 and p["kind"] == "graph" and p["subgraphs"] == {}
     by_id = {n["id"]: n for n in p["nodes"]}
     assert [n["id"] for n in p["nodes"]] == [op.name for op in g.get_operations()]
 
@@ -238,8 +238,8 @@ def test_show_graph_accepts_payloads_and_views():
     assert isinstance(view, GraphView) and view.title == "again"
     assert p["title"] == "Graph"  # the caller's dict is not modified
     assert show_graph(view) is view
-    with pytest.raises(ValueError, match="Unsupported graph payload version 2"):
-        show_graph({**p, "version": 2})
+    with pytest.raises(ValueError, match="Unsupported graph payload version 3"):
+        show_graph({**p, "version": 3})
     with pytest.raises(ValueError, match="kind 'graph'"):
         show_graph({"nodes": []})
 
@@ -255,11 +255,13 @@ def test_schema_rejects_malformed_payloads():
     g, *_ = _small_graph()
     p = graph_payload(g)
     bad = [
-        {**p, "version": 2},
+        {**p, "version": 3},
         {**p, "nodes": [{**p["nodes"][0], "inputs": ["no_index"]}]},
         {**p, "nodes": [{**p["nodes"][0], "outputs": [{"shape": [1.5], "dtype": "f"}]}]},
         {**p, "nodes": [{**p["nodes"][0], "attrs": {"k": 1}}]},
         {k: v for k, v in p.items() if k != "subgraphs"},
+        {k: v for k, v in p.items() if k != "layout"},
+        {**p, "layout": {**p["layout"], "edges": [[0, 1, None]]}},
     ]
     for payload in bad:
         with pytest.raises(jsonschema.ValidationError):

@@ -32,7 +32,7 @@ EVIL = "<img src=x onerror=alert(1)>"
 def _validator(schema):
     graph = graph_schema()
     registry = Registry().with_resource(
-        "https://tfedu.invalid/schemas/graph.v1.json", Resource.from_contents(graph))
+        "https://tfedu.invalid/schemas/graph.v2.json", Resource.from_contents(graph))
     return Draft202012Validator(schema, registry=registry)
 
 
@@ -95,6 +95,22 @@ def test_retracing_warning_is_reported():
         h(tf.zeros([n]))
     fn = retracing_payload(h)["functions"][0]
     assert fn["warning"] is not None and "triggered tf.function retracing" in fn["warning"]
+    assert "earlier definitions" not in fn["warning"]
+
+
+def test_retracing_warning_agrees_with_the_counts_when_a_cell_runs_again():
+    """Lesson 02 run twice in one kernel: TF's warning counts the calls of both `f`s (the
+    same code); the view's counts are the new `f`'s, and the warning says why they differ."""
+    cell = ("@tf.function\ndef f(x):\n    return x + 1\n"
+            "for n in range(1, 4):\n    f(tf.zeros([n]))\n")
+    code = compile(cell, "<cell In[3]>", "exec")
+    scope = {"tf": tf}
+    exec(code, scope)
+    exec(code, scope)  # the same cell again: a new f, the same code
+    fn = retracing_payload(scope["f"])["functions"][0]
+    assert (fn["calls"], fn["traces"]) == (3, 3)
+    assert fn["warning"].startswith("6 out of the last 6 calls to `f` triggered")
+    assert "this `f` has had 3 calls and 3 traces" in fn["warning"]
 
 
 class _Handle:

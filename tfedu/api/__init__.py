@@ -12,7 +12,7 @@ import types
 OP_MODULES = [
     "tfedu.ops.math_ops",
     "tfedu.ops.array_ops",
-    "tfedu.ops.name_scope",
+    "tfedu.framework.name_scope",
     "tfedu.ops.debugging",
     "tfedu.ops.special_math_ops",
     "tfedu.ops.segment_ops",
@@ -28,6 +28,14 @@ OP_MODULES = [
     "tfedu.ops.random_ops",
     "tfedu.ops.string_ops",
     "tfedu.ops.control_flow_ops",
+    "tfedu.ops.image_ops",
+    "tfedu.ops.image_color",
+    "tfedu.ops.functional_ops",
+    "tfedu.ops.io_ops",
+    "tfedu.ops.record_io",
+    "tfedu.ops.example_ops",
+    "tfedu.ops.misc_api",
+    "tfedu.ops.sparse_ragged_extra",
     "tfedu.framework.config",
     "tfedu.function",
     "tfedu.graph.api",
@@ -67,3 +75,6 @@ def build(root):
         ns = _namespace(root, path)
         if not hasattr(ns, leaf) or path:
             setattr(ns, leaf, obj)
+    from tfedu.ops.misc_api import _install_bitwise_operators
+
+    _install_bitwise_operators()

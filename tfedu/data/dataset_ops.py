@@ -140,15 +140,36 @@ class _TracedFunction:
         signature = [a for a in args]
         self._function = tf_function(fn, input_signature=signature, autograph=True)
         self._concrete = self._function.get_concrete_function()
-        out = self._concrete.structured_outputs
+        out = _lists_to_tuples(self._concrete.structured_outputs)
         self.output_spec = nest.map_structure(
             lambda t: TensorSpec(t.shape, t.dtype) if isinstance(t, Tensor) or getattr(
                 t, "_is_variable", False) else _spec_of(*_to_array(t)), out)
 
     def __call__(self, element):
         tensors = _to_tensors(element, self._input_spec)
-        result = self._concrete(*_call_args(tensors))
-        return result
+        return _lists_to_tuples(self._concrete(*_call_args(tensors)))
+
+
+def _ragged_rows(rt):
+    """The rows of a 2-D RaggedTensor as elements of varying length (dense 1-D tensors)."""
+    if rt.ragged_rank != 1 or rt.shape.rank != 2:
+        raise NotImplementedError("tfedu's tf.data slices 2-D RaggedTensors (ragged_rank 1) "
+                                  "only")
+    rows = [np.asarray(r, dtype=object if rt.dtype == dtypes.string else
+                       rt.dtype.as_numpy_dtype) for r in rt.to_list()]
+    return Dataset.from_generator(lambda: iter(rows),
+                                  output_signature=TensorSpec([None], rt.dtype))
+
+
+def _lists_to_tuples(x):
+    """tf.data reads a function's list outputs as tuples (a list is not a dataset structure)."""
+    if isinstance(x, list):
+        return tuple(_lists_to_tuples(v) for v in x)
+    if isinstance(x, tuple) and not hasattr(x, "_fields"):
+        return tuple(_lists_to_tuples(v) for v in x)
+    if isinstance(x, dict):
+        return type(x)((k, _lists_to_tuples(v)) for k, v in x.items())
+    return x
 
 
 # ------------------------------------------------------------------------------------------
@@ -165,6 +186,8 @@ class Dataset:
     @staticmethod
     def from_tensor_slices(tensors, name=None) -> Dataset:
         """One element per slice along the first dimension of every component."""
+        if type(tensors).__name__ == "RaggedTensor":
+            return _ragged_rows(tensors)
         return _TensorSliceDataset(tensors)
 
     @staticmethod

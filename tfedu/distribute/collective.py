@@ -141,7 +141,7 @@ def _kernel(values, reduction="SUM", **_):
 
 
 COLLECTIVE_ALL_REDUCE = register_op(
-    "CollectiveAllReduce", inputs=("input: N*T",), outputs=("output: N*T",),
+    "CollectiveAllReduce", group="distribute", inputs=("input: N*T",), outputs=("output: N*T",),
     attrs={"reduction": "SUM"}, stateful=True,
     infer=lambda op: [(t.shape, t.dtype) for t in op.inputs],
     kernel=_kernel,
@@ -173,7 +173,7 @@ def _cross_kernel(values, communicator=None, **_):
 
 
 CROSS_WORKER_ALL_REDUCE = register_op(
-    "CrossWorkerAllReduce", inputs=("input: N*T",), outputs=("output: N*T",),
+    "CrossWorkerAllReduce", group="distribute", inputs=("input: N*T",), outputs=("output: N*T",),
     attrs={"communicator": None}, stateful=True,
     infer=lambda op: [(t.shape, t.dtype) for t in op.inputs], kernel=_cross_kernel,
     doc="Sum over the workers of a multi-worker strategy (cross-replica code such as "

@@ -115,7 +115,8 @@ def set_visible_devices(devices, device_type=None):
 
 @export("debugging.set_log_device_placement")
 def set_log_device_placement(enabled):
-    """Remember the flag; tfedu places every op on the CPU (`/device:CPU:0`)."""
+    """Remember the flag (`get_log_device_placement`). TF then logs each op's device; tfedu
+    places every op on the one CPU (`/device:CPU:0`), so it prints no per-op log."""
     _config["log_placement"] = bool(enabled)
 
 

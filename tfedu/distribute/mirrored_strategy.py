@@ -55,7 +55,7 @@ def _replica_id_kernel(**_):
     return np.int32(r[1] if r is not None and r[1] is not None else 0)
 
 
-REPLICA_ID = register_op("ReplicaId", outputs=("id: int32",), stateful=True,
+REPLICA_ID = register_op("ReplicaId", group="distribute", outputs=("id: int32",), stateful=True,
                          infer=lambda op: [(TensorShape([]), dtypes.int32)],
                          kernel=_replica_id_kernel,
                          doc="The index of the replica running this graph (0 outside).")
@@ -66,12 +66,11 @@ def _replica_run_kernel(resources, args, f=None, strategy=None, n_args=0):
 
 
 REPLICA_RUN = register_op(
-    "ReplicaRun", inputs=("args: N*T",), outputs=("output: N*T",),
-    attrs={"f": None, "strategy": None, "n_args": 0}, stateful=True,
+    "ReplicaRun", group="distribute", inputs=("args: N*T",), outputs=("output: N*T",),
+    attrs={"f": None, "strategy": None, "n_args": 0}, stateful=True, uses_resources=True,
     infer=lambda op: [], kernel=_replica_run_kernel,
     doc="Runs the function `f` once per replica of `strategy`, on all replica threads at once; "
         "inputs are the replicas' arguments one after another, outputs likewise.")
-REPLICA_RUN.uses_resources = True
 
 
 def replica_id_tensor(strategy, index):
@@ -234,8 +233,8 @@ def _common_shape(shapes):
 def _run_in_graph(strategy, fn, args, kwargs):
     """`run` while a graph is built: trace `fn` once, add one `ReplicaRun` op."""
     import tfedu as tf
+    from tfedu.framework.func_graph import init_scope
     from tfedu.function.concrete_function import create_graph_op
-    from tfedu.function.func_graph import init_scope
     from tfedu.function.function import function
 
     n = strategy.extended._num_local

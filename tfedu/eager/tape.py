@@ -19,7 +19,7 @@ import numpy as np
 from tfedu.framework import nest
 from tfedu.framework.context import _state
 from tfedu.framework.dtypes import as_dtype
-from tfedu.framework.execute import EagerOp
+from tfedu.framework.execute import EagerOp, record_gradient
 from tfedu.framework.tensor import Tensor
 
 __all__ = ["GradientTape", "UnconnectedGradients", "custom_gradient", "stop_recording_all",
@@ -172,10 +172,15 @@ class GradientTape:
                     f"Passed in object {s!r} of type {type(s).__name__!r}, not tf.Tensor or "
                     "tf.Variable or ExtensionType."
                 )
+        if target is None:
+            raise TypeError("Argument `target` should be a list or nested structure of Tensors, "
+                            "Variables or CompositeTensors to be differentiated, but received "
+                            "None.")
         flat_targets = nest.flatten(target)
         if output_gradients is not None:
             output_gradients = nest.flatten(output_gradients)
-        result = self._backprop(flat_targets, flat_sources, output_gradients, unconnected)
+        with _gradient_scope():
+            result = self._backprop(flat_targets, flat_sources, output_gradients, unconnected)
         if not self._persistent:
             self._used = True
             self._records = []
@@ -188,9 +193,10 @@ class GradientTape:
         if was_recording:
             self._pop()
         try:
-            grads = {}
+            grads, direct = {}, {}  # direct: a variable that is itself a target (d v/d v = 1)
             for i, t in enumerate(targets):
-                if getattr(t, "_is_variable", False):
+                var = getattr(t, "_primary", t) if getattr(t, "_is_variable", False) else None
+                if var is not None:
                     t = t.value()
                 og = output_gradients[i] if output_gradients is not None else None
                 if og is None:
@@ -199,7 +205,8 @@ class GradientTape:
                     from tfedu.framework.convert import convert_to_tensor
 
                     og = convert_to_tensor(og, dtype=t.dtype)
-                grads.setdefault(id(t), []).append(og)
+                (direct.setdefault(id(var), []) if var is not None
+                 else grads.setdefault(id(t), [])).append(og)
             source_ids = set()
             for s in sources:
                 if getattr(s, "_is_variable", False):
@@ -239,6 +246,7 @@ class GradientTape:
                     parts = []
                     for r in self._reads.get(id(getattr(s, "_primary", s)), ()):
                         parts.extend(grads.get(id(r), ()))
+                    parts.extend(direct.get(id(getattr(s, "_primary", s)), ()))
                     dtype = s.dtype
                 else:
                     parts = list(grads.get(id(s), ()))
@@ -352,12 +360,6 @@ def stop_recording_all():
             t._push()
 
 
-def record_gradient(inputs, outputs, grad_fn):
-    """Record a hand-made op on the active tapes: d outputs / d inputs given by `grad_fn`."""
-    for tape in list(_state.tapes):
-        tape._record(None, inputs, outputs, {}, None, grad_fn)
-
-
 def custom_gradient(f=None):
     """Decorator: `f` returns `(outputs, grad_fn)`; tapes use `grad_fn` instead of `f`'s ops."""
     if f is None:
@@ -411,3 +413,11 @@ def custom_gradient(f=None):
     decorated.__doc__ = getattr(f, "__doc__", None)
     decorated.__wrapped__ = f
     return decorated
+
+
+def _gradient_scope():
+    """While building a graph, the backward ops go in a `gradient_tape` name scope, as in TF (the
+    graph view then shows the backward pass as one frame); eagerly, nothing."""
+    from tfedu.framework.name_scope import name_scope
+
+    return name_scope("gradient_tape") if _state.graph is not None else contextlib.nullcontext()

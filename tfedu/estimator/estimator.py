@@ -4,8 +4,8 @@ Every `train`/`evaluate`/`predict` call builds a fresh graph: it calls `input_fn
 `tf.data.Dataset` of `(features, labels)`, read through a one-shot iterator), then
 `model_fn(features, labels, mode, params, config)`, opens a Session, restores the latest
 checkpoint of `model_dir` (or initialises), and runs the loop with session hooks. Training
-saves `model_dir/model.ckpt-<step>` (tfedu's `tf.compat.v1.train.Saver`) and a `checkpoint`
-file, so a crashed or stopped run goes on from the last checkpoint when called again. The log
+saves `model_dir/model.ckpt-<step>` in TensorFlow's checkpoint format (`checkpoint.py`) and a
+`checkpoint` file, so a crashed or stopped run goes on from the last checkpoint when called again. The log
 lines are TF's (`tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.INFO)` shows them).
 """
 
@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 import tfedu as tf
+from tfedu.estimator import checkpoint as ckpt_lib
 from tfedu.estimator import hooks as hooks_lib
 from tfedu.estimator.model_fn import EstimatorSpec, ModeKeys
 from tfedu.estimator.run_config import RunConfig
@@ -91,25 +92,19 @@ class Estimator:
         return self._model_fn
 
     def latest_checkpoint(self):
-        return tf.compat.v1.train.latest_checkpoint(self._model_dir)
+        return ckpt_lib.latest_checkpoint(self._model_dir)
 
-    def get_variable_names(self):
+    def _reader(self):
         path = self.latest_checkpoint()
         if path is None:
             raise ValueError(f"Could not find trained model in model_dir: {self._model_dir}.")
-        import json
+        return ckpt_lib.load_checkpoint(path)
 
-        with open(path + ".index", "rb") as f:
-            return [e["name"] for e in json.loads(f.read().decode())["variables"]]
+    def get_variable_names(self):
+        return sorted(self._reader().get_variable_to_shape_map())
 
     def get_variable_value(self, name):
-        import json
-
-        path = self.latest_checkpoint()
-        with open(path + ".index", "rb") as f:
-            index = {e["name"]: e["key"] for e in json.loads(f.read().decode())["variables"]}
-        with np.load(path + ".data-00000-of-00001", allow_pickle=False) as data:
-            return data[index[name]]
+        return self._reader().get_tensor(name)
 
     # --- building the graph ----------------------------------------------------------------
     def _optional_args(self, fn, mode):
@@ -128,7 +123,18 @@ class Estimator:
         return result, None
 
     def _distribute_input(self, dataset):
-        return dataset
+        strategy = self._train_strategy()
+        if strategy is None:
+            return dataset
+        from tfedu.estimator.distributed import worker_slices
+
+        return worker_slices(dataset, strategy)
+
+    def _train_strategy(self):
+        """`RunConfig(train_distribute=...)` when it has several replicas, else None."""
+        from tfedu.estimator.distributed import train_strategy
+
+        return train_strategy(self._config)
 
     def _call_model_fn(self, features, labels, mode):
         kwargs = self._optional_args(self._model_fn, mode)
@@ -150,7 +156,7 @@ class Estimator:
         sess = tf.compat.v1.Session(graph=graph)
         if checkpoint_path:
             logger.info(f"Restoring parameters from {checkpoint_path}")
-            (saver or tf.compat.v1.train.Saver(allow_empty=True)).restore(sess, checkpoint_path)
+            (saver or ckpt_lib.BundleSaver()).restore(sess, checkpoint_path)
         else:
             if what is not None:
                 logger.info(f"Could not find trained model in model_dir: {self._model_dir}, "
@@ -209,14 +215,20 @@ class Estimator:
                 tf.compat.v1.set_random_seed(self._config.tf_random_seed)
             global_step = tf.compat.v1.train.get_or_create_global_step()
             features, labels = self._call_input_fn(input_fn, ModeKeys.TRAIN)
-            spec = self._call_train_model_fn(features, labels)
-            saver = tf.compat.v1.train.Saver(max_to_keep=self._config.keep_checkpoint_max,
-                                             sharded=True)
+            from tfedu.estimator import distributed
+
+            strategy = self._train_strategy()
+            with distributed.building(strategy):
+                spec = self._call_train_model_fn(features, labels)
+            saver = ckpt_lib.BundleSaver(max_to_keep=self._config.keep_checkpoint_max)
             all_hooks = hooks + self._train_hooks(spec, global_step, saver, listeners)
             for h in all_hooks:
                 h.begin()
-            sess = self._open_session(g, self.latest_checkpoint(), saver)
-            return self._run_loop(sess, all_hooks, [spec.train_op, spec.loss])
+            path = self.latest_checkpoint()
+            sess = self._open_session(g, path, saver)
+            with distributed.running(strategy):
+                distributed.sync_initial_values(sess, strategy, restored=bool(path))
+                return self._run_loop(sess, all_hooks, [spec.train_op, spec.loss])
 
     def _call_train_model_fn(self, features, labels):
         return self._call_model_fn(features, labels, ModeKeys.TRAIN)

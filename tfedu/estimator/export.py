@@ -31,8 +31,90 @@ def build_raw_serving_input_receiver_fn(features, default_batch_size=None):
     return fn
 
 
+def _receiver_specs(serving_input_receiver_fn):
+    """{name: TensorSpec} of the receiver's placeholders (built in a scratch graph)."""
+    with tf.Graph().as_default():
+        receiver = serving_input_receiver_fn()
+        feats = receiver.features if isinstance(receiver.features, dict) else {
+            "feature": receiver.features}
+        raw = all(any(f is t for t in receiver.receiver_tensors.values())
+                  for f in feats.values())
+        if not raw:
+            raise NotImplementedError(
+                "tfedu exports Estimators whose serving features are the receiver's "
+                "placeholders themselves (build_raw_serving_input_receiver_fn or a receiver "
+                "returning them); this receiver transforms them.")
+        names = {id(t): k for k, t in receiver.receiver_tensors.items()}
+        return {k: tf.TensorSpec(t.shape, t.dtype, name=k)
+                for k, t in receiver.receiver_tensors.items()}, {
+            names[id(f)]: k for k, f in feats.items()}
+
+
+def _restored_variables(checkpoint_path):
+    """Eager variables holding the checkpoint's values, by name."""
+    from tfedu.train.checkpoint_utils import load_checkpoint
+
+    reader = load_checkpoint(checkpoint_path)
+    return {name: tf.Variable(reader.get_tensor(name), name=name, trainable=False)
+            for name in reader.get_variable_to_shape_map()}
+
+
+def _serving_function(estimator, specs, feature_names, variables):
+    """A tf.function of the PREDICT graph whose `get_variable` calls find `variables`."""
+    from tfedu.compat.v1.variable_scope import (
+        AUTO_REUSE,
+        _store,
+        get_variable_scope,
+        variable_scope,
+    )
+    from tfedu.estimator.model_fn import ModeKeys
+
+    def serve(**inputs):
+        _store(tf.compat.v1.get_default_graph()).update(variables)
+        features = {feature_names[k]: v for k, v in inputs.items()}
+        if list(features) == ["feature"]:
+            features = features["feature"]
+        with variable_scope(get_variable_scope(), reuse=AUTO_REUSE):
+            spec = estimator._call_model_fn(features, None, ModeKeys.PREDICT)
+        preds = spec.predictions
+        return preds if isinstance(preds, dict) else {"output": preds}
+
+    names = list(specs)
+    params = ", ".join(names)
+    ns = {"serve": serve}
+    exec(f"def signature({params}):\n    return serve({', '.join(f'{n}={n}' for n in names)})",
+         ns)  # a function whose parameters are the receiver's names (the signature's inputs)
+    return tf.function(ns["signature"], input_signature=[specs[n] for n in names])
+
+
 def export_saved_model(estimator, export_dir_base, serving_input_receiver_fn, checkpoint_path,
                        as_text=False):
-    raise NotImplementedError(
-        "Estimator.export_saved_model needs tfedu's SavedModel writer, which is not available "
-        "yet in this version.")
+    """Write the PREDICT graph with the checkpoint's variables as a SavedModel in
+    `export_dir_base/<timestamp>` (its `serving_default` signature takes the receiver's
+    tensors); returns that path as bytes."""
+    import os
+    import tempfile
+    import time
+
+    if checkpoint_path is None:
+        raise ValueError(f"Couldn't find trained model at {estimator.model_dir}.")
+    specs, feature_names = _receiver_specs(serving_input_receiver_fn)
+    if not all(n.isidentifier() for n in specs):
+        raise ValueError(f"Receiver tensor names must be identifiers: {sorted(specs)}")
+    variables = _restored_variables(checkpoint_path)
+    fn = _serving_function(estimator, specs, feature_names, variables)
+    module = tf.Module()
+    module.serve = fn
+    module.model_variables = list(variables.values())
+    os.makedirs(export_dir_base, exist_ok=True)
+    final = os.path.join(os.fspath(export_dir_base), str(int(time.time())))
+    tmp = tempfile.mkdtemp(dir=export_dir_base, prefix="temp-")
+    try:
+        tf.saved_model.save(module, tmp, signatures={"serving_default": fn})
+        os.replace(tmp, final)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final.encode()

@@ -201,11 +201,11 @@ class CheckpointSaverHook(SessionRunHook):
         self._listeners = list(listeners or [])
 
     def begin(self):
-        import tfedu as tf
-
         self._step_tensor = _global_step_tensor()
         if self._saver is None:
-            self._saver = tf.compat.v1.train.Saver(sharded=True, allow_empty=True)
+            from tfedu.estimator.checkpoint import BundleSaver
+
+            self._saver = BundleSaver()
         for lst in self._listeners:
             lst.begin()
 

@@ -2,9 +2,9 @@
 
 The Estimator keeps the Keras model's own training step (its compiled loss, optimizer and
 metrics) and the Estimator's contract: `input_fn`s, `steps`/`max_steps`, a global step,
-checkpoints `model.ckpt-<step>` in `model_dir` (here the model's weights file,
-`model.ckpt-<step>.weights.h5`, beside TF's `checkpoint` state file) that a new Estimator on
-the same directory resumes from, and TF's log lines. So the same model trained with `fit` and
+checkpoints `model.ckpt-<step>` in `model_dir` in TensorFlow's format (the model's and the
+optimizer's variables by path, and `global_step`) that a new Estimator on the same directory
+resumes from, and TF's log lines. So the same model trained with `fit` and
 with the Estimator on the same batches reaches the same weights.
 """
 
@@ -17,6 +17,9 @@ import numpy as np
 from tfedu.estimator.estimator import Estimator, _examples
 from tfedu.estimator.model_fn import ModeKeys
 from tfedu.function.function import get_logger
+from tfedu.train import checkpoint_management as management
+from tfedu.train.checkpoint_utils import load_checkpoint
+from tfedu.train.tensor_bundle import BundleWriter
 
 __all__ = ["model_to_estimator"]
 
@@ -53,25 +56,49 @@ class _KerasEstimator(Estimator):
         self._keras_model = model
 
     # --- checkpoints -----------------------------------------------------------------------
+    def _tracked(self):
+        """Name -> variable of everything a checkpoint holds, named by position as TF's Keras
+        checkpoints are (`layer_with_weights-0/kernel`, `optimizer/variables/0`), so a new
+        model object (whose layers get new unique names) restores them."""
+        model = self._keras_model
+        out = {}
+        with_weights = [layer for layer in model.layers if layer.weights]
+        for i, layer in enumerate(with_weights):
+            for v in layer.weights:
+                out[f"layer_with_weights-{i}/{v.name}"] = v
+        opt = getattr(model, "optimizer", None)
+        for j, v in enumerate(getattr(opt, "variables", []) if opt is not None else []):
+            out[f"optimizer/variables/{j}"] = v
+        return out
+
     def _restore(self, path=None):
         path = path or self.latest_checkpoint()
         if path:
             logger.info(f"Restoring parameters from {path}")
-            self._keras_model.load_weights(path + ".weights.h5")
+            reader = load_checkpoint(path)
+            for name, v in self._tracked().items():
+                if reader.has_tensor(name):
+                    v.assign(reader.get_tensor(name))
         return path
 
     def _save(self, step):
         prefix = os.path.join(self._model_dir, "model.ckpt")
         logger.info(f"Saving checkpoints for {step} into {prefix}.")
         path = f"{prefix}-{step}"
-        os.makedirs(self._model_dir, exist_ok=True)
-        self._keras_model.save_weights(path + ".weights.h5")
-        state = os.path.join(self._model_dir, "checkpoint")
-        tmp = f"{state}.tmp{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(f'model_checkpoint_path: "model.ckpt-{step}"\n'
-                    f'all_model_checkpoint_paths: "model.ckpt-{step}"\n')
-        os.replace(tmp, state)
+        writer = BundleWriter(path)
+        for name, v in self._tracked().items():
+            writer.add(name, v.numpy(), v._dtype)
+        writer.add("global_step", np.int64(step))
+        writer.finish()
+        kept = [p for p in getattr(self, "_kept", []) if p != path][-4:] + [path]
+        for old in getattr(self, "_kept", [])[:-4]:
+            management.remove_checkpoint(old)
+        self._kept = kept
+        management.update_checkpoint_state(self._model_dir, path, kept)
+
+    def _current_step(self):
+        path = self.latest_checkpoint()
+        return int(load_checkpoint(path).get_tensor("global_step")) if path else 0
 
     def _batches(self, input_fn, mode):
         import tfedu as tf

@@ -21,6 +21,9 @@ class _ThreadState(threading.local):
         self.eager_name_stack = ""  # tf.name_scope while eager (no op names, but get_name_scope)
         self.device_stack = []
         self.control_flow_stack = []  # cond/while builders while tracing control flow
+        # While tfedu.viz records plan runs (step-through, profile): called with a concrete
+        # function, it returns the runner that records its plan (see tfedu/viz/recorder.py).
+        self.plan_observer = None
         _refresh(self)
 
 

@@ -83,12 +83,22 @@ def _list_to_array(value) -> tuple[np.ndarray, bool]:
         arr = np.array(value)
     except ValueError:
         raise ValueError("Can't convert non-rectangular Python sequence to Tensor.") from None
+    if arr.dtype.kind in "US" and not _all_text(value):
+        raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
+    if arr.dtype.kind == "S":  # numpy's fixed-width bytes drop trailing NULs: keep the objects
+        arr = np.array(value, dtype=object)
     if arr.dtype == object and arr.size and not all(
         isinstance(v, (str, bytes)) for v in arr.reshape(-1)
     ):
         raise ValueError("Can't convert non-rectangular Python sequence to Tensor.")
     pure = _all_python(value)
     return arr, pure
+
+
+def _all_text(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_all_text(v) for v in value)
+    return isinstance(value, (str, bytes, np.str_, np.bytes_))
 
 
 def _all_python(value) -> bool:

@@ -56,6 +56,13 @@ class OpError(Exception):
     def __reduce__(self):
         return type(self), (self._node_def, self._op, self._message)
 
+    def _render_traceback_(self):
+        """In IPython: the usual traceback (TF's text), then the user's line that made the
+        failing op and a hint (`tfedu.viz.error_hints`; a display hook like _repr_*_)."""
+        from tfedu.viz.error_hints import render_traceback
+
+        return render_traceback(self)
+
 
 def _make(name: str, code: int) -> type:
     cls = type(name, (OpError,), {"error_code": code, "__module__": __name__})

@@ -345,6 +345,16 @@ def record(opdef, inputs, outputs, attrs, graph_op=None):
         tape._record(opdef, inputs, outputs, attrs, graph_op)
 
 
+def record_gradient(inputs, outputs, grad_fn):
+    """Record a hand-made op on the active tapes: d outputs / d inputs given by `grad_fn`.
+
+    Control flow and function calls record themselves this way: one record whose gradient
+    function differentiates the whole branch, loop or call.
+    """
+    for tape in list(_state.tapes):
+        tape._record(None, inputs, outputs, {}, None, grad_fn)
+
+
 def run_kernel(opdef, arrays, attrs):
     """Call a kernel on numpy arrays (used by plans and sessions), checks already done."""
     return opdef.kernel(*arrays, **attrs)

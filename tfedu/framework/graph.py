@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import sysconfig
 import threading
 
 from tfedu.framework import context
@@ -20,12 +21,19 @@ __all__ = ["Graph", "Operation", "GraphKeys", "user_source_location"]
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+# Installed libraries (IPython, ipykernel, the standard library): never the user's line.
+_LIBRARY_DIRS = tuple({os.path.abspath(p) + os.sep for k, p in sysconfig.get_paths().items()
+                       if k in ("stdlib", "platstdlib", "purelib", "platlib") and p})
+
+
 def user_source_location():
-    """(filename, lineno, function) of the innermost frame outside tfedu: the user's line."""
+    """(filename, lineno, function) of the innermost frame outside tfedu and installed
+    libraries: the user's line (None when there is none, e.g. a graph traced by a display)."""
     f = sys._getframe(1)
     while f is not None:
         fn = f.f_code.co_filename
-        if not fn.startswith(_PKG_DIR) and "importlib" not in fn:
+        if not fn.startswith(_PKG_DIR) and not fn.startswith(_LIBRARY_DIRS) and \
+                "importlib" not in fn and not fn.startswith("<frozen"):
             return (fn, f.f_lineno, f.f_code.co_name)
         f = f.f_back
     return None

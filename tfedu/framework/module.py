@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from tfedu.framework.name_scope import name_scope
 from tfedu.framework.trackable import AutoTrackable
 
 __all__ = ["Module"]
@@ -78,8 +79,6 @@ class Module(AutoTrackable):
     @property
     def name_scope(self):
         """A context manager entering this module's name scope."""
-        from tfedu.ops.name_scope import name_scope
-
         return name_scope(self._scope_name)
 
     def _flatten(self, predicate, recursive=True):

@@ -80,6 +80,7 @@ GROUPS = (
     "io",        # datasets and iterators
     "training",  # fused optimizer updates (ResourceApply*)
     "debug",     # assertions, numeric checks, printing
+    "distribute",  # replica plumbing and cross-replica communication (all-reduce)
 )
 
 

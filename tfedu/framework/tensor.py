@@ -207,7 +207,7 @@ class EagerTensor(Tensor):
         return _wrap(self._value.copy(), self._dtype)
 
     def __reduce__(self):
-        from tfedu.ops.constant import constant
+        from tfedu.framework.convert import constant
 
         return constant, (self._value,)
 

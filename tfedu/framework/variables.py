@@ -15,6 +15,8 @@ import numpy as np
 from tfedu.framework import dtypes
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.execute import execute
+from tfedu.framework.registry import get_op
 from tfedu.framework.tensor import EagerTensor, Tensor, _wrap, numpy_text
 from tfedu.framework.tensor_shape import TensorShape
 
@@ -69,9 +71,9 @@ class Variable:
             dtype = dtypes.as_dtype(dtype)
         if isinstance(initial_value, Tensor) and dtype is not None \
                 and initial_value.dtype is not dtype:
-            from tfedu.ops.math_ops import cast
-
-            initial_value = cast(initial_value, dtype)
+            # the registered Cast op (tfedu.ops.math_ops declares it; framework sits below ops)
+            initial_value = execute(get_op("Cast"), [initial_value], {"DstT": dtype},
+                                    default_name="Cast")
         t = convert_to_tensor(initial_value, dtype=dtype)
         if not isinstance(t, EagerTensor):
             raise ValueError("An eager tf.Variable needs a value it can compute now; got a "
@@ -228,9 +230,11 @@ class Variable:
         return self._write(new.astype(self._dtype._np, copy=False), read_value)
 
     def scatter_nd_update(self, indices, updates, name=None):
-        from tfedu.ops import array_ops
-
-        return self.assign(array_ops.tensor_scatter_nd_update(self.value(), indices, updates))
+        op = get_op("TensorScatterUpdate")  # declared in tfedu.ops.scatter_ops
+        value = self.value()
+        updates = convert_to_tensor(updates, dtype=value.dtype)
+        return self.assign(execute(op, [value, convert_to_tensor(indices), updates],
+                                   default_name="TensorScatterUpdate"))
 
     def scatter_update(self, sparse_delta, use_locking=False, name=None):
         idx = np.asarray(sparse_delta.indices)

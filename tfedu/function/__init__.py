@@ -9,7 +9,7 @@ trace's execution plan as generated straight-line Python: the fast call path), `
 
 from tfedu.framework.api_export import export
 from tfedu.function.concrete_function import ConcreteFunction
-from tfedu.function.func_graph import FuncGraph
+from tfedu.framework.func_graph import FuncGraph
 from tfedu.function.function import (
     Function,
     function,

@@ -16,12 +16,20 @@ import numpy as np
 from tfedu.framework import dtypes, errors, nest
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.execute import record_gradient
+from tfedu.framework.func_graph import (
+    FUNCTION_RUNTIME,
+    FuncGraph,
+    create_graph_op,
+    graph_inputs,
+    is_eager_variable,
+    tape_inputs,
+)
+from tfedu.framework.graph_ops import ResourceStore
 from tfedu.framework.registry import ALL, register_op
 from tfedu.framework.tensor import EagerTensor, SymbolicTensor, Tensor, _wrap
 from tfedu.framework.tensor_spec import TensorSpec
-from tfedu.function.func_graph import FuncGraph, handle_in_graph, is_eager_variable
 from tfedu.function.trace_type import Literal
-from tfedu.graph.graph_ops import ResourceStore
 from tfedu.graph.plan import compile_plan
 
 __all__ = ["ConcreteFunction", "call_op", "CALL", "STATEFUL_CALL", "run_graph_op",
@@ -72,42 +80,6 @@ STATEFUL_CALL = register_op("StatefulPartitionedCall", group="control", inputs=(
                             doc="Calls a function graph that reads/writes state.")
 
 
-def create_graph_op(opdef, inputs, attrs, output_specs, default_name, name=None):
-    """Add an op with a heterogeneous input list (call and control-flow ops) to the graph."""
-    g = _state.graph
-    op_name = g._op_name(name, default_name)
-    op = g._create_op(opdef, op_name, inputs, attrs, output_specs)
-    op._kernel_attrs = dict(attrs)
-    op._structure = [len(inputs)]
-    return op
-
-
-def graph_inputs(values):
-    """Tensors for `values` in the current graph (variables become their resource handle)."""
-    g = _state.graph
-    out = []
-    for v in values:
-        if getattr(v, "_is_variable", False):
-            out.append(handle_in_graph(g, v))
-        elif isinstance(v, np.ndarray) and v.dtype == object and v.shape == () \
-                and isinstance(v[()], tuple):
-            out.append(convert_to_tensor(_wrap(v, _VARIANT)))
-        else:
-            out.append(convert_to_tensor(v))
-    return out
-
-
-def tape_inputs(values, tensors):
-    """What tapes see as inputs of a call: tensors, and a fresh read for each variable."""
-    out = []
-    for v, t in zip(values, tensors):
-        if getattr(v, "_is_variable", False):
-            out.append(v.value())
-        else:
-            out.append(t)
-    return out
-
-
 def call_op(cf, values, name=None):
     """Call `cf` from the graph being built: one call op; returns the flat output tensors."""
     tensors = graph_inputs(values)
@@ -122,7 +94,6 @@ def call_op(cf, values, name=None):
 
 
 def _record_call(cf, values, tensors, outs):
-    from tfedu.eager.tape import record_gradient
     from tfedu.function.gradients import call_gradient
 
     tin = tape_inputs(values, tensors)
@@ -297,10 +268,11 @@ class ConcreteFunction:
     @property
     def optimized_graph(self):
         """A graph view of what actually runs after the optimisation passes (fused ops marked)."""
-        from tfedu.viz.graph_view import GraphView
+        from tfedu.viz.graph_view import GraphView  # display hook: the viewer sits above
+        from tfedu.viz.plan_view import plan_payload
 
         plan = self._plan if self._plan is not None else self._compile()
-        return GraphView(plan.graph_payload(f"{self._name} (optimized)"))
+        return GraphView(plan_payload(plan, f"{self._name} (optimized)"))
 
     def explain(self) -> str:
         """What the optimisation passes did to this trace, and the steps that run."""
@@ -325,6 +297,8 @@ class ConcreteFunction:
         if self._plan is None:
             self._compile()
         resources = resources if resources is not None else _NO_RESOURCES
+        if _state.plan_observer is not None:
+            return _state.plan_observer(self)(arrays, resources)
         if self._runner is not None:
             return self._runner(arrays, resources)
         return self._plan.run(arrays, resources)[: self._n_fetch]
@@ -349,7 +323,7 @@ class ConcreteFunction:
 
     def _call_eager(self, arrays, values):
         """Run eagerly on argument arrays; wrap the results; record the call on tapes."""
-        runner = self._runner
+        runner = self._runner if _state.plan_observer is None else _state.plan_observer(self)
         if self._fast_single and runner is not None and not _state.tapes:
             a = runner(arrays, _NO_RESOURCES)[0]
             if type(a) is not np.ndarray:
@@ -379,7 +353,6 @@ class ConcreteFunction:
                 a = a.astype(npdt)
             wrapped.append(_wrap(a, dt))
         if _state.tapes and wrapped:
-            from tfedu.eager.tape import record_gradient
             from tfedu.function.gradients import call_gradient
 
             allv = list(values) + [o for o, _ in self._graph._captures.values()]
@@ -459,8 +432,8 @@ def _flatten_against(v, spec, out):
 
 
 def _rename(spec, name):
-    if isinstance(spec, TensorSpec):
-        return TensorSpec(spec.shape, spec.dtype, name)
+    if isinstance(spec, TensorSpec):  # a name given in the input signature is kept, as in TF
+        return TensorSpec(spec.shape, spec.dtype, spec.name or name)
     if isinstance(spec, list):
         return [_rename(s, name) for s in spec]
     if isinstance(spec, tuple) and not hasattr(type(spec), "_fields"):
@@ -502,3 +475,21 @@ class _FunctionType:
 
 # Placeholder dtype list (ALL) kept for readers of the registry.
 _ = ALL
+
+
+class SubGraphFunction(ConcreteFunction):
+    """A traced branch or loop body: a ConcreteFunction whose inputs are set explicitly."""
+
+    def __init__(self, graph):
+        params = [(f"arg{i}", "POSITIONAL_OR_KEYWORD") for i in range(len(graph.inputs))]
+        super().__init__(graph, params, [None] * len(params), list(graph.outputs))
+        self._num_args = len(graph.inputs)
+
+    def __repr__(self):
+        return f"<function {self._graph.name}>"
+
+    def run(self, arrays, resources):
+        return self._run_arrays(list(arrays), resources)
+
+
+FUNCTION_RUNTIME.graph_function = SubGraphFunction

@@ -25,12 +25,12 @@ import numpy as np
 from tfedu.framework import dtypes, errors, nest
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.func_graph import FuncGraph, VariableArgument, init_scope, placeholder
 from tfedu.framework.tensor import EagerTensor, Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.framework.tensor_spec import TensorSpec
 from tfedu.function import trace_log
 from tfedu.function.concrete_function import ConcreteFunction
-from tfedu.function.func_graph import FuncGraph, VariableArgument, init_scope, placeholder
 from tfedu.function.trace_type import (
     common_supertype,
     diff_keys,
@@ -731,6 +731,9 @@ class Function:
         if self._jit_compile:
             _check_xla_compatible(fg, self._name)
         specs = [spec_of_key(k) for k in key]
+        if self._input_signature is not None:  # keep the names given in the signature, as TF
+            specs = [s if i >= len(self._input_signature) else self._input_signature[i]
+                     for i, s in enumerate(specs)]
         cf = ConcreteFunction(fg, self._params, specs, structured, function=self)
         cf._feed_key = key
         cf._simple_feed = all(k[0] == "T" for k in key)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from tfedu.framework import dtypes
 from tfedu.framework.context import _state
-from tfedu.function.func_graph import FuncGraph, VariableArgument, placeholder
+from tfedu.framework.func_graph import FUNCTION_RUNTIME, FuncGraph, VariableArgument, placeholder
 
 __all__ = ["vjp_function", "call_gradient", "replay_graph", "structured_inputs"]
 
@@ -187,3 +187,6 @@ def call_gradient(cf, values, grads):
         else:
             out.append(None)
     return out
+
+
+FUNCTION_RUNTIME.gradient_function = vjp_function

@@ -8,13 +8,13 @@ import contextlib
 import numpy as np
 
 from tfedu.framework import context, dtypes
+from tfedu.framework import graph_ops as go
 from tfedu.framework.context import _state
 from tfedu.framework.execute import execute
 from tfedu.framework.graph import Graph, GraphKeys, Operation
 from tfedu.framework.registry import register_op
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.framework.variables import Variable
-from tfedu.graph import graph_ops as go
 from tfedu.graph.gradients import gradients
 from tfedu.graph.session import InteractiveSession, Session, get_default_session
 from tfedu.graph.variables import GraphVariable, ref_variables_enabled, use_ref_variables
@@ -300,7 +300,7 @@ class name_scope_v1:
     def __enter__(self):
         g = _state.graph
         if g is None:
-            from tfedu.ops.name_scope import name_scope
+            from tfedu.framework.name_scope import name_scope
 
             if self._name is None:
                 self._ctx = contextlib.nullcontext("")

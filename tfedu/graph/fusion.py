@@ -47,6 +47,7 @@ class _FusedOpDef:
     stateful = False
     elementwise = True
     uses_resources = False
+    fused = None  # a fused step is not fused again
 
 
 class FusedOp:

@@ -32,6 +32,19 @@ class _IteratorState:
 
 
 def _get_next_kernel(resources, dataset=None, key="", one_shot=True, owner=None, **_):
+    # The pipeline's own functions (map, filter) run eagerly even when the session is run
+    # inside `Graph.as_default()` (as an Estimator does): leave the graph while pulling.
+    with _eager():
+        return _get_next(resources, dataset, key, one_shot, owner)
+
+
+def _eager():
+    from tfedu.framework.func_graph import init_scope
+
+    return init_scope()
+
+
+def _get_next(resources, dataset, key, one_shot, owner):
     if owner is not None:  # an eager iterator passed to a tf.function: it advances per call
         return _next_components(owner._it)
     state = resources.get(key)

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from tfedu.framework import errors
+from tfedu.framework import errors, graph_ops
+from tfedu.framework.graph_ops import ResourceStore
 from tfedu.framework.op_check import OpCheckError
 from tfedu.framework.tensor import SymbolicTensor
-from tfedu.graph import graph_ops
-from tfedu.graph.graph_ops import ResourceStore
 
 __all__ = ["compile_plan", "Plan", "Step", "ResourceStore", "runtime_error", "run_unfused",
            "RUN_ERRORS", "reraise_as_runtime_error"]
@@ -159,56 +158,6 @@ class Plan:
                 lines += [f"         {ln}" for ln in extra()]
         return "\n".join(lines)
 
-    def graph_payload(self, title: str = "optimized graph") -> dict:
-        """A graph-viewer payload of what runs: one node per step (fused groups are one node,
-        marked by the `_fused_ops` and `_source` attributes), folded constants as Const nodes."""
-        from tfedu.viz.graph_view import graph_payload
-
-        base = graph_payload(self.graph, title=title)
-        by_id = {n["id"]: n for n in base["nodes"]}
-        names = {}
-        if self.slot_tensors is not None:
-            for op in self.graph.get_operations():
-                for t in op.outputs:
-                    s = self.slot_tensors.get(id(t))
-                    if s is not None:
-                        names[s] = t.name
-
-        def name_of(slot):
-            return names.get(slot, f"slot_{slot}:0")
-
-        nodes, seen = [], set()
-        for slot, value in self.constants.items():
-            producer = name_of(slot).rpartition(":")[0]
-            node = dict(by_id.get(producer) or {
-                "id": producer, "type": "Const", "scope": "", "attrs": {}, "inputs": [],
-                "control_inputs": [], "outputs": [], "source": None, "value": None})
-            node["type"] = "Const"
-            node["inputs"], node["control_inputs"] = [], []
-            node["value"] = np.array2string(np.asarray(value), threshold=24, edgeitems=3,
-                                            precision=4)[:200]
-            if producer not in seen:
-                seen.add(producer)
-                nodes.append(node)
-        for step in self.steps:
-            op = step.op
-            if op.name in seen:
-                continue
-            seen.add(op.name)
-            node = dict(by_id.get(op.name) or {"id": op.name, "scope": "", "attrs": {},
-                                                "control_inputs": [], "outputs": [],
-                                                "source": None, "value": None})
-            node["type"] = op.type
-            node["inputs"] = [name_of(j) for i in step.inputs
-                              for j in (i if type(i) is list else [i])]
-            fused = getattr(op, "fused_ops", None)
-            if fused is not None:
-                node["attrs"] = dict(node["attrs"], _fused_ops=", ".join(
-                    f"{o.name} ({o.type})" for o in fused), _source=op.source)
-            nodes.append(node)
-        base["nodes"] = nodes
-        return base
-
     def run(self, feed_arrays, resources=None) -> list:
         """Run the steps; returns one numpy array per fetch (None for operation fetches)."""
         if resources is None:
@@ -311,6 +260,7 @@ def detected_at(op) -> str:
     if loc is None:
         return f"Detected at node '{op.name}':\n"
     fn, line, func = loc
+    func = func[4:] if func.startswith("tf__") else func  # AutoGraph's copy of the user's function
     return (f"Detected at node '{op.name}' defined at (most recent call last):\n"
             f'    File "{fn}", line {line}, in {func}\n')
 

@@ -22,8 +22,8 @@ import numpy as np
 from tfedu.framework import context, dtypes
 from tfedu.framework.convert import to_numpy_value
 from tfedu.framework.graph import Operation
+from tfedu.framework.graph_ops import ResourceStore
 from tfedu.framework.tensor import EagerTensor, SymbolicTensor, Tensor
-from tfedu.graph.graph_ops import ResourceStore
 from tfedu.graph.plan import compile_plan
 
 __all__ = ["Session", "InteractiveSession", "get_default_session"]

@@ -16,6 +16,7 @@ their names (`v/read`), their repr (`float32_ref`) and their uninitialised-read 
 from __future__ import annotations
 
 from tfedu.framework import context, dtypes
+from tfedu.framework import graph_ops as go
 from tfedu.framework import variables as _vars
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
@@ -23,7 +24,6 @@ from tfedu.framework.execute import execute
 from tfedu.framework.graph import GraphKeys
 from tfedu.framework.tensor import Tensor, _shape_text
 from tfedu.framework.tensor_shape import TensorShape
-from tfedu.graph import graph_ops as go
 
 __all__ = ["GraphVariable", "use_ref_variables", "function_variable_factory"]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import math
 import os
 import sys
@@ -523,62 +522,6 @@ class CSVLogger(Callback):
             self._writer = None
 
 
-class ModelCheckpoint(Callback):
-    """Save the model (or its weights) after epochs, optionally only when `monitor` improves."""
-
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto", save_freq="epoch",
-                 initial_value_threshold=None):
-        super().__init__()
-        filepath = os.fspath(filepath)
-        if save_weights_only:
-            if not filepath.endswith(".weights.h5"):
-                raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the "
-                                 "filepath provided must end in `.weights.h5` (Keras weights "
-                                 f"format). Received: filepath={filepath}")
-        elif not filepath.endswith(".keras"):
-            raise ValueError("The filepath provided must end in `.keras` (Keras model format). "
-                             f"Received: filepath={filepath}")
-        self.filepath, self.monitor, self.verbose = filepath, monitor, verbose
-        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
-        self.mode = mode
-        self.best = initial_value_threshold
-        self.monitor_op = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        try:
-            path = self.filepath.format(epoch=epoch + 1, **logs)
-        except KeyError as e:
-            raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". '
-                           f"Reason: {e}") from e
-        if self.save_best_only:
-            value = logs.get(self.monitor)
-            if value is None:
-                return
-            if self.monitor_op is None:
-                self.monitor_op = _monitor_op(self.monitor, self.mode, self.model,
-                                              "ModelCheckpoint")
-            if self.best is not None and not self.monitor_op(value, self.best):
-                if self.verbose > 0:
-                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from "
-                          f"{self.best:.5f}")
-                return
-            if self.verbose > 0:
-                prev = "None" if self.best is None else f"{self.best:.5f}"
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {prev} to "
-                      f"{value:.5f}, saving model to {path}")
-            self.best = value
-        elif self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: saving model to {path}")
-        if self.save_weights_only:
-            self.model.save_weights(path)
-        else:
-            self.model.save(path)
-        if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: finished saving model to {path}")
-
-
 class TerminateOnNaN(Callback):
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
@@ -587,48 +530,9 @@ class TerminateOnNaN(Callback):
             self.model.stop_training = True
 
 
-class BackupAndRestore(Callback):
-    """Back up the weights and the epoch reached at each epoch's end; a restarted `fit` with
-    the same `backup_dir` loads them and goes on from the next epoch (files as Keras 3:
-    `latest.weights.h5` and `training_metadata.json`). Under a multi-worker strategy only the
-    chief writes; every worker reads the chief's backup."""
-
-    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False,
-                 delete_checkpoint=True):
-        super().__init__()
-        if not backup_dir:
-            raise ValueError("Empty `backup_dir` argument passed")
-        if save_freq != "epoch":
-            raise ValueError("tfedu's BackupAndRestore backs up at each epoch's end "
-                             f"(save_freq='epoch'); received save_freq={save_freq!r}")
-        self.backup_dir, self.save_freq = backup_dir, save_freq
-        self.delete_checkpoint = delete_checkpoint
-        self._weights_path = os.path.join(backup_dir, "latest.weights.h5")
-        self._metadata_path = os.path.join(backup_dir, "training_metadata.json")
-
-    def _is_chief(self):
-        strategy = getattr(self.model, "_distribute_strategy", None)
-        return getattr(strategy, "_is_chief", True)
-
-    def on_train_begin(self, logs=None):
-        if os.path.exists(self._weights_path):
-            self.model.load_weights(self._weights_path)
-        if os.path.exists(self._metadata_path):
-            with open(self._metadata_path) as f:
-                self.model._initial_epoch = int(json.load(f)["epoch"])
-
-    def on_epoch_end(self, epoch, logs=None):
-        if not self._is_chief():
-            return
-        os.makedirs(self.backup_dir, exist_ok=True)
-        self.model.save_weights(self._weights_path, overwrite=True)
-        tmp = f"{self._metadata_path}.tmp{os.getpid()}"
-        with open(tmp, "w") as f:
-            json.dump({"epoch": epoch + 1, "batch": 0}, f)
-        os.replace(tmp, self._metadata_path)
-
-    def on_train_end(self, logs=None):
-        if self.delete_checkpoint and self._is_chief() and os.path.isdir(self.backup_dir):
-            import shutil
-
-            shutil.rmtree(self.backup_dir, ignore_errors=True)
+# The callbacks that write files (Keras model files, backups, TensorBoard logs).
+from tfedu.keras.file_callbacks import (  # noqa: E402, F401
+    BackupAndRestore,
+    ModelCheckpoint,
+    TensorBoard,
+)

@@ -46,6 +46,11 @@ class Metric:
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}
 
+    @classmethod
+    def from_config(cls, config):
+        """The metric a saved config describes (a Keras file's compile config)."""
+        return cls(**config)
+
     @property
     def variables(self):
         return []

@@ -15,6 +15,7 @@ import collections
 import html
 import itertools
 import os
+import re
 import sys
 import time
 import warnings
@@ -126,6 +127,17 @@ class FitPublisher(callbacks_mod.Callback):
 
 
 # --- widget progress bar -----------------------------------------------------------------------
+def _label_html(text: str) -> str:
+    """The progress text as HTML that wraps only between its parts (`4/4`, `ETA 3s`,
+    `loss: 0.1234`), never inside one: a narrow output breaks no word or number."""
+    chunks = re.split(r"( · | - )", text)
+    parts = [html.escape(c) if i % 2 else
+             f'<span style="white-space: nowrap">{html.escape(c)}</span>'
+             for i, c in enumerate(chunks)]
+    return ('<code style="word-break: normal; overflow-wrap: normal; white-space: normal">'
+            + "".join(parts) + "</code>")
+
+
 class NotebookProgress(callbacks_mod.Callback):
     """An ipywidgets bar per epoch: `Epoch i/n [=====] step/steps · ETA · metrics`.
 
@@ -190,7 +202,7 @@ class NotebookProgress(callbacks_mod.Callback):
         text = f"{self._done}/{total if total else 'Unknown'} · {timing}"
         if metrics:
             text += f" · {metrics}"
-        self.label.value = f"<code>{html.escape(text)}</code>"
+        self.label.value = _label_html(text)
         self._text = text
         if final:
             self.bar.bar_style = "success"

@@ -13,6 +13,7 @@ import numpy as np
 
 import tfedu as tf
 from tfedu.framework.context import _state
+from tfedu.framework.trackable import restore_pending
 from tfedu.keras.engine.base_layer import _snake
 from tfedu.keras.variables import KerasVariable
 from tfedu.train import training_ops
@@ -195,7 +196,7 @@ class Optimizer:
                 value = np.full(shape, initializer,
                                 dtype=reference_variable._dtype.as_numpy_dtype)
             base = getattr(reference_variable, "path", reference_variable.name)
-            from tfedu.function.func_graph import init_scope
+            from tfedu.framework.func_graph import init_scope
 
             with init_scope():  # slots made while tracing a train step live outside the trace
                 base = base.replace("/", "_").replace(":", "_")
@@ -211,12 +212,20 @@ class Optimizer:
         return []
 
     def build(self, var_list):
+        self._trainable_variables = list(var_list)
         for group in self._slot_names():
             for v in var_list:
                 for name in group:
                     name, init = name if isinstance(name, tuple) else (name, "zeros")
                     self.add_variable_from_reference(v, name, initializer=init)
         self.built = True
+        restore_pending()  # checkpoint values waiting for these slots
+
+    def _trackable_children(self, save_type="checkpoint", **kwargs):
+        """Checkpoint children named as Keras 3 names them (`tfedu.keras.engine.tracking`)."""
+        from tfedu.keras.engine.tracking import optimizer_children
+
+        return optimizer_children(self, save_type)
 
     @property
     def variables(self):

@@ -19,7 +19,7 @@ from tfedu.framework.convert import (
     register_tensor_conversion_function,
     to_numpy_value,
 )
-from tfedu.framework.errors import CPU_DEVICE
+from tfedu.framework.errors import CPU_DEVICE, InvalidArgumentError
 from tfedu.framework.execute import execute, static_value
 from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import ALL, INTS, register_op
@@ -174,8 +174,6 @@ def _filled(shape_arg, value, dtype, name, default):
     dims = _static_shape_list(shape_arg)
     if dims is not None:
         if any(d < 0 for d in dims):
-            from tfedu.framework.errors import InvalidArgumentError
-
             raise InvalidArgumentError(None, None, f"Dimension {min(dims)} must be >= 0")
         arr = np.full(dims, value, dtype=dtype._np if dtype is not dtypes.string else object)
         return _make_tensor(arr, dtype, name or default)
@@ -366,8 +364,6 @@ def broadcast_to(input, shape, name=None):
 
 @export("broadcast_static_shape")
 def broadcast_static_shape(shape_x, shape_y):
-    from tfedu.framework.op_check import OpCheckError
-
     try:
         return broadcast_shapes(TensorShape(shape_x), TensorShape(shape_y))
     except OpCheckError:
@@ -393,7 +389,6 @@ class NumberedOpCheck(OpCheckError):
 
 def numbered_fail(attr, n):
     """A `fail` for shape functions of list ops (`attr` is the list-length attr, e.g. N)."""
-
     def fail(message, **kw):
         raise NumberedOpCheck(message, f"_{attr}_{n}", **kw)
 
@@ -499,8 +494,6 @@ UNPACK = register_op(
 
 def _range_kernel(start, limit, delta):
     if delta == 0:
-        from tfedu.framework.op_check import OpCheckError
-
         raise OpCheckError(f"Requires delta != 0: {delta}")
     return np.arange(start, limit, delta, dtype=np.result_type(start))
 
@@ -661,8 +654,6 @@ def _transpose_infer(op):
 
 def _invert_perm(perm):
     if isinstance(perm, Tensor):
-        from tfedu.framework.execute import static_value
-
         v = static_value(perm)
         if v is None:
             return execute(INVERT_PERMUTATION, [perm], default_name="InvertPermutation")
@@ -759,7 +750,6 @@ def _concat_grad(op, g):
     axis = op.inputs[-1]
     sizes = []
     static = all(v.shape.rank is not None for v in values)
-    from tfedu.framework.execute import static_value
 
     ax = static_value(axis)
     if static and ax is not None:
@@ -794,8 +784,6 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     sizes = _int_input(num_or_size_splits)
     if num is None:
         if sizes.shape.rank == 0:
-            from tfedu.framework.execute import static_value
-
             v = static_value(sizes)
             if v is not None:
                 return split(x, int(v), axis, name=name)
@@ -1420,7 +1408,6 @@ ROLL = register_op(
 def repeat(input, repeats, axis=None, name=None):
     """Repeat each element `repeats` times (per element if a list) along `axis`
     (the flattened tensor when None). Differentiable: a gather with repeated indices."""
-    from tfedu.framework.execute import static_value
 
     x = _as_input(input)
     if axis is None:
@@ -1446,8 +1433,6 @@ def repeat(input, repeats, axis=None, name=None):
 
 
 def _invalid(msg):
-    from tfedu.framework.errors import InvalidArgumentError
-
     return InvalidArgumentError(None, None, msg)
 
 
@@ -1537,7 +1522,6 @@ def linspace(start, stop, num, name=None, axis=0):
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name=None):
     """An identity matrix (rectangular with `num_columns`, stacked with `batch_shape`)."""
     dtype = dtypes.as_dtype(dtype)
-    from tfedu.framework.execute import static_value
 
     def _static(v):
         return static_value(v) if isinstance(v, Tensor) else v
@@ -1552,7 +1536,6 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name
     b = [int(x) for x in np.reshape(b, -1)]
     if b:
         m = np.broadcast_to(m, b + [r, c]).copy()
-    from tfedu.framework.convert import _make_tensor
 
     return _make_tensor(m, dtype, name or "eye")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.name_scope import name_scope
 from tfedu.ops import array_ops
 from tfedu.ops import math_ops as M
 from tfedu.ops.op_helpers import (
@@ -18,8 +19,6 @@ from tfedu.ops.op_helpers import (
 @export("clip_by_value")
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     """Clamp every entry of `t` to `[clip_value_min, clip_value_max]`."""
-    from tfedu.ops.name_scope import name_scope
-
     with name_scope(name or "clip_by_value") as scope:
         values = as_tensor(t, name="t")
         t_min = M.minimum(values, as_tensor(clip_value_max, dtype=values.dtype))
@@ -33,8 +32,6 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
 @export("clip_by_norm")
 def clip_by_norm(t, clip_norm, axes=None, name=None):
     """Rescale `t` so its L2 norm (over `axes`) is at most `clip_norm`."""
-    from tfedu.ops.name_scope import name_scope
-
     with name_scope(name or "clip_by_norm") as scope:
         values = as_tensor(t, name="t")
         clip_norm = as_tensor(clip_norm, dtype=values.dtype)
@@ -64,7 +61,6 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
     """
     if not isinstance(t_list, (list, tuple)) or isinstance(t_list, str):
         raise TypeError(f"`t_list` should be a sequence of tensors. Received {type(t_list)}.")
-    from tfedu.ops.name_scope import name_scope
 
     t_list = list(t_list)
     with name_scope(name or "clip_by_global_norm"):

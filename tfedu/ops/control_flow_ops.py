@@ -4,7 +4,6 @@ Eagerly these are plain Python: `tf.cond` calls the branch the predicate picks, 
 loops in Python, so a tape records each op that really ran. While a graph is being built,
 each branch / the loop condition and body are traced into their own `FuncGraph`s, which become
 attributes of one op:
-
     If / StatelessIf        inputs [pred, captured...]            attrs then_branch, else_branch
     While / StatelessWhile  inputs [max_iter, loop vars..., captured...]   attrs cond, body
 
@@ -19,21 +18,23 @@ import sys
 
 import numpy as np
 
-from tfedu.framework import dtypes, nest
+from tfedu.framework import dtypes, errors, nest
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
-from tfedu.framework.execute import execute
+from tfedu.framework.execute import execute, record_gradient
+from tfedu.framework.func_graph import (
+    FuncGraph,
+    create_graph_op,
+    gradient_function,
+    graph_function,
+    graph_inputs,
+    placeholder,
+    tape_inputs,
+)
+from tfedu.framework.op_check import OpCheckError
 from tfedu.framework.registry import ALL, register_op
 from tfedu.framework.tensor import EagerTensor, SymbolicTensor, Tensor, _wrap
 from tfedu.framework.tensor_shape import TensorShape
-from tfedu.function.concrete_function import (
-    ConcreteFunction,
-    create_graph_op,
-    graph_inputs,
-    tape_inputs,
-)
-from tfedu.function.func_graph import FuncGraph, placeholder
-from tfedu.function.gradients import vjp_function
 from tfedu.ops.op_helpers import export
 
 __all__ = ["cond", "case", "switch_case", "while_loop", "TensorArray", "print_v2"]
@@ -49,21 +50,6 @@ def _differentiable(dtype) -> bool:
 # ------------------------------------------------------------------------------------------
 # Sub-graphs
 # ------------------------------------------------------------------------------------------
-
-
-class _SubGraph(ConcreteFunction):
-    """A traced branch or loop body: a ConcreteFunction whose inputs are set explicitly."""
-
-    def __init__(self, graph):
-        params = [(f"arg{i}", "POSITIONAL_OR_KEYWORD") for i in range(len(graph.inputs))]
-        super().__init__(graph, params, [None] * len(params), list(graph.outputs))
-        self._num_args = len(graph.inputs)
-
-    def __repr__(self):
-        return f"<function {self._graph.name}>"
-
-    def run(self, arrays, resources):
-        return self._run_arrays(list(arrays), resources)
 
 
 def _trace_subgraph(name, fn, inputs_like=(), shapes=None):
@@ -154,8 +140,6 @@ def _is_stateful(*graphs) -> bool:
 def _if_kernel(resources, pred, inputs, then_branch=None, else_branch=None, **_):
     p = np.asarray(pred)
     if p.size != 1:
-        from tfedu.framework.op_check import OpCheckError
-
         raise OpCheckError(f"The first input to If must be a scalar, got shape {p.shape}")
     branch = then_branch if bool(p.reshape(())) else else_branch
     out = branch.run(inputs, resources)
@@ -203,8 +187,6 @@ def build_if(pred, then_sg, else_sg, values, output_specs, name=None):
     op._structure = [-1, len(tensors) - 1]
     outs = list(op._outputs)
     if _state.tapes and outs:
-        from tfedu.eager.tape import record_gradient
-
         vals = list(values)
         tin = tape_inputs(vals, tensors[1:])
 
@@ -225,16 +207,15 @@ class _Spec:
 
 def if_gradient(then_sg, else_sg, pred, values, grads):
     """Gradients for an If's inputs: an If over the two branches' gradient graphs."""
-
     cache = getattr(then_sg, "_if_grad", None)
     if cache is None or cache[0] is not else_sg:
-        (tg, tmask), (eg, emask) = vjp_function(then_sg.graph), vjp_function(else_sg.graph)
+        (tg, tmask), (eg, emask) = gradient_function(then_sg.graph), gradient_function(else_sg.graph)
         mask = [a or b for a, b in zip(tmask, emask)]
         tgrad = _fill_mask(tg, tmask, mask, then_sg.graph.inputs)
         egrad = _fill_mask(eg, emask, mask, else_sg.graph.inputs)
         n = len(then_sg.graph.inputs) + len(then_sg.graph.outputs)
         externals = _unify_captures([tgrad.graph, egrad.graph], n)
-        tgrad, egrad = _SubGraph(tgrad.graph), _SubGraph(egrad.graph)
+        tgrad, egrad = graph_function(tgrad.graph), graph_function(egrad.graph)
         specs = [_Spec(t.shape, t.dtype) for t in tgrad.graph.outputs]
         cache = (else_sg, tgrad, egrad, mask, specs, externals)
         then_sg._if_grad = cache
@@ -350,7 +331,7 @@ def _finish_cond(pred_t, tg, tres, eg, eres, name=None, names=None):
         specs.append(_Spec(a.shape.most_specific_compatible_shape(b.shape), a.dtype))
     tg.outputs, eg.outputs = tt, et
     externals = _unify_captures([tg, eg], 0)
-    outs = build_if(pred_t, _SubGraph(tg), _SubGraph(eg), externals, specs, name)
+    outs = build_if(pred_t, graph_function(tg), graph_function(eg), externals, specs, name)
     if tres is None:
         return None
     return _pack_composite(tres, tflat, trb, outs)
@@ -452,8 +433,6 @@ def build_while(cond_sg, body_sg, max_iter, values, n_loop, output_specs, name=N
     op._structure = [-1, len(tensors) - 1]
     outs = list(op._outputs)
     if _state.tapes and outs:
-        from tfedu.eager.tape import record_gradient
-
         vals = list(values)
         tin = tape_inputs(vals, tensors[1:])
 
@@ -530,9 +509,9 @@ def while_gradient(op, max_t, values, grads):
     n_loop = op.get_attr("n_loop")
     cache = getattr(body_sg, "_while_grad", None)
     if cache is None:
-        gcf, mask = vjp_function(body_sg.graph)
+        gcf, mask = gradient_function(body_sg.graph)
         # vjp inputs: body inputs, one upstream per body output (= loop vars)
-        bg = _SubGraph(gcf.graph)
+        bg = graph_function(gcf.graph)
         bg._num_args = len(gcf.graph.inputs)
         outs = gcf.graph.outputs
         bg._out_shapes = [tuple(t.shape.as_list()) if t.shape.is_fully_defined() else ()
@@ -667,7 +646,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     externals = _unify_captures([cg, bg], n)
     specs = [_Spec(ph.shape, ph.dtype) for ph in cg.inputs[:n]]
     max_iter = -1 if maximum_iterations is None else maximum_iterations
-    outs = build_while(_SubGraph(cg), _SubGraph(bg), max_iter, tensors + list(externals), n,
+    outs = build_while(graph_function(cg), graph_function(bg), max_iter, tensors + list(externals), n,
                        specs, name)
     result = unpack(outs)
     if single and not isinstance(loop_vars, (list, tuple)):
@@ -723,8 +702,6 @@ def _set_item_kernel(handle, index, item, element_dtype=None, resize_if_index_ou
     items = list(_items(handle))
     i = int(index)
     if i < 0:
-        from tfedu.framework.op_check import OpCheckError
-
         raise OpCheckError(f"Trying to modify element {i} in a list with {len(items)} elements.")
     if i >= len(items):
         items.extend([None] * (i + 1 - len(items)))
@@ -742,8 +719,6 @@ def _get_item_kernel(handle, index, element_shape=None, element_dtype=None):
     items = _items(handle)
     i = int(index)
     if not 0 <= i < len(items):
-        from tfedu.framework.op_check import OpCheckError
-
         raise OpCheckError(f"Trying to access element {i} in a list with {len(items)} "
                            "elements.")
     v = items[i]
@@ -800,7 +775,6 @@ TL_LENGTH = register_op(
 @export("TensorArray")
 class TensorArray:
     """`tf.TensorArray`: a list of same-typed tensors that loops can write to (`ta.write(i, x)`)."""
-
     def __init__(self, dtype, size=None, dynamic_size=None, clear_after_read=None,
                  tensor_array_name=None, handle=None, flow=None, infer_shape=True,
                  element_shape=None, colocate_with_first_write_call=True, name=None):
@@ -872,8 +846,6 @@ class TensorArray:
             items = list(self._flow)
             if i >= len(items):
                 if not self._dynamic_size:
-                    from tfedu.framework import errors
-
                     raise errors.InvalidArgumentError(
                         None, None, f"Tried to write to index {i} but array is not resizeable "
                         f"and size is: {len(items)}")

@@ -11,6 +11,7 @@ import numpy as np
 from tfedu.framework import dtypes
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.errors import InvalidArgumentError
 from tfedu.framework.execute import execute
 from tfedu.framework.op_check import OpCheckError
 from tfedu.framework.registry import ALL, FLOAT, register_op
@@ -78,8 +79,6 @@ def _first(arr, n=3):
 
 
 def _condition_failed(message, cond_text, x, y, summarize, data=None):
-    from tfedu.framework.errors import InvalidArgumentError
-
     lines = []
     if message:
         lines.append(str(message))

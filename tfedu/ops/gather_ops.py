@@ -12,6 +12,7 @@ import numpy as np
 from tfedu.framework import dtypes
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import execute, static_value
+from tfedu.framework.name_scope import name_scope
 from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import ALL, INTS, register_op
 from tfedu.framework.tensor import Tensor
@@ -238,8 +239,6 @@ def gather_nd(params, indices, batch_dims=0, name=None):
 @export("boolean_mask")
 def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
     """The elements (or slices from `axis` on) of `tensor` where `mask` is True."""
-    from tfedu.ops.name_scope import name_scope
-
     with name_scope(name):
         return _boolean_mask(tensor, mask, axis)
 

@@ -10,15 +10,14 @@ their gradients come for free.
 from __future__ import annotations
 
 import collections
-import contextlib
 import string
 
 import numpy as np
 
 from tfedu.framework import dtypes
-from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import execute, static_value
+from tfedu.framework.name_scope import composite_scope as _scope
 from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import INTS, NUMERIC, register_op
 from tfedu.framework.tensor import Tensor
@@ -40,15 +39,6 @@ def _t(x, dtype=None, hint=None) -> Tensor:
     return convert_to_tensor(x, dtype=dtype, dtype_hint=hint)
 
 
-@contextlib.contextmanager
-def _scope(name, default):
-    """A graph name scope for a composite function (nothing to do while eager)."""
-    g = _state.graph
-    if g is None:
-        yield None
-        return
-    with g.name_scope(name or default) as s:
-        yield s
 
 
 def _final_name(scope):

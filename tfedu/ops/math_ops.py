@@ -14,10 +14,12 @@ import numpy as np
 from tfedu.framework import dtypes
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
-from tfedu.framework.execute import execute
+from tfedu.framework.errors import InvalidArgumentError
+from tfedu.framework.execute import execute, static_value
+from tfedu.framework.name_scope import name_scope
 from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import ALL, FLOAT, FLOAT_COMPLEX, INTS, NUMERIC, REAL, register_op
-from tfedu.framework.tensor import EagerTensor, Tensor
+from tfedu.framework.tensor import EagerTensor, SymbolicTensor, Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.kernels import blas
 from tfedu.ops import array_ops
@@ -388,7 +390,8 @@ def floor(x, name=None):
 
 def _cast_kernel(x, DstT, Truncate=False):
     if DstT is dtypes.string:
-        raise OpCheckError("Cast to string is not supported")
+        raise OpCheckError(f"Cast {dtypes.from_numpy(x.dtype).name} to string is not supported",
+                           cls=__import__("tfedu.framework.errors", fromlist=["x"]).UnimplementedError)
     if x.dtype == object:
         raise OpCheckError(f"Cast string to {DstT.c_name} is not supported",
                            cls=__import__("tfedu.framework.errors", fromlist=["x"]).UnimplementedError)
@@ -481,8 +484,6 @@ def _reduced_shape_for_grad(op):
 
 
 def _static_or_none(t):
-    from tfedu.framework.execute import static_value
-
     return static_value(t)
 
 
@@ -949,6 +950,9 @@ def _reduce(opdef, x, axis, keepdims, name, default):
             from tfedu.ops import array_ops
 
             axis = array_ops.range(0, array_ops.rank(x))
+    elif not isinstance(axis, Tensor) and not getattr(axis, "_is_variable", False):
+        # Python axes are int32 (an empty list too, which would default to float32)
+        axis = convert_to_tensor(axis, dtype=dtypes.int32)
     return execute(opdef, [x, axis], {"keep_dims": bool(keepdims)}, name=name,
                    default_name=default)
 
@@ -1064,8 +1068,6 @@ DIV_NO_NAN = register_binary("DivNoNan", _div_no_nan_kernel, _FLOAT_C, _div_no_n
 @export("math.divide_no_nan")
 def divide_no_nan(x, y, name=None):
     """x / y, with 0 wherever y is 0 (even 0 / 0); integers are cast to float first."""
-    from tfedu.ops.name_scope import name_scope
-
     with name_scope(name or "div_no_nan") as scope:
         if not isinstance(x, Tensor) and isinstance(y, Tensor):
             x = as_tensor(x, dtype=y.dtype, name="x")
@@ -1083,8 +1085,6 @@ def divide_no_nan(x, y, name=None):
 @export("math.reciprocal_no_nan")
 def reciprocal_no_nan(x, name=None):
     """1 / x, with 0 where x is 0."""
-    from tfedu.ops.name_scope import name_scope
-
     with name_scope(name or "reciprocal_no_nan") as scope:
         x = as_tensor(x, name="x")
         one = convert_to_tensor(np.ones((), x.dtype.as_numpy_dtype), name="one")
@@ -1181,7 +1181,6 @@ def complex_abs(x, name=None):
 
 
 def _bshape(op):
-
     return broadcast_shapes(op.shape(0), op.shape(1))
 
 
@@ -1580,8 +1579,6 @@ def is_strictly_increasing(x, name=None):
 
 
 def _monotone(x, cmp, scope):
-    from tfedu.ops.name_scope import name_scope
-
     with name_scope(scope):
         v = array_ops.reshape(as_tensor(x, name="x"), [-1])
         if v.dtype.is_complex or v.dtype is dtypes.string:
@@ -1592,8 +1589,6 @@ def _monotone(x, cmp, scope):
 @export("math.cumulative_logsumexp")
 def cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False, name=None):
     """log(cumsum(exp(x))) along `axis`, shifted by the max so it does not overflow."""
-    from tfedu.ops.name_scope import name_scope
-
     with name_scope(name or "CumulativeLogsumexp"):
         x = as_tensor(x, name="x")
         if not x.dtype.is_floating:
@@ -1644,8 +1639,6 @@ def _argminmax(opdef, default, input, axis, output_type, name):
 @export("math.count_nonzero")
 def count_nonzero(input, axis=None, keepdims=None, dtype=dtypes.int64, name=None):
     """How many entries are non-zero along `axis` (int64 by default)."""
-    from tfedu.ops.name_scope import name_scope
-
     keepdims = bool(keepdims)
     with name_scope(name or "count_nonzero"):
         x = as_tensor(input, name="input")
@@ -1657,8 +1650,6 @@ def count_nonzero(input, axis=None, keepdims=None, dtype=dtypes.int64, name=None
 @export("math.reduce_variance")
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     """Population variance along `axis` (float or complex input)."""
-    from tfedu.ops.name_scope import name_scope
-
     with name_scope(name or "reduce_variance"):
         x = as_tensor(input_tensor, name="input_tensor")
         if x.dtype.is_integer or x.dtype is dtypes.bool_:
@@ -1673,8 +1664,6 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
 @export("math.reduce_std")
 def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
     """Population standard deviation along `axis`."""
-    from tfedu.ops.name_scope import name_scope
-
     with name_scope(name or "reduce_std"):
         return sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
 
@@ -1682,8 +1671,6 @@ def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
 @export("math.reduce_logsumexp", "reduce_logsumexp")
 def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
     """log(sum(exp(x))) along `axis`, shifted by the max so it does not overflow."""
-    from tfedu.ops.name_scope import name_scope
-
     with name_scope(name or "ReduceLogSumExp") as scope:
         x = as_tensor(input_tensor, name="input_tensor")
         raw_max = reduce_max(x, axis=axis, keepdims=True)
@@ -1765,7 +1752,18 @@ def _matmul_op(x, y, name):
     return matmul(x, y, name=name if name != "matmul" else None)
 
 
+def _compares_by_identity(x) -> bool:
+    """TF compares tensors by identity while a TF 1.x graph is being built (the outermost
+    graph is a plain tf.Graph); eagerly and in tf.function, `==` is elementwise."""
+    g = getattr(x, "graph", None) if isinstance(x, SymbolicTensor) else None
+    while g is not None and getattr(g, "outer_graph", None) is not None:
+        g = g.outer_graph
+    return g is not None and not getattr(g, "_building_function", False)
+
+
 def _eq(x, y):
+    if _compares_by_identity(x):
+        return x is y
     if y is None:
         return False
     try:
@@ -1777,7 +1775,6 @@ def _eq(x, y):
     try:
         return execute(EQUAL, [x, y], default_name="Equal")
     except Exception as e:  # incompatible shapes compare unequal (incompatible_shape_error=False)
-        from tfedu.framework.errors import InvalidArgumentError
 
         if isinstance(e, (InvalidArgumentError, ValueError)):
             return convert_to_tensor(False)
@@ -1785,6 +1782,8 @@ def _eq(x, y):
 
 
 def _ne(x, y):
+    if _compares_by_identity(x):
+        return x is not y
     if y is None:
         return True
     r = _eq(x, y)

@@ -9,7 +9,6 @@ each gradient to the cell that held the window's max (the first one on ties).
 
 from __future__ import annotations
 
-import contextlib
 import numbers
 from collections import namedtuple
 
@@ -19,6 +18,8 @@ from tfedu.framework import dtypes, errors
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import execute
+from tfedu.framework.name_scope import composite_scope as _scope
+from tfedu.framework.name_scope import name_scope
 from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import FLOAT, INTS, REAL, register_op
 from tfedu.framework.tensor import Tensor
@@ -48,13 +49,6 @@ def _tensor(x, dtype=None, name=None):
     return convert_to_tensor(x, dtype=dtype, name=name)
 
 
-@contextlib.contextmanager
-def _scope(name, default):
-    """TF's `with name_scope(name, default) as scope` for composite functions (graph groups)."""
-    from tfedu.ops.name_scope import name_scope
-
-    with name_scope(name, default) as scope:
-        yield scope if _state.graph is not None else None
 
 
 def _scalar(value, like):
@@ -150,7 +144,6 @@ LEAKY_RELU_GRAD = _register_activation_grad(
 
 def _negative_part_grad_grad(grad_op):
     """Second derivative of Elu/Selu: their grad op again, plus gg*g where outputs are < 0."""
-
     def grad_grad(op, gg):
         g, y = op.inputs
         neg = math_ops.less(y, array_ops.zeros_like(y))
@@ -1770,8 +1763,6 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
 @export("math.log_sigmoid")
 def log_sigmoid(x, name=None):
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
-    from tfedu.ops.name_scope import name_scope
-
     with name_scope(name or "LogSigmoid") as scope:
         x = as_tensor(x, name="x")
         return M.negative(softplus(M.negative(x)), name=scope)

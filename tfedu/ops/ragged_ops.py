@@ -10,6 +10,7 @@ import numpy as np
 
 from tfedu.framework import dtypes
 from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.errors import InvalidArgumentError
 from tfedu.framework.execute import static_value
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
@@ -32,7 +33,6 @@ def _t(x, dtype=None):
 @export("RaggedTensor", "ragged.RaggedTensor")
 class RaggedTensor:
     """A batch of rows of different lengths: row i is values[row_splits[i]:row_splits[i+1]]."""
-
     def __init__(self, values, row_splits, internal=False):
         if not internal:
             raise ValueError("RaggedTensor constructor is private; please use one of the "
@@ -53,8 +53,6 @@ class RaggedTensor:
             nvals = _nrows_of(values)
             if sv.ndim != 1 or sv.size == 0 or sv[0] != 0 or np.any(np.diff(sv) < 0) or \
                     (nvals is not None and sv[-1] != nvals):
-                from tfedu.framework.errors import InvalidArgumentError
-
                 raise InvalidArgumentError(None, None, "Arguments to from_row_splits do not "
                                            "form a valid RaggedTensor")
         return cls(values, splits, internal=True)
@@ -224,8 +222,6 @@ class RaggedTensor:
     def _binary(self, other, fn, reverse=False):
         if isinstance(other, RaggedTensor):
             if np.asarray(other.row_splits).tolist() != np.asarray(self._row_splits).tolist():
-                from tfedu.framework.errors import InvalidArgumentError
-
                 raise InvalidArgumentError(None, None, "Inputs must have identical ragged "
                                            "splits")
             o = other.flat_values

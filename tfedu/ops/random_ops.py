@@ -2,7 +2,6 @@
 
 Seeds follow TF's rule (`get_seed`): a random op runs with a pair `(seed, seed2)` made from the
 global seed (`tf.random.set_seed`, or the graph's seed while building a graph) and the op seed:
-
     global seed | op seed | pair used
     ------------+---------+------------------------------------------------------------
     None        | None    | nondeterministic: fresh entropy on every run
@@ -24,7 +23,6 @@ of their seed or state, built on the same generators.
 from __future__ import annotations
 
 import collections
-import contextlib
 import enum
 import itertools
 import os
@@ -34,14 +32,16 @@ import weakref
 
 import numpy as np
 
-from tfedu.framework import dtypes
-from tfedu.framework.context import _state
+from tfedu.framework import context, dtypes
+from tfedu.framework.context import _state, get_default_graph
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import execute
+from tfedu.framework.name_scope import composite_scope as _scope
 from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import FLOAT, INTS, NUMERIC, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.framework.variables import Variable
 from tfedu.ops import math_ops
 from tfedu.ops.op_helpers import export
 
@@ -59,7 +59,6 @@ _MAX_STREAMS = 4096
 
 class _SeedState:
     """The eager global seed, the op-seed generator derived from it, and the live streams."""
-
     def __init__(self):
         self.global_seed = None
         self.op_seed_rng = None
@@ -98,8 +97,6 @@ def set_seed(seed) -> None:
 @export("compat.v1.random.set_random_seed", "compat.v1.set_random_seed")
 def set_random_seed(seed) -> None:
     """TF1 name: sets the default graph's seed (or the global seed when eager)."""
-    from tfedu.framework.context import get_default_graph
-
     if _state.graph is None and not _building_v1_default():
         set_seed(seed)
         return
@@ -107,8 +104,6 @@ def set_random_seed(seed) -> None:
 
 
 def _building_v1_default():
-    from tfedu.framework import context
-
     return not context.eager_globally_enabled()
 
 
@@ -544,7 +539,6 @@ STATELESS_UNIFORM_FULL_INT = _stateless(
 
 class _Shifted:
     """An InferContext view whose input 0 is input `i` of the real one."""
-
     def __init__(self, op, i):
         self._op, self._i = op, i
 
@@ -594,14 +588,6 @@ def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64,
 _UNIFORM_DTYPES = (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64)
 
 
-@contextlib.contextmanager
-def _scope(name, default):
-    g = _state.graph
-    if g is None:
-        yield None
-        return
-    with g.name_scope(name or default) as s:
-        yield s
 
 
 def _final(scope):
@@ -1138,8 +1124,6 @@ class Generator:
     advances, so resetting the state replays the numbers."""
 
     def __init__(self, copy_from=None, state=None, alg=None):
-        from tfedu.framework.variables import Variable
-
         if copy_from is not None:
             state = copy_from.state.numpy()
             alg = copy_from.algorithm

@@ -9,8 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from tfedu.framework import dtypes
+from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import execute
+from tfedu.framework.name_scope import name_scope
 from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import INTS, NUMERIC, REAL, register_op
 from tfedu.framework.tensor_shape import TensorShape
@@ -333,8 +335,6 @@ BINCOUNT = register_op(
 def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int32, name=None,
              axis=None, binary_output=False):
     """Count occurrences of each non-negative integer in `arr` (weighted sums with `weights`)."""
-    from tfedu.ops.name_scope import name_scope
-
     with name_scope(name or "bincount"):
         arr = as_tensor(arr, name="arr")
         if weights is not None:
@@ -416,8 +416,6 @@ def _unsorted_segment_n(data, segment_ids, num_segments):
 @export("math.unsorted_segment_mean")
 def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
     """Mean of the entries of each segment (0 for empty ones)."""
-    from tfedu.ops.name_scope import name_scope
-
     with name_scope(name or "UnsortedSegmentMean"):
         data = as_tensor(data)
         segment_ids = as_tensor(segment_ids)
@@ -429,8 +427,6 @@ def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
 @export("math.unsorted_segment_sqrt_n")
 def unsorted_segment_sqrt_n(data, segment_ids, num_segments, name=None):
     """Sum of each segment divided by the square root of its size."""
-    from tfedu.ops.name_scope import name_scope
-
     with name_scope(name or "UnsortedSegmentSqrtN"):
         data = as_tensor(data)
         segment_ids = as_tensor(segment_ids)
@@ -440,7 +436,6 @@ def unsorted_segment_sqrt_n(data, segment_ids, num_segments, name=None):
 
 def _range_checks(checks):
     """Run (condition_fn, x, y, cond_text, message) checks: now when eager, else Assert ops."""
-    from tfedu.framework.context import _state
     from tfedu.ops import debugging
 
     graph = _state.graph
@@ -459,7 +454,6 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=
                      name=None):
     """`num_classes x num_classes` counts of (label, prediction) pairs."""
     from tfedu.ops import debugging
-    from tfedu.ops.name_scope import name_scope
 
     with name_scope(name or "confusion_matrix"):
         labels = M.cast(as_tensor(labels, name="labels"), dtypes.int64)

@@ -12,6 +12,7 @@ import numpy as np
 
 from tfedu.framework import dtypes
 from tfedu.framework.execute import execute
+from tfedu.framework.name_scope import name_scope
 from tfedu.framework.registry import FLOAT, register_op
 from tfedu.ops import math_ops as M
 from tfedu.ops.gradient_util import binary_grads
@@ -72,7 +73,7 @@ def _digamma_np(x):
         series = (np.log(xr) - 0.5 / xr
                   - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (
                       1 / 240 - inv2 * (1 / 132))))))
-        out = series + acc + refl
+        out = np.array(series + acc + refl)  # an array even for a scalar x
     out[pole] = np.inf  # Eigen (and so TF) returns +inf at the poles
     out[np.isnan(x)] = np.nan
     return out
@@ -227,8 +228,6 @@ bessel_i0e = export("math.bessel_i0e", "math.special.bessel_i0e")(
 @export("math.lbeta")
 def lbeta(x, name=None):
     """log(|Beta(x)|) over the last axis: sum(lgamma(x)) - lgamma(sum(x))."""
-    from tfedu.ops.name_scope import name_scope
-
     with name_scope(name or "lbeta"):
         x = as_tensor(x, name="x")
         log_prod_gamma = M.reduce_sum(lgamma(x), axis=[-1])

@@ -17,11 +17,11 @@ from tfedu.framework import errors
 from tfedu.framework.context import _state
 from tfedu.framework.convert import _const_in_graph
 from tfedu.framework.execute import execute
+from tfedu.framework.func_graph import FuncGraph, placeholder
 from tfedu.framework.registry import OPS
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.framework.tensor_spec import TensorSpec
 from tfedu.function.concrete_function import CALL, STATEFUL_CALL, ConcreteFunction, create_graph_op
-from tfedu.function.func_graph import FuncGraph, placeholder
 from tfedu.saved_model import op_table
 from tfedu.saved_model.graph_export import output_arg
 from tfedu.saved_model.proto_values import (
@@ -42,6 +42,10 @@ def missing_ops(node_defs) -> set:
 
 
 def _op_error(op_type: str, where: str):
+    reason = op_table.unsupported_reason(op_type)
+    if reason and op_type in OPS:
+        return errors.UnimplementedError(
+            None, None, f"Op '{op_type}' (needed by {where}) cannot be read into tfedu: {reason}.")
     return errors.NotFoundError(
         None, None, f"Op type not registered '{op_type}' in tfedu (needed by {where}). tfedu "
         "reads graphs made of the ops it implements; this one is not among them.")

@@ -97,11 +97,12 @@ def _default_signatures(obj) -> dict:
 
 
 def input_keys(cf) -> list:
-    """[(key, TensorSpec)] of a concrete function's tensor inputs, in flat order."""
+    """[(key, TensorSpec)] of a concrete function's tensor inputs, in flat order: a spec's own
+    name, else the argument's name (`x`, then `x_1`, `x_2` for a nested argument)."""
     out, used = [], set()
     for (name, _), spec in zip(cf._params, cf._arg_specs):
         for i, leaf in enumerate(s for s in nest.flatten(spec) if isinstance(s, TensorSpec)):
-            key = name if i == 0 and name not in used else f"{name}_{i}"
+            key = leaf.name or (name if i == 0 else f"{name}_{i}")
             while key in used:
                 key += "_"
             used.add(key)
@@ -127,20 +128,23 @@ def normalize_outputs(structure, fn_name="the signature function") -> dict:
 
 def signature_wrapper(cf, name: str):
     """Trace the signature function for `cf`: keyword tensors in, a dict of tensors out."""
+    from tfedu.framework.func_graph import FuncGraph, placeholder
     from tfedu.function.concrete_function import ConcreteFunction
-    from tfedu.function.func_graph import FuncGraph, placeholder
     from tfedu.ops.array_ops import identity
 
     keys = input_keys(cf)
     g = FuncGraph(f"signature_wrapper_{name}")
     with g.as_default():
-        args = [placeholder(g, spec.dtype, spec.shape, key + "/") for key, spec in keys]
-        g.inputs.extend(args)
-        flat_in = _pack_args(cf, args)
+        # TF's wrapper takes its keyword arguments sorted by key (loaders bind them so).
+        by_key = {key: placeholder(g, spec.dtype, spec.shape, key + "/")
+                  for key, spec in sorted(keys, key=lambda kv: kv[0])}
+        g.inputs.extend(by_key.values())
+        flat_in = _pack_args(cf, [by_key[key] for key, _ in keys])
         result = cf._call_flat(flat_in)
         outputs = normalize_outputs(result, getattr(cf, "_name", name))
         outs = {k: identity(outputs[k]) for k in sorted(outputs)}
     g.outputs = [outs[k] for k in sorted(outs)]
+    keys = sorted(keys, key=lambda kv: kv[0])
     params = [(key, "KEYWORD_ONLY") for key, _ in keys]
     specs = [TensorSpec(spec.shape, spec.dtype, key) for key, spec in keys]
     wrapper = ConcreteFunction(g, params, specs, outs)

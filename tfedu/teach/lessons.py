@@ -676,6 +676,104 @@ register(Exercise(
     hint="Look at the graph at the top of the lesson: which parts did each pass act on?",
 ))
 
+# ---- 08 saving and loading -------------------------------------------------------------------
+
+register(Exercise(
+    id="lesson08.keras_kernel_path",
+    question="Where in model.weights.h5 (inside a .keras file) is the kernel of the first Dense "
+             "layer of a Sequential model stored? Answer the HDF5 path.",
+    solution="layers/dense/vars/0",
+    rule=text_answer("layers/dense/vars/0", not_with=("kernel", "vars/1")),
+    mistakes=(Mistake("Keras's weights file names a variable by its position in the layer "
+                      "(vars/0, vars/1...), not by its name.", answers=("dense/kernel",)),
+              Mistake("vars/1 is the bias: a Dense layer creates its kernel first.",
+                      answers=("layers/dense/vars/1",))),
+    explanation="A model's layers sit under layers/, named by class in snake case (dense, "
+                "dense_1...), each with its variables under vars/ numbered in creation order: "
+                "kernel 0, bias 1.",
+    hint="Look at the paths visititems printed.",
+))
+
+register(Exercise(
+    id="lesson08.resumed_epochs",
+    question="fit(epochs=5) with BackupAndRestore stops with an error as epoch 2 (0-based) "
+             "begins; the same fit is run again. Which epochs does the second fit run?",
+    solution=[2, 3, 4],
+    mistakes=(Mistake("BackupAndRestore does not start over: it restores the backup and goes on "
+                      "from the epoch after the last one completed.", answers=([0, 1, 2, 3, 4],)),
+              Mistake("Epochs 0 and 1 were completed and backed up; epoch 2 never ran, so the "
+                      "restarted fit begins with it.", answers=([3, 4],))),
+    explanation="The backup after epoch 1 records that epoch 2 is next; the restarted fit loads "
+                "the weights and optimizer state and runs epochs 2, 3 and 4.",
+    hint="history.epoch lists the epochs a fit ran.",
+))
+
+# ---- 09 TensorBoard ---------------------------------------------------------------------------
+
+register(Exercise(
+    id="lesson09.recorded_points",
+    question="A tf.function writes tf.summary.scalar('loss', ..., step=step) then increments "
+             "step, 20 times, under tf.summary.record_if(lambda: step % 5 == 0). How many loss "
+             "points does the run hold?",
+    solution=4,
+    mistakes=(Mistake("A summary in a tf.function is an op that runs at every call, but "
+                      "record_if still decides at each call: only steps 0, 5, 10 and 15 are "
+                      "recorded.", answers=(20,)),
+              Mistake("The summary is not written once when the function is traced: it is an "
+                      "op of the graph and writes each time the condition holds.",
+                      answers=(1,))),
+    explanation="Steps 0, 5, 10 and 15 satisfy step % 5 == 0. The WriteSummary op runs on every "
+                "call of the traced function and checks the record_if condition each time.",
+    hint="List the steps from 0 to 19 that are multiples of 5.",
+))
+
+register(Exercise(
+    id="lesson09.validation_tag",
+    question="Under which tag does keras.callbacks.TensorBoard log the per-epoch validation "
+             "loss (in the 'validation' run)?",
+    solution="epoch_loss",
+    rule=text_answer("epoch_loss", not_with=("val_loss", "evaluation_loss")),
+    mistakes=(Mistake("val_loss is the key in history.history; the callback drops the val_ "
+                      "prefix and writes into the validation run instead.",
+                      answers=("val_loss",)),
+              Mistake("evaluation_loss_vs_iterations is logged too, but against optimizer "
+                      "steps, not epochs.", answers=("evaluation_loss_vs_iterations",))),
+    explanation="Keras writes epoch_loss in both runs, train and validation, so TensorBoard "
+                "draws the two curves of the same tag on one chart.",
+    hint="Look at the tags printed for the validation run.",
+))
+
+# ---- 10 serving -------------------------------------------------------------------------------
+
+register(Exercise(
+    id="lesson10.missing_version_status",
+    question="A client asks TF Serving (or tfedu.serving) for version 7 of a model whose only "
+             "version is 1. Which HTTP status does the server answer?",
+    solution=404,
+    mistakes=(Mistake("400 is for requests the server cannot read (bad JSON, wrong types). "
+                      "This request is well formed: what it names does not exist, which is "
+                      "NOT_FOUND.", answers=(400,)),
+              Mistake("500 would be the server's own failure; an unknown version is the "
+                      "client's, and TF Serving says NOT_FOUND.", answers=(500,))),
+    explanation="The server looks up the servable Specific(model, 7), finds none and answers "
+                "NOT_FOUND, which TF Serving maps to HTTP 404 with the body {\"error\": "
+                "\"Servable not found for request: Specific(iris, 7)\"}.",
+    hint="Look at the status printed for the request to /versions/7 in the errors above.",
+))
+
+register(Exercise(
+    id="lesson10.columnar_key",
+    question="A :predict request uses the columnar format ({\"inputs\": ...}). Under which "
+             "key of the response are the results?",
+    solution="outputs",
+    rule=text_answer("outputs", not_with=("predictions",)),
+    mistakes=(Mistake("predictions answers the row format (\"instances\"); the columnar "
+                      "format is answered in columns too.", answers=("predictions",)),),
+    explanation="Row requests (instances) get \"predictions\", one entry per example; columnar "
+                "requests (inputs) get \"outputs\", one full tensor per output.",
+    hint="Compare the two answers printed in the Predict section.",
+))
+
 # ---- 11 TensorFlow Lite -----------------------------------------------------------------------
 
 register(Exercise(
@@ -803,4 +901,393 @@ register(Exercise(
                 "make every update 4 times too large.",
     hint="The optimizer sums the replicas' gradients: what divisor turns that sum into a mean "
          "over the whole batch?",
+))
+
+# ---- 17 tf.function pitfalls ------------------------------------------------------------------
+
+
+def _counts_calls(fn) -> tuple[bool, str]:
+    """Call `fn` with three different arguments: each call must return the count so far."""
+    got = []
+    for x in (tf.constant(1.0), tf.constant(2.0), tf.constant([1.0, 2.0])):
+        got.append(int(fn(x)))
+    if got[1] - got[0] == 1 and got[2] - got[1] == 1:
+        return True, ""
+    return False, f"three calls in a row returned {got}; each call should add 1."
+
+
+def _count_rule(answer, expected):
+    if not _is_tf_function(answer):
+        return False, f"{show(answer)} is not a tf.function."
+    return _counts_calls(answer)
+
+
+def _python_counter():
+    state = {"calls": 0}
+
+    @tf.function
+    def count_calls(x):
+        state["calls"] += 1          # Python: runs only while tracing
+        return tf.constant(state["calls"])
+
+    return count_calls
+
+
+def _variable_inside():
+    @tf.function
+    def count_calls(x):
+        calls = tf.Variable(0)       # a new variable on every trace
+        calls.assign_add(1)
+        return calls.read_value()
+
+    return count_calls
+
+
+def _reference_counter():
+    calls = tf.Variable(0)
+
+    @tf.function
+    def count_calls(x):
+        calls.assign_add(1)
+        return calls.read_value()
+
+    return count_calls
+
+
+_COUNT_SOLUTION = """\
+calls = tf.Variable(0)          # created once, outside the function
+
+@tf.function
+def count_calls(x):
+    calls.assign_add(1)         # an op: runs on every call
+    return calls.read_value()
+"""
+
+
+register(Exercise(
+    id="lesson17.count_calls",
+    question="Find the bug: count_calls(x) should return how many times it has been called, "
+             "but it keeps the count in a Python variable. Fix it: answer a tf.function that "
+             "returns the number of calls so far, whatever x is.",
+    make_solution=_reference_counter,
+    rule=_count_rule,
+    show_solution=lambda: _COUNT_SOLUTION,
+    mistakes=(Mistake("A Python counter (`calls += 1`) runs only while tracing: calls that reuse "
+                      "a graph do not count. Keep the count in a tf.Variable and update it "
+                      "with assign_add, an op that runs on every call.",
+                      match=lambda a: _is_tf_function(a) and not _raises(a, tf.constant(1.0))
+                      and not _counts_calls(a)[0],
+                      make_example=_python_counter, looks_like="a Python counter in the body"),
+              Mistake("tf.function allows variables to be created only on the first trace; a "
+                      "new shape traces again and tries to create another one. Create the "
+                      "variable once, outside the function (or in a tf.Module's __init__).",
+                      match=lambda a: _raises(a, tf.constant(1.0), text="only supports "
+                                              "singleton") or _raises(a, tf.constant([1.0]),
+                                                                      text="non-first call"),
+                      make_example=_variable_inside, looks_like="tf.Variable(0) in the body")),
+    explanation="Python code in a tf.function runs while tracing; ops run on every call. A "
+                "tf.Variable created once and updated with assign_add counts every call, "
+                "whichever graph runs.",
+    hint="What in the body runs on every call, and what only while tracing?",
+))
+
+
+@tf.function
+def _power_reference(x, n):
+    def step(i, result):
+        return i + 1, result * x
+
+    return tf.while_loop(lambda i, result: i < n, step, (tf.constant(0), tf.constant(1.0)))[1]
+
+
+_POWER_SOLUTION = """\
+@tf.function
+def power(x, n):
+    result = tf.constant(1.0)
+    for _ in tf.range(n):
+        result = result * x
+    return result
+"""
+
+
+def _power_has_while(fn) -> bool:
+    types = _op_types(fn, tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.int32))
+    return bool(types & {"While", "StatelessWhile"})
+
+
+def _power_rule(answer, expected):
+    if not _is_tf_function(answer):
+        return False, f"{show(answer)} is not a tf.function."
+    if not _power_has_while(answer):
+        return False, "traced for a tensor n, its graph has no While op."
+    cases = [(tf.constant(2.0), tf.constant(3)), (tf.constant(1.5), tf.constant(2)),
+             (tf.constant(3.0), tf.constant(0))]
+    return behaves_like(cases)(answer, expected)
+
+
+@tf.function
+def _power_by_pow(x, n):
+    return x ** tf.cast(n, tf.float32)
+
+
+def _python_power(x, n):
+    result = 1.0
+    for _ in range(int(n)):
+        result *= float(x)
+    return result
+
+
+register(Exercise(
+    id="lesson17.power_loop",
+    question="Make a graph that has a While op: write power(x, n), a tf.function that "
+             "multiplies 1.0 by x, n times, where n is an int32 tensor.",
+    solution=_power_reference,
+    rule=_power_rule,
+    show_solution=lambda: _POWER_SOLUTION,
+    mistakes=(Mistake("The value is right, but tf.pow (x ** n) is one op: there is no loop in "
+                      "the graph. The exercise asks for a loop that runs inside the graph: "
+                      "`for _ in tf.range(n):`.",
+                      match=lambda a: _is_tf_function(a) and not _power_has_while(a),
+                      example=_power_by_pow, looks_like="x ** n"),
+              Mistake("This is plain Python: no graph, no While op. Decorate it with "
+                      "@tf.function and loop over tf.range(n).",
+                      match=lambda a: callable(a) and not _is_tf_function(a),
+                      example=_python_power, looks_like="a Python loop without tf.function")),
+    explanation="A for loop over tf.range(n) (or range(n) with a tensor n) becomes a While op: "
+                "one graph serves every n. Over range(3) with a Python 3, the loop would be "
+                "unrolled into three copies of its body, and each new n would trace again.",
+    hint="Start from result = tf.constant(1.0) and loop with `for _ in tf.range(n):`.",
+))
+
+register(Exercise(
+    id="lesson17.python_iterator",
+    question="`consume_next` (a tf.function that tf.prints next(iterator)) is called three "
+             "times with the same Python iterator, iter([1, 2, 3]). What does it print? "
+             "A: 1, 2, 3; B: 1, 1, 1; C: an error",
+    solution="B",
+    rule=one_of({"A": "advances on every call", "B": "the same value every call",
+                 "C": "an error"}),
+    mistakes=(Mistake("That is what a tf.data iterator does: its next() is an op in the graph. "
+                      "A Python iterator's next() is Python: it ran once, while tracing, and "
+                      "its value became a constant of the graph.", answers=("A",)),
+              Mistake("A Python iterator is an ordinary Python argument: the same object every "
+                      "call, so the graph traced on the first call is reused, with the value "
+                      "next() gave while tracing.", answers=("C",))),
+    explanation="next() on a Python iterator runs while tracing and its value is baked in: "
+                "1, 1, 1. Use a tf.data iterator (iter(dataset)) for a graph that takes the "
+                "next element on every call.",
+    hint="When does Python code in a tf.function run?",
+))
+
+
+def _squares_reference_fn():
+    @tf.function
+    def squares(n):
+        ta = tf.TensorArray(tf.int32, size=n)
+
+        def step(i, ta):
+            return i + 1, ta.write(i, i * i)
+
+        return tf.while_loop(lambda i, ta: i < n, step, (tf.constant(0), ta))[1].stack()
+
+    return squares
+
+
+_SQUARES_SOLUTION = """\
+@tf.function
+def squares(n):
+    ta = tf.TensorArray(tf.int32, size=n)
+    for i in tf.range(n):
+        ta = ta.write(i, i * i)
+    return ta.stack()
+"""
+
+
+def _squares_rule(answer, expected):
+    if not _is_tf_function(answer):
+        return False, f"{show(answer)} is not a tf.function."
+    return behaves_like([(tf.constant(n),) for n in (4, 1, 0)])(answer, expected)
+
+
+def _list_append_squares():
+    @tf.function
+    def squares(n):  # what AutoGraph makes of out.append(i * i) in a `for i in tf.range(n)`
+        out = []
+
+        def step(i):
+            out.append(i * i)       # a Python list inside a graph loop
+            return i + 1
+
+        tf.while_loop(lambda i: i < n, step, (tf.constant(0),))
+        return tf.stack(out)
+
+    return squares
+
+
+register(Exercise(
+    id="lesson17.squares",
+    question="Write squares(n), a tf.function that returns [0, 1, 4, ..., (n-1)**2] (int32) "
+             "for an int32 tensor n, collecting the values in a loop.",
+    make_solution=_squares_reference_fn,
+    rule=_squares_rule,
+    show_solution=lambda: _SQUARES_SOLUTION,
+    mistakes=(Mistake("A Python list inside a graph loop holds the loop body's symbolic "
+                      "tensors, which cannot leave the loop ('out of scope'). Collect the "
+                      "values in a tf.TensorArray: ta = ta.write(i, i * i), then ta.stack().",
+                      match=lambda a: _raises(a, tf.constant(3), text="out of scope"),
+                      make_example=_list_append_squares,
+                      looks_like="out.append(i * i) in a tf.range loop"),),
+    explanation="A TensorArray is a list that lives in the graph (TensorList ops): each write "
+                "is an op of the loop body, and stack() turns it into one tensor after the "
+                "loop.",
+    hint="tf.TensorArray(tf.int32, size=n), write in a `for i in tf.range(n):` loop, stack.",
+))
+
+# ---- 18 migrating from TF1 --------------------------------------------------------------------
+
+_W18 = np.array([[1.0], [2.0]], dtype=np.float32)
+
+
+@tf.function
+def _predict_reference(x):
+    return tf.nn.relu(tf.matmul(x, tf.constant(_W18)) + 0.5)
+
+
+_PREDICT_SOLUTION = """\
+W = tf.Variable([[1.], [2.]])
+b = tf.Variable(0.5)
+
+@tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+def predict(x):
+    return tf.nn.relu(tf.matmul(x, W) + b)
+"""
+
+_PREDICT_CASES = [(tf.constant([[1.0, 2.0]]),), (tf.constant([[-3.0, 0.0]]),),
+                  (tf.constant([[0.0, 1.0], [2.0, -4.0], [1.0, 1.0]]),)]
+
+
+def _predict_rule(answer, expected):
+    if not _is_tf_function(answer):
+        return False, f"{show(answer)} is not a tf.function."
+    return behaves_like(_PREDICT_CASES)(answer, expected)
+
+
+@tf.function
+def _predict_without_relu(x):
+    return tf.matmul(x, tf.constant(_W18)) + 0.5
+
+
+def _predict_with_placeholder():
+    @tf.function
+    def predict(x):
+        x = tf.compat.v1.placeholder(tf.float32, [None, 2])
+        return tf.nn.relu(tf.matmul(x, tf.constant(_W18)) + 0.5)
+
+    return predict
+
+
+def _has_negative_output(fn) -> bool:
+    return bool(np.any(np.asarray(fn(tf.constant([[-3.0, 0.0]]))) < 0))
+
+
+register(Exercise(
+    id="lesson18.predict",
+    question="Migrate: the TF1 model y = relu(x @ W + b) with a [None, 2] placeholder x, "
+             "W = [[1.], [2.]] and b = 0.5, run by sess.run(y, feed_dict={x: data}). Answer "
+             "predict, a tf.function that takes x and returns y.",
+    solution=_predict_reference,
+    rule=_predict_rule,
+    show_solution=lambda: _PREDICT_SOLUTION,
+    mistakes=(Mistake("The placeholder stays behind: in TF2 the input is the function's "
+                      "argument, and a placeholder inside a tf.function fails when the graph "
+                      "runs (nothing feeds it). Use x itself.", match=lambda a: _raises(a, *_PREDICT_CASES[0],
+                                                        text="placeholder"),
+                      make_example=_predict_with_placeholder,
+                      looks_like="tf.compat.v1.placeholder inside the function"),
+              Mistake("It returns negative values: the TF1 model ends with tf.nn.relu, and the "
+                      "migrated one must compute the same thing.",
+                      match=lambda a: _is_tf_function(a) and _has_negative_output(a),
+                      example=_predict_without_relu, looks_like="no relu"),
+              Mistake("This is plain Python: it computes eagerly, but TF1's graph becomes a "
+                      "graph again only under @tf.function.",
+                      match=lambda a: callable(a) and not _is_tf_function(a),
+                      example=_predict_reference.python_function,
+                      looks_like="the body without @tf.function")),
+    explanation="Placeholder -> argument, feed_dict -> the call, the fetched tensor -> the "
+                "return value, Session.run -> calling the tf.function; the variables are "
+                "created (and initialised) once, outside.",
+    hint="W = tf.Variable(...), b = tf.Variable(...), then @tf.function def predict(x): "
+         "return tf.nn.relu(tf.matmul(x, W) + b).",
+))
+
+register(Exercise(
+    id="lesson18.tensor_equality",
+    question="In TF2, eagerly, what is tf.constant([1, 2]) == tf.constant([1, 3])? "
+             "A: False (they are different objects); B: a bool tensor [True, False]; "
+             "C: an error",
+    solution="B",
+    rule=one_of({"A": "object identity", "B": "elementwise, by value", "C": "an error"}),
+    mistakes=(Mistake("That is TF 1.x: `==` compared the tensor objects (and it still does "
+                      "while a TF1-style graph is being built). Eagerly and in tf.function, "
+                      "TF2 compares values, elementwise.", answers=("A",)),
+              Mistake("The shapes match, so the comparison is elementwise; only unequal shapes "
+                      "that cannot broadcast compare as plain False.", answers=("C",))),
+    explanation="TF2 made `==` elementwise (tf.equal), like numpy. A side effect: tensors are "
+                "unhashable; use tensor.ref() as a dict key or set member.",
+    hint="Run it in a cell.",
+))
+
+register(Exercise(
+    id="lesson18.no_counterpart",
+    question="Which TF1 line has no TF2 counterpart at all? A: "
+             "sess.run(tf.compat.v1.global_variables_initializer()); B: w = tf.Variable(0.0); "
+             "C: optimizer.apply_gradients(grads_and_vars)",
+    solution="A",
+    rule=one_of({"A": "running the initializers", "B": "creating a variable",
+                 "C": "applying gradients"}),
+    mistakes=(Mistake("Variables exist in TF2 too (tf.Variable); what changed is when they get "
+                      "their value.", answers=("B",)),
+              Mistake("apply_gradients is in TF2 as well: Keras optimizers have it, after a "
+                      "GradientTape.", answers=("C",))),
+    explanation="A TF2 variable is initialised when it is created, so there is nothing to run "
+                "first: global_variables_initializer (and Session) have no TF2 counterpart.",
+    hint="Which one is a step that TF1 needed only because the graph is built before it runs?",
+))
+
+register(Exercise(
+    id="lesson18.while_op",
+    question="TF 1.x built tf.while_loop from Enter, Merge, Switch, NextIteration and Exit "
+             "ops. Which single op (type name) does TF2 build instead?",
+    solution="While",
+    rule=text_answer("StatelessWhile", "while loop", not_with=("enter", "merge", "switch",
+                                                               "exit", "nextiteration")),
+    mistakes=(Mistake("Those are control flow v1, TF 1.x's ops. TF2's control flow v2 builds "
+                      "one op that holds the condition and the body as functions.",
+                      answers=("Enter", "Merge", "Switch", "Exit", "NextIteration",
+                               "LoopCond")),
+              Mistake("If is what tf.cond builds; a loop makes another op.",
+                      answers=("If", "StatelessIf"))),
+    explanation="Control flow v2 makes a loop one While op (StatelessWhile without side "
+                "effects) with cond and body sub-graphs; TF 2.x builds it in tf.function and "
+                "in tf.compat.v1 graphs alike.",
+    hint="Look at the op types printed in the control flow section.",
+))
+
+register(Exercise(
+    id="lesson18.upgrade_script",
+    question="What does TensorFlow's upgrade script, tf_upgrade_v2, do with `tf.Session()`? "
+             "A: rewrites the code around it into a tf.function; B: renames it "
+             "tf.compat.v1.Session(); C: deletes it",
+    solution="B",
+    rule=one_of({"A": "rewrites into tf.function", "B": "renames to tf.compat.v1",
+                 "C": "deletes it"}),
+    mistakes=(Mistake("The script only renames: TF1 calls become tf.compat.v1 calls, so the "
+                      "program runs on TF2 as TF1 code. Rewriting it the TF2 way (this "
+                      "lesson's patterns) is your work.", answers=("A",)),
+              Mistake("Deleting it would break the program; the script keeps the program "
+                      "running by pointing it at tf.compat.v1.", answers=("C",))),
+    explanation="tf_upgrade_v2 renames TF1 symbols to tf.compat.v1 and reports what it "
+                "cannot convert; the result still builds graphs and runs Sessions (with eager "
+                "execution switched off). Idiomatic TF2 comes from rewriting it.",
+    hint="Read the output of the script in the lesson.",
 ))

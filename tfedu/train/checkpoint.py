@@ -30,6 +30,7 @@ from tfedu.framework.trackable import (
     is_trackable,
     is_variable,
     object_graph,
+    restore_pending,
 )
 from tfedu.train import checkpoint_management as management
 from tfedu.train.tensor_bundle import BundleReader, BundleWriter, index_path
@@ -243,9 +244,11 @@ class CheckpointLoadStatus:
         return self
 
     def assert_existing_objects_matched(self):
-        """Every variable that exists now was restored from the checkpoint."""
+        """Every variable that exists now was restored from the checkpoint (a checkpoint's
+        own save counter excepted when the file has none: `write` does not save it)."""
         matched = {id(o) for o in self._restoration.matched.values()}
-        missing = [v for v in self._live_variables() if id(v) not in matched]
+        counter = getattr(self._root, "_save_counter", None)
+        missing = [v for v in self._live_variables() if id(v) not in matched and v is not counter]
         if missing:
             raise AssertionError(
                 "Some Python objects were not bound to checkpointed values, likely due to "
@@ -392,7 +395,6 @@ class Checkpoint(AutoTrackable):
 
     def write(self, file_prefix, options=None) -> str:
         """Write a checkpoint to exactly `file_prefix` (no numbering, no state file)."""
-        self.save_counter  # noqa: B018  (made before saving, as TF does)
         return save_objects(self, os.fspath(file_prefix))
 
     def save(self, file_prefix, options=None) -> str:
@@ -404,19 +406,21 @@ class Checkpoint(AutoTrackable):
         return path
 
     def read(self, save_path, options=None):
-        """Restore what `write` wrote (same as `restore`)."""
-        return self.restore(save_path, options)
+        """Restore what `write` wrote (the save counter too, if this object has one)."""
+        if save_path is None:
+            return InitializationOnlyStatus(self)
+        path = _resolve_restore_path(save_path)
+        forget_pending(lambda cb: isinstance(cb, _Binder) and cb.restoration.reader.prefix
+                       != path and _same_root(cb, self))
+        return restore_objects(self, path)
 
     def restore(self, save_path, options=None):
         """Restore the variables saved at `save_path` (a prefix, a checkpoint directory or a
         SavedModel); values for objects created later are restored when they appear."""
-        if save_path is None:
-            return InitializationOnlyStatus(self)
-        path = _resolve_restore_path(save_path)
-        self.save_counter  # noqa: B018  (so that the saved counter is restored too)
-        forget_pending(lambda cb: isinstance(cb, _Binder) and cb.restoration.reader.prefix
-                       != path and _same_root(cb, self))
-        return restore_objects(self, path)
+        status = self.read(save_path, options)
+        self.save_counter  # noqa: B018  (made now, it takes its saved value, as in TF)
+        restore_pending()
+        return status
 
     def sync(self):
         """Asynchronous saves are not used: nothing to wait for."""

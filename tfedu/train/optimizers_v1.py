@@ -78,7 +78,7 @@ class Optimizer:
         var_list = list(var_list)
         if not var_list:
             raise ValueError("No variables to optimize.")
-        grads = gradients(loss, var_list, grad_ys=grad_loss)
+        grads = gradients(_scale_loss_for_replicas(loss), var_list, grad_ys=grad_loss)
         return list(zip(grads, var_list))
 
     def minimize(self, loss, global_step=None, var_list=None, gate_gradients=GATE_OP,
@@ -103,6 +103,7 @@ class Optimizer:
         if not pairs:
             raise ValueError(f"No gradients provided for any variable: "
                              f"{[str(v) for _, v in grads_and_vars]}.")
+        pairs = _all_reduce_for_replicas(pairs)
         if _state.graph is None:
             return self._apply_eager(pairs, global_step)
         g = context.get_default_graph()
@@ -597,3 +598,38 @@ def get_or_create_global_step(graph=None):
     g = graph or context.get_default_graph()
     step = get_global_step(g)
     return step if step is not None else create_global_step(g)
+
+
+# ------------------------------------------------------------------------------------------
+# Under a tf.distribute strategy (an Estimator with train_distribute)
+# ------------------------------------------------------------------------------------------
+
+
+def _replica_context():
+    """(replicas in sync, replica context) of the tf.distribute strategy in force."""
+    import sys
+
+    lib = sys.modules.get("tfedu.distribute.distribute_lib")
+    if lib is None:
+        return 1, None
+    return lib.get_strategy().num_replicas_in_sync, lib.get_replica_context()
+
+
+def _scale_loss_for_replicas(loss):
+    """A mean loss divided by the replicas, as TF 1.x optimizers do under a strategy: the
+    summed gradients are then the gradient of the mean over the global batch."""
+    n, ctx = _replica_context()
+    if n == 1 or ctx is None:
+        return loss
+    from tfedu.ops import math_ops
+
+    return math_ops.multiply(loss, 1.0 / n)
+
+
+def _all_reduce_for_replicas(pairs):
+    """Every replica's gradients summed over the replicas (one all-reduce)."""
+    n, ctx = _replica_context()
+    if n == 1 or ctx is None:
+        return pairs
+    summed = ctx.all_reduce("SUM", [g for g, _ in pairs])
+    return [(g, v) for g, (_, v) in zip(summed, pairs)]

@@ -19,8 +19,8 @@ import numpy as np
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import execute
+from tfedu.framework.graph_ops import _read
 from tfedu.framework.registry import FLOAT, register_op
-from tfedu.graph.graph_ops import _read
 
 __all__ = ["RULES", "APPLY_OPS", "apply", "writable_value"]
 

@@ -4,6 +4,8 @@
 static SVG or text elsewhere); `graph_payload(g)` gives the underlying JSON data.
 `show_retracing(f)` / `RetracingMonitor()` show tf.function traces, `TrainingCurves` logs
 and draws training curves, `compare_graphs(v1, f)` puts a TF1 graph next to a traced one.
+`step(f, *args)` / `step(sess, fetches, feed_dict)` runs a graph once and replays it node by
+node with its values; `profile(f, *args, runs=n)` shows where the time of graph runs goes.
 
 In a kernel with ipywidgets the live views (`RetracingMonitor`, `TrainingCurves`, and the
 curves every `model.fit` shows by itself until `disable_fit_curves()`) are widgets
@@ -27,6 +29,8 @@ from tfedu.viz.curves import (
     disable_fit_curves,
     enable_fit_curves,
 )
+from tfedu.viz.profile import PROFILE_MIME_TYPE, ProfileView, profile
+from tfedu.viz.stepper import STEP_MIME_TYPE, StepView, step
 from tfedu.viz.retracing import (
     RETRACING_MIME_TYPE,
     RetracingMonitor,
@@ -36,6 +40,12 @@ from tfedu.viz.retracing import (
 )
 
 __all__ = [
+    "PROFILE_MIME_TYPE",
+    "ProfileView",
+    "STEP_MIME_TYPE",
+    "StepView",
+    "profile",
+    "step",
     "COMPARE_MIME_TYPE",
     "CURVES_MIME_TYPE",
     "CompareView",

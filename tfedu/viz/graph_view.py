@@ -1,4 +1,4 @@
-"""Graph payloads (`application/vnd.tfedu.graph+json`, schema v1) and their notebook display.
+"""Graph payloads (`application/vnd.tfedu.graph+json`, schema v2) and their notebook display.
 
 `graph_payload` turns a `tfedu.Graph` (or anything holding one: an Operation, a tensor, a
 traced function) into plain JSON data; `show_graph` wraps it in an object that Jupyter
@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 GRAPH_MIME_TYPE = "application/vnd.tfedu.graph+json"
-GRAPH_SCHEMA_VERSION = 1
+GRAPH_SCHEMA_VERSION = 2
 
 _VALUE_TEXT_LIMIT = 400
 # The static SVG is drawn only up to this many nodes (ops outside collapsed scopes, plus one
@@ -43,8 +43,8 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def graph_schema() -> dict:
-    """The JSON Schema (draft 2020-12) of graph payload version 1."""
-    text = resources.files("tfedu.viz").joinpath("schemas/graph.v1.json").read_text("utf-8")
+    """The JSON Schema (draft 2020-12) of graph payload version 2."""
+    text = resources.files("tfedu.viz").joinpath("schemas/graph.v2.json").read_text("utf-8")
     return json.loads(text)
 
 
@@ -139,18 +139,45 @@ def _source_file(file: str) -> str:
     return f"{label[0]} {label[1]}" if label else file
 
 
+def source_of(op) -> dict | None:
+    """Where the user created `op`: file (a notebook cell as `Cell In[3]`), line, function
+    (AutoGraph's converted `tf__f` shown as `f`)."""
+    src = op.source_location
+    if src is None:
+        return None
+    function = str(src[2])
+    function = function[4:] if function.startswith("tf__") else function
+    return {"file": _source_file(str(src[0])), "line": int(src[1]), "function": function}
+
+
 def _output(t) -> dict:
     shape = t.shape
     dims = None if shape.rank is None else [None if d is None else int(d) for d in shape.as_list()]
     return {"shape": dims, "dtype": t.dtype.name}
 
 
+def _captured_variables(graph) -> dict[str, str]:
+    """Op name -> variable name for the placeholders through which a function reads a
+    captured variable (their own names, `ReadVariableOp/resource`, say nothing)."""
+    out = {}
+    for outer, inner in getattr(graph, "_captures", {}).values():
+        if getattr(outer, "_is_variable", False):
+            name = getattr(outer, "name", "")
+            out[inner.op.name] = name[:-2] if name.endswith(":0") else name
+    return out
+
+
 def _payload(graph, title: str, active: set) -> dict:
+    from .dot import layout_model
+
     active = active | {id(graph)}
     nodes = []
     subgraphs: dict[str, dict] = {}
+    variables = _captured_variables(graph)
     for op in graph.get_operations():
         attrs: dict[str, str] = {}
+        if op.name in variables:
+            attrs["variable"] = variables[op.name]
         value = None
         for key, v in sorted(op.attrs.items()):
             if key.startswith("_"):
@@ -167,7 +194,6 @@ def _payload(graph, title: str, active: set) -> dict:
                     subgraphs[sub_key] = _payload(sub, sub_key, active)
                 continue
             attrs[key] = _attr_text(v)
-        src = op.source_location
         nodes.append({
             "id": op.name,
             "type": op.type,
@@ -176,19 +202,29 @@ def _payload(graph, title: str, active: set) -> dict:
             "inputs": [t.name for t in op.inputs],
             "control_inputs": [c.name for c in op.control_inputs],
             "outputs": [_output(t) for t in op.outputs],
-            "source": None if src is None else {
-                "file": _source_file(str(src[0])), "line": int(src[1]),
-                "function": str(src[2]),
-            },
+            "source": source_of(op),
             "value": value,
         })
-    return {
+    payload = {
         "version": GRAPH_SCHEMA_VERSION,
         "kind": "graph",
         "title": title,
         "nodes": nodes,
         "subgraphs": subgraphs,
     }
+    payload["layout"] = layout_model(payload)
+    return payload
+
+
+def with_layouts(payload: dict) -> dict:
+    """`payload` with the layout of it and of each subgraph computed from their nodes (after
+    nodes were edited or built by hand)."""
+    from .dot import layout_model
+
+    for sub in payload.get("subgraphs", {}).values():
+        with_layouts(sub)
+    payload["layout"] = layout_model(payload)
+    return payload
 
 
 def graph_payload(graph_like: Any, title: str | None = None) -> dict:
@@ -208,7 +244,7 @@ def _check_payload(payload: Mapping) -> dict:
             f"Unsupported graph payload version {payload.get('version')!r}; "
             f"this tfedu writes version {GRAPH_SCHEMA_VERSION}."
         )
-    return json.loads(json.dumps(payload))
+    return with_layouts(json.loads(json.dumps(payload)))
 
 
 _PIPES: ThreadPoolExecutor | None = None
@@ -283,6 +319,8 @@ class GraphView:
 
     def __init__(self, payload: dict):
         self.payload = payload
+        if "layout" not in payload:
+            with_layouts(payload)
 
     @property
     def title(self) -> str:

@@ -10,6 +10,8 @@ are fetched from the kernel when a concrete function is clicked.
 from __future__ import annotations
 
 import json
+import re
+import textwrap
 from importlib import resources
 from typing import Any
 
@@ -42,12 +44,22 @@ _graph_cache: dict[int, tuple] = {}
 
 
 def _warning(fn) -> str | None:
+    """TF's retracing warning as it was counted, reconciled with this view's own counts: TF
+    counts the calls of every tf.function made from the same Python code, so a cell run
+    again (a new `f`) adds to the calls of the `f` before it."""
     det = getattr(fn, "_detector", None)
     if det is None or not getattr(det, "warnings", 0):
         return None
-    return (f"{len(det.calls_per_tracing)} out of the last {det.call_count} calls to "
-            f"{fn._name} triggered tf.function retracing (the retracing warning fired "
+    text = (f"{len(det.calls_per_tracing)} out of the last {det.call_count} calls to "
+            f"`{fn._name}` triggered tf.function retracing (the retracing warning fired "
             f"{det.warnings} time{'s' if det.warnings != 1 else ''}).")
+    log = fn.trace_log
+    if det.call_count > log.calls or len(det.calls_per_tracing) > log.traces:
+        text += (f" TensorFlow counts the calls of every tf.function made from this Python "
+                 f"code, earlier definitions of `{fn._name}` included (a cell run again "
+                 f"makes a new one); this `{fn._name}` has had {log.calls} calls and "
+                 f"{log.traces} traces.")
+    return text
 
 
 def function_id(fn) -> str:
@@ -153,6 +165,11 @@ def retracing_payload(functions: Any = None, title: str | None = None,
     }
 
 
+def _plain(text: str) -> str:
+    """Text for plain outputs: `name` (as messages mark code) becomes 'name'."""
+    return re.sub(r"`([^`]*)`", r"'\1'", text)
+
+
 def payload_text(payload: dict) -> str:
     """Plain-text story of a retracing payload."""
     lines = [payload["title"]]
@@ -163,11 +180,12 @@ def payload_text(payload: dict) -> str:
             ms = "" if c["trace_seconds"] is None else f" traced in {c['trace_seconds']*1e3:.2f} ms"
             lines.append(f"  #{c['index']} {c['signature']}{ms}")
             for r in c["reasons"]:
-                lines.append(f"      {r}")
+                lines.append(f"      {_plain(r)}")
             if c["since_previous"]:
-                lines.append("      since the previous trace: " + "; ".join(c["since_previous"]))
+                lines.append("      since the previous trace: " +
+                             _plain("; ".join(c["since_previous"])))
         if fn["warning"]:
-            lines.append(f"  WARNING: {fn['warning']}")
+            lines.append(f"  WARNING: {_plain(fn['warning'])}")
     return "\n".join(lines)
 
 
@@ -187,17 +205,22 @@ def payload_svg(payload: dict) -> str:
             rows.append(f'<rect x="{x}" y="{y}" width="10" height="14" fill="{color}"/>')
             x += 12
         y += 14
+        if fn["timeline"]:
+            y += 14
+            rows.append(svg_text(8, y, "one box per call: orange traced a new concrete function, "
+                                       "green reused one", 10, fill="#555"))
         for c in fn["concrete_functions"]:
             y += 18
             ms = "" if c["trace_seconds"] is None else f"  ({c['trace_seconds']*1e3:.2f} ms)"
             rows.append(svg_text(16, y, f"#{c['index']} {c['signature']}{ms}", 12))
             for r in c["reasons"] + (["since previous: " + "; ".join(c["since_previous"])]
                                      if c["since_previous"] else []):
-                y += 16
-                rows.append(svg_text(32, y, r, 11, fill="#555"))
-        if fn["warning"]:
-            y += 18
-            rows.append(svg_text(16, y, fn["warning"], 11, fill="#c92a2a"))
+                for line in textwrap.wrap(_plain(r), 110):
+                    y += 16
+                    rows.append(svg_text(32, y, line, 11, fill="#555"))
+        for line in textwrap.wrap(_plain(fn["warning"] or ""), 120):
+            y += 16
+            rows.append(svg_text(16, y, line, 11, fill="#c92a2a"))
     height = y + 12
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="760" height="{height}" '
             f'viewBox="0 0 760 {height}">' + "".join(rows) + "</svg>")

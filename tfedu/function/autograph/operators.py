@@ -375,7 +375,7 @@ def _dispatch_test(test):
     outer = _state.graph
     if outer is None:
         return test()
-    from tfedu.function.func_graph import FuncGraph
+    from tfedu.framework.func_graph import FuncGraph
 
     with FuncGraph("tmp", outer_graph=outer).as_default():
         return test()
@@ -428,7 +428,7 @@ def for_stmt(iter_, extra_test, body, get_state, set_state, symbol_names, opts):
         return
     if _state.graph is not None and hasattr(iter_, "element_spec") and hasattr(iter_, "reduce"):
         # a tf.data pipeline: its elements are produced eagerly, the body is traced per element
-        from tfedu.function.func_graph import init_scope
+        from tfedu.framework.func_graph import init_scope
 
         with init_scope():
             iter_ = list(iter_)

@@ -22,6 +22,7 @@ from tfedu.framework import nest
 from tfedu.framework.context import _state
 from tfedu.framework.module import Module
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.framework.trackable import restore_pending
 from tfedu.keras import backend, initializers, regularizers
 from tfedu.keras.engine.keras_tensor import KerasTensor, Node, any_symbolic, trace_output_spec
 from tfedu.keras.variables import KerasVariable
@@ -203,10 +204,47 @@ def _set_masks(outputs, mask):
                 pass
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return isinstance(value, _PLAIN)
+
+
+def _auto_config(cls, args, kwargs):
+    """Keras's automatic config for a user's layer that writes no `get_config`: its `__init__`
+    arguments (defaults included), when all are plain values; else None."""
+    if cls.__module__.startswith("tfedu."):
+        return None
+    try:
+        sig = inspect.signature(cls.__init__)
+        bound = sig.bind(None, *args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    bound.apply_defaults()
+    config = {}
+    for name, value in list(bound.arguments.items())[1:]:
+        kind = sig.parameters[name].kind
+        if kind is inspect.Parameter.VAR_KEYWORD:
+            config.update(value)
+        elif kind is not inspect.Parameter.VAR_POSITIONAL:
+            config[name] = value
+    return config if _plain(config) else None
+
+
 class Layer(Module):
     """Base class of all Keras layers."""
 
     input_spec = None
+
+    def __new__(cls, *args, **kwargs):
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "_auto_config", _auto_config(cls, args, kwargs))
+        return obj
 
     def __init__(self, trainable=True, name=None, dtype=None, autocast=True,
                  input_dim=None, input_shape=None, batch_input_shape=None, **kwargs):
@@ -255,7 +293,7 @@ class Layer(Module):
                 for v in value:
                     if all(v is not t for t in tracked):
                         tracked.append(v)
-        object.__setattr__(self, name, value)
+        Module.__setattr__(self, name, value)  # also runs restorations waiting for `name`
 
     # --- properties ------------------------------------------------------------------------
     @property
@@ -369,7 +407,7 @@ class Layer(Module):
         if initializer is None:
             initializer = "glorot_uniform" if tf.as_dtype(dtype).is_floating else "zeros"
         init = initializers.get(initializer)
-        from tfedu.function.func_graph import init_scope
+        from tfedu.framework.func_graph import init_scope
 
         with init_scope():  # weights are state: created eagerly even while a step is traced
             return self._create_weight(init, shape, dtype, trainable, regularizer, constraint,
@@ -422,6 +460,13 @@ class Layer(Module):
             self.build(input_shape)
         self._build_input_shape = input_shape
         self.built = True
+        restore_pending()  # checkpoint values waiting for these weights
+
+    def _trackable_children(self, save_type="checkpoint", **kwargs):
+        """Checkpoint children named as Keras 3 names them (`tfedu.keras.engine.tracking`)."""
+        from tfedu.keras.engine.tracking import layer_children
+
+        return layer_children(self, save_type)
 
     def call(self, inputs, *args, **kwargs):
         return inputs
@@ -523,9 +568,27 @@ class Layer(Module):
 
     # --- config ----------------------------------------------------------------------------
     def get_config(self) -> dict:
-        return {"name": self.name, "trainable": self.trainable,
+        config = {"name": self.name}
+        auto = self.__dict__.get("_auto_config")
+        if auto is not None and type(self).get_config in (Layer.get_config, _model_get_config()):
+            config.update(auto)
+            spec = inspect.getfullargspec(type(self).__init__)
+            if spec.varkw != "kwargs" and "name" not in spec.args[1:]:
+                config.pop("name", None)  # as Keras: only arguments __init__ names survive
+        return {**config, "trainable": self.trainable,
                 "dtype": {"module": "keras", "class_name": "DTypePolicy",
                           "config": {"name": self.dtype}, "registered_name": None}}
+
+    def get_build_config(self):
+        """`{"input_shape": ...}` that `build_from_config` rebuilds the weights from."""
+        from tfedu.keras.saving.model_config import get_build_config
+
+        return get_build_config(self)
+
+    def build_from_config(self, config):
+        from tfedu.keras.saving.model_config import build_from_config
+
+        build_from_config(self, config)
 
     @classmethod
     def from_config(cls, config):
@@ -550,6 +613,12 @@ class Layer(Module):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _model_get_config():
+    from tfedu.keras.engine.training import Model
+
+    return Model.get_config
 
 
 def _is_leaf_spec(s) -> bool:

@@ -127,15 +127,15 @@ class Functional(Model):
                                      [values[id(t)] for t in self.outputs])
 
     def get_config(self):
-        from tfedu.keras.saving import _functional_config
+        from tfedu.keras.saving.model_config import functional_get_config
 
-        return _functional_config(self)
+        return functional_get_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from tfedu.keras.saving import model_from_config
+        from tfedu.keras.saving.model_config import functional_from_config
 
-        return model_from_config({"class_name": "Functional", "config": config})
+        return functional_from_config(cls, config, custom_objects)
 
 
 class Sequential(Model):
@@ -239,22 +239,12 @@ class Sequential(Model):
         return getattr(self, "_output_shape", None)
 
     def get_config(self):
-        def ser(layer):
-            return {"module": "keras.layers", "class_name": type(layer).__name__,
-                    "config": layer.get_config(), "registered_name": None}
+        from tfedu.keras.saving.model_config import sequential_get_config
 
-        layers = []
-        first = self._tracked_layers[0] if self._tracked_layers else None
-        if isinstance(first, InputLayer):
-            layers.append(ser(first))
-        layers += [ser(lyr) for lyr in self.layers]
-        shape = self._build_input_shape
-        return {"name": self.name, "trainable": self.trainable,
-                "dtype": Layer.get_config(self)["dtype"], "layers": layers,
-                "build_input_shape": tuple(shape) if shape else None}
+        return sequential_get_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from tfedu.keras.saving import model_from_config
+        from tfedu.keras.saving.model_config import sequential_from_config
 
-        return model_from_config({"class_name": "Sequential", "config": config})
+        return sequential_from_config(cls, config, custom_objects)

@@ -107,10 +107,10 @@ def trace_output_spec(fn, args, kwargs):
     Returns the structure of (shape tuple, dtype name) of the outputs.
     """
     from tfedu.framework.execute import execute
-    from tfedu.framework.graph import Graph
-    from tfedu.graph.graph_ops import PLACEHOLDER
+    from tfedu.framework.func_graph import FuncGraph
+    from tfedu.framework.graph_ops import PLACEHOLDER
 
-    g = Graph()
+    g = FuncGraph("keras_output_spec")  # a function's graph, as TF Keras traces: `==` compares values
     with g.as_default():
         def to_placeholder(t):
             if not isinstance(t, KerasTensor):

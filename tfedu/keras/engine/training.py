@@ -148,7 +148,7 @@ class Model(Layer):
             from tfedu.keras.engine.functional import Functional
 
             return Functional.__new__(Functional)
-        return object.__new__(cls)
+        return Layer.__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
         from tfedu.keras.engine.functional import Functional
@@ -175,6 +175,7 @@ class Model(Layer):
         self._compile_metrics = []
         self._loss_tracker = None
         self._run_eagerly = False
+        self._initial_epoch = None
 
     # --- layers ----------------------------------------------------------------------------
     @property
@@ -195,6 +196,8 @@ class Model(Layer):
 
     def _maybe_build(self, input_shape):
         # A subclassed model's sub-layers create their weights as the first call reaches them.
+        if self._build_input_shape is None:
+            self._build_input_shape = input_shape  # what a saved model's build_config records
         self.built = True
 
     def build(self, input_shape=None):
@@ -225,6 +228,11 @@ class Model(Layer):
         self._loss_tracker = metrics_mod.Mean(name="loss")
         self._run_eagerly = run_eagerly
         self._train_function = None
+        self._compile_config = {
+            "loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+            "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
+            "steps_per_execution": steps_per_execution,
+            "jit_compile": False if jit_compile == "auto" else jit_compile}
         self._distribute_strategy = _strategy_of(self)
         self.compiled = True
 
@@ -607,22 +615,58 @@ class Model(Layer):
         print_summary(self, line_length=line_length, print_fn=print_fn)
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable}
+        return Layer.get_config(self) if self.__dict__.get("_auto_config") is not None else {
+            "name": self.name, "trainable": self.trainable}
 
-    def save(self, filepath, overwrite=True, **kwargs):
+    def get_compile_config(self):
+        """The arguments `compile` was given, as Keras writes them in a saved model."""
+        from tfedu.keras.saving.model_config import get_compile_config
+
+        return get_compile_config(self)
+
+    def compile_from_config(self, config):
+        from tfedu.keras.saving.model_config import compile_from_config
+
+        compile_from_config(self, config)
+
+    def to_json(self, **kwargs):
+        import json
+
+        from tfedu.keras.saving import serialize_keras_object
+
+        return json.dumps(serialize_keras_object(self), **kwargs)
+
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save as `.keras` (Keras 3's zip) or legacy `.h5`."""
         from tfedu.keras.saving import save_model
 
-        save_model(self, filepath, overwrite=overwrite)
+        save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
-    def save_weights(self, filepath, overwrite=True):
+    def export(self, filepath, format="tf_saved_model", verbose=True, input_signature=None,
+               **kwargs):
+        """Write a SavedModel for inference (endpoints `serve` and `serving_default`)."""
+        from tfedu.saved_model.keras_export import export_model
+
+        export_model(self, filepath, format=format, verbose=verbose,
+                     input_signature=input_signature, **kwargs)
+
+    def _default_serving_function(self):
+        """`serving_default` when `tf.saved_model.save` gets this model without signatures."""
+        from tfedu.saved_model.keras_export import default_serving_function
+
+        return default_serving_function(self)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Save the weights (and the optimizer's state) as Keras 3's `.weights.h5`."""
         from tfedu.keras.saving import save_weights
 
-        save_weights(self, filepath, overwrite=overwrite)
+        save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load weights from `.weights.h5`, `.keras` or legacy `.h5`."""
         from tfedu.keras.saving import load_weights
 
-        load_weights(self, filepath)
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
 
 def _distribute_lib():

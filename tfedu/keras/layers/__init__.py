@@ -44,3 +44,41 @@ from tfedu.keras.layers.merging import (
 )
 from tfedu.keras.layers.normalization import BatchNormalization, LayerNormalization, Normalization
 from tfedu.keras.layers.recurrent import GRU, LSTM, Bidirectional, SimpleRNN
+from tfedu.keras.layers.extra import (
+    ELU,
+    Cropping2D,
+    GlobalAveragePooling3D,
+    GlobalMaxPooling3D,
+    LeakyReLU,
+    Permute,
+    ReLU,
+    RepeatVector,
+    Softmax,
+    TimeDistributed,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    add,
+    average,
+    concatenate,
+    maximum,
+    multiply,
+    subtract,
+)
+from tfedu.keras.layers.preprocessing import (
+    CategoryEncoding,
+    CenterCrop,
+    Discretization,
+    Hashing,
+    IntegerLookup,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    Resizing,
+    StringLookup,
+    TextVectorization,
+)
+from tfedu.keras.layers.tfsm import TFSMLayer  # noqa: E402,F401  (a SavedModel as a layer)

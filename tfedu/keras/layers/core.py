@@ -15,7 +15,8 @@ class InputLayer(Layer):
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
                  name=None, input_tensor=None, **kwargs):
-        kwargs.pop("input_shape", None)
+        for k in ("input_shape", "ragged", "optional"):
+            kwargs.pop(k, None)
         super().__init__(name=name or backend.unique_name("input_layer"), dtype=dtype)
         if batch_shape is None:
             if shape is None:
@@ -30,7 +31,7 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "sparse": False,
-                "name": self.name}
+                "ragged": False, "name": self.name, "optional": False}
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
@@ -207,11 +208,37 @@ class Lambda(Layer):
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super().__init__(**kwargs)
         self.function = function
+        self._output_shape = output_shape
         self.arguments = arguments or {}
         self.built = True
 
     def call(self, inputs, *args, **kwargs):
         return self.function(inputs, **self.arguments)
+
+    def get_config(self):
+        from tfedu.keras.saving.serialization_lib import lambda_function_config
+
+        c = {**super().get_config(), "function": lambda_function_config(self.function)}
+        if self._output_shape is not None:
+            c["output_shape"] = (lambda_function_config(self._output_shape)
+                                 if callable(self._output_shape) else self._output_shape)
+        c["arguments"] = dict(self.arguments)
+        return c
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None, safe_mode=None):
+        """Keras refuses a stored Python lambda unless `safe_mode=False`; tfedu then takes the
+        function from `custom_objects` (by the layer's name), never from the stored bytecode."""
+        from tfedu.keras.saving.serialization_lib import lambda_function_from_config
+
+        config = dict(config)
+        for key in ("function", "output_shape"):
+            if key in config and isinstance(config[key], dict):
+                config[key] = lambda_function_from_config(config[key], config.get("name"),
+                                                          custom_objects, safe_mode)
+        if isinstance(config.get("output_shape"), list):
+            config["output_shape"] = tuple(config["output_shape"])
+        return super().from_config(config)
 
 
 class _OpLambda(Layer):

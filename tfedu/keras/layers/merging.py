@@ -89,6 +89,9 @@ class Dot(_Merge):
             b = tf.math.l2_normalize(b, axis=-1)
         return tf.reduce_sum(a * b, axis=-1, keepdims=True)
 
+    def get_config(self):
+        return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
 
 class Embedding(Layer):
     """A lookup table from integer ids to dense vectors."""

@@ -127,7 +127,7 @@ class LayerNormalization(Layer):
 
     def get_config(self):
         c = super().get_config()
-        c.update({"axis": [self.axis] if isinstance(self.axis, int) else list(self.axis),
+        c.update({"axis": self.axis if isinstance(self.axis, int) else list(self.axis),
                   "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
                   "rms_scaling": self.rms_scaling,
                   "beta_initializer": initializers.serialize(self.beta_initializer),
@@ -140,30 +140,54 @@ class LayerNormalization(Layer):
 
 
 class Normalization(Layer):
-    """Standardise features with a mean and variance learned by `adapt(data)`."""
+    """Standardise features with a mean and variance learned by `adapt(data)`.
+
+    As in Keras, the statistics are variables `adapt_mean`/`adapt_variance` of the kept axes'
+    shape plus a sample `count` (what Keras's files store); `mean`/`variance` are those
+    reshaped to broadcast against a batch, e.g. (1, features) for `axis=-1`. Statistics passed
+    to the constructor are constants: the layer then has no variables.
+    """
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
-        self.axis = axis
+        self.axis = (axis,) if isinstance(axis, int) else (None if axis is None else
+                                                           tuple(axis))
         self.invert = invert
         self._given = (mean, variance)
         self.adapted = mean is not None
 
     def build(self, input_shape):
-        axes = [self.axis] if isinstance(self.axis, int) else list(self.axis or [])
         rank = len(input_shape)
-        self._keep = [a % rank for a in axes]
-        # Keras keeps the statistics broadcastable against a batch: (1, features) for axis=-1.
-        shape = tuple(input_shape[a] if a in self._keep else 1 for a in range(rank))
-        self.mean = self.add_weight(shape=shape, initializer="zeros", name="mean",
-                                    trainable=False)
-        self.variance = self.add_weight(shape=shape, initializer="ones", name="variance",
-                                        trainable=False)
+        self._keep = sorted(a % rank for a in (self.axis or ()))
+        self._broadcast_shape = [input_shape[a] if a in self._keep else 1 for a in range(rank)]
+        shape = tuple(input_shape[a] for a in self._keep)
         m, v = self._given
         if m is not None:
-            self.mean.assign(np.broadcast_to(np.asarray(m, np.float32), shape))
-            self.variance.assign(np.broadcast_to(np.asarray(v, np.float32), shape))
+            self._constants = tuple(
+                np.broadcast_to(np.asarray(x, np.float32), shape).reshape(self._broadcast_shape)
+                for x in (m, v))
+        else:
+            self.adapt_mean = self.add_weight(shape=shape, initializer="zeros", name="mean",
+                                              trainable=False)
+            self.adapt_variance = self.add_weight(shape=shape, initializer="ones",
+                                                  name="variance", trainable=False)
+            self.count = self.add_weight(shape=(), initializer="zeros", name="count",
+                                         dtype="int64", trainable=False)
         self.built = True
+
+    def _statistic(self, index):
+        if self._given[0] is not None:
+            return tf.constant(self._constants[index])
+        v = self.adapt_mean if index == 0 else self.adapt_variance
+        return tf.reshape(v.value(), self._broadcast_shape)
+
+    @property
+    def mean(self):
+        return self._statistic(0) if self.built else None
+
+    @property
+    def variance(self):
+        return self._statistic(1) if self.built else None
 
     def adapt(self, data, batch_size=None, steps=None):
         """Compute the mean and variance of `data` (an array or a dataset)."""
@@ -176,22 +200,33 @@ class Normalization(Layer):
         if not self.built:
             self._maybe_build((None,) + arr.shape[1:])
         reduce = tuple(a for a in range(arr.ndim) if a not in self._keep)
-        self.mean.assign(arr.mean(axis=reduce, keepdims=True).astype(np.float32))
-        self.variance.assign(arr.var(axis=reduce, keepdims=True).astype(np.float32))
+        self.adapt_mean.assign(arr.mean(axis=reduce).astype(np.float32))
+        self.adapt_variance.assign(arr.var(axis=reduce).astype(np.float32))
+        self.count.assign(np.int64(arr.size // max(1, int(np.prod(self._keep_sizes(arr))))))
         self.adapted = True
+
+    def _keep_sizes(self, arr):
+        return [arr.shape[a] for a in self._keep]
 
     def get_config(self):
         c = super().get_config()
-        axis = self.axis if self.axis is None or isinstance(self.axis, (list, tuple)) else (
-            self.axis,)
         m, v = self._given
-        c.update({"axis": None if axis is None else tuple(axis), "invert": self.invert,
-                  "mean": m, "variance": v})
+        c.update({"axis": self.axis, "invert": self.invert,
+                  "mean": None if m is None else np.array(m).tolist(),
+                  "variance": None if v is None else np.array(v).tolist()})
         return c
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("axis"), list):
+            config["axis"] = tuple(config["axis"])
+        return super().from_config(config)
 
     def call(self, inputs):
         x = tf.cast(inputs, "float32")
-        std = tf.sqrt(tf.maximum(self.variance.value(), 1e-7))
+        mean = self.mean
+        std = tf.maximum(tf.sqrt(self.variance), 1e-7)  # Keras: max(sqrt(var), epsilon)
         if self.invert:
-            return x * std + self.mean
-        return (x - self.mean) / std
+            return mean + x * std
+        return (x - mean) / std

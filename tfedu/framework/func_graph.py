@@ -18,17 +18,20 @@ import itertools
 import numpy as np
 
 from tfedu.framework import dtypes
+from tfedu.framework import graph_ops as go
 from tfedu.framework.context import _state
+from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import execute
 from tfedu.framework.graph import Graph
-from tfedu.framework.tensor import EagerTensor, SymbolicTensor, Tensor, _shape_text
+from tfedu.framework.tensor import EagerTensor, SymbolicTensor, Tensor, _shape_text, _wrap
 from tfedu.framework.tensor_shape import TensorShape
-from tfedu.graph import graph_ops as go
 
 __all__ = ["FuncGraph", "placeholder", "init_scope", "VariableArgument", "handle_in_graph",
-           "is_eager_variable", "InaccessibleTensorError"]
+           "is_eager_variable", "InaccessibleTensorError", "create_graph_op", "graph_inputs",
+           "tape_inputs", "graph_function", "gradient_function", "FUNCTION_RUNTIME"]
 
 _EAGER_CONST_THRESHOLD = 128
+_VARIANT = dtypes.variant
 
 
 class InaccessibleTensorError(ValueError):
@@ -192,8 +195,6 @@ def read_through_handle(var, handle):
 
 
 def assign_through_handle(var, handle, kind, value, read_value):
-    from tfedu.framework.convert import convert_to_tensor
-
     opdef, default = _ASSIGN_OPS[kind]
     v = convert_to_tensor(value, dtype=var._dtype)
     op = execute(opdef, [handle, v], default_name=default)
@@ -306,3 +307,73 @@ def _forward(opname):
 for _op in Tensor.OVERLOADABLE_OPERATORS - {"__getitem__"}:
     setattr(VariableArgument, _op, _forward(_op))
 VariableArgument.__hash__ = None
+
+
+# ------------------------------------------------------------------------------------------
+# Call and control-flow ops: their inputs in the graph being built, and what tapes record
+# ------------------------------------------------------------------------------------------
+
+
+def create_graph_op(opdef, inputs, attrs, output_specs, default_name, name=None):
+    """Add an op with a heterogeneous input list (call and control-flow ops) to the graph."""
+    g = _state.graph
+    op_name = g._op_name(name, default_name)
+    op = g._create_op(opdef, op_name, inputs, attrs, output_specs)
+    op._kernel_attrs = dict(attrs)
+    op._structure = [len(inputs)]
+    return op
+
+
+def graph_inputs(values):
+    """Tensors for `values` in the current graph (variables become their resource handle)."""
+    g = _state.graph
+    out = []
+    for v in values:
+        if getattr(v, "_is_variable", False):
+            out.append(handle_in_graph(g, v))
+        elif isinstance(v, np.ndarray) and v.dtype == object and v.shape == () \
+                and isinstance(v[()], tuple):
+            out.append(convert_to_tensor(_wrap(v, _VARIANT)))
+        else:
+            out.append(convert_to_tensor(v))
+    return out
+
+
+def tape_inputs(values, tensors):
+    """What tapes see as inputs of a call: tensors, and a fresh read for each variable."""
+    out = []
+    for v, t in zip(values, tensors):
+        if getattr(v, "_is_variable", False):
+            out.append(v.value())
+        else:
+            out.append(t)
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# The function runtime hook
+# ------------------------------------------------------------------------------------------
+# Control-flow ops (in tfedu.ops) trace branches and loop bodies into FuncGraphs. Running such
+# a graph (a compiled execution plan) and differentiating it (a gradient FuncGraph) is the
+# machinery of tf.function, one layer up: `tfedu.function` registers it here when it loads
+# (tfedu's __init__ loads it), as `Tensor.eval` reaches a Session through `session_hooks`.
+
+
+class _FunctionRuntime:
+    """Filled by `tfedu.function.concrete_function` and `tfedu.function.gradients`."""
+
+    graph_function = None  # FuncGraph -> a callable ConcreteFunction of it
+    gradient_function = None  # FuncGraph -> (ConcreteFunction of input gradients, mask)
+
+
+FUNCTION_RUNTIME = _FunctionRuntime()
+
+
+def graph_function(graph):
+    """`graph` as a runnable function (a ConcreteFunction whose inputs are `graph.inputs`)."""
+    return FUNCTION_RUNTIME.graph_function(graph)
+
+
+def gradient_function(graph):
+    """(function computing `graph`'s input gradients from upstream ones, mask of inputs)."""
+    return FUNCTION_RUNTIME.gradient_function(graph)

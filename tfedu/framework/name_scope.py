@@ -1,11 +1,15 @@
-"""`tf.name_scope`: prefixes for op names in graphs (and `get_name_scope` in eager code)."""
+"""`tf.name_scope`: prefixes for op names in graphs (and `get_name_scope` in eager code).
+
+`composite_scope` is the one helper op families use to group the ops of a composite function
+(`tf.nn.moments`, `tf.clip_by_norm`, ...) under its name, as TF's `with name_scope(...)` does.
+"""
 
 from __future__ import annotations
 
 import contextlib
 
+from tfedu.framework.api_export import export
 from tfedu.framework.context import _state
-from tfedu.ops.op_helpers import export
 
 
 @export("name_scope")
@@ -54,5 +58,14 @@ def _eager_name_scope(name):
 
 @export("get_current_name_scope")
 def get_current_name_scope() -> str:
+    """The current name scope: the graph's while building one, the eager one otherwise."""
     g = _state.graph
     return g.get_name_scope() if g is not None else _state.eager_name_stack
+
+
+@contextlib.contextmanager
+def composite_scope(name, default):
+    """`with name_scope(name or default) as scope` for a composite op: yields the graph scope
+    (`"moments/"`), or None while eager, where a composite's ops keep their own names."""
+    with name_scope(name, default) as scope:
+        yield scope if _state.graph is not None else None

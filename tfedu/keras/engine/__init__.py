@@ -1,0 +1,1 @@
+"""The Keras engine: `Layer`, `Model` (`fit`/`evaluate`/`predict`), functional graphs, KerasTensor."""

@@ -1,0 +1,199 @@
+"""More Keras layers: Softmax, ReLU, LeakyReLU, ELU, Permute, RepeatVector, ZeroPadding1D/2D,
+Cropping2D, UpSampling1D/2D, GlobalAveragePooling3D, TimeDistributed, and the functional
+helpers `concatenate`, `add`, `multiply`, `average`, `maximum`, `subtract`."""
+
+from __future__ import annotations
+
+import tfedu as tf
+from tfedu.keras.engine.base_layer import Layer
+
+
+class _Stateless(Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.built = True
+
+
+class Softmax(_Stateless):
+    """Softmax over `axis`; masked positions (mask False) get probability 0."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs, mask=None):
+        if mask is not None:
+            inputs = inputs + (1.0 - tf.cast(mask, inputs.dtype)) * -1e9
+        return tf.nn.softmax(inputs, axis=self.axis)
+
+
+class ReLU(_Stateless):
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if max_value is not None and max_value < 0:
+            raise ValueError("max_value of a ReLU layer cannot be a negative value. Received: "
+                             f"max_value={max_value}")
+        self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
+
+    def call(self, x):
+        neg = self.negative_slope * (x - self.threshold)
+        y = tf.where(x >= self.threshold, x, neg if self.negative_slope else tf.zeros_like(x))
+        if self.threshold and not self.negative_slope:
+            y = tf.where(x > self.threshold, x, tf.zeros_like(x))
+        return y if self.max_value is None else tf.minimum(y, tf.cast(self.max_value, x.dtype))
+
+
+class LeakyReLU(_Stateless):
+    def __init__(self, negative_slope=0.3, **kwargs):
+        kwargs.pop("alpha", None)
+        super().__init__(**kwargs)
+        self.negative_slope = negative_slope
+
+    def call(self, x):
+        return tf.nn.leaky_relu(x, alpha=self.negative_slope)
+
+
+class ELU(_Stateless):
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = alpha
+
+    def call(self, x):
+        return tf.where(x > 0, x, self.alpha * (tf.exp(x) - 1))
+
+
+class Permute(_Stateless):
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        self.dims = tuple(dims)
+
+    def call(self, x):
+        return tf.transpose(x, (0,) + self.dims)
+
+
+class RepeatVector(_Stateless):
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = n
+
+    def call(self, x):
+        return tf.tile(tf.expand_dims(x, 1), [1, self.n, 1])
+
+
+def _pairs(p, n):
+    if isinstance(p, int):
+        return [(p, p)] * n
+    return [(q, q) if isinstance(q, int) else tuple(q) for q in p]
+
+
+class ZeroPadding1D(_Stateless):
+    def __init__(self, padding=1, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = _pairs(padding, 1)
+
+    def call(self, x):
+        return tf.pad(x, [[0, 0], list(self.padding[0]), [0, 0]])
+
+
+class ZeroPadding2D(_Stateless):
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = _pairs(padding, 2)
+
+    def call(self, x):
+        return tf.pad(x, [[0, 0], list(self.padding[0]), list(self.padding[1]), [0, 0]])
+
+
+class Cropping2D(_Stateless):
+    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.cropping = _pairs(cropping, 2)
+
+    def call(self, x):
+        (t, b), (lf, r) = self.cropping
+        return x[:, t:x.shape[1] - b, lf:x.shape[2] - r, :]
+
+
+class UpSampling1D(_Stateless):
+    def __init__(self, size=2, **kwargs):
+        super().__init__(**kwargs)
+        self.size = size
+
+    def call(self, x):
+        return tf.repeat(x, self.size, axis=1)
+
+
+class UpSampling2D(_Stateless):
+    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+        super().__init__(**kwargs)
+        self.size = (size, size) if isinstance(size, int) else tuple(size)
+        self.interpolation = interpolation
+
+    def call(self, x):
+        if self.interpolation == "nearest":
+            return tf.repeat(tf.repeat(x, self.size[0], axis=1), self.size[1], axis=2)
+        return tf.image.resize(x, [x.shape[1] * self.size[0], x.shape[2] * self.size[1]])
+
+
+class GlobalAveragePooling3D(_Stateless):
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.keepdims = keepdims
+
+    def call(self, x):
+        return tf.reduce_mean(x, axis=[1, 2, 3], keepdims=self.keepdims)
+
+
+class GlobalMaxPooling3D(GlobalAveragePooling3D):
+    def call(self, x):
+        return tf.reduce_max(x, axis=[1, 2, 3], keepdims=self.keepdims)
+
+
+class TimeDistributed(Layer):
+    """Apply `layer` to every time step: fold time into the batch, call, unfold."""
+
+    def __init__(self, layer, **kwargs):
+        super().__init__(**kwargs)
+        self.layer = layer
+
+    def build(self, input_shape):
+        self.layer.build((None,) + tuple(input_shape[2:]))
+        self.built = True
+
+    def call(self, x, training=None):
+        shape = tf.shape(x)
+        flat = tf.reshape(x, tf.concat([[-1], shape[2:]], 0))
+        y = self.layer(flat)
+        out = tf.reshape(y, tf.concat([shape[:2], tf.shape(y)[1:]], 0))
+        out.set_shape(x.shape[:2].concatenate(y.shape[1:]))
+        return out
+
+
+def _merge(cls, inputs, **kwargs):
+    from tfedu.keras.layers import merging
+
+    return getattr(merging, cls)(**kwargs)(inputs)
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    return _merge("Concatenate", inputs, axis=axis, **kwargs)
+
+
+def add(inputs, **kwargs):
+    return _merge("Add", inputs, **kwargs)
+
+
+def subtract(inputs, **kwargs):
+    return _merge("Subtract", inputs, **kwargs)
+
+
+def multiply(inputs, **kwargs):
+    return _merge("Multiply", inputs, **kwargs)
+
+
+def average(inputs, **kwargs):
+    return _merge("Average", inputs, **kwargs)
+
+
+def maximum(inputs, **kwargs):
+    return _merge("Maximum", inputs, **kwargs)

@@ -1,0 +1,5 @@
+import sys
+
+from tfedu.serving.cli import main
+
+sys.exit(main())
