@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
 import numpy as np
 
 from tfedu.js.topology import from_keras2, to_keras2
 from tfedu.js.weights import DEFAULT_SHARD_SIZE, read_group, write_group
+from tfedu.ops.io_ops import atomic_write
 
 __all__ = ["save_keras_model", "load_keras_model"]
 
@@ -46,16 +46,8 @@ def _named_weights(model) -> list:
 
 
 def _write_atomic(path: str, data: bytes):
-    directory = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    """Write through a temporary file in the same folder and os.replace (no partial files)."""
+    atomic_write(path, data)
 
 
 def model_json(model, quantization_dtype_map=None, weight_shard_size_bytes=DEFAULT_SHARD_SIZE,

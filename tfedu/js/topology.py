@@ -64,12 +64,38 @@ def _layer_config_to_keras2(class_name: str, config: dict) -> dict:
     return out
 
 
+def _tensor_refs(value) -> list:
+    """Keras 3's `__keras_tensor__` entries in a node's arguments, in call order."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            return [list(value["config"]["keras_history"])]
+        return [r for v in value.values() for r in _tensor_refs(v)]
+    if isinstance(value, (list, tuple)):
+        return [r for v in value for r in _tensor_refs(v)]
+    return []
+
+
+def _node_to_keras2(node) -> list:
+    """One call: Keras 3's `{"args", "kwargs"}` -> Keras 2's `[[layer, node, tensor, kwargs]]`."""
+    if isinstance(node, list):  # already Keras 2
+        return [list(ref[:3]) + [ref[3] if len(ref) > 3 else {}] for ref in node]
+    kwargs = {k: v for k, v in (node.get("kwargs") or {}).items()
+              if not _tensor_refs(v) and v is not None}
+    return [ref + [kwargs] for ref in _tensor_refs(node.get("args", []))]
+
+
 def _inbound(nodes) -> list:
     """Keras 2 inbound nodes: [[[layer, node_index, tensor_index, kwargs], ...], ...]."""
-    out = []
-    for node in nodes or []:
-        out.append([list(ref[:3]) + [ref[3] if len(ref) > 3 else {}] for ref in node])
-    return out
+    return [_node_to_keras2(node) for node in nodes or []]
+
+
+def _refs_to_keras2(refs) -> list:
+    """Model inputs/outputs as Keras 2 lists them: always a list of [layer, node, tensor]."""
+    if isinstance(refs, list) and len(refs) == 3 and isinstance(refs[0], str):
+        return [list(refs)]
+    if isinstance(refs, dict):
+        refs = list(refs.values())
+    return [list(r) for r in refs]
 
 
 def to_keras2(model) -> dict:
@@ -86,8 +112,8 @@ def to_keras2(model) -> dict:
         layers.append(layer)
     out = {"name": config.get("name", model.name), "layers": layers}
     if not is_sequential:
-        out["input_layers"] = [list(r) for r in config["input_layers"]]
-        out["output_layers"] = [list(r) for r in config["output_layers"]]
+        out["input_layers"] = _refs_to_keras2(config["input_layers"])
+        out["output_layers"] = _refs_to_keras2(config["output_layers"])
     return {"class_name": "Sequential" if is_sequential else "Functional", "config": out}
 
 
