@@ -184,11 +184,3 @@ class KerasLayer(Layer):
             if value:
                 config[key] = value
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        dt = config.get("dtype")
-        if isinstance(dt, dict):
-            config["dtype"] = dt.get("config", {}).get("name")
-        return cls(**config)
