@@ -97,7 +97,7 @@ export class ProfileView extends Widget implements IRenderMime.IRenderer {
     const bar = h('div', 'tfedu-graph-toolbar');
     bar.append(
       h('span', 'tfedu-graph-title', str(data.title, 'profile')),
-      h('span', 'tfedu-graph-count', `${Number(data.runs) || 1} run(s) \u00b7 ${((Number(data.total_us) || 0) / 1000).toFixed(2)} ms in ${Number(data.steps) || 0} steps`)
+      h('span', 'tfedu-graph-count', `${Number(data.runs) || 1} run(s) \u00b7 ${((Number(data.total_us) || 0) / 1000).toFixed(2)} ms \u00b7 ${Number(data.steps) || 0} distinct steps`)
     );
     const head = ['op type', 'share of time', 'calls', 'ms', 'bytes out'].concat(before ? ['share before'] : []);
     const body = byType.slice(0, 15).map(r => {

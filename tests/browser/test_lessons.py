@@ -8,12 +8,15 @@ past the cells tagged `raises-exception`.
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import open_and_run, screenshot
+from tests.browser.conftest import ARTIFACTS, open_and_run, screenshot
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
@@ -70,3 +73,50 @@ def test_lesson_05_fit_draws_training_curves(lesson):
         "loss", "accuracy"]
     assert view.locator(".tfedu-curves-legend-item").count() >= 1
     screenshot(view, "lesson05_curves")
+    # The functional model's graph: readable from the start, labels not repeated, each
+    # variable one box, and SOURCE the student's cell (not IPython's internals).
+    graph = page.locator(".jp-OutputArea .tfedu-graph").first
+    graph.locator("svg .tfedu-graph-node").first.wait_for(timeout=60_000)
+    graph.scroll_into_view_if_needed()
+    scale = float(re.search(r"scale\(([\d.]+)\)", graph.locator(".tfedu-graph-canvas")
+                            .evaluate("e => e.style.transform")).group(1))
+    assert scale >= 0.8, scale  # text at least 8 px
+    labels = [n.locator("text").all_text_contents()
+              for n in graph.locator("svg .tfedu-graph-node").all()]
+    assert labels and all(len(t) < 2 or t[0] != t[1] for t in labels), labels
+    assert graph.locator("svg .tfedu-box-variable").count() == 4  # 2 kernels, 2 biases
+    graph.locator("svg .tfedu-graph-node", has_text="MatMul").first.click()
+    source = graph.locator(".tfedu-details-source")
+    if source.count():
+        assert "IPython" not in source.inner_text() and "site-packages" not in source.inner_text()
+    screenshot(graph, "lesson05_functional_graph")
+
+
+def test_lesson_16_steps_and_profiles_from_run_all(lesson):
+    """Run All to every view rendered (timed for the record, not asserted)."""
+    start = time.monotonic()
+    page = lesson("16_stepping_through_graphs.ipynb")
+    _wait_last_exercise(page, "lesson16.fusion_saves_steps")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-OutputArea .tfedu-step')].filter("
+        "v => v.querySelector('.tfedu-step-current, .tfedu-step-error')).length === 4 &&"
+        " document.querySelectorAll('.jp-OutputArea .tfedu-profile .tfedu-heat').length > 4",
+        timeout=180_000)
+    seconds = time.monotonic() - start
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "lesson16_timing.json").write_text(json.dumps({"run_all_to_rendered_s": seconds}))
+    print(f"lesson 16: Run All to all views rendered in {seconds:.1f} s")
+    steps = page.locator(".jp-OutputArea .tfedu-step")
+    session, function = steps.nth(0), steps.nth(1)
+    session.scroll_into_view_if_needed()  # cells out of sight are not laid out
+    # x fed; the variable handle and its read; MatMul, add, Relu
+    assert session.locator(".tfedu-step-counter").text_content() == "step 6 of 6"
+    assert function.locator("svg .tfedu-box-variable").count() == 1
+    assert steps.nth(3).locator(".tfedu-step-error").count() == 1
+    for i, name in enumerate(["session", "function", "flow", "error"]):
+        steps.nth(i).scroll_into_view_if_needed()
+        screenshot(steps.nth(i), f"lesson16_step_{name}")
+    profiles = page.locator(".jp-OutputArea .tfedu-profile")
+    profiles.nth(1).scroll_into_view_if_needed()
+    assert "Before (plain tf.function)" in profiles.nth(1).text_content()
+    screenshot(profiles.nth(1), "lesson16_profile_fused")

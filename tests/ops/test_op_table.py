@@ -577,8 +577,67 @@ def _stateless_rows():
     ]
 
 
+def _bilinear(img, oh, ow):
+    """TF2's bilinear resize (half-pixel centres) of one [h, w, c] image, in float64."""
+    h, w = img.shape[:2]
+
+    def taps(n_out, n_in):
+        src = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+        lo = np.floor(src).astype(int)
+        return lo, np.minimum(lo + 1, n_in - 1), src - lo
+
+    y0, y1, fy = taps(oh, h)
+    x0, x1, fx = taps(ow, w)
+    a = img.astype(np.float64)
+    top = a[y0][:, x0] * (1 - fx)[None, :, None] + a[y0][:, x1] * fx[None, :, None]
+    bot = a[y1][:, x0] * (1 - fx)[None, :, None] + a[y1][:, x1] * fx[None, :, None]
+    return top * (1 - fy)[:, None, None] + bot * fy[:, None, None]
+
+
+def _hsv(rgb):
+    import colorsys
+
+    return np.array([colorsys.rgb_to_hsv(*p) for p in rgb.reshape(-1, 3)]).reshape(rgb.shape)
+
+
+def _rgb(hsv):
+    import colorsys
+
+    return np.array([colorsys.hsv_to_rgb(*p) for p in hsv.reshape(-1, 3)]).reshape(hsv.shape)
+
+
+def _api_family_rows():
+    import base64
+
+    words = np.array([b"ab?", b"", b"tfedu"], object)
+    return [
+        Row("BitwiseAnd", tf.bitwise.bitwise_and, np.bitwise_and, ints_binary()),
+        Row("BitwiseOr", tf.bitwise.bitwise_or, np.bitwise_or, ints_binary()),
+        Row("BitwiseXor", tf.bitwise.bitwise_xor, np.bitwise_xor, ints_binary()),
+        Row("Invert", tf.bitwise.invert, np.invert, [[I(3, 4, lo=-9, hi=9)]]),
+        Row("LeftShift", tf.bitwise.left_shift, np.left_shift, ints_binary(0, 5)),
+        Row("RightShift", tf.bitwise.right_shift, np.right_shift, ints_binary(0, 5)),
+        Row("Bitcast", lambda x: tf.bitcast(x, tf.int32), lambda a: a.view(np.int32), [[F(3, 2)]]),
+        Row(("EncodeBase64", "DecodeBase64"),
+            lambda s: [tf.io.encode_base64(s), tf.io.decode_base64(tf.io.encode_base64(s))],
+            lambda s: [np.array([base64.urlsafe_b64encode(x).rstrip(b"=") for x in s], object),
+                       s], [[words]]),
+        Row("DecodeRaw", lambda s: tf.io.decode_raw(s, tf.uint8),
+            lambda s: np.stack([np.frombuffer(x, np.uint8) for x in s]),
+            [[np.array([b"abc", b"xyz"], object)]]),
+        Row(("RGBToHSV", "HSVToRGB"),
+            lambda x: [tf.image.rgb_to_hsv(x), tf.image.hsv_to_rgb(tf.image.rgb_to_hsv(x))],
+            lambda x: [_hsv(x), _rgb(_hsv(x))], [[F(2, 3, 3, lo=0.0, hi=1.0)]], rtol=1e-4,
+            atol=1e-5),
+        Row("ResizeBilinear", lambda x: tf.image.resize(x, [2, 3]), lambda x: _bilinear(x, 2, 3),
+            [[F(4, 4, 2)]], rtol=1e-4),  # no gradient registered yet (TF: ResizeBilinearGrad)
+        Row("ResizeNearestNeighbor", lambda x: tf.image.resize(x, [2, 2], method="nearest"),
+            lambda x: x[1::2, 1::2], [[F(4, 4, 2)]]),
+    ]
+
+
 ROWS = (_elementwise_rows() + _reduce_rows() + _array_rows() + _nn_rows() + _linalg_rows()
-        + _segment_rows() + _string_rows() + _stateless_rows())
+        + _segment_rows() + _string_rows() + _stateless_rows() + _api_family_rows())
 
 
 # ------------------------------------------------------------------------------------------
@@ -738,12 +797,7 @@ NOT_IN_TABLE = {
     "ReluGrad", "Relu6Grad", "LeakyReluGrad", "EluGrad", "SeluGrad", "SoftsignGrad",
     "SoftplusGrad", "MaxPoolGradGrad", "StridedSliceGrad", "BroadcastGradientArgs",
     "BroadcastArgs", "ConjugateTranspose", "Eig", "Lu", "TensorScatterSub", "TensorScatterMax",
-    "TensorScatterMin", "TensorListReserve",
-    # checked against TensorFlow itself, values and errors, by the differential corpus
-    # (tests/differential/corpus: image/basics.py, io/*.py, eager/dtypes.py, math/elementwise.py)
-    "Bitcast", "BitwiseAnd", "BitwiseOr", "BitwiseXor", "Invert", "LeftShift", "RightShift",
-    "DecodeBase64", "EncodeBase64", "DecodeRaw", "RGBToHSV", "HSVToRGB", "ResizeBilinear",
-    "ResizeNearestNeighbor",
+    "TensorScatterMin",
 }
 
 

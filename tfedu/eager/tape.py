@@ -1,7 +1,8 @@
 """`tf.GradientTape`: record ops as they run, then play them backwards.
 
 While a tape is active, every op whose inputs include a *watched* tensor is recorded (the op,
-its inputs and outputs); its outputs become watched too. `gradient()` walks the records in
+its inputs and outputs); its outputs become watched too. `gradient()` hands the records to
+the reverse-mode engine (`tfedu.ops.backprop`, shared with `tf.gradients`), which walks them in
 reverse, calling each op's registered gradient function, which builds its result with ordinary
 ops. Because those ops are themselves recorded by any outer tape, nested tapes give higher-order
 derivatives for free, and inside `tf.function` the same code records symbolic ops.
@@ -10,7 +11,6 @@ derivatives for free, and inside `tf.function` the same code records symbolic op
 from __future__ import annotations
 
 import contextlib
-import enum
 import inspect
 import logging
 
@@ -18,26 +18,22 @@ import numpy as np
 
 from tfedu.framework import nest
 from tfedu.framework.context import _state
-from tfedu.framework.dtypes import as_dtype
+from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import EagerOp, record_gradient
 from tfedu.framework.tensor import Tensor
+from tfedu.ops import array_ops
+from tfedu.ops.backprop import (
+    UnconnectedGradients,
+    backpropagate,
+    differentiable,
+    no_gradient,
+    sum_gradients,
+)
 
 __all__ = ["GradientTape", "UnconnectedGradients", "custom_gradient", "stop_recording_all",
            "record_gradient"]
 
 _log = logging.getLogger("tfedu")
-
-
-class UnconnectedGradients(enum.Enum):
-    """What `gradient()` returns for a source the target does not depend on."""
-
-    NONE = "none"
-    ZERO = "zero"
-
-
-def _differentiable(dtype) -> bool:
-    dtype = as_dtype(dtype)
-    return dtype.is_floating or dtype.is_complex
 
 
 class GradientTape:
@@ -105,7 +101,7 @@ class GradientTape:
                     f"Passed in object {t} of type {type(t).__name__!r}, not tf.Tensor or "
                     "tf.Variable or ExtensionType."
                 )
-            if not _differentiable(t.dtype):
+            if not differentiable(t.dtype):
                 _log.warning("The dtype of the watched tensor must be floating (e.g. "
                              "tf.float32), got %r", t.dtype)
             self._watched[id(t)] = t
@@ -129,7 +125,7 @@ class GradientTape:
             if not (self._watch_accessed_variables and var.trainable):
                 return
             self._watch_variable(var)
-        if _differentiable(tensor.dtype):
+        if differentiable(tensor.dtype):
             self._watched[id(tensor)] = tensor
             self._reads.setdefault(id(var), []).append(tensor)
 
@@ -147,7 +143,7 @@ class GradientTape:
             opdef, inputs, outputs, attrs, grad_fn)
         self._records.append(rec)
         for o in outputs:
-            if _differentiable(o.dtype):
+            if differentiable(o.dtype):
                 w[id(o)] = o
 
     # --- differentiation -------------------------------------------------------------------
@@ -187,8 +183,7 @@ class GradientTape:
         return nest.pack_sequence_as(sources, result)
 
     def _backprop(self, targets, sources, output_gradients, unconnected):
-        from tfedu.ops import array_ops, math_ops
-
+        """Seed the targets' gradients, run the reverse-mode engine over the useful records."""
         was_recording = self._recording
         if was_recording:
             self._pop()
@@ -196,76 +191,41 @@ class GradientTape:
             grads, direct = {}, {}  # direct: a variable that is itself a target (d v/d v = 1)
             for i, t in enumerate(targets):
                 var = getattr(t, "_primary", t) if getattr(t, "_is_variable", False) else None
-                if var is not None:
-                    t = t.value()
+                t = t.value() if var is not None else t
                 og = output_gradients[i] if output_gradients is not None else None
-                if og is None:
-                    og = array_ops.ones_like(t)
-                else:
-                    from tfedu.framework.convert import convert_to_tensor
-
-                    og = convert_to_tensor(og, dtype=t.dtype)
+                og = array_ops.ones_like(t) if og is None else convert_to_tensor(og, dtype=t.dtype)
                 (direct.setdefault(id(var), []) if var is not None
                  else grads.setdefault(id(t), [])).append(og)
-            source_ids = set()
-            for s in sources:
-                if getattr(s, "_is_variable", False):
-                    source_ids.update(id(r) for r in self._reads.get(id(getattr(s, "_primary", s)), ()))
-                else:
-                    source_ids.add(id(s))
-            useful = self._useful_records(source_ids)
-            for rec in reversed(useful):
-                outs = rec.outputs
-                ogs = []
-                have = False
-                for o in outs:
-                    lst = grads.get(id(o))
-                    if lst:
-                        g = lst[0] if len(lst) == 1 else math_ops.add_n(lst)
-                        grads[id(o)] = [g]
-                        ogs.append(g)
-                        have = True
-                    else:
-                        ogs.append(None)
-                if not have:
-                    continue
-                if len(outs) > 1:
-                    ogs = [array_ops.zeros_like(o) if g is None and _differentiable(o.dtype)
-                           else g for o, g in zip(outs, ogs)]
-                fn = getattr(rec, "_grad_fn", None) or rec.opdef.grad
-                in_grads = fn(rec, *ogs)
-                if not isinstance(in_grads, (list, tuple)):
-                    in_grads = [in_grads]
-                w = self._watched
-                for x, g in zip(rec.inputs, in_grads):
-                    if g is not None and id(x) in w and _differentiable(x.dtype):
-                        grads.setdefault(id(x), []).append(g)
-            out = []
-            for s in sources:
-                if getattr(s, "_is_variable", False):
-                    parts = []
-                    for r in self._reads.get(id(getattr(s, "_primary", s)), ()):
-                        parts.extend(grads.get(id(r), ()))
-                    parts.extend(direct.get(id(getattr(s, "_primary", s)), ()))
-                    dtype = s.dtype
-                else:
-                    parts = list(grads.get(id(s), ()))
-                    dtype = s.dtype
-                if not _differentiable(dtype):
-                    parts = []
-                if not parts:
-                    if unconnected is UnconnectedGradients.ZERO:
-                        out.append(array_ops.zeros_like(s.value() if getattr(s, "_is_variable", False) else s))
-                    else:
-                        out.append(None)
-                elif len(parts) == 1:
-                    out.append(parts[0])
-                else:
-                    out.append(math_ops.add_n(parts))
-            return out
+            w = self._watched
+            backpropagate(self._useful_records(self._source_ids(sources)), grads,
+                          lambda x: id(x) in w and differentiable(x.dtype))
+            return [self._source_gradient(s, grads, direct, unconnected) for s in sources]
         finally:
             if was_recording:
                 self._push()
+
+    def _reads_of(self, variable):
+        return self._reads.get(id(getattr(variable, "_primary", variable)), ())
+
+    def _source_ids(self, sources):
+        """ids of the tensors gradients flow to: a variable's reads while recording."""
+        ids = set()
+        for s in sources:
+            if getattr(s, "_is_variable", False):
+                ids.update(id(r) for r in self._reads_of(s))
+            else:
+                ids.add(id(s))
+        return ids
+
+    def _source_gradient(self, s, grads, direct, unconnected):
+        if getattr(s, "_is_variable", False):
+            parts = [g for r in self._reads_of(s) for g in grads.get(id(r), ())]
+            parts += direct.get(id(getattr(s, "_primary", s)), [])
+        else:
+            parts = list(grads.get(id(s), ()))
+        if parts and differentiable(s.dtype):
+            return sum_gradients(parts)
+        return no_gradient(s, unconnected)
 
     def _useful_records(self, source_ids):
         reach = set(source_ids)

@@ -72,6 +72,7 @@ def run_functions_eagerly(run_eagerly: bool) -> None:
 
 
 def functions_run_eagerly() -> bool:
+    """Whether `tf.function`s currently run their Python eagerly (for debugging)."""
     return _run_eagerly[0]
 
 

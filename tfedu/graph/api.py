@@ -106,6 +106,7 @@ def disable_eager_execution():
 
 @export("compat.v1.enable_eager_execution")
 def enable_eager_execution(config=None, device_policy=None, execution_mode=None):
+    """Turn eager execution back on (TF1 programs that ask for it; the default here)."""
     context.set_eager_globally(True)
 
 
@@ -118,12 +119,14 @@ def disable_v2_behavior():
 
 @export("compat.v1.enable_v2_behavior")
 def enable_v2_behavior():
+    """Turn TF2 behaviour back on: eager execution and resource variables."""
     context.set_eager_globally(True)
     use_ref_variables(False)
 
 
 @export("compat.v1.executing_eagerly_outside_functions")
 def executing_eagerly_outside_functions():
+    """Whether ops outside any `tf.function` run eagerly."""
     return context.eager_globally_enabled()
 
 
@@ -176,41 +179,49 @@ def _collection(key, scope=None):
 
 @export("compat.v1.global_variables", "compat.v1.all_variables")
 def global_variables(scope=None):
+    """The variables of the default graph's GLOBAL_VARIABLES collection."""
     return _collection(GraphKeys.GLOBAL_VARIABLES, scope)
 
 
 @export("compat.v1.trainable_variables")
 def trainable_variables(scope=None):
+    """The variables of the default graph's TRAINABLE_VARIABLES collection."""
     return _collection(GraphKeys.TRAINABLE_VARIABLES, scope)
 
 
 @export("compat.v1.local_variables")
 def local_variables(scope=None):
+    """The variables of the default graph's LOCAL_VARIABLES collection."""
     return _collection(GraphKeys.LOCAL_VARIABLES, scope)
 
 
 @export("compat.v1.model_variables")
 def model_variables(scope=None):
+    """The variables of the default graph's MODEL_VARIABLES collection."""
     return _collection(GraphKeys.MODEL_VARIABLES, scope)
 
 
 @export("compat.v1.get_collection")
 def get_collection(key, scope=None):
+    """The items of the default graph's collection `key` (names under `scope` only)."""
     return _collection(key, scope)
 
 
 @export("compat.v1.get_collection_ref")
 def get_collection_ref(key):
+    """The default graph's list for collection `key` itself (changes show)."""
     return context.get_default_graph().get_collection_ref(key)
 
 
 @export("compat.v1.add_to_collection")
 def add_to_collection(name, value):
+    """Add `value` to the default graph's collection `name`."""
     context.get_default_graph().add_to_collection(name, value)
 
 
 @export("compat.v1.add_to_collections")
 def add_to_collections(names, value):
+    """Add `value` to each of the default graph's collections `names`."""
     context.get_default_graph().add_to_collections(names, value)
 
 
@@ -232,11 +243,13 @@ def global_variables_initializer():
 
 @export("compat.v1.local_variables_initializer", "compat.v1.initialize_local_variables")
 def local_variables_initializer():
+    """An op that initializes every local variable."""
     return variables_initializer(local_variables(), name="init")
 
 
 @export("compat.v1.is_variable_initialized")
 def is_variable_initialized(variable):
+    """A boolean op: whether `variable` has been initialized in the session."""
     return variable.is_initialized()
 
 
@@ -266,21 +279,25 @@ def report_uninitialized_variables(var_list=None, name="report_uninitialized_var
 
 @export("compat.v1.assert_variables_initialized")
 def assert_variables_initialized(var_list=None):
+    """An op that fails when run while any of `var_list` is uninitialized."""
     return None
 
 
 @export("compat.v1.assign")
 def assign(ref, value, validate_shape=None, use_locking=None, name=None):
+    """`ref = value` as an op (TF1's `tf.assign`); returns the new value."""
     return ref.assign(value, name=name)
 
 
 @export("compat.v1.assign_add")
 def assign_add(ref, value, use_locking=None, name=None):
+    """`ref += value` as an op (TF1's `tf.assign_add`); returns the new value."""
     return ref.assign_add(value, name=name)
 
 
 @export("compat.v1.assign_sub")
 def assign_sub(ref, value, use_locking=None, name=None):
+    """`ref -= value` as an op (TF1's `tf.assign_sub`); returns the new value."""
     return ref.assign_sub(value, name=name)
 
 

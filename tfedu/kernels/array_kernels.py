@@ -8,7 +8,8 @@ is in bounds.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from tfedu.kernels.lazy_njit import lazy_njit
 
 
 def ref_scatter_rows(out2: np.ndarray, rows: np.ndarray, upd2: np.ndarray, mode: int) -> None:
@@ -26,7 +27,7 @@ def ref_scatter_rows(out2: np.ndarray, rows: np.ndarray, upd2: np.ndarray, mode:
         np.minimum.at(out2, rows, upd2)
 
 
-@njit(cache=True, nogil=True)
+@lazy_njit()
 def nb_scatter_rows(out2, rows, upd2, mode):
     """Sequential (duplicates apply in order, as TF's CPU kernel does)."""
     n = rows.shape[0]

@@ -1,7 +1,7 @@
 """Numba kernels for the math family: segment reductions, bincount, scans, special functions.
 
 Each `nb_<name>` has a plain-numpy twin `ref_<name>` with the same contract; Numba itself is
-imported when an `nb_` kernel first runs. Callers validate
+imported when an `nb_` kernel first runs (`lazy_njit`). Callers validate
 inputs first (segment ids in range, bins non-negative): the Numba loops trust their indices.
 Segment kernels work on `data` reshaped to 2-D `(rows, inner)` and C-contiguous.
 """
@@ -12,26 +12,7 @@ import math
 
 import numpy as np
 
-
-def njit(**options):
-    """`numba.njit` applied on first call, so importing this module (for the numpy
-    references) never loads Numba."""
-
-    def deco(fn):
-        compiled = None
-
-        def call(*args):
-            nonlocal compiled
-            if compiled is None:
-                import numba
-
-                compiled = numba.njit(**options)(fn)
-            return compiled(*args)
-
-        call.__name__, call.__doc__, call.py_func = fn.__name__, fn.__doc__, fn
-        return call
-
-    return deco
+from tfedu.kernels.lazy_njit import lazy_njit
 
 # Reduction codes shared by the segment kernels.
 SUM, PROD, MAX, MIN = 0, 1, 2, 3
@@ -70,7 +51,7 @@ def ref_segment_reduce(data2d, ids, num_segments, code):
     return out, seen
 
 
-@njit(cache=True, nogil=True)
+@lazy_njit()
 def nb_segment_reduce(data2d, ids, num_segments, code):
     inner = data2d.shape[1]
     out = np.empty((num_segments, inner), dtype=data2d.dtype)
@@ -125,7 +106,7 @@ def ref_bincount(arr, weights, size):
     return out
 
 
-@njit(cache=True, nogil=True)
+@lazy_njit()
 def nb_bincount(arr, weights, size, out):
     """Add `weights[i]` (or 1 when weights is empty) to `out[arr[i]]` for arr[i] < size."""
     use_w = weights.shape[0] > 0
@@ -154,7 +135,7 @@ def ref_scan(x3, is_prod, exclusive, reverse):
     return out[:, ::-1] if reverse else out
 
 
-@njit(cache=True, nogil=True)
+@lazy_njit()
 def nb_scan(x3, is_prod, exclusive, reverse):
     outer, n, inner = x3.shape
     out = np.empty_like(x3)
@@ -201,7 +182,7 @@ def ref_special(name, x):
     return fn(x.astype(np.float64))
 
 
-@njit(cache=True, nogil=True)
+@lazy_njit()
 def _nb_special_flat(x, which):
     out = np.empty(x.shape[0], dtype=np.float64)
     for i in range(x.shape[0]):

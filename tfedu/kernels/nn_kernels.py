@@ -15,41 +15,17 @@ over the batch (every image is written by one thread, so no two threads touch on
 The window geometry (`oh, ow, ph, pw`) is computed by the caller (`window_geometry`).
 
 Importing this module does not import Numba: each `nb_*` kernel is compiled on its first call
-(`_numba_kernel`), so small tensors, which take the numpy path, never pay Numba's import.
+(`lazy_njit`), so small tensors, which take the numpy path, never pay Numba's import.
 """
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
-from tfedu.kernels.parallel_lock import PARALLEL_LOCK
+from tfedu.kernels.lazy_njit import lazy_njit
 
 prange = range  # replaced by numba.prange when the first kernel is compiled
 
-
-def _numba_kernel(fn):
-    """Compile `fn` with `njit(cache=True, nogil=True, parallel=True)` on its first call.
-
-    numpy's error model: a division is IEEE arithmetic, not a Python check that raises on zero
-    (the checks stop LLVM from vectorising loops; the kernels never divide by zero)."""
-    compiled = None
-
-    @functools.wraps(fn)
-    def call(*args):
-        nonlocal compiled
-        if compiled is None:
-            import numba
-
-            globals()["prange"] = numba.prange
-            compiled = numba.njit(cache=True, nogil=True, parallel=True,
-                                  error_model="numpy")(fn)
-        with PARALLEL_LOCK:  # workqueue runs one parallel region at a time (parallel_lock.py)
-            return compiled(*args)
-
-    call.py_func = fn
-    return call
 
 __all__ = [
     "window_geometry",
@@ -112,7 +88,7 @@ def ref_im2col(x, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow):
     return cols
 
 
-@_numba_kernel
+@lazy_njit(parallel=True, error_model="numpy")
 def nb_im2col(x, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow):
     n, h, w, c = x.shape
     cols = np.empty((n, oh * ow, kh * kw * c), dtype=x.dtype)
@@ -146,7 +122,7 @@ def ref_col2im(cols, h, w, sh, sw, dh, dw, ph, pw):
     return np.ascontiguousarray(xp[:, ph:ph + h, pw:pw + w, :])
 
 
-@_numba_kernel
+@lazy_njit(parallel=True, error_model="numpy")
 def nb_col2im(cols, h, w, sh, sw, dh, dw, ph, pw):
     n, oh, ow, kh, kw, c = cols.shape
     flat = np.ascontiguousarray(cols).reshape(n, oh * ow, kh * kw * c)
@@ -198,7 +174,7 @@ def ref_max_pool(x, kh, kw, sh, sw, ph, pw, oh, ow):
     return out, np.where(inside, iy * w + ix, -1).astype(np.int64)
 
 
-@_numba_kernel
+@lazy_njit(parallel=True, error_model="numpy")
 def nb_max_pool(x, kh, kw, sh, sw, ph, pw, oh, ow, lowest):
     n, h, w, c = x.shape
     out = np.empty((n, oh, ow, c), dtype=x.dtype)
@@ -226,7 +202,7 @@ def nb_max_pool(x, kh, kw, sh, sw, ph, pw, oh, ow, lowest):
     return out, arg
 
 
-@_numba_kernel
+@lazy_njit(parallel=True, error_model="numpy")
 def nb_max_pool_values(x, kh, kw, sh, sw, ph, pw, oh, ow, lowest):
     """MaxPool's forward: the window maxima only (no argmax array to write)."""
     n, h, w, c = x.shape
@@ -270,7 +246,7 @@ def ref_max_pool_grad(x, g, kh, kw, sh, sw, ph, pw, relu_mask):
     return dx.astype(g.dtype, copy=False)
 
 
-@_numba_kernel
+@lazy_njit(parallel=True, error_model="numpy")
 def nb_max_pool_grad(x, g, kh, kw, sh, sw, ph, pw, relu_mask):
     n, h, w, c = x.shape
     _, oh, ow, _ = g.shape
@@ -333,7 +309,7 @@ def ref_max_pool_scatter(g, arg, h, w):
     return dx.reshape(n, h, w, c)
 
 
-@_numba_kernel
+@lazy_njit(parallel=True, error_model="numpy")
 def nb_max_pool_scatter(g, arg, h, w):
     n, oh, ow, c = g.shape
     dx = np.zeros((n, h * w, c), dtype=g.dtype)
@@ -366,7 +342,7 @@ def ref_avg_pool(x, kh, kw, sh, sw, ph, pw, oh, ow):
     return (total / np.maximum(count, 1)[None, :, :, None]).astype(x.dtype)
 
 
-@_numba_kernel
+@lazy_njit(parallel=True, error_model="numpy")
 def nb_avg_pool(x, kh, kw, sh, sw, ph, pw, oh, ow):
     n, h, w, c = x.shape
     out = np.zeros((n, oh, ow, c), dtype=x.dtype)
@@ -396,7 +372,7 @@ def ref_avg_pool_grad(g, h, w, kh, kw, sh, sw, ph, pw):
     return ref_col2im(cols, h, w, sh, sw, 1, 1, ph, pw)
 
 
-@_numba_kernel
+@lazy_njit(parallel=True, error_model="numpy")
 def nb_avg_pool_grad(g, h, w, kh, kw, sh, sw, ph, pw):
     n, oh, ow, c = g.shape
     dx = np.zeros((n, h, w, c), dtype=g.dtype)
@@ -434,7 +410,7 @@ def ref_bias_act(out, bias, act):
     return out
 
 
-@_numba_kernel
+@lazy_njit(parallel=True, error_model="numpy")
 def nb_bias_act(out, bias, act):
     rows, c = out.shape
     for r in prange(rows):
@@ -453,7 +429,7 @@ def ref_bias_add_grad(g2d):
     return g2d.sum(axis=0, dtype=np.float64).astype(g2d.dtype)
 
 
-@_numba_kernel
+@lazy_njit(parallel=True, error_model="numpy")
 def nb_bias_add_grad(g2d):
     rows, c = g2d.shape
     chunks = 16

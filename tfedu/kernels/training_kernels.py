@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tfedu.kernels.math_kernels import njit
-from tfedu.kernels.parallel_lock import PARALLEL_LOCK
+from tfedu.kernels.lazy_njit import lazy_njit
 
 __all__ = ["ref_apply_adam", "nb_apply_adam", "PARALLEL_MIN_SIZE"]
 
@@ -43,18 +42,8 @@ def _adam_loop(var, m, v, g, alpha, one_minus_beta1, one_minus_beta2, epsilon):
         var[i] -= alpha * mi / (np.sqrt(vi) + epsilon)
 
 
-_serial = njit(cache=True, nogil=True, error_model="numpy")(_adam_loop)
-_parallel_compiled = njit(cache=True, nogil=True, parallel=True,
-                          error_model="numpy")(_adam_loop)
-
-
-def _parallel(*args):
-    if prange is range:
-        import numba
-
-        globals()["prange"] = numba.prange
-    with PARALLEL_LOCK:  # workqueue runs one parallel region at a time (parallel_lock.py)
-        _parallel_compiled(*args)
+_serial = lazy_njit(error_model="numpy")(_adam_loop)
+_parallel = lazy_njit(parallel=True, error_model="numpy")(_adam_loop)
 
 
 def nb_apply_adam(var, m, v, g, alpha, one_minus_beta1, one_minus_beta2, epsilon):

@@ -26,6 +26,7 @@ from tfedu.framework.registry import ALL, INTS, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops.op_helpers import (
+    as_tensor,
     broadcast_shapes,
     export,
     unary_infer,
@@ -69,7 +70,8 @@ ZEROS_LIKE = register_op(
 
 @export("zeros_like")
 def zeros_like(input, dtype=None, name=None, optimize=True):
-    x = _as_input(input)
+    """A tensor of zeros with the shape (and dtype, unless given) of `input`."""
+    x = as_tensor(input)
     if dtype is not None and dtypes.as_dtype(dtype) is not x.dtype:
         return zeros(shape(x) if not x.shape.is_fully_defined() else x.shape.as_list(),
                      dtype=dtype, name=name)
@@ -83,7 +85,8 @@ ONES_LIKE = register_op(
 
 @export("ones_like")
 def ones_like(input, dtype=None, name=None):
-    x = _as_input(input)
+    """A tensor of ones with the shape (and dtype, unless given) of `input`."""
+    x = as_tensor(input)
     if dtype is not None and dtypes.as_dtype(dtype) is not x.dtype:
         return ones(shape(x) if not x.shape.is_fully_defined() else x.shape.as_list(),
                     dtype=dtype, name=name)
@@ -134,7 +137,13 @@ FILL = register_op(
 
 @export("fill")
 def fill(dims, value, name=None, layout=None):
-    """A tensor of shape `dims` filled with `value` (dtype from the value)."""
+    """A tensor of shape `dims` filled with `value` (dtype from the value).
+
+    >>> tf.fill([2, 2], 7)
+    <tf.Tensor: shape=(2, 2), dtype=int32, numpy=
+    array([[7, 7],
+           [7, 7]], dtype=int32)>
+    """
     v = value if isinstance(value, Tensor) else convert_to_tensor(value)
     d = dims if isinstance(dims, Tensor) else convert_to_tensor(dims, dtype_hint=dtypes.int32)
     return execute(FILL, [d, v], name=name, default_name="Fill")
@@ -184,14 +193,24 @@ def _filled(shape_arg, value, dtype, name, default):
 
 @export("zeros")
 def zeros(shape, dtype=dtypes.float32, name=None, layout=None):
-    """A tensor of zeros (float32 by default)."""
+    """A tensor of zeros (float32 by default).
+
+    >>> tf.zeros([2, 3])
+    <tf.Tensor: shape=(2, 3), dtype=float32, numpy=
+    array([[0., 0., 0.],
+           [0., 0., 0.]], dtype=float32)>
+    """
     return _filled(shape, b"" if dtypes.as_dtype(dtype) is dtypes.string else 0, dtype, name,
                    "zeros")
 
 
 @export("ones")
 def ones(shape, dtype=dtypes.float32, name=None, layout=None):
-    """A tensor of ones (float32 by default)."""
+    """A tensor of ones (float32 by default).
+
+    >>> tf.ones([2], dtype=tf.int32)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([1, 1], dtype=int32)>
+    """
     return _filled(shape, 1, dtype, name, "ones")
 
 
@@ -226,7 +245,8 @@ SIZE = register_op(
 
 @export("size")
 def size(input, out_type=dtypes.int32, name=None):
-    return execute(SIZE, [_as_input(input)], {"out_type": dtypes.as_dtype(out_type)},
+    """The number of elements of `input`, as a scalar tensor of `out_type`."""
+    return execute(SIZE, [as_tensor(input)], {"out_type": dtypes.as_dtype(out_type)},
                    name=name, default_name="Size")
 
 
@@ -240,21 +260,20 @@ RANK = register_op(
 
 @export("rank")
 def rank(input, name=None):
-    return execute(RANK, [_as_input(input)], name=name, default_name="Rank")
+    """The number of dimensions of `input`, as an int32 scalar tensor."""
+    return execute(RANK, [as_tensor(input)], name=name, default_name="Rank")
 
 
-def _as_input(x):
-    if isinstance(x, Tensor):
-        return x
-    if getattr(x, "_is_variable", False):
-        return x.value()
-    return convert_to_tensor(x)
 
 
 @export("shape")
 def shape(input, out_type=dtypes.int32, name=None):
-    """The dynamic shape of a tensor, as an int32 tensor (`tf.shape`)."""
-    return execute(SHAPE, [_as_input(input)], {"out_type": dtypes.as_dtype(out_type)},
+    """The dynamic shape of a tensor, as an int32 tensor (`tf.shape`).
+
+    >>> tf.shape(tf.zeros([2, 3]))
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([2, 3], dtype=int32)>
+    """
+    return execute(SHAPE, [as_tensor(input)], {"out_type": dtypes.as_dtype(out_type)},
                    name=name, default_name="Shape")
 
 
@@ -309,8 +328,14 @@ RESHAPE = register_op(
 
 @export("reshape")
 def reshape(tensor, shape, name=None):
-    """Same values, new shape; one dim may be -1 (inferred)."""
-    return execute(RESHAPE, [_as_input(tensor), _shape_input(shape)], name=name,
+    """Same values, new shape; one dim may be -1 (inferred).
+
+    >>> tf.reshape(tf.range(6), [2, -1])
+    <tf.Tensor: shape=(2, 3), dtype=int32, numpy=
+    array([[0, 1, 2],
+           [3, 4, 5]], dtype=int32)>
+    """
+    return execute(RESHAPE, [as_tensor(tensor), _shape_input(shape)], name=name,
                    default_name="Reshape")
 
 
@@ -358,12 +383,13 @@ BROADCAST_TO = register_op(
 @export("broadcast_to")
 def broadcast_to(input, shape, name=None):
     """Broadcast `input` to `shape` (NumPy rules)."""
-    return execute(BROADCAST_TO, [_as_input(input), _shape_input(shape)], name=name,
+    return execute(BROADCAST_TO, [as_tensor(input), _shape_input(shape)], name=name,
                    default_name="BroadcastTo")
 
 
 @export("broadcast_static_shape")
 def broadcast_static_shape(shape_x, shape_y):
+    """The static shape two shapes broadcast to (error if they cannot)."""
     try:
         return broadcast_shapes(TensorShape(shape_x), TensorShape(shape_y))
     except OpCheckError:
@@ -423,7 +449,7 @@ def _pack_grad(op, g):
 @export("unstack")
 def unstack(value, num=None, axis=0, name="unstack"):
     """Split a tensor into a list along `axis`."""
-    value = _as_input(value)
+    value = as_tensor(value)
     s = value.shape
     if num is None:
         if s.rank is None or s[axis] is None:
@@ -451,7 +477,13 @@ def stack(values, axis=0, name="stack"):
     """Stack a list of same-shape tensors along a new `axis`.
 
     Along axis 0 a list of plain Python/NumPy values becomes one constant, as in TF (so
-    `tf.stack([1, 2.5])` is float32 like `tf.constant([1, 2.5])`)."""
+    `tf.stack([1, 2.5])` is float32 like `tf.constant([1, 2.5])`).
+
+    >>> tf.stack([[1, 2], [3, 4]], axis=1)
+    <tf.Tensor: shape=(2, 2), dtype=int32, numpy=
+    array([[1, 3],
+           [2, 4]], dtype=int32)>
+    """
     values = list(values)
     if axis == 0 and not any(isinstance(v, Tensor) or getattr(v, "_is_variable", False)
                              or _holds_tensor(v) for v in values):
@@ -519,7 +551,11 @@ RANGE = register_op(
 
 @export("range")
 def range(start, limit=None, delta=1, dtype=None, name="range"):
-    """Like Python's range, as a tensor (int32 for ints, float32 if any value is a float)."""
+    """Like Python's range, as a tensor (int32 for ints, float32 if any value is a float).
+
+    >>> tf.range(1, 10, 3)
+    <tf.Tensor: shape=(3,), dtype=int32, numpy=array([1, 4, 7], dtype=int32)>
+    """
     if limit is None:
         start, limit = 0, start
     vals = [start, limit, delta]
@@ -551,8 +587,12 @@ def _select_grad(op, g):
 
 @export("where")
 def where(condition, x=None, y=None, name=None):
-    """`where(c)`: indices of true elements; `where(c, x, y)`: pick x or y elementwise."""
-    c = _as_input(condition)
+    """`where(c)`: indices of true elements; `where(c, x, y)`: pick x or y elementwise.
+
+    >>> tf.where([True, False, True], [1, 2, 3], [10, 20, 30])
+    <tf.Tensor: shape=(3,), dtype=int32, numpy=array([ 1, 20,  3], dtype=int32)>
+    """
+    c = as_tensor(condition)
     if x is None and y is None:
         return execute(WHERE, [c], name=name, default_name="Where")
     if x is None or y is None:
@@ -561,7 +601,7 @@ def where(condition, x=None, y=None, name=None):
         from tfedu.ops.math_ops import cast
 
         c = cast(c, dtypes.bool_)
-    x = _as_input(x) if isinstance(x, Tensor) or getattr(x, "_is_variable", False) else x
+    x = as_tensor(x) if isinstance(x, Tensor) or getattr(x, "_is_variable", False) else x
     return execute(SELECT, [c, x, y], name=name, default_name="SelectV2")
 
 
@@ -586,7 +626,7 @@ def reduced_shape(input_shape, axes):
     from tfedu.ops import math_ops
 
     r = size(input_shape)
-    axes = math_ops.floormod(math_ops.cast(_as_input(axes), dtypes.int32), r)
+    axes = math_ops.floormod(math_ops.cast(as_tensor(axes), dtypes.int32), r)
     ones_ = ones_like(axes)
     idx = reshape(axes, [-1, 1])
     return tensor_scatter_nd_update(input_shape, idx, reshape(ones_, [-1]))
@@ -616,12 +656,6 @@ def _dims(s: TensorShape):
     return None if s.rank is None else s.as_list()
 
 
-def _int_input(v, dtype=dtypes.int32):
-    if isinstance(v, Tensor):
-        return v
-    if getattr(v, "_is_variable", False):
-        return v.value()
-    return convert_to_tensor(v, dtype_hint=dtype)
 
 
 # ------------------------------------------------------------------------------------------
@@ -688,7 +722,8 @@ INVERT_PERMUTATION = register_op(
 
 @export("math.invert_permutation", "invert_permutation")
 def invert_permutation(x, name=None):
-    return execute(INVERT_PERMUTATION, [_int_input(x)], name=name,
+    """The inverse permutation `y` of `x`: `y[x[i]] = i`."""
+    return execute(INVERT_PERMUTATION, [as_tensor(x, dtype_hint=dtypes.int32)], name=name,
                    default_name="InvertPermutation")
 
 
@@ -775,13 +810,18 @@ def slice_1(vec, i):
 
 @export("split")
 def split(value, num_or_size_splits, axis=0, num=None, name="split"):
-    """Split into `n` equal parts, or into parts of the listed sizes (one size may be -1)."""
-    x = _as_input(value)
+    """Split into `n` equal parts, or into parts of the listed sizes (one size may be -1).
+
+    >>> a, b = tf.split(tf.range(6), [2, 4])
+    >>> b
+    <tf.Tensor: shape=(4,), dtype=int32, numpy=array([2, 3, 4, 5], dtype=int32)>
+    """
+    x = as_tensor(value)
     nm = name
     if isinstance(num_or_size_splits, (int, np.integer)):
-        return execute(SPLIT, [_int_input(axis), x], {"num_split": int(num_or_size_splits)},
+        return execute(SPLIT, [as_tensor(axis, dtype_hint=dtypes.int32), x], {"num_split": int(num_or_size_splits)},
                        name=nm, default_name="split")
-    sizes = _int_input(num_or_size_splits)
+    sizes = as_tensor(num_or_size_splits, dtype_hint=dtypes.int32)
     if num is None:
         if sizes.shape.rank == 0:
             v = static_value(sizes)
@@ -790,7 +830,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
         num = sizes.shape[0] if sizes.shape.rank == 1 else None
         if num is None:
             raise ValueError(f"Cannot infer argument `num` from shape {sizes.shape}")
-    return execute(SPLITV, [x, sizes, _int_input(axis)], {"num_split": int(num)}, name=nm,
+    return execute(SPLITV, [x, sizes, as_tensor(axis, dtype_hint=dtypes.int32)], {"num_split": int(num)}, name=nm,
                    default_name="split")
 
 
@@ -802,11 +842,17 @@ CONCAT = register_op(
 
 @export("concat")
 def concat(values, axis, name="concat"):
-    """Join a list of tensors along `axis` (all other dims must match)."""
+    """Join a list of tensors along `axis` (all other dims must match).
+
+    >>> tf.concat([[[1, 2]], [[3, 4]]], axis=0)
+    <tf.Tensor: shape=(2, 2), dtype=int32, numpy=
+    array([[1, 2],
+           [3, 4]], dtype=int32)>
+    """
     values = list(values) if isinstance(values, (list, tuple)) else [values]
     if len(values) == 1:
-        return identity(_as_input(values[0]), name=None if name == "concat" else name)
-    return execute(CONCAT, [values, _int_input(axis)], name=name, default_name="concat")
+        return identity(as_tensor(values[0]), name=None if name == "concat" else name)
+    return execute(CONCAT, [values, as_tensor(axis, dtype_hint=dtypes.int32)], name=name, default_name="concat")
 
 
 def _split_infer(op):
@@ -912,8 +958,15 @@ SPLITV = register_op(
 
 @export("transpose")
 def transpose(a, perm=None, conjugate=False, name="transpose"):
-    """Permute dimensions (reverse them by default); `conjugate=True` also conjugates."""
-    x = _as_input(a)
+    """Permute dimensions (reverse them by default); `conjugate=True` also conjugates.
+
+    >>> tf.transpose([[1, 2, 3], [4, 5, 6]])
+    <tf.Tensor: shape=(3, 2), dtype=int32, numpy=
+    array([[1, 4],
+           [2, 5],
+           [3, 6]], dtype=int32)>
+    """
+    x = as_tensor(a)
     if perm is None:
         if x.shape.rank is not None:
             perm = np.arange(x.shape.rank - 1, -1, -1, dtype=np.int32)
@@ -922,7 +975,7 @@ def transpose(a, perm=None, conjugate=False, name="transpose"):
             r = rank(x)
             perm = m.subtract(m.subtract(r, 1), range(0, r))
     op = CONJUGATE_TRANSPOSE if conjugate and x.dtype.is_complex else TRANSPOSE
-    return execute(op, [x, _int_input(perm)], name=None if name == "transpose" else name,
+    return execute(op, [x, as_tensor(perm, dtype_hint=dtypes.int32)], name=None if name == "transpose" else name,
                    default_name="transpose")
 
 
@@ -970,8 +1023,14 @@ TILE = register_op(
 
 @export("tile")
 def tile(input, multiples, name=None):
-    """Repeat `input` `multiples[i]` times along axis i."""
-    return execute(TILE, [_as_input(input), _int_input(multiples)], name=name,
+    """Repeat `input` `multiples[i]` times along axis i.
+
+    >>> tf.tile([[1, 2]], [2, 2])
+    <tf.Tensor: shape=(2, 4), dtype=int32, numpy=
+    array([[1, 2, 1, 2],
+           [1, 2, 1, 2]], dtype=int32)>
+    """
+    return execute(TILE, [as_tensor(input), as_tensor(multiples, dtype_hint=dtypes.int32)], name=name,
                    default_name="Tile")
 
 
@@ -1043,9 +1102,15 @@ MIRROR_PAD = register_op(
 
 @export("pad")
 def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
-    """Pad each axis by paddings[i] = [before, after]; CONSTANT, REFLECT or SYMMETRIC."""
-    x = _as_input(tensor)
-    p = _int_input(paddings)
+    """Pad each axis by paddings[i] = [before, after]; CONSTANT, REFLECT or SYMMETRIC.
+
+    >>> tf.pad([[1, 2]], [[1, 0], [0, 1]])
+    <tf.Tensor: shape=(2, 3), dtype=int32, numpy=
+    array([[0, 0, 0],
+           [1, 2, 0]], dtype=int32)>
+    """
+    x = as_tensor(tensor)
+    p = as_tensor(paddings, dtype_hint=dtypes.int32)
     mode = mode.upper()
     if mode == "CONSTANT":
         if not isinstance(constant_values, Tensor) and np.all(np.asarray(constant_values) == 0):
@@ -1156,7 +1221,11 @@ SQUEEZE = register_op(
 
 @export("squeeze")
 def squeeze(input, axis=None, name=None, squeeze_dims=None):
-    """Drop dimensions of size 1 (only `axis` if given)."""
+    """Drop dimensions of size 1 (only `axis` if given).
+
+    >>> tf.squeeze(tf.zeros([1, 3, 1])).shape
+    TensorShape([3])
+    """
     axis = squeeze_dims if axis is None else axis
     if axis is None:
         axis = []
@@ -1164,7 +1233,7 @@ def squeeze(input, axis=None, name=None, squeeze_dims=None):
         axis = [int(axis)]
     else:
         axis = [int(a) for a in axis]
-    return execute(SQUEEZE, [_as_input(input)], {"squeeze_dims": axis}, name=name,
+    return execute(SQUEEZE, [as_tensor(input)], {"squeeze_dims": axis}, name=name,
                    default_name="Squeeze")
 
 
@@ -1195,8 +1264,12 @@ EXPAND_DIMS = register_op(
 
 @export("expand_dims")
 def expand_dims(input, axis, name=None):
-    """Insert a dimension of size 1 at `axis`."""
-    return execute(EXPAND_DIMS, [_as_input(input), _int_input(axis)], name=name,
+    """Insert a dimension of size 1 at `axis`.
+
+    >>> tf.expand_dims([1, 2], axis=1).shape
+    TensorShape([2, 1])
+    """
+    return execute(EXPAND_DIMS, [as_tensor(input), as_tensor(axis, dtype_hint=dtypes.int32)], name=name,
                    default_name="ExpandDims")
 
 
@@ -1242,11 +1315,17 @@ ONE_HOT = register_op(
 
 @export("one_hot")
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
-    """Encode integer indices as one-hot vectors; out-of-range indices give all `off_value`."""
-    idx = _int_input(indices)
+    """Encode integer indices as one-hot vectors; out-of-range indices give all `off_value`.
+
+    >>> tf.one_hot([0, 2], depth=3)
+    <tf.Tensor: shape=(2, 3), dtype=float32, numpy=
+    array([[1., 0., 0.],
+           [0., 0., 1.]], dtype=float32)>
+    """
+    idx = as_tensor(indices, dtype_hint=dtypes.int32)
     def conv(v):
         if v is None or isinstance(v, Tensor) or getattr(v, "_is_variable", False):
-            return None if v is None else _as_input(v)
+            return None if v is None else as_tensor(v)
         return convert_to_tensor(v, dtype=dtype)
 
     on, off = conv(on_value), conv(off_value)
@@ -1263,7 +1342,7 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
             raise TypeError(f"dtype {dt} of on_value/off_value does not match {v.dtype}")
     on = convert_to_tensor(1, dtype=dt) if on is None else on
     off = convert_to_tensor(0, dtype=dt) if off is None else off
-    return execute(ONE_HOT, [idx, _int_input(depth), on, off],
+    return execute(ONE_HOT, [idx, as_tensor(depth, dtype_hint=dtypes.int32), on, off],
                    {"axis": -1 if axis is None else int(axis)}, name=name,
                    default_name="one_hot")
 
@@ -1306,7 +1385,7 @@ UNIQUE = register_op(
 @export("unique")
 def unique(x, out_idx=dtypes.int32, name=None):
     """Distinct values of a 1-D tensor and, per element, the index of its value in `y`."""
-    y, idx = execute(UNIQUE, [_as_input(x)], {"out_idx": dtypes.as_dtype(out_idx)}, name=name,
+    y, idx = execute(UNIQUE, [as_tensor(x)], {"out_idx": dtypes.as_dtype(out_idx)}, name=name,
                      default_name="Unique")
     return Unique(y, idx)
 
@@ -1320,7 +1399,8 @@ UNIQUE_WITH_COUNTS = register_op(
 
 @export("unique_with_counts")
 def unique_with_counts(x, out_idx=dtypes.int32, name=None):
-    y, idx, count = execute(UNIQUE_WITH_COUNTS, [_as_input(x)],
+    """`unique(x)` plus how many times each unique value occurs."""
+    y, idx, count = execute(UNIQUE_WITH_COUNTS, [as_tensor(x)],
                             {"out_idx": dtypes.as_dtype(out_idx)}, name=name,
                             default_name="UniqueWithCounts")
     return UniqueWithCounts(y, idx, count)
@@ -1357,7 +1437,7 @@ def _reverse_infer(op):
 @export("reverse")
 def reverse(tensor, axis, name=None):
     """Reverse the order of elements along each axis in `axis`."""
-    return execute(REVERSE, [_as_input(tensor), _int_input(axis)], name=name,
+    return execute(REVERSE, [as_tensor(tensor), as_tensor(axis, dtype_hint=dtypes.int32)], name=name,
                    default_name="ReverseV2")
 
 
@@ -1392,7 +1472,7 @@ def _roll_kernel(x, shift, axis):
 @export("roll")
 def roll(input, shift, axis, name=None):
     """Shift elements cyclically by `shift` along `axis`."""
-    return execute(ROLL, [_as_input(input), _int_input(shift), _int_input(axis)], name=name,
+    return execute(ROLL, [as_tensor(input), as_tensor(shift, dtype_hint=dtypes.int32), as_tensor(axis, dtype_hint=dtypes.int32)], name=name,
                    default_name="Roll")
 
 
@@ -1409,7 +1489,7 @@ def repeat(input, repeats, axis=None, name=None):
     """Repeat each element `repeats` times (per element if a list) along `axis`
     (the flattened tensor when None). Differentiable: a gather with repeated indices."""
 
-    x = _as_input(input)
+    x = as_tensor(input)
     if axis is None:
         x = reshape(x, [-1])
         axis = 0
@@ -1450,7 +1530,7 @@ def meshgrid(*args, **kwargs):
     if indexing not in ("xy", "ij"):
         raise ValueError(f"Argument `indexing` parameter must be either 'xy' or 'ij', got "
                          f"'{indexing}'")
-    xs = [reshape(_as_input(a), [-1]) for a in args]
+    xs = [reshape(as_tensor(a), [-1]) for a in args]
     n = len(xs)
     if n == 0:
         return []
@@ -1475,11 +1555,11 @@ def meshgrid(*args, **kwargs):
 def sequence_mask(lengths, maxlen=None, dtype=dtypes.bool_, name=None):
     """mask[i, j] = j < lengths[i], with `maxlen` columns (max(lengths) by default)."""
     m = _math()
-    lengths = _as_input(lengths)
+    lengths = as_tensor(lengths)
     if maxlen is None:
         maxlen = m.reduce_max(lengths)
     else:
-        maxlen = _as_input(maxlen) if isinstance(maxlen, Tensor) else \
+        maxlen = as_tensor(maxlen) if isinstance(maxlen, Tensor) else \
             convert_to_tensor(maxlen, dtype=lengths.dtype)
         if maxlen.dtype is not lengths.dtype:
             maxlen = m.cast(maxlen, lengths.dtype)
@@ -1510,12 +1590,12 @@ LINSPACE = register_op(
 @export("linspace", "lin_space")
 def linspace(start, stop, num, name=None, axis=0):
     """`num` evenly spaced values from `start` to `stop`, both included."""
-    s = _as_input(start) if isinstance(start, Tensor) else convert_to_tensor(start)
+    s = as_tensor(start) if isinstance(start, Tensor) else convert_to_tensor(start)
     e = stop if isinstance(stop, Tensor) else convert_to_tensor(stop, dtype=s.dtype)
     if s.dtype.is_integer:  # TF divides integer ends, which gives float64
         m = _math()
         s, e = m.cast(s, dtypes.float64), m.cast(e, dtypes.float64)
-    return execute(LINSPACE, [s, e, _int_input(num)], name=name, default_name="LinSpace")
+    return execute(LINSPACE, [s, e, as_tensor(num, dtype_hint=dtypes.int32)], name=name, default_name="LinSpace")
 
 
 @export("eye", "linalg.eye")
@@ -1550,7 +1630,7 @@ IDENTITY_N = register_op(
 @export("identity_n")
 def identity_n(input, name=None):
     """Each input returned unchanged (inputs may have different dtypes)."""
-    xs = [_as_input(x) for x in input]
+    xs = [as_tensor(x) for x in input]
     # IdentityN's inputs may differ in dtype: run one op per dtype group, keep the order
     if len({x.dtype for x in xs}) <= 1:
         return execute(IDENTITY_N, [xs], name=name, default_name="IdentityN")
@@ -1591,7 +1671,7 @@ def _pack(v, dtype):
             return convert_to_tensor(v, dtype=dtype)
         return stack([_pack(e, dtype) for e in v])
     if isinstance(v, Tensor) or getattr(v, "_is_variable", False):
-        x = _as_input(v)
+        x = as_tensor(v)
         if x.dtype is not dtype:
             raise TypeError(f"Cannot convert a list containing a tensor of dtype {x.dtype} to "
                             f"{dtype} (Tensor is: {x!r})")
@@ -1634,7 +1714,7 @@ ENSURE_SHAPE = register_op(
 def ensure_shape(x, shape, name=None):
     """`x` unchanged if its shape is compatible with `shape` (None dims match anything)."""
     s = TensorShape(shape)
-    return execute(ENSURE_SHAPE, [_as_input(x)],
+    return execute(ENSURE_SHAPE, [as_tensor(x)],
                    {"shape": None if s.rank is None else s.as_list()}, name=name,
                    default_name="EnsureShape")
 
@@ -1671,7 +1751,7 @@ BROADCAST_ARGS = register_op(
 @export("broadcast_dynamic_shape")
 def broadcast_dynamic_shape(shape_x, shape_y):
     """The broadcast shape of two shape vectors, as a tensor."""
-    return execute(BROADCAST_ARGS, [_int_input(shape_x), _int_input(shape_y)],
+    return execute(BROADCAST_ARGS, [as_tensor(shape_x, dtype_hint=dtypes.int32), as_tensor(shape_y, dtype_hint=dtypes.int32)],
                    default_name="BroadcastArgs")
 
 
@@ -1699,6 +1779,7 @@ UNRAVEL_INDEX = register_op(
 
 @export("unravel_index")
 def unravel_index(indices, dims, name=None):
-    i = _int_input(indices)
+    """Convert flat indices into coordinate arrays for a tensor of shape `dims`."""
+    i = as_tensor(indices, dtype_hint=dtypes.int32)
     d = dims if isinstance(dims, Tensor) else convert_to_tensor(dims, dtype=i.dtype)
     return execute(UNRAVEL_INDEX, [i, d], name=name, default_name="UnravelIndex")

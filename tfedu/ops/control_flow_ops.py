@@ -693,7 +693,7 @@ def _reserve_kernel(element_shape, num_elements, element_dtype=None):
 
 
 TL_RESERVE = register_op(
-    "TensorListReserve", group="array", inputs=("element_shape: int32", "num_elements: int32"),
+    "TensorListReserve", group="control", inputs=("element_shape: int32", "num_elements: int32"),
     outputs=("handle: variant",), attrs={"element_dtype": None},
     infer=_list_infer, kernel=lambda es, n, element_dtype=None: _reserve_kernel(es, n))
 

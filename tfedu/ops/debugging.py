@@ -100,6 +100,7 @@ def _condition_failed(message, cond_text, x, y, summarize, data=None):
 
 def _binary_assert(cond_fn, cond_text, default_name):
     def assert_fn(x, y, message=None, summarize=None, name=None):
+        """Assert a sign condition on every element of `x` (eagerly now, in a graph when run)."""
         x = convert_to_tensor(x)
         y = convert_to_tensor(y, dtype=x.dtype)
         summarize = 3 if summarize is None else summarize
@@ -143,6 +144,7 @@ assert_greater_equal = export("debugging.assert_greater_equal")(
 
 def _unary_assert(check, text):
     def assert_fn(x, message=None, summarize=None, name=None):
+        """Assert a sign condition on every element of `x` (eagerly now, in a graph when run)."""
         x = convert_to_tensor(x)
         if _state.graph is not None:
             return None
@@ -163,6 +165,7 @@ assert_non_positive = export("debugging.assert_non_positive")(
 
 @export("debugging.assert_near")
 def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=None):
+    """Assert `x` and `y` are close (`|x - y| <= atol + rtol * |y|`) elementwise."""
     x = convert_to_tensor(x)
     y = convert_to_tensor(y, dtype=x.dtype)
     eps = np.finfo(x.dtype.as_numpy_dtype).eps if x.dtype.is_floating else 0
@@ -176,6 +179,7 @@ def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=N
 
 @export("debugging.assert_rank", "assert_rank")
 def assert_rank(x, rank, message=None, name=None):
+    """Assert `x` has rank `rank` (statically when known, else when run)."""
     x = convert_to_tensor(x)
     if x.shape.rank is not None and x.shape.rank != rank:
         raise ValueError(f"{message or ''}Tensor {name or 'x'} must have rank {rank}. "
@@ -184,6 +188,7 @@ def assert_rank(x, rank, message=None, name=None):
 
 @export("debugging.assert_type")
 def assert_type(tensor, tf_type, message=None, name=None):
+    """Raise `TypeError` unless `tensor` has dtype `tf_type`."""
     if tensor.dtype is not dtypes.as_dtype(tf_type):
         raise TypeError(f"{message or ''}{tensor!r} must be of type {dtypes.as_dtype(tf_type)!r}; "
                         f"got {tensor.dtype!r}")
@@ -191,6 +196,7 @@ def assert_type(tensor, tf_type, message=None, name=None):
 
 @export("debugging.assert_shapes")
 def assert_shapes(shapes, data=None, summarize=None, message=None, name=None):
+    """Assert tensors' shapes agree with symbolic specs like `('N', 3)`."""
     sizes = {}
     for x, spec in shapes:
         s = convert_to_tensor(x).shape if not hasattr(x, "shape") else TensorShape(x.shape)
@@ -210,4 +216,5 @@ def assert_shapes(shapes, data=None, summarize=None, message=None, name=None):
 
 @export("debugging.is_numeric_tensor")
 def is_numeric_tensor(tensor) -> bool:
+    """Whether `tensor` is a tensor of a numeric dtype."""
     return isinstance(tensor, Tensor) and tensor.dtype.is_numeric

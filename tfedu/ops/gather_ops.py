@@ -19,9 +19,7 @@ from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops
 from tfedu.ops.array_ops import (
-    _as_input,
     _const_int,
-    _int_input,
     _math,
     concat,
     expand_dims,
@@ -31,6 +29,7 @@ from tfedu.ops.array_ops import (
     transpose,
 )
 from tfedu.ops.op_helpers import (
+    as_tensor,
     export,
 )
 
@@ -157,11 +156,15 @@ GATHER = register_op(
 
 @export("gather")
 def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
-    """Pick slices of `params` along `axis` (0 by default) at `indices`."""
-    p = _as_input(params)
+    """Pick slices of `params` along `axis` (0 by default) at `indices`.
+
+    >>> tf.gather([10, 20, 30], [2, 0])
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([30, 10], dtype=int32)>
+    """
+    p = as_tensor(params)
     if axis is None:
         axis = batch_dims
-    return execute(GATHER, [p, _int_input(indices), _int_input(axis)],
+    return execute(GATHER, [p, as_tensor(indices, dtype_hint=dtypes.int32), as_tensor(axis, dtype_hint=dtypes.int32)],
                    {"batch_dims": int(batch_dims)}, name=name, default_name="GatherV2")
 
 
@@ -232,20 +235,24 @@ GATHER_ND = register_op(
 @export("gather_nd")
 def gather_nd(params, indices, batch_dims=0, name=None):
     """Pick elements (or slices) of `params` addressed by the index vectors in `indices`."""
-    return execute(GATHER_ND, [_as_input(params), _int_input(indices)],
+    return execute(GATHER_ND, [as_tensor(params), as_tensor(indices, dtype_hint=dtypes.int32)],
                    {"batch_dims": int(batch_dims)}, name=name, default_name="GatherNd")
 
 
 @export("boolean_mask")
 def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
-    """The elements (or slices from `axis` on) of `tensor` where `mask` is True."""
+    """The elements (or slices from `axis` on) of `tensor` where `mask` is True.
+
+    >>> tf.boolean_mask([1, 2, 3], [True, False, True])
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([1, 3], dtype=int32)>
+    """
     with name_scope(name):
         return _boolean_mask(tensor, mask, axis)
 
 
 def _boolean_mask(tensor, mask, axis):
-    x = _as_input(tensor)
-    mk = _as_input(mask) if isinstance(mask, Tensor) or getattr(mask, "_is_variable", False) \
+    x = as_tensor(tensor)
+    mk = as_tensor(mask) if isinstance(mask, Tensor) or getattr(mask, "_is_variable", False) \
         else convert_to_tensor(mask, dtype=dtypes.bool_)
     if mk.dtype is not dtypes.bool_:
         raise TypeError(f"Mask must be a bool tensor, got {mk.dtype!r}")
@@ -326,7 +333,7 @@ def _partition_grad(op, *grads):
 @export("dynamic_partition")
 def dynamic_partition(data, partitions, num_partitions, name=None):
     """Group the slices of `data` by `partitions` (values in [0, num_partitions))."""
-    return execute(DYNAMIC_PARTITION, [_as_input(data), _int_input(partitions)],
+    return execute(DYNAMIC_PARTITION, [as_tensor(data), as_tensor(partitions, dtype_hint=dtypes.int32)],
                    {"num_partitions": int(num_partitions)}, name=name,
                    default_name="DynamicPartition")
 
@@ -334,8 +341,8 @@ def dynamic_partition(data, partitions, num_partitions, name=None):
 @export("dynamic_stitch")
 def dynamic_stitch(indices, data, name=None):
     """merged[indices[m][i]] = data[m][i] (later entries win)."""
-    return execute(DYNAMIC_STITCH, [[_int_input(i) for i in indices],
-                                    [_as_input(d) for d in data]], name=name,
+    return execute(DYNAMIC_STITCH, [[as_tensor(i, dtype_hint=dtypes.int32) for i in indices],
+                                    [as_tensor(d) for d in data]], name=name,
                    default_name="DynamicStitch")
 
 

@@ -24,21 +24,15 @@ from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops, math_ops
 from tfedu.ops.gradient_util import unbroadcast
-from tfedu.ops.op_helpers import broadcast_shapes, export
+from tfedu.ops.op_helpers import as_tensor, broadcast_shapes, export
 
 FLOAT_AND_COMPLEX = (dtypes.float64, dtypes.float32, dtypes.float16) + dtypes.COMPLEX
 Qr = collections.namedtuple("Qr", ["q", "r"])
 
 
 def _t(x, dtype=None, hint=None) -> Tensor:
-    """`x` as a tensor (variables are read)."""
-    if isinstance(x, Tensor):
-        return x
-    if getattr(x, "_is_variable", False):
-        return x.value()
-    return convert_to_tensor(x, dtype=dtype, dtype_hint=hint)
-
-
+    """`x` as a tensor (`as_tensor`, with a dtype hint)."""
+    return as_tensor(x, dtype, dtype_hint=hint)
 
 
 def _final_name(scope):
@@ -220,6 +214,7 @@ MATRIX_DETERMINANT = register_op(
 
 @export("linalg.det", "compat.v1.matrix_determinant")
 def det(input, name=None) -> Tensor:
+    """The determinant of each square matrix."""
     return execute(MATRIX_DETERMINANT, [_t(input)], name=name, default_name="MatrixDeterminant")
 
 
@@ -251,6 +246,7 @@ def logdet(matrix, name=None) -> Tensor:
 
 @export("linalg.cholesky", "compat.v1.cholesky")
 def cholesky(input, name=None) -> Tensor:
+    """The lower-triangular Cholesky factor `L` of each matrix (`A = L L^H`)."""
     return execute(CHOLESKY, [_t(input)], name=name, default_name="Cholesky")
 
 
@@ -546,6 +542,7 @@ SELF_ADJOINT_EIG = register_op(
 
 @export("linalg.eigvalsh", "compat.v1.self_adjoint_eigvals")
 def eigvalsh(tensor, name=None) -> Tensor:
+    """The eigenvalues of each self-adjoint matrix, in ascending order."""
     e, _ = execute(SELF_ADJOINT_EIG, [_t(tensor)], {"compute_v": False}, name=name,
                    default_name="SelfAdjointEigV2")
     return e
@@ -588,6 +585,7 @@ def eig(tensor, name=None):
 
 @export("linalg.eigvals")
 def eigvals(tensor, name=None) -> Tensor:
+    """The (complex) eigenvalues of each square matrix."""
     x = _t(tensor)
     e, _ = execute(EIG, [x], {"compute_v": False, "Tout": _complex_of(x.dtype)}, name=name,
                    default_name="Eig")
@@ -1326,6 +1324,7 @@ def _cross_infer(op):
 
 @export("linalg.cross", "compat.v1.cross")
 def cross(a, b, name=None) -> Tensor:
+    """The cross product of 3-vectors along the last axis."""
     a = _t(a)
     return execute(CROSS, [a, _t(b, hint=a.dtype)], name=name, default_name="Cross")
 
@@ -1666,6 +1665,7 @@ def _tensor_diag_kernel(diagonal):
 
 @export("linalg.tensor_diag_part", "compat.v1.diag_part")
 def tensor_diag_part(input, name=None) -> Tensor:
+    """The diagonal of a rank-2k tensor: `out[i..] = input[i.., i..]`."""
     return execute(TENSOR_DIAG_PART, [_t(input)], name=name, default_name="DiagPart")
 
 

@@ -21,7 +21,8 @@ from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import ALL, FLOAT, FLOAT_COMPLEX, INTS, NUMERIC, REAL, register_op
 from tfedu.framework.tensor import EagerTensor, SymbolicTensor, Tensor
 from tfedu.framework.tensor_shape import TensorShape
-from tfedu.kernels import blas
+from tfedu.kernels import blas, math_kernels
+from tfedu.kernels.math_kernels import ref_scan
 from tfedu.ops import array_ops
 from tfedu.ops.gradient_util import binary_grads, unbroadcast
 from tfedu.ops.op_helpers import (
@@ -97,6 +98,7 @@ FLOORDIV = register_binary("FloorDiv", _floordiv_kernel, NUMERIC, None, doc="flo
 
 @export("math.floordiv")
 def floordiv(x, y, name=None):
+    """floor(x / y) elementwise (Python's `//`)."""
     return execute(FLOORDIV, [x, y], name=name, default_name="floordiv")
 
 
@@ -117,6 +119,7 @@ FLOORMOD = register_binary("FloorMod", _floormod_kernel, REAL, _floormod_grad, d
 
 @export("math.floormod", "math.mod")
 def floormod(x, y, name=None):
+    """x mod y elementwise, with the sign of y (Python's `%`)."""
     return execute(FLOORMOD, [x, y], name=name, default_name="FloorMod")
 
 
@@ -152,6 +155,7 @@ def pow_op(x, y, name=None):
 
 @export("math.greater", "greater")
 def greater(x, y, name=None):
+    """x > y elementwise, with broadcasting."""
     return execute(GREATER, [x, y], name=name, default_name="Greater")
 
 
@@ -160,6 +164,7 @@ POW = register_binary("Pow", _pow_kernel, NUMERIC, _pow_grad, doc="x ** y")
 
 @export("math.pow", "pow")
 def pow(x, y, name=None):
+    """x ** y elementwise, with broadcasting."""
     return execute(POW, [x, y], name=name, default_name="Pow")
 
 
@@ -172,6 +177,7 @@ def _maximum_grad(op, g):
 
 @export("math.greater_equal", "greater_equal")
 def greater_equal(x, y, name=None):
+    """x >= y elementwise, with broadcasting."""
     return execute(GREATER_EQUAL, [x, y], name=name, default_name="GreaterEqual")
 
 
@@ -190,6 +196,7 @@ MINIMUM = register_binary("Minimum", np.minimum, REAL, _minimum_grad, fused="np.
 
 @export("math.minimum", "minimum")
 def minimum(x, y, name=None):
+    """The smaller of x and y, elementwise with broadcasting."""
     return execute(MINIMUM, [x, y], name=name, default_name="Minimum")
 
 
@@ -204,8 +211,8 @@ SQDIFF = register_binary("SquaredDifference", lambda x, y: np.square(x - y), NUM
 
 @export("math.squared_difference")
 def squared_difference(x, y, name=None):
+    """(x - y) ** 2 elementwise, with broadcasting."""
     return execute(SQDIFF, [x, y], name=name, default_name="SquaredDifference")
-
 
 
 _CMP = ALL[:-2]
@@ -216,6 +223,11 @@ EQUAL = register_binary("Equal", np.equal, _CMP, None, dtypes.bool_)
 
 @export("math.equal", "equal")
 def equal(x, y, name=None):
+    """x == y elementwise, with broadcasting.
+
+    >>> tf.equal([1, 2, 3], 2)
+    <tf.Tensor: shape=(3,), dtype=bool, numpy=array([False,  True, False])>
+    """
     return execute(EQUAL, [x, y], name=name, default_name="Equal")
 
 
@@ -224,6 +236,7 @@ NOT_EQUAL = register_binary("NotEqual", np.not_equal, _CMP, None, dtypes.bool_)
 
 @export("math.not_equal", "not_equal")
 def not_equal(x, y, name=None):
+    """x != y elementwise, with broadcasting."""
     return execute(NOT_EQUAL, [x, y], name=name, default_name="NotEqual")
 
 
@@ -232,6 +245,7 @@ LESS = register_binary("Less", np.less, REAL, None, dtypes.bool_)
 
 @export("math.less", "less")
 def less(x, y, name=None):
+    """x < y elementwise, with broadcasting."""
     return execute(LESS, [x, y], name=name, default_name="Less")
 
 
@@ -240,6 +254,7 @@ LESS_EQUAL = register_binary("LessEqual", np.less_equal, REAL, None, dtypes.bool
 
 @export("math.less_equal", "less_equal")
 def less_equal(x, y, name=None):
+    """x <= y elementwise, with broadcasting."""
     return execute(LESS_EQUAL, [x, y], name=name, default_name="LessEqual")
 
 
@@ -256,6 +271,7 @@ LOGICAL_AND = register_op(
 
 @export("math.logical_and", "logical_and")
 def logical_and(x, y, name=None):
+    """x AND y elementwise for boolean tensors."""
     return execute(LOGICAL_AND, [x, y], name=name, default_name="LogicalAnd")
 
 
@@ -266,6 +282,7 @@ LOGICAL_OR = register_op(
 
 @export("math.logical_or", "logical_or")
 def logical_or(x, y, name=None):
+    """x OR y elementwise for boolean tensors."""
     return execute(LOGICAL_OR, [x, y], name=name, default_name="LogicalOr")
 
 
@@ -276,6 +293,7 @@ LOGICAL_NOT = register_op(
 
 @export("math.logical_not", "logical_not")
 def logical_not(x, name=None):
+    """NOT x elementwise for a boolean tensor."""
     return execute(LOGICAL_NOT, [x], name=name, default_name="LogicalNot")
 
 
@@ -299,6 +317,7 @@ NEG = register_unary("Neg", np.negative, _UNARY, lambda op, g: [negative(g)], fu
 
 @export("math.sign", "sign")
 def sign(x, name=None):
+    """-1, 0 or 1 elementwise, by the sign of x."""
     return execute(SIGN, [x], name=name, default_name="Sign")
 
 
@@ -328,6 +347,11 @@ SQRT = register_unary(
 
 @export("math.sqrt", "sqrt")
 def sqrt(x, name=None):
+    """The square root of x, elementwise.
+
+    >>> tf.sqrt([4.0, 9.0])
+    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([2., 3.], dtype=float32)>
+    """
     return execute(SQRT, [x], name=name, default_name="Sqrt")
 
 
@@ -337,6 +361,11 @@ EXP = register_unary("Exp", _errstate(np.exp), FLOAT_COMPLEX,
 
 @export("math.exp", "exp")
 def exp(x, name=None):
+    """e ** x elementwise.
+
+    >>> tf.exp(0.0)
+    <tf.Tensor: shape=(), dtype=float32, numpy=1.0>
+    """
     return execute(EXP, [x], name=name, default_name="Exp")
 
 
@@ -346,6 +375,7 @@ LOG = register_unary("Log", _errstate(np.log), FLOAT_COMPLEX,
 
 @export("math.log")
 def log(x, name=None):
+    """The natural logarithm of x, elementwise."""
     return execute(LOG, [x], name=name, default_name="Log")
 
 
@@ -361,6 +391,7 @@ TANH = register_unary(
 
 @export("math.tanh", "tanh", "nn.tanh")
 def tanh(x, name=None):
+    """The hyperbolic tangent of x, elementwise."""
     return execute(TANH, [x], name=name, default_name="Tanh")
 
 
@@ -377,6 +408,7 @@ SIGMOID = register_unary(
 
 @export("math.sigmoid", "sigmoid", "nn.sigmoid")
 def sigmoid(x, name=None):
+    """1 / (1 + exp(-x)) elementwise."""
     return execute(SIGMOID, [x], name=name, default_name="Sigmoid")
 
 
@@ -385,6 +417,7 @@ FLOOR = register_unary("Floor", np.floor, FLOAT, lambda op, g: [None])  # TF: no
 
 @export("math.floor", "floor")
 def floor(x, name=None):
+    """The largest integer not greater than x, elementwise."""
     return execute(FLOOR, [x], name=name, default_name="Floor")
 
 
@@ -426,7 +459,11 @@ CAST = register_op(
 
 @export("cast", "dtypes.cast")
 def cast(x, dtype, name=None):
-    """Convert `x` to `dtype`; floats to ints truncate toward zero (`tf.cast`)."""
+    """Convert `x` to `dtype`; floats to ints truncate toward zero (`tf.cast`).
+
+    >>> tf.cast([1.7, -1.7], tf.int32)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([ 1, -1], dtype=int32)>
+    """
     dtype = dtypes.as_dtype(dtype)
     if not isinstance(x, Tensor) and not getattr(x, "_is_variable", False):
         x = convert_to_tensor(x)
@@ -529,7 +566,14 @@ SUM = _register_reduction("Sum", _sum_kernel, NUMERIC, _sum_grad)
 
 @export("math.reduce_sum", "reduce_sum")
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
-    """Sum over `axis` (all axes when None)."""
+    """Sum over `axis` (all axes when None).
+
+    >>> x = tf.constant([[1, 2], [3, 4]])
+    >>> tf.reduce_sum(x)
+    <tf.Tensor: shape=(), dtype=int32, numpy=10>
+    >>> tf.reduce_sum(x, axis=0)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 6], dtype=int32)>
+    """
     return _reduce(SUM, input_tensor, axis, keepdims, name, "Sum")
 
 
@@ -562,6 +606,11 @@ def _mean_grad(op, g):
 
 @export("math.maximum", "maximum")
 def maximum(x, y, name=None):
+    """The larger of x and y, elementwise with broadcasting.
+
+    >>> tf.maximum([1, 5], 3)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([3, 5], dtype=int32)>
+    """
     return execute(MAXIMUM, [x, y], name=name, default_name="Maximum")
 
 
@@ -570,7 +619,11 @@ MEAN = _register_reduction("Mean", _mean_kernel, NUMERIC, _mean_grad)
 
 @export("math.reduce_mean", "reduce_mean")
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
-    """Mean over `axis`; integer means truncate, as TF's do."""
+    """Mean over `axis`; integer means truncate, as TF's do.
+
+    >>> tf.reduce_mean([[1., 2.], [3., 4.]], axis=1)
+    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([1.5, 3.5], dtype=float32)>
+    """
     return _reduce(MEAN, input_tensor, axis, keepdims, name, "Mean")
 
 
@@ -589,6 +642,11 @@ MAX = _register_reduction("Max", _max_kernel, REAL, _minmax_grad)
 
 @export("math.reduce_max", "reduce_max")
 def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
+    """The largest element across `axis` (all axes when None).
+
+    >>> tf.reduce_max([[1, 5], [3, 2]], axis=1)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([5, 3], dtype=int32)>
+    """
     return _reduce(MAX, input_tensor, axis, keepdims, name, "Max")
 
 
@@ -607,6 +665,7 @@ MIN = _register_reduction("Min", _min_kernel, REAL, _minmax_grad)
 
 @export("math.reduce_min", "reduce_min")
 def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
+    """The smallest element across `axis` (all axes when None)."""
     return _reduce(MIN, input_tensor, axis, keepdims, name, "Min")
 
 
@@ -661,6 +720,7 @@ PROD = _register_reduction("Prod", _prod_kernel, NUMERIC, _prod_grad)
 
 @export("math.reduce_prod", "reduce_prod")
 def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
+    """The product of the elements across `axis` (all axes when None)."""
     return _reduce(PROD, input_tensor, axis, keepdims, name, "Prod")
 
 
@@ -673,6 +733,7 @@ ALL_OP = register_op(
 
 @export("math.reduce_all", "reduce_all")
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical AND of the elements across `axis` (all axes when None)."""
     return _reduce(ALL_OP, input_tensor, axis, keepdims, name, "All")
 
 
@@ -685,6 +746,7 @@ ANY_OP = register_op(
 
 @export("math.reduce_any", "reduce_any")
 def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical OR of the elements across `axis` (all axes when None)."""
     return _reduce(ANY_OP, input_tensor, axis, keepdims, name, "Any")
 
 
@@ -787,7 +849,14 @@ BATCH_MATMUL = register_op(
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
            a_is_sparse=False, b_is_sparse=False, output_type=None, grad_a=False, grad_b=False,
            name=None):
-    """Matrix product; rank > 2 inputs are batches (broadcast), as `tf.matmul`."""
+    """Matrix product; rank > 2 inputs are batches (broadcast), as `tf.matmul`.
+
+    >>> x = tf.constant([[1., 2.], [3., 4.]])
+    >>> tf.matmul(x, [[1.], [1.]])
+    <tf.Tensor: shape=(2, 1), dtype=float32, numpy=
+    array([[3.],
+           [7.]], dtype=float32)>
+    """
     a = a if isinstance(a, Tensor) else convert_to_tensor(a)
     b = b if isinstance(b, Tensor) else convert_to_tensor(b, dtype_hint=a.dtype)
     ra, rb = a.shape.rank, b.shape.rank
@@ -872,17 +941,33 @@ CONJ = register_unary("Conj", _conj_kernel, dtypes.COMPLEX, lambda op, g: [conj(
 
 @export("math.add", "add")
 def add(x, y, name=None):
-    """x + y elementwise, with broadcasting (`AddV2`)."""
+    """x + y elementwise, with broadcasting (`AddV2`).
+
+    >>> tf.add([1, 2], [[10], [20]])
+    <tf.Tensor: shape=(2, 2), dtype=int32, numpy=
+    array([[11, 12],
+           [21, 22]], dtype=int32)>
+    """
     return execute(ADD, [x, y], name=name, default_name="Add")
 
 
 @export("math.subtract", "subtract")
 def subtract(x, y, name=None):
+    """x - y elementwise, with broadcasting (`Sub`).
+
+    >>> tf.subtract(5.0, [1.0, 2.0])
+    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([4., 3.], dtype=float32)>
+    """
     return execute(SUB, [x, y], name=name, default_name="Sub")
 
 
 @export("math.multiply", "multiply")
 def multiply(x, y, name=None):
+    """x * y elementwise, with broadcasting (`Mul`).
+
+    >>> tf.multiply([1, 2, 3], 2)
+    <tf.Tensor: shape=(3,), dtype=int32, numpy=array([2, 4, 6], dtype=int32)>
+    """
     return execute(MUL, [x, y], name=name, default_name="Mul")
 
 
@@ -917,26 +1002,39 @@ def _truediv(x, y, name, hint_from_x=False):
 
 @export("math.divide", "divide")
 def divide(x, y, name=None):
+    """x / y elementwise (Python's true division: integers give floats).
+
+    >>> tf.divide([1, 2], 2)
+    <tf.Tensor: shape=(2,), dtype=float64, numpy=array([0.5, 1. ])>
+    """
     return _truediv(x, y, name or "truediv")
 
 
 @export("math.logical_xor")
 def logical_xor(x, y, name="LogicalXor"):
+    """x XOR y elementwise for boolean tensors."""
     return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=name)
 
 
 @export("math.negative", "negative")
 def negative(x, name=None):
+    """-x elementwise."""
     return execute(NEG, [x], name=name, default_name="Neg")
 
 
 @export("math.square", "square")
 def square(x, name=None):
+    """x * x elementwise.
+
+    >>> tf.square([-2.0, 3.0])
+    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([4., 9.], dtype=float32)>
+    """
     return execute(SQUARE, [x], name=name, default_name="Square")
 
 
 @export("math.reciprocal")
 def reciprocal(x, name=None):
+    """1 / x elementwise."""
     return execute(RECIPROCAL, [x], name=name, default_name="Reciprocal")
 
 
@@ -959,6 +1057,7 @@ def _reduce(opdef, x, axis, keepdims, name, default):
 
 @export("math.scalar_mul", "scalar_mul")
 def scalar_mul(scalar, x, name=None):
+    """`scalar * x`, where `scalar` is a Python number or 0-d tensor."""
     x = x if isinstance(x, Tensor) else convert_to_tensor(x)
     scalar = convert_to_tensor(scalar, dtype=x.dtype)
     if scalar.shape.rank not in (0, None):
@@ -982,13 +1081,6 @@ _HALF_FIRST = (dtypes.float16, FLOAT[0], dtypes.float32, dtypes.float64)
 # measured (segment sum 13x at 1k elements, scans 3x, erf 10x), so these only keep small,
 # notebook-sized work on numpy and spare it the one-off cost of loading Numba.
 NB_SCAN_MIN = 8192
-
-
-def _nb():
-    """The Numba kernels, imported on first use (keeps `import tfedu` fast)."""
-    from tfedu.kernels import math_kernels
-
-    return math_kernels
 
 
 def _one(g, v):
@@ -1098,6 +1190,7 @@ NEXTAFTER = register_binary("NextAfter", binary_float_kernel(np.nextafter),
 
 @export("math.nextafter")
 def nextafter(x1, x2, name=None):
+    """The next representable float after x1 in the direction of x2, elementwise."""
     return execute(NEXTAFTER, [x1, as_tensor(x2, dtype=as_tensor(x1).dtype)], name=name,
                    default_name="NextAfter")
 
@@ -1247,6 +1340,7 @@ ATAN2 = register_binary("Atan2", binary_float_kernel(np.arctan2), FLOAT, _atan2_
 
 @export("math.atan2", "atan2")
 def atan2(y, x, name=None):
+    """arctan(y / x) elementwise, in the quadrant of (x, y)."""
     y = as_tensor(y, name="y")
     x = as_tensor(x, dtype=y.dtype, name="x")
     return execute(ATAN2, [y, x], name=name, default_name="Atan2")
@@ -1352,10 +1446,8 @@ def _scan_kernel(is_prod):
         inner = int(np.prod(shape[ax + 1:], dtype=np.int64))
         x3 = x.reshape(outer, shape[ax], inner)
         if x.size >= NB_SCAN_MIN and x.dtype.kind in "iuf":
-            out = _nb().nb_scan(np.ascontiguousarray(x3), is_prod, bool(exclusive), bool(reverse))
+            out = math_kernels.nb_scan(np.ascontiguousarray(x3), is_prod, bool(exclusive), bool(reverse))
         else:
-            from tfedu.kernels.math_kernels import ref_scan
-
             with np.errstate(**ERRSTATE_IGNORE):
                 out = ref_scan(x3, is_prod, bool(exclusive), bool(reverse))
         return out.reshape(shape)
@@ -1363,11 +1455,12 @@ def _scan_kernel(is_prod):
     return kernel
 
 
-def _register_scan(type, is_prod, grad):
+def _register_scan(type, is_prod, grad, **fields):
+    """Register Cumsum or Cumprod (an `axis` input; `exclusive` and `reverse` attrs)."""
     return register_op(
         type, group="math", inputs=("x: T", "axis: Tidx"), outputs=("out: T",),
         type_attrs={"T": NUMERIC, "Tidx": INTS}, attrs={"exclusive": False, "reverse": False},
-        infer=_scan_infer, kernel=_scan_kernel(is_prod), grad=grad)
+        infer=_scan_infer, kernel=_scan_kernel(is_prod), grad=grad, **fields)
 
 
 def _cumsum_grad(op, g):
@@ -1375,12 +1468,16 @@ def _cumsum_grad(op, g):
                    reverse=not op.get_attr("reverse")), None]
 
 
-CUMSUM = _register_scan("Cumsum", False, _cumsum_grad)
+CUMSUM = _register_scan("Cumsum", False, _cumsum_grad, numba=("math_kernels.nb_scan",))
 
 
 @export("math.cumsum", "cumsum")
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
-    """Cumulative sum along `axis`; `exclusive` starts from 0, `reverse` scans from the end."""
+    """Cumulative sum along `axis`; `exclusive` starts from 0, `reverse` scans from the end.
+
+    >>> tf.math.cumsum([1, 2, 3])
+    <tf.Tensor: shape=(3,), dtype=int32, numpy=array([1, 3, 6], dtype=int32)>
+    """
     return _scan(CUMSUM, "Cumsum", x, axis, exclusive, reverse, name)
 
 
@@ -1392,7 +1489,7 @@ def _cumprod_grad(op, g):
     return [divide_op(out, x), None]
 
 
-CUMPROD = _register_scan("Cumprod", True, _cumprod_grad)
+CUMPROD = _register_scan("Cumprod", True, _cumprod_grad, numba=("math_kernels.nb_scan",))
 
 
 @export("math.cumprod")
@@ -1452,7 +1549,11 @@ ARGMAX = register_op(
 
 @export("math.argmax", "argmax")
 def argmax(input, axis=None, output_type=dtypes.int64, name=None):
-    """Index of the largest value along `axis` (0 when None); int64 unless `output_type`."""
+    """Index of the largest value along `axis` (0 when None); int64 unless `output_type`.
+
+    >>> tf.argmax([[1, 9, 3], [7, 2, 5]], axis=1)
+    <tf.Tensor: shape=(2,), dtype=int64, numpy=array([1, 0])>
+    """
     return _argminmax(ARGMAX, "ArgMax", input, axis, output_type, name)
 
 

@@ -41,12 +41,6 @@ _NB_MIN_ELEMENTS = 1 << 12
 _NB_DTYPES = (np.float32, np.float64)
 
 
-def _tensor(x, dtype=None, name=None):
-    if isinstance(x, Tensor):
-        return x
-    if getattr(x, "_is_variable", False):
-        return x.value()
-    return convert_to_tensor(x, dtype=dtype, name=name)
 
 
 
@@ -90,8 +84,12 @@ RELU = _register_activation("Relu", _relu_kernel, REAL,
 
 @export("nn.relu")
 def relu(features, name=None):
-    """max(features, 0) elementwise."""
-    return _ew(RELU, [_tensor(features)], name=name, default="Relu")
+    """max(features, 0) elementwise.
+
+    >>> tf.nn.relu([-1.0, 0.0, 2.0])
+    <tf.Tensor: shape=(3,), dtype=float32, numpy=array([0., 0., 2.], dtype=float32)>
+    """
+    return _ew(RELU, [as_tensor(features)], name=name, default="Relu")
 
 
 RELU_GRAD = _register_activation_grad(
@@ -111,7 +109,7 @@ RELU6 = _register_activation("Relu6", _relu6_kernel, REAL,
 @export("nn.relu6")
 def relu6(features, name=None):
     """min(max(features, 0), 6) elementwise."""
-    return _ew(RELU6, [_tensor(features)], name=name, default="Relu6")
+    return _ew(RELU6, [as_tensor(features)], name=name, default="Relu6")
 
 
 RELU6_GRAD = _register_activation_grad(
@@ -132,7 +130,7 @@ LEAKY_RELU = _register_activation(
 @export("nn.leaky_relu")
 def leaky_relu(features, alpha=0.2, name=None):
     """features where positive, alpha * features elsewhere."""
-    return _ew(LEAKY_RELU, [_tensor(features)], {"alpha": float(alpha)}, name, "LeakyRelu")
+    return _ew(LEAKY_RELU, [as_tensor(features)], {"alpha": float(alpha)}, name, "LeakyRelu")
 
 
 LEAKY_RELU_GRAD = _register_activation_grad(
@@ -165,7 +163,8 @@ ELU = _register_activation("Elu", _elu_kernel, FLOAT,
 
 @export("nn.elu")
 def elu(features, name=None):
-    return _ew(ELU, [_tensor(features)], name=name, default="Elu")
+    """x if x > 0 else exp(x) - 1, elementwise (exponential linear unit)."""
+    return _ew(ELU, [as_tensor(features)], name=name, default="Elu")
 
 
 ELU_GRAD = _register_activation_grad(
@@ -185,7 +184,8 @@ SELU = _register_activation("Selu", _selu_kernel, FLOAT,
 
 @export("nn.selu")
 def selu(features, name=None):
-    return _ew(SELU, [_tensor(features)], name=name, default="Selu")
+    """Scaled ELU: `scale * (x if x > 0 else alpha * (exp(x) - 1))`, elementwise."""
+    return _ew(SELU, [as_tensor(features)], name=name, default="Selu")
 
 
 SELU_GRAD = _register_activation_grad(
@@ -206,7 +206,8 @@ SOFTSIGN = _register_activation(
 
 @export("nn.softsign", "math.softsign")
 def softsign(features, name=None):
-    return _ew(SOFTSIGN, [_tensor(features)], name=name, default="Softsign")
+    """x / (1 + |x|) elementwise."""
+    return _ew(SOFTSIGN, [as_tensor(features)], name=name, default="Softsign")
 
 
 SOFTSIGN_GRAD = _register_activation_grad(
@@ -257,7 +258,7 @@ def relu_grad(g, y):
 
 
 def _float_features(features, what="features"):
-    x = _tensor(features, name=what)
+    x = as_tensor(features, name=what)
     if not x.dtype.is_floating:
         raise ValueError(f"`{what}.dtype` must be a floating point tensor.Received:"
                          f"{what}.dtype={x.dtype!r}")
@@ -285,7 +286,7 @@ def gelu(features, approximate=False, name=None):
 def silu(features, beta=1.0, name=None):
     """features * sigmoid(beta * features) (also known as swish)."""
     x = _float_features(features)
-    bx = x if beta == 1.0 else math_ops.multiply(_tensor(beta, dtype=x.dtype), x)
+    bx = x if beta == 1.0 else math_ops.multiply(as_tensor(beta, dtype=x.dtype), x)
     return math_ops.multiply(x, math_ops.sigmoid(bx), name=name)
 
 
@@ -331,7 +332,11 @@ SOFTMAX = register_op("Softmax", group="nn", inputs=("logits: T",), outputs=("so
 
 @export("nn.softmax", "math.softmax")
 def softmax(logits, axis=None, name=None):
-    """exp(logits) / reduce_sum(exp(logits), axis), computed without overflow."""
+    """exp(logits) / reduce_sum(exp(logits), axis), computed without overflow.
+
+    >>> tf.nn.softmax([0.0, 0.0])
+    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([0.5, 0.5], dtype=float32)>
+    """
     return _softmax_like(SOFTMAX, logits, axis, name, "Softmax", log=False)
 
 
@@ -360,7 +365,7 @@ def _check_axis(axis, rank):
 
 
 def _softmax_like(opdef, logits, axis, name, default, log):
-    x = _tensor(logits)
+    x = as_tensor(logits)
     if axis is None:
         axis = -1
     rank = x.shape.rank
@@ -446,8 +451,8 @@ SOFTMAX_XENT = register_op(
 @export("nn.softmax_cross_entropy_with_logits")
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     """Cross-entropy between softmax(logits) and the distribution `labels`, over `axis`."""
-    logits = _tensor(logits, name="logits")
-    labels = _tensor(labels, dtype=logits.dtype, name="labels")
+    logits = as_tensor(logits, name="logits")
+    labels = as_tensor(labels, dtype=logits.dtype, name="labels")
     rank = logits.shape.rank
     if rank is not None and rank > 0 and axis % rank != rank - 1:
         _check_axis(axis, rank)
@@ -511,9 +516,13 @@ SPARSE_SOFTMAX_XENT = register_op(
 
 @export("nn.sparse_softmax_cross_entropy_with_logits")
 def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
-    """Cross-entropy of softmax(logits) against integer class `labels` (one per row)."""
-    logits = _tensor(logits, name="logits")
-    labels = _tensor(labels, name="labels")
+    """Cross-entropy of softmax(logits) against integer class `labels` (one per row).
+
+    >>> tf.nn.sparse_softmax_cross_entropy_with_logits([0], [[0.0, 0.0]])
+    <tf.Tensor: shape=(1,), dtype=float32, numpy=array([0.6931472], dtype=float32)>
+    """
+    logits = as_tensor(logits, name="logits")
+    labels = as_tensor(labels, name="labels")
     lr, gr = labels.shape.rank, logits.shape.rank
     if gr == 0:
         raise ValueError(f"Logits cannot be scalars - received shape {logits.shape}.")
@@ -552,8 +561,8 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     """Elementwise logistic loss: max(x, 0) - x * z + log(1 + exp(-|x|)), stable for any x."""
     if labels is None or logits is None:
         raise ValueError("Both `labels` and `logits` must be provided.")
-    logits = _tensor(logits, name="logits")
-    labels = _tensor(labels, dtype=logits.dtype, name="labels")
+    logits = as_tensor(logits, name="logits")
+    labels = as_tensor(labels, dtype=logits.dtype, name="labels")
     if not logits.shape.is_compatible_with(labels.shape):
         raise ValueError(f"`logits` and `labels` must have the same shape, received "
                          f"({logits.shape} vs {labels.shape}).")
@@ -569,13 +578,13 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
 @export("nn.weighted_cross_entropy_with_logits")
 def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
     """Logistic loss with positive examples weighted by `pos_weight`."""
-    logits = _tensor(logits, name="logits")
-    labels = _tensor(labels, dtype=logits.dtype, name="labels")
+    logits = as_tensor(logits, name="logits")
+    labels = as_tensor(labels, dtype=logits.dtype, name="labels")
     if not logits.shape.is_compatible_with(labels.shape):
         raise ValueError(f"`logits` and `labels` must have the same shape, received "
                          f"({logits.shape} vs {labels.shape}).")
     with _scope(name, "logistic_loss") as scope:
-        pw = _tensor(pos_weight, dtype=logits.dtype)
+        pw = as_tensor(pos_weight, dtype=logits.dtype)
         one = _scalar(1, logits)
         log_weight = math_ops.add(one, math_ops.multiply(math_ops.subtract(pw, one), labels))
         soft = math_ops.add(_log1p(math_ops.exp(math_ops.negative(math_ops.abs(logits)))),
@@ -593,16 +602,20 @@ L2_LOSS = register_op(
 
 @export("nn.l2_loss")
 def l2_loss(t, name=None):
-    """Half the squared L2 norm of `t`: sum(t ** 2) / 2."""
-    return execute(L2_LOSS, [_tensor(t)], name=name, default_name="L2Loss")
+    """Half the squared L2 norm of `t`: sum(t ** 2) / 2.
+
+    >>> tf.nn.l2_loss([3.0, 4.0])
+    <tf.Tensor: shape=(), dtype=float32, numpy=12.5>
+    """
+    return execute(L2_LOSS, [as_tensor(t)], name=name, default_name="L2Loss")
 
 
 @export("nn.compute_average_loss")
 def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size=None):
     """Sum of the per-example losses divided by the (global) batch size."""
-    loss = _tensor(per_example_loss)
+    loss = as_tensor(per_example_loss)
     if sample_weight is not None:
-        loss = math_ops.multiply(loss, _tensor(sample_weight, dtype=loss.dtype))
+        loss = math_ops.multiply(loss, as_tensor(sample_weight, dtype=loss.dtype))
     if global_batch_size is None:
         n = loss.shape.as_list()[0] if loss.shape.rank else None
         size = _scalar(n, loss) if n is not None else math_ops.cast(
@@ -627,7 +640,7 @@ def _replicas_in_sync():
 def scale_regularization_loss(regularization_loss):
     """The regularization loss divided by the replicas in sync (added once per replica)."""
     loss = math_ops.add_n(list(regularization_loss)) if isinstance(
-        regularization_loss, (list, tuple)) else _tensor(regularization_loss)
+        regularization_loss, (list, tuple)) else as_tensor(regularization_loss)
     replicas = _replicas_in_sync()
     return math_ops.divide_op(loss, _scalar(replicas, loss)) if replicas > 1 else loss
 
@@ -677,9 +690,13 @@ BIAS_ADD = register_op(
 
 @export("nn.bias_add")
 def bias_add(value, bias, data_format=None, name=None):
-    """Add a 1-D `bias` along the channel axis (the last one for NHWC)."""
-    value = _tensor(value, name="input")
-    bias = _tensor(bias, dtype=value.dtype, name="bias")
+    """Add a 1-D `bias` along the channel axis (the last one for NHWC).
+
+    >>> tf.nn.bias_add([[1.0, 2.0]], [10.0, 20.0])
+    <tf.Tensor: shape=(1, 2), dtype=float32, numpy=array([[11., 22.]], dtype=float32)>
+    """
+    value = as_tensor(value, name="input")
+    bias = as_tensor(bias, dtype=value.dtype, name="bias")
     fmt = "NCHW" if data_format and data_format.startswith("NC") else "NHWC"
     return execute(BIAS_ADD, [value, bias], {"data_format": fmt}, name=name,
                    default_name="BiasAdd")
@@ -713,7 +730,7 @@ BIAS_ADD_GRAD = register_op(
         _channel_axis(op.shape(0).rank, op.attrs.get("data_format"))]]
         if op.shape(0).rank else None), op.dtype(0))],
     kernel=_bias_add_grad_kernel, grad=_bias_add_grad_grad,
-    doc="Sum of the gradient over every axis but the channel axis.")
+    doc="Sum of the gradient over every axis but the channel axis.", numba=("nn_kernels.nb_bias_add_grad",))
 
 
 # ------------------------------------------------------------------------------------------
@@ -974,17 +991,25 @@ CONV2D = register_op(
     "Conv2D", group="nn", inputs=("input: T", "filter: T"), outputs=("output: T",),
     type_attrs={"T": _CONV_T}, attrs=dict(_CONV_DEFAULTS), infer=_conv2d_infer,
     kernel=_conv2d_kernel, grad=_conv2d_grad,
-    doc="2-D convolution (cross-correlation) of NHWC images with HWIO filters.")
+    doc="2-D convolution (cross-correlation) of NHWC images with HWIO filters.", numba=("nn_kernels.nb_im2col",))
 
 
 @export("nn.conv2d")
 def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
-    """2-D convolution of NHWC `input` with [kh, kw, in, out] `filters` (cross-correlation)."""
+    """2-D convolution of NHWC `input` with [kh, kw, in, out] `filters` (cross-correlation).
+
+    >>> x = tf.ones([1, 3, 3, 1])
+    >>> w = tf.ones([2, 2, 1, 1])
+    >>> tf.nn.conv2d(x, w, strides=1, padding='VALID')[0, :, :, 0]
+    <tf.Tensor: shape=(2, 2), dtype=float32, numpy=
+    array([[4., 4.],
+           [4., 4.]], dtype=float32)>
+    """
     fmt = _format(data_format)
     ch = 1 if fmt == "NCHW" else 3
     padding, explicit = _convert_padding(padding)
-    x = _tensor(input, name="input")
-    w = _tensor(filters, dtype=x.dtype, name="filter")
+    x = as_tensor(input, name="input")
+    w = as_tensor(filters, dtype=x.dtype, name="filter")
     attrs = _conv_attrs(_get_sequence(strides, 2, ch, "strides"), padding, explicit, fmt,
                         _get_sequence(dilations, 2, ch, "dilations"))
     return execute(CONV2D, [x, w], attrs, name=name, default_name="Conv2D")
@@ -1001,8 +1026,8 @@ def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None, n
         explicit = explicit[:2] + [0, 0] + explicit[2:]
     strides = [1] + _get_sequence(stride, 1, 2, "stride")
     dil = [1] + _get_sequence(dilations, 1, 2, "dilations")
-    x = _tensor(input, name="input")
-    w = _tensor(filters, dtype=x.dtype, name="filters")
+    x = as_tensor(input, name="input")
+    w = as_tensor(filters, dtype=x.dtype, name="filters")
     y = execute(CONV2D, [_expand(x, -3), _expand(w, 0)],
                 _conv_attrs(strides, padding, explicit, "NHWC", dil), default_name="Conv2D")
     return _squeeze(y, -3) if name is None else array_ops.identity(_squeeze(y, -3), name=name)
@@ -1046,7 +1071,7 @@ CONV2D_BACKPROP_INPUT = register_op(
     outputs=("output: T",), type_attrs={"T": _CONV_T}, attrs=dict(_CONV_DEFAULTS),
     infer=lambda op: _backprop_infer(op, 0, "Conv2DBackpropInput: input_sizes"),
     kernel=_conv2d_backprop_input_kernel, grad=_conv2d_backprop_input_grad,
-    doc="Gradient of Conv2D with respect to its input (also conv2d_transpose).")
+    doc="Gradient of Conv2D with respect to its input (also conv2d_transpose).", numba=("nn_kernels.nb_col2im",))
 
 
 @export("nn.conv2d_transpose")
@@ -1056,8 +1081,8 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
     fmt = _format(data_format)
     ch = 1 if fmt == "NCHW" else 3
     padding, explicit = _convert_padding(padding)
-    x = _tensor(input, name="input")
-    w = _tensor(filters, dtype=x.dtype, name="filters")
+    x = as_tensor(input, name="input")
+    w = as_tensor(filters, dtype=x.dtype, name="filters")
     if not isinstance(output_shape, Tensor):
         output_shape = convert_to_tensor(np.asarray(output_shape, dtype=np.int32))
     attrs = _conv_attrs(_get_sequence(strides, 2, ch, "strides"), padding, explicit, fmt,
@@ -1101,7 +1126,7 @@ CONV2D_BACKPROP_FILTER = register_op(
     outputs=("output: T",), type_attrs={"T": _CONV_T}, attrs=dict(_CONV_DEFAULTS),
     infer=lambda op: _backprop_infer(op, 1, "Conv2DBackpropFilter: filter_sizes"),
     kernel=_conv2d_backprop_filter_kernel, grad=_conv2d_backprop_filter_grad,
-    doc="Gradient of Conv2D with respect to its filter.")
+    doc="Gradient of Conv2D with respect to its filter.", numba=("nn_kernels.nb_im2col",))
 
 
 # ------------------------------------------------------------------------------------------
@@ -1184,7 +1209,7 @@ def _format(data_format):
 def convolution(input, filters, strides=None, padding="VALID", data_format=None,
                 dilations=None, name=None):
     """N-D convolution for 1-D (rank 3) and 2-D (rank 4) inputs: conv1d or conv2d."""
-    x = _tensor(input, name="input")
+    x = as_tensor(input, name="input")
     rank = x.shape.rank
     if rank == 3:
         return conv1d(x, filters, strides if strides is not None else 1, padding,
@@ -1266,7 +1291,7 @@ DEPTHWISE_CONV2D = register_op(
     "DepthwiseConv2dNative", group="nn", inputs=("input: T", "filter: T"), outputs=("output: T",),
     type_attrs={"T": _CONV_T}, attrs=dict(_DW_DEFAULTS), infer=_depthwise_infer,
     kernel=_depthwise_kernel, grad=_depthwise_grad,
-    doc="Per-channel 2-D convolution: filter [kh, kw, in, multiplier].")
+    doc="Per-channel 2-D convolution: filter [kh, kw, in, multiplier].", numba=("nn_kernels.nb_im2col",))
 
 
 @export("nn.depthwise_conv2d", "nn.depthwise_conv2d_native")
@@ -1276,8 +1301,8 @@ def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilation
     fmt = _format(data_format)
     ch = 1 if fmt == "NCHW" else 3
     padding, explicit = _convert_padding(padding)
-    x = _tensor(input, name="input")
-    w = _tensor(filter, dtype=x.dtype, name="filter")
+    x = as_tensor(input, name="input")
+    w = as_tensor(filter, dtype=x.dtype, name="filter")
     attrs = _conv_attrs(_get_sequence(strides, 2, ch, "strides"), padding, explicit, fmt,
                         _get_sequence(dilations, 2, ch, "dilations"))
     return execute(DEPTHWISE_CONV2D, [x, w], attrs, name=name,
@@ -1343,7 +1368,7 @@ DEPTHWISE_BACKPROP_FILTER = register_op(
     grad=lambda op, g: [execute(DEPTHWISE_BACKPROP_INPUT,
                                 [array_ops.shape(op.inputs[0]), g, op.inputs[2]],
                                 _conv_attr_subset(op)), None,
-                        execute(DEPTHWISE_CONV2D, [op.inputs[0], g], _conv_attr_subset(op))])
+                        execute(DEPTHWISE_CONV2D, [op.inputs[0], g], _conv_attr_subset(op))], numba=("nn_kernels.nb_im2col",))
 
 
 @export("nn.separable_conv2d")
@@ -1440,17 +1465,25 @@ def _max_pool_grad(op, g):
 MAX_POOL = register_op(
     "MaxPool", group="nn", inputs=("input: T",), outputs=("output: T",), type_attrs={"T": _MAXPOOL_T},
     attrs=dict(_POOL_DEFAULTS), infer=_pool_infer, kernel=_max_pool_kernel,
-    grad=_max_pool_grad, doc="The max of each ksize window.")
+    grad=_max_pool_grad, doc="The max of each ksize window.", numba=("nn_kernels.nb_max_pool", "nn_kernels.nb_max_pool_values"))
 
 
 @export("nn.max_pool2d")
 def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
-    """The max over each ksize window of an NHWC batch."""
+    """The max over each ksize window of an NHWC batch.
+
+    >>> x = tf.reshape(tf.range(16.0), [1, 4, 4, 1])
+    >>> tf.nn.max_pool2d(x, 2, 2, 'VALID')[0, :, :, 0]
+    <tf.Tensor: shape=(2, 2), dtype=float32, numpy=
+    array([[ 5.,  7.],
+           [13., 15.]], dtype=float32)>
+    """
     return _pool2d(MAX_POOL, "MaxPool2d", input, ksize, strides, padding, data_format, name)
 
 
 @export("nn.max_pool1d")
 def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    """Max pooling over windows of a `[batch, width, channels]` tensor."""
     return _pool1d(MAX_POOL, "MaxPool1d", input, ksize, strides, padding, data_format, name)
 
 
@@ -1486,7 +1519,7 @@ MAX_POOL_GRAD = register_op(
     "MaxPoolGrad", group="nn", inputs=("orig_input: T", "orig_output: T", "grad: T"),
     outputs=("output: T",), type_attrs={"T": REAL}, attrs=dict(_POOL_DEFAULTS),
     infer=lambda op: [(op.shape(0), op.dtype(0))], kernel=_max_pool_grad_kernel,
-    grad=_max_pool_grad_grad, doc="Sends each window's gradient to its max cell.")
+    grad=_max_pool_grad_grad, doc="Sends each window's gradient to its max cell.", numba=("nn_kernels.nb_max_pool_grad",))
 
 
 def _max_pool_grad_grad_kernel(x, y, grad, ksize, strides, padding, explicit_paddings=(),
@@ -1537,7 +1570,7 @@ def _avg_pool_grad(op, g):
 AVG_POOL = register_op(
     "AvgPool", group="nn", inputs=("value: T",), outputs=("output: T",), type_attrs={"T": FLOAT},
     attrs=dict(_POOL_DEFAULTS), infer=_pool_infer, kernel=_avg_pool_kernel,
-    grad=_avg_pool_grad, doc="The mean of each window's cells inside the image.")
+    grad=_avg_pool_grad, doc="The mean of each window's cells inside the image.", numba=("nn_kernels.nb_avg_pool",))
 
 
 @export("nn.avg_pool2d")
@@ -1548,6 +1581,7 @@ def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
 
 @export("nn.avg_pool1d")
 def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    """Average pooling over windows of a `[batch, width, channels]` tensor."""
     return _pool1d(AVG_POOL, "AvgPool1D", input, ksize, strides, padding, data_format, name)
 
 
@@ -1581,14 +1615,14 @@ AVG_POOL_GRAD = register_op(
     type_attrs={"T": FLOAT}, attrs=dict(_POOL_DEFAULTS), infer=_avg_pool_infer,
     kernel=_avg_pool_grad_kernel,
     grad=lambda op, gg: [None, execute(AVG_POOL, [gg], _pool_attr_subset(op))],
-    doc="Spreads each window's gradient evenly over its cells.")
+    doc="Spreads each window's gradient evenly over its cells.", numba=("nn_kernels.nb_avg_pool_grad",))
 
 
 def _pool2d(opdef, default, input, ksize, strides, padding, data_format, name):
     fmt = _format(data_format)
     ch = 1 if fmt == "NCHW" else 3
     padding, explicit = _convert_padding(padding)
-    x = _tensor(input, name="input")
+    x = as_tensor(input, name="input")
     attrs = _pool_attrs(_get_sequence(ksize, 2, ch, "ksize"),
                         _get_sequence(strides, 2, ch, "strides"), padding, explicit, fmt)
     return execute(opdef, [x], attrs, name=name, default_name=default)
@@ -1603,13 +1637,13 @@ def _pool1d(opdef, default, input, ksize, strides, padding, data_format, name):
         explicit = explicit[:2] + [0, 0] + explicit[2:]
     ks = [1] + _get_sequence(ksize, 1, 2, "ksize")
     st = [1] + _get_sequence(strides, 1, 2, "strides")
-    x = _expand(_tensor(input, name="input"), 1)
+    x = _expand(as_tensor(input, name="input"), 1)
     y = execute(opdef, [x], _pool_attrs(ks, st, padding, explicit, "NHWC"), default_name=default)
     return _squeeze(y, 1) if name is None else array_ops.identity(_squeeze(y, 1), name=name)
 
 
 def _pool_nd(one, two, input, ksize, strides, padding, data_format, name):
-    x = _tensor(input, name="input")
+    x = as_tensor(input, name="input")
     if x.shape.rank is not None:
         n = x.shape.rank - 2
     elif data_format is not None:
@@ -1649,7 +1683,7 @@ def avg_pool(input, ksize, strides, padding, data_format=None, name=None):
 @export("nn.dropout")
 def dropout(x, rate, noise_shape=None, seed=None, name=None):
     """Zero each element with probability `rate`, scale the rest by 1 / (1 - rate)."""
-    x = _tensor(x, name="x")
+    x = as_tensor(x, name="x")
     if not x.dtype.is_floating:
         raise ValueError("`x.dtype` must be a floating point tensor as `x` will be scaled. "
                          f"Received: x_dtype={x.dtype!r}")
@@ -1666,7 +1700,7 @@ def _dropout(x, rate, is_number, noise_shape, seed):
         scaled = math_ops.multiply(x, _scalar(1 / (1 - rate), x))
         rate_t = _scalar(rate, x)
     else:
-        rate_t = _tensor(rate, dtype=x.dtype, name="rate")
+        rate_t = as_tensor(rate, dtype=x.dtype, name="rate")
         if rate_t.shape.rank not in (0, None):
             raise ValueError(f"`rate` must be a scalar. Received: rate={rate}")
         scaled = math_ops.multiply(
@@ -1703,8 +1737,13 @@ def _drop_axes(t, axes):
 
 @export("nn.moments")
 def moments(x, axes, shift=None, keepdims=False, name=None):
-    """(mean, variance) of `x` over `axes`; float16 inputs are reduced in float32."""
-    x = _tensor(x, name="x")
+    """(mean, variance) of `x` over `axes`; float16 inputs are reduced in float32.
+
+    >>> mean, variance = tf.nn.moments(tf.constant([1.0, 3.0]), axes=[0])
+    >>> mean, variance
+    (<tf.Tensor: shape=(), dtype=float32, numpy=2.0>, <tf.Tensor: shape=(), dtype=float32, numpy=1.0>)
+    """
+    x = as_tensor(x, name="x")
     axes = [int(a) for a in (axes if isinstance(axes, (list, tuple)) else [axes])]
     with _scope(name, "moments"):
         y = math_ops.cast(x, dtypes.float32) if x.dtype is dtypes.float16 else x
@@ -1726,23 +1765,23 @@ def _rsqrt(v):
 @export("nn.batch_normalization")
 def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
     """(x - mean) / sqrt(variance + epsilon) * scale + offset, as x * inv + (offset - mean*inv)."""
-    x = _tensor(x, name="x")
-    mean = _tensor(mean, dtype=x.dtype)
-    variance = _tensor(variance, dtype=x.dtype)
+    x = as_tensor(x, name="x")
+    mean = as_tensor(mean, dtype=x.dtype)
+    variance = as_tensor(variance, dtype=x.dtype)
     with _scope(name, "batchnorm"):
         inv = _rsqrt(math_ops.add(variance, _scalar(variance_epsilon, variance)))
         if scale is not None:
-            inv = math_ops.multiply(inv, _tensor(scale, dtype=x.dtype))
+            inv = math_ops.multiply(inv, as_tensor(scale, dtype=x.dtype))
         shift = math_ops.negative(math_ops.multiply(mean, inv))
         if offset is not None:
-            shift = math_ops.add(_tensor(offset, dtype=x.dtype), shift)
+            shift = math_ops.add(as_tensor(offset, dtype=x.dtype), shift)
         return math_ops.add(math_ops.multiply(x, inv), shift)
 
 
 @export("math.zero_fraction", "nn.zero_fraction")
 def zero_fraction(value, name=None):
     """The fraction of entries of `value` that are zero (a float32 scalar)."""
-    x = _tensor(value, name="value")
+    x = as_tensor(value, name="value")
     zero = math_ops.equal(x, array_ops.zeros_like(x))
     return math_ops.reduce_mean(math_ops.cast(zero, dtypes.float32), name=name)
 

@@ -156,13 +156,17 @@ def reduction_axes(axes_value, rank):
 ERRSTATE_IGNORE = {"divide": "ignore", "invalid": "ignore", "over": "ignore", "under": "ignore"}
 
 
-def as_tensor(x, dtype=None, name=None):
-    """`x` as a tensor: tensors pass through, variables are read, the rest converted."""
+def as_tensor(x, dtype=None, name=None, dtype_hint=None):
+    """An op argument as a tensor: the one conversion path of the op families.
+
+    Tensors pass through untouched (`execute` captures outer ones), variables are read, anything
+    else goes through `tf.convert_to_tensor` (`dtype` required, `dtype_hint` preferred).
+    """
     if isinstance(x, Tensor):
         return x
     if getattr(x, "_is_variable", False):
         return x.value()
-    return convert_to_tensor(x, dtype=dtype, name=name)
+    return convert_to_tensor(x, dtype=dtype, name=name, dtype_hint=dtype_hint)
 
 
 def float_kernel(fn):

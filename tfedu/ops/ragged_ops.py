@@ -15,15 +15,12 @@ from tfedu.framework.execute import static_value
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops
-from tfedu.ops.op_helpers import export
+from tfedu.ops.op_helpers import as_tensor, export
 
 
 def _t(x, dtype=None):
-    if isinstance(x, (RaggedTensor, Tensor)):
-        return x
-    if getattr(x, "_is_variable", False):
-        return x.value()
-    return convert_to_tensor(x, dtype=dtype)
+    """A ragged tensor as it is; anything else as a tensor (`as_tensor`)."""
+    return x if isinstance(x, RaggedTensor) else as_tensor(x, dtype)
 
 
 # ------------------------------------------------------------------------------------------

@@ -573,6 +573,7 @@ STATELESS_MULTINOMIAL = register_op(
 @export("random.stateless_categorical")
 def stateless_categorical(logits, num_samples, seed, dtype=dtypes.int64,
                           name=None) -> Tensor:
+    """Categorical samples from `logits`, the same for the same `seed`."""
     with _scope(name, "stateless_categorical") as sc:
         lg = logits if isinstance(logits, Tensor) else convert_to_tensor(logits)
         return execute(STATELESS_MULTINOMIAL,
@@ -698,6 +699,7 @@ def categorical(logits, num_samples, dtype=None, seed=None, name=None) -> Tensor
 
 @export("compat.v1.multinomial", "compat.v1.random.multinomial")
 def multinomial(logits, num_samples, seed=None, name=None, output_dtype=None) -> Tensor:
+    """Draw `num_samples` class indices per row from the categorical `logits` (TF1)."""
     return categorical(logits, num_samples, dtype=output_dtype, seed=seed, name=name)
 
 
@@ -779,6 +781,7 @@ def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=dtypes.float32, na
 @export("random.stateless_truncated_normal")
 def stateless_truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=dtypes.float32,
                                name=None, alg="auto_select") -> Tensor:
+    """Truncated-normal samples (within 2 stddevs), the same for the same `seed`."""
     dtype = _float_dtype(dtype, "random.stateless_truncated_normal")
     with _scope(name, "stateless_truncated_normal") as sc:
         shp = _shape_tensor(shape)
@@ -1274,5 +1277,6 @@ def get_global_generator() -> Generator:
 
 @export("random.set_global_generator", "random.experimental.set_global_generator")
 def set_global_generator(generator: Generator) -> None:
+    """Replace the global `tf.random.Generator` with `generator`."""
     global _global_generator
     _global_generator = generator

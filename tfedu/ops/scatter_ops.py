@@ -15,16 +15,11 @@ from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import ALL, INTS, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.kernels import array_kernels
 from tfedu.ops import array_ops
-from tfedu.ops.op_helpers import export
+from tfedu.ops.op_helpers import as_tensor, export
 
 _NB_MIN = 4096  # elements updated; np.ufunc.at is ~10x slower than the loop above ~1e3
-
-
-def _nb():
-    from tfedu.kernels import array_kernels
-
-    return array_kernels
 
 
 def _check_indices(idx, shp):
@@ -85,7 +80,7 @@ def _scatter(out, idx, upd, mode):
         strides = np.array([int(np.prod(out.shape[j + 1:k])) for j in range(k)], dtype=np.int64)
         inner = int(np.prod(slab)) if slab else 1
         o2 = out.reshape(-1, inner)
-        _nb().scatter_rows(o2, flat_idx @ strides, upd2.reshape(n, inner),
+        array_kernels.scatter_rows(o2, flat_idx @ strides, upd2.reshape(n, inner),
                            {"update": 0, "add": 1, "sub": 2, "max": 3, "min": 4}[mode])
         return out
     cols = tuple(flat_idx.T)
@@ -136,24 +131,18 @@ SCATTER_ND = register_op(
     outputs=("output: T",), type_attrs={"T": ALL, "Tindices": INTS},
     infer=_scatter_nd_infer, kernel=_scatter_nd_kernel,
     grad=lambda op, g: [None, array_ops_gather_nd(g, op.inputs[0]), None],
-    doc="A zero tensor of `shape` with `updates` summed in at `indices`.")
+    doc="A zero tensor of `shape` with `updates` summed in at `indices`.", numba=("array_kernels.nb_scatter_rows",))
 
 
 @export("scatter_nd")
 def scatter_nd(indices, updates, shape, name=None):
     """Zeros of `shape`, with `updates` added at the index vectors in `indices`."""
-    idx = _int(indices)
-    upd = updates if isinstance(updates, Tensor) else array_ops._as_input(updates)
+    idx = as_tensor(indices, dtype_hint=dtypes.int32)
+    upd = updates if isinstance(updates, Tensor) else as_tensor(updates)
     shp = shape if isinstance(shape, Tensor) else convert_to_tensor(shape, dtype=idx.dtype)
     return execute(SCATTER_ND, [idx, upd, shp], name=name, default_name="ScatterNd")
 
 
-def _int(v):
-    if isinstance(v, Tensor):
-        return v
-    if getattr(v, "_is_variable", False):
-        return v.value()
-    return convert_to_tensor(v, dtype_hint=dtypes.int32)
 
 
 def _tensor_scatter_infer(op):
@@ -194,12 +183,13 @@ def _minmax_grad(op, g):
     return [math_ops.multiply(g, keep_t), None, math_ops.multiply(_gnd(g, idx), keep_u)]
 
 
-def _register(type_, mode, grad):
+def _register(type_, mode, grad, **fields):
+    """Register one TensorScatter op: `tensor` with `updates` applied by `mode`."""
     return register_op(
         type_, group="array", inputs=("tensor: T", "indices: Tindices", "updates: T"), outputs=("output: T",),
         type_attrs={"T": ALL, "Tindices": INTS}, infer=_tensor_scatter_infer,
         kernel=_tensor_scatter_kernel(mode), grad=grad,
-        doc=f"A copy of `tensor` with `updates` applied ({mode}) at `indices`.")
+        doc=f"A copy of `tensor` with `updates` applied ({mode}) at `indices`.", **fields)
 
 
 def _update_grad(op, g):
@@ -207,9 +197,9 @@ def _update_grad(op, g):
     return [tensor_scatter_nd_update(g, idx, array_ops.zeros_like(upd)), None, _gnd(g, idx)]
 
 
-TENSOR_SCATTER_UPDATE = _register("TensorScatterUpdate", "update", _update_grad)
+TENSOR_SCATTER_UPDATE = _register("TensorScatterUpdate", "update", _update_grad, numba=("array_kernels.nb_scatter_rows",))
 TENSOR_SCATTER_ADD = _register(
-    "TensorScatterAdd", "add", lambda op, g: [g, None, _gnd(g, op.inputs[1])])
+    "TensorScatterAdd", "add", lambda op, g: [g, None, _gnd(g, op.inputs[1])], numba=("array_kernels.nb_scatter_rows",))
 
 
 def _neg(x):
@@ -220,17 +210,17 @@ def _neg(x):
 
 TENSOR_SCATTER_SUB = _register(
     "TensorScatterSub", "sub",
-    lambda op, g: [g, None, _neg(_gnd(g, op.inputs[1]))])
-TENSOR_SCATTER_MAX = _register("TensorScatterMax", "max", _minmax_grad)
-TENSOR_SCATTER_MIN = _register("TensorScatterMin", "min", _minmax_grad)
+    lambda op, g: [g, None, _neg(_gnd(g, op.inputs[1]))], numba=("array_kernels.nb_scatter_rows",))
+TENSOR_SCATTER_MAX = _register("TensorScatterMax", "max", _minmax_grad, numba=("array_kernels.nb_scatter_rows",))
+TENSOR_SCATTER_MIN = _register("TensorScatterMin", "min", _minmax_grad, numba=("array_kernels.nb_scatter_rows",))
 
 
 def _ts(opdef, default):
     def fn(tensor, indices, updates, name=None):
-        t = array_ops._as_input(tensor)
+        t = as_tensor(tensor)
         upd = updates if isinstance(updates, Tensor) else convert_to_tensor(updates,
                                                                               dtype=t.dtype)
-        return execute(opdef, [t, _int(indices), upd], name=name, default_name=default)
+        return execute(opdef, [t, as_tensor(indices, dtype_hint=dtypes.int32), upd], name=name, default_name=default)
 
     return fn
 

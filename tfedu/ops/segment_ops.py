@@ -16,6 +16,8 @@ from tfedu.framework.name_scope import name_scope
 from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import INTS, NUMERIC, REAL, register_op
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.kernels import math_kernels
+from tfedu.kernels.math_kernels import identity_of, ref_bincount, ref_segment_reduce, segment_counts
 from tfedu.ops import array_ops
 from tfedu.ops import math_ops as M
 from tfedu.ops.math_ops import divide_no_nan
@@ -36,13 +38,6 @@ NB_SEGMENT_MIN = 1024
 NB_BINCOUNT_MIN = 2048
 
 
-def _nb():
-    """The Numba kernels, imported on first use (keeps `import tfedu` fast)."""
-    from tfedu.kernels import math_kernels
-
-    return math_kernels
-
-
 def _segment_run(data, ids, num_segments, code, empty_fill):
     """Reduce rows of `data` into segments (ids already validated); empty segments get fill."""
     lead = ids.ndim
@@ -51,18 +46,14 @@ def _segment_run(data, ids, num_segments, code, empty_fill):
                       if data.size else (int(np.prod(data.shape[:lead])),
                                          int(np.prod(inner, dtype=np.int64))))
     flat_ids = ids.reshape(-1).astype(np.int64)
-    kern = _nb() if data.size >= NB_SEGMENT_MIN and data.dtype.kind in "iuf" else None
+    kern = math_kernels if data.size >= NB_SEGMENT_MIN and data.dtype.kind in "iuf" else None
     if kern is not None:
         out, seen = kern.nb_segment_reduce(np.ascontiguousarray(d2), flat_ids, num_segments, code)
     else:
-        from tfedu.kernels.math_kernels import ref_segment_reduce
-
         with np.errstate(**ERRSTATE_IGNORE):
             out, seen = ref_segment_reduce(d2, flat_ids, num_segments, code)
     if code in (_MAX, _MIN) or kern is not None:
         if empty_fill is None:
-            from tfedu.kernels.math_kernels import identity_of
-
             empty_fill = identity_of(code, data.dtype)
         out[~seen] = empty_fill
     return out.reshape((num_segments,) + tuple(inner))
@@ -110,8 +101,6 @@ def _sorted_segment_kernel(code, mean=False):
         rows = _check_sorted_ids(ids)
         out = _segment_run(data, ids, rows, code, data.dtype.type(0))
         if mean:
-            from tfedu.kernels.math_kernels import segment_counts
-
             cnt = np.maximum(segment_counts(ids.astype(np.int64), rows), 1)
             cnt = cnt.reshape((-1,) + (1,) * (data.ndim - 1))
             if data.dtype.kind in "iu":
@@ -221,7 +210,8 @@ def _reg_sorted(type, code, grad, mean=False, allowed=NUMERIC):
     return register_op(
         type, group="math", inputs=("data: T", "segment_ids: Tindices"), outputs=("output: T",),
         type_attrs={"T": allowed, "Tindices": INTS}, infer=_sorted_segment_infer,
-        kernel=_sorted_segment_kernel(code, mean), grad=grad)
+        kernel=_sorted_segment_kernel(code, mean), grad=grad,
+        numba=("math_kernels.nb_segment_reduce",))
 
 
 def _reg_unsorted(type, code, grad, allowed=NUMERIC):
@@ -229,7 +219,8 @@ def _reg_unsorted(type, code, grad, allowed=NUMERIC):
         type, group="math", inputs=("data: T", "segment_ids: Tindices", "num_segments: Tnumsegments"),
         outputs=("output: T",),
         type_attrs={"T": allowed, "Tindices": INTS, "Tnumsegments": INTS},
-        infer=_unsorted_infer, kernel=_unsorted_kernel(code), grad=grad)
+        infer=_unsorted_infer, kernel=_unsorted_kernel(code), grad=grad,
+        numba=("math_kernels.nb_segment_reduce",))
 
 
 def _segment_sum_grad(op, g):
@@ -312,10 +303,8 @@ def _bincount_kernel(arr, size, weights, binary_output=False):
         acc = np.zeros(total, dtype=np.float64 if w is not None and w.dtype.kind == "f"
                        else np.int64)
         wv = np.zeros(0, acc.dtype) if w is None else w.astype(acc.dtype)
-        out = _nb().nb_bincount(flat, wv, total, acc)
+        out = math_kernels.nb_bincount(flat, wv, total, acc)
     else:
-        from tfedu.kernels.math_kernels import ref_bincount
-
         out = ref_bincount(flat, w, total)
     if binary_output:
         out = out > 0
@@ -328,7 +317,7 @@ BINCOUNT = register_op(
     type_attrs={"Tidx": INTS, "T": (dtypes.int32, dtypes.int64, dtypes.float32,
                                     dtypes.float64)},
     attrs={"binary_output": False}, infer=_bincount_infer, kernel=_bincount_kernel,
-    doc="Counts (or summed weights) of each integer value.")
+    doc="Counts (or summed weights) of each integer value.", numba=("math_kernels.nb_bincount",))
 
 
 @export("math.bincount")

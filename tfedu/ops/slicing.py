@@ -20,7 +20,7 @@ from tfedu.framework.registry import ALL, INTS, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops
-from tfedu.ops.op_helpers import export
+from tfedu.ops.op_helpers import as_tensor, export
 
 _MASKS = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")
 
@@ -171,7 +171,7 @@ STRIDED_SLICE = register_op(
 def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
                   new_axis_mask=0, shrink_axis_mask=0, var=None, name=None):
     """`input_[begin:end:strides]` with TF's mask encoding (what `tensor[...]` builds)."""
-    x = array_ops._as_input(input_)
+    x = as_tensor(input_)
     if strides is None:
         strides = array_ops.ones_like(begin) if isinstance(begin, Tensor) else [1] * len(begin)
     attrs = {"begin_mask": int(begin_mask), "end_mask": int(end_mask),
@@ -307,7 +307,7 @@ def getitem(tensor, key):
                 end.append(k + 1)
             strides.append(1)
             sm |= 1 << i
-    x = array_ops._as_input(tensor)
+    x = as_tensor(tensor)
     attrs = {"begin_mask": bm, "end_mask": em, "ellipsis_mask": elm, "new_axis_mask": nm,
              "shrink_axis_mask": sm}
     dt = dtypes.int64 if any(isinstance(v, Tensor) and v.dtype is dtypes.int64
@@ -390,7 +390,7 @@ SLICE = register_op(
 @export("slice")
 def slice_(input_, begin, size, name=None):
     """The block of `input_` starting at `begin` with extent `size` (-1: everything after)."""
-    x = array_ops._as_input(input_)
+    x = as_tensor(input_)
     b = begin if isinstance(begin, Tensor) else array_ops._shape_input(begin)
     s = size if isinstance(size, Tensor) else array_ops._shape_input(size)
     return execute(SLICE, [x, b, s], name=name, default_name="Slice")

@@ -17,7 +17,7 @@ from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops
 from tfedu.ops import math_ops as M
-from tfedu.ops.array_ops import _as_input, reshape, transpose
+from tfedu.ops.array_ops import reshape, transpose
 from tfedu.ops.gather_ops import gather
 from tfedu.ops.op_helpers import (
     as_tensor,
@@ -173,7 +173,7 @@ def _direction(direction):
 def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
     """The indices that sort `values` along `axis` (int32)."""
     desc = _direction(direction)
-    x = _as_input(values)
+    x = as_tensor(values)
     r = x.shape.rank
     if r is None:
         raise ValueError("argsort needs a tensor of known rank")
@@ -190,7 +190,7 @@ def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
 @export("sort")
 def sort(values, axis=-1, direction="ASCENDING", name=None):
     """`values` sorted along `axis` (differentiable: a gather by the sorting indices)."""
-    x = _as_input(values)
+    x = as_tensor(values)
     r = x.shape.rank
     idx = argsort(x, axis=axis, direction=direction)
     axis = int(axis) % max(r, 1)
@@ -239,8 +239,8 @@ def searchsorted(sorted_sequence, values, side="left", out_type=dtypes.int32, na
     if side not in ("left", "right"):
         raise ValueError(f"Argument `side` must be either 'right' or 'left'. Received: "
                          f"`side` = '{side}'.")
-    a = _as_input(sorted_sequence)
-    v = _as_input(values) if isinstance(values, Tensor) else convert_to_tensor(values,
+    a = as_tensor(sorted_sequence)
+    v = as_tensor(values) if isinstance(values, Tensor) else convert_to_tensor(values,
                                                                                dtype=a.dtype)
     op = LOWER_BOUND if side == "left" else UPPER_BOUND
     if v.shape.rank == 0:

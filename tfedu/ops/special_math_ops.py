@@ -14,6 +14,8 @@ from tfedu.framework import dtypes
 from tfedu.framework.execute import execute
 from tfedu.framework.name_scope import name_scope
 from tfedu.framework.registry import FLOAT, register_op
+from tfedu.kernels import math_kernels
+from tfedu.kernels.math_kernels import ref_special
 from tfedu.ops import math_ops as M
 from tfedu.ops.gradient_util import binary_grads
 from tfedu.ops.math_ops import _bshape, _not_zero, _one
@@ -33,20 +35,11 @@ NB_SPECIAL_MIN = 256
 _XLOGY_T = (dtypes.float16, dtypes.float32, dtypes.float64) + dtypes.COMPLEX
 
 
-def _nb():
-    """The Numba kernels, imported on first use (keeps `import tfedu` fast)."""
-    from tfedu.kernels import math_kernels
-
-    return math_kernels
-
-
 def _special_kernel(name):
     def kernel(x):
         if x.size >= NB_SPECIAL_MIN and x.dtype.kind == "f":
-            r = _nb().nb_special(name, x)
+            r = math_kernels.nb_special(name, x)
         else:
-            from tfedu.kernels.math_kernels import ref_special
-
             r = ref_special(name, x)
         return r.astype(x.dtype, copy=False)
 
@@ -88,17 +81,17 @@ def _erf_grad(op, g):
     return [M.multiply(g, M.multiply(two_over_root_pi, M.exp(M.negative(M.square(x)))))]
 
 
-ERF = register_unary("Erf", _special_kernel("erf"), FLOAT, _erf_grad, doc="Gauss error function")
+ERF = register_unary("Erf", _special_kernel("erf"), FLOAT, _erf_grad, doc="Gauss error function", numba=("math_kernels.nb_special",))
 
 
 def _erfc_grad(op, g):
     return [M.negative(_erf_grad(op, g)[0])]
 
 
-ERFC = register_unary("Erfc", _special_kernel("erfc"), FLOAT, _erfc_grad, doc="1 - erf(x)")
+ERFC = register_unary("Erfc", _special_kernel("erfc"), FLOAT, _erfc_grad, doc="1 - erf(x)", numba=("math_kernels.nb_special",))
 LGAMMA = register_unary("Lgamma", _special_kernel("lgamma"), FLOAT,
                         lambda op, g: [M.multiply(g, digamma(op.inputs[0]))],
-                        doc="log |Gamma(x)|")
+                        doc="log |Gamma(x)|", numba=("math_kernels.nb_special",))
 DIGAMMA = register_unary(
     "Digamma", float_kernel(_digamma_np), FLOAT,
     lambda op, g: [M.multiply(g, polygamma(M.scalar_like(1, op.inputs[0]), op.inputs[0]))],
@@ -175,8 +168,6 @@ XDIVY = register_binary("Xdivy", _xdivy_kernel, _XLOGY_T, _xdivy_grad, doc="x / 
 
 def _erfinv_np(y):
     """Inverse error function: Giles' single-precision start, then two Newton steps on erf."""
-    from tfedu.kernels.math_kernels import ref_special
-
     y = np.asarray(y, dtype=np.float64)
     with np.errstate(**ERRSTATE_IGNORE):
         w = -np.log((1.0 - y) * (1.0 + y))
@@ -241,6 +232,7 @@ xdivy = export("math.xdivy")(binary_function(XDIVY, "Xdivy", "xdivy"))
 
 @export("math.polygamma")
 def polygamma(a, x, name=None):
+    """The n-th derivative of the digamma function, `psi^(a)(x)`, elementwise."""
     a = as_tensor(a, name="a")
     x = as_tensor(x, dtype=a.dtype, name="x")
     return execute(POLYGAMMA, [a, x], name=name, default_name="Polygamma")

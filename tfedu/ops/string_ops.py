@@ -16,15 +16,7 @@ from tfedu.framework.execute import execute
 from tfedu.framework.op_check import OpCheckError
 from tfedu.framework.registry import register_op
 from tfedu.framework.tensor import Tensor
-from tfedu.ops.op_helpers import broadcast_shapes, export, same_as_input, unary_infer
-
-
-def _s(x):
-    if isinstance(x, Tensor):
-        return x
-    if getattr(x, "_is_variable", False):
-        return x.value()
-    return convert_to_tensor(x, dtype=dtypes.string)
+from tfedu.ops.op_helpers import as_tensor, broadcast_shapes, export, same_as_input, unary_infer
 
 
 def _map(fn, x, otype=object):
@@ -53,7 +45,7 @@ def length(input, name=None, unit="BYTE"):
     if unit not in ("BYTE", "UTF8_CHAR"):
         raise ValueError(f"Attr 'unit' of {unit!r} is not in the list of allowed values: "
                          "\"BYTE\", \"UTF8_CHAR\"")
-    return execute(STRING_LENGTH, [_s(input)], {"unit": unit}, name=name,
+    return execute(STRING_LENGTH, [as_tensor(input, dtypes.string)], {"unit": unit}, name=name,
                    default_name="StringLength")
 
 
@@ -87,7 +79,7 @@ STRING_JOIN = register_op(
 @export("strings.join")
 def join(inputs, separator="", name=None):
     """Join lists of strings elementwise with `separator`."""
-    return execute(STRING_JOIN, [[_s(x) for x in inputs]], {"separator": separator},
+    return execute(STRING_JOIN, [[as_tensor(x, dtypes.string) for x in inputs]], {"separator": separator},
                    name=name, default_name="StringJoin")
 
 
@@ -103,17 +95,20 @@ STRING_STRIP = _unary_string_op("StringStrip", bytes.strip, "Strip leading/trail
 
 @export("strings.upper")
 def upper(input, encoding="", name=None):
-    return execute(STRING_UPPER, [_s(input)], name=name, default_name="StringUpper")
+    """Each string in upper case."""
+    return execute(STRING_UPPER, [as_tensor(input, dtypes.string)], name=name, default_name="StringUpper")
 
 
 @export("strings.lower")
 def lower(input, encoding="", name=None):
-    return execute(STRING_LOWER, [_s(input)], name=name, default_name="StringLower")
+    """Each string in lower case."""
+    return execute(STRING_LOWER, [as_tensor(input, dtypes.string)], name=name, default_name="StringLower")
 
 
 @export("strings.strip")
 def strip(input, name=None):
-    return execute(STRING_STRIP, [_s(input)], name=name, default_name="StringStrip")
+    """Each string without its leading and trailing whitespace."""
+    return execute(STRING_STRIP, [as_tensor(input, dtypes.string)], name=name, default_name="StringStrip")
 
 
 def _regex_kernel(input, pattern, rewrite, replace_global=True):
@@ -131,7 +126,8 @@ REGEX_REPLACE = register_op(
 
 @export("strings.regex_replace")
 def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
-    return execute(REGEX_REPLACE, [_s(input), _s(pattern), _s(rewrite)],
+    """Replace matches of `pattern` by `rewrite` in each string (RE2 syntax)."""
+    return execute(REGEX_REPLACE, [as_tensor(input, dtypes.string), as_tensor(pattern, dtypes.string), as_tensor(rewrite, dtypes.string)],
                    {"replace_global": bool(replace_global)}, name=name,
                    default_name="RegexReplace")
 
@@ -161,7 +157,8 @@ SUBSTR = register_op(
 
 @export("strings.substr")
 def substr(input, pos, len, unit="BYTE", name=None):
-    return execute(SUBSTR, [_s(input), pos, len], {"unit": unit}, name=name,
+    """The substring of each string starting at `pos`, `len` bytes long."""
+    return execute(SUBSTR, [as_tensor(input, dtypes.string), pos, len], {"unit": unit}, name=name,
                    default_name="Substr")
 
 
@@ -186,7 +183,8 @@ STRING_TO_NUMBER = register_op(
 
 @export("strings.to_number")
 def to_number(input, out_type=dtypes.float32, name=None):
-    return execute(STRING_TO_NUMBER, [_s(input)], {"out_type": dtypes.as_dtype(out_type)},
+    """Parse each string as a number of `out_type`."""
+    return execute(STRING_TO_NUMBER, [as_tensor(input, dtypes.string)], {"out_type": dtypes.as_dtype(out_type)},
                    name=name, default_name="StringToNumber")
 
 
@@ -210,6 +208,7 @@ AS_STRING = register_op(
 @export("strings.as_string", "as_string")
 def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="",
               name=None):
+    """Format each element of a numeric tensor as a string."""
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
     return execute(AS_STRING, [x], {"precision": int(precision)}, name=name,
                    default_name="AsString")
@@ -220,7 +219,7 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     """Join the strings along `axis` (all of them when None)."""
     from tfedu.ops.array_ops import unstack
 
-    x = _s(inputs)
+    x = as_tensor(inputs, dtypes.string)
     if axis is None:
         from tfedu.ops.array_ops import reshape
 
@@ -240,7 +239,7 @@ def split(input, sep=None, maxsplit=-1, name=None):
     a scalar string gives a 1-D tensor."""
     from tfedu.ops.ragged_ops import RaggedTensor
 
-    x = _s(input)
+    x = as_tensor(input, dtypes.string)
     v = np.asarray(x._value if hasattr(x, "_value") else x, dtype=object)
     s = None if sep is None else (sep.encode() if isinstance(sep, str) else sep)
 

@@ -837,6 +837,91 @@ register(Exercise(
          "over the whole batch?",
 ))
 
+# ---- 16 stepping through graphs ----------------------------------------------------------------
+
+_L16_X = np.array([[1.0, -2.0, 0.5]], dtype=np.float32)
+_L16_W = np.array([[1.0, 0.0], [0.5, 1.0], [2.0, -1.0]], dtype=np.float32)
+
+
+def _close_to_array(target):
+    def match(answer) -> bool:
+        try:
+            a = np.asarray(answer, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        return a.size == np.size(target) and np.allclose(a.reshape(np.shape(target)), target)
+    return match
+
+
+register(Exercise(
+    id="lesson16.matmul_value",
+    question="Step the Session.run (or the tf.function) until MatMul is the current node: "
+             "what value does it show?",
+    solution=_L16_X @ _L16_W,
+    mistakes=(Mistake("That is the value after `+ 1.0` and the Relu, two steps later: "
+                      "MatMul's own output comes first.", match=_close_to_array([[2.0, 0.0]]),
+                      example=np.array([[2.0, 0.0]])),
+              Mistake("That includes the `+ 1.0` (the add step after MatMul).",
+                      match=_close_to_array([[2.0, -1.5]]), example=np.array([[2.0, -1.5]])),
+              Mistake("That is x itself, the fed value: step forward to MatMul.",
+                      match=_close_to_array(_L16_X), example=_L16_X.copy())),
+    explanation="x @ w = [[1 - 1 + 1, 0 - 2 - 0.5]] = [[1, -2.5]]: the step's output, shown "
+                "on the node and in the panel. The same kernel gives the same value in the "
+                "Session and in the tf.function.",
+    hint="Use ▶ until the amber border is on MatMul, then read its output in the panel.",
+))
+
+register(Exercise(
+    id="lesson16.while_body_runs",
+    question="In the stepped `flow`, how many times did the While loop's body graph run?",
+    solution=3,
+    mistakes=(Mistake("That counts the cond graph too: the condition runs once more than the "
+                      "body, the last time to say stop.", answers=(4,)),
+              Mistake("The If branch is not part of the loop: count the frames labelled "
+                      "`body of while`.", answers=(1,))),
+    explanation="i goes 0, 1, 2: three bodies. The cond ran four times (0 < 3, 1 < 3, 2 < 3, "
+                "then 3 < 3 is false): a While op alternates cond and body until cond says no.",
+    hint="Step through and watch the bar above the graph: `› body of while (call n)`.",
+))
+
+
+def _fusion_saved_steps() -> int:
+    """Plan steps of the lesson's training step, plain minus jit_compile=True."""
+    rng = np.random.RandomState(0)
+    xs = tf.constant(rng.rand(256, 32).astype("float32"))
+    ys = tf.constant(rng.rand(256, 16).astype("float32"))
+    kernel = tf.Variable(rng.randn(32, 16).astype("float32") * 0.1)
+    bias = tf.Variable(np.zeros(16, "float32"))
+
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            pred = tf.nn.relu(tf.matmul(x, kernel) + bias)
+            loss = tf.reduce_mean(tf.square(pred - y) * 0.5 + 0.01 * tf.abs(pred))
+        grads = tape.gradient(loss, [kernel, bias])
+        kernel.assign_sub(0.1 * grads[0])
+        bias.assign_sub(0.1 * grads[1])
+        return loss
+
+    counts = []
+    for jit in (False, True):
+        cf = tf.function(train_step, jit_compile=jit).get_concrete_function(xs, ys)
+        counts.append(len(cf._compile().steps))
+    return counts[0] - counts[1]
+
+
+register(Exercise(
+    id="lesson16.fusion_saves_steps",
+    question="How many steps fewer does the jit_compile=True training step run than the "
+             "plain one? (Each profile's first line says how many distinct steps ran.)",
+    make_solution=_fusion_saved_steps,
+    mistakes=(Mistake("The times differ from run to run; the steps do not. Compare the "
+                      "`distinct steps` of the two profiles.", answers=(0,)),),
+    explanation="Fusion turns chains of elementwise ops (here the loss and its gradient) into "
+                "one generated loop each: fewer kernel calls, and no intermediate arrays "
+                "between them.",
+    hint="Subtract the second profile's number of distinct steps from the first's.",
+))
+
 # ---- 17 tf.function pitfalls ------------------------------------------------------------------
 
 

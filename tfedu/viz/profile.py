@@ -126,7 +126,7 @@ class ProfileView:
     def _text(self) -> str:
         p = self.payload
         lines = [f"<tfedu profile {p['title']!r}: {p['runs']} run(s), "
-                 f"{p['total_us'] / 1e3:.2f} ms in {p['steps']} steps per run>", p["explanation"]]
+                 f"{p['total_us'] / 1e3:.2f} ms, {p['steps']} distinct steps>", p["explanation"]]
         lines += [f"  {r['type']:<24} {_pct(r['share']):>4}  {r['calls']:>6} calls  "
                   f"{r['us'] / 1e3:8.3f} ms  {r['bytes']:>10} bytes" for r in p["by_type"][:12]]
         return "\n".join(lines)
@@ -170,7 +170,7 @@ def profile(target: Any, *args: Any, runs: int = 1, before: ProfileView | None =
     graphs, nodes = _graph_entries(rec, rows, total)
     name = title or getattr(target, "__name__", None) or getattr(target, "_name", None) or \
         type(target).__name__
-    steps = round(sum(r["calls"] for r in rows) / max(1, int(runs)))
+    steps = len(rows)  # distinct plan steps that ran
     summary = before.payload if before is not None else None
     payload = {
         "version": PROFILE_SCHEMA_VERSION, "kind": "profile", "title": str(name),

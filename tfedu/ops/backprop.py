@@ -1,0 +1,93 @@
+"""The reverse-mode engine: the one loop `GradientTape.gradient` and `tf.gradients` share.
+
+Both have a list of records, in the order the ops ran or were built: a tape's records, or the
+graph ops lying between `xs` and `ys`. Seeded with the targets' gradients, the engine walks the
+records from last to first; for each one whose outputs received gradients it sums them, calls
+the op's gradient function (its `OpDef.grad`, or the record's own for a custom gradient) and
+passes the input gradients on. Gradient functions build ordinary ops, so the same loop runs
+eagerly (numbers now) and while building a graph (more graph, under `gradients/`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+
+from tfedu.framework.dtypes import as_dtype
+from tfedu.ops import array_ops, math_ops
+
+__all__ = ["UnconnectedGradients", "backpropagate", "differentiable", "sum_gradients",
+           "no_gradient"]
+
+
+class UnconnectedGradients(enum.Enum):
+    """What `gradient()` returns for a source the target does not depend on."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+def differentiable(dtype) -> bool:
+    """Whether gradients flow through tensors of `dtype` (floats and complex numbers)."""
+    dtype = as_dtype(dtype)
+    return dtype.is_floating or dtype.is_complex
+
+
+def sum_gradients(parts):
+    """The total of the gradient contributions one tensor received (`AddN` of several)."""
+    return parts[0] if len(parts) == 1 else math_ops.add_n(parts)
+
+
+def no_gradient(source, unconnected):
+    """A source's gradient when nothing reached it: None, or zeros like it."""
+    if unconnected is UnconnectedGradients.ZERO:
+        return array_ops.zeros_like(source.value() if getattr(source, "_is_variable", False)
+                                    else source)
+    return None
+
+
+def _grad_fn(rec):
+    return getattr(rec, "_grad_fn", None) or rec.opdef.grad
+
+
+def _output_gradients(outputs, grads):
+    """The summed gradient of each output (None where none arrived), or None if none did."""
+    out, have = [], False
+    for o in outputs:
+        parts = grads.get(id(o))
+        if parts:
+            total = sum_gradients(parts)
+            grads[id(o)] = [total]
+            out.append(total)
+            have = True
+        else:
+            out.append(None)
+    return out if have else None
+
+
+def backpropagate(records, grads, accept, scope=None):
+    """Push gradients from the last record to the first; returns `grads`.
+
+    `grads` maps id(tensor) -> gradient contributions, seeded with the targets'. `accept(x)`
+    says whether input `x` takes its gradient (it is watched, or lies on a path to a source).
+    `scope(rec)` wraps each gradient function (a graph's `<op name>_grad` name scope).
+    """
+    for rec in reversed(records):
+        fn = _grad_fn(rec)
+        if fn is None:
+            continue
+        outs = rec.outputs
+        out_grads = _output_gradients(outs, grads)
+        if out_grads is None:
+            continue
+        with scope(rec) if scope is not None else contextlib.nullcontext():
+            if len(out_grads) > 1:  # a multi-output op gets zeros for outputs nobody used
+                out_grads = [array_ops.zeros_like(o) if g is None and differentiable(o.dtype)
+                             else g for o, g in zip(outs, out_grads)]
+            in_grads = fn(rec, *out_grads)
+        if not isinstance(in_grads, (list, tuple)):
+            in_grads = [in_grads]
+        for x, gx in zip(rec.inputs, in_grads):
+            if gx is not None and accept(x):
+                grads.setdefault(id(x), []).append(gx)
+    return grads
