@@ -71,6 +71,20 @@ conv = tf.saved_model.load(os.path.join(d, "tfedu_saved_conv"))
 sig = conv.signatures["serving_default"]
 out["conv_keys"] = sorted(sig.structured_input_signature[1])
 out["conv"] = sig(inputs=tf.constant(km.INPUTS["convolutional"]))["output_0"].numpy().tolist()
+
+# 4. a compiled, trained model saved whole: TF serves it; TF's own save tracks the same variables
+trained = tf.saved_model.load(os.path.join(d, "tfedu_saved_trained"))
+sig = trained.signatures["serving_default"]
+out["trained_keys"] = sorted(sig.structured_input_signature[1])
+out["trained"] = sig(inputs=tf.constant(x))["output_0"].numpy().tolist()
+out["trained_vars"] = sorted(n for n, _ in tf.train.list_variables(
+    os.path.join(d, "tfedu_saved_trained", "variables", "variables")))
+m = km.sequential(keras)
+m.compile(keras.optimizers.Adam(0.05), "sparse_categorical_crossentropy", metrics=["accuracy"])
+m.fit(x, np.arange(len(x)) % 3, batch_size=2, epochs=2, verbose=0)
+tf.saved_model.save(m, os.path.join(d, "tf_saved_trained"))
+out["tf_trained_vars"] = sorted(n for n, _ in tf.train.list_variables(
+    os.path.join(d, "tf_saved_trained", "variables", "variables")))
 print(json.dumps(out))
 """
 
@@ -79,6 +93,18 @@ def _compiled(m):
     opt = keras.optimizers.Adam(0.01)
     m.compile(opt, "mse")
     return opt
+
+
+def _save_trained(path):
+    """A Sequential compiled with metrics and fitted, then saved whole (its optimizer's
+    variables are captured by the traced training step: they must be tracked)."""
+    m = km.sequential(keras)
+    m.compile(keras.optimizers.Adam(0.05), "sparse_categorical_crossentropy",
+              metrics=["accuracy"])
+    x = km.INPUTS["sequential"]
+    m.fit(x, np.arange(len(x)) % 3, batch_size=2, epochs=2, verbose=0)
+    tf.saved_model.save(m, str(path))
+    return m
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +124,7 @@ def exchange(tf_side, tmp_path_factory):
         ours[name] = m
     ours["sequential"].export(str(d / "tfedu_export"), verbose=False)
     tf.saved_model.save(ours["convolutional"], str(d / "tfedu_saved_conv"))
+    ours["trained"] = _save_trained(d / "tfedu_saved_trained")
     here = os.path.dirname(os.path.abspath(km.__file__))
     script = TF_SCRIPT.replace("sys.argv[1], sys.argv[2]", f"{str(d)!r}, {here!r}")
     proc = tf_side.run_tf(script)
@@ -158,6 +185,24 @@ def test_tensorflow_serves_tfedu_export(exchange):
     assert out["conv_keys"] == ["inputs"]
     np.testing.assert_allclose(out["conv"], ours["convolutional"].predict(
         km.INPUTS["convolutional"], verbose=0), rtol=1e-4, atol=1e-5)
+
+
+def test_trained_model_saved_whole_serves_in_tensorflow_and_tfedu_serving(exchange):
+    d, ours, out = exchange
+    x = km.INPUTS["sequential"]
+    want = ours["trained"].predict(x, verbose=0)
+    assert out["trained_keys"] == ["inputs"]
+    np.testing.assert_allclose(out["trained"], want, rtol=1e-5, atol=1e-7)
+    assert out["trained_vars"] == out["tf_trained_vars"]  # the optimizer's, as TF saves them
+    assert "optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE" in out["trained_vars"]
+    import requests
+
+    from tfedu.serving import serve
+
+    with serve(str(d / "tfedu_saved_trained"), name="trained") as server:
+        answer = requests.post(server.predict_url, json={"instances": x.tolist()}, timeout=60)
+    assert answer.status_code == 200, answer.text
+    np.testing.assert_allclose(answer.json()["predictions"], want, rtol=1e-5, atol=1e-6)
 
 
 def test_tfsmlayer_serves_keras_export(exchange):
