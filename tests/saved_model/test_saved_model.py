@@ -72,6 +72,9 @@ def test_signatures(saved):
     assert sorted(sc(x=tf.constant([1.0]))) == ["k", "scaled"]
     args, kwargs = sc.structured_input_signature
     assert args == () and kwargs["x"] == tf.TensorSpec([None], tf.float32, "x")
+    # as in TF, a loaded function's outputs are specs, a signature's named by their keys
+    assert loaded.signatures["serving_default"].structured_outputs == {
+        "output_0": tf.TensorSpec([None, 2], tf.float32, "output_0")}
 
 
 def test_untraced_call_is_refused_with_tf_message(saved):
@@ -81,6 +84,21 @@ def test_untraced_call_is_refused_with_tf_message(saved):
                                          "loaded from the SavedModel") as e:
         loaded.scale(tf.constant(1.0, dtype=tf.float64))
     assert "Expected these arguments to match one of the following 3 option(s)" in str(e.value)
+
+
+def test_call_outside_the_input_signature_is_refused_as_tf_binds_it(saved):
+    loaded = tf.saved_model.load(saved[1])
+    spec = "TensorSpec(shape=(None, 2), dtype=tf.float32, name=None)"
+    for args, kwargs, reason in [
+            ((tf.constant([[1, 2]]),), {}, "Can not cast TensorSpec(shape=(1, 2), dtype=tf.int32, "
+                                           f"name=None) to {spec}"),
+            ((tf.ones([1, 2]), 1.0), {}, "too many positional arguments"),
+            ((), {}, "missing a required argument: 'x'"),
+            ((tf.ones([1, 2]),), {"z": 1}, "got an unexpected keyword argument 'z'")]:
+        with pytest.raises(TypeError) as e:
+            loaded(*args, **kwargs)
+        assert str(e.value).startswith(f"Binding inputs to tf.function failed due to `{reason}`")
+        assert str(e.value).endswith(f"for signature: (x: {spec}).")
 
 
 def test_default_signatures_follow_tf_rules(tmp_path):

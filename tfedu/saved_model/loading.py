@@ -97,6 +97,17 @@ def _args_text(args, kwargs, indent="  ") -> str:
     return "\n".join(lines)
 
 
+class LoadedConcreteFunction(ConcreteFunction):
+    """A concrete function read from a SavedModel. As in TensorFlow, its `structured_outputs`
+    are the saved output signature (`TensorSpec`s), not tensors of its graph."""
+
+    _output_signature = None
+
+    @property
+    def structured_outputs(self):
+        return self._output_signature
+
+
 class RestoredFunction:
     """A loaded `tf.function`: its traced concrete functions; a call picks the one that fits."""
 
@@ -143,6 +154,8 @@ class RestoredFunction:
         raise self._no_match(args, kwargs)
 
     def _no_match(self, args, kwargs):
+        if self.input_signature is not None:
+            return self._binding_error(args, kwargs)
         got = list(args)
         options = "\n\n".join(
             f"Option {i + 1}:\n" + _args_text(*cf.structured_input_signature)
@@ -151,6 +164,27 @@ class RestoredFunction:
             "Could not find matching concrete function to call loaded from the SavedModel. "
             f"Got:\n{_args_text(got, kwargs)}\n\n Expected these arguments to match one of the "
             f"following {len(self._concrete)} option(s):\n\n{options}")
+
+    def _binding_error(self, args, kwargs):
+        """TensorFlow's error for a call that does not fit the function's input_signature."""
+        from tfedu.function.function import _binding_error
+
+        want = [TensorSpec(s.shape, s.dtype) for s in nest.flatten(self.input_signature)]
+        names = self._arg_names[:len(want)] or [f"arg_{i}" for i in range(len(want))]
+        values = list(args) + [kwargs[n] for n in names[len(args):] if n in kwargs]
+        if len(args) > len(want):
+            reason = "too many positional arguments"
+        elif len(values) < len(want):
+            reason = f"missing a required argument: '{names[len(values)]}'"
+        else:
+            reason = next((f"Can not cast {got!r} to {spec!r}" for got, spec in
+                           ((_spec_of(v), s) for v, s in zip(values, want))
+                           if got is None or got.dtype is not spec.dtype
+                           or not spec.shape.is_compatible_with(got.shape)),
+                          "got an unexpected keyword argument "
+                          f"'{next((k for k in kwargs if k not in names), '')}'")
+        sig = ", ".join(f"{n}: {s!r}" for n, s in zip(names, want))
+        return _binding_error(reason, tuple(args), kwargs, f"({sig})")
 
     def get_concrete_function(self, *args, **kwargs):
         if not args and not kwargs and len(self._concrete) == 1:
@@ -167,6 +201,14 @@ class RestoredFunction:
 
     def __repr__(self):
         return f"<tfedu.saved_model.loading.RestoredFunction object at 0x{id(self):x}>"
+
+
+def _spec_of(value):
+    try:
+        t = value if isinstance(value, (Tensor, TensorSpec)) else convert_to_tensor(value)
+    except (TypeError, ValueError):
+        return None
+    return TensorSpec(t.shape, t.dtype)
 
 
 def _matches(value, spec, flat) -> bool:
@@ -307,9 +349,9 @@ class _Loader:
             g._variable_handles[id(value)] = (value, ph)
         args_sig, kwargs_sig = structure.decode(saved.canonicalized_input_signature)
         params, specs = _params(args_sig, kwargs_sig, list(arg_names))
-        outputs = _pack_outputs(structure.decode(saved.output_signature), g.outputs)
-        cf = ConcreteFunction(g, params, specs, outputs)
-        cf._name = name
+        output_signature = structure.decode(saved.output_signature)
+        cf = LoadedConcreteFunction(g, params, specs, _pack_outputs(output_signature, g.outputs))
+        cf._name, cf._output_signature = name, output_signature
         return cf
 
     def _function(self, fn):

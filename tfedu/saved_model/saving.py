@@ -35,6 +35,7 @@ import uuid
 import numpy as np
 from tensorboard.compat.proto import meta_graph_pb2, saved_object_graph_pb2
 
+from tfedu.framework.tensor_spec import TensorSpec
 from tfedu.framework.trackable import children_of, is_function, is_variable
 from tfedu.protos.saved_model import FingerprintDef, SavedModel
 from tfedu.saved_model import structure
@@ -181,7 +182,10 @@ class _Saver:
         entry.bound_inputs.extend(self._bound_inputs(cf))
         entry.canonicalized_input_signature.CopyFrom(
             structure.encode(cf.structured_input_signature))
-        entry.output_signature.CopyFrom(structure.encode(cf.structured_outputs))
+        outputs = cf.structured_outputs
+        if getattr(cf, "_outputs_named_by_key", False):
+            outputs = {k: TensorSpec(t.shape, t.dtype, k) for k, t in outputs.items()}
+        entry.output_signature.CopyFrom(structure.encode(outputs))
         return name
 
     def _bound_inputs(self, cf) -> list:

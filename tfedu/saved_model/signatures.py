@@ -149,6 +149,7 @@ def signature_wrapper(cf, name: str):
     specs = [TensorSpec(spec.shape, spec.dtype, key) for key, spec in keys]
     wrapper = ConcreteFunction(g, params, specs, outs)
     wrapper._name = f"__inference_signature_wrapper_{name}_{wrapper._uid}"
+    wrapper._outputs_named_by_key = True  # its saved output specs take the keys as names, as TF
     return wrapper
 
 
