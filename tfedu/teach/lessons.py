@@ -679,6 +679,72 @@ register(Exercise(
 # ---- 08 saving and loading -------------------------------------------------------------------
 
 register(Exercise(
+    id="lesson08.checkpoint_key",
+    question="Under which key does tf.train.list_variables list the variable lin.w (a tf.Module "
+             "attribute) of a checkpoint written by tf.train.Checkpoint(model=lin, ...)?",
+    solution="model/w/.ATTRIBUTES/VARIABLE_VALUE",
+    rule=text_answer("model/w/.ATTRIBUTES/VARIABLE_VALUE", not_with=("lin",)),
+    mistakes=(Mistake("That is the variable's own name. A TF 2 checkpoint keys each variable by "
+                      "the path of attribute names that leads to it from the Checkpoint.",
+                      answers=("w:0",)),
+              Mistake("The path starts at the Checkpoint's keyword argument (model=...): the "
+                      "name of your Python variable is not saved anywhere.",
+                      answers=("lin/w/.ATTRIBUTES/VARIABLE_VALUE",))),
+    explanation="Checkpoint(model=lin) makes `model` an attribute of the root object; lin holds "
+                "its variable as `w`. The key is that path, model/w, then "
+                "/.ATTRIBUTES/VARIABLE_VALUE for the variable's value.",
+    hint="Look at the keys list_variables printed.",
+))
+
+register(Exercise(
+    id="lesson08.resumed_step",
+    question="A job checkpoints every 10 steps and dies after step 47. A new job restores the "
+             "newest checkpoint: what is its step counter (a variable in the checkpoint)?",
+    solution=40,
+    mistakes=(Mistake("A checkpoint holds the values as they were when it was saved: the 7 steps "
+                      "run after the last save are lost and run again.", answers=(47,)),
+              Mistake("The step counter is a variable in the checkpoint, so restore assigns it "
+                      "its saved value like any other.", answers=(0,))),
+    explanation="The newest checkpoint is ckpt-40: weights, optimizer state and step as they "
+                "were after step 40. Training resumes from there; steps 41-47 run again.",
+    hint="Which checkpoint is the newest one manager.checkpoints lists?",
+))
+
+register(Exercise(
+    id="lesson08.restore_check",
+    question="Right after restoring a checkpoint of a model and its SGD-with-momentum optimizer "
+             "into fresh objects, before any training step, which check passes: "
+             "assert_consumed or assert_existing_objects_matched?",
+    solution="assert_existing_objects_matched",
+    rule=text_answer("assert_existing_objects_matched", not_with=("assert_consumed",)),
+    mistakes=(Mistake("The optimizer's momentum slots do not exist before its first "
+                      "apply_gradients: their saved values are still waiting (deferred "
+                      "restoration), so the checkpoint is not consumed yet.",
+                      answers=("assert_consumed",)),),
+    explanation="Every object that exists got its value, so assert_existing_objects_matched "
+                "passes; assert_consumed waits until every saved value found its object, which "
+                "happens when the first training step creates the slots.",
+    hint="Run both on the status after the restore.",
+))
+
+register(Exercise(
+    id="lesson08.signature_output",
+    question="A SavedModel's serving_default signature comes from a tf.function returning one "
+             "tensor. Called with keyword arguments, it returns a dict: under which key?",
+    solution="output_0",
+    rule=text_answer("output_0", not_with=("Identity",)),
+    mistakes=(Mistake("Identity is the name of the tensor inside the graph; a signature names "
+                      "its outputs itself: output_0, output_1... for unnamed outputs.",
+                      answers=("Identity",)),
+              Mistake("x is the name of the signature's input, from the input_signature.",
+                      answers=("x",))),
+    explanation="A signature maps names to tensors both ways. A function that returns a single "
+                "tensor (or a list) gets output names output_0, output_1...; return a dict to "
+                "choose them.",
+    hint="Print the keys of the dict the signature returned.",
+))
+
+register(Exercise(
     id="lesson08.keras_kernel_path",
     question="Where in model.weights.h5 (inside a .keras file) is the kernel of the first Dense "
              "layer of a Sequential model stored? Answer the HDF5 path.",
