@@ -4,6 +4,7 @@
 #   make bench  tfedu against numpy, TensorFlow and PyTorch (those installed), graph view timings
 #   make browser-deps  Chromium (and Graphviz) from apt, so tests/browser runs instead of skipping
 #   make tfdiff FILE=snippets.py  (or CODE='tf.add(1, 2)') tfedu against real TensorFlow, differences shown
+#   make fuzz N=10000 SEED=1  random op calls in tfedu and TensorFlow, compared (figures per family)
 #   make interop-env   the side environment with real TensorFlow, LiteRT, TF Serving's client and
 #                      tfjs (.venv-tf/): the oracle of the interop and differential tests
 
@@ -24,7 +25,7 @@ LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 # Compiled Numba kernels are cached here and shared by every test process and notebook kernel.
 export TFEDU_CACHE_DIR ?= $(CURDIR)/.cache
 
-.PHONY: env lab test lint bench clean browser-deps interop-env tfdiff
+.PHONY: env lab test lint bench clean browser-deps interop-env tfdiff fuzz
 
 env: $(STAMP)
 
@@ -80,6 +81,12 @@ bench: $(STAMP) browser-deps
 # The differential checker (tests/differential/): snippets run in real TensorFlow and in tfedu.
 tfdiff: $(STAMP) interop-env
 	$(BIN)/python -m tests.differential.tfdiff $(if $(CODE),-c "$(CODE)") $(FILE) $(ARGS)
+
+# The differential fuzzer's long run (`make test` replays its recorded corpus only)
+N ?= 10000
+SEED ?= 1
+fuzz: $(STAMP) interop-env
+	$(BIN)/python -m tests.fuzz.fuzz -n $(N) --seed $(SEED) -j $(PYTEST_WORKERS) $(ARGS)
 
 # Real TensorFlow and its tools, never a dependency of tfedu: tests run them in subprocesses
 # (tests/interop/tfside.py). Where they cannot be installed (no network), the reason is kept in

@@ -194,7 +194,10 @@ def test_live_curves_gain_points_during_fit(page):
         " return v && v.closest('.tfedu-widget') && parseInt(v.dataset.points || '0', 10) > 0; }",
         timeout=120_000)
     first, first_marks = _point_count(page), _svg_marks(page)
-    time.sleep(1.0)
+    # waits for the next points, however long a loaded machine takes (no fixed sleep)
+    page.wait_for_function(
+        "(n) => { const v = document.querySelector('.jp-OutputArea .tfedu-curves');"
+        " return v && parseInt(v.dataset.points || '0', 10) > n; }", arg=first, timeout=120_000)
     second, second_marks = _point_count(page), _svg_marks(page)
     assert second > first > 0, (first, second)
     assert second_marks > first_marks > 0, (first_marks, second_marks)

@@ -966,9 +966,8 @@ class CacheDataset(_UnaryDataset):
 
     def _iter_arrays(self):
         if self._filename:
-            path = self._cache_file()
-            if os.path.exists(self._index_file()) and os.path.exists(path):
-                yield from self._read_file(path)
+            if os.path.exists(self._index_file()):  # the index is written last
+                yield from self._read_file(self._cache_file())
                 return
         elif self._memory is not None:
             yield from self._memory
@@ -983,26 +982,51 @@ class CacheDataset(_UnaryDataset):
             self._memory = items
 
     def _write_file(self, items):
-        path = self._cache_file()
-        flats = [nest.flatten(i) for i in items]
-        payload = {}
-        for i, f in enumerate(flats):
-            for c, a in enumerate(f):
-                payload[f"e{i}_c{c}"] = a
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            np.savez(f, n=np.array(len(items)), **payload)
-        os.replace(tmp, path)
-        with open(self._index_file(), "wb") as f:
-            f.write(f"tfedu cache: {len(items)} elements\n".encode())
+        """TensorFlow's cache format: one tensor bundle keyed `%7d_%Nd` (element, component),
+        so TensorFlow reads tfedu's cache and the reverse. The index is written last."""
+        from tfedu.train.tensor_bundle import BundleWriter
+
+        flat_spec = nest.flatten(self._element_spec)
+        writer = BundleWriter(self._filename)
+        for i, item in enumerate(items):
+            for c, (a, spec) in enumerate(zip(nest.flatten(item), flat_spec)):
+                writer.add(_cache_key(i, c, len(flat_spec)), np.asarray(a), spec.dtype)
+        writer.finish()
 
     def _read_file(self, path):
+        """Elements from a bundle; a damaged or foreign file is a DataLossError, never code."""
+        from tfedu.train.tensor_bundle import BundleReader
+
         spec = self._element_spec
-        ncomp = len(nest.flatten(spec))
-        with np.load(path, allow_pickle=True) as data:
-            n = int(data["n"])
-            for i in range(n):
-                yield nest.pack_sequence_as(spec, [data[f"e{i}_c{c}"] for c in range(ncomp)])
+        flat_spec = nest.flatten(spec)
+        reader = BundleReader(self._filename)
+        keys = set(reader.keys())
+        i = 0
+        while _cache_key(i, 0, len(flat_spec)) in keys:
+            comps = [_cache_value(reader, _cache_key(i, c, len(flat_spec)), s, keys)
+                     for c, s in enumerate(flat_spec)]
+            yield nest.pack_sequence_as(spec, comps)
+            i += 1
+        if len(keys) != i * len(flat_spec):
+            raise errors.DataLossError(
+                None, None, f"The cache {self._filename} holds {len(keys)} tensors, which are "
+                f"not {len(flat_spec)} per element: it was not written for this dataset")
+
+
+def _cache_key(item: int, component: int, num_components: int) -> str:
+    """TF's cache keys: the element's index padded to 7, the component's to its widest."""
+    return f"{item:7d}_{component:{len(str(num_components - 1))}d}"
+
+
+def _cache_value(reader, key, spec, keys):
+    if key not in keys:
+        raise errors.DataLossError(None, None, f"The cache lacks the tensor {key.strip()}")
+    value = reader.get(key)
+    if reader.dtype(key) is not spec.dtype or not spec.shape.is_compatible_with(value.shape):
+        raise errors.DataLossError(
+            None, None, f"The cache holds {reader.dtype(key).name} {list(value.shape)} for "
+            f"{key.strip()}, where the dataset has {spec.dtype.name} {spec.shape}")
+    return value
 
 
 class _ConcatenateDataset(Dataset):

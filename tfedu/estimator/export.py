@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import inspect
 
 import tfedu as tf
 
@@ -80,11 +81,15 @@ def _serving_function(estimator, specs, feature_names, variables):
         return preds if isinstance(preds, dict) else {"output": preds}
 
     names = list(specs)
-    params = ", ".join(names)
-    ns = {"serve": serve}
-    exec(f"def signature({params}):\n    return serve({', '.join(f'{n}={n}' for n in names)})",
-         ns)  # a function whose parameters are the receiver's names (the signature's inputs)
-    return tf.function(ns["signature"], input_signature=[specs[n] for n in names])
+
+    def signature(*args, **kwargs):
+        bound = signature.__signature__.bind(*args, **kwargs)
+        return serve(**bound.arguments)
+
+    # the receiver's names as the parameters (the signature's inputs), without generated code
+    signature.__signature__ = inspect.Signature(
+        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
+    return tf.function(signature, input_signature=[specs[n] for n in names])
 
 
 def export_saved_model(estimator, export_dir_base, serving_input_receiver_fn, checkpoint_path,

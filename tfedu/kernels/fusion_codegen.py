@@ -19,6 +19,7 @@ under the tfedu cache so Numba's disk cache keeps the compiled code across proce
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import os
@@ -35,12 +36,44 @@ _cache: dict[str, object] = {}
 _lock = threading.Lock()
 
 
+_SAFE_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name,
+               ast.Attribute, ast.Constant, ast.Load, ast.operator, ast.unaryop, ast.cmpop)
+_SAFE_NAMES = {"np", "ONE", "ZERO", "SIX"}
+_SAFE_NP = {n for n in dir(np) if isinstance(getattr(np, n), np.ufunc)}  # math only, no I/O
+
+
+def check_expression(expression: str, n_operands: int) -> None:
+    """Refuse anything but arithmetic on operands, dtype constants and numpy's ufuncs.
+
+    The expressions come from the op registry's declarations (`OpDef.fused`), never from files
+    or user strings; this check makes that a guarantee before `kernel_source` writes code.
+    """
+    names = [f"_{k}" for k in range(n_operands)]
+    try:
+        tree = ast.parse(expression.format(*names), mode="eval")
+    except (SyntaxError, IndexError, KeyError, ValueError):
+        raise ValueError(f"not a fusable expression: {expression!r}") from None
+    for node in ast.walk(tree):
+        ok = isinstance(node, _SAFE_NODES) and not (
+            isinstance(node, ast.Name) and node.id not in _SAFE_NAMES | set(names)
+            or isinstance(node, ast.Attribute) and (
+                node.attr.startswith("_") or not isinstance(node.value, ast.Name)
+                or node.value.id != "np")
+            or isinstance(node, ast.Constant) and type(node.value) not in (int, float)
+            or isinstance(node, ast.Call) and (node.keywords or not isinstance(
+                node.func, ast.Attribute)))
+        if not ok:
+            raise ValueError(f"not a fusable expression: {expression!r}")
+
+
 def kernel_source(nodes, modes, dtype, parallel: bool = True) -> str:
     """Source of the fused kernel.
 
     `nodes`: [(expression, [operand, ...])] in order, an operand being ("x", leaf index) or
     ("t", node index); the last node is the output. `modes`: per leaf "f", "s" or "t".
     """
+    for expression, operands in nodes:
+        check_expression(expression, len(operands))
     dt = np.dtype(dtype).name
     params = ["n", "out"]
     for j, m in enumerate(modes):
@@ -98,7 +131,7 @@ def compile_kernel(source: str):
             folder = _source_dir()
             os.makedirs(folder, exist_ok=True)
             path = os.path.join(folder, name + ".py")
-            if not os.path.exists(path):
+            if not _holds(path, source):  # a file of another content is never imported
                 tmp = f"{path}.{os.getpid()}.tmp"
                 with open(tmp, "w") as f:
                     f.write(source)
@@ -117,6 +150,14 @@ def compile_kernel(source: str):
             fn = _locked(fn)
         _cache[source] = fn
         return fn
+
+
+def _holds(path: str, source: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read() == source
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _locked(fn):
@@ -140,6 +181,7 @@ def ref_fused(nodes, arrays):
     env = {"np": np, "ONE": dt.type(1), "ZERO": dt.type(0), "SIX": dt.type(6)}
     vals = []
     for expression, operands in nodes:
+        check_expression(expression, len(operands))
         names = []
         for kind, j in operands:
             key = f"_{kind}{j}"
