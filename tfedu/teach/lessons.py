@@ -838,6 +838,8 @@ register(Exercise(
     explanation="4000 + 4000 + 2000 bytes: every shard but the last has exactly the shard "
                 "size, because TensorFlow.js finds a weight's shard as offset // 4000.",
     hint="Cut 10,000 bytes into pieces of 4000: what is left over?",
+))
+
 # ---- 13 hub and transfer learning ------------------------------------------------------------
 
 _L13_URL = "https://tfhub.dev/google/nnlm-en-dim50/2"
