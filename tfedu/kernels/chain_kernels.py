@@ -26,23 +26,18 @@ OPCODES = {"add": 0, "sub": 1, "rsub": 2, "mul": 3, "div": 4, "rdiv": 5, "neg": 
 """Instruction codes: `sub` is buf - c, `rsub` c - buf; `div` buf / c, `rdiv` c / buf."""
 
 
+_REF_STEPS = (
+    lambda b, c: np.add(b, c, out=b), lambda b, c: np.subtract(b, c, out=b),
+    lambda b, c: np.subtract(c, b, out=b), lambda b, c: np.multiply(b, c, out=b),
+    lambda b, c: np.divide(b, c, out=b), lambda b, c: np.divide(c, b, out=b),
+    lambda b, c: np.negative(b, out=b),
+)
+
+
 def ref_run_program(buf, codes, consts):
     """numpy version: the same instructions, one ufunc each, in place."""
     for code, c in zip(codes, consts, strict=True):
-        if code == 0:
-            np.add(buf, c, out=buf)
-        elif code == 1:
-            np.subtract(buf, c, out=buf)
-        elif code == 2:
-            np.subtract(c, buf, out=buf)
-        elif code == 3:
-            np.multiply(buf, c, out=buf)
-        elif code == 4:
-            np.divide(buf, c, out=buf)
-        elif code == 5:
-            np.divide(c, buf, out=buf)
-        else:
-            np.negative(buf, out=buf)
+        _REF_STEPS[code](buf, c)
     return buf
 
 
