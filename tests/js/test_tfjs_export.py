@@ -131,3 +131,37 @@ def test_malformed_model_json_gives_a_clear_error(tmp_path, edit, message):
     path = _corrupt(tmp_path, edit)
     with pytest.raises(ValueError, match=message):
         tfjs.load_keras_model(path)
+
+
+def _leaves(node, path=()):
+    """(path, value) of every number, string and null in a JSON document."""
+    if isinstance(node, dict):
+        return [leaf for k, v in node.items() for leaf in _leaves(v, path + (k,))]
+    if isinstance(node, list):
+        return [leaf for i, v in enumerate(node) for leaf in _leaves(v, path + (i,))]
+    return [(path, node)]
+
+
+def _set(doc, path, value):
+    for key in path[:-1]:
+        doc = doc[key]
+    doc[path[-1]] = value
+
+
+def test_mutated_model_json_loads_or_gives_a_clear_error(tmp_path):
+    """Any value of model.json replaced (huge, negative, wrong type): a model or a ValueError."""
+    out = tmp_path / "m"
+    tfjs.save_keras_model(models.cnn(), str(out))
+    original = _doc(out)
+    leaves = _leaves(original)
+    rng = np.random.default_rng(0)
+    odd = [10**12, -3, 0, 2.5, "x", None, [], {}, True, 10**400]
+    for _ in range(120):
+        doc = json.loads(json.dumps(original))
+        for i in rng.choice(len(leaves), size=rng.integers(1, 3), replace=False):
+            _set(doc, leaves[i][0], odd[rng.integers(len(odd))])
+        (out / "model.json").write_text(json.dumps(doc))
+        try:
+            tfjs.load_keras_model(str(out / "model.json"))
+        except ValueError:
+            pass
