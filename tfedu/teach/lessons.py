@@ -879,6 +879,62 @@ register(Exercise(
     hint="Use w = q * scale + min, as the entry printed above shows.",
 ))
 
+# ---- 13 hub and transfer learning ------------------------------------------------------------
+
+_L13_URL = "https://tfhub.dev/google/nnlm-en-dim50/2"
+
+
+def _l13_cache_name() -> str:
+    import hashlib
+
+    return hashlib.sha1(_L13_URL.encode("utf8")).hexdigest()
+
+
+register(Exercise(
+    id="lesson13.frozen_trainable_weights",
+    question="How many trainable weights does `frozen_model` have "
+             "(`len(frozen_model.trainable_weights)`) while its hub layer is frozen?",
+    solution=2,
+    mistakes=(Mistake("The module's word vectors are frozen (trainable=False): they are "
+                      "weights of the model, but not trainable ones.", answers=(3,)),
+              Mistake("Freezing the hub layer leaves the new Dense classifier trainable: its "
+                      "kernel and bias are what the frozen run learns.", answers=(0,))),
+    explanation="The Dense layer's kernel (32x8) and bias (8) train; the module's embeddings "
+                "(218x32) are non-trainable weights until `layer.trainable = True`.",
+    hint="Count the Dense layer's variables, then ask whether the module's count.",
+))
+
+register(Exercise(
+    id="lesson13.fine_tune_rate",
+    question="After the frozen run, the module is unfrozen to fine-tune it. Should the learning "
+             "rate be larger than, the same as, or smaller than the frozen run's?",
+    solution="smaller",
+    rule=text_answer("smaller", "lower", not_with=("larger", "same", "higher")),
+    mistakes=(Mistake("Large steps on pretrained weights undo what they learned from far more "
+                      "data: fine-tuning nudges them.", answers=("larger",)),
+              Mistake("The head is trained already; the pretrained vectors need small steps, "
+                      "not the head's.", answers=("the same",))),
+    explanation="Fine-tuning uses a small learning rate (here 10x smaller) so the pretrained "
+                "vectors move a little toward the new task instead of being overwritten by "
+                "the gradients of a few examples.",
+    hint="Compare the two `Adam(...)` calls of the frozen and fine-tuning runs.",
+))
+
+register(Exercise(
+    id="lesson13.cache_directory",
+    question=f"Offline, in which subdirectory of the cache directory does `hub.resolve` look "
+             f"for {_L13_URL!r}? (Its name.)",
+    make_solution=_l13_cache_name,
+    rule=text_answer(),
+    mistakes=(Mistake("The cache does not keep the URL's path: the directory is named by the "
+                      "SHA-1 of the whole handle, as tensorflow_hub names it.",
+                      answers=("google/nnlm-en-dim50/2", "nnlm-en-dim50")),),
+    explanation="tensorflow_hub (and tfedu.hub) cache a module in $TFHUB_CACHE_DIR/<sha1 of the "
+                "handle>/: `hashlib.sha1(handle.encode()).hexdigest()`. Copy a module's files "
+                "there and it loads offline.",
+    hint="`hub.resolver.cache_path(url)` gives the full path; the answer is its last part.",
+))
+
 # ---- 14 estimators ----------------------------------------------------------------------------
 
 register(Exercise(
