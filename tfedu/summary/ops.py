@@ -231,6 +231,8 @@ def _write_opdef():
             type_attrs={"T": ALL},
             attrs={"tag": "", "kind": "scalar", "metadata": b"", "capture": 0, "options": ()},
             infer=lambda op: [], kernel=_write_kernel, stateful=True,
+            export={"graphdef": {"unsupported": "it writes through a summary writer held in "
+                                 "Python (TensorFlow's WriteSummary takes a writer resource)"}},
             doc="Writes a summary to the default writer when run (tf.summary in a graph).")
     return _WRITE_OP
 
