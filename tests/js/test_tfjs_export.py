@@ -165,3 +165,17 @@ def test_mutated_model_json_loads_or_gives_a_clear_error(tmp_path):
             tfjs.load_keras_model(str(out / "model.json"))
         except ValueError:
             pass
+
+
+def test_keras2_cell_weight_names_load_as_tfjs_loads_them(tmp_path):
+    """tensorflowjs's converter names Keras 2 RNN weights through the cell: lstm/lstm_cell/kernel."""
+    model = tf.keras.Sequential([tf.keras.Input((5,), dtype="int32"), L.Embedding(20, 4),
+                                 L.LSTM(3)])
+    tfjs.save_keras_model(model, str(tmp_path))
+    doc = _doc(tmp_path)
+    for w in doc["weightsManifest"][0]["weights"]:
+        w["name"] = w["name"].replace("lstm/", "lstm/lstm_cell/")
+    (tmp_path / "model.json").write_text(json.dumps(doc))
+    x = np.array([[1, 2, 3, 4, 5]], "int32")
+    loaded = tfjs.load_keras_model(str(tmp_path / "model.json"))
+    np.testing.assert_allclose(loaded(x).numpy(), model(x).numpy(), atol=1e-6)
