@@ -600,7 +600,7 @@ def _mean_grad(op, g):
     if x.shape.is_fully_defined() and y.shape.is_fully_defined():
         n = max(x.shape.num_elements(), 1) // max(y.shape.num_elements(), 1)
         return [divide_op(sum_g, scalar_like(n, sum_g)), None]
-    n = cast(divide_op(array_ops.size(x), maximum(array_ops.size(y), 1)), sum_g.dtype)
+    n = cast(floordiv(array_ops.size(x), maximum(array_ops.size(y), 1)), sum_g.dtype)
     return [divide_op(sum_g, n), None]
 
 
@@ -799,8 +799,8 @@ def _matmul_kernel(a, b, transpose_a=False, transpose_b=False, adj_x=False, adj_
     return blas.matmul(a, b)
 
 
-_MATMUL_T = (_BF := FLOAT[0], dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int32,
-             dtypes.int64, dtypes.complex64, dtypes.complex128)
+# TF's OpDef allows every numeric dtype; `tf_kernels.py` says which it has kernels for
+_MATMUL_T = NUMERIC
 
 
 def _matmul_grad(op, g):
@@ -1513,6 +1513,8 @@ def _arg_infer(op):
     if ax.ndim != 0:
         op.fail(f"dim must be a scalar, but received tensor of shape: {shape_text(ax.shape)}")
     ax = int(ax)
+    if rank == 0:  # TF's shape function lets a scalar through; its kernel refuses any axis
+        return [(TensorShape([]), out_t)]
     if not -max(rank, 1) <= ax < max(rank, 1):
         op.fail(f"Expected dimension in the range [{-rank}, {rank}), but got {ax}")
     ax %= max(rank, 1)
@@ -1525,8 +1527,6 @@ def _arg_infer(op):
 def _arg_kernel(fn):
     def kernel(x, axis, output_type=dtypes.int64):
         ax = int(np.asarray(axis))
-        if x.ndim == 0:
-            return np.zeros((), output_type.as_numpy_dtype)
         if not -x.ndim <= ax < x.ndim:
             raise OpCheckError(f"Expected dimension in the range [{-x.ndim}, {x.ndim}), but "
                                f"got {ax}")
