@@ -11,7 +11,6 @@ import pytest
 
 import tfedu as tf
 
-
 # ---- tf.data's file cache ----------------------------------------------------------------
 
 def _cache_files(prefix):

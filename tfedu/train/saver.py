@@ -12,28 +12,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 
 import numpy as np
 
 from tfedu.framework import context
 from tfedu.framework.graph import GraphKeys
+from tfedu.train.files import atomic_write
 
 __all__ = ["Saver", "latest_checkpoint", "checkpoint_exists"]
 
 
-def _atomic_write(path, write):
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+_atomic_write = atomic_write
 
 
 def _var_name(v):
@@ -104,10 +93,7 @@ class Saver:
             from tfedu.framework.errors import NotFoundError
 
             raise NotFoundError(None, None, f"Failed to find any matching files for {save_path}")
-        with open(save_path + ".index", "rb") as f:
-            index = json.loads(f.read().decode())
-        with np.load(save_path + ".data-00000-of-00001", allow_pickle=False) as data:
-            saved = {e["name"]: data[e["key"]] for e in index["variables"]}
+        saved = _read_checkpoint(save_path)
         for name, v in self._vars.items():
             if name not in saved:
                 from tfedu.framework.errors import NotFoundError
@@ -117,6 +103,29 @@ class Saver:
                 sess._set_variable(v, saved[name])
             else:
                 v.assign(saved[name])
+
+
+def _read_checkpoint(save_path) -> dict:
+    """{variable name: value} of a checkpoint; a damaged file is TF's error, never numpy's,
+    zipfile's or json's (TF: OutOfRangeError for a cut index, DataLossError for data)."""
+    from tfedu.framework.errors import DataLossError, NotFoundError, OutOfRangeError
+
+    try:
+        with open(save_path + ".index", "rb") as f:
+            index = json.loads(f.read().decode())
+        entries = [(e["name"], e["key"]) for e in index["variables"]]
+    except (ValueError, KeyError, TypeError) as e:
+        raise OutOfRangeError(None, None, f"Read less bytes than requested: the checkpoint "
+                                          f"index {save_path}.index is damaged ({e})") from None
+    data_path = save_path + ".data-00000-of-00001"
+    try:
+        with np.load(data_path, allow_pickle=False) as data:
+            return {name: data[key] for name, key in entries}
+    except FileNotFoundError:
+        raise NotFoundError(None, None, f"Failed to find {data_path}") from None
+    except Exception as e:  # BadZipFile, a pickled array, a missing key, a cut array, ...
+        raise DataLossError(None, None, f"Checksum does not match or the file is damaged: "
+                                        f"{data_path} ({type(e).__name__}: {e})") from None
 
 
 def latest_checkpoint(checkpoint_dir, latest_filename=None):
