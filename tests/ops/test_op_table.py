@@ -560,6 +560,9 @@ def _string_rows():
             lambda a: [np.array([float(x) for x in a], np.float32),
                        np.array([b"%f" % np.float32(float(x)) for x in a], object)],
             [[np.array([b"1.5", b"-2", b"0.25"], object)]]),
+        Row("StringSplitV2", lambda a: [tf.strings.split(a).values, tf.strings.split(a).row_splits],
+            lambda a: [np.array([p for x in a for p in x.split()], object),
+                       np.cumsum([0] + [len(x.split()) for x in a]).astype(np.int64)], [[s]]),
     ]
 
 

@@ -54,3 +54,17 @@ def test_keras_models_display_their_forward_graph():
     unbuilt = tf.keras.Sequential([tf.keras.layers.Dense(2)])
     assert unbuilt._repr_mimebundle_() == {}
     assert set(_format(unbuilt)) == {"text/plain"}
+
+
+def test_static_retracing_picture_draws_one_box_per_call():
+    # Consecutive hits fold into one timeline entry (repeats); the picture still shows each call.
+    @tf.function
+    def double(x):
+        return x * 2.0
+
+    for v in (1.0, 2.0, 3.0):
+        double(tf.constant(v))
+    double(tf.constant([1.0, 2.0]))
+    svg = _format(double)["image/svg+xml"]
+    assert "4 calls" in svg
+    assert svg.count('fill="#e8590c"') == 2 and svg.count('fill="#2f9e44"') == 2

@@ -120,6 +120,9 @@ class RaggedTensor:
         return self._row_splits[1:]
 
     def value_rowids(self, name=None):
+        cached = getattr(self, "_cached_value_rowids", None)
+        if cached is not None:
+            return cached
         lengths = np.asarray(self.row_lengths())
         return convert_to_tensor(np.repeat(np.arange(lengths.size), lengths).astype(np.int64))
 

@@ -273,6 +273,55 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     return out
 
 
+def _split_parts(b, sep, maxsplit):
+    """TensorFlow's split of one string: on whitespace runs (no empty parts) when `sep` is
+    empty, else on each `sep`."""
+    return b.split(sep, maxsplit) if sep else b.split(None, maxsplit)
+
+
+def _split_v2_kernel(input, sep, maxsplit=-1):
+    s = bytes(sep.item() if isinstance(sep, np.ndarray) else sep)
+    rows = [_split_parts(b, s, maxsplit) for b in np.asarray(input, dtype=object).reshape(-1)]
+    indices = np.array([(i, j) for i, r in enumerate(rows) for j in range(len(r))],
+                       dtype=np.int64).reshape(-1, 2)
+    values = np.array([p for r in rows for p in r] or [], dtype=object)
+    shape = np.array([len(rows), max((len(r) for r in rows), default=0)], dtype=np.int64)
+    return indices, values, shape
+
+
+def _split_v2_infer(op):
+    from tfedu.framework.tensor_shape import TensorShape
+
+    return [(TensorShape([None, 2]), dtypes.int64), (TensorShape([None]), dtypes.string),
+            (TensorShape([2]), dtypes.int64)]
+
+
+# TensorFlow's op behind tf.strings.split: a vector of strings split into a sparse matrix of
+# parts (`indices[:, 0]` is the string each part came from). It runs in graphs too.
+STRING_SPLIT_V2 = register_op(
+    "StringSplitV2", group="string", inputs=("input: string", "sep: string"),
+    outputs=("indices: int64", "values: string", "shape: int64"), attrs={"maxsplit": -1},
+    infer=_split_v2_infer, kernel=_split_v2_kernel,
+    doc="Split each string of a vector on `sep` (whitespace when empty): sparse parts.")
+
+
+def _split_in_graph(x, sep, maxsplit, name):
+    """tf.strings.split while tracing: StringSplitV2, its parts as a RaggedTensor."""
+    from tfedu.ops import array_ops
+    from tfedu.ops.math_ops import cumsum
+    from tfedu.ops.ragged_ops import RaggedTensor
+    from tfedu.ops.segment_ops import unsorted_segment_sum
+
+    indices, values, _ = execute(STRING_SPLIT_V2, [x, as_tensor(sep or "", dtypes.string)], {"maxsplit": maxsplit},
+                                 name=name, default_name="StringSplit")
+    ones = array_ops.ones_like(indices[:, 0])
+    lengths = unsorted_segment_sum(ones, indices[:, 0], array_ops.size(x, out_type=dtypes.int64))
+    splits = array_ops.concat([array_ops.zeros([1], dtypes.int64), cumsum(lengths)], 0)
+    rt = RaggedTensor.from_row_splits(values, splits, validate=False)
+    rt._cached_value_rowids = indices[:, 0]  # as TF's RaggedTensor keeps them when it has them
+    return rt
+
+
 @export("strings.split")
 def split(input, sep=None, maxsplit=-1, name=None):
     """Split each string of a vector into a RaggedTensor of parts (whitespace by default);
@@ -280,6 +329,8 @@ def split(input, sep=None, maxsplit=-1, name=None):
     from tfedu.ops.ragged_ops import RaggedTensor
 
     x = as_tensor(input, dtypes.string)
+    if not hasattr(x, "_value") and x.shape.rank == 1:
+        return _split_in_graph(x, sep, maxsplit, name)
     v = np.asarray(x._value if hasattr(x, "_value") else x, dtype=object)
     s = None if sep is None else (sep.encode() if isinstance(sep, str) else sep)
 

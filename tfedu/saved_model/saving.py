@@ -278,7 +278,7 @@ def _write_files(directory, obj, saver):
     mg = _meta_graph(saver, proto, keyed)
     sm = SavedModel(saved_model_schema_version=SCHEMA_VERSION)
     sm.meta_graphs.add().CopyFrom(mg)
-    data = sm.SerializeToString()
+    data = sm.SerializeToString(deterministic=True)  # same model, same bytes
     os.makedirs(os.path.join(directory, "assets"), exist_ok=True)
     writer.finish()
     atomic_write(os.path.join(directory, "saved_model.pb"), lambda f: f.write(data))

@@ -9,6 +9,7 @@ are fetched from the kernel when a concrete function is clicked.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import textwrap
@@ -189,6 +190,16 @@ def payload_text(payload: dict) -> str:
     return "\n".join(lines)
 
 
+_MAX_BOXES = 60  # boxes of 12 px that fit the picture's 760 px
+
+
+def _call_boxes(timeline: list[dict]) -> list[bool]:
+    """One entry per call (traced or not), the first _MAX_BOXES: the timeline folds
+    consecutive hits of one concrete function into one entry with `repeats`."""
+    calls = (ev["traced"] for ev in timeline for _ in range(ev.get("repeats", 1)))
+    return list(itertools.islice(calls, _MAX_BOXES))
+
+
 def payload_svg(payload: dict) -> str:
     """A static SVG of the timeline and concrete functions (for viewers without the extension)."""
     rows: list[str] = []
@@ -200,8 +211,8 @@ def payload_svg(payload: dict) -> str:
                                    f"{len(fn['concrete_functions'])} concrete functions", 12))
         y += 10
         x = 8
-        for ev in fn["timeline"][:80]:
-            color = "#e8590c" if ev["traced"] else "#2f9e44"
+        for traced in _call_boxes(fn["timeline"]):
+            color = "#e8590c" if traced else "#2f9e44"
             rows.append(f'<rect x="{x}" y="{y}" width="10" height="14" fill="{color}"/>')
             x += 12
         y += 14

@@ -61,6 +61,10 @@ def __dir__():
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
+    if name == "saved_model":  # the TF 1.x one (loaded on first use)
+        import importlib
+
+        return importlib.import_module("tfedu.compat.v1.saved_model")
     import tfedu
 
     try:

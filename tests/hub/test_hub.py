@@ -1,0 +1,146 @@
+"""tfedu.hub: every handle form resolves to the shipped modules, offline; errors name the handle
+and the cache directory; KerasLayer freezes and fine-tunes in Sequential and functional models,
+and a fine-tuned model saves and reloads."""
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+import tfedu as tf
+import tfedu.hub as hub
+from tfedu.hub import catalogue, resolver
+
+IMAGE, TEXT = "tfedu/digits_feature_vector/1", "tfedu/text_embedding_dim32/1"
+TFHUB_URL = "https://tfhub.dev/tfedu/digits_feature_vector/1"
+KAGGLE_URL = "https://www.kaggle.com/models/tfedu/digits-feature-vector/tensorFlow2/default/1"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _images(n=6):
+    return np.random.default_rng(0).uniform(size=(n, 8, 8, 1)).astype(np.float32)
+
+
+def _handles(cache):
+    """Every handle form naming the image module (the URLs after placing it in the cache)."""
+    path = catalogue.module_path(IMAGE)
+    for url in (TFHUB_URL, KAGGLE_URL):
+        shutil.copytree(path, resolver.cache_path(url))
+    return [IMAGE, "digits_feature_vector", IMAGE + "/", path, "file://" + path,
+            TFHUB_URL, KAGGLE_URL]
+
+
+def test_every_handle_form_loads_the_same_module(cache):
+    want = hub.load(IMAGE)(_images()).numpy()
+    for handle in _handles(cache):
+        assert os.path.isfile(os.path.join(hub.resolve(handle), "saved_model.pb")), handle
+        np.testing.assert_allclose(hub.load(handle)(_images()).numpy(), want, rtol=1e-6)
+    assert hub.resolve(TFHUB_URL) == str(cache / resolver.cache_path(TFHUB_URL).split(os.sep)[-1])
+
+
+@pytest.mark.parametrize("handle", ["no_such_module", "/no/such/dir", "file:///no/such/dir"])
+def test_unknown_handle_names_handle_and_cache(cache, handle):
+    with pytest.raises(OSError) as err:
+        hub.load(handle)
+    assert handle in str(err.value)
+    if not handle.startswith("file://"):
+        assert str(cache) in str(err.value)
+
+
+def test_unreachable_url_says_where_to_put_the_files(cache):
+    with pytest.raises(OSError) as err:
+        hub.KerasLayer(TFHUB_URL)
+    msg = str(err.value)
+    assert TFHUB_URL in msg and resolver.cache_path(TFHUB_URL) in msg and "TFHUB_CACHE_DIR" in msg
+
+
+def test_bad_handle_type():
+    with pytest.raises(OSError, match="non-empty string"):
+        hub.resolve("")
+
+
+def test_list_modules_describes_each_module():
+    mods = hub.list_modules()
+    assert set(mods) == {IMAGE, TEXT}
+    for handle, info in mods.items():
+        assert {"input_shape", "output_shape", "description", "size_bytes"} <= set(info)
+        assert 0 < info["size_bytes"] < 1_000_000, handle  # ships in the wheel
+        assert os.path.isfile(info["model_card"])
+        assert hub.load(handle) is not None
+    assert mods[IMAGE]["output_shape"] == [None, 64] and mods[TEXT]["output_shape"] == [None, 32]
+
+
+def test_text_embedding_by_name_and_signature():
+    embed = hub.load("text_embedding_dim32")
+    out = embed(tf.constant(["The cat sleeps.", "unknownword", ""])).numpy()
+    assert out.shape == (3, 32) and np.all(out[1:] == 0) and np.any(out[0] != 0)
+    layer = hub.KerasLayer(TEXT, signature="serving_default", output_key="default")
+    np.testing.assert_allclose(layer(tf.constant(["The cat sleeps."])).numpy(), out[:1], rtol=1e-5)
+
+
+def _classifier(layer, functional=False):
+    if functional:
+        inputs = tf.keras.Input((8, 8, 1))
+        return tf.keras.Model(inputs, tf.keras.layers.Dense(3)(layer(inputs)))
+    return tf.keras.Sequential([tf.keras.Input((8, 8, 1)), layer, tf.keras.layers.Dense(3)])
+
+
+def _fit(model, epochs=2):
+    x, y = _images(12), np.arange(12) % 3
+    model.compile(tf.keras.optimizers.Adam(1e-2),
+                  tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model.fit(x, y, epochs=epochs, batch_size=6, verbose=0)
+
+
+@pytest.mark.parametrize("functional", [False, True])
+def test_frozen_layer_keeps_module_weights(functional):
+    tf.keras.utils.set_random_seed(0)
+    layer = hub.KerasLayer(IMAGE, trainable=False)
+    model = _classifier(layer, functional)
+    before = [w.numpy().copy() for w in layer.weights]
+    assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 8
+    _fit(model)
+    for b, w in zip(before, layer.weights):
+        np.testing.assert_array_equal(b, w.numpy())
+
+
+@pytest.mark.parametrize("functional", [False, True])
+def test_fine_tuning_trains_module_weights(functional):
+    tf.keras.utils.set_random_seed(0)
+    layer = hub.KerasLayer(IMAGE, trainable=True)
+    model = _classifier(layer, functional)
+    assert len(layer.trainable_weights) == 8
+    before = [w.numpy().copy() for w in layer.trainable_weights]
+    _fit(model)
+    assert any(not np.array_equal(b, w.numpy()) for b, w in zip(before, layer.trainable_weights))
+
+
+def test_fine_tuned_model_saves_and_reloads(tmp_path):
+    tf.keras.utils.set_random_seed(0)
+    model = _classifier(hub.KerasLayer(IMAGE, trainable=True))
+    _fit(model, epochs=1)
+    want = model(_images()).numpy()
+    model.save(tmp_path / "tuned.keras")
+    again = tf.keras.models.load_model(tmp_path / "tuned.keras")
+    np.testing.assert_allclose(again(_images()).numpy(), want, rtol=1e-5, atol=1e-6)
+    tf.saved_model.save(model, str(tmp_path / "sm"))
+    served = tf.saved_model.load(str(tmp_path / "sm"))
+    out = served.signatures["serving_default"](tf.constant(_images()))
+    np.testing.assert_allclose(next(iter(out.values())).numpy(), want, rtol=1e-5, atol=1e-6)
+
+
+def test_fine_tuned_model_exports_as_a_module(tmp_path):
+    """A fine-tuned model is itself a hub module: export it, load it back by its directory."""
+    tf.keras.utils.set_random_seed(0)
+    model = _classifier(hub.KerasLayer(IMAGE, trainable=True))
+    _fit(model, epochs=1)
+    hub.export_module(model, str(tmp_path / "mine"))
+    again = hub.KerasLayer("file://" + str(tmp_path / "mine"))
+    np.testing.assert_allclose(again(_images()).numpy(), model(_images()).numpy(), rtol=1e-5,
+                               atol=1e-6)
