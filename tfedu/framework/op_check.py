@@ -57,12 +57,16 @@ def shape_text(shape) -> str:
 _NP_OOM = re.compile(r"shape \(([^)]*)\) and data type (\w+)")
 
 
+_SMALL = 1 << 28  # 256 MB: below any budget worth having
+
+
 def memory_budget() -> int:
     """Bytes one output may take: `TFEDU_MEMORY_BUDGET`, else a quarter of physical memory.
 
     An output beyond it would have numpy allocate (or page in) more than the machine can give
     a notebook (a kernel's temporaries take a few times its output), swapping for minutes or
-    raising a raw `MemoryError` late; TF fails an allocation it cannot make at once."""
+    raising a raw `MemoryError` late; TF fails an allocation it cannot make at once. Outputs
+    under 256 MB are never checked (so a smaller budget acts as 256 MB)."""
     env = os.environ.get("TFEDU_MEMORY_BUDGET")
     if env:
         return int(float(env))
@@ -102,5 +106,6 @@ def check_budget(specs) -> None:
         for d in dims:
             n *= d
         size = getattr(dtype, "size", 8) if dtype is not None else 8
-        if n * max(size or 8, 1) > memory_budget():
+        nbytes = n * max(size or 8, 1)
+        if nbytes > _SMALL and nbytes > memory_budget():  # most outputs: no budget lookup
             raise oom(dims, dtype)
