@@ -200,7 +200,9 @@ def _filled(shape_arg, value, dtype, name, default):
     _check_fill_args(shape_arg, value, dtype)
     dims = _static_shape_list(shape_arg)
     if dims is not None:
-        if any(d < 0 for d in dims):
+        if any(d < 0 for d in dims):  # TF: the kernel's error, or the shape function's
+            if not executing_eagerly():
+                raise ValueError(f"Fill dimensions must be >= 0: {dims}")
             raise InvalidArgumentError(None, None, f"Dimension {min(dims)} must be >= 0")
         try:
             check_budget([(TensorShape(dims), dtype)])

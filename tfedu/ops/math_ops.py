@@ -490,7 +490,8 @@ def _reduce_infer(op, out_dtype=None):
     flat = [int(a) % rank if rank else int(a) for a in np.asarray(axes_val).reshape(-1)]
     if len(flat) != len(set(flat)):
         dup = next(a for i, a in enumerate(flat) if a in flat[:i])
-        op.fail(f"Invalid reduction arguments: Axes contains duplicate dimension: {dup}")
+        op.fail(f"Invalid reduction arguments: Axes contains duplicate dimension: {dup}",
+                runtime_only=True)  # TF's shape function lets duplicates through
     dims = shape.as_list()
     if keep:
         out = [1 if i in axes else d for i, d in enumerate(dims)]
@@ -1755,10 +1756,10 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     """Population variance along `axis` (float or complex input)."""
     with name_scope(name or "reduce_variance"):
         x = as_tensor(input_tensor, name="input_tensor")
+        means = reduce_mean(x, axis=axis, keepdims=True)  # first, as TF: bad axes fail here
         if x.dtype.is_integer or x.dtype is dtypes.bool_:
             raise TypeError(f"Input must be either real or complex. Received integer type "
                             f"{x.dtype}.")
-        means = reduce_mean(x, axis=axis, keepdims=True)
         dev = subtract(x, means)
         sq = square(abs(dev)) if x.dtype.is_complex else square(dev)
         return reduce_mean(sq, axis=axis, keepdims=keepdims)
