@@ -104,3 +104,28 @@ def test_estimator_train_and_evaluate_on_two_workers(tmp_path):
     assert one["global_step"] == two["global_step"] == 12
     np.testing.assert_allclose(two["kernel"], one["kernel"], atol=1e-6)
     assert not (tmp_path / "two" / "workertemp_1").exists()
+
+
+def test_estimator_worker_that_sees_a_checkpoint_the_chief_lacks_starts_from_the_chief(tmp_path):
+    """A worker that starts late may find a checkpoint the chief wrote meanwhile: it still takes
+    the chief's starting values (and step) and runs the same collectives, never one fewer."""
+    script = str(Path(__file__).resolve().parents[1] / "estimator" / "mw_estimator.py")
+    subprocess.run([sys.executable, script, str(tmp_path / "one"), str(tmp_path / "one.json")],
+                   env=_env(), check=True, timeout=180, capture_output=True)
+    late = tmp_path / "late"
+    late.mkdir()
+    for f in (tmp_path / "one").glob("model.ckpt-5.*"):
+        (late / f.name).write_bytes(f.read_bytes())
+    (late / "checkpoint").write_text('model_checkpoint_path: "model.ckpt-5"\n')
+    configs = launch.tf_configs(2)
+    dirs = {0: tmp_path / "chief", 1: late}
+    procs = [subprocess.Popen([mpi._mpiexec(), "-n", "1", sys.executable, script, str(dirs[i]),
+                               str(tmp_path / f"{i}.json")],
+                              env=dict(_env(), TF_CONFIG=configs[i]), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for i in (1, 0)]
+    outs = [(p.wait(timeout=180), p.stdout.read()) for p in procs]
+    assert all(rc == 0 for rc, _ in outs), outs
+    one = json.loads((tmp_path / "one.json").read_text())
+    chief = json.loads((tmp_path / "0.json").read_text())
+    assert chief["global_step"] == 12
+    np.testing.assert_allclose(chief["kernel"], one["kernel"], atol=1e-6)

@@ -150,9 +150,7 @@ class GradientTape:
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients=UnconnectedGradients.NONE):
         """d(sum of target)/d(source) for each source, in the structure of `sources`."""
-        if self._used and not self._persistent:
-            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
-                               "set of gradients (or jacobians)")
+        self._check_usable()
         if self._recording and self._persistent:  # TF warns only for persistent tapes
             _log.warning("Calling GradientTape.gradient on a persistent tape inside its context "
                          "is significantly less efficient than calling it outside the context "
@@ -161,13 +159,7 @@ class GradientTape:
                          "inside the context if you actually want to trace the gradient in "
                          "order to compute higher order derivatives.")
         unconnected = UnconnectedGradients(unconnected_gradients)
-        flat_sources = nest.flatten(sources)
-        for s in flat_sources:
-            if not (isinstance(s, Tensor) or getattr(s, "_is_variable", False)):
-                raise ValueError(
-                    f"Passed in object {s!r} of type {type(s).__name__!r}, not tf.Tensor or "
-                    "tf.Variable or ExtensionType."
-                )
+        flat_sources = _checked_sources(sources)
         if target is None:
             raise TypeError("Argument `target` should be a list or nested structure of Tensors, "
                             "Variables or CompositeTensors to be differentiated, but received "
@@ -177,10 +169,19 @@ class GradientTape:
             output_gradients = nest.flatten(output_gradients)
         with _gradient_scope():
             result = self._backprop(flat_targets, flat_sources, output_gradients, unconnected)
+        self._spend()
+        return nest.pack_sequence_as(sources, result)
+
+    def _check_usable(self):
+        if self._used and not self._persistent:
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
+                               "set of gradients (or jacobians)")
+
+    def _spend(self):
+        """A non-persistent tape serves one gradient (or jacobian) call, then forgets."""
         if not self._persistent:
             self._used = True
             self._records = []
-        return nest.pack_sequence_as(sources, result)
 
     def _backprop(self, targets, sources, output_gradients, unconnected):
         """Seed the targets' gradients, run the reverse-mode engine over the useful records."""
@@ -242,69 +243,69 @@ class GradientTape:
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
                  parallel_iterations=None, experimental_use_pfor=True):
         """The full Jacobian: shape `target.shape + source.shape` for each source."""
-        from tfedu.ops import array_ops
-
-        if self._used and not self._persistent:
-            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
-                               "set of gradients (or jacobians)")
+        self._check_usable()
         unconnected = UnconnectedGradients(unconnected_gradients)
         flat_sources = nest.flatten(sources)
         tshape = target.shape.as_list()
-        n = int(np.prod(tshape)) if tshape else 1
         rows = [[] for _ in flat_sources]
-        for i in range(n):
-            onehot = np.zeros(n, dtype=target.dtype.as_numpy_dtype)
-            onehot[i] = 1
-            og = array_ops.constant_like_numpy(onehot.reshape(tshape))
+        for og in _one_hots(target, tshape):  # one backward pass per target element
             gs = self._backprop([target], flat_sources, [og], UnconnectedGradients.NONE)
             for k, g in enumerate(gs):
                 rows[k].append(g)
-        out = []
-        for s, r in zip(flat_sources, rows):
-            sshape = s.shape.as_list()
-            if all(g is None for g in r):
-                if unconnected is UnconnectedGradients.ZERO:
-                    out.append(array_ops.zeros(tshape + sshape, dtype=s.dtype))
-                else:
-                    out.append(None)
-                continue
-            r = [g if g is not None else array_ops.zeros(sshape, dtype=s.dtype) for g in r]
-            out.append(array_ops.reshape(array_ops.stack(r), tshape + sshape))
-        if not self._persistent:
-            self._used = True
+        out = [_stack_rows(s, r, tshape, unconnected) for s, r in zip(flat_sources, rows)]
+        self._spend()
         return nest.pack_sequence_as(sources, out)
 
     def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
                        parallel_iterations=None, experimental_use_pfor=True):
         """Per-example Jacobians: `[batch] + target.shape[1:] + source.shape[1:]`."""
-        from tfedu.ops import array_ops
-
-        if self._used and not self._persistent:
-            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
-                               "set of gradients (or jacobians)")
-        tshape = target.shape.as_list()
-        sshape = source.shape.as_list()
+        self._check_usable()
+        tshape, sshape = target.shape.as_list(), source.shape.as_list()
         if tshape[0] != sshape[0]:
             raise ValueError("Need first dimension of target shape "
                              f"({target.shape}) and source shape ({source.shape}) to match.")
-        b = tshape[0]
-        m = int(np.prod(tshape[1:])) if len(tshape) > 1 else 1
+        zero = UnconnectedGradients(unconnected_gradients) is UnconnectedGradients.ZERO
         cols = []
-        for j in range(m):
-            onehot = np.zeros((b, m), dtype=target.dtype.as_numpy_dtype)
-            onehot[:, j] = 1
-            og = array_ops.constant_like_numpy(onehot.reshape(tshape))
+        for og in _one_hots(target, tshape, batched=True):  # one pass per example element
             (g,) = self._backprop([target], [source], [og], UnconnectedGradients.NONE)
-            if g is None:
-                if UnconnectedGradients(unconnected_gradients) is UnconnectedGradients.ZERO:
-                    g = array_ops.zeros(sshape, dtype=source.dtype)
-                else:
-                    return None
-            cols.append(g)
-        out = array_ops.stack(cols, axis=1)
-        if not self._persistent:
-            self._used = True
-        return array_ops.reshape(out, [b] + tshape[1:] + sshape[1:])
+            if g is None and not zero:
+                return None
+            cols.append(g if g is not None else array_ops.zeros(sshape, dtype=source.dtype))
+        self._spend()
+        return array_ops.reshape(array_ops.stack(cols, axis=1), tshape[:1] + tshape[1:]
+                                 + sshape[1:])
+
+
+def _checked_sources(sources):
+    """`sources` flattened; each must be a tensor or a variable."""
+    flat = nest.flatten(sources)
+    for s in flat:
+        if not (isinstance(s, Tensor) or getattr(s, "_is_variable", False)):
+            raise ValueError(f"Passed in object {s!r} of type {type(s).__name__!r}, not "
+                             "tf.Tensor or tf.Variable or ExtensionType.")
+    return flat
+
+
+def _one_hots(target, tshape, batched=False):
+    """Upstream gradients selecting one element of `target` at a time (per example if batched)."""
+    lead = tshape[:1] if batched else []
+    rest = tshape[1:] if batched else tshape
+    m = int(np.prod(rest)) if rest else 1
+    for j in range(m):
+        onehot = np.zeros(lead + [m], dtype=target.dtype.as_numpy_dtype)
+        onehot[..., j] = 1
+        yield array_ops.constant_like_numpy(onehot.reshape(tshape))
+
+
+def _stack_rows(source, row, tshape, unconnected):
+    """One source's Jacobian from its per-element gradients (None where disconnected)."""
+    sshape = source.shape.as_list()
+    if all(g is None for g in row):
+        if unconnected is UnconnectedGradients.ZERO:
+            return array_ops.zeros(tshape + sshape, dtype=source.dtype)
+        return None
+    row = [g if g is not None else array_ops.zeros(sshape, dtype=source.dtype) for g in row]
+    return array_ops.reshape(array_ops.stack(row), tshape + sshape)
 
 
 @contextlib.contextmanager
@@ -325,22 +326,9 @@ def custom_gradient(f=None):
     if f is None:
         return custom_gradient
 
-    accepts_variables = "variables" in inspect.signature(f).parameters or False
-
     def decorated(*args, **kwargs):
-        from tfedu.ops import array_ops
-
-        probe = GradientTape(watch_accessed_variables=True)
-        with stop_recording_all():
-            probe._push()
-            try:
-                result, grad_fn = f(*args, **kwargs)
-            finally:
-                probe._pop()
-        grad_params = inspect.signature(grad_fn).parameters
-        wants_vars = "variables" in grad_params or any(
-            p.kind is inspect.Parameter.VAR_KEYWORD for p in grad_params.values())
-        variables = list(probe.watched_variables()) if _state.tapes else []
+        result, grad_fn, variables = _run_watching_variables(f, args, kwargs)
+        wants_vars = _accepts_variables(grad_fn)
         if variables and not wants_vars:
             raise TypeError(
                 "@tf.custom_gradient grad_fn must accept keyword argument 'variables', since "
@@ -350,29 +338,49 @@ def custom_gradient(f=None):
                      or getattr(a, "_is_variable", False)]
         inputs = [a.value() if getattr(a, "_is_variable", False) else a for a in flat_args]
         var_reads = [v.value() for v in variables] if wants_vars else []
-        flat_out = nest.flatten(result)
         with stop_recording_all():
-            outs = [array_ops.identity(o) for o in flat_out]
-        n_in = len(inputs)
-
-        def tape_grad(op, *upstream):
-            if wants_vars and variables:
-                in_grads, var_grads = grad_fn(*upstream, variables=variables)
-            else:
-                in_grads = grad_fn(*upstream)
-                var_grads = []
-            in_grads = nest.flatten(in_grads) if isinstance(in_grads, (list, tuple)) else [in_grads]
-            in_grads = list(in_grads) + [None] * (n_in - len(in_grads))
-            return in_grads[:n_in] + list(var_grads)
-
-        record_gradient(inputs + var_reads, outs, tape_grad)
+            outs = [array_ops.identity(o) for o in nest.flatten(result)]
+        variables = variables if wants_vars else []
+        record_gradient(inputs + var_reads, outs, _tape_grad(grad_fn, variables, len(inputs)))
         return nest.pack_sequence_as(result, outs)
 
-    del accepts_variables
     decorated.__name__ = getattr(f, "__name__", "custom_gradient")
     decorated.__doc__ = getattr(f, "__doc__", None)
     decorated.__wrapped__ = f
     return decorated
+
+
+def _run_watching_variables(f, args, kwargs):
+    """Run `f` with no tape recording; returns its result, grad_fn and the variables it read."""
+    probe = GradientTape(watch_accessed_variables=True)
+    with stop_recording_all():
+        probe._push()
+        try:
+            result, grad_fn = f(*args, **kwargs)
+        finally:
+            probe._pop()
+    return result, grad_fn, list(probe.watched_variables()) if _state.tapes else []
+
+
+def _accepts_variables(grad_fn) -> bool:
+    params = inspect.signature(grad_fn).parameters
+    return "variables" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD
+                                        for p in params.values())
+
+
+def _tape_grad(grad_fn, variables, n_in):
+    """The recorded gradient function: `grad_fn`'s input gradients, then the variables'."""
+
+    def tape_grad(op, *upstream):
+        if variables:
+            in_grads, var_grads = grad_fn(*upstream, variables=variables)
+        else:
+            in_grads, var_grads = grad_fn(*upstream), []
+        in_grads = nest.flatten(in_grads) if isinstance(in_grads, (list, tuple)) else [in_grads]
+        in_grads = list(in_grads) + [None] * (n_in - len(in_grads))
+        return in_grads[:n_in] + list(var_grads)
+
+    return tape_grad
 
 
 def _gradient_scope():

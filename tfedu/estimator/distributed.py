@@ -71,9 +71,13 @@ def running(strategy):
     return _scope(strategy, LocalGroup(1, cross=strategy.extended._cross))
 
 
-def sync_initial_values(sess, strategy, restored):
-    """Every worker takes the chief's freshly initialised values (restored ones are equal)."""
-    if strategy is None or restored or strategy.extended._cross is None:
+def sync_initial_values(sess, strategy):
+    """Every worker takes the chief's starting values, initialised or restored.
+
+    Always a broadcast, even after a restore: a worker that starts late may already see a
+    checkpoint the chief wrote while it was importing, and would otherwise skip the collectives
+    the chief runs (and start from a later step), leaving the two out of step."""
+    if strategy is None or strategy.extended._cross is None:
         return
     comm = strategy.extended._cross
     for v in tf.compat.v1.global_variables():

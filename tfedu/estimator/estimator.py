@@ -227,7 +227,7 @@ class Estimator:
             path = self.latest_checkpoint()
             sess = self._open_session(g, path, saver)
             with distributed.running(strategy):
-                distributed.sync_initial_values(sess, strategy, restored=bool(path))
+                distributed.sync_initial_values(sess, strategy)
                 return self._run_loop(sess, all_hooks, [spec.train_op, spec.loss])
 
     def _call_train_model_fn(self, features, labels):

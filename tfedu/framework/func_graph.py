@@ -373,7 +373,8 @@ def tape_inputs(values, tensors):
 
 
 class _FunctionRuntime:
-    """Filled by `tfedu.function.concrete_function` and `tfedu.function.gradients`."""
+    """Filled by `tfedu.function.concrete_function` and `tfedu.function.gradients` (both loaded
+    by `tfedu.function`'s __init__)."""
 
     graph_function = None  # FuncGraph -> a callable ConcreteFunction of it
     gradient_function = None  # FuncGraph -> (ConcreteFunction of input gradients, mask)

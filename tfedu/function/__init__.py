@@ -8,8 +8,9 @@ trace's execution plan as generated straight-line Python: the fast call path), `
 """
 
 from tfedu.framework.api_export import export
-from tfedu.function.concrete_function import ConcreteFunction
 from tfedu.framework.func_graph import FuncGraph
+from tfedu.function import gradients as _gradients  # noqa: F401  (fills FUNCTION_RUNTIME)
+from tfedu.function.concrete_function import ConcreteFunction
 from tfedu.function.function import (
     Function,
     function,

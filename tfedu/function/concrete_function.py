@@ -21,6 +21,7 @@ from tfedu.framework.func_graph import (
     FUNCTION_RUNTIME,
     FuncGraph,
     create_graph_op,
+    gradient_function,
     graph_inputs,
     is_eager_variable,
     tape_inputs,
@@ -31,9 +32,10 @@ from tfedu.framework.tensor import EagerTensor, SymbolicTensor, Tensor, _wrap
 from tfedu.framework.tensor_spec import TensorSpec
 from tfedu.function.trace_type import Literal
 from tfedu.graph.plan import compile_plan
+from tfedu.ops import array_ops
 
-__all__ = ["ConcreteFunction", "call_op", "CALL", "STATEFUL_CALL", "run_graph_op",
-           "create_graph_op"]
+__all__ = ["ConcreteFunction", "call_op", "call_gradient", "CALL", "STATEFUL_CALL",
+           "run_graph_op", "create_graph_op"]
 
 _counter = itertools.count(1)
 _RESOURCE = dtypes.resource
@@ -60,8 +62,6 @@ def _call_infer(op):
 
 
 def _call_grad(op, *grads):
-    from tfedu.function.gradients import call_gradient
-
     return call_gradient(op.get_attr("f"), list(op.inputs), grads)
 
 
@@ -94,14 +94,39 @@ def call_op(cf, values, name=None):
 
 
 def _record_call(cf, values, tensors, outs):
-    from tfedu.function.gradients import call_gradient
-
     tin = tape_inputs(values, tensors)
 
     def grad_fn(rec, *grads):
         return call_gradient(cf, values, grads)
 
     record_gradient(tin, outs, grad_fn)
+
+
+def call_gradient(cf, values, grads):
+    """Gradients for the inputs `values` of a call of `cf`, given upstream `grads`.
+
+    The gradient function of `cf`'s graph is built once (`tfedu.function.gradients`) and kept.
+    """
+    if cf._gradient is None:
+        cf._gradient = gradient_function(cf.graph)
+    gcf, mask = cf._gradient
+    ups = _upstream(cf, values, grads)
+    res = gcf._call_flat(list(values) + ups) if mask.count(True) else []
+    res = iter(list(res) if isinstance(res, (list, tuple)) else [res])
+    return [next(res) if m else None for m in mask]
+
+
+def _upstream(cf, values, grads):
+    """The upstream gradients, zeros for outputs none reached."""
+    ups = [g if g is not None or not out.shape.is_fully_defined()
+           else array_ops.zeros(out.shape.as_list(), dtype=out.dtype)
+           for g, out in zip(grads, cf.outputs)]
+    if any(u is None for u in ups):
+        # shapes only known at run time: zeros shaped like the forward outputs
+        fwd = cf._call_flat(list(values[:cf._num_args]))
+        fwd = [fwd] if not isinstance(fwd, (list, tuple)) else list(fwd)
+        ups = [u if u is not None else array_ops.zeros_like(f) for u, f in zip(ups, fwd)]
+    return ups
 
 
 def run_graph_op(op, arrays, resources=None):
@@ -353,8 +378,6 @@ class ConcreteFunction:
                 a = a.astype(npdt)
             wrapped.append(_wrap(a, dt))
         if _state.tapes and wrapped:
-            from tfedu.function.gradients import call_gradient
-
             allv = list(values) + [o for o, _ in self._graph._captures.values()]
             tin = tape_inputs(allv, [v if isinstance(v, Tensor) else None for v in allv])
             tin = [t if t is not None else convert_to_tensor(v) for t, v in zip(tin, allv)]

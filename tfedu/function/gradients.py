@@ -9,11 +9,16 @@ Ops without outputs (assignments, prints) are not replayed: a gradient never rep
 
 from __future__ import annotations
 
+from tfedu.eager.tape import GradientTape
 from tfedu.framework import dtypes
 from tfedu.framework.context import _state
+from tfedu.framework.execute import execute
 from tfedu.framework.func_graph import FUNCTION_RUNTIME, FuncGraph, VariableArgument, placeholder
+from tfedu.framework.tensor_spec import TensorSpec
+from tfedu.function.concrete_function import ConcreteFunction
+from tfedu.ops import array_ops
 
-__all__ = ["vjp_function", "call_gradient", "replay_graph", "structured_inputs"]
+__all__ = ["vjp_function", "replay_graph", "structured_inputs"]
 
 
 def _differentiable(dtype) -> bool:
@@ -47,8 +52,6 @@ def replay_graph(graph, new_inputs, proxies=None):
     `proxies` maps id(resource input) -> VariableArgument so variable reads are seen by tapes.
     Returns a dict id(old tensor) -> new tensor.
     """
-    from tfedu.framework.execute import execute
-
     mapping = {id(a): b for a, b in zip(graph.inputs, new_inputs)}
     proxies = proxies or {}
     for op in graph._ops:
@@ -56,26 +59,26 @@ def replay_graph(graph, new_inputs, proxies=None):
             continue
         if op.type == "Placeholder" and id(op._outputs[0]) in mapping:
             continue
-        ins = [mapping.get(id(t), t) for t in op._inputs]
-        if op.type == "ReadVariableOp" and id(ins[0]) in proxies:
-            outs = [proxies[id(ins[0])].value()]
-        else:
-            replay = getattr(op._opdef, "replay", None)
-            if replay is not None:
-                values = [proxies.get(id(t), t) for t in ins]
-                outs = replay(op, values)
-            else:
-                res = execute(op._opdef, structured_inputs(op, ins),
-                              dict(getattr(op, "_kernel_attrs", {})), default_name=op.type)
-                outs = [res] if not isinstance(res, (list, tuple)) else list(res)
-                if len(op._outputs) == 1 and isinstance(res, list):
-                    outs = res
+        outs = _replay_op(op, [mapping.get(id(t), t) for t in op._inputs], proxies)
         for old, new in zip(op._outputs, outs):
             if new is not None and getattr(new, "_shape", None) is not None \
                     and new.shape.rank is None and old.shape.rank is not None:
                 new._shape = old.shape
             mapping[id(old)] = new
     return mapping
+
+
+def _replay_op(op, ins, proxies):
+    """The outputs of `op` run again on `ins` (its OpDef's `replay` for ops that need one)."""
+    if op.type == "ReadVariableOp" and id(ins[0]) in proxies:
+        return [proxies[id(ins[0])].value()]
+    if op._opdef.replay is not None:
+        return op._opdef.replay(op, [proxies.get(id(t), t) for t in ins])
+    res = execute(op._opdef, structured_inputs(op, ins), dict(getattr(op, "_kernel_attrs", {})),
+                  default_name=op.type)
+    if len(op._outputs) == 1 and isinstance(res, list):
+        return res
+    return [res] if not isinstance(res, (list, tuple)) else list(res)
 
 
 def make_inputs_like(graph, inputs, name="input"):
@@ -103,90 +106,42 @@ def proxies_for(graph, inputs):
 
 def vjp_function(fg: FuncGraph, name=None):
     """(ConcreteFunction computing input gradients, mask of inputs that get one)."""
-    from tfedu.eager.tape import GradientTape
-    from tfedu.function.concrete_function import ConcreteFunction
-    from tfedu.ops import array_ops
-
     gg = FuncGraph(name or f"gradient_{fg.name}", outer_graph=fg.outer_graph)
-    saved_tapes = _state.tapes
-    _state.tapes = []
+    saved_tapes, _state.tapes = _state.tapes, []  # outer tapes do not see the gradient graph
     try:
         with gg.as_default():
             new_inputs = make_inputs_like(gg, fg.inputs)
             ups = [placeholder(gg, t.dtype, t.shape, "upstream") for t in fg.outputs]
-            gg.inputs = list(new_inputs) + list(ups)
-            proxies = proxies_for(gg, new_inputs)
-            tape = GradientTape(persistent=True)
-            tape._push()
-            try:
-                for t in new_inputs:
-                    if _differentiable(t.dtype):
-                        tape.watch(t)
-                mapping = replay_graph(fg, new_inputs, proxies)
-            finally:
-                tape._pop()
-            targets, og = [], []
-            for t, u in zip(fg.outputs, ups):
-                if _differentiable(t.dtype):
-                    targets.append(mapping[id(t)])
-                    og.append(u)
-            sources = []
-            for t in new_inputs:
-                if id(t) in proxies:
-                    sources.append(proxies[id(t)])
-                else:
-                    sources.append(t)
-            if targets:
-                grads = tape.gradient(targets, sources, output_gradients=og)
-            else:
-                grads = [None] * len(sources)
-            mask = []
-            outs = []
-            for s, g in zip(sources, grads):
-                if g is None or not _differentiable(s.dtype):
-                    mask.append(False)
-                    continue
-                mask.append(True)
-                outs.append(array_ops.identity(g))
-            gg.outputs = outs
+            args = gg.inputs = list(new_inputs) + list(ups)
+            grads, sources = _input_gradients(gg, fg, new_inputs, ups)
+            mask = [g is not None and _differentiable(s.dtype) for s, g in zip(sources, grads)]
+            gg.outputs = [array_ops.identity(g) for g, m in zip(grads, mask) if m]
     finally:
         _state.tapes = saved_tapes
-    params = [(f"arg{i}", "POSITIONAL_OR_KEYWORD") for i in range(len(new_inputs) + len(ups))]
-    from tfedu.framework.tensor_spec import TensorSpec
-
-    specs = [TensorSpec(t.shape, t.dtype) for t in list(new_inputs) + list(ups)]
-    cf = ConcreteFunction(gg, params, specs, list(outs))
-    return cf, mask
+    params = [(f"arg{i}", "POSITIONAL_OR_KEYWORD") for i in range(len(args))]
+    specs = [TensorSpec(t.shape, t.dtype) for t in args]
+    return ConcreteFunction(gg, params, specs, list(gg.outputs)), mask
 
 
-def call_gradient(cf, values, grads):
-    """Gradients for the inputs `values` of a call of `cf`, given upstream `grads`."""
-    from tfedu.ops import array_ops
+def _input_gradients(gg, fg, new_inputs, ups):
+    """Replay `fg` on `new_inputs` under a tape; the gradients of its inputs given `ups`.
 
-    if cf._gradient is None:
-        cf._gradient = vjp_function(cf.graph)
-    gcf, mask = cf._gradient
-    ups = []
-    for g, out in zip(grads, cf.outputs):
-        if g is None:
-            g = array_ops.zeros(out.shape.as_list(), dtype=out.dtype) \
-                if out.shape.is_fully_defined() else None
-        ups.append(g)
-    if any(u is None for u in ups):
-        # shapes only known at run time: zeros shaped like the forward outputs
-        fwd = cf._call_flat(list(values[:cf._num_args]))
-        fwd = [fwd] if not isinstance(fwd, (list, tuple)) else list(fwd)
-        ups = [u if u is not None else array_ops.zeros_like(f) for u, f in zip(ups, fwd)]
-    res = gcf._call_flat(list(values) + ups) if mask.count(True) else []
-    res = list(res) if isinstance(res, (list, tuple)) else [res]
-    out, k = [], 0
-    for m in mask:
-        if m:
-            out.append(res[k])
-            k += 1
-        else:
-            out.append(None)
-    return out
+    Returns (gradients, sources): a resource input's source is its variable stand-in.
+    """
+    proxies = proxies_for(gg, new_inputs)
+    tape = GradientTape(persistent=True)
+    tape._push()
+    try:
+        tape.watch([t for t in new_inputs if _differentiable(t.dtype)])
+        mapping = replay_graph(fg, new_inputs, proxies)
+    finally:
+        tape._pop()
+    pairs = [(mapping[id(t)], u) for t, u in zip(fg.outputs, ups) if _differentiable(t.dtype)]
+    sources = [proxies.get(id(t), t) for t in new_inputs]
+    if not pairs:
+        return [None] * len(sources), sources
+    targets, og = [list(x) for x in zip(*pairs)]
+    return tape.gradient(targets, sources, output_gradients=og), sources
 
 
 FUNCTION_RUNTIME.gradient_function = vjp_function
