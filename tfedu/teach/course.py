@@ -91,8 +91,9 @@ SESSIONS: tuple[Session, ...] = (
           "convert a model for TensorFlow Lite and say what quantisation changes"),
         L(12, 20, (5,), "a weight's name in the manifest; how many shard files are written",
           "export a model for TensorFlow.js and run it in the browser"),
-        L(13, 25, (5, 8), "see `python -m tfedu.teach lesson13`",
-          "reuse a pre-trained module for a new task"),
+        L(13, 25, (5, 8), "the trainable weights of a frozen hub layer; the learning rate for "
+                        "fine-tuning; where the hub cache keeps a handle's module",
+          "reuse a pre-trained module as a Keras layer, frozen then fine-tuned"),
     )),
     Session("TensorFlow 1 code today, and training at scale", (
         L(18, 30, (1, 4, 5), "a migrated `predict`; tensor `==`; the TF1 line with no TF2 "
