@@ -819,7 +819,7 @@ def _build_input(fg, name, key, value):
         shape = TensorShape(None if key[2] is None else list(key[2]))
         return placeholder(fg, key[1], shape, name)
     if kind == "V":
-        ph = placeholder(fg, __import__("tfedu").resource, [], name)
+        ph = placeholder(fg, dtypes.resource, [], name)
         shape = TensorShape(None if key[2] is None else list(key[2]))
         ph._op._handle_data = (key[1], shape)
         vname = getattr(value, "name", name)
