@@ -23,6 +23,7 @@ from tfedu.framework.registry import INTS, NUMERIC, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops, math_ops
+from tfedu.ops.array_ops import concat, expand_dims, one_hot, transpose
 from tfedu.ops.gradient_util import unbroadcast
 from tfedu.ops.op_helpers import as_tensor, broadcast_shapes, export
 
@@ -1234,7 +1235,6 @@ def matrix_transpose(a, name="matrix_transpose", conjugate=False) -> Tensor:
         with _scope(name, "matrix_transpose") as s:
             out = einsum("...ij->...ji", a, name=_final_name(s))
             return math_ops.conj(out) if conjugate else out
-    from tfedu.ops.array_ops import transpose
 
     rank = a.shape.rank
     perm = list(range(rank - 2)) + [rank - 1, rank - 2]
@@ -1427,8 +1427,6 @@ def _move_axes_last(x, ax):
 
 def _keep(out, ax):
     """Re-insert the two reduced axes (size 1) into `out`."""
-    from tfedu.ops.array_ops import expand_dims
-
     for a in sorted(ax):
         out = expand_dims(out, a)
     return out
@@ -1518,8 +1516,6 @@ def _expm_kernel(x):
 def _expm_grad(op, g):
     """The adjoint of the Fréchet derivative: the upper-right block of
     expm([[A^H, G], [0, A^H]])."""
-    from tfedu.ops.array_ops import concat
-
     a = op.inputs[0]
     n = a.shape.as_list()[-1] if a.shape.rank is not None else None
     if n is None:
@@ -1599,8 +1595,6 @@ def lu(input, output_idx_type=dtypes.int32, name=None):
 
 def _perm_matrix(perm, dtype):
     """P with P @ x == x[..., perm, :] (a one-hot matrix, so gradients flow through x)."""
-    from tfedu.ops.array_ops import one_hot
-
     n = perm.shape.as_list()[-1] if perm.shape.rank else None
     if n is None:
         n = array_ops.shape(perm)[-1]

@@ -32,8 +32,6 @@ class init_scope:
     create variables once."""
 
     def __enter__(self):
-        from tfedu.framework import context
-
         st = context._state
         self._saved = st.graph_stack
         st.graph_stack = [g for g in st.graph_stack
@@ -42,8 +40,6 @@ class init_scope:
         return None
 
     def __exit__(self, *exc):
-        from tfedu.framework import context
-
         context._state.graph_stack = self._saved
         context._refresh()
         return False
@@ -223,8 +219,11 @@ for _name in ("tpu.experimental.initialize_tpu_system", "tpu.experimental.shutdo
 # ---------------------------------------------------------------------------------------------
 # tf.bitwise, tf.bitcast, tf.debugging.assert_all_finite, tf.nn.local_response_normalization
 
+from tfedu.framework import context  # noqa: E402
 from tfedu.framework.execute import execute  # noqa: E402
+from tfedu.framework.op_check import OpCheckError  # noqa: E402
 from tfedu.framework.registry import register_op  # noqa: E402
+from tfedu.framework.tensor import Tensor  # noqa: E402
 from tfedu.framework.tensor_shape import TensorShape  # noqa: E402
 from tfedu.ops.op_helpers import (  # noqa: E402
     binary_function,
@@ -255,8 +254,6 @@ def _bitcast_kernel(input, type=None):
     if src > dst:
         return a.view(out).reshape(a.shape + (src // dst,))
     if a.shape[-1:] != (dst // src,):
-        from tfedu.framework.op_check import OpCheckError
-
         raise OpCheckError("Cannot bitcast from 3 to 9: shape [1] not compatible" if False else
                            f"Cannot bitcast from {input.dtype} to {np.dtype(out)}: shape "
                            f"{list(a.shape)} not compatible")
@@ -303,8 +300,6 @@ def local_response_normalization(input, depth_radius=5, bias=1, alpha=1, beta=0.
 
 def _install_bitwise_operators():
     """`&`, `|`, `^`, `~` on integer tensors are bitwise, as in TensorFlow (logical on bools)."""
-    from tfedu.framework.tensor import Tensor
-
     bitwise = _tf().bitwise
     pairs = {"and": bitwise.bitwise_and, "or": bitwise.bitwise_or, "xor": bitwise.bitwise_xor}
     for short, fn in pairs.items():

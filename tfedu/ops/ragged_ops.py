@@ -14,8 +14,11 @@ from tfedu.framework.errors import InvalidArgumentError
 from tfedu.framework.execute import static_value
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
-from tfedu.ops import array_ops
+from tfedu.ops import array_ops, math_ops
+from tfedu.ops.gather_ops import boolean_mask, gather
+from tfedu.ops.math_ops import cast, subtract
 from tfedu.ops.op_helpers import as_tensor, export
+from tfedu.ops.scatter_ops import tensor_scatter_nd_update
 
 
 def _t(x, dtype=None):
@@ -102,14 +105,10 @@ class RaggedTensor:
         return self.shape.rank
 
     def nrows(self, out_type=dtypes.int64, name=None):
-        from tfedu.ops.math_ops import cast, subtract
-
         return cast(subtract(array_ops.size(self._row_splits, out_type=dtypes.int64), 1),
                     out_type)
 
     def row_lengths(self, axis=1, name=None):
-        from tfedu.ops.math_ops import subtract
-
         s = self._row_splits
         return subtract(s[1:], s[:-1])
 
@@ -157,8 +156,6 @@ class RaggedTensor:
         keep = [i for i, p in enumerate(idx) if all(a < b for a, b in zip(p, dims))]
         if not keep:
             return base
-        from tfedu.ops.gather_ops import gather
-        from tfedu.ops.scatter_ops import tensor_scatter_nd_update
 
         ind = np.array([idx[i] for i in keep], dtype=np.int64)
         upd = gather(flat, np.array([pos[i] for i in keep], dtype=np.int64))
@@ -196,7 +193,6 @@ class RaggedTensor:
             ln = np.where(keep.any(axis=1), m - np.argmax(keep, axis=1), 0)
         else:
             ln = np.full(n, m, dtype=np.int64)
-        from tfedu.ops.gather_ops import boolean_mask
 
         mask = np.arange(m)[None, :] < ln[:, None]
         return cls.from_row_lengths(boolean_mask(t, mask), ln)
@@ -274,8 +270,6 @@ class RaggedTensor:
 
 
 def _math(name):
-    from tfedu.ops import math_ops
-
     return getattr(math_ops, name)
 
 

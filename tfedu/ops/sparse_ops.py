@@ -13,8 +13,11 @@ from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import static_value
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops
+from tfedu.ops.gather_ops import gather, gather_nd
+from tfedu.ops.math_ops import add, matmul, not_equal, reduce_sum
 from tfedu.ops.op_helpers import as_tensor as _t
 from tfedu.ops.op_helpers import export
+from tfedu.ops.scatter_ops import tensor_scatter_nd_update
 
 # ------------------------------------------------------------------------------------------
 # SparseTensor
@@ -80,8 +83,6 @@ class SparseTensor:
 @export("sparse.to_dense")
 def sparse_to_dense(sp_input, default_value=None, validate_indices=True, name=None):
     """The dense tensor: `values` at `indices`, `default_value` (zero) elsewhere."""
-    from tfedu.ops.scatter_ops import tensor_scatter_nd_update
-
     if not isinstance(sp_input, SparseTensor):
         raise TypeError(f"Input must be a SparseTensor, got {type(sp_input).__name__}")
     fill = 0 if default_value is None else default_value
@@ -92,8 +93,6 @@ def sparse_to_dense(sp_input, default_value=None, validate_indices=True, name=No
 @export("sparse.from_dense")
 def sparse_from_dense(tensor, name=None):
     """The SparseTensor of the non-zero elements of `tensor`."""
-    from tfedu.ops.gather_ops import gather_nd
-    from tfedu.ops.math_ops import not_equal
 
     t = _t(tensor)
     zero = np.zeros((), dtype=t.dtype._np) if t.dtype is not dtypes.string else b""
@@ -104,8 +103,6 @@ def sparse_from_dense(tensor, name=None):
 @export("sparse.reorder")
 def sparse_reorder(sp_input, name=None):
     """The same SparseTensor with its entries in row-major (canonical) order."""
-    from tfedu.ops.gather_ops import gather
-
     idx = np.asarray(sp_input.indices)
     order = np.lexsort(idx.T[::-1]) if idx.size else np.arange(0)
     return SparseTensor(gather(sp_input.indices, order), gather(sp_input.values, order),
@@ -116,8 +113,6 @@ def sparse_reorder(sp_input, name=None):
 def sparse_add(a, b, threshold=0, name=None):
     """sparse + dense gives a dense tensor; sparse + sparse a SparseTensor over the union of
     their entries (entries with |value| < threshold are dropped)."""
-    from tfedu.ops.gather_ops import gather_nd
-    from tfedu.ops.math_ops import add
 
     if not isinstance(a, SparseTensor):
         a, b = b, a
@@ -137,14 +132,10 @@ def sparse_add(a, b, threshold=0, name=None):
 @export("sparse.reduce_sum")
 def sparse_reduce_sum(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=None):
     """Sum of the entries (over `axis`), as a dense tensor."""
-    from tfedu.ops.math_ops import reduce_sum
-
     return reduce_sum(sparse_to_dense(sp_input), axis=axis, keepdims=bool(keepdims))
 
 
 @export("sparse.sparse_dense_matmul", "sparse.matmul")
 def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None):
     """SparseTensor @ dense matrix (differentiable in both)."""
-    from tfedu.ops.math_ops import matmul
-
     return matmul(sparse_to_dense(sp_a), _t(b), adjoint_a=adjoint_a, adjoint_b=adjoint_b)

@@ -16,7 +16,13 @@ from tfedu.framework.execute import execute
 from tfedu.framework.op_check import OpCheckError
 from tfedu.framework.registry import register_op
 from tfedu.framework.tensor import Tensor
+from tfedu.framework.tensor_shape import TensorShape
+from tfedu.ops import array_ops
+from tfedu.ops.array_ops import expand_dims, reshape, unstack
+from tfedu.ops.math_ops import cumsum
 from tfedu.ops.op_helpers import as_tensor, broadcast_shapes, export, same_as_input, unary_infer
+from tfedu.ops.ragged_ops import RaggedTensor
+from tfedu.ops.segment_ops import unsorted_segment_sum
 
 
 def _map(fn, x, otype=object):
@@ -217,18 +223,12 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
 @export("strings.reduce_join", "reduce_join")
 def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     """Join the strings along `axis` (all of them when None)."""
-    from tfedu.ops.array_ops import unstack
-
     x = as_tensor(inputs, dtypes.string)
     if axis is None:
-        from tfedu.ops.array_ops import reshape
-
         x, axis = reshape(x, [-1]), 0
     parts = unstack(x, axis=axis)
     out = join(parts, separator=separator, name=name) if parts else convert_to_tensor(b"")
     if keepdims:
-        from tfedu.ops.array_ops import expand_dims
-
         out = expand_dims(out, axis)
     return out
 
@@ -250,8 +250,6 @@ def _split_v2_kernel(input, sep, maxsplit=-1):
 
 
 def _split_v2_infer(op):
-    from tfedu.framework.tensor_shape import TensorShape
-
     return [(TensorShape([None, 2]), dtypes.int64), (TensorShape([None]), dtypes.string),
             (TensorShape([2]), dtypes.int64)]
 
@@ -267,10 +265,6 @@ STRING_SPLIT_V2 = register_op(
 
 def _split_in_graph(x, sep, maxsplit, name):
     """tf.strings.split while tracing: StringSplitV2, its parts as a RaggedTensor."""
-    from tfedu.ops import array_ops
-    from tfedu.ops.math_ops import cumsum
-    from tfedu.ops.ragged_ops import RaggedTensor
-    from tfedu.ops.segment_ops import unsorted_segment_sum
 
     indices, values, _ = execute(STRING_SPLIT_V2, [x, as_tensor(sep or "", dtypes.string)], {"maxsplit": maxsplit},
                                  name=name, default_name="StringSplit")
@@ -286,8 +280,6 @@ def _split_in_graph(x, sep, maxsplit, name):
 def split(input, sep=None, maxsplit=-1, name=None):
     """Split each string of a vector into a RaggedTensor of parts (whitespace by default);
     a scalar string gives a 1-D tensor."""
-    from tfedu.ops.ragged_ops import RaggedTensor
-
     x = as_tensor(input, dtypes.string)
     if not hasattr(x, "_value") and x.shape.rank == 1:
         return _split_in_graph(x, sep, maxsplit, name)
