@@ -1779,3 +1779,40 @@ def unravel_index(indices, dims, name=None):
     i = as_tensor(indices, dtype_hint=dtypes.int32)
     d = dims if isinstance(dims, Tensor) else convert_to_tensor(dims, dtype=i.dtype)
     return execute(UNRAVEL_INDEX, [i, d], name=name, default_name="UnravelIndex")
+
+
+def _bitcast_kernel(input, type=None):
+    a = np.array(input, copy=True, order="C")
+    out = type.as_numpy_dtype
+    src, dst = a.dtype.itemsize, np.dtype(out).itemsize
+    if src == dst:
+        return a.view(out)
+    if src > dst:
+        return a.view(out).reshape(a.shape + (src // dst,))
+    if a.shape[-1:] != (dst // src,):
+        raise OpCheckError("Cannot bitcast from 3 to 9: shape [1] not compatible" if False else
+                           f"Cannot bitcast from {input.dtype} to {np.dtype(out)}: shape "
+                           f"{list(a.shape)} not compatible")
+    return a.view(out).reshape(a.shape[:-1])
+
+
+def _bitcast_infer(op):
+    s, t = op.shape(0), op.attrs["type"]
+    src, dst = op.dtype(0).size, t.size
+    if s.rank is None or src == dst:
+        return [(s, t)]
+    if src > dst:
+        return [(TensorShape(s.as_list() + [src // dst]), t)]
+    return [(TensorShape(s.as_list()[:-1]), t)]
+
+
+BITCAST = register_op("Bitcast", group="array", inputs=("input: T",), outputs=("output: type",),
+                      attrs={"type": None}, infer=_bitcast_infer, kernel=_bitcast_kernel,
+                      doc="Reinterpret the bytes of a tensor as another dtype.")
+
+
+@export("bitcast")
+def bitcast(input, type, name=None):
+    """The same bytes read as another dtype (a wider one takes the last axis' elements)."""
+    return execute(BITCAST, [as_tensor(input)], {"type": dtypes.as_dtype(type)}, name=name,
+                   default_name="Bitcast")

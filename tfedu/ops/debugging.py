@@ -74,6 +74,12 @@ def check_numerics(tensor, message, name=None):
                    default_name="CheckNumerics")
 
 
+@export("debugging.assert_all_finite")
+def assert_all_finite(x, message, name=None):
+    """`x` itself, after checking it holds no NaN or Inf (`check_numerics`)."""
+    return check_numerics(x, message, name=name)
+
+
 def _first(arr, n=3):
     flat = np.asarray(arr).reshape(-1)[:n]
     return flat

@@ -1276,3 +1276,14 @@ def set_global_generator(generator: Generator) -> None:
     """Replace the global `tf.random.Generator` with `generator`."""
     global _global_generator
     _global_generator = generator
+
+
+@export("random_normal_initializer")
+class random_normal_initializer:
+    """Initializer drawing from a normal distribution."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def __call__(self, shape, dtype=dtypes.float32, **kwargs):
+        return normal(shape, self.mean, self.stddev, dtype=dtype, seed=self.seed)

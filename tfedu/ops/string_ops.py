@@ -11,7 +11,7 @@ import re
 import numpy as np
 
 from tfedu.framework import dtypes
-from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.convert import constant, convert_to_tensor
 from tfedu.framework.execute import execute
 from tfedu.framework.op_check import OpCheckError
 from tfedu.framework.registry import register_op
@@ -296,3 +296,62 @@ def split(input, sep=None, maxsplit=-1, name=None):
     splits = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
     return RaggedTensor.from_row_splits(convert_to_tensor(flat, dtype=dtypes.string), splits)
 
+
+# ------------------------------------------------------------------------------------------
+# Unicode: characters, code points and bytes of each string (ragged results)
+# ------------------------------------------------------------------------------------------
+
+
+def _ragged(rows, dtype):
+    lengths = [len(r) for r in rows]
+    flat = [x for r in rows for x in r]
+    values = constant(np.array(flat, dtype=object) if dtype == dtypes.string else
+                         np.array(flat, dtype=np.int32), dtype=dtype)
+    return RaggedTensor.from_row_lengths(values, np.array(lengths, np.int64))
+
+
+def _each(input, fn, dtype):
+    t = as_tensor(input, dtype=dtypes.string)
+    arr = np.asarray(t.numpy(), dtype=object)
+    if arr.ndim == 0:
+        return constant(np.array(fn(arr.item()), dtype=object if dtype == dtypes.string
+                                       else np.int32), dtype=dtype)
+    return _ragged([fn(v) for v in arr.reshape(-1)], dtype)
+
+
+def _decode(b, errors="replace"):
+    return b.decode("utf-8", errors)
+
+
+@export("strings.unicode_split")
+def unicode_split(input, input_encoding="UTF-8", errors="replace", replacement_char=65533,
+                  name=None):
+    """Split each string into its characters (as UTF-8 strings)."""
+    return _each(input, lambda b: [c.encode("utf-8") for c in _decode(b, errors)],
+                 dtypes.string)
+
+
+@export("strings.unicode_decode")
+def unicode_decode(input, input_encoding="UTF-8", errors="replace", replacement_char=65533,
+                   replace_control_characters=False, name=None):
+    """Each string as its Unicode code points (int32)."""
+    return _each(input, lambda b: [ord(c) for c in _decode(b, errors)], dtypes.int32)
+
+
+@export("strings.bytes_split")
+def bytes_split(input, name=None):
+    """Split each string into single bytes."""
+    return _each(input, lambda b: [b[i:i + 1] for i in range(len(b))], dtypes.string)
+
+
+@export("strings.unicode_encode")
+def unicode_encode(input, output_encoding="UTF-8", errors="replace", replacement_char=65533,
+                   name=None):
+    """Code points (a vector, or a ragged batch) back to UTF-8 strings."""
+    if isinstance(input, RaggedTensor):
+        rows = input.to_list()
+        return constant(np.array(["".join(map(chr, r)).encode() for r in rows], dtype=object))
+    cps = np.asarray(as_tensor(input).numpy())
+    if cps.ndim == 1:
+        return constant("".join(map(chr, cps)).encode())
+    return constant(np.array(["".join(map(chr, r)).encode() for r in cps], dtype=object))
