@@ -76,7 +76,8 @@ from tfedu.function import function  # noqa: E402  (tf.function, shadowing the p
 
 dtypes.as_dtype = as_dtype
 
-_LAZY_SUBMODULES = ("keras", "saved_model", "estimator", "feature_column", "summary")
+_LAZY_SUBMODULES = ("keras", "saved_model", "estimator", "feature_column", "summary",
+                    "lite")
 # TF 2's top-level aliases of Keras namespaces (tf.metrics is tf.keras.metrics...)
 _KERAS_ALIASES = {"metrics": "metrics", "initializers": "initializers", "losses": "losses",
                   "optimizers": "optimizers"}

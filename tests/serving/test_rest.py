@@ -201,3 +201,17 @@ def test_classify_and_regress(server):
     predict_sig = server.post("/v1/models/mlp:classify", json={"examples": [{"x": 1.0}]})
     assert predict_sig.json()["error"] == "No classification inputs found in SignatureDef: " \
         + predict_sig.json()["error"].split("SignatureDef: ", 1)[1]
+
+
+def test_listening_socket_is_tcp_so_responses_skip_nagle():
+    """asyncio disables Nagle only on sockets whose proto is TCP: a proto-0 socket made every
+    keep-alive response wait ~40 ms for the client's delayed ACK."""
+    import socket
+
+    from tfedu.serving.server import _bind
+
+    sock = _bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()

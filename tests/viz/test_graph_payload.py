@@ -196,7 +196,9 @@ def test_hostile_names_pass_through_unchanged():
 def test_mimebundle_has_the_custom_type_text_and_svg():
     g, *_ = _small_graph()
     bundle = show_graph(g, title="demo")._repr_mimebundle_()
-    assert bundle["text/plain"] == "<tfedu graph 'demo': 5 ops>"
+    assert bundle["text/plain"].splitlines()[:3] == [
+        "<tfedu graph 'demo': 5 ops>", "  inputs: x (None, 3) float32",
+        "  results (read by no op): total () float32"]
     _validate(bundle[GRAPH_MIME_TYPE])
     assert bundle[GRAPH_MIME_TYPE]["title"] == "demo"
     if shutil.which("dot") is None:
@@ -228,7 +230,7 @@ def test_graph_displays_itself():
     g, *_ = _small_graph()
     bundle = g._repr_mimebundle_(exclude={"image/svg+xml"})
     assert bundle[GRAPH_MIME_TYPE] == graph_payload(g)
-    assert bundle["text/plain"] == "<tfedu graph 'Graph': 5 ops>"
+    assert bundle["text/plain"].startswith("<tfedu graph 'Graph': 5 ops>\n  inputs: x")
 
 
 def test_show_graph_accepts_payloads_and_views():

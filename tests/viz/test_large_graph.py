@@ -118,19 +118,23 @@ def test_big_flat_graph_gets_a_text_summary_instead_of_svg(monkeypatch):
     bundle = show_graph(chain(graph_view.SVG_FALLBACK_MAX_NODES + 1))._repr_mimebundle_()
     assert "image/svg+xml" not in bundle and ran == []  # Graphviz is not even started
     text = bundle["text/plain"]
-    assert text.startswith("<tfedu graph 'g': 501 ops>\n501 ops, 1000 edges: too big for a static")
+    assert text.startswith("<tfedu graph 'g': 501 ops>\n  inputs: x (4,) float32")
+    assert "  501 ops, 1000 edges: too big for a static drawing" in text
     assert "(501 nodes to draw, more than 500)" in text
-    assert "Op types: AddV2 x500, Placeholder x1" in text
-    # Small graphs keep the one-line text.
-    assert show_graph(chain(3))._repr_mimebundle_(exclude={"image/svg+xml"})["text/plain"] == (
-        "<tfedu graph 'g': 3 ops>")
+    assert "op types: AddV2 x500, Placeholder x1" in text
+    # Small graphs say what they are, without the reason for a missing picture.
+    small = show_graph(chain(3))._repr_mimebundle_(exclude={"image/svg+xml"})["text/plain"]
+    assert small.startswith("<tfedu graph 'g': 3 ops>\n  inputs: x (4,) float32\n")
+    assert "too big" not in small
 
 
 def test_without_dot_a_collapsible_graph_keeps_the_short_text(monkeypatch):
     monkeypatch.setattr(graph_view.shutil, "which", lambda name: None)
     bundle = show_graph(scoped(12, 50))._repr_mimebundle_()
     assert "image/svg+xml" not in bundle
-    assert bundle["text/plain"] == "<tfedu graph 'g': 601 ops>"  # 13 nodes to draw: not big
+    text = bundle["text/plain"]
+    assert text.startswith("<tfedu graph 'g': 601 ops>") and "too big" not in text  # 13 drawn
+    assert "top-level scopes: block0 (50 ops), block1 (50 ops)" in text
 
 
 def test_slow_graphviz_gives_the_summary(monkeypatch):
@@ -149,7 +153,7 @@ def test_slow_graphviz_gives_the_summary(monkeypatch):
     finally:
         release.set()
     assert "210 ops, 0 edges: Graphviz could not draw it within 0.05 s." in text
-    assert "Top-level scopes (collapsed in the interactive view): s0 (70 ops), s1 (70 ops)" in text
+    assert "top-level scopes: s0 (70 ops), s1 (70 ops)" in text
 
 
 @pytest.mark.parametrize("error", [
@@ -192,3 +196,57 @@ def test_big_scoped_graph_svg_is_the_collapsed_drawing():
     svg = show_graph(scoped(40, 50))._repr_mimebundle_()["image/svg+xml"]
     assert svg.count('class="node"') == 41
     assert "block39" in svg and "50 ops" in svg and "block0/op1" not in svg
+
+
+def _fake_svg(width: float, height: float = 100.0) -> str:
+    return (f'<?xml version="1.0"?>\n<svg width="{width:g}pt" height="{height:g}pt" '
+            f'viewBox="0 0 {width:g} {height:g}"><g class="graph"/></svg>')
+
+
+def test_a_too_wide_static_picture_is_laid_out_again_then_scaled():
+    from tfedu.viz.static import MAX_WIDTH_PT, readable_svg
+
+    tried = []
+
+    def pipe(widths):
+        def draw(dot):
+            tried.append(dot)
+            return _fake_svg(widths[len(tried) - 1])
+        return draw
+
+    g = scoped(3, 50)
+    # Left to right fits: drawn as the view starts.
+    assert readable_svg(g, pipe([800])) == _fake_svg(800) and len(tried) == 1
+    # Too wide: top to bottom next.
+    tried.clear()
+    assert readable_svg(g, pipe([MAX_WIDTH_PT * 3, 900])) == _fake_svg(900)
+    assert "rankdir=TB" in tried[1] and "subgraph cluster_" in tried[1]
+    # Still too wide: every scope collapsed, then the narrowest scaled to the page.
+    tried.clear()
+    svg = readable_svg(g, pipe([5000, 4000, 3000, 2000]))
+    assert len(tried) == 4 and "shape=box3d" in tried[3] and "rankdir=TB" in tried[3]
+    assert svg.startswith('<?xml version="1.0"?>\n<svg width="100%" style="max-width: 2000pt"')
+
+
+def test_static_picture_shows_the_graphs_it_calls():
+    from tfedu.viz.static import MAX_WIDTH_PT, static_svg
+
+    main = chain(3)
+    main["subgraphs"] = {"cond.then_branch": chain(2), "cond.else_branch": chain(2)}
+    drawn = []
+
+    def pipe(dot):
+        drawn.append(dot)
+        return _fake_svg(300 + 100 * len(drawn), 50)
+
+    svg = static_svg(main, pipe, max_nodes=500)
+    assert len(drawn) == 3
+    assert svg.startswith('<svg width="600pt" height="')
+    assert '<svg x="0" y="0" width="400" height="50" viewBox' in svg  # nested in points
+    assert ">cond.then_branch</text>" in svg and ">cond.else_branch</text>" in svg
+    assert svg.count("<svg") == 4  # the stack, then each drawing nested in it
+    assert static_svg(main, pipe, max_nodes=5) is None  # 7 nodes in all: over the cap
+    # A stack wider than a page is scaled as a whole.
+    drawn.clear()
+    wide = static_svg(main, lambda dot: _fake_svg(MAX_WIDTH_PT + 1, 50), max_nodes=500)
+    assert wide.startswith(f'<svg width="100%" style="max-width: {MAX_WIDTH_PT + 1:g}pt"')

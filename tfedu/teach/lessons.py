@@ -774,6 +774,72 @@ register(Exercise(
     hint="Compare the two answers printed in the Predict section.",
 ))
 
+# ---- 11 TensorFlow Lite -----------------------------------------------------------------------
+
+register(Exercise(
+    id="lesson11.quantize",
+    question="A tensor has scale 0.5 and zero point -10. Which int8 value stores 3.2?",
+    solution=-4,
+    mistakes=(Mistake("That is round(3.2 / 0.5) alone: the zero point shifts every stored "
+                      "value. Add it.", answers=(6,)),
+              Mistake("The zero point is added, not subtracted: q = round(x / scale) + "
+                      "zero_point.", answers=(-16,)),
+              Mistake("Round x / scale to a whole number first: int8 holds integers.",
+                      answers=(-3.6,))),
+    explanation="q = round(3.2 / 0.5) + (-10) = round(6.4) - 10 = -4. Back to a real number: "
+                "0.5 * (-4 - (-10)) = 3.0. The int8 grid has steps of 0.5, so 3.2 is stored as "
+                "the nearest step: that rounding is quantisation's error.",
+    hint="Divide by the scale, round, then add the zero point.",
+))
+
+register(Exercise(
+    id="lesson11.dynamic_range",
+    question="Which tensors does dynamic-range quantisation store as int8? A: every tensor, "
+             "B: the weights with at least 1024 values, C: the activations",
+    solution="B",
+    rule=one_of({"A": "every tensor", "B": "large weights only",
+                 "C": "the activations"}),
+    mistakes=(Mistake("Activations stay float in this mode, and so do small weights and biases: "
+                      "look at the int8 tensors in get_tensor_details().", answers=("A",)),
+              Mistake("An activation's range is only known after running data through the "
+                      "model: that is what full integer's representative dataset is for.",
+                      answers=("C",))),
+    explanation="Dynamic range quantises only large weights (TF's threshold: 1024 values); the "
+                "layers quantise their float input on the fly. Full-integer quantisation also "
+                "needs each activation's range, which a representative dataset calibrates.",
+    hint="Which mode needed a representative dataset, and why?",
+))
+
+# ---- 12 TensorFlow.js -------------------------------------------------------------------------
+
+register(Exercise(
+    id="lesson12.weight_name",
+    question="Under which name does TensorFlow.js look up the kernel of the layer 'dense_1' in "
+             "the weights manifest?",
+    solution="dense_1/kernel",
+    rule=text_answer("dense_1/kernel", not_with=("sequential",)),
+    mistakes=(Mistake("That is Keras 3's path, with the model's name in front; TensorFlow.js "
+                      "names a weight '<layer name>/<weight name>'.",
+                      answers=("sequential/dense_1/kernel",)),
+              Mistake("The weight's own name is not enough: several layers have a 'kernel'. "
+                      "Put the layer's name in front.", answers=("kernel",))),
+    explanation="The layers format names a weight '<layer name>/<weight name>'. Keras 3 paths "
+                "with the model's name in front ('sequential/dense_1/kernel') are not found.",
+    hint="Look at the names in doc['weightsManifest'][0]['weights'].",
+))
+
+register(Exercise(
+    id="lesson12.shards",
+    question="A model has 10,000 bytes of weights, exported with weight_shard_size_bytes=4000. "
+             "How many shard files are written?",
+    solution=3,
+    mistakes=(Mistake("10,000 / 4000 is 2.5, and the half shard is a file too: the last shard "
+                      "holds what is left.", answers=(2, 2.5)),),
+    explanation="4000 + 4000 + 2000 bytes: every shard but the last has exactly the shard "
+                "size, because TensorFlow.js finds a weight's shard as offset // 4000.",
+    hint="Cut 10,000 bytes into pieces of 4000: what is left over?",
+))
+
 # ---- 14 estimators ----------------------------------------------------------------------------
 
 register(Exercise(

@@ -13,7 +13,6 @@ import json
 import re
 import shutil
 import sys
-from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -274,44 +273,28 @@ def _pipe_svg(dot: str) -> str | None:
 
 
 def _svg(payload: dict) -> str | None:
-    """Static SVG of the drawing the lab extension starts with, drawn by Graphviz.
+    """Static SVG of the graph and the graphs it calls (`tfedu.viz.static`: laid out again
+    or with its scopes collapsed when too wide), drawn by Graphviz.
 
-    Same DOT as the interactive view (big graphs: scopes collapsed, edge labels as tooltips).
     None when Graphviz's `dot` is not installed, when more than `SVG_FALLBACK_MAX_NODES`
     nodes would be drawn (a flat 2,000-op graph takes seconds), or when Graphviz takes longer
     than `SVG_FALLBACK_TIMEOUT_S`: the caller then gives a text summary.
     """
     if shutil.which("dot") is None:
         return None
-    from .dot import drawn_nodes, graph_to_dot
+    from .static import static_svg
 
-    if drawn_nodes(payload) > SVG_FALLBACK_MAX_NODES:
-        return None
-    return _pipe_svg(graph_to_dot(payload))
+    return static_svg(payload, _pipe_svg, SVG_FALLBACK_MAX_NODES)
 
 
 def _summary(payload: dict, drawn: int) -> str:
-    """Text in place of the static drawing of a graph too big to lay out quickly."""
-    from .dot import default_collapsed, scope_tree
-
-    nodes = payload["nodes"]
-    edges = sum(len(n["inputs"]) for n in nodes)
+    """Why there is no static drawing of a graph (too big, or Graphviz too slow)."""
+    edges = sum(len(n["inputs"]) for n in payload["nodes"])
     why = (f"too big for a static drawing ({drawn} nodes to draw, more than "
            f"{SVG_FALLBACK_MAX_NODES})" if drawn > SVG_FALLBACK_MAX_NODES else
            f"Graphviz could not draw it within {SVG_FALLBACK_TIMEOUT_S:g} s")
-    lines = [f"{len(nodes)} ops, {edges} edges: {why}. "
-             "JupyterLab with tfedu installed shows it interactively."]
-    types = Counter(n["type"] for n in nodes).most_common()
-    shown = ", ".join(f"{t} x{c}" for t, c in types[:8])
-    lines.append(f"Op types: {shown}" + (f", and {len(types) - 8} more" if len(types) > 8 else ""))
-    collapsed = set(default_collapsed(payload))
-    top = list(scope_tree(payload)["children"].values())
-    if top:
-        scopes = ", ".join(f"{t['path']} ({t['ops']} ops)" for t in top[:8])
-        more = f", and {len(top) - 8} more" if len(top) > 8 else ""
-        note = " (collapsed in the interactive view)" if collapsed else ""
-        lines.append(f"Top-level scopes{note}: {scopes}{more}")
-    return "\n".join(lines)
+    return (f"{len(payload['nodes'])} ops, {edges} edges: {why}. "
+            "JupyterLab with tfedu installed shows it interactively.")
 
 
 class GraphView:
@@ -333,12 +316,16 @@ class GraphView:
         return graph_to_dot(self.payload)
 
     def _text(self) -> str:
+        """`<tfedu graph 'g': 5 ops>` and what the graph is: inputs, results, op types,
+        scopes, the graphs it calls (see `tfedu.viz.static.describe`)."""
+        from .static import describe
+
         nodes = self.payload["nodes"]
         subs = len(self.payload["subgraphs"])
         text = f"<tfedu graph {self.title!r}: {len(nodes)} ops"
         if subs:
             text += f", {subs} subgraph{'s' if subs != 1 else ''}"
-        return text + ">"
+        return "\n".join([text + ">"] + [f"  {line}" for line in describe(self.payload)])
 
     def __repr__(self) -> str:
         return self._text()
@@ -362,7 +349,7 @@ class GraphView:
             if svg is not None:
                 bundle["image/svg+xml"] = svg
             elif drawn > SVG_FALLBACK_MAX_NODES or shutil.which("dot") is not None:
-                bundle["text/plain"] += "\n" + _summary(self.payload, drawn)
+                bundle["text/plain"] += "\n  " + _summary(self.payload, drawn)
         return bundle
 
 
