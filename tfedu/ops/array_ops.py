@@ -1618,6 +1618,7 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name
 
 IDENTITY_N = register_op(
     "IdentityN", group="array", inputs=("input: N*T",), outputs=("output: N*T",), type_attrs={"T": ALL},
+    export={"graphdef": {"type_list": {"T": 0}, "drop": ("N",)}},
     infer=lambda op: [(s, d) for s, d in zip(op.input_shapes, op.input_dtypes)],
     kernel=lambda xs: list(xs), grad=lambda op, *gs: list(gs),
     doc="Each input unchanged (several tensors through one op).")
@@ -1807,7 +1808,8 @@ def _bitcast_infer(op):
 
 
 BITCAST = register_op("Bitcast", group="array", inputs=("input: T",), outputs=("output: type",),
-                      attrs={"type": None}, infer=_bitcast_infer, kernel=_bitcast_kernel,
+                      type_attrs={"T": dtypes.NUMERIC}, attrs={"type": None}, infer=_bitcast_infer,
+                      kernel=_bitcast_kernel,
                       doc="Reinterpret the bytes of a tensor as another dtype.")
 
 
