@@ -245,7 +245,7 @@ class BaseSession:
             if id(f) not in seen:
                 seen[id(f)] = len(unique)
                 unique.append(f)
-        results = self._plan(unique, feeds).run(arrays, self._resources) if unique else []
+        results = self._plan(unique, feeds).run_fast(arrays, self._resources) if unique else []
         values = []
         for f in flat:
             v = results[seen[id(f)]]
