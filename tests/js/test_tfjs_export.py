@@ -21,6 +21,7 @@ def _doc(path):
 
 
 def test_sequential_export_is_keras2_json_with_a_manifest(tmp_path):
+    tf.keras.backend.clear_session()  # layer names (and so weight names) start from "conv2d"
     tfjs.converters.save_keras_model(models.cnn(), str(tmp_path))
     doc = _doc(tmp_path)
     assert doc["format"] == "layers-model"
