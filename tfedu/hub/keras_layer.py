@@ -34,6 +34,22 @@ def _check_signature_args(signature, output_key, signature_outputs_as_dict):
         raise ValueError("signature_outputs_as_dict is only valid if specifying a signature.")
 
 
+def _accepts_training(fn) -> bool:
+    """Whether the module's call takes `training` (TF Hub's modules may not: then it is not
+    passed, as tensorflow_hub does)."""
+    import inspect
+
+    call = vars(fn).get("__call__", fn) if hasattr(fn, "__dict__") else fn  # a loaded object's
+    names = getattr(call, "_arg_names", None)
+    if names is not None:
+        return "training" in names
+    try:
+        params = inspect.signature(getattr(call, "python_function", call)).parameters
+    except (TypeError, ValueError):
+        return True
+    return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
 def _signature_fn(obj, signature, handle):
     sigs = getattr(obj, "signatures", None)
     if not sigs:
@@ -67,6 +83,7 @@ class KerasLayer(Layer):
         if not callable(self._callable):
             raise ValueError(f"Signature name has to be specified for non-callable saved "
                              f"models (if not legacy TF1 Hub format): {handle!r}")
+        self._has_training_argument = not signature and _accepts_training(self._callable)
         self._add_module_weights()
         self.built = True
 
@@ -125,7 +142,8 @@ class KerasLayer(Layer):
         else:
             # a frozen module always runs in inference mode (as frozen BatchNormalization)
             mode = bool(training) if self.trainable and training is not None else False
-            result = self._callable(inputs, training=mode, **self._arguments)
+            extra = {"training": mode} if self._has_training_argument else {}
+            result = self._callable(inputs, **extra, **self._arguments)
         if self._output_key:
             result = self._pick(result)
         return self._with_output_shape(result)
