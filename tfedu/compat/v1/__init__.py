@@ -7,6 +7,7 @@ other name falls back to the TF 2 top-level namespace, as most of TF 1.x's ops a
 from __future__ import annotations
 
 from tfedu.compat.v1 import data, initializers, layers, logging, losses, metrics, nn, train  # noqa: F401
+from tfedu.summary import v1 as summary  # noqa: F401
 from tfedu.compat.v1.config import (  # noqa: F401
     ConfigProto,
     GPUOptions,
