@@ -2,7 +2,8 @@
 
 One TensorFlow process: it loads tfedu's shipped modules with `tf.saved_model.load` and
 `tensorflow_hub.load`, finds one by its TF Hub URL in a cache tfedu filled (same SHA-1 naming),
-fine-tunes it as a `hub.KerasLayer` in a tf_keras model, and saves a Reusable SavedModel of its
+fine-tunes it as a `hub.KerasLayer` in a tf_keras model, runs a tfedu model fine-tuned around
+a hub layer (SavedModel), and saves a Reusable SavedModel of its
 own (a `__call__` without `training`, a regularization loss), which tfedu then loads, calls and
 fine-tunes."""
 
@@ -55,6 +56,11 @@ else:
     out["hub_changed"] = sum(not np.array_equal(b, w.numpy())
                              for b, w in zip(before, layer.trainable_weights))
 
+tuned = tf.saved_model.load(os.path.join(d, "tfedu_tuned"))
+sig = tuned.signatures["serving_default"]
+got = sig(**{next(iter(sig.structured_input_signature[1])): tf.constant(img)})
+out["tfedu_tuned"] = next(iter(got.values())).numpy().tolist()
+
 class Reusable(tf.train.Checkpoint):
     # TF Hub's documented form of a Reusable SavedModel
     def __init__(self):
@@ -94,6 +100,14 @@ def exchange(tf_side, tmp_path_factory):
     image_dir, text_dir = (catalogue.module_path(n) for n in ("digits_feature_vector",
                                                               "text_embedding_dim32"))
     shutil.copytree(image_dir, cache / resolver.cache_path(URL).rsplit("/", 1)[-1])
+    tf.keras.utils.set_random_seed(0)
+    model = tf.keras.Sequential([tf.keras.Input((8, 8, 1)), hub.KerasLayer("digits_feature_vector", trainable=True),
+                                 tf.keras.layers.Dense(3)])
+    model.compile(tf.keras.optimizers.Adam(1e-2),
+                  tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(_images(), np.arange(6) % 3, epochs=1, verbose=0)
+    tf.saved_model.save(model, str(d / "tfedu_tuned"))
+    np.save(d / "tuned.npy", model(_images()).numpy())
     args = repr((str(d), image_dir, text_dir, URL))
     out = tf_side.run_tf_json(TF_SCRIPT.replace("ARGS", args), env={"TFHUB_CACHE_DIR": str(cache)})
     return d, cache, out
@@ -116,6 +130,12 @@ def test_tensorflow_loads_tfedu_text_module(exchange):
     want = hub.load("text_embedding_dim32")(tf.constant(SENTENCES)).numpy()
     np.testing.assert_allclose(out["text"]["call"], want, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(out["text"]["serving"]["default"], want, rtol=1e-5, atol=1e-6)
+
+
+def test_tensorflow_runs_a_fine_tuned_tfedu_model_holding_a_hub_layer(exchange):
+    d, _, out = exchange
+    np.testing.assert_allclose(out["tfedu_tuned"], np.load(d / "tuned.npy"), rtol=1e-5,
+                               atol=1e-5)
 
 
 def test_tensorflow_hub_resolves_and_fine_tunes_tfedu_module(exchange, monkeypatch):

@@ -10,8 +10,9 @@ layer's call. Its variables become the layer's weights: with `trainable=True` th
 BatchNormalization does when frozen). The module's regularization losses join the layer's.
 
 In a graph (`fit`'s training step, a `tf.function`, a SavedModel export) the module is one
-call op in the layer's name scope: the whole module drawn as one block, its body a function
-of the graph.
+call op (StatefulPartitionedCall): the whole module drawn as one block that expands to its
+body, a function of the graph. The module is a tracked child (`_func`, as in tensorflow_hub):
+checkpoints and SavedModels of the model hold its variables.
 """
 
 from __future__ import annotations
@@ -102,6 +103,16 @@ class KerasLayer(Layer):
         object.__setattr__(self, "_module_trainable_ids", ids)
         self._weights_list.extend(trainable + others)
         self._module_losses = list(getattr(self._func, "regularization_losses", None) or [])
+
+    def _trackable_children(self, save_type="checkpoint", **kwargs):
+        """The layer's children plus the module itself (as `_func`, tensorflow_hub's name), so
+        that checkpoints and SavedModels of a model hold the module's (fine-tuned) variables."""
+        from tfedu.framework.trackable import is_trackable
+
+        out = super()._trackable_children(save_type, **kwargs)
+        if is_trackable(self._func, save_type):
+            out["_func"] = self._func
+        return out
 
     # --- weights: the module decides which of its variables train --------------------------
     @property
