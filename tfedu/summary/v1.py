@@ -43,7 +43,7 @@ from tfedu.summary import ops as v2_ops
 from tfedu.summary import writer as writer_mod
 
 __all__ = ["scalar", "histogram", "image", "text", "tensor_summary", "merge", "merge_all",
-           "FileWriter", "Summary", "Event", "SessionLog", "TaggedRunMetadata",
+           "FileWriter", "FileWriterCache", "Summary", "Event", "SessionLog", "TaggedRunMetadata",
            "SummaryDescription", "histogram_proto"]
 
 _DBL_MAX = sys.float_info.max
@@ -419,3 +419,26 @@ class FileWriter:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class FileWriterCache:
+    """One `FileWriter` per directory, shared by everything writing there (the Estimator's
+    hooks and evaluation), as `tf.compat.v1.summary.FileWriterCache`."""
+
+    _writers: dict = {}
+
+    @classmethod
+    def get(cls, logdir):
+        logdir = os.fspath(logdir)
+        if logdir not in cls._writers:
+            import tfedu
+
+            with tfedu.Graph().as_default():  # FileWriter refuses eager mode
+                cls._writers[logdir] = FileWriter(logdir)
+        return cls._writers[logdir]
+
+    @classmethod
+    def clear(cls):
+        for writer in cls._writers.values():
+            writer.close()
+        cls._writers.clear()

@@ -810,6 +810,29 @@ register(Exercise(
     hint="Which mode needed a representative dataset, and why?",
 ))
 
+register(Exercise(
+    id="lesson11.accumulator",
+    question="A full-integer FULLY_CONNECTED layer: input scale 0.1 (zero point -128), weight "
+             "scale 0.02 (zero point 0). One output's int32 sum, bias included, is 500. Which "
+             "real value does that sum stand for?",
+    solution=1.0,
+    mistakes=(Mistake("Only the input's scale: each product is of an input and a weight, so "
+                      "both scales multiply the sum.", answers=(50.0,)),
+              Mistake("Only the weight's scale: each product is of an input and a weight, so "
+                      "both scales multiply the sum.", answers=(10.0,)),
+              Mistake("The kernel takes the input's zero point off each input before "
+                      "multiplying (xs - zero_point in _integer_product): the sum is already "
+                      "centred; take nothing more off it.",
+                      answers=(1.256,)),
+              Mistake("That is the stored integer itself: an int32 sum stands for a real value "
+                      "only times its scale.", answers=(500,))),
+    explanation="Each product (x_q - x_zp) * w_q stands for x * w / (x_scale * w_scale), and so "
+                "does their sum (the int32 bias is stored at scale x_scale * w_scale for that "
+                "reason): 500 * 0.1 * 0.02 = 1.0. The kernel then requantises it to the "
+                "output's int8 scale.",
+    hint="Read the last line of _integer_product: acc * (input scale * weight scale).",
+))
+
 # ---- 12 TensorFlow.js -------------------------------------------------------------------------
 
 register(Exercise(
@@ -838,6 +861,22 @@ register(Exercise(
     explanation="4000 + 4000 + 2000 bytes: every shard but the last has exactly the shard "
                 "size, because TensorFlow.js finds a weight's shard as offset // 4000.",
     hint="Cut 10,000 bytes into pieces of 4000: what is left over?",
+))
+
+register(Exercise(
+    id="lesson12.dequantize",
+    question="A uint8 weight's manifest entry says min -0.5 and scale 0.004. Which float does "
+             "the stored byte 200 stand for?",
+    solution=0.3,
+    mistakes=(Mistake("That is q * scale alone: min shifts every value, so that byte 0 stands "
+                      "for min. Add it.", answers=(0.8,)),
+              Mistake("min is added as it is, with its sign: -0.5, not +0.5.", answers=(1.3,)),
+              Mistake("That is the stored byte; the browser multiplies by scale and adds min "
+                      "when it loads the weight.", answers=(200,))),
+    explanation="w = q * scale + min = 200 * 0.004 - 0.5 = 0.3. Bytes 0..255 cover [min, min + "
+                "255 * scale] = [-0.5, 0.52] in steps of 0.004: a weight is off by at most "
+                "half a step, 0.002.",
+    hint="Use w = q * scale + min, as the entry printed above shows.",
 ))
 
 # ---- 13 hub and transfer learning ------------------------------------------------------------
