@@ -130,6 +130,18 @@ v => {
 """
 
 
+# Whether the hottest node of a profile's graph lies inside the graph's viewport.
+BUSIEST_IN_SIGHT_JS = """
+v => {
+  const nodes = [...v.querySelectorAll('[data-tfedu-heat]')];
+  const hot = nodes.reduce((a, b) => (+b.dataset.tfeduHeat > +a.dataset.tfeduHeat ? b : a));
+  const r = hot.getBoundingClientRect();
+  const port = v.querySelector('.tfedu-graph-viewport').getBoundingClientRect();
+  return r.left >= port.left && r.right <= port.right && r.top >= port.top && r.bottom <= port.bottom;
+}
+"""
+
+
 def _button(view, text: str):
     return view.get_by_role("button", name=text, exact=True)
 
@@ -243,6 +255,9 @@ def test_profile_shows_table_heat_and_explanation(page):
     assert prof.locator(".tfedu-profile-types tr").count() > 3
     assert prof.locator("svg .tfedu-heat").count() > 3
     assert "share before" in prof.locator(".tfedu-profile-types").inner_text()
+    # The drawing is wider than the view: it starts with its busiest node in sight.
+    prof.scroll_into_view_if_needed()
+    assert prof.evaluate(BUSIEST_IN_SIGHT_JS), "the busiest node starts out of sight"
     screenshot(prof, "profile_fused")
 
 

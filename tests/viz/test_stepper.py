@@ -130,6 +130,9 @@ def test_profile_counts_time_calls_and_bytes_per_type_and_node():
     fused = profile(tf.function(train, jit_compile=True), tf.ones([16, 4]), runs=3,
                     before=plain, title="fused")
     assert "Before (plain)" in fused.explanation
+    # Every op type of the first profile is there to compare with ("new" only if it is new).
+    assert [r["type"] for r in fused.payload["before"]["by_type"]] == [
+        r["type"] for r in p["by_type"]]
     assert PROFILE_MIME_TYPE in fused._repr_mimebundle_()
     _valid(fused.payload, profile_schema())
 

@@ -188,6 +188,6 @@ def profile(target: Any, *args: Any, runs: int = 1, before: ProfileView | None =
         "explanation": explain(by_type, steps, total / max(1, int(runs)), summary),
         "before": None if summary is None else {
             "title": summary["title"], "total_us": summary["total_us"], "runs": summary["runs"],
-            "steps": summary["steps"], "by_type": summary["by_type"][:8]},
+            "steps": summary["steps"], "by_type": summary["by_type"]},
     }
     return ProfileView(payload)
