@@ -15,7 +15,9 @@ BIN := $(VENV)/bin
 # anything else reuses the environment as it is.
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 PYTEST_WORKERS ?= 2
-# Peers (TensorFlow, PyTorch) are not project dependencies: point this at a Python that has them.
+# tfedu's benchmarks run in the project's Python; the peers (TensorFlow, PyTorch: not project
+# dependencies) in the side environment .venv-tf when it has them, or in the Python named by
+# TFEDU_BENCH_PEER_PYTHON (benchmarks/peers.py), measured in the same run.
 BENCH_PYTHON ?= $(BIN)/python
 # Jupyter refuses to run as root unless told that it is meant.
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -65,9 +67,11 @@ browser-deps: $(STAMP)
 	  { $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends chromium graphviz; }
 	$(BIN)/python -c "import playwright.sync_api"
 
-# Engine, tf.function and Keras fit against their peers; the graph view in JupyterLab (Chromium).
+# Engine, tf.function and Keras fit against their peers; how costs grow with graph size and batch
+# size (benchmarks/growth.png); the graph view in JupyterLab (Chromium).
 bench: $(STAMP) browser-deps
 	$(BENCH_PYTHON) benchmarks/run.py
+	$(BENCH_PYTHON) benchmarks/growth.py
 	$(BENCH_PYTHON) benchmarks/function_bench.py
 	$(BENCH_PYTHON) benchmarks/keras_fit.py
 	$(BIN)/python benchmarks/distribute_bench.py

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import platform
 import subprocess
@@ -26,6 +27,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # this checkout's tfedu, whatever interpreter runs the script
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import peers  # noqa: E402
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -336,7 +340,8 @@ def benchmarks(tiny: bool = False) -> list[Benchmark]:
     name = "-".join(map(str, mlp))
     out.append(Benchmark(f"MLP {name} SGD step, batch {batch}", "samples/s",
                          lambda lib: setup_mlp(lib, mlp, batch), lambda s: batch / s, True,
-                         ">= 4x TF eager", (faster_than("tensorflow", 4.0),)))
+                         ">= 5x TF eager, >= torch",
+                         (faster_than("tensorflow", 5.0), faster_than("torch", 1.0))))
     return out
 
 
@@ -400,13 +405,41 @@ def describe(libs: tuple[str, ...] = LIBS) -> str:
             + ", ".join(found))
 
 
+def add_peers(rows: list[Row], quick: bool, log=None) -> list[str]:
+    """Figures of the peers this interpreter cannot import, measured by the interpreter that
+    can (`peers.py`) in this same run, merged into `rows`; returns those peers' versions."""
+    versions = []
+    for lib in LIBS:
+        if load(lib) is not None or peers.python_for(lib) in (None, sys.executable):
+            continue
+        if log:
+            log(f"measuring {lib} in {peers.python_for(lib)}")
+        argv = [__file__, "--as-peer", lib] + (["--quick"] if quick else [])
+        got = peers.run_json(lib, argv) or {}
+        for row in rows:
+            row.values[lib] = got.get("values", {}).get(row.name)
+        versions.append(got.get("version", f"{lib} ?"))
+    return versions
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a shorter timing budget")
+    parser.add_argument("--as-peer", help="measure only this library, print its figures as JSON")
     args = parser.parse_args(argv)
-    rows = measure(budget=0.25 if args.quick else 0.6, startup_runs=1 if args.quick else 2,
-                   log=lambda msg: print("  " + msg, file=sys.stderr, flush=True))
-    print(describe())
+    budget, runs = (0.25, 1) if args.quick else (0.6, 2)
+    log = lambda msg: print("  " + msg, file=sys.stderr, flush=True)  # noqa: E731
+    if args.as_peer:
+        rows = measure(libs=(args.as_peer,), budget=budget, startup_runs=runs, log=log)
+        version = f"{args.as_peer} {load(args.as_peer).__version__}"
+        print("RESULT " + json.dumps({"version": version,
+                                      "values": {r.name: r.values[args.as_peer] for r in rows}}))
+        return 0
+    load_before = peers.load_average()
+    rows = measure(budget=budget, startup_runs=runs, log=log)
+    others = add_peers(rows, args.quick, log)
+    print(describe() + ("; in their own interpreter: " + ", ".join(others) if others else ""))
+    print(f"{load_before} at the start, {peers.load_average()} at the end")
     print(render(rows))
     return 0
 

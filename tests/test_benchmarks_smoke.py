@@ -79,8 +79,65 @@ def test_keras_fit_benchmark_measures_tfedu(monkeypatch):
                                                   ROOT / "benchmarks" / "keras_fit.py")
     kf = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(kf)
-    for case, n in (("mlp", 512), ("conv", 256)):
+    for case, n in (("mlp", 512), ("conv", 256), ("deep", 128)):
         r = kf._run("tfedu", case, n, 2)
         assert r is not None and r["samples_per_s"] > 0 and r["peak_rss_mb"] > 0, case
     digits = kf._run("tfedu", "digits", 0, 0)
     assert digits["accuracy"] >= 0.9 and digits["fit_s"] > 0
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"tfedu_bench_{name}",
+                                                  ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_growth_figures_tables_and_chart_at_tiny_sizes(tmp_path):
+    import tfedu as tf
+
+    growth = _load("growth")
+    graphs = growth.GraphFigures(tf)
+    results = {"sizes": [4, 8], "batches": [8], "load": ["load average x", "load average y"],
+               "graph/tfedu": {str(n): graphs.first(n, 0.001) for n in (4, 8)},
+               "fit/tfedu": {"8": {"samples_per_s": growth.fit_once(tf, 8, 32)}},
+               "render/tfedu": {str(n): growth.render_seconds(tf, n) for n in (4, 8)}}
+    again = graphs.again(8, 0.001)
+    merged = growth._merge_best(results["graph/tfedu"]["8"], again)
+    assert merged["call_s"] == min(again["call_s"], results["graph/tfedu"]["8"]["call_s"])
+    for n in ("4", "8"):
+        fig = results["graph/tfedu"][n]
+        assert fig["trace_s"] > 0 and fig["call_s"] > 0 and fig["session_s"] > 0
+        assert results["render/tfedu"][n]["seconds"] > 0
+    assert results["fit/tfedu"]["8"]["samples_per_s"] > 0
+    text = growth.report(results)
+    assert "n/a" in text and "Keras fit" in text and "load average x" in text
+    png = tmp_path / "growth.png"
+    growth.chart(results, png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_peer_runs_in_its_own_interpreter_and_answers_in_turns():
+    peers = _load("peers")
+    worker = peers.Worker("tfedu", [str(ROOT / "benchmarks" / "growth.py"), "--worker", "tfedu"])
+    try:
+        first = worker.ask({"do": "graph", "n": 3, "budget": 0.001})
+        again = worker.ask({"do": "again", "n": 3, "budget": 0.001})
+    finally:
+        worker.close()
+    assert first["trace_s"] > 0 and again["call_s"] > 0 and "trace_s" not in again
+    assert worker.ask({"do": "again", "n": 3, "budget": 0.001}) is None  # closed: no answer
+    assert peers.python_for("no_such_library_xyz") is None
+    assert peers.Worker("no_such_library_xyz", ["x"]).ask({}) is None
+    assert "load average" in peers.load_average()
+
+
+def test_peer_figures_merge_into_the_engine_table(bench, monkeypatch):
+    rows = [bench.Row("eager a+b, float32 scalars", "us", {"tfedu": 1.0}, False)]
+    monkeypatch.setattr(bench, "load", lambda lib: None if lib == "tensorflow" else object())
+    monkeypatch.setattr(bench.peers, "python_for", lambda lib: "/peer/python")
+    monkeypatch.setattr(bench.peers, "run_json", lambda lib, argv: {
+        "version": "tensorflow 9", "values": {"eager a+b, float32 scalars": 40.0}})
+    assert bench.add_peers(rows, quick=True) == ["tensorflow 9"]
+    assert rows[0].values["tensorflow"] == 40.0 and rows[0].speedup("tensorflow") == 40.0

@@ -88,18 +88,31 @@ def test_tf_config_resolver(monkeypatch):
         cluster_resolver.TFConfigClusterResolver()
 
 
-def test_estimator_train_and_evaluate_on_two_workers(tmp_path):
-    script = str(Path(__file__).resolve().parents[1] / "estimator" / "mw_estimator.py")
-    subprocess.run([sys.executable, script, str(tmp_path / "one"), str(tmp_path / "one.json")],
+ESTIMATOR = str(Path(__file__).resolve().parents[1] / "estimator" / "mw_estimator.py")
+
+
+def _estimator_alone(tmp_path):
+    """The Estimator script without TF_CONFIG: the reference run, in tmp_path/one."""
+    subprocess.run([sys.executable, ESTIMATOR, str(tmp_path / "one"), str(tmp_path / "one.json")],
                    env=_env(), check=True, timeout=180, capture_output=True)
+    return json.loads((tmp_path / "one.json").read_text())
+
+
+def _estimator_workers(model_dirs, outs):
+    """Two workers of the Estimator script (worker 1 started first), each with its model dir
+    and output file; asserts both end well."""
     configs = launch.tf_configs(2)
-    procs = [subprocess.Popen([mpi._mpiexec(), "-n", "1", sys.executable, script,
-                               str(tmp_path / "two"), str(tmp_path / "two.json")],
+    procs = [subprocess.Popen([mpi._mpiexec(), "-n", "1", sys.executable, ESTIMATOR,
+                               str(model_dirs[i]), str(outs[i])],
                               env=dict(_env(), TF_CONFIG=configs[i]), stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True) for i in (1, 0)]
-    outs = [(p.wait(timeout=180), p.stdout.read()) for p in procs]
-    assert all(rc == 0 for rc, _ in outs), outs
-    one = json.loads((tmp_path / "one.json").read_text())
+    results = [(p.wait(timeout=180), p.stdout.read()) for p in procs]
+    assert all(rc == 0 for rc, _ in results), results
+
+
+def test_estimator_train_and_evaluate_on_two_workers(tmp_path):
+    one = _estimator_alone(tmp_path)
+    _estimator_workers([tmp_path / "two"] * 2, [tmp_path / "two.json"] * 2)
     two = json.loads((tmp_path / "two.json").read_text())
     assert one["global_step"] == two["global_step"] == 12
     np.testing.assert_allclose(two["kernel"], one["kernel"], atol=1e-6)
@@ -109,23 +122,13 @@ def test_estimator_train_and_evaluate_on_two_workers(tmp_path):
 def test_estimator_worker_that_sees_a_checkpoint_the_chief_lacks_starts_from_the_chief(tmp_path):
     """A worker that starts late may find a checkpoint the chief wrote meanwhile: it still takes
     the chief's starting values (and step) and runs the same collectives, never one fewer."""
-    script = str(Path(__file__).resolve().parents[1] / "estimator" / "mw_estimator.py")
-    subprocess.run([sys.executable, script, str(tmp_path / "one"), str(tmp_path / "one.json")],
-                   env=_env(), check=True, timeout=180, capture_output=True)
+    one = _estimator_alone(tmp_path)
     late = tmp_path / "late"
     late.mkdir()
     for f in (tmp_path / "one").glob("model.ckpt-5.*"):
         (late / f.name).write_bytes(f.read_bytes())
     (late / "checkpoint").write_text('model_checkpoint_path: "model.ckpt-5"\n')
-    configs = launch.tf_configs(2)
-    dirs = {0: tmp_path / "chief", 1: late}
-    procs = [subprocess.Popen([mpi._mpiexec(), "-n", "1", sys.executable, script, str(dirs[i]),
-                               str(tmp_path / f"{i}.json")],
-                              env=dict(_env(), TF_CONFIG=configs[i]), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True) for i in (1, 0)]
-    outs = [(p.wait(timeout=180), p.stdout.read()) for p in procs]
-    assert all(rc == 0 for rc, _ in outs), outs
-    one = json.loads((tmp_path / "one.json").read_text())
+    _estimator_workers([tmp_path / "chief", late], [tmp_path / "0.json", tmp_path / "1.json"])
     chief = json.loads((tmp_path / "0.json").read_text())
     assert chief["global_step"] == 12
     np.testing.assert_allclose(chief["kernel"], one["kernel"], atol=1e-6)

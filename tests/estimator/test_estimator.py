@@ -177,3 +177,39 @@ def test_export_saved_model(tmp_path):
     ours = list(est.predict(lambda: tf.data.Dataset.from_tensor_slices({"x": X[:2]}).batch(2)))
     np.testing.assert_allclose(out["logits"].numpy(), [p["logits"] for p in ours], rtol=1e-6)
     assert not [p for p in os.listdir(tmp_path / "export") if p.startswith("temp-")]
+
+
+def _model_fn_with_histogram(features, labels, mode, params):
+    spec = model_fn(features, labels, mode, params)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        tf.compat.v1.summary.histogram("logits_kernel", tf.compat.v1.trainable_variables()[0])
+    return spec
+
+
+def test_model_dir_holds_what_tensorboard_shows(tmp_path):
+    """graph.pbtxt, the training events (the loss every save_summary_steps at the step after
+    the run, global_step/sec, the model_fn's own summaries, the graph) and eval/'s metrics."""
+    from google.protobuf import text_format
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.compat.proto import graph_pb2
+
+    config = tf.estimator.RunConfig(log_step_count_steps=2, save_summary_steps=2)
+    est = tf.estimator.Estimator(_model_fn_with_histogram, model_dir=str(tmp_path),
+                                 params={"lr": 0.5}, config=config)
+    est.train(input_fn(), steps=5)
+    result = est.evaluate(input_fn(), steps=2)
+    gdef = text_format.Parse((tmp_path / "graph.pbtxt").read_text(), graph_pb2.GraphDef())
+    nodes = {n.name: n.op for n in gdef.node}
+    assert nodes["IteratorGetNext"] == "IteratorGetNext" and nodes["loss"] == "ScalarSummary"
+    train = EventAccumulator(str(tmp_path))
+    train.Reload()
+    tags = train.Tags()
+    assert tags["graph"] and tags["histograms"] == ["logits_kernel"]
+    assert set(tags["scalars"]) == {"loss", "global_step/sec"}
+    assert [e.step for e in train.Scalars("loss")] == [1, 3, 5]
+    assert [e.step for e in train.Scalars("global_step/sec")] == [3, 5]
+    evaluation = EventAccumulator(str(tmp_path / "eval"))
+    evaluation.Reload()
+    (acc,) = evaluation.Scalars("accuracy")
+    assert (acc.step, acc.value) == (5, pytest.approx(float(result["accuracy"])))
+    assert evaluation.Scalars("loss")[0].value == pytest.approx(float(result["loss"]))

@@ -60,6 +60,23 @@ img = np.linspace(-1, 1, 72, dtype=np.float32).reshape(2, 6, 6, 1)
 conv.export(os.path.join(d, "tf_conv"), verbose=False)
 np.save(os.path.join(d, "img.npy"), img)
 np.save(os.path.join(d, "tf_conv.npy"), conv(img).numpy())
+
+# 4. what `saved_model_cli show` prints (its own functions, in this process), for tfedu's
+# directory and TensorFlow's
+from tensorflow.python.tools import saved_model_cli as smc
+out["cli"] = {}
+for name in ("tfedu_module", "tf_module", "tf_dense"):
+    path = os.path.join(d, name)
+    for extra, show in ((["--all"], lambda: smc._show_all(path)),
+                        ([], lambda: smc._show_tag_sets(path)),
+                        (["--tag_set", "serve"],
+                         lambda: smc._show_signature_def_map_keys(path, "serve")),
+                        (["--tag_set", "serve", "--signature_def", "serving_default"],
+                         lambda: smc._show_inputs_outputs(path, "serve", "serving_default"))):
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            show()
+        out["cli"][name + " " + " ".join(extra)] = buf.getvalue()
 print(json.dumps(out))
 """
 
@@ -122,3 +139,28 @@ def test_tfedu_loads_tensorflow_saved_models(exchange, name, key, data):
         np.testing.assert_allclose(loaded.serve(inputs).numpy(), want, rtol=1e-5, atol=1e-6)
     else:
         np.testing.assert_allclose(loaded(tf.constant(inputs)).numpy(), want, rtol=1e-6)
+
+
+def _ops_sorted(text):
+    """saved_model_cli prints the ops as a Python set (in the set's order): sort it."""
+    lines = []
+    for line in text.splitlines():
+        head, sep, ops = line.partition("contains the following ops: ")
+        if sep:
+            line = head + sep + "{" + ", ".join(sorted(ops.strip("{}").split(", "))) + "}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def test_cli_prints_what_saved_model_cli_prints(exchange):
+    from tfedu.saved_model.cli import show
+
+    _, d, out = exchange
+    assert len(out["cli"]) == 12
+    for key, want in out["cli"].items():
+        name, *extra = key.split(" ")
+        extra = [e for e in extra if e]
+        tag = extra[extra.index("--tag_set") + 1] if "--tag_set" in extra else None
+        sig = extra[extra.index("--signature_def") + 1] if "--signature_def" in extra else None
+        got = show(str(d / name), tag, sig, "--all" in extra)
+        assert _ops_sorted(got) == _ops_sorted(want), key

@@ -193,3 +193,15 @@ def test_callback_histograms_and_conceptual_graph(keras_logs):
     graph = get("/data/plugin/graphs/graph?run=train&conceptual=true&tag=keras",
                 raw=True).decode()
     assert 'name: "seq/d"' in graph and 'input: "seq/d"' in graph
+
+
+def test_v1_summaries_recording_is_tensorflows_own(tf_side):
+    """tests/summary/v1_tf_2.21.json, which tfedu's TF 1.x summaries are checked against, is
+    what TensorFlow itself answers to tests/summary/v1_program.py."""
+    from pathlib import Path
+
+    summary_tests = Path(__file__).parents[1] / "summary"
+    code = (summary_tests / "v1_program.py").read_text() + \
+        "\nimport json, tensorflow as tf\nprint(json.dumps(run(tf)))\n"
+    recorded = json.loads((summary_tests / "v1_tf_2.21.json").read_text())
+    assert tf_side.run_tf_json(code) == recorded

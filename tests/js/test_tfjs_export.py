@@ -82,6 +82,26 @@ def test_what_tfjs_cannot_load_is_refused_at_export(tmp_path):
     with pytest.raises(ValueError, match="TensorFlow.js has no layer 'Lambda'"):
         tfjs.save_keras_model(lam, str(tmp_path / "lambda"))
     assert not os.path.exists(tmp_path / "gru" / "model.json")
+    hard = tf.keras.Sequential([tf.keras.Input((2,)), L.Dense(2, activation="hard_sigmoid")])
+    with pytest.raises(ValueError, match="Keras 3's hard_sigmoid"):
+        tfjs.save_keras_model(hard, str(tmp_path / "hard"))
+
+
+def test_keras2_hard_sigmoid_loads_as_tfjs_computes_it_and_exports_back(tmp_path):
+    """TF.js's LSTM/GRU default to Keras 2's hard sigmoid, clip(0.2 x + 0.5)."""
+    model = tf.keras.Sequential([tf.keras.Input((2,)), L.Dense(2, activation="relu")])
+    tfjs.save_keras_model(model, str(tmp_path))
+    doc = _doc(tmp_path)
+    doc["modelTopology"]["model_config"]["config"]["layers"][1]["config"].update(
+        activation="hard_sigmoid", implementation=None)
+    (tmp_path / "model.json").write_text(json.dumps(doc))
+    loaded = tfjs.load_keras_model(str(tmp_path / "model.json"))
+    x = np.array([[4.0, -1.0], [0.5, 0.25]], "float32")
+    logits = x @ model.layers[-1].kernel.numpy() + model.layers[-1].bias.numpy()
+    np.testing.assert_allclose(loaded(x).numpy(), np.clip(0.2 * logits + 0.5, 0, 1), atol=1e-6)
+    tfjs.save_keras_model(loaded, str(tmp_path / "again"))
+    layer = _doc(tmp_path / "again")["modelTopology"]["model_config"]["config"]["layers"][1]
+    assert layer["config"]["activation"] == "hard_sigmoid"
 
 
 def _corrupt(tmp_path, edit):
@@ -111,3 +131,37 @@ def test_malformed_model_json_gives_a_clear_error(tmp_path, edit, message):
     path = _corrupt(tmp_path, edit)
     with pytest.raises(ValueError, match=message):
         tfjs.load_keras_model(path)
+
+
+def _leaves(node, path=()):
+    """(path, value) of every number, string and null in a JSON document."""
+    if isinstance(node, dict):
+        return [leaf for k, v in node.items() for leaf in _leaves(v, path + (k,))]
+    if isinstance(node, list):
+        return [leaf for i, v in enumerate(node) for leaf in _leaves(v, path + (i,))]
+    return [(path, node)]
+
+
+def _set(doc, path, value):
+    for key in path[:-1]:
+        doc = doc[key]
+    doc[path[-1]] = value
+
+
+def test_mutated_model_json_loads_or_gives_a_clear_error(tmp_path):
+    """Any value of model.json replaced (huge, negative, wrong type): a model or a ValueError."""
+    out = tmp_path / "m"
+    tfjs.save_keras_model(models.cnn(), str(out))
+    original = _doc(out)
+    leaves = _leaves(original)
+    rng = np.random.default_rng(0)
+    odd = [10**12, -3, 0, 2.5, "x", None, [], {}, True, 10**400]
+    for _ in range(120):
+        doc = json.loads(json.dumps(original))
+        for i in rng.choice(len(leaves), size=rng.integers(1, 3), replace=False):
+            _set(doc, leaves[i][0], odd[rng.integers(len(odd))])
+        (out / "model.json").write_text(json.dumps(doc))
+        try:
+            tfjs.load_keras_model(str(out / "model.json"))
+        except ValueError:
+            pass

@@ -5,6 +5,7 @@ import pytest
 
 import tfedu as tf
 from tfedu.kernels import blas
+from tfedu.kernels import parallel_lock as PL
 
 
 @pytest.fixture
@@ -21,14 +22,15 @@ def fake_blas(monkeypatch):
             self.calls.append(n)
 
     ctl = Controller()
+    monkeypatch.setattr(PL, "_load", {"at": -1e9, "busy": False})  # read the faked load
     monkeypatch.setattr(blas, "_state", {"ready": True, "libs": [ctl], "initial": 4, "cap": 0,
                                          "current": None})
     return ctl
 
 
 def test_small_products_run_on_one_thread_and_large_ones_on_all(fake_blas, monkeypatch):
-    monkeypatch.setattr(blas.os, "getloadavg", lambda: (0.1, 0.1, 0.1))
-    monkeypatch.setattr(blas.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(PL.os, "getloadavg", lambda: (0.1, 0.1, 0.1))
+    monkeypatch.setattr(PL.os, "cpu_count", lambda: 4)
     a = np.ones((64, 64), np.float32)
     np.testing.assert_array_equal(blas.matmul(a, a), a @ a)
     assert fake_blas.calls == [1]
@@ -45,16 +47,16 @@ def test_small_products_run_on_one_thread_and_large_ones_on_all(fake_blas, monke
 
 
 def test_a_busy_machine_keeps_large_products_on_one_thread(fake_blas, monkeypatch):
-    monkeypatch.setattr(blas.os, "getloadavg", lambda: (4.5, 3.0, 2.0))
-    monkeypatch.setattr(blas.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(PL.os, "getloadavg", lambda: (4.5, 3.0, 2.0))
+    monkeypatch.setattr(PL.os, "cpu_count", lambda: 4)
     big = np.ones((512, 512), np.float32)
     blas.matmul(big, big)
     assert fake_blas.calls == [1]
 
 
 def test_intra_op_threads_cap_large_products(fake_blas, monkeypatch):
-    monkeypatch.setattr(blas.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
-    monkeypatch.setattr(blas.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(PL.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(PL.os, "cpu_count", lambda: 4)
     assert tf.config.threading.get_intra_op_parallelism_threads() == 0
     tf.config.threading.set_intra_op_parallelism_threads(2)
     try:
@@ -82,3 +84,55 @@ def test_tf_matmul_goes_through_the_policy(fake_blas):
     y = tf.matmul(x, x, transpose_b=True)
     np.testing.assert_array_equal(y.numpy(), [[5, 14], [14, 50]])
     assert fake_blas.calls == [1]
+
+
+class FakeNumba:
+    """Numba's thread setting, recorded."""
+
+    class config:
+        NUMBA_NUM_THREADS = 2
+
+    def __init__(self):
+        self.calls = []
+
+    def set_num_threads(self, n):
+        self.calls.append(n)
+
+
+def test_parallel_kernels_take_one_thread_on_a_busy_machine(monkeypatch):
+    monkeypatch.setattr(PL, "_load", {"at": -1e9, "busy": False})
+    monkeypatch.setattr(PL, "_current", type(PL._current)())
+    monkeypatch.setattr(PL.os, "cpu_count", lambda: 2)
+    numba = FakeNumba()
+    monkeypatch.setattr(PL.os, "getloadavg", lambda: (0.5, 0.5, 0.5))
+    assert PL.launch_threads(numba) == 2 and PL.launch_threads(numba) == 2
+    monkeypatch.setattr(PL.os, "getloadavg", lambda: (2.5, 0.5, 0.5))
+    assert PL.launch_threads(numba) == 2  # the load is read at most once a second
+    PL._load["at"] = -1e9
+    assert PL.launch_threads(numba) == 1
+    assert numba.calls == [2, 1]  # set only when it changes
+    PL._load.update(at=-1e9)
+    monkeypatch.setattr(PL.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    try:
+        assert PL.launch_threads(numba) == 1
+    finally:
+        tf.config.threading.set_intra_op_parallelism_threads(0)
+    assert PL.launch_threads(numba) == 2
+
+
+def test_a_parallel_kernel_gives_the_same_bits_on_one_or_two_threads(monkeypatch):
+    from tfedu.kernels import nn_kernels as K
+
+    monkeypatch.setattr(PL, "_load", {"at": float("inf"), "busy": False})  # an idle machine
+    monkeypatch.setattr(PL, "_current", type(PL._current)())
+    g = np.random.default_rng(0).standard_normal((4099, 37)).astype(np.float32)
+    x = np.random.default_rng(1).standard_normal((3, 9, 9, 5)).astype(np.float32)
+    results = []
+    for cap in (1, 0):  # one thread, then all of Numba's
+        PL.set_cap(cap)
+        results.append((K.nb_bias_add_grad(g), K.nb_max_pool_values(x, 2, 2, 2, 2, 0, 0, 4, 4,
+                                                                    -np.inf)))
+    PL._current.n = None
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)

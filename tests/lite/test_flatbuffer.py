@@ -65,6 +65,14 @@ def test_random_byte_flips_never_crash(content):
             pass
 
 
+def test_huge_dilation_is_refused_not_allocated(content):
+    """SAME padding of a dilation of 2^30 would pad the input to gigabytes: refused."""
+    model = flatbuffer.read_model(content)
+    model["subgraphs"][0]["operators"][0]["builtin_options"]["dilation_h_factor"] = 1 << 30
+    with pytest.raises(RuntimeError, match="CONV_2D.*refusing to allocate"):
+        _run(flatbuffer.write_model(model))
+
+
 def test_overlapping_vectors_hit_the_work_budget():
     """A vector of 10^4 offsets all pointing at one huge table vector must not take forever."""
     reader = flatbuffer._Reader(b"\0" * 64)

@@ -137,3 +137,35 @@ def test_constants_and_contains(saved):
     assert tf.saved_model.SERVING == "serve"
     assert tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY == "serving_default"
     assert tf.saved_model.contains_saved_model(saved[1])
+
+
+def test_cli_show(saved, capsys):
+    from tfedu.saved_model import cli
+
+    _, d = saved
+    assert cli.main(["show", "--dir", d]) == 0
+    assert capsys.readouterr().out == ("The given SavedModel contains the following tag-sets:\n"
+                                       "'serve'\n")
+    assert cli.main(["show", "--dir", d, "--tag_set", "serve", "--signature_def",
+                     "serving_default"]) == 0
+    text = capsys.readouterr().out
+    assert "  inputs['x'] tensor_info:\n      dtype: DT_FLOAT\n      shape: (-1, 2)\n" \
+           "      name: serving_default_x:0" in text
+    assert text.endswith("Method name is: tensorflow/serving/predict\n")
+    assert cli.main(["show", "--dir", d, "--all"]) == 0
+    text = capsys.readouterr().out
+    assert "signature_def['__saved_model_init_op']:" in text and "Concrete Functions:" in text
+    assert "  Function Name: 'scale'" in text
+    assert cli.main(["show", "--dir", d + "/nope"]) == 1
+    assert "SavedModel file does not exist" in capsys.readouterr().err
+
+
+def test_graph_view_draws_a_loaded_function(saved):
+    from tfedu.viz import show_graph
+
+    _, d = saved
+    loaded = tf.saved_model.load(d)
+    cf = loaded.signatures["serving_default"]
+    bundle = show_graph(loaded.__call__.concrete_functions[0].graph)._repr_mimebundle_()
+    assert any("MatMul" in str(v) for v in bundle.values())
+    assert cf.graph.get_operations()  # the signature wrapper is a graph too

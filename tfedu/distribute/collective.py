@@ -143,6 +143,8 @@ def _kernel(values, reduction="SUM", **_):
 COLLECTIVE_ALL_REDUCE = register_op(
     "CollectiveAllReduce", group="distribute", inputs=("input: N*T",), outputs=("output: N*T",),
     attrs={"reduction": "SUM"}, stateful=True,
+    export={"graphdef": {"unsupported": "it runs a tfedu distribution strategy's replicas, which "
+                         "TensorFlow's graphs express with its own collective ops"}},
     infer=lambda op: [(t.shape, t.dtype) for t in op.inputs],
     kernel=_kernel,
     doc="All-reduce of a list of tensors across the replicas (threads and workers) of a "
@@ -175,6 +177,8 @@ def _cross_kernel(values, communicator=None, **_):
 CROSS_WORKER_ALL_REDUCE = register_op(
     "CrossWorkerAllReduce", group="distribute", inputs=("input: N*T",), outputs=("output: N*T",),
     attrs={"communicator": None}, stateful=True,
+    export={"graphdef": {"unsupported": "it runs a tfedu distribution strategy's replicas, which "
+                         "TensorFlow's graphs express with its own collective ops"}},
     infer=lambda op: [(t.shape, t.dtype) for t in op.inputs], kernel=_cross_kernel,
     doc="Sum over the workers of a multi-worker strategy (cross-replica code such as "
         "strategy.reduce in a tf.function).")

@@ -56,6 +56,8 @@ def _replica_id_kernel(**_):
 
 
 REPLICA_ID = register_op("ReplicaId", group="distribute", outputs=("id: int32",), stateful=True,
+                         export={"graphdef": {"unsupported": "it runs a tfedu distribution strategy's replicas, which "
+                                              "TensorFlow's graphs express with its own collective ops"}},
                          infer=lambda op: [(TensorShape([]), dtypes.int32)],
                          kernel=_replica_id_kernel,
                          doc="The index of the replica running this graph (0 outside).")
@@ -68,6 +70,8 @@ def _replica_run_kernel(resources, args, f=None, strategy=None, n_args=0):
 REPLICA_RUN = register_op(
     "ReplicaRun", group="distribute", inputs=("args: N*T",), outputs=("output: N*T",),
     attrs={"f": None, "strategy": None, "n_args": 0}, stateful=True, uses_resources=True,
+    export={"graphdef": {"unsupported": "it runs a tfedu distribution strategy's replicas, which "
+                         "TensorFlow's graphs express with its own collective ops"}},
     infer=lambda op: [], kernel=_replica_run_kernel,
     doc="Runs the function `f` once per replica of `strategy`, on all replica threads at once; "
         "inputs are the replicas' arguments one after another, outputs likewise.")

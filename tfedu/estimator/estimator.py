@@ -197,13 +197,19 @@ class Estimator:
 
     def _train_hooks(self, spec, global_step, saver, listeners):
         c = self._config
+        summaries = self._model_dir if c.is_chief else None
         out = list(spec.training_hooks) + [
             hooks_lib.NanTensorHook(spec.loss),
             hooks_lib.LoggingTensorHook({"loss": spec.loss, "step": global_step},
                                         every_n_iter=c.log_step_count_steps),
-            hooks_lib.StepCounterHook(every_n_steps=c.log_step_count_steps)]
+            hooks_lib.StepCounterHook(every_n_steps=c.log_step_count_steps,
+                                      output_dir=summaries)]
         if c.is_chief:
             out += list(spec.training_chief_hooks)
+            if c.save_summary_steps and c.save_summary_steps > 0:
+                out.append(hooks_lib.SummarySaverHook(save_steps=c.save_summary_steps,
+                                                      output_dir=self._model_dir,
+                                                      scaffold=spec.scaffold))
             out.append(hooks_lib.CheckpointSaverHook(
                 self._model_dir, save_secs=c.save_checkpoints_secs,
                 save_steps=c.save_checkpoints_steps, saver=saver, listeners=listeners))
@@ -220,6 +226,7 @@ class Estimator:
             strategy = self._train_strategy()
             with distributed.building(strategy):
                 spec = self._call_train_model_fn(features, labels)
+            _add_loss_summary(spec.loss)
             saver = ckpt_lib.BundleSaver(max_to_keep=self._config.keep_checkpoint_max)
             all_hooks = hooks + self._train_hooks(spec, global_step, saver, listeners)
             for h in all_hooks:
@@ -274,6 +281,8 @@ class Estimator:
         if path:
             logger.info(f"Saving 'checkpoint_path' summary for global step "
                         f"{values['global_step']}: {path}")
+        eval_dir = os.path.join(self._model_dir, f"eval_{name}" if name else "eval")
+        _write_eval_summary(eval_dir, values, path)
         return values
 
     @staticmethod
@@ -332,6 +341,35 @@ class Estimator:
                                   checkpoint_path or self.latest_checkpoint(), as_text)
 
     export_savedmodel = export_saved_model
+
+
+def _add_loss_summary(loss):
+    """A `loss` scalar summary unless the model_fn made one, so TensorBoard's loss curve of an
+    Estimator is always there (TensorFlow's Estimator does the same)."""
+    summaries = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.SUMMARIES)
+    if not any(x.op.name == "loss" for x in summaries):
+        tf.compat.v1.summary.scalar("loss", loss)
+
+
+def _write_eval_summary(eval_dir, values, checkpoint_path):
+    """The evaluation's metrics as scalars at its global step in `eval_dir`'s event file (and
+    the checkpoint evaluated, as text), where TensorBoard shows them beside training's."""
+    from tfedu.summary.v1 import FileWriterCache, Summary, SummaryMetadata
+
+    summary = Summary()
+    for key, value in sorted(values.items()):
+        if key != "global_step" and np.ndim(value) == 0 and np.issubdtype(
+                np.asarray(value).dtype, np.number):
+            summary.value.add(tag=key, simple_value=float(value))
+    if checkpoint_path:
+        from tensorboard.util import tensor_util
+
+        summary.value.add(tag="checkpoint_path", metadata=SummaryMetadata(
+            plugin_data=SummaryMetadata.PluginData(plugin_name="text")),
+            tensor=tensor_util.make_tensor_proto(np.array(checkpoint_path.encode(), object)))
+    writer = FileWriterCache.get(eval_dir)
+    writer.add_summary(summary, int(values["global_step"]))
+    writer.flush()
 
 
 def _filter_predictions(predictions, keys):

@@ -17,7 +17,8 @@ from tfedu.function.function import get_logger
 
 __all__ = ["SessionRunHook", "SessionRunArgs", "SessionRunContext", "SessionRunValues",
            "LoggingTensorHook", "StopAtStepHook", "CheckpointSaverHook",
-           "CheckpointSaverListener", "StepCounterHook", "NanTensorHook", "HookedSession"]
+           "CheckpointSaverListener", "StepCounterHook", "SummarySaverHook", "NanTensorHook",
+           "HookedSession", "write_graph_files"]
 
 logger = get_logger()
 
@@ -211,6 +212,7 @@ class CheckpointSaverHook(SessionRunHook):
 
     def after_create_session(self, session, coord):
         step = int(session.run(self._step_tensor))
+        write_graph_files(session.graph, self._dir)
         self._save(session, step)
         self._timer.update(step)
 
@@ -241,12 +243,88 @@ class CheckpointSaverHook(SessionRunHook):
         return any([lst.after_save(session, step) for lst in self._listeners])
 
 
+def write_graph_files(graph, model_dir):
+    """`graph.pbtxt` (the text GraphDef) in `model_dir`, and the graph in its event file, for
+    TensorBoard's Graphs tab, as an Estimator's chief writes them when training starts."""
+    import os
+
+    from google.protobuf import text_format
+
+    from tfedu.summary.graphs import graph_def_of
+    from tfedu.summary.v1 import FileWriterCache
+
+    gdef = graph_def_of(graph)
+    path = os.path.join(model_dir, "graph.pbtxt")
+    os.makedirs(model_dir, exist_ok=True)
+    with open(path + ".tmp", "w") as f:
+        f.write(text_format.MessageToString(gdef))
+    os.replace(path + ".tmp", path)
+    FileWriterCache.get(model_dir).add_graph(gdef)
+
+
+def _writer(output_dir, summary_writer):
+    if summary_writer is not None or output_dir is None:
+        return summary_writer
+    from tfedu.summary.v1 import FileWriterCache
+
+    return FileWriterCache.get(output_dir)
+
+
+class SummarySaverHook(SessionRunHook):
+    """Runs the merged summaries (`summary_op`, the scaffold's, or the graph's SUMMARIES) every
+    `save_steps` steps or `save_secs` seconds and adds them to the event file of `output_dir`
+    at the global step after the run, as TensorFlow's hook does."""
+
+    def __init__(self, save_steps=None, save_secs=None, output_dir=None, summary_writer=None,
+                 scaffold=None, summary_op=None):
+        if (save_secs is None) == (save_steps is None):
+            raise ValueError("Exactly one of save_steps and save_secs should be provided.")
+        if summary_op is None and scaffold is not None:
+            summary_op = getattr(scaffold, "summary_op", None)
+        self._op, self._timer = summary_op, _EveryN(save_steps, save_secs)
+        self._output_dir, self._given_writer = output_dir, summary_writer
+
+    def begin(self):
+        import tfedu
+
+        self._writer = _writer(self._output_dir, self._given_writer)
+        if self._op is None:
+            self._op = tfedu.compat.v1.summary.merge_all()
+        self._step_tensor, self._next_step = _global_step_tensor(), None
+
+    def before_run(self, run_context):
+        self._request = self._next_step is None or self._timer.should_trigger(self._next_step)
+        fetches = {"step": self._step_tensor}
+        if self._request and self._op is not None:
+            fetches["summary"] = self._op
+        return SessionRunArgs(fetches)
+
+    def after_run(self, run_context, run_values):
+        from tfedu.summary.v1 import SessionLog
+
+        step = int(run_values.results["step"]) + 1
+        if self._next_step is None or self._request:
+            step = int(run_context.session.run(self._step_tensor))
+        if self._next_step is None:
+            self._writer.add_session_log(SessionLog(status=SessionLog.START), step)
+        if self._request:
+            self._timer.update(step)
+            if "summary" in run_values.results:
+                self._writer.add_summary(run_values.results["summary"], step)
+        self._next_step = step + 1
+
+    def end(self, session):
+        self._writer.flush()
+
+
 class StepCounterHook(SessionRunHook):
-    """Logs `global_step/sec: X` every `every_n_steps` steps."""
+    """Logs `global_step/sec: X` every `every_n_steps` steps (and writes it as a summary when
+    given an `output_dir` or `summary_writer`)."""
 
     def __init__(self, every_n_steps=100, every_n_secs=None, output_dir=None,
                  summary_writer=None):
         self._timer = _EveryN(every_n_steps, every_n_secs)
+        self._writer = _writer(output_dir, summary_writer)
 
     def begin(self):
         self._step_tensor = _global_step_tensor()
@@ -262,7 +340,16 @@ class StepCounterHook(SessionRunHook):
             last = self._timer.last_step
             elapsed = self._timer.update(step)
             if elapsed:
-                logger.info(f"global_step/sec: {(step - last) / elapsed:.6g}")
+                rate = (step - last) / elapsed
+                logger.info(f"global_step/sec: {rate:.6g}")
+                self._summarize(rate, step)
+
+    def _summarize(self, rate, step):
+        if self._writer is not None:
+            from tfedu.summary.v1 import Summary
+
+            self._writer.add_summary(Summary(value=[Summary.Value(
+                tag="global_step/sec", simple_value=rate)]), step)
 
 
 class NanTensorHook(SessionRunHook):

@@ -70,10 +70,12 @@ def _call_replay(op, values):
 
 
 CALL = register_op("PartitionedCall", group="control", inputs=("args: N*T",), outputs=("output: N*T",),
+                   export={"graphdef": {"call": True, "drop": ("N",)}},
                    attrs={"f": None}, infer=_call_infer, kernel=_call_kernel,
                    uses_resources=True, replay=_call_replay,
                    doc="Calls a function graph (a tf.function called from another graph).")
 STATEFUL_CALL = register_op("StatefulPartitionedCall", group="control", inputs=("args: N*T",),
+                            export={"graphdef": {"call": True, "drop": ("N",)}},
                             outputs=("output: N*T",), attrs={"f": None}, infer=_call_infer,
                             kernel=_call_kernel, stateful=True,
                             uses_resources=True, replay=_call_replay,

@@ -260,6 +260,7 @@ def _report_kernel(*flags, names=()):
 
 REPORT_UNINITIALIZED = register_op(
     "ReportUninitializedVariables", group="variable", inputs=("flags: N*bool",), outputs=("names: string",),
+    export={"graphdef": {"unsupported": "it is tfedu's own op; TensorFlow has none of that name"}},
     attrs={"names": ()}, infer=lambda op: [(TensorShape([None]), dtypes.string)],
     kernel=lambda flags, names=(): _report_kernel(*flags, names=names),
     doc="Names of the variables whose initializer has not run yet in this session.")

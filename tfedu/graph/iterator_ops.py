@@ -88,12 +88,14 @@ def _make_iterator_kernel(resources, dataset=None, key="", **_):
 
 ITERATOR_GET_NEXT = register_op(
     "IteratorGetNext", group="io", inputs=(), outputs=("components: N*T",), type_attrs={"T": ALL},
+    export={"graphdef": {"unsupported": "tf.data pipelines are not written into graphs"}},
     attrs={"dataset": None, "key": "", "one_shot": True, "owner": None}, infer=_get_next_infer,
     kernel=_get_next_kernel, stateful=True, uses_resources=True,
     doc="The next element of a dataset iterator held by the session (OutOfRange at the end).")
 
 MAKE_ITERATOR = register_op(
     "MakeIterator", group="io", inputs=(), outputs=(), attrs={"dataset": None, "key": ""},
+    export={"graphdef": {"unsupported": "tf.data pipelines are not written into graphs"}},
     infer=lambda op: [], kernel=_make_iterator_kernel, stateful=True, uses_resources=True,
     doc="(Re)starts an initializable iterator at the beginning of its dataset.")
 

@@ -2,6 +2,7 @@
 
     python -m tfedu.hub.build            # both modules, their model cards and the catalogue
     python -m tfedu.hub.build --corpus   # also rewrite the text corpus (tfedu/hub/data/)
+    python -m tfedu.hub.build --out DIR --check   # rebuild elsewhere, compare with what ships
 
 Everything is seeded: the same tfedu builds the same modules. The modules are small on
 purpose (they ship in the wheel): see each `MODEL_CARD.md` for data, architecture, accuracy
@@ -260,43 +261,70 @@ def _entries(image, text) -> dict:
     }
 
 
-def write_catalogue(image, text) -> dict:
+def write_catalogue(root, image, text) -> dict:
+    """`catalogue.json` in `root`: each module's entry, its facts and its files' SHA-256."""
     from tfedu.train.files import atomic_write
 
     entries = _entries(image, text)
     for name, entry in entries.items():
-        entry["files"] = _file_hashes(os.path.join(MODULES_DIR, name))
+        entry["files"] = _file_hashes(os.path.join(root, name))
     data = (json.dumps(entries, indent=1, sort_keys=True) + "\n").encode("utf8")
-    atomic_write(CATALOGUE_FILE, lambda f: f.write(data))
+    atomic_write(os.path.join(root, os.path.basename(CATALOGUE_FILE)), lambda f: f.write(data))
     return entries
 
 
-def _fresh(name) -> str:
-    path = os.path.join(MODULES_DIR, name)
+def _fresh(root, name) -> str:
+    path = os.path.join(root, name)
     if os.path.isdir(path):
         shutil.rmtree(path)
     return path
 
 
-def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m tfedu.hub.build", description=__doc__)
-    parser.add_argument("--corpus", action="store_true", help="rewrite the text corpus too")
-    args = parser.parse_args(argv)
-    if args.corpus or not os.path.isfile(CORPUS_FILE):
-        corpus.write(CORPUS_FILE, corpus.generate())
-    image_dir, text_dir = _fresh("digits_feature_vector"), _fresh("text_embedding_dim32")
+def build_all(root=MODULES_DIR) -> dict:
+    """Train both modules and write them, their model cards and the catalogue into `root`."""
+    tf.keras.backend.clear_session()  # layer names (conv2d, conv2d_1...) are part of the graph
+    image_dir, text_dir = _fresh(root, "digits_feature_vector"), _fresh(root, "text_embedding_dim32")
     image = build_image_module(image_dir)
     text = build_text_module(text_dir)
-    image["parameters"] = image.get("parameters")
     text["parameters"] = text["vocabulary"] * 32
     text["held_out"] = len(corpus.read(CORPUS_FILE)) - text["train_sentences"]
     _write_card(image_dir, IMAGE_CARD, image)
     _write_card(text_dir, TEXT_CARD, text)
-    entries = write_catalogue(image, text)
+    return write_catalogue(root, image, text)
+
+
+def compare(built: dict, shipped: dict) -> list[str]:
+    """The files whose bytes differ between two catalogues (a rebuild and what ships)."""
+    return [f"{name}/{f}" for name, entry in shipped.items() for f, digest in entry["files"].items()
+            if built.get(name, {}).get("files", {}).get(f) != digest]
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m tfedu.hub.build", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", action="store_true", help="rewrite the text corpus too")
+    parser.add_argument("--out", default=MODULES_DIR, help="where to write (default: the "
+                        "package's modules/); another directory leaves the shipped ones alone")
+    parser.add_argument("--check", action="store_true", help="build into --out, then list "
+                        "the files that differ from the shipped modules (exit 1 if any)")
+    args = parser.parse_args(argv)
+    if args.corpus or not os.path.isfile(CORPUS_FILE):
+        corpus.write(CORPUS_FILE, corpus.generate())
+    os.makedirs(args.out, exist_ok=True)
+    entries = build_all(args.out)
     for name, entry in entries.items():
-        print(name, json.dumps(entry["facts"]), _dir_size(os.path.join(MODULES_DIR, name)),
-              "bytes")
+        print(name, json.dumps(entry["facts"]), _dir_size(os.path.join(args.out, name)), "bytes")
+    if args.check:
+        differ = compare(entries, _shipped())
+        print("identical to the shipped modules" if not differ else "differ: " + ", ".join(differ))
+        if differ:
+            raise SystemExit(1)
     return entries
+
+
+def _shipped() -> dict:
+    with open(CATALOGUE_FILE, encoding="utf8") as f:
+        return json.load(f)
 
 
 if __name__ == "__main__":

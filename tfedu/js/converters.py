@@ -118,13 +118,18 @@ def _shard_bytes(directory: str, group: dict) -> bytes:
 
 def _build(class_name: str, config: dict):
     import tfedu
+    from tfedu.framework.errors import OpError
 
     try:
         if class_name == "Sequential":
             return tfedu.keras.Sequential.from_config(config)
         return tfedu.keras.Functional.from_config(config)
-    except (KeyError, TypeError, IndexError, AttributeError) as e:
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError, ArithmeticError,
+            OpError) as e:
         raise ValueError(f"The model config in model.json cannot be rebuilt: {e!r}") from None
+    except MemoryError as e:
+        raise ValueError(f"The model config in model.json asks for weights larger than this "
+                         f"machine's memory ({e}).") from None
 
 
 def load_keras_model(config_json_path, weights_path_prefix=None, weights_data_buffers=None,

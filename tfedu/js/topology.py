@@ -54,6 +54,10 @@ def _layer_config_to_keras2(class_name: str, config: dict) -> dict:
         if key in _KERAS3_ONLY:
             continue
         out[key] = _dtype_name(value) if key == "dtype" else _object(value)
+    for key in ("activation", "recurrent_activation"):
+        out[key] = _activation_to_keras2(config.get("name"), out[key]) if key in out else None
+        if out[key] is None:
+            out.pop(key)
     if class_name == "InputLayer":
         out["batch_input_shape"] = list(out.pop("batch_shape", out.get("batch_input_shape")))
         out.setdefault("sparse", False)
@@ -82,6 +86,14 @@ def _node_to_keras2(node) -> list:
     kwargs = {k: v for k, v in (node.get("kwargs") or {}).items()
               if not _tensor_refs(v) and v is not None}
     return [ref + [kwargs] for ref in _tensor_refs(node.get("args", []))]
+
+
+def _activation_to_keras2(layer_name, value):
+    if value == "hard_sigmoid":
+        raise ValueError(f"Layer {layer_name!r} uses Keras 3's hard_sigmoid, clip(x / 6 + 0.5); "
+                         f"TensorFlow.js's hard_sigmoid is Keras 2's, clip(0.2 x + 0.5), so the "
+                         f"model would predict differently in the browser. Use 'sigmoid'.")
+    return "hard_sigmoid" if value == "keras2_hard_sigmoid" else value
 
 
 def _inbound(nodes) -> list:
@@ -127,8 +139,24 @@ def _object_to_keras3(value):
             "config": dict(value.get("config") or {}), "registered_name": None}
 
 
+def keras2_hard_sigmoid(x):
+    """Keras 2's and TensorFlow.js's hard sigmoid, clip(0.2 x + 0.5, 0, 1) (Keras 3's divides
+    by 6 instead): TensorFlow.js's LSTM and GRU use it by default."""
+    from tfedu.ops import clip_ops
+
+    return clip_ops.clip_by_value(0.2 * x + 0.5, 0.0, 1.0)
+
+
+# Keys TensorFlow.js writes as null (or Keras 3 no longer has): left out, so defaults apply.
+_TFJS_NULLABLE = ("unit_forget_bias", "mask_zero", "implementation")
+
+
 def _layer_config_from_keras2(class_name: str, config: dict) -> dict:
-    out = {k: _object_to_keras3(v) for k, v in config.items()}
+    out = {k: _object_to_keras3(v) for k, v in config.items()
+           if not (k in _TFJS_NULLABLE and v is None) and k != "implementation"}
+    for key in ("activation", "recurrent_activation"):
+        if out.get(key) == "hard_sigmoid":
+            out[key] = keras2_hard_sigmoid
     if "batch_input_shape" in out:
         shape = out.pop("batch_input_shape")
         out["batch_shape" if class_name == "InputLayer" else "batch_input_shape"] = shape
@@ -151,7 +179,22 @@ def from_keras2(topology: dict) -> tuple:
         raise ValueError("The model config has no list of layers.")
     out = dict(config)
     out["layers"] = [_layer_from_keras2(entry) for entry in layers]
+    if class_name == "Sequential":
+        out["layers"] = _with_input_layer(out["layers"])
     return class_name, out
+
+
+def _with_input_layer(layers: list) -> list:
+    """Keras 2 and TensorFlow.js give a Sequential's input shape to its first layer; Keras 3
+    (and tfedu) want an InputLayer in front, so one is made from that shape."""
+    first = layers[0]["config"] if layers else {}
+    if layers[0]["class_name"] == "InputLayer" or "batch_input_shape" not in first:
+        return layers
+    shape = first.pop("batch_input_shape")
+    config = {"batch_shape": shape, "dtype": first.get("dtype", "float32"), "sparse": False,
+              "name": f"{first.get('name', 'layer')}_input"}
+    return [{"class_name": "InputLayer", "module": "keras.layers", "registered_name": None,
+             "config": config}] + layers
 
 
 def _layer_from_keras2(entry) -> dict:

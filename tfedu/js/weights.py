@@ -13,6 +13,7 @@ Optional quantisation shrinks float32 weights:
 from __future__ import annotations
 
 import fnmatch
+import math
 
 import numpy as np
 
@@ -93,9 +94,9 @@ def _stored_dtype(spec: dict) -> tuple:
 
 def _shape(spec: dict) -> tuple:
     shape = spec.get("shape")
-    if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
+    if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
         raise ValueError(f"Weight {spec.get('name')!r} has an invalid shape {shape!r}.")
-    if np.prod(shape, dtype=np.float64) > _MAX_ELEMENTS:
+    if math.prod(shape) > _MAX_ELEMENTS:  # Python ints: a huge dimension cannot overflow
         raise ValueError(f"Weight {spec.get('name')!r} is too large: shape {shape}.")
     return tuple(shape)
 

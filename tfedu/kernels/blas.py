@@ -15,10 +15,11 @@ BLAS is left as it is.
 
 from __future__ import annotations
 
-import os
 import threading
 
 import numpy as np
+
+from tfedu.kernels.parallel_lock import machine_busy, set_cap
 
 __all__ = ["matmul", "set_max_threads", "max_threads", "PARALLEL_MIN_MACS"]
 
@@ -62,10 +63,12 @@ def max_threads() -> int:
 
 
 def set_max_threads(n: int) -> None:
-    """Cap the threads of large products (0: BLAS's count at start-up)."""
+    """Cap the threads of large products and of parallel Numba kernels (0: BLAS's count at
+    start-up, Numba's own)."""
     if n < 0:
         raise ValueError(f"the number of threads must be >= 0, got {n}")
     _state["cap"] = int(n)
+    set_cap(n)
 
 
 def _threads_for(macs: int) -> int:
@@ -74,11 +77,7 @@ def _threads_for(macs: int) -> int:
     top = max_threads()
     if top <= 1:
         return 1
-    try:
-        busy = os.getloadavg()[0] >= (os.cpu_count() or 1)
-    except OSError:
-        busy = False
-    return 1 if busy else top
+    return 1 if machine_busy() else top
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:

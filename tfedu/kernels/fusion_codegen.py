@@ -162,10 +162,13 @@ def _holds(path: str, source: str) -> bool:
 
 def _locked(fn):
     """A parallel kernel launched under the process-wide lock (kernels/parallel_lock.py)."""
-    from tfedu.kernels.parallel_lock import PARALLEL_LOCK
+    import numba
+
+    from tfedu.kernels.parallel_lock import PARALLEL_LOCK, launch_threads
 
     def run(*args):
         with PARALLEL_LOCK:
+            launch_threads(numba)
             return fn(*args)
 
     run.py_func = getattr(fn, "py_func", None)

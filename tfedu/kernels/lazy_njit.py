@@ -5,7 +5,8 @@ tensors, which take the numpy path, never pay for it. The first call of an `nb_*
 Numba and compiles it (`cache=True`: the machine code is kept on disk under the tfedu cache, so
 the next process loads it instead of compiling). A parallel kernel writes `prange` in its
 loops: its module binds `prange = range` until Numba is loaded, and its calls take
-`PARALLEL_LOCK` (the workqueue threading layer runs one parallel region at a time).
+`PARALLEL_LOCK` (the workqueue threading layer runs one parallel region at a time) and run on
+the threads `launch_threads` grants (one on a busy machine: see `parallel_lock`).
 
     @lazy_njit(parallel=True, error_model="numpy")
     def nb_bias_act(x, b, act, out):
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import functools
 
-from tfedu.kernels.parallel_lock import PARALLEL_LOCK
+from tfedu.kernels.parallel_lock import PARALLEL_LOCK, launch_threads
 
 __all__ = ["lazy_njit"]
 
@@ -29,9 +30,10 @@ def lazy_njit(parallel: bool = False, **options):
 
     def deco(fn):
         compiled = None
+        numba = None
 
         def compile_now():
-            nonlocal compiled
+            nonlocal compiled, numba
             import numba
 
             if parallel:
@@ -43,6 +45,7 @@ def lazy_njit(parallel: bool = False, **options):
             def call(*args):
                 kernel = compiled or compile_now()
                 with PARALLEL_LOCK:
+                    launch_threads(numba)
                     return kernel(*args)
         else:
             def call(*args):

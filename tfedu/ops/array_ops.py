@@ -1622,6 +1622,7 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name
 
 IDENTITY_N = register_op(
     "IdentityN", group="array", inputs=("input: N*T",), outputs=("output: N*T",), type_attrs={"T": ALL},
+    export={"graphdef": {"type_list": {"T": 0}, "drop": ("N",)}},
     infer=lambda op: [(s, d) for s, d in zip(op.input_shapes, op.input_dtypes)],
     kernel=lambda xs: list(xs), grad=lambda op, *gs: list(gs),
     doc="Each input unchanged (several tensors through one op).")

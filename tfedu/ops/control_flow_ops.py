@@ -161,6 +161,8 @@ def _if_graph_grad(op, *grads):
 
 
 IF = register_op("If", group="control", inputs=("cond: Tcond", "input: N*T"), outputs=("output: N*T",),
+                 export={"graphdef": {
+                     "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
                  attrs={"then_branch": None, "else_branch": None, "output_specs": ()},
                  infer=_if_infer, kernel=_if_kernel, grad=_if_graph_grad, stateful=True,
                  uses_resources=True, replay=_if_replay,
@@ -168,6 +170,8 @@ IF = register_op("If", group="control", inputs=("cond: Tcond", "input: N*T"), ou
 
 
 STATELESS_IF = register_op("StatelessIf", group="control", inputs=("cond: Tcond", "input: N*T"),
+                           export={"graphdef": {
+                               "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
                            outputs=("output: N*T",),
                            attrs={"then_branch": None, "else_branch": None, "output_specs": ()},
                            infer=_if_infer, kernel=_if_kernel, grad=_if_graph_grad,
@@ -408,12 +412,16 @@ def _while_graph_grad(op, *grads):
 
 
 WHILE = register_op("While", group="control", inputs=("max_iter: int32", "input: N*T"), outputs=("output: N*T",),
+                    export={"graphdef": {
+                        "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
                     attrs={"cond": None, "body": None, "n_loop": 0, "output_specs": ()},
                     infer=_while_infer, kernel=_while_kernel, grad=_while_graph_grad,
                     stateful=True, uses_resources=True, replay=_while_replay, doc="Runs body while cond holds (loop vars, then captures).")
 
 
 STATELESS_WHILE = register_op("StatelessWhile", group="control", inputs=("max_iter: int32", "input: N*T"),
+                              export={"graphdef": {
+                                  "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
                               outputs=("output: N*T",),
                               attrs={"cond": None, "body": None, "n_loop": 0,
                                      "output_specs": ()},
@@ -495,6 +503,8 @@ def _while_grad_infer(op):
 
 
 WHILE_GRAD = register_op("WhileGrad", group="control", inputs=("max_iter: int32", "input: N*T"),
+                         export={"graphdef": {
+                             "unsupported": "it is tfedu's own op; TensorFlow has none of that name"}},
                          outputs=("output: N*T",),
                          attrs={"cond": None, "body": None, "body_grad": None, "n_loop": 0,
                                 "n_caps": 0, "mask": (), "output_specs": ()},
@@ -694,6 +704,8 @@ def _reserve_kernel(element_shape, num_elements, element_dtype=None):
 
 TL_RESERVE = register_op(
     "TensorListReserve", group="control", inputs=("element_shape: int32", "num_elements: int32"),
+    export={"graphdef": {
+        "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
     outputs=("handle: variant",), attrs={"element_dtype": None},
     infer=_list_infer, kernel=lambda es, n, element_dtype=None: _reserve_kernel(es, n))
 
@@ -711,6 +723,8 @@ def _set_item_kernel(handle, index, item, element_dtype=None, resize_if_index_ou
 
 TL_SET = register_op(
     "TensorListSetItem", group="control", inputs=("input_handle: variant", "index: int32", "item: element_dtype"),
+    export={"graphdef": {
+        "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
     outputs=("output_handle: variant",), type_attrs={"element_dtype": ALL},
     attrs={"resize_if_index_out_of_bounds": True}, infer=_list_infer, kernel=_set_item_kernel)
 
@@ -729,6 +743,8 @@ def _get_item_kernel(handle, index, element_shape=None, element_dtype=None):
 
 TL_GET = register_op(
     "TensorListGetItem", group="control", inputs=("input_handle: variant", "index: int32"),
+    export={"graphdef": {
+        "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
     outputs=("item: element_dtype",), attrs={"element_dtype": None, "element_shape": None},
     infer=lambda op: [(TensorShape(op.attrs["element_shape"]), op.attrs["element_dtype"])],
     kernel=_get_item_kernel)
@@ -746,6 +762,8 @@ def _stack_kernel(handle, element_shape=None, element_dtype=None, num_elements=-
 
 TL_STACK = register_op(
     "TensorListStack", group="control", inputs=("input_handle: variant",), outputs=("tensor: element_dtype",),
+    export={"graphdef": {
+        "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
     attrs={"element_dtype": None, "element_shape": None, "num_elements": -1},
     infer=lambda op: [(TensorShape([None]).concatenate(TensorShape(op.attrs["element_shape"]))
                        if TensorShape(op.attrs["element_shape"]).rank is not None
@@ -759,6 +777,8 @@ def _from_tensor_kernel(tensor, element_shape=None, element_dtype=None):
 
 TL_FROM_TENSOR = register_op(
     "TensorListFromTensor", group="control", inputs=("tensor: element_dtype",), outputs=("output_handle: variant",),
+    export={"graphdef": {
+        "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
     type_attrs={"element_dtype": ALL}, attrs={"element_shape": None},
     infer=_list_infer, kernel=_from_tensor_kernel)
 
@@ -1027,6 +1047,8 @@ def _print_kernel(inputs, template=(), in_dtypes=(), sep=" ", end="\n", summariz
 
 
 PRINT = register_op("PrintV2", group="debug", inputs=("inputs: N*T",), outputs=(),
+                    export={"graphdef": {
+                        "unsupported": "tfedu's tf.print keeps its format in Python"}},
                     attrs={"template": (), "in_dtypes": (), "sep": " ", "end": "\n",
                            "summarize": 3, "output_stream": None},
                     infer=lambda op: [], kernel=_print_kernel, stateful=True,

@@ -33,6 +33,7 @@ def _assert_kernel(condition, data, summarize=3):
 
 ASSERT = register_op(
     "Assert", group="debug", inputs=("condition: bool", "data: N*T"), outputs=(),
+    export={"graphdef": {"type_list": {"T": 1}, "drop": ("N",)}},
     type_attrs={"T": ALL}, attrs={"summarize": 3}, stateful=True,
     infer=lambda op: [], kernel=lambda c, data, summarize=3: _assert_kernel(c, data, summarize),
     doc="Fails with the data as message when the condition is false.")

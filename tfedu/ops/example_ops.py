@@ -170,6 +170,8 @@ PARSE_FEATURE = register_op(
     "ParseExampleFeature", group="io", inputs=("serialized: string",),
     outputs=("output: M*T",), attrs={"key": "", "kind": "fixed", "dtype": None, "shape": (),
                                      "default": None, "counts": (0, 0, 0)},
+    export={"graphdef": {"unsupported": "TensorFlow parses Examples with ParseExampleV2, which "
+                         "tfedu does not write yet"}},
     infer=_parse_infer, kernel=_parse_kernel,
     doc="One feature of serialized tf.train.Examples (dense, sparse or ragged parts).")
 

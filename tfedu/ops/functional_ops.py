@@ -69,6 +69,8 @@ def _pyfunc_kernel(inputs, func=None, Tout=(), eager=False):
 
 _PYFUNC_SPEC = dict(group="control", inputs=("input: N*Tin",), outputs=("output: M*Tout",),
                     attrs={"func": None, "Tout": (), "eager": False}, infer=_pyfunc_infer,
+                    export={"graphdef": {"unsupported": "it calls a Python function, which a "
+                                         "graph file cannot hold"}},
                     kernel=_pyfunc_kernel, stateful=True)
 EAGER_PY_FUNC = register_op("EagerPyFunc", doc="Call a Python function on EagerTensors.",
                             **_PYFUNC_SPEC)

@@ -227,6 +227,7 @@ def _gather_nd_grad(op, g):
 
 GATHER_ND = register_op(
     "GatherNd", group="array", inputs=("params: Tparams", "indices: Tindices"), outputs=("output: Tparams",),
+    export={"graphdef": {"drop": ("batch_dims",), "defaults": {"batch_dims": 0}}},
     type_attrs={"Tparams": ALL, "Tindices": (dtypes.int16, dtypes.int32, dtypes.int64)},
     attrs={"batch_dims": 0}, infer=_gather_nd_infer, kernel=_gather_nd_kernel,
     grad=_gather_nd_grad, doc="Slices of params at the index tuples in the last axis of indices.")

@@ -330,10 +330,17 @@ def _decode_infer(kind):
     return infer
 
 
+# TensorFlow's DecodePng/DecodeJpeg have no `expand_animations`, its DecodeGif no `channels`.
+_GRAPHDEF = {"png": {"drop": ("expand_animations",)}, "jpeg": {"drop": ("expand_animations",)},
+             "gif": {"drop": ("channels", "expand_animations"), "defaults": {"channels": 0}},
+             "image": {}}
+
+
 def _register_decode(type_, kind):
     return register_op(type_, group="io", inputs=("contents: string",),
                        outputs=("image: uint8",), attrs={"channels": 0,
                                                         "expand_animations": True},
+                       export={"graphdef": _GRAPHDEF[kind]},
                        infer=_decode_infer(kind), kernel=_decode_kernel(kind),
                        doc=f"Decode a {kind.upper()} image to uint8 [height, width, channels].")
 

@@ -936,7 +936,8 @@ def _conj_kernel(x):
     return np.conj(x)
 
 
-CONJ = register_unary("Conj", _conj_kernel, dtypes.COMPLEX, lambda op, g: [conj(g)])
+CONJ = register_unary("Conj", _conj_kernel, dtypes.COMPLEX, lambda op, g: [conj(g)],
+                      export={"graphdef": {"outputs": ("output",)}})
 
 
 @export("math.add", "add")
@@ -1185,6 +1186,7 @@ def reciprocal_no_nan(x, name=None):
 
 NEXTAFTER = register_binary("NextAfter", binary_float_kernel(np.nextafter),
                             (dtypes.float32, dtypes.float64),
+                            export={"graphdef": {"outputs": ("output",)}},
                             doc="next representable value after x towards y")
 
 

@@ -274,7 +274,7 @@ def _bitcast_infer(op):
 
 
 BITCAST = register_op("Bitcast", group="array", inputs=("input: T",), outputs=("output: type",),
-                      attrs={"type": None}, infer=_bitcast_infer, kernel=_bitcast_kernel,
+                      type_attrs={"T": dtypes.NUMERIC}, attrs={"type": None}, infer=_bitcast_infer, kernel=_bitcast_kernel,
                       doc="Reinterpret the bytes of a tensor as another dtype.")
 
 

@@ -224,6 +224,7 @@ def _softplus_kernel(x):
 # kernel), written with ops so that it differentiates again.
 SOFTPLUS = register_op(
     "Softplus", group="nn", inputs=("x: T",), outputs=("y: T",),
+    export={"graphdef": {"outputs": ("activations",)}},
     type_attrs={"T": (dtypes.float16, FLOAT[0], dtypes.float32, dtypes.float64)},
     infer=unary_infer, kernel=_softplus_kernel, elementwise=True,
     grad=lambda op, g: [math_ops.multiply(g, math_ops.sigmoid(op.inputs[0]))],
@@ -1544,6 +1545,7 @@ def _max_pool_grad_grad_grad(op, g):
 
 MAX_POOL_GRAD_GRAD = register_op(
     "MaxPoolGradGrad", group="nn", inputs=("orig_input: T", "orig_output: T", "grad: T"),
+    export={"graphdef": {"drop": ("explicit_paddings",)}},
     outputs=("output: T",), type_attrs={"T": REAL}, attrs=dict(_POOL_DEFAULTS),
     infer=lambda op: [(op.shape(1), op.dtype(0))], kernel=_max_pool_grad_grad_kernel,
     grad=_max_pool_grad_grad_grad, doc="Picks the gradient at each window's max cell.")
@@ -1569,6 +1571,7 @@ def _avg_pool_grad(op, g):
 
 AVG_POOL = register_op(
     "AvgPool", group="nn", inputs=("value: T",), outputs=("output: T",), type_attrs={"T": FLOAT},
+    export={"graphdef": {"drop": ("explicit_paddings",)}},
     attrs=dict(_POOL_DEFAULTS), infer=_pool_infer, kernel=_avg_pool_kernel,
     grad=_avg_pool_grad, doc="The mean of each window's cells inside the image.", numba=("nn_kernels.nb_avg_pool",))
 
@@ -1612,6 +1615,7 @@ def _avg_pool_infer(op):
 
 AVG_POOL_GRAD = register_op(
     "AvgPoolGrad", group="nn", inputs=("orig_input_shape: int32", "grad: T"), outputs=("output: T",),
+    export={"graphdef": {"drop": ("explicit_paddings",)}},
     type_attrs={"T": FLOAT}, attrs=dict(_POOL_DEFAULTS), infer=_avg_pool_infer,
     kernel=_avg_pool_grad_kernel,
     grad=lambda op, gg: [None, execute(AVG_POOL, [gg], _pool_attr_subset(op))],

@@ -157,6 +157,7 @@ def _argsort_infer(op):
 
 ARGSORT = register_op(
     "ArgSort", group="array", inputs=("input: T",), outputs=("indices: int32",), type_attrs={"T": REAL},
+    export={"graphdef": {"unsupported": "it is tfedu's own op; TensorFlow has none of that name"}},
     attrs={"descending": False}, infer=_argsort_infer,
     kernel=lambda x, descending=False: _argsort_np(x, descending),
     doc="Indices that sort the last axis (stable), ascending or descending.")

@@ -70,8 +70,17 @@ def _inputs_outputs(sig, out, indent=0):
 
 
 def _ops(mg) -> str:
-    ops = {n.op for n in mg.graph_def.node}
-    ops |= {n.op for f in mg.graph_def.library.function for n in f.node_def}
+    """The ops of the main graph and of the functions it calls (directly or not)."""
+    library = {f.signature.name: f for f in mg.graph_def.library.function}
+    ops, seen, todo = set(), set(), [list(mg.graph_def.node)]
+    while todo:
+        for node in todo.pop():
+            ops.add(node.op)
+            for attr in node.attr.values():
+                name = attr.func.name if attr.WhichOneof("value") == "func" else None
+                if name in library and name not in seen:
+                    seen.add(name)
+                    todo.append(list(library[name].node_def))
     return "{" + ", ".join(repr(o) for o in sorted(ops)) + "}"
 
 

@@ -244,21 +244,30 @@ def _graph_ref(t) -> str:
     return t._op.name if t._value_index == 0 else f"{t._op.name}:{t._value_index}"
 
 
-def node_def_proto(op, library) -> node_def_pb2.NodeDef:
+def node_def_proto(op, library, for_display=False) -> node_def_pb2.NodeDef:
+    """`op` as a NodeDef; `for_display` (a graph drawn by TensorBoard, never run) keeps an op
+    TensorFlow could not run, with its name, type and inputs but no attrs."""
     node = node_def_pb2.NodeDef(name=op.name, op=op.type, device=op.device)
     node.input.extend(_graph_ref(t) for t in op._inputs)
     node.input.extend("^" + c.name for c in op._control_inputs)
-    for k, v in node_attrs(op, library).items():
+    try:
+        attrs = node_attrs(op, library)
+    except ExportError:
+        if not for_display:
+            raise
+        attrs = {}
+    for k, v in attrs.items():
         node.attr[k].CopyFrom(v)
     return node
 
 
-def graph_def_proto(graph, library=None) -> graph_pb2.GraphDef:
-    """A TF 1.x graph as a `GraphDef` (functions it calls in its library)."""
+def graph_def_proto(graph, library=None, for_display=False) -> graph_pb2.GraphDef:
+    """A TF 1.x graph as a `GraphDef` (functions it calls in its library); `for_display` for
+    a graph TensorBoard draws (see `node_def_proto`)."""
     library = library or FunctionLibrary()
     g = graph_pb2.GraphDef()
     for op in graph.get_operations():
-        g.node.add().CopyFrom(node_def_proto(op, library))
+        g.node.add().CopyFrom(node_def_proto(op, library, for_display))
     g.versions.producer = PRODUCER_VERSION
     g.versions.min_consumer = MIN_CONSUMER
     if library.functions:

@@ -147,12 +147,27 @@ class _NodeBuilder:
                      if not k.startswith("_")}
             if node.op in _CALL_OPS:
                 return self._call(node, opdef, data, attrs)
+            if op_table.entry(node.op).get("hetero"):
+                return self._hetero(node, opdef, data, attrs)
             return self._op(node, opdef, data, attrs)
 
     def _call(self, node, opdef, data, attrs):
         cf = attrs["f"]
         specs = [(t.shape, t.dtype) for t in cf.outputs]
         return create_graph_op(opdef, data, {"f": cf}, specs, node.op, node.name + "/")
+
+    def _hetero(self, node, opdef, data, attrs):
+        """An op with a list of mixed dtypes (`SaveV2`, `RestoreV2`): built as declared."""
+        fixed = sum(not s.is_list for s in opdef.input_specs)
+        structure = [-1] * fixed + ([len(data) - fixed] if len(opdef.input_specs) > fixed
+                                    else [])
+        dtypes_list = list(attrs.get("dtypes", ()))
+        kattrs = {"dtypes": dtypes_list, "N": len(dtypes_list)}
+        specs = [(TensorShape(None), d) for d in dtypes_list] if opdef.output_specs else []
+        g = self.graph
+        op = g._create_op(opdef, g._op_name(node.name + "/", opdef.type), data, kattrs, specs)
+        op._kernel_attrs, op._structure = kattrs, structure
+        return op
 
     def _op(self, node, opdef, data, attrs):
         inputs = _structure_inputs(opdef, data, attrs)
@@ -198,8 +213,11 @@ def _topological(nodes, ref_style):
     return order
 
 
-def import_nodes(graph, node_defs, functions=None, where="GraphDef"):
-    """Add `node_defs` (a GraphDef's nodes) to the tfedu `graph`; returns {name: Operation}."""
+def import_nodes(graph, node_defs, functions=None, where="GraphDef", library=None):
+    """Add `node_defs` (a GraphDef's nodes) to the tfedu `graph`; returns {name: Operation}.
+    Functions the nodes call come from `library` (a FunctionDefLibrary) or `functions`."""
+    if library is not None and library.function:
+        functions = FunctionLoader(library).get
     builder = _NodeBuilder(graph, functions, where, "graph")
     with graph.as_default():
         builder.build(node_defs)

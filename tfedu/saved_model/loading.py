@@ -221,9 +221,10 @@ def _pack_outputs(signature, outputs):
 # --- the loader ----------------------------------------------------------------------------
 
 class _Loader:
-    def __init__(self, mg, export_dir):
+    def __init__(self, mg, export_dir, skip_variables=False):
         self.mg = mg
         self.export_dir = export_dir
+        self.skip_variables = skip_variables
         self.graph = mg.object_graph_def
         self.functions = FunctionLoader(mg.graph_def.library)
         self.functions.check_ops(list(self.graph.concrete_functions))
@@ -332,7 +333,7 @@ class _Loader:
 
         prefix = os.path.join(self.export_dir, "variables", "variables")
         variables = [o for o in self.nodes if is_variable(o)]
-        if not variables:
+        if not variables or self.skip_variables:
             return
         if not os.path.exists(index_path(prefix)):
             raise errors.NotFoundError(None, None, f"Failed to find any matching files for "
@@ -351,8 +352,11 @@ def _variable(v):
     return Variable(value, trainable=v.trainable, name=v.name or None, dtype=dtype, shape=shape)
 
 
-def load(export_dir, tags=None, options=None):
-    """Load a SavedModel: an object with its restored variables, functions and `.signatures`."""
+def load(export_dir, tags=None, options=None, _skip_variables=False):
+    """Load a SavedModel: an object with its restored variables, functions and `.signatures`.
+
+    With `options=tf.saved_model.LoadOptions(experimental_skip_checkpoint=True)` the variables
+    keep zeros (what `saved_model_cli` does to list the functions)."""
     export_dir = os.fspath(export_dir)
     sm = read_saved_model(export_dir)
     mg = select_meta_graph(sm, tags, export_dir)
@@ -360,4 +364,5 @@ def load(export_dir, tags=None, options=None):
         from tfedu.saved_model.loader_v1 import load_v1_in_v2
 
         return load_v1_in_v2(export_dir, mg)
-    return _Loader(mg, export_dir).load()
+    skip = _skip_variables or bool(getattr(options, "experimental_skip_checkpoint", False))
+    return _Loader(mg, export_dir, skip).load()

@@ -1,8 +1,9 @@
-"""What TensorFlow's op definitions say that tfedu's registry does not (yet) carry.
+"""What a `NodeDef` needs beyond tfedu's op declaration: each op's `export["graphdef"]`.
 
 tfedu declares each op with TensorFlow's name, inputs, outputs and attrs, so a tfedu graph
-written as a `GraphDef` is almost TensorFlow's graph already. The differences a `NodeDef` must
-get right, per op, are listed here:
+written as a `GraphDef` is almost TensorFlow's graph already. Where TensorFlow's op definition
+differs, the op's registry entry says so in `export={"graphdef": {...}}` (plain data, read
+here, never patched):
 
 - `outputs`: TensorFlow's names for the output args (a `FunctionDef` refers to `node:arg:i`);
 - `drop`: attrs tfedu keeps that TensorFlow's op does not have (writing them makes TF refuse
@@ -11,57 +12,29 @@ get right, per op, are listed here:
 - `type_list`: attrs that TensorFlow declares as a list of types where tfedu has `N*T`
   (`IdentityN`, `Assert`): written as `[T] * N`, and `N` is not written;
 - `call`: function-call ops, whose `Tin`/`Tout` come from the inputs and outputs;
-- `unsupported`: why an op cannot be written for TensorFlow (or read from it).
+- `unsupported`: why an op cannot be written for TensorFlow (or read from it);
+- `hetero`: a list input or output whose tensors have different dtypes (`SaveV2`), built
+  directly rather than through type inference when a graph is read.
 
-(Each entry moves into its op's `export` slot once the registry has one.)
+The interop tests check every op's entry against TensorFlow's own op registry.
 """
 
 from __future__ import annotations
 
-_CALL = {"call": True, "drop": ("N",)}
-_NOT_TF = "it is tfedu's own op; TensorFlow has no op of that name"
-_CONTROL_FLOW = ("tfedu writes and reads functional control flow (tf.cond, tf.while_loop) "
-                 "only inside tfedu")
-
-EXPORT = {
-    "Conj": {"outputs": ("output",)},
-    "Softplus": {"outputs": ("activations",)},
-    "NextAfter": {"outputs": ("output",)},
-    "Assert": {"type_list": {"T": 1}, "drop": ("N",)},
-    "IdentityN": {"type_list": {"T": 0}, "drop": ("N",)},
-    "GatherNd": {"drop": ("batch_dims",), "defaults": {"batch_dims": 0}},
-    "MaxPoolGradGrad": {"drop": ("explicit_paddings",)},
-    "AvgPool": {"drop": ("explicit_paddings",)},
-    "AvgPoolGrad": {"drop": ("explicit_paddings",)},
-    "PartitionedCall": _CALL,
-    "StatefulPartitionedCall": _CALL,
-    "ArgSort": {"unsupported": _NOT_TF},
-    "WhileGrad": {"unsupported": _NOT_TF},
-    "ReportUninitializedVariables": {"unsupported": _NOT_TF},
-    "If": {"unsupported": _CONTROL_FLOW},
-    "StatelessIf": {"unsupported": _CONTROL_FLOW},
-    "While": {"unsupported": _CONTROL_FLOW},
-    "StatelessWhile": {"unsupported": _CONTROL_FLOW},
-    "TensorListReserve": {"unsupported": _CONTROL_FLOW},
-    "TensorListGetItem": {"unsupported": _CONTROL_FLOW},
-    "TensorListStack": {"unsupported": _CONTROL_FLOW},
-    "TensorListFromTensor": {"unsupported": _CONTROL_FLOW},
-    "TensorListSetItem": {"unsupported": _CONTROL_FLOW},
-    "PrintV2": {"unsupported": "tfedu's tf.print keeps its format in Python"},
-    "IteratorGetNext": {"unsupported": "tf.data pipelines are not written into graphs"},
-    "MakeIterator": {"unsupported": "tf.data pipelines are not written into graphs"},
-}
+from tfedu.framework.registry import OPS
 
 _EMPTY: dict = {}
 
 
 def entry(op_type: str) -> dict:
-    return EXPORT.get(op_type, _EMPTY)
+    """The op's `export["graphdef"]` entry (empty for an op written as it is declared)."""
+    opdef = OPS.get(op_type)
+    return opdef.export.get("graphdef", _EMPTY) if opdef is not None else _EMPTY
 
 
 def output_names(opdef) -> list[str]:
     """TensorFlow's names of the op's output args."""
-    names = entry(opdef.type).get("outputs")
+    names = opdef.export.get("graphdef", _EMPTY).get("outputs")
     return list(names) if names else [s.name for s in opdef.output_specs]
 
 

@@ -17,7 +17,8 @@ _trace = {"on": False, "calls": []}
 
 def graph_def_of(graph_data):
     """A `GraphDef` protobuf for a tfedu graph (`tf.Graph`, a traced function's graph, a
-    concrete function) or an existing GraphDef / its bytes."""
+    concrete function) or an existing GraphDef / its bytes, for TensorBoard to draw: ops
+    TensorFlow could not run (a tf.data iterator) are kept without their attrs."""
     from tensorboard.compat.proto import graph_pb2
 
     if isinstance(graph_data, graph_pb2.GraphDef):
@@ -27,7 +28,7 @@ def graph_def_of(graph_data):
     graph = getattr(graph_data, "graph", graph_data)
     from tfedu.saved_model.graph_export import graph_def_proto
 
-    return graph_def_proto(graph)
+    return graph_def_proto(graph, for_display=True)
 
 
 def graph(graph_data):

@@ -810,6 +810,29 @@ register(Exercise(
     hint="Which mode needed a representative dataset, and why?",
 ))
 
+register(Exercise(
+    id="lesson11.accumulator",
+    question="A full-integer FULLY_CONNECTED layer: input scale 0.1 (zero point -128), weight "
+             "scale 0.02 (zero point 0). One output's int32 sum, bias included, is 500. Which "
+             "real value does that sum stand for?",
+    solution=1.0,
+    mistakes=(Mistake("Only the input's scale: each product is of an input and a weight, so "
+                      "both scales multiply the sum.", answers=(50.0,)),
+              Mistake("Only the weight's scale: each product is of an input and a weight, so "
+                      "both scales multiply the sum.", answers=(10.0,)),
+              Mistake("The kernel takes the input's zero point off each input before "
+                      "multiplying (xs - zero_point in _integer_product): the sum is already "
+                      "centred; take nothing more off it.",
+                      answers=(1.256,)),
+              Mistake("That is the stored integer itself: an int32 sum stands for a real value "
+                      "only times its scale.", answers=(500,))),
+    explanation="Each product (x_q - x_zp) * w_q stands for x * w / (x_scale * w_scale), and so "
+                "does their sum (the int32 bias is stored at scale x_scale * w_scale for that "
+                "reason): 500 * 0.1 * 0.02 = 1.0. The kernel then requantises it to the "
+                "output's int8 scale.",
+    hint="Read the last line of _integer_product: acc * (input scale * weight scale).",
+))
+
 # ---- 12 TensorFlow.js -------------------------------------------------------------------------
 
 register(Exercise(
@@ -838,6 +861,78 @@ register(Exercise(
     explanation="4000 + 4000 + 2000 bytes: every shard but the last has exactly the shard "
                 "size, because TensorFlow.js finds a weight's shard as offset // 4000.",
     hint="Cut 10,000 bytes into pieces of 4000: what is left over?",
+))
+
+register(Exercise(
+    id="lesson12.dequantize",
+    question="A uint8 weight's manifest entry says min -0.5 and scale 0.004. Which float does "
+             "the stored byte 200 stand for?",
+    solution=0.3,
+    mistakes=(Mistake("That is q * scale alone: min shifts every value, so that byte 0 stands "
+                      "for min. Add it.", answers=(0.8,)),
+              Mistake("min is added as it is, with its sign: -0.5, not +0.5.", answers=(1.3,)),
+              Mistake("That is the stored byte; the browser multiplies by scale and adds min "
+                      "when it loads the weight.", answers=(200,))),
+    explanation="w = q * scale + min = 200 * 0.004 - 0.5 = 0.3. Bytes 0..255 cover [min, min + "
+                "255 * scale] = [-0.5, 0.52] in steps of 0.004: a weight is off by at most "
+                "half a step, 0.002.",
+    hint="Use w = q * scale + min, as the entry printed above shows.",
+))
+
+# ---- 13 hub and transfer learning ------------------------------------------------------------
+
+_L13_URL = "https://tfhub.dev/google/nnlm-en-dim50/2"
+
+
+def _l13_cache_name() -> str:
+    import hashlib
+
+    return hashlib.sha1(_L13_URL.encode("utf8")).hexdigest()
+
+
+register(Exercise(
+    id="lesson13.frozen_trainable_weights",
+    question="How many trainable weights does `frozen_model` have "
+             "(`len(frozen_model.trainable_weights)`) while its hub layer is frozen?",
+    solution=2,
+    mistakes=(Mistake("The module's word vectors are frozen (trainable=False): they are "
+                      "weights of the model, but not trainable ones.", answers=(3,)),
+              Mistake("Freezing the hub layer leaves the new Dense classifier trainable: its "
+                      "kernel and bias are what the frozen run learns.", answers=(0,))),
+    explanation="The Dense layer's kernel (32x8) and bias (8) train; the module's embeddings "
+                "(218x32) are non-trainable weights until `layer.trainable = True`.",
+    hint="Count the Dense layer's variables, then ask whether the module's count.",
+))
+
+register(Exercise(
+    id="lesson13.fine_tune_rate",
+    question="After the frozen run, the module is unfrozen to fine-tune it. Should the learning "
+             "rate be larger than, the same as, or smaller than the frozen run's?",
+    solution="smaller",
+    rule=text_answer("smaller", "lower", not_with=("larger", "same", "higher")),
+    mistakes=(Mistake("Large steps on pretrained weights undo what they learned from far more "
+                      "data: fine-tuning nudges them.", answers=("larger",)),
+              Mistake("The head is trained already; the pretrained vectors need small steps, "
+                      "not the head's.", answers=("the same",))),
+    explanation="Fine-tuning uses a small learning rate (here 10x smaller) so the pretrained "
+                "vectors move a little toward the new task instead of being overwritten by "
+                "the gradients of a few examples.",
+    hint="Compare the two `Adam(...)` calls of the frozen and fine-tuning runs.",
+))
+
+register(Exercise(
+    id="lesson13.cache_directory",
+    question=f"Offline, in which subdirectory of the cache directory does `hub.resolve` look "
+             f"for {_L13_URL!r}? (Its name.)",
+    make_solution=_l13_cache_name,
+    rule=text_answer(),
+    mistakes=(Mistake("The cache does not keep the URL's path: the directory is named by the "
+                      "SHA-1 of the whole handle, as tensorflow_hub names it.",
+                      answers=("google/nnlm-en-dim50/2", "nnlm-en-dim50")),),
+    explanation="tensorflow_hub (and tfedu.hub) cache a module in $TFHUB_CACHE_DIR/<sha1 of the "
+                "handle>/: `hashlib.sha1(handle.encode()).hexdigest()`. Copy a module's files "
+                "there and it loads offline.",
+    hint="`hub.resolver.cache_path(url)` gives the full path; the answer is its last part.",
 ))
 
 # ---- 14 estimators ----------------------------------------------------------------------------

@@ -1,136 +1,225 @@
-"""`tf.compat.v1.train.Saver`: write variable values from a Session to disk and read them back.
+"""`tf.compat.v1.train.Saver`: variables saved and restored by name, in TensorFlow's format.
 
-Files for `save(sess, "model.ckpt")`: `model.ckpt.index` (JSON: names, dtypes, shapes),
-`model.ckpt.data-00000-of-00001` (the values, a numpy `.npz` archive; never pickled),
-`model.ckpt.meta` (the graph as JSON, for reading; not re-importable) and `checkpoint` (the
-latest path, in TF's text format). Each file is written to a temporary name
-and renamed, so a crash never leaves a half-written checkpoint.
+Built in a graph, a Saver adds TF 1.x's save and restore ops, named as TensorFlow names them:
+
+    save/Const                 the file name (a string placeholder with a default)
+    save/SaveV2                writes every variable's value under its name
+    save/control_dependency    the save "tensor" (`saver_def.save_tensor_name`)
+    save/RestoreV2             reads them back
+    save/AssignVariableOp_*    one assignment per variable, grouped by `save/restore_all`
+
+`save(sess, "model.ckpt", global_step=7)` runs them and writes `model.ckpt-7.index` and
+`model.ckpt-7.data-00000-of-00001` (a tensor bundle: real TensorFlow's Saver and
+`tf.train.load_checkpoint` read it), `model.ckpt-7.meta` (the `MetaGraphDef`) and the
+`checkpoint` state file. In eager mode the same files are written from the variables' values.
+Keys are the variables' names (`w`, `dense/kernel`), not object paths.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import tempfile
+import time
 
 import numpy as np
+from tensorboard.compat.proto import saver_pb2
 
 from tfedu.framework import context
 from tfedu.framework.graph import GraphKeys
+from tfedu.train import checkpoint_management as management
+from tfedu.train.tensor_bundle import BundleReader, BundleWriter, data_path, index_path
 
 __all__ = ["Saver", "latest_checkpoint", "checkpoint_exists"]
 
-
-def _atomic_write(path, write):
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+latest_checkpoint = management.latest_checkpoint
+checkpoint_exists = management.checkpoint_exists
 
 
-def _var_name(v):
-    return v.op.name if hasattr(v, "op") else v.name.split(":")[0]
+def _var_name(v) -> str:
+    name = v.op.name if hasattr(v, "op") and hasattr(v, "_snapshot") else v.name
+    return name[:-2] if name.endswith(":0") else name
+
+
+def _var_list(var_list) -> dict:
+    if var_list is None:
+        if context.executing_eagerly():
+            raise RuntimeError("When eager execution is enabled, `var_list` must specify a list "
+                               "or dict of variables to save")
+        var_list = context.get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES)
+    if isinstance(var_list, dict):
+        return dict(var_list)
+    out = {}
+    for v in var_list:
+        name = _var_name(v)
+        if name in out:
+            raise ValueError(f"At least two variables have the same name: {name}")
+        out[name] = v
+    return out
+
+
+def _build_graph_saver(variables: dict, max_to_keep, keep_hours) -> saver_pb2.SaverDef:
+    """TF 1.x's save/restore ops for {name: variable} in the default graph."""
+    from tfedu.framework import graph_ops as go
+    from tfedu.framework.convert import constant
+    from tfedu.ops.array_ops import identity
+    from tfedu.train.io_ops import restore_v2, save_v2
+
+    g = context.get_default_graph()
+    names = sorted(variables)
+    with g.name_scope("save"):
+        filename = _filename_placeholder()
+        tensor_names = constant(np.array([n.encode() for n in names], dtype=object))
+        slices = constant(np.array([b""] * len(names), dtype=object))
+        save = save_v2(filename, tensor_names, slices, [variables[n].value() for n in names])
+        with g.control_dependencies([save]):
+            done = identity(filename, name="control_dependency")
+        restored = restore_v2(filename, tensor_names, slices,
+                              [variables[n]._dtype for n in names])
+        assigns = [_assign(go, variables[n], t) for n, t in zip(names, restored)]
+        with g.control_dependencies(assigns):
+            restore_all = _no_op("restore_all")
+    return saver_pb2.SaverDef(
+        filename_tensor_name=filename.name, save_tensor_name=done.name,
+        restore_op_name=restore_all.name, max_to_keep=max_to_keep,
+        keep_checkpoint_every_n_hours=keep_hours, version=saver_pb2.SaverDef.V2)
+
+
+def _filename_placeholder():
+    from tfedu.framework import graph_ops as go
+    from tfedu.framework.convert import constant
+    from tfedu.framework.execute import execute
+    from tfedu.framework.tensor_shape import TensorShape
+
+    default = constant(np.array(b"model", dtype=object), name="filename/input")
+    name = execute(go.PLACEHOLDER_WITH_DEFAULT, [default], {"shape": TensorShape([])},
+                   name="filename")
+    return execute(go.PLACEHOLDER_WITH_DEFAULT, [name], {"shape": TensorShape([])},
+                   name="Const")
+
+
+def _assign(go, variable, value):
+    from tfedu.framework.execute import execute
+    from tfedu.ops.array_ops import identity
+
+    return execute(go.ASSIGN_VARIABLE, [variable.handle, identity(value)],
+                   default_name="AssignVariableOp")
+
+
+def _no_op(name):
+    from tfedu.framework import graph_ops as go
+    from tfedu.framework.execute import execute
+
+    return execute(go.NO_OP, [], name=name)
 
 
 class Saver:
-    """Saves and restores variables (by name) to checkpoint files."""
+    """Saves and restores variables by name (`tf.compat.v1.train.Saver`)."""
 
     def __init__(self, var_list=None, reshape=False, sharded=False, max_to_keep=5,
                  keep_checkpoint_every_n_hours=10000.0, name=None, restore_sequentially=False,
                  saver_def=None, builder=None, defer_build=False, allow_empty=False,
-                 write_version=2, pad_step_number=False, save_relative_paths=False,
-                 filename=None):
-        if var_list is None:
-            var_list = context.get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES)
-        if isinstance(var_list, dict):
-            self._vars = dict(var_list)
-        else:
-            self._vars = {_var_name(v): v for v in var_list}
+                 write_version=saver_pb2.SaverDef.V2, pad_step_number=False,
+                 save_relative_paths=False, filename=None):
+        self._max_to_keep = max_to_keep
+        self._keep_hours = keep_checkpoint_every_n_hours
+        self._pad = pad_step_number
+        self._last = []  # [(path, time)]
+        self._next_keep = time.time() + keep_checkpoint_every_n_hours * 3600
+        self._eager = context.executing_eagerly()
+        self._vars = {}
+        self.saver_def = saver_def
+        if saver_def is not None:
+            self._max_to_keep = saver_def.max_to_keep or max_to_keep
+            return
+        self._vars = _var_list(var_list)
         if not self._vars and not allow_empty:
             raise ValueError("No variables to save")
-        self._max_to_keep = max_to_keep
-        self._last = []
+        if not self._eager and self._vars:
+            self.saver_def = _build_graph_saver(self._vars, max_to_keep,
+                                                keep_checkpoint_every_n_hours)
 
+    # --- TF's surface ------------------------------------------------------------------
     @property
     def last_checkpoints(self):
-        return list(self._last)
+        return [p for p, _ in self._last]
+
+    def as_saver_def(self):
+        return self.saver_def
+
+    def set_last_checkpoints_with_time(self, last_checkpoints_with_time):
+        self._last = list(last_checkpoints_with_time)
+
+    def recover_last_checkpoints(self, checkpoint_paths):
+        stamps = [os.path.getmtime(index_path(p)) for p in checkpoint_paths
+                  if os.path.exists(index_path(p))]
+        self._last = [(p, t) for p, t in zip(checkpoint_paths, stamps)]
+
+    def _prefix(self, sess, save_path, global_step):
+        if global_step is None:
+            return os.fspath(save_path)
+        step = global_step if isinstance(global_step, (int, np.integer)) else int(
+            sess.run(global_step) if sess is not None and not self._eager else global_step)
+        return f"{os.fspath(save_path)}-{step:08d}" if self._pad else f"{save_path}-{int(step)}"
 
     def save(self, sess, save_path, global_step=None, latest_filename=None,
-             meta_graph_suffix="meta", write_meta_graph=True, write_state=True, strip_default_attrs=False,
-             save_debug_info=False):
-        """Write the variables' current values in `sess`; returns the checkpoint prefix."""
-        if global_step is not None:
-            step = global_step if isinstance(global_step, int) else int(sess.run(global_step))
-            save_path = f"{save_path}-{step}"
-        values = {name: np.asarray(sess.run(v)) for name, v in self._vars.items()}
-        index = {name: {"dtype": v.dtype.name, "shape": list(a.shape)}
-                 for (name, v), a in zip(self._vars.items(), values.values())}
-        arrays = {f"v{i}": a for i, a in enumerate(values.values())}
-        index = {"variables": [dict(name=n, key=f"v{i}", **index[n])
-                               for i, n in enumerate(values)]}
-        _atomic_write(save_path + ".data-00000-of-00001", lambda f: np.savez(f, **arrays))
-        _atomic_write(save_path + ".index", lambda f: f.write(json.dumps(index).encode()))
-        if write_meta_graph:
-            graph = sess.graph.as_json()
-            _atomic_write(f"{save_path}.{meta_graph_suffix}",
-                          lambda f: f.write(json.dumps(graph).encode()))
-        self._last = [p for p in self._last if p != save_path] + [save_path]
-        while self._max_to_keep and len(self._last) > self._max_to_keep:
-            old = self._last.pop(0)
-            for suffix in (".index", ".data-00000-of-00001", f".{meta_graph_suffix}"):
-                if os.path.exists(old + suffix):
-                    os.unlink(old + suffix)
+             meta_graph_suffix="meta", write_meta_graph=True, write_state=True,
+             strip_default_attrs=False, save_debug_info=False):
+        """Write the variables' current values; returns the checkpoint prefix."""
+        prefix = self._prefix(sess, save_path, global_step)
+        os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
+        if self._eager:
+            writer = BundleWriter(prefix)
+            for name in sorted(self._vars):
+                v = self._vars[name]
+                writer.add(name, np.asarray(v.numpy()), v._dtype)
+            writer.finish()
+        else:
+            graph = sess.graph
+            sess.run(graph.as_graph_element(self.saver_def.save_tensor_name),
+                     {graph.as_graph_element(self.saver_def.filename_tensor_name): prefix})
+            if write_meta_graph:
+                self.export_meta_graph(f"{prefix}.{meta_graph_suffix}", graph=graph)
+        self._remember(prefix, meta_graph_suffix)
         if write_state:
-            d = os.path.dirname(os.path.abspath(save_path))
-            text = f'model_checkpoint_path: "{os.path.basename(save_path)}"\n' + "".join(
-                f'all_model_checkpoint_paths: "{os.path.basename(p)}"\n' for p in self._last)
-            _atomic_write(os.path.join(d, latest_filename or "checkpoint"),
-                          lambda f: f.write(text.encode()))
-        return save_path
+            management.update_checkpoint_state(
+                os.path.dirname(os.path.abspath(prefix)), prefix, self.last_checkpoints,
+                latest_filename, [t for _, t in self._last])
+        return prefix
+
+    def _remember(self, prefix, meta_graph_suffix):
+        now = time.time()
+        self._last = [(p, t) for p, t in self._last if p != prefix] + [(prefix, now)]
+        while self._max_to_keep and len(self._last) > self._max_to_keep:
+            old, stamp = self._last.pop(0)
+            if stamp > self._next_keep:
+                self._next_keep += self._keep_hours * 3600
+                continue
+            for path in (index_path(old), data_path(old), f"{old}.{meta_graph_suffix}"):
+                if os.path.exists(path):
+                    os.remove(path)
 
     def restore(self, sess, save_path):
-        """Set the variables in `sess` to the values saved at `save_path`."""
+        """Set the variables to the values saved at `save_path`."""
         if save_path is None:
             raise ValueError("Can't load save_path when it is None.")
-        if not os.path.exists(save_path + ".index"):
-            from tfedu.framework.errors import NotFoundError
+        save_path = os.fspath(save_path)
+        if not checkpoint_exists(save_path):
+            raise ValueError(f"The passed save_path is not a valid checkpoint: {save_path}")
+        if self._eager:
+            reader = BundleReader(save_path)
+            for name, v in self._vars.items():
+                v.assign(reader.get(name))
+            return
+        graph = sess.graph
+        sess.run(graph.as_graph_element(self.saver_def.restore_op_name),
+                 {graph.as_graph_element(self.saver_def.filename_tensor_name): save_path})
 
-            raise NotFoundError(None, None, f"Failed to find any matching files for {save_path}")
-        with open(save_path + ".index", "rb") as f:
-            index = json.loads(f.read().decode())
-        with np.load(save_path + ".data-00000-of-00001", allow_pickle=False) as data:
-            saved = {e["name"]: data[e["key"]] for e in index["variables"]}
-        for name, v in self._vars.items():
-            if name not in saved:
-                from tfedu.framework.errors import NotFoundError
+    def export_meta_graph(self, filename=None, collection_list=None, as_text=False,
+                          export_scope=None, clear_devices=False,
+                          clear_extraneous_savers=False, strip_default_attrs=False,
+                          save_debug_info=False, graph=None):
+        """This saver's graph as a `MetaGraphDef` (written to `filename` if given)."""
+        from tfedu.train.meta_graph import export_meta_graph
 
-                raise NotFoundError(None, None, f"Key {name} not found in checkpoint")
-            if hasattr(v, "_snapshot"):
-                sess._set_variable(v, saved[name])
-            else:
-                v.assign(saved[name])
-
-
-def latest_checkpoint(checkpoint_dir, latest_filename=None):
-    """The prefix of the newest checkpoint recorded in `checkpoint_dir`, or None."""
-    path = os.path.join(checkpoint_dir, latest_filename or "checkpoint")
-    if not os.path.exists(path):
-        return None
-    with open(path, encoding="utf-8") as f:
-        m = re.search(r'model_checkpoint_path: "([^"]*)"', f.read())
-    if not m:
-        return None
-    p = m.group(1)
-    return p if os.path.isabs(p) else os.path.join(checkpoint_dir, p)
-
-
-def checkpoint_exists(checkpoint_prefix) -> bool:
-    return os.path.exists(checkpoint_prefix + ".index")
+        return export_meta_graph(filename, saver_def=self.saver_def,
+                                 collection_list=collection_list, as_text=as_text,
+                                 graph=graph or context.get_default_graph())

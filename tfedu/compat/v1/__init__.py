@@ -7,6 +7,7 @@ other name falls back to the TF 2 top-level namespace, as most of TF 1.x's ops a
 from __future__ import annotations
 
 from tfedu.compat.v1 import data, initializers, layers, logging, losses, metrics, nn, train  # noqa: F401
+from tfedu.summary import v1 as summary  # noqa: F401
 from tfedu.compat.v1.config import (  # noqa: F401
     ConfigProto,
     GPUOptions,
@@ -61,6 +62,10 @@ def __dir__():
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
+    if name == "saved_model":  # the TF 1.x one (loaded on first use)
+        import importlib
+
+        return importlib.import_module("tfedu.compat.v1.saved_model")
     import tfedu
 
     try:

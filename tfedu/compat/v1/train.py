@@ -38,6 +38,8 @@ __getattr__ = lazy_getattr(__name__, {
     "list_variables": "tfedu.train.checkpoint_utils",
     "load_checkpoint": "tfedu.train.checkpoint_utils",
     "load_variable": "tfedu.train.checkpoint_utils",
+    "export_meta_graph": "tfedu.train.meta_graph",
+    "import_meta_graph": "tfedu.train.meta_graph",
 })
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from tfedu.lite.kernels import (
     Node,
     activate,
+    checked_shape,
     dequantize,
     float_inputs,
     kernel,
@@ -99,6 +100,8 @@ def patches(x, kh, kw, opts, pad_value=0):
     ow, left, right = _pads(x.shape[2], kw, sw, dw, opts.get("padding", _SAME))
     if oh <= 0 or ow <= 0:
         raise ValueError(f"the {kh}x{kw} window does not fit the {x.shape[1]}x{x.shape[2]} input")
+    checked_shape([x.shape[0], x.shape[1] + top + bottom, x.shape[2] + left + right, x.shape[3]])
+    checked_shape([x.shape[0], oh, ow, kh, kw, x.shape[3]])
     xp = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=pad_value)
     rows = (np.arange(oh) * sh)[:, None] + np.arange(kh) * dh  # [oh, kh]
     cols = (np.arange(ow) * sw)[:, None] + np.arange(kw) * dw  # [ow, kw]
