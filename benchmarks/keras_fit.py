@@ -48,7 +48,8 @@ def _mnist_or_random(n, flat, seed=0):
         b = core.builder("mnist")
         if b.is_prepared():
             a = b.as_arrays(f"train[:{n}]")
-            x = a["image"].astype("float32") / 255.0
+            x = a["image"].astype("float32")
+            x /= 255.0  # in place: one float copy of the images, not two
             y = a["label"]
             return (x.reshape(len(x), -1) if flat else x), y, "mnist"
     except Exception:

@@ -287,7 +287,7 @@ class ConcreteFunction:
         self._plan = compile_plan(g, fetches + side_effects, list(g.inputs),
                                   passes=function_passes(jit))
         self._n_fetch = len(fetches)
-        from tfedu.function.runner import build_runner
+        from tfedu.graph.runner import build_runner
 
         self._runner = build_runner(self._plan, self._n_fetch)
         return self._plan

@@ -25,6 +25,7 @@ from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops.op_helpers import export
 
 __all__ = ["constant_folding", "common_subexpression_elimination", "remapper", "fusion",
+           "scalar_chains",
            "DEFAULT_PASSES", "PASSES", "resolve_passes", "set_pass_options", "get_pass_options", "function_passes",
            "set_experimental_options", "get_experimental_options", "set_jit", "get_jit"]
 
@@ -175,13 +176,21 @@ def fusion(plan) -> str:
     return fuse_elementwise(plan)
 
 
-DEFAULT_PASSES = (constant_folding, common_subexpression_elimination, remapper)
+def scalar_chains(plan) -> str:
+    """Run chains of scalar elementwise ops as one program each (bit-identical)."""
+    from tfedu.graph.scalar_chains import scalar_chains as run_chains
+
+    return run_chains(plan)
+
+
+DEFAULT_PASSES = (constant_folding, common_subexpression_elimination, remapper, scalar_chains)
 
 PASSES = {
     "constant_folding": constant_folding,
     "common_subexpression_elimination": common_subexpression_elimination,
     "remapper": remapper,
     "fusion": fusion,
+    "scalar_chains": scalar_chains,
 }
 """Every pass by name, in the order they run."""
 
@@ -190,7 +199,7 @@ _ALIASES = {"arithmetic_optimization": "common_subexpression_elimination",
 
 # name -> on/off for Session and tf.function; "fusion" is off except under jit_compile=True.
 _options = {"constant_folding": True, "common_subexpression_elimination": True,
-            "remapper": True, "fusion": False}
+            "remapper": True, "fusion": False, "scalar_chains": True}
 _jit_options = {"fusion": True}
 
 

@@ -140,6 +140,7 @@ class Plan:
         self.constants = {}  # slot -> value known before running (filled by constant folding)
         self.report = []  # (pass name, what it did)
         self.slot_tensors = None  # id(tensor) -> slot (names for viewers)
+        self._runner = None  # the generated straight-line function (`run_fast`), once built
 
     @property
     def ops(self):
@@ -197,6 +198,21 @@ class Plan:
                 v = values[s]
                 out.append(v if type(v) is np.ndarray or not _is_arraylike(v) else np.asarray(v))
         return out
+
+    def run_fast(self, feed_arrays, resources=None) -> list:
+        """`run`, through a straight-line Python function generated once from the steps
+        (`tfedu.graph.runner`): same results and errors, without the per-step interpretation
+        (a few times faster per op). Plans it cannot express (fed intermediates) use `run`."""
+        runner = self._runner
+        if runner is None:
+            from tfedu.graph.runner import build_runner
+
+            runner = self._runner = build_runner(self, len(self.fetch_slots)) or False
+        if runner is False:
+            return self.run(feed_arrays, resources)
+        out = runner(feed_arrays, ResourceStore() if resources is None else resources)
+        return [v if v is None or type(v) is np.ndarray or not _is_arraylike(v)
+                else np.asarray(v) for v in out]
 
     def _frees(self):
         """Per step, the intermediates no later step or fetch needs (dropped to save memory)."""

@@ -264,8 +264,6 @@ def rank(input, name=None):
     return execute(RANK, [as_tensor(input)], name=name, default_name="Rank")
 
 
-
-
 @export("shape")
 def shape(input, out_type=dtypes.int32, name=None):
     """The dynamic shape of a tensor, as an int32 tensor (`tf.shape`).
@@ -446,19 +444,6 @@ def _pack_grad(op, g):
     return unstack(g, num=len(op.inputs), axis=op.get_attr("axis"))
 
 
-@export("unstack")
-def unstack(value, num=None, axis=0, name="unstack"):
-    """Split a tensor into a list along `axis`."""
-    value = as_tensor(value)
-    s = value.shape
-    if num is None:
-        if s.rank is None or s[axis] is None:
-            raise ValueError(f"Cannot infer argument `num` from shape {s}")
-        num = s[axis]
-    return execute(UNPACK, [value], {"axis": int(axis), "num": int(num)}, name=name,
-                   default_name="unstack")
-
-
 PACK = register_op(
     "Pack", group="array", inputs=("values: N*T",), outputs=("output: T",), type_attrs={"T": ALL},
     attrs={"axis": 0}, infer=_pack_infer,
@@ -517,6 +502,19 @@ UNPACK = register_op(
     attrs={"axis": 0, "num": 0}, infer=_unpack_infer,
     kernel=lambda value, axis=0, num=0: [np.take(value, i, axis=axis) for i in builtins.range(num)],
     grad=_unpack_grad)
+
+
+@export("unstack")
+def unstack(value, num=None, axis=0, name="unstack"):
+    """Split a tensor into a list along `axis`."""
+    value = as_tensor(value)
+    s = value.shape
+    if num is None:
+        if s.rank is None or s[axis] is None:
+            raise ValueError(f"Cannot infer argument `num` from shape {s}")
+        num = s[axis]
+    return execute(UNPACK, [value], {"axis": int(axis), "num": int(num)}, name=name,
+                   default_name="unstack")
 
 
 # ------------------------------------------------------------------------------------------
@@ -654,8 +652,6 @@ def _const_int(op, i):
 
 def _dims(s: TensorShape):
     return None if s.rank is None else s.as_list()
-
-
 
 
 # ------------------------------------------------------------------------------------------
@@ -808,32 +804,6 @@ def slice_1(vec, i):
     return slice_(vec, reshape(i, [1]), [1])
 
 
-@export("split")
-def split(value, num_or_size_splits, axis=0, num=None, name="split"):
-    """Split into `n` equal parts, or into parts of the listed sizes (one size may be -1).
-
-    >>> a, b = tf.split(tf.range(6), [2, 4])
-    >>> b
-    <tf.Tensor: shape=(4,), dtype=int32, numpy=array([2, 3, 4, 5], dtype=int32)>
-    """
-    x = as_tensor(value)
-    nm = name
-    if isinstance(num_or_size_splits, (int, np.integer)):
-        return execute(SPLIT, [as_tensor(axis, dtype_hint=dtypes.int32), x], {"num_split": int(num_or_size_splits)},
-                       name=nm, default_name="split")
-    sizes = as_tensor(num_or_size_splits, dtype_hint=dtypes.int32)
-    if num is None:
-        if sizes.shape.rank == 0:
-            v = static_value(sizes)
-            if v is not None:
-                return split(x, int(v), axis, name=name)
-        num = sizes.shape[0] if sizes.shape.rank == 1 else None
-        if num is None:
-            raise ValueError(f"Cannot infer argument `num` from shape {sizes.shape}")
-    return execute(SPLITV, [x, sizes, as_tensor(axis, dtype_hint=dtypes.int32)], {"num_split": int(num)}, name=nm,
-                   default_name="split")
-
-
 CONCAT = register_op(
     "ConcatV2", group="array", inputs=("values: N*T", "axis: Tidx"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tidx": INTS}, infer=_concat_infer, kernel=_concat_kernel,
@@ -949,6 +919,32 @@ SPLITV = register_op(
     outputs=("output: num_split*T",), type_attrs={"T": ALL, "Tlen": INTS},
     attrs={"num_split": 1}, infer=_splitv_infer, kernel=_splitv_kernel, grad=_splitv_grad,
     doc="Split into pieces of the given sizes (one may be -1) along split_dim.")
+
+
+@export("split")
+def split(value, num_or_size_splits, axis=0, num=None, name="split"):
+    """Split into `n` equal parts, or into parts of the listed sizes (one size may be -1).
+
+    >>> a, b = tf.split(tf.range(6), [2, 4])
+    >>> b
+    <tf.Tensor: shape=(4,), dtype=int32, numpy=array([2, 3, 4, 5], dtype=int32)>
+    """
+    x = as_tensor(value)
+    nm = name
+    if isinstance(num_or_size_splits, (int, np.integer)):
+        return execute(SPLIT, [as_tensor(axis, dtype_hint=dtypes.int32), x], {"num_split": int(num_or_size_splits)},
+                       name=nm, default_name="split")
+    sizes = as_tensor(num_or_size_splits, dtype_hint=dtypes.int32)
+    if num is None:
+        if sizes.shape.rank == 0:
+            v = static_value(sizes)
+            if v is not None:
+                return split(x, int(v), axis, name=name)
+        num = sizes.shape[0] if sizes.shape.rank == 1 else None
+        if num is None:
+            raise ValueError(f"Cannot infer argument `num` from shape {sizes.shape}")
+    return execute(SPLITV, [x, sizes, as_tensor(axis, dtype_hint=dtypes.int32)], {"num_split": int(num)}, name=nm,
+                   default_name="split")
 
 
 # ------------------------------------------------------------------------------------------
@@ -1784,3 +1780,41 @@ def unravel_index(indices, dims, name=None):
     i = as_tensor(indices, dtype_hint=dtypes.int32)
     d = dims if isinstance(dims, Tensor) else convert_to_tensor(dims, dtype=i.dtype)
     return execute(UNRAVEL_INDEX, [i, d], name=name, default_name="UnravelIndex")
+
+
+def _bitcast_kernel(input, type=None):
+    a = np.array(input, copy=True, order="C")
+    out = type.as_numpy_dtype
+    src, dst = a.dtype.itemsize, np.dtype(out).itemsize
+    if src == dst:
+        return a.view(out)
+    if src > dst:
+        return a.view(out).reshape(a.shape + (src // dst,))
+    if a.shape[-1:] != (dst // src,):
+        raise OpCheckError("Cannot bitcast from 3 to 9: shape [1] not compatible" if False else
+                           f"Cannot bitcast from {input.dtype} to {np.dtype(out)}: shape "
+                           f"{list(a.shape)} not compatible")
+    return a.view(out).reshape(a.shape[:-1])
+
+
+def _bitcast_infer(op):
+    s, t = op.shape(0), op.attrs["type"]
+    src, dst = op.dtype(0).size, t.size
+    if s.rank is None or src == dst:
+        return [(s, t)]
+    if src > dst:
+        return [(TensorShape(s.as_list() + [src // dst]), t)]
+    return [(TensorShape(s.as_list()[:-1]), t)]
+
+
+BITCAST = register_op("Bitcast", group="array", inputs=("input: T",), outputs=("output: type",),
+                      type_attrs={"T": dtypes.NUMERIC}, attrs={"type": None}, infer=_bitcast_infer,
+                      kernel=_bitcast_kernel,
+                      doc="Reinterpret the bytes of a tensor as another dtype.")
+
+
+@export("bitcast")
+def bitcast(input, type, name=None):
+    """The same bytes read as another dtype (a wider one takes the last axis' elements)."""
+    return execute(BITCAST, [as_tensor(input)], {"type": dtypes.as_dtype(type)}, name=name,
+                   default_name="Bitcast")

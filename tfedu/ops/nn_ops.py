@@ -1809,3 +1809,14 @@ def log_sigmoid(x, name=None):
     with name_scope(name or "LogSigmoid") as scope:
         x = as_tensor(x, name="x")
         return M.negative(softplus(M.negative(x)), name=scope)
+
+
+@export("nn.local_response_normalization", "nn.lrn")
+def local_response_normalization(input, depth_radius=5, bias=1, alpha=1, beta=0.5, name=None):
+    """x / (bias + alpha * sum of squares over the `depth_radius` neighbouring channels)^beta."""
+    x = as_tensor(input)
+    sq = math_ops.square(x)
+    c = x.shape[-1]
+    pad = array_ops.pad(sq, [[0, 0]] * (x.shape.rank - 1) + [[depth_radius, depth_radius]])
+    acc = math_ops.add_n([pad[..., i:i + c] for i in range(2 * depth_radius + 1)])
+    return x / math_ops.pow(bias + alpha * acc, beta)

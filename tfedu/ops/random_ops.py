@@ -42,7 +42,8 @@ from tfedu.framework.registry import FLOAT, INTS, NUMERIC, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.framework.variables import Variable
-from tfedu.ops import math_ops
+from tfedu.ops import array_ops, math_ops
+from tfedu.ops.array_ops import _shape_input
 from tfedu.ops.op_helpers import export
 
 DEFAULT_GRAPH_SEED = 87654321
@@ -596,8 +597,6 @@ def _final(scope):
 
 
 def _shape_tensor(shape):
-    from tfedu.ops.array_ops import _shape_input
-
     if isinstance(shape, (list, tuple)) and not any(isinstance(d, Tensor) for d in shape):
         t = convert_to_tensor(list(shape), dtype_hint=dtypes.int32, name="shape")
         if not shape:
@@ -1050,8 +1049,6 @@ def split(seed, num=2, alg="auto_select") -> Tensor:
 @export("random.fold_in", "random.experimental.stateless_fold_in")
 def fold_in(seed, data, alg="auto_select") -> Tensor:
     """A new seed from `seed` and an integer `data` (e.g. a step number)."""
-    from tfedu.ops import array_ops
-
     s = _seed_tensor(seed)
     d = _as(data, s.dtype)
     first = stateless_uniform([], seed=s, minval=None, maxval=None, dtype=s.dtype)
@@ -1192,7 +1189,6 @@ class Generator:
     def _key_counter(self):
         """The current (key, counter) as uint64 tensors, read from the state variable."""
         st = self._state_var.value()
-        from tfedu.ops import array_ops
 
         parts = array_ops.unstack(math_ops.cast(st, dtypes.uint64), num=_state_size(self._alg))
         counter = parts[:-1] + [array_ops.zeros_like(parts[0])] * (3 - len(parts))
@@ -1280,3 +1276,14 @@ def set_global_generator(generator: Generator) -> None:
     """Replace the global `tf.random.Generator` with `generator`."""
     global _global_generator
     _global_generator = generator
+
+
+@export("random_normal_initializer")
+class random_normal_initializer:
+    """Initializer drawing from a normal distribution."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def __call__(self, shape, dtype=dtypes.float32, **kwargs):
+        return normal(shape, self.mean, self.stddev, dtype=dtype, seed=self.seed)

@@ -1,4 +1,5 @@
-"""A straight-line Python function generated from an execution plan (the fast call path).
+"""A straight-line Python function generated from an execution plan (the fast path of
+`tf.function` calls and `Session.run`, `Plan.run_fast`).
 
 `Plan.run` interprets its steps (a loop, a list of slots, per-step bookkeeping). A traced
 function is called many times with the same plan, so we generate its source once instead:
