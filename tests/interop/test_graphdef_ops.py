@@ -61,7 +61,8 @@ def test_every_writable_op_matches_tensorflows_definition(tf_side):
     _import_every_package()
 
     ours = {name: _as_written(op) for name, op in OPS.items()
-            if not op_table.unsupported_reason(name)}
+            if not op_table.unsupported_reason(name)
+            and not getattr(op.kernel, "__module__", "").startswith("tests")}  # tests' own ops
     assert len(ours) > 250
     proc = subprocess.run([str(tf_side.TF_PYTHON), "-c", TF_SCRIPT], input=json.dumps(ours),
                           capture_output=True, text=True, timeout=300, env=tf_side.tf_env())

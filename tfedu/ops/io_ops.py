@@ -16,6 +16,7 @@ import tempfile
 
 import numpy as np
 
+from tfedu import _tmpfiles
 from tfedu.framework import dtypes, errors
 from tfedu.framework.context import executing_eagerly
 from tfedu.framework.convert import constant
@@ -44,7 +45,8 @@ def _path(b):
 def atomic_write(path, data: bytes):
     """Write `data` to `path` through a temporary file in the same folder and os.replace."""
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    _tmpfiles.sweep(folder)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=_tmpfiles.prefix(), suffix=os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

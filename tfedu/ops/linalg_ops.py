@@ -259,11 +259,15 @@ LOG_MATRIX_DETERMINANT = register_op(
     doc="Sign and log of the absolute determinant (no overflow for large matrices).")
 
 
+_LogMatrixDeterminant = collections.namedtuple("LogMatrixDeterminant",
+                                               ["sign", "log_abs_determinant"])
+
+
 @export("linalg.slogdet")
 def slogdet(input, name=None):
-    """(sign, log|det|) of each square matrix."""
-    return tuple(execute(LOG_MATRIX_DETERMINANT, [_t(input)], name=name,
-                         default_name="LogMatrixDeterminant"))
+    """(sign, log|det|) of each square matrix, as TF's named tuple."""
+    return _LogMatrixDeterminant(*execute(LOG_MATRIX_DETERMINANT, [_t(input)], name=name,
+                                          default_name="LogMatrixDeterminant"))
 
 
 def _solve_infer(op):
@@ -418,15 +422,12 @@ def _svd_infer(op):
 
 
 def _svd_kernel(x, compute_uv=True, full_matrices=False):
-    if not np.all(np.isfinite(x)):  # LAPACK cannot converge: NaN results, as TF gives
-        m, n = x.shape[-2:]
-        p = min(m, n)
-        nan = np.full(x.shape[:-2] + (p,), np.nan, x.dtype)
-        if not compute_uv:
-            return nan, np.zeros((0,), x.dtype), np.zeros((0,), x.dtype)
-        u = np.full(x.shape[:-2] + (m, m if full_matrices else p), np.nan, x.dtype)
-        v = np.full(x.shape[:-2] + (n, n if full_matrices else p), np.nan, x.dtype)
-        return nan, u, v
+    bad = ~np.all(np.isfinite(x), axis=(-2, -1)) if x.size else np.zeros(x.shape[:-2], bool)
+    if np.any(bad):  # LAPACK cannot converge on those: NaN results for them only, as TF gives
+        out = _svd_kernel(np.where(bad[..., None, None], 0, x), compute_uv, full_matrices)
+        for a in out if compute_uv else out[:1]:
+            a[bad] = np.nan
+        return out
     if not compute_uv:
         s = np.linalg.svd(x, compute_uv=False)
         empty = np.zeros((0,), x.dtype)

@@ -607,7 +607,8 @@ def _reduce_infer(op, out_dtype=None):
     flat = [int(a) % rank if rank else int(a) for a in np.asarray(axes_val).reshape(-1)]
     if len(flat) != len(set(flat)):
         dup = next(a for i, a in enumerate(flat) if a in flat[:i])
-        op.fail(f"Invalid reduction arguments: Axes contains duplicate dimension: {dup}")
+        op.fail(f"Invalid reduction arguments: Axes contains duplicate dimension: {dup}",
+                runtime_only=True)  # TF's shape function lets duplicates through
     dims = shape.as_list()
     if keep:
         out = [1 if i in axes else d for i, d in enumerate(dims)]
@@ -724,7 +725,7 @@ def _mean_grad(op, g):
     if x.shape.is_fully_defined() and y.shape.is_fully_defined():
         n = max(x.shape.num_elements(), 1) // max(y.shape.num_elements(), 1)
         return [divide_op(sum_g, scalar_like(n, sum_g)), None]
-    n = cast(divide_op(array_ops.size(x), maximum(array_ops.size(y), 1)), sum_g.dtype)
+    n = cast(floordiv(array_ops.size(x), maximum(array_ops.size(y), 1)), sum_g.dtype)
     return [divide_op(sum_g, n), None]
 
 
@@ -911,8 +912,8 @@ def _matmul_kernel(a, b, transpose_a=False, transpose_b=False, adj_x=False, adj_
     return blas.matmul(a, b)
 
 
-_MATMUL_T = (_BF := FLOAT[0], dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int32,
-             dtypes.int64, dtypes.complex64, dtypes.complex128)
+# TF's OpDef allows every numeric dtype; `tf_kernels.py` says which it has kernels for
+_MATMUL_T = NUMERIC
 
 
 def _matmul_grad(op, g):
@@ -1568,6 +1569,8 @@ def _arg_infer(op):
     if ax.ndim != 0:
         op.fail(f"dim must be a scalar, but received tensor of shape: {shape_text(ax.shape)}")
     ax = int(ax)
+    if rank == 0:  # TF's shape function lets a scalar through; its kernel refuses any axis
+        return [(TensorShape([]), out_t)]
     if not -max(rank, 1) <= ax < max(rank, 1):
         op.fail(f"Expected dimension in the range [{-rank}, {rank}), but got {ax}")
     ax %= max(rank, 1)
@@ -1580,8 +1583,6 @@ def _arg_infer(op):
 def _arg_kernel(fn):
     def kernel(x, axis, output_type=dtypes.int64):
         ax = int(np.asarray(axis))
-        if x.ndim == 0:
-            return np.zeros((), output_type.as_numpy_dtype)
         if not -x.ndim <= ax < x.ndim:
             raise OpCheckError(f"Expected dimension in the range [{-x.ndim}, {x.ndim}), but "
                                f"got {ax}")
@@ -1731,10 +1732,10 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     """Population variance along `axis` (float or complex input)."""
     with name_scope(name or "reduce_variance"):
         x = as_tensor(input_tensor, name="input_tensor")
+        means = reduce_mean(x, axis=axis, keepdims=True)  # first, as TF: bad axes fail here
         if x.dtype.is_integer or x.dtype is dtypes.bool_:
             raise TypeError(f"Input must be either real or complex. Received integer type "
                             f"{x.dtype}.")
-        means = reduce_mean(x, axis=axis, keepdims=True)
         dev = subtract(x, means)
         sq = square(abs(dev)) if x.dtype.is_complex else square(dev)
         return reduce_mean(sq, axis=axis, keepdims=keepdims)

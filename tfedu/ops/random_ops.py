@@ -32,7 +32,7 @@ import weakref
 
 import numpy as np
 
-from tfedu.framework import context, dtypes
+from tfedu.framework import context, dtypes, errors
 from tfedu.framework.context import _state, get_default_graph
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import execute
@@ -603,8 +603,11 @@ def _shape_tensor(shape):
             t = convert_to_tensor(np.zeros([0], np.int32), name="shape")
     else:
         t = _shape_input(shape)
-    if not t.dtype.is_integer:
-        raise TypeError(f"Shape must be a vector of int32 or int64, got {t.dtype.name}")
+    if not t.dtype.is_integer:  # TF's random ops type their shape input: int32 or int64
+        msg = (f"Value for attr 'T' of {t.dtype.c_name} is not in the list of allowed values: "
+               "int32, int64")
+        raise errors.InvalidArgumentError(None, None, msg) if context.executing_eagerly() \
+            else TypeError(msg)
     return t
 
 
@@ -616,10 +619,15 @@ def _as(x, dtype, name=None):
     return convert_to_tensor(x, dtype=dtype, name=name)
 
 
-def _float_dtype(dtype, what):
+def _float_dtype(dtype, what, value=0.0):
+    """`dtype` if floating; else TF's TypeError, raised as TF converts the float parameter
+    (`mean=0.0`, ...) of `what` to that dtype first."""
     dtype = dtypes.as_dtype(dtype)
     if dtype not in _FLOATS:
-        raise ValueError(f"Invalid dtype {dtype!r} for {what}: expected a floating point type.")
+        if context.executing_eagerly():
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+        raise TypeError(f"Expected {dtype.name}, but got {value!r} of type "
+                        f"'{type(value).__name__}'.")
     return dtype
 
 

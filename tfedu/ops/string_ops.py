@@ -13,14 +13,14 @@ import numpy as np
 from tfedu.framework import dtypes
 from tfedu.framework.convert import constant, convert_to_tensor
 from tfedu.framework.execute import execute
-from tfedu.framework.op_check import OpCheckError
+from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops
 from tfedu.ops.array_ops import expand_dims, reshape, unstack
 from tfedu.ops.math_ops import cumsum
-from tfedu.ops.op_helpers import as_tensor, broadcast_shapes, export, same_as_input, unary_infer
+from tfedu.ops.op_helpers import as_tensor, export, same_as_input, unary_infer
 from tfedu.ops.ragged_ops import RaggedTensor
 from tfedu.ops.segment_ops import unsorted_segment_sum
 
@@ -56,17 +56,25 @@ def length(input, name=None, unit="BYTE"):
 
 
 def _join_infer(op):
+    """Scalars join every element; other inputs must have one shape (TF does not broadcast)."""
     shape = op.shape(0)
     for s in op.input_shapes[1:]:
         if shape.rank == 0:
             shape = s
         elif s.rank != 0:
-            shape = broadcast_shapes(shape, s)
+            if not shape.is_compatible_with(s):
+                op.fail(f"Input shapes do not match: {shape_text(shape.as_list())} vs. "
+                        f"{shape_text(s.as_list())}")
+            shape = shape.merge_with(s)
     return [(shape, dtypes.string)]
 
 
 def _join_kernel(inputs, separator=""):
     sep = separator.encode() if isinstance(separator, str) else separator
+    shapes = {np.shape(a) for a in inputs if np.ndim(a)}
+    if len(shapes) > 1:
+        a, b = sorted(shapes, key=str)[:2]
+        raise OpCheckError(f"Input shapes do not match: {shape_text(a)} vs. {shape_text(b)}")
     arrs = np.broadcast_arrays(*[np.asarray(a, dtype=object) for a in inputs])
     out = np.empty(arrs[0].shape, dtype=object)
     flat = [a.reshape(-1) for a in arrs]
@@ -128,6 +136,36 @@ REGEX_REPLACE = register_op(
     "RegexReplace", group="string", inputs=("input: string", "pattern: string", "rewrite: string"),
     outputs=("output: string",), attrs={"replace_global": True}, infer=unary_infer,
     kernel=_regex_kernel, doc="Replace regex matches (all, or the first) with `rewrite`.")
+
+
+def _compile_pattern(pattern):
+    """The pattern (RE2 syntax, read with Python's `re`), or TF's error for an invalid one."""
+    text = bytes(pattern.item() if isinstance(pattern, np.ndarray) else pattern)
+    try:
+        return re.compile(text)
+    except re.error as e:
+        raise OpCheckError(f"Invalid pattern: {text.decode(errors='replace')}, error: {e}") \
+            from None
+
+
+def _full_match_kernel(input, pattern=b""):
+    rx = _compile_pattern(pattern)
+    return np.vectorize(lambda b: rx.fullmatch(b) is not None, otypes=[bool])(input) \
+        if np.size(input) else np.zeros(np.shape(input), bool)
+
+
+STATIC_REGEX_FULL_MATCH = register_op(
+    "StaticRegexFullMatch", group="string", inputs=("input: string",), outputs=("output: bool",),
+    attrs={"pattern": b""}, infer=same_as_input(dtypes.bool_), kernel=_full_match_kernel,
+    doc="Whether each whole string matches the regex `pattern`.")
+
+
+@export("strings.regex_full_match")
+def regex_full_match(input, pattern, name=None):
+    """Whether each string matches `pattern` as a whole (RE2 syntax; a constant pattern)."""
+    pattern = pattern.encode() if isinstance(pattern, str) else bytes(pattern)
+    return execute(STATIC_REGEX_FULL_MATCH, [input], {"pattern": pattern}, name=name,
+                   default_name="StaticRegexFullMatch")
 
 
 @export("strings.regex_replace")
@@ -195,6 +233,8 @@ def to_number(input, out_type=dtypes.float32, name=None):
 
 
 def _as_string_kernel(input, precision=-1, **kw):
+    if precision >= 0 and input.dtype.kind not in "fc":
+        raise OpCheckError(f"precision not supported for datatype {dtypes.from_numpy(input.dtype).name}")
     if input.dtype.kind == "f":
         fmt = (lambda v: f"{v:.{precision}f}") if precision >= 0 else (lambda v: f"{v:f}")
     elif input.dtype.kind == "b":
