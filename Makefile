@@ -4,6 +4,7 @@
 #   make bench  tfedu against numpy, TensorFlow and PyTorch (those installed), graph view timings
 #   make browser-deps  Chromium (and Graphviz) from apt, so tests/browser runs instead of skipping
 #   make tfdiff FILE=snippets.py  (or CODE='tf.add(1, 2)') tfedu against real TensorFlow, differences shown
+#   make hub-modules   train the hub's shipped modules again (offline, deterministic); make hub-check compares
 #   make fuzz N=10000 SEED=1  random op calls in tfedu and TensorFlow, compared (figures per family)
 #   make interop-env   the side environment with real TensorFlow, LiteRT, TF Serving's client and
 #                      tfjs (.venv-tf/): the oracle of the interop and differential tests
@@ -25,7 +26,7 @@ LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 # Compiled Numba kernels are cached here and shared by every test process and notebook kernel.
 export TFEDU_CACHE_DIR ?= $(CURDIR)/.cache
 
-.PHONY: env lab test lint bench clean browser-deps interop-env tfdiff fuzz
+.PHONY: env lab test lint bench clean browser-deps interop-env tfdiff hub-modules hub-check fuzz
 
 env: $(STAMP)
 
@@ -101,11 +102,19 @@ $(TF_STAMP):
 	      $(PYTHON) -m venv --without-pip $(TF_VENV) && $(PYTHON) -m pip --python $(TF_VENV)/bin/python install --quiet pip; }; } && \
 	  $(TF_VENV)/bin/python -m pip install --quiet -r tests/interop/requirements-tf.txt && \
 	  $(TF_VENV)/bin/python -m pip install --quiet --no-deps tensorflow-serving-api==2.21.0 && \
+	  $(TF_VENV)/bin/python -m pip install --quiet --no-deps tensorflow-hub==0.16.1 tf-keras==2.21.0 && \
 	  mkdir -p $(TF_VENV)/node && cp tests/interop/package.json tests/interop/package-lock.json $(TF_VENV)/node/ && \
 	  npm ci --prefix $(TF_VENV)/node --silent --no-audit --no-fund && \
 	  rm -f $(TF_VENV)/.installed-* && touch $@ && echo "interop environment ready in $(TF_VENV)"; } || \
 	{ mkdir -p $(TF_VENV); echo "installing tests/interop/requirements-tf.txt or tfjs failed (offline?)" > $(TF_VENV)/.unavailable; \
 	  echo "interop environment unavailable: the tests that need it will skip"; }
+
+# The hub's shipped modules (tfedu/hub/modules/), trained again by tfedu, offline and
+# deterministic; `make hub-check` rebuilds them elsewhere and lists files that differ.
+hub-modules: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 NUMBA_NUM_THREADS=1 $(BIN)/python -m tfedu.hub.build
+hub-check: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 NUMBA_NUM_THREADS=1 $(BIN)/python -m tfedu.hub.build --out .cache/hub-rebuild --check
 
 clean:
 	rm -rf $(VENV) $(TF_VENV) .cache .ruff_cache build dist

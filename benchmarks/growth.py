@@ -104,9 +104,24 @@ class GraphFigures:
         f(x)
         trace = time.perf_counter() - t
         after = _rss_mb()
-        self.kept[n] = (f, self._session(n))
+        self.kept[n] = (f, self._session(n), self._without_chains(n))
         memory = None if before is None else max(after - before, 0.0)
         return {"trace_s": trace, "memory_mb": memory, **self.again(n, budget)}
+
+    def _without_chains(self, n: int):
+        """tfedu's same function traced with the scalar_chains pass off: the cost per op of
+        graphs the pass does not shorten (None for TF)."""
+        if getattr(self.tf, "__name__", "") != "tfedu":
+            return None
+        from tfedu.graph.passes import set_pass_options
+
+        set_pass_options({"scalar_chains": False})
+        try:
+            f = self.tf.function(_chain(n))
+            f(self.x)
+        finally:
+            set_pass_options({"scalar_chains": True})
+        return f
 
     def _session(self, n: int):
         v1 = self.tf.compat.v1
@@ -118,10 +133,13 @@ class GraphFigures:
         return lambda: sess.run(y, {x: self.value})
 
     def again(self, n: int, budget: float) -> dict:
-        f, run = self.kept[n]
+        f, run, plain = self.kept[n]
         x = self.x
-        return {"call_s": best_per_call(lambda: f(x), budget),
-                "session_s": best_per_call(run, budget)}
+        out = {"call_s": best_per_call(lambda: f(x), budget),
+               "session_s": best_per_call(run, budget)}
+        if plain is not None:
+            out["call_unchained_s"] = best_per_call(lambda: plain(x), budget)
+        return out
 
 
 def fit_once(tf, batch: int, samples: int) -> float:
@@ -183,7 +201,7 @@ def _merge_best(old: dict | None, new: dict | None) -> dict | None:
         return old or new
     out = dict(old)
     for key, v in new.items():
-        if key in ("call_s", "session_s"):
+        if key in ("call_s", "session_s", "call_unchained_s"):
             out[key] = min(out.get(key, v), v)
         elif key == "samples_per_s":
             out[key] = max(out.get(key, v), v)
@@ -251,8 +269,12 @@ def graph_rows(results: dict) -> list[list[str]]:
             mine, theirs = (_get(results, f"graph/{lib}", n, field)
                             for lib in ("tfedu", "tensorflow"))
             cells += [_cell(mine, scale, spec), _cell(theirs, scale, spec), _ratio(theirs, mine)]
-        mine, theirs = (_get(results, f"graph/{lib}", n, "call_s") for lib in ("tfedu", "tensorflow"))
-        cells.append("n/a" if n < 1000 or not theirs else ("yes" if mine <= theirs else "NO"))
+        theirs = _get(results, "graph/tensorflow", n, "call_s")
+        plain = _get(results, "graph/tfedu", n, "call_unchained_s")
+        cells += [_cell(plain, 1e6, ",.1f"), _ratio(theirs, plain)]
+        verdicts = [_get(results, "graph/tfedu", n, "call_s"), plain]
+        cells.append("n/a" if n < 1000 or not theirs else "/".join(
+            "n/a" if v is None else ("yes" if v <= theirs else "NO") for v in verdicts))
         rows.append(cells)
     return rows
 
@@ -269,7 +291,8 @@ def render_table(head: list[str], rows: list[list[str]]) -> str:
 def report(results: dict) -> str:
     """The tables: graph-size growth, fit by batch size, the graph view's display data."""
     head = ["ops", "trace ms", "TF", "TF/us", "call us", "TF", "TF/us", "Session.run us",
-            "TF", "TF/us", "memory MB", "TF", "TF/us", "call per op <= TF's"]
+            "TF", "TF/us", "memory MB", "TF", "TF/us", "call, chains off us", "TF/us",
+            "call per op <= TF's (pass on/off)"]
     rate = "samples_per_s"
     fit = [[f"{b}", _cell(_get(results, "fit/tfedu", b, rate), 1, ",.0f"),
             _cell(_get(results, "fit/tensorflow", b, rate), 1, ",.0f"),
@@ -300,6 +323,9 @@ def _panel(ax, results, title, ylabel, key, field, scale, xs, xlabel="ops in the
         x, y = _series(results, f"{key}/{lib}", xs, field, scale)
         if x:
             ax.plot(x, y, style, label="tfedu" if lib == "tfedu" else "TensorFlow 2")
+    x, y = _series(results, f"{key}/tfedu", xs, "call_unchained_s", scale)
+    if field == "call_s" and x:
+        ax.plot(x, y, "o:", color="C0", alpha=0.6, label="tfedu, scalar_chains off")
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel, xscale="log")
     ax.set_yscale(yscale, **({"linthresh": 1.0} if yscale == "symlog" else {}))
     if yscale == "symlog":

@@ -126,6 +126,8 @@ export class ProfileView extends Widget implements IRenderMime.IRenderer {
     for (const [k, v] of Object.entries(raw)) {
       heat.set(Number(k), Number(v) / max);
     }
+    // A drawing wider than the view starts with its busiest node in sight.
+    this._graph.focusNode = [...heat].reduce((best, [k, v]) => (v > (heat.get(best) ?? -1) ? k : best), -1);
     await this._graph.showGraph(graph);
     this._graph.setMarks({ heat });
     const key = h('span', 'tfedu-profile-heat-key', 'heat: share of the time, busiest in red');

@@ -292,6 +292,15 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
   /** Select op `i` (-1: none) as a click would, and bring it into view. */
   selectNode(i: number): void {
     this._select(i);
+    this._reveal(i);
+  }
+
+  /** An op the first view of a drawing wider or taller than the view keeps in sight (the
+   * profile's busiest node); -1: the drawing's start. */
+  focusNode = -1;
+
+  /** Pan so that op `i`'s drawn node is in view, centred, unless it already is. */
+  private _reveal(i: number): void {
     const el = i >= 0 ? this._drawnElement(i) : null;
     if (el) {
       const box = el.getBoundingClientRect();
@@ -325,6 +334,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
     }
     for (const el of Array.from(this._canvas.querySelectorAll('.tfedu-step-current, .tfedu-step-done, .tfedu-step-todo, .tfedu-step-error, .tfedu-heat'))) {
       el.classList.remove('tfedu-step-current', 'tfedu-step-done', 'tfedu-step-todo', 'tfedu-step-error', 'tfedu-heat');
+      el.removeAttribute('data-tfedu-heat');
       (el.querySelector('path, polygon') as SVGElement | null)?.style.removeProperty('fill');
     }
     const m = this._marks;
@@ -347,6 +357,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
       const heat = m.heat?.get(i);
       if (heat !== undefined) {
         el.classList.add('tfedu-heat');
+        el.setAttribute('data-tfedu-heat', heat.toFixed(3));
         (el.querySelector('path, polygon') as SVGElement | null)?.style.setProperty('fill', heatColour(heat));
       }
     }
@@ -472,6 +483,8 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
       this._view = { ...this._view, x: this._view.x + anchor.x - box.left, y: this._view.y + anchor.y - box.top };
       this._userMoved = true;
       this._applyTransform();
+    } else if (!this._userMoved) {
+      this._reveal(this.focusNode); // the first view was set before the drawing went in
     }
     this._applyMarks();
     measure(INSERT_MEASURE, insertStart);
@@ -561,6 +574,7 @@ export class GraphView extends Widget implements IRenderMime.IRenderer {
 
   private _initialView(): void {
     this._fit();
+    this._reveal(this.focusNode);
   }
 
   private _zoomAt(factor: number, cx: number, cy: number): void {

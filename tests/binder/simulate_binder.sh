@@ -63,6 +63,21 @@ stop_lab() { [ -s "$home/lab.pid" ] && kill "$(cat "$home/lab.pid")" 2>/dev/null
 trap 'stop_lab; rm -rf "$scratch"' EXIT
 for _ in $(seq 60); do curl -fs "http://127.0.0.1:$port/api/status?token=t" >/dev/null && break; sleep 1; done
 curl -s -o /dev/null -w "%{redirect_url}\n" "http://127.0.0.1:$port/?token=t" > "$scratch/url.txt"
+
+# %tensorboard's frame (lesson 09) reaches TensorBoard's port through jupyter-server-proxy, at
+# the address binder/start puts in TENSORBOARD_PROXY_URL: TensorBoard must answer there.
+proxied=$(( port + 1 ))
+as_user "(echo \$BASHPID > $home/http.pid; exec tensorboard --logdir $home/repo/binder --host 127.0.0.1 --port $proxied) > /dev/null 2>&1 &"
+stop_http() { [ -s "$home/http.pid" ] && kill "$(cat "$home/http.pid")" 2>/dev/null; rm -f "$home/http.pid"; }
+trap 'stop_lab; stop_http; rm -rf "$scratch"' EXIT
+for _ in $(seq 60); do curl -fs "http://127.0.0.1:$proxied/data/environment" >/dev/null && break; sleep 0.5; done
+proxy_url=$(as_user "./binder/start bash -c 'echo \$TENSORBOARD_PROXY_URL'")
+if curl -fs "http://127.0.0.1:$port${proxy_url//%PORT%/$proxied}data/environment?token=t" | grep -q data_location; then
+    echo "TensorBoard's frame address answers through the notebook server: $proxy_url"
+else
+    echo "TensorBoard's frame address $proxy_url does not answer through the notebook server"; exit 1
+fi
+stop_http
 stop_lab
 echo "default page: $(cat "$scratch/url.txt")"
 grep -q "lab/tree/notebooks/00_welcome.ipynb" "$scratch/url.txt"

@@ -72,6 +72,20 @@ def test_start_sets_the_cache_dirs(tmp_path):
     assert (tmp_path / ".cache/tfedu/numba").is_dir()
 
 
+def test_start_sends_tensorboards_frame_through_the_notebook_server(tmp_path):
+    # %tensorboard's iframe: the student's browser reaches the container only through JupyterHub's
+    # per-user prefix, where jupyter-server-proxy forwards /proxy/PORT/ to TensorBoard.
+    def proxy_url(**env):
+        env = {"HOME": str(tmp_path), "PATH": os.environ["PATH"], **env}
+        return subprocess.run([str(BINDER / "start"), "bash", "-c", "echo $TENSORBOARD_PROXY_URL"],
+                              env=env, capture_output=True, text=True, check=True).stdout.strip()
+
+    assert proxy_url(JUPYTERHUB_SERVICE_PREFIX="/user/ann-x1/") == "/user/ann-x1/proxy/%PORT%/"
+    assert proxy_url() == "/proxy/%PORT%/"
+    requirements = (BINDER / "requirements.txt").read_text()
+    assert re.search(r"^jupyter-server-proxy\b", requirements, re.M)
+
+
 def test_lab_opens_lesson_00():
     config = (BINDER / "jupyter_server_config.py").read_text()
     target = "/lab/tree/notebooks/00_welcome.ipynb"

@@ -67,6 +67,7 @@ def test_binder_build_simulation(record_property):
 
     assert re.search(r"default page: \S*/lab/tree/notebooks/00_welcome\.ipynb", out)
     assert "Binder's base versions kept" in out
+    assert "TensorBoard's frame address answers through the notebook server: /proxy/%PORT%/" in out
     ran = re.findall(r"^lesson (\S+): ([\d.]+) s with kernel start, first cell ([\d.]+) s.*"
                      r"problems: (\d+)$", out, re.M)
     assert [name for name, *_ in ran] == _committed_lessons()  # every lesson, lesson 00 first

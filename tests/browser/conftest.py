@@ -223,8 +223,39 @@ def new_page(browser):
     return context, page
 
 
+# True once element `e` lies wholly inside the notebook's scrolled area (JupyterLab scrolls
+# that panel, not the page: a taller element would be captured under the menus and toolbar).
+IN_SCROLLER_JS = """
+e => {
+  let s = e.parentElement;
+  while (s && !/(auto|scroll)/.test(getComputedStyle(s).overflowY)) s = s.parentElement;
+  if (!s) return true;
+  const r = e.getBoundingClientRect(), c = s.getBoundingClientRect();
+  if (r.top >= c.top - 1 && r.bottom <= c.bottom + 1) return true;
+  e.scrollIntoView({block: 'center'});
+  return false;
+}
+"""
+
+
 def screenshot(page_or_locator, name: str) -> Path:
+    """Save a picture of a page or an element in test-artifacts/ (to look at, not compared).
+
+    An element taller than the notebook's visible area is taken in a window made tall enough
+    for it, once it is laid out wholly in view; the window's size is restored after."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page_or_locator.screenshot(path=str(path))
+    page = getattr(page_or_locator, "page", None)
+    size = page.viewport_size if page is not None else None
+    box = page_or_locator.bounding_box() if size else None
+    if box and box["height"] > size["height"] - 250:
+        page.set_viewport_size({"width": size["width"], "height": int(box["height"]) + 300})
+    try:
+        if page is not None:
+            page.wait_for_function(IN_SCROLLER_JS, arg=page_or_locator.element_handle(),
+                                   timeout=30_000)
+        page_or_locator.screenshot(path=str(path))
+    finally:
+        if box and page.viewport_size != size:
+            page.set_viewport_size(size)
     return path

@@ -152,6 +152,28 @@ def test_clicking_a_node_shows_its_details(page):
     assert details.is_hidden()
 
 
+# Counts wheel events as the page receives them (capture: before the view's own handler,
+# which has run by the time the next script runs), so a test waits for its wheel to be
+# handled instead of sleeping.
+WHEEL_COUNT_JS = """
+() => {
+  if (window.__tfeduWheels === undefined) {
+    window.__tfeduWheels = 0;
+    window.addEventListener('wheel', () => { window.__tfeduWheels++; },
+                            {capture: true, passive: true});
+  }
+  return window.__tfeduWheels;
+}
+"""
+
+
+def _wheel(page, dy: float) -> None:
+    """A real mouse wheel turn at the pointer, returned once the page has handled it."""
+    seen = page.evaluate(WHEEL_COUNT_JS)
+    page.mouse.wheel(0, dy)
+    page.wait_for_function("n => window.__tfeduWheels > n", arg=seen, timeout=30_000)
+
+
 def test_ctrl_wheel_zooms_wheel_scrolls_and_drag_pans(page):
     view = _views(page).nth(0)
     viewport = view.locator(".tfedu-graph-viewport")
@@ -167,16 +189,13 @@ def test_ctrl_wheel_zooms_wheel_scrolls_and_drag_pans(page):
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     x0, y0, k0 = transform()
     page.mouse.move(cx, cy)
-    page.mouse.wheel(0, -300)  # the drawing fits: the wheel is the notebook's
-    page.wait_for_timeout(100)
+    _wheel(page, -300)  # the drawing fits: the wheel is the notebook's
     assert transform() == pytest.approx((x0, y0, k0), abs=1e-3)
     viewport.dispatch_event("wheel", {"deltaY": -300, "ctrlKey": True, "clientX": cx,
                                       "clientY": cy, "bubbles": True, "cancelable": True})
-    page.wait_for_timeout(100)
-    x1, y1, k1 = transform()
+    x1, y1, k1 = transform()  # dispatched in the page: handled when the call returns
     assert k1 > k0 * 1.2
-    page.mouse.wheel(0, -200)  # zoomed in, the drawing overflows: the wheel scrolls it
-    page.wait_for_timeout(100)
+    _wheel(page, -200)  # zoomed in, the drawing overflows: the wheel scrolls it
     x_, y_, k_ = transform()
     assert (x_, y_) != pytest.approx((x1, y1), abs=1) and k_ == pytest.approx(k1)
     x1, y1, k1 = transform()

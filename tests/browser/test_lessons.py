@@ -9,12 +9,14 @@ past the cells tagged `raises-exception`.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, open_and_run, screenshot
 
@@ -30,10 +32,24 @@ def lesson(browser, lab_server):
     def run(name: str):
         shutil.copy(NOTEBOOKS / name, lab_server.root / name)
         open_and_run(page, lab_server, name)
+        page.run_all_at = time.monotonic()
         return page
 
     yield run
     context.close()
+
+
+def _record_time(page, lesson: str) -> None:
+    """Seconds from "Run All" (kernel already idle) to this lesson's views rendered, kept in
+    test-artifacts/lesson_timings.json for the record (a loaded machine is slower: never
+    asserted)."""
+    seconds = round(time.monotonic() - page.run_all_at, 1)
+    path = ARTIFACTS / "lesson_timings.json"
+    ARTIFACTS.mkdir(exist_ok=True)
+    timings = json.loads(path.read_text()) if path.exists() else {}
+    timings[lesson] = {"run_all_to_rendered_s": seconds, "load_average": os.getloadavg()[0]}
+    path.write_text(json.dumps(timings, indent=1, sort_keys=True))
+    print(f"{lesson}: Run All to its views rendered in {seconds} s")
 
 
 def _wait_last_exercise(page, exercise: str):
@@ -48,6 +64,7 @@ def test_lesson_00_draws_the_graph_of_a_function(lesson):
     page.wait_for_function("v => v.querySelectorAll('svg .tfedu-graph-node').length >= 5",
                            arg=view.element_handle(), timeout=180_000)
     assert view.locator(".tfedu-graph-title").first.inner_text().startswith("affine")
+    _record_time(page, "00_welcome")
     assert {"MatMul", "AddV2"} <= set(view.locator("svg .tfedu-graph-node text").all_text_contents())
     screenshot(view, "lesson00_graph")
 
@@ -56,7 +73,8 @@ def test_lesson_02_shows_why_f_traced_three_times(lesson):
     page = lesson("02_tf_function.ipynb")
     _wait_last_exercise(page, "lesson02.print_count")
     view = page.locator(".jp-OutputArea .tfedu-retracing").first
-    assert view.locator(".tfedu-retracing-concrete").count() == 3
+    expect(view.locator(".tfedu-retracing-concrete")).to_have_count(3, timeout=60_000)
+    _record_time(page, "02_tf_function")
     assert view.locator(".tfedu-retracing-signature").all_text_contents() == [
         "f(x: float32[])", "f(x: float32[2])", "f(x: float32[2,2])"]
     assert view.locator(".tfedu-retracing-timeline .tfedu-retracing-call").count() == 5
@@ -77,6 +95,7 @@ def test_lesson_05_fit_draws_training_curves(lesson):
     # variable one box, and SOURCE the student's cell (not IPython's internals).
     graph = page.locator(".jp-OutputArea .tfedu-graph").first
     graph.locator("svg .tfedu-graph-node").first.wait_for(timeout=60_000)
+    _record_time(page, "05_keras")
     graph.scroll_into_view_if_needed()
     scale = float(re.search(r"scale\(([\d.]+)\)", graph.locator(".tfedu-graph-canvas")
                             .evaluate("e => e.style.transform")).group(1))
@@ -86,15 +105,14 @@ def test_lesson_05_fit_draws_training_curves(lesson):
     assert labels and all(len(t) < 2 or t[0] != t[1] for t in labels), labels
     assert graph.locator("svg .tfedu-box-variable").count() == 4  # 2 kernels, 2 biases
     graph.locator("svg .tfedu-graph-node", has_text="MatMul").first.click()
-    source = graph.locator(".tfedu-details-source")
-    if source.count():
-        assert "IPython" not in source.inner_text() and "site-packages" not in source.inner_text()
+    # The model is traced when the cell `functional` displays it: that line is the source.
+    expect(graph.locator(".tfedu-details-source")).to_have_text(
+        re.compile(r"^Cell In\[\d+\]:\d+ in <module>$"))
     screenshot(graph, "lesson05_functional_graph")
 
 
 def test_lesson_16_steps_and_profiles_from_run_all(lesson):
     """Run All to every view rendered (timed for the record, not asserted)."""
-    start = time.monotonic()
     page = lesson("16_stepping_through_graphs.ipynb")
     _wait_last_exercise(page, "lesson16.fusion_saves_steps")
     page.wait_for_function(
@@ -102,10 +120,7 @@ def test_lesson_16_steps_and_profiles_from_run_all(lesson):
         "v => v.querySelector('.tfedu-step-current, .tfedu-step-error')).length === 4 &&"
         " document.querySelectorAll('.jp-OutputArea .tfedu-profile .tfedu-heat').length > 4",
         timeout=180_000)
-    seconds = time.monotonic() - start
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "lesson16_timing.json").write_text(json.dumps({"run_all_to_rendered_s": seconds}))
-    print(f"lesson 16: Run All to all views rendered in {seconds:.1f} s")
+    _record_time(page, "16_stepping_through_graphs")
     steps = page.locator(".jp-OutputArea .tfedu-step")
     session, function = steps.nth(0), steps.nth(1)
     session.scroll_into_view_if_needed()  # cells out of sight are not laid out

@@ -108,10 +108,38 @@ def _wait_drawn(view):
 
 
 def _amber_pixels(path) -> int:
+    import numpy as np
     from PIL import Image
 
-    img = Image.open(path).convert("RGB")
-    return sum(1 for px in img.getdata() if all(abs(a - b) < 40 for a, b in zip(px, AMBER)))
+    pixels = np.asarray(Image.open(path).convert("RGB"), dtype=np.int16)
+    return int((np.abs(pixels - np.array(AMBER)) < 40).all(axis=-1).sum())
+
+
+# Value badges a reader cannot see: outside the viewport, or cut off by the drawing's own box
+# (Graphviz's <svg> ends just below its lowest node; a badge is written under it).
+HIDDEN_BADGES_JS = """
+v => {
+  const port = v.querySelector('.tfedu-graph-viewport').getBoundingClientRect();
+  return [...v.querySelectorAll('.tfedu-mark-badge')].filter(t => {
+    const r = t.getBoundingClientRect(), svg = t.ownerSVGElement.getBoundingClientRect();
+    const clipped = getComputedStyle(t.ownerSVGElement).overflow !== 'visible' &&
+      r.bottom > svg.bottom + 0.5;
+    return clipped || r.bottom > port.bottom + 0.5 || r.top < port.top - 0.5;
+  }).map(t => t.textContent);
+}
+"""
+
+
+# Whether the hottest node of a profile's graph lies inside the graph's viewport.
+BUSIEST_IN_SIGHT_JS = """
+v => {
+  const nodes = [...v.querySelectorAll('[data-tfedu-heat]')];
+  const hot = nodes.reduce((a, b) => (+b.dataset.tfeduHeat > +a.dataset.tfeduHeat ? b : a));
+  const r = hot.getBoundingClientRect();
+  const port = v.querySelector('.tfedu-graph-viewport').getBoundingClientRect();
+  return r.left >= port.left && r.right <= port.right && r.top >= port.top && r.bottom <= port.bottom;
+}
+"""
 
 
 def _button(view, text: str):
@@ -199,6 +227,11 @@ def test_a_failing_step_stops_the_run_with_its_inputs(page):
     notes = view.locator(".tfedu-step-error-notes").inner_text()  # after TF's text
     assert "created at Cell In[4], line 3:" in notes and "tf.reshape(x, [5])" in notes
     assert "Hint: A reshape keeps the number of values" in notes
+    # Its lines break between words (JupyterLab's output <pre> would cut them anywhere).
+    assert view.locator(".tfedu-step-error-notes").evaluate(
+        "e => getComputedStyle(e).wordBreak") == "normal"
+    assert view.evaluate(HIDDEN_BADGES_JS) == []  # "2." under the lowest node, mul/y
+    assert "2." in view.locator(".tfedu-mark-badge").all_text_contents()
     details = view.locator(".tfedu-step-details")
     assert "failed: invalidargumenterror" in details.inner_text().lower()
     assert "(2, 3) float32" in details.inner_text()  # the input that did not fit
@@ -222,6 +255,9 @@ def test_profile_shows_table_heat_and_explanation(page):
     assert prof.locator(".tfedu-profile-types tr").count() > 3
     assert prof.locator("svg .tfedu-heat").count() > 3
     assert "share before" in prof.locator(".tfedu-profile-types").inner_text()
+    # The drawing is wider than the view: it starts with its busiest node in sight.
+    prof.scroll_into_view_if_needed()
+    assert prof.evaluate(BUSIEST_IN_SIGHT_JS), "the busiest node starts out of sight"
     screenshot(prof, "profile_fused")
 
 

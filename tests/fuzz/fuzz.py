@@ -139,6 +139,14 @@ def known_failures() -> dict:
     return out
 
 
+def write_known(rows, path=KNOWN):
+    """known.txt: the replayed calls that still disagree with TensorFlow, with their outcome."""
+    lines = ["# Recorded calls where tfedu still disagrees with TensorFlow: id outcome (rewritten "
+             "by `python -m tests.fuzz.fuzz --replay --write-known`)"]
+    lines += [f"{r['id']} {r['outcome']}" for r in rows if r["outcome"] in FAILURES]
+    path.write_text("\n".join(lines) + "\n")
+
+
 def save_recording(cases, observations, path=RECORDED):
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"tensorflow": "2.21.0", "seed": CORPUS_SEED, "n": len(cases),
@@ -166,6 +174,8 @@ def _args(argv):
     ap.add_argument("--record", action="store_true", help=f"record the corpus ({CORPUS_N} calls "
                     f"of seed {CORPUS_SEED}) from TensorFlow")
     ap.add_argument("--replay", action="store_true", help="tfedu against the recorded corpus")
+    ap.add_argument("--write-known", action="store_true",
+                    help="with --replay: rewrite known.txt with the calls that still disagree")
     ap.add_argument("-v", "--verbose", action="store_true", help="show message differences too")
     ap.add_argument("--json", type=Path, help="write the figures (and failing cases) here")
     return ap.parse_args(argv)
@@ -180,6 +190,8 @@ def main(argv=None) -> int:
         return 0
     if a.replay:
         rows = replay(a.jobs)
+        if a.write_known:
+            write_known(rows)
     else:
         cases = generate(a.n, a.seed, a.family)
         rows = classify(cases, run("tf", cases, a.jobs), run("tfedu", cases, a.jobs))

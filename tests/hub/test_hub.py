@@ -144,3 +144,29 @@ def test_fine_tuned_model_exports_as_a_module(tmp_path):
     again = hub.KerasLayer("file://" + str(tmp_path / "mine"))
     np.testing.assert_allclose(again(_images()).numpy(), model(_images()).numpy(), rtol=1e-5,
                                atol=1e-6)
+
+
+def test_fine_tuned_module_weights_are_in_checkpoints(tmp_path):
+    tf.keras.utils.set_random_seed(0)
+    layer = hub.KerasLayer(IMAGE, trainable=True)
+    model = _classifier(layer)
+    path = tf.train.Checkpoint(model=model).write(str(tmp_path / "ckpt"))
+    first = layer.trainable_weights[0]
+    saved = first.numpy().copy()
+    first.assign(np.zeros(first.shape, np.float32))
+    tf.train.Checkpoint(model=model).read(path).assert_consumed()
+    np.testing.assert_array_equal(first.numpy(), saved)
+
+
+def test_module_is_one_call_block_in_the_graph():
+    """In a tf.function the module is one call op whose body is a subgraph: the viewer draws
+    it as one block that expands."""
+    from tfedu.viz.graph_view import graph_payload
+
+    model = _classifier(hub.KerasLayer(IMAGE))
+    fn = tf.function(lambda x: model(x))
+    payload = graph_payload(fn.get_concrete_function(tf.TensorSpec([None, 8, 8, 1])))
+    calls = [n for n in payload["nodes"] if n["type"] == "StatefulPartitionedCall"]
+    assert len(calls) == 1 and not any(n["type"] == "Conv2D" for n in payload["nodes"])
+    body = payload["subgraphs"][calls[0]["attrs"]["f"]]
+    assert sum(n["type"] == "Conv2D" for n in body["nodes"]) == 3

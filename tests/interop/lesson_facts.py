@@ -216,8 +216,34 @@ def pitfalls(tf) -> dict:
     python_iterator = iter([1, 2, 3])
     data_iterator = iter(tf.data.Dataset.from_tensor_slices([1, 2, 3]))
     out["iterators"] = [int(take(it)) for it in [python_iterator] * 3 + [data_iterator] * 3]
+
+    @tf.function
+    def show_next(iterator):
+        tf.print("Value:", next(iterator))
+
+    out["iterator_print_has_const"] = "Const" in _types(
+        show_next.get_concrete_function(iter([1, 2, 3])))
     out.update(_loops(tf))
+    out.update(_leaks(tf))
     return out
+
+
+def _leaks(tf) -> dict:
+    leaked = []
+
+    @tf.function
+    def leaky(a):
+        leaked.append(a + 1)
+        return a + 2
+
+    leaky(tf.constant(1))
+
+    @tf.function
+    def use_leaked():
+        return leaked[0] + 1
+
+    return {"leaked_repr": str(leaked[0]), "leaked_numpy": _error(lambda: leaked[0].numpy()),
+            "leaked_reused": _error(use_leaked)}
 
 
 def _loops(tf) -> dict:
@@ -242,6 +268,28 @@ def _loops(tf) -> dict:
         return tf.stack(out)
 
     @tf.function
+    def first_above(xs, limit):
+        found = tf.constant(-1)
+        for i in tf.range(tf.size(xs)):
+            if xs[i] > limit:
+                found = i
+                break
+        return found
+
+    @tf.function
+    def last_above(xs, limit):
+        found = tf.constant(-1)
+        for i in tf.range(tf.size(xs)):
+            if xs[i] > limit:
+                found = i
+        return found
+
+    def bool_inputs(fn):
+        concrete = fn.get_concrete_function(tf.constant([1., 5.]), tf.constant(4.))
+        loop = next(op for op in concrete.graph.get_operations() if op.type.endswith("While"))
+        return sum(t.dtype == tf.bool for t in loop.inputs)
+
+    @tf.function
     def debug_me(x):
         return x + 1
 
@@ -256,7 +304,8 @@ def _loops(tf) -> dict:
             "tensor_array_ops": [t for t in _types(squares.get_concrete_function(
                 tf.constant(4))) if t.startswith("TensorList")],
             "list_in_loop": _error(lambda: squares_list(tf.constant(4))),
-            "eager_traces": eager_traces}
+            "eager_traces": eager_traces, "break_bool_inputs": [bool_inputs(first_above),
+                                                                 bool_inputs(last_above)]}
 
 
 def misc(tf) -> dict:

@@ -62,4 +62,7 @@ def test_the_lessons_claims(tf_facts):
     assert f["variable_inside"] == "ValueError" and f["list_in_loop"] == "InaccessibleTensorError"
     assert f["tensor_array_ops"] == ["TensorListReserve", "TensorListStack"]
     assert f["unrolled_ops"] == ["Const", "Identity", "Mul", "Placeholder"]
+    assert f["leaked_repr"] == 'Tensor("add:0", shape=(), dtype=int32)'                # 17
+    assert (f["leaked_numpy"], f["leaked_reused"]) == ("AttributeError", "TypeError")
+    assert not f["iterator_print_has_const"] and f["break_bool_inputs"] == [1, 0]
     assert f["eager_traces"] == 0 and f["jit"] == "autoclustering"            # 17, 07

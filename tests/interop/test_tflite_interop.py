@@ -39,6 +39,13 @@ for path in sorted(glob.glob(os.path.join(root, "tfedu_*.tflite"))):
     x = np.load(path[:-7] + ".x.npy")
     np.save(path[:-7] + ".litert.npy", run(path, x))
 
+for path in sorted(glob.glob(os.path.join(root, "sig_*.tflite"))):
+    data = np.load(path[:-7] + ".npz")
+    it = Interpreter(model_path=path)
+    names = it.get_signature_list()["serving_default"]["inputs"]
+    xs = [data[f"arr_{i}"] for i in range(len(names))]
+    np.save(path[:-7] + ".litert.npy", it.get_signature_runner()(**dict(zip(names, xs)))["output_0"])
+
 import tensorflow as tf
 keras = tf.keras
 tf.keras.utils.set_random_seed(0)
@@ -113,6 +120,10 @@ def exchanged(tf_side, tmp_path_factory):
             content = models.convert(build(), mode, SHAPES[name])
             (root / f"tfedu_{name}_{mode}.tflite").write_bytes(content)
             np.save(root / f"tfedu_{name}_{mode}.x.npy", _quantised_input(content, x))
+    for i, (model, xs) in enumerate(models.recurrent_and_merge()):
+        (root / f"sig_{i}.tflite").write_bytes(tf.lite.TFLiteConverter.from_keras_model(
+            model).convert())
+        np.savez(root / f"sig_{i}.npz", *xs, want=model(xs if len(xs) > 1 else xs[0]).numpy())
     out = tf_side.run_tf(_TF_SCRIPT % {"modes": MODES, "root": str(root)}, timeout=600)
     assert json.loads(out.stdout.strip().splitlines()[-1])
     return root
@@ -128,6 +139,13 @@ def test_tfedu_and_litert_agree_on_files_from_either_converter(exchanged, writer
     litert = np.load(f"{stem}.litert.npy")
     diff = np.abs(ours.astype(np.float64) - litert.astype(np.float64)).max()
     _check(ours, mode, diff, (writer, name, mode))
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_litert_runs_tfedus_recurrent_and_merge_conversions(exchanged, index):
+    """Embedding + LSTM, GRU + SimpleRNN (unrolled into builtins), Concatenate, pooling."""
+    want = np.load(exchanged / f"sig_{index}.npz")["want"]
+    np.testing.assert_allclose(np.load(exchanged / f"sig_{index}.litert.npy"), want, atol=1e-5)
 
 
 def _check(ours, mode, diff, what):

@@ -99,32 +99,33 @@ class FakeNumba:
         self.calls.append(n)
 
 
-def test_parallel_kernels_take_one_thread_on_a_busy_machine(monkeypatch):
-    monkeypatch.setattr(PL, "_load", {"at": -1e9, "busy": False})
+def test_parallel_kernels_use_numbas_threads_up_to_the_intra_op_cap(monkeypatch):
     monkeypatch.setattr(PL, "_current", type(PL._current)())
-    monkeypatch.setattr(PL.os, "cpu_count", lambda: 2)
     numba = FakeNumba()
-    monkeypatch.setattr(PL.os, "getloadavg", lambda: (0.5, 0.5, 0.5))
     assert PL.launch_threads(numba) == 2 and PL.launch_threads(numba) == 2
-    monkeypatch.setattr(PL.os, "getloadavg", lambda: (2.5, 0.5, 0.5))
-    assert PL.launch_threads(numba) == 2  # the load is read at most once a second
-    PL._load["at"] = -1e9
-    assert PL.launch_threads(numba) == 1
-    assert numba.calls == [2, 1]  # set only when it changes
-    PL._load.update(at=-1e9)
-    monkeypatch.setattr(PL.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     tf.config.threading.set_intra_op_parallelism_threads(1)
     try:
         assert PL.launch_threads(numba) == 1
     finally:
         tf.config.threading.set_intra_op_parallelism_threads(0)
     assert PL.launch_threads(numba) == 2
+    assert numba.calls == [2, 1, 2]  # set only when it changes
+
+
+def test_the_load_is_read_at_most_once_a_second(monkeypatch):
+    monkeypatch.setattr(PL, "_load", {"at": -1e9, "busy": False})
+    monkeypatch.setattr(PL.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(PL.os, "getloadavg", lambda: (2.5, 0.5, 0.5))
+    assert PL.machine_busy()
+    monkeypatch.setattr(PL.os, "getloadavg", lambda: (0.5, 0.5, 0.5))
+    assert PL.machine_busy()
+    PL._load["at"] = -1e9
+    assert not PL.machine_busy()
 
 
 def test_a_parallel_kernel_gives_the_same_bits_on_one_or_two_threads(monkeypatch):
     from tfedu.kernels import nn_kernels as K
 
-    monkeypatch.setattr(PL, "_load", {"at": float("inf"), "busy": False})  # an idle machine
     monkeypatch.setattr(PL, "_current", type(PL._current)())
     g = np.random.default_rng(0).standard_normal((4099, 37)).astype(np.float32)
     x = np.random.default_rng(1).standard_normal((3, 9, 9, 5)).astype(np.float32)

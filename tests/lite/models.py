@@ -78,3 +78,23 @@ def run(content: bytes, x: np.ndarray) -> np.ndarray:
         scale, zero = o["quantization"]
         y = (y.astype(np.float32) - zero) * scale
     return y
+
+
+def recurrent_and_merge():
+    """(model, inputs): Concatenate, Embedding + LSTM, GRU + SimpleRNN, strided conv and pools."""
+    tf.keras.utils.set_random_seed(3)
+    rng = np.random.default_rng(3)
+    a, b = tf.keras.Input((4,), name="a"), tf.keras.Input((3,), name="b")
+    joined = L.Concatenate()([L.Dense(5, activation="tanh")(a), b])
+    yield (tf.keras.Model([a, b], L.Dense(2, activation="sigmoid")(joined)),
+           [rng.normal(size=(2, 4)).astype("float32"), rng.normal(size=(2, 3)).astype("float32")])
+    yield (tf.keras.Sequential([tf.keras.Input((5,), dtype="int32"), L.Embedding(20, 4),
+                                L.LSTM(3)]), [rng.integers(0, 20, (2, 5)).astype("int32")])
+    yield (tf.keras.Sequential([tf.keras.Input((5, 2)), L.GRU(3, return_sequences=True),
+                                L.SimpleRNN(2)]), [rng.normal(size=(2, 5, 2)).astype("float32")])
+    yield (tf.keras.Sequential([tf.keras.Input((8, 8, 3)), L.Conv2D(4, 3, strides=2,
+                                                                  activation="relu6"),
+                                L.AveragePooling2D(2, padding="same"),
+                                L.GlobalAveragePooling2D(), L.Reshape((2, 2)), L.Flatten(),
+                                L.Activation("elu")]),
+           [rng.normal(size=(2, 8, 8, 3)).astype("float32")])

@@ -33,27 +33,8 @@ def test_float_cnn_folds_bias_batch_norm_and_relu_into_its_layers():
     np.testing.assert_allclose(models.run(content, x), models.cnn()(x).numpy(), atol=1e-5)
 
 
-def _recurrent_and_merge_models():
-    tf.keras.utils.set_random_seed(3)
-    rng = np.random.default_rng(3)
-    a, b = tf.keras.Input((4,), name="a"), tf.keras.Input((3,), name="b")
-    joined = L.Concatenate()([L.Dense(5, activation="tanh")(a), b])
-    yield (tf.keras.Model([a, b], L.Dense(2, activation="sigmoid")(joined)),
-           [rng.normal(size=(2, 4)).astype("float32"), rng.normal(size=(2, 3)).astype("float32")])
-    yield (tf.keras.Sequential([tf.keras.Input((5,), dtype="int32"), L.Embedding(20, 4),
-                                L.LSTM(3)]), [rng.integers(0, 20, (2, 5)).astype("int32")])
-    yield (tf.keras.Sequential([tf.keras.Input((5, 2)), L.GRU(3, return_sequences=True),
-                                L.SimpleRNN(2)]), [rng.normal(size=(2, 5, 2)).astype("float32")])
-    yield (tf.keras.Sequential([tf.keras.Input((8, 8, 3)), L.Conv2D(4, 3, strides=2,
-                                                                  activation="relu6"),
-                                L.AveragePooling2D(2, padding="same"),
-                                L.GlobalAveragePooling2D(), L.Reshape((2, 2)), L.Flatten(),
-                                L.Activation("elu")]),
-           [rng.normal(size=(2, 8, 8, 3)).astype("float32")])
-
-
 def test_embedding_lstm_gru_concatenate_pooling_convert_and_match_tfedu():
-    for model, xs in _recurrent_and_merge_models():
+    for model, xs in models.recurrent_and_merge():
         content = tf.lite.TFLiteConverter.from_keras_model(model).convert()
         runner = tf.lite.Interpreter(model_content=content).get_signature_runner()
         names = tf.lite.Interpreter(model_content=content).get_signature_list()

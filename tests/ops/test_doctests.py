@@ -38,6 +38,7 @@ CORE = ("tfedu.ops.math_ops", "tfedu.ops.special_math_ops", "tfedu.ops.segment_o
         "tfedu.ops.scatter_ops", "tfedu.ops.sort_ops", "tfedu.ops.nn_ops", "tfedu.ops.linalg_ops",
         "tfedu.ops.random_ops", "tfedu.ops.control_flow_ops", "tfedu.ops.string_ops",
         "tfedu.ops.ragged_ops", "tfedu.ops.sparse_ops", "tfedu.ops.debugging",
+        "tfedu.ops.lookup_ops", "tfedu.ops.signal_ops",
         "tfedu.framework", "tfedu.eager", "tfedu.graph", "tfedu.function")
 
 

@@ -553,6 +553,8 @@ def _string_rows():
         Row("RegexReplace", lambda a: tf.strings.regex_replace(a, "[a-z]", "_"),
             lambda a: np.array([bytes(c if not (97 <= c <= 122) else 95 for c in x) for x in a],
                                object), [[s]]),
+        Row("StaticRegexFullMatch", lambda a: tf.strings.regex_full_match(a, "[a-z]+"),
+            lambda a: np.array([x.isalpha() and x.islower() for x in a], bool), [[s]]),
         Row("Substr", lambda a: tf.strings.substr(a, 0, 2),
             lambda a: np.array([x[:2] for x in a], object), [[s]]),
         Row(("StringToNumber", "AsString"),

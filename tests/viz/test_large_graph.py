@@ -250,3 +250,43 @@ def test_static_picture_shows_the_graphs_it_calls():
     drawn.clear()
     wide = static_svg(main, lambda dot: _fake_svg(MAX_WIDTH_PT + 1, 50), max_nodes=500)
     assert wide.startswith(f'<svg width="100%" style="max-width: {MAX_WIDTH_PT + 1:g}pt"')
+
+
+def test_an_abandoned_slow_drawing_does_not_hold_up_the_next(monkeypatch):
+    release, calls = threading.Event(), []
+
+    def pipe(self, **kwargs):
+        calls.append(self.source)
+        if len(calls) <= 2:  # the first two never finish while the third is drawn
+            release.wait(30)
+        return _fake_svg(100)
+
+    monkeypatch.setattr(graphviz.Source, "pipe", pipe)
+    monkeypatch.setattr(graph_view.shutil, "which", lambda name: "/usr/bin/dot")
+    monkeypatch.setattr(graph_view, "SVG_FALLBACK_TIMEOUT_S", 0.05)
+    try:
+        for n in (3, 4):
+            assert "image/svg+xml" not in show_graph(chain(n))._repr_mimebundle_()
+        monkeypatch.setattr(graph_view, "SVG_FALLBACK_TIMEOUT_S", 60.0)
+        assert show_graph(chain(5))._repr_mimebundle_()["image/svg+xml"] == _fake_svg(100)
+    finally:
+        release.set()
+
+
+def test_other_layouts_are_tried_within_the_budget_and_a_failure_keeps_the_best():
+    from tfedu.viz.static import MAX_WIDTH_PT, static_svg
+
+    g, widths, tried = scoped(3, 50), [5000, 3000], []
+
+    def pipe(dot):
+        tried.append(dot)
+        return _fake_svg(widths[len(tried) - 1]) if len(tried) <= len(widths) else None
+
+    # The third layout fails: the narrower of the first two, scaled to the page.
+    assert static_svg(g, pipe, 500).startswith('<?xml version="1.0"?>\n<svg width="100%" '
+                                               'style="max-width: 3000pt"')
+    assert len(tried) == 3
+    # No time left: only the first layout is drawn.
+    tried.clear()
+    svg = static_svg(g, pipe, 500, budget_s=-1.0)
+    assert len(tried) == 1 and 'style="max-width: 5000pt"' in svg and MAX_WIDTH_PT < 5000

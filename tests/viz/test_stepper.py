@@ -130,6 +130,9 @@ def test_profile_counts_time_calls_and_bytes_per_type_and_node():
     fused = profile(tf.function(train, jit_compile=True), tf.ones([16, 4]), runs=3,
                     before=plain, title="fused")
     assert "Before (plain)" in fused.explanation
+    # Every op type of the first profile is there to compare with ("new" only if it is new).
+    assert [r["type"] for r in fused.payload["before"]["by_type"]] == [
+        r["type"] for r in p["by_type"]]
     assert PROFILE_MIME_TYPE in fused._repr_mimebundle_()
     _valid(fused.payload, profile_schema())
 
@@ -147,3 +150,26 @@ def test_errors_get_the_students_line_and_a_hint():
     assert lines[1].strip() == "y = tf.reshape(x, [5])"
     assert hint_for(e.value).startswith("A reshape keeps")
     assert hint_for(ValueError("something else")) is None
+
+
+def test_one_slow_call_does_not_make_a_step_the_busiest():
+    from array import array
+    from types import SimpleNamespace
+
+    from tfedu.viz.profile import _rows
+
+    class Step:  # a plan step as the profile reads it (hashable, as steps are)
+        def __init__(self, name):
+            self.op = SimpleNamespace(name=name, type=name)
+
+    step = Step
+
+    tiny, matmul = step("Tiny"), step("MatMul")
+    recorder = SimpleNamespace(totals={
+        # first calls (compiling) left out; then one call of Tiny held up by the machine
+        (1, tiny): [40, array("d", [900.0, 2.0, 2.0, 5000.0, 2.0])],
+        (1, matmul): [80, array("d", [900.0, 50.0, 60.0, 50.0, 50.0])],
+    })
+    rows = {r["op"]: r for r in _rows(recorder)}
+    assert rows["Tiny"]["us"] == 2.0 * 4 and rows["MatMul"]["us"] == 50.0 * 4
+    assert rows["Tiny"]["calls"] == 4 and rows["Tiny"]["bytes"] == 40 - 40 // 5

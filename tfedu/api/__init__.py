@@ -34,8 +34,10 @@ OP_MODULES = [
     "tfedu.ops.io_ops",
     "tfedu.ops.record_io",
     "tfedu.ops.example_ops",
+    "tfedu.ops.bitwise_ops",
     "tfedu.ops.misc_api",
-    "tfedu.ops.sparse_ragged_extra",
+    "tfedu.ops.lookup_ops",
+    "tfedu.ops.signal_ops",
     "tfedu.framework.config",
     "tfedu.function",
     "tfedu.graph.api",
@@ -75,6 +77,6 @@ def build(root):
         ns = _namespace(root, path)
         if not hasattr(ns, leaf) or path:
             setattr(ns, leaf, obj)
-    from tfedu.ops.misc_api import _install_bitwise_operators
+    from tfedu.ops.bitwise_ops import install_operators
 
-    _install_bitwise_operators()
+    install_operators()

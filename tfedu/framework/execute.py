@@ -14,7 +14,7 @@ import numpy as np
 from tfedu.framework import dtypes, errors
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
-from tfedu.framework.op_check import OpCheckError
+from tfedu.framework.op_check import OpCheckError, check_budget, oom_from_numpy
 from tfedu.framework.tensor import EagerTensor, SymbolicTensor, Tensor, _wrap
 from tfedu.framework.tensor_shape import TensorShape
 
@@ -130,6 +130,29 @@ def _not_allowed(opdef, attr, dtype, name):
     )
 
 
+def missing_kernel(opdef, attrs) -> str | None:
+    """TF's `[T=DT_INT32]` when TensorFlow has no CPU kernel for the op's dtypes, else None."""
+    for attr, refused in opdef.no_kernel.items():
+        d = attrs.get(attr)
+        if d in refused:
+            return f"[{attr}={d.as_datatype_enum}]"
+    return None
+
+
+def _no_kernel_eager(opdef, attrs_text):
+    return OpCheckError(
+        f"Could not find device for node: {{{{node {opdef.type}}}}} = {opdef.type}{attrs_text}\n"
+        f"All kernels registered for op {opdef.type}: no CPU kernel for these dtypes",
+        cls=errors.NotFoundError, wrapped=False)
+
+
+def no_kernel_error(op_name, op_type, attrs_text) -> OpCheckError:
+    """What running a graph op without a CPU kernel for its dtypes raises (TF's text)."""
+    return OpCheckError(
+        f"No OpKernel was registered to support Op '{op_type}' used by {{{{node {op_name}}}}} "
+        f"with these attrs: {attrs_text}\nRegistered devices: [CPU]")
+
+
 def _first_tensor_dtype(inputs, positions, specs):
     for p in positions:
         v = inputs[p]
@@ -219,8 +242,10 @@ def execute(opdef, inputs, attrs=None, name=None, default_name=None):
     attrs = attrs or {}
     try:
         flat, structured, full_attrs = _convert_inputs(opdef, inputs, attrs, None)
+        if opdef.no_kernel and (missing := missing_kernel(opdef, full_attrs)):
+            raise _no_kernel_eager(opdef, missing)
         if opdef.validate_eager and opdef.infer is not None:
-            opdef.infer(InferContext(opdef, flat, full_attrs))
+            check_budget(opdef.infer(InferContext(opdef, flat, full_attrs)))
         try:
             arrays = [[x._value for x in s] if type(s) is list else s._value for s in structured]
         except AttributeError:  # graph tensors used outside their graph: build into it, as TF
@@ -231,6 +256,8 @@ def execute(opdef, inputs, attrs=None, name=None, default_name=None):
             raise
         except (ValueError, IndexError, ZeroDivisionError, FloatingPointError) as e:
             raise OpCheckError(str(e)) from e
+        except MemoryError as e:
+            raise oom_from_numpy(e) from None
     except OpCheckError as e:
         raise e.eager_error(opdef.type, name or "") from None
     if not opdef.output_specs:
@@ -255,6 +282,8 @@ def _binary_now(opdef, fast, x, y, name):
         raise e.eager_error(opdef.type, name or "") from None
     except (ValueError, IndexError, ZeroDivisionError, FloatingPointError) as e:
         raise OpCheckError(str(e)).eager_error(opdef.type, name or "") from None
+    except MemoryError as e:
+        raise oom_from_numpy(e).eager_error(opdef.type, name or "") from None
     if type(r) is not np.ndarray:
         r = np.asarray(r)
     # these kernels keep the input dtype (or return bool): no dtype lookup needed
@@ -323,7 +352,9 @@ def _build(g, opdef, inputs, attrs, name, default_name):
     try:
         specs = opdef.infer(ctx)
     except OpCheckError as e:
-        raise e.graph_error(opdef.type, op_name, ctx.input_shapes) from None
+        specs = _unknown_outputs(opdef, full_attrs) if e.runtime_only else None
+        if specs is None:
+            raise e.graph_error(opdef.type, op_name, ctx.input_shapes) from None
     op = g._create_op(opdef, op_name, flat, full_attrs, specs)
     op._kernel_attrs = attrs
     op._structure = [len(s) if type(s) is list else -1 for s in structured]
@@ -335,6 +366,17 @@ def _build(g, opdef, inputs, attrs, name, default_name):
     if len(outputs) == 1 and not opdef.output_specs[0].is_list:
         return outputs[0]
     return list(outputs)
+
+
+def _unknown_outputs(opdef, attrs):
+    """Outputs of unknown shape, for an op whose bad input only its kernel reports."""
+    if any(s.is_list for s in opdef.output_specs):
+        return None
+    out = []
+    for s in opdef.output_specs:
+        d = attrs.get(s.type)
+        out.append((TensorShape(None), d if d is not None else dtypes.as_dtype(s.type)))
+    return out
 
 
 def record(opdef, inputs, outputs, attrs, graph_op=None):

@@ -117,9 +117,7 @@ class FuncGraph(Graph):
         if hit is not None:
             return hit[1]
         if isinstance(tensor, SymbolicTensor) and not self._is_ancestor(tensor.graph):
-            raise InaccessibleTensorError(
-                f"{tensor!r} is out of scope and cannot be used here. Use return values, "
-                "explicit Python locals or TensorFlow collections to access it.")
+            raise self._out_of_scope(tensor)
         with self.as_default(), self.control_dependencies(None):
             saved = self._name_stack
             self._name_stack = ""
@@ -133,6 +131,21 @@ class FuncGraph(Graph):
         self._captures[id(tensor)] = (tensor, ph)
         self.inputs.append(ph)
         return ph
+
+    def _out_of_scope(self, tensor) -> Exception:
+        """TF's error for a tensor of a graph that does not enclose this one: one of a graph
+        nested in this one (a loop body's) is InaccessibleTensorError; one of an unrelated graph
+        (kept from another tf.function's trace, "leaked") is a TypeError, in the same words."""
+        message = (f"{tensor!r} is out of scope and cannot be used here. Use return values, "
+                   "explicit Python locals or TensorFlow collections to access it.\nPlease see "
+                   "https://www.tensorflow.org/guide/function#all_outputs_of_a_tffunction_must_"
+                   "be_return_values for more information.")
+        g = tensor.graph
+        while g is not None:
+            if g is self:
+                return InaccessibleTensorError(message)
+            g = getattr(g, "outer_graph", None)
+        return TypeError(message)
 
     def _is_ancestor(self, graph) -> bool:
         g = self.outer_graph

@@ -43,6 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tfedu.framework import dtypes
+from tfedu.framework.tf_kernels import TF_KERNELS
 
 __all__ = [
     "OpDef", "register_op", "get_op", "OPS", "GROUPS", "FLOAT", "NUMERIC", "REAL", "INTS", "ALL",
@@ -129,6 +130,7 @@ class OpDef:
     type_groups: dict = field(init=False, repr=False)
     allowed_sets: dict = field(init=False, repr=False)
     binary_fast_path: tuple | None = field(init=False, repr=False)  # see `_binary_fast_path`
+    no_kernel: dict = field(init=False, repr=False)  # attr -> dtypes TF has no CPU kernel for
 
     def __post_init__(self):
         if self.group and self.group not in GROUPS:  # every op of tfedu declares one (tested)
@@ -143,6 +145,7 @@ class OpDef:
         for i, s in enumerate(self.input_specs):
             if s.type in self.type_attrs or not _is_dtype_name(s.type):
                 self.type_groups.setdefault(s.type, []).append(i)
+        self.no_kernel = _follow_tensorflow(self)
         self.allowed_sets = {k: frozenset(v) for k, v in self.type_attrs.items()}
         if self.elementwise:
             self.validate_eager = False
@@ -165,6 +168,20 @@ class OpDef:
         return f"<OpDef {self.type}: {self.signature_text}>"
 
 
+def _follow_tensorflow(op: OpDef) -> dict:
+    """Narrow the signature to the dtypes TensorFlow's OpDef allows; return those it allows
+    but has no CPU kernel for (see `tf_kernels.py`), so tfedu refuses what TF refuses."""
+    no_kernel = {}
+    for attr, entry in TF_KERNELS.get(op.type, {}).items():
+        if attr not in op.type_attrs:
+            continue
+        refused = set(entry.get("refused", ()))
+        op.type_attrs[attr] = tuple(d for d in op.type_attrs[attr] if d.name not in refused)
+        if entry.get("no_kernel"):
+            no_kernel[attr] = frozenset(dtypes.as_dtype(n) for n in entry["no_kernel"])
+    return no_kernel
+
+
 def _binary_fast_path(op: OpDef):
     """(numpy function, returns bool, ids of allowed dtypes) for `x: T, y: T -> z` elementwise ops.
 
@@ -178,7 +195,7 @@ def _binary_fast_path(op: OpDef):
     if any(s.is_list or s.type != "T" for s in specs) or "T" not in op.type_attrs:
         return None
     raw = getattr(op.kernel, "reference", op.kernel)
-    ids = frozenset(id(d) for d in op.type_attrs["T"])
+    ids = frozenset(id(d) for d in op.type_attrs["T"] if d not in op.no_kernel.get("T", ()))
     return raw, op.output_specs[0].type == "bool", ids
 
 

@@ -261,6 +261,18 @@ def _in_user_code(e):
     frames = _user_frames(e.__traceback__)
     if not frames:
         return e
+    msg = _user_code_message(e, frames)
+    cls = type(e)
+    try:
+        new = cls(e.node_def, e.op, msg) if issubclass(cls, errors.OpError) else cls(msg)
+        new._tfedu_in_user_code = True
+    except Exception:  # an exception class we cannot rebuild keeps its own message
+        return e
+    return new
+
+
+def _user_code_message(e, frames):
+    """TF's "in user code:" message: the user's frames, then the original error."""
     lines = ["in user code:", ""]
     for name, fr in frames:
         lines.append(f'    File "{fr.filename}", line {fr.lineno}, in {name}  *')
@@ -268,20 +280,7 @@ def _in_user_code(e):
             lines.append(f"        {fr.line}")
         lines.append("")
     lines.append(f"    {type(e).__name__}: {e}")
-    msg = "\n".join(lines) + "\n"
-    cls = type(e)
-    try:
-        if issubclass(cls, errors.OpError):
-            new = cls(e.node_def, e.op, msg)
-        else:
-            new = cls(msg)
-    except Exception:
-        return e
-    try:
-        new._tfedu_in_user_code = True
-    except AttributeError:
-        return e
-    return new
+    return "\n".join(lines) + "\n"
 
 
 # ------------------------------------------------------------------------------------------
@@ -619,6 +618,15 @@ class Function:
             key = self._sig_key = tuple(make_key(v) for v in self._signature_values())
         return key
 
+    def _general_key(self, key):
+        """`reduce_retracing`: the most specific key covering `key` and every earlier trace's."""
+        general = ("args", key)
+        for t in self._traces:
+            g = common_supertype(general, ("args", t.key))
+            if g is not None:
+                general = g
+        return general[1]
+
     def _miss(self, key, values, log=True):
         """A key not in the cache: reuse a compatible trace, or trace a new one."""
         wrapped = ("args", key)
@@ -628,14 +636,7 @@ class Function:
                 if log:
                     self._log.hit(self._signature_of, t.key, t.index)
                 return t, False
-        trace_key = key
-        if self._reduce_retracing and self._traces:
-            general = wrapped
-            for t in self._traces:
-                g = common_supertype(general, ("args", t.key))
-                if g is not None:
-                    general = g
-            trace_key = general[1]
+        trace_key = self._general_key(key) if self._reduce_retracing and self._traces else key
         reasons, closest = self._explain_miss(key)
         start = time.perf_counter()
         trace = self._trace(trace_key, values)
@@ -819,7 +820,7 @@ def _build_input(fg, name, key, value):
         shape = TensorShape(None if key[2] is None else list(key[2]))
         return placeholder(fg, key[1], shape, name)
     if kind == "V":
-        ph = placeholder(fg, __import__("tfedu").resource, [], name)
+        ph = placeholder(fg, dtypes.resource, [], name)
         shape = TensorShape(None if key[2] is None else list(key[2]))
         ph._op._handle_data = (key[1], shape)
         vname = getattr(value, "name", name)

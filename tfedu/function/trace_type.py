@@ -292,19 +292,25 @@ def diff_keys(name: str, new, old) -> list[str]:
             return out
     text = f"arg `{name}`: now {describe(new)}, before {describe(old)}"
     if new[0] in ("T", "V") and old[0] in ("T", "V"):
-        details = []
-        if new[1] is not old[1]:
-            details.append(f"dtype {old[1].name} -> {new[1].name}")
-        sn, so = new[2], old[2]
-        if sn != so:
-            if sn is not None and so is not None and len(sn) != len(so):
-                details.append(f"rank {len(so)} -> {len(sn)}")
-            details.append(f"shape {_shape_text(so)} -> {_shape_text(sn)}")
+        details = _tensor_changes(new, old)
         if details:
             text += " (" + "; ".join(details) + ")"
     elif new[0] == "O" and old[0] == "O":
         text += " (a different object: objects are compared by identity)"
     return [text]
+
+
+def _tensor_changes(new, old) -> list[str]:
+    """How a tensor (or variable) argument's dtype, rank and shape changed between two keys."""
+    details = []
+    if new[1] is not old[1]:
+        details.append(f"dtype {old[1].name} -> {new[1].name}")
+    sn, so = new[2], old[2]
+    if sn != so:
+        if sn is not None and so is not None and len(sn) != len(so):
+            details.append(f"rank {len(so)} -> {len(sn)}")
+        details.append(f"shape {_shape_text(so)} -> {_shape_text(sn)}")
+    return details
 
 
 def distance(new, old) -> int:

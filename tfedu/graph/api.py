@@ -12,6 +12,7 @@ from tfedu.framework import graph_ops as go
 from tfedu.framework.context import _state
 from tfedu.framework.execute import execute
 from tfedu.framework.graph import Graph, GraphKeys, Operation
+from tfedu.framework.name_scope import name_scope
 from tfedu.framework.registry import register_op
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.framework.variables import Variable
@@ -318,8 +319,6 @@ class name_scope_v1:
     def __enter__(self):
         g = _state.graph
         if g is None:
-            from tfedu.framework.name_scope import name_scope
-
             if self._name is None:
                 self._ctx = contextlib.nullcontext("")
             else:

@@ -21,6 +21,9 @@ import warnings
 
 import numpy as np
 
+from tfedu.graph.passes import _pure, consumers_of, protected_slots, splice_steps
+from tfedu.graph.plan import run_unfused
+
 __all__ = ["fuse_elementwise", "FusedStep", "MIN_FUSED_SIZE", "PARALLEL_MIN_SIZE", "PARALLEL"]
 
 MIN_FUSED_SIZE = 1 << 14
@@ -198,8 +201,6 @@ class FusedStep:
 
     def _unfused(self, arrays):
         """Run the original steps on numpy (small inputs, odd dtypes or shapes, errors)."""
-        from tfedu.graph.plan import run_unfused
-
         return run_unfused(self.steps, dict(zip(self.inputs, arrays)))
 
     def __repr__(self):
@@ -231,8 +232,6 @@ def _fusable(step, pure) -> bool:
 
 def fuse_elementwise(plan) -> str:
     """Replace each group of two or more fusable elementwise steps by one `FusedStep`."""
-    from tfedu.graph.passes import _pure, consumers_of, protected_slots, splice_steps
-
     steps = plan.steps
     consumers = consumers_of(steps)
     protected = protected_slots(plan)

@@ -16,6 +16,7 @@ import itertools
 
 from tfedu.framework import context, errors, nest
 from tfedu.framework.execute import execute
+from tfedu.framework.func_graph import init_scope
 from tfedu.framework.op_check import OpCheckError
 from tfedu.framework.registry import ALL, register_op
 
@@ -39,8 +40,6 @@ def _get_next_kernel(resources, dataset=None, key="", one_shot=True, owner=None,
 
 
 def _eager():
-    from tfedu.framework.func_graph import init_scope
-
     return init_scope()
 
 

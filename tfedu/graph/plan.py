@@ -17,15 +17,16 @@ from __future__ import annotations
 import numpy as np
 
 from tfedu.framework import errors, graph_ops
+from tfedu.framework.execute import missing_kernel, no_kernel_error
 from tfedu.framework.graph_ops import ResourceStore
-from tfedu.framework.op_check import OpCheckError
+from tfedu.framework.op_check import OpCheckError, check_budget, oom_from_numpy
 from tfedu.framework.tensor import SymbolicTensor
 
 __all__ = ["compile_plan", "Plan", "Step", "ResourceStore", "runtime_error", "run_unfused",
            "RUN_ERRORS", "reraise_as_runtime_error"]
 
 _KERNEL_ERRORS = (ValueError, IndexError, ZeroDivisionError, FloatingPointError, TypeError,
-                  OverflowError)
+                  OverflowError, MemoryError)
 
 
 class Step:
@@ -37,7 +38,7 @@ class Step:
     def __init__(self, op, inputs, outputs, skip):
         opdef = op._opdef
         self.op = op
-        self.kernel = opdef.kernel
+        self.kernel = _kernel_or_refusal(op)
         self.inputs = inputs
         self.outputs = outputs
         self.attrs = dict(getattr(op, "_kernel_attrs", op._attrs))
@@ -49,6 +50,23 @@ class Step:
 
     def __repr__(self):
         return f"<Step {self.op.name} ({self.op.type}) {self.inputs} -> {self.outputs}>"
+
+
+def _kernel_or_refusal(op):
+    """The op's kernel, or one raising TF's error when TF has no kernel for its dtypes."""
+    missing = missing_kernel(op._opdef, op._attrs) if op._opdef.no_kernel else None
+    try:
+        if missing is None:
+            check_budget([(t.shape, t.dtype) for t in op._outputs])
+            return op._opdef.kernel
+        error = no_kernel_error(op.name, op.type, missing)
+    except OpCheckError as e:  # an output no machine could hold
+        error = e
+
+    def refuse(*args, **kwargs):
+        raise error
+
+    return refuse
 
 
 def _prune(fetch_ops, fed):
@@ -244,6 +262,8 @@ RUN_ERRORS = (OpCheckError, errors.OpError) + _KERNEL_ERRORS
 def reraise_as_runtime_error(op, e: BaseException):
     """Raise the `Session.run` error for `e` raised by the kernel of `op` (an error that
     already names its node passes through unchanged)."""
+    if isinstance(e, MemoryError):
+        e = oom_from_numpy(e)
     if isinstance(e, OpCheckError):
         raise runtime_error(op, e.message, e.cls) from None
     if isinstance(e, errors.OpError):

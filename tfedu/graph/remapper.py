@@ -20,8 +20,10 @@ import numpy as np
 from tfedu.framework import errors
 from tfedu.framework.op_check import OpCheckError
 from tfedu.graph.fusion import FusedOp
-from tfedu.graph.plan import _KERNEL_ERRORS
+from tfedu.graph.passes import _pure, consumers_of, protected_slots, splice_steps
+from tfedu.graph.plan import _KERNEL_ERRORS, run_unfused
 from tfedu.kernels import nn_kernels as K
+from tfedu.ops.nn_ops import _pool_attrs, max_pool_grad_values
 
 __all__ = ["remap"]
 
@@ -60,8 +62,6 @@ class RemappedStep:
     def _run(self, *arrays):
         result = self._fast(*arrays)
         if result is None:
-            from tfedu.graph.plan import run_unfused
-
             return run_unfused(self.steps, dict(zip(self.inputs, arrays)))
         return result
 
@@ -122,8 +122,6 @@ def _bias_slot(step, product_out, channels):
 
 def remap(plan) -> str:
     """Replace fusable patterns in `plan.steps` by `RemappedStep`s; returns a report line."""
-    from tfedu.graph.passes import _pure, consumers_of, protected_slots, splice_steps
-
     steps = plan.steps
     consumers = consumers_of(steps)
     protected = protected_slots(plan)
@@ -201,8 +199,6 @@ def remap(plan) -> str:
 
 
 def _max_pool_relu_fast(step):
-    from tfedu.ops.nn_ops import _pool_attrs, max_pool_grad_values
-
     a = step.attrs
     if a.get("data_format", "NHWC") not in ("NHWC", b"NHWC"):
         return lambda *arrays: None

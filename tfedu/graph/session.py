@@ -25,6 +25,7 @@ from tfedu.framework.graph import Operation
 from tfedu.framework.graph_ops import ResourceStore
 from tfedu.framework.tensor import EagerTensor, SymbolicTensor, Tensor
 from tfedu.graph.plan import compile_plan
+from tfedu.ops import random_ops
 
 __all__ = ["Session", "InteractiveSession", "get_default_session"]
 
@@ -77,7 +78,6 @@ class BaseSession:
         self._plans = {}
         self._default_cm = None
         # TF keeps a graph's random-op state in the session: a new session replays the draws.
-        from tfedu.ops import random_ops
 
         random_ops.reset_graph_streams(graph)
 

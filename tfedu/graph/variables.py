@@ -24,6 +24,8 @@ from tfedu.framework.execute import execute
 from tfedu.framework.graph import GraphKeys
 from tfedu.framework.tensor import Tensor, _shape_text
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.graph.session import _session_or_default
+from tfedu.ops.math_ops import cast
 
 __all__ = ["GraphVariable", "use_ref_variables", "function_variable_factory"]
 
@@ -66,8 +68,6 @@ class GraphVariable(_vars.Variable):
             with g.name_scope("Initializer"):
                 init = initial_value() if callable(initial_value) else initial_value
                 if isinstance(init, Tensor) and dtype is not None and init.dtype is not dtype:
-                    from tfedu.ops.math_ops import cast
-
                     init = cast(init, dtype)
                 init_t = convert_to_tensor(init, dtype=dtype, name="initial_value")
             self._dtype = init_t.dtype
@@ -162,8 +162,6 @@ class GraphVariable(_vars.Variable):
         return self._snapshot.eval(session=session)
 
     def load(self, value, session=None):
-        from tfedu.graph.session import _session_or_default
-
         sess = _session_or_default(session, self._snapshot)
         sess._set_variable(self, value)
 

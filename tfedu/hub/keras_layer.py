@@ -10,8 +10,9 @@ layer's call. Its variables become the layer's weights: with `trainable=True` th
 BatchNormalization does when frozen). The module's regularization losses join the layer's.
 
 In a graph (`fit`'s training step, a `tf.function`, a SavedModel export) the module is one
-call op in the layer's name scope: the whole module drawn as one block, its body a function
-of the graph.
+call op (StatefulPartitionedCall): the whole module drawn as one block that expands to its
+body, a function of the graph. The module is a tracked child (`_func`, as in tensorflow_hub):
+checkpoints and SavedModels of the model hold its variables.
 """
 
 from __future__ import annotations
@@ -32,6 +33,22 @@ def _check_signature_args(signature, output_key, signature_outputs_as_dict):
                          "signature_outputs_as_dict=True should be set.")
     if signature_outputs_as_dict and not signature:
         raise ValueError("signature_outputs_as_dict is only valid if specifying a signature.")
+
+
+def _accepts_training(fn) -> bool:
+    """Whether the module's call takes `training` (TF Hub's modules may not: then it is not
+    passed, as tensorflow_hub does)."""
+    import inspect
+
+    call = vars(fn).get("__call__", fn) if hasattr(fn, "__dict__") else fn  # a loaded object's
+    names = getattr(call, "_arg_names", None)
+    if names is not None:
+        return "training" in names
+    try:
+        params = inspect.signature(getattr(call, "python_function", call)).parameters
+    except (TypeError, ValueError):
+        return True
+    return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 def _signature_fn(obj, signature, handle):
@@ -67,6 +84,7 @@ class KerasLayer(Layer):
         if not callable(self._callable):
             raise ValueError(f"Signature name has to be specified for non-callable saved "
                              f"models (if not legacy TF1 Hub format): {handle!r}")
+        self._has_training_argument = not signature and _accepts_training(self._callable)
         self._add_module_weights()
         self.built = True
 
@@ -85,6 +103,16 @@ class KerasLayer(Layer):
         object.__setattr__(self, "_module_trainable_ids", ids)
         self._weights_list.extend(trainable + others)
         self._module_losses = list(getattr(self._func, "regularization_losses", None) or [])
+
+    def _trackable_children(self, save_type="checkpoint", **kwargs):
+        """The layer's children plus the module itself (as `_func`, tensorflow_hub's name), so
+        that checkpoints and SavedModels of a model hold the module's (fine-tuned) variables."""
+        from tfedu.framework.trackable import is_trackable
+
+        out = super()._trackable_children(save_type, **kwargs)
+        if is_trackable(self._func, save_type):
+            out["_func"] = self._func
+        return out
 
     # --- weights: the module decides which of its variables train --------------------------
     @property
@@ -125,7 +153,8 @@ class KerasLayer(Layer):
         else:
             # a frozen module always runs in inference mode (as frozen BatchNormalization)
             mode = bool(training) if self.trainable and training is not None else False
-            result = self._callable(inputs, training=mode, **self._arguments)
+            extra = {"training": mode} if self._has_training_argument else {}
+            result = self._callable(inputs, **extra, **self._arguments)
         if self._output_key:
             result = self._pick(result)
         return self._with_output_shape(result)

@@ -150,7 +150,19 @@ def load_keras_model(config_json_path, weights_path_prefix=None, weights_data_bu
     return model
 
 
+def _short_names(values: dict) -> dict:
+    """Keras 2 names an RNN's weights through its cell (`lstm/lstm_cell/kernel`); TensorFlow.js
+    drops the second-to-last part of a name it does not know (`lstm/kernel`), and so do we."""
+    out = dict(values)
+    for name, value in values.items():
+        parts = name.split("/")
+        if len(parts) >= 3:
+            out.setdefault("/".join(parts[:-2] + parts[-1:]), value)
+    return out
+
+
 def _assign(model, values: dict):
+    values = _short_names(values)
     wanted = _named_weights(model)
     missing = [n for n, _ in wanted if n not in values]
     if missing:

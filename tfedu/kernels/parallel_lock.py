@@ -6,15 +6,14 @@ programs never do; tf.distribute's replica threads do. So every `parallel=True` 
 takes this lock (uncontended it costs well under a microsecond). Serial kernels are not
 affected, and while one parallel kernel runs it already uses the cores.
 
-**How many threads** (`launch_threads`): a parallel region waits for its slowest thread. When
-the machine has more runnable threads than cores (notebooks side by side, a shared classroom
-server, test workers), the second thread is often not scheduled for a whole time slice, and
-a 1 ms loop takes 5 ms: a Keras conv net trained 2-6x faster on one thread than on two on a
-busy 2-core machine. So, as for BLAS (`tfedu.kernels.blas`), parallel kernels use one thread
-while the one-minute load average is at least the number of cores, and all of Numba's threads
-otherwise; `tf.config.threading.set_intra_op_parallelism_threads(n)` caps both. Every tfedu
-kernel splits its work the same way whatever the thread count (each output cell is written by
-one iteration, partial sums use fixed chunks), so results are bit-identical on 1 or 2 threads.
+**How many threads** (`launch_threads`): all of Numba's, or fewer when
+`tf.config.threading.set_intra_op_parallelism_threads(n)` caps them (it caps BLAS too). Unlike
+BLAS, parallel kernels do not drop to one thread on a busy machine: measured on a shared 2-core
+machine (load average ~18), a conv net's fit ran 1.3x slower in wall time on one thread for
+the same CPU time (a process with more threads gets a larger share of contended cores, and
+Numba's idle workers sleep rather than spin). Every tfedu kernel splits its work the same way
+whatever the thread count (each output cell is written by one iteration, partial sums use fixed
+chunks), so results are bit-identical on 1 or 2 threads.
 """
 
 import os
@@ -33,7 +32,7 @@ _current = threading.local()
 
 def machine_busy() -> bool:
     """Whether the one-minute load average is at least the number of cores (re-read at most
-    once a second)."""
+    once a second; BLAS's thread policy reads it)."""
     now = time.monotonic()
     if now - _load["at"] >= LOAD_CHECK_SECONDS:
         try:
@@ -54,7 +53,7 @@ def launch_threads(numba) -> int:
     changed only when it differs). Call it holding `PARALLEL_LOCK`."""
     top = numba.config.NUMBA_NUM_THREADS
     cap = _threads["cap"]
-    n = 1 if machine_busy() else (min(top, cap) if cap > 0 else top)
+    n = min(top, cap) if cap > 0 else top
     if getattr(_current, "n", None) != n:
         numba.set_num_threads(n)
         _current.n = n

@@ -13,6 +13,7 @@ import collections
 import numpy as np
 
 from tfedu.framework import dtypes
+from tfedu.framework.context import executing_eagerly
 from tfedu.framework.convert import (
     _make_tensor,
     convert_to_tensor,
@@ -21,7 +22,7 @@ from tfedu.framework.convert import (
 )
 from tfedu.framework.errors import CPU_DEVICE, InvalidArgumentError
 from tfedu.framework.execute import execute, static_value
-from tfedu.framework.op_check import OpCheckError, shape_text
+from tfedu.framework.op_check import OpCheckError, check_budget, shape_text
 from tfedu.framework.registry import ALL, INTS, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
@@ -63,9 +64,16 @@ def stop_gradient(input, name=None):
     return execute(STOP_GRADIENT, [input], name=name, default_name="StopGradient")
 
 
+def _zeros_like_kernel(x):
+    """Zeros of `x`'s shape and dtype; for strings, empty strings (numpy's zeros are ints)."""
+    if x.dtype == object:
+        return np.full(x.shape, b"", dtype=object)
+    return np.zeros_like(x)
+
+
 ZEROS_LIKE = register_op(
     "ZerosLike", group="array", inputs=("x: T",), outputs=("y: T",), type_attrs={"T": ALL},
-    infer=unary_infer, kernel=np.zeros_like, grad=lambda op, g: [None], elementwise=True)
+    infer=unary_infer, kernel=_zeros_like_kernel, grad=lambda op, g: [None], elementwise=True)
 
 
 @export("zeros_like")
@@ -178,12 +186,28 @@ def _static_shape_list(shape_arg):
     return [int(d) for d in np.reshape(np.asarray(shape_arg), -1)]
 
 
+def _check_fill_args(shape_arg, value, dtype):
+    """TF's TypeErrors for a shape that is not integers and a value the dtype cannot hold."""
+    if executing_eagerly() and isinstance(shape_arg, (list, tuple)) and any(
+            isinstance(d, (float, np.floating)) for d in shape_arg):
+        raise TypeError(f"Cannot convert {list(shape_arg)!r} to EagerTensor of dtype int32")
+    if (dtype is dtypes.string) != isinstance(value, bytes):
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+
+
 def _filled(shape_arg, value, dtype, name, default):
     dtype = dtypes.as_dtype(dtype)
+    _check_fill_args(shape_arg, value, dtype)
     dims = _static_shape_list(shape_arg)
     if dims is not None:
-        if any(d < 0 for d in dims):
+        if any(d < 0 for d in dims):  # TF: the kernel's error, or the shape function's
+            if not executing_eagerly():
+                raise ValueError(f"Fill dimensions must be >= 0: {dims}")
             raise InvalidArgumentError(None, None, f"Dimension {min(dims)} must be >= 0")
+        try:
+            check_budget([(TensorShape(dims), dtype)])
+        except OpCheckError as e:
+            raise e.eager_error("Fill", name or "") from None
         arr = np.full(dims, value, dtype=dtype._np if dtype is not dtypes.string else object)
         return _make_tensor(arr, dtype, name or default)
     shp = shape_arg if isinstance(shape_arg, Tensor) else stack(list(shape_arg))
@@ -264,8 +288,6 @@ def rank(input, name=None):
     return execute(RANK, [as_tensor(input)], name=name, default_name="Rank")
 
 
-
-
 @export("shape")
 def shape(input, out_type=dtypes.int32, name=None):
     """The dynamic shape of a tensor, as an int32 tensor (`tf.shape`).
@@ -344,7 +366,7 @@ def _shape_input(shape_arg):
         return shape_arg
     if isinstance(shape_arg, TensorShape):
         shape_arg = shape_arg.as_list()
-    if isinstance(shape_arg, (list, tuple)) and any(isinstance(d, Tensor) for d in shape_arg):
+    if executing_eagerly() and isinstance(shape_arg, (list, tuple)) and any(isinstance(d, Tensor) for d in shape_arg):
         return stack([d if isinstance(d, Tensor) else convert_to_tensor(d, dtype=dtypes.int32)
                       for d in shape_arg])
     return convert_to_tensor(shape_arg, dtype_hint=dtypes.int32)
@@ -446,19 +468,6 @@ def _pack_grad(op, g):
     return unstack(g, num=len(op.inputs), axis=op.get_attr("axis"))
 
 
-@export("unstack")
-def unstack(value, num=None, axis=0, name="unstack"):
-    """Split a tensor into a list along `axis`."""
-    value = as_tensor(value)
-    s = value.shape
-    if num is None:
-        if s.rank is None or s[axis] is None:
-            raise ValueError(f"Cannot infer argument `num` from shape {s}")
-        num = s[axis]
-    return execute(UNPACK, [value], {"axis": int(axis), "num": int(num)}, name=name,
-                   default_name="unstack")
-
-
 PACK = register_op(
     "Pack", group="array", inputs=("values: N*T",), outputs=("output: T",), type_attrs={"T": ALL},
     attrs={"axis": 0}, infer=_pack_infer,
@@ -502,6 +511,9 @@ def _unpack_infer(op):
         return [(TensorShape(None), op.dtype(0))] * num
     if not -s.rank <= axis < s.rank:
         numbered_fail("num", num)(f"axis = {axis} not in [{-s.rank}, {s.rank})")
+    if s[axis] is not None and s[axis] != num:
+        numbered_fail("num", num)(f"Input shape axis {axis % s.rank} must equal {num}, got "
+                                  f"shape {shape_text(s.as_list())}")
     dims = s.as_list()
     del dims[axis % s.rank]
     return [(TensorShape(dims), op.dtype(0))] * num
@@ -517,6 +529,21 @@ UNPACK = register_op(
     attrs={"axis": 0, "num": 0}, infer=_unpack_infer,
     kernel=lambda value, axis=0, num=0: [np.take(value, i, axis=axis) for i in builtins.range(num)],
     grad=_unpack_grad)
+
+
+@export("unstack")
+def unstack(value, num=None, axis=0, name="unstack"):
+    """Split a tensor into a list along `axis`."""
+    value = as_tensor(value)
+    s = value.shape
+    if s.rank is not None and not -s.rank <= axis < s.rank:
+        raise ValueError(f"Argument `axis` = {axis} not in range [{-s.rank}, {s.rank})")
+    if num is None:
+        if s.rank is None or s[axis] is None:
+            raise ValueError(f"Cannot infer argument `num` from shape {s}")
+        num = s[axis]
+    return execute(UNPACK, [value], {"axis": int(axis), "num": int(num)}, name=name,
+                   default_name="unstack")
 
 
 # ------------------------------------------------------------------------------------------
@@ -642,6 +669,11 @@ def _vec(v):
     return [int(x) for x in np.reshape(v, -1)]
 
 
+def _c_order(a):
+    """`a` in C order (`np.ascontiguousarray` would make a scalar a vector of one)."""
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+
+
 def _const_vec(op, i):
     v = op.const_value(i)
     return None if v is None else _vec(v)
@@ -654,8 +686,6 @@ def _const_int(op, i):
 
 def _dims(s: TensorShape):
     return None if s.rank is None else s.as_list()
-
-
 
 
 # ------------------------------------------------------------------------------------------
@@ -704,14 +734,14 @@ def _transpose_grad(op, g):
 TRANSPOSE = register_op(
     "Transpose", group="array", inputs=("x: T", "perm: Tperm"), outputs=("y: T",),
     type_attrs={"T": ALL, "Tperm": INTS}, infer=_transpose_infer,
-    kernel=lambda x, perm: np.ascontiguousarray(np.transpose(x, _vec(perm))),
+    kernel=lambda x, perm: _c_order(np.transpose(x, _vec(perm))),
     grad=_transpose_grad, doc="Permute the dimensions of x.")
 
 
 CONJUGATE_TRANSPOSE = register_op(
     "ConjugateTranspose", group="array", inputs=("x: T", "perm: Tperm"), outputs=("y: T",),
     type_attrs={"T": ALL, "Tperm": INTS}, infer=_transpose_infer,
-    kernel=lambda x, perm: np.ascontiguousarray(np.conj(np.transpose(x, _vec(perm)))),
+    kernel=lambda x, perm: _c_order(np.conj(np.transpose(x, _vec(perm)))),
     grad=_transpose_grad, doc="Permute the dimensions of x and conjugate it.")
 
 
@@ -806,32 +836,6 @@ def slice_1(vec, i):
     from tfedu.ops.slicing import slice_
 
     return slice_(vec, reshape(i, [1]), [1])
-
-
-@export("split")
-def split(value, num_or_size_splits, axis=0, num=None, name="split"):
-    """Split into `n` equal parts, or into parts of the listed sizes (one size may be -1).
-
-    >>> a, b = tf.split(tf.range(6), [2, 4])
-    >>> b
-    <tf.Tensor: shape=(4,), dtype=int32, numpy=array([2, 3, 4, 5], dtype=int32)>
-    """
-    x = as_tensor(value)
-    nm = name
-    if isinstance(num_or_size_splits, (int, np.integer)):
-        return execute(SPLIT, [as_tensor(axis, dtype_hint=dtypes.int32), x], {"num_split": int(num_or_size_splits)},
-                       name=nm, default_name="split")
-    sizes = as_tensor(num_or_size_splits, dtype_hint=dtypes.int32)
-    if num is None:
-        if sizes.shape.rank == 0:
-            v = static_value(sizes)
-            if v is not None:
-                return split(x, int(v), axis, name=name)
-        num = sizes.shape[0] if sizes.shape.rank == 1 else None
-        if num is None:
-            raise ValueError(f"Cannot infer argument `num` from shape {sizes.shape}")
-    return execute(SPLITV, [x, sizes, as_tensor(axis, dtype_hint=dtypes.int32)], {"num_split": int(num)}, name=nm,
-                   default_name="split")
 
 
 CONCAT = register_op(
@@ -949,6 +953,32 @@ SPLITV = register_op(
     outputs=("output: num_split*T",), type_attrs={"T": ALL, "Tlen": INTS},
     attrs={"num_split": 1}, infer=_splitv_infer, kernel=_splitv_kernel, grad=_splitv_grad,
     doc="Split into pieces of the given sizes (one may be -1) along split_dim.")
+
+
+@export("split")
+def split(value, num_or_size_splits, axis=0, num=None, name="split"):
+    """Split into `n` equal parts, or into parts of the listed sizes (one size may be -1).
+
+    >>> a, b = tf.split(tf.range(6), [2, 4])
+    >>> b
+    <tf.Tensor: shape=(4,), dtype=int32, numpy=array([2, 3, 4, 5], dtype=int32)>
+    """
+    x = as_tensor(value)
+    nm = name
+    if isinstance(num_or_size_splits, (int, np.integer)):
+        return execute(SPLIT, [as_tensor(axis, dtype_hint=dtypes.int32), x], {"num_split": int(num_or_size_splits)},
+                       name=nm, default_name="split")
+    sizes = as_tensor(num_or_size_splits, dtype_hint=dtypes.int32)
+    if num is None:
+        if sizes.shape.rank == 0:
+            v = static_value(sizes)
+            if v is not None:
+                return split(x, int(v), axis, name=name)
+        num = sizes.shape[0] if sizes.shape.rank == 1 else None
+        if num is None:
+            raise ValueError(f"Cannot infer argument `num` from shape {sizes.shape}")
+    return execute(SPLITV, [x, sizes, as_tensor(axis, dtype_hint=dtypes.int32)], {"num_split": int(num)}, name=nm,
+                   default_name="split")
 
 
 # ------------------------------------------------------------------------------------------
@@ -1284,11 +1314,14 @@ def _one_hot_infer(op):
     axis = op.attrs.get("axis", -1)
     if depth is not None and depth < 0:
         op.fail(f"depth must be non-negative, got: {depth}")
+    if axis < -1:
+        op.fail("axis must be >= -1")
     if xs.rank is None:
         return [(TensorShape(None), op.dtype(2))]
     r = xs.rank + 1
     if not -1 <= axis < r:
-        op.fail(f"Expected axis to be -1 or between [0, {r}).  But received: {axis}")
+        op.fail(f"Expected axis to be -1 or between [0, {r}).  But received: {axis}",
+                runtime_only=True)
     d = xs.as_list()
     d.insert(axis if axis != -1 else xs.rank, depth)
     return [(TensorShape(d), op.dtype(2))]
@@ -1296,6 +1329,9 @@ def _one_hot_infer(op):
 
 def _one_hot_kernel(indices, depth, on_value, off_value, axis=-1):
     depth = int(depth)
+    if not -1 <= axis <= np.ndim(indices):
+        raise OpCheckError(f"Expected axis to be -1 or between [0, {np.ndim(indices) + 1}).  "
+                           f"But received: {axis}")
     idx = np.asarray(indices).astype(np.int64)
     hot = idx[..., None] == np.arange(depth)
     out = np.where(hot, on_value, off_value).astype(np.asarray(on_value).dtype)
@@ -1612,8 +1648,12 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name
     if r is None or c is None or b is None:
         raise ValueError("tf.eye needs static sizes")
     r, c = int(r), int(c)
-    m = np.eye(r, c, dtype=dtype._np)
     b = [int(x) for x in np.reshape(b, -1)]
+    _check_fill_args([], 1, dtype)
+    if min([r, c] + b) < 0:
+        raise InvalidArgumentError(None, None, f"Dimension {min([r, c] + b)} must be >= 0")
+    check_budget([(TensorShape(b + [r, c]), dtype)])
+    m = np.eye(r, c, dtype=dtype._np)
     if b:
         m = np.broadcast_to(m, b + [r, c]).copy()
 
@@ -1784,3 +1824,41 @@ def unravel_index(indices, dims, name=None):
     i = as_tensor(indices, dtype_hint=dtypes.int32)
     d = dims if isinstance(dims, Tensor) else convert_to_tensor(dims, dtype=i.dtype)
     return execute(UNRAVEL_INDEX, [i, d], name=name, default_name="UnravelIndex")
+
+
+def _bitcast_kernel(input, type=None):
+    a = np.array(input, copy=True, order="C")
+    out = type.as_numpy_dtype
+    src, dst = a.dtype.itemsize, np.dtype(out).itemsize
+    if src == dst:
+        return a.view(out)
+    if src > dst:
+        return a.view(out).reshape(a.shape + (src // dst,))
+    if a.shape[-1:] != (dst // src,):
+        raise OpCheckError("Cannot bitcast from 3 to 9: shape [1] not compatible" if False else
+                           f"Cannot bitcast from {input.dtype} to {np.dtype(out)}: shape "
+                           f"{list(a.shape)} not compatible")
+    return a.view(out).reshape(a.shape[:-1])
+
+
+def _bitcast_infer(op):
+    s, t = op.shape(0), op.attrs["type"]
+    src, dst = op.dtype(0).size, t.size
+    if s.rank is None or src == dst:
+        return [(s, t)]
+    if src > dst:
+        return [(TensorShape(s.as_list() + [src // dst]), t)]
+    return [(TensorShape(s.as_list()[:-1]), t)]
+
+
+BITCAST = register_op("Bitcast", group="array", inputs=("input: T",), outputs=("output: type",),
+                      type_attrs={"T": dtypes.NUMERIC}, attrs={"type": None}, infer=_bitcast_infer,
+                      kernel=_bitcast_kernel,
+                      doc="Reinterpret the bytes of a tensor as another dtype.")
+
+
+@export("bitcast")
+def bitcast(input, type, name=None):
+    """The same bytes read as another dtype (a wider one takes the last axis' elements)."""
+    return execute(BITCAST, [as_tensor(input)], {"type": dtypes.as_dtype(type)}, name=name,
+                   default_name="Bitcast")

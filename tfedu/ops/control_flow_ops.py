@@ -35,6 +35,7 @@ from tfedu.framework.op_check import OpCheckError
 from tfedu.framework.registry import ALL, register_op
 from tfedu.framework.tensor import EagerTensor, SymbolicTensor, Tensor, _wrap
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.ops import array_ops, math_ops
 from tfedu.ops.op_helpers import export
 
 __all__ = ["cond", "case", "switch_case", "while_loop", "TensorArray", "print_v2"]
@@ -241,8 +242,6 @@ def if_gradient(then_sg, else_sg, pred, values, grads):
 
 
 def _zeros_for(t):
-    from tfedu.ops import array_ops
-
     if t.shape.is_fully_defined():
         return array_ops.zeros(t.shape.as_list(), dtype=t.dtype)
     raise ValueError(f"Cannot make a zero gradient for {t!r} with unknown shape")
@@ -250,8 +249,6 @@ def _zeros_for(t):
 
 def _fill_mask(gcf, own, mask, inputs):
     """A gradient graph whose outputs follow `mask` (zeros where this branch had none)."""
-    from tfedu.ops import array_ops
-
     g = gcf.graph
     outs = list(g.outputs)
     new, k = [], 0
@@ -370,7 +367,6 @@ def switch_case(branch_index, branch_fns, default=None, name="switch_case"):
     if _state.graph is None:
         i = int(branch_index)
         return fns[i]() if 0 <= i < len(fns) else default()
-    from tfedu.ops import math_ops
 
     idx = convert_to_tensor(branch_index)
 
@@ -538,8 +534,6 @@ def while_gradient(op, max_t, values, grads):
             g = _zeros_for(spec) if spec.shape.is_fully_defined() else None
         ups.append(g)
     if any(u is None for u in ups):
-        from tfedu.ops import array_ops
-
         outs = op.outputs if hasattr(op, "outputs") else []
         ups = [u if u is not None else array_ops.zeros_like(o) for u, o in zip(ups, outs)]
     tensors = [max_t] + graph_inputs(list(values) + ups) if _state.graph is not None else None
@@ -884,8 +878,6 @@ class TensorArray:
         if self._eager():
             v = self._flow[int(index)]
             if v is None:
-                from tfedu.ops import array_ops
-
                 return array_ops.zeros(self._element_shape.as_list(), dtype=self._dtype)
             return v
         return execute(TL_GET, [self._flow, index],
@@ -894,8 +886,6 @@ class TensorArray:
 
     def stack(self, name=None):
         if self._eager():
-            from tfedu.ops import array_ops
-
             if not self._flow:
                 shape = [0] + ([d or 0 for d in self._element_shape.as_list()]
                                if self._element_shape.rank is not None else [])
@@ -908,8 +898,6 @@ class TensorArray:
                        default_name="TensorArrayV2Stack")
 
     def gather(self, indices, name=None):
-        from tfedu.ops import array_ops
-
         return array_ops.stack([self.read(i) for i in np.asarray(indices).tolist()])
 
     def unstack(self, value, name=None):
@@ -933,8 +921,6 @@ class TensorArray:
         return execute(TL_LENGTH, [self._flow], default_name="TensorArrayV2Size")
 
     def concat(self, name=None):
-        from tfedu.ops import array_ops
-
         st = self.stack()
         shape = st.shape.as_list()
         return array_ops.reshape(st, [-1] + shape[2:])

@@ -17,6 +17,7 @@ from tfedu.framework.op_check import OpCheckError
 from tfedu.framework.registry import ALL, FLOAT, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.ops import math_ops
 from tfedu.ops.op_helpers import export, unary_infer
 
 
@@ -74,6 +75,12 @@ def check_numerics(tensor, message, name=None):
                    default_name="CheckNumerics")
 
 
+@export("debugging.assert_all_finite")
+def assert_all_finite(x, message, name=None):
+    """`x` itself, after checking it holds no NaN or Inf (`check_numerics`)."""
+    return check_numerics(x, message, name=name)
+
+
 def _first(arr, n=3):
     flat = np.asarray(arr).reshape(-1)[:n]
     return flat
@@ -109,7 +116,6 @@ def _binary_assert(cond_fn, cond_text, default_name):
             if not bool(np.all(cond_fn(np.asarray(x), np.asarray(y)))):
                 raise _condition_failed(message, cond_text, x, y, summarize)
             return None
-        from tfedu.ops import math_ops
 
         ok = math_ops.reduce_all(_graph_cond(cond_fn, x, y))
         msg = convert_to_tensor(f"{message or ''}Condition {cond_text} did not hold.")
@@ -121,8 +127,6 @@ def _binary_assert(cond_fn, cond_text, default_name):
 
 
 def _graph_cond(cond_fn, x, y):
-    from tfedu.ops import math_ops
-
     table = {np.equal: math_ops.equal, np.not_equal: math_ops.not_equal, np.less: math_ops.less,
              np.less_equal: math_ops.less_equal, np.greater: math_ops.greater,
              np.greater_equal: math_ops.greater_equal}

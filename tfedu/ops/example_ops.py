@@ -14,11 +14,14 @@ import collections
 import numpy as np
 
 from tfedu.framework import dtypes
+from tfedu.framework.errors import CPU_DEVICE
 from tfedu.framework.execute import execute
 from tfedu.framework.op_check import OpCheckError
 from tfedu.framework.registry import register_op
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops.op_helpers import as_tensor, export
+from tfedu.ops.ragged_ops import RaggedTensor
+from tfedu.ops.sparse_ops import SparseTensor
 from tfedu.protos.example import Example
 
 _KINDS = {dtypes.int64: "int64_list", dtypes.float32: "float_list", dtypes.string: "bytes_list"}
@@ -106,8 +109,6 @@ class ParseExampleError(OpCheckError):
         self.suffix = suffix
 
     def eager_error(self, op_type, name=""):
-        from tfedu.framework.errors import CPU_DEVICE
-
         return self.cls(None, None, f"{{{{function_node __wrapped__ParseExampleV2{self.suffix}"
                                     f"_device_{CPU_DEVICE}}}}} {self.message} [Op:ParseExampleV2]")
 
@@ -191,8 +192,6 @@ def _counts(features):
 
 
 def _parse_one(serialized, key, spec, name, counts=(0, 0, 0)):
-    from tfedu.ops.ragged_ops import RaggedTensor
-    from tfedu.ops.sparse_ops import SparseTensor
 
     dt = _check_dtype(key, spec.dtype)
     shape = tuple(getattr(spec, "shape", ()) or ())

@@ -12,9 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from tfedu.framework import dtypes, errors, nest
+from tfedu.framework.convert import constant
 from tfedu.framework.execute import execute
 from tfedu.framework.registry import register_op
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.ops.array_ops import NumberedOpCheck
 from tfedu.ops.op_helpers import as_tensor, export
 
 
@@ -49,8 +51,6 @@ def _to_arrays(out, tout, eager):
 
 def _pyfunc_kernel(inputs, func=None, Tout=(), eager=False):
     if eager:
-        from tfedu.framework.convert import constant
-
         args = [constant(a) for a in inputs]
     else:
         args = [a.copy() if isinstance(a, np.ndarray) else a for a in inputs]
@@ -58,8 +58,6 @@ def _pyfunc_kernel(inputs, func=None, Tout=(), eager=False):
         out = func(*args)
     except Exception as e:
         import traceback
-
-        from tfedu.ops.array_ops import NumberedOpCheck
 
         tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
         raise NumberedOpCheck(f"{type(e).__name__}: {e}\n{tb}\n",

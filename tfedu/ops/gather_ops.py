@@ -32,6 +32,7 @@ from tfedu.ops.op_helpers import (
     as_tensor,
     export,
 )
+from tfedu.ops.slicing import slice_
 
 
 def _gather_check(idx, n, name="indices"):
@@ -282,7 +283,6 @@ def _boolean_mask(tensor, mask, axis):
         new = None
     if new is None:
         s = shape(x)
-        from tfedu.ops.slicing import slice_
 
         lead = slice_(s, [0], [axis])
         tail = slice_(s, [axis + km], [-1])

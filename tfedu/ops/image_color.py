@@ -13,7 +13,7 @@ import numpy as np
 from tfedu.framework import dtypes
 from tfedu.framework.execute import execute
 from tfedu.framework.registry import register_op
-from tfedu.ops.image_ops import convert_image_dtype
+from tfedu.ops.image_ops import convert_image_dtype, flip_left_right, flip_up_down
 from tfedu.ops.op_helpers import as_tensor, export, unary_infer
 
 _FLOATS = (dtypes.float16, dtypes.float32, dtypes.float64)
@@ -299,8 +299,6 @@ def random_hue(image, max_delta, seed=None):
 
 @export("image.stateless_random_flip_left_right")
 def stateless_random_flip_left_right(image, seed):
-    from tfedu.ops.image_ops import flip_left_right
-
     tf = _tf()
     u = tf.random.stateless_uniform([], seed=seed)
     return tf.cond(u < 0.5, lambda: flip_left_right(image), lambda: tf.identity(image))
@@ -308,8 +306,6 @@ def stateless_random_flip_left_right(image, seed):
 
 @export("image.stateless_random_flip_up_down")
 def stateless_random_flip_up_down(image, seed):
-    from tfedu.ops.image_ops import flip_up_down
-
     tf = _tf()
     u = tf.random.stateless_uniform([], seed=seed)
     return tf.cond(u < 0.5, lambda: flip_up_down(image), lambda: tf.identity(image))

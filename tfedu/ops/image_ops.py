@@ -14,10 +14,12 @@ import enum
 import numpy as np
 
 from tfedu.framework import dtypes, errors
-from tfedu.framework.execute import execute
+from tfedu.framework.execute import execute, static_value
+from tfedu.framework.op_check import OpCheckError
 from tfedu.framework.registry import register_op
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops, math_ops
+from tfedu.ops.control_flow_ops import cond
 from tfedu.ops.op_helpers import as_tensor, export
 
 
@@ -79,8 +81,6 @@ def _check_size(size):
 
 
 def _op_error(msg):
-    from tfedu.framework.op_check import OpCheckError
-
     return OpCheckError(msg)
 
 
@@ -158,8 +158,6 @@ def resize(images, size, method=ResizeMethod.BILINEAR, preserve_aspect_ratio=Fal
 
 
 def _check_antialias(batch, size_t):
-    from tfedu.framework.execute import static_value
-
     size = static_value(size_t)
     h, w = batch.shape[1], batch.shape[2]
     if size is None or h is None or w is None or size[0] < h or size[1] < w:
@@ -263,7 +261,6 @@ def rot90(image, k=1, name=None):
 def _random_flip(image, seed, flip):
     image = as_tensor(image)
     u = _tf().random.uniform([], seed=seed)
-    from tfedu.ops.control_flow_ops import cond
 
     return cond(math_ops.less(u, 0.5), lambda: flip(image), lambda: array_ops.identity(image))
 

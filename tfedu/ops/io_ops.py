@@ -16,11 +16,16 @@ import tempfile
 
 import numpy as np
 
+from tfedu import _tmpfiles
 from tfedu.framework import dtypes, errors
-from tfedu.framework.execute import execute
+from tfedu.framework.context import executing_eagerly
+from tfedu.framework.convert import constant
+from tfedu.framework.execute import execute, static_value
 from tfedu.framework.op_check import OpCheckError
 from tfedu.framework.registry import register_op
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.ops.array_ops import NumberedOpCheck
+from tfedu.ops.image_ops import convert_image_dtype
 from tfedu.ops.op_helpers import as_tensor, export, unary_infer
 
 
@@ -40,7 +45,8 @@ def _path(b):
 def atomic_write(path, data: bytes):
     """Write `data` to `path` through a temporary file in the same folder and os.replace."""
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    _tmpfiles.sweep(folder)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=_tmpfiles.prefix(), suffix=os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -223,7 +229,6 @@ def decode_csv(records, record_defaults, field_delim=",", use_quote_delim=True, 
             types.append(d)
             continue
         t = as_tensor(d)
-        from tfedu.framework.execute import static_value
 
         v = static_value(t) if not hasattr(t, "_value") else t.numpy()
         if v is None:
@@ -232,7 +237,6 @@ def decode_csv(records, record_defaults, field_delim=",", use_quote_delim=True, 
         defaults.append(np.asarray(v, dtype=object if t.dtype == dtypes.string else None)
                         .reshape(-1))
     rec = _scalar_str(records)
-    from tfedu.framework.context import executing_eagerly
 
     if not executing_eagerly():
         return _decode_csv_graph(rec, defaults, types, field_delim, use_quote_delim, select_cols,
@@ -241,11 +245,8 @@ def decode_csv(records, record_defaults, field_delim=",", use_quote_delim=True, 
         cols = decode_csv_rows(np.asarray(rec.numpy(), dtype=object), defaults, types,
                                field_delim, use_quote_delim, select_cols)
     except OpCheckError as e:
-        from tfedu.ops.array_ops import NumberedOpCheck
-
         raise NumberedOpCheck(e.message, f"_OUT_TYPE_{len(types)}", name_suffix=False)\
             .eager_error("DecodeCSV") from None
-    from tfedu.framework.convert import constant
 
     return [constant(c, dtype=t) for c, t in zip(cols, types)]
 
@@ -381,8 +382,6 @@ def decode_image(contents, channels=None, dtype=dtypes.uint8, name=None, expand_
                   expand_animations=expand_animations)
     dtype = dtypes.as_dtype(dtype)
     if dtype != dtypes.uint8:
-        from tfedu.ops.image_ops import convert_image_dtype
-
         out = convert_image_dtype(out, dtype)
     return out
 

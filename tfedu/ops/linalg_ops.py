@@ -23,6 +23,7 @@ from tfedu.framework.registry import INTS, NUMERIC, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops, math_ops
+from tfedu.ops.array_ops import concat, expand_dims, one_hot, transpose
 from tfedu.ops.gradient_util import unbroadcast
 from tfedu.ops.op_helpers import as_tensor, broadcast_shapes, export
 
@@ -193,6 +194,13 @@ MATRIX_INVERSE = register_op(
     kernel=_half_as_float(_inv_kernel), grad=_inv_grad, doc="Inverse of each square matrix (LU).")
 
 
+@export("linalg.inv", "compat.v1.matrix_inverse")
+def matrix_inverse(input, adjoint=False, name=None) -> Tensor:
+    """Inverse of each square matrix; a singular matrix is an InvalidArgumentError."""
+    return execute(MATRIX_INVERSE, [_t(input)], {"adjoint": bool(adjoint)}, name=name,
+                   default_name="MatrixInverse")
+
+
 def _det_kernel(x):
     if x.size == 0:
         return np.ones(x.shape[:-2], dtype=x.dtype)
@@ -244,12 +252,6 @@ def logdet(matrix, name=None) -> Tensor:
                                  math_ops.reduce_sum(d, axis=-1), name=_final_name(s))
 
 
-@export("linalg.cholesky", "compat.v1.cholesky")
-def cholesky(input, name=None) -> Tensor:
-    """The lower-triangular Cholesky factor `L` of each matrix (`A = L L^H`)."""
-    return execute(CHOLESKY, [_t(input)], name=name, default_name="Cholesky")
-
-
 LOG_MATRIX_DETERMINANT = register_op(
     "LogMatrixDeterminant", group="linalg", inputs=("input: T",),
     outputs=("sign: T", "log_abs_determinant: T"), type_attrs={"T": FLOAT_AND_COMPLEX},
@@ -257,11 +259,15 @@ LOG_MATRIX_DETERMINANT = register_op(
     doc="Sign and log of the absolute determinant (no overflow for large matrices).")
 
 
+_LogMatrixDeterminant = collections.namedtuple("LogMatrixDeterminant",
+                                               ["sign", "log_abs_determinant"])
+
+
 @export("linalg.slogdet")
 def slogdet(input, name=None):
-    """(sign, log|det|) of each square matrix."""
-    return tuple(execute(LOG_MATRIX_DETERMINANT, [_t(input)], name=name,
-                         default_name="LogMatrixDeterminant"))
+    """(sign, log|det|) of each square matrix, as TF's named tuple."""
+    return _LogMatrixDeterminant(*execute(LOG_MATRIX_DETERMINANT, [_t(input)], name=name,
+                                          default_name="LogMatrixDeterminant"))
 
 
 def _solve_infer(op):
@@ -298,6 +304,15 @@ MATRIX_SOLVE = register_op(
     kernel=_half_as_float(_solve_kernel), grad=_solve_grad, doc="Solve matrix @ x = rhs.")
 
 
+@export("linalg.solve", "compat.v1.matrix_solve")
+def matrix_solve(matrix, rhs, adjoint=False, name=None) -> Tensor:
+    """Solve `matrix @ x = rhs` (or `adjoint(matrix) @ x = rhs`) for x."""
+    a = _t(matrix)
+    b = _t(rhs, hint=a.dtype)
+    return execute(MATRIX_SOLVE, [a, b], {"adjoint": bool(adjoint)}, name=name,
+                   default_name="MatrixSolve")
+
+
 def _cholesky_kernel(x):
     if x.size == 0:
         return x.copy()
@@ -326,6 +341,12 @@ CHOLESKY = register_op(
     "Cholesky", group="linalg", inputs=("input: T",), outputs=("output: T",),
     type_attrs={"T": FLOAT_AND_COMPLEX}, infer=_square_infer, kernel=_half_as_float(_cholesky_kernel),
     grad=_cholesky_grad, doc="Lower-triangular L with L @ L^H = input (reads the lower half).")
+
+
+@export("linalg.cholesky", "compat.v1.cholesky")
+def cholesky(input, name=None) -> Tensor:
+    """The lower-triangular Cholesky factor `L` of each matrix (`A = L L^H`)."""
+    return execute(CHOLESKY, [_t(input)], name=name, default_name="Cholesky")
 
 
 def _qr_infer(op):
@@ -401,15 +422,12 @@ def _svd_infer(op):
 
 
 def _svd_kernel(x, compute_uv=True, full_matrices=False):
-    if not np.all(np.isfinite(x)):  # LAPACK cannot converge: NaN results, as TF gives
-        m, n = x.shape[-2:]
-        p = min(m, n)
-        nan = np.full(x.shape[:-2] + (p,), np.nan, x.dtype)
-        if not compute_uv:
-            return nan, np.zeros((0,), x.dtype), np.zeros((0,), x.dtype)
-        u = np.full(x.shape[:-2] + (m, m if full_matrices else p), np.nan, x.dtype)
-        v = np.full(x.shape[:-2] + (n, n if full_matrices else p), np.nan, x.dtype)
-        return nan, u, v
+    bad = ~np.all(np.isfinite(x), axis=(-2, -1)) if x.size else np.zeros(x.shape[:-2], bool)
+    if np.any(bad):  # LAPACK cannot converge on those: NaN results for them only, as TF gives
+        out = _svd_kernel(np.where(bad[..., None, None], 0, x), compute_uv, full_matrices)
+        for a in out if compute_uv else out[:1]:
+            a[bad] = np.nan
+        return out
     if not compute_uv:
         s = np.linalg.svd(x, compute_uv=False)
         empty = np.zeros((0,), x.dtype)
@@ -795,6 +813,17 @@ MATRIX_DIAG_PART = register_op(
     doc="The diagonal of each matrix in a batch.")
 
 
+@export("linalg.diag_part", "compat.v1.matrix_diag_part")
+def matrix_diag_part(input, name="diag_part", k=0, padding_value=0,
+                     align="RIGHT_LEFT") -> Tensor:
+    """The diagonal (offset `k`) of each matrix in a batch."""
+    x = _t(input)
+    pad = _t(padding_value, dtype=x.dtype) if not isinstance(padding_value, Tensor) \
+        else padding_value
+    return execute(MATRIX_DIAG_PART, [x, _int32(k), pad], {"align": align},
+                   name=None if name == "diag_part" else name, default_name="diag_part")
+
+
 def _matrix_set_diag_infer(op):
     (shape, dtype), = _matrix_diag_part_infer(op, k_index=2)
     d = op.shape(1)
@@ -821,6 +850,15 @@ MATRIX_SET_DIAG = register_op(
     grad=lambda op, g: [matrix_set_diag(g, array_ops.zeros_like(op.inputs[1]), k=op.inputs[2]),
                         matrix_diag_part(g, k=op.inputs[2]), None],
     doc="Replace the diagonal of each matrix in a batch.")
+
+
+@export("linalg.set_diag", "compat.v1.matrix_set_diag")
+def matrix_set_diag(input, diagonal, name="set_diag", k=0, align="RIGHT_LEFT") -> Tensor:
+    """`input` with its diagonal (offset `k`) replaced by `diagonal`."""
+    x = _t(input)
+    d = _t(diagonal, hint=x.dtype)
+    return execute(MATRIX_SET_DIAG, [x, d, _int32(k)], {"align": align},
+                   name=None if name == "set_diag" else name, default_name="set_diag")
 
 
 def _band_infer(op):
@@ -858,6 +896,17 @@ MATRIX_BAND_PART = register_op(
     infer=_band_infer, kernel=_band_kernel,
     grad=lambda op, g: [band_part(g, op.inputs[1], op.inputs[2]), None, None],
     doc="Keep num_lower sub-diagonals and num_upper super-diagonals (-1: all).")
+
+
+@export("linalg.band_part", "compat.v1.matrix_band_part")
+def band_part(input, num_lower, num_upper, name=None) -> Tensor:
+    """Keep `num_lower` diagonals below and `num_upper` above the main one (-1 keeps all)."""
+    x = _t(input)
+    lo = num_lower if isinstance(num_lower, Tensor) else convert_to_tensor(
+        num_lower, dtype_hint=dtypes.int64)
+    up = num_upper if isinstance(num_upper, Tensor) else convert_to_tensor(
+        num_upper, dtype=lo.dtype)
+    return execute(MATRIX_BAND_PART, [x, lo, up], name=name, default_name="MatrixBandPart")
 
 
 # ------------------------------------------------------------------------------------------
@@ -1086,23 +1135,8 @@ def einsum(equation: str, *inputs, **kwargs) -> Tensor:
 # Public functions: inverse, determinant, solvers
 # ------------------------------------------------------------------------------------------
 
-@export("linalg.inv", "compat.v1.matrix_inverse")
-def matrix_inverse(input, adjoint=False, name=None) -> Tensor:
-    """Inverse of each square matrix; a singular matrix is an InvalidArgumentError."""
-    return execute(MATRIX_INVERSE, [_t(input)], {"adjoint": bool(adjoint)}, name=name,
-                   default_name="MatrixInverse")
-
 
 inv = matrix_inverse
-
-
-@export("linalg.solve", "compat.v1.matrix_solve")
-def matrix_solve(matrix, rhs, adjoint=False, name=None) -> Tensor:
-    """Solve `matrix @ x = rhs` (or `adjoint(matrix) @ x = rhs`) for x."""
-    a = _t(matrix)
-    b = _t(rhs, hint=a.dtype)
-    return execute(MATRIX_SOLVE, [a, b], {"adjoint": bool(adjoint)}, name=name,
-                   default_name="MatrixSolve")
 
 
 solve = matrix_solve
@@ -1184,37 +1218,6 @@ def _int32(x):
     return x if isinstance(x, Tensor) else convert_to_tensor(x, dtype=dtypes.int32)
 
 
-@export("linalg.diag_part", "compat.v1.matrix_diag_part")
-def matrix_diag_part(input, name="diag_part", k=0, padding_value=0,
-                     align="RIGHT_LEFT") -> Tensor:
-    """The diagonal (offset `k`) of each matrix in a batch."""
-    x = _t(input)
-    pad = _t(padding_value, dtype=x.dtype) if not isinstance(padding_value, Tensor) \
-        else padding_value
-    return execute(MATRIX_DIAG_PART, [x, _int32(k), pad], {"align": align},
-                   name=None if name == "diag_part" else name, default_name="diag_part")
-
-
-@export("linalg.set_diag", "compat.v1.matrix_set_diag")
-def matrix_set_diag(input, diagonal, name="set_diag", k=0, align="RIGHT_LEFT") -> Tensor:
-    """`input` with its diagonal (offset `k`) replaced by `diagonal`."""
-    x = _t(input)
-    d = _t(diagonal, hint=x.dtype)
-    return execute(MATRIX_SET_DIAG, [x, d, _int32(k)], {"align": align},
-                   name=None if name == "set_diag" else name, default_name="set_diag")
-
-
-@export("linalg.band_part", "compat.v1.matrix_band_part")
-def band_part(input, num_lower, num_upper, name=None) -> Tensor:
-    """Keep `num_lower` diagonals below and `num_upper` above the main one (-1 keeps all)."""
-    x = _t(input)
-    lo = num_lower if isinstance(num_lower, Tensor) else convert_to_tensor(
-        num_lower, dtype_hint=dtypes.int64)
-    up = num_upper if isinstance(num_upper, Tensor) else convert_to_tensor(
-        num_upper, dtype=lo.dtype)
-    return execute(MATRIX_BAND_PART, [x, lo, up], name=name, default_name="MatrixBandPart")
-
-
 @export("linalg.trace", "compat.v1.trace")
 def trace(x, name=None) -> Tensor:
     """Sum of the main diagonal of each matrix."""
@@ -1233,7 +1236,6 @@ def matrix_transpose(a, name="matrix_transpose", conjugate=False) -> Tensor:
         with _scope(name, "matrix_transpose") as s:
             out = einsum("...ij->...ji", a, name=_final_name(s))
             return math_ops.conj(out) if conjugate else out
-    from tfedu.ops.array_ops import transpose
 
     rank = a.shape.rank
     perm = list(range(rank - 2)) + [rank - 1, rank - 2]
@@ -1426,8 +1428,6 @@ def _move_axes_last(x, ax):
 
 def _keep(out, ax):
     """Re-insert the two reduced axes (size 1) into `out`."""
-    from tfedu.ops.array_ops import expand_dims
-
     for a in sorted(ax):
         out = expand_dims(out, a)
     return out
@@ -1517,8 +1517,6 @@ def _expm_kernel(x):
 def _expm_grad(op, g):
     """The adjoint of the Fréchet derivative: the upper-right block of
     expm([[A^H, G], [0, A^H]])."""
-    from tfedu.ops.array_ops import concat
-
     a = op.inputs[0]
     n = a.shape.as_list()[-1] if a.shape.rank is not None else None
     if n is None:
@@ -1598,8 +1596,6 @@ def lu(input, output_idx_type=dtypes.int32, name=None):
 
 def _perm_matrix(perm, dtype):
     """P with P @ x == x[..., perm, :] (a one-hot matrix, so gradients flow through x)."""
-    from tfedu.ops.array_ops import one_hot
-
     n = perm.shape.as_list()[-1] if perm.shape.rank else None
     if n is None:
         n = array_ops.shape(perm)[-1]

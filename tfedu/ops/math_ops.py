@@ -14,7 +14,7 @@ import numpy as np
 from tfedu.framework import dtypes
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
-from tfedu.framework.errors import InvalidArgumentError
+from tfedu.framework.errors import InvalidArgumentError, UnimplementedError
 from tfedu.framework.execute import execute, static_value
 from tfedu.framework.name_scope import name_scope
 from tfedu.framework.op_check import OpCheckError, shape_text
@@ -56,11 +56,33 @@ def _add_grad(op, g):
 ADD = register_binary("AddV2", np.add, NUMERIC, _add_grad, doc="x + y, broadcasting", fused="{0} + {1}")
 
 
+@export("math.add", "add")
+def add(x, y, name=None):
+    """x + y elementwise, with broadcasting (`AddV2`).
+
+    >>> tf.add([1, 2], [[10], [20]])
+    <tf.Tensor: shape=(2, 2), dtype=int32, numpy=
+    array([[11, 12],
+           [21, 22]], dtype=int32)>
+    """
+    return execute(ADD, [x, y], name=name, default_name="Add")
+
+
 def _sub_grad(op, g):
     return binary_grads(op, g, negative(g))
 
 
 SUB = register_binary("Sub", np.subtract, NUMERIC, _sub_grad, doc="x - y", fused="{0} - {1}")
+
+
+@export("math.subtract", "subtract")
+def subtract(x, y, name=None):
+    """x - y elementwise, with broadcasting (`Sub`).
+
+    >>> tf.subtract(5.0, [1.0, 2.0])
+    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([4., 3.], dtype=float32)>
+    """
+    return execute(SUB, [x, y], name=name, default_name="Sub")
 
 
 def _mul_grad(op, g):
@@ -69,6 +91,26 @@ def _mul_grad(op, g):
 
 
 MUL = register_binary("Mul", np.multiply, NUMERIC, _mul_grad, doc="x * y", fused="{0} * {1}")
+
+
+@export("math.multiply", "multiply")
+def multiply(x, y, name=None):
+    """x * y elementwise, with broadcasting (`Mul`).
+
+    >>> tf.multiply([1, 2, 3], 2)
+    <tf.Tensor: shape=(3,), dtype=int32, numpy=array([2, 4, 6], dtype=int32)>
+    """
+    return execute(MUL, [x, y], name=name, default_name="Mul")
+
+
+@export("math.scalar_mul", "scalar_mul")
+def scalar_mul(scalar, x, name=None):
+    """`scalar * x`, where `scalar` is a Python number or 0-d tensor."""
+    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
+    scalar = convert_to_tensor(scalar, dtype=x.dtype)
+    if scalar.shape.rank not in (0, None):
+        raise ValueError(f"Only scalar multiply works, got shape {scalar.shape}")
+    return multiply(scalar, x, name=name)
 
 
 def _realdiv_grad(op, g):
@@ -84,6 +126,45 @@ def _realdiv_kernel(x, y):
 
 
 REALDIV = register_binary("RealDiv", _realdiv_kernel, NUMERIC, _realdiv_grad, doc="x / y", fused="{0} / {1}")
+
+
+def divide_op(x, y, name=None):
+    """RealDiv on same-dtype inputs (gradient helper)."""
+    return execute(REALDIV, [x, y], name=name, default_name="RealDiv")
+
+
+@export("math.truediv", "truediv")
+def truediv(x, y, name=None):
+    """x / y; integer inputs are first cast to float64 (int8/int16 to float32), as TF does."""
+    return _truediv(x, y, name or "truediv")
+
+
+def _truediv(x, y, name, hint_from_x=False):
+    x = convert_to_tensor(x) if not isinstance(x, Tensor) else x
+    if hint_from_x and not isinstance(y, Tensor) and not getattr(y, "_is_variable", False):
+        y = convert_to_tensor(y, dtype_hint=x.dtype)
+    else:
+        y = convert_to_tensor(y, dtype=x.dtype if not isinstance(y, Tensor) else None)
+    if x.dtype is not y.dtype:
+        raise TypeError(
+            f"`x` and `y` must have the same dtype, got {x.dtype!r} != {y.dtype!r}."
+        )
+    if x.dtype.is_integer:
+        target = dtypes.float32 if x.dtype.size <= 2 and x.dtype not in (dtypes.uint16,) \
+            else dtypes.float64
+        x, y = cast(x, target), cast(y, target)
+    return execute(REALDIV, [x, y], name=name if name != "truediv" else None,
+                   default_name="truediv")
+
+
+@export("math.divide", "divide")
+def divide(x, y, name=None):
+    """x / y elementwise (Python's true division: integers give floats).
+
+    >>> tf.divide([1, 2], 2)
+    <tf.Tensor: shape=(2,), dtype=float64, numpy=array([0.5, 1. ])>
+    """
+    return _truediv(x, y, name or "truediv")
 
 
 def _floordiv_kernel(x, y):
@@ -144,19 +225,11 @@ def _pow_kernel(x, y):
 
 
 def _ones_like(x):
-    from tfedu.ops import array_ops
-
     return array_ops.ones_like(x)
 
 
 def pow_op(x, y, name=None):
     return execute(POW, [x, y], name=name, default_name="Pow")
-
-
-@export("math.greater", "greater")
-def greater(x, y, name=None):
-    """x > y elementwise, with broadcasting."""
-    return execute(GREATER, [x, y], name=name, default_name="Greater")
 
 
 POW = register_binary("Pow", _pow_kernel, NUMERIC, _pow_grad, doc="x ** y")
@@ -175,13 +248,17 @@ def _maximum_grad(op, g):
     return binary_grads(op, where_v2(mask, g, zeros), where_v2(mask, zeros, g))
 
 
-@export("math.greater_equal", "greater_equal")
-def greater_equal(x, y, name=None):
-    """x >= y elementwise, with broadcasting."""
-    return execute(GREATER_EQUAL, [x, y], name=name, default_name="GreaterEqual")
-
-
 MAXIMUM = register_binary("Maximum", np.maximum, REAL, _maximum_grad, fused="np.maximum({0}, {1})")
+
+
+@export("math.maximum", "maximum")
+def maximum(x, y, name=None):
+    """The larger of x and y, elementwise with broadcasting.
+
+    >>> tf.maximum([1, 5], 3)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([3, 5], dtype=int32)>
+    """
+    return execute(MAXIMUM, [x, y], name=name, default_name="Maximum")
 
 
 def _minimum_grad(op, g):
@@ -259,7 +336,19 @@ def less_equal(x, y, name=None):
 
 
 GREATER = register_binary("Greater", np.greater, REAL, None, dtypes.bool_)
+
+
+@export("math.greater", "greater")
+def greater(x, y, name=None):
+    """x > y elementwise, with broadcasting."""
+    return execute(GREATER, [x, y], name=name, default_name="Greater")
 GREATER_EQUAL = register_binary("GreaterEqual", np.greater_equal, REAL, None, dtypes.bool_)
+
+
+@export("math.greater_equal", "greater_equal")
+def greater_equal(x, y, name=None):
+    """x >= y elementwise, with broadcasting."""
+    return execute(GREATER_EQUAL, [x, y], name=name, default_name="GreaterEqual")
 _BOOL = (dtypes.bool_,)
 
 
@@ -297,6 +386,12 @@ def logical_not(x, name=None):
     return execute(LOGICAL_NOT, [x], name=name, default_name="LogicalNot")
 
 
+@export("math.logical_xor")
+def logical_xor(x, y, name="LogicalXor"):
+    """x XOR y elementwise for boolean tensors."""
+    return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=name)
+
+
 # ------------------------------------------------------------------------------------------
 # Elementwise unary ops
 # ------------------------------------------------------------------------------------------
@@ -315,10 +410,10 @@ _UNARY = FLOAT + (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64) + dtype
 NEG = register_unary("Neg", np.negative, _UNARY, lambda op, g: [negative(g)], fused="-{0}")
 
 
-@export("math.sign", "sign")
-def sign(x, name=None):
-    """-1, 0 or 1 elementwise, by the sign of x."""
-    return execute(SIGN, [x], name=name, default_name="Sign")
+@export("math.negative", "negative")
+def negative(x, name=None):
+    """-x elementwise."""
+    return execute(NEG, [x], name=name, default_name="Neg")
 
 
 ABS = register_unary("Abs", np.abs, FLOAT + (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64), lambda op, g: [multiply(g, sign(op.inputs[0]))], fused="np.abs({0})")
@@ -335,9 +430,25 @@ def abs(x, name=None):
 
 
 SIGN = register_unary("Sign", np.sign, _UNARY, lambda op, g: [_zeros_like(op.inputs[0])])
+
+
+@export("math.sign", "sign")
+def sign(x, name=None):
+    """-1, 0 or 1 elementwise, by the sign of x."""
+    return execute(SIGN, [x], name=name, default_name="Sign")
 SQUARE = register_unary(
     "Square", np.square, NUMERIC,
     lambda op, g: [multiply(g, multiply(scalar_like(2, g), op.inputs[0]))], fused="{0} * {0}")
+
+
+@export("math.square", "square")
+def square(x, name=None):
+    """x * x elementwise.
+
+    >>> tf.square([-2.0, 3.0])
+    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([4., 9.], dtype=float32)>
+    """
+    return execute(SQUARE, [x], name=name, default_name="Square")
 
 
 SQRT = register_unary(
@@ -384,6 +495,12 @@ RECIPROCAL = register_unary(
     NUMERIC, lambda op, g: [negative(multiply(g, square(op.outputs[0])))], fused="ONE / {0}")
 
 
+@export("math.reciprocal")
+def reciprocal(x, name=None):
+    """1 / x elementwise."""
+    return execute(RECIPROCAL, [x], name=name, default_name="Reciprocal")
+
+
 TANH = register_unary(
     "Tanh", np.tanh, FLOAT_COMPLEX,
     lambda op, g: [multiply(g, subtract(scalar_like(1, g), square(op.outputs[0])))], fused="np.tanh({0})")
@@ -424,10 +541,10 @@ def floor(x, name=None):
 def _cast_kernel(x, DstT, Truncate=False):
     if DstT is dtypes.string:
         raise OpCheckError(f"Cast {dtypes.from_numpy(x.dtype).name} to string is not supported",
-                           cls=__import__("tfedu.framework.errors", fromlist=["x"]).UnimplementedError)
+                           cls=UnimplementedError)
     if x.dtype == object:
         raise OpCheckError(f"Cast string to {DstT.c_name} is not supported",
-                           cls=__import__("tfedu.framework.errors", fromlist=["x"]).UnimplementedError)
+                           cls=UnimplementedError)
     if DstT is dtypes.bool_:
         return x != 0
     if x.dtype.kind == "c" and DstT._np.kind != "c":
@@ -490,7 +607,8 @@ def _reduce_infer(op, out_dtype=None):
     flat = [int(a) % rank if rank else int(a) for a in np.asarray(axes_val).reshape(-1)]
     if len(flat) != len(set(flat)):
         dup = next(a for i, a in enumerate(flat) if a in flat[:i])
-        op.fail(f"Invalid reduction arguments: Axes contains duplicate dimension: {dup}")
+        op.fail(f"Invalid reduction arguments: Axes contains duplicate dimension: {dup}",
+                runtime_only=True)  # TF's shape function lets duplicates through
     dims = shape.as_list()
     if keep:
         out = [1 if i in axes else d for i, d in enumerate(dims)]
@@ -508,8 +626,6 @@ def _axes(axis):
 
 def _reduced_shape_for_grad(op):
     """The input shape with reduced axes set to 1 (static when possible)."""
-    from tfedu.ops import array_ops
-
     x = op.inputs[0]
     xs = x.shape
     axes_val = _static_or_none(op.inputs[1])
@@ -525,16 +641,12 @@ def _static_or_none(t):
 
 
 def _sum_grad(op, g):
-    from tfedu.ops import array_ops
-
     kept, full = _reduced_shape_for_grad(op)
     g = array_ops.reshape(g, kept)
     return [array_ops.broadcast_to(g, full), None]
 
 
 def _minmax_grad(op, g):
-    from tfedu.ops import array_ops
-
     kept, full = _reduced_shape_for_grad(op)
     x = op.inputs[0]
     y = array_ops.reshape(op.outputs[0], kept)
@@ -555,6 +667,21 @@ def _register_reduction(type, kernel, allowed, grad):
         kernel=kernel,
         grad=grad,
     )
+
+
+def _reduce(opdef, x, axis, keepdims, name, default):
+    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
+    if axis is None:
+        rank = x.shape.rank
+        if rank is not None:
+            axis = np.arange(rank, dtype=np.int32)
+        else:
+            axis = array_ops.range(0, array_ops.rank(x))
+    elif not isinstance(axis, Tensor) and not getattr(axis, "_is_variable", False):
+        # Python axes are int32 (an empty list too, which would default to float32)
+        axis = convert_to_tensor(axis, dtype=dtypes.int32)
+    return execute(opdef, [x, axis], {"keep_dims": bool(keepdims)}, name=name,
+                   default_name=default)
 
 
 def _sum_kernel(x, axis, keep_dims=False):
@@ -592,26 +719,14 @@ def _mean_kernel(x, axis, keep_dims=False):
 
 
 def _mean_grad(op, g):
-    from tfedu.ops import array_ops
-
     (sum_g, _) = _sum_grad(op, g)
     x = op.inputs[0]
     y = op.outputs[0]
     if x.shape.is_fully_defined() and y.shape.is_fully_defined():
         n = max(x.shape.num_elements(), 1) // max(y.shape.num_elements(), 1)
         return [divide_op(sum_g, scalar_like(n, sum_g)), None]
-    n = cast(divide_op(array_ops.size(x), maximum(array_ops.size(y), 1)), sum_g.dtype)
+    n = cast(floordiv(array_ops.size(x), maximum(array_ops.size(y), 1)), sum_g.dtype)
     return [divide_op(sum_g, n), None]
-
-
-@export("math.maximum", "maximum")
-def maximum(x, y, name=None):
-    """The larger of x and y, elementwise with broadcasting.
-
-    >>> tf.maximum([1, 5], 3)
-    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([3, 5], dtype=int32)>
-    """
-    return execute(MAXIMUM, [x, y], name=name, default_name="Maximum")
 
 
 MEAN = _register_reduction("Mean", _mean_kernel, NUMERIC, _mean_grad)
@@ -674,8 +789,6 @@ def _prod_kernel(x, axis, keep_dims=False):
 
 
 def _prod_grad(op, g):
-    from tfedu.ops import array_ops
-
     kept, full = _reduced_shape_for_grad(op)
     x = op.inputs[0]
     y = array_ops.reshape(op.outputs[0], kept)
@@ -799,8 +912,8 @@ def _matmul_kernel(a, b, transpose_a=False, transpose_b=False, adj_x=False, adj_
     return blas.matmul(a, b)
 
 
-_MATMUL_T = (_BF := FLOAT[0], dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int32,
-             dtypes.int64, dtypes.complex64, dtypes.complex128)
+# TF's OpDef allows every numeric dtype; `tf_kernels.py` says which it has kernels for
+_MATMUL_T = NUMERIC
 
 
 def _matmul_grad(op, g):
@@ -918,12 +1031,10 @@ def add_n(inputs, name=None):
 
 
 # ------------------------------------------------------------------------------------------
-# Public functions
+# Helpers of the gradient functions; Conj
 # ------------------------------------------------------------------------------------------
 
 def _zeros_like(x):
-    from tfedu.ops import array_ops
-
     return array_ops.zeros_like(x)
 
 
@@ -940,135 +1051,16 @@ CONJ = register_unary("Conj", _conj_kernel, dtypes.COMPLEX, lambda op, g: [conj(
                       export={"graphdef": {"outputs": ("output",)}})
 
 
-@export("math.add", "add")
-def add(x, y, name=None):
-    """x + y elementwise, with broadcasting (`AddV2`).
-
-    >>> tf.add([1, 2], [[10], [20]])
-    <tf.Tensor: shape=(2, 2), dtype=int32, numpy=
-    array([[11, 12],
-           [21, 22]], dtype=int32)>
-    """
-    return execute(ADD, [x, y], name=name, default_name="Add")
-
-
-@export("math.subtract", "subtract")
-def subtract(x, y, name=None):
-    """x - y elementwise, with broadcasting (`Sub`).
-
-    >>> tf.subtract(5.0, [1.0, 2.0])
-    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([4., 3.], dtype=float32)>
-    """
-    return execute(SUB, [x, y], name=name, default_name="Sub")
-
-
-@export("math.multiply", "multiply")
-def multiply(x, y, name=None):
-    """x * y elementwise, with broadcasting (`Mul`).
-
-    >>> tf.multiply([1, 2, 3], 2)
-    <tf.Tensor: shape=(3,), dtype=int32, numpy=array([2, 4, 6], dtype=int32)>
-    """
-    return execute(MUL, [x, y], name=name, default_name="Mul")
-
-
-def divide_op(x, y, name=None):
-    """RealDiv on same-dtype inputs (gradient helper)."""
-    return execute(REALDIV, [x, y], name=name, default_name="RealDiv")
-
-
-@export("math.truediv", "truediv")
-def truediv(x, y, name=None):
-    """x / y; integer inputs are first cast to float64 (int8/int16 to float32), as TF does."""
-    return _truediv(x, y, name or "truediv")
-
-
-def _truediv(x, y, name, hint_from_x=False):
-    x = convert_to_tensor(x) if not isinstance(x, Tensor) else x
-    if hint_from_x and not isinstance(y, Tensor) and not getattr(y, "_is_variable", False):
-        y = convert_to_tensor(y, dtype_hint=x.dtype)
-    else:
-        y = convert_to_tensor(y, dtype=x.dtype if not isinstance(y, Tensor) else None)
-    if x.dtype is not y.dtype:
-        raise TypeError(
-            f"`x` and `y` must have the same dtype, got {x.dtype!r} != {y.dtype!r}."
-        )
-    if x.dtype.is_integer:
-        target = dtypes.float32 if x.dtype.size <= 2 and x.dtype not in (dtypes.uint16,) \
-            else dtypes.float64
-        x, y = cast(x, target), cast(y, target)
-    return execute(REALDIV, [x, y], name=name if name != "truediv" else None,
-                   default_name="truediv")
-
-
-@export("math.divide", "divide")
-def divide(x, y, name=None):
-    """x / y elementwise (Python's true division: integers give floats).
-
-    >>> tf.divide([1, 2], 2)
-    <tf.Tensor: shape=(2,), dtype=float64, numpy=array([0.5, 1. ])>
-    """
-    return _truediv(x, y, name or "truediv")
-
-
-@export("math.logical_xor")
-def logical_xor(x, y, name="LogicalXor"):
-    """x XOR y elementwise for boolean tensors."""
-    return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=name)
-
-
-@export("math.negative", "negative")
-def negative(x, name=None):
-    """-x elementwise."""
-    return execute(NEG, [x], name=name, default_name="Neg")
-
-
-@export("math.square", "square")
-def square(x, name=None):
-    """x * x elementwise.
-
-    >>> tf.square([-2.0, 3.0])
-    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([4., 9.], dtype=float32)>
-    """
-    return execute(SQUARE, [x], name=name, default_name="Square")
-
-
-@export("math.reciprocal")
-def reciprocal(x, name=None):
-    """1 / x elementwise."""
-    return execute(RECIPROCAL, [x], name=name, default_name="Reciprocal")
-
-
-def _reduce(opdef, x, axis, keepdims, name, default):
-    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
-    if axis is None:
-        rank = x.shape.rank
-        if rank is not None:
-            axis = np.arange(rank, dtype=np.int32)
-        else:
-            from tfedu.ops import array_ops
-
-            axis = array_ops.range(0, array_ops.rank(x))
-    elif not isinstance(axis, Tensor) and not getattr(axis, "_is_variable", False):
-        # Python axes are int32 (an empty list too, which would default to float32)
-        axis = convert_to_tensor(axis, dtype=dtypes.int32)
-    return execute(opdef, [x, axis], {"keep_dims": bool(keepdims)}, name=name,
-                   default_name=default)
-
-
-@export("math.scalar_mul", "scalar_mul")
-def scalar_mul(scalar, x, name=None):
-    """`scalar * x`, where `scalar` is a Python number or 0-d tensor."""
-    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
-    scalar = convert_to_tensor(scalar, dtype=x.dtype)
-    if scalar.shape.rank not in (0, None):
-        raise ValueError(f"Only scalar multiply works, got shape {scalar.shape}")
-    return multiply(scalar, x, name=name)
+@export("math.conj")
+def conj(x, name=None):
+    """Complex conjugate (a real tensor is returned unchanged)."""
+    x = as_tensor(x, name="x")
+    if x.dtype.is_complex:
+        return execute(CONJ, [x], name=name, default_name="Conj")
+    return x
 
 
 def where_v2(cond, x, y):
-    from tfedu.ops import array_ops
-
     return array_ops.where(cond, x, y)
 
 
@@ -1100,11 +1092,17 @@ def _expm1_grad(op, g):
 EXPM1 = register_unary("Expm1", float_kernel(np.expm1), _FLOAT_C, _expm1_grad, doc="exp(x) - 1")
 
 
+expm1 = export("math.expm1")(unary_function(EXPM1, "Expm1"))
+
+
 def _log1p_grad(op, g):
     return [divide_op(g, add(_one(g, 1), op.inputs[0]))]
 
 
 LOG1P = register_unary("Log1p", float_kernel(np.log1p), _FLOAT_C, _log1p_grad, doc="log(1 + x)")
+
+
+log1p = export("math.log1p")(unary_function(LOG1P, "Log1p"))
 
 
 def _rsqrt_grad(op, g):
@@ -1114,6 +1112,9 @@ def _rsqrt_grad(op, g):
 
 RSQRT = register_unary("Rsqrt", float_kernel(lambda x: 1 / np.sqrt(x)), _FLOAT_C, _rsqrt_grad,
                        doc="1 / sqrt(x)", fused="ONE / np.sqrt({0})")
+
+
+rsqrt = export("math.rsqrt")(unary_function(RSQRT, "Rsqrt"))
 
 
 def _not_zero(x):
@@ -1226,6 +1227,14 @@ IMAG_OP = register_op(
     grad=lambda op, g: [complex(array_ops.zeros_like(g), g)], doc="imaginary part")
 
 
+def _part(opdef, default, x, name):
+    x = as_tensor(x, name="input")
+    if not x.dtype.is_complex:
+        return None, x
+    return execute(opdef, [x], {"Tout": x.dtype.real_dtype}, name=name,
+                   default_name=default), x
+
+
 @export("math.imag")
 def imag(input, name=None):
     """Imaginary part (zeros for a real tensor)."""
@@ -1298,6 +1307,18 @@ COMPLEX_OP = register_op(
     doc="real + imag * 1j")
 
 
+@export("complex", "dtypes.complex")
+def complex(real, imag, name=None):
+    """Build complex numbers from real and imaginary parts (complex64 from float32)."""
+    re = as_tensor(real, name="real")
+    im = as_tensor(imag, dtype=re.dtype, name="imag")
+    if re.dtype not in (dtypes.float32, dtypes.float64) or im.dtype is not re.dtype:
+        raise TypeError(f"real and imag have incorrect types: {re.dtype.name} "
+                        f"{im.dtype.name}")
+    out = dtypes.complex64 if re.dtype is dtypes.float32 else dtypes.complex128
+    return execute(COMPLEX_OP, [re, im], {"Tout": out}, name=name, default_name="Complex")
+
+
 # ------------------------------------------------------------------------------------------
 # Trigonometric and hyperbolic functions
 # ------------------------------------------------------------------------------------------
@@ -1327,6 +1348,19 @@ _TRIG_DOCS = {"Sin": "sine", "Cos": "cosine", "Tan": "tangent", "Asin": "inverse
               "Acosh": "inverse hyperbolic cosine", "Atanh": "inverse hyperbolic tangent"}
 _TRIG_OPS = {k: register_unary(k, float_kernel(fn), _FLOAT_C, grad, doc=_TRIG_DOCS[k])
              for k, (fn, grad) in _TRIG.items()}
+
+
+sin = export("math.sin", "sin")(unary_function(_TRIG_OPS["Sin"], "Sin"))
+cos = export("math.cos", "cos")(unary_function(_TRIG_OPS["Cos"], "Cos"))
+tan = export("math.tan", "tan")(unary_function(_TRIG_OPS["Tan"], "Tan"))
+asin = export("math.asin", "asin")(unary_function(_TRIG_OPS["Asin"], "Asin"))
+acos = export("math.acos", "acos")(unary_function(_TRIG_OPS["Acos"], "Acos"))
+atan = export("math.atan", "atan")(unary_function(_TRIG_OPS["Atan"], "Atan"))
+sinh = export("math.sinh", "sinh")(unary_function(_TRIG_OPS["Sinh"], "Sinh"))
+cosh = export("math.cosh", "cosh")(unary_function(_TRIG_OPS["Cosh"], "Cosh"))
+asinh = export("math.asinh")(unary_function(_TRIG_OPS["Asinh"], "Asinh"))
+acosh = export("math.acosh")(unary_function(_TRIG_OPS["Acosh"], "Acosh"))
+atanh = export("math.atanh")(unary_function(_TRIG_OPS["Atanh"], "Atanh"))
 
 
 def _atan2_grad(op, g):
@@ -1388,6 +1422,13 @@ IS_FINITE = register_unary("IsFinite", _isk(np.isfinite), FLOAT, out_dtype=dtype
                            doc="whether x is neither inf nor NaN")
 
 
+ceil = export("math.ceil")(unary_function(CEIL, "Ceil"))
+rint = export("math.rint")(unary_function(RINT, "Rint"))
+is_nan = export("math.is_nan")(unary_function(IS_NAN, "IsNan"))
+is_inf = export("math.is_inf")(unary_function(IS_INF, "IsInf"))
+is_finite = export("math.is_finite")(unary_function(IS_FINITE, "IsFinite"))
+
+
 def _int_div_check(x, y):
     if x.dtype.kind in "iu" and np.any(y == 0):
         raise OpCheckError("Integer division by zero")
@@ -1415,6 +1456,12 @@ def _truncatemod_kernel(x, y):
 
 TRUNCATEMOD = register_binary("TruncateMod", _truncatemod_kernel, REAL,
                               doc="remainder with the sign of x (C's fmod)")
+
+
+truncatediv = export("math.truncatediv", "truncatediv")(
+    binary_function(TRUNCATEDIV, "TruncateDiv", "truncatediv"))
+truncatemod = export("math.truncatemod", "truncatemod")(
+    binary_function(TRUNCATEMOD, "TruncateMod", "truncatemod"))
 
 
 # ------------------------------------------------------------------------------------------
@@ -1463,6 +1510,13 @@ def _register_scan(type, is_prod, grad, **fields):
         type, group="math", inputs=("x: T", "axis: Tidx"), outputs=("out: T",),
         type_attrs={"T": NUMERIC, "Tidx": INTS}, attrs={"exclusive": False, "reverse": False},
         infer=_scan_infer, kernel=_scan_kernel(is_prod), grad=grad, **fields)
+
+
+def _scan(opdef, default, x, axis, exclusive, reverse, name):
+    x = as_tensor(x, name="x")
+    axis = as_tensor(axis, dtype=dtypes.int32, name="axis")
+    return execute(opdef, [x, axis], {"exclusive": bool(exclusive), "reverse": bool(reverse)},
+                   name=name, default_name=default)
 
 
 def _cumsum_grad(op, g):
@@ -1515,6 +1569,8 @@ def _arg_infer(op):
     if ax.ndim != 0:
         op.fail(f"dim must be a scalar, but received tensor of shape: {shape_text(ax.shape)}")
     ax = int(ax)
+    if rank == 0:  # TF's shape function lets a scalar through; its kernel refuses any axis
+        return [(TensorShape([]), out_t)]
     if not -max(rank, 1) <= ax < max(rank, 1):
         op.fail(f"Expected dimension in the range [{-rank}, {rank}), but got {ax}")
     ax %= max(rank, 1)
@@ -1527,8 +1583,6 @@ def _arg_infer(op):
 def _arg_kernel(fn):
     def kernel(x, axis, output_type=dtypes.int64):
         ax = int(np.asarray(axis))
-        if x.ndim == 0:
-            return np.zeros((), output_type.as_numpy_dtype)
         if not -x.ndim <= ax < x.ndim:
             raise OpCheckError(f"Expected dimension in the range [{-x.ndim}, {x.ndim}), but "
                                f"got {ax}")
@@ -1538,6 +1592,15 @@ def _arg_kernel(fn):
         return fn(x, axis=ax).astype(output_type.as_numpy_dtype)
 
     return kernel
+
+
+def _argminmax(opdef, default, input, axis, output_type, name):
+    x = as_tensor(input, name="input")
+    if axis is None:
+        axis = 0
+    axis = as_tensor(axis, dtype=dtypes.int32, name="dimension")
+    return execute(opdef, [x, axis], {"output_type": dtypes.as_dtype(output_type)},
+                   name=name, default_name=default)
 
 
 _ARG_OUT = (dtypes.int16, dtypes.uint16, dtypes.int32, dtypes.int64)
@@ -1572,21 +1635,6 @@ def argmin(input, axis=None, output_type=dtypes.int64, name=None):
 
 
 # ------------------------------------------------------------------------------------------
-# top_k / in_top_k
-# ------------------------------------------------------------------------------------------
-
-
-# ------------------------------------------------------------------------------------------
-# Segment reductions
-# ------------------------------------------------------------------------------------------
-
-
-# ------------------------------------------------------------------------------------------
-# bincount
-# ------------------------------------------------------------------------------------------
-
-
-# ------------------------------------------------------------------------------------------
 # EuclideanNorm
 # ------------------------------------------------------------------------------------------
 
@@ -1616,57 +1664,8 @@ def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
 
 
 # ------------------------------------------------------------------------------------------
-# Public functions
+# Composites: functions TF writes with other ops (no op of their own)
 # ------------------------------------------------------------------------------------------
-
-expm1 = export("math.expm1")(unary_function(EXPM1, "Expm1"))
-log1p = export("math.log1p")(unary_function(LOG1P, "Log1p"))
-rsqrt = export("math.rsqrt")(unary_function(RSQRT, "Rsqrt"))
-sin = export("math.sin", "sin")(unary_function(_TRIG_OPS["Sin"], "Sin"))
-cos = export("math.cos", "cos")(unary_function(_TRIG_OPS["Cos"], "Cos"))
-tan = export("math.tan", "tan")(unary_function(_TRIG_OPS["Tan"], "Tan"))
-asin = export("math.asin", "asin")(unary_function(_TRIG_OPS["Asin"], "Asin"))
-acos = export("math.acos", "acos")(unary_function(_TRIG_OPS["Acos"], "Acos"))
-atan = export("math.atan", "atan")(unary_function(_TRIG_OPS["Atan"], "Atan"))
-sinh = export("math.sinh", "sinh")(unary_function(_TRIG_OPS["Sinh"], "Sinh"))
-cosh = export("math.cosh", "cosh")(unary_function(_TRIG_OPS["Cosh"], "Cosh"))
-asinh = export("math.asinh")(unary_function(_TRIG_OPS["Asinh"], "Asinh"))
-acosh = export("math.acosh")(unary_function(_TRIG_OPS["Acosh"], "Acosh"))
-atanh = export("math.atanh")(unary_function(_TRIG_OPS["Atanh"], "Atanh"))
-ceil = export("math.ceil")(unary_function(CEIL, "Ceil"))
-rint = export("math.rint")(unary_function(RINT, "Rint"))
-is_nan = export("math.is_nan")(unary_function(IS_NAN, "IsNan"))
-is_inf = export("math.is_inf")(unary_function(IS_INF, "IsInf"))
-is_finite = export("math.is_finite")(unary_function(IS_FINITE, "IsFinite"))
-
-
-def _part(opdef, default, x, name):
-    x = as_tensor(x, name="input")
-    if not x.dtype.is_complex:
-        return None, x
-    return execute(opdef, [x], {"Tout": x.dtype.real_dtype}, name=name,
-                   default_name=default), x
-
-
-@export("math.conj")
-def conj(x, name=None):
-    """Complex conjugate (a real tensor is returned unchanged)."""
-    x = as_tensor(x, name="x")
-    if x.dtype.is_complex:
-        return execute(CONJ, [x], name=name, default_name="Conj")
-    return x
-
-
-@export("complex", "dtypes.complex")
-def complex(real, imag, name=None):
-    """Build complex numbers from real and imaginary parts (complex64 from float32)."""
-    re = as_tensor(real, name="real")
-    im = as_tensor(imag, dtype=re.dtype, name="imag")
-    if re.dtype not in (dtypes.float32, dtypes.float64) or im.dtype is not re.dtype:
-        raise TypeError(f"real and imag have incorrect types: {re.dtype.name} "
-                        f"{im.dtype.name}")
-    out = dtypes.complex64 if re.dtype is dtypes.float32 else dtypes.complex128
-    return execute(COMPLEX_OP, [re, im], {"Tout": out}, name=name, default_name="Complex")
 
 
 @export("math.is_non_decreasing")
@@ -1703,12 +1702,6 @@ def cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False, name=None):
                                   reverse=reverse)), m)
 
 
-truncatediv = export("math.truncatediv", "truncatediv")(
-    binary_function(TRUNCATEDIV, "TruncateDiv", "truncatediv"))
-truncatemod = export("math.truncatemod", "truncatemod")(
-    binary_function(TRUNCATEMOD, "TruncateMod", "truncatemod"))
-
-
 @export("math.polyval")
 def polyval(coeffs, x, name=None):
     """Evaluate the polynomial coeffs[0]*x**(n-1) + ... + coeffs[-1] by Horner's rule."""
@@ -1721,22 +1714,6 @@ def polyval(coeffs, x, name=None):
     for c in coeffs[1:]:
         p = add(as_tensor(c, dtype=x.dtype), multiply(p, x))
     return p
-
-
-def _scan(opdef, default, x, axis, exclusive, reverse, name):
-    x = as_tensor(x, name="x")
-    axis = as_tensor(axis, dtype=dtypes.int32, name="axis")
-    return execute(opdef, [x, axis], {"exclusive": bool(exclusive), "reverse": bool(reverse)},
-                   name=name, default_name=default)
-
-
-def _argminmax(opdef, default, input, axis, output_type, name):
-    x = as_tensor(input, name="input")
-    if axis is None:
-        axis = 0
-    axis = as_tensor(axis, dtype=dtypes.int32, name="dimension")
-    return execute(opdef, [x, axis], {"output_type": dtypes.as_dtype(output_type)},
-                   name=name, default_name=default)
 
 
 @export("math.count_nonzero")
@@ -1755,10 +1732,10 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     """Population variance along `axis` (float or complex input)."""
     with name_scope(name or "reduce_variance"):
         x = as_tensor(input_tensor, name="input_tensor")
+        means = reduce_mean(x, axis=axis, keepdims=True)  # first, as TF: bad axes fail here
         if x.dtype.is_integer or x.dtype is dtypes.bool_:
             raise TypeError(f"Input must be either real or complex. Received integer type "
                             f"{x.dtype}.")
-        means = reduce_mean(x, axis=axis, keepdims=True)
         dev = subtract(x, means)
         sq = square(abs(dev)) if x.dtype.is_complex else square(dev)
         return reduce_mean(sq, axis=axis, keepdims=keepdims)
@@ -1790,11 +1767,6 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
 def accumulate_n(inputs, shape=None, tensor_dtype=None, name=None):
     """Sum of a list of same-shape tensors (the same as `add_n` here)."""
     return add_n(inputs, name=name)
-
-
-# ------------------------------------------------------------------------------------------
-# Clipping
-# ------------------------------------------------------------------------------------------
 
 
 # ------------------------------------------------------------------------------------------

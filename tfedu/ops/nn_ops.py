@@ -15,7 +15,7 @@ from collections import namedtuple
 import numpy as np
 
 from tfedu.framework import dtypes, errors
-from tfedu.framework.context import _state
+from tfedu.framework.context import _state, executing_eagerly
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import execute
 from tfedu.framework.name_scope import composite_scope as _scope
@@ -758,6 +758,11 @@ def _explicit_hw(explicit, data_format):
 def _out_size(size, k, stride, dilation, padding, explicit, fail):
     if size is None or k is None:
         return None, 0
+    if padding == "VALID" and size < (k - 1) * dilation + 1 and not executing_eagerly():
+        # TF's shape function refuses a window larger than the input (its eager kernels give
+        # an empty output)
+        fail(f"Negative dimension size caused by subtracting {(k - 1) * dilation + 1} from "
+             f"{size}")
     out, lo, _ = K.window_geometry(size, k, stride, dilation, padding, explicit)
     if out < 0:
         eff = (k - 1) * dilation + 1
@@ -1809,3 +1814,14 @@ def log_sigmoid(x, name=None):
     with name_scope(name or "LogSigmoid") as scope:
         x = as_tensor(x, name="x")
         return M.negative(softplus(M.negative(x)), name=scope)
+
+
+@export("nn.local_response_normalization", "nn.lrn")
+def local_response_normalization(input, depth_radius=5, bias=1, alpha=1, beta=0.5, name=None):
+    """x / (bias + alpha * sum of squares over the `depth_radius` neighbouring channels)^beta."""
+    x = as_tensor(input)
+    sq = math_ops.square(x)
+    c = x.shape[-1]
+    pad = array_ops.pad(sq, [[0, 0]] * (x.shape.rank - 1) + [[depth_radius, depth_radius]])
+    acc = math_ops.add_n([pad[..., i:i + c] for i in range(2 * depth_radius + 1)])
+    return x / math_ops.pow(bias + alpha * acc, beta)

@@ -169,6 +169,11 @@ def as_tensor(x, dtype=None, name=None, dtype_hint=None):
     return convert_to_tensor(x, dtype=dtype, name=name, dtype_hint=dtype_hint)
 
 
+def as_numpy(x):
+    """An argument's value now, as a numpy array (for functions computed eagerly on values)."""
+    return np.asarray(as_tensor(x).numpy())
+
+
 def float_kernel(fn):
     """A float kernel run under errstate that keeps the input dtype."""
 

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from tfedu.framework import dtypes
-from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework import dtypes, errors
+from tfedu.framework.convert import constant, convert_to_tensor
 from tfedu.framework.errors import InvalidArgumentError
 from tfedu.framework.execute import static_value
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
-from tfedu.ops import array_ops
-from tfedu.ops.op_helpers import as_tensor, export
+from tfedu.framework.tensor_spec import TensorSpec
+from tfedu.ops import array_ops, math_ops
+from tfedu.ops.gather_ops import boolean_mask, gather
+from tfedu.ops.math_ops import cast, subtract
+from tfedu.ops.op_helpers import as_numpy, as_tensor, export
+from tfedu.ops.scatter_ops import tensor_scatter_nd_update
 
 
 def _t(x, dtype=None):
@@ -102,14 +106,10 @@ class RaggedTensor:
         return self.shape.rank
 
     def nrows(self, out_type=dtypes.int64, name=None):
-        from tfedu.ops.math_ops import cast, subtract
-
         return cast(subtract(array_ops.size(self._row_splits, out_type=dtypes.int64), 1),
                     out_type)
 
     def row_lengths(self, axis=1, name=None):
-        from tfedu.ops.math_ops import subtract
-
         s = self._row_splits
         return subtract(s[1:], s[:-1])
 
@@ -157,8 +157,6 @@ class RaggedTensor:
         keep = [i for i, p in enumerate(idx) if all(a < b for a, b in zip(p, dims))]
         if not keep:
             return base
-        from tfedu.ops.gather_ops import gather
-        from tfedu.ops.scatter_ops import tensor_scatter_nd_update
 
         ind = np.array([idx[i] for i in keep], dtype=np.int64)
         upd = gather(flat, np.array([pos[i] for i in keep], dtype=np.int64))
@@ -196,7 +194,6 @@ class RaggedTensor:
             ln = np.where(keep.any(axis=1), m - np.argmax(keep, axis=1), 0)
         else:
             ln = np.full(n, m, dtype=np.int64)
-        from tfedu.ops.gather_ops import boolean_mask
 
         mask = np.arange(m)[None, :] < ln[:, None]
         return cls.from_row_lengths(boolean_mask(t, mask), ln)
@@ -274,8 +271,6 @@ class RaggedTensor:
 
 
 def _math(name):
-    from tfedu.ops import math_ops
-
     return getattr(math_ops, name)
 
 
@@ -352,3 +347,90 @@ def ragged_constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name
     for splits in reversed(levels):
         values = RaggedTensor(values, convert_to_tensor(splits), internal=True)
     return values
+
+
+# ------------------------------------------------------------------------------------------
+# tf.ragged.range, more RaggedTensor constructors, RaggedTensorSpec, tf.type_spec_from_value
+# ------------------------------------------------------------------------------------------
+
+
+@export("ragged.range")
+def ragged_range(starts, limits=None, deltas=1, dtype=None, name=None,
+                 row_splits_dtype=dtypes.int64):
+    """One `range(start, limit, delta)` row per element."""
+    if limits is None:
+        starts, limits = 0, starts
+    s, lim, d = np.broadcast_arrays(as_numpy(starts), as_numpy(limits), as_numpy(deltas))
+    rows = [np.arange(a, b, c) for a, b, c in zip(s.ravel(), lim.ravel(), d.ravel())]
+    dt = dtypes.as_dtype(dtype) if dtype else as_tensor(starts).dtype
+    flat = np.concatenate(rows).astype(dt.as_numpy_dtype) if rows else np.zeros(0)
+    return RaggedTensor.from_row_lengths(constant(flat, dtype=dt),
+                                         np.array([len(r) for r in rows], np.int64))
+
+
+def _from_nested_row_splits(cls, flat_values, nested_row_splits, name=None, validate=True):
+    out = flat_values
+    for splits in reversed(list(nested_row_splits)):
+        out = cls.from_row_splits(out, splits)
+    return out
+
+
+def _from_uniform_row_length(cls, values, uniform_row_length, nrows=None, validate=True,
+                             name=None):
+    n = as_tensor(values).shape[0] if not isinstance(values, RaggedTensor) else \
+        int(values.nrows())
+    k = int(uniform_row_length)
+    rows = (n // k if k else int(nrows or 0)) if nrows is None else int(nrows)
+    return cls.from_row_lengths(values, np.full([rows], k, np.int64))
+
+
+def _from_sparse(cls, st_input, name=None, row_splits_dtype=dtypes.int64):
+    idx, shape = as_numpy(st_input.indices), as_numpy(st_input.dense_shape)
+    if len(shape) != 2:
+        raise ValueError(f"rank(st_input) must be 2, got {len(shape)}")
+    lengths = np.bincount(idx[:, 0], minlength=shape[0]) if idx.size else np.zeros(shape[0])
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    if idx.size and (idx[:, 1] != np.arange(len(idx)) - np.repeat(starts, lengths)).any():
+        raise errors.InvalidArgumentError(
+            None, None, "Expected 'tf.Tensor(False, shape=(), dtype=bool)' to be true. "
+            "Summarized data: b'SparseTensor is not right-ragged'")
+    return cls.from_row_lengths(st_input.values, lengths.astype(np.int64))
+
+
+RaggedTensor.from_nested_row_splits = classmethod(_from_nested_row_splits)
+RaggedTensor.from_uniform_row_length = classmethod(_from_uniform_row_length)
+RaggedTensor.from_sparse = classmethod(_from_sparse)
+
+
+@export("RaggedTensorSpec", "ragged.RaggedTensorSpec")
+class RaggedTensorSpec:
+    """The type of a RaggedTensor: shape (ragged dimensions None), dtype, ragged rank."""
+
+    def __init__(self, shape=None, dtype=dtypes.float32, ragged_rank=None,
+                 row_splits_dtype=dtypes.int64, flat_values_spec=None):
+        self.shape = TensorShape(shape)
+        self.dtype = dtypes.as_dtype(dtype)
+        rank = self.shape.rank
+        self.ragged_rank = ragged_rank if ragged_rank is not None else (rank - 1 if rank else 1)
+        self.row_splits_dtype = dtypes.as_dtype(row_splits_dtype)
+
+    def __repr__(self):
+        return (f"RaggedTensorSpec(TensorShape({self.shape.as_list() if self.shape.rank is not None else None}), "
+                f"{self.dtype!r}, {self.ragged_rank}, {self.row_splits_dtype!r})")
+
+    def __eq__(self, other):
+        return isinstance(other, RaggedTensorSpec) and repr(self) == repr(other)
+
+    def is_compatible_with(self, value):
+        return self.dtype == value.dtype and self.shape.is_compatible_with(value.shape)
+
+
+@export("type_spec_from_value")
+def type_spec_from_value(value):
+    """The TypeSpec of a value: TensorSpec, RaggedTensorSpec, or a SparseTensorSpec-like one."""
+    if isinstance(value, RaggedTensor):
+        return RaggedTensorSpec(value.shape, value.dtype, value.ragged_rank)
+    if hasattr(value, "dtype") and hasattr(value, "shape"):
+        return TensorSpec(value.shape, value.dtype)
+    t = as_tensor(value)
+    return TensorSpec(t.shape, t.dtype)

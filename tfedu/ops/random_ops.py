@@ -32,7 +32,7 @@ import weakref
 
 import numpy as np
 
-from tfedu.framework import context, dtypes
+from tfedu.framework import context, dtypes, errors
 from tfedu.framework.context import _state, get_default_graph
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import execute
@@ -42,7 +42,8 @@ from tfedu.framework.registry import FLOAT, INTS, NUMERIC, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.framework.variables import Variable
-from tfedu.ops import math_ops
+from tfedu.ops import array_ops, math_ops
+from tfedu.ops.array_ops import _shape_input
 from tfedu.ops.op_helpers import export
 
 DEFAULT_GRAPH_SEED = 87654321
@@ -596,16 +597,17 @@ def _final(scope):
 
 
 def _shape_tensor(shape):
-    from tfedu.ops.array_ops import _shape_input
-
     if isinstance(shape, (list, tuple)) and not any(isinstance(d, Tensor) for d in shape):
         t = convert_to_tensor(list(shape), dtype_hint=dtypes.int32, name="shape")
         if not shape:
             t = convert_to_tensor(np.zeros([0], np.int32), name="shape")
     else:
         t = _shape_input(shape)
-    if not t.dtype.is_integer:
-        raise TypeError(f"Shape must be a vector of int32 or int64, got {t.dtype.name}")
+    if not t.dtype.is_integer:  # TF's random ops type their shape input: int32 or int64
+        msg = (f"Value for attr 'T' of {t.dtype.c_name} is not in the list of allowed values: "
+               "int32, int64")
+        raise errors.InvalidArgumentError(None, None, msg) if context.executing_eagerly() \
+            else TypeError(msg)
     return t
 
 
@@ -617,10 +619,15 @@ def _as(x, dtype, name=None):
     return convert_to_tensor(x, dtype=dtype, name=name)
 
 
-def _float_dtype(dtype, what):
+def _float_dtype(dtype, what, value=0.0):
+    """`dtype` if floating; else TF's TypeError, raised as TF converts the float parameter
+    (`mean=0.0`, ...) of `what` to that dtype first."""
     dtype = dtypes.as_dtype(dtype)
     if dtype not in _FLOATS:
-        raise ValueError(f"Invalid dtype {dtype!r} for {what}: expected a floating point type.")
+        if context.executing_eagerly():
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+        raise TypeError(f"Expected {dtype.name}, but got {value!r} of type "
+                        f"'{type(value).__name__}'.")
     return dtype
 
 
@@ -1050,8 +1057,6 @@ def split(seed, num=2, alg="auto_select") -> Tensor:
 @export("random.fold_in", "random.experimental.stateless_fold_in")
 def fold_in(seed, data, alg="auto_select") -> Tensor:
     """A new seed from `seed` and an integer `data` (e.g. a step number)."""
-    from tfedu.ops import array_ops
-
     s = _seed_tensor(seed)
     d = _as(data, s.dtype)
     first = stateless_uniform([], seed=s, minval=None, maxval=None, dtype=s.dtype)
@@ -1192,7 +1197,6 @@ class Generator:
     def _key_counter(self):
         """The current (key, counter) as uint64 tensors, read from the state variable."""
         st = self._state_var.value()
-        from tfedu.ops import array_ops
 
         parts = array_ops.unstack(math_ops.cast(st, dtypes.uint64), num=_state_size(self._alg))
         counter = parts[:-1] + [array_ops.zeros_like(parts[0])] * (3 - len(parts))
@@ -1280,3 +1284,14 @@ def set_global_generator(generator: Generator) -> None:
     """Replace the global `tf.random.Generator` with `generator`."""
     global _global_generator
     _global_generator = generator
+
+
+@export("random_normal_initializer")
+class random_normal_initializer:
+    """Initializer drawing from a normal distribution."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def __call__(self, shape, dtype=dtypes.float32, **kwargs):
+        return normal(shape, self.mean, self.stddev, dtype=dtype, seed=self.seed)

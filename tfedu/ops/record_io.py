@@ -17,6 +17,7 @@ import struct
 import zlib
 
 from tfedu.framework import errors
+from tfedu.ops.io_ops import atomic_write
 from tfedu.ops.op_helpers import export
 from tfedu.protos import example as _example
 
@@ -97,8 +98,6 @@ class TFRecordWriter:
         self._write_out()
 
     def _write_out(self):
-        from tfedu.ops.io_ops import atomic_write
-
         data = b"".join(self._chunks)
         if self._kind == "GZIP":
             data = gzip.compress(data)

@@ -16,7 +16,9 @@ from tfedu.framework.registry import ALL, INTS, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.kernels import array_kernels
-from tfedu.ops import array_ops
+from tfedu.ops import array_ops, math_ops
+from tfedu.ops.gather_ops import gather_nd
+from tfedu.ops.math_ops import negative
 from tfedu.ops.op_helpers import as_tensor, export
 
 _NB_MIN = 4096  # elements updated; np.ufunc.at is ~10x slower than the loop above ~1e3
@@ -121,8 +123,6 @@ def _scatter_nd_kernel(indices, updates, shape):
 
 
 def array_ops_gather_nd(params, indices):
-    from tfedu.ops.gather_ops import gather_nd
-
     return gather_nd(params, indices)
 
 
@@ -167,14 +167,10 @@ def _tensor_scatter_kernel(mode):
 
 
 def _gnd(g, idx):
-    from tfedu.ops.gather_ops import gather_nd
-
     return gather_nd(g, idx)
 
 
 def _minmax_grad(op, g):
-    from tfedu.ops import math_ops
-
     t, idx, upd = op.inputs
     out = op.outputs[0]
     keep_t = math_ops.cast(math_ops.equal(t, out), g.dtype)
@@ -203,8 +199,6 @@ TENSOR_SCATTER_ADD = _register(
 
 
 def _neg(x):
-    from tfedu.ops.math_ops import negative
-
     return negative(x)
 
 

@@ -18,7 +18,7 @@ from tfedu.framework.registry import INTS, NUMERIC, REAL, register_op
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.kernels import math_kernels
 from tfedu.kernels.math_kernels import identity_of, ref_bincount, ref_segment_reduce, segment_counts
-from tfedu.ops import array_ops
+from tfedu.ops import array_ops, debugging, gather_ops
 from tfedu.ops import math_ops as M
 from tfedu.ops.math_ops import divide_no_nan
 from tfedu.ops.op_helpers import (
@@ -154,8 +154,6 @@ def _unsorted_kernel(code):
 
 
 def _gather(params, indices):
-    from tfedu.ops import gather_ops
-
     return gather_ops.gather(params, indices)
 
 
@@ -425,8 +423,6 @@ def unsorted_segment_sqrt_n(data, segment_ids, num_segments, name=None):
 
 def _range_checks(checks):
     """Run (condition_fn, x, y, cond_text, message) checks: now when eager, else Assert ops."""
-    from tfedu.ops import debugging
-
     graph = _state.graph
     asserts = []
     for fn, eager_fn, x, y, text, message in checks:
@@ -442,8 +438,6 @@ def _range_checks(checks):
 def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=dtypes.int32,
                      name=None):
     """`num_classes x num_classes` counts of (label, prediction) pairs."""
-    from tfedu.ops import debugging
-
     with name_scope(name or "confusion_matrix"):
         labels = M.cast(as_tensor(labels, name="labels"), dtypes.int64)
         predictions = M.cast(as_tensor(predictions, name="predictions"), dtypes.int64)

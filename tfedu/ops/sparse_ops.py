@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from tfedu.framework import dtypes
-from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework import dtypes, errors
+from tfedu.framework.convert import constant, convert_to_tensor
 from tfedu.framework.execute import static_value
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops
+from tfedu.ops.gather_ops import gather, gather_nd
+from tfedu.ops.math_ops import add, matmul, not_equal, reduce_sum
+from tfedu.ops.op_helpers import as_numpy, export
 from tfedu.ops.op_helpers import as_tensor as _t
-from tfedu.ops.op_helpers import export
+from tfedu.ops.scatter_ops import tensor_scatter_nd_update
 
 # ------------------------------------------------------------------------------------------
 # SparseTensor
@@ -80,8 +83,6 @@ class SparseTensor:
 @export("sparse.to_dense")
 def sparse_to_dense(sp_input, default_value=None, validate_indices=True, name=None):
     """The dense tensor: `values` at `indices`, `default_value` (zero) elsewhere."""
-    from tfedu.ops.scatter_ops import tensor_scatter_nd_update
-
     if not isinstance(sp_input, SparseTensor):
         raise TypeError(f"Input must be a SparseTensor, got {type(sp_input).__name__}")
     fill = 0 if default_value is None else default_value
@@ -92,8 +93,6 @@ def sparse_to_dense(sp_input, default_value=None, validate_indices=True, name=No
 @export("sparse.from_dense")
 def sparse_from_dense(tensor, name=None):
     """The SparseTensor of the non-zero elements of `tensor`."""
-    from tfedu.ops.gather_ops import gather_nd
-    from tfedu.ops.math_ops import not_equal
 
     t = _t(tensor)
     zero = np.zeros((), dtype=t.dtype._np) if t.dtype is not dtypes.string else b""
@@ -104,8 +103,6 @@ def sparse_from_dense(tensor, name=None):
 @export("sparse.reorder")
 def sparse_reorder(sp_input, name=None):
     """The same SparseTensor with its entries in row-major (canonical) order."""
-    from tfedu.ops.gather_ops import gather
-
     idx = np.asarray(sp_input.indices)
     order = np.lexsort(idx.T[::-1]) if idx.size else np.arange(0)
     return SparseTensor(gather(sp_input.indices, order), gather(sp_input.values, order),
@@ -116,8 +113,6 @@ def sparse_reorder(sp_input, name=None):
 def sparse_add(a, b, threshold=0, name=None):
     """sparse + dense gives a dense tensor; sparse + sparse a SparseTensor over the union of
     their entries (entries with |value| < threshold are dropped)."""
-    from tfedu.ops.gather_ops import gather_nd
-    from tfedu.ops.math_ops import add
 
     if not isinstance(a, SparseTensor):
         a, b = b, a
@@ -137,14 +132,106 @@ def sparse_add(a, b, threshold=0, name=None):
 @export("sparse.reduce_sum")
 def sparse_reduce_sum(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=None):
     """Sum of the entries (over `axis`), as a dense tensor."""
-    from tfedu.ops.math_ops import reduce_sum
-
     return reduce_sum(sparse_to_dense(sp_input), axis=axis, keepdims=bool(keepdims))
 
 
 @export("sparse.sparse_dense_matmul", "sparse.matmul")
 def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None):
     """SparseTensor @ dense matrix (differentiable in both)."""
-    from tfedu.ops.math_ops import matmul
-
     return matmul(sparse_to_dense(sp_a), _t(b), adjoint_a=adjoint_a, adjoint_b=adjoint_b)
+
+
+# ------------------------------------------------------------------------------------------
+# slice, concat, transpose, reduce_max, map_values, retain: computed now, on the values
+# ------------------------------------------------------------------------------------------
+
+
+def _sparse(indices, values, shape, dtype):
+    vals = constant(np.asarray(values, dtype=object if dtype == dtypes.string else
+                                  dtype.as_numpy_dtype), dtype=dtype)
+    return SparseTensor(np.asarray(indices, np.int64).reshape(-1, len(shape)), vals,
+                        np.asarray(shape, np.int64))
+
+
+@export("sparse.slice")
+def sparse_slice(sp_input, start, size, name=None):
+    """The entries inside the box [start, start + size), re-indexed from `start`."""
+    idx, vals = as_numpy(sp_input.indices), as_numpy(sp_input.values)
+    start, size = np.asarray(start, np.int64), np.asarray(size, np.int64)
+    shape = as_numpy(sp_input.dense_shape)
+    end = np.minimum(start + size, shape)
+    keep = np.all((idx >= start) & (idx < end), axis=1) if idx.size else np.zeros(0, bool)
+    return _sparse(idx[keep] - start, vals[keep], np.maximum(end - start, 0), sp_input.dtype)
+
+
+@export("sparse.concat")
+def sparse_concat(axis, sp_inputs, expand_nonconcat_dims=False, name=None):
+    """Join SparseTensors along `axis` (their other dimensions must agree)."""
+    shapes = [as_numpy(s.dense_shape) for s in sp_inputs]
+    rank = len(shapes[0])
+    axis = axis % rank
+    for pos, s in enumerate(shapes[1:], 1):
+        bad = [d for d in range(rank) if d != axis and s[d] != shapes[0][d]]
+        if bad and not expand_nonconcat_dims:
+            raise errors.InvalidArgumentError(
+                None, None, f"{{{{function_node __wrapped__SparseConcat_N_{len(shapes)}_device_"
+                f"{errors.CPU_DEVICE}}}}} Input shapes must match: expected "
+                f"{shapes[0][bad[0]]} for dimension {bad[0]} but got {s[bad[0]]} at position "
+                f"{pos} [Op:SparseConcat] name: ")
+    out_idx, out_vals, offset = [], [], 0
+    for s, shp in zip(sp_inputs, shapes):
+        i = as_numpy(s.indices).copy()
+        i[:, axis] += offset
+        out_idx.append(i)
+        out_vals.append(as_numpy(s.values))
+        offset += shp[axis]
+    shape = shapes[0].copy()
+    shape[axis] = offset
+    idx, vals = np.concatenate(out_idx), np.concatenate(out_vals)
+    order = np.lexsort(idx.T[::-1]) if idx.size else np.arange(0)
+    return _sparse(idx[order], vals[order], shape, sp_inputs[0].dtype)
+
+
+@export("sparse.transpose")
+def sparse_transpose(sp_input, perm=None, name=None):
+    """The SparseTensor with its dimensions permuted (reversed by default), entries re-sorted."""
+    idx, shape = as_numpy(sp_input.indices), as_numpy(sp_input.dense_shape)
+    perm = list(range(len(shape)))[::-1] if perm is None else list(perm)
+    new = idx[:, perm]
+    order = np.lexsort(new.T[::-1]) if new.size else np.arange(0)
+    return _sparse(new[order], as_numpy(sp_input.values)[order], shape[perm], sp_input.dtype)
+
+
+@export("sparse.reduce_max")
+def sparse_reduce_max(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=None):
+    """Max over the present entries only (absent ones are not zeros here)."""
+    idx, vals, shape = as_numpy(sp_input.indices), as_numpy(sp_input.values), as_numpy(sp_input.dense_shape)
+    if axis is None:
+        return constant(vals.max() if vals.size else np.array(np.iinfo(np.int64).min),
+                           dtype=sp_input.dtype)
+    axes = [a % len(shape) for a in np.atleast_1d(axis)]
+    keep = [d for d in range(len(shape)) if d not in axes]
+    low = np.finfo(vals.dtype).min if vals.dtype.kind == "f" else np.iinfo(vals.dtype).min
+    out = np.full([shape[d] for d in keep], low, vals.dtype)
+    for i, v in zip(idx, vals):
+        k = tuple(i[keep])
+        out[k] = max(out[k], v)
+    if keepdims:
+        out = out.reshape([1 if d in axes else shape[d] for d in range(len(shape))])
+    return constant(out)
+
+
+@export("sparse.map_values")
+def sparse_map_values(op, *args, **kwargs):
+    """Apply `op` to the values of the SparseTensor arguments (same indices)."""
+    sp = next(a for a in args if isinstance(a, SparseTensor))
+    new = [a.values if isinstance(a, SparseTensor) else a for a in args]
+    return SparseTensor(sp.indices, op(*new, **kwargs), sp.dense_shape)
+
+
+@export("sparse.retain")
+def sparse_retain(sp_input, to_retain):
+    """Only the entries where the boolean vector `to_retain` is True."""
+    keep = np.asarray(as_numpy(to_retain), bool)
+    return _sparse(as_numpy(sp_input.indices)[keep], as_numpy(sp_input.values)[keep],
+                   as_numpy(sp_input.dense_shape), sp_input.dtype)

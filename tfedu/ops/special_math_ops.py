@@ -136,6 +136,14 @@ POLYGAMMA = register_op(
     doc="psi^(a)(x), the a-th derivative of digamma")
 
 
+@export("math.polygamma")
+def polygamma(a, x, name=None):
+    """The n-th derivative of the digamma function, `psi^(a)(x)`, elementwise."""
+    a = as_tensor(a, name="a")
+    x = as_tensor(x, dtype=a.dtype, name="x")
+    return execute(POLYGAMMA, [a, x], name=name, default_name="Polygamma")
+
+
 def _xlogy_kernel(x, y):
     with np.errstate(**ERRSTATE_IGNORE):
         r = np.where(x == 0, np.zeros((), x.dtype), x * np.log(y))
@@ -230,9 +238,3 @@ xlogy = export("math.xlogy")(binary_function(XLOGY, "Xlogy", "xlogy"))
 xdivy = export("math.xdivy")(binary_function(XDIVY, "Xdivy", "xdivy"))
 
 
-@export("math.polygamma")
-def polygamma(a, x, name=None):
-    """The n-th derivative of the digamma function, `psi^(a)(x)`, elementwise."""
-    a = as_tensor(a, name="a")
-    x = as_tensor(x, dtype=a.dtype, name="x")
-    return execute(POLYGAMMA, [a, x], name=name, default_name="Polygamma")

@@ -11,12 +11,18 @@ import re
 import numpy as np
 
 from tfedu.framework import dtypes
-from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.convert import constant, convert_to_tensor
 from tfedu.framework.execute import execute
-from tfedu.framework.op_check import OpCheckError
+from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import register_op
 from tfedu.framework.tensor import Tensor
-from tfedu.ops.op_helpers import as_tensor, broadcast_shapes, export, same_as_input, unary_infer
+from tfedu.framework.tensor_shape import TensorShape
+from tfedu.ops import array_ops
+from tfedu.ops.array_ops import expand_dims, reshape, unstack
+from tfedu.ops.math_ops import cumsum
+from tfedu.ops.op_helpers import as_tensor, export, same_as_input, unary_infer
+from tfedu.ops.ragged_ops import RaggedTensor
+from tfedu.ops.segment_ops import unsorted_segment_sum
 
 
 def _map(fn, x, otype=object):
@@ -50,17 +56,25 @@ def length(input, name=None, unit="BYTE"):
 
 
 def _join_infer(op):
+    """Scalars join every element; other inputs must have one shape (TF does not broadcast)."""
     shape = op.shape(0)
     for s in op.input_shapes[1:]:
         if shape.rank == 0:
             shape = s
         elif s.rank != 0:
-            shape = broadcast_shapes(shape, s)
+            if not shape.is_compatible_with(s):
+                op.fail(f"Input shapes do not match: {shape_text(shape.as_list())} vs. "
+                        f"{shape_text(s.as_list())}")
+            shape = shape.merge_with(s)
     return [(shape, dtypes.string)]
 
 
 def _join_kernel(inputs, separator=""):
     sep = separator.encode() if isinstance(separator, str) else separator
+    shapes = {np.shape(a) for a in inputs if np.ndim(a)}
+    if len(shapes) > 1:
+        a, b = sorted(shapes, key=str)[:2]
+        raise OpCheckError(f"Input shapes do not match: {shape_text(a)} vs. {shape_text(b)}")
     arrs = np.broadcast_arrays(*[np.asarray(a, dtype=object) for a in inputs])
     out = np.empty(arrs[0].shape, dtype=object)
     flat = [a.reshape(-1) for a in arrs]
@@ -122,6 +136,36 @@ REGEX_REPLACE = register_op(
     "RegexReplace", group="string", inputs=("input: string", "pattern: string", "rewrite: string"),
     outputs=("output: string",), attrs={"replace_global": True}, infer=unary_infer,
     kernel=_regex_kernel, doc="Replace regex matches (all, or the first) with `rewrite`.")
+
+
+def _compile_pattern(pattern):
+    """The pattern (RE2 syntax, read with Python's `re`), or TF's error for an invalid one."""
+    text = bytes(pattern.item() if isinstance(pattern, np.ndarray) else pattern)
+    try:
+        return re.compile(text)
+    except re.error as e:
+        raise OpCheckError(f"Invalid pattern: {text.decode(errors='replace')}, error: {e}") \
+            from None
+
+
+def _full_match_kernel(input, pattern=b""):
+    rx = _compile_pattern(pattern)
+    return np.vectorize(lambda b: rx.fullmatch(b) is not None, otypes=[bool])(input) \
+        if np.size(input) else np.zeros(np.shape(input), bool)
+
+
+STATIC_REGEX_FULL_MATCH = register_op(
+    "StaticRegexFullMatch", group="string", inputs=("input: string",), outputs=("output: bool",),
+    attrs={"pattern": b""}, infer=same_as_input(dtypes.bool_), kernel=_full_match_kernel,
+    doc="Whether each whole string matches the regex `pattern`.")
+
+
+@export("strings.regex_full_match")
+def regex_full_match(input, pattern, name=None):
+    """Whether each string matches `pattern` as a whole (RE2 syntax; a constant pattern)."""
+    pattern = pattern.encode() if isinstance(pattern, str) else bytes(pattern)
+    return execute(STATIC_REGEX_FULL_MATCH, [input], {"pattern": pattern}, name=name,
+                   default_name="StaticRegexFullMatch")
 
 
 @export("strings.regex_replace")
@@ -189,6 +233,8 @@ def to_number(input, out_type=dtypes.float32, name=None):
 
 
 def _as_string_kernel(input, precision=-1, **kw):
+    if precision >= 0 and input.dtype.kind not in "fc":
+        raise OpCheckError(f"precision not supported for datatype {dtypes.from_numpy(input.dtype).name}")
     if input.dtype.kind == "f":
         fmt = (lambda v: f"{v:.{precision}f}") if precision >= 0 else (lambda v: f"{v:f}")
     elif input.dtype.kind == "b":
@@ -217,18 +263,12 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
 @export("strings.reduce_join", "reduce_join")
 def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     """Join the strings along `axis` (all of them when None)."""
-    from tfedu.ops.array_ops import unstack
-
     x = as_tensor(inputs, dtypes.string)
     if axis is None:
-        from tfedu.ops.array_ops import reshape
-
         x, axis = reshape(x, [-1]), 0
     parts = unstack(x, axis=axis)
     out = join(parts, separator=separator, name=name) if parts else convert_to_tensor(b"")
     if keepdims:
-        from tfedu.ops.array_ops import expand_dims
-
         out = expand_dims(out, axis)
     return out
 
@@ -250,8 +290,6 @@ def _split_v2_kernel(input, sep, maxsplit=-1):
 
 
 def _split_v2_infer(op):
-    from tfedu.framework.tensor_shape import TensorShape
-
     return [(TensorShape([None, 2]), dtypes.int64), (TensorShape([None]), dtypes.string),
             (TensorShape([2]), dtypes.int64)]
 
@@ -267,10 +305,6 @@ STRING_SPLIT_V2 = register_op(
 
 def _split_in_graph(x, sep, maxsplit, name):
     """tf.strings.split while tracing: StringSplitV2, its parts as a RaggedTensor."""
-    from tfedu.ops import array_ops
-    from tfedu.ops.math_ops import cumsum
-    from tfedu.ops.ragged_ops import RaggedTensor
-    from tfedu.ops.segment_ops import unsorted_segment_sum
 
     indices, values, _ = execute(STRING_SPLIT_V2, [x, as_tensor(sep or "", dtypes.string)], {"maxsplit": maxsplit},
                                  name=name, default_name="StringSplit")
@@ -286,8 +320,6 @@ def _split_in_graph(x, sep, maxsplit, name):
 def split(input, sep=None, maxsplit=-1, name=None):
     """Split each string of a vector into a RaggedTensor of parts (whitespace by default);
     a scalar string gives a 1-D tensor."""
-    from tfedu.ops.ragged_ops import RaggedTensor
-
     x = as_tensor(input, dtypes.string)
     if not hasattr(x, "_value") and x.shape.rank == 1:
         return _split_in_graph(x, sep, maxsplit, name)
@@ -304,3 +336,62 @@ def split(input, sep=None, maxsplit=-1, name=None):
     splits = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
     return RaggedTensor.from_row_splits(convert_to_tensor(flat, dtype=dtypes.string), splits)
 
+
+# ------------------------------------------------------------------------------------------
+# Unicode: characters, code points and bytes of each string (ragged results)
+# ------------------------------------------------------------------------------------------
+
+
+def _ragged(rows, dtype):
+    lengths = [len(r) for r in rows]
+    flat = [x for r in rows for x in r]
+    values = constant(np.array(flat, dtype=object) if dtype == dtypes.string else
+                         np.array(flat, dtype=np.int32), dtype=dtype)
+    return RaggedTensor.from_row_lengths(values, np.array(lengths, np.int64))
+
+
+def _each(input, fn, dtype):
+    t = as_tensor(input, dtype=dtypes.string)
+    arr = np.asarray(t.numpy(), dtype=object)
+    if arr.ndim == 0:
+        return constant(np.array(fn(arr.item()), dtype=object if dtype == dtypes.string
+                                       else np.int32), dtype=dtype)
+    return _ragged([fn(v) for v in arr.reshape(-1)], dtype)
+
+
+def _decode(b, errors="replace"):
+    return b.decode("utf-8", errors)
+
+
+@export("strings.unicode_split")
+def unicode_split(input, input_encoding="UTF-8", errors="replace", replacement_char=65533,
+                  name=None):
+    """Split each string into its characters (as UTF-8 strings)."""
+    return _each(input, lambda b: [c.encode("utf-8") for c in _decode(b, errors)],
+                 dtypes.string)
+
+
+@export("strings.unicode_decode")
+def unicode_decode(input, input_encoding="UTF-8", errors="replace", replacement_char=65533,
+                   replace_control_characters=False, name=None):
+    """Each string as its Unicode code points (int32)."""
+    return _each(input, lambda b: [ord(c) for c in _decode(b, errors)], dtypes.int32)
+
+
+@export("strings.bytes_split")
+def bytes_split(input, name=None):
+    """Split each string into single bytes."""
+    return _each(input, lambda b: [b[i:i + 1] for i in range(len(b))], dtypes.string)
+
+
+@export("strings.unicode_encode")
+def unicode_encode(input, output_encoding="UTF-8", errors="replace", replacement_char=65533,
+                   name=None):
+    """Code points (a vector, or a ragged batch) back to UTF-8 strings."""
+    if isinstance(input, RaggedTensor):
+        rows = input.to_list()
+        return constant(np.array(["".join(map(chr, r)).encode() for r in rows], dtype=object))
+    cps = np.asarray(as_tensor(input).numpy())
+    if cps.ndim == 1:
+        return constant("".join(map(chr, cps)).encode())
+    return constant(np.array(["".join(map(chr, r)).encode() for r in cps], dtype=object))

@@ -125,6 +125,18 @@ class RestoredFunction:
     def concrete_functions(self):
         return list(self._concrete)
 
+    @property
+    def _sig(self):
+        """The Python signature it was saved with: saving a loaded object again writes it."""
+        import inspect
+
+        first_default = len(self._arg_names) - len(self._defaults)
+        return inspect.Signature([
+            inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                              default=self._defaults[i - first_default] if i >= first_default
+                              else inspect.Parameter.empty)
+            for i, n in enumerate(self._arg_names)])
+
     def _bind(self, cf, args, kwargs):
         """Flat tensor arguments for `cf` from this call, or None if the call does not fit."""
         want_args, want_kwargs = cf.structured_input_signature

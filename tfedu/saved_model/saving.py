@@ -35,6 +35,7 @@ import uuid
 import numpy as np
 from tensorboard.compat.proto import meta_graph_pb2, saved_object_graph_pb2
 
+from tfedu import _tmpfiles
 from tfedu.framework.tensor_spec import TensorSpec
 from tfedu.framework.trackable import children_of, is_function, is_variable
 from tfedu.protos.saved_model import FingerprintDef, SavedModel
@@ -302,7 +303,8 @@ def save(obj, export_dir, signatures=None, options=None):
         return
     parent = os.path.dirname(os.path.abspath(export_dir))
     os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(dir=parent, prefix=".tmp-saved_model-")
+    _tmpfiles.sweep(parent)
+    tmp = tempfile.mkdtemp(dir=parent, prefix=_tmpfiles.prefix() + "saved_model-")
     try:
         _write_files(tmp, obj, saver)
         make_readable(tmp, DIR_MODE)

@@ -230,9 +230,10 @@ def _write_opdef():
             "WriteSummary", inputs=("inputs: N*T",), outputs=(),
             type_attrs={"T": ALL},
             attrs={"tag": "", "kind": "scalar", "metadata": b"", "capture": 0, "options": ()},
-            infer=lambda op: [], kernel=_write_kernel, stateful=True,
-            export={"graphdef": {"unsupported": "it writes through a summary writer held in "
-                                 "Python (TensorFlow's WriteSummary takes a writer resource)"}},
+            infer=lambda op: [], kernel=_write_kernel, stateful=True, group="debug",
+            export={"graphdef": {"unsupported": "it writes through the writer captured when "
+                                                "the function was traced (TensorFlow's "
+                                                "WriteSummary takes a writer resource)"}},
             doc="Writes a summary to the default writer when run (tf.summary in a graph).")
     return _WRITE_OP
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tfedu.kernels.lazy_njit import lazy_njit
+
 _POLY = 0x82F63B78  # reversed Castagnoli polynomial
 _MASK_DELTA = 0xA282EAD8
 _SMALL = 256
@@ -33,6 +35,7 @@ _T = _tables()
 _T0 = [int(x) for x in _T[0]]
 
 
+@lazy_njit()
 def _extend_loop(crc, data, t):  # pragma: no cover - compiled by Numba on first use
     c = crc ^ np.uint32(0xFFFFFFFF)
     n = data.shape[0]
@@ -59,20 +62,7 @@ def extend(crc: int, data) -> int:
             c = _T0[(c ^ b) & 0xFF] ^ (c >> 8)
         return c ^ 0xFFFFFFFF
     arr = np.frombuffer(view, dtype=np.uint8)
-    return int(_compiled()(np.uint32(crc), arr, _T))
-
-
-_KERNEL = []
-
-
-def _compiled():
-    """The Numba-compiled loop (compiled, or loaded from the cache, on first use: importing
-    tfedu does not import Numba)."""
-    if not _KERNEL:
-        from numba import njit
-
-        _KERNEL.append(njit(cache=True, nogil=True)(_extend_loop))
-    return _KERNEL[0]
+    return int(_extend_loop(np.uint32(crc), arr, _T))
 
 
 def value(data) -> int:

@@ -1,13 +1,16 @@
 """Atomic file writes: a temporary file in the same directory, then `os.replace`.
 
 A reader (or a process killed mid-save) sees either the old file or the new one, never a part;
-an error removes the temporary file, so failed saves leave nothing behind.
+an error removes the temporary file, so failed saves leave nothing behind, and the files of a
+process killed mid-save are removed by the next save into that folder (`tfedu/_tmpfiles.py`).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+
+from tfedu import _tmpfiles
 
 __all__ = ["atomic_write", "make_readable", "FILE_MODE", "DIR_MODE"]
 
@@ -36,7 +39,9 @@ def atomic_write(path, write) -> None:
     path = os.fspath(path)
     d = os.path.dirname(os.path.abspath(path))
     os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix="-" + os.path.basename(path)[-40:])
+    _tmpfiles.sweep(d)  # what saves killed mid-write left here
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=_tmpfiles.prefix(),
+                               suffix="-" + os.path.basename(path)[-40:])
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)

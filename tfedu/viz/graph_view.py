@@ -13,8 +13,9 @@ import json
 import re
 import shutil
 import sys
+import threading
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from importlib import resources
 from typing import Any
@@ -246,7 +247,22 @@ def _check_payload(payload: Mapping) -> dict:
     return with_layouts(json.loads(json.dumps(payload)))
 
 
-_PIPES: ThreadPoolExecutor | None = None
+def _in_thread(fn, timeout: float):
+    """`fn()`'s result, or its exception raised here; `FutureTimeout` after `timeout` s.
+
+    A daemon thread of its own per call: an abandoned slow drawing finishes in the background
+    without holding up the next one (a shared pool would queue it behind) or Python's exit.
+    """
+    job: Future = Future()
+
+    def run() -> None:
+        try:
+            job.set_result(fn())
+        except BaseException as e:  # handed to the waiting caller
+            job.set_exception(e)
+
+    threading.Thread(target=run, name="tfedu-graphviz", daemon=True).start()
+    return job.result(timeout=timeout)
 
 
 def _pipe_svg(dot: str) -> str | None:
@@ -254,19 +270,17 @@ def _pipe_svg(dot: str) -> str | None:
 
     None when the package is not installed (it comes with the `lab` extra), when Graphviz
     fails, or after `SVG_FALLBACK_TIMEOUT_S`: `Source.pipe` has no timeout of its own, so it
-    runs in a worker thread and the display stops waiting for it (the node cap keeps that
-    run short; it finishes on its own).
+    runs in a thread and the display stops waiting for it (the node cap keeps that run short;
+    it finishes on its own).
     """
-    global _PIPES
     try:
         import graphviz
     except ImportError:
         return None
-    if _PIPES is None:
-        _PIPES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tfedu-graphviz")
-    job = _PIPES.submit(graphviz.Source(dot).pipe, format="svg", encoding="utf-8", quiet=True)
+    source = graphviz.Source(dot)
     try:
-        return job.result(timeout=SVG_FALLBACK_TIMEOUT_S)
+        return _in_thread(lambda: source.pipe(format="svg", encoding="utf-8", quiet=True),
+                          SVG_FALLBACK_TIMEOUT_S)
     except (FutureTimeout, graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError,
             UnicodeDecodeError):
         return None  # a slow, broken or missing Graphviz only loses the fallback
@@ -284,7 +298,7 @@ def _svg(payload: dict) -> str | None:
         return None
     from .static import static_svg
 
-    return static_svg(payload, _pipe_svg, SVG_FALLBACK_MAX_NODES)
+    return static_svg(payload, _pipe_svg, SVG_FALLBACK_MAX_NODES, SVG_FALLBACK_TIMEOUT_S)
 
 
 def _summary(payload: dict, drawn: int) -> str:

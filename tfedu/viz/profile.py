@@ -11,12 +11,15 @@ bytes produced per op type and per node, colours the busiest graph by time, and 
 line what dominates (and, with `before=`, what fusion or another change did). Times are
 measured around each kernel call in Python, so a step's few microseconds of bookkeeping
 are included; what matters is the share, not the absolute figure. A step's first call is
-left out when it ran more than once: it includes compiling its kernel (Numba), once.
+left out when it ran more than once: it includes compiling its kernel (Numba), once. A
+step's time is its median call times its calls, so that one call slowed by the machine
+(another process, the garbage collector) does not make a tiny op look like the busiest.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 from collections import defaultdict
 from importlib import resources
 from typing import Any
@@ -35,13 +38,19 @@ def profile_schema() -> dict:
 
 
 def _rows(recorder) -> list[dict]:
-    """One row per (plan, step) that ran: op, type, calls, microseconds, bytes."""
+    """One row per (plan, step) that ran: op, type, calls, microseconds, bytes.
+
+    A step's time is its median call times its calls: one call slowed by something else
+    (another process on a busy machine, Python's garbage collector) would otherwise count as
+    hundreds of typical ones, and a step of a few microseconds would top the table."""
     rows = []
-    for (plan_id, step), (calls, us, nbytes, first) in recorder.totals.items():
+    for (plan_id, step), (nbytes, times) in recorder.totals.items():
+        calls = len(times)
         if calls > 1:  # leave out the first call: it may include compiling the kernel
-            calls, us, nbytes = calls - 1, us - first, nbytes - nbytes // calls
+            times, nbytes = times[1:], nbytes - nbytes // calls
+            calls -= 1
         rows.append({"plan": plan_id, "step": step, "op": step.op.name, "type": step.op.type,
-                     "calls": calls, "us": us, "bytes": nbytes,
+                     "calls": calls, "us": statistics.median(times) * calls, "bytes": nbytes,
                      "fused": len(getattr(step, "steps", ()) or ())})
     return rows
 
@@ -179,6 +188,6 @@ def profile(target: Any, *args: Any, runs: int = 1, before: ProfileView | None =
         "explanation": explain(by_type, steps, total / max(1, int(runs)), summary),
         "before": None if summary is None else {
             "title": summary["title"], "total_us": summary["total_us"], "runs": summary["runs"],
-            "steps": summary["steps"], "by_type": summary["by_type"][:8]},
+            "steps": summary["steps"], "by_type": summary["by_type"]},
     }
     return ProfileView(payload)

@@ -15,6 +15,7 @@ built on it: the values they show come from this very run.
 from __future__ import annotations
 
 import time
+from array import array
 
 import numpy as np
 
@@ -127,8 +128,8 @@ class Recorder:
         self.events: list[dict] = []
         self.error = None
         self.plans: dict[int, tuple] = {}  # frame -> (plan, function or None)
-        # Without values (the profile): per (plan, step) [calls, microseconds, bytes, first
-        # call's microseconds] instead of events, so that a long `fit` costs little memory.
+        # Without values (the profile): per (plan, step) [bytes, each call's microseconds]
+        # instead of events, so that a long `fit` costs little memory.
         self.totals: dict[tuple, list] = {}
         self.plan_of: dict[int, tuple] = {}  # id(plan) -> (plan, function or None)
 
@@ -188,12 +189,9 @@ class Recorder:
     def _add(self, frame: int, event: dict) -> int:
         if not self.values and event.get("error") is None:
             plan = self.plans[frame][0]
-            total = self.totals.setdefault((id(plan), event["step"]), [0, 0.0, 0, 0.0])
-            total[0] += 1
-            total[1] += event["us"]
-            total[2] += event["bytes"]
-            if total[0] == 1:
-                total[3] = event["us"]  # the first call, which may compile kernels
+            total = self.totals.setdefault((id(plan), event["step"]), [0, array("d")])
+            total[0] += event["bytes"]
+            total[1].append(event["us"])
             return -1
         if self.frames[frame]["hidden"]:
             return -1

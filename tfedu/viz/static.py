@@ -12,7 +12,9 @@ outputs, op types, top-level scopes and bodies.
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from collections import Counter
 
 from .dot import assemble_dot, drawn_nodes, layout_model, parse_tensor_name, scope_tree
@@ -47,14 +49,19 @@ def _attempts(model: dict):
         yield assemble_dot(top_down, everything)
 
 
-def _readable(payload: dict, pipe) -> str | None:
-    """The first drawing of `_attempts` no wider than `MAX_WIDTH_PT`, else the narrowest."""
+def _readable(payload: dict, pipe, deadline: float = math.inf) -> str | None:
+    """The first drawing of `_attempts` no wider than `MAX_WIDTH_PT`, else the narrowest.
+
+    Another layout is tried only before `deadline` (`time.monotonic()`), and a failed one
+    leaves the narrowest so far; None only when the first drawing fails."""
     model = payload.get("layout") or layout_model(payload)
     best = None
     for dot in _attempts(model):
+        if best is not None and time.monotonic() > deadline:
+            break
         svg = pipe(dot)
         if svg is None:
-            return None
+            break
         if _size(svg)[0] <= MAX_WIDTH_PT:
             return svg
         if best is None or _size(svg)[0] < _size(best)[0]:
@@ -113,17 +120,21 @@ def stack(drawings: list[tuple[str, str]]) -> str:
             'xmlns="http://www.w3.org/2000/svg">' + "".join(parts) + "</svg>")
 
 
-def static_svg(payload: dict, pipe, max_nodes: int) -> str | None:
+def static_svg(payload: dict, pipe, max_nodes: int, budget_s: float = math.inf) -> str | None:
     """The readable drawing of `payload` and of each graph it calls, stacked (None when
-    Graphviz cannot draw or more than `max_nodes` nodes would be drawn in all)."""
+    Graphviz cannot draw or more than `max_nodes` nodes would be drawn in all).
+
+    Layouts other than the first of each graph are tried within `budget_s` seconds in all,
+    so a slow Graphviz costs at most about twice the budget."""
     graphs = _flatten(payload)
     if sum(drawn_nodes(g) for _, g in graphs) > max_nodes:
         return None
+    deadline = time.monotonic() + budget_s
     drawings = []
     for name, graph in graphs:
         if not graph["nodes"]:
             continue
-        svg = _readable(graph, pipe)
+        svg = _readable(graph, pipe, deadline)
         if svg is None:
             return None
         drawings.append((name, svg))

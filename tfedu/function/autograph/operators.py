@@ -393,7 +393,11 @@ def while_stmt(test, body, get_state, set_state, symbol_names, opts):
         _tensor_loop(lambda: test(), lambda: (body(), ())[1], get_state, set_state,
                      symbol_names, opts)
         return
-    cond_value = first
+    _python_while(first, test, body)
+
+
+def _python_while(cond_value, test, body):
+    """The loop as Python runs it: the test gave a Python value (or an eager tensor)."""
     while True:
         if _is_graph_tensor(cond_value):
             raise NotImplementedError(
