@@ -150,3 +150,29 @@ def test_graph_mode_gather_checks_values_only_when_run():
         assert y.shape == (1,)
         z = tf.gather_nd(tf.constant([[3.0]]), [[4, 0]])
         assert z.shape == (1,)
+
+
+def test_variables_a_call_captures_get_distinct_handle_names(tmp_path):
+    """A loaded function called inside another captures each variable as its own resource
+    placeholder: no two ops of the graph share a name (a GraphDef could not hold them)."""
+
+    class Affine(tf.Module):
+        def __init__(self):
+            self.a, self.b = tf.Variable(2.0), tf.Variable(3.0)
+
+        @tf.function(input_signature=[tf.TensorSpec([], tf.float32)])
+        def __call__(self, x):
+            return x * self.a + self.b
+
+    tf.saved_model.save(Affine(), str(tmp_path / "affine"))
+    loaded = tf.saved_model.load(str(tmp_path / "affine"))
+
+    @tf.function
+    def outer(x):
+        return loaded(x) + 1.0
+
+    graph = outer.get_concrete_function(tf.constant(1.0)).graph
+    names = [op.name for op in graph.get_operations()]
+    assert len(names) == len(set(names)), names
+    assert {"ReadVariableOp/resource", "ReadVariableOp_1/resource"} <= set(names)
+    assert float(outer(tf.constant(4.0))) == 12.0

@@ -165,7 +165,11 @@ class FuncGraph(Graph):
             return hit[1]
         if isinstance(var, VariableArgument) and var._graph is self:
             return var._handle
-        name = self.unique_name(consumer, mark_as_used=False) + "/resource/"
+        name = self.unique_name(consumer, mark_as_used=False)
+        while name + "/resource" in self._ops_by_name:  # handles a call captures, no read yet
+            self.unique_name(consumer)
+            name = self.unique_name(consumer, mark_as_used=False)
+        name += "/resource/"
         saved_stack, saved_deps = self._name_stack, self._control_dependencies_stack
         self._control_dependencies_stack = []
         _state.graph_stack.append(self)
