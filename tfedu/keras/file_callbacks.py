@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from tfedu.keras.callbacks import Callback, _monitor_op
+from tfedu.keras.callback_base import Callback, _monitor_op
 
 
 def _batch_counter(save_freq, name):

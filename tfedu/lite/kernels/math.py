@@ -10,7 +10,7 @@ import math as _math
 
 import numpy as np
 
-from tfedu.lite.kernels import Node, activate, float_inputs, kernel, to_output
+from tfedu.lite.kernels.base import Node, activate, float_inputs, kernel, to_output
 
 
 def _unary(name: str, fn):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tfedu.lite.kernels import (
+from tfedu.lite.kernels.base import (
     Node,
     activate,
     checked_shape,
