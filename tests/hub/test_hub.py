@@ -14,7 +14,6 @@ from tfedu.hub import catalogue, resolver
 
 IMAGE, TEXT = "tfedu/digits_feature_vector/1", "tfedu/text_embedding_dim32/1"
 TFHUB_URL = "https://tfhub.dev/tfedu/digits_feature_vector/1"
-KAGGLE_URL = "https://www.kaggle.com/models/tfedu/digits-feature-vector/tensorFlow2/default/1"
 
 
 @pytest.fixture
@@ -27,21 +26,31 @@ def _images(n=6):
     return np.random.default_rng(0).uniform(size=(n, 8, 8, 1)).astype(np.float32)
 
 
-def _handles(cache):
-    """Every handle form naming the image module (the URLs after placing it in the cache)."""
-    path = catalogue.module_path(IMAGE)
-    for url in (TFHUB_URL, KAGGLE_URL):
+def _inputs(handle):
+    if handle == IMAGE:
+        return _images()
+    return tf.constant(["the cat sat on the mat", "stocks fell sharply today"])
+
+
+def _handles(handle):
+    """Every handle form naming a shipped module (the URLs after placing it in the cache)."""
+    name = handle.split("/")[1]
+    path = catalogue.module_path(handle)
+    urls = [f"https://tfhub.dev/{handle}",
+            f"https://www.kaggle.com/models/tfedu/{name.replace('_', '-')}/tensorFlow2/default/1"]
+    for url in urls:
         shutil.copytree(path, resolver.cache_path(url))
-    return [IMAGE, "digits_feature_vector", IMAGE + "/", path, "file://" + path,
-            TFHUB_URL, KAGGLE_URL]
+    return [handle, name, handle + "/", path, "file://" + path] + urls
 
 
-def test_every_handle_form_loads_the_same_module(cache):
-    want = hub.load(IMAGE)(_images()).numpy()
-    for handle in _handles(cache):
+@pytest.mark.parametrize("module", [IMAGE, TEXT])
+def test_every_handle_form_loads_the_same_module(cache, module):
+    want = hub.load(module)(_inputs(module)).numpy()
+    for handle in _handles(module):
         assert os.path.isfile(os.path.join(hub.resolve(handle), "saved_model.pb")), handle
-        np.testing.assert_allclose(hub.load(handle)(_images()).numpy(), want, rtol=1e-6)
-    assert hub.resolve(TFHUB_URL) == str(cache / resolver.cache_path(TFHUB_URL).split(os.sep)[-1])
+        np.testing.assert_allclose(hub.load(handle)(_inputs(module)).numpy(), want, rtol=1e-6)
+    url = f"https://tfhub.dev/{module}"
+    assert hub.resolve(url) == str(cache / resolver.cache_path(url).split(os.sep)[-1])
 
 
 @pytest.mark.parametrize("handle", ["no_such_module", "/no/such/dir", "file:///no/such/dir"])
