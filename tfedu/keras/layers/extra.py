@@ -36,7 +36,9 @@ class ReLU(_Stateless):
         self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
 
     def call(self, x):
-        neg = self.negative_slope * (x - self.threshold)
+        if not self.negative_slope and not self.threshold and self.max_value is None:
+            return tf.nn.relu(x)  # as Keras: the plain case is one Relu op
+        neg = self.negative_slope * (x - self.threshold) if self.negative_slope else None
         y = tf.where(x >= self.threshold, x, neg if self.negative_slope else tf.zeros_like(x))
         if self.threshold and not self.negative_slope:
             y = tf.where(x > self.threshold, x, tf.zeros_like(x))
