@@ -40,6 +40,7 @@ class RaggedTensor:
                              "factory methods instead (e.g., RaggedTensor.from_row_lengths())")
         self._values = values
         self._row_splits = row_splits
+        self._uniform_row_length = None  # set when every row has one known length
 
     # --- factories -------------------------------------------------------------------------
     @classmethod
@@ -98,7 +99,8 @@ class RaggedTensor:
     def shape(self) -> TensorShape:
         n = self._row_splits.shape[0]
         inner = self._values.shape
-        rest = [None] + (inner.as_list()[1:] if inner.rank is not None else [])
+        rest = [self._uniform_row_length] + (inner.as_list()[1:] if inner.rank is not None
+                                             else [])
         return TensorShape([None if n is None else n - 1] + rest)
 
     @property
@@ -199,7 +201,9 @@ class RaggedTensor:
         return cls.from_row_lengths(boolean_mask(t, mask), ln)
 
     def with_values(self, new_values):
-        return RaggedTensor(_t(new_values), self._row_splits, internal=True)
+        out = RaggedTensor(_t(new_values), self._row_splits, internal=True)
+        out._uniform_row_length = self._uniform_row_length  # same rows, same lengths
+        return out
 
     def with_flat_values(self, new_values):
         if isinstance(self._values, RaggedTensor):
@@ -381,7 +385,9 @@ def _from_uniform_row_length(cls, values, uniform_row_length, nrows=None, valida
         int(values.nrows())
     k = int(uniform_row_length)
     rows = (n // k if k else int(nrows or 0)) if nrows is None else int(nrows)
-    return cls.from_row_lengths(values, np.full([rows], k, np.int64))
+    out = cls.from_row_lengths(values, np.full([rows], k, np.int64))
+    out._uniform_row_length = k  # the shape says it, as TF's `[nrows, k, ...]`
+    return out
 
 
 def _from_sparse(cls, st_input, name=None, row_splits_dtype=dtypes.int64):

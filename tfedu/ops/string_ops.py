@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from tfedu.framework import dtypes
+from tfedu.framework import dtypes, errors
 from tfedu.framework.convert import constant, convert_to_tensor
 from tfedu.framework.execute import execute
 from tfedu.framework.op_check import OpCheckError, shape_text
@@ -318,9 +318,14 @@ def _split_in_graph(x, sep, maxsplit, name):
 
 @export("strings.split")
 def split(input, sep=None, maxsplit=-1, name=None):
-    """Split each string of a vector into a RaggedTensor of parts (whitespace by default);
-    a scalar string gives a 1-D tensor."""
+    """Split each string into a RaggedTensor of parts (whitespace by default): a vector gives
+    `[n, None]`, an N-D tensor keeps its dimensions before the parts (`[a, b, None]`), a
+    RaggedTensor keeps its rows; a scalar string gives a 1-D tensor."""
+    if isinstance(input, RaggedTensor):
+        return input.with_flat_values(split(input.flat_values, sep, maxsplit, name))
     x = as_tensor(input, dtypes.string)
+    if x.shape.rank is not None and x.shape.rank > 1:
+        return _split_nd(x, sep, maxsplit, name)
     if not hasattr(x, "_value") and x.shape.rank == 1:
         return _split_in_graph(x, sep, maxsplit, name)
     v = np.asarray(x._value if hasattr(x, "_value") else x, dtype=object)
@@ -335,6 +340,22 @@ def split(input, sep=None, maxsplit=-1, name=None):
     flat = np.array([p for r in rows for p in r], dtype=object)
     splits = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
     return RaggedTensor.from_row_splits(convert_to_tensor(flat, dtype=dtypes.string), splits)
+
+
+def _split_nd(x, sep, maxsplit, name):
+    """TF's split of an N-D tensor: the parts of its flattened strings, regrouped into the
+    tensor's own dimensions as uniform rows (ragged_rank N, as TensorFlow's result)."""
+    from tfedu.ops.array_ops import reshape
+
+    dims = x.shape.as_list()
+    if any(d is None for d in dims):
+        raise errors.UnimplementedError(
+            None, None, f"tf.strings.split of a tensor of shape {x.shape} in a graph needs its "
+            "dimensions known when the graph is built (give the input a static shape).")
+    out = split(reshape(x, [-1]), sep, maxsplit, name)
+    for i in range(len(dims) - 1, 0, -1):
+        out = RaggedTensor.from_uniform_row_length(out, dims[i], nrows=int(np.prod(dims[:i])))
+    return out
 
 
 # ------------------------------------------------------------------------------------------
