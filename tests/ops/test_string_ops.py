@@ -1,5 +1,6 @@
 """tf.strings basics."""
 
+import numpy as np
 import pytest
 
 import tfedu as tf
@@ -35,6 +36,31 @@ def test_split_keeps_the_dimensions_of_nd_and_ragged_input():
     assert rr.to_list() == [[[b"a", b"b"]], [[b"c", b"d"], [b"e"]]]
     u = tf.RaggedTensor.from_uniform_row_length(tf.range(6), 3)
     assert u.shape.as_list() == [2, 3] and (u + 1).shape.as_list() == [2, 3]
+
+
+def test_as_string_formats_as_tensorflow():
+    """Values and errors as TensorFlow 2.21 gives them (printf formats; nan/inf never zero-padded)."""
+    x = tf.constant([1.5, -2.25, 1e10, 1e-7, np.nan, np.inf])
+
+    def fmt(t, **kw):
+        return [s.decode() for s in tf.strings.as_string(t, **kw).numpy().tolist()]
+
+    assert fmt(x, scientific=True) == ["1.500000e+00", "-2.250000e+00", "1.000000e+10",
+                                       "1.000000e-07", "nan", "inf"]
+    assert fmt(x, shortest=True) == ["1.5", "-2.25", "1e+10", "1e-07", "nan", "inf"]
+    assert fmt(x, width=12)[:2] == ["    1.500000", "   -2.250000"]
+    assert fmt(x, width=8, fill="0")[4:] == ["     nan", "     inf"]
+    assert fmt(x, precision=3, scientific=True)[0] == "1.500e+00"
+    assert fmt(tf.constant([7, -3]), width=5, fill="0") == ["00007", "-0003"]
+    assert fmt(tf.constant([True]), width=6) == ["true"]
+    for kw, message in [(dict(scientific=True, shortest=True), "Cannot select both"),
+                        (dict(fill="ab", width=4), "Fill string must be one or fewer"),
+                        (dict(fill="x", width=6), 'Fill argument not supported: "x"')]:
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            tf.strings.as_string(tf.constant([1.5]), **kw)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="scientific and shortest format not supported for datatype int32"):
+        tf.strings.as_string(tf.constant([1]), shortest=True)
 
 
 def test_conversions_and_errors():

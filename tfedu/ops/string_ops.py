@@ -6,6 +6,7 @@ over them elementwise.
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -232,23 +233,50 @@ def to_number(input, out_type=dtypes.float32, name=None):
                    name=name, default_name="StringToNumber")
 
 
-def _as_string_kernel(input, precision=-1, **kw):
-    if precision >= 0 and input.dtype.kind not in "fc":
-        raise OpCheckError(f"precision not supported for datatype {dtypes.from_numpy(input.dtype).name}")
-    if input.dtype.kind == "f":
-        fmt = (lambda v: f"{v:.{precision}f}") if precision >= 0 else (lambda v: f"{v:f}")
-    elif input.dtype.kind == "b":
-        fmt = lambda v: "true" if v else "false"  # noqa: E731
-    else:
-        fmt = str
-    return _map(lambda v: fmt(v).encode(), input)
+def _as_string_format(kind, dtype_name, precision, scientific, shortest, width, fill):
+    """The printf format TensorFlow's AsString kernel builds: %[fill][width][.precision]conv."""
+    if scientific and shortest:
+        raise OpCheckError("Cannot select both scientific and shortest notation")
+    if len(fill) > 1:
+        raise OpCheckError("Fill string must be one or fewer characters")
+    if kind != "f" and (scientific or shortest):
+        raise OpCheckError(f"scientific and shortest format not supported for datatype "
+                           f"{dtype_name}")
+    if kind != "f" and precision > -1:
+        raise OpCheckError(f"precision not supported for datatype {dtype_name}")
+    if fill and fill not in " +-0#":
+        raise OpCheckError(f'Fill argument not supported: "{fill}"')
+    fmt = "%" + fill + (str(width) if width > -1 else "")
+    fmt += f".{precision}" if precision > -1 else ""
+    return fmt + ("d" if kind != "f" else "g" if shortest else "e" if scientific else "f")
+
+
+def _as_string_kernel(input, precision=-1, scientific=False, shortest=False, width=-1, fill="",
+                      **kw):
+    fill = fill.decode() if isinstance(fill, bytes) else fill
+    kind = input.dtype.kind
+    fmt = _as_string_format(kind, dtypes.from_numpy(input.dtype).name, precision, scientific,
+                            shortest, width, fill)
+    if kind == "b":
+        return _map(lambda v: b"true" if v else b"false", input)
+    if kind != "f":
+        return _map(lambda v: (fmt % int(v)).encode(), input)
+    plain = fmt.replace("%0", "%", 1)  # C pads nan and inf with spaces, never zeros
+
+    def one(v):
+        v = float(v)
+        return ((fmt if math.isfinite(v) else plain) % v).encode()
+
+    return _map(one, input)
 
 
 AS_STRING = register_op(
     "AsString", group="string", inputs=("input: T",), outputs=("output: string",),
-    type_attrs={"T": dtypes.REAL_NUMERIC + (dtypes.bool_,)}, attrs={"precision": -1},
+    type_attrs={"T": dtypes.REAL_NUMERIC + (dtypes.bool_,)},
+    attrs={"precision": -1, "scientific": False, "shortest": False, "width": -1, "fill": ""},
     infer=same_as_input(dtypes.string), kernel=_as_string_kernel,
-    doc="Format each number as a string (floats with six decimals by default).")
+    doc="Format each number as a string, as C's printf: floats with six decimals by default, "
+        "or scientific / shortest, padded to `width` with `fill`.")
 
 
 @export("strings.as_string", "as_string")
@@ -256,8 +284,9 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
               name=None):
     """Format each element of a numeric tensor as a string."""
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
-    return execute(AS_STRING, [x], {"precision": int(precision)}, name=name,
-                   default_name="AsString")
+    attrs = {"precision": int(precision), "scientific": bool(scientific),
+             "shortest": bool(shortest), "width": int(width), "fill": str(fill)}
+    return execute(AS_STRING, [x], attrs, name=name, default_name="AsString")
 
 
 @export("strings.reduce_join", "reduce_join")
