@@ -8,6 +8,7 @@ step of the output's int8 grid (the measured quantisation error is printed with 
 
 from __future__ import annotations
 
+import inspect
 import json
 
 import numpy as np
@@ -59,26 +60,13 @@ built = {
                              L.Flatten(), L.Dense(10, activation="softmax")]),
 }
 rng = np.random.default_rng(0)
+%(convert)s
 for name, model in built.items():
     shape = model.input_shape[1:]
-    def rep():
-        for _ in range(16):
-            yield [rng.normal(size=(1,) + shape).astype("float32")]
     x = rng.normal(size=(3,) + shape).astype("float32")
     for mode in %(modes)r:
-        c = tf.lite.TFLiteConverter.from_keras_model(model)
-        if mode != "float":
-            c.optimizations = [tf.lite.Optimize.DEFAULT]
-        if mode.startswith("int8"):
-            c.representative_dataset = rep
-        if mode == "int8io":
-            c.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-            c.inference_input_type = tf.int8
-            c.inference_output_type = tf.int8
-        if mode == "float16":
-            c.target_spec.supported_types = [tf.float16]
         path = os.path.join(root, f"tf_{name}_{mode}.tflite")
-        open(path, "wb").write(c.convert())
+        open(path, "wb").write(convert(model, mode, shape))
         it = Interpreter(model_path=path)
         d = it.get_input_details()[0]
         xi = x
@@ -124,7 +112,10 @@ def exchanged(tf_side, tmp_path_factory):
         (root / f"sig_{i}.tflite").write_bytes(tf.lite.TFLiteConverter.from_keras_model(
             model).convert())
         np.savez(root / f"sig_{i}.npz", *xs, want=model(xs if len(xs) > 1 else xs[0]).numpy())
-    out = tf_side.run_tf(_TF_SCRIPT % {"modes": MODES, "root": str(root)}, timeout=600)
+    # the converter calls of tests/lite/models.py, run by TensorFlow's own tf.lite
+    shared = "\n\n".join(inspect.getsource(f) for f in (models.representative, models.convert))
+    out = tf_side.run_tf(_TF_SCRIPT % {"modes": MODES, "root": str(root), "convert": shared},
+                         timeout=600)
     assert json.loads(out.stdout.strip().splitlines()[-1])
     return root
 

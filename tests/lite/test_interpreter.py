@@ -7,7 +7,7 @@ import pytest
 
 import tfedu as tf
 from tests.lite import models
-from tfedu.lite.kernels import KERNELS, Node, Quant
+from tfedu.lite.kernels.base import KERNELS, Node, Quant
 from tfedu.lite.kernels.nn import patches
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tfedu.lite.kernels import Quant
+from tfedu.lite.kernels.base import Quant
 from tfedu.lite.program import Op, Program, Value
 from tfedu.lite.quantize import (
     asymmetric,
@@ -183,7 +183,7 @@ class _Integer:
 
 
 def _quantize(x: np.ndarray, quant: Quant) -> np.ndarray:
-    from tfedu.lite.kernels import quantize
+    from tfedu.lite.kernels.base import quantize
 
     return quantize(x, quant, np.int8)
 

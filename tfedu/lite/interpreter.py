@@ -20,7 +20,7 @@ import os
 import numpy as np
 
 from tfedu.lite import flatbuffer, schema
-from tfedu.lite.kernels import KERNELS, MAX_ELEMENTS, Node, Quant
+from tfedu.lite.kernels.base import KERNELS, MAX_ELEMENTS, Node, Quant
 from tfedu.lite.signature_runner import SignatureRunner
 
 __all__ = ["Interpreter", "InvalidModelError"]

@@ -21,7 +21,7 @@ import numpy as np
 
 from tfedu.lite.calibrate import calibrate
 from tfedu.lite.errors import ConverterError
-from tfedu.lite.kernels import Quant, round_half_away
+from tfedu.lite.kernels.base import Quant, round_half_away
 from tfedu.lite.program import Op, Program, Value
 
 __all__ = ["apply", "MIN_RUNTIME", "DYNAMIC_RANGE_MIN_ELEMENTS"]

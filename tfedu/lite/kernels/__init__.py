@@ -10,19 +10,5 @@ multipliers approximate to within one step of the int8 grid.
 Nothing here uses tfedu's engine or Numba: this is what an embedded runtime does, in numpy.
 """
 
-from tfedu.lite.kernels.base import (  # noqa: F401
-    ACTIVATIONS,
-    KERNELS,
-    MAX_ELEMENTS,
-    Node,
-    Quant,
-    activate,
-    checked_shape,
-    dequantize,
-    float_inputs,
-    kernel,
-    quantize,
-    round_half_away,
-    to_output,
-)
-from tfedu.lite.kernels import array, math, nn  # noqa: F401  (they register themselves)
+# The helpers every kernel uses are in `base`; importing the families registers their kernels.
+from tfedu.lite.kernels import array, math, nn  # noqa: F401
