@@ -276,3 +276,66 @@ def test_unstack_checks_num_and_axis_as_tensorflow():
         assert len(sess.run(parts, {p: np.ones([2, 3])})) == 2
         with pytest.raises(IAE, match=r"Input shape axis 0 must equal 2, got shape \[3,3\]"):
             sess.run(parts, {p: np.ones([3, 3])})
+
+
+H = 1 << 22  # two such sizes: 2**44 elements, beyond any machine
+
+
+def _run(fetch, feeds):
+    with tf.compat.v1.Session(graph=fetch.graph) as sess:
+        return sess.run(fetch, feeds)
+
+
+def test_huge_fills_are_refused_before_any_allocation_in_every_mode():
+    """OOM (ResourceExhaustedError) at once, as TF: eagerly, in a Session (static or fed shapes:
+    Fill, BroadcastTo and Tile check their output at run time), in a tf.function; there a Fill
+    of constants is folded by TF and fails to load, an InvalidArgumentError."""
+    oom = r"OOM when allocating tensor with shape\[4194304,4194304\] and type float"
+    with pytest.raises(tf.errors.ResourceExhaustedError, match=oom + r".* \[Op:Fill\]"):
+        tf.zeros([H, H])
+    with pytest.raises(tf.errors.ResourceExhaustedError, match="type bool"):
+        tf.zeros([H, H], tf.bool)
+    with pytest.raises(tf.errors.ResourceExhaustedError, match=r"\[Op:MatrixDiagV3\] name: diag"):
+        tf.eye(H * 8)
+    with pytest.raises(IAE, match="Cannot parse tensor from proto"):
+        tf.function(lambda: tf.ones([H, H], tf.int64))()
+    with pytest.raises(tf.errors.ResourceExhaustedError, match=oom):
+        tf.function(lambda v: tf.fill([H, H], v))(tf.constant(1.5))
+    assert tf.zeros([H, H, 0]).shape.as_list() == [H, H, 0]
+    with tf.Graph().as_default():
+        z = tf.zeros([H, H])  # built; refused when run (TF folds it too in larger graphs)
+    with pytest.raises(tf.errors.ResourceExhaustedError, match=oom):
+        _run(z, {})
+    g = tf.Graph()
+    with g.as_default():
+        dims = tf.compat.v1.placeholder(tf.int32, [None])
+        v = tf.compat.v1.placeholder(tf.float32, [None])
+        mult = tf.compat.v1.placeholder(tf.int64, [1])
+        fed = [tf.fill(dims, 1.0), tf.zeros(dims, tf.string), tf.broadcast_to(v, dims)]
+        tiled = tf.tile(v, mult)
+    for t in fed:
+        with pytest.raises(tf.errors.ResourceExhaustedError, match="OOM when allocating"):
+            _run(t, {dims: [H, H], v: np.ones([1], np.float32)})
+    with pytest.raises(tf.errors.ResourceExhaustedError, match=r"shape\[17592186044416\]"):
+        _run(tiled, {mult: [H * H], v: np.ones([1], np.float32)})
+    assert _run(fed[0], {dims: [2, 1]}).tolist() == [[1.0], [1.0]]
+
+
+def test_float_sizes_of_zeros_and_ones_in_a_graph_as_tensorflow():
+    """Eager refuses them; a graph truncates them when the result is small (a constant under
+    1000 elements), else refuses them as int32 conversion does."""
+    with pytest.raises(TypeError, match=r"Cannot convert \[2.5\] to EagerTensor of dtype int32"):
+        tf.zeros([2.5])
+    f = tf.function(lambda: (tf.ones([2.5, 2], tf.complex64), tf.zeros([1.5, 3], tf.bool)))
+    a, b = f()
+    assert (a.shape.as_list(), a.dtype, b.shape.as_list()) == ([2, 2], tf.complex64, [1, 3])
+    for shape in ([0.5], [1.5, 3.5, 0.5], [10.5, 10.5, 10.5]):
+        with pytest.raises(TypeError, match=f"Expected int32, but got {shape[0]} of type 'float'"):
+            tf.function(lambda s=shape: tf.zeros(s))()
+    g = tf.Graph()
+    with g.as_default():
+        assert tf.ones([2.5]).shape.as_list() == [2]
+        with pytest.raises(ValueError, match="Fill dimensions must be >= 0"):
+            tf.eye(-1, batch_shape=[2])
+    with pytest.raises(IAE, match=r"Dimension -1 must be >= 0 \[Op:Fill\]"):
+        tf.eye(-1)

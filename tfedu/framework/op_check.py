@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import re
 
+import numpy as np
+
 from tfedu.framework import errors
 
 
@@ -94,6 +96,21 @@ def oom_from_numpy(e: MemoryError) -> OpCheckError:
     shape = [int(d) for d in m.group(1).replace(" ", "").split(",") if d]
     name = m.group(2)
     return oom(shape, dtypes.string if name == "object" else dtypes.as_dtype(name))
+
+
+def check_array_budget(shape, np_dtype) -> None:
+    """`check_budget` for a kernel about to allocate an array of `shape` (ints) and numpy
+    dtype: the output's shape was not known while the graph was built (a fed shape), so the
+    check runs now, before numpy allocates (or page-faults in) gigabytes."""
+    n = 1
+    for d in shape:
+        n *= int(d)
+    if n * max(np.dtype(np_dtype).itemsize, 1) > _SMALL:
+        from tfedu.framework import dtypes
+        from tfedu.framework.tensor_shape import TensorShape
+
+        kind = dtypes.string if np.dtype(np_dtype) == object else dtypes.from_numpy(np_dtype)
+        check_budget([(TensorShape([int(d) for d in shape]), kind)])
 
 
 def check_budget(specs) -> None:

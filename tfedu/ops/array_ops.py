@@ -13,16 +13,17 @@ import collections
 import numpy as np
 
 from tfedu.framework import dtypes
-from tfedu.framework.context import executing_eagerly
+from tfedu.framework.context import _state, executing_eagerly
 from tfedu.framework.convert import (
     _make_tensor,
     convert_to_tensor,
     register_tensor_conversion_function,
     to_numpy_value,
 )
-from tfedu.framework.errors import CPU_DEVICE, InvalidArgumentError
+from tfedu.framework.errors import CPU_DEVICE, InvalidArgumentError, ResourceExhaustedError
 from tfedu.framework.execute import execute, static_value
-from tfedu.framework.op_check import OpCheckError, check_budget, shape_text
+from tfedu.framework.func_graph import FuncGraph
+from tfedu.framework.op_check import OpCheckError, check_array_budget, check_budget, shape_text
 from tfedu.framework.registry import ALL, INTS, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
@@ -123,6 +124,19 @@ def shape_from_shape_tensor(t) -> TensorShape:
     return TensorShape(None if n is None else [None] * n)
 
 
+def _folded_fill_error(op, dims):
+    """TF folds a Fill of constants in a tf.function into one Const; one too large for memory
+    then fails to load: an InvalidArgumentError where a Session or eager call reports OOM."""
+    if op.const_value(1) is None or not isinstance(_state.graph, FuncGraph):
+        return
+    try:
+        check_budget([(TensorShape(dims), op.dtype(1))])
+    except OpCheckError:
+        sizes = " ".join(f"dim {{ size: {d} }}" for d in dims)
+        op.fail(f"Cannot parse tensor from proto: dtype: {op.dtype(1).as_datatype_enum} "
+                f"tensor_shape {{ {sizes} }}", graph_cls=InvalidArgumentError)
+
+
 def _fill_infer(op):
     dims = op.const_value(0)
     if op.shape(1).rank not in (None, 0):
@@ -132,14 +146,20 @@ def _fill_infer(op):
     dims = np.asarray(dims).reshape(-1)
     if np.any(dims < 0):
         op.fail(f"Dimension {int(dims[dims < 0][0])} must be >= 0")
-    return [(TensorShape([int(d) for d in dims]), op.dtype(1))]
+    dims = [int(d) for d in dims]
+    _folded_fill_error(op, dims)
+    return [(TensorShape(dims), op.dtype(1))]
+
+
+def _fill_kernel(dims, value):
+    dims = tuple(int(d) for d in np.reshape(dims, -1))
+    check_array_budget(dims, value.dtype)  # dims fed at run time: checked before numpy fills
+    return np.full(dims, value, dtype=value.dtype)
 
 
 FILL = register_op(
     "Fill", group="array", inputs=("dims: index_type", "value: T"), outputs=("output: T",),
-    type_attrs={"T": ALL, "index_type": INTS}, infer=_fill_infer,
-    kernel=lambda dims, value: np.full(tuple(int(d) for d in np.reshape(dims, -1)), value,
-                                       dtype=value.dtype),
+    type_attrs={"T": ALL, "index_type": INTS}, infer=_fill_infer, kernel=_fill_kernel,
     grad=lambda op, g: [None, _math().reduce_sum(g)])
 
 
@@ -187,32 +207,55 @@ def _static_shape_list(shape_arg):
 
 
 def _check_fill_args(shape_arg, value, dtype):
-    """TF's TypeErrors for a shape that is not integers and a value the dtype cannot hold."""
-    if executing_eagerly() and isinstance(shape_arg, (list, tuple)) and any(
-            isinstance(d, (float, np.floating)) for d in shape_arg):
-        raise TypeError(f"Cannot convert {list(shape_arg)!r} to EagerTensor of dtype int32")
+    """TF's TypeErrors for a shape that is not integers and a value the dtype cannot hold;
+    the shape, with float sizes a graph accepts truncated."""
     if (dtype is dtypes.string) != isinstance(value, bytes):
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+    floats = [d for d in shape_arg if isinstance(d, (float, np.floating))] \
+        if isinstance(shape_arg, (list, tuple)) else []
+    if not floats:
+        return shape_arg
+    if executing_eagerly():
+        raise TypeError(f"Cannot convert {list(shape_arg)!r} to EagerTensor of dtype int32")
+    # In a graph TF makes a small result (under 1000 elements, the float sizes multiplied) a
+    # constant of the truncated sizes; the rest go through int32 conversion, which refuses
+    # a float that is not whole
+    dims = [int(d) for d in shape_arg]
+    small = float(np.prod([float(d) for d in shape_arg])) < 1000
+    if (small and int(np.prod(dims)) != 0) or (
+            not small and all(float(d).is_integer() for d in floats)):
+        return dims
+    raise TypeError(f"Expected int32, but got {floats[0]!r} of type 'float'.")
 
 
 def _filled(shape_arg, value, dtype, name, default):
     dtype = dtypes.as_dtype(dtype)
-    _check_fill_args(shape_arg, value, dtype)
+    shape_arg = _check_fill_args(shape_arg, value, dtype)
     dims = _static_shape_list(shape_arg)
     if dims is not None:
         if any(d < 0 for d in dims):  # TF: the kernel's error, or the shape function's
             if not executing_eagerly():
                 raise ValueError(f"Fill dimensions must be >= 0: {dims}")
             raise InvalidArgumentError(None, None, f"Dimension {min(dims)} must be >= 0")
-        try:
-            check_budget([(TensorShape(dims), dtype)])
-        except OpCheckError as e:
-            raise e.eager_error("Fill", name or "") from None
-        arr = np.full(dims, value, dtype=dtype._np if dtype is not dtypes.string else object)
-        return _make_tensor(arr, dtype, name or default)
+        if _within_budget(dims, dtype):
+            arr = np.full(dims, value, dtype=dtype._np if dtype is not dtypes.string else object)
+            return _make_tensor(arr, dtype, name or default)
+        shp = constant_like_numpy(np.array(dims, np.int64 if max(dims) >= 1 << 31 else np.int32))
+        # too large: the Fill op refuses it when TF does (OOM; in a tf.function, its folding)
+        v = np.array(value, dtype=object if dtype is dtypes.string else dtype._np)
+        return execute(FILL, [shp, _make_tensor(v, dtype, "value")], name=name,
+                       default_name=default)
     shp = shape_arg if isinstance(shape_arg, Tensor) else stack(list(shape_arg))
     return execute(FILL, [shp, convert_to_tensor(value, dtype=dtype)], name=name,
                    default_name=default)
+
+
+def _within_budget(dims, dtype) -> bool:
+    try:
+        check_budget([(TensorShape(dims), dtype)])
+    except OpCheckError:
+        return False
+    return True
 
 
 @export("zeros")
@@ -395,11 +438,16 @@ def _broadcast_to_grad(op, g):
     return [unbroadcast(g, op.inputs[0]), None]
 
 
+def _broadcast_to_kernel(x, shape):
+    shape = tuple(int(d) for d in np.reshape(shape, -1))
+    check_array_budget(shape, x.dtype)  # a shape fed at run time: checked before any copy
+    return np.broadcast_to(x, shape)
+
+
 BROADCAST_TO = register_op(
     "BroadcastTo", group="array", inputs=("input: T", "shape: Tidx"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tidx": INTS}, infer=_broadcast_to_infer,
-    kernel=lambda x, shape: np.broadcast_to(x, tuple(int(d) for d in np.reshape(shape, -1))),
-    grad=_broadcast_to_grad)
+    kernel=_broadcast_to_kernel, grad=_broadcast_to_grad)
 
 
 @export("broadcast_to")
@@ -1067,11 +1115,18 @@ def _tile_grad(op, g):
     return [out, None]
 
 
+def _tile_kernel(x, multiples):
+    if not x.ndim:
+        return x.copy()
+    mult = _vec(multiples)
+    check_array_budget([d * m for d, m in zip(x.shape, mult)], x.dtype)  # before np.tile
+    return np.tile(x, mult)
+
+
 TILE = register_op(
     "Tile", group="array", inputs=("input: T", "multiples: Tmultiples"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tmultiples": INTS}, infer=_tile_infer,
-    kernel=lambda x, multiples: np.tile(x, _vec(multiples)) if x.ndim else x.copy(),
-    grad=_tile_grad, doc="Repeat the whole tensor multiples[i] times along each axis.")
+    kernel=_tile_kernel, grad=_tile_grad, doc="Repeat the whole tensor multiples[i] times along each axis.")
 
 
 @export("tile")
@@ -1673,9 +1728,18 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name
     r, c = int(r), int(c)
     b = [int(x) for x in np.reshape(b, -1)]
     _check_fill_args([], 1, dtype)
-    if min([r, c] + b) < 0:
-        raise InvalidArgumentError(None, None, f"Dimension {min([r, c] + b)} must be >= 0")
-    check_budget([(TensorShape(b + [r, c]), dtype)])
+    if min([r, c] + b) < 0:  # TF's eye fills a diagonal of ones: Fill's checks
+        if not executing_eagerly():
+            raise ValueError(f"Fill dimensions must be >= 0: {b + [min(r, c)]}")
+        raise InvalidArgumentError(None, None, "{{function_node __wrapped__Fill_device_"
+                                   f"{CPU_DEVICE}}}}} Dimension {min([r, c] + b)} must be >= 0 "
+                                   "[Op:Fill] name: ")
+    try:
+        check_budget([(TensorShape(b + [r, c]), dtype)])
+    except OpCheckError as e:  # TF's eye builds its matrix with MatrixDiagV3 ("diag")
+        if executing_eagerly():
+            raise e.eager_error("MatrixDiagV3", "diag") from None
+        raise ResourceExhaustedError(None, None, e.message) from None
     m = np.eye(r, c, dtype=dtype._np)
     if b:
         m = np.broadcast_to(m, b + [r, c]).copy()
