@@ -315,3 +315,46 @@ def test_dynamic_partition_stitch_unravel():
     with tf.Graph().as_default():
         parts = tf.dynamic_partition(tf.zeros([4, 3]), [0, 1, 0, 1], 2)
         assert parts[0].shape.as_list() == [None, 3]
+
+
+def test_reshape_checks_as_tf_kernel_and_shape_function():
+    x = np.ones([3, 4], np.float32)
+    with pytest.raises(IAE, match="Only one input size may be -1, not both 0 and 1"):
+        tf.reshape(x, [-1, -1])
+    with pytest.raises(IAE, match="Only one input size may be -1, not both 0 and 1"):
+        _session_run(lambda t: tf.reshape(t, [-1, -1]), x)  # a run-time check in graphs too
+    with pytest.raises(IAE, match="Input to reshape is a tensor with 12 values, but the "
+                       "requested shape requires a multiple of 5"):
+        _session_run(lambda t: tf.reshape(t, [5, -1]), x, unknown=(0,))
+    with pytest.raises(ValueError, match="Dimension size must be evenly divisible by 5 but is 12"):
+        _session_run(lambda t: tf.reshape(t, [5, -1]), x)
+    with pytest.raises(ValueError, match=r"Cannot reshape a tensor with 12 elements to shape "
+                       r"\[5\] \(5 elements\)"):
+        _session_run(lambda t: tf.reshape(t, [5]), x)
+    with pytest.raises(IAE, match="Size 0 must be non-negative, not -2"):
+        tf.reshape(x, [-2, 3])
+    with pytest.raises(IAE, match="Input to reshape is a tensor with 12 values, but the "
+                       "requested shape has 0"):
+        tf.function(lambda t: tf.reshape(t, [0, -1]))(x)  # known at trace time, checked at run
+
+
+def test_reshape_infers_the_missing_size_next_to_a_zero():
+    out = tf.reshape(tf.zeros([3, 0]), [0, -1])
+    assert out.shape == (0, 3) and out.dtype == tf.float32
+    out = _session_run(lambda t: tf.reshape(t, [0, -1]), np.zeros([3, 0], np.float32),
+                       unknown=(0,))
+    assert out.shape == (0, 3)
+
+
+def test_squeeze_of_a_scalar_and_tile_of_uint16():
+    with pytest.raises(IAE, match="Tried to squeeze dim index 0 for tensor with 0 dimensions."):
+        tf.squeeze(tf.constant(1.0), axis=0)
+    with pytest.raises(ValueError, match=r"squeeze_dims\[0\] not in \[0,0\)."):
+        tf.function(lambda t: tf.squeeze(t, axis=0))(tf.constant(1.0))
+    with pytest.raises(IAE, match="Tried to squeeze dim index 0 for tensor with 0 dimensions."):
+        _session_run(lambda t: tf.squeeze(t, axis=[0]), np.float32(1.0), unknown=(0,))
+    with pytest.raises(tf.errors.UnimplementedError, match="TileOp : The input data type is not "
+                       "supported, DataType : uint16, Dimension : 2"):
+        tf.tile(tf.ones([2, 2], tf.uint16), [1, 2])
+    out = tf.tile(tf.ones([2, 2], tf.uint16), [1, 1])
+    assert out.dtype == tf.uint16 and out.numpy().tolist() == [[1, 1], [1, 1]]
