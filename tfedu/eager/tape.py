@@ -198,8 +198,9 @@ class GradientTape:
                 (direct.setdefault(id(var), []) if var is not None
                  else grads.setdefault(id(t), [])).append(og)
             w = self._watched
-            backpropagate(self._useful_records(self._source_ids(sources)), grads,
-                          lambda x: id(x) in w and differentiable(x.dtype))
+            useful, reach = self._useful_records(self._source_ids(sources))
+            backpropagate(useful, grads,  # an input takes a gradient if it leads to a source
+                          lambda x: id(x) in reach and id(x) in w and differentiable(x.dtype))
             return [self._source_gradient(s, grads, direct, unconnected) for s in sources]
         finally:
             if was_recording:
@@ -229,6 +230,7 @@ class GradientTape:
         return no_gradient(s, unconnected)
 
     def _useful_records(self, source_ids):
+        """The records that depend on a source, and the ids of the tensors that do."""
         reach = set(source_ids)
         useful = []
         for rec in self._records:
@@ -238,7 +240,7 @@ class GradientTape:
                     for o in rec.outputs:
                         reach.add(id(o))
                     break
-        return useful
+        return useful, reach
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
                  parallel_iterations=None, experimental_use_pfor=True):

@@ -75,7 +75,7 @@ def static_value(t):
 class EagerOp:
     """What a gradient function sees for an op that ran eagerly (same surface as `Operation`)."""
 
-    __slots__ = ("opdef", "inputs", "outputs", "attrs", "name", "_grad_fn")
+    __slots__ = ("opdef", "inputs", "outputs", "attrs", "name", "_grad_fn", "skip_input_indices")
 
     def __init__(self, opdef, inputs, outputs, attrs, grad_fn=None):
         self.opdef = opdef
@@ -84,6 +84,8 @@ class EagerOp:
         self.attrs = attrs
         self.name = opdef.type if opdef is not None else "CustomGradient"
         self._grad_fn = grad_fn
+        # set by the backward pass: inputs that need no gradient (TF's attribute), or None
+        self.skip_input_indices = None
 
     @property
     def type(self):

@@ -916,18 +916,30 @@ def _matmul_kernel(a, b, transpose_a=False, transpose_b=False, adj_x=False, adj_
 _MATMUL_T = NUMERIC
 
 
+def _skipped(op):
+    """The inputs whose gradient no source needs (set eagerly by the backward pass; TF's
+    `op.skip_input_indices`), or ()."""
+    return getattr(op, "skip_input_indices", None) or ()
+
+
+# For each (transpose_a, transpose_b): the products giving d/da and d/db from the upstream g, as
+# (left, right, transpose_left, transpose_right) over the names "a", "b", "g".
+_MATMUL_GRADS = {
+    (False, False): (("g", "b", False, True), ("a", "g", True, False)),
+    (False, True): (("g", "b", False, False), ("g", "a", True, False)),
+    (True, False): (("b", "g", False, True), ("a", "g", False, False)),
+    (True, True): (("b", "g", True, True), ("g", "a", True, True)),
+}
+
+
 def _matmul_grad(op, g):
+    """Both input gradients, each skipped when no source needs it (as TF's `_MatMulGrad`)."""
     a, b = op.inputs
-    ta = op.get_attr("transpose_a")
-    tb = op.get_attr("transpose_b")
-    if not ta and not tb:
-        return [matmul(g, b, transpose_b=True), matmul(a, g, transpose_a=True)]
-    if not ta and tb:
-        return [matmul(g, b), matmul(g, a, transpose_a=True)]
-    if ta and not tb:
-        return [matmul(b, g, transpose_b=True), matmul(a, g)]
-    return [matmul(b, g, transpose_a=True, transpose_b=True),
-            matmul(g, a, transpose_a=True, transpose_b=True)]
+    named = {"a": a, "b": b, "g": g}
+    skip = _skipped(op)
+    forms = _MATMUL_GRADS[(bool(op.get_attr("transpose_a")), bool(op.get_attr("transpose_b")))]
+    return [None if i in skip else matmul(named[x], named[y], transpose_a=tx, transpose_b=ty)
+            for i, (x, y, tx, ty) in enumerate(forms)]
 
 
 MATMUL = register_op(
@@ -937,18 +949,14 @@ MATMUL = register_op(
 
 
 def _batch_matmul_grad(op, g):
+    """As `_matmul_grad` with adjoints, each gradient summed over the batch dims it broadcast."""
     a, b = op.inputs
-    ax, ay = op.get_attr("adj_x"), op.get_attr("adj_y")
-    if not ax and not ay:
-        ga, gb = matmul(g, b, adjoint_b=True), matmul(a, g, adjoint_a=True)
-    elif not ax and ay:
-        ga, gb = matmul(g, b), matmul(g, a, adjoint_a=True)
-    elif ax and not ay:
-        ga, gb = matmul(b, g, adjoint_b=True), matmul(a, g)
-    else:
-        ga, gb = matmul(b, g, adjoint_a=True, adjoint_b=True), matmul(g, a, adjoint_a=True,
-                                                                       adjoint_b=True)
-    return [unbroadcast(ga, a), unbroadcast(gb, b)]
+    named = {"a": a, "b": b, "g": g}
+    skip = _skipped(op)
+    forms = _MATMUL_GRADS[(bool(op.get_attr("adj_x")), bool(op.get_attr("adj_y")))]
+    return [None if i in skip else unbroadcast(
+        matmul(named[x], named[y], adjoint_a=tx, adjoint_b=ty), (a, b)[i])
+        for i, (x, y, tx, ty) in enumerate(forms)]
 
 
 BATCH_MATMUL = register_op(
