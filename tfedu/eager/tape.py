@@ -178,10 +178,13 @@ class GradientTape:
                                "set of gradients (or jacobians)")
 
     def _spend(self):
-        """A non-persistent tape serves one gradient (or jacobian) call, then forgets."""
+        """A non-persistent tape serves one gradient (or jacobian) call, then forgets: it lets
+        go of every tensor it recorded, so variables' buffers are free for in-place updates."""
         if not self._persistent:
             self._used = True
             self._records = []
+            self._watched = {}
+            self._reads = {}
 
     def _backprop(self, targets, sources, output_gradients, unconnected):
         """Seed the targets' gradients, run the reverse-mode engine over the useful records."""

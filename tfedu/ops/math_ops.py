@@ -8,6 +8,7 @@ kernel and its gradient; public functions below call `execute` with TF's default
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -1794,6 +1795,27 @@ def _operand(y, x):
 _DIRECT = {"truediv": frozenset(id(d) for d in FLOAT_COMPLEX[1:])}
 
 
+# Python < 3.14 takes a reference for every load of a variable, so a reference count tells a
+# temporary from a named tensor (3.14 may borrow instead: no donation there).
+_COUNTS_TELL_TEMPORARIES = sys.version_info < (3, 14)
+
+
+def _temporary(x, y):
+    """The operand that is a temporary of the expression being evaluated (`a * b` in
+    `a * b + c`: nothing but this operator call holds it), which `execute` may reuse; or None.
+
+    Called from `forward` only: a temporary there has 5 references (the expression's stack,
+    `forward`'s argument, the input list `forward` already built, ours, getrefcount's); a named
+    one has a 6th, its variable's."""
+    if not _COUNTS_TELL_TEMPORARIES:
+        return None
+    if type(x) is EagerTensor and sys.getrefcount(x) <= 5:
+        return x
+    if sys.getrefcount(y) <= 5:
+        return y
+    return None
+
+
 def _make_binary_operator(opdef, name, fn=None):
     """`Tensor.__add__` and friends: the same `execute` call as `tf.add`, named as TF names it."""
     direct = _DIRECT.get(name)
@@ -1802,8 +1824,9 @@ def _make_binary_operator(opdef, name, fn=None):
         g = _state.graph
         if g is None:
             if fn is None:
-                return execute(opdef, [x, y if type(y) is EagerTensor else _operand(y, x)],
-                               default_name=name)
+                if type(y) is not EagerTensor:
+                    return execute(opdef, [x, _operand(y, x)], default_name=name)
+                return execute(opdef, [x, y], default_name=name, donated=_temporary(x, y))
             if direct is not None and type(y) is EagerTensor and x._dtype is y._dtype \
                     and id(x._dtype) in direct:
                 return execute(opdef, [x, y], default_name=name)
