@@ -558,6 +558,8 @@ def _string_rows():
                                object), [[s]]),
         Row("StaticRegexFullMatch", lambda a: tf.strings.regex_full_match(a, "[a-z]+"),
             lambda a: np.array([x.isalpha() and x.islower() for x in a], bool), [[s]]),
+        Row("ReduceJoin", lambda a: tf.strings.reduce_join(a, separator="+"),
+            lambda a: np.array(b"+".join(a), object), [[s]]),
         Row("Substr", lambda a: tf.strings.substr(a, 0, 2),
             lambda a: np.array([x[:2] for x in a], object), [[s]]),
         Row(("StringToNumber", "AsString"),
