@@ -1144,6 +1144,7 @@ def _tile_kernel(x, multiples):
     if x.dtype == np.uint16 and all(d * m for d, m in zip(x.shape, mult)):
         raise OpCheckError(f"TileOp : The input data type is not supported, DataType : uint16, "
                            f"Dimension : {x.ndim}", cls=errors.UnimplementedError)
+    check_array_budget([d * m for d, m in zip(x.shape, mult)], x.dtype)  # before np.tile
     return np.tile(x, mult)
 
 
@@ -1162,14 +1163,6 @@ def _tile_grad(op, g):
     if x.shape.is_fully_defined():
         out = reshape(out, x.shape.as_list())
     return [out, None]
-
-
-def _tile_kernel(x, multiples):
-    if not x.ndim:
-        return x.copy()
-    mult = _vec(multiples)
-    check_array_budget([d * m for d, m in zip(x.shape, mult)], x.dtype)  # before np.tile
-    return np.tile(x, mult)
 
 
 TILE = register_op(
