@@ -183,3 +183,33 @@ def test_tensor_equality_is_by_value_except_while_building_a_tf1_graph():
         return x == y
 
     assert bool(same(tf.constant(2), tf.constant(2)))
+
+
+def test_fuzzed_elementwise_matmul_and_argmax_cases_agree_with_tensorflow():
+    """uint16 divides in float32; complex squared_difference is |x - y|**2; BatchMatMulV2
+    refuses a vector (while building when its rank is known, else when run); ArgMax's axis and
+    empty-axis checks wait for the kernel in a graph, as TF's."""
+    q = tf.math.truediv(tf.constant([0, 3], tf.uint16), tf.constant([1, 2], tf.uint16))
+    assert (q.dtype, q.numpy().tolist()) == (tf.float32, [0.0, 1.5])
+    d = tf.math.squared_difference(tf.constant([2 - 1.25j]), tf.constant([2.5 - 0.5j]))
+    assert (d.dtype, d.numpy().tolist()) == (tf.complex128, [0.8125 + 0j])
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.compat.v1.placeholder(tf.float64, [4])
+        b = tf.compat.v1.placeholder(tf.float64, None)
+        with pytest.raises(ValueError, match="Shape must be at least rank 2 but is rank 1"):
+            tf.linalg.matmul(a, b, transpose_b=True)
+        u = tf.compat.v1.placeholder(tf.float64, None)
+        mm = tf.linalg.matmul(u, b)
+        e = tf.compat.v1.placeholder(tf.float32, [0, 2])
+        am = tf.math.argmin(e, axis=0)
+    with tf.compat.v1.Session(graph=g) as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="In\\[0\\] ndims must be >= 2: 1"):
+            sess.run(mm, {u: np.ones(3), b: np.ones([3, 2])})
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"Reduction axis 0 is empty in shape \[0,2\]"):
+            sess.run(am, {e: np.zeros([0, 2])})
+    f = tf.function(lambda t: tf.math.argmax(t, axis=-2))
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"Expected dimension in the range \[-1, 1\), but got -2"):
+        f(tf.constant([1.0, 2.0]))

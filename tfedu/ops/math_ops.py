@@ -150,9 +150,8 @@ def _truediv(x, y, name, hint_from_x=False):
         raise TypeError(
             f"`x` and `y` must have the same dtype, got {x.dtype!r} != {y.dtype!r}."
         )
-    if x.dtype.is_integer:
-        target = dtypes.float32 if x.dtype.size <= 2 and x.dtype not in (dtypes.uint16,) \
-            else dtypes.float64
+    if x.dtype.is_integer:  # TF's table: 8- and 16-bit integers (uint16 too) to float32
+        target = dtypes.float32 if x.dtype.size <= 2 else dtypes.float64
         x, y = cast(x, target), cast(y, target)
     return execute(REALDIV, [x, y], name=name if name != "truediv" else None,
                    default_name="truediv")
@@ -284,7 +283,13 @@ def _sqdiff_grad(op, g):
     return binary_grads(op, two_d, negative(two_d))
 
 
-SQDIFF = register_binary("SquaredDifference", lambda x, y: np.square(x - y), NUMERIC, _sqdiff_grad, fused="({0} - {1}) * ({0} - {1})")
+def _sqdiff_kernel(x, y):
+    d = x - y
+    return d * np.conj(d) if d.dtype.kind == "c" else np.square(d)  # complex: |x - y|**2, as TF
+
+
+SQDIFF = register_binary("SquaredDifference", _sqdiff_kernel, NUMERIC, _sqdiff_grad,
+                         fused="({0} - {1}) * ({0} - {1})")
 
 
 @export("math.squared_difference")
@@ -873,6 +878,9 @@ def _matmul_infer(op):
     ta = op.attrs.get("transpose_a", False) or op.attrs.get("adj_x", False)
     tb = op.attrs.get("transpose_b", False) or op.attrs.get("adj_y", False)
     if a.rank is None or b.rank is None:
+        known = [s.rank for s in (a, b) if s.rank is not None]
+        if known and known[0] < 2 and op.opdef.type != "MatMul":  # TF's WithRankAtLeast(2)
+            op.fail(f"Shape must be at least rank 2 but is rank {known[0]}")
         return [(TensorShape(None), op.dtype(0))]
     if a.rank < 2 or b.rank < 2:
         op.fail(f"In[0] and In[1] has different ndims: {shape_text(a.as_list())} vs. "
@@ -897,6 +905,9 @@ def _matmul_infer(op):
 
 
 def _matmul_kernel(a, b, transpose_a=False, transpose_b=False, adj_x=False, adj_y=False):
+    for i, x in enumerate((a, b)):  # a rank fed at run time (numpy would take vectors)
+        if x.ndim < 2:
+            raise OpCheckError(f"In[{i}] ndims must be >= 2: {x.ndim}")
     ka = a.shape[-2] if (transpose_a or adj_x) else a.shape[-1]
     kb = b.shape[-1] if (transpose_b or adj_y) else b.shape[-2]
     if ka != kb:  # reached at run time when graph shapes were partly unknown
@@ -1583,12 +1594,14 @@ def _arg_infer(op):
     ax = int(ax)
     if rank == 0:  # TF's shape function lets a scalar through; its kernel refuses any axis
         return [(TensorShape([]), out_t)]
+    # TF's shape function lets both through: its kernel refuses them when the graph runs
     if not -max(rank, 1) <= ax < max(rank, 1):
-        op.fail(f"Expected dimension in the range [{-rank}, {rank}), but got {ax}")
+        op.fail(f"Expected dimension in the range [{-rank}, {rank}), but got {ax}",
+                runtime_only=True)
     ax %= max(rank, 1)
     dims = shape.as_list()
     if rank and dims[ax] == 0:
-        op.fail(f"Reduction axis {ax} is empty in shape {shape_text(dims)}")
+        op.fail(f"Reduction axis {ax} is empty in shape {shape_text(dims)}", runtime_only=True)
     return [(TensorShape(dims[:ax] + dims[ax + 1:]), out_t)]
 
 
