@@ -213,3 +213,15 @@ def test_fuzzed_elementwise_matmul_and_argmax_cases_agree_with_tensorflow():
     with pytest.raises(tf.errors.InvalidArgumentError,
                        match=r"Expected dimension in the range \[-1, 1\), but got -2"):
         f(tf.constant([1.0, 2.0]))
+
+
+def test_reduce_all_any_with_a_list_axis_convert_their_input_as_tensorflow_eagerly():
+    x = tf.constant([[1, 0]])
+    with pytest.raises(ValueError, match="Tensor conversion requested dtype bool for Tensor "
+                                         "with dtype int32"):
+        tf.math.reduce_all(x, axis=[0, 1])
+    with pytest.raises(ValueError, match="requested dtype bool"):
+        tf.math.reduce_any(x, axis=[0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="expected to be a bool tensor"):
+        tf.math.reduce_any(x, axis=0)
+    assert bool(tf.math.reduce_any(tf.constant([[True, False]]), axis=[0, 1]))

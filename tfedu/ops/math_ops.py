@@ -853,7 +853,7 @@ ALL_OP = register_op(
 @export("math.reduce_all", "reduce_all")
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
     """Logical AND of the elements across `axis` (all axes when None)."""
-    return _reduce(ALL_OP, input_tensor, axis, keepdims, name, "All")
+    return _reduce(ALL_OP, _bool_input(input_tensor, axis), axis, keepdims, name, "All")
 
 
 ANY_OP = register_op(
@@ -866,7 +866,15 @@ ANY_OP = register_op(
 @export("math.reduce_any", "reduce_any")
 def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
     """Logical OR of the elements across `axis` (all axes when None)."""
-    return _reduce(ANY_OP, input_tensor, axis, keepdims, name, "Any")
+    return _reduce(ANY_OP, _bool_input(input_tensor, axis), axis, keepdims, name, "Any")
+
+
+def _bool_input(x, axis):
+    """TF runs an eager All/Any with a list `axis` through its generic path, which converts
+    the input to bool: a tensor of another dtype is its ValueError (else the kernel's error)."""
+    if isinstance(axis, (list, tuple)) and isinstance(x, Tensor) and _state.graph is None:
+        return convert_to_tensor(x, dtype=dtypes.bool_)
+    return x
 
 
 # ------------------------------------------------------------------------------------------
