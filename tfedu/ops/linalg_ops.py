@@ -229,7 +229,9 @@ def det(input, name=None) -> Tensor:
 def _slogdet_kernel(x):
     if x.size == 0:
         return np.ones(x.shape[:-2], x.dtype), np.zeros(x.shape[:-2], x.dtype)
-    sign, logdet = np.linalg.slogdet(x)
+    with np.errstate(all="ignore"):
+        sign, logdet = np.linalg.slogdet(x)
+    sign = np.where(np.isnan(logdet), np.nan, sign)  # a NaN pivot has no sign in TF either
     return np.asarray(sign, dtype=x.dtype), np.asarray(logdet, dtype=x.dtype)
 
 
@@ -246,8 +248,7 @@ def logdet(matrix, name=None) -> Tensor:
     """log(det(matrix)) of Hermitian positive-definite matrices, via Cholesky."""
     with _scope(name, "logdet") as s:
         chol = cholesky(matrix)
-        d = math_ops.log(math_ops.abs(matrix_diag_part(chol)) if not chol.dtype.is_complex
-                         else matrix_diag_part(chol))
+        d = math_ops.log(math_ops.real(matrix_diag_part(chol)))
         return math_ops.multiply(math_ops.scalar_like(2.0, d),
                                  math_ops.reduce_sum(d, axis=-1), name=_final_name(s))
 
@@ -314,15 +315,37 @@ def matrix_solve(matrix, rhs, adjoint=False, name=None) -> Tensor:
 
 
 def _cholesky_kernel(x):
+    """TF's Cholesky never raises on values: a matrix whose factorisation breaks down (a
+    pivot <= 0) gets NaN in its lower triangle, and NaN in the input flows through (Eigen's
+    LLT, which only stops at a pivot <= 0). LAPACK does the work when every matrix succeeds."""
     if x.size == 0:
         return x.copy()
-    msg = "Cholesky decomposition was not successful. The input might not be valid."
-    if not np.all(np.isfinite(x)):
-        raise OpCheckError(msg)
-    # Only the lower triangle is read, as in TF (LAPACK potrf with uplo='L').
-    lower = np.tril(x)
-    sym = lower + np.conj(np.swapaxes(np.tril(x, -1), -1, -2))
-    return _lapack(lambda: np.linalg.cholesky(sym), msg).astype(x.dtype)
+    # Only the lower triangle is read, as in TF.
+    sym = np.tril(x) + np.conj(np.swapaxes(np.tril(x, -1), -1, -2))
+    try:
+        with np.errstate(all="ignore"):
+            return np.linalg.cholesky(sym).astype(x.dtype)
+    except np.linalg.LinAlgError:  # one matrix at least is not positive definite, or NaN
+        return _llt(np.tril(x)).astype(x.dtype)
+
+
+def _llt(a):
+    """Eigen's unblocked LLT on every matrix of the batch at once (lower triangles in `a`)."""
+    a = a.copy()
+    n = a.shape[-1]
+    failed = np.zeros(a.shape[:-2], bool)
+    with np.errstate(all="ignore"):
+        for k in range(n):
+            row = a[..., k, :k]
+            pivot = np.real(a[..., k, k]) - np.sum(np.abs(row) ** 2, axis=-1)
+            failed |= pivot <= 0
+            d = np.sqrt(np.where(pivot <= 0, np.nan, pivot))
+            a[..., k, k] = d
+            below = a[..., k + 1:, k] - np.einsum("...ij,...j->...i", a[..., k + 1:, :k],
+                                                  np.conj(row))
+            a[..., k + 1:, k] = below / d[..., None]
+    a[failed] = np.tril(np.full(a.shape[-2:], np.nan, a.dtype))
+    return a
 
 
 def _cholesky_grad(op, g):
@@ -423,10 +446,10 @@ def _svd_infer(op):
 
 def _svd_kernel(x, compute_uv=True, full_matrices=False):
     bad = ~np.all(np.isfinite(x), axis=(-2, -1)) if x.size else np.zeros(x.shape[:-2], bool)
-    if np.any(bad):  # LAPACK cannot converge on those: NaN results for them only, as TF gives
+    if np.any(bad):  # LAPACK cannot converge on those: for them only, TF gives NaN results
         out = _svd_kernel(np.where(bad[..., None, None], 0, x), compute_uv, full_matrices)
         for a in out if compute_uv else out[:1]:
-            a[bad] = np.nan
+            a[bad] = 0 if x.dtype.kind == "c" else np.nan  # (zeros for complex ones)
         return out
     if not compute_uv:
         s = np.linalg.svd(x, compute_uv=False)
@@ -499,6 +522,7 @@ def svd(tensor, full_matrices=False, compute_uv=True, name=None):
     s, u, v = execute(SVD, [_t(tensor)], {"compute_uv": bool(compute_uv),
                                           "full_matrices": bool(full_matrices)},
                       name=name, default_name="Svd")
+    s = math_ops.real(s)  # TF's op gives complex values for complex input; the API real ones
     if compute_uv:
         return s, u, v
     return s
@@ -514,13 +538,30 @@ def _eigh_infer(op):
 
 
 def _eigh_kernel(x, compute_v=True):
-    if not np.all(np.isfinite(np.tril(x))):  # only the lower triangle is read
-        e = np.full(x.shape[:-1], np.nan, x.dtype)
-        return e, (np.full(x.shape, np.nan, x.dtype) if compute_v else np.zeros((0,), x.dtype))
+    lower = np.tril(x)  # only the lower triangle is read
+    n = x.shape[-1]
+    bad = ~np.all(np.isfinite(lower), axis=(-2, -1)) if n > 1 else np.zeros(x.shape[:-2], bool)
+    if np.any(bad):
+        _eigh_check_non_finite(lower[bad])
+        x = np.where(bad[..., None, None], np.eye(n, dtype=x.dtype), x)
     e, v = np.linalg.eigh(x)
+    e[bad], v[bad] = np.nan, np.eye(n)
     if not compute_v:
         v = np.zeros((0,), x.dtype)
     return e.astype(x.dtype), v.astype(x.dtype)
+
+
+def _eigh_check_non_finite(lower):
+    """TF (Eigen) scales a matrix by its largest |entry| first: with a NaN, or an infinity
+    that the tridiagonal reduction spreads, the QR iteration never converges (an error);
+    infinities it keeps on the diagonal give NaN eigenvalues and identity eigenvectors."""
+    n = lower.shape[-1]
+    off = np.where(np.eye(n, dtype=bool), 0, lower)
+    diag = np.diagonal(lower, axis1=-2, axis2=-1)
+    spread = np.isinf(diag[..., 1:]).any() if n > 2 else False
+    if np.isnan(lower).any() or np.isinf(off).any() or spread:
+        raise OpCheckError("Self-adjoint eigen decomposition was not successful. The input "
+                           "might not be valid.")
 
 
 def _eigh_grad(op, ge, gv):
