@@ -231,7 +231,7 @@ def test_graph_static_shapes():
         assert e.op.type == "Einsum"
         assert tf.linalg.diag_part(x).shape.as_list() == [4, 3]
         assert tf.linalg.eigh(x)[1].shape.as_list() == [4, 3, 3]
-        with pytest.raises(ValueError, match="Input matrix must be square"):
+        with pytest.raises(ValueError, match="Dimensions must be equal, but are 2 and 3"):
             tf.linalg.inv(tf.constant(np.ones((2, 3), np.float32)))
         with pytest.raises(ValueError, match="Expected dimension"):
             tf.einsum("ij,jk->ik", tf.constant(np.ones((2, 3), np.float32)),
@@ -543,3 +543,114 @@ def test_svd_of_complex_gives_real_singular_values():
                       compute_uv=False)
     np.testing.assert_allclose(s.numpy(), [[0, 0], [4, 3]])
     assert np.isnan(tf.linalg.svd(tf.constant([[INF, 1.0], [1, 2]]), compute_uv=False)).all()
+
+
+def test_cholesky_of_non_finite_or_complex_breakdown_as_tf():
+    # LAPACK is not used on non-finite input: Eigen's steps give NaN below an infinite pivot
+    out = tf.linalg.cholesky(tf.constant([[INF, -INF], [-INF, INF]])).numpy()
+    assert out[0, 0] == INF and np.isnan(out[1]).all() and out[0, 1] == 0
+    # a complex breakdown is filled with Eigen's complex "NaN", zeros: logdet -inf
+    x = tf.constant([[[1.0, 2.0], [2.0, 1.0]], [[4, 0], [0, 4]]], tf.complex128)
+    np.testing.assert_allclose(tf.linalg.cholesky(x).numpy()[0], 0)
+    np.testing.assert_allclose(tf.linalg.logdet(x).numpy(), [-INF, np.log(16.0)])
+
+
+def test_inv_and_solve_of_non_finite_matrices_as_tf():
+    # Eigen's partial pivoting: a NaN met first is the pivot (refused), later ones spread
+    for f, msg in ((tf.linalg.inv, "Input is not invertible"),
+                   (lambda a: tf.linalg.solve(a, tf.ones([2, 1])), "Input matrix is not "
+                                                                    "invertible")):
+        with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
+            f(tf.constant([[NAN, 1.0], [1.0, 2.0]]))
+        assert np.isnan(f(tf.constant([[2.0, 1.0], [1.0, NAN]])).numpy()).all()
+    np.testing.assert_allclose(tf.linalg.inv(tf.constant([[INF, 0.0], [1.0, 2.0]])).numpy(),
+                               [[0, 0], [0, 0.5]])
+    # singular in exact arithmetic: LAPACK's pivot order meets an exact 0, Eigen's (TF's) not
+    near = tf.constant([[-2.0, 0.75, 1.0], [1.25, -1.75, -2.75], [3.5, 1.25, 2.5]], tf.float64)
+    np.testing.assert_allclose(tf.linalg.inv(near).numpy()[0],
+                               [-274609733376249.7, -183073155584166.4, -91536577792083.14])
+    with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2, 2, 2])
+        inv = tf.linalg.inv(x)
+        with tf.compat.v1.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
+                                                           match="Input is not invertible"):
+            sess.run(inv, {x: [[[2.0, 0.5], [-0.75, -1.75]], [[NAN, -2.5], [-3.25, 1.75]]]})
+
+
+def test_triangular_solve_is_one_op_with_tf_checks_and_ieee_values():
+    a = tf.constant([[0.75, 2.75, 3.0], [2.25, -2.0, 3.25], [3.5, 2.0, INF]], tf.float64)
+    b = tf.constant([[-3.5, -1.5], [2.5, 3.0], [-3.75, 2.75]], tf.float64)
+    np.testing.assert_allclose(tf.linalg.triangular_solve(a, b).numpy(),
+                               [[-14 / 3, -2.0], [-6.5, -3.75], [0.0, 0.0]])
+    singular = tf.linalg.triangular_solve(tf.constant([[1.0, 0], [1, 0]]), tf.ones([2, 1]))
+    assert singular.numpy()[0, 0] == 1.0 and np.isnan(singular.numpy()[1, 0])  # 0 / 0
+    batch = tf.linalg.triangular_solve(tf.eye(2, batch_shape=[3]), tf.ones([2, 1]))
+    assert batch.shape == (3, 2, 1)  # batch dims broadcast
+    checks = {((2,), (2, 1)): "In\\[0\\] ndims must be >= 2: 1",
+              ((2, 3), (2, 1)): "In\\[0\\] matrices in the last dimensions must be square "
+                                "\\(3 =/= 2\\)",
+              ((2, 2), (3, 1)): "In\\[0\\] mismatch In\\[1\\] shape: 2 vs. 3: \\[2,2\\] "
+                                "\\[3,1\\] 1 0",
+              ((2, 2, 2), (3, 2, 1)): "must have compatible batch dimensions"}
+    for (sa, sb), msg in checks.items():
+        with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
+            tf.linalg.triangular_solve(tf.zeros(sa), tf.zeros(sb))
+    with tf.Graph().as_default():
+        p = tf.compat.v1.placeholder(tf.float32, [2, 3])
+        with pytest.raises(ValueError, match="Dimensions must be equal, but are 2 and 3"):
+            tf.linalg.triangular_solve(p, tf.zeros([2, 1]))
+        q = tf.compat.v1.placeholder(tf.float32)
+        out = tf.linalg.triangular_solve(q, tf.zeros([2, 1]))
+        assert out.op.type == "MatrixTriangularSolve"
+        with tf.compat.v1.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
+                                                           match="must be square"):
+            sess.run(out, {q: np.zeros((2, 3), np.float32)})
+    with pytest.raises(tf.errors.NotFoundError):
+        tf.linalg.triangular_solve(tf.eye(2, dtype=tf.float16), tf.ones([2, 1], tf.float16))
+
+
+def test_band_part_checks_wait_for_the_kernel_as_tf():
+    with pytest.raises(tf.errors.InvalidArgumentError, match="num_lower must be negative or "
+                       "less or equal to number of rows \\(1\\) got: 2"):
+        tf.function(lambda x: tf.linalg.band_part(x, 2, 2))(tf.ones([1, 1]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="num_upper must be scalar"):
+        tf.linalg.band_part(tf.ones([2, 2]), 1, [1])
+    with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [3])
+        out = tf.linalg.band_part(x, 0, 0)  # TF's shape function checks nothing
+        with tf.compat.v1.Session() as sess, pytest.raises(
+                tf.errors.InvalidArgumentError, match="input must be at least 2-dim"):
+            sess.run(out, {x: np.ones(3, np.float32)})
+
+
+def test_det_and_slogdet_of_non_finite_matrices_follow_eigens_lu():
+    m = tf.constant([[[1.75, 3.75, -0.5], [-3.75, INF, 1.5], [-0.25, 2.75, -1.25]],
+                     [[2.0, 1.0, 0], [INF, 3.0, 0], [0, 0, 1]]],
+                    tf.float64)
+    sign, logabs = tf.linalg.slogdet(m)
+    np.testing.assert_array_equal(sign.numpy(), [NAN, -1.0])  # LAPACK's pivots give -1, inf
+    np.testing.assert_array_equal(logabs.numpy(), [NAN, INF])
+    np.testing.assert_array_equal(tf.linalg.det(m).numpy(), [NAN, -INF])
+    c = tf.constant([[[complex(INF, 1)]], [[complex(NAN, -1.25)]], [[0j]]], tf.complex128)
+    sign, logabs = tf.linalg.slogdet(c)
+    assert np.isnan(sign.numpy()[:2].real).all() and np.isnan(sign.numpy()[:2].imag).all()
+    assert sign.numpy()[2] == 0 and logabs.numpy()[2] == -INF and logabs.numpy()[0] == INF
+    assert np.isnan(tf.linalg.det(c).numpy()[:2].imag).all()
+
+
+def test_graph_shape_errors_are_worded_as_tf_shape_functions():
+    with tf.Graph().as_default():
+        def p(*s):
+            return tf.compat.v1.placeholder(tf.float32, s)
+
+        cases = [(lambda: tf.linalg.inv(p(3)), "Shape must be at least rank 2 but is rank 1"),
+                 (lambda: tf.linalg.det(p(2, 3)), "Dimensions must be equal, but are 3 and 2"),
+                 (lambda: tf.linalg.cholesky(p(2, 3)), "Dimensions must be equal, but are 2 and 3"),
+                 (lambda: tf.linalg.solve(p(2, 2, 2), p(2, 1)),
+                  "Shapes must be equal rank, but are 1 and 0"),
+                 (lambda: tf.linalg.solve(p(2, 2, 2), p(3, 2, 1)), r"Dimension 0 in both shapes "
+                  r"must be equal, but are 2 and 3\. Shapes are \[2\] and \[3\]\."),
+                 (lambda: tf.linalg.solve(p(2, 2), p(2)), "at least rank 2 but is rank 1")]
+        for build, msg in cases:
+            with pytest.raises(ValueError, match=msg):
+                build()

@@ -12,7 +12,7 @@ import collections
 
 import numpy as np
 
-from tfedu.framework import dtypes
+from tfedu.framework import dtypes, errors
 from tfedu.framework.context import executing_eagerly
 from tfedu.framework.convert import (
     _make_tensor,
@@ -310,29 +310,68 @@ def _reshape_infer(op):
     if target is None:
         return [(shape_from_shape_tensor(op.inputs[1]), op.dtype(0))]
     target = [int(d) for d in np.reshape(target, -1)]
-    if sum(1 for d in target if d == -1) > 1:
-        op.fail(f"Only one input size may be -1, not both {target.index(-1)} and "
-                f"{len(target) - 1 - target[::-1].index(-1)}")
-    known = 1
+    if not op.name:  # eager: the kernel's checks and result
+        return [(TensorShape(_reshaped(in_shape.as_list(), target)), op.dtype(0))]
+    return [(TensorShape(_reshape_graph_shape(op, in_shape, target)), op.dtype(0))]
+
+
+def _reshape_graph_shape(op, in_shape, target):
+    """TF's shape function (`SetOutputShapeForReshape`): what the static shapes decide."""
     for d in target:
-        if d != -1:
-            known *= d
-    n = in_shape.num_elements()
-    if -1 in target:
-        if n is None:
-            return [(TensorShape([None if d == -1 else d for d in target]), op.dtype(0))]
-        if known == 0 or n % known:
-            op.fail(f"Input to reshape is a tensor with {n} values, but the requested shape "
-                    f"requires a multiple of {known}", name_suffix=False)
-        target = [n // known if d == -1 else d for d in target]
-    elif n is not None and n != known:
-        op.fail(f"Input to reshape is a tensor with {n} values, but the requested shape has "
-                f"{known}", name_suffix=False)
-    return [(TensorShape(target), op.dtype(0))]
+        if d < -1:
+            op.fail(f"Invalid value in tensor used for shape: {d}")
+    out = [None if d == -1 else d for d in target]
+    if in_shape.rank is None:
+        return out
+    dims = in_shape.as_list()
+    out_unknown = [i for i, d in enumerate(out) if d is None]
+    in_unknown = [i for i, d in enumerate(dims) if d is None]
+    if len(out_unknown) > 1 or len(in_unknown) > 1:
+        return out
+    n_in = int(np.prod([d for d in dims if d is not None], dtype=np.int64))
+    n_out = int(np.prod([d for d in out if d is not None], dtype=np.int64))
+    if not in_unknown and not out_unknown and n_in != n_out:
+        op.fail(f"Cannot reshape a tensor with {n_in} elements to shape {shape_text(out)} "
+                f"({n_out} elements)")
+    elif not in_unknown and out_unknown and n_out > 0:
+        if n_in % n_out:
+            op.fail(f"Dimension size must be evenly divisible by {n_out} but is {n_in}")
+        out[out_unknown[0]] = n_in // n_out
+    elif in_unknown and not out_unknown and n_in != 0 and n_out % n_in:
+        op.fail(f"Dimension size must be evenly divisible by {n_in} but is {n_out}")
+    return out
+
+
+def _reshaped(dims, sizes):
+    """The Reshape kernel's output shape for input `dims` and `sizes` (TF's checks, words)."""
+    unknown, product, zero = -1, 1, False
+    for d, size in enumerate(sizes):
+        if size == -1:
+            if unknown != -1:
+                raise OpCheckError(f"Only one input size may be -1, not both {unknown} and {d}")
+            unknown = d
+        elif size < 0:
+            raise OpCheckError(f"Size {d} must be non-negative, not {size}")
+        elif size == 0:
+            zero = True  # left out of the product, so the -1 size can still be inferred
+        else:
+            product *= size
+    out = list(sizes)
+    if unknown != -1:
+        n = int(np.prod([d for d in dims if d > 0 or not zero], dtype=np.int64))
+        if not (zero and 0 in dims) and n % product:
+            raise OpCheckError(f"Input to reshape is a tensor with {n} values, but the requested "
+                               f"shape requires a multiple of {product}")
+        out[unknown] = n // product
+    n_in, n_out = int(np.prod(dims, dtype=np.int64)), int(np.prod(out, dtype=np.int64))
+    if n_in != n_out:
+        raise OpCheckError(f"Input to reshape is a tensor with {n_in} values, but the requested "
+                           f"shape has {n_out}")
+    return out
 
 
 def _reshape_kernel(tensor, shape):
-    return np.reshape(tensor, tuple(int(d) for d in np.reshape(shape, -1)))
+    return np.reshape(tensor, _reshaped(list(tensor.shape), [int(d) for d in np.reshape(shape, -1)]))
 
 
 def _reshape_grad(op, g):
@@ -503,20 +542,41 @@ def stack(values, axis=0, name="stack"):
     return execute(PACK, [values], {"axis": int(axis)}, name=name, default_name="stack")
 
 
+def _unpack_check(fail, dims, axis, num, graph):
+    """TF's checks of Unpack: `num` >= 0, `axis` in range, the axis of length `num` (`dims`:
+    the input's dims, None where unknown), worded as the shape function or the kernel."""
+    rank = len(dims)
+    if not -rank <= axis < rank:
+        fail(f"Invalid axis: {axis}; must be in [{-rank},{rank})" if graph else
+             f"axis = {axis} not in [{-rank}, {rank})")
+    d = dims[axis]
+    if d is not None and d != num:
+        fail(f"Dimension must be {num} but is {d}" if graph else
+             f"Input shape axis {axis % rank} must equal {num}, got shape {shape_text(dims)}")
+
+
 def _unpack_infer(op):
     s = op.shape(0)
-    axis = op.attrs["axis"]
-    num = op.attrs["num"]
+    axis, num = op.attrs["axis"], op.attrs["num"]
+    graph = not executing_eagerly()
+    if num < 0:
+        if graph:
+            raise ValueError(f"Attr 'num' of 'Unpack' Op passed {num} less than minimum 0.")
+        op.fail(f"Value for attr 'num' of {num} must be at least minimum 0\n\t; NodeDef: "
+                f"{{{{node Unpack}}}}; Op<name=Unpack; signature=value:T -> output:num*T; "
+                "attr=num:int,min=0; attr=T:type; attr=axis:int,default=0>", wrapped=False,
+                name_suffix=False)
     if s.rank is None:
         return [(TensorShape(None), op.dtype(0))] * num
-    if not -s.rank <= axis < s.rank:
-        numbered_fail("num", num)(f"axis = {axis} not in [{-s.rank}, {s.rank})")
-    if s[axis] is not None and s[axis] != num:
-        numbered_fail("num", num)(f"Input shape axis {axis % s.rank} must equal {num}, got "
-                                  f"shape {shape_text(s.as_list())}")
+    _unpack_check(numbered_fail("num", num), s.as_list(), axis, num, graph)
     dims = s.as_list()
     del dims[axis % s.rank]
     return [(TensorShape(dims), op.dtype(0))] * num
+
+
+def _unpack_kernel(value, axis=0, num=0):
+    _unpack_check(numbered_fail("num", num), list(value.shape), axis, num, False)
+    return [np.take(value, i, axis=axis) for i in builtins.range(num)]
 
 
 def _unpack_grad(op, *grads):
@@ -526,24 +586,26 @@ def _unpack_grad(op, *grads):
 
 UNPACK = register_op(
     "Unpack", group="array", inputs=("value: T",), outputs=("output: num*T",), type_attrs={"T": ALL},
-    attrs={"axis": 0, "num": 0}, infer=_unpack_infer,
-    kernel=lambda value, axis=0, num=0: [np.take(value, i, axis=axis) for i in builtins.range(num)],
-    grad=_unpack_grad)
+    attrs={"axis": 0, "num": 0}, infer=_unpack_infer, kernel=_unpack_kernel, grad=_unpack_grad)
 
 
 @export("unstack")
 def unstack(value, num=None, axis=0, name="unstack"):
-    """Split a tensor into a list along `axis`."""
+    """Split a tensor into a list along `axis` (`num` pieces, inferred from the shape when
+    None; checked against the shape as TensorFlow checks it)."""
     value = as_tensor(value)
     s = value.shape
-    if s.rank is not None and not -s.rank <= axis < s.rank:
-        raise ValueError(f"Argument `axis` = {axis} not in range [{-s.rank}, {s.rank})")
     if num is None:
+        if s.rank is not None and not -s.rank <= axis < s.rank:
+            raise ValueError(f"Argument `axis` = {axis} not in range [{-s.rank}, {s.rank})")
         if s.rank is None or s[axis] is None:
             raise ValueError(f"Cannot infer argument `num` from shape {s}")
         num = s[axis]
-    return execute(UNPACK, [value], {"axis": int(axis), "num": int(num)}, name=name,
-                   default_name="unstack")
+    if num == 0 and executing_eagerly():  # TF runs no kernel for an op without outputs
+        return []
+    out = execute(UNPACK, [value], {"axis": int(axis), "num": int(num)}, name=name,
+                  default_name="unstack")
+    return out if num else []  # a graph's op without outputs: built (checked), never run
 
 
 # ------------------------------------------------------------------------------------------
@@ -1027,6 +1089,16 @@ def _tile_infer(op):
              op.dtype(0))]
 
 
+def _tile_kernel(x, multiples):
+    mult = _vec(multiples)
+    if not x.ndim or all(m == 1 for m in mult):
+        return x.copy()
+    if x.dtype == np.uint16 and all(d * m for d, m in zip(x.shape, mult)):
+        raise OpCheckError(f"TileOp : The input data type is not supported, DataType : uint16, "
+                           f"Dimension : {x.ndim}", cls=errors.UnimplementedError)
+    return np.tile(x, mult)
+
+
 def _tile_grad(op, g):
     x, mult = op.inputs
     m = _math()
@@ -1047,8 +1119,7 @@ def _tile_grad(op, g):
 TILE = register_op(
     "Tile", group="array", inputs=("input: T", "multiples: Tmultiples"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tmultiples": INTS}, infer=_tile_infer,
-    kernel=lambda x, multiples: np.tile(x, _vec(multiples)) if x.ndim else x.copy(),
-    grad=_tile_grad, doc="Repeat the whole tensor multiples[i] times along each axis.")
+    kernel=_tile_kernel, grad=_tile_grad, doc="Repeat the whole tensor multiples[i] times along each axis.")
 
 
 @export("tile")
@@ -1216,10 +1287,11 @@ def _squeeze_infer(op):
     r = xs.rank
     d = xs.as_list()
     norm = set()
-    for a in axes:
-        if not -r <= a < max(r, 1):
-            op.fail(f"Tried to squeeze dim index {a} for tensor with {r} dimensions.")
-        a %= max(r, 1)
+    for i, a in enumerate(axes):
+        if not -r <= a < r:
+            op.fail(f"squeeze_dims[{i}] not in [{-r},{r})." if op.name else
+                    f"Tried to squeeze dim index {a} for tensor with {r} dimensions.")
+        a %= r
         if d[a] is not None and d[a] != 1:
             op.fail(f"Can not squeeze dim[{a}], expected a dimension of 1, got {d[a]}")
         norm.add(a)
@@ -1234,6 +1306,10 @@ def _squeeze_infer(op):
 
 def _squeeze_kernel(x, squeeze_dims=()):
     if squeeze_dims:
+        for a in squeeze_dims:
+            if not -x.ndim <= a < x.ndim:
+                raise OpCheckError(f"Tried to squeeze dim index {a} for tensor with {x.ndim} "
+                                   "dimensions.")
         axes = tuple(sorted({a % x.ndim for a in squeeze_dims}))
         for a in axes:
             if x.shape[a] != 1:
