@@ -145,6 +145,9 @@ def _layouts(rng, dtype):
     yield np.asfortranarray(a), np.asfortranarray(b)  # column-major: a transposed operand
     yield a[:, :30], b[:30]  # row views with a leading dimension larger than the width
     yield rng.random((50, 70)).astype(dtype).T, b
+    big = rng.random((700, 90)).astype(dtype)  # 700*90*80 multiply-adds: split in two halves
+    yield big, rng.random((90, 80)).astype(dtype)
+    yield np.asfortranarray(big), rng.random((80, 90)).astype(dtype).T
 
 
 def test_wide_blas_products_match_numpy_in_every_layout():

@@ -221,11 +221,12 @@ def _threads() -> int:
 def _pool():
     """One helper thread: a product's second half runs there while the caller does the first
     (it blocks on a queue between products; nothing spins)."""
-    pool = _state.get("pool")
-    if pool is None:
+    pool, pid = _state.get("pool"), os.getpid()
+    if pool is None or _state.get("pool_pid") != pid:  # a forked child has no helper thread
         from concurrent.futures import ThreadPoolExecutor
 
         with _lock:
-            pool = _state.get("pool") or ThreadPoolExecutor(1, "tfedu-blas")
-            _state["pool"] = pool
+            if _state.get("pool") is None or _state.get("pool_pid") != pid:
+                _state["pool"], _state["pool_pid"] = ThreadPoolExecutor(1, "tfedu-blas"), pid
+            pool = _state["pool"]
     return pool
