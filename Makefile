@@ -1,7 +1,8 @@
 # Everything runs in a project-local virtual environment, created on first use.
 #   make lab    JupyterLab on the curriculum (notebooks/)
 #   make test   ruff and the layering contract, Chromium for the browser tests (apt, first time only), then the whole test suite
-#   make bench  tfedu against numpy, TensorFlow and PyTorch (those installed), graph view timings
+#   make bench  tfedu against numpy, TensorFlow and PyTorch (installed in .venv-tf, pinned in
+#               benchmarks/requirements-peers.txt), graph view timings
 #   make browser-deps  Chromium (and Graphviz) from apt, so tests/browser runs instead of skipping
 #   make tfdiff FILE=snippets.py  (or CODE='tf.add(1, 2)') tfedu against real TensorFlow, differences shown
 #   make hub-modules   train the hub's shipped modules again (offline, deterministic); make hub-check compares
@@ -26,7 +27,7 @@ LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 # Compiled Numba kernels are cached here and shared by every test process and notebook kernel.
 export TFEDU_CACHE_DIR ?= $(CURDIR)/.cache
 
-.PHONY: env lab test lint bench clean browser-deps interop-env tfdiff hub-modules hub-check fuzz
+.PHONY: env lab test lint bench bench-peers clean browser-deps interop-env tfdiff hub-modules hub-check fuzz
 
 env: $(STAMP)
 
@@ -70,7 +71,7 @@ browser-deps: $(STAMP)
 
 # Engine, tf.function and Keras fit against their peers; how costs grow with graph size and batch
 # size (benchmarks/growth.png); the graph view in JupyterLab (Chromium).
-bench: $(STAMP) browser-deps
+bench: $(STAMP) browser-deps bench-peers
 	$(BENCH_PYTHON) benchmarks/run.py
 	$(BENCH_PYTHON) benchmarks/growth.py
 	$(BENCH_PYTHON) benchmarks/function_bench.py
@@ -108,6 +109,16 @@ $(TF_STAMP):
 	  rm -f $(TF_VENV)/.installed-* && touch $@ && echo "interop environment ready in $(TF_VENV)"; } || \
 	{ mkdir -p $(TF_VENV); echo "installing tests/interop/requirements-tf.txt or tfjs failed (offline?)" > $(TF_VENV)/.unavailable; \
 	  echo "interop environment unavailable: the tests that need it will skip"; }
+
+# PyTorch for the benchmarks only (benchmarks/requirements-peers.txt), in the side environment:
+# `make test` never installs it. Offline, the benchmarks show torch as n/a.
+PEERS_STAMP := $(TF_VENV)/.peers-$(shell sha256sum benchmarks/requirements-peers.txt | cut -c1-16)
+bench-peers: interop-env $(PEERS_STAMP)
+
+$(PEERS_STAMP):
+	@if [ -e $(TF_VENV)/.unavailable ]; then echo "no side environment: torch n/a in the benchmarks"; else \
+	  $(TF_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements-peers.txt && \
+	  rm -f $(TF_VENV)/.peers-* && touch $@ || echo "installing PyTorch failed (offline?): torch n/a in the benchmarks"; fi
 
 # The hub's shipped modules (tfedu/hub/modules/), trained again by tfedu, offline and
 # deterministic; `make hub-check` rebuilds them elsewhere and lists files that differ.

@@ -107,8 +107,14 @@ def _scalar(x):
 
 
 def _listify(arr):
+    """Nested lists of the values. An empty array whose nested empty lists would be too many
+    is [] (its shape is described beside it): those of [2**22, 2**22, 0] would not fit in memory."""
+    import math
+
     import numpy as np
 
+    if arr.size == 0 and math.prod(arr.shape[:arr.shape.index(0)]) > 10**5:
+        return []
     if arr.dtype.kind in "fc":
         flat = [_scalar(complex(v) if arr.dtype.kind == "c" else float(v)) for v in arr.ravel()]
     elif arr.dtype.kind == "O" or arr.dtype.kind == "S":

@@ -247,3 +247,32 @@ def test_dynamic_partition_stitch_unravel():
     with tf.Graph().as_default():
         parts = tf.dynamic_partition(tf.zeros([4, 3]), [0, 1, 0, 1], 2)
         assert parts[0].shape.as_list() == [None, 3]
+
+
+def test_unstack_checks_num_and_axis_as_tensorflow():
+    """`num` must match the axis's length (it gave the first `num` slices), in every mode."""
+    x = tf.zeros([4, 1, 4])
+    with pytest.raises(IAE, match=r"Input shape axis 2 must equal 2, got shape \[4,1,4\] "
+                                  r"\[Op:Unpack\] name: unstack"):
+        tf.unstack(x, num=2, axis=2)
+    with pytest.raises(ValueError, match="Dimension must be 2 but is 4"):
+        tf.function(lambda t: tf.unstack(t, num=2, axis=2))(x)
+    with pytest.raises(IAE, match=r"axis = -4 not in \[-3, 3\)"):
+        tf.unstack(x, num=4, axis=-4)
+    with pytest.raises(ValueError, match=r"Argument `axis` = 3 not in range \[-3, 3\)"):
+        tf.unstack(x, axis=3)
+    with pytest.raises(IAE, match="Value for attr 'num' of -1 must be at least minimum 0"):
+        tf.unstack(x, num=-1)
+    assert tf.unstack(x, num=0, axis=5) == []  # TF runs nothing for no outputs
+    assert [t.shape.as_list() for t in tf.unstack(x, num=4, axis=-1)] == [[4, 1]] * 4
+    g = tf.Graph()
+    with g.as_default():
+        p = tf.compat.v1.placeholder(tf.float32, [None, 3])
+        parts = tf.unstack(p, num=2)
+        with pytest.raises(ValueError, match=r"Invalid axis: 2; must be in \[-2,2\)"):
+            tf.unstack(p, num=2, axis=2)
+        assert tf.unstack(p, num=0) == []
+    with tf.compat.v1.Session(graph=g) as sess:
+        assert len(sess.run(parts, {p: np.ones([2, 3])})) == 2
+        with pytest.raises(IAE, match=r"Input shape axis 0 must equal 2, got shape \[3,3\]"):
+            sess.run(parts, {p: np.ones([3, 3])})

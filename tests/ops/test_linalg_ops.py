@@ -175,10 +175,6 @@ def test_singular_and_invalid_inputs_raise_tf_errors():
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"Input is not invertible\. "
                        r"\[Op:MatrixInverse\]"):
         tf.linalg.inv(tf.constant([[1.0, 2.0], [2.0, 4.0]]))
-    with pytest.raises(tf.errors.InvalidArgumentError,
-                       match="Cholesky decomposition was not successful. The input might not "
-                             "be valid."):
-        tf.linalg.cholesky(tf.constant([[1.0, 2.0], [2.0, 1.0]]))
     with pytest.raises(tf.errors.InvalidArgumentError, match="Input matrix is not invertible"):
         tf.linalg.solve(tf.zeros([2, 2]), tf.ones([2, 1]))
     with pytest.raises(tf.errors.InvalidArgumentError, match="Input matrix must be square"):
@@ -475,7 +471,9 @@ def test_lu_family():
 def test_non_finite_inputs_give_nan_not_garbage():
     bad = tf.constant([[np.nan, 1.0], [1.0, 1.0]])
     assert np.all(np.isnan(tf.linalg.svd(bad)[0].numpy()))
-    assert np.all(np.isnan(tf.linalg.eigh(bad)[0].numpy()))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Self-adjoint eigen decomposition "
+                       "was not successful"):
+        tf.linalg.eigh(bad)
     assert np.all(np.isnan(tf.linalg.eig(bad)[0].numpy()))
     with pytest.raises(tf.errors.InvalidArgumentError, match="Input is not invertible"):
         tf.linalg.inv(bad)
@@ -483,3 +481,139 @@ def test_non_finite_inputs_give_nan_not_garbage():
         assert tf.linalg.inv(empty).shape == empty.shape
         assert tf.linalg.eigh(empty)[0].shape == empty.shape[:-1]
     assert tf.linalg.det(tf.zeros([0, 0])).numpy() == 1.0
+
+
+# ------------------------------------------------------------------------------------------
+# Findings of the differential fuzzer (TensorFlow 2.21's answers)
+# ------------------------------------------------------------------------------------------
+
+NAN, INF = np.nan, np.inf
+
+
+def test_cholesky_breakdown_and_nan_give_nan_values_as_tf():
+    # a pivot <= 0 fills that matrix's lower triangle with NaN (the others are factored)
+    batch = tf.constant([[[4.0, 2.0], [2.0, 5.0]], [[1.0, 2.0], [2.0, 1.0]]], tf.float64)
+    out = tf.linalg.cholesky(batch).numpy()
+    np.testing.assert_allclose(out[0], [[2.0, 0.0], [1.0, 2.0]])
+    assert np.isnan(out[1][np.tril_indices(2)]).all() and out.dtype == np.float64
+    # NaN flows through Eigen's LLT; an infinite pivot does too
+    nan_out = tf.linalg.cholesky(tf.constant([[2.0, NAN], [1.0, NAN]])).numpy()
+    np.testing.assert_allclose(nan_out, [[np.sqrt(2), 0], [np.sqrt(0.5), NAN]])
+    inf_out = tf.linalg.cholesky(tf.constant([[INF, 0.0], [1.0, 2.0]])).numpy()
+    np.testing.assert_allclose(inf_out, [[INF, 0], [0, np.sqrt(2)]])
+    f = tf.function(tf.linalg.cholesky)
+    assert np.isnan(f(tf.zeros([2, 2]))[:, 0].numpy()).all()
+
+
+def test_logdet_and_slogdet_of_bad_matrices_as_tf():
+    assert np.isnan(tf.linalg.logdet(tf.constant([[1.0, 2.0], [2.0, 1.0]])).numpy())
+    c = tf.linalg.logdet(tf.constant([[2.0 + 0j, 0], [0, 2.0]], tf.complex64))
+    assert c.dtype == tf.float32 and np.isclose(c.numpy(), np.log(4.0))
+    sign, logabs = tf.linalg.slogdet(tf.constant([[[NAN, 1.0], [1.0, 2.0]], [[2.0, 0], [0, 3]]]))
+    np.testing.assert_allclose(sign.numpy(), [NAN, 1.0])
+    np.testing.assert_allclose(logabs.numpy(), [NAN, np.log(6.0)], rtol=1e-6)
+    sign, logabs = tf.linalg.slogdet(tf.constant([[-INF, 0.0], [1.0, 2.0]]))
+    assert sign.numpy() == -1.0 and logabs.numpy() == INF
+
+
+def test_eigh_non_finite_as_tf():
+    msg = "Self-adjoint eigen decomposition was not successful. The input might not be valid."
+    for m in ([[NAN, 0.0], [0.0, 2.0]], [[1.0, 0.0], [INF, 2.0]],
+              [[3.0, 0, 0], [1, INF, 0], [0, 0, 1]]):
+        with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
+            tf.linalg.eigh(tf.constant(m))
+    e, v = tf.linalg.eigh(tf.constant([[INF, 0.0], [1.0, 2.0]]))  # scaled by inf: no error
+    assert np.isnan(e.numpy()).all() and v.numpy().tolist() == [[1, 0], [0, 1]]
+    e, v = tf.linalg.eigh(tf.constant([[2.0, NAN], [1.0, 2.0]]))  # the upper half is not read
+    np.testing.assert_allclose(e.numpy(), [1.0, 3.0], rtol=1e-6)
+    assert np.isnan(tf.linalg.eigh(tf.constant([[NAN]]))[0].numpy()).all()  # 1x1: no scaling
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Self-adjoint eigen"):
+        tf.function(tf.linalg.eigvalsh)(tf.constant([[NAN, 1.0], [1.0, 1.0]]))
+
+
+def test_svd_of_complex_gives_real_singular_values():
+    x = tf.constant([[3.0 + 4j, 0], [0, 1j]], tf.complex128)
+    s = tf.linalg.svd(x, compute_uv=False)
+    assert s.dtype == tf.float64
+    np.testing.assert_allclose(s.numpy(), [5.0, 1.0])
+    s, u, v = tf.linalg.svd(tf.constant(x.numpy().astype(np.complex64)))
+    assert s.dtype == tf.float32 and u.dtype == tf.complex64
+    # a non-finite complex matrix gives zeros (a real one NaN), batch neighbours untouched
+    s = tf.linalg.svd(tf.constant([[[INF, 1], [1, 2]], [[3, 0], [0, 4]]], tf.complex128),
+                      compute_uv=False)
+    np.testing.assert_allclose(s.numpy(), [[0, 0], [4, 3]])
+    assert np.isnan(tf.linalg.svd(tf.constant([[INF, 1.0], [1, 2]]), compute_uv=False)).all()
+
+
+def test_cholesky_of_non_finite_or_complex_breakdown_as_tf():
+    # LAPACK is not used on non-finite input: Eigen's steps give NaN below an infinite pivot
+    out = tf.linalg.cholesky(tf.constant([[INF, -INF], [-INF, INF]])).numpy()
+    assert out[0, 0] == INF and np.isnan(out[1]).all() and out[0, 1] == 0
+    # a complex breakdown is filled with Eigen's complex "NaN", zeros: logdet -inf
+    x = tf.constant([[[1.0, 2.0], [2.0, 1.0]], [[4, 0], [0, 4]]], tf.complex128)
+    np.testing.assert_allclose(tf.linalg.cholesky(x).numpy()[0], 0)
+    np.testing.assert_allclose(tf.linalg.logdet(x).numpy(), [-INF, np.log(16.0)])
+
+
+def test_inv_and_solve_of_non_finite_matrices_as_tf():
+    # Eigen's partial pivoting: a NaN met first is the pivot (refused), later ones spread
+    for f, msg in ((tf.linalg.inv, "Input is not invertible"),
+                   (lambda a: tf.linalg.solve(a, tf.ones([2, 1])), "Input matrix is not "
+                                                                    "invertible")):
+        with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
+            f(tf.constant([[NAN, 1.0], [1.0, 2.0]]))
+        assert np.isnan(f(tf.constant([[2.0, 1.0], [1.0, NAN]])).numpy()).all()
+    np.testing.assert_allclose(tf.linalg.inv(tf.constant([[INF, 0.0], [1.0, 2.0]])).numpy(),
+                               [[0, 0], [0, 0.5]])
+    with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2, 2, 2])
+        inv = tf.linalg.inv(x)
+        with tf.compat.v1.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
+                                                           match="Input is not invertible"):
+            sess.run(inv, {x: [[[2.0, 0.5], [-0.75, -1.75]], [[NAN, -2.5], [-3.25, 1.75]]]})
+
+
+def test_triangular_solve_is_one_op_with_tf_checks_and_ieee_values():
+    a = tf.constant([[0.75, 2.75, 3.0], [2.25, -2.0, 3.25], [3.5, 2.0, INF]], tf.float64)
+    b = tf.constant([[-3.5, -1.5], [2.5, 3.0], [-3.75, 2.75]], tf.float64)
+    np.testing.assert_allclose(tf.linalg.triangular_solve(a, b).numpy(),
+                               [[-14 / 3, -2.0], [-6.5, -3.75], [0.0, 0.0]])
+    singular = tf.linalg.triangular_solve(tf.constant([[1.0, 0], [1, 0]]), tf.ones([2, 1]))
+    assert singular.numpy()[0, 0] == 1.0 and np.isnan(singular.numpy()[1, 0])  # 0 / 0
+    batch = tf.linalg.triangular_solve(tf.eye(2, batch_shape=[3]), tf.ones([2, 1]))
+    assert batch.shape == (3, 2, 1)  # batch dims broadcast
+    checks = {((2,), (2, 1)): "In\\[0\\] ndims must be >= 2: 1",
+              ((2, 3), (2, 1)): "In\\[0\\] matrices in the last dimensions must be square "
+                                "\\(3 =/= 2\\)",
+              ((2, 2), (3, 1)): "In\\[0\\] mismatch In\\[1\\] shape: 2 vs. 3: \\[2,2\\] "
+                                "\\[3,1\\] 1 0",
+              ((2, 2, 2), (3, 2, 1)): "must have compatible batch dimensions"}
+    for (sa, sb), msg in checks.items():
+        with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
+            tf.linalg.triangular_solve(tf.zeros(sa), tf.zeros(sb))
+    with tf.Graph().as_default():
+        p = tf.compat.v1.placeholder(tf.float32, [2, 3])
+        with pytest.raises(ValueError, match="Dimensions must be equal, but are 2 and 3"):
+            tf.linalg.triangular_solve(p, tf.zeros([2, 1]))
+        q = tf.compat.v1.placeholder(tf.float32)
+        out = tf.linalg.triangular_solve(q, tf.zeros([2, 1]))
+        assert out.op.type == "MatrixTriangularSolve"
+        with tf.compat.v1.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
+                                                           match="must be square"):
+            sess.run(out, {q: np.zeros((2, 3), np.float32)})
+    with pytest.raises(tf.errors.NotFoundError):
+        tf.linalg.triangular_solve(tf.eye(2, dtype=tf.float16), tf.ones([2, 1], tf.float16))
+
+
+def test_band_part_checks_wait_for_the_kernel_as_tf():
+    with pytest.raises(tf.errors.InvalidArgumentError, match="num_lower must be negative or "
+                       "less or equal to number of rows \\(1\\) got: 2"):
+        tf.function(lambda x: tf.linalg.band_part(x, 2, 2))(tf.ones([1, 1]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="num_upper must be scalar"):
+        tf.linalg.band_part(tf.ones([2, 2]), 1, [1])
+    with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [3])
+        out = tf.linalg.band_part(x, 0, 0)  # TF's shape function checks nothing
+        with tf.compat.v1.Session() as sess, pytest.raises(
+                tf.errors.InvalidArgumentError, match="input must be at least 2-dim"):
+            sess.run(out, {x: np.ones(3, np.float32)})

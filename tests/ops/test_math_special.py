@@ -2,6 +2,7 @@
 bincount, clipping, composite reductions. Values, dtypes, TF errors, graph shapes, gradients."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -100,8 +101,24 @@ def test_truncating_division_and_mod_signs():
     assert tf.truncatediv(tf.constant([7, -7, 6]), tf.constant([-2, -2, 3])).numpy().tolist() \
         == [-3, 3, 2]
     assert tf.truncatemod(-7.5, 2.0).numpy() == pytest.approx(-1.5)
-    msg = _err(lambda: tf.truncatediv(tf.constant([1]), tf.constant([0])))
-    assert "Integer division by zero [Op:TruncateDiv]" in msg
+    # TF's kernels word only Div/Mod/FloorDiv/FloorMod's zero division: TruncateDiv and
+    # TruncateMod fail with the generic InternalError, eagerly, in functions and sessions
+    unexpected = ("Unexpected error in binary operator (only integer div and mod should have "
+                  "errors)")
+    with pytest.raises(tf.errors.InternalError, match=re.escape(unexpected + " [Op:TruncateDiv]")):
+        tf.truncatediv(tf.constant([1]), tf.constant([0]))
+    with pytest.raises(tf.errors.InternalError, match=re.escape(unexpected)):
+        tf.function(tf.truncatediv)(tf.constant([[3]], tf.uint16), tf.constant([2, 0], tf.uint16))
+    with pytest.raises(tf.errors.InternalError, match=re.escape(unexpected)):
+        tf.truncatemod(tf.constant([1, 2], tf.int64), tf.constant(0, tf.int64))
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.int32, [None])
+        r = tf.truncatediv(x, x)
+    with tf.compat.v1.Session(graph=g) as sess, pytest.raises(tf.errors.InternalError):
+        sess.run(r, {x: [0, 1]})
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Integer division by zero"):
+        tf.math.floordiv(tf.constant([1]), tf.constant([0]))
 
 
 def test_divide_no_nan_xlogy_xdivy():

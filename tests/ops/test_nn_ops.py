@@ -633,3 +633,28 @@ def test_composites_group_their_ops_under_tf_scope_names():
         assert tf.nn.dropout(x, 0.5).name.startswith("dropout/")
         assert tf.nn.batch_normalization(x, 0.0, 1.0, None, None, 1e-3).name.startswith(
             "batchnorm/")
+
+
+def test_conv2d_has_an_int32_kernel_as_tensorflow():
+    """TF 2.21's Conv2D computes int32 (wrapping as C ints); other integer dtypes are refused,
+    and a filter larger than the input fails on the output size, eagerly and while tracing."""
+    x = tf.constant(np.arange(18).reshape(1, 3, 3, 2) - 5, tf.int32)
+    w = tf.constant(np.arange(16).reshape(2, 2, 2, 2) - 4, tf.int32)
+    y = tf.nn.conv2d(x, w, 1, "VALID")
+    assert y.dtype == tf.int32
+    assert y.numpy().tolist() == [[[[104, 100], [152, 164]], [[248, 292], [296, 356]]]]
+    same = tf.function(lambda a, b: tf.nn.conv2d(a, b, 1, "SAME"))(x, w)
+    assert same.numpy()[0, 2].tolist() == [[-24, 10], [-32, 10], [-68, -45]]
+    assert tf.nn.conv1d(x[0], w[0], 1, "VALID").numpy()[0].tolist() == [[24, 10], [16, 10]]
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="Value for attr 'T' of int64 is not in the list of allowed values: "
+                             "half, bfloat16, float, double, int32"):
+        tf.nn.conv2d(tf.cast(x, tf.int64), tf.cast(w, tf.int64), 1, "VALID")
+    big = tf.ones([1, 4, 3, 1], tf.int32)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"Computed output size would be negative: -2 \[input_size: 1, "
+                             r"effective_filter_size: 4, stride: 1\]"):
+        tf.nn.conv2d(tf.ones([1, 3, 1, 3], tf.int32), big, 1, "VALID")
+    with pytest.raises(ValueError, match="Negative dimension size caused by subtracting 4 from 1"):
+        tf.function(lambda a, b: tf.nn.conv2d(a, b, 1, "VALID"))(tf.ones([1, 3, 1, 3], tf.int32),
+                                                                  big)

@@ -118,7 +118,7 @@ def test_no_seed_is_nondeterministic():
 def test_errors():
     with pytest.raises(ValueError, match="Must specify maxval for integer dtype tf.int32"):
         tf.random.uniform([2], dtype=tf.int32)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="Need minval < maxval: 5 >= 5"):
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Need minval < maxval, got 5 >= 5"):
         tf.random.uniform([2], minval=5, maxval=5, dtype=tf.int32)
     with pytest.raises(ValueError, match="Argument `dtype` got invalid value tf.string"):
         tf.random.uniform([2], dtype=tf.string)
@@ -128,6 +128,59 @@ def test_errors():
         tf.random.stateless_normal([2], seed=[1, 2, 3])
     with pytest.raises(tf.errors.InvalidArgumentError, match="Dimension -1 must be >= 0"):
         tf.random.normal([-1, 2])
+
+
+def _session_run(build, *feeds):
+    """Build with placeholders of unknown shape, run them fed with `feeds` in a Session."""
+    with tf.Graph().as_default():
+        phs = [tf.compat.v1.placeholder(tf.as_dtype(np.asarray(f).dtype)) for f in feeds]
+        out = build(*phs)
+        with tf.compat.v1.Session() as sess:
+            return sess.run(out, feed_dict=dict(zip(phs, feeds)))
+
+
+def test_categorical_without_classes_is_refused_in_every_mode():
+    # found by the differential fuzzer: TF's kernel refuses 0 classes even for 0 rows/samples
+    msg = "num_classes should be positive, got 0"
+    for logits, n in (([[]] * 2, 2), (np.zeros((0, 0), np.float32), 0), ([[]] * 2, 0)):
+        with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
+            tf.random.categorical(tf.constant(logits, tf.float32), n)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
+        tf.function(lambda x: tf.random.categorical(x, 1))(tf.zeros([2, 0]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
+        _session_run(lambda x: tf.random.categorical(x, 1), np.zeros((1, 0), np.float32))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
+        tf.random.stateless_categorical(tf.zeros([0, 0]), 0, seed=[1, 2])
+
+
+def test_negative_sizes_fail_when_tf_fails():
+    # eager: the kernel refuses; graph: -1 is an unknown size (refused when run), -2 at once
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Dimension -2 must be >= 0"):
+        tf.random.uniform([3, -2])
+    f = tf.function(lambda: tf.random.uniform([3, -1], minval=1, maxval=4, dtype=tf.int32))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Dimension -1 must be >= 0"):
+        f()
+    with pytest.raises(ValueError, match="Invalid value in tensor used for shape: -2"):
+        tf.function(lambda: tf.random.stateless_uniform([-2], seed=[1, 2]))()
+    g = tf.function(lambda: tf.random.uniform([2], minval=3, maxval=1, dtype=tf.int64))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Need minval < maxval, got 3 >= 1"):
+        g()
+    h = tf.function(lambda: tf.random.uniform([0], minval=3, maxval=1, dtype=tf.int64))
+    assert h().shape == (0,) and h().dtype == tf.int64
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Need minval < maxval, got 3 >= -1"):
+        _session_run(lambda s: tf.random.uniform(s, minval=3, maxval=-1, dtype=tf.int32),
+                     np.array([2], np.int32))
+
+
+def test_stateless_uniform_refuses_dtypes_as_tf():
+    with pytest.raises(ValueError, match=r"Argument `dtype` got invalid value <dtype: 'bool'>\. "
+                       r"Accepted dtypes are \(tf.float16, tf.bfloat16, tf.float32"):
+        tf.random.stateless_uniform([2], seed=[1, 2], dtype=tf.bool)
+    with pytest.raises(ValueError, match="invalid value <dtype: 'uint32'> when argument "
+                       "`minval` is not None"):
+        tf.random.stateless_uniform([2], seed=[1, 2], minval=1, maxval=3, dtype=tf.uint32)
+    with pytest.raises(ValueError, match="got invalid value <dtype: 'complex64'>"):
+        tf.function(lambda: tf.random.stateless_uniform([2], seed=[1, 2], dtype=tf.complex64))()
 
 
 # ------------------------------------------------------------------------------------------

@@ -74,3 +74,92 @@ def test_conversions_and_errors():
     assert tf.strings.regex_replace("hello world", "o", "0").numpy() == b"hell0 w0rld"
     assert tf.strings.substr("hello", 1, 3).numpy() == b"ell"
     assert tf.strings.substr("hello", -3, 2).numpy() == b"ll"
+
+
+def _texts(t):
+    return t.numpy().tolist()
+
+
+def test_substr_negative_length_and_utf8_positions_as_tensorflow():
+    """A negative length takes the rest of the string in bytes, nothing in UTF-8 characters;
+    negative positions count from the end; the error names the flat index (TF 2.21)."""
+    x = tf.constant([[b"Hello", b"\xc3\xa9t\xc3\xa9"], [b"ab", b"a\xc3\xa9b"]])
+    assert _texts(tf.strings.substr(x, 1, -1)) == [[b"ello", b"\xa9t\xc3\xa9"], [b"b", b"\xc3\xa9b"]]
+    assert _texts(tf.strings.substr(x, -2, -2)) == [[b"lo", b"\xc3\xa9"], [b"ab", b"\xa9b"]]
+    utf8 = tf.strings.substr(x, 1, 2, unit="UTF8_CHAR")
+    assert _texts(utf8) == [[b"el", b"t\xc3\xa9"], [b"b", b"\xc3\xa9b"]]
+    assert _texts(tf.strings.substr(x, 0, -1, unit="UTF8_CHAR")) == [[b""] * 2] * 2
+    assert _texts(tf.strings.substr(x, -2, 1, unit="UTF8_CHAR")) == [[b"l", b"t"], [b"a", b"\xc3\xa9"]]
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"pos 3 out of range for string b'ab' at index 2 \[Op:Substr\]"):
+        tf.strings.substr(x, 3, 1)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"pos -2 out of range for string at index 0 \[Op:Substr\]"):
+        tf.strings.substr(x, -2, -2, unit="UTF8_CHAR")
+
+
+def test_length_and_substr_refuse_an_unknown_unit_as_tensorflow():
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="Value for attr 'unit' of \"bad\" is not in the list of allowed "
+                             "values: \"BYTE\", \"UTF8_CHAR\"\n\t; NodeDef: {{node StringLength}}"):
+        tf.strings.length(["a"], unit="bad")
+    f = tf.function(lambda s: tf.strings.length(s, unit="bad"))
+    with pytest.raises(ValueError, match="Attr 'unit' of 'StringLength' Op passed string 'bad'"):
+        f(tf.constant(["a"]))
+    g = tf.function(lambda s: tf.strings.length(s, unit="bad"))
+    with pytest.raises(TypeError):  # the input's dtype is checked first while tracing
+        g(tf.constant([1]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="attr 'unit' of \"x\""):
+        tf.strings.substr(["a"], 0, 1, unit="x")
+
+
+def test_as_string_formats_complex_parts_and_pads_strings():
+    c = tf.constant([1 + 2j, complex(np.inf, np.nan)], tf.complex64)
+    assert _texts(tf.strings.as_string(c)) == [b"(1.000000,2.000000)", b"(inf,nan)"]
+    assert _texts(tf.strings.as_string(c, precision=1, width=6, fill="0")) == [
+        b"(0001.0,0002.0)", b"(   inf,   nan)"]
+    assert tf.strings.as_string(c, shortest=True).dtype == tf.string
+    assert _texts(tf.strings.as_string(tf.cast(c, tf.complex128), scientific=True, precision=2)
+                  )[0] == b"(1.00e+00,2.00e+00)"
+    s = tf.constant([b"a", b"\xc3\xa9t\xc3\xa9"])
+    assert _texts(tf.strings.as_string(s, precision=2)) == [b"a", b"\xc3\xa9t\xc3\xa9"]
+    assert _texts(tf.strings.as_string(s, width=5, fill="0")) == [b"    a", b"\xc3\xa9t\xc3\xa9"]
+    assert _texts(tf.strings.as_string(s, width=3, fill="-")) == [b"a  ", b"\xc3\xa9t\xc3\xa9"]
+    f = tf.function(lambda t: tf.strings.as_string(t, precision=2))
+    assert _texts(f(c)) == [b"(1.00,2.00)", b"(inf,nan)"]
+    with pytest.raises(tf.errors.InvalidArgumentError, match='Fill argument not supported: "x"'):
+        tf.strings.as_string(s, fill="x")
+
+
+def test_reduce_join_is_one_op_with_tensorflows_axes_and_errors():
+    x = tf.constant([[b"a", b"b"], [b"c", b"d"]])
+    assert tf.strings.reduce_join(x, separator="-").numpy() == b"a-b-c-d"
+    assert tf.strings.reduce_join(x, axis=[0, 1], separator="-").numpy() == b"a-c-b-d"
+    assert _texts(tf.strings.reduce_join(x, -1, keepdims=True)) == [[b"ab"], [b"cd"]]
+    empty = tf.strings.reduce_join(tf.zeros([2, 0], tf.string), axis=1)
+    assert (empty.shape.as_list(), _texts(empty)) == ([2], [b"", b""])
+    with pytest.raises(tf.errors.OutOfRangeError,
+                       match=r"Invalid reduction dimension 2 for input with 2 dimension\(s\) "
+                             r"\[Op:ReduceJoin\]"):
+        tf.strings.reduce_join(x, axis=2)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Duplicate reduction dimension -2"):
+        tf.strings.reduce_join(x, axis=[0, -2])
+    with pytest.raises(ValueError, match="Invalid reduction dimension 2 for input with 2 dimensions."):
+        tf.function(lambda t: tf.strings.reduce_join(t, axis=2))(x)
+    with pytest.raises(TypeError):
+        tf.function(lambda t: tf.strings.reduce_join(t, axis=2))(tf.constant([1.0]))
+    g = tf.Graph()
+    with g.as_default():
+        p = tf.compat.v1.placeholder(tf.string, shape=None)
+        r = tf.strings.reduce_join(p)
+        bad = tf.strings.reduce_join(p, axis=2)
+    with tf.compat.v1.Session(graph=g) as sess:
+        assert sess.run(r, {p: [["a", "b"], ["c", "d"]]}) == b"abcd"
+        with pytest.raises(tf.errors.OutOfRangeError, match="Invalid reduction dimension 2"):
+            sess.run(bad, {p: [["a", "b"], ["c", "d"]]})
+
+
+def test_split_of_a_non_string_tensor_names_its_argument():
+    with pytest.raises(ValueError, match="input: Tensor conversion requested dtype string for "
+                                         "Tensor with dtype int32"):
+        tf.strings.split(tf.constant([1, 2]))

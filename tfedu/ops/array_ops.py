@@ -503,20 +503,41 @@ def stack(values, axis=0, name="stack"):
     return execute(PACK, [values], {"axis": int(axis)}, name=name, default_name="stack")
 
 
+def _unpack_check(fail, dims, axis, num, graph):
+    """TF's checks of Unpack: `num` >= 0, `axis` in range, the axis of length `num` (`dims`:
+    the input's dims, None where unknown), worded as the shape function or the kernel."""
+    rank = len(dims)
+    if not -rank <= axis < rank:
+        fail(f"Invalid axis: {axis}; must be in [{-rank},{rank})" if graph else
+             f"axis = {axis} not in [{-rank}, {rank})")
+    d = dims[axis]
+    if d is not None and d != num:
+        fail(f"Dimension must be {num} but is {d}" if graph else
+             f"Input shape axis {axis % rank} must equal {num}, got shape {shape_text(dims)}")
+
+
 def _unpack_infer(op):
     s = op.shape(0)
-    axis = op.attrs["axis"]
-    num = op.attrs["num"]
+    axis, num = op.attrs["axis"], op.attrs["num"]
+    graph = not executing_eagerly()
+    if num < 0:
+        if graph:
+            raise ValueError(f"Attr 'num' of 'Unpack' Op passed {num} less than minimum 0.")
+        op.fail(f"Value for attr 'num' of {num} must be at least minimum 0\n\t; NodeDef: "
+                f"{{{{node Unpack}}}}; Op<name=Unpack; signature=value:T -> output:num*T; "
+                "attr=num:int,min=0; attr=T:type; attr=axis:int,default=0>", wrapped=False,
+                name_suffix=False)
     if s.rank is None:
         return [(TensorShape(None), op.dtype(0))] * num
-    if not -s.rank <= axis < s.rank:
-        numbered_fail("num", num)(f"axis = {axis} not in [{-s.rank}, {s.rank})")
-    if s[axis] is not None and s[axis] != num:
-        numbered_fail("num", num)(f"Input shape axis {axis % s.rank} must equal {num}, got "
-                                  f"shape {shape_text(s.as_list())}")
+    _unpack_check(numbered_fail("num", num), s.as_list(), axis, num, graph)
     dims = s.as_list()
     del dims[axis % s.rank]
     return [(TensorShape(dims), op.dtype(0))] * num
+
+
+def _unpack_kernel(value, axis=0, num=0):
+    _unpack_check(numbered_fail("num", num), list(value.shape), axis, num, False)
+    return [np.take(value, i, axis=axis) for i in builtins.range(num)]
 
 
 def _unpack_grad(op, *grads):
@@ -526,24 +547,26 @@ def _unpack_grad(op, *grads):
 
 UNPACK = register_op(
     "Unpack", group="array", inputs=("value: T",), outputs=("output: num*T",), type_attrs={"T": ALL},
-    attrs={"axis": 0, "num": 0}, infer=_unpack_infer,
-    kernel=lambda value, axis=0, num=0: [np.take(value, i, axis=axis) for i in builtins.range(num)],
-    grad=_unpack_grad)
+    attrs={"axis": 0, "num": 0}, infer=_unpack_infer, kernel=_unpack_kernel, grad=_unpack_grad)
 
 
 @export("unstack")
 def unstack(value, num=None, axis=0, name="unstack"):
-    """Split a tensor into a list along `axis`."""
+    """Split a tensor into a list along `axis` (`num` pieces, inferred from the shape when
+    None; checked against the shape as TensorFlow checks it)."""
     value = as_tensor(value)
     s = value.shape
-    if s.rank is not None and not -s.rank <= axis < s.rank:
-        raise ValueError(f"Argument `axis` = {axis} not in range [{-s.rank}, {s.rank})")
     if num is None:
+        if s.rank is not None and not -s.rank <= axis < s.rank:
+            raise ValueError(f"Argument `axis` = {axis} not in range [{-s.rank}, {s.rank})")
         if s.rank is None or s[axis] is None:
             raise ValueError(f"Cannot infer argument `num` from shape {s}")
         num = s[axis]
-    return execute(UNPACK, [value], {"axis": int(axis), "num": int(num)}, name=name,
-                   default_name="unstack")
+    if num == 0 and executing_eagerly():  # TF runs no kernel for an op without outputs
+        return []
+    out = execute(UNPACK, [value], {"axis": int(axis), "num": int(num)}, name=name,
+                  default_name="unstack")
+    return out if num else []  # a graph's op without outputs: built (checked), never run
 
 
 # ------------------------------------------------------------------------------------------

@@ -99,6 +99,63 @@ def _lapack(fn, message):
         raise OpCheckError(message) from None
 
 
+def _lu_solve(a, b, message):
+    """Solve a @ x = b as TF does (Eigen's PartialPivLU, refused when the smallest |pivot|
+    is not > 0): LAPACK when every entry is finite, else Eigen's steps on numpy so that NaN
+    and inf spread (or refuse) as they do in TF."""
+    if np.all(np.isfinite(a)):
+        return _lapack(lambda: np.linalg.solve(a, b), message)
+    lu, perm = _eigen_lu(a)
+    piv = np.abs(np.diagonal(lu, axis1=-2, axis2=-1))
+    # Eigen's minCoeff keeps a NaN found first and skips later ones
+    smallest = np.where(np.isnan(piv[..., 0]), np.nan, np.fmin.reduce(piv, axis=-1))
+    if not np.all(smallest > 0):
+        raise OpCheckError(message)
+    n = a.shape[-1]
+    pb = np.take_along_axis(np.broadcast_to(b, a.shape[:-2] + b.shape[-2:]), perm[..., None],
+                            axis=-2)
+    unit_lower = np.tril(lu, -1) + np.eye(n, dtype=lu.dtype)
+    return _substitute(np.triu(lu), _substitute(unit_lower, pb, True), False)
+
+
+def _eigen_lu(a):
+    """Eigen's PartialPivLU on every matrix at once: the pivot is the first largest |entry|
+    of the column (a NaN first stays, a NaN later is never chosen); a zero one is skipped."""
+    a = a.copy()
+    n = a.shape[-1]
+    perm = np.broadcast_to(np.arange(n), a.shape[:-1]).copy()
+    with np.errstate(all="ignore"):
+        for k in range(n):
+            col = np.abs(a[..., k:, k])
+            best = np.argmax(np.where(np.isnan(col), -np.inf, col), axis=-1)
+            p = (k + np.where(np.isnan(col[..., 0]), 0, best))[..., None]
+            rows_k, rows_p = a[..., k, :].copy(), np.take_along_axis(a, p[..., None], -2)
+            a[..., k, :] = rows_p[..., 0, :]
+            np.put_along_axis(a, p[..., None], rows_k[..., None, :], -2)
+            pk = perm[..., k].copy()
+            perm[..., k] = np.take_along_axis(perm, p, -1)[..., 0]
+            np.put_along_axis(perm, p, pk[..., None], -1)
+            pivot = a[..., k, k][..., None]
+            a[..., k + 1:, k] = np.where(pivot != 0, a[..., k + 1:, k] / pivot, a[..., k + 1:, k])
+            a[..., k + 1:, k + 1:] -= a[..., k + 1:, k, None] * a[..., k, None, k + 1:]
+    return a, perm
+
+
+def _substitute(tri, b, lower):
+    """tri^-1 @ b by forward (lower) or back substitution, IEEE all the way (no checks)."""
+    n = tri.shape[-1]
+    diag = np.diagonal(tri, axis1=-2, axis2=-1)
+    out = np.zeros(np.broadcast_shapes(tri.shape[:-2], b.shape[:-2]) + b.shape[-2:],
+                   np.result_type(tri, b))
+    with np.errstate(all="ignore"):
+        for i in range(n) if lower else range(n - 1, -1, -1):
+            done = slice(0, i) if lower else slice(i + 1, n)
+            acc = b[..., i, :] - np.einsum("...j,...jk->...k", tri[..., i, done],
+                                           out[..., done, :])
+            out[..., i, :] = acc / diag[..., i, None]
+    return out
+
+
 def _half_as_float(kernel):
     """LAPACK has no float16: compute half-precision inputs in float32, return float16."""
 
@@ -178,7 +235,8 @@ def _inv_kernel(x, adjoint=False):
         return x.copy()
     if adjoint:
         x = np.conj(np.swapaxes(x, -1, -2))
-    return _lapack(lambda: np.linalg.inv(x), "Input is not invertible.").astype(x.dtype)
+    eye = np.broadcast_to(np.eye(x.shape[-1], dtype=x.dtype), x.shape)
+    return _lu_solve(x, eye, "Input is not invertible.").astype(x.dtype)
 
 
 def _inv_grad(op, g):
@@ -229,7 +287,9 @@ def det(input, name=None) -> Tensor:
 def _slogdet_kernel(x):
     if x.size == 0:
         return np.ones(x.shape[:-2], x.dtype), np.zeros(x.shape[:-2], x.dtype)
-    sign, logdet = np.linalg.slogdet(x)
+    with np.errstate(all="ignore"):
+        sign, logdet = np.linalg.slogdet(x)
+    sign = np.where(np.isnan(logdet), np.nan, sign)  # a NaN pivot has no sign in TF either
     return np.asarray(sign, dtype=x.dtype), np.asarray(logdet, dtype=x.dtype)
 
 
@@ -246,8 +306,7 @@ def logdet(matrix, name=None) -> Tensor:
     """log(det(matrix)) of Hermitian positive-definite matrices, via Cholesky."""
     with _scope(name, "logdet") as s:
         chol = cholesky(matrix)
-        d = math_ops.log(math_ops.abs(matrix_diag_part(chol)) if not chol.dtype.is_complex
-                         else matrix_diag_part(chol))
+        d = math_ops.log(math_ops.real(matrix_diag_part(chol)))
         return math_ops.multiply(math_ops.scalar_like(2.0, d),
                                  math_ops.reduce_sum(d, axis=-1), name=_final_name(s))
 
@@ -282,8 +341,7 @@ def _solve_kernel(a, b, adjoint=False):
         return np.zeros(b.shape[:-2] + (a.shape[-1], b.shape[-1]), dtype=a.dtype)
     if adjoint:
         a = np.conj(np.swapaxes(a, -1, -2))
-    return _lapack(lambda: np.linalg.solve(a, b), "Input matrix is not invertible.").astype(
-        a.dtype)
+    return _lu_solve(a, b, "Input matrix is not invertible.").astype(a.dtype)
 
 
 def _solve_grad(op, g):
@@ -314,15 +372,39 @@ def matrix_solve(matrix, rhs, adjoint=False, name=None) -> Tensor:
 
 
 def _cholesky_kernel(x):
+    """TF's Cholesky never raises on values: a matrix whose factorisation breaks down (a
+    pivot <= 0) gets NaN in its lower triangle (zeros if complex: Eigen's complex "NaN"), and
+    NaN or inf in the input flows through (Eigen's LLT, which only stops at a pivot <= 0).
+    LAPACK does the work when every matrix is finite and positive definite."""
     if x.size == 0:
         return x.copy()
-    msg = "Cholesky decomposition was not successful. The input might not be valid."
-    if not np.all(np.isfinite(x)):
-        raise OpCheckError(msg)
-    # Only the lower triangle is read, as in TF (LAPACK potrf with uplo='L').
-    lower = np.tril(x)
-    sym = lower + np.conj(np.swapaxes(np.tril(x, -1), -1, -2))
-    return _lapack(lambda: np.linalg.cholesky(sym), msg).astype(x.dtype)
+    # Only the lower triangle is read, as in TF.
+    sym = np.tril(x) + np.conj(np.swapaxes(np.tril(x, -1), -1, -2))
+    if np.all(np.isfinite(sym)):
+        try:
+            return np.linalg.cholesky(sym).astype(x.dtype)
+        except np.linalg.LinAlgError:  # one matrix at least is not positive definite
+            pass
+    return _llt(np.tril(x)).astype(x.dtype)
+
+
+def _llt(a):
+    """Eigen's unblocked LLT on every matrix of the batch at once (lower triangles in `a`)."""
+    a = a.copy()
+    n = a.shape[-1]
+    failed = np.zeros(a.shape[:-2], bool)
+    with np.errstate(all="ignore"):
+        for k in range(n):
+            row = a[..., k, :k]
+            pivot = np.real(a[..., k, k]) - np.sum(np.abs(row) ** 2, axis=-1)
+            failed |= pivot <= 0
+            d = np.sqrt(np.where(pivot <= 0, np.nan, pivot))
+            a[..., k, k] = d
+            below = a[..., k + 1:, k] - np.einsum("...ij,...j->...i", a[..., k + 1:, :k],
+                                                  np.conj(row))
+            a[..., k + 1:, k] = below / d[..., None]
+    a[failed] = np.tril(np.full(a.shape[-2:], 0 if a.dtype.kind == "c" else np.nan, a.dtype))
+    return a
 
 
 def _cholesky_grad(op, g):
@@ -423,10 +505,10 @@ def _svd_infer(op):
 
 def _svd_kernel(x, compute_uv=True, full_matrices=False):
     bad = ~np.all(np.isfinite(x), axis=(-2, -1)) if x.size else np.zeros(x.shape[:-2], bool)
-    if np.any(bad):  # LAPACK cannot converge on those: NaN results for them only, as TF gives
+    if np.any(bad):  # LAPACK cannot converge on those: for them only, TF gives NaN results
         out = _svd_kernel(np.where(bad[..., None, None], 0, x), compute_uv, full_matrices)
         for a in out if compute_uv else out[:1]:
-            a[bad] = np.nan
+            a[bad] = 0 if x.dtype.kind == "c" else np.nan  # (zeros for complex ones)
         return out
     if not compute_uv:
         s = np.linalg.svd(x, compute_uv=False)
@@ -499,6 +581,7 @@ def svd(tensor, full_matrices=False, compute_uv=True, name=None):
     s, u, v = execute(SVD, [_t(tensor)], {"compute_uv": bool(compute_uv),
                                           "full_matrices": bool(full_matrices)},
                       name=name, default_name="Svd")
+    s = math_ops.real(s)  # TF's op gives complex values for complex input; the API real ones
     if compute_uv:
         return s, u, v
     return s
@@ -514,13 +597,30 @@ def _eigh_infer(op):
 
 
 def _eigh_kernel(x, compute_v=True):
-    if not np.all(np.isfinite(np.tril(x))):  # only the lower triangle is read
-        e = np.full(x.shape[:-1], np.nan, x.dtype)
-        return e, (np.full(x.shape, np.nan, x.dtype) if compute_v else np.zeros((0,), x.dtype))
+    lower = np.tril(x)  # only the lower triangle is read
+    n = x.shape[-1]
+    bad = ~np.all(np.isfinite(lower), axis=(-2, -1)) if n > 1 else np.zeros(x.shape[:-2], bool)
+    if np.any(bad):
+        _eigh_check_non_finite(lower[bad])
+        x = np.where(bad[..., None, None], np.eye(n, dtype=x.dtype), x)
     e, v = np.linalg.eigh(x)
+    e[bad], v[bad] = np.nan, np.eye(n)
     if not compute_v:
         v = np.zeros((0,), x.dtype)
     return e.astype(x.dtype), v.astype(x.dtype)
+
+
+def _eigh_check_non_finite(lower):
+    """TF (Eigen) scales a matrix by its largest |entry| first: with a NaN, or an infinity
+    that the tridiagonal reduction spreads, the QR iteration never converges (an error);
+    infinities it keeps on the diagonal give NaN eigenvalues and identity eigenvectors."""
+    n = lower.shape[-1]
+    off = np.where(np.eye(n, dtype=bool), 0, lower)
+    diag = np.diagonal(lower, axis1=-2, axis2=-1)
+    spread = np.isinf(diag[..., 1:]).any() if n > 2 else False
+    if np.isnan(lower).any() or np.isinf(off).any() or spread:
+        raise OpCheckError("Self-adjoint eigen decomposition was not successful. The input "
+                           "might not be valid.")
 
 
 def _eigh_grad(op, ge, gv):
@@ -861,23 +961,35 @@ def matrix_set_diag(input, diagonal, name="set_diag", k=0, align="RIGHT_LEFT") -
                    name=None if name == "set_diag" else name, default_name="set_diag")
 
 
+def _band_check(shape, lower, upper):
+    """TF's MatrixBandPart kernel checks (its shape function checks nothing, so in a graph
+    they all wait for the run): `shape` a list (None dims allowed), `lower`/`upper` arrays
+    or None when unknown."""
+    def fail(msg):
+        raise OpCheckError(msg, runtime_only=True)
+
+    if shape is not None and len(shape) < 2:
+        fail(f"input must be at least 2-dim, received shape: {shape_text(shape)}")
+    for v, what, dim, side in ((lower, "num_lower", -2, "rows"), (upper, "num_upper", -1,
+                                                                     "columns")):
+        if v is None:
+            continue
+        if np.ndim(v) != 0:
+            fail(f"{what} must be scalar, got shape {shape_text(np.shape(v))}")
+        lim = None if shape is None else shape[dim]
+        if lim is not None and int(v) > lim:
+            fail(f"{what} must be negative or less or equal to number of {side} ({lim}) "
+                 f"got: {int(v)}")
+
+
 def _band_infer(op):
     s = op.shape(0)
-    if s.rank is not None and s.rank < 2:
-        op.fail(f"input must be at least 2-dim, received shape: {shape_text(s.as_list())}")
-    for i, what in ((1, "num_lower"), (2, "num_upper")):
-        if op.shape(i).rank not in (None, 0):
-            op.fail(f"{what} must be scalar, got shape {shape_text(op.shape(i).as_list())}")
-        v = op.const_value(i)
-        if v is not None and s.rank is not None:
-            lim = s.as_list()[-2 if i == 1 else -1]
-            if lim is not None and int(v) > lim:
-                op.fail(f"{what} must be negative or less or equal to number of "
-                        f"{'rows' if i == 1 else 'columns'} ({lim}) got: {int(v)}")
+    _band_check(None if s.rank is None else s.as_list(), op.const_value(1), op.const_value(2))
     return [(s, op.dtype(0))]
 
 
 def _band_kernel(x, num_lower, num_upper):
+    _band_check(list(x.shape), num_lower, num_upper)
     m, n = x.shape[-2:]
     i = np.arange(m)[:, None]
     j = np.arange(n)[None, :]
@@ -1150,33 +1262,90 @@ def cholesky_solve(chol, rhs, name=None) -> Tensor:
         return triangular_solve(chol, y, lower=True, adjoint=True)
 
 
+def _tri_solve_infer(op):
+    """TF's shape function (graph building only: eager runs the kernel's checks and words)."""
+    a, b = op.shape(0), op.shape(1)
+    for s in (a, b):
+        if s.rank is not None and s.rank < 2:
+            op.fail(f"Shape must be at least rank 2 but is rank {s.rank}")
+    if a.rank is None or b.rank is None:
+        return [(TensorShape(None), op.dtype(0))]
+    a, b = a.as_list(), b.as_list()
+    try:
+        batch = broadcast_shapes(TensorShape(a[:-2]), TensorShape(b[:-2])).as_list()
+    except OpCheckError:
+        x, y = next((x, y) for x, y in zip(a[-3::-1], b[-3::-1]) if x != y and 1 not in (x, y))
+        op.fail(f"Dimensions must be equal, but are {x} and {y}")
+    for x, y in ((a[-2], a[-1]), (a[-1], b[-2])):
+        if x is not None and y is not None and x != y:
+            op.fail(f"Dimensions must be equal, but are {x} and {y}")
+    return [(TensorShape(batch + [a[-1] if a[-1] is not None else b[-2], b[-1]]),
+             op.dtype(0))]
+
+
+def _tri_solve_check(a, b, lower, adjoint):
+    """TF's kernel checks on the shapes `a` (matrix) and `b` (rhs)."""
+    for i, s in enumerate((a, b)):
+        if len(s) < 2:
+            raise OpCheckError(f"In[{i}] ndims must be >= 2: {len(s)}")
+    try:
+        batch = np.broadcast_shapes(a[:-2], b[:-2])
+    except ValueError:
+        raise OpCheckError(f"In[0] and In[1] must have compatible batch dimensions: "
+                           f"{shape_text(a)} vs. {shape_text(b)}") from None
+    if a[-2] != a[-1]:
+        raise OpCheckError(f"In[0] matrices in the last dimensions must be square "
+                           f"({a[-1]} =/= {a[-2]})")
+    if a[-1] != b[-2]:
+        raise OpCheckError(f"In[0] mismatch In[1] shape: {a[-1]} vs. {b[-2]}: {shape_text(a)} "
+                           f"{shape_text(b)} {int(lower)} {int(adjoint)}")
+    return batch
+
+
+def _tri_solve_kernel(matrix, rhs, lower=True, adjoint=False):
+    """Forward (lower) or back (upper) substitution, batch dims broadcast. A zero or
+    non-finite diagonal gives inf/NaN as IEEE arithmetic does: TF never checks it."""
+    batch = _tri_solve_check(matrix.shape, rhs.shape, lower, adjoint)
+    n, k = matrix.shape[-1], rhs.shape[-1]
+    tri = np.tril(matrix) if lower else np.triu(matrix)
+    if adjoint:
+        tri, lower = np.conj(np.swapaxes(tri, -1, -2)), not lower
+    tri = np.broadcast_to(tri, batch + (n, n))
+    b = np.broadcast_to(rhs, batch + (n, k))
+    diag = np.diagonal(tri, axis1=-2, axis2=-1)
+    if np.all(np.isfinite(tri)) and np.all(np.isfinite(b)) and np.all(diag != 0) and n:
+        return np.linalg.solve(tri, b).astype(matrix.dtype)
+    return _substitute(tri, b, lower).astype(matrix.dtype)
+
+
+def _tri_solve_grad(op, g):
+    a, c = op.inputs[0], op.outputs[0]
+    adj, lower = op.get_attr("adjoint"), op.get_attr("lower")
+    grad_b = triangular_solve(a, g, lower=lower, adjoint=not adj)
+    if adj:
+        grad_a = math_ops.negative(math_ops.matmul(c, grad_b, adjoint_b=True))
+    else:
+        grad_a = math_ops.negative(math_ops.matmul(grad_b, c, adjoint_b=True))
+    grad_a = band_part(grad_a, -1, 0) if lower else band_part(grad_a, 0, -1)
+    return [unbroadcast(grad_a, a), unbroadcast(grad_b, op.inputs[1])]
+
+
+MATRIX_TRIANGULAR_SOLVE = register_op(
+    "MatrixTriangularSolve", group="linalg", inputs=("matrix: T", "rhs: T"),
+    outputs=("output: T",), type_attrs={"T": FLOAT_AND_COMPLEX},
+    attrs={"lower": True, "adjoint": False}, infer=_tri_solve_infer, validate_eager=False,
+    kernel=_half_as_float(_tri_solve_kernel), grad=_tri_solve_grad,
+    doc="Solve with the lower (or upper) triangle of each matrix, batch dims broadcast.")
+
+
 @export("linalg.triangular_solve", "compat.v1.matrix_triangular_solve")
 def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None) -> Tensor:
-    """Solve with the lower (or upper) triangle of `matrix` only."""
+    """Solve `matrix @ x = rhs` with the lower (or upper) triangle of `matrix` only."""
     with _scope(name, "triangular_solve"):
         a = _t(matrix)
-        a, b = _broadcast_batch(a, _t(rhs, hint=a.dtype))
-        tri = band_part(a, -1, 0) if lower else band_part(a, 0, -1)
-        return matrix_solve(tri, b, adjoint=adjoint)
-
-
-def _broadcast_batch(a, b):
-    """Broadcast the leading (batch) dims of two matrices against each other (static)."""
-    sa, sb = a.shape, b.shape
-    if sa.rank is None or sb.rank is None or sa.rank < 2 or sb.rank < 2:
-        return a, b
-    ba, bb = sa.as_list()[:-2], sb.as_list()[:-2]
-    if ba == bb or None in ba or None in bb:
-        return a, b
-    try:
-        batch = list(np.broadcast_shapes(tuple(ba), tuple(bb)))
-    except ValueError:
-        raise ValueError(f"Incompatible batch shapes: {sa} vs. {sb}") from None
-    if ba != batch:
-        a = array_ops.broadcast_to(a, batch + sa.as_list()[-2:])
-    if bb != batch:
-        b = array_ops.broadcast_to(b, batch + sb.as_list()[-2:])
-    return a, b
+        return execute(MATRIX_TRIANGULAR_SOLVE, [a, _t(rhs, hint=a.dtype)],
+                       {"lower": bool(lower), "adjoint": bool(adjoint)},
+                       default_name="MatrixTriangularSolve")
 
 
 # ------------------------------------------------------------------------------------------

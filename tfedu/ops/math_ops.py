@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from tfedu.framework import dtypes
+from tfedu.framework import dtypes, errors
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.errors import InvalidArgumentError, UnimplementedError
@@ -1430,8 +1430,11 @@ is_finite = export("math.is_finite")(unary_function(IS_FINITE, "IsFinite"))
 
 
 def _int_div_check(x, y):
+    """TF's kernels name only Div, Mod, FloorDiv and FloorMod's zero division; for TruncateDiv
+    and TruncateMod it reports its generic binary-operator failure, an InternalError."""
     if x.dtype.kind in "iu" and np.any(y == 0):
-        raise OpCheckError("Integer division by zero")
+        raise OpCheckError("Unexpected error in binary operator (only integer div and mod "
+                           "should have errors)", cls=errors.InternalError)
 
 
 def _truncatediv_kernel(x, y):

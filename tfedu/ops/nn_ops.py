@@ -889,6 +889,8 @@ def _conv_attrs(strides, padding, explicit_paddings, data_format, dilations):
 _CONV_DEFAULTS = {"strides": [1, 1, 1, 1], "padding": "VALID", "explicit_paddings": [],
                   "data_format": "NHWC", "dilations": [1, 1, 1, 1], "use_cudnn_on_gpu": True}
 _CONV_T = (FLOAT[0], dtypes.float16, dtypes.float32, dtypes.float64)
+# Conv2D alone also has an int32 CPU kernel in TF (listed in TF's order, as its errors print it)
+_CONV2D_T = (dtypes.float16, FLOAT[0], dtypes.float32, dtypes.float64, dtypes.int32)
 
 
 def _sizes(value, what):
@@ -995,7 +997,7 @@ def _conv2d_grad(op, g):
 
 CONV2D = register_op(
     "Conv2D", group="nn", inputs=("input: T", "filter: T"), outputs=("output: T",),
-    type_attrs={"T": _CONV_T}, attrs=dict(_CONV_DEFAULTS), infer=_conv2d_infer,
+    type_attrs={"T": _CONV2D_T}, attrs=dict(_CONV_DEFAULTS), infer=_conv2d_infer,
     kernel=_conv2d_kernel, grad=_conv2d_grad,
     doc="2-D convolution (cross-correlation) of NHWC images with HWIO filters.", numba=("nn_kernels.nb_im2col",))
 

@@ -234,3 +234,22 @@ def binary_function(opdef, default, public):
 def raise_op_error(msg):
     """Raise the op error a shape function or kernel reports (for callbacks)."""
     raise OpCheckError(msg)
+
+
+def merge_error(a: TensorShape, b: TensorShape):
+    """TF's shape-merge error text for two shapes that do not merge (None when they do)."""
+    if a.rank is None or b.rank is None:
+        return None
+    x, y = a.as_list(), b.as_list()
+    if len(x) != len(y):
+        return f"Shapes must be equal rank, but are {len(x)} and {len(y)}"
+    for i, (u, v) in enumerate(zip(x, y)):
+        if u is not None and v is not None and u != v:
+            return (f"Dimension {i} in both shapes must be equal, but are {u} and {v}. "
+                    f"Shapes are {shape_text(x)} and {shape_text(y)}.")
+    return None
+
+
+def debug_shape(s: TensorShape) -> str:
+    """A shape as TF's shape functions print it: `[2,?]`, `?` for an unknown rank."""
+    return "?" if s.rank is None else shape_text(s.as_list())

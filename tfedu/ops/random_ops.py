@@ -282,8 +282,13 @@ def _shape_from(op, i=0):
         n = s.as_list()[0] if s.rank == 1 else None
         return TensorShape(None if n is None else [None] * n)
     dims = [int(d) for d in np.reshape(v, -1)]
-    if any(d < 0 for d in dims):
-        op.fail(f"Dimension {min(dims)} must be >= 0")
+    bad = [d for d in dims if d < 0]
+    if bad:
+        # TF's graph shape function reads -1 as an unknown size (the kernel refuses it when
+        # the graph runs) and refuses smaller values at once; eager kernels refuse both.
+        if op.name and min(bad) < -1:
+            op.fail(f"Invalid value in tensor used for shape: {min(bad)}", wrapped=False)
+        op.fail(f"Dimension {bad[0]} must be >= 0", runtime_only=True)
     return TensorShape(dims)
 
 
@@ -298,13 +303,13 @@ def _uniform_int_infer(op, lo=1, hi=2):
     a, b = op.const_value(lo), op.const_value(hi)
     shape = _shape_from(op)
     if a is not None and b is not None and shape.num_elements() != 0 and not a < b:
-        op.fail(f"Need minval < maxval: {a} >= {b}")
+        op.fail(f"Need minval < maxval, got {a} >= {b}", runtime_only=True)  # TF: kernel only
     return [(shape, op.dtype(lo))]
 
 
 def _check_int_range(lo, hi, shape):
     if int(np.prod(shape)) > 0 and not lo < hi:
-        raise OpCheckError(f"Need minval < maxval: {lo} >= {hi}")
+        raise OpCheckError(f"Need minval < maxval, got {lo} >= {hi}")
 
 
 def _multinomial_infer(op, seed_input=False):
@@ -326,12 +331,16 @@ def _check_logits(logits, n):
         raise OpCheckError(f"logits should be a matrix, got shape {shape_text(logits.shape)}")
     if int(n) < 0:
         raise OpCheckError(f"num_samples should be nonnegative, got {int(n)}")
-    if logits.shape[1] == 0 and logits.shape[0] > 0 and int(n) > 0:
+    if logits.shape[1] == 0:  # even with no rows or no samples, as TF's kernel
         raise OpCheckError("num_classes should be positive, got 0")
 
 
 def _dims(shape):
-    return tuple(int(d) for d in np.reshape(shape, -1))
+    dims = tuple(int(d) for d in np.reshape(shape, -1))
+    bad = [d for d in dims if d < 0]
+    if bad:  # a graph's shape function let an unknown (-1) size through
+        raise OpCheckError(f"Dimension {bad[0]} must be >= 0")
+    return dims
 
 
 # ------------------------------------------------------------------------------------------
@@ -799,16 +808,26 @@ def stateless_truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=dtypes.f
         return math_ops.add(math_ops.multiply(rnd, s, name="mul"), m, name=_final(sc))
 
 
+_STATELESS_UNIFORM_DTYPES = ("float16", "bfloat16", "float32", "float64", "int32", "int64",
+                             "uint32", "uint64")
+
+
 @export("random.stateless_uniform")
 def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=dtypes.float32, name=None,
                       alg="auto_select") -> Tensor:
     """U[minval, maxval) samples that depend only on `seed`; integer dtypes with both bounds
     None cover the dtype's whole range."""
     dtype = dtypes.as_dtype(dtype)
+    if dtype.name not in _STATELESS_UNIFORM_DTYPES:
+        raise ValueError(f"Argument `dtype` got invalid value {dtype}. Accepted dtypes are "
+                         f"({', '.join('tf.' + d for d in _STATELESS_UNIFORM_DTYPES)}).")
     if dtype.is_integer and (minval is None) != (maxval is None):
         raise ValueError(f"For integer `dtype` argument {dtype!r}, argument `minval` and "
                          f"`maxval` must be both None or not None. Got `minval`={minval} and "
                          f"`maxval`={maxval}.")
+    if minval is not None and dtype in (dtypes.uint32, dtypes.uint64):
+        raise ValueError(f"Argument `dtype` got invalid value {dtype} when argument `minval` "
+                         "is not None. Please don't use unsigned integers in this case.")
     with _scope(name, "stateless_random_uniform") as sc:
         shp = _shape_tensor(shape)
         key, counter = _key_counter(seed)

@@ -19,7 +19,7 @@ from tfedu.kernels import array_kernels
 from tfedu.ops import array_ops, math_ops
 from tfedu.ops.gather_ops import gather_nd
 from tfedu.ops.math_ops import negative
-from tfedu.ops.op_helpers import as_tensor, export
+from tfedu.ops.op_helpers import as_tensor, debug_shape, export, merge_error
 
 _NB_MIN = 4096  # elements updated; np.ufunc.at is ~10x slower than the loop above ~1e3
 
@@ -40,23 +40,85 @@ def _check_indices(idx, shp):
                            f"{shape_text(list(shp))}")
 
 
-def _check_shapes(op_fail, idx_shape, upd_shape, out_shape, what="shape"):
-    """updates.shape must be indices.shape[:-1] + out_shape[k:]."""
-    if idx_shape.rank is None or upd_shape.rank is None or out_shape.rank is None:
+def _graph_check(op, idx_s, upd_s, out_s):
+    """TF's shape function (`ScatterNdShapeHelper`) while building a graph: what static shapes
+    show wrong is a ValueError now; the rest waits for the kernel (`_kernel_check`)."""
+    for s in (idx_s, upd_s):
+        if s.rank == 0:
+            op.fail("Shape must be at least rank 1 but is rank 0")
+    sizes = [s.num_elements() for s in (out_s, idx_s, upd_s)]
+    if sizes[0] == 0 and any(n is not None and n > 0 for n in sizes[1:]):
+        op.fail("Indices and updates specified for empty input")
+    if idx_s.rank is None or upd_s.rank is None or idx_s[-1] is None:
         return
-    k = idx_shape[-1] if idx_shape.rank else None
-    if k is None:
-        return
-    if k > out_shape.rank:
-        op_fail(f"Index innermost dimension length must be <= {what} rank; saw: {k} vs. "
-                f"{out_shape.rank}")
-    want = TensorShape(idx_shape.as_list()[:-1] + out_shape.as_list()[k:])
-    if not want.is_compatible_with(upd_shape):
-        op_fail(f"Dimensions [{idx_shape.rank - 1},{idx_shape.rank}) of indices"
-                f"[shape={shape_text(idx_shape.as_list())}] = "
-                f"{shape_text(idx_shape.as_list()[:-1])} must match dimensions "
-                f"[0,{upd_shape.rank - (out_shape.rank - k)}) of updates"
-                f"[shape={shape_text(upd_shape.as_list())}]")
+    outer, ix = idx_s.rank - 1, idx_s[-1]
+    pi, pu = TensorShape(idx_s.as_list()[:outer]), TensorShape(upd_s.as_list()[:outer])
+    if (why := merge_error(pi, pu)) is not None:
+        op.fail(f"Dimensions [0,{outer}) of indices[shape={debug_shape(idx_s)}] = "
+                f"{debug_shape(pi)} must match dimensions [0,{outer}) of updates[shape="
+                f"{debug_shape(upd_s)}] = {debug_shape(pu)}: {why}")
+    so = TensorShape(None if out_s.rank is None else out_s.as_list()[ix:])
+    su = TensorShape(upd_s.as_list()[outer:])
+    if (why := merge_error(so, su)) is not None:
+        op.fail(f"Dimensions [{ix},{out_s.rank}) of input[shape={debug_shape(out_s)}] = "
+                f"{debug_shape(so)} must match dimensions [{outer},{upd_s.rank}) of updates"
+                f"[shape={debug_shape(upd_s)}] = {debug_shape(su)}: {why}")
+
+
+def _valid_empty(n_out, n_idx, n_upd):
+    return (n_idx == 0 and n_upd == 0) or (n_out != 0 and n_idx != 0 and n_upd != 0)
+
+
+def _kernel_check(op_type, out_shape, idx_shape, upd_shape, n_out=None):
+    """The kernel's checks, in TF's order and words (`op_type` ScatterNd or TensorScatter*);
+    `n_out` is what TF counts as the output's size in its first emptiness check."""
+    st = shape_text
+    for what, s in (("Indices", idx_shape), ("Updates", upd_shape)):
+        if not s:
+            raise OpCheckError(f"{what} shape must have rank at least one. Found:{st(s)}")
+    n_idx, n_upd = int(np.prod(idx_shape)), int(np.prod(upd_shape))
+    if not _valid_empty(int(np.prod(out_shape)) if n_out is None else n_out, n_idx, n_upd):
+        raise OpCheckError("Indices and updates specified for empty output shape")
+    outer, ix, nd = len(idx_shape) - 1, idx_shape[-1], op_type == "ScatterNd"
+    inner = (f"Dimensions [{ix},{len(out_shape)}) of input[shape={st(out_shape)}] must match "
+             f"dimensions [{outer},{len(upd_shape)}) of updates[shape={st(upd_shape)}]")
+    if list(idx_shape[:outer]) != list(upd_shape[:outer]):
+        raise OpCheckError(
+            f"Dimensions [0,{outer}) of indices[shape={st(idx_shape)}] must match dimensions "
+            f"[0,{outer}) of updates[shape={st(upd_shape)}]" if nd else
+            f"Outer dimensions of indices and update must match. Indices shape: "
+            f"{st(idx_shape)}, updates shape:{st(upd_shape)}")
+    if len(upd_shape) - outer != len(out_shape) - ix:
+        raise OpCheckError(inner if nd else "Inner dimensions of output shape must match inner "
+                           f"dimensions of updates shape. Output: {st(out_shape)} updates: "
+                           f"{st(upd_shape)}")
+    if list(upd_shape[outer:]) != list(out_shape[ix:]):
+        raise OpCheckError(inner if nd else
+                           f"The inner {len(out_shape) - ix} dimensions of output.shape="
+                           f"{st(out_shape)} must match the inner {len(upd_shape) - outer} "
+                           f"dimensions of updates.shape={st(upd_shape)}")
+    _prepare_check(out_shape, idx_shape, upd_shape, n_idx, n_upd)
+
+
+def _prepare_check(out_shape, idx_shape, upd_shape, n_idx, n_upd):
+    """The checks of TF's shared scatter routine (`PrepareAndValidateInputs`), which read
+    1-D indices as a batch of one-element index vectors."""
+    st = shape_text
+    if not out_shape:
+        raise OpCheckError(f"Output must be at least 1-D, got shape: {st(out_shape)}")
+    if not _valid_empty(int(np.prod(out_shape)), n_idx, n_upd):
+        raise OpCheckError(f"Indices and updates specified for empty output.  indices shape: "
+                           f"{st(idx_shape)}")
+    if upd_shape[0] != idx_shape[0]:
+        raise OpCheckError(f"Dimensions [0,1) of indices[shape={st(idx_shape)}] = {idx_shape[0]} "
+                           f"must match dimensions [0,1) of updates[shape={st(upd_shape)}] = "
+                           f"{upd_shape[0]}")
+    deep = len(idx_shape) > 1
+    k, b = (idx_shape[-1], len(idx_shape) - 1) if deep else (1, 1)
+    if len(upd_shape) != b + len(out_shape) - k or list(upd_shape[b:]) != list(out_shape[k:]):
+        raise OpCheckError(f"Dimensions [{k},{len(out_shape)}) of input[shape={st(out_shape)}] "
+                           f"must match dimensions [{k},{len(upd_shape)}) of updates[shape="
+                           f"{st(upd_shape)}]")
 
 
 def _no_updates(indices):
@@ -103,20 +165,25 @@ def _scatter_nd_infer(op):
     shp = op.const_value(2)
     if shp is None:
         n = op.shape(2)[0] if op.shape(2).rank == 1 else None
-        return [(TensorShape(None if n is None else [None] * n), op.dtype(1))]
-    shp = [int(d) for d in np.reshape(shp, -1)]
-    out = TensorShape(shp)
-    _check_shapes(lambda m: op.fail(m), op.shape(0), op.shape(1), out)
-    iv = op.const_value(0)
-    if iv is not None:
-        _check_indices(iv, shp)
+        out = TensorShape(None if n is None else [None] * n)
+    else:  # TF's MakeShapeFromShapeTensor: -1 is an unknown size
+        out = TensorShape([None if int(d) < 0 else int(d) for d in np.reshape(shp, -1)])
+    if op.name:  # graph construction (eager leaves every check to the kernel, as TF)
+        _graph_check(op, op.shape(0), op.shape(1), out)
     return [(out, op.dtype(1))]
 
 
 def _scatter_nd_kernel(indices, updates, shape):
     shp = tuple(int(d) for d in np.reshape(shape, -1))
+    for d in shp:
+        if d < 0:
+            raise OpCheckError(f"Dimension {d} must be >= 0")
+    _kernel_check("ScatterNd", shp, np.shape(indices), np.shape(updates), n_out=len(shp))
     _check_indices(indices, shp)
-    out = np.zeros(shp, dtype=updates.dtype)
+    if updates.dtype == object:  # strings: TF sums by concatenation, from empty strings
+        out = np.full(shp, b"", dtype=object)
+    else:
+        out = np.zeros(shp, dtype=updates.dtype)
     if _no_updates(indices):
         return out
     return _scatter(out, np.asarray(indices), updates, "add")
@@ -143,20 +210,18 @@ def scatter_nd(indices, updates, shape, name=None):
     return execute(SCATTER_ND, [idx, upd, shp], name=name, default_name="ScatterNd")
 
 
-
-
 def _tensor_scatter_infer(op):
     ts = op.shape(0)
-    _check_shapes(lambda m: op.fail(m), op.shape(1), op.shape(2), ts,
-                  what="params")
-    iv = op.const_value(1)
-    if iv is not None and ts.is_fully_defined():
-        _check_indices(iv, ts.as_list())
+    if op.name:  # graph construction (eager leaves every check to the kernel, as TF)
+        if ts.rank == 0:
+            op.fail("Shape must be at least rank 1 but is rank 0")
+        _graph_check(op, op.shape(1), op.shape(2), ts)
     return [(ts, op.dtype(0))]
 
 
 def _tensor_scatter_kernel(mode):
     def kernel(tensor, indices, updates):
+        _kernel_check("TensorScatter", tensor.shape, np.shape(indices), np.shape(updates))
         _check_indices(indices, tensor.shape)
         out = np.array(tensor, copy=True, order="C")
         if _no_updates(indices):

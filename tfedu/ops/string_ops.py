@@ -12,6 +12,7 @@ import re
 import numpy as np
 
 from tfedu.framework import dtypes, errors
+from tfedu.framework.context import _state
 from tfedu.framework.convert import constant, convert_to_tensor
 from tfedu.framework.execute import execute
 from tfedu.framework.op_check import OpCheckError, shape_text
@@ -19,7 +20,6 @@ from tfedu.framework.registry import register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import array_ops
-from tfedu.ops.array_ops import expand_dims, reshape, unstack
 from tfedu.ops.math_ops import cumsum
 from tfedu.ops.op_helpers import as_tensor, export, same_as_input, unary_infer
 from tfedu.ops.ragged_ops import RaggedTensor
@@ -40,18 +40,39 @@ def _length_kernel(input, unit="BYTE"):
     return _map(len, input, np.int32)
 
 
+UNITS = ("BYTE", "UTF8_CHAR")
+
+
+def check_unit(op):
+    """TF's refusal of a `unit` attr other than BYTE / UTF8_CHAR: the op's attr check in eager
+    mode (InvalidArgumentError), the op builder's ValueError while building a graph."""
+    unit = op.attrs.get("unit", "BYTE")
+    if unit in UNITS:
+        return
+    t = op.opdef.type
+    if _state.graph is not None:
+        raise ValueError(f"Attr 'unit' of '{t}' Op passed string '{unit}' not in: "
+                         "\"BYTE\", \"UTF8_CHAR\".")
+    op.fail(f"Value for attr 'unit' of \"{unit}\" is not in the list of allowed values: "
+            f"\"BYTE\", \"UTF8_CHAR\"\n\t; NodeDef: {{{{node {t}}}}}; Op<name={t}; "
+            f"signature={op.opdef.signature_text}; attr=unit:string,default=\"BYTE\","
+            "allowed=[\"BYTE\", \"UTF8_CHAR\"]>", wrapped=False)
+
+
+def _length_infer(op):
+    check_unit(op)
+    return [(op.shape(0), dtypes.int32)]
+
+
 STRING_LENGTH = register_op(
     "StringLength", group="string", inputs=("input: string",), outputs=("output: int32",),
-    attrs={"unit": "BYTE"}, infer=same_as_input(dtypes.int32), kernel=_length_kernel,
+    attrs={"unit": "BYTE"}, infer=_length_infer, kernel=_length_kernel,
     doc="Length of each string in bytes (or UTF-8 characters).")
 
 
 @export("strings.length")
 def length(input, name=None, unit="BYTE"):
     """Length of each string, in bytes (`unit="BYTE"`) or characters (`"UTF8_CHAR"`)."""
-    if unit not in ("BYTE", "UTF8_CHAR"):
-        raise ValueError(f"Attr 'unit' of {unit!r} is not in the list of allowed values: "
-                         "\"BYTE\", \"UTF8_CHAR\"")
     return execute(STRING_LENGTH, [as_tensor(input, dtypes.string)], {"unit": unit}, name=name,
                    default_name="StringLength")
 
@@ -177,26 +198,75 @@ def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
                    default_name="RegexReplace")
 
 
+def _is_trail(c):
+    return c & 0xC0 == 0x80
+
+
+def _forward_chars(b, n, pos):
+    """Move the byte offset `pos` forward `n` UTF-8 characters (stopping at the end): the new
+    offset, and whether all `n` were there (never for n < 0), as TensorFlow counts."""
+    done = 0
+    while done < n and pos < len(b):
+        pos += 1
+        while pos < len(b) and _is_trail(b[pos]):
+            pos += 1
+        done += 1
+    return pos, done == n
+
+
+def _back_chars(b, n, pos):
+    done = 0
+    while done < n and pos > 0:
+        pos -= 1
+        while pos > 0 and _is_trail(b[pos]):
+            pos -= 1
+        done += 1
+    return pos, done == n
+
+
+def _utf8_span(b, pos, n):
+    """(start, stop) bytes of `n` characters from character `pos` (negative: from the end),
+    or None when `pos` is out of range: TensorFlow's UTF8_CHAR substr, a negative `n` taking
+    nothing."""
+    if pos >= 0:
+        start, ok = _forward_chars(b, pos, 0)
+        return (start, _forward_chars(b, n, start)[0]) if ok else None
+    skip = max(-pos - n, 0)
+    stop, ok = _back_chars(b, skip, len(b))
+    start, ok2 = _back_chars(b, -pos - skip, stop) if ok else (0, False)
+    return (start, stop) if ok2 else None
+
+
 def _substr_kernel(input, pos, len, unit="BYTE"):
-    p = np.broadcast_to(pos, input.shape)
-    n = np.broadcast_to(len, input.shape)
+    p = np.broadcast_to(pos, input.shape).reshape(-1)
+    n = np.broadcast_to(len, input.shape).reshape(-1)
     out = np.empty(input.shape, dtype=object)
-    for i in np.ndindex(input.shape):
-        b = input[i]
-        start = int(p[i])
-        size = b.__len__()
-        if not -size <= start <= size:
+    flat = out.reshape(-1)
+    for i, b in enumerate(input.reshape(-1)):
+        start, size = int(p[i]), int(n[i])
+        if unit == "UTF8_CHAR":
+            span = _utf8_span(b, start, size)
+            if span is None:
+                raise OpCheckError(f"pos {start} out of range for string at index {i}")
+            flat[i] = b[span[0]:span[1]]
+            continue
+        if abs(start) > b.__len__():
             raise OpCheckError(f"pos {start} out of range for string b'"
-                               f"{b.decode(errors='replace')}' at index {i[0] if i else 0}")
-        if start < 0:
-            start += size
-        out[i] = b[start:start + int(n[i])]
+                               f"{b.decode(errors='replace')}' at index {i}")
+        start += b.__len__() if start < 0 else 0
+        # TF takes the rest of the string for a negative length (as std::string::substr)
+        flat[i] = b[start:] if size < 0 else b[start:start + size]
     return out
+
+
+def _substr_infer(op):
+    check_unit(op)
+    return unary_infer(op)
 
 
 SUBSTR = register_op(
     "Substr", group="string", inputs=("input: string", "pos: T", "len: T"), outputs=("output: string",),
-    type_attrs={"T": (dtypes.int32, dtypes.int64)}, attrs={"unit": "BYTE"}, infer=unary_infer,
+    type_attrs={"T": (dtypes.int32, dtypes.int64)}, attrs={"unit": "BYTE"}, infer=_substr_infer,
     kernel=_substr_kernel, doc="Substrings [pos, pos + len) of each string.")
 
 
@@ -234,49 +304,64 @@ def to_number(input, out_type=dtypes.float32, name=None):
 
 
 def _as_string_format(kind, dtype_name, precision, scientific, shortest, width, fill):
-    """The printf format TensorFlow's AsString kernel builds: %[fill][width][.precision]conv."""
-    if scientific and shortest:
-        raise OpCheckError("Cannot select both scientific and shortest notation")
+    """The printf format TensorFlow's AsString kernel builds: %[fill][width][.precision]conv
+    (for complex numbers, one such format for each part: `(re,im)`)."""
+    if kind not in "fcSO":
+        if scientific or shortest:
+            raise OpCheckError(f"scientific and shortest format not supported for datatype "
+                               f"{dtype_name}")
+        if precision > -1:
+            raise OpCheckError(f"precision not supported for datatype {dtype_name}")
     if len(fill) > 1:
         raise OpCheckError("Fill string must be one or fewer characters")
-    if kind != "f" and (scientific or shortest):
-        raise OpCheckError(f"scientific and shortest format not supported for datatype "
-                           f"{dtype_name}")
-    if kind != "f" and precision > -1:
-        raise OpCheckError(f"precision not supported for datatype {dtype_name}")
+    if scientific and shortest:
+        raise OpCheckError("Cannot select both scientific and shortest notation")
     if fill and fill not in " +-0#":
         raise OpCheckError(f'Fill argument not supported: "{fill}"')
+    if kind in "SO":  # strings: only the width and left alignment ("-") apply
+        return "%" + ("-" if fill == "-" else "") + (str(width) if width > -1 else "") + "s"
     fmt = "%" + fill + (str(width) if width > -1 else "")
     fmt += f".{precision}" if precision > -1 else ""
-    return fmt + ("d" if kind != "f" else "g" if shortest else "e" if scientific else "f")
+    return fmt + ("d" if kind not in "fc" else "g" if shortest else "e" if scientific else "f")
+
+
+def _float_text(fmt):
+    plain = fmt.replace("%0", "%", 1)  # C pads nan and inf with spaces, never zeros
+
+    def one(v):
+        v = float(v)
+        return (fmt if math.isfinite(v) else plain) % v
+
+    return one
 
 
 def _as_string_kernel(input, precision=-1, scientific=False, shortest=False, width=-1, fill="",
                       **kw):
     fill = fill.decode() if isinstance(fill, bytes) else fill
     kind = input.dtype.kind
-    fmt = _as_string_format(kind, dtypes.from_numpy(input.dtype).name, precision, scientific,
-                            shortest, width, fill)
+    name = "string" if kind in "SO" else dtypes.from_numpy(input.dtype).name
+    fmt = _as_string_format(kind, name, precision, scientific, shortest, width, fill)
+    if kind in "SO":
+        fmt_b = fmt.encode()
+        return _map(lambda v: fmt_b % bytes(v), input)
     if kind == "b":
         return _map(lambda v: b"true" if v else b"false", input)
-    if kind != "f":
+    if kind not in "fc":
         return _map(lambda v: (fmt % int(v)).encode(), input)
-    plain = fmt.replace("%0", "%", 1)  # C pads nan and inf with spaces, never zeros
-
-    def one(v):
-        v = float(v)
-        return ((fmt if math.isfinite(v) else plain) % v).encode()
-
-    return _map(one, input)
+    one = _float_text(fmt)
+    if kind == "c":
+        return _map(lambda v: f"({one(v.real)},{one(v.imag)})".encode(), input)
+    return _map(lambda v: one(v).encode(), input)
 
 
 AS_STRING = register_op(
     "AsString", group="string", inputs=("input: T",), outputs=("output: string",),
-    type_attrs={"T": dtypes.REAL_NUMERIC + (dtypes.bool_,)},
+    type_attrs={"T": dtypes.NUMERIC + (dtypes.bool_, dtypes.string)},
     attrs={"precision": -1, "scientific": False, "shortest": False, "width": -1, "fill": ""},
     infer=same_as_input(dtypes.string), kernel=_as_string_kernel,
-    doc="Format each number as a string, as C's printf: floats with six decimals by default, "
-        "or scientific / shortest, padded to `width` with `fill`.")
+    doc="Format each element as a string, as C's printf: floats with six decimals by default, "
+        "or scientific / shortest, padded to `width` with `fill`; complex numbers as "
+        "`(re,im)`; strings padded to `width`.")
 
 
 @export("strings.as_string", "as_string")
@@ -289,17 +374,71 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
     return execute(AS_STRING, [x], attrs, name=name, default_name="AsString")
 
 
+def _join_axes(op_fail, axes, rank, graph):
+    """Reduction axes made non-negative; TF's error for one out of range."""
+    out = []
+    for a in axes:
+        if not -rank <= a < rank:
+            if graph:
+                op_fail(f"Invalid reduction dimension {a} for input with {rank} dimensions.")
+            op_fail(f"Invalid reduction dimension {a} for input with {rank} dimension(s)",
+                    cls=errors.OutOfRangeError)
+        out.append(a % rank)
+    if len(set(out)) < len(out):  # TF names the axis as given
+        dup = next(axes[i] for i, a in enumerate(out) if a in out[:i])
+        op_fail(f"Duplicate reduction dimension {dup}", runtime_only=True, name_suffix=False)
+    return out
+
+
+def _reduce_join_infer(op):
+    shape, axes = op.shape(0), op.const_value(1)
+    if shape.rank is None or axes is None:
+        return [(TensorShape(None), dtypes.string)]
+    axes = _join_axes(op.fail, np.reshape(axes, -1).tolist(), shape.rank, _state.graph is not None)
+    keep = op.attrs.get("keep_dims", False)
+    dims = [1 if i in axes else d for i, d in enumerate(shape.as_list())
+            if keep or i not in axes]
+    return [(TensorShape(dims), dtypes.string)]
+
+
+def _reduce_join_kernel(inputs, reduction_indices, keep_dims=False, separator=""):
+    def fail(message, cls=errors.InvalidArgumentError, **kw):
+        raise OpCheckError(message, cls, **kw)
+
+    axes = _join_axes(fail, np.reshape(reduction_indices, -1).tolist(), inputs.ndim, False)
+    kept = [i for i in range(inputs.ndim) if i not in axes]
+    kept_dims = [inputs.shape[i] for i in kept]
+    # joined one axis after the other, in the order given: the last given varies slowest
+    rows = np.transpose(inputs, kept + axes[::-1]).reshape(
+        int(np.prod(kept_dims, dtype=np.int64)), -1 if inputs.size else 0)
+    sep = separator.encode() if isinstance(separator, str) else separator
+    out = np.empty(rows.shape[0], dtype=object)
+    for i, row in enumerate(rows):
+        out[i] = sep.join(row)
+    if keep_dims:
+        return out.reshape([1 if i in axes else d for i, d in enumerate(inputs.shape)])
+    return out.reshape(kept_dims)
+
+
+REDUCE_JOIN = register_op(
+    "ReduceJoin", group="string", inputs=("inputs: string", "reduction_indices: int32"),
+    outputs=("output: string",), attrs={"keep_dims": False, "separator": ""},
+    infer=_reduce_join_infer, kernel=_reduce_join_kernel,
+    doc="Join the strings along the given axes, one axis after the other.")
+
+
 @export("strings.reduce_join", "reduce_join")
 def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
-    """Join the strings along `axis` (all of them when None)."""
+    """Join the strings along `axis` (all of them when None, the last axis first, so the
+    strings join in row-major order)."""
     x = as_tensor(inputs, dtypes.string)
     if axis is None:
-        x, axis = reshape(x, [-1]), 0
-    parts = unstack(x, axis=axis)
-    out = join(parts, separator=separator, name=name) if parts else convert_to_tensor(b"")
-    if keepdims:
-        out = expand_dims(out, axis)
-    return out
+        rank = x.shape.rank
+        axis = (np.arange(rank - 1, -1, -1, dtype=np.int32) if rank is not None else
+                array_ops.range(array_ops.rank(x) - 1, -1, -1))
+    return execute(REDUCE_JOIN, [x, as_tensor(axis, dtypes.int32)],
+                   {"keep_dims": bool(keepdims), "separator": separator}, name=name,
+                   default_name="ReduceJoin")
 
 
 def _split_parts(b, sep, maxsplit):
@@ -352,7 +491,10 @@ def split(input, sep=None, maxsplit=-1, name=None):
     RaggedTensor keeps its rows; a scalar string gives a 1-D tensor."""
     if isinstance(input, RaggedTensor):
         return input.with_flat_values(split(input.flat_values, sep, maxsplit, name))
-    x = as_tensor(input, dtypes.string)
+    try:
+        x = convert_to_tensor(input, dtypes.string)
+    except ValueError as e:  # a tensor of another dtype: TF names the argument
+        raise ValueError(f"input: {e}") from None
     if x.shape.rank is not None and x.shape.rank > 1:
         return _split_nd(x, sep, maxsplit, name)
     if not hasattr(x, "_value") and x.shape.rank == 1:
