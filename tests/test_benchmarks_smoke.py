@@ -133,11 +133,30 @@ def test_a_peer_runs_in_its_own_interpreter_and_answers_in_turns():
     assert "load average" in peers.load_average()
 
 
-def test_peer_figures_merge_into_the_engine_table(bench, monkeypatch):
-    rows = [bench.Row("eager a+b, float32 scalars", "us", {"tfedu": 1.0}, False)]
-    monkeypatch.setattr(bench, "load", lambda lib: None if lib == "tensorflow" else object())
-    monkeypatch.setattr(bench.peers, "python_for", lambda lib: "/peer/python")
-    monkeypatch.setattr(bench.peers, "run_json", lambda lib, argv: {
-        "version": "tensorflow 9", "values": {"eager a+b, float32 scalars": 40.0}})
-    assert bench.add_peers(rows, quick=True) == ["tensorflow 9"]
-    assert rows[0].values["tensorflow"] == 40.0 and rows[0].speedup("tensorflow") == 40.0
+def test_peers_in_another_interpreter_are_timed_in_turns(bench):
+    """A peer's worker answers batch by batch between tfedu's, through `RemoteTimer`."""
+
+    class FakeWorker:
+        lib = "tensorflow"
+
+        def __init__(self):
+            self.asked = []
+
+        def ask(self, request):
+            self.asked.append(request)
+            if request.get("prepare"):
+                return {"ready": request["bench"].startswith("eager")}
+            if request.get("startup"):
+                return {"seconds": [2.0, 0.01, None]}
+            return {"seconds": 4e-5 * request["number"]}  # 40 us a call
+
+    worker = FakeWorker()
+    rows = bench.measure(libs=("tfedu", "tensorflow"), tiny=True, budget=0.002, startup_runs=0,
+                         workers={"tensorflow": worker})
+    first = rows[0]
+    assert first.values["tensorflow"] == pytest.approx(40.0)
+    assert first.speedup("tensorflow") > 1
+    assert all(r.values["tensorflow"] is None for r in rows if "matmul" in r.name)
+    assert next(r for r in rows if r.name.startswith("import")).values["tensorflow"] == 2.0
+    timed = [q for q in worker.asked if "number" in q]
+    assert len({q["bench"] for q in timed}) == 2  # the two eager figures, batch by batch

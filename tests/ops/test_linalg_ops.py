@@ -231,7 +231,7 @@ def test_graph_static_shapes():
         assert e.op.type == "Einsum"
         assert tf.linalg.diag_part(x).shape.as_list() == [4, 3]
         assert tf.linalg.eigh(x)[1].shape.as_list() == [4, 3, 3]
-        with pytest.raises(ValueError, match="Input matrix must be square"):
+        with pytest.raises(ValueError, match="Dimensions must be equal, but are 2 and 3"):
             tf.linalg.inv(tf.constant(np.ones((2, 3), np.float32)))
         with pytest.raises(ValueError, match="Expected dimension"):
             tf.einsum("ij,jk->ik", tf.constant(np.ones((2, 3), np.float32)),
@@ -565,6 +565,10 @@ def test_inv_and_solve_of_non_finite_matrices_as_tf():
         assert np.isnan(f(tf.constant([[2.0, 1.0], [1.0, NAN]])).numpy()).all()
     np.testing.assert_allclose(tf.linalg.inv(tf.constant([[INF, 0.0], [1.0, 2.0]])).numpy(),
                                [[0, 0], [0, 0.5]])
+    # singular in exact arithmetic: LAPACK's pivot order meets an exact 0, Eigen's (TF's) not
+    near = tf.constant([[-2.0, 0.75, 1.0], [1.25, -1.75, -2.75], [3.5, 1.25, 2.5]], tf.float64)
+    np.testing.assert_allclose(tf.linalg.inv(near).numpy()[0],
+                               [-274609733376249.7, -183073155584166.4, -91536577792083.14])
     with tf.Graph().as_default():
         x = tf.compat.v1.placeholder(tf.float32, [2, 2, 2])
         inv = tf.linalg.inv(x)
@@ -617,3 +621,36 @@ def test_band_part_checks_wait_for_the_kernel_as_tf():
         with tf.compat.v1.Session() as sess, pytest.raises(
                 tf.errors.InvalidArgumentError, match="input must be at least 2-dim"):
             sess.run(out, {x: np.ones(3, np.float32)})
+
+
+def test_det_and_slogdet_of_non_finite_matrices_follow_eigens_lu():
+    m = tf.constant([[[1.75, 3.75, -0.5], [-3.75, INF, 1.5], [-0.25, 2.75, -1.25]],
+                     [[2.0, 1.0, 0], [INF, 3.0, 0], [0, 0, 1]]],
+                    tf.float64)
+    sign, logabs = tf.linalg.slogdet(m)
+    np.testing.assert_array_equal(sign.numpy(), [NAN, -1.0])  # LAPACK's pivots give -1, inf
+    np.testing.assert_array_equal(logabs.numpy(), [NAN, INF])
+    np.testing.assert_array_equal(tf.linalg.det(m).numpy(), [NAN, -INF])
+    c = tf.constant([[[complex(INF, 1)]], [[complex(NAN, -1.25)]], [[0j]]], tf.complex128)
+    sign, logabs = tf.linalg.slogdet(c)
+    assert np.isnan(sign.numpy()[:2].real).all() and np.isnan(sign.numpy()[:2].imag).all()
+    assert sign.numpy()[2] == 0 and logabs.numpy()[2] == -INF and logabs.numpy()[0] == INF
+    assert np.isnan(tf.linalg.det(c).numpy()[:2].imag).all()
+
+
+def test_graph_shape_errors_are_worded_as_tf_shape_functions():
+    with tf.Graph().as_default():
+        def p(*s):
+            return tf.compat.v1.placeholder(tf.float32, s)
+
+        cases = [(lambda: tf.linalg.inv(p(3)), "Shape must be at least rank 2 but is rank 1"),
+                 (lambda: tf.linalg.det(p(2, 3)), "Dimensions must be equal, but are 3 and 2"),
+                 (lambda: tf.linalg.cholesky(p(2, 3)), "Dimensions must be equal, but are 2 and 3"),
+                 (lambda: tf.linalg.solve(p(2, 2, 2), p(2, 1)),
+                  "Shapes must be equal rank, but are 1 and 0"),
+                 (lambda: tf.linalg.solve(p(2, 2, 2), p(3, 2, 1)), r"Dimension 0 in both shapes "
+                  r"must be equal, but are 2 and 3\. Shapes are \[2\] and \[3\]\."),
+                 (lambda: tf.linalg.solve(p(2, 2), p(2)), "at least rank 2 but is rank 1")]
+        for build, msg in cases:
+            with pytest.raises(ValueError, match=msg):
+                build()

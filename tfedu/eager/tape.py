@@ -178,10 +178,13 @@ class GradientTape:
                                "set of gradients (or jacobians)")
 
     def _spend(self):
-        """A non-persistent tape serves one gradient (or jacobian) call, then forgets."""
+        """A non-persistent tape serves one gradient (or jacobian) call, then forgets: it lets
+        go of every tensor it recorded, so variables' buffers are free for in-place updates."""
         if not self._persistent:
             self._used = True
             self._records = []
+            self._watched = {}
+            self._reads = {}
 
     def _backprop(self, targets, sources, output_gradients, unconnected):
         """Seed the targets' gradients, run the reverse-mode engine over the useful records."""
@@ -198,8 +201,9 @@ class GradientTape:
                 (direct.setdefault(id(var), []) if var is not None
                  else grads.setdefault(id(t), [])).append(og)
             w = self._watched
-            backpropagate(self._useful_records(self._source_ids(sources)), grads,
-                          lambda x: id(x) in w and differentiable(x.dtype))
+            useful, reach = self._useful_records(self._source_ids(sources))
+            backpropagate(useful, grads,  # an input takes a gradient if it leads to a source
+                          lambda x: id(x) in reach and id(x) in w and differentiable(x.dtype))
             return [self._source_gradient(s, grads, direct, unconnected) for s in sources]
         finally:
             if was_recording:
@@ -229,6 +233,7 @@ class GradientTape:
         return no_gradient(s, unconnected)
 
     def _useful_records(self, source_ids):
+        """The records that depend on a source, and the ids of the tensors that do."""
         reach = set(source_ids)
         useful = []
         for rec in self._records:
@@ -238,7 +243,7 @@ class GradientTape:
                     for o in rec.outputs:
                         reach.add(id(o))
                     break
-        return useful
+        return useful, reach
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
                  parallel_iterations=None, experimental_use_pfor=True):

@@ -251,6 +251,16 @@ def constant(value, dtype=None, shape=None, name="Const") -> Tensor:
     return _make_tensor(arr, dtype, name)
 
 
+def _int32_values(value, empty_ok):
+    """A flat list of plain Python ints within int32 as an int32 array, else None."""
+    if not value and not empty_ok:
+        return None  # TF makes [] float32
+    for v in value:
+        if type(v) is not int or not _INT32_MIN <= v <= _INT32_MAX:
+            return None
+    return np.array(value, dtype=np.int32)
+
+
 def _tuple_text(dims):
     return f"({dims[0]},)" if len(dims) == 1 else "(" + ", ".join(map(str, dims)) + ")"
 
@@ -284,6 +294,10 @@ def convert_to_tensor(value, dtype=None, name=None, dtype_hint=None, preferred_d
             if out is not NotImplemented:
                 return out
     hint = dtype_hint if dtype_hint is not None else preferred_dtype
+    if type(value) in (list, tuple) and (dtype or hint or dtypes.int32) is dtypes.int32:
+        ints = _int32_values(value, empty_ok=dtype is dtypes.int32)
+        if ints is not None:  # a shape or axes: TF's rules give int32, no checks needed
+            return _make_tensor(ints, dtypes.int32, name or "Const")
     if dtype is None and hint is not None:
         try:
             arr, dt = to_numpy_value(value, dtypes.as_dtype(hint))

@@ -5,9 +5,17 @@
         graph: convert inputs (Const ops) -> infer static shapes -> add an Operation -> record
 
 The two branches differ only in timing: a graph op is the same registry entry, not yet run.
+
+Buffer donation: in `a * b + c` the product is a temporary nothing else can see, so the Python
+operator donates it (`execute(..., donated=t)`) and the elementwise kernel writes the sum into
+its buffer, as numpy reuses its own temporaries: one large array allocated instead of two, the
+same values. Only a large, unshared buffer of the result's shape and dtype is reused, and never
+while a GradientTape records (the tape keeps the inputs it may differentiate through).
 """
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 
@@ -75,7 +83,7 @@ def static_value(t):
 class EagerOp:
     """What a gradient function sees for an op that ran eagerly (same surface as `Operation`)."""
 
-    __slots__ = ("opdef", "inputs", "outputs", "attrs", "name", "_grad_fn")
+    __slots__ = ("opdef", "inputs", "outputs", "attrs", "name", "_grad_fn", "skip_input_indices")
 
     def __init__(self, opdef, inputs, outputs, attrs, grad_fn=None):
         self.opdef = opdef
@@ -84,6 +92,8 @@ class EagerOp:
         self.attrs = attrs
         self.name = opdef.type if opdef is not None else "CustomGradient"
         self._grad_fn = grad_fn
+        # set by the backward pass: inputs that need no gradient (TF's attribute), or None
+        self.skip_input_indices = None
 
     @property
     def type(self):
@@ -223,13 +233,40 @@ def _convert_inputs(opdef, inputs, attrs, op_name):
     return flat, structured, full_attrs
 
 
+def _eager_inputs(opdef, inputs, attrs):
+    """`_convert_inputs` for the common eager call, or None: every input already an eager tensor
+    of an allowed dtype, one tensor per input, no type attr given by the caller."""
+    sig = opdef.input_type_attrs
+    if sig is None or len(inputs) != len(sig):
+        return None
+    for k in attrs:
+        if k in opdef.type_attrs:
+            return None
+    resolved = {}
+    for t, x in zip(sig, inputs):
+        if type(x) is not EagerTensor:
+            return None
+        d = x._dtype
+        want = resolved.setdefault(t, d)
+        if want is not d or d not in opdef.allowed_sets[t]:
+            return None  # the general path words the error
+    full_attrs = dict(opdef.attrs)
+    full_attrs.update(attrs)
+    full_attrs.update(resolved)
+    inputs = list(inputs)
+    return inputs, inputs, full_attrs
+
+
 # ------------------------------------------------------------------------------------------
 # execute
 # ------------------------------------------------------------------------------------------
 
 
-def execute(opdef, inputs, attrs=None, name=None, default_name=None):
-    """Run (eager) or add to the current graph (graph mode) one op; returns its output(s)."""
+def execute(opdef, inputs, attrs=None, name=None, default_name=None, donated=None):
+    """Run (eager) or add to the current graph (graph mode) one op; returns its output(s).
+
+    `donated`: an input the caller knows is a temporary (see the module doc), whose buffer an
+    elementwise kernel may write its result into."""
     g = _state.graph
     if g is not None:
         return _build(g, opdef, inputs, attrs or {}, name, default_name)
@@ -238,10 +275,12 @@ def execute(opdef, inputs, attrs=None, name=None, default_name=None):
         x, y = inputs
         if type(x) is EagerTensor and type(y) is EagerTensor and x._dtype is y._dtype \
                 and id(x._dtype) in fast[2]:
-            return _binary_now(opdef, fast, x, y, name)
+            return _binary_now(opdef, fast, x, y, name, donated)
     attrs = attrs or {}
     try:
-        flat, structured, full_attrs = _convert_inputs(opdef, inputs, attrs, None)
+        ready = _eager_inputs(opdef, inputs, attrs)
+        flat, structured, full_attrs = ready if ready is not None else \
+            _convert_inputs(opdef, inputs, attrs, None)
         if opdef.no_kernel and (missing := missing_kernel(opdef, full_attrs)):
             raise _no_kernel_eager(opdef, missing)
         if opdef.validate_eager and opdef.infer is not None:
@@ -270,12 +309,31 @@ def execute(opdef, inputs, attrs=None, name=None, default_name=None):
     return outputs
 
 
-def _binary_now(opdef, fast, x, y, name):
+DONATE_MIN_BYTES = 1 << 18
+"""Smaller temporaries are not reused: allocating them is cheap (numpy's threshold too)."""
+
+
+def _donated_buffer(t, x, y, raw):
+    """The buffer of the donated temporary `t` if the result of `raw(x, y)` can go there."""
+    if t is None or type(raw) is not np.ufunc or _state.tapes:
+        return None
+    arr = t._value
+    other = (y if t is x else x)._value
+    if arr.nbytes < DONATE_MIN_BYTES or arr.base is not None or not arr.flags.writeable \
+            or (other.shape != arr.shape and other.ndim != 0) or other.dtype != arr.dtype:
+        return None
+    # held only by `t` (not shared with a variable, a view or another tensor): `t`'s slot,
+    # the local `arr` and getrefcount's argument
+    return arr if sys.getrefcount(arr) <= 3 else None
+
+
+def _binary_now(opdef, fast, x, y, name, donated=None):
     """Eager `x op y` for two tensors of one allowed dtype: kernel, wrap, record."""
     raw, to_bool, _ = fast
+    out = None if to_bool else _donated_buffer(donated, x, y, raw)
     try:
         try:
-            r = raw(x._value, y._value)
+            r = raw(x._value, y._value) if out is None else raw(x._value, y._value, out=out)
         except ValueError:  # the kernel words broadcasting errors as TF does
             r = opdef.kernel(x._value, y._value)
     except OpCheckError as e:

@@ -130,6 +130,7 @@ class OpDef:
     type_groups: dict = field(init=False, repr=False)
     allowed_sets: dict = field(init=False, repr=False)
     binary_fast_path: tuple | None = field(init=False, repr=False)  # see `_binary_fast_path`
+    input_type_attrs: tuple | None = field(init=False, repr=False)  # see `_input_type_attrs`
     no_kernel: dict = field(init=False, repr=False)  # attr -> dtypes TF has no CPU kernel for
 
     def __post_init__(self):
@@ -150,6 +151,7 @@ class OpDef:
         if self.elementwise:
             self.validate_eager = False
         self.binary_fast_path = _binary_fast_path(self)
+        self.input_type_attrs = _input_type_attrs(self)
 
     @property
     def signature_text(self) -> str:
@@ -197,6 +199,16 @@ def _binary_fast_path(op: OpDef):
     raw = getattr(op.kernel, "reference", op.kernel)
     ids = frozenset(id(d) for d in op.type_attrs["T"] if d not in op.no_kernel.get("T", ()))
     return raw, op.output_specs[0].type == "bool", ids
+
+
+def _input_type_attrs(op: OpDef):
+    """The type attr of each input ("T", "Tidx"...) when every input is one tensor typed by a
+    type attr, else None: `execute` then takes eager tensors as they are, reading the attrs
+    off their dtypes, with no conversion step."""
+    specs = op.input_specs
+    if any(s.is_list or s.type not in op.type_attrs for s in specs):
+        return None
+    return tuple(s.type for s in specs)
 
 
 def _is_dtype_name(t: str) -> bool:

@@ -2,13 +2,17 @@
 
 An eager variable owns a numpy buffer. Reading it (`v.value()`, or using it in any op) returns
 an EagerTensor that shares the buffer; `assign*` replaces the buffer, so earlier reads never
-change under your feet. Reads made while a GradientTape records are tied back to the variable,
+change under your feet. When nothing but the variable holds the buffer (no read of it is still
+alive: the usual case for an optimizer's `assign_sub` after `tape.gradient`), `assign_add` and
+`assign_sub` write into it instead, as TensorFlow's in-place updates do: the same values, without
+allocating a new buffer each step. Reads made while a GradientTape records are tied back to the variable,
 which is how `tape.gradient(loss, v)` finds them.
 """
 
 from __future__ import annotations
 
 import itertools
+import sys
 
 import numpy as np
 
@@ -215,17 +219,25 @@ class Variable:
         g = _state.graph
         if g is not None and hasattr(g, "_assign_eager_variable"):  # inside tf.function
             return g._assign_eager_variable(self, "assign_add", delta, read_value)
-        d = self._converted(delta)
-        new = np.add(self._value, d)
-        self._check_shape(new)
-        return self._write(new.astype(self._dtype._np, copy=False), read_value)
+        return self._update(np.add, delta, read_value)
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         g = _state.graph
         if g is not None and hasattr(g, "_assign_eager_variable"):  # inside tf.function
             return g._assign_eager_variable(self, "assign_sub", delta, read_value)
+        return self._update(np.subtract, delta, read_value)
+
+    def _update(self, ufunc, delta, read_value):
+        """`ufunc(value, delta)` becomes the value: in place when no one else holds the buffer."""
         d = self._converted(delta)
-        new = np.subtract(self._value, d)
+        v = self._value
+        # 3 references: the variable's, `v`'s and getrefcount's own (a read, a view or a
+        # `numpy()` result still alive makes it more: then a new buffer, as before)
+        if (d.shape == v.shape or d.ndim == 0) and d.dtype == v.dtype and v.base is None \
+                and v.flags.writeable and sys.getrefcount(v) <= 3:
+            ufunc(v, d, out=v)
+            return _UnreadVariable(self) if read_value else None
+        new = ufunc(v, d)
         self._check_shape(new)
         return self._write(new.astype(self._dtype._np, copy=False), read_value)
 

@@ -6,6 +6,12 @@ records from last to first; for each one whose outputs received gradients it sum
 the op's gradient function (its `OpDef.grad`, or the record's own for a custom gradient) and
 passes the input gradients on. Gradient functions build ordinary ops, so the same loop runs
 eagerly (numbers now) and while building a graph (more graph, under `gradients/`).
+
+Eagerly the engine spares work no source needs, as TensorFlow's eager backprop does: an op that
+ran eagerly is told which of its inputs need no gradient (`op.skip_input_indices`: a constant,
+or a tensor that does not lead to any source), so `MatMul`'s gradient skips that product; an
+op none of whose inputs needs one is not differentiated at all; and the ops TF lists as
+accepting None for an unused output (`ACCEPTS_NONE`) get None there instead of zeros.
 """
 
 from __future__ import annotations
@@ -14,10 +20,19 @@ import contextlib
 import enum
 
 from tfedu.framework.dtypes import as_dtype
+from tfedu.framework.execute import EagerOp
 from tfedu.ops import array_ops, math_ops
 
 __all__ = ["UnconnectedGradients", "backpropagate", "differentiable", "sum_gradients",
-           "no_gradient"]
+           "no_gradient", "ACCEPTS_NONE"]
+
+ACCEPTS_NONE = {
+    "SoftmaxCrossEntropyWithLogits": frozenset({1}),
+    "SparseSoftmaxCrossEntropyWithLogits": frozenset({1}),
+}
+"""Op type -> outputs whose gradient function takes None when nothing used that output (TF's
+`_grad_fn_accepts_none_for_indices`): the cross-entropies then skip their second-order term
+instead of multiplying zeros."""
 
 
 class UnconnectedGradients(enum.Enum):
@@ -74,16 +89,15 @@ def backpropagate(records, grads, accept, scope=None):
     """
     for rec in reversed(records):
         fn = _grad_fn(rec)
-        if fn is None:
+        if fn is None or (type(rec) is EagerOp and _skip_inputs(rec, accept)):
             continue
         outs = rec.outputs
         out_grads = _output_gradients(outs, grads)
         if out_grads is None:
             continue
         with scope(rec) if scope is not None else contextlib.nullcontext():
-            if len(out_grads) > 1:  # a multi-output op gets zeros for outputs nobody used
-                out_grads = [array_ops.zeros_like(o) if g is None and differentiable(o.dtype)
-                             else g for o, g in zip(outs, out_grads)]
+            if len(out_grads) > 1:
+                out_grads = _fill_unused(rec, outs, out_grads)
             in_grads = fn(rec, *out_grads)
         if not isinstance(in_grads, (list, tuple)):
             in_grads = [in_grads]
@@ -91,3 +105,18 @@ def backpropagate(records, grads, accept, scope=None):
             if gx is not None and accept(x):
                 grads.setdefault(id(x), []).append(gx)
     return grads
+
+
+def _skip_inputs(rec, accept) -> bool:
+    """Set `rec.skip_input_indices` (the inputs no source needs); True when that is all."""
+    skip = tuple(i for i, x in enumerate(rec.inputs) if not accept(x))
+    rec.skip_input_indices = skip or None
+    return len(skip) == len(rec.inputs)
+
+
+def _fill_unused(rec, outs, out_grads):
+    """A multi-output op gets zeros for the outputs nobody used (None where it accepts None)."""
+    opdef = getattr(rec, "opdef", None) or getattr(rec, "_opdef", None)
+    none_ok = ACCEPTS_NONE.get(getattr(opdef, "type", None), ())
+    return [array_ops.zeros_like(o) if g is None and i not in none_ok and differentiable(o.dtype)
+            else g for i, (o, g) in enumerate(zip(outs, out_grads))]

@@ -55,6 +55,8 @@ def unbroadcast(grad, x):
         axes = _static_reduce_axes(gs, xs)
         if axes:
             grad = math_ops.reduce_sum(grad, axis=axes)
+        if grad.shape.as_tuple() == xs.as_tuple():  # a bias: the sum already has its shape
+            return grad
         return array_ops.reshape(grad, xs.as_list())
     sx = array_ops.shape(x)
     sg = array_ops.shape(grad)
@@ -63,6 +65,9 @@ def unbroadcast(grad, x):
 
 
 def binary_grads(op, gx, gy):
-    """Unbroadcast the two raw gradients of a binary op to its inputs' shapes."""
+    """Unbroadcast the two raw gradients of a binary op to its inputs' shapes (None for an input
+    no source needs: `op.skip_input_indices`, set by the eager backward pass)."""
     x, y = op.inputs[0], op.inputs[1]
-    return [None if gx is None else unbroadcast(gx, x), None if gy is None else unbroadcast(gy, y)]
+    skip = getattr(op, "skip_input_indices", None) or ()
+    return [None if gx is None or 0 in skip else unbroadcast(gx, x),
+            None if gy is None or 1 in skip else unbroadcast(gy, y)]

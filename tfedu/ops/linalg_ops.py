@@ -45,15 +45,25 @@ def _final_name(scope):
 # Shape functions
 # ------------------------------------------------------------------------------------------
 
-def _require_matrix(op, i=0, square=True):
+def _graph(op):
+    """True while building a graph (TF's shape functions word their errors differently from
+    the kernels' checks that eager execution reports)."""
+    return bool(op.name)
+
+
+def _require_matrix(op, i=0, square=True, cols_first=False):
     s = op.shape(i)
     if s.rank is None:
         return None
     if s.rank < 2:
-        op.fail(f"Input tensor {i} must have rank >= 2, got {s.rank}")
+        op.fail(f"Shape must be at least rank 2 but is rank {s.rank}" if _graph(op) else
+                f"Input tensor {i} must have rank >= 2, got {s.rank}")
     dims = s.as_list()
     if square and dims[-1] is not None and dims[-2] is not None and dims[-1] != dims[-2]:
-        op.fail("Input matrix must be square.")
+        rows, cols = dims[-2:]
+        op.fail((f"Dimensions must be equal, but are {cols} and {rows}" if cols_first else
+                 f"Dimensions must be equal, but are {rows} and {cols}") if _graph(op)
+                else "Input matrix must be square.")
     return dims
 
 
@@ -63,7 +73,7 @@ def _square_infer(op):
 
 
 def _det_infer(op):
-    dims = _require_matrix(op)
+    dims = _require_matrix(op, cols_first=True)
     out = TensorShape(None) if dims is None else TensorShape(dims[:-2])
     return [(out, op.dtype(0))] * op.opdef.num_outputs
 
@@ -72,19 +82,29 @@ def _solver_shapes(op, square):
     """Check (matrix, rhs) as TF's LinearAlgebraOp does; returns their dims or None."""
     a = _require_matrix(op, 0, square=False)
     b = op.shape(1)
+    if _graph(op) and b.rank is not None and b.rank < 2:
+        op.fail(f"Shape must be at least rank 2 but is rank {b.rank}")
     if a is None or b.rank is None:
         return None, None
     b = b.as_list()
     if len(a) != len(b):
-        op.fail("All input tensors must have the same rank.")
+        op.fail(f"Shapes must be equal rank, but are {len(a) - 2} and {len(b) - 2}"
+                if _graph(op) else "All input tensors must have the same rank.")
     for x, y in zip(a[:-2], b[:-2]):
         if x is not None and y is not None and x != y:
-            op.fail("All input tensors must have the same outer dimensions.")
-    if square and a[-1] is not None and a[-2] is not None and a[-1] != a[-2]:
-        op.fail("First input (lhs) must be a square matrix.")
-    if a[-2] is not None and b[-2] is not None and a[-2] != b[-2]:
-        op.fail("Input matrix and rhs are incompatible.")
+            op.fail(_outer_mismatch(a, b) if _graph(op) else
+                    "All input tensors must have the same outer dimensions.")
+    for x, y, eager in ((a[-2], a[-1], "First input (lhs) must be a square matrix."),
+                        (a[-2], b[-2], "Input matrix and rhs are incompatible.")):
+        if (square or eager[0] == "I") and x is not None and y is not None and x != y:
+            op.fail(f"Dimensions must be equal, but are {x} and {y}" if _graph(op) else eager)
     return a, b
+
+
+def _outer_mismatch(a, b):
+    i = next(k for k, (x, y) in enumerate(zip(a[:-2], b[:-2])) if None not in (x, y) and x != y)
+    return (f"Dimension {i} in both shapes must be equal, but are {a[i]} and {b[i]}. Shapes "
+            f"are {shape_text(a[:-2])} and {shape_text(b[:-2])}.")
 
 
 # ------------------------------------------------------------------------------------------
@@ -104,7 +124,10 @@ def _lu_solve(a, b, message):
     is not > 0): LAPACK when every entry is finite, else Eigen's steps on numpy so that NaN
     and inf spread (or refuse) as they do in TF."""
     if np.all(np.isfinite(a)):
-        return _lapack(lambda: np.linalg.solve(a, b), message)
+        try:
+            return np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:  # an exact zero pivot in LAPACK's order: in Eigen's?
+            pass
     lu, perm = _eigen_lu(a)
     piv = np.abs(np.diagonal(lu, axis1=-2, axis2=-1))
     # Eigen's minCoeff keeps a NaN found first and skips later ones
@@ -262,7 +285,34 @@ def matrix_inverse(input, adjoint=False, name=None) -> Tensor:
 def _det_kernel(x):
     if x.size == 0:
         return np.ones(x.shape[:-2], dtype=x.dtype)
-    return np.asarray(np.linalg.det(x), dtype=x.dtype)
+    bad = _non_finite(x)
+    out = np.asarray(np.linalg.det(np.where(bad[..., None, None], 0, x)), x.dtype)
+    if np.any(bad):  # TF: sign * exp(log|det|) from Eigen's LU
+        sign, logabs = _slogdet_eigen(x[bad])
+        with np.errstate(all="ignore"):
+            out[bad] = sign * np.exp(logabs)
+    return out
+
+
+def _non_finite(x):
+    return ~np.all(np.isfinite(x), axis=(-2, -1))
+
+
+def _slogdet_eigen(a):
+    """(sign, log|det|) as TF computes them from Eigen's LU: the product of the pivots'
+    signs (d/|d| if complex, 0 for a zero pivot) and the sum of log|pivot|; a NaN log has a
+    NaN sign. For matrices with NaN or inf, where LAPACK's pivoting differs."""
+    lu, perm = _eigen_lu(a)
+    d = np.diagonal(lu, axis1=-2, axis2=-1)
+    parity = np.linalg.det(np.eye(a.shape[-1])[perm])
+    with np.errstate(all="ignore"):
+        mag = np.abs(d)
+        logabs = np.sum(np.log(mag), axis=-1)
+        unit = np.where(mag == 0, 0, d / np.where(mag == 0, 1, mag)) if a.dtype.kind == "c" \
+            else np.sign(d)
+        sign = parity * np.prod(unit, axis=-1)
+    nan = complex(np.nan, np.nan) if a.dtype.kind == "c" else np.nan
+    return np.where(np.isnan(logabs), nan, sign), logabs
 
 
 def _det_grad(op, g):
@@ -287,10 +337,12 @@ def det(input, name=None) -> Tensor:
 def _slogdet_kernel(x):
     if x.size == 0:
         return np.ones(x.shape[:-2], x.dtype), np.zeros(x.shape[:-2], x.dtype)
-    with np.errstate(all="ignore"):
-        sign, logdet = np.linalg.slogdet(x)
-    sign = np.where(np.isnan(logdet), np.nan, sign)  # a NaN pivot has no sign in TF either
-    return np.asarray(sign, dtype=x.dtype), np.asarray(logdet, dtype=x.dtype)
+    bad = _non_finite(x)
+    sign, logdet = np.linalg.slogdet(np.where(bad[..., None, None], 0, x))
+    sign, logdet = np.asarray(sign, dtype=x.dtype), np.asarray(logdet, dtype=x.dtype)
+    if np.any(bad):
+        sign[bad], logdet[bad] = _slogdet_eigen(x[bad])
+    return sign, logdet
 
 
 def _slogdet_grad(op, _g_sign, g_logdet):

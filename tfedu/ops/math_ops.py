@@ -8,6 +8,7 @@ kernel and its gradient; public functions below call `execute` with TF's default
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -916,18 +917,30 @@ def _matmul_kernel(a, b, transpose_a=False, transpose_b=False, adj_x=False, adj_
 _MATMUL_T = NUMERIC
 
 
+def _skipped(op):
+    """The inputs whose gradient no source needs (set eagerly by the backward pass; TF's
+    `op.skip_input_indices`), or ()."""
+    return getattr(op, "skip_input_indices", None) or ()
+
+
+# For each (transpose_a, transpose_b): the products giving d/da and d/db from the upstream g, as
+# (left, right, transpose_left, transpose_right) over the names "a", "b", "g".
+_MATMUL_GRADS = {
+    (False, False): (("g", "b", False, True), ("a", "g", True, False)),
+    (False, True): (("g", "b", False, False), ("g", "a", True, False)),
+    (True, False): (("b", "g", False, True), ("a", "g", False, False)),
+    (True, True): (("b", "g", True, True), ("g", "a", True, True)),
+}
+
+
 def _matmul_grad(op, g):
+    """Both input gradients, each skipped when no source needs it (as TF's `_MatMulGrad`)."""
     a, b = op.inputs
-    ta = op.get_attr("transpose_a")
-    tb = op.get_attr("transpose_b")
-    if not ta and not tb:
-        return [matmul(g, b, transpose_b=True), matmul(a, g, transpose_a=True)]
-    if not ta and tb:
-        return [matmul(g, b), matmul(g, a, transpose_a=True)]
-    if ta and not tb:
-        return [matmul(b, g, transpose_b=True), matmul(a, g)]
-    return [matmul(b, g, transpose_a=True, transpose_b=True),
-            matmul(g, a, transpose_a=True, transpose_b=True)]
+    named = {"a": a, "b": b, "g": g}
+    skip = _skipped(op)
+    forms = _MATMUL_GRADS[(bool(op.get_attr("transpose_a")), bool(op.get_attr("transpose_b")))]
+    return [None if i in skip else matmul(named[x], named[y], transpose_a=tx, transpose_b=ty)
+            for i, (x, y, tx, ty) in enumerate(forms)]
 
 
 MATMUL = register_op(
@@ -937,18 +950,14 @@ MATMUL = register_op(
 
 
 def _batch_matmul_grad(op, g):
+    """As `_matmul_grad` with adjoints, each gradient summed over the batch dims it broadcast."""
     a, b = op.inputs
-    ax, ay = op.get_attr("adj_x"), op.get_attr("adj_y")
-    if not ax and not ay:
-        ga, gb = matmul(g, b, adjoint_b=True), matmul(a, g, adjoint_a=True)
-    elif not ax and ay:
-        ga, gb = matmul(g, b), matmul(g, a, adjoint_a=True)
-    elif ax and not ay:
-        ga, gb = matmul(b, g, adjoint_b=True), matmul(a, g)
-    else:
-        ga, gb = matmul(b, g, adjoint_a=True, adjoint_b=True), matmul(g, a, adjoint_a=True,
-                                                                       adjoint_b=True)
-    return [unbroadcast(ga, a), unbroadcast(gb, b)]
+    named = {"a": a, "b": b, "g": g}
+    skip = _skipped(op)
+    forms = _MATMUL_GRADS[(bool(op.get_attr("adj_x")), bool(op.get_attr("adj_y")))]
+    return [None if i in skip else unbroadcast(
+        matmul(named[x], named[y], adjoint_a=tx, adjoint_b=ty), (a, b)[i])
+        for i, (x, y, tx, ty) in enumerate(forms)]
 
 
 BATCH_MATMUL = register_op(
@@ -1789,6 +1798,27 @@ def _operand(y, x):
 _DIRECT = {"truediv": frozenset(id(d) for d in FLOAT_COMPLEX[1:])}
 
 
+# Python < 3.14 takes a reference for every load of a variable, so a reference count tells a
+# temporary from a named tensor (3.14 may borrow instead: no donation there).
+_COUNTS_TELL_TEMPORARIES = sys.version_info < (3, 14)
+
+
+def _temporary(x, y):
+    """The operand that is a temporary of the expression being evaluated (`a * b` in
+    `a * b + c`: nothing but this operator call holds it), which `execute` may reuse; or None.
+
+    Called from `forward` only: a temporary there has 5 references (the expression's stack,
+    `forward`'s argument, the input list `forward` already built, ours, getrefcount's); a named
+    one has a 6th, its variable's."""
+    if not _COUNTS_TELL_TEMPORARIES:
+        return None
+    if type(x) is EagerTensor and sys.getrefcount(x) <= 5:
+        return x
+    if sys.getrefcount(y) <= 5:
+        return y
+    return None
+
+
 def _make_binary_operator(opdef, name, fn=None):
     """`Tensor.__add__` and friends: the same `execute` call as `tf.add`, named as TF names it."""
     direct = _DIRECT.get(name)
@@ -1797,8 +1827,9 @@ def _make_binary_operator(opdef, name, fn=None):
         g = _state.graph
         if g is None:
             if fn is None:
-                return execute(opdef, [x, y if type(y) is EagerTensor else _operand(y, x)],
-                               default_name=name)
+                if type(y) is not EagerTensor:
+                    return execute(opdef, [x, _operand(y, x)], default_name=name)
+                return execute(opdef, [x, y], default_name=name, donated=_temporary(x, y))
             if direct is not None and type(y) is EagerTensor and x._dtype is y._dtype \
                     and id(x._dtype) in direct:
                 return execute(opdef, [x, y], default_name=name)

@@ -436,7 +436,7 @@ def _xent_infer(op):
 def _xent_grad(op, g_loss, g_backprop=None):
     grad = _xent_logits_grad(op, g_loss, g_backprop)
     g_labels = None
-    if g_loss is not None:
+    if g_loss is not None and 1 not in (getattr(op, "skip_input_indices", None) or ()):
         g_labels = math_ops.multiply(_column(g_loss),
                                      math_ops.negative(log_softmax(op.inputs[0])))
     return [grad, g_labels]
