@@ -341,6 +341,11 @@ def _panel(ax, results, title, ylabel, key, field, scale, xs, xlabel="ops in the
     x, y = _series(results, f"{key}/tfedu", xs, "call_unchained_s", scale)
     if field == "call_s" and x:
         ax.plot(x, y, "o:", color="C0", alpha=0.6, label="tfedu, scalar_chains off")
+        for lib, style, color in (("tfedu", "^-.", "C0"), ("tensorflow", "v-.", "C1")):
+            x, y = _series(results, f"{key}/{lib}", xs, "op_by_op_cpu_s", scale)
+            if x:
+                ax.plot(x, y, style, color=color, alpha=0.5, markersize=4,
+                        label=("tfedu, chains off" if lib == "tfedu" else "TF") + ", CPU time")
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel, xscale="log")
     ax.set_yscale(yscale, **({"linthresh": 1.0} if yscale == "symlog" else {}))
     if yscale == "symlog":
