@@ -309,8 +309,8 @@ def _reshape_infer(op):
     target = op.const_value(1)
     if target is None:
         return [(shape_from_shape_tensor(op.inputs[1]), op.dtype(0))]
-    target = [int(d) for d in np.reshape(target, -1)]
-    if sum(1 for d in target if d == -1) > 1:
+    target = np.reshape(target, -1).tolist()
+    if target.count(-1) > 1:
         op.fail(f"Only one input size may be -1, not both {target.index(-1)} and "
                 f"{len(target) - 1 - target[::-1].index(-1)}")
     known = 1
@@ -332,7 +332,7 @@ def _reshape_infer(op):
 
 
 def _reshape_kernel(tensor, shape):
-    return np.reshape(tensor, tuple(int(d) for d in np.reshape(shape, -1)))
+    return np.reshape(tensor, tuple(np.reshape(shape, -1).tolist()))
 
 
 def _reshape_grad(op, g):
