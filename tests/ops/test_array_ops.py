@@ -158,8 +158,76 @@ def test_gather_values_and_errors():
     assert "indices = 5 is not in [0, 3)" in str(e.value)
     with pytest.raises(IAE, match=r"indices\[1\] = -1 is not in \[0, 3\)"):
         tf.gather([1, 2, 3], [0, -1])
-    with pytest.raises(IAE, match=r"Expected axis in the range \[-2, 2\), but got 2"):
+    with pytest.raises(IAE, match=r"Shape must be at least rank 3 but is rank 2"):
         tf.gather(m, [0], axis=2)
+
+
+def _session_run(build, *feeds, unknown=()):
+    """Build with placeholders (those numbered in `unknown` of unknown shape), run `feeds`."""
+    with tf.Graph().as_default() as g:
+        ph = [tf.compat.v1.placeholder(tf.as_dtype(np.asarray(f).dtype),
+                                       shape=None if i in unknown else np.shape(f))
+              for i, f in enumerate(feeds)]
+        out = build(*ph)
+        with tf.compat.v1.Session(graph=g) as sess:
+            return sess.run(out, dict(zip(ph, feeds)))
+
+
+def test_gather_with_a_zero_axis_ignores_batch_dims_as_tf():
+    x = tf.constant([1.0, 2.0, 3.0])
+    out = tf.gather(x, [[0, 2]], axis=0, batch_dims=1)
+    assert out.shape == (1, 2) and out.dtype == tf.float32
+    assert out.numpy().tolist() == [[1.0, 3.0]]
+
+
+def test_gather_checks_shapes_when_tf_does():
+    m = np.ones([4, 4, 1], np.float32)
+    idx = np.array([[0, 1]], np.int32)
+    gather = tf.function(lambda p, i: tf.gather(p, i, axis=1, batch_dims=1))
+    with pytest.raises(IAE, match=r"params.shape\[0\]: 4 should be equal to indices.shape\[0\]: 1"):
+        gather(m, idx)  # the kernel's check, at run time
+    with pytest.raises(ValueError, match="Shape must be at least rank 5 but is rank 2 for "
+                       "'{{node GatherV2}}"):
+        _session_run(lambda p, i: tf.gather(p, i, axis=4), m[0], idx[0], unknown=(1,))
+    with pytest.raises(ValueError, match="Shape must be at least rank 2 but is rank 1"):
+        _session_run(lambda p, i: tf.gather(p, i, axis=-1, batch_dims=1), m[0, :, 0], idx[0],
+                     unknown=(1,))
+    with pytest.raises(IAE, match=r"Expected batch_dims in the range \[-1, 1\], but got -2"):
+        tf.gather(m[0], idx[0], axis=1, batch_dims=-2)
+    with pytest.raises(IAE, match=r"batch_dims \(1\) must be less than rank\(params\) \(1\)"):
+        tf.gather(m[0, :, 0], idx[0, :1], axis=-1, batch_dims=1)
+
+
+def test_gather_reads_no_index_when_the_result_is_empty():
+    out = tf.gather(tf.zeros([2, 0]), [-1, 7])
+    assert out.shape == (2, 0) and out.dtype == tf.float32
+    out = _session_run(lambda p, i: tf.gather(p, i, axis=1), np.zeros([0, 3], np.float32),
+                       np.array([-1, 7], np.int32), unknown=(1,))
+    assert out.shape == (0, 2)
+    out = _session_run(lambda p, i: tf.gather(p, i), np.array([b"a", b"b"], dtype=object),
+                       np.array(0, np.int32))
+    assert out == b"a"
+
+
+def test_gather_nd_on_empty_params_and_scalars():
+    with pytest.raises(IAE, match=r"Requested more than 0 entries, but params is empty.  Params "
+                       r"shape: \[2,0\]"):
+        tf.gather_nd(tf.zeros([2, 0]), [[0]])
+    assert tf.gather_nd(tf.zeros([2, 0]), np.zeros([0, 1], np.int32)).shape == (0, 0)
+    with pytest.raises(IAE, match="params must be at least a vector"):
+        tf.gather_nd(tf.constant(1.0), np.zeros([0], np.int32))
+    with pytest.raises(ValueError, match=r"indices.shape\[-1\] must be <= params.rank, but saw "
+                       r"indices shape: \[1,3\] and params shape: \[2,3\]"):
+        tf.function(tf.gather_nd)(tf.ones([2, 3]), tf.constant([[0, 0, 0]]))
+    with pytest.raises(IAE, match="index innermost dimension length must be <= params rank; "
+                       "saw: 3 vs. 2"):
+        _session_run(tf.gather_nd, np.ones([2, 3], np.float32), np.array([[0, 0, 0]], np.int32),
+                     unknown=(0, 1))
+    out = tf.gather_nd(tf.ones([2, 3]), np.zeros([2, 0], np.int32))
+    assert out.shape == (2, 2, 3)
+    out = _session_run(tf.gather_nd, np.array([b"a", b"b"], dtype=object),
+                       np.array([1], np.int32))
+    assert out == b"b" and isinstance(out, bytes)
 
 
 def test_gather_nd_boolean_mask_where():
@@ -247,6 +315,49 @@ def test_dynamic_partition_stitch_unravel():
     with tf.Graph().as_default():
         parts = tf.dynamic_partition(tf.zeros([4, 3]), [0, 1, 0, 1], 2)
         assert parts[0].shape.as_list() == [None, 3]
+
+
+def test_reshape_checks_as_tf_kernel_and_shape_function():
+    x = np.ones([3, 4], np.float32)
+    with pytest.raises(IAE, match="Only one input size may be -1, not both 0 and 1"):
+        tf.reshape(x, [-1, -1])
+    with pytest.raises(IAE, match="Only one input size may be -1, not both 0 and 1"):
+        _session_run(lambda t: tf.reshape(t, [-1, -1]), x)  # a run-time check in graphs too
+    with pytest.raises(IAE, match="Input to reshape is a tensor with 12 values, but the "
+                       "requested shape requires a multiple of 5"):
+        _session_run(lambda t: tf.reshape(t, [5, -1]), x, unknown=(0,))
+    with pytest.raises(ValueError, match="Dimension size must be evenly divisible by 5 but is 12"):
+        _session_run(lambda t: tf.reshape(t, [5, -1]), x)
+    with pytest.raises(ValueError, match=r"Cannot reshape a tensor with 12 elements to shape "
+                       r"\[5\] \(5 elements\)"):
+        _session_run(lambda t: tf.reshape(t, [5]), x)
+    with pytest.raises(IAE, match="Size 0 must be non-negative, not -2"):
+        tf.reshape(x, [-2, 3])
+    with pytest.raises(IAE, match="Input to reshape is a tensor with 12 values, but the "
+                       "requested shape has 0"):
+        tf.function(lambda t: tf.reshape(t, [0, -1]))(x)  # known at trace time, checked at run
+
+
+def test_reshape_infers_the_missing_size_next_to_a_zero():
+    out = tf.reshape(tf.zeros([3, 0]), [0, -1])
+    assert out.shape == (0, 3) and out.dtype == tf.float32
+    out = _session_run(lambda t: tf.reshape(t, [0, -1]), np.zeros([3, 0], np.float32),
+                       unknown=(0,))
+    assert out.shape == (0, 3)
+
+
+def test_squeeze_of_a_scalar_and_tile_of_uint16():
+    with pytest.raises(IAE, match="Tried to squeeze dim index 0 for tensor with 0 dimensions."):
+        tf.squeeze(tf.constant(1.0), axis=0)
+    with pytest.raises(ValueError, match=r"squeeze_dims\[0\] not in \[0,0\)."):
+        tf.function(lambda t: tf.squeeze(t, axis=0))(tf.constant(1.0))
+    with pytest.raises(IAE, match="Tried to squeeze dim index 0 for tensor with 0 dimensions."):
+        _session_run(lambda t: tf.squeeze(t, axis=[0]), np.float32(1.0), unknown=(0,))
+    with pytest.raises(tf.errors.UnimplementedError, match="TileOp : The input data type is not "
+                       "supported, DataType : uint16, Dimension : 2"):
+        tf.tile(tf.ones([2, 2], tf.uint16), [1, 2])
+    out = tf.tile(tf.ones([2, 2], tf.uint16), [1, 1])
+    assert out.dtype == tf.uint16 and out.numpy().tolist() == [[1, 1], [1, 1]]
 
 
 def test_unstack_checks_num_and_axis_as_tensorflow():

@@ -565,6 +565,10 @@ def test_inv_and_solve_of_non_finite_matrices_as_tf():
         assert np.isnan(f(tf.constant([[2.0, 1.0], [1.0, NAN]])).numpy()).all()
     np.testing.assert_allclose(tf.linalg.inv(tf.constant([[INF, 0.0], [1.0, 2.0]])).numpy(),
                                [[0, 0], [0, 0.5]])
+    # singular in exact arithmetic: LAPACK's pivot order meets an exact 0, Eigen's (TF's) not
+    near = tf.constant([[-2.0, 0.75, 1.0], [1.25, -1.75, -2.75], [3.5, 1.25, 2.5]], tf.float64)
+    np.testing.assert_allclose(tf.linalg.inv(near).numpy()[0],
+                               [-274609733376249.7, -183073155584166.4, -91536577792083.14])
     with tf.Graph().as_default():
         x = tf.compat.v1.placeholder(tf.float32, [2, 2, 2])
         inv = tf.linalg.inv(x)

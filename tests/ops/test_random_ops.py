@@ -120,7 +120,7 @@ def test_errors():
         tf.random.uniform([2], dtype=tf.int32)
     with pytest.raises(tf.errors.InvalidArgumentError, match="Need minval < maxval, got 5 >= 5"):
         tf.random.uniform([2], minval=5, maxval=5, dtype=tf.int32)
-    with pytest.raises(ValueError, match="Argument `dtype` got invalid value tf.string"):
+    with pytest.raises(ValueError, match="Argument `dtype` got invalid value <dtype: .string.>"):
         tf.random.uniform([2], dtype=tf.string)
     with pytest.raises(tf.errors.InvalidArgumentError, match="logits should be a matrix"):
         tf.random.categorical([0.0, 1.0], 2)
@@ -151,6 +151,20 @@ def test_categorical_without_classes_is_refused_in_every_mode():
         _session_run(lambda x: tf.random.categorical(x, 1), np.zeros((1, 0), np.float32))
     with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
         tf.random.stateless_categorical(tf.zeros([0, 0]), 0, seed=[1, 2])
+
+
+def test_categorical_num_samples_and_node_as_tf():
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="num_samples should be non-negative, got -1"):
+        tf.random.categorical(tf.zeros([2, 3]), -1)
+    with tf.Graph().as_default():
+        assert tf.random.categorical(tf.zeros([2, 3]), 2).op.name == "categorical/Multinomial"
+        assert tf.compat.v1.multinomial(tf.zeros([2, 3]), 1).op.name == "multinomial/Multinomial"
+        with pytest.raises(ValueError, match="Dimension size, given by scalar input 1, must be "
+                           "non-negative but is -1"):
+            tf.random.categorical(tf.zeros([2, 3]), -1)
+        with pytest.raises(ValueError, match="Shape must be rank 2 but is rank 1"):
+            tf.random.categorical(tf.zeros([3]), 1)
 
 
 def test_negative_sizes_fail_when_tf_fails():

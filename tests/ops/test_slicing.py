@@ -176,3 +176,20 @@ def test_random_keys_match_numpy(items, with_ellipsis, pos):
     got = tf.constant(x)[key]
     assert got.shape == want.shape
     np.testing.assert_array_equal(got.numpy(), want)
+
+
+def test_shrink_axis_needs_a_positive_stride():
+    x = tf.constant([-4, -3, -4])
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="only stride 1 allowed on non-range indexing."):
+        tf.strided_slice(x, [2], [1], [-2], shrink_axis_mask=1)
+    with tf.Graph().as_default():
+        p = tf.compat.v1.placeholder(tf.int32, shape=[3])
+        with pytest.raises(ValueError, match="only stride 1 allowed on non-range indexing."):
+            tf.strided_slice(p, [2], [1], [-1], shrink_axis_mask=1)
+        q = tf.compat.v1.placeholder(tf.int32, shape=None)
+        out = tf.strided_slice(q, [2], [1], [-1], shrink_axis_mask=1)  # known only at run time
+        with tf.compat.v1.Session() as sess:
+            with pytest.raises(tf.errors.InvalidArgumentError, match="only stride 1 allowed"):
+                sess.run(out, {q: np.array([1, 2, 3], np.int32)})
+    assert int(tf.strided_slice(x, [0], [1], [2], shrink_axis_mask=1)) == -4

@@ -12,7 +12,7 @@ import collections
 
 import numpy as np
 
-from tfedu.framework import dtypes
+from tfedu.framework import dtypes, errors
 from tfedu.framework.context import executing_eagerly
 from tfedu.framework.convert import (
     _make_tensor,
@@ -309,30 +309,69 @@ def _reshape_infer(op):
     target = op.const_value(1)
     if target is None:
         return [(shape_from_shape_tensor(op.inputs[1]), op.dtype(0))]
-    target = np.reshape(target, -1).tolist()
-    if target.count(-1) > 1:
-        op.fail(f"Only one input size may be -1, not both {target.index(-1)} and "
-                f"{len(target) - 1 - target[::-1].index(-1)}")
-    known = 1
+    target = [int(d) for d in np.reshape(target, -1)]
+    if not op.name:  # eager: the kernel's checks and result
+        return [(TensorShape(_reshaped(in_shape.as_list(), target)), op.dtype(0))]
+    return [(TensorShape(_reshape_graph_shape(op, in_shape, target)), op.dtype(0))]
+
+
+def _reshape_graph_shape(op, in_shape, target):
+    """TF's shape function (`SetOutputShapeForReshape`): what the static shapes decide."""
     for d in target:
-        if d != -1:
-            known *= d
-    n = in_shape.num_elements()
-    if -1 in target:
-        if n is None:
-            return [(TensorShape([None if d == -1 else d for d in target]), op.dtype(0))]
-        if known == 0 or n % known:
-            op.fail(f"Input to reshape is a tensor with {n} values, but the requested shape "
-                    f"requires a multiple of {known}", name_suffix=False)
-        target = [n // known if d == -1 else d for d in target]
-    elif n is not None and n != known:
-        op.fail(f"Input to reshape is a tensor with {n} values, but the requested shape has "
-                f"{known}", name_suffix=False)
-    return [(TensorShape(target), op.dtype(0))]
+        if d < -1:
+            op.fail(f"Invalid value in tensor used for shape: {d}")
+    out = [None if d == -1 else d for d in target]
+    if in_shape.rank is None:
+        return out
+    dims = in_shape.as_list()
+    out_unknown = [i for i, d in enumerate(out) if d is None]
+    in_unknown = [i for i, d in enumerate(dims) if d is None]
+    if len(out_unknown) > 1 or len(in_unknown) > 1:
+        return out
+    n_in = int(np.prod([d for d in dims if d is not None], dtype=np.int64))
+    n_out = int(np.prod([d for d in out if d is not None], dtype=np.int64))
+    if not in_unknown and not out_unknown and n_in != n_out:
+        op.fail(f"Cannot reshape a tensor with {n_in} elements to shape {shape_text(out)} "
+                f"({n_out} elements)")
+    elif not in_unknown and out_unknown and n_out > 0:
+        if n_in % n_out:
+            op.fail(f"Dimension size must be evenly divisible by {n_out} but is {n_in}")
+        out[out_unknown[0]] = n_in // n_out
+    elif in_unknown and not out_unknown and n_in != 0 and n_out % n_in:
+        op.fail(f"Dimension size must be evenly divisible by {n_in} but is {n_out}")
+    return out
+
+
+def _reshaped(dims, sizes):
+    """The Reshape kernel's output shape for input `dims` and `sizes` (TF's checks, words)."""
+    unknown, product, zero = -1, 1, False
+    for d, size in enumerate(sizes):
+        if size == -1:
+            if unknown != -1:
+                raise OpCheckError(f"Only one input size may be -1, not both {unknown} and {d}")
+            unknown = d
+        elif size < 0:
+            raise OpCheckError(f"Size {d} must be non-negative, not {size}")
+        elif size == 0:
+            zero = True  # left out of the product, so the -1 size can still be inferred
+        else:
+            product *= size
+    out = list(sizes)
+    if unknown != -1:
+        n = int(np.prod([d for d in dims if d > 0 or not zero], dtype=np.int64))
+        if not (zero and 0 in dims) and n % product:
+            raise OpCheckError(f"Input to reshape is a tensor with {n} values, but the requested "
+                               f"shape requires a multiple of {product}")
+        out[unknown] = n // product
+    n_in, n_out = int(np.prod(dims, dtype=np.int64)), int(np.prod(out, dtype=np.int64))
+    if n_in != n_out:
+        raise OpCheckError(f"Input to reshape is a tensor with {n_in} values, but the requested "
+                           f"shape has {n_out}")
+    return out
 
 
 def _reshape_kernel(tensor, shape):
-    return np.reshape(tensor, tuple(np.reshape(shape, -1).tolist()))
+    return np.reshape(tensor, _reshaped(list(tensor.shape), [int(d) for d in np.reshape(shape, -1)]))
 
 
 def _reshape_grad(op, g):
@@ -1050,6 +1089,16 @@ def _tile_infer(op):
              op.dtype(0))]
 
 
+def _tile_kernel(x, multiples):
+    mult = _vec(multiples)
+    if not x.ndim or all(m == 1 for m in mult):
+        return x.copy()
+    if x.dtype == np.uint16 and all(d * m for d, m in zip(x.shape, mult)):
+        raise OpCheckError(f"TileOp : The input data type is not supported, DataType : uint16, "
+                           f"Dimension : {x.ndim}", cls=errors.UnimplementedError)
+    return np.tile(x, mult)
+
+
 def _tile_grad(op, g):
     x, mult = op.inputs
     m = _math()
@@ -1070,8 +1119,7 @@ def _tile_grad(op, g):
 TILE = register_op(
     "Tile", group="array", inputs=("input: T", "multiples: Tmultiples"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tmultiples": INTS}, infer=_tile_infer,
-    kernel=lambda x, multiples: np.tile(x, _vec(multiples)) if x.ndim else x.copy(),
-    grad=_tile_grad, doc="Repeat the whole tensor multiples[i] times along each axis.")
+    kernel=_tile_kernel, grad=_tile_grad, doc="Repeat the whole tensor multiples[i] times along each axis.")
 
 
 @export("tile")
@@ -1239,10 +1287,11 @@ def _squeeze_infer(op):
     r = xs.rank
     d = xs.as_list()
     norm = set()
-    for a in axes:
-        if not -r <= a < max(r, 1):
-            op.fail(f"Tried to squeeze dim index {a} for tensor with {r} dimensions.")
-        a %= max(r, 1)
+    for i, a in enumerate(axes):
+        if not -r <= a < r:
+            op.fail(f"squeeze_dims[{i}] not in [{-r},{r})." if op.name else
+                    f"Tried to squeeze dim index {a} for tensor with {r} dimensions.")
+        a %= r
         if d[a] is not None and d[a] != 1:
             op.fail(f"Can not squeeze dim[{a}], expected a dimension of 1, got {d[a]}")
         norm.add(a)
@@ -1257,6 +1306,10 @@ def _squeeze_infer(op):
 
 def _squeeze_kernel(x, squeeze_dims=()):
     if squeeze_dims:
+        for a in squeeze_dims:
+            if not -x.ndim <= a < x.ndim:
+                raise OpCheckError(f"Tried to squeeze dim index {a} for tensor with {x.ndim} "
+                                   "dimensions.")
         axes = tuple(sorted({a % x.ndim for a in squeeze_dims}))
         for a in axes:
             if x.shape[a] != 1:

@@ -31,6 +31,7 @@ from tfedu.ops.array_ops import (
 from tfedu.ops.op_helpers import (
     as_tensor,
     export,
+    with_rank_at_least,
 )
 from tfedu.ops.slicing import slice_
 
@@ -50,45 +51,63 @@ def _gather_infer(op):
     ps, is_ = op.shape(0), op.shape(1)
     axis = _const_int(op, 2)
     bd = op.attrs.get("batch_dims", 0)
-    if ps.rank is None or is_.rank is None or axis is None:
+    if op.name:  # TF's shape function (eager leaves every check to the kernel, as TF)
+        with_rank_at_least(op, ps, 1)
+        if axis is not None:
+            with_rank_at_least(op, ps, -axis if axis < 0 else axis + 1)
+            with_rank_at_least(op, is_, abs(bd))
+            if bd < 0 and is_.rank is not None:
+                bd += is_.rank
+            with_rank_at_least(op, ps, bd + 1)
+    if ps.rank is None or is_.rank is None or axis is None or not -ps.rank <= axis < ps.rank \
+            or not 0 <= (bd + is_.rank if bd < 0 else bd) <= is_.rank:
         return [(TensorShape(None), op.dtype(0))]
-    if bd < 0:
-        bd += is_.rank
-    if not -ps.rank <= axis < ps.rank:
-        op.fail(f"Expected axis in the range [{-ps.rank}, {ps.rank}), but got {axis}")
-    axis %= ps.rank
-    if bd > is_.rank or bd > axis:
-        op.fail(f"batch_dims ({bd}) must be less than or equal to rank(indices) "
-                f"({is_.rank}) and axis ({axis}).")
+    # batch sizes and index values are the kernel's to check, when the graph runs
     pd, idd = ps.as_list(), is_.as_list()
-    for i in range(bd):
-        if pd[i] is not None and idd[i] is not None and pd[i] != idd[i]:
-            op.fail(f"params.shape[{i}]: {pd[i]} should be equal to indices.shape[{i}]: "
-                    f"{idd[i]}")
-    # index values are checked when the kernel runs, never at graph construction: an unused
-    # out-of-range gather is pruned away and never fails (TF's non-strict execution)
-    out = pd[:axis] + idd[bd:] + pd[axis + 1:]
+    axis %= ps.rank
+    out = pd[:axis] + idd[bd + is_.rank if bd < 0 else bd:] + pd[axis + 1:]
     return [(TensorShape(out), op.dtype(0))]
 
 
+def _gather_kernel_check(pshape, ishape, axis, bd):
+    """GatherV2's kernel checks in TF's order and words; returns (axis, batch_dims) >= 0."""
+    pr, ir = len(pshape), len(ishape)
+    need = -axis if axis < 0 else axis + 1
+    if pr < need:
+        raise OpCheckError(f"Shape must be at least rank {need} but is rank {pr}")
+    axis %= pr
+    if bd:
+        if not -ir <= bd <= ir:
+            raise OpCheckError(f"Expected batch_dims in the range [{-ir}, {ir}], but got {bd}")
+        if bd < 0:
+            bd += ir
+        if bd >= pr:
+            raise OpCheckError(f"batch_dims ({bd}) must be less than rank(params) ({pr}).")
+        if axis < bd:
+            raise OpCheckError(f"batch_dims ({bd}) must be less than or equal to axis ({axis}).")
+        for i in range(bd):
+            if pshape[i] != ishape[i]:
+                raise OpCheckError(f"params.shape[{i}]: {pshape[i]} should be equal to "
+                                   f"indices.shape[{i}]: {ishape[i]}")
+    return axis, bd
+
+
 def _gather_kernel(params, indices, axis, batch_dims=0):
-    axis = int(axis) % params.ndim
     idx = np.asarray(indices).astype(np.int64, copy=False)
+    axis, batch_dims = _gather_kernel_check(params.shape, idx.shape, int(axis), batch_dims)
+    out_shape = params.shape[:axis] + idx.shape[batch_dims:] + params.shape[axis + 1:]
+    if 0 in params.shape[:axis] + params.shape[axis + 1:] or not idx.size:
+        return np.empty(out_shape, params.dtype)  # TF's kernel reads no index then
     _gather_check(idx, params.shape[axis])
-    if batch_dims < 0:
-        batch_dims += idx.ndim
     if batch_dims == 0:
-        return np.take(params, idx, axis=axis)
+        return np.asarray(np.take(params, idx, axis=axis), dtype=params.dtype)
     # batched: params[b..., outer..., idx[b..., j...], inner...]
     bshape = params.shape[:batch_dims]
     nb = int(np.prod(bshape)) if bshape else 1
     p = params.reshape((nb,) + params.shape[batch_dims:])
     ii = idx.reshape((nb,) + idx.shape[batch_dims:])
     outs = [np.take(p[b], ii[b], axis=axis - batch_dims) for b in range(nb)]
-    out = np.stack(outs) if outs else np.zeros(
-        (0,) + params.shape[batch_dims:axis] + idx.shape[batch_dims:] + params.shape[axis + 1:],
-        params.dtype)
-    return out.reshape(bshape + out.shape[1:])
+    return np.stack(outs).reshape(out_shape)
 
 
 def _gather_grad(op, g):
@@ -165,8 +184,15 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     p = as_tensor(params)
     if axis is None:
         axis = batch_dims
+    if _static_int(axis) == 0:  # as TF: a zero axis is a plain gather, batch_dims ignored
+        batch_dims = 0
     return execute(GATHER, [p, as_tensor(indices, dtype_hint=dtypes.int32), as_tensor(axis, dtype_hint=dtypes.int32)],
                    {"batch_dims": int(batch_dims)}, name=name, default_name="GatherV2")
+
+
+def _static_int(x):
+    v = static_value(x) if isinstance(x, Tensor) else x
+    return None if v is None or np.size(v) != 1 else int(np.reshape(v, -1)[0])
 
 
 def _gather_nd_check(idx, pshape):
@@ -187,16 +213,16 @@ def _gather_nd_check(idx, pshape):
 def _gather_nd_infer(op):
     ps, is_ = op.shape(0), op.shape(1)
     bd = op.attrs.get("batch_dims", 0)
-    if ps.rank is None or is_.rank is None:
+    if op.name:  # TF's shape function (eager leaves every check to the kernel, as TF)
+        with_rank_at_least(op, is_, 1)
+    if ps.rank is None or is_.rank is None or is_.rank == 0 or is_[-1] is None:
         return [(TensorShape(None), op.dtype(0))]
-    if is_.rank == 0:
-        op.fail("indices must be at least a vector")
     k = is_[-1]
-    if k is None:
-        return [(TensorShape(None), op.dtype(0))]
     if k + bd > ps.rank:
-        op.fail(f"index innermost dimension length must be <= params rank; saw: {k} vs. "
-                f"{ps.rank}")
+        if not op.name:
+            return [(TensorShape(None), op.dtype(0))]
+        op.fail(f"indices.shape[-1] must be <= params.rank, but saw indices shape: "
+                f"{shape_text(is_.as_list())} and params shape: {shape_text(ps.as_list())}")
     out = is_.as_list()[:-1] + ps.as_list()[bd + k:]
     return [(TensorShape(out), op.dtype(0))]
 
@@ -211,10 +237,23 @@ def _gather_nd_kernel(params, indices, batch_dims=0):
         outs = [_gather_nd_kernel(p[b], ii[b]) for b in range(nb)]
         out = np.stack(outs)
         return out.reshape(bshape + out.shape[1:])
-    _gather_nd_check(idx, params.shape)
+    for what, a in (("params", params), ("indices", idx)):
+        if a.ndim < 1:
+            raise OpCheckError(f"{what} must be at least a vector")
     k = idx.shape[-1]
-    return params[tuple(np.moveaxis(idx, -1, 0))] if k else np.broadcast_to(
-        params, idx.shape[:-1] + params.shape).copy()
+    if k > params.ndim:
+        raise OpCheckError(f"index innermost dimension length must be <= params rank; saw: {k} "
+                           f"vs. {params.ndim}")
+    out_shape = idx.shape[:-1] + params.shape[k:]
+    if 0 in idx.shape[:-1]:
+        return np.empty(out_shape, params.dtype)
+    if params.size == 0:
+        raise OpCheckError(f"Requested more than 0 entries, but params is empty.  Params shape: "
+                           f"{shape_text(params.shape)}")
+    if k == 0:
+        return np.broadcast_to(params, out_shape).copy()
+    _gather_nd_check(idx, params.shape)
+    return np.asarray(params[tuple(np.moveaxis(idx, -1, 0))], dtype=params.dtype)
 
 
 def _gather_nd_grad(op, g):

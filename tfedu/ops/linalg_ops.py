@@ -124,7 +124,10 @@ def _lu_solve(a, b, message):
     is not > 0): LAPACK when every entry is finite, else Eigen's steps on numpy so that NaN
     and inf spread (or refuse) as they do in TF."""
     if np.all(np.isfinite(a)):
-        return _lapack(lambda: np.linalg.solve(a, b), message)
+        try:
+            return np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:  # an exact zero pivot in LAPACK's order: in Eigen's?
+            pass
     lu, perm = _eigen_lu(a)
     piv = np.abs(np.diagonal(lu, axis1=-2, axis2=-1))
     # Eigen's minCoeff keeps a NaN found first and skips later ones

@@ -253,3 +253,9 @@ def merge_error(a: TensorShape, b: TensorShape):
 def debug_shape(s: TensorShape) -> str:
     """A shape as TF's shape functions print it: `[2,?]`, `?` for an unknown rank."""
     return "?" if s.rank is None else shape_text(s.as_list())
+
+
+def with_rank_at_least(op, shape: TensorShape, n: int):
+    """TF's `WithRankAtLeast` in a shape function: fail unless `shape` has rank >= n."""
+    if shape.rank is not None and shape.rank < n:
+        op.fail(f"Shape must be at least rank {n} but is rank {shape.rank}")

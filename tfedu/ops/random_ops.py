@@ -313,15 +313,17 @@ def _check_int_range(lo, hi, shape):
 
 
 def _multinomial_infer(op, seed_input=False):
-    s = op.shape(0)
+    s, graph = op.shape(0), bool(op.name)  # graph: TF's shape function's words
     if s.rank is not None and s.rank != 2:
-        op.fail(f"logits should be a matrix, got shape {shape_text(s.as_list())}")
+        op.fail(f"Shape must be rank 2 but is rank {s.rank}" if graph else
+                f"logits should be a matrix, got shape {shape_text(s.as_list())}")
     if op.shape(1).rank not in (None, 0):
-        op.fail(f"num_samples should be a scalar, got shape "
-                f"{shape_text(op.shape(1).as_list())}")
+        op.fail(f"Shape must be rank 0 but is rank {op.shape(1).rank}" if graph else
+                f"num_samples should be a scalar, got shape {shape_text(op.shape(1).as_list())}")
     n = op.const_value(1)
     if n is not None and int(n) < 0:
-        op.fail(f"num_samples should be nonnegative, got {int(n)}")
+        op.fail(f"Dimension size, given by scalar input 1, must be non-negative but is {int(n)}"
+                if graph else f"num_samples should be non-negative, got {int(n)}")
     batch = s.as_list()[0] if s.rank == 2 else None
     return [(TensorShape([batch, None if n is None else int(n)]), op.attrs["output_dtype"])]
 
@@ -330,7 +332,7 @@ def _check_logits(logits, n):
     if logits.ndim != 2:
         raise OpCheckError(f"logits should be a matrix, got shape {shape_text(logits.shape)}")
     if int(n) < 0:
-        raise OpCheckError(f"num_samples should be nonnegative, got {int(n)}")
+        raise OpCheckError(f"num_samples should be non-negative, got {int(n)}")
     if logits.shape[1] == 0:  # even with no rows or no samples, as TF's kernel
         raise OpCheckError("num_classes should be positive, got 0")
 
@@ -674,7 +676,7 @@ def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None,
     """Samples from U[minval, maxval); integer dtypes need an explicit maxval."""
     dtype = dtypes.as_dtype(dtype)
     if dtype not in _UNIFORM_DTYPES:
-        raise ValueError(f"Argument `dtype` got invalid value {dtype!r}. Accepted dtypes are "
+        raise ValueError(f"Argument `dtype` got invalid value {dtype}. Accepted dtypes are "
                          f"(tf.float16, tf.bfloat16, tf.float32, tf.float64, tf.int32, "
                          f"tf.int64).")
     if maxval is None:
@@ -705,18 +707,22 @@ def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None,
 @export("random.categorical", "compat.v1.random.categorical")
 def categorical(logits, num_samples, dtype=None, seed=None, name=None) -> Tensor:
     """`[batch, num_samples]` class indices drawn from softmax(logits) row by row."""
+    return _categorical(logits, num_samples, dtype, seed, name, "categorical")
+
+
+def _categorical(logits, num_samples, dtype, seed, name, scope):
     out = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
-    with _scope(name, "categorical") as sc:
+    with _scope(name, scope):  # the op is `<scope>/Multinomial`, as in TF
         lg = logits if isinstance(logits, Tensor) else convert_to_tensor(logits)
         n = _as(num_samples, dtypes.int32)
         return execute(MULTINOMIAL, [lg, n], dict(_seed_attrs(seed), output_dtype=out),
-                       name=_final(sc), default_name="Multinomial")
+                       default_name="Multinomial")
 
 
 @export("compat.v1.multinomial", "compat.v1.random.multinomial")
 def multinomial(logits, num_samples, seed=None, name=None, output_dtype=None) -> Tensor:
     """Draw `num_samples` class indices per row from the categorical `logits` (TF1)."""
-    return categorical(logits, num_samples, dtype=output_dtype, seed=seed, name=name)
+    return _categorical(logits, num_samples, output_dtype, seed, name, "multinomial")
 
 
 @export("random.shuffle", "compat.v1.random_shuffle", "compat.v1.random.shuffle")
@@ -822,7 +828,7 @@ def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=dtypes.float32, 
         raise ValueError(f"Argument `dtype` got invalid value {dtype}. Accepted dtypes are "
                          f"({', '.join('tf.' + d for d in _STATELESS_UNIFORM_DTYPES)}).")
     if dtype.is_integer and (minval is None) != (maxval is None):
-        raise ValueError(f"For integer `dtype` argument {dtype!r}, argument `minval` and "
+        raise ValueError(f"For integer `dtype` argument {dtype}, argument `minval` and "
                          f"`maxval` must be both None or not None. Got `minval`={minval} and "
                          f"`maxval`={maxval}.")
     if minval is not None and dtype in (dtypes.uint32, dtypes.uint64):
@@ -1249,7 +1255,7 @@ class Generator:
     def uniform(self, shape, minval=0, maxval=None, dtype=dtypes.float32, name=None) -> Tensor:
         dtype = dtypes.as_dtype(dtype)
         if dtype.is_integer and (minval is None) != (maxval is None):
-            raise ValueError(f"For integer `dtype` argument {dtype!r}, argument `minval` and "
+            raise ValueError(f"For integer `dtype` argument {dtype}, argument `minval` and "
                              f"`maxval` must be both None or not None. Got `minval`={minval} "
                              f"and `maxval`={maxval}.")
         with _scope(name, "stateful_uniform") as sc:

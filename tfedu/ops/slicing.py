@@ -91,6 +91,8 @@ def _decode(shape, begin, end, strides, attrs):
             raise OpCheckError(f"strides[{i}] must be non-zero")
         b = begin[i]
         if _bit(sm, i):
+            if s is not None and s <= 0 and dim is not None:
+                raise OpCheckError("only stride 1 allowed on non-range indexing.")
             if b is not None and dim is not None:
                 if not -dim <= b < dim:
                     raise OpCheckError(f"slice index {b} of dimension {d} out of bounds.")
