@@ -284,12 +284,17 @@ def _sqdiff_grad(op, g):
     return binary_grads(op, two_d, negative(two_d))
 
 
-SQDIFF = register_binary("SquaredDifference", lambda x, y: np.square(x - y), NUMERIC, _sqdiff_grad, fused="({0} - {1}) * ({0} - {1})")
+def _sqdiff(x, y):
+    d = x - y
+    return d * np.conj(d) if d.dtype.kind == "c" else np.square(d)  # |x - y|^2 for complex, as TF
+
+
+SQDIFF = register_binary("SquaredDifference", _sqdiff, NUMERIC, _sqdiff_grad, fused="({0} - {1}) * ({0} - {1})")
 
 
 @export("math.squared_difference")
 def squared_difference(x, y, name=None):
-    """(x - y) ** 2 elementwise, with broadcasting."""
+    """(x - y) ** 2 elementwise, with broadcasting ((x - y) * conj(x - y) for complex)."""
     return execute(SQDIFF, [x, y], name=name, default_name="SquaredDifference")
 
 
