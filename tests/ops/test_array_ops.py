@@ -450,3 +450,26 @@ def test_float_sizes_of_zeros_and_ones_in_a_graph_as_tensorflow():
             tf.eye(-1, batch_shape=[2])
     with pytest.raises(IAE, match=r"Dimension -1 must be >= 0 \[Op:Fill\]"):
         tf.eye(-1)
+
+
+def test_stack_checks_the_axis_against_the_first_value_first():
+    with pytest.raises(ValueError, match=r"Argument `axis` = 3 not in range \[-2, 2\)"):
+        tf.stack([tf.constant([1, 2]), tf.constant([1, 2, 3])], axis=3)
+    with tf.Graph().as_default():
+        p = tf.compat.v1.placeholder(tf.int32, shape=None)
+        with pytest.raises(ValueError, match=r"Invalid axis: 3; must be in \[-2,2\)"):
+            tf.stack([p, tf.constant([1, 2, 3])], axis=3)
+
+
+def test_one_hot_depth_is_int32_as_in_tf():
+    out = tf.one_hot([1, 2], 2 ** 40)  # the low 32 bits: depth 0
+    assert out.shape == (2, 0) and out.dtype == tf.float32
+    with pytest.raises(IAE, match="depth must be non-negative, got: -727379968"):
+        tf.one_hot([1, 2], 10 ** 12)
+    with pytest.raises(ValueError, match="Dimension size, given by scalar input 1, must be "
+                       "non-negative but is -727379968"):
+        tf.function(lambda i: tf.one_hot(i, 10 ** 12))(tf.constant([1, 2]))
+    with pytest.raises(IAE, match=r"Expected axis to be -1 or between \[0, 1\).  But received: 2"):
+        tf.function(lambda i: tf.one_hot(i, 2 ** 40, axis=2))(tf.constant(5))
+    with pytest.raises(IAE, match=r"Expected axis to be -1 or between \[0, 2\).  But received: -2"):
+        tf.one_hot([1, 2], 3, axis=-2)

@@ -435,6 +435,13 @@ def _scatter_set(t, u):
     return out
 
 
+def _batch_norm(x, s, o):
+    x64 = x.astype(np.float64).reshape(-1, x.shape[-1])
+    mean, var = x64.mean(0), x64.var(0)
+    y = (x64 - mean) / np.sqrt(var + 1e-3) * s + o
+    return [y.reshape(x.shape), mean, x64.var(0, ddof=1)]
+
+
 def _nn_rows():
     img, flt = F(2, 5, 5, 3), F(3, 3, 3, 4, lo=-0.5, hi=0.5)
     return [
@@ -462,6 +469,10 @@ def _nn_rows():
             lambda x: tf.nn.sparse_softmax_cross_entropy_with_logits(
                 np.array([1, 0, 3], np.int32), x),
             lambda x: -np.log(_softmax(x))[np.arange(3), [1, 0, 3]], [[F(3, 4)]], (0,)),
+        Row("FusedBatchNormV3",  # float32 only (TF's kernel): its gradient in test_batch_norm
+            lambda x, s, o: tf1.nn.fused_batch_norm(x, s, o, epsilon=1e-3), _batch_norm,
+            [[F(2, 3, 3, 4), F(4, lo=0.5), F(4)], [F(3, 32, 32, 8), F(8), F(8)]], rtol=1e-4,
+            atol=1e-5),
         Row("L2Loss", tf.nn.l2_loss, lambda x: (x * x).sum() / 2, [[F(3, 4)], [F(0)]], (0,)),
     ]
 
@@ -805,7 +816,7 @@ NOT_IN_TABLE = {
     "StatelessMultinomial", "StatelessRandomGammaV2", "StatelessRandomPoisson",
     "StatelessRandomBinomial", "LogUniformCandidateSampler", "UniformCandidateSampler",
     "ReluGrad", "Relu6Grad", "LeakyReluGrad", "EluGrad", "SeluGrad", "SoftsignGrad",
-    "SoftplusGrad", "MaxPoolGradGrad", "StridedSliceGrad", "BroadcastGradientArgs",
+    "SoftplusGrad", "FusedBatchNormGradV3", "MaxPoolGradGrad", "StridedSliceGrad", "BroadcastGradientArgs",
     "BroadcastArgs", "ConjugateTranspose", "Eig", "Lu", "TensorScatterSub", "TensorScatterMax",
     "TensorScatterMin",
 }

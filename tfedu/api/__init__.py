@@ -25,6 +25,7 @@ OP_MODULES = [
     "tfedu.ops.sparse_ops",
     "tfedu.ops.linalg_ops",
     "tfedu.ops.nn_ops",
+    "tfedu.ops.batch_norm_ops",
     "tfedu.ops.random_ops",
     "tfedu.ops.string_ops",
     "tfedu.ops.control_flow_ops",

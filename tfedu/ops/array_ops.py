@@ -544,7 +544,8 @@ def _pack_infer(op):
         return [(TensorShape(None), op.dtype(0))]
     r = s.rank + 1
     if not -r <= axis < r:
-        fail(f"Argument `axis` = {axis} not in range [{-r}, {r})")
+        fail(f"Invalid axis: {axis}; must be in [{-r},{r})" if op.name else
+             f"Argument `axis` = {axis} not in range [{-r}, {r})")
     axis %= r
     dims = s.as_list()
     dims.insert(axis, len(shapes))
@@ -587,6 +588,11 @@ def stack(values, axis=0, name="stack"):
             return convert_to_tensor(values, name=name)
         except (TypeError, ValueError):
             pass  # not rectangular: Pack reports which shapes differ
+    if values:  # as tf.stack: the axis is checked against the first value's rank first
+        values[0] = as_tensor(values[0])
+        r = values[0].shape.rank
+        if r is not None and not -r - 1 <= axis < r + 1:
+            raise ValueError(f"Argument `axis` = {axis} not in range [{-r - 1}, {r + 1})")
     return execute(PACK, [values], {"axis": int(axis)}, name=name, default_name="stack")
 
 
@@ -1437,10 +1443,12 @@ def _one_hot_infer(op):
     xs = op.shape(0)
     depth = _const_int(op, 1)
     axis = op.attrs.get("axis", -1)
-    if depth is not None and depth < 0:
-        op.fail(f"depth must be non-negative, got: {depth}")
-    if axis < -1:
+    if op.name and depth is not None and depth < 0:
+        op.fail(f"Dimension size, given by scalar input 1, must be non-negative but is {depth}")
+    if op.name and axis < -1:
         op.fail("axis must be >= -1")
+    if depth is not None and depth < 0:
+        depth = None  # eager: the kernel's check, after its axis check
     if xs.rank is None:
         return [(TensorShape(None), op.dtype(2))]
     r = xs.rank + 1
@@ -1457,6 +1465,8 @@ def _one_hot_kernel(indices, depth, on_value, off_value, axis=-1):
     if not -1 <= axis <= np.ndim(indices):
         raise OpCheckError(f"Expected axis to be -1 or between [0, {np.ndim(indices) + 1}).  "
                            f"But received: {axis}")
+    if depth < 0:
+        raise OpCheckError(f"depth must be non-negative, got: {depth}")
     idx = np.asarray(indices).astype(np.int64)
     hot = idx[..., None] == np.arange(depth)
     out = np.where(hot, on_value, off_value).astype(np.asarray(on_value).dtype)
@@ -1503,6 +1513,8 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
             raise TypeError(f"dtype {dt} of on_value/off_value does not match {v.dtype}")
     on = convert_to_tensor(1, dtype=dt) if on is None else on
     off = convert_to_tensor(0, dtype=dt) if off is None else off
+    if isinstance(depth, (int, np.integer)) and not isinstance(depth, bool):
+        depth = np.int64(depth).astype(np.int32)  # TF's int32 depth keeps the low 32 bits
     return execute(ONE_HOT, [idx, as_tensor(depth, dtype_hint=dtypes.int32), on, off],
                    {"axis": -1 if axis is None else int(axis)}, name=name,
                    default_name="one_hot")

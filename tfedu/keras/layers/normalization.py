@@ -7,6 +7,7 @@ import numpy as np
 import tfedu as tf
 from tfedu.keras import initializers, regularizers
 from tfedu.keras.engine.base_layer import InputSpec, Layer
+from tfedu.ops.batch_norm_ops import fused_batch_norm_v3
 
 
 class BatchNormalization(Layer):
@@ -53,14 +54,35 @@ class BatchNormalization(Layer):
 
     def call(self, inputs, training=None, mask=None):
         if training and self.trainable:
+            if self._fusable(inputs):
+                return self._fused_training(inputs)
             mean, var = tf.nn.moments(inputs, axes=self._reduce_axes)
-            m = self.momentum
-            self.moving_mean.assign(self.moving_mean * m + tf.stop_gradient(mean) * (1 - m))
-            self.moving_variance.assign(self.moving_variance * m
-                                        + tf.stop_gradient(var) * (1 - m))
+            self._update_moving(mean, var)
         else:
             mean, var = self.moving_mean.value(), self.moving_variance.value()
         return tf.nn.batch_normalization(inputs, mean, var, self.beta, self.gamma, self.epsilon)
+
+    def _update_moving(self, mean, var):
+        m = self.momentum
+        self.moving_mean.assign(self.moving_mean * m + tf.stop_gradient(mean) * (1 - m))
+        self.moving_variance.assign(self.moving_variance * m + tf.stop_gradient(var) * (1 - m))
+
+    def _fusable(self, inputs):
+        """Whether training can run as one FusedBatchNormV3 op: float32 NHWC images (its
+        epsilon floor is 1.001e-5; a smaller one keeps the two-op path, which honours it)."""
+        shape = inputs.shape
+        return (shape.rank == 4 and self.axis % 4 == 3 and inputs.dtype == tf.float32
+                and self.moving_mean.dtype == tf.float32 and self.epsilon >= 1.001e-5)
+
+    def _fused_training(self, inputs):
+        """Batch statistics and normalisation in one op (its gradient is one op too). The
+        moving averages take the batch mean and the biased variance, as Keras 3 does."""
+        dim = inputs.shape[-1]
+        gamma = self.gamma if self.gamma is not None else tf.ones([dim])
+        beta = self.beta if self.beta is not None else tf.zeros([dim])
+        y, _, _, mean, var, _ = fused_batch_norm_v3(inputs, gamma, beta, epsilon=self.epsilon)
+        self._update_moving(mean, var)
+        return y
 
     def get_config(self):
         c = super().get_config()
