@@ -11,6 +11,10 @@
   (`tfedu.graph.remapper`, TF's Grappler "remapping"); on by default.
 - `fusion`: chains of elementwise ops become one generated Numba kernel
   (`tfedu.graph.fusion`); on for `tf.function(jit_compile=True)`.
+- `scalar_chains`: runs of elementwise ops with scalar constants run as one program over one
+  buffer (`tfedu.graph.scalar_chains`); on by default.
+- `buffer_reuse`: elementwise steps call their NumPy ufunc directly, writing into the buffer
+  of an input nothing reads any more (`tfedu.graph.buffer_reuse`); on by default, last.
 
 Passes are switched on and off by name: `set_pass_options({"fusion": True})` changes the
 defaults, `compile_plan(..., passes=["constant_folding"])` picks them for one plan.
@@ -25,7 +29,7 @@ from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops.op_helpers import export
 
 __all__ = ["constant_folding", "common_subexpression_elimination", "remapper", "fusion",
-           "scalar_chains",
+           "scalar_chains", "buffer_reuse",
            "DEFAULT_PASSES", "PASSES", "resolve_passes", "set_pass_options", "get_pass_options", "function_passes",
            "set_experimental_options", "get_experimental_options", "set_jit", "get_jit"]
 
@@ -183,7 +187,15 @@ def scalar_chains(plan) -> str:
     return run_chains(plan)
 
 
-DEFAULT_PASSES = (constant_folding, common_subexpression_elimination, remapper, scalar_chains)
+def buffer_reuse(plan) -> str:
+    """Call elementwise steps' ufuncs directly, in place on dead inputs (bit-identical)."""
+    from tfedu.graph.buffer_reuse import buffer_reuse as reuse
+
+    return reuse(plan)
+
+
+DEFAULT_PASSES = (constant_folding, common_subexpression_elimination, remapper, scalar_chains,
+                  buffer_reuse)
 
 PASSES = {
     "constant_folding": constant_folding,
@@ -191,6 +203,7 @@ PASSES = {
     "remapper": remapper,
     "fusion": fusion,
     "scalar_chains": scalar_chains,
+    "buffer_reuse": buffer_reuse,
 }
 """Every pass by name, in the order they run."""
 
@@ -199,7 +212,7 @@ _ALIASES = {"arithmetic_optimization": "common_subexpression_elimination",
 
 # name -> on/off for Session and tf.function; "fusion" is off except under jit_compile=True.
 _options = {"constant_folding": True, "common_subexpression_elimination": True,
-            "remapper": True, "fusion": False, "scalar_chains": True}
+            "remapper": True, "fusion": False, "scalar_chains": True, "buffer_reuse": True}
 _jit_options = {"fusion": True}
 
 

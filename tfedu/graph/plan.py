@@ -33,7 +33,7 @@ class Step:
     """One kernel call: read `inputs` slots (ints, or lists for list inputs), write `outputs`."""
 
     __slots__ = ("op", "kernel", "inputs", "outputs", "attrs", "uses_resources", "single",
-                 "skip")
+                 "skip", "direct", "alias", "in_place")
 
     def __init__(self, op, inputs, outputs, skip):
         opdef = op._opdef
@@ -45,6 +45,8 @@ class Step:
         self.uses_resources = getattr(opdef, "uses_resources", False)
         self.single = len(opdef.output_specs) == 1 and not opdef.output_specs[0].is_list
         self.skip = skip  # output slots that are fed: keep the fed value
+        # set by the buffer_reuse pass: the ufunc to call, Identity, input written over
+        self.direct, self.alias, self.in_place = None, False, None
         if op.type == "Placeholder":
             self.attrs["_name"] = op.name
 
@@ -171,7 +173,7 @@ class Plan:
         lines += [f"  {name}: {what}" for name, what in self.report]
         lines.append(f"  {len(self.steps)} step(s):")
         for i, s in enumerate(self.steps):
-            lines.append(f"    {i}. {s.op.name} ({s.op.type})")
+            lines.append(f"    {i}. {s.op.name} ({s.op.type}){_reuse_note(s)}")
             extra = getattr(s, "explain_lines", None)
             if extra is not None:
                 lines += [f"         {ln}" for ln in extra()]
@@ -253,6 +255,16 @@ class Plan:
 
     def __repr__(self):
         return f"<Plan: {len(self.steps)} steps>"
+
+
+def _reuse_note(step) -> str:
+    """What the buffer_reuse pass made of a step, for `explain()`."""
+    if getattr(step, "alias", False):
+        return ": renames its input"
+    p = getattr(step, "in_place", None)
+    if p is not None:
+        return f": np.{step.direct.__name__} into input {p}'s buffer"
+    return f": np.{step.direct.__name__}" if getattr(step, "direct", None) is not None else ""
 
 
 RUN_ERRORS = (OpCheckError, errors.OpError) + _KERNEL_ERRORS
