@@ -122,7 +122,12 @@ def _listify(arr):
                 for v in arr.ravel()]
     else:
         flat = [_scalar(v.item() if isinstance(v, np.generic) else v) for v in arr.ravel()]
-    return np.array(flat, dtype=object).reshape(arr.shape).tolist() if arr.ndim else flat[0]
+    if not arr.ndim:
+        return flat[0]
+    cells = np.empty(len(flat), dtype=object)  # filled one by one: a complex value is a pair
+    for i, v in enumerate(flat):
+        cells[i] = v
+    return cells.reshape(arr.shape).tolist()
 
 
 def _dtype_name(dt):

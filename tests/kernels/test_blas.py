@@ -137,3 +137,47 @@ def test_a_parallel_kernel_gives_the_same_bits_on_one_or_two_threads(monkeypatch
     PL._current.n = None
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def _layouts(rng, dtype):
+    a, b = rng.random((70, 50)).astype(dtype), rng.random((50, 40)).astype(dtype)
+    yield a, b  # C-contiguous
+    yield np.asfortranarray(a), np.asfortranarray(b)  # column-major: a transposed operand
+    yield a[:, :30], b[:30]  # row views with a leading dimension larger than the width
+    yield rng.random((50, 70)).astype(dtype).T, b
+    big = rng.random((700, 90)).astype(dtype)  # 700*90*80 multiply-adds: split in two halves
+    yield big, rng.random((90, 80)).astype(dtype)
+    yield np.asfortranarray(big), rng.random((80, 90)).astype(dtype).T
+
+
+def test_wide_blas_products_match_numpy_in_every_layout():
+    """On a CPU where the AVX-512 instance loads, its products are numpy's up to rounding;
+    elsewhere `gemm` declines (None) and `blas.matmul` is numpy's."""
+    from tfedu.kernels import wide_blas
+
+    rng = np.random.default_rng(5)
+    for dtype in (np.float32, np.float64):
+        for a, b in _layouts(rng, dtype):
+            got = wide_blas.gemm(a, b) if wide_blas.available() else None
+            if got is not None:
+                assert got.dtype == dtype and got.flags.c_contiguous
+                np.testing.assert_allclose(got, a @ b, rtol=1e-5)
+            np.testing.assert_allclose(blas.matmul(a, b), a @ b, rtol=1e-5)
+    half = np.ones((40, 40), np.float16)
+    assert wide_blas.gemm(half, half) is None  # float16: numpy's
+    strided = rng.random((40, 80), dtype=np.float32)[:, ::2]
+    assert wide_blas.gemm(strided, strided.T) is None  # no unit stride: numpy's
+
+
+def test_wide_blas_can_be_turned_off():
+    import subprocess
+    import sys
+
+    code = ("from tfedu.kernels import wide_blas, blas; import numpy as np; "
+            "a = np.ones((64, 64), np.float32); assert (blas.matmul(a, a) == 64).all(); "
+            "print(wide_blas.available())")
+    env = {**__import__("os").environ, "TFEDU_WIDE_BLAS": "0"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

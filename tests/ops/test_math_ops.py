@@ -26,6 +26,8 @@ def test_elementwise_arithmetic_values_and_dtypes():
     assert tf.divide(a, b).numpy().tolist() == pytest.approx([0.25, -0.4, -0.5])
     assert tf.maximum(a, b).numpy().tolist() == [4.0, 5.0, 3.0]
     assert tf.math.squared_difference(a, b).numpy().tolist() == [9.0, 49.0, 81.0]
+    z = tf.math.squared_difference(tf.constant([1 + 2j, 3 - 1j]), tf.constant([0.5 + 0j, 1j]))
+    assert z.dtype == tf.complex128 and z.numpy().tolist() == [4.25 + 0j, 13 + 0j]  # |x - y|^2
     assert tf.math.reciprocal([2.0, 4.0]).numpy().tolist() == [0.5, 0.25]
     assert tf.sign(tf.constant([-3, 0, 2])).numpy().tolist() == [-1, 0, 1]
     assert tf.add is tf.math.add and tf.reduce_sum is tf.math.reduce_sum

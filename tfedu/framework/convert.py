@@ -293,6 +293,8 @@ def convert_to_tensor(value, dtype=None, name=None, dtype_hint=None, preferred_d
             out = fn(value, dtype=dtype, name=name, as_ref=as_ref)
             if out is not NotImplemented:
                 return out
+    if type(value) is float and dtype is not None and dtype.is_floating:  # `lr * g`'s lr
+        return _make_tensor(np.asarray(value, dtype._np), dtype, name or "Const")
     hint = dtype_hint if dtype_hint is not None else preferred_dtype
     if type(value) in (list, tuple) and (dtype or hint or dtypes.int32) is dtypes.int32:
         ints = _int32_values(value, empty_ok=dtype is dtypes.int32)

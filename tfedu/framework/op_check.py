@@ -8,10 +8,12 @@ the node and its input shapes. One check, two timings.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 
 from tfedu.framework import errors
+from tfedu.framework.tensor_shape import TensorShape
 
 
 class OpCheckError(Exception):
@@ -99,12 +101,10 @@ def oom_from_numpy(e: MemoryError) -> OpCheckError:
 def check_budget(specs) -> None:
     """Raise `oom` when an inferred output (`(TensorShape, DType)` pairs) exceeds the budget."""
     for shape, dtype in specs or ():
-        dims = getattr(shape, "dims", None)
-        if dims is None or any(d is None for d in dims):
+        dims = shape.as_tuple() if type(shape) is TensorShape else getattr(shape, "dims", None)
+        if dims is None or None in dims:
             continue
-        n = 1
-        for d in dims:
-            n *= d
+        n = math.prod(dims)
         size = getattr(dtype, "size", 8) if dtype is not None else 8
         nbytes = n * max(size or 8, 1)
         if nbytes > _SMALL and nbytes > memory_budget():  # most outputs: no budget lookup

@@ -104,7 +104,8 @@ def _in_place_input(step, k, buffers, tensors):
     if step.direct not in EXACT_UFUNCS:
         return None
     out = _static(step.op._outputs[0])
-    if out is None or not out[0] or any(_static(t) is None or _static(t)[1] != out[1] for t in tensors):
+    if out is None or not out[0] or any(
+            _static(t) is None or _static(t)[1] != out[1] for t in tensors):
         return None
     if len(tensors) != len(step.inputs):
         return None

@@ -19,9 +19,13 @@ import threading
 
 import numpy as np
 
+from tfedu.kernels import wide_blas
 from tfedu.kernels.parallel_lock import machine_busy, set_cap
 
-__all__ = ["matmul", "set_max_threads", "max_threads", "PARALLEL_MIN_MACS"]
+__all__ = ["matmul", "set_max_threads", "max_threads", "PARALLEL_MIN_MACS", "WIDE_MIN_MACS"]
+
+WIDE_MIN_MACS = 1 << 15
+"""Smaller products stay with numpy (a ctypes call costs a few microseconds)."""
 
 PARALLEL_MIN_MACS = 1 << 27
 """Products with at least this many multiply-adds (512x512x512) may use several threads."""
@@ -81,14 +85,21 @@ def _threads_for(macs: int) -> int:
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """`np.matmul(a, b)` with the thread count chosen for its size."""
+    """`np.matmul(a, b)` with the thread count chosen for its size; single-threaded 2-D float
+    products of at least `WIDE_MIN_MACS` run on the AVX-512 instance where there is one
+    (`tfedu.kernels.wide_blas`)."""
     if not _state["ready"]:
         _init()
+    m = a.shape[-2] if a.ndim > 1 else 1
+    k = a.shape[-1]
+    n = b.shape[-1] if b.ndim > 1 else 1
+    batch = a.size // max(m * k, 1) if a.ndim > 2 else 1
+    batch = max(batch, b.size // max(k * n, 1) if b.ndim > 2 else 1)
+    threads = _threads_for(batch * m * k * n)
     if _state["libs"]:
-        m = a.shape[-2] if a.ndim > 1 else 1
-        k = a.shape[-1]
-        n = b.shape[-1] if b.ndim > 1 else 1
-        batch = a.size // max(m * k, 1) if a.ndim > 2 else 1
-        batch = max(batch, b.size // max(k * n, 1) if b.ndim > 2 else 1)
-        _set(_threads_for(batch * m * k * n))
+        _set(threads)
+    if threads == 1 and a.ndim == 2 and b.ndim == 2 and m * k * n >= WIDE_MIN_MACS:
+        out = wide_blas.gemm(a, b) if wide_blas.available() else None
+        if out is not None:
+            return out
     return np.matmul(a, b)

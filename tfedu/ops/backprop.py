@@ -16,7 +16,6 @@ accepting None for an unused output (`ACCEPTS_NONE`) get None there instead of z
 
 from __future__ import annotations
 
-import contextlib
 import enum
 
 from tfedu.framework.dtypes import as_dtype
@@ -44,8 +43,16 @@ class UnconnectedGradients(enum.Enum):
 
 def differentiable(dtype) -> bool:
     """Whether gradients flow through tensors of `dtype` (floats and complex numbers)."""
-    dtype = as_dtype(dtype)
-    return dtype.is_floating or dtype.is_complex
+    known = _DIFFERENTIABLE.get(id(dtype))  # asked for every input of every op: remembered
+    if known is None:
+        d = as_dtype(dtype)
+        known = d.is_floating or d.is_complex
+        if d is dtype:
+            _DIFFERENTIABLE[id(d)] = known  # DTypes live as long as the process
+    return known
+
+
+_DIFFERENTIABLE: dict[int, bool] = {}
 
 
 def sum_gradients(parts):
@@ -95,16 +102,23 @@ def backpropagate(records, grads, accept, scope=None):
         out_grads = _output_gradients(outs, grads)
         if out_grads is None:
             continue
-        with scope(rec) if scope is not None else contextlib.nullcontext():
-            if len(out_grads) > 1:
-                out_grads = _fill_unused(rec, outs, out_grads)
-            in_grads = fn(rec, *out_grads)
+        if scope is None:
+            in_grads = _call_grad(fn, rec, outs, out_grads)
+        else:
+            with scope(rec):
+                in_grads = _call_grad(fn, rec, outs, out_grads)
         if not isinstance(in_grads, (list, tuple)):
             in_grads = [in_grads]
         for x, gx in zip(rec.inputs, in_grads):
             if gx is not None and accept(x):
                 grads.setdefault(id(x), []).append(gx)
     return grads
+
+
+def _call_grad(fn, rec, outs, out_grads):
+    if len(out_grads) > 1:
+        out_grads = _fill_unused(rec, outs, out_grads)
+    return fn(rec, *out_grads)
 
 
 def _skip_inputs(rec, accept) -> bool:

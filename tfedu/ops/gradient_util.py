@@ -10,6 +10,7 @@ import numpy as np
 
 from tfedu.framework.execute import execute
 from tfedu.framework.registry import INTS, register_op
+from tfedu.framework.tensor import EagerTensor
 from tfedu.framework.tensor_shape import TensorShape
 
 
@@ -48,6 +49,9 @@ def unbroadcast(grad, x):
     """Sum `grad` over the axes along which `x` was broadcast, so it has `x`'s shape."""
     from tfedu.ops import array_ops, math_ops
 
+    if type(grad) is EagerTensor and type(x) is EagerTensor \
+            and grad._value.shape == x._value.shape:
+        return grad  # most eager gradients: nothing was broadcast
     gs, xs = grad.shape, x.shape
     if gs.is_fully_defined() and xs.is_fully_defined():
         if gs.as_tuple() == xs.as_tuple():

@@ -284,12 +284,17 @@ def _sqdiff_grad(op, g):
     return binary_grads(op, two_d, negative(two_d))
 
 
-SQDIFF = register_binary("SquaredDifference", lambda x, y: np.square(x - y), NUMERIC, _sqdiff_grad, fused="({0} - {1}) * ({0} - {1})")
+def _sqdiff(x, y):
+    d = x - y
+    return d * np.conj(d) if d.dtype.kind == "c" else np.square(d)  # |x - y|^2 for complex, as TF
+
+
+SQDIFF = register_binary("SquaredDifference", _sqdiff, NUMERIC, _sqdiff_grad, fused="({0} - {1}) * ({0} - {1})")
 
 
 @export("math.squared_difference")
 def squared_difference(x, y, name=None):
-    """(x - y) ** 2 elementwise, with broadcasting."""
+    """(x - y) ** 2 elementwise, with broadcasting ((x - y) * conj(x - y) for complex)."""
     return execute(SQDIFF, [x, y], name=name, default_name="SquaredDifference")
 
 
@@ -869,24 +874,25 @@ def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
 # ------------------------------------------------------------------------------------------
 
 def _matmul_infer(op):
-    a, b = op.shape(0), op.shape(1)
-    ta = op.attrs.get("transpose_a", False) or op.attrs.get("adj_x", False)
-    tb = op.attrs.get("transpose_b", False) or op.attrs.get("adj_y", False)
-    if a.rank is None or b.rank is None:
+    da, db = op.shape(0).as_tuple(), op.shape(1).as_tuple()
+    attrs = op.attrs
+    ta = attrs.get("transpose_a", False) or attrs.get("adj_x", False)
+    tb = attrs.get("transpose_b", False) or attrs.get("adj_y", False)
+    if da is None or db is None:
         return [(TensorShape(None), op.dtype(0))]
-    if a.rank < 2 or b.rank < 2:
-        op.fail(f"In[0] and In[1] has different ndims: {shape_text(a.as_list())} vs. "
-                f"{shape_text(b.as_list())}" if a.rank != b.rank else
-                f"In[0] ndims must be >= 2: {a.rank}")
-    da, db = a.as_list(), b.as_list()
+    da, db = list(da), list(db)
+    if len(da) < 2 or len(db) < 2:
+        op.fail(f"In[0] and In[1] has different ndims: {shape_text(da)} vs. "
+                f"{shape_text(db)}" if len(da) != len(db) else
+                f"In[0] ndims must be >= 2: {len(da)}")
     m, k1 = (da[-1], da[-2]) if ta else (da[-2], da[-1])
     k2, n = (db[-1], db[-2]) if tb else (db[-2], db[-1])
     if k1 is not None and k2 is not None and k1 != k2:
         op.fail(f"Matrix size-incompatible: In[0]: {shape_text(da)}, In[1]: {shape_text(db)}")
     if op.opdef.type == "MatMul":
-        if a.rank != 2 or b.rank != 2:
+        if len(da) != 2 or len(db) != 2:
             op.fail(f"In[0] and In[1] must be matrices: {shape_text(da)}, {shape_text(db)}")
-        return [(TensorShape([m, n]), op.dtype(0))]
+        return [(TensorShape._from_tuple((m, n)), op.dtype(0))]
 
     try:
         batch = broadcast_shapes(TensorShape(da[:-2]), TensorShape(db[:-2]))
@@ -981,7 +987,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     """
     a = a if isinstance(a, Tensor) else convert_to_tensor(a)
     b = b if isinstance(b, Tensor) else convert_to_tensor(b, dtype_hint=a.dtype)
-    ra, rb = a.shape.rank, b.shape.rank
+    ra, rb = a.ndim, b.ndim
     if (transpose_a and adjoint_a) or (transpose_b and adjoint_b):
         raise ValueError("Only one of transpose_a and adjoint_a can be True.")
     if ra == 2 and rb == 2 and not adjoint_a and not adjoint_b:

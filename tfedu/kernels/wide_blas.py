@@ -1,0 +1,232 @@
+"""Matrix products on AVX-512 where OpenBLAS's dispatcher would settle for AVX2.
+
+numpy's OpenBLAS picks its kernels at load time from what CPUID says the processor is. Inside
+some virtual machines the model is hidden (this project's 2-core machine reports "AMD EPYC"
+with AVX-512), and OpenBLAS falls back to its Haswell (AVX2, 256-bit) kernels, which do half
+the multiply-adds per instruction that the CPU can. A convolution is almost all matrix product,
+so that halves a conv net's speed against TensorFlow, whose oneDNN kernels use AVX-512.
+
+OpenBLAS reads `OPENBLAS_CORETYPE` once, when the library is loaded, which numpy did long ago.
+So, only when the CPU has AVX-512 (F, CD, BW, DQ, VL) and numpy's OpenBLAS runs Haswell or Zen
+kernels, tfedu loads a second instance of the same library file (a copy under tfedu's cache
+directory: the dynamic loader shares one instance per file) with `OPENBLAS_CORETYPE=SkylakeX`,
+checks one product against numpy, and calls its `cblas_sgemm`/`cblas_dgemm` (single-threaded)
+for 2-D float32/float64 products. Anything unexpected (another OS, another BLAS, no cache
+directory, a failed check) leaves numpy's BLAS in charge. `TFEDU_WIDE_BLAS=0` turns it off.
+Results differ from numpy's only by float rounding (another summation order).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import sys
+import threading
+
+import numpy as np
+
+__all__ = ["gemm", "available"]
+
+_FLAGS = ("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl")
+_NARROW_CORES = ("haswell", "zen")
+_lock = threading.Lock()
+_state = {"tried": False, "sgemm": None, "dgemm": None, "none": None, "int": ctypes.c_int64}
+_GEMM = {np.float32: "sgemm", np.float64: "dgemm"}
+
+SPLIT_MIN_MACS = 1 << 22
+"""Products of at least this many multiply-adds are split in two row halves on two threads."""
+
+
+def _cpu_has_avx512() -> bool:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return all(fl in flags for fl in _FLAGS)
+    except OSError:
+        pass
+    return False
+
+
+def _numpy_openblas():
+    """(path, core name) of the OpenBLAS numpy loaded, or None."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    for info in threadpool_info():
+        if info.get("internal_api") == "openblas" and info.get("filepath"):
+            return info["filepath"], str(info.get("architecture") or "").lower()
+    return None
+
+
+def _private_copy(path: str) -> str:
+    from tfedu._cache import cache_root
+
+    folder = os.path.join(cache_root(), "blas")
+    os.makedirs(folder, exist_ok=True)
+    dst = os.path.join(folder, "avx512-" + os.path.basename(path))
+    if not os.path.exists(dst) or os.path.getsize(dst) != os.path.getsize(path):
+        tmp = f"{dst}.{os.getpid()}.tmp"
+        try:
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, dst)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+    return dst
+
+
+def _symbol(lib, names):
+    for name in names:
+        fn = getattr(lib, name, None)
+        if fn is not None:
+            return name, fn
+    return None, None
+
+
+def _load_wide(path: str):
+    old = os.environ.get("OPENBLAS_CORETYPE")
+    os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
+    try:
+        lib = ctypes.CDLL(path, mode=getattr(os, "RTLD_LOCAL", 0))
+    finally:
+        if old is None:
+            del os.environ["OPENBLAS_CORETYPE"]
+        else:
+            os.environ["OPENBLAS_CORETYPE"] = old
+    _, corename = _symbol(lib, ("scipy_openblas_get_corename64_", "openblas_get_corename64_",
+                                "openblas_get_corename"))
+    if corename is None:
+        return None
+    corename.restype = ctypes.c_char_p
+    if corename().decode().lower() != "skylakex":
+        return None
+    return lib
+
+
+def _bind(lib):
+    """sgemm, dgemm and the integer type of this build (ILP64 builds end in 64_)."""
+    name, sgemm = _symbol(lib, ("scipy_cblas_sgemm64_", "cblas_sgemm64_", "cblas_sgemm"))
+    _, dgemm = _symbol(lib, ("scipy_cblas_dgemm64_", "cblas_dgemm64_", "cblas_dgemm"))
+    _, threads = _symbol(lib, ("scipy_openblas_set_num_threads64_",
+                               "openblas_set_num_threads64_", "openblas_set_num_threads"))
+    if sgemm is None or dgemm is None or threads is None:
+        return None
+    i = ctypes.c_int64 if name.endswith("64_") else ctypes.c_int32
+    threads.argtypes = [i]
+    threads(1)
+    p = ctypes.c_void_p
+    for fn, scalar in ((sgemm, ctypes.c_float), (dgemm, ctypes.c_double)):
+        fn.argtypes = [i, i, i, i, i, i, scalar, p, i, p, i, scalar, p, i]
+        fn.restype = None
+    return sgemm, dgemm, i
+
+
+def _init() -> None:
+    with _lock:
+        if _state["tried"]:
+            return
+        _state["tried"] = True
+        if os.environ.get("TFEDU_WIDE_BLAS", "1") == "0" or not sys.platform.startswith("linux"):
+            return
+        found = _numpy_openblas()
+        if found is None or found[1] not in _NARROW_CORES or not _cpu_has_avx512():
+            return
+        try:
+            lib = _load_wide(_private_copy(found[0]))
+            bound = _bind(lib) if lib is not None else None
+        except (OSError, AttributeError, ValueError):
+            return
+        if bound is None:
+            return
+        _state["sgemm"], _state["dgemm"], _state["int"] = bound
+        if not _self_check():
+            _state["sgemm"] = _state["dgemm"] = None
+
+
+def _self_check() -> bool:
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        a, b = rng.random((37, 29)).astype(dtype), rng.random((29, 23)).astype(dtype)
+        for x, y in ((a, b), (a.T.copy().T, b.T.copy().T)):
+            got = gemm(x, y)
+            if got is None or not np.allclose(got, x @ y, rtol=1e-4):
+                return False
+    return True
+
+
+def available() -> bool:
+    """Whether products run on the AVX-512 instance (loading it on first ask)."""
+    if not _state["tried"]:
+        _init()
+    return _state["sgemm"] is not None
+
+
+def _layout(a, itemsize):
+    """(CblasNoTrans or CblasTrans, leading dimension) of a 2-D operand, or None."""
+    s0, s1 = a.strides
+    if s1 == itemsize and s0 >= max(a.shape[1], 1) * itemsize and s0 % itemsize == 0:
+        return 111, s0 // itemsize
+    if s0 == itemsize and s1 >= max(a.shape[0], 1) * itemsize and s1 % itemsize == 0:
+        return 112, s1 // itemsize
+    return None
+
+
+def gemm(a: np.ndarray, b: np.ndarray):
+    """a @ b for 2-D float32/float64 operands of one dtype with a unit stride (either
+    orientation), as a new C-contiguous array; None when the instance is not loaded or the
+    operands do not fit (the caller then uses numpy)."""
+    fn = _state[_GEMM.get(a.dtype.type, "none")]
+    if fn is None or a.dtype != b.dtype or a.ndim != 2 or b.ndim != 2:
+        return None
+    m, k = a.shape
+    n = b.shape[1]
+    if b.shape[0] != k or m == 0 or n == 0 or k == 0:
+        return None
+    la, lb = _layout(a, a.itemsize), _layout(b, b.itemsize)
+    if la is None or lb is None:
+        return None
+    out = np.empty((m, n), a.dtype)
+    halves = 2 if m >= 64 and m * k * n >= SPLIT_MIN_MACS and _threads() > 1 else 1
+    if halves == 1:
+        _gemm_rows(fn, a, b, out, la, lb, 0, m)
+        return out
+    mid = (m // 2 + 15) & ~15  # a multiple of 16 rows: BLAS's kernels see whole row blocks
+    other = _pool().submit(_gemm_rows, fn, a, b, out, la, lb, mid, m)
+    _gemm_rows(fn, a, b, out, la, lb, 0, mid)
+    other.result()
+    return out
+
+
+def _gemm_rows(fn, a, b, out, la, lb, r0, r1):
+    """out[r0:r1] = a[r0:r1] @ b (ctypes releases the GIL for the call)."""
+    i = _state["int"]
+    rows, k = a[r0:r1], a.shape[1]
+    n = b.shape[1]
+    fn(101, la[0], lb[0], i(r1 - r0), i(n), i(k), 1.0, rows.ctypes.data, la[1], b.ctypes.data,
+       lb[1], 0.0, out[r0:r1].ctypes.data, n)
+
+
+def _threads() -> int:
+    from tfedu.kernels.parallel_lock import _threads as cap
+
+    limit = cap["cap"]
+    cores = os.cpu_count() or 1
+    return min(cores, limit) if limit > 0 else cores
+
+
+def _pool():
+    """One helper thread: a product's second half runs there while the caller does the first
+    (it blocks on a queue between products; nothing spins)."""
+    pool, pid = _state.get("pool"), os.getpid()
+    if pool is None or _state.get("pool_pid") != pid:  # a forked child has no helper thread
+        from concurrent.futures import ThreadPoolExecutor
+
+        with _lock:
+            if _state.get("pool") is None or _state.get("pool_pid") != pid:
+                _state["pool"], _state["pool_pid"] = ThreadPoolExecutor(1, "tfedu-blas"), pid
+            pool = _state["pool"]
+    return pool
