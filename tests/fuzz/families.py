@@ -314,6 +314,7 @@ def split_concat(rng):
 LINALG = ("inv", "det", "cholesky", "qr", "svd", "solve", "eigh", "trace", "diag_part",
           "band_part", "triangular_solve", "norm", "matrix_transpose", "logdet", "slogdet")
 LINALG_POST = {
+    "cholesky": "tf.linalg.band_part(r, -1, 0)",  # TF leaves a failed matrix's upper part unset
     "qr": "tf.linalg.matmul(*r)",
     "svd": "r",
     "eigh": "r[0]",

@@ -358,6 +358,8 @@ def test_squeeze_of_a_scalar_and_tile_of_uint16():
         tf.tile(tf.ones([2, 2], tf.uint16), [1, 2])
     out = tf.tile(tf.ones([2, 2], tf.uint16), [1, 1])
     assert out.dtype == tf.uint16 and out.numpy().tolist() == [[1, 1], [1, 1]]
+    out = tf.tile(tf.ones([4, 2, 2], tf.int32), [2 ** 44, 0, 2])  # empty: nothing allocated
+    assert out.shape == (2 ** 46, 0, 4) and out.dtype == tf.int32
 
 
 def test_unstack_checks_num_and_axis_as_tensorflow():

@@ -1147,7 +1147,10 @@ def _tile_kernel(x, multiples):
     mult = _vec(multiples)
     if not x.ndim or all(m == 1 for m in mult):
         return x.copy()
-    if x.dtype == np.uint16 and all(d * m for d, m in zip(x.shape, mult)):
+    out_shape = [d * m for d, m in zip(x.shape, mult)]
+    if 0 in out_shape:  # nothing to copy (np.tile would first grow the other axes)
+        return np.empty(out_shape, x.dtype)
+    if x.dtype == np.uint16:
         raise OpCheckError(f"TileOp : The input data type is not supported, DataType : uint16, "
                            f"Dimension : {x.ndim}", cls=errors.UnimplementedError)
     check_array_budget([d * m for d, m in zip(x.shape, mult)], x.dtype)  # before np.tile
