@@ -214,7 +214,9 @@ def test_fuzzed_elementwise_matmul_and_argmax_cases_agree_with_tensorflow():
     f = tf.function(lambda t: tf.math.argmax(t, axis=-2))
     with pytest.raises(tf.errors.InvalidArgumentError,
                        match=r"Expected dimension in the range \[-1, 1\), but got -2"):
-        f(tf.constant([1.0, 2.0]))
+        f(tf.constant([1.0, 2.0]))  # a vector: only the kernel checks the axis
+    with pytest.raises(ValueError, match="2"):  # a matrix: the shape function refuses it
+        tf.function(lambda t: tf.math.argmax(t, 2))(tf.zeros([2, 2]))
 
 
 def test_reduce_all_any_with_a_list_axis_convert_their_input_as_tensorflow_eagerly():

@@ -1602,10 +1602,11 @@ def _arg_infer(op):
     ax = int(ax)
     if rank == 0:  # TF's shape function lets a scalar through; its kernel refuses any axis
         return [(TensorShape([]), out_t)]
-    # TF's shape function lets both through: its kernel refuses them when the graph runs
+    # TF's shape function checks the axis except for a vector (whose result is a scalar
+    # anyway), and never whether the axis is empty: its kernel refuses those when run
     if not -max(rank, 1) <= ax < max(rank, 1):
         op.fail(f"Expected dimension in the range [{-rank}, {rank}), but got {ax}",
-                runtime_only=True)
+                runtime_only=rank == 1)
     ax %= max(rank, 1)
     dims = shape.as_list()
     if rank and dims[ax] == 0:
