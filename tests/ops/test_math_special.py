@@ -119,6 +119,8 @@ def test_truncating_division_and_mod_signs():
         sess.run(r, {x: [0, 1]})
     with pytest.raises(tf.errors.InvalidArgumentError, match="Integer division by zero"):
         tf.math.floordiv(tf.constant([1]), tf.constant([0]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Incompatible shapes: \[2\] vs. \[3\]"):
+        tf.truncatediv(tf.constant([1, 2]), tf.constant([0, 1, 2]))  # shapes come first
 
 
 def test_divide_no_nan_xlogy_xdivy():

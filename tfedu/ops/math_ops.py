@@ -1460,6 +1460,7 @@ is_finite = export("math.is_finite")(unary_function(IS_FINITE, "IsFinite"))
 def _int_div_check(x, y):
     """TF's kernels name only Div, Mod, FloorDiv and FloorMod's zero division; for TruncateDiv
     and TruncateMod it reports its generic binary-operator failure, an InternalError."""
+    np.broadcast_shapes(x.shape, y.shape)  # shapes first: TF's "Incompatible shapes"
     if x.dtype.kind in "iu" and np.any(y == 0):
         raise OpCheckError("Unexpected error in binary operator (only integer div and mod "
                            "should have errors)", cls=errors.InternalError)
