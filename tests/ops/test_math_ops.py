@@ -229,3 +229,14 @@ def test_reduce_all_any_with_a_list_axis_convert_their_input_as_tensorflow_eager
     with pytest.raises(tf.errors.InvalidArgumentError, match="expected to be a bool tensor"):
         tf.math.reduce_any(x, axis=0)
     assert bool(tf.math.reduce_any(tf.constant([[True, False]]), axis=[0, 1]))
+
+
+def test_max_and_min_of_an_empty_axis_keep_negative_axes_as_size_one():
+    x = tf.constant(np.zeros([4, 0], np.int32))
+    for fn in (lambda t: tf.reduce_min(t, axis=-1, keepdims=True),
+               tf.function(lambda t: tf.reduce_min(t, axis=-1, keepdims=True))):
+        r = fn(x)
+        assert r.shape == (4, 1) and r.numpy().ravel().tolist() == [2**31 - 1] * 4
+    y = tf.constant(np.zeros([4, 0, 4], np.float32))
+    assert tf.reduce_max(y, axis=[-1, 1], keepdims=True).shape == (4, 1, 1)
+    assert tf.reduce_logsumexp(y, axis=[-1, 1]).numpy().tolist() == [-np.inf] * 4

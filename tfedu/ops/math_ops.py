@@ -747,13 +747,20 @@ def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     return _reduce(MEAN, input_tensor, axis, keepdims, name, "Mean")
 
 
+def _empty_reduction(x, axes, keep_dims, identity):
+    """Max/Min of an empty input: the identity (-inf/+inf, the dtype's extremes) where numpy
+    refuses; negative axes count from the end (keep_dims keeps them as size 1)."""
+    reduced = {a % x.ndim for a in axes} if x.ndim else set()
+    shape = [1 if i in reduced else d for i, d in enumerate(x.shape)] if keep_dims else \
+        [d for i, d in enumerate(x.shape) if i not in reduced]
+    return np.full(shape, identity, dtype=x.dtype)
+
+
 def _max_kernel(x, axis, keep_dims=False):
     ax = _axes(axis)
     if x.size == 0:
-        shape = [1 if i in ax else d for i, d in enumerate(x.shape)] if keep_dims else \
-            [d for i, d in enumerate(x.shape) if i not in [a % x.ndim for a in ax]]
-        lo = np.finfo(x.dtype).min if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        return np.full(shape, -np.inf if x.dtype.kind == "f" else lo, dtype=x.dtype)
+        lo = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        return _empty_reduction(x, ax, keep_dims, lo)
     return np.max(x, axis=ax, keepdims=keep_dims)
 
 
@@ -773,10 +780,8 @@ def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
 def _min_kernel(x, axis, keep_dims=False):
     ax = _axes(axis)
     if x.size == 0:
-        shape = [1 if i in ax else d for i, d in enumerate(x.shape)] if keep_dims else \
-            [d for i, d in enumerate(x.shape) if i not in [a % x.ndim for a in ax]]
-        hi = np.finfo(x.dtype).max if x.dtype.kind == "f" else np.iinfo(x.dtype).max
-        return np.full(shape, np.inf if x.dtype.kind == "f" else hi, dtype=x.dtype)
+        hi = np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).max
+        return _empty_reduction(x, ax, keep_dims, hi)
     return np.min(x, axis=ax, keepdims=keep_dims)
 
 
