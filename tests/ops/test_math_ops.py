@@ -240,3 +240,13 @@ def test_max_and_min_of_an_empty_axis_keep_negative_axes_as_size_one():
     y = tf.constant(np.zeros([4, 0, 4], np.float32))
     assert tf.reduce_max(y, axis=[-1, 1], keepdims=True).shape == (4, 1, 1)
     assert tf.reduce_logsumexp(y, axis=[-1, 1]).numpy().tolist() == [-np.inf] * 4
+
+
+def test_batched_matmul_transposes_complex_matrices_without_conjugating():
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal((1, 2, 3)) + 1j * rng.standard_normal((1, 2, 3))).astype(np.complex64)
+    b = (rng.standard_normal((4, 3)) + 1j * rng.standard_normal((4, 3))).astype(np.complex64)
+    np.testing.assert_allclose(tf.linalg.matmul(a, b, transpose_b=True).numpy(), a @ b.T, rtol=1e-5)
+    at = a.swapaxes(1, 2)
+    np.testing.assert_allclose(tf.linalg.matmul(at, b.T, transpose_a=True).numpy(), a @ b.T, rtol=1e-5)
+    np.testing.assert_allclose(tf.linalg.matmul(a, b.conj(), adjoint_b=True).numpy(), a @ b.T, rtol=1e-5)

@@ -1013,6 +1013,9 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
                        name=name, default_name="MatMul")
     if adjoint_a or adjoint_b or (ra is not None and ra > 2) or (rb is not None and rb > 2) \
             or ra is None or rb is None:
+        # BatchMatMul has adjoints only: a transpose is the adjoint of the conjugate, as in TF
+        a = conj(a) if transpose_a else a
+        b = conj(b) if transpose_b else b
         return execute(BATCH_MATMUL, [a, b], {"adj_x": bool(adjoint_a or transpose_a),
                                               "adj_y": bool(adjoint_b or transpose_b)},
                        name=name, default_name="MatMul")
