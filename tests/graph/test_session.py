@@ -30,6 +30,16 @@ def test_run_returns_numpy_values(graph):
         assert sess.run("add") is None
 
 
+def test_a_scalar_string_fetch_is_bytes_as_in_tensorflow():
+    g = tf.Graph()
+    with g.as_default():
+        words = tf1.placeholder(tf.string, shape=[2])
+        last = words[1]
+    with tf1.Session(graph=g) as sess:
+        r = sess.run(last, feed_dict={words: np.array([b"ab", b"xyz"], dtype=object)})
+    assert type(r) is bytes and r == b"xyz"
+
+
 def test_nested_fetch_structures_keep_their_shape(graph):
     g, a, b, c = graph
     pair = collections.namedtuple("Pair", ["x", "y"])

@@ -251,6 +251,7 @@ class BaseSession:
             v = results[seen[id(f)]]
             if v is not None:
                 v = np.array(v, copy=True) if v.ndim else v[()]
+                v = bytes(v) if isinstance(v, np.bytes_) else v  # a scalar string is bytes, as TF
             values.append(v)
         return self._rebuild(fetches, iter(values))
 
