@@ -250,3 +250,12 @@ def test_batched_matmul_transposes_complex_matrices_without_conjugating():
     at = a.swapaxes(1, 2)
     np.testing.assert_allclose(tf.linalg.matmul(at, b.T, transpose_a=True).numpy(), a @ b.T, rtol=1e-5)
     np.testing.assert_allclose(tf.linalg.matmul(a, b.conj(), adjoint_b=True).numpy(), a @ b.T, rtol=1e-5)
+
+
+def test_reduction_kernels_refuse_duplicate_axes_on_empty_inputs_too():
+    for x in (np.zeros([3, 0], np.float32), np.ones([3, 2], np.float32)):
+        for fn in (tf.reduce_max, tf.reduce_sum, tf.reduce_mean, tf.reduce_prod):
+            f = tf.function(lambda t, fn=fn: fn(t, axis=[-1, 1]))
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match="Axes contains duplicate dimension: 1"):
+                f(tf.constant(x))

@@ -622,11 +622,18 @@ def _reduce_infer(op, out_dtype=None):
     return [(TensorShape(out), dtype)]
 
 
-def _axes(axis):
+def _axes(axis, rank):
+    """A reduction kernel's axes, refused when two name one dimension (TF's ReductionHelper:
+    its shape function lets duplicates through, the kernel does not)."""
     a = np.asarray(axis)
-    if a.ndim == 0:
-        return (int(a),)
-    return tuple(int(v) for v in a.reshape(-1))
+    ax = (int(a),) if a.ndim == 0 else tuple(int(v) for v in a.reshape(-1))
+    seen = set()
+    for v in ax:
+        d = v % rank if rank and -rank <= v < rank else v
+        if d in seen:
+            raise OpCheckError(f"Invalid reduction arguments: Axes contains duplicate dimension: {d}")
+        seen.add(d)
+    return ax
 
 
 def _reduced_shape_for_grad(op):
@@ -690,7 +697,7 @@ def _reduce(opdef, x, axis, keepdims, name, default):
 
 
 def _sum_kernel(x, axis, keep_dims=False):
-    return np.sum(x, axis=_axes(axis), keepdims=keep_dims, dtype=x.dtype)
+    return np.sum(x, axis=_axes(axis, x.ndim), keepdims=keep_dims, dtype=x.dtype)
 
 
 SUM = _register_reduction("Sum", _sum_kernel, NUMERIC, _sum_grad)
@@ -710,7 +717,7 @@ def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def _mean_kernel(x, axis, keep_dims=False):
-    ax = _axes(axis)
+    ax = _axes(axis, x.ndim)
     if x.dtype.kind in "iu":
         s = np.sum(x, axis=ax, keepdims=keep_dims, dtype=np.int64)
         n = 1
@@ -757,7 +764,7 @@ def _empty_reduction(x, axes, keep_dims, identity):
 
 
 def _max_kernel(x, axis, keep_dims=False):
-    ax = _axes(axis)
+    ax = _axes(axis, x.ndim)
     if x.size == 0:
         lo = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         return _empty_reduction(x, ax, keep_dims, lo)
@@ -778,7 +785,7 @@ def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def _min_kernel(x, axis, keep_dims=False):
-    ax = _axes(axis)
+    ax = _axes(axis, x.ndim)
     if x.size == 0:
         hi = np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).max
         return _empty_reduction(x, ax, keep_dims, hi)
@@ -795,7 +802,7 @@ def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def _prod_kernel(x, axis, keep_dims=False):
-    return np.prod(x, axis=_axes(axis), keepdims=keep_dims, dtype=x.dtype)
+    return np.prod(x, axis=_axes(axis, x.ndim), keepdims=keep_dims, dtype=x.dtype)
 
 
 def _prod_grad(op, g):
@@ -851,7 +858,7 @@ ALL_OP = register_op(
     "All", group="math", inputs=("input: bool", "reduction_indices: Tidx"), outputs=("output: bool",),
     type_attrs={"Tidx": (dtypes.int32, dtypes.int64)}, attrs={"keep_dims": False},
     infer=_reduce_infer,
-    kernel=lambda x, axis, keep_dims=False: np.all(x, axis=_axes(axis), keepdims=keep_dims))
+    kernel=lambda x, axis, keep_dims=False: np.all(x, axis=_axes(axis, x.ndim), keepdims=keep_dims))
 
 
 @export("math.reduce_all", "reduce_all")
@@ -864,7 +871,7 @@ ANY_OP = register_op(
     "Any", group="math", inputs=("input: bool", "reduction_indices: Tidx"), outputs=("output: bool",),
     type_attrs={"Tidx": (dtypes.int32, dtypes.int64)}, attrs={"keep_dims": False},
     infer=_reduce_infer,
-    kernel=lambda x, axis, keep_dims=False: np.any(x, axis=_axes(axis), keepdims=keep_dims))
+    kernel=lambda x, axis, keep_dims=False: np.any(x, axis=_axes(axis, x.ndim), keepdims=keep_dims))
 
 
 @export("math.reduce_any", "reduce_any")
@@ -1683,7 +1690,7 @@ def argmin(input, axis=None, output_type=dtypes.int64, name=None):
 
 
 def _euclidean_kernel(x, axis, keep_dims=False):
-    ax = _axes(axis)
+    ax = _axes(axis, x.ndim)
     with np.errstate(**ERRSTATE_IGNORE):
         s = np.sum(x * np.conj(x) if x.dtype.kind == "c" else x * x, axis=ax, keepdims=keep_dims)
         return np.sqrt(s).astype(x.dtype)
