@@ -26,6 +26,8 @@ import threading
 
 import numpy as np
 
+from tfedu.kernels.parallel_lock import _threads as _cap
+
 __all__ = ["gemm", "available"]
 
 _FLAGS = ("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl")
@@ -210,12 +212,12 @@ def _gemm_rows(fn, a, b, out, la, lb, r0, r1):
        lb[1], 0.0, out[r0:r1].ctypes.data, n)
 
 
-def _threads() -> int:
-    from tfedu.kernels.parallel_lock import _threads as cap
+_CORES = os.cpu_count() or 1
 
-    limit = cap["cap"]
-    cores = os.cpu_count() or 1
-    return min(cores, limit) if limit > 0 else cores
+
+def _threads() -> int:
+    limit = _cap["cap"]  # set_intra_op_parallelism_threads
+    return min(_CORES, limit) if limit > 0 else _CORES
 
 
 def _pool():
