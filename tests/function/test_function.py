@@ -151,6 +151,34 @@ def test_concrete_function_surface():
     assert f.experimental_get_tracing_count() == 2
 
 
+def test_concrete_function_checks_python_and_numpy_arguments_against_its_signature():
+    @tf.function
+    def g(x, y):
+        return {"a": x * 2 + y}
+
+    cg = g.get_concrete_function(tf.TensorSpec([None, 3], tf.float32),
+                                 tf.TensorSpec([], tf.float32))
+    # Converted to the input's dtype, as TF does (int numpy arrays are cast)
+    np.testing.assert_array_equal(cg(np.ones([1, 3], np.int32), 1.0)["a"].numpy(), [[3, 3, 3]])
+    with pytest.raises(TypeError) as e:
+        cg(tf.zeros([1, 3]), [1., 2.])
+    assert str(e.value) == (
+        "Binding inputs to tf.function failed due to `Can not cast TensorSpec(shape=(2,), "
+        "dtype=tf.float32, name=None) to TensorSpec(shape=(), dtype=tf.float32, name=None)`. "
+        "Received args: (<tf.Tensor: shape=(1, 3), dtype=float32, numpy=array([[0., 0., 0.]], "
+        "dtype=float32)>, [1.0, 2.0]) and kwargs: {} for signature: (x: TensorSpec(shape=(None, "
+        "3), dtype=tf.float32, name=None), y: TensorSpec(shape=(), dtype=tf.float32, name=None))"
+        " -> Dict[['a', TensorSpec(shape=(None, 3), dtype=tf.float32, name=None)]].\n"
+        "Fallback to flat signature also failed due to: g(x, y): expected argument "
+        "#1(zero-based) to be a Tensor; got list ([1.0, 2.0]).")
+    with pytest.raises(TypeError, match="Cannot convert 'a' to EagerTensor of dtype float`"):
+        cg(tf.zeros([1, 3]), "a")
+    with pytest.raises(TypeError, match=r"Can not cast TensorSpec\(shape=\(2, 4\)"):
+        cg(np.zeros([2, 4], np.float32), 1.0)
+    # A tensor argument is not checked against the traced shape (TF runs the graph on it)
+    assert cg(tf.zeros([2, 4]), 1.0)["a"].shape == (2, 4)
+
+
 def test_side_effects_only_when_tracing(capsys):
     traced = []
 

@@ -74,7 +74,7 @@ def _strings_to_object(arr: np.ndarray) -> np.ndarray:
 
 
 def _conversion_error(value, dtype):
-    return TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+    return TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.c_name}")
 
 
 def _list_to_array(value) -> tuple[np.ndarray, bool]:

@@ -403,6 +403,7 @@ class ConcreteFunction:
         """Call with tensors matching the traced signature (never retraces)."""
         flat = []
         params = self._params
+        kwargs0 = dict(kwargs)
         bound = list(args)
         for name, _ in params[len(args):]:
             if name in kwargs:
@@ -419,7 +420,7 @@ class ConcreteFunction:
             if getattr(v, "_is_variable", False):
                 checked.append(v)
                 continue
-            t = v if isinstance(v, Tensor) else convert_to_tensor(v, dtype=ph.dtype)
+            t = v if isinstance(v, Tensor) else self._bind_value(i, v, ph, args, kwargs0)
             if t.dtype is not ph.dtype:
                 raise errors.InvalidArgumentError(
                     None, None,
@@ -428,6 +429,29 @@ class ConcreteFunction:
                     f"[Op:{self._name}]")
             checked.append(t)
         return self._call_flat(checked)
+
+    def _bind_value(self, i, value, ph, args, kwargs):
+        """A Python or numpy argument converted to its input's dtype; TF's binding TypeError
+        when it cannot be, or when its shape does not fit the input (a tensor argument is
+        not checked against the shape, as in TF)."""
+        try:
+            t = convert_to_tensor(value, dtype=ph.dtype)
+            reason = None
+        except (TypeError, ValueError) as e:
+            reason = str(e)
+        if reason is None and ph.shape.is_compatible_with(t.shape):
+            return t
+        if reason is None:
+            got, want = TensorSpec(t.shape, t.dtype), TensorSpec(ph.shape, ph.dtype)
+            reason = f"Can not cast {got!r} to {want!r}"
+        names = ", ".join(name for name, _ in self._params)
+        fname = self._graph.name
+        raise TypeError(
+            f"Binding inputs to tf.function failed due to `{reason}`. Received args: {args!r} "
+            f"and kwargs: {kwargs!r} for signature: {self.function_type!r}."
+            f"\nFallback to flat signature also failed due to: {fname}({names}): expected "
+            f"argument #{i}(zero-based) to be a Tensor; got {type(value).__name__} ({value})."
+        ) from None
 
     def get_concrete_function(self, *args, **kwargs):
         return self

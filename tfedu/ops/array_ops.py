@@ -210,7 +210,7 @@ def _check_fill_args(shape_arg, value, dtype):
     """TF's TypeErrors for a shape that is not integers and a value the dtype cannot hold;
     the shape, with float sizes a graph accepts truncated."""
     if (dtype is dtypes.string) != isinstance(value, bytes):
-        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.c_name}")
     floats = [d for d in shape_arg if isinstance(d, (float, np.floating))] \
         if isinstance(shape_arg, (list, tuple)) else []
     if not floats:

@@ -636,7 +636,7 @@ def _float_dtype(dtype, what, value=0.0):
     dtype = dtypes.as_dtype(dtype)
     if dtype not in _FLOATS:
         if context.executing_eagerly():
-            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.c_name}")
         raise TypeError(f"Expected {dtype.name}, but got {value!r} of type "
                         f"'{type(value).__name__}'.")
     return dtype
