@@ -19,11 +19,19 @@ def data(seed=0):
         "cnn": (rng.rand(8, 8, 8, 2).astype(f), rng.rand(8, 2).astype(f)),
         "conv1d": (rng.randn(8, 10, 3).astype(f), rng.rand(8, 2).astype(f)),
         "rnn": (rng.randint(0, 12, (8, 5)).astype("int32"), rng.rand(8, 1).astype(f)),
+        "seq": (_padded(rng.randn(8, 6, 3).astype(f)), rng.rand(8, 2).astype(f)),
         "merge": ([rng.randn(8, 4).astype(f), rng.randn(8, 4).astype(f)],
                   rng.rand(8, 2).astype(f)),
         "custom": (rng.randn(8, 4).astype(f), rng.rand(8, 1).astype(f)),
         "subclassed": (rng.randn(8, 3).astype(f), rng.rand(8, 1).astype(f)),
     }
+
+
+def _padded(x):
+    """Sequences of different lengths: trailing time steps of zeros, masked by `Masking`."""
+    for i in range(len(x)):
+        x[i, 2 + i % 4:] = 0.0
+    return x
 
 
 def custom_objects(keras):
@@ -108,6 +116,13 @@ def _architectures(keras, x):
                                  L.SimpleRNN(3, return_sequences=True),
                                  L.LSTM(3, return_sequences=True),
                                  L.Bidirectional(L.GRU(2)), L.Dense(1)]),
+        # Unknown time steps: the recurrent layers loop over time in a graph
+        "seq": keras.Sequential([keras.Input((None, 3)), L.Masking(0.0),
+                                 L.LSTM(4, return_sequences=True, go_backwards=True,
+                                        dropout=0.2, recurrent_dropout=0.1),
+                                 L.Bidirectional(L.GRU(3, reset_after=False,
+                                                       return_sequences=True)),
+                                 L.SimpleRNN(2)]),
         "merge": _merge(keras, x["merge"][0]),
         "custom": keras.Model(inp, L.Dense(1)(custom["Block"](3)(custom["Scale"](0.5)(inp)))),
         "subclassed": custom["TwoTower"](2),

@@ -28,6 +28,7 @@ from tfedu.keras.layers.core import (
     Input,
     InputLayer,
     Lambda,
+    Masking,
     Reshape,
     Rescaling,
 )

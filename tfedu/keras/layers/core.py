@@ -144,6 +144,29 @@ class Dropout(Layer):
         return c
 
 
+class Masking(Layer):
+    """Mark time steps whose features all equal `mask_value` as padding: they become zeros,
+    and the mask that follows the output makes recurrent layers skip them."""
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.mask_value = mask_value
+        self.built = True
+
+    def compute_mask(self, inputs, mask=None):
+        return tf.reduce_any(tf.not_equal(inputs, self.mask_value), axis=-1)
+
+    def call(self, inputs):
+        keep = tf.reduce_any(tf.not_equal(inputs, self.mask_value), axis=-1, keepdims=True)
+        return inputs * tf.cast(keep, inputs.dtype)
+
+    def get_config(self):
+        c = super().get_config()
+        c["mask_value"] = self.mask_value
+        return c
+
+
 class Flatten(Layer):
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)

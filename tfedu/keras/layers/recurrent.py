@@ -1,7 +1,11 @@
-"""Recurrent layers: SimpleRNN, LSTM, GRU and Bidirectional, unrolled over the time axis.
+"""Recurrent layers: SimpleRNN, LSTM, GRU and Bidirectional.
 
-Each step is ordinary ops (matmul, sigmoid, tanh), so gradients flow through time by the same
-tape mechanism as everything else: back-propagation through time with no special code.
+A known number of time steps is unrolled: each step is ordinary ops (matmul, sigmoid, tanh),
+so gradients flow through time by the same tape mechanism as everything else
+(back-propagation through time with no special code). An unknown number (a model built on
+`keras.Input((None, features))` and traced as a graph) runs the same step inside a
+`tf.while_loop` over the time axis, collecting outputs in a `TensorArray`, as Keras does.
+Dropout follows Keras: masks drawn once per call, reused at every step.
 """
 
 from __future__ import annotations
@@ -78,23 +82,60 @@ class _RNN(Layer):
 
     def call(self, inputs, mask=None, training=None, initial_state=None):
         inputs = self._float_input(inputs)
-        steps = inputs.shape[1]
-        if steps is None:
-            raise ValueError(f"{type(self).__name__} in tfedu unrolls over time and needs a "
-                             f"known number of time steps; got input shape {inputs.shape}.")
         batch = tf.shape(inputs)[0]
         states = list(initial_state) if initial_state is not None else \
             self._initial_state(batch, inputs.dtype)
+        drop = self._dropout_masks(inputs, states[0], training)
+        if mask is not None:
+            mask = tf.cast(mask, "bool")
+        # Known time steps are unrolled; an unknown number (a graph traced for
+        # `Input((None, features))`) runs a tf.while_loop over the time axis.
+        over_time = self._unrolled if inputs.shape[1] is not None else self._looped
+        out, states = over_time(inputs, mask, states, drop)
+        if self.return_state:
+            return [out] + list(states)
+        return out
+
+    def _dropout_masks(self, inputs, h, training):
+        """Keras's dropout masks: drawn once per call and used at every time step, for the
+        inputs (`dropout`) and for the previous output (`recurrent_dropout`). With
+        recurrent dropout each gate draws its own mask (Keras's implementation 1)."""
+        if not training:
+            return None, None
+        count = self.gates if 0.0 < self.recurrent_dropout < 1.0 else None
+
+        def masks(like, rate):
+            if not 0.0 < rate < 1.0:
+                return None
+            ones = tf.ones_like(like)
+            if count is None:
+                return tf.nn.dropout(ones, rate=rate)
+            return [tf.nn.dropout(ones, rate=rate) for _ in range(count)]
+
+        return masks(inputs[:, 0, :], self.dropout), masks(h, self.recurrent_dropout)
+
+    def _project(self, x, w, masks):
+        """`x @ w`; with dropout, each gate's columns see `x` times its own mask (or all
+        see `x` times the one mask)."""
+        if masks is None:
+            return tf.matmul(x, w)
+        if not isinstance(masks, list):
+            return tf.matmul(x * masks, w)
+        u = self.units
+        return tf.concat([tf.matmul(x * m, w[:, g * u:(g + 1) * u])
+                          for g, m in enumerate(masks)], axis=-1)
+
+    def _unrolled(self, inputs, mask, states, drop):
         xs = tf.unstack(inputs, axis=1)
         masks = [None] * len(xs)
         if mask is not None:  # Keras: a masked step keeps the states and repeats the output
-            masks = [tf.expand_dims(m, -1) for m in tf.unstack(tf.cast(mask, "bool"), axis=1)]
+            masks = [tf.expand_dims(m, -1) for m in tf.unstack(mask, axis=1)]
         if self.go_backwards:
             xs, masks = xs[::-1], masks[::-1]
         outputs = []
         previous = None
         for x, m in zip(xs, masks):
-            h, new_states = self._step(x, states)
+            h, new_states = self._step(x, states, drop)
             if m is not None:
                 states = [tf.where(m, n, o) for n, o in zip(new_states, states)]
                 h = tf.where(m, h, tf.zeros_like(h) if previous is None or
@@ -103,10 +144,31 @@ class _RNN(Layer):
             else:
                 states = new_states
             outputs.append(h)
-        out = tf.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
-        if self.return_state:
-            return [out] + list(states)
-        return out
+        return (tf.stack(outputs, axis=1) if self.return_sequences else outputs[-1]), states
+
+    def _looped(self, inputs, mask, states, drop):
+        xs = tf.transpose(inputs, [1, 0, 2])  # time first
+        ms = None if mask is None else tf.expand_dims(tf.transpose(mask, [1, 0]), -1)
+        if self.go_backwards:
+            xs = tf.reverse(xs, [0])
+            ms = None if ms is None else tf.reverse(ms, [0])
+        steps = tf.shape(xs)[0]
+        zeros = tf.zeros_like(states[0][:, :self.units])
+        seq = tf.TensorArray(inputs.dtype, size=steps, element_shape=zeros.shape) \
+            if self.return_sequences else zeros
+
+        def body(t, last, seq, *old):
+            h, new = self._step(xs[t], list(old), drop)
+            if ms is not None:
+                new = [tf.where(ms[t], n, o) for n, o in zip(new, old)]
+                h = tf.where(ms[t], h, zeros if self.zero_output_for_mask else last)
+            seq = seq.write(t, h) if self.return_sequences else seq
+            return (t + 1, h, seq, *new)
+
+        _, last, seq, *states = tf.while_loop(lambda t, *_: t < steps, body,
+                                              [tf.constant(0), zeros, seq, *states])
+        out = tf.transpose(seq.stack(), [1, 0, 2]) if self.return_sequences else last
+        return out, states
 
     def compute_mask(self, inputs, mask=None):
         """Keras: the sequence keeps its time-step mask; a last output or a state has none."""
@@ -152,9 +214,10 @@ class _RNN(Layer):
 class SimpleRNN(_RNN):
     gates = 1
 
-    def _step(self, x, states):
+    def _step(self, x, states, drop):
         (h,) = states
-        z = tf.matmul(x, self.kernel) + tf.matmul(h, self.recurrent_kernel)
+        z = self._project(x, self.kernel, drop[0]) + \
+            self._project(h, self.recurrent_kernel, drop[1])
         if self.bias is not None:
             z = z + self.bias
         h = self.activation(z)
@@ -190,9 +253,10 @@ class LSTM(_RNN):
         z = tf.zeros(tf.stack([batch, self.units]), dtype=dtype)
         return [z, z]
 
-    def _step(self, x, states):
+    def _step(self, x, states, drop):
         h, c = states
-        z = tf.matmul(x, self.kernel) + tf.matmul(h, self.recurrent_kernel)
+        z = self._project(x, self.kernel, drop[0]) + \
+            self._project(h, self.recurrent_kernel, drop[1])
         if self.bias is not None:
             z = z + self.bias
         zi, zf, zc, zo = tf.split(z, 4, axis=-1)
@@ -222,14 +286,15 @@ class GRU(_RNN):
     def _bias_shape(self):
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
-    def _step(self, x, states):
+    def _step(self, x, states, drop):
         (h,) = states
         u = self.units
-        xw = tf.matmul(x, self.kernel)
+        x_drop, h_drop = drop
+        xw = self._project(x, self.kernel, x_drop)
         if self.reset_after:
             if self.bias is not None:
                 xw = xw + self.bias[0]
-            hu = tf.matmul(h, self.recurrent_kernel)
+            hu = self._project(h, self.recurrent_kernel, h_drop)
             if self.bias is not None:
                 hu = hu + self.bias[1]
             xz, xr, xh = tf.split(xw, 3, axis=-1)
@@ -241,11 +306,10 @@ class GRU(_RNN):
             if self.bias is not None:
                 xw = xw + self.bias
             xz, xr, xh = tf.split(xw, 3, axis=-1)
-            uz, ur, uh = (self.recurrent_kernel[:, :u], self.recurrent_kernel[:, u:2 * u],
-                          self.recurrent_kernel[:, 2 * u:])
-            z = self.recurrent_activation(xz + tf.matmul(h, uz))
-            r = self.recurrent_activation(xr + tf.matmul(h, ur))
-            cand = self.activation(xh + tf.matmul(r * h, uh))
+            h_z, h_r, h_h = (h * m for m in h_drop) if h_drop is not None else (h, h, h)
+            z = self.recurrent_activation(xz + tf.matmul(h_z, self.recurrent_kernel[:, :u]))
+            r = self.recurrent_activation(xr + tf.matmul(h_r, self.recurrent_kernel[:, u:2 * u]))
+            cand = self.activation(xh + tf.matmul(r * h_h, self.recurrent_kernel[:, 2 * u:]))
         h = z * h + (1.0 - z) * cand
         return h, [h]
 

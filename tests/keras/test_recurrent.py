@@ -1,0 +1,120 @@
+"""Recurrent layers over an unknown number of time steps (a tf.while_loop), and their dropout.
+
+Known time steps are unrolled; both ways must give the same outputs and gradients.
+"""
+
+import numpy as np
+import pytest
+
+import tfedu as tf
+
+keras = tf.keras
+layers = keras.layers
+
+CASES = [
+    ("SimpleRNN", {}),
+    ("LSTM", {}),
+    ("GRU", {}),
+    ("GRU", {"reset_after": False}),
+    ("LSTM", {"go_backwards": True, "return_sequences": True}),
+    ("GRU", {"return_state": True}),
+]
+
+
+def _pair(cls, kw, masked):
+    """The same layer in a model with 5 known time steps and one with unknown steps."""
+    models = []
+    for steps in (5, None):
+        inp = keras.Input((steps, 3))
+        x = layers.Masking(0.0)(inp) if masked else inp
+        out = getattr(layers, cls)(4, **kw)(x)
+        models.append(keras.Model(inp, out))
+    models[1].set_weights(models[0].get_weights())
+    return models
+
+
+def _data():
+    x = np.random.RandomState(0).randn(2, 5, 3).astype("float32")
+    x[0, 3:] = 0.0  # padding, masked in the masked models
+    return x
+
+
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("cls,kw", CASES)
+def test_unknown_time_steps_match_the_unrolled_layer(cls, kw, masked):
+    known, unknown = _pair(cls, kw, masked)
+    assert unknown.output_shape == known.output_shape if not kw.get("return_sequences") \
+        else unknown.output_shape == (None, None, 4)
+    x = _data()
+    for a, b in zip(tf.nest.flatten(known(x)), tf.nest.flatten(unknown(x))):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("cls,kw", CASES[1:4])
+def test_gradients_through_the_time_loop_match_the_unrolled_layer(cls, kw):
+    known, unknown = _pair(cls, kw, masked=True)
+    x = tf.constant(_data())
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None, 3], tf.float32)])
+    def grads_unknown(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(unknown(x) ** 2)
+        return tape.gradient(loss, unknown.trainable_variables)
+
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(known(x) ** 2)
+    want = tape.gradient(loss, known.trainable_variables)
+    ops = {op.type for op in grads_unknown.get_concrete_function().graph.get_operations()}
+    assert ops & {"While", "StatelessWhile"}
+    for g, w in zip(grads_unknown(x), want):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_a_model_on_variable_length_padded_batches_trains():
+    rng = np.random.RandomState(0)
+    seqs = [rng.randint(1, 20, rng.randint(2, 9)) for _ in range(32)]
+    labels = rng.randint(0, 2, 32).astype("float32")
+    ds = tf.data.Dataset.from_generator(
+        lambda: zip(seqs, labels),
+        output_signature=(tf.TensorSpec([None], tf.int64), tf.TensorSpec([], tf.float32)))
+    model = keras.Sequential([keras.Input((None,), dtype="int64"),
+                              layers.Embedding(20, 4, mask_zero=True),
+                              layers.Bidirectional(layers.LSTM(4, return_sequences=True)),
+                              layers.GRU(3), layers.Dense(1)])
+    assert model.output_shape == (None, 1)
+    assert [layer.output.shape for layer in model.layers[:2]] == [(None, None, 4), (None, None, 8)]
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse")
+    before = [w.copy() for w in model.get_weights()]
+    h = model.fit(ds.padded_batch(8), epochs=3, verbose=0)
+    assert len(h.history["loss"]) == 3 and h.history["loss"][-1] < h.history["loss"][0]
+    assert all(not np.array_equal(a, b) for a, b in zip(before[1:], model.get_weights()[1:]))
+
+
+def test_input_dropout_uses_one_mask_for_every_time_step():
+    layer = layers.SimpleRNN(6, activation=None, use_bias=False, dropout=0.5,
+                             return_sequences=True, kernel_initializer="identity",
+                             recurrent_initializer="zeros")
+    x = tf.ones([64, 4, 6])
+    y = layer(x, training=True).numpy()
+    assert set(np.unique(y)) == {0.0, 2.0}  # dropped, or kept and scaled by 1 / (1 - 0.5)
+    assert 0.3 < (y == 0).mean() < 0.7
+    for t in range(1, 4):  # Keras draws the mask once per call, not per step
+        np.testing.assert_array_equal(y[:, t], y[:, 0])
+    np.testing.assert_array_equal(layer(x, training=False).numpy(), np.ones([64, 4, 6]))
+    assert not np.array_equal(layer(x, training=True).numpy(), y)  # a new mask per call
+
+
+@pytest.mark.parametrize("cls", ["LSTM", "GRU"])
+def test_recurrent_dropout_changes_training_outputs_only(cls):
+    plain = getattr(layers, cls)(5)
+    dropped = getattr(layers, cls)(5, dropout=0.3, recurrent_dropout=0.4)
+    x = tf.constant(np.random.RandomState(1).randn(8, 6, 3).astype("float32"))
+    plain(x)
+    dropped(x)
+    dropped.set_weights(plain.get_weights())
+    np.testing.assert_allclose(dropped(x, training=False).numpy(), plain(x).numpy(), atol=1e-6)
+    assert not np.allclose(dropped(x, training=True).numpy(), plain(x).numpy(), atol=1e-3)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(dropped(x, training=True))
+    grads = tape.gradient(loss, dropped.trainable_variables)
+    assert all(g is not None and np.isfinite(g.numpy()).all() for g in grads)
