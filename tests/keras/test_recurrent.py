@@ -118,3 +118,26 @@ def test_recurrent_dropout_changes_training_outputs_only(cls):
         loss = tf.reduce_sum(dropped(x, training=True))
     grads = tape.gradient(loss, dropped.trainable_variables)
     assert all(g is not None and np.isfinite(g.numpy()).all() for g in grads)
+
+
+def test_stateful_layer_carries_states_between_batches_as_keras():
+    # Expected values produced by Keras 3.15 with the same weights
+    layer = layers.LSTM(3, stateful=True)
+    m = keras.Sequential([keras.Input(batch_shape=(2, 4, 2)), layer, layers.Dense(1)])
+    rng = np.random.RandomState(0)
+    m.set_weights([rng.uniform(-.5, .5, w.shape).astype("float32") for w in m.get_weights()])
+    x = rng.randn(2, 8, 2).astype("float32")
+    np.testing.assert_allclose(m(x[:, :4]).numpy(), [[-0.48053], [-0.40236]], atol=2e-5)
+    np.testing.assert_allclose(m(x[:, 4:]).numpy(), [[-0.44092], [-0.35244]], atol=2e-5)
+    layer.reset_state()
+    np.testing.assert_allclose(m(x[:, 4:]).numpy(), [[-0.44043], [-0.35268]], atol=2e-5)
+    assert [w.name for w in m.weights] == ["kernel", "recurrent_kernel", "bias", "kernel", "bias"]
+    with pytest.raises(ValueError, match="Expected batch size: 2\n- Received batch size: 1"):
+        m(x[:1, :4])
+    with pytest.raises(ValueError, match=r"the batch size must be static. Found dynamic batch "
+                                         r"size: sequence.shape=\(None, 4, 2\)"):
+        keras.Sequential([keras.Input((4, 2)), layers.GRU(3, stateful=True)])
+    m.compile("sgd", "mse")
+    m.fit(x[:, :4], np.zeros((2, 1)), epochs=2, verbose=0, shuffle=False, batch_size=2)
+    np.testing.assert_allclose(layer.states[0].numpy(), [[0.0369, -0.1883, -0.0782],
+                                                        [0.1301, -0.1449, 0.0496]], atol=2e-4)

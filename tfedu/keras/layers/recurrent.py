@@ -35,6 +35,7 @@ class _RNN(Layer):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.stateful, self.unroll = stateful, unroll
+        self.states = None  # stateful: the last batch's final states, as variables
         self.dropout, self.recurrent_dropout, self.seed = dropout, recurrent_dropout, seed
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
@@ -75,16 +76,49 @@ class _RNN(Layer):
         for w in self._weights_list:  # Keras keeps them in the layer's cell: lstm/lstm_cell/...
             head, _, tail = w.path.rpartition("/")
             w._path = f"{head}/{self.cell_name}/{tail}" if head else f"{self.cell_name}/{tail}"
+        if self.stateful:
+            self._create_states(input_shape)
         self.built = True
+
+    def _create_states(self, input_shape):
+        """Keras: a stateful layer keeps each batch's final states in (untracked, never
+        saved) variables of a fixed batch size, the next batch's initial states."""
+        if self.states is not None:
+            self.reset_state()
+            return
+        batch = input_shape[0]
+        if batch is None:
+            raise ValueError("When using `stateful=True` in a RNN, the batch size must be "
+                             f"static. Found dynamic batch size: sequence.shape="
+                             f"{tuple(input_shape)}")
+        self.states = [tf.Variable(tf.zeros([batch, n], dtype=self.dtype), trainable=False,
+                                   name="rnn_state") for n in self._initial_state_sizes()]
+
+    def reset_state(self):
+        """Zero the states a stateful layer carries from batch to batch."""
+        for v in self.states or ():
+            v.assign(tf.zeros_like(v))
+
+    reset_states = reset_state
+
+    def _start_states(self, inputs, initial_state):
+        if initial_state is not None:
+            return list(initial_state)
+        if not self.stateful:
+            return self._initial_state(tf.shape(inputs)[0], inputs.dtype)
+        want, got = self.states[0].shape[0], inputs.shape[0]
+        if got is not None and got != want:
+            raise ValueError("If an RNN is stateful, the batch size of the input sequences "
+                             "must be the same as the batch size of the initial state. \n"
+                             f"- Expected batch size: {want}\n- Received batch size: {got}")
+        return [tf.identity(v) for v in self.states]
 
     def _initial_state(self, batch, dtype):
         return [tf.zeros(tf.stack([batch, self.units]), dtype=dtype)]
 
     def call(self, inputs, mask=None, training=None, initial_state=None):
         inputs = self._float_input(inputs)
-        batch = tf.shape(inputs)[0]
-        states = list(initial_state) if initial_state is not None else \
-            self._initial_state(batch, inputs.dtype)
+        states = self._start_states(inputs, initial_state)
         drop = self._dropout_masks(inputs, states[0], training)
         if mask is not None:
             mask = tf.cast(mask, "bool")
@@ -92,6 +126,8 @@ class _RNN(Layer):
         # `Input((None, features))`) runs a tf.while_loop over the time axis.
         over_time = self._unrolled if inputs.shape[1] is not None else self._looped
         out, states = over_time(inputs, mask, states, drop)
+        for v, state in zip(self.states if self.stateful else (), states):
+            v.assign(state)
         if self.return_state:
             return [out] + list(states)
         return out
