@@ -141,3 +141,15 @@ def test_stateful_layer_carries_states_between_batches_as_keras():
     m.fit(x[:, :4], np.zeros((2, 1)), epochs=2, verbose=0, shuffle=False, batch_size=2)
     np.testing.assert_allclose(layer.states[0].numpy(), [[0.0369, -0.1883, -0.0782],
                                                         [0.1301, -0.1449, 0.0496]], atol=2e-4)
+
+
+def test_initial_state_may_be_one_tensor_and_get_initial_state_gives_zeros():
+    gru = layers.GRU(3, return_sequences=True, return_state=True)
+    x = tf.constant(np.random.RandomState(2).randn(2, 4, 5).astype("float32"))
+    zeros = gru.get_initial_state(2)
+    assert len(zeros) == 1 and zeros[0].shape == (2, 3) and not np.any(zeros[0].numpy())
+    seq, h = gru(x, initial_state=zeros)
+    seq2, h2 = gru(x[:, 2:], initial_state=gru(x[:, :2])[1])  # a tensor, as Keras allows
+    np.testing.assert_allclose(seq2.numpy(), seq.numpy()[:, 2:], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(h2.numpy(), h.numpy(), rtol=1e-5, atol=1e-6)
+    assert [s.shape for s in layers.LSTM(4).get_initial_state(3)] == [(3, 4), (3, 4)]

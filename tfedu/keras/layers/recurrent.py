@@ -101,9 +101,15 @@ class _RNN(Layer):
 
     reset_states = reset_state
 
+    def get_initial_state(self, batch_size):
+        """Keras: the zero states for `batch_size` sequences (a list, one per state)."""
+        return self._initial_state(batch_size, self.compute_dtype)
+
     def _start_states(self, inputs, initial_state):
-        if initial_state is not None:
-            return list(initial_state)
+        if initial_state is not None:  # one state may come as a tensor, not in a list
+            if isinstance(initial_state, (list, tuple)):
+                return [tf.convert_to_tensor(s) for s in initial_state]
+            return [tf.convert_to_tensor(initial_state)]
         if not self.stateful:
             return self._initial_state(tf.shape(inputs)[0], inputs.dtype)
         want, got = self.states[0].shape[0], inputs.shape[0]
