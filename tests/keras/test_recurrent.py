@@ -153,3 +153,48 @@ def test_initial_state_may_be_one_tensor_and_get_initial_state_gives_zeros():
     np.testing.assert_allclose(seq2.numpy(), seq.numpy()[:, 2:], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(h2.numpy(), h.numpy(), rtol=1e-5, atol=1e-6)
     assert [s.shape for s in layers.LSTM(4).get_initial_state(3)] == [(3, 4), (3, 4)]
+
+
+def test_text_generation_one_step_model_as_the_tutorial_writes_it():
+    text = "hello world, a tiny corpus. " * 4
+    ids_from_chars = layers.StringLookup(vocabulary=sorted(set(text)), mask_token=None)
+    chars_from_ids = layers.StringLookup(vocabulary=ids_from_chars.get_vocabulary(),
+                                         invert=True, mask_token=None)
+    vocab_size = len(ids_from_chars.get_vocabulary())
+
+    class Model(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.embedding = layers.Embedding(vocab_size, 8)
+            self.gru = layers.GRU(8, return_sequences=True, return_state=True)
+            self.dense = layers.Dense(vocab_size)
+
+        def call(self, inputs, states=None, return_state=False, training=False):
+            x = self.embedding(inputs, training=training)
+            if states is None:
+                states = self.gru.get_initial_state(tf.shape(x)[0])
+            x, states = self.gru(x, initial_state=states, training=training)
+            x = self.dense(x, training=training)
+            return (x, states) if return_state else x
+
+    model = Model()
+    skip = ids_from_chars(["[UNK]"])[:, None]
+    mask = tf.sparse.to_dense(tf.SparseTensor(values=[-float("inf")] * len(skip), indices=skip,
+                                              dense_shape=[vocab_size]))
+
+    @tf.function
+    def generate_one_step(inputs, states=None):
+        input_ids = ids_from_chars(tf.strings.unicode_split(inputs, "UTF-8")).to_tensor()
+        logits, states = model(inputs=input_ids, states=states, return_state=True)
+        logits = logits[:, -1, :] + mask
+        predicted = tf.squeeze(tf.random.categorical(logits, num_samples=1), axis=-1)
+        return chars_from_ids(predicted), states
+
+    states, next_char, result = None, tf.constant(["hello"]), [tf.constant(["hello"])]
+    for _ in range(12):
+        next_char, states = generate_one_step(next_char, states=states)
+        result.append(next_char)
+    out = tf.strings.join(result)[0].numpy()
+    assert type(out) is bytes and len(out) == 17 and out.startswith(b"hello")
+    assert set(out[5:].decode()) <= set(text)  # never the masked [UNK]
+    assert generate_one_step.experimental_get_tracing_count() == 2  # states None, then a tensor

@@ -804,3 +804,23 @@ def test_masked_model_trains_under_fit():
     hist = m.fit(x, y, epochs=30, batch_size=16, verbose=0)
     assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0]
     assert hist.history["accuracy"][-1] == 1.0
+
+
+def test_lookup_vocabulary_may_start_with_its_special_tokens():
+    # As the text-generation tutorial builds its inverse lookup: from get_vocabulary()
+    ids = layers.StringLookup(vocabulary=list("abc"), mask_token=None)
+    chars = layers.StringLookup(vocabulary=ids.get_vocabulary(), invert=True, mask_token=None)
+    assert chars.get_vocabulary() == ["[UNK]", "a", "b", "c"]
+    assert chars(tf.constant([0, 1, 2, 3, 4])).numpy().tolist() == [
+        b"[UNK]", b"a", b"b", b"c", b"[UNK]"]
+    again = layers.StringLookup(vocabulary=ids.get_vocabulary(), mask_token=None)
+    assert again(tf.constant(["a", "c", "z", "[UNK]"])).numpy().tolist() == [1, 3, 0, 0]
+    masked = layers.StringLookup(vocabulary=["", "[UNK]", "x"], mask_token="")
+    assert masked(tf.constant(["", "x", "q"])).numpy().tolist() == [0, 2, 1]
+    ragged = ids(tf.strings.unicode_split(["ab", "c"], "UTF-8"))
+    assert isinstance(ragged, tf.RaggedTensor) and ragged.to_list() == [[1, 2], [3]]
+    with pytest.raises(ValueError, match=r"Found reserved OOV token at unexpected location .*"
+                                         r"Received: oov_token=\[UNK\] at vocabulary index \[1\]"):
+        layers.StringLookup(vocabulary=["a", "[UNK]"], invert=True)
+    with pytest.raises(ValueError, match="Found reserved mask token at unexpected location"):
+        layers.StringLookup(vocabulary=["a", ""], mask_token="")

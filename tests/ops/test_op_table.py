@@ -553,6 +553,7 @@ def _segment_rows():
 
 def _string_rows():
     s = np.array([b" Ab c", b"xyZ ", b""], dtype=object)
+    u = np.array(["héllo wörld".encode(), b"", "日本 x".encode()], dtype=object)
     return [
         Row("StringLength", tf.strings.length, lambda a: np.array([len(x) for x in a], np.int32),
             [[s]]),
@@ -581,6 +582,14 @@ def _string_rows():
         Row("StringSplitV2", lambda a: [tf.strings.split(a).values, tf.strings.split(a).row_splits],
             lambda a: [np.array([p for x in a for p in x.split()], object),
                        np.cumsum([0] + [len(x.split()) for x in a]).astype(np.int64)], [[s]]),
+        Row(("UnicodeDecodeWithOffsets", "UnicodeEncode"),
+            lambda a: [tf.strings.unicode_split_with_offsets(a, "UTF-8")[0].values,
+                       tf.strings.unicode_split_with_offsets(a, "UTF-8")[1].values],
+            lambda a: [np.array([c.encode() for x in a for c in x.decode()], object),
+                       np.array([len(x.decode()[:i].encode()) for x in a
+                                 for i in range(len(x.decode()))], np.int64)], [[u]]),
+        Row("UnicodeDecode", lambda a: tf.strings.unicode_decode(a, "UTF-8").row_splits,
+            lambda a: np.cumsum([0] + [len(x.decode()) for x in a]).astype(np.int64), [[u]]),
     ]
 
 

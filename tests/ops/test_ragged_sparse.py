@@ -113,3 +113,28 @@ def test_sparse_values_gradient():
         s = tf.SparseTensor([[1, 0], [0, 1]], vals, [2, 2])
         y = tf.reduce_sum(tf.sparse.sparse_dense_matmul(s, tf.constant([[1.0], [10.0]])))
     assert tape.gradient(y, vals).numpy().tolist() == [1.0, 10.0]
+
+
+def test_ragged_to_tensor_in_a_graph_and_its_gradient():
+    @tf.function
+    def pad(x):
+        return tf.RaggedTensor.from_row_lengths(x, [2, 0, 1]).to_tensor(-1.0)
+
+    np.testing.assert_array_equal(pad(tf.constant([1., 2., 3.])).numpy(),
+                                  [[1., 2.], [-1., -1.], [3., -1.]])
+    nested = tf.ragged.constant([[[1, 2], [3]], [[4, 5, 6]]])
+    np.testing.assert_array_equal(nested.to_tensor().numpy(),
+                                  [[[1, 2, 0], [3, 0, 0]], [[4, 5, 6], [0, 0, 0]]])
+    np.testing.assert_array_equal(
+        tf.ragged.constant([[1, 2, 3], [], [4]]).to_tensor(default_value=9, shape=[2, 2]),
+        [[1, 2], [9, 9]])
+    np.testing.assert_array_equal(tf.ragged.constant([[1, 2], [3]]).to_tensor(shape=[3, 3]),
+                                  [[1, 2, 0], [3, 0, 0], [0, 0, 0]])
+    x = tf.Variable([1., 2., 3.])
+    with tf.GradientTape() as tape:
+        dense = tf.RaggedTensor.from_row_lengths(x, [2, 1]).to_tensor(shape=[2, 1])
+        y = tf.reduce_sum(dense * [[1.], [2.]])
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [1., 0., 2.])  # cut: no grad
+    rows = tf.function(lambda v, s: tf.RaggedTensor.from_row_splits(v, s).value_rowids())
+    assert rows(tf.constant([5, 6, 7]), tf.constant([0, 0, 2, 3], tf.int64)).numpy().tolist() \
+        == [1, 1, 2]

@@ -163,3 +163,85 @@ def test_split_of_a_non_string_tensor_names_its_argument():
     with pytest.raises(ValueError, match="input: Tensor conversion requested dtype string for "
                                          "Tensor with dtype int32"):
         tf.strings.split(tf.constant([1, 2]))
+
+
+# --- Unicode: UnicodeDecode(WithOffsets) / UnicodeEncode ops (expected values from TF 2.21) ---
+
+WORDS = ["héllo", "", "日本"]
+
+
+def _rows(r):
+    return r.to_list() if isinstance(r, tf.RaggedTensor) else r.numpy().tolist()
+
+
+def test_unicode_split_and_decode_match_tf():
+    assert _rows(tf.strings.unicode_split(WORDS, "UTF-8")) == [
+        [b"h", b"\xc3\xa9", b"l", b"l", b"o"], [], [b"\xe6\x97\xa5", b"\xe6\x9c\xac"]]
+    assert _rows(tf.strings.unicode_split("héllo", "UTF-8")) == [
+        b"h", b"\xc3\xa9", b"l", b"l", b"o"]
+    mat = tf.strings.unicode_split([["ab", "c"], ["", "dé"]], "UTF-8")
+    assert mat.shape.as_list() == [2, 2, None]
+    assert _rows(mat) == [[[b"a", b"b"], [b"c"]], [[], [b"d", b"\xc3\xa9"]]]
+    assert _rows(tf.strings.unicode_decode(WORDS, "UTF-8")) == [
+        [104, 233, 108, 108, 111], [], [26085, 26412]]
+    cps, offsets = tf.strings.unicode_decode_with_offsets(WORDS, "UTF-8")
+    assert _rows(offsets) == [[0, 1, 3, 4, 5], [], [0, 3]]
+    chars, offsets = tf.strings.unicode_split_with_offsets(WORDS, "UTF-8")
+    assert _rows(chars)[2] == [b"\xe6\x97\xa5", b"\xe6\x9c\xac"] and _rows(offsets)[2] == [0, 3]
+    assert _rows(tf.strings.bytes_split(WORDS))[0] == [b"h", b"\xc3", b"\xa9", b"l", b"l", b"o"]
+    assert _rows(tf.strings.bytes_split("héy")) == [b"h", b"\xc3", b"\xa9", b"y"]
+
+
+def test_invalid_utf8_is_replaced_ignored_or_refused_as_tf():
+    bad = [b"a\xffb", b"\xe6\x97"]  # a stray byte; a truncated sequence (one replacement)
+    assert _rows(tf.strings.unicode_split(bad, "UTF-8")) == [
+        [b"a", b"\xef\xbf\xbd", b"b"], [b"\xef\xbf\xbd"]]
+    assert _rows(tf.strings.unicode_split(bad, "UTF-8", errors="ignore")) == [[b"a", b"b"], []]
+    assert _rows(tf.strings.unicode_decode(bad, "UTF-8", replacement_char=63)) == [
+        [97, 63, 98], [63]]
+    assert _rows(tf.strings.unicode_decode(["a\x01b"], "UTF-8",
+                                           replace_control_characters=True)) == [[97, 65533, 98]]
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"Invalid formatting on input string \[Op:UnicodeDecode\]"):
+        tf.strings.unicode_split(bad, "UTF-8", errors="strict")
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="Code point is out of range for Unicode, or is a surrogate."):
+        tf.strings.unicode_encode([104, 0x110000], "UTF-8", errors="strict")
+    assert tf.strings.unicode_encode([104, 0x110000, -1], "UTF-8").numpy() == \
+        b"h\xef\xbf\xbd\xef\xbf\xbd"
+
+
+def test_unicode_encode_shapes_match_tf():
+    assert tf.strings.unicode_encode([104, 233], "UTF-8").numpy() == b"h\xc3\xa9"
+    assert _rows(tf.strings.unicode_encode(tf.ragged.constant([[104, 233], [], [26085]]),
+                                           "UTF-8")) == [b"h\xc3\xa9", b"", b"\xe6\x97\xa5"]
+    assert _rows(tf.strings.unicode_encode([[104, 105], [106, 107]], "UTF-8")) == [b"hi", b"jk"]
+
+
+def test_unicode_ops_and_ragged_to_tensor_run_in_tf_function():
+    @tf.function
+    def chars(x):
+        return tf.strings.unicode_split(x, "UTF-8").to_tensor()
+
+    @tf.function
+    def round_trip(x):
+        cps = tf.strings.unicode_decode(x, "UTF-8")
+        return tf.strings.unicode_encode(cps, "UTF-8"), cps.row_splits
+
+    assert chars(tf.constant(WORDS)).numpy().tolist() == [
+        [b"h", b"\xc3\xa9", b"l", b"l", b"o"], [b"", b"", b"", b"", b""],
+        [b"\xe6\x97\xa5", b"\xe6\x9c\xac", b"", b"", b""]]
+    text, splits = round_trip(tf.constant(WORDS))
+    assert text.numpy().tolist() == [w.encode() for w in WORDS]
+    assert splits.numpy().tolist() == [0, 5, 5, 7]
+    got = tf.function(lambda x: tf.strings.bytes_split(x).to_tensor())(tf.constant(WORDS))
+    assert got.shape == (3, 6) and got.numpy()[2].tolist() == [b"\xe6", b"\x97", b"\xa5",
+                                                              b"\xe6", b"\x9c", b"\xac"]
+    ops = {op.type for op in chars.get_concrete_function(tf.constant(WORDS)).graph
+           .get_operations()}
+    assert {"UnicodeDecode", "UnicodeEncode"} <= ops
+
+
+def test_a_string_scalar_taken_from_a_tensor_is_bytes():
+    assert type(tf.constant(["ab", "c"])[0].numpy()) is bytes
+    assert type(tf.strings.join([tf.constant(["a"]), "b"])[0].numpy()) is bytes

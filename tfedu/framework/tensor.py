@@ -141,7 +141,8 @@ class EagerTensor(Tensor):
         """The value as numpy: an ndarray, or a numpy scalar for 0-d tensors. Treat it as read-only."""
         v = self._value
         if v.ndim == 0:
-            return v[()]
+            x = v[()]
+            return bytes(x) if type(x) is np.bytes_ else x  # a string scalar is bytes, as TF's
         return v
 
     def __array__(self, dtype=None, copy=None):

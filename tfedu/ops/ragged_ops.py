@@ -125,8 +125,8 @@ class RaggedTensor:
         cached = getattr(self, "_cached_value_rowids", None)
         if cached is not None:
             return cached
-        lengths = np.asarray(self.row_lengths())
-        return convert_to_tensor(np.repeat(np.arange(lengths.size), lengths).astype(np.int64))
+        splits = cast(self._row_splits, dtypes.int64)
+        return row_ids(splits, array_ops.shape(self._values, out_type=dtypes.int64)[0])
 
     # --- conversion ------------------------------------------------------------------------
     def to_list(self):
@@ -144,25 +144,20 @@ class RaggedTensor:
         return out
 
     def to_tensor(self, default_value=None, name=None, shape=None):
-        """A dense tensor, short rows padded with `default_value` (zero by default)."""
-        rows = self._dense_rows()
-        dims = list(_dense_shape(rows))
-        if shape is not None:
-            for i, d in enumerate(TensorShape(shape).as_list()):
-                if d is not None:
-                    dims[i] = d
-        idx, pos = [], []
-        _positions(rows, (), idx, pos)
-        fill = 0 if default_value is None else default_value
-        base = array_ops.fill(dims, convert_to_tensor(fill, dtype=self.dtype))
-        flat = array_ops.reshape(self.flat_values, [-1] + self.flat_values.shape.as_list()[1:])
-        keep = [i for i, p in enumerate(idx) if all(a < b for a, b in zip(p, dims))]
-        if not keep:
-            return base
-
-        ind = np.array([idx[i] for i in keep], dtype=np.int64)
-        upd = gather(flat, np.array([pos[i] for i in keep], dtype=np.int64))
-        return tensor_scatter_nd_update(base, ind, upd)
+        """A dense tensor, short rows padded with `default_value` (zero or b"" by default),
+        cut to `shape` where it gives smaller sizes. Made of graph ops (the row of each value
+        found by `searchsorted` on the splits, then one scatter into a filled tensor), so it
+        runs in tf.function too and differentiates through the values."""
+        dims = None if shape is None else TensorShape(shape)
+        dims = None if dims is None or dims.rank is None else dims.as_list()
+        values = self._values
+        if isinstance(values, RaggedTensor):
+            inner = None if dims is None else [None] + dims[2:]
+            values = values.to_tensor(default_value, shape=inner)
+        if default_value is None:
+            default_value = b"" if self.dtype is dtypes.string else 0
+        fill = convert_to_tensor(default_value, dtype=self.dtype)
+        return _pad_rows(values, self._row_splits, fill, dims)
 
     def _dense_rows(self):
         """Nested lists of flat-value positions (leaves are ints)."""
@@ -259,6 +254,8 @@ class RaggedTensor:
         return self.with_flat_values(_math("negative")(self.flat_values))
 
     def __repr__(self):
+        if static_value(self._row_splits) is None or static_value(self.flat_values) is None:
+            return f"tf.RaggedTensor(values={self._values}, row_splits={self._row_splits})"
         return f"<tf.RaggedTensor {self.to_list()}>"
 
     __str__ = __repr__
@@ -294,6 +291,36 @@ def _nrows_of(values):
         n = values.row_splits.shape[0]
         return None if n is None else n - 1
     return values.shape[0] if values.shape.rank else None
+
+
+def row_ids(splits, nvals):
+    """The row of each of `nvals` values (int64), from int64 row splits: graph ops (a
+    `searchsorted` on the splits), so it runs in tf.function too."""
+    from tfedu.ops.sort_ops import searchsorted
+
+    return subtract(searchsorted(splits, array_ops.range(nvals), side="right",
+                                 out_type=dtypes.int64), 1)
+
+
+def _pad_rows(values, splits, fill, dims):
+    """Rows `values[splits[i]:splits[i+1]]` padded with `fill` into a dense tensor; `dims`
+    (or None) gives sizes that cut or widen the rows and the row count."""
+    splits = cast(splits, dtypes.int64)
+    lengths = subtract(splits[1:], splits[:-1])
+    nvals = array_ops.shape(values, out_type=dtypes.int64)[0]
+    rowids = row_ids(splits, nvals)
+    cols = subtract(array_ops.range(nvals), gather(splits, rowids))
+    nrows = array_ops.size(lengths, out_type=dtypes.int64)
+    width = math_ops.reduce_max(array_ops.concat([lengths, constant([0], dtypes.int64)], 0))
+    if dims is not None and dims[0] is not None:
+        nrows = constant(dims[0], dtypes.int64)
+    if dims is not None and len(dims) > 1 and dims[1] is not None:
+        width = constant(dims[1], dtypes.int64)
+    keep = math_ops.logical_and(math_ops.less(cols, width), math_ops.less(rowids, nrows))
+    index = boolean_mask(array_ops.stack([rowids, cols], axis=1), keep)
+    inner = array_ops.shape(values, out_type=dtypes.int64)[1:]
+    base = array_ops.fill(array_ops.concat([array_ops.stack([nrows, width]), inner], 0), fill)
+    return tensor_scatter_nd_update(base, index, boolean_mask(values, keep))
 
 
 def _dense_shape(rows):

@@ -13,16 +13,17 @@ import numpy as np
 
 from tfedu.framework import dtypes, errors
 from tfedu.framework.context import _state
-from tfedu.framework.convert import constant, convert_to_tensor
+from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import execute
 from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
-from tfedu.ops import array_ops
+from tfedu.ops import array_ops, math_ops
+from tfedu.ops.gather_ops import gather
 from tfedu.ops.math_ops import cumsum
 from tfedu.ops.op_helpers import as_tensor, export, same_as_input, unary_infer
-from tfedu.ops.ragged_ops import RaggedTensor
+from tfedu.ops.ragged_ops import RaggedTensor, row_ids
 from tfedu.ops.segment_ops import unsorted_segment_sum
 
 
@@ -534,56 +535,234 @@ def _split_nd(x, sep, maxsplit, name):
 # ------------------------------------------------------------------------------------------
 
 
-def _ragged(rows, dtype):
-    lengths = [len(r) for r in rows]
-    flat = [x for r in rows for x in r]
-    values = constant(np.array(flat, dtype=object) if dtype == dtypes.string else
-                         np.array(flat, dtype=np.int32), dtype=dtype)
-    return RaggedTensor.from_row_lengths(values, np.array(lengths, np.int64))
+_CONTINUATION = (0x80, 0xBF)
+_LEAD = {**{b: (1, (0x80, 0xBF)) for b in range(0xC2, 0xE0)},
+         0xE0: (2, (0xA0, 0xBF)), 0xED: (2, (0x80, 0x9F)),
+         **{b: (2, (0x80, 0xBF)) for b in [*range(0xE1, 0xED), 0xEE, 0xEF]},
+         0xF0: (3, (0x90, 0xBF)), 0xF1: (3, (0x80, 0xBF)), 0xF2: (3, (0x80, 0xBF)),
+         0xF3: (3, (0x80, 0xBF)), 0xF4: (3, (0x80, 0x8F))}
 
 
-def _each(input, fn, dtype):
-    t = as_tensor(input, dtype=dtypes.string)
-    arr = np.asarray(t.numpy(), dtype=object)
-    if arr.ndim == 0:
-        return constant(np.array(fn(arr.item()), dtype=object if dtype == dtypes.string
-                                       else np.int32), dtype=dtype)
-    return _ragged([fn(v) for v in arr.reshape(-1)], dtype)
+def _decode_one(b: bytes, i: int):
+    """(code point or None if invalid, next position) of the UTF-8 sequence at b[i]: an
+    invalid sequence is its longest valid-looking prefix (the Unicode "maximal subpart"
+    rule, which ICU and Python follow), replaced by one replacement character."""
+    c = b[i]
+    if c < 0x80:
+        return c, i + 1
+    if c not in _LEAD:
+        return None, i + 1
+    need, (lo, hi) = _LEAD[c]
+    cp, j = c & (0x3F >> need), i + 1
+    for _ in range(need):
+        if j >= len(b) or not lo <= b[j] <= hi:
+            return None, j
+        cp, j = (cp << 6) | (b[j] & 0x3F), j + 1
+        lo, hi = _CONTINUATION
+    return cp, j
 
 
-def _decode(b, errors="replace"):
-    return b.decode("utf-8", errors)
+def _code_points(b: bytes, errors: str, replacement: int, controls: bool):
+    """(code points, byte offsets) of one UTF-8 string, TF's way: invalid sequences become
+    `replacement` ("replace"), are dropped ("ignore") or refused ("strict")."""
+    try:
+        cps = np.frombuffer(b.decode("utf-8").encode("utf-32-le"), dtype=np.uint32)
+        sizes = 1 + (cps >= 0x80) + (cps >= 0x800) + (cps >= 0x10000)
+        cps, starts = cps.astype(np.int64), np.cumsum(sizes) - sizes
+    except UnicodeDecodeError:
+        cps, starts = _code_points_slowly(b, errors, replacement)
+    if controls:
+        cps = np.where((cps < 0x20) | ((cps >= 0x7F) & (cps < 0xA0)), replacement, cps)
+    return cps, starts
+
+
+def _code_points_slowly(b, errors, replacement):
+    if errors == "strict":
+        raise OpCheckError("Invalid formatting on input string")
+    cps, starts, i = [], [], 0
+    while i < len(b):
+        cp, j = _decode_one(b, i)
+        if cp is not None or errors == "replace":
+            cps.append(replacement if cp is None else cp)
+            starts.append(i)
+        i = j
+    return np.array(cps, np.int64), np.array(starts, np.int64)
+
+
+def _unicode_decode_kernel(input, input_encoding="UTF-8", errors="replace",
+                           replacement_char=65533, replace_control_characters=False,
+                           Tsplits=dtypes.int64):
+    if str(input_encoding).upper().replace("-", "") != "UTF8":
+        raise OpCheckError(f"Could not create converter for input encoding: {input_encoding}")
+    parts = [_code_points(bytes(v), errors, replacement_char, replace_control_characters)
+             for v in np.asarray(input, dtype=object).reshape(-1)]
+    lengths = [len(c) for c, _ in parts]
+    splits = np.concatenate([[0], np.cumsum(lengths)]).astype(Tsplits._np)
+    cps = np.concatenate([c for c, _ in parts] or [[]]).astype(np.int32)
+    starts = np.concatenate([o for _, o in parts] or [[]]).astype(np.int64)
+    return splits, cps, starts
+
+
+def _unicode_decode_infer(op):
+    return [(TensorShape([None]), op.attrs["Tsplits"]), (TensorShape([None]), dtypes.int32),
+            (TensorShape([None]), dtypes.int64)]
+
+
+# TensorFlow's op behind tf.strings.unicode_decode / unicode_split: the code points of every
+# string (flattened), with the row splits of each string and each character's byte offset.
+UNICODE_DECODE_WITH_OFFSETS = register_op(
+    "UnicodeDecodeWithOffsets", group="string", inputs=("input: string",),
+    outputs=("row_splits: Tsplits", "char_values: int32", "char_to_byte_starts: int64"),
+    type_attrs={"Tsplits": (dtypes.int32, dtypes.int64)},
+    attrs={"input_encoding": "UTF-8", "errors": "replace", "replacement_char": 65533,
+           "replace_control_characters": False, "Tsplits": dtypes.int64},
+    infer=_unicode_decode_infer, kernel=_unicode_decode_kernel,
+    doc="Decode each string (UTF-8) into code points, with row splits and byte offsets.")
+
+
+UNICODE_DECODE = register_op(
+    "UnicodeDecode", group="string", inputs=("input: string",),
+    outputs=("row_splits: Tsplits", "char_values: int32"),
+    type_attrs={"Tsplits": (dtypes.int32, dtypes.int64)},
+    attrs={"input_encoding": "UTF-8", "errors": "replace", "replacement_char": 65533,
+           "replace_control_characters": False, "Tsplits": dtypes.int64},
+    infer=lambda op: _unicode_decode_infer(op)[:2],
+    kernel=lambda input, **attrs: _unicode_decode_kernel(input, **attrs)[:2],
+    doc="Decode each string (UTF-8) into code points, with the row splits of each string.")
+
+
+def _unicode_encode_kernel(input_values, input_splits, errors="replace",
+                           output_encoding="UTF-8", replacement_char=65533):
+    cps = np.asarray(input_values, dtype=np.int64).reshape(-1)
+    bad = (cps < 0) | (cps > 0x10FFFF) | ((cps >= 0xD800) & (cps <= 0xDFFF))
+    if bad.any() and errors == "strict":
+        raise OpCheckError("Code point is out of range for Unicode, or is a surrogate.")
+    chars = ["" if b and errors == "ignore" else chr(replacement_char if b else c)
+             for c, b in zip(cps.tolist(), bad.tolist())]
+    splits = np.asarray(input_splits, dtype=np.int64).tolist()
+    out = ["".join(chars[a:z]).encode("utf-8") for a, z in zip(splits[:-1], splits[1:])]
+    return np.array(out + [b""], dtype=object)[:-1]
+
+
+UNICODE_ENCODE = register_op(
+    "UnicodeEncode", group="string", inputs=("input_values: int32", "input_splits: Tsplits"),
+    outputs=("output: string",), type_attrs={"Tsplits": (dtypes.int32, dtypes.int64)},
+    attrs={"errors": "replace", "output_encoding": "UTF-8", "replacement_char": 65533},
+    infer=lambda op: [(TensorShape([None if op.shape(1)[0] is None else op.shape(1)[0] - 1]),
+                       dtypes.string)],
+    kernel=_unicode_encode_kernel,
+    doc="Encode rows of code points (cut at input_splits) as UTF-8 strings.")
+
+
+def _chars_of(cps, errors, replacement_char):
+    """Each code point as its own UTF-8 string (TF encodes them back one by one)."""
+    n = array_ops.size(cps, out_type=dtypes.int64)
+    return execute(UNICODE_ENCODE, [cps, array_ops.range(n + 1)],
+                   {"errors": errors, "output_encoding": "UTF-8",
+                    "replacement_char": replacement_char})
+
+
+def _per_string(input, parts, name):
+    """`parts(vector) -> (flat values, row splits, extra flat values...)` applied to each
+    string of `input`: a scalar gives 1-D results, a vector ragged `[n, None]` ones, and an
+    N-D tensor keeps its dimensions before the ragged one (as TensorFlow)."""
+    x = as_tensor(input, dtype=dtypes.string)
+    rank = x.shape.rank
+    flat, splits, *extra = parts(array_ops.reshape(x, [-1]))
+    if rank == 0:
+        return flat if not extra else (flat, *extra)
+    dims = x.shape.as_list()
+    if any(d is None for d in dims[1:]):
+        raise errors.UnimplementedError(
+            None, None, f"{name} of a tensor of shape {x.shape} needs its dimensions after "
+            "the first known when the graph is built (give the input a static shape).")
+    outs = [RaggedTensor.from_row_splits(v, splits, validate=False) for v in [flat] + extra]
+    for i in range(len(dims) - 1, 0, -1):
+        outs = [RaggedTensor.from_uniform_row_length(o, dims[i]) for o in outs]
+    return outs[0] if not extra else tuple(outs)
+
+
+def _decoder(input_encoding, errors, replacement_char, controls=False, split=False,
+             offsets=False):
+    op = UNICODE_DECODE_WITH_OFFSETS if offsets else UNICODE_DECODE
+
+    def parts(vector):
+        splits, cps, *starts = execute(
+            op, [vector], {"input_encoding": input_encoding, "errors": errors,
+                           "replacement_char": replacement_char,
+                           "replace_control_characters": controls})
+        values = _chars_of(cps, errors, replacement_char) if split else cps
+        return (values, splits, *starts)
+    return parts
 
 
 @export("strings.unicode_split")
 def unicode_split(input, input_encoding="UTF-8", errors="replace", replacement_char=65533,
                   name=None):
     """Split each string into its characters (as UTF-8 strings)."""
-    return _each(input, lambda b: [c.encode("utf-8") for c in _decode(b, errors)],
-                 dtypes.string)
+    return _per_string(input, _decoder(input_encoding, errors, replacement_char, split=True),
+                       "tf.strings.unicode_split")
+
+
+@export("strings.unicode_split_with_offsets")
+def unicode_split_with_offsets(input, input_encoding="UTF-8", errors="replace",
+                               replacement_char=65533, name=None):
+    """Each string's characters and the byte offset where each starts."""
+    return _per_string(input, _decoder(input_encoding, errors, replacement_char, split=True,
+                                       offsets=True), "tf.strings.unicode_split_with_offsets")
 
 
 @export("strings.unicode_decode")
 def unicode_decode(input, input_encoding="UTF-8", errors="replace", replacement_char=65533,
                    replace_control_characters=False, name=None):
     """Each string as its Unicode code points (int32)."""
-    return _each(input, lambda b: [ord(c) for c in _decode(b, errors)], dtypes.int32)
+    return _per_string(input, _decoder(input_encoding, errors, replacement_char,
+                                       replace_control_characters),
+                       "tf.strings.unicode_decode")
+
+
+@export("strings.unicode_decode_with_offsets")
+def unicode_decode_with_offsets(input, input_encoding="UTF-8", errors="replace",
+                                replacement_char=65533, replace_control_characters=False,
+                                name=None):
+    """Each string's code points and the byte offset where each character starts."""
+    return _per_string(input, _decoder(input_encoding, errors, replacement_char,
+                                       replace_control_characters, offsets=True),
+                       "tf.strings.unicode_decode_with_offsets")
+
+
+def _bytes_of(vector):
+    """(single bytes, row splits) of a vector of strings: one Substr per byte."""
+    lengths = math_ops.cast(length(vector), dtypes.int64)
+    splits = array_ops.concat([array_ops.zeros([1], dtypes.int64), cumsum(lengths)], 0)
+    rows = row_ids(splits, splits[-1])
+    pos = math_ops.subtract(array_ops.range(splits[-1]), gather(splits, rows))
+    return substr(gather(vector, rows), pos, array_ops.ones_like(pos)), splits
 
 
 @export("strings.bytes_split")
 def bytes_split(input, name=None):
     """Split each string into single bytes."""
-    return _each(input, lambda b: [b[i:i + 1] for i in range(len(b))], dtypes.string)
+    return _per_string(input, _bytes_of, "tf.strings.bytes_split")
 
 
 @export("strings.unicode_encode")
 def unicode_encode(input, output_encoding="UTF-8", errors="replace", replacement_char=65533,
                    name=None):
-    """Code points (a vector, or a ragged batch) back to UTF-8 strings."""
+    """Code points back to UTF-8 strings: a vector gives one string, a ragged or dense
+    batch one string per row (the last dimension is the characters)."""
+    attrs = {"errors": errors, "output_encoding": output_encoding,
+             "replacement_char": replacement_char}
     if isinstance(input, RaggedTensor):
-        rows = input.to_list()
-        return constant(np.array(["".join(map(chr, r)).encode() for r in rows], dtype=object))
-    cps = np.asarray(as_tensor(input).numpy())
-    if cps.ndim == 1:
-        return constant("".join(map(chr, cps)).encode())
-    return constant(np.array(["".join(map(chr, r)).encode() for r in cps], dtype=object))
+        if isinstance(input.values, RaggedTensor):
+            return input.with_values(unicode_encode(input.values, output_encoding, errors,
+                                                    replacement_char))
+        return execute(UNICODE_ENCODE, [as_tensor(input.values, dtypes.int32),
+                                        input.row_splits], attrs, name=name)
+    x = as_tensor(input, dtype=dtypes.int32)
+    if x.shape.rank == 1:
+        splits = array_ops.stack([array_ops.zeros([], dtypes.int64),
+                                  array_ops.size(x, out_type=dtypes.int64)])
+        return array_ops.reshape(execute(UNICODE_ENCODE, [x, splits], attrs, name=name), [])
+    return unicode_encode(RaggedTensor.from_tensor(x), output_encoding, errors,
+                          replacement_char, name)

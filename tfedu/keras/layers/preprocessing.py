@@ -70,11 +70,27 @@ class _IndexLookup(Layer):
         if isinstance(vocabulary, str):
             with open(vocabulary, encoding="utf-8") as f:
                 vocabulary = [ln.rstrip("\n") for ln in f if ln.strip()]
-        vocab = [self._key(v) for v in _to_numpy(vocabulary)]
+        given = [self._key(v) for v in _to_numpy(vocabulary)]
+        special = [self._key(t) for t in self._special()]
+        # Keras: a vocabulary may start with the special tokens (as get_vocabulary() gives
+        # it); they are not added twice
+        vocab = given[len(special):] if given[:len(special)] == special else given
         dup = [v for v, n in collections.Counter(vocab).items() if n > 1]
         if dup:
             raise ValueError(f"The passed vocabulary has at least one repeated term. Please "
                              f"uniquify your dataset. The repeated terms are: {dup}")
+        reserved = [("mask", "mask_token", self.mask_token)]
+        reserved += [("OOV", "oov_token", self.oov_token)] if self.invert else []
+        for word, what, token in reserved:
+            if token is not None and self._key(token) in vocab:
+                at = max(i for i, v in enumerate(given) if v == self._key(token))
+                raise ValueError(
+                    f"Found reserved {word} token at unexpected location "
+                    "in `vocabulary`. Note that passed `vocabulary` does not need to include "
+                    "the OOV and mask tokens. Either remove all mask and OOV tokens, or "
+                    "include them only at the start of the vocabulary in precisely this "
+                    f"order: {self._special()}. Received: {what}={token} at vocabulary index "
+                    f"[{at}]")
         self._vocab = vocab
 
     def get_vocabulary(self, include_special_tokens=True):
@@ -105,6 +121,8 @@ class _IndexLookup(Layer):
         return out
 
     def call(self, inputs):
+        if isinstance(inputs, tf.RaggedTensor):  # Keras: ragged in, ragged out (same rows)
+            return inputs.with_flat_values(self.call(inputs.flat_values))
         if self.invert:
             return self._invert(inputs)
         inputs = tf.convert_to_tensor(inputs)

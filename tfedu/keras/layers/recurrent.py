@@ -207,8 +207,13 @@ class _RNN(Layer):
             seq = seq.write(t, h) if self.return_sequences else seq
             return (t + 1, h, seq, *new)
 
+        def any_batch(t):  # given initial states may know a batch size the inputs do not
+            return tf.TensorShape([None] + t.shape.as_list()[1:])
+
+        invariants = [tf.TensorShape([]), any_batch(zeros), None] + [any_batch(s) for s in states]
         _, last, seq, *states = tf.while_loop(lambda t, *_: t < steps, body,
-                                              [tf.constant(0), zeros, seq, *states])
+                                              [tf.constant(0), zeros, seq, *states],
+                                              shape_invariants=invariants)
         out = tf.transpose(seq.stack(), [1, 0, 2]) if self.return_sequences else last
         return out, states
 
