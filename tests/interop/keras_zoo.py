@@ -20,6 +20,7 @@ def data(seed=0):
         "conv1d": (rng.randn(8, 10, 3).astype(f), rng.rand(8, 2).astype(f)),
         "rnn": (rng.randint(0, 12, (8, 5)).astype("int32"), rng.rand(8, 1).astype(f)),
         "seq": (_padded(rng.randn(8, 6, 3).astype(f)), rng.rand(8, 2).astype(f)),
+        "cells": (rng.randn(8, 5, 3).astype(f), rng.rand(8, 3).astype(f)),
         "merge": ([rng.randn(8, 4).astype(f), rng.randn(8, 4).astype(f)],
                   rng.rand(8, 2).astype(f)),
         "custom": (rng.randn(8, 4).astype(f), rng.rand(8, 1).astype(f)),
@@ -123,6 +124,10 @@ def _architectures(keras, x):
                                  L.Bidirectional(L.GRU(3, reset_after=False,
                                                        return_sequences=True)),
                                  L.SimpleRNN(2)]),
+        # Cells run by keras.layers.RNN: one cell, and a stack of two
+        "cells": keras.Sequential([keras.Input((None, 3)),
+                                   L.RNN(L.LSTMCell(4, dropout=0.1), return_sequences=True),
+                                   L.RNN([L.SimpleRNNCell(2), L.GRUCell(3)])]),
         "merge": _merge(keras, x["merge"][0]),
         "custom": keras.Model(inp, L.Dense(1)(custom["Block"](3)(custom["Scale"](0.5)(inp)))),
         "subclassed": custom["TwoTower"](2),

@@ -198,3 +198,103 @@ def test_text_generation_one_step_model_as_the_tutorial_writes_it():
     assert type(out) is bytes and len(out) == 17 and out.startswith(b"hello")
     assert set(out[5:].decode()) <= set(text)  # never the masked [UNK]
     assert generate_one_step.experimental_get_tracing_count() == 2  # states None, then a tensor
+
+
+def _same_weights(*models):
+    for m in models[1:]:
+        m.set_weights(models[0].get_weights())
+
+
+def test_rnn_of_a_cell_equals_its_layer_and_a_stack_equals_stacked_layers():
+    x = tf.constant(np.random.RandomState(3).randn(2, 5, 3).astype("float32"))
+    inp = keras.Input((None, 3))
+    by_cell = keras.Model(inp, layers.RNN(layers.LSTMCell(4), return_sequences=True)(inp))
+    by_layer = keras.Sequential([keras.Input((None, 3)), layers.LSTM(4, return_sequences=True)])
+    _same_weights(by_cell, by_layer)
+    assert [w.path for w in by_cell.weights] == ["rnn/lstm_cell/kernel",
+                                                 "rnn/lstm_cell/recurrent_kernel",
+                                                 "rnn/lstm_cell/bias"]
+    np.testing.assert_allclose(by_cell(x).numpy(), by_layer(x).numpy(), atol=1e-6)
+    stacked = layers.RNN([layers.SimpleRNNCell(2), layers.GRUCell(3)], return_state=True)
+    out, h1, h2 = stacked(x)
+    assert stacked.cell.state_size == [2, 3] and (h1.shape, h2.shape) == ((2, 2), (2, 3))
+    two = keras.Sequential([layers.SimpleRNN(2, return_sequences=True), layers.GRU(3)])
+    two(x)
+    two.set_weights(stacked.get_weights())
+    np.testing.assert_allclose(out.numpy(), two(x).numpy(), atol=1e-6)
+    np.testing.assert_allclose(h2.numpy(), out.numpy(), atol=1e-6)
+
+
+def test_a_cell_called_directly_is_one_step_of_its_layer():
+    x = np.random.RandomState(4).randn(2, 1, 3).astype("float32")
+    layer = layers.LSTM(4, return_state=True)
+    seq, h, c = layer(x)
+    cell = layers.LSTMCell(4)
+    zeros = cell.get_initial_state(batch_size=2)
+    cell(x[:, 0], zeros)
+    cell.set_weights(layer.get_weights())
+    out, (h2, c2) = cell(x[:, 0], states=zeros)
+    np.testing.assert_allclose(out.numpy(), seq.numpy(), atol=1e-6)
+    np.testing.assert_allclose(c2.numpy(), c.numpy(), atol=1e-6)
+    gru = layers.GRUCell(2)
+    assert isinstance(gru(x[:, 0], tf.zeros([2, 2]))[1], tf.Tensor)  # one state, not a list
+    assert isinstance(gru(x[:, 0], [tf.zeros([2, 2])])[1], list)
+    assert [layers.SimpleRNNCell(2).state_size, layers.LSTMCell(2).state_size] == [2, [2, 2]]
+
+
+def test_a_hand_written_cell_runs_in_rnn_as_the_keras_guide_writes_it():
+    class MinimalRNNCell(layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.state_size = units
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name="kernel")
+            self.recurrent_kernel = self.add_weight(shape=(self.units, self.units),
+                                                    name="recurrent_kernel")
+
+        def call(self, inputs, states):
+            prev_output = states[0]
+            h = tf.matmul(inputs, self.kernel)
+            output = h + tf.matmul(prev_output, self.recurrent_kernel)
+            return output, [output]
+
+    x = tf.constant(np.random.RandomState(5).randn(2, 4, 3).astype("float32"))
+    rnn = layers.RNN(MinimalRNNCell(5))
+    y = rnn(x).numpy()
+    k, r = (w.numpy() for w in rnn.weights)
+    h = np.zeros((2, 5), np.float32)
+    for t in range(4):
+        h = x.numpy()[:, t] @ k + h @ r
+    np.testing.assert_allclose(y, h, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="should have a `call` method and a `state_size`"):
+        layers.RNN(layers.Dense(3))
+
+
+def test_feedback_model_of_the_time_series_tutorial_trains():
+    class FeedBack(keras.Model):
+        def __init__(self, units, out_steps):
+            super().__init__()
+            self.out_steps = out_steps
+            self.lstm_cell = layers.LSTMCell(units)
+            self.lstm_rnn = layers.RNN(self.lstm_cell, return_state=True)
+            self.dense = layers.Dense(2)
+
+        def call(self, inputs, training=None):
+            x, *state = self.lstm_rnn(inputs)
+            prediction = self.dense(x)
+            predictions = [prediction]
+            for _ in range(1, self.out_steps):
+                x, state = self.lstm_cell(prediction, states=state, training=training)
+                prediction = self.dense(x)
+                predictions.append(prediction)
+            return tf.transpose(tf.stack(predictions), [1, 0, 2])
+
+    rng = np.random.RandomState(6)
+    x, y = rng.randn(32, 6, 2).astype("float32"), rng.randn(32, 3, 2).astype("float32")
+    model = FeedBack(8, 3)
+    assert model(x[:4]).shape == (4, 3, 2)
+    model.compile(loss="mse", optimizer=keras.optimizers.Adam(0.01))
+    h = model.fit(x, y, epochs=4, batch_size=8, verbose=0)
+    assert h.history["loss"][-1] < h.history["loss"][0]

@@ -631,29 +631,6 @@ UNICODE_DECODE = register_op(
     doc="Decode each string (UTF-8) into code points, with the row splits of each string.")
 
 
-def _unicode_encode_kernel(input_values, input_splits, errors="replace",
-                           output_encoding="UTF-8", replacement_char=65533):
-    cps = np.asarray(input_values, dtype=np.int64).reshape(-1)
-    bad = (cps < 0) | (cps > 0x10FFFF) | ((cps >= 0xD800) & (cps <= 0xDFFF))
-    if bad.any() and errors == "strict":
-        raise OpCheckError("Code point is out of range for Unicode, or is a surrogate.")
-    chars = ["" if b and errors == "ignore" else chr(replacement_char if b else c)
-             for c, b in zip(cps.tolist(), bad.tolist())]
-    splits = np.asarray(input_splits, dtype=np.int64).tolist()
-    out = ["".join(chars[a:z]).encode("utf-8") for a, z in zip(splits[:-1], splits[1:])]
-    return np.array(out + [b""], dtype=object)[:-1]
-
-
-UNICODE_ENCODE = register_op(
-    "UnicodeEncode", group="string", inputs=("input_values: int32", "input_splits: Tsplits"),
-    outputs=("output: string",), type_attrs={"Tsplits": (dtypes.int32, dtypes.int64)},
-    attrs={"errors": "replace", "output_encoding": "UTF-8", "replacement_char": 65533},
-    infer=lambda op: [(TensorShape([None if op.shape(1)[0] is None else op.shape(1)[0] - 1]),
-                       dtypes.string)],
-    kernel=_unicode_encode_kernel,
-    doc="Encode rows of code points (cut at input_splits) as UTF-8 strings.")
-
-
 def _chars_of(cps, errors, replacement_char):
     """Each code point as its own UTF-8 string (TF encodes them back one by one)."""
     n = array_ops.size(cps, out_type=dtypes.int64)
@@ -744,6 +721,29 @@ def _bytes_of(vector):
 def bytes_split(input, name=None):
     """Split each string into single bytes."""
     return _per_string(input, _bytes_of, "tf.strings.bytes_split")
+
+
+def _unicode_encode_kernel(input_values, input_splits, errors="replace",
+                           output_encoding="UTF-8", replacement_char=65533):
+    cps = np.asarray(input_values, dtype=np.int64).reshape(-1)
+    bad = (cps < 0) | (cps > 0x10FFFF) | ((cps >= 0xD800) & (cps <= 0xDFFF))
+    if bad.any() and errors == "strict":
+        raise OpCheckError("Code point is out of range for Unicode, or is a surrogate.")
+    chars = ["" if b and errors == "ignore" else chr(replacement_char if b else c)
+             for c, b in zip(cps.tolist(), bad.tolist())]
+    splits = np.asarray(input_splits, dtype=np.int64).tolist()
+    out = ["".join(chars[a:z]).encode("utf-8") for a, z in zip(splits[:-1], splits[1:])]
+    return np.array(out + [b""], dtype=object)[:-1]
+
+
+UNICODE_ENCODE = register_op(
+    "UnicodeEncode", group="string", inputs=("input_values: int32", "input_splits: Tsplits"),
+    outputs=("output: string",), type_attrs={"Tsplits": (dtypes.int32, dtypes.int64)},
+    attrs={"errors": "replace", "output_encoding": "UTF-8", "replacement_char": 65533},
+    infer=lambda op: [(TensorShape([None if op.shape(1)[0] is None else op.shape(1)[0] - 1]),
+                       dtypes.string)],
+    kernel=_unicode_encode_kernel,
+    doc="Encode rows of code points (cut at input_splits) as UTF-8 strings.")
 
 
 @export("strings.unicode_encode")

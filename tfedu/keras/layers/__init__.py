@@ -44,7 +44,17 @@ from tfedu.keras.layers.merging import (
     Subtract,
 )
 from tfedu.keras.layers.normalization import BatchNormalization, LayerNormalization, Normalization
-from tfedu.keras.layers.recurrent import GRU, LSTM, Bidirectional, SimpleRNN
+from tfedu.keras.layers.recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+)
 from tfedu.keras.layers.extra import (
     ELU,
     Cropping2D,

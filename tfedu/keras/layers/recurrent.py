@@ -14,34 +14,29 @@ import numpy as np
 
 import tfedu as tf
 from tfedu.keras import activations, initializers, regularizers
-from tfedu.keras.engine.base_layer import Layer
+from tfedu.keras.engine.base_layer import Layer, keras_name_scope
+
+_CELL_ARGS = ("activation", "recurrent_activation", "use_bias", "kernel_initializer",
+              "recurrent_initializer", "bias_initializer", "kernel_regularizer",
+              "recurrent_regularizer", "bias_regularizer", "kernel_constraint",
+              "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout", "seed",
+              "unit_forget_bias", "reset_after")
 
 
-class _RNN(Layer):
+class _CellMath:
+    """A recurrent cell's weights and one time step, shared by a layer (LSTM) and its cell
+    (LSTMCell). Subclasses give `gates`, `cell_name` and `_step(x, states, drop)`."""
+
     gates = 1
     cell_name = "simple_rnn_cell"
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, unroll=False, dropout=0.0,
-                 recurrent_dropout=0.0, kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
-                 bias_constraint=None, seed=None, **kwargs):
-        # Keras: True gives zeros for masked time steps instead of the previous output
-        self.zero_output_for_mask = bool(kwargs.pop("zero_output_for_mask", False))
-        for k in ("unit_forget_bias", "reset_after", "time_major", "use_cudnn"):
-            kwargs.pop(k, None)
-        super().__init__(**kwargs)
-        self.supports_masking = True
-        self.stateful, self.unroll = stateful, unroll
-        self.states = None  # stateful: the last batch's final states, as variables
-        self.dropout, self.recurrent_dropout, self.seed = dropout, recurrent_dropout, seed
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint, self.recurrent_constraint = kernel_constraint, recurrent_constraint
-        self.bias_constraint = bias_constraint
+    def _init_cell(self, units, activation="tanh", recurrent_activation="sigmoid",
+                   use_bias=True, kernel_initializer="glorot_uniform",
+                   recurrent_initializer="orthogonal", bias_initializer="zeros",
+                   kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                   kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
+                   dropout=0.0, recurrent_dropout=0.0, seed=None, unit_forget_bias=True,
+                   reset_after=True):
         self.units = int(units)
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
@@ -49,8 +44,13 @@ class _RNN(Layer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.recurrent_initializer = initializers.get(recurrent_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.return_sequences, self.return_state = return_sequences, return_state
-        self.go_backwards = go_backwards
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint, self.recurrent_constraint = kernel_constraint, recurrent_constraint
+        self.bias_constraint = bias_constraint
+        self.dropout, self.recurrent_dropout, self.seed = dropout, recurrent_dropout, seed
+        self.unit_forget_bias, self.reset_after = unit_forget_bias, reset_after
 
     def _bias_shape(self):
         return (self.gates * self.units,)
@@ -58,8 +58,7 @@ class _RNN(Layer):
     def _bias_initial(self, shape, dtype=None):
         return self.bias_initializer(shape, dtype=dtype)
 
-    def build(self, input_shape):
-        in_dim = input_shape[-1]
+    def _build_cell(self, in_dim):
         g = self.gates * self.units
         self.kernel = self.add_weight(shape=(in_dim, g), initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer,
@@ -73,9 +72,90 @@ class _RNN(Layer):
                                     regularizer=self.bias_regularizer,
                                     constraint=self.bias_constraint,
                                     name="bias") if self.use_bias else None
-        for w in self._weights_list:  # Keras keeps them in the layer's cell: lstm/lstm_cell/...
-            head, _, tail = w.path.rpartition("/")
-            w._path = f"{head}/{self.cell_name}/{tail}" if head else f"{self.cell_name}/{tail}"
+
+    def _initial_state_sizes(self):
+        return [self.units] * (2 if self.gates == 4 else 1)
+
+    def _output_size(self):
+        return self.units
+
+    def _dropout_masks(self, x, h, training):
+        """Keras's dropout masks: drawn once per sequence and used at every time step, for
+        the inputs (`dropout`, shaped as one step `x`) and for the previous output
+        (`recurrent_dropout`). With recurrent dropout each gate draws its own mask (Keras's
+        implementation 1)."""
+        if not training:
+            return None, None
+        count = self.gates if 0.0 < self.recurrent_dropout < 1.0 else None
+
+        def masks(like, rate):
+            if like is None or not 0.0 < rate < 1.0:
+                return None
+            ones = tf.ones_like(like)
+            if count is None:
+                return tf.nn.dropout(ones, rate=rate)
+            return [tf.nn.dropout(ones, rate=rate) for _ in range(count)]
+
+        return masks(x, self.dropout), masks(h, self.recurrent_dropout)
+
+    def _project(self, x, w, masks):
+        """`x @ w`; with dropout, each gate's columns see `x` times its own mask (or all
+        see `x` times the one mask)."""
+        if masks is None:
+            return tf.matmul(x, w)
+        if not isinstance(masks, list):
+            return tf.matmul(x * masks, w)
+        u = self.units
+        return tf.concat([tf.matmul(x * m, w[:, g * u:(g + 1) * u])
+                          for g, m in enumerate(masks)], axis=-1)
+
+    def _cell_config(self):
+        """The cell's arguments, in Keras's config order."""
+        c = {"units": self.units, "activation": activations.serialize(self.activation)}
+        if self.gates > 1:
+            c["recurrent_activation"] = activations.serialize(self.recurrent_activation)
+        c["use_bias"] = self.use_bias
+        if self.gates == 4:
+            c["unit_forget_bias"] = self.unit_forget_bias
+        c.update({"kernel_initializer": initializers.serialize(self.kernel_initializer),
+                  "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+                  "bias_initializer": initializers.serialize(self.bias_initializer),
+                  "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                  "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+                  "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                  "kernel_constraint": self.kernel_constraint,
+                  "recurrent_constraint": self.recurrent_constraint,
+                  "bias_constraint": self.bias_constraint, "dropout": self.dropout,
+                  "recurrent_dropout": self.recurrent_dropout})
+        if self.gates == 3:
+            c["reset_after"] = self.reset_after
+        c["seed"] = self.seed
+        return c
+
+
+def _split_cell_args(kwargs):
+    return {k: kwargs.pop(k) for k in _CELL_ARGS if k in kwargs}
+
+
+class _RNN(Layer):
+    """A layer running a step over the time axis: masks, direction, states carried between
+    batches (`stateful`), the whole sequence or the last output. Subclasses give
+    `_step(x, states, drop)`, `_dropout_masks`, `_initial_state_sizes` and `_output_size`."""
+
+    def __init__(self, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
+        for k in ("time_major", "use_cudnn", "implementation"):
+            kwargs.pop(k, None)
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        # Keras: True gives zeros for masked time steps instead of the previous output
+        self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.stateful, self.unroll = stateful, unroll
+        self.states = None  # stateful: the last batch's final states, as variables
+        self.return_sequences, self.return_state = return_sequences, return_state
+        self.go_backwards = go_backwards
+
+    def build(self, input_shape):
         if self.stateful:
             self._create_states(input_shape)
         self.built = True
@@ -120,12 +200,13 @@ class _RNN(Layer):
         return [tf.identity(v) for v in self.states]
 
     def _initial_state(self, batch, dtype):
-        return [tf.zeros(tf.stack([batch, self.units]), dtype=dtype)]
+        return [tf.zeros(tf.stack([batch, n]), dtype=dtype) for n in self._initial_state_sizes()]
 
     def call(self, inputs, mask=None, training=None, initial_state=None):
         inputs = self._float_input(inputs)
         states = self._start_states(inputs, initial_state)
-        drop = self._dropout_masks(inputs, states[0], training)
+        step_like = inputs[:, 0, :] if training and getattr(self, "dropout", 0) else None
+        drop = self._dropout_masks(step_like, states[0], training)
         if mask is not None:
             mask = tf.cast(mask, "bool")
         # Known time steps are unrolled; an unknown number (a graph traced for
@@ -137,35 +218,6 @@ class _RNN(Layer):
         if self.return_state:
             return [out] + list(states)
         return out
-
-    def _dropout_masks(self, inputs, h, training):
-        """Keras's dropout masks: drawn once per call and used at every time step, for the
-        inputs (`dropout`) and for the previous output (`recurrent_dropout`). With
-        recurrent dropout each gate draws its own mask (Keras's implementation 1)."""
-        if not training:
-            return None, None
-        count = self.gates if 0.0 < self.recurrent_dropout < 1.0 else None
-
-        def masks(like, rate):
-            if not 0.0 < rate < 1.0:
-                return None
-            ones = tf.ones_like(like)
-            if count is None:
-                return tf.nn.dropout(ones, rate=rate)
-            return [tf.nn.dropout(ones, rate=rate) for _ in range(count)]
-
-        return masks(inputs[:, 0, :], self.dropout), masks(h, self.recurrent_dropout)
-
-    def _project(self, x, w, masks):
-        """`x @ w`; with dropout, each gate's columns see `x` times its own mask (or all
-        see `x` times the one mask)."""
-        if masks is None:
-            return tf.matmul(x, w)
-        if not isinstance(masks, list):
-            return tf.matmul(x * masks, w)
-        u = self.units
-        return tf.concat([tf.matmul(x * m, w[:, g * u:(g + 1) * u])
-                          for g, m in enumerate(masks)], axis=-1)
 
     def _unrolled(self, inputs, mask, states, drop):
         xs = tf.unstack(inputs, axis=1)
@@ -195,7 +247,8 @@ class _RNN(Layer):
             xs = tf.reverse(xs, [0])
             ms = None if ms is None else tf.reverse(ms, [0])
         steps = tf.shape(xs)[0]
-        zeros = tf.zeros_like(states[0][:, :self.units])
+        zeros = tf.zeros(tf.stack([tf.shape(states[0])[0], self._output_size()]),
+                         dtype=inputs.dtype)
         seq = tf.TensorArray(inputs.dtype, size=steps, element_shape=zeros.shape) \
             if self.return_sequences else zeros
 
@@ -224,42 +277,79 @@ class _RNN(Layer):
             return [out] + [None] * len(self._initial_state_sizes())
         return out
 
-    def _initial_state_sizes(self):
-        return [self.units] * (2 if self.gates == 4 else 1)
+    def _sequence_config(self):
+        return {"return_sequences": self.return_sequences, "return_state": self.return_state,
+                "go_backwards": self.go_backwards, "stateful": self.stateful,
+                "unroll": self.unroll, "zero_output_for_mask": self.zero_output_for_mask}
 
-    def _cell_config(self):
-        return {"units": self.units, "activation": activations.serialize(self.activation)}
+
+class _CellLayer(_CellMath, _RNN):
+    """SimpleRNN, LSTM, GRU: the cell's weights live on the layer (saved, as Keras saves
+    them, under the layer's `cell`)."""
+
+    def __init__(self, units, **kwargs):
+        cell_args = _split_cell_args(kwargs)
+        _RNN.__init__(self, **kwargs)
+        self._init_cell(units, **cell_args)
+
+    def build(self, input_shape):
+        self._build_cell(input_shape[-1])
+        for w in self._weights_list:  # Keras keeps them in the layer's cell: lstm/lstm_cell/...
+            head, _, tail = w.path.rpartition("/")
+            w._path = f"{head}/{self.cell_name}/{tail}" if head else f"{self.cell_name}/{tail}"
+        _RNN.build(self, input_shape)
 
     def get_config(self):
-        c = super().get_config()
-        c.update({"return_sequences": self.return_sequences, "return_state": self.return_state,
-                  "go_backwards": self.go_backwards, "stateful": self.stateful,
-                  "unroll": self.unroll, "zero_output_for_mask": self.zero_output_for_mask})
-        c.update(self._cell_config())
-        c.update({"use_bias": self.use_bias,
-                  "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                  "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-                  "bias_initializer": initializers.serialize(self.bias_initializer)})
-        c.update(self._after_initializers())
-        c.update({"kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                  "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-                  "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                  "activity_regularizer": None, "kernel_constraint": self.kernel_constraint,
-                  "recurrent_constraint": self.recurrent_constraint,
-                  "bias_constraint": self.bias_constraint, "dropout": self.dropout,
-                  "recurrent_dropout": self.recurrent_dropout})
-        c.update(self._tail_config())
+        c = Layer.get_config(self)
+        c.update(self._sequence_config())
+        for k, v in self._cell_config().items():
+            c[k] = v
+            if k == "bias_regularizer":  # a layer's config has one more, as Keras's
+                c["activity_regularizer"] = None
         return c
 
-    def _after_initializers(self):
-        return {}
 
-    def _tail_config(self):
-        return {}
+class _Cell(_CellMath, Layer):
+    """One time step as a layer (`cell(x, states) -> (output, new_states)`), for
+    `keras.layers.RNN` or a hand-written loop."""
+
+    def __init__(self, units, **kwargs):
+        cell_args = _split_cell_args(kwargs)
+        Layer.__init__(self, **kwargs)
+        self._init_cell(units, **cell_args)
+
+    @property
+    def state_size(self):
+        sizes = self._initial_state_sizes()
+        return sizes if len(sizes) > 1 else sizes[0]
+
+    @property
+    def output_size(self):
+        return self.units
+
+    def build(self, input_shape):
+        self._build_cell(input_shape[-1])
+        self.built = True
+
+    def get_initial_state(self, batch_size=None):
+        return [tf.zeros(tf.stack([batch_size, n]), dtype=self.compute_dtype)
+                for n in self._initial_state_sizes()]
+
+    def call(self, inputs, states, training=False):
+        nested = isinstance(states, (list, tuple))
+        states = [tf.convert_to_tensor(s) for s in states] if nested else [states]
+        h, new = self._step(inputs, states, self._dropout_masks(inputs, states[0], training))
+        return h, (new if nested or len(new) > 1 else new[0])
+
+    def get_config(self):
+        c = Layer.get_config(self)
+        c.update(self._cell_config())
+        return c
 
 
-class SimpleRNN(_RNN):
+class _SimpleRNNStep:
     gates = 1
+    cell_name = "simple_rnn_cell"
 
     def _step(self, x, states, drop):
         (h,) = states
@@ -271,23 +361,9 @@ class SimpleRNN(_RNN):
         return h, [h]
 
 
-class LSTM(_RNN):
+class _LSTMStep:
     gates = 4
     cell_name = "lstm_cell"
-
-    def _cell_config(self):
-        return {"units": self.units, "activation": activations.serialize(self.activation),
-                "recurrent_activation": activations.serialize(self.recurrent_activation)}
-
-    def _after_initializers(self):
-        return {"unit_forget_bias": self.unit_forget_bias}
-
-    def _tail_config(self):
-        return {"seed": self.seed}
-
-    def __init__(self, units, unit_forget_bias=True, **kwargs):
-        super().__init__(units, **kwargs)
-        self.unit_forget_bias = unit_forget_bias
 
     def _bias_initial(self, shape, dtype=None):
         b = np.asarray(self.bias_initializer(shape, dtype=dtype))
@@ -295,10 +371,6 @@ class LSTM(_RNN):
             b = b.copy()
             b[self.units:2 * self.units] = 1.0
         return tf.constant(b)
-
-    def _initial_state(self, batch, dtype):
-        z = tf.zeros(tf.stack([batch, self.units]), dtype=dtype)
-        return [z, z]
 
     def _step(self, x, states, drop):
         h, c = states
@@ -315,20 +387,9 @@ class LSTM(_RNN):
         return h, [h, c]
 
 
-class GRU(_RNN):
+class _GRUStep:
     gates = 3
     cell_name = "gru_cell"
-
-    def _cell_config(self):
-        return {"units": self.units, "activation": activations.serialize(self.activation),
-                "recurrent_activation": activations.serialize(self.recurrent_activation)}
-
-    def _tail_config(self):
-        return {"reset_after": self.reset_after, "seed": self.seed}
-
-    def __init__(self, units, reset_after=True, **kwargs):
-        super().__init__(units, **kwargs)
-        self.reset_after = reset_after
 
     def _bias_shape(self):
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
@@ -359,6 +420,143 @@ class GRU(_RNN):
             cand = self.activation(xh + tf.matmul(r * h_h, self.recurrent_kernel[:, 2 * u:]))
         h = z * h + (1.0 - z) * cand
         return h, [h]
+
+
+class SimpleRNN(_SimpleRNNStep, _CellLayer):
+    """A fully connected recurrent layer: h = activation(x W + h U + b)."""
+
+
+class LSTM(_LSTMStep, _CellLayer):
+    """Long short-term memory: input, forget, cell and output gates, states [h, c]."""
+
+
+class GRU(_GRUStep, _CellLayer):
+    """Gated recurrent unit: update and reset gates (reset after the matmul by default)."""
+
+
+class SimpleRNNCell(_SimpleRNNStep, _Cell):
+    """One SimpleRNN step, as a layer."""
+
+
+class LSTMCell(_LSTMStep, _Cell):
+    """One LSTM step, as a layer: `cell(x, [h, c]) -> (h, [h, c])`."""
+
+
+class GRUCell(_GRUStep, _Cell):
+    """One GRU step, as a layer."""
+
+
+class StackedRNNCells(Layer):
+    """Cells run one after another at each time step (each one's output feeds the next)."""
+
+    def __init__(self, cells, **kwargs):
+        super().__init__(**kwargs)
+        self.cells = [_deserialize(c) for c in cells]
+
+    @property
+    def state_size(self):
+        return [c.state_size for c in self.cells]
+
+    @property
+    def output_size(self):
+        return _output_size_of(self.cells[-1])
+
+    def build(self, input_shape):
+        for cell in self.cells:
+            if not cell.built:
+                with keras_name_scope(cell.name):
+                    cell.build(input_shape)
+                cell.built = True
+            input_shape = tuple(input_shape[:-1]) + (_output_size_of(cell),)
+        self.built = True
+
+    def call(self, inputs, states, training=False):
+        """`states`: every cell's states, one flat list."""
+        new_states, k = [], 0
+        for cell in self.cells:
+            n = len(_sizes(cell.state_size))
+            inputs, new = cell(inputs, list(states[k:k + n]), training=training)
+            new_states += list(new) if isinstance(new, (list, tuple)) else [new]
+            k += n
+        return inputs, new_states
+
+    def get_config(self):
+        c = super().get_config()
+        c["cells"] = [_serialize(cell) for cell in self.cells]
+        return c
+
+
+def _sizes(size):
+    """A cell's state size as a flat list of ints."""
+    if isinstance(size, (list, tuple)):
+        return [n for s in size for n in _sizes(s)]
+    return [int(size)]
+
+
+def _output_size_of(cell):
+    return getattr(cell, "output_size", None) or _sizes(cell.state_size)[0]
+
+
+def _serialize(layer):
+    return {"module": "keras.layers", "class_name": type(layer).__name__,
+            "config": layer.get_config(), "registered_name": None}
+
+
+def _deserialize(spec):
+    if not isinstance(spec, dict):
+        return spec
+    from tfedu.keras.saving.serialization_lib import deserialize_keras_object
+
+    return deserialize_keras_object(spec)
+
+
+class RNN(_RNN):
+    """A cell run over the time axis (Keras's `RNN`): a cell is a layer with `state_size`
+    and `call(x, states) -> (output, new_states)`; a list of cells is stacked."""
+
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
+        cell = StackedRNNCells(cell) if isinstance(cell, (list, tuple)) else _deserialize(cell)
+        if not hasattr(cell, "state_size") or not hasattr(cell, "call"):
+            raise ValueError("Argument `cell` should have a `call` method and a `state_size` "
+                             f"attribute. Received: cell={cell}")
+        super().__init__(return_sequences, return_state, go_backwards, stateful, unroll,
+                         zero_output_for_mask, **kwargs)
+        self.cell = cell
+
+    def build(self, input_shape):
+        if not self.cell.built:
+            with keras_name_scope(self.cell.name):
+                self.cell.build((input_shape[0],) + tuple(input_shape[2:]))
+            self.cell.built = True
+        _RNN.build(self, input_shape)
+
+    @property
+    def dropout(self):
+        return getattr(self.cell, "dropout", 0.0)
+
+    def _initial_state_sizes(self):
+        return _sizes(self.cell.state_size)
+
+    def _output_size(self):
+        return _output_size_of(self.cell)
+
+    def _dropout_masks(self, x, h, training):
+        if isinstance(self.cell, _CellMath):
+            return self.cell._dropout_masks(x, h, training)
+        return None, None
+
+    def _step(self, x, states, drop):
+        if isinstance(self.cell, _CellMath):
+            return self.cell._step(x, states, drop)
+        out, new = self.cell(x, states)  # Keras passes the states as a list
+        return out, list(new) if isinstance(new, (list, tuple)) else [new]
+
+    def get_config(self):
+        c = Layer.get_config(self)
+        c.update(self._sequence_config())
+        c["cell"] = _serialize(self.cell)
+        return c
 
 
 class Bidirectional(Layer):

@@ -69,14 +69,14 @@ def children(obj):
 def own_entries(obj):
     """(sub-path, name, variables) for the variables an object stores itself. Keras's recurrent
     layers keep theirs in a `cell` sub-layer; tfedu's keep them on the layer."""
-    from tfedu.keras.layers.recurrent import _RNN
+    from tfedu.keras.layers.recurrent import _CellLayer
 
     _, _, _, Optimizer = _types()
     if isinstance(obj, Optimizer):
         return [("", obj.name, list(obj.variables))]
     own = [w for w in obj._weights_list if w.trainable]
     own += [w for w in obj._weights_list if not w.trainable]
-    if isinstance(obj, _RNN):
+    if isinstance(obj, _CellLayer):
         return [("", obj.name, []), ("cell", obj.cell_name, own)]
     return [("", obj.name, own)]
 
