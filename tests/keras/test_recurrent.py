@@ -298,3 +298,26 @@ def test_feedback_model_of_the_time_series_tutorial_trains():
     model.compile(loss="mse", optimizer=keras.optimizers.Adam(0.01))
     h = model.fit(x, y, epochs=4, batch_size=8, verbose=0)
     assert h.history["loss"][-1] < h.history["loss"][0]
+
+
+def test_gradients_reach_a_layer_whose_whole_sequence_feeds_the_next_in_a_loop():
+    unknown = keras.Sequential([keras.Input((None, 3)), layers.LSTM(4, return_sequences=True),
+                                layers.GRU(2)])
+    known = keras.Sequential([keras.Input((5, 3)), layers.LSTM(4, return_sequences=True),
+                              layers.GRU(2)])
+    _same_weights(unknown, known)
+    x = tf.constant(np.random.RandomState(7).randn(2, 5, 3).astype("float32"))
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None, 3], tf.float32)])
+    def grads(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(unknown(x))
+        return tape.gradient(loss, unknown.trainable_variables)
+
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(known(x))
+    want = tape.gradient(loss, known.trainable_variables)
+    got = grads(x)
+    assert all(g is not None for g in got)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-4, atol=1e-6)

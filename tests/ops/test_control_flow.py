@@ -218,3 +218,59 @@ def test_callable_checks():
         tf.cond(tf.constant(True), 1, lambda: 2)
     with pytest.raises(TypeError, match="'body' must be callable."):
         tf.while_loop(lambda i: i < 1, 3, [0])
+
+
+# --- scan / foldl / foldr (expected values from TF 2.21) ---
+
+def _vals(r):
+    return tf.nest.map_structure(lambda t: t.numpy().tolist(), r)
+
+
+def test_scan_and_folds_match_tf():
+    e = tf.constant([1, 2, 3, 4, 5, 6])
+    assert _vals(tf.scan(lambda a, x: a + x, e)) == [1, 3, 6, 10, 15, 21]
+    assert _vals(tf.scan(lambda a, x: a + x, e, initializer=tf.constant(10))) == [
+        11, 13, 16, 20, 25, 31]
+    assert _vals(tf.scan(lambda a, x: a + x, e, reverse=True)) == [21, 20, 18, 15, 11, 6]
+    fib = tf.scan(lambda a, _: (a[1], a[0] + a[1]), e,
+                  initializer=(tf.constant(0), tf.constant(1)))
+    assert _vals(fib) == ([1, 1, 2, 3, 5, 8], [1, 2, 3, 5, 8, 13])
+    assert _vals(tf.scan(lambda a, x: a + x[0] * x[1], (e, e), initializer=tf.constant(0))) \
+        == [1, 5, 14, 30, 55, 91]
+    assert _vals(tf.foldl(lambda a, x: a * 10 + x, e, initializer=tf.constant(0))) == 123456
+    assert _vals(tf.foldr(lambda a, x: a * 10 + x, e, initializer=tf.constant(0))) == 654321
+    assert _vals(tf.foldr(lambda a, x: a - x, e)) == -9
+    empty = tf.scan(lambda a, x: a + x, tf.constant([], tf.int32), initializer=tf.constant(0))
+    assert empty.dtype == tf.int32 and empty.shape == (0,)
+    with pytest.raises(tf.errors.OutOfRangeError, match="Tried to read from index 0 but "
+                                                        "array size is: 0"):
+        tf.foldl(lambda a, x: a + x, tf.constant([], tf.int32))
+
+
+def test_scan_in_tf_function_is_a_while_loop_and_differentiates():
+    f = tf.function(lambda x: tf.scan(lambda a, v: a * 0.5 + v, x))
+    np.testing.assert_allclose(f(tf.constant([1., 2., 3.])).numpy(), [1.0, 2.5, 4.25])
+    g = tf.function(lambda x: tf.scan(lambda a, v: a + v, x, initializer=0.),
+                    input_signature=[tf.TensorSpec([None], tf.float32)])
+    np.testing.assert_allclose(g(tf.constant([1., 2., 3.])).numpy(), [1., 3., 6.])
+    types = {op.type for op in g.get_concrete_function().graph.get_operations()}
+    assert types & {"While", "StatelessWhile"}
+    x = tf.Variable([1., 2., 3.])
+    for run in (lambda v: tf.scan(lambda a, b: a * b, v), tf.function(
+            lambda v: tf.scan(lambda a, b: a * b, v))):
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(run(x))
+        np.testing.assert_allclose(tape.gradient(y, x).numpy(), [9., 4., 2.])
+
+
+def test_map_fn_in_tf_function_differentiates_through_every_slice():
+    x = tf.Variable([1., 2., 3.])
+    f = tf.function(lambda v: tf.map_fn(lambda b: b * b, v))
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(f(x))
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), [2., 4., 6.])
+    g = tf.function(lambda v: tf.map_fn(lambda b: (b * b, tf.cast(b, tf.int32)), v,
+                                        fn_output_signature=(tf.float32, tf.int32)))
+    sq, ints = g(x)
+    assert ints.dtype == tf.int32 and ints.numpy().tolist() == [1, 2, 3]
+    np.testing.assert_allclose(sq.numpy(), [1., 4., 9.])

@@ -3,8 +3,10 @@
 `py_function`/`numpy_function` put a Python function into the graph as one op (`EagerPyFunc` /
 `PyFunc`): when the op runs, the function is called with EagerTensors (py_function) or numpy
 arrays (numpy_function), as in TensorFlow; its outputs' shapes are unknown to the graph.
-`map_fn` applies a function to the slices of its input along axis 0 with a `tf.while_loop` and a
-`TensorArray`, so it works eagerly and inside `tf.function` alike.
+`map_fn` applies a function to the slices of its input along axis 0: a Python loop eagerly, one
+`tf.while_loop` inside `tf.function` (the results so far are loop variables, so gradients flow
+back to every slice); `scan`, `foldl` and `foldr` carry an accumulator through those slices
+the same way.
 """
 
 from __future__ import annotations
@@ -157,22 +159,125 @@ def _map_eager(fn, elems, flat, n, sig):
 
 
 def _map_graph(fn, elems, flat, sig):
+    """One While over the slices; the results so far are loop variables grown by a concat
+    each step, so gradients flow back through them to every slice."""
     tf = _tf()
     n = tf.shape(flat[0])[0]
     probe = fn(nest.pack_sequence_as(elems, [t[0] for t in flat]))
     probe_flat = [as_tensor(p) for p in nest.flatten(probe)]
     dts = nest.flatten(_spec_dtypes(sig)) if sig is not None else [p.dtype for p in probe_flat]
-    tas = [tf.TensorArray(d, size=n) for d in dts]
+    outs = [tf.zeros(tf.concat([[0], tf.shape(p)], 0), d) for p, d in zip(probe_flat, dts)]
 
-    def body(i, *tas):
-        out = nest.flatten(fn(nest.pack_sequence_as(elems, [t[i] for t in flat])))
-        return (i + 1,) + tuple(ta.write(i, tf.cast(o, ta.dtype)) for ta, o in zip(tas, out))
+    def body(i, outs):
+        new = nest.flatten(fn(nest.pack_sequence_as(elems, [t[i] for t in flat])))
+        return i + 1, [tf.concat([o, tf.cast(v, o.dtype)[None]], 0) for o, v in zip(outs, new)]
 
-    res = tf.while_loop(lambda i, *_: i < n, body, (tf.constant(0),) + tuple(tas))
-    stacked = [ta.stack() for ta in res[1:]]
+    invariants = (TensorShape([]), [TensorShape([None]).concatenate(p.shape)
+                                    for p in probe_flat])
+    _, stacked = tf.while_loop(lambda i, *_: i < n, body, (tf.constant(0), outs),
+                               shape_invariants=invariants)
     for s, p in zip(stacked, probe_flat):
         s.set_shape(TensorShape([flat[0].shape[0]]).concatenate(p.shape))
     return nest.pack_sequence_as(probe, stacked)
+
+
+# ---------------------------------------------------------------------------------------------
+# scan, foldl, foldr: an accumulator carried through the slices of `elems`
+
+def _slices(elems):
+    flat = [as_tensor(e) for e in nest.flatten(elems)]
+    if not flat:
+        raise ValueError(f"elems must be a Tensor or (possibly nested) sequence of Tensors. "
+                         f"Got {elems}")
+    if flat[0].shape.rank == 0:
+        raise ValueError("Elements in elems must be 1+ dimensional Tensors, not scalars")
+    return flat, lambda i: nest.pack_sequence_as(elems, [t[i] for t in flat])
+
+
+def _first_acc(flat, item, n, reverse):
+    """The accumulator's start when no initializer is given: the first slice visited."""
+    if n == 0:
+        raise errors.OutOfRangeError(None, None,
+                                     "Tried to read from index 0 but array size is: 0 ")
+    tf = _tf()
+    return item(n - 1 if reverse else 0) if n is not None else \
+        item(tf.shape(flat[0])[0] - 1 if reverse else 0)
+
+
+def _carry_eager(fn, item, n, acc, skip, reverse, keep):
+    order = list(range(n))[::-1] if reverse else list(range(n))
+    seen = [acc] if skip else []
+    for i in order[1 if skip else 0:]:
+        acc = nest.map_structure(as_tensor, fn(acc, item(i)))
+        seen.append(acc)
+    if not keep:
+        return acc
+    seen = seen[::-1] if reverse else seen
+    tf = _tf()
+    if not seen:  # no slices: an empty stack of the accumulator's dtype and shape
+        return nest.map_structure(lambda a: tf.zeros([0] + a.shape.as_list(), a.dtype), acc)
+    cols = [tf.stack([nest.flatten(a)[k] for a in seen]) for k in range(len(nest.flatten(acc)))]
+    return nest.pack_sequence_as(acc, cols)
+
+
+def _carry_graph(fn, flat, item, acc, skip, reverse, keep):
+    """The loop as one While: the accumulators (and, for scan, their stack so far, grown by
+    a concat each step so gradients flow back through it) are its loop variables."""
+    tf = _tf()
+    n = tf.shape(flat[0])[0]
+    acc_flat = [as_tensor(a) for a in nest.flatten(acc)]
+    outs = [tf.expand_dims(a, 0) if skip else tf.zeros(tf.concat([[0], tf.shape(a)], 0), a.dtype)
+            for a in acc_flat] if keep else []
+
+    def body(i, acc_flat, outs):
+        j = n - 1 - i if reverse else i
+        new = nest.flatten(fn(nest.pack_sequence_as(acc, list(acc_flat)), item(j)))
+        new = [tf.cast(as_tensor(v), a.dtype) for v, a in zip(new, acc_flat)]
+        grown = [tf.concat([v[None], o] if reverse else [o, v[None]], 0)
+                 for o, v in zip(outs, new)]
+        return i + 1, new, grown
+
+    invariants = (TensorShape([]), [a.shape for a in acc_flat],
+                  [TensorShape([None]).concatenate(a.shape) for a in acc_flat] if keep else [])
+    _, acc_flat, outs = tf.while_loop(lambda i, *_: i < n, body,
+                                      (tf.constant(1 if skip else 0), acc_flat, outs),
+                                      shape_invariants=invariants)
+    return nest.pack_sequence_as(acc, outs if keep else acc_flat)
+
+
+def _carry(fn, elems, initializer, reverse, keep):
+    tf = _tf()
+    flat, item = _slices(elems)
+    n = flat[0].shape[0]
+    eager = tf.executing_eagerly() and n is not None
+    skip = initializer is None
+    acc = _first_acc(flat, item, n, reverse) if skip else \
+        nest.map_structure(as_tensor, initializer)
+    if eager:
+        return _carry_eager(fn, item, n, acc, skip, reverse, keep)
+    return _carry_graph(fn, flat, item, acc, skip, reverse, keep)
+
+
+@export("scan")
+def scan(fn, elems, initializer=None, parallel_iterations=10, back_prop=True,
+         swap_memory=False, infer_shape=True, reverse=False, name=None):
+    """Every accumulator of `acc = fn(acc, elems[i])` stacked along axis 0 (the first slice
+    starts the accumulator when no `initializer` is given; `reverse` goes from the end)."""
+    return _carry(fn, elems, initializer, reverse, keep=True)
+
+
+@export("foldl")
+def foldl(fn, elems, initializer=None, parallel_iterations=10, back_prop=True,
+          swap_memory=False, name=None):
+    """The last accumulator of `acc = fn(acc, elems[i])`, from the first slice to the last."""
+    return _carry(fn, elems, initializer, False, keep=False)
+
+
+@export("foldr")
+def foldr(fn, elems, initializer=None, parallel_iterations=10, back_prop=True,
+          swap_memory=False, name=None):
+    """The last accumulator of `acc = fn(acc, elems[i])`, from the last slice to the first."""
+    return _carry(fn, elems, initializer, True, keep=False)
 
 
 @export("vectorized_map")

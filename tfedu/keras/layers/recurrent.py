@@ -4,7 +4,7 @@ A known number of time steps is unrolled: each step is ordinary ops (matmul, sig
 so gradients flow through time by the same tape mechanism as everything else
 (back-propagation through time with no special code). An unknown number (a model built on
 `keras.Input((None, features))` and traced as a graph) runs the same step inside a
-`tf.while_loop` over the time axis, collecting outputs in a `TensorArray`, as Keras does.
+`tf.while_loop` over the time axis, as Keras does.
 Dropout follows Keras: masks drawn once per call, reused at every step.
 """
 
@@ -249,25 +249,29 @@ class _RNN(Layer):
         steps = tf.shape(xs)[0]
         zeros = tf.zeros(tf.stack([tf.shape(states[0])[0], self._output_size()]),
                          dtype=inputs.dtype)
-        seq = tf.TensorArray(inputs.dtype, size=steps, element_shape=zeros.shape) \
-            if self.return_sequences else zeros
+        # The outputs so far, time first, grown by a concat each step (gradients flow back
+        # through it to every step); without return_sequences only the last is kept.
+        seq = zeros[None][:0] if self.return_sequences else zeros
 
         def body(t, last, seq, *old):
             h, new = self._step(xs[t], list(old), drop)
             if ms is not None:
                 new = [tf.where(ms[t], n, o) for n, o in zip(new, old)]
                 h = tf.where(ms[t], h, zeros if self.zero_output_for_mask else last)
-            seq = seq.write(t, h) if self.return_sequences else seq
+            seq = tf.concat([seq, h[None]], 0) if self.return_sequences else seq
             return (t + 1, h, seq, *new)
 
         def any_batch(t):  # given initial states may know a batch size the inputs do not
             return tf.TensorShape([None] + t.shape.as_list()[1:])
 
-        invariants = [tf.TensorShape([]), any_batch(zeros), None] + [any_batch(s) for s in states]
+        invariants = [tf.TensorShape([]), any_batch(zeros),
+                      tf.TensorShape([None, None, self._output_size()])
+                      if self.return_sequences else any_batch(zeros)]
+        invariants += [any_batch(s) for s in states]
         _, last, seq, *states = tf.while_loop(lambda t, *_: t < steps, body,
                                               [tf.constant(0), zeros, seq, *states],
                                               shape_invariants=invariants)
-        out = tf.transpose(seq.stack(), [1, 0, 2]) if self.return_sequences else last
+        out = tf.transpose(seq, [1, 0, 2]) if self.return_sequences else last
         return out, states
 
     def compute_mask(self, inputs, mask=None):
