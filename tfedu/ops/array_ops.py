@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import builtins
 import collections
+import math
 
 import numpy as np
 
 from tfedu.framework import dtypes, errors
 from tfedu.framework.context import _state, executing_eagerly
 from tfedu.framework.convert import (
+    _int32_values,
     _make_tensor,
     convert_to_tensor,
     register_tensor_conversion_function,
@@ -386,6 +388,12 @@ def _reshape_graph_shape(op, in_shape, target):
     return out
 
 
+def _int64_prod(values) -> int:
+    """`np.prod(values, dtype=np.int64)` as a Python int (wrapping as int64 does), without
+    numpy's per-call cost: the product modulo 2**64 does not depend on when it wraps."""
+    return (math.prod(values) + (1 << 63)) % (1 << 64) - (1 << 63)
+
+
 def _reshaped(dims, sizes):
     """The Reshape kernel's output shape for input `dims` and `sizes` (TF's checks, words)."""
     unknown, product, zero = -1, 1, False
@@ -402,12 +410,12 @@ def _reshaped(dims, sizes):
             product *= size
     out = list(sizes)
     if unknown != -1:
-        n = int(np.prod([d for d in dims if d > 0 or not zero], dtype=np.int64))
+        n = _int64_prod([d for d in dims if d > 0 or not zero])
         if not (zero and 0 in dims) and n % product:
             raise OpCheckError(f"Input to reshape is a tensor with {n} values, but the requested "
                                f"shape requires a multiple of {product}")
         out[unknown] = n // product
-    n_in, n_out = int(np.prod(dims, dtype=np.int64)), int(np.prod(out, dtype=np.int64))
+    n_in, n_out = _int64_prod(dims), _int64_prod(out)
     if n_in != n_out:
         raise OpCheckError(f"Input to reshape is a tensor with {n_in} values, but the requested "
                            f"shape has {n_out}")
@@ -415,7 +423,10 @@ def _reshaped(dims, sizes):
 
 
 def _reshape_kernel(tensor, shape):
-    return np.reshape(tensor, _reshaped(list(tensor.shape), [int(d) for d in np.reshape(shape, -1)]))
+    sizes = np.reshape(shape, -1).tolist()
+    if min(sizes, default=0) >= 0 and math.prod(sizes) == tensor.size:
+        return np.reshape(tensor, sizes)  # every size given and right: nothing to check or infer
+    return np.reshape(tensor, _reshaped(list(tensor.shape), sizes))
 
 
 def _reshape_grad(op, g):
@@ -428,7 +439,7 @@ def _reshape_grad(op, g):
 RESHAPE = register_op(
     "Reshape", group="array", inputs=("tensor: T", "shape: Tshape"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tshape": INTS}, infer=_reshape_infer, kernel=_reshape_kernel,
-    grad=_reshape_grad)
+    grad=_reshape_grad, memo_infer=True)
 
 
 @export("reshape")
@@ -449,6 +460,10 @@ def _shape_input(shape_arg):
         return shape_arg
     if isinstance(shape_arg, TensorShape):
         shape_arg = shape_arg.as_list()
+    if type(shape_arg) in (list, tuple):
+        ints = _int32_values(shape_arg, empty_ok=False)  # plain ints: no tensor to pack
+        if ints is not None:
+            return convert_to_tensor(ints)
     if executing_eagerly() and isinstance(shape_arg, (list, tuple)) and any(isinstance(d, Tensor) for d in shape_arg):
         return stack([d if isinstance(d, Tensor) else convert_to_tensor(d, dtype=dtypes.int32)
                       for d in shape_arg])
@@ -487,7 +502,7 @@ def _broadcast_to_kernel(x, shape):
 BROADCAST_TO = register_op(
     "BroadcastTo", group="array", inputs=("input: T", "shape: Tidx"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tidx": INTS}, infer=_broadcast_to_infer,
-    kernel=_broadcast_to_kernel, grad=_broadcast_to_grad)
+    kernel=_broadcast_to_kernel, grad=_broadcast_to_grad, memo_infer=True)
 
 
 @export("broadcast_to")
