@@ -502,3 +502,18 @@ def test_reshape_keeping_the_input_shape_is_removed_in_tf_function_only():
         with tf.compat.v1.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
                                                            match=msg):
             sess.run(r, {p: x.numpy()})
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64])
+def test_where_of_a_large_random_mask_is_numpys(dtype):
+    """Large same-shape selects take a branch-free Numba loop: np.where's values exactly."""
+    rng = np.random.default_rng(2)
+    c = rng.random((130, 129)) > 0.3
+    x = (rng.normal(size=c.shape) * 100).astype(dtype)
+    y = np.arange(c.size, dtype=dtype).reshape(c.shape)
+    if dtype in (np.float32, np.float64):
+        x[0, :3] = [np.nan, np.inf, -0.0]
+    got = tf.where(c, x, y).numpy()
+    np.testing.assert_array_equal(got, np.where(c, x, y))
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(tf.where(c.T, x.T, y.T).numpy(), np.where(c.T, x.T, y.T))
