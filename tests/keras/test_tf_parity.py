@@ -824,3 +824,34 @@ def test_lookup_vocabulary_may_start_with_its_special_tokens():
         layers.StringLookup(vocabulary=["a", "[UNK]"], invert=True)
     with pytest.raises(ValueError, match="Found reserved mask token at unexpected location"):
         layers.StringLookup(vocabulary=["a", ""], mask_token="")
+
+
+def test_text_vectorization_as_the_text_classification_tutorial_uses_it():
+    import re
+    import string
+
+    texts = ["This movie was <br />great fun!", "Terrible, awful film.",
+             "I loved it; great acting.", "Boring and bad.", "Great great great",
+             "bad bad film"] * 4
+    ds = tf.data.Dataset.from_tensor_slices(texts).batch(4)
+
+    def custom_standardization(input_data):
+        lowercase = tf.strings.lower(input_data)
+        stripped_html = tf.strings.regex_replace(lowercase, "<br />", " ")
+        return tf.strings.regex_replace(stripped_html, f"[{re.escape(string.punctuation)}]", "")
+
+    vectorize = layers.TextVectorization(standardize=custom_standardization, max_tokens=50,
+                                         output_mode="int", output_sequence_length=6)
+    vectorize.adapt(ds)
+    # Expected values produced by Keras 3.15
+    assert vectorize.get_vocabulary()[:8] == ["", "[UNK]", "great", "bad", "film", "was", "this",
+                                              "terrible"]
+    assert len(vectorize.get_vocabulary()) == 17
+    assert vectorize(["great movie, bad acting"]).numpy().tolist() == [[2, 8, 3, 16, 0, 0]]
+    multi = layers.TextVectorization(max_tokens=20, output_mode="multi_hot")
+    multi.adapt(ds)
+    assert multi(["great film"]).shape == (1, 17)  # no mask token outside "int" output
+    tfidf = layers.TextVectorization(max_tokens=10, output_mode="tf_idf", ngrams=2)
+    tfidf.adapt(ds)
+    np.testing.assert_allclose(tfidf(["great film"]).numpy(),
+                               [[1.577, 1.046, 0, 0, 1.299, 0, 0, 0, 0, 0]], atol=1e-3)

@@ -11,6 +11,7 @@ frequent first.
 from __future__ import annotations
 
 import collections
+import math
 import re
 import string
 import zlib
@@ -63,7 +64,8 @@ class _IndexLookup(Layer):
         self.built = True
 
     def _special(self):
-        head = [] if self.mask_token is None else [self.mask_token]
+        # Keras: the mask token takes an index only when the output is indices
+        head = [] if self.mask_token is None or self.output_mode != "int" else [self.mask_token]
         return head + [self.oov_token] * self.num_oov_indices
 
     def set_vocabulary(self, vocabulary, idf_weights=None):
@@ -112,11 +114,12 @@ class _IndexLookup(Layer):
 
     def _lookup(self, arr):
         table = self._index_table()
-        oov = 1 if self.mask_token is not None else 0
+        oov = len(self._special()) - self.num_oov_indices  # after the mask token, if any
+        masks = oov > 0
         out = np.empty(arr.shape, np.int64)
         for i, v in np.ndenumerate(arr):
             k = self._key(v)
-            out[i] = 0 if (self.mask_token is not None and k == self.mask_token) else \
+            out[i] = 0 if (masks and k == self.mask_token) else \
                 table.get(k, oov if self.num_oov_indices else -1)
         return out
 
@@ -304,8 +307,11 @@ class TextVectorization(Layer):
         super().__init__(**kwargs)
         self.standardize, self.split = standardize, split
         self.output_mode, self.output_sequence_length = output_mode, output_sequence_length
+        # Keras: an integer n means every n-gram from 1 to n
+        self.ngrams = tuple(range(1, ngrams + 1)) if isinstance(ngrams, int) else ngrams
         self._lookup = StringLookup(max_tokens=max_tokens, mask_token="", vocabulary=vocabulary,
                                     output_mode="int" if output_mode == "int" else output_mode)
+        self._idf = None  # tf_idf: one weight per vocabulary index, set by adapt
         self.built = True
 
     def _tokens(self, text):
@@ -315,12 +321,23 @@ class TextVectorization(Layer):
         if self.standardize in ("lower_and_strip_punctuation", "strip_punctuation"):
             t = _PUNCT.sub("", t)
         if callable(self.standardize):
-            t = _text(np.asarray(self.standardize(tf.constant(t))))
-        return t.split() if self.split == "whitespace" else list(t) if \
+            t = _text(np.asarray(self.standardize(tf.constant(t))).item())
+        words = t.split() if self.split == "whitespace" else list(t) if \
             self.split == "character" else [t]
+        if not self.ngrams:
+            return words
+        return [" ".join(words[i:i + n]) for n in self.ngrams for i in range(len(words) - n + 1)]
 
     def adapt(self, data, batch_size=None, steps=None):
-        self._lookup.adapt([tok for s in _to_numpy(data) for tok in self._tokens(s)])
+        docs = [self._tokens(s) for s in _to_numpy(data)]
+        self._lookup.adapt([tok for d in docs for tok in d])
+        if self.output_mode == "tf_idf":
+            # Keras: idf = log(1 + documents / (1 + documents holding the token)); the OOV
+            # index gets the mean weight
+            held = collections.Counter(tok for d in docs for tok in set(d))
+            vocab = self._lookup.get_vocabulary(include_special_tokens=False)
+            idf = [math.log(1 + len(docs) / (1 + held[self._lookup._key(v)])) for v in vocab]
+            self._idf = np.array([np.mean(idf) if idf else 0.0] + idf, np.float32)
 
     def get_vocabulary(self, include_special_tokens=True):
         return self._lookup.get_vocabulary(include_special_tokens)
@@ -346,6 +363,8 @@ class TextVectorization(Layer):
         out.set_shape([x.shape[0] if x.shape.rank else None, self.output_sequence_length])
         if self.output_mode == "int":
             return out
+        if self.output_mode == "tf_idf":
+            return _encode(out, self.vocabulary_size(), "count") * self._idf
         return _encode(out, self.vocabulary_size(), self.output_mode)
 
 
