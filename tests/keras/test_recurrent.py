@@ -11,6 +11,11 @@ import tfedu as tf
 keras = tf.keras
 layers = keras.layers
 
+
+@pytest.fixture(autouse=True)
+def _fresh_names():
+    keras.backend.clear_session()  # layer names (and so weight paths) start again
+
 CASES = [
     ("SimpleRNN", {}),
     ("LSTM", {}),
