@@ -475,3 +475,18 @@ def test_one_hot_depth_is_int32_as_in_tf():
         tf.function(lambda i: tf.one_hot(i, 2 ** 40, axis=2))(tf.constant(5))
     with pytest.raises(IAE, match=r"Expected axis to be -1 or between \[0, 2\).  But received: -2"):
         tf.one_hot([1, 2], 3, axis=-2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64])
+def test_where_of_a_large_random_mask_is_numpys(dtype):
+    """Large same-shape selects take a branch-free Numba loop: np.where's values exactly."""
+    rng = np.random.default_rng(2)
+    c = rng.random((130, 129)) > 0.3
+    x = (rng.normal(size=c.shape) * 100).astype(dtype)
+    y = np.arange(c.size, dtype=dtype).reshape(c.shape)
+    if dtype in (np.float32, np.float64):
+        x[0, :3] = [np.nan, np.inf, -0.0]
+    got = tf.where(c, x, y).numpy()
+    np.testing.assert_array_equal(got, np.where(c, x, y))
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(tf.where(c.T, x.T, y.T).numpy(), np.where(c.T, x.T, y.T))

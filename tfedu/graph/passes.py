@@ -7,8 +7,9 @@
   and the same attributes compute the same thing; the second is dropped and its users read
   the first one's outputs.
 - `remapper`: a matrix product or convolution followed by a bias and a ReLU becomes one
-  fused step, as do a max-pool gradient and the ReLU gradient after it
-  (`tfedu.graph.remapper`, TF's Grappler "remapping"); on by default.
+  fused step, as do a batch normalisation and the ReLU after it, and a max-pool gradient and
+  the ReLU gradient after it (`tfedu.graph.remapper`, TF's Grappler "remapping"); on by
+  default.
 - `fusion`: chains of elementwise ops become one generated Numba kernel
   (`tfedu.graph.fusion`); on for `tf.function(jit_compile=True)`.
 - `scalar_chains`: runs of elementwise ops with scalar constants run as one program over one
