@@ -4,7 +4,9 @@ A traced `tf.function` (a `FuncGraph`) becomes a `FunctionDef`: its argument pla
 become the signature's input args (variables captured by the function become trailing
 `resource` args, bound to the variables when loaded), every other op becomes a `NodeDef` whose
 inputs name `node:output_arg:index`, and its outputs become the return values. Functions a graph
-calls (`StatefulPartitionedCall`'s `f`) join the same library. A TF 1.x `Graph` becomes a
+calls (`StatefulPartitionedCall`'s `f`, an `If`'s branches, a `While`'s cond and body, see
+`control_flow_io`) join the same library; a branch or loop function takes every input as an
+argument, as its op passes them. A TF 1.x `Graph` becomes a
 `GraphDef` whose inputs name `node:index`.
 
 Attrs are tfedu's own, which are TensorFlow's names; `op_table` lists the few places where
@@ -89,14 +91,18 @@ def _spec_inputs(op, position):
     return op._inputs[start:start + (1 if n < 0 else n)]
 
 
-def node_attrs(op, library=None) -> dict:
-    """{name: AttrValue} of `op` as TensorFlow's op definition wants them."""
-    e = op_table.entry(op.type)
+def _check_writable(op, e):
     reason = e.get("unsupported")
     if reason:
         raise ExportError(f"Cannot write op {op.name!r} of type {op.type} for TensorFlow: "
                           f"{reason}.")
     _check_defaults(op, e)
+
+
+def node_attrs(op, library=None) -> dict:
+    """{name: AttrValue} of `op` as TensorFlow's op definition wants them."""
+    e = op_table.entry(op.type)
+    _check_writable(op, e)
     if e.get("control"):
         return cfx.control_attrs(op, library)
     out = {k: attr_value(v) for k, v in e.get("add", {}).items()}

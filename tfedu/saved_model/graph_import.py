@@ -3,7 +3,8 @@
 Each `NodeDef` becomes the tfedu op of the same name, built through the registry exactly as
 if the Python API had built it (shapes are inferred again, kernels are tfedu's). An op tfedu
 does not have is refused with an error naming it. Functions called by a node (`f` of
-`StatefulPartitionedCall`) are read on demand from the same library.
+`StatefulPartitionedCall`, the branches of `If`, cond and body of `While`: `control_flow_io`)
+are read on demand from the same library.
 
 Nothing in the protobuf is executed while reading: node names, op names and attr values are
 data; the graph runs only when the loaded function is called, with tfedu's own kernels.
