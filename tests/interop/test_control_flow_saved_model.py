@@ -83,6 +83,13 @@ for kind in ("LSTM", "GRU"):
     model.export(os.path.join(d, "tf_" + kind), verbose=False)
     res[kind] = [model(s).numpy().tolist() for s in seqs]
 res["seqs"] = [s.tolist() for s in seqs]
+# 4. tfedu's Keras recurrent models (model.export), run by TensorFlow
+for kind in ("LSTM", "GRU"):
+    path = os.path.join(d, "tfedu_" + kind)
+    if os.path.isdir(path):
+        m = tf.saved_model.load(path)
+        res["tfedu_" + kind] = [m.serve(tf.constant(np.load(os.path.join(d, f"kseq{i}.npy"))))
+                                .numpy().tolist() for i in range(3)]
 print(json.dumps(res))
 """
 
@@ -121,15 +128,37 @@ def _same(got, want, where):
         assert np.shape(g) == np.shape(w_arr), (where, name)
 
 
+KSEQS = [np.linspace(-1, 1, 2 * n * 3, dtype=np.float32).reshape(2, n, 3) for n in (5, 1, 0)]
+
+
+def _keras_exports(d) -> dict:
+    """tfedu's LSTM and GRU models on `Input((None, 3))`, exported: {kind: outputs or why not}."""
+    out = {}
+    for i, seq in enumerate(KSEQS):
+        np.save(d / f"kseq{i}.npy", seq)
+    for kind in ("LSTM", "GRU"):
+        inp = tf.keras.Input((None, 3))
+        try:
+            model = tf.keras.Model(inp, getattr(tf.keras.layers, kind)(4)(inp))
+        except ValueError as e:  # recurrent layers that need a known number of time steps
+            out[kind] = str(e)
+            continue
+        model.export(str(d / f"tfedu_{kind}"), verbose=False)
+        out[kind] = [model(seq).numpy() for seq in KSEQS]
+    return out
+
+
 @pytest.fixture(scope="module")
 def both_ways(tf_side, tmp_path_factory):
     d = tmp_path_factory.mktemp("control_flow")
     m = _module()
     tf.saved_model.save(m, str(d / "tfedu_flow"), signatures=m.rnn)
     mine = _run(m)
+    keras_mine = _keras_exports(d)
     (d / "calls.json").write_text(json.dumps(_encoded_calls()))
     script = TF_SCRIPT.replace("sys.argv[1]", repr(str(d))).replace("HERE", repr(HERE))
     res = tf_side.run_tf_json(script)
+    res["keras_mine"] = keras_mine
     return d, mine, res
 
 
@@ -182,3 +211,14 @@ def test_gradient_through_a_loop_is_refused_in_tensorflows_class(tmp_path):
                                          "it is tfedu's own gradient of a while loop"):
         tf.saved_model.save(Grad(), str(tmp_path / "grad"))
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_tfedu_keras_recurrent_export_runs_in_tensorflow(both_ways, kind):
+    _, _, res = both_ways
+    mine = res["keras_mine"][kind]
+    if isinstance(mine, str):
+        pytest.skip(f"tfedu's {kind} cannot trace an unknown number of time steps: {mine}")
+    for seq, got, want in zip(KSEQS, res["tfedu_" + kind], mine):
+        assert np.shape(got) == want.shape == (2, 4), seq.shape
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=str(seq.shape))

@@ -764,10 +764,21 @@ TL_GET = register_op(
     kernel=_get_item_kernel)
 
 
+def _shape_text(shape) -> str:
+    """A shape as TensorFlow's messages print it: `[?,4]`, `<unknown>`."""
+    if shape.rank is None:
+        return "<unknown>"
+    return "[" + ",".join("?" if d is None else str(d) for d in shape.as_list()) + "]"
+
+
 def _stack_kernel(handle, element_shape, element_dtype=None, num_elements=-1):
     items = _items(handle)
     shape = _fill_shape(element_shape)
     if not items:
+        known = _shape_value(element_shape)
+        if not known.is_fully_defined():
+            raise OpCheckError("Tried to stack elements of an empty list with "
+                               f"non-fully-defined element_shape: {_shape_text(known)}")
         return np.zeros((0,) + shape, dtype=element_dtype._np)
     arrs = [np.zeros(items[0].shape if items[0] is not None else shape, element_dtype._np)
             if v is None else v for v in items]
