@@ -202,8 +202,9 @@ class GradientTape:
                  else grads.setdefault(id(t), [])).append(og)
             w = self._watched
             useful, reach = self._useful_records(self._source_ids(sources))
-            backpropagate(useful, grads,  # an input takes a gradient if it leads to a source
-                          lambda x: id(x) in reach and id(x) in w and differentiable(x.dtype))
+            # an input takes a gradient if it is watched, differentiable and leads to a source
+            takes = {i for i in reach if i in w and differentiable(w[i].dtype)}
+            backpropagate(useful, grads, lambda x: id(x) in takes)
             return [self._source_gradient(s, grads, direct, unconnected) for s in sources]
         finally:
             if was_recording:

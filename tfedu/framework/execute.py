@@ -15,6 +15,7 @@ while a GradientTape records (the tape keeps the inputs it may differentiate thr
 
 from __future__ import annotations
 
+import math
 import sys
 
 import numpy as np
@@ -22,6 +23,7 @@ import numpy as np
 from tfedu.framework import dtypes, errors
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
+from tfedu.framework.op_check import _SMALL as SMALL_OUTPUT_BYTES
 from tfedu.framework.op_check import OpCheckError, check_budget, oom_from_numpy
 from tfedu.framework.tensor import EagerTensor, SymbolicTensor, Tensor, _wrap
 from tfedu.framework.tensor_shape import TensorShape
@@ -128,6 +130,16 @@ def _type_mismatch(opdef, index, expected, got):
     )
 
 
+def _mismatch_or_no_kernel(opdef, attr, index, expected, got):
+    """TF's eager runtime looks up the kernel for the first input's dtype before it checks the
+    other inputs' dtypes: `uint32 @ float32` is NotFoundError (no uint32 MatMul), not a
+    mismatch."""
+    if _state.graph is None and opdef.no_kernel and (missing := missing_kernel(
+            opdef, {attr: expected})):
+        return _no_kernel_eager(opdef, missing)
+    return _type_mismatch(opdef, index, expected, got)
+
+
 def _not_allowed(opdef, attr, dtype, name):
     allowed = opdef.type_attrs[attr]
     names = ", ".join(d.c_name for d in allowed)
@@ -142,9 +154,9 @@ def _not_allowed(opdef, attr, dtype, name):
 
 def missing_kernel(opdef, attrs) -> str | None:
     """TF's `[T=DT_INT32]` when TensorFlow has no CPU kernel for the op's dtypes, else None."""
-    for attr, refused in opdef.no_kernel.items():
+    for attr, refused in opdef.no_kernel_ids.items():
         d = attrs.get(attr)
-        if d in refused:
+        if id(d) in refused:
             return f"[{attr}={d.as_datatype_enum}]"
     return None
 
@@ -216,7 +228,7 @@ def _convert_inputs(opdef, inputs, attrs, op_name):
             if want is None:
                 want = x.dtype
             elif x.dtype is not want:
-                raise _type_mismatch(opdef, len(flat), want, x.dtype)
+                raise _mismatch_or_no_kernel(opdef, t, len(flat), want, x.dtype)
             converted.append(x)
             flat.append(x)
         if not fixed and want is not None:
@@ -248,7 +260,7 @@ def _eager_inputs(opdef, inputs, attrs):
             return None
         d = x._dtype
         want = resolved.setdefault(t, d)
-        if want is not d or d not in opdef.allowed_sets[t]:
+        if want is not d or id(d) not in opdef.allowed_ids[t]:
             return None  # the general path words the error
     full_attrs = dict(opdef.attrs)
     full_attrs.update(attrs)
@@ -284,7 +296,7 @@ def execute(opdef, inputs, attrs=None, name=None, default_name=None, donated=Non
         if opdef.no_kernel and (missing := missing_kernel(opdef, full_attrs)):
             raise _no_kernel_eager(opdef, missing)
         if opdef.validate_eager and opdef.infer is not None:
-            check_budget(opdef.infer(InferContext(opdef, flat, full_attrs)))
+            _validate(opdef, flat, full_attrs, attrs)
         try:
             arrays = [[x._value for x in s] if type(s) is list else s._value for s in structured]
         except AttributeError:  # graph tensors used outside their graph: build into it, as TF
@@ -307,6 +319,57 @@ def execute(opdef, inputs, attrs=None, name=None, default_name=None, donated=Non
     if len(outputs) == 1 and not opdef.output_specs[0].is_list:
         return outputs[0]
     return outputs
+
+
+MEMO_MAX_ENTRIES = 256
+"""An op remembers at most this many input signatures (then starts again)."""
+_VALUE_KINDS = frozenset("iub")
+
+
+def _validate(opdef, flat, full_attrs, attrs):
+    """The eager shape check: `infer` (TF's words for bad shapes, axes...) and the output
+    budget. An op declared `memo_infer` remembers the signatures (input shapes and dtypes,
+    small integer inputs' values, the attrs given) whose check passed, as TF caches a kernel per
+    signature: a training step repeats the same few and skips the check after its first call."""
+    memo = opdef.infer_memo
+    key = _signature(flat, attrs) if memo is not None else None
+    if key is not None and key in memo:
+        return
+    specs = opdef.infer(InferContext(opdef, flat, full_attrs))
+    check_budget(specs)
+    if key is not None and _all_small(specs):  # large outputs: the budget is asked each time
+        if len(memo) >= MEMO_MAX_ENTRIES:
+            memo.clear()
+        memo[key] = True
+
+
+def _signature(flat, attrs):
+    """What an eager shape check depends on, as a dict key, or None (not memoizable)."""
+    parts = []
+    for x in flat:
+        if type(x) is not EagerTensor:
+            return None
+        v = x._value
+        if v.dtype.kind in _VALUE_KINDS:  # axes, shapes, indices: the check reads the values
+            if v.size > 8:
+                return None
+            parts.append((id(x._dtype), v.shape, v.tobytes()))
+        else:  # DTypes are singletons: their ids name them (and hash faster)
+            parts.append((id(x._dtype), v.shape))
+    key = (tuple(parts), tuple(attrs.items()))
+    try:
+        hash(key)
+    except TypeError:  # a list attr
+        return None
+    return key
+
+
+def _all_small(specs) -> bool:
+    for shape, _ in specs or ():
+        dims = shape.as_tuple() if type(shape) is TensorShape else None
+        if dims is None or None in dims or math.prod(dims) * 16 > SMALL_OUTPUT_BYTES:
+            return False
+    return True
 
 
 DONATE_MIN_BYTES = 1 << 18

@@ -31,6 +31,9 @@ the `register_op(...)` call, and the public function (`tf.add`) just below. The 
 - `static_value(op)`: the op's output value when known while building a graph (`Shape` of a
   fully known shape), so shape functions downstream see through it;
 - `stateful`, `uses_resources`: never folded or de-duplicated; reads/writes variables;
+- `memo_infer`: `infer` reads nothing but the inputs' shapes and dtypes, the attrs and the
+  values of small integer inputs (axes, shapes), so an eager call remembers the input
+  signatures whose check passed and skips `infer` for the next call with the same one;
 - `replay(op, inputs)`: for function-calling ops, how `tf.function`'s gradient replays them.
 
 Eager execution, graph building, `Session.run`, `tf.function`, autodiff, fusion, the graph
@@ -122,6 +125,7 @@ class OpDef:
     uses_resources: bool = False  # reads or writes variables (plans keep its order)
     elementwise: bool = False  # candidates for fusion; eager skips shape inference
     validate_eager: bool = True  # run `infer` before the kernel in eager mode
+    memo_infer: bool = False  # eager: remember passed checks per input signature (see execute)
     doc: str = ""
     # derived from the signature
     input_specs: list = field(init=False, repr=False)
@@ -132,6 +136,11 @@ class OpDef:
     binary_fast_path: tuple | None = field(init=False, repr=False)  # see `_binary_fast_path`
     input_type_attrs: tuple | None = field(init=False, repr=False)  # see `_input_type_attrs`
     no_kernel: dict = field(init=False, repr=False)  # attr -> dtypes TF has no CPU kernel for
+    infer_memo: dict | None = field(init=False, repr=False)  # input signatures that passed
+    # the same sets as ids of DTypes (singletons): the eager path tests membership by id,
+    # which needs no Python-level `DType.__hash__`
+    allowed_ids: dict = field(init=False, repr=False)
+    no_kernel_ids: dict = field(init=False, repr=False)
 
     def __post_init__(self):
         if self.group and self.group not in GROUPS:  # every op of tfedu declares one (tested)
@@ -148,10 +157,13 @@ class OpDef:
                 self.type_groups.setdefault(s.type, []).append(i)
         self.no_kernel = _follow_tensorflow(self)
         self.allowed_sets = {k: frozenset(v) for k, v in self.type_attrs.items()}
+        self.allowed_ids = {k: frozenset(map(id, v)) for k, v in self.type_attrs.items()}
+        self.no_kernel_ids = {k: frozenset(map(id, v)) for k, v in self.no_kernel.items()}
         if self.elementwise:
             self.validate_eager = False
         self.binary_fast_path = _binary_fast_path(self)
         self.input_type_attrs = _input_type_attrs(self)
+        self.infer_memo = {} if self.memo_infer else None
 
     @property
     def signature_text(self) -> str:

@@ -39,6 +39,7 @@ from tfedu.function.trace_type import (
     make_key,
     spec_of_key,
 )
+from tfedu.graph.plan import without_gc
 
 __all__ = ["function", "Function", "run_functions_eagerly", "functions_run_eagerly",
            "get_logger"]
@@ -687,6 +688,7 @@ class Function:
             self._converted = fn
         return self._converted
 
+    @without_gc  # a trace makes many objects that live on: see without_gc
     def _trace(self, key, values):
         first = self._tracing_count == 0
         created = []

@@ -101,16 +101,16 @@ class _Buffers:
 
 def _in_place_input(step, k, buffers, tensors):
     """The input position whose buffer the step may write into, or None."""
-    if step.direct not in EXACT_UFUNCS:
+    if step.direct not in EXACT_UFUNCS or len(tensors) != len(step.inputs):
         return None
     out = _static(step.op._outputs[0])
-    if out is None or not out[0] or any(
-            _static(t) is None or _static(t)[1] != out[1] for t in tensors):
+    if out is None or not out[0]:
         return None
-    if len(tensors) != len(step.inputs):
+    ins = [_static(t) for t in tensors]
+    if any(i is None or i[1] != out[1] for i in ins):
         return None
-    for p, (s, t) in enumerate(zip(step.inputs, tensors)):
-        if _static(t) == out and buffers.free_at(s, k):
+    for p, (s, i) in enumerate(zip(step.inputs, ins)):
+        if i == out and buffers.free_at(s, k):
             return p
     return None
 

@@ -8,7 +8,7 @@ function is called many times with the same plan, so we generate its source once
         v0, = feeds
         if v0.shape != (100,) or v0.dtype != d0: return _plain(feeds, resources)
         try:
-            v2 = k0(v0, v1)                  # a kernel; constants (v1) are bound once
+            v2 = k0(v0, v1, axis=a0_0)       # a kernel; constants and attributes bound once
             v3 = u_add(v2, v1)               # a ufunc called directly (buffer_reuse pass)
             u_multiply(v3, v4, v3)           # ... writing into a dead input's buffer
             del v2
@@ -26,9 +26,11 @@ traced shapes); a call with other shapes runs `Plan.run` instead.
 
 from __future__ import annotations
 
+import keyword
+
 import numpy as np
 
-from tfedu.graph.plan import RUN_ERRORS, reraise_as_runtime_error
+from tfedu.graph.plan import RUN_ERRORS, reraise_as_runtime_error, without_gc
 
 __all__ = ["build_runner"]
 
@@ -107,10 +109,25 @@ def _kernel_call(src, i, step, in_place):
     src.ns[f"k{i}"] = step.kernel
     if step.uses_resources:
         args.insert(0, "resources")
-    if step.attrs:
-        src.ns[f"a{i}"] = step.attrs
-        args.append(f"**a{i}")
+    args += _keyword_args(src, i, step.attrs)
     return f"k{i}({', '.join(args)})"
+
+
+def _keyword_args(src, i, attrs):
+    """The attributes as `name=a{i}_{n}` keywords, each value bound once in the namespace: a
+    keyword call binds them straight to the kernel's parameters, where `**attrs` would build
+    a new dict on every call. Names that are not identifiers go through `**` still."""
+    args, rest = [], {}
+    for n, (name, value) in enumerate(attrs.items()):
+        if name.isidentifier() and not keyword.iskeyword(name):
+            src.ns[f"a{i}_{n}"] = value
+            args.append(f"{name}=a{i}_{n}")
+        else:
+            rest[name] = value
+    if rest:
+        src.ns[f"a{i}"] = rest
+        args.append(f"**a{i}")
+    return args
 
 
 def _emit_step(src, i, step):
@@ -179,6 +196,7 @@ def _failure_handler(src):
     return _fail
 
 
+@without_gc
 def build_runner(plan, n_fetch):
     """A function `run(feeds, resources) -> [arrays of the first n_fetch fetches]`, or None
     when the plan feeds an intermediate (then `Plan.run` runs it)."""

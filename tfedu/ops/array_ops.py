@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import builtins
 import collections
+import math
 
 import numpy as np
 
 from tfedu.framework import dtypes, errors
 from tfedu.framework.context import _state, executing_eagerly
 from tfedu.framework.convert import (
+    _int32_values,
     _make_tensor,
     convert_to_tensor,
     register_tensor_conversion_function,
@@ -27,6 +29,7 @@ from tfedu.framework.op_check import OpCheckError, check_array_budget, check_bud
 from tfedu.framework.registry import ALL, INTS, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.kernels import array_kernels
 from tfedu.ops.op_helpers import (
     as_tensor,
     broadcast_shapes,
@@ -385,6 +388,12 @@ def _reshape_graph_shape(op, in_shape, target):
     return out
 
 
+def _int64_prod(values) -> int:
+    """`np.prod(values, dtype=np.int64)` as a Python int (wrapping as int64 does), without
+    numpy's per-call cost: the product modulo 2**64 does not depend on when it wraps."""
+    return (math.prod(values) + (1 << 63)) % (1 << 64) - (1 << 63)
+
+
 def _reshaped(dims, sizes):
     """The Reshape kernel's output shape for input `dims` and `sizes` (TF's checks, words)."""
     unknown, product, zero = -1, 1, False
@@ -401,12 +410,12 @@ def _reshaped(dims, sizes):
             product *= size
     out = list(sizes)
     if unknown != -1:
-        n = int(np.prod([d for d in dims if d > 0 or not zero], dtype=np.int64))
+        n = _int64_prod([d for d in dims if d > 0 or not zero])
         if not (zero and 0 in dims) and n % product:
             raise OpCheckError(f"Input to reshape is a tensor with {n} values, but the requested "
                                f"shape requires a multiple of {product}")
         out[unknown] = n // product
-    n_in, n_out = int(np.prod(dims, dtype=np.int64)), int(np.prod(out, dtype=np.int64))
+    n_in, n_out = _int64_prod(dims), _int64_prod(out)
     if n_in != n_out:
         raise OpCheckError(f"Input to reshape is a tensor with {n_in} values, but the requested "
                            f"shape has {n_out}")
@@ -414,7 +423,10 @@ def _reshaped(dims, sizes):
 
 
 def _reshape_kernel(tensor, shape):
-    return np.reshape(tensor, _reshaped(list(tensor.shape), [int(d) for d in np.reshape(shape, -1)]))
+    sizes = np.reshape(shape, -1).tolist()
+    if min(sizes, default=0) >= 0 and math.prod(sizes) == tensor.size:
+        return np.reshape(tensor, sizes)  # every size given and right: nothing to check or infer
+    return np.reshape(tensor, _reshaped(list(tensor.shape), sizes))
 
 
 def _reshape_grad(op, g):
@@ -427,7 +439,7 @@ def _reshape_grad(op, g):
 RESHAPE = register_op(
     "Reshape", group="array", inputs=("tensor: T", "shape: Tshape"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tshape": INTS}, infer=_reshape_infer, kernel=_reshape_kernel,
-    grad=_reshape_grad)
+    grad=_reshape_grad, memo_infer=True)
 
 
 @export("reshape")
@@ -448,6 +460,10 @@ def _shape_input(shape_arg):
         return shape_arg
     if isinstance(shape_arg, TensorShape):
         shape_arg = shape_arg.as_list()
+    if type(shape_arg) in (list, tuple):
+        ints = _int32_values(shape_arg, empty_ok=False)  # plain ints: no tensor to pack
+        if ints is not None:
+            return convert_to_tensor(ints)
     if executing_eagerly() and isinstance(shape_arg, (list, tuple)) and any(isinstance(d, Tensor) for d in shape_arg):
         return stack([d if isinstance(d, Tensor) else convert_to_tensor(d, dtype=dtypes.int32)
                       for d in shape_arg])
@@ -486,7 +502,7 @@ def _broadcast_to_kernel(x, shape):
 BROADCAST_TO = register_op(
     "BroadcastTo", group="array", inputs=("input: T", "shape: Tidx"), outputs=("output: T",),
     type_attrs={"T": ALL, "Tidx": INTS}, infer=_broadcast_to_infer,
-    kernel=_broadcast_to_kernel, grad=_broadcast_to_grad)
+    kernel=_broadcast_to_kernel, grad=_broadcast_to_grad, memo_infer=True)
 
 
 @export("broadcast_to")
@@ -748,10 +764,24 @@ def where(condition, x=None, y=None, name=None):
     return execute(SELECT, [c, x, y], name=name, default_name="SelectV2")
 
 
+_SELECT_NB_TYPES = (np.float32, np.float64, np.int32, np.int64)
+_SELECT_NB_MIN = 1 << 14  # elements; below this np.where's call is cheaper than Numba's
+
+
+def _select_kernel(c, x, y):
+    """np.where, or the branch-free Numba loop for large arrays of one shape (dropout's mask)."""
+    if (type(c) is np.ndarray and type(x) is np.ndarray and type(y) is np.ndarray
+            and x.size >= _SELECT_NB_MIN and c.shape == x.shape == y.shape
+            and c.dtype == np.bool_ and x.dtype == y.dtype and x.dtype.type in _SELECT_NB_TYPES
+            and c.flags.c_contiguous and x.flags.c_contiguous and y.flags.c_contiguous):
+        return array_kernels.nb_select(c, x, y)
+    return array_kernels.ref_select(c, x, y)
+
+
 SELECT = register_op(
     "SelectV2", group="array", inputs=("condition: bool", "t: T", "e: T"), outputs=("output: T",),
-    type_attrs={"T": ALL}, infer=_select_infer, kernel=lambda c, x, y: np.where(c, x, y),
-    grad=_select_grad, elementwise=True)
+    type_attrs={"T": ALL}, infer=_select_infer, kernel=_select_kernel,
+    grad=_select_grad, elementwise=True, numba=("array_kernels.nb_select",))
 
 
 def _where_indices_kernel(x):

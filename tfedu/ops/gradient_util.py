@@ -49,9 +49,8 @@ def unbroadcast(grad, x):
     """Sum `grad` over the axes along which `x` was broadcast, so it has `x`'s shape."""
     from tfedu.ops import array_ops, math_ops
 
-    if type(grad) is EagerTensor and type(x) is EagerTensor \
-            and grad._value.shape == x._value.shape:
-        return grad  # most eager gradients: nothing was broadcast
+    if type(grad) is EagerTensor and type(x) is EagerTensor:
+        return _unbroadcast_now(grad, x._value.shape)
     gs, xs = grad.shape, x.shape
     if gs.is_fully_defined() and xs.is_fully_defined():
         if gs.as_tuple() == xs.as_tuple():
@@ -66,6 +65,23 @@ def unbroadcast(grad, x):
     sg = array_ops.shape(grad)
     rx, _ = execute(BROADCAST_GRADIENT_ARGS, [sx, sg])
     return array_ops.reshape(math_ops.reduce_sum(grad, axis=rx), sx)
+
+
+def _unbroadcast_now(grad, shape):
+    """`unbroadcast` of an eager gradient to an eager input's `shape` (the same ops, with the
+    axes read off the two numpy shapes)."""
+    from tfedu.ops import array_ops, math_ops
+
+    gs = grad._value.shape
+    if gs == shape:
+        return grad  # most eager gradients: nothing was broadcast
+    lead = len(gs) - len(shape)
+    axes = list(range(lead)) + [lead + i for i, d in enumerate(shape) if d == 1 and gs[lead + i] != 1]
+    if axes:
+        grad = math_ops.reduce_sum(grad, axis=np.array(axes, np.int32))
+    if grad._value.shape == shape:  # a bias: the sum already has its shape
+        return grad
+    return array_ops.reshape(grad, np.array(shape, np.int32))
 
 
 def binary_grads(op, gx, gy):

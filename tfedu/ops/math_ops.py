@@ -610,10 +610,11 @@ def _reduce_infer(op, out_dtype=None):
         return [(TensorShape(None), dtype)]
     axes = reduction_axes(axes_val, rank)
     flat = [int(a) % rank if rank else int(a) for a in np.asarray(axes_val).reshape(-1)]
-    if len(flat) != len(set(flat)):
+    if len(flat) != len(set(flat)) and not op.name:  # eager: the kernel's check, at once
         dup = next(a for i, a in enumerate(flat) if a in flat[:i])
-        op.fail(f"Invalid reduction arguments: Axes contains duplicate dimension: {dup}",
-                runtime_only=True)  # TF's shape function lets duplicates through
+        op.fail(f"Invalid reduction arguments: Axes contains duplicate dimension: {dup}")
+    # TF's shape function reduces the set of axes; duplicates wait for the kernel (which
+    # Grappler may remove in a tf.function: see tfedu.graph.shape_simplification)
     dims = shape.as_list()
     if keep:
         out = [1 if i in axes else d for i, d in enumerate(dims)]
@@ -625,8 +626,9 @@ def _reduce_infer(op, out_dtype=None):
 def _axes(axis, rank):
     """A reduction kernel's axes, refused when two name one dimension (TF's ReductionHelper:
     its shape function lets duplicates through, the kernel does not)."""
-    a = np.asarray(axis)
-    ax = (int(a),) if a.ndim == 0 else tuple(int(v) for v in a.reshape(-1))
+    ax = tuple(np.reshape(axis, -1).tolist())
+    if len(ax) < 2:
+        return ax
     seen = set()
     for v in ax:
         d = v % rank if rank and -rank <= v < rank else v
@@ -678,6 +680,7 @@ def _register_reduction(type, kernel, allowed, grad):
         infer=_reduce_infer,
         kernel=kernel,
         grad=grad,
+        memo_infer=True,
     )
 
 
@@ -687,6 +690,8 @@ def _reduce(opdef, x, axis, keepdims, name, default):
         rank = x.shape.rank
         if rank is not None:
             axis = np.arange(rank, dtype=np.int32)
+            if _state.graph is None:  # eagerly a tensor now: `execute` takes it as it is
+                axis = convert_to_tensor(axis)
         else:
             axis = array_ops.range(0, array_ops.rank(x))
     elif not isinstance(axis, Tensor) and not getattr(axis, "_is_variable", False):
@@ -697,7 +702,8 @@ def _reduce(opdef, x, axis, keepdims, name, default):
 
 
 def _sum_kernel(x, axis, keep_dims=False):
-    return np.sum(x, axis=_axes(axis, x.ndim), keepdims=keep_dims, dtype=x.dtype)
+    # np.sum's own ufunc, without np.sum's dispatch: the same values
+    return np.add.reduce(x, axis=_axes(axis, x.ndim), keepdims=keep_dims, dtype=x.dtype)
 
 
 SUM = _register_reduction("Sum", _sum_kernel, NUMERIC, _sum_grad)
@@ -977,7 +983,7 @@ def _matmul_grad(op, g):
 MATMUL = register_op(
     "MatMul", group="math", inputs=("a: T", "b: T"), outputs=("product: T",), type_attrs={"T": _MATMUL_T},
     attrs={"transpose_a": False, "transpose_b": False}, infer=_matmul_infer,
-    kernel=_matmul_kernel, grad=_matmul_grad, doc="Matrix product of two matrices (BLAS).")
+    kernel=_matmul_kernel, grad=_matmul_grad, memo_infer=True, doc="Matrix product of two matrices (BLAS).")
 
 
 def _batch_matmul_grad(op, g):
@@ -994,7 +1000,7 @@ def _batch_matmul_grad(op, g):
 BATCH_MATMUL = register_op(
     "BatchMatMulV2", group="math", inputs=("x: T", "y: T"), outputs=("output: T",),
     type_attrs={"T": _MATMUL_T}, attrs={"adj_x": False, "adj_y": False}, infer=_matmul_infer,
-    kernel=_matmul_kernel, grad=_batch_matmul_grad,
+    kernel=_matmul_kernel, grad=_batch_matmul_grad, memo_infer=True,
     doc="Batched matrix product with broadcasting batch dims.")
 
 

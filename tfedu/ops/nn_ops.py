@@ -445,7 +445,7 @@ def _xent_grad(op, g_loss, g_backprop=None):
 SOFTMAX_XENT = register_op(
     "SoftmaxCrossEntropyWithLogits", group="nn", inputs=("features: T", "labels: T"),
     outputs=("loss: T", "backprop: T"), type_attrs={"T": FLOAT}, infer=_xent_infer,
-    kernel=_xent_kernel, grad=_xent_grad,
+    kernel=_xent_kernel, grad=_xent_grad, memo_infer=True,
     doc="Per-row cross-entropy of softmax(features) against a label distribution.")
 
 
