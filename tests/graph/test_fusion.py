@@ -245,8 +245,8 @@ def test_tf_config_optimizer_options_switch_the_passes():
         opts = tf.config.optimizer.get_experimental_options()
         assert opts == {"remapping": True, "constant_folding": False, "layout_optimizer": False}
         assert [p.__name__ for p in function_passes()] == ["common_subexpression_elimination",
-                                                           "remapper", "scalar_chains",
-                                                           "buffer_reuse"]
+                                                           "shape_simplification", "remapper",
+                                                           "scalar_chains", "buffer_reuse"]
     finally:
         tf.config.optimizer.set_experimental_options({"remapping": False,
                                                       "constant_folding": True})

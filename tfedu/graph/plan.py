@@ -163,7 +163,7 @@ def compile_plan(graph, fetches, feeds, optimize: bool = False, passes=None) -> 
     if passes is None and optimize:
         from tfedu.graph.passes import function_passes
 
-        passes = function_passes()
+        passes = function_passes(session=True)
     if passes:
         from tfedu.graph.passes import resolve_passes
 
