@@ -1,4 +1,5 @@
-"""The remapper pass: Conv2D/MatMul + bias (+ ReLU) and MaxPoolGrad + ReluGrad as one step."""
+"""The remapper pass: Conv2D/MatMul + bias (+ ReLU), MaxPoolGrad + ReluGrad and
+FusedBatchNormV3 + Relu as one step."""
 
 import numpy as np
 import pytest
@@ -6,6 +7,7 @@ import pytest
 import tfedu as tf
 from tfedu.graph.passes import set_pass_options
 from tfedu.graph.plan import compile_plan
+from tfedu.ops.batch_norm_ops import fused_batch_norm_v3
 
 tf1 = tf.compat.v1
 
@@ -138,6 +140,42 @@ def test_max_pool_grad_then_relu_grad_fuse_in_a_gradient_graph(shape):
     got, = plan.run(feed)
     np.testing.assert_array_equal(got, plain)
     assert np.count_nonzero(got) <= p.shape.num_elements()
+
+
+def _bn_graph(shape):
+    g = tf.Graph()
+    with g.as_default():
+        x = tf1.placeholder(tf.float32, shape, name="x")
+        c = shape[-1]
+        y, mean, var, r1, r2, _ = fused_batch_norm_v3(
+            x, tf.fill([c], 1.5), tf.range(c, dtype=tf.float32) - 1, epsilon=1e-3, name="bn")
+        act = tf.nn.relu(y)
+        loss = tf.reduce_sum(act * act)
+        dx, = tf.gradients(loss, [x])
+    return g, x, [act, mean, var, r1, r2, dx]
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 5, 3), (3, 15, 17, 8)])  # numpy and Numba kernels
+def test_batch_norm_then_relu_is_one_step_with_the_same_values(shape):
+    g, x, fetches = _bn_graph(shape)
+    feed = np.random.default_rng(5).normal(1, 2, size=shape).astype(np.float32)
+    feed.flat[7] = np.nan  # np.maximum keeps NaN: so does the fused ReLU
+    plain = compile_plan(g, fetches, [x], passes=[]).run([feed])
+    plan = compile_plan(g, fetches, [x], passes=["remapper"])
+    assert "_FusedBatchNormEx" in _types(plan) and "Relu" not in _types(plan)
+    assert "FusedBatchNormV3 + Relu" in plan.explain()
+    for got, want in zip(plan.run([feed]), plain):
+        np.testing.assert_array_equal(got, want)
+    bad = compile_plan(g, fetches, [x], passes=["remapper"])  # errors name the BN node
+    with pytest.raises(tf.errors.InvalidArgumentError, match="bn"):
+        bad.run([np.ones(shape[:-1] + (shape[-1] + 1,), np.float32)])
+
+
+def test_batch_norm_whose_output_is_fetched_is_not_fused():
+    g, x, (act, *rest) = _bn_graph((2, 4, 4, 3))
+    y = g.get_operation_by_name("bn").outputs[0]
+    plan = compile_plan(g, [act, y], [x], passes=["remapper"])
+    assert "_FusedBatchNormEx" not in _types(plan)
 
 
 def _train_conv_net(x, y):

@@ -10,8 +10,8 @@ from tfedu.ops.batch_norm_ops import fused_batch_norm_v3
 
 tf1 = tf.compat.v1
 RNG = np.random.default_rng(11)
-# small: the numpy reference kernels; large: the Numba kernels
-SHAPES = [(2, 3, 3, 4), (8, 16, 16, 16)]
+# small: the numpy reference kernels; larger: the Numba kernels
+SHAPES = [(2, 3, 3, 4), (8, 16, 16, 16), (3, 15, 17, 8)]  # the last: rows not a multiple of 64
 
 
 def _inputs(shape):

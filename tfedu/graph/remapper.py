@@ -6,6 +6,9 @@ does on CPU (`_FusedConv2D`, `_FusedMatMul`).
   pass, instead of two more passes that each allocate a new array.
 - `MaxPoolGrad` whose result feeds only the `ReluGrad` of the ReLU that fed the pool: the
   gradient is masked while it is scattered (`_FusedMaxPoolGradReluGrad`).
+- `FusedBatchNormV3` whose normalised output feeds only a `Relu`: the ReLU is taken in the
+  normalisation's own pass (`_FusedBatchNormEx` with `activation_mode="Relu"`, as TF names it),
+  instead of a second pass over the activations that allocates another array.
 
 A pattern is fused only when the intermediate results have no other user and are not fetched,
 so the fused step computes exactly what the steps it replaces computed. At run time an input
@@ -21,7 +24,7 @@ from tfedu.framework import errors
 from tfedu.framework.op_check import OpCheckError
 from tfedu.graph.fusion import FusedOp
 from tfedu.graph.passes import _pure, consumers_of, protected_slots, splice_steps
-from tfedu.graph.plan import _KERNEL_ERRORS, run_unfused
+from tfedu.graph.plan import _KERNEL_ERRORS, RUN_ERRORS, reraise_as_runtime_error, run_unfused
 from tfedu.kernels import nn_kernels as K
 from tfedu.ops.nn_ops import _pool_attrs, max_pool_grad_values
 
@@ -46,13 +49,13 @@ class RemappedStep:
     __slots__ = ("op", "kernel", "inputs", "outputs", "attrs", "uses_resources", "single",
                  "skip", "steps", "_fast")
 
-    def __init__(self, type_name, steps, inputs, fast, description):
+    def __init__(self, type_name, steps, inputs, fast, description, outputs=None):
         self.steps = steps
         self.inputs = list(inputs)
-        self.outputs = [steps[-1].outputs[0]]
+        self.outputs = list(outputs or [steps[-1].outputs[0]])
         self.attrs = {}
         self.uses_resources = False
-        self.single = True
+        self.single = len(self.outputs) == 1
         self.skip = set()
         self._fast = fast
         self.kernel = self._run
@@ -62,6 +65,8 @@ class RemappedStep:
     def _run(self, *arrays):
         result = self._fast(*arrays)
         if result is None:
+            if not self.single:  # the first step's other outputs are the step's other outputs
+                return _run_first_then_rest(self.steps, arrays)
             return run_unfused(self.steps, dict(zip(self.inputs, arrays)))
         return result
 
@@ -179,6 +184,15 @@ def remap(plan) -> str:
                                  _contraction_fast(step, act), desc)
             replace[ks[-1]] = fused
             used.update(ks)
+        elif op.type == "FusedBatchNormV3":
+            r = _relu_of_output0(step, consumers, steps, protected)
+            if r is None or r in used:
+                continue
+            outs = steps[r].outputs + step.outputs[1:]
+            replace[k] = RemappedStep("_FusedBatchNormEx", [step, steps[r]], step.inputs,
+                                      _batch_norm_relu_fast(step), "FusedBatchNormV3 + Relu",
+                                      outputs=outs)
+            used.update((k, r))
         elif op.type == "MaxPoolGrad":
             r = only_user(k)
             if r is None or r in used:
@@ -215,3 +229,45 @@ def _max_pool_relu_fast(step):
             return None
 
     return fast
+
+
+def _relu_of_output0(step, consumers, steps, protected):
+    """The index of the `Relu` step that alone reads `step`'s first output, or None."""
+    y = step.outputs[0]
+    users = consumers.get(y, [])
+    if y in protected or len(users) != 1:
+        return None
+    r = users[0]
+    relu = steps[r]
+    if relu.op.type != "Relu" or relu.inputs != [y] or not _pure(relu):
+        return None
+    return r
+
+
+def _batch_norm_relu_fast(step):
+    """x, scale, offset, mean, variance -> FusedBatchNormV3's outputs with relu(y) first
+    (the ReLU in the normalisation's pass); None on an error, which the steps then raise."""
+    def fast(*arrays):
+        try:
+            return step.kernel(*arrays, **step.attrs, activation_mode="Relu")
+        except (OpCheckError, errors.OpError, *_KERNEL_ERRORS):
+            return None
+
+    return fast
+
+
+def _run_first_then_rest(steps, arrays):
+    """Run a multi-output first step, then the single-input steps chained on its first output;
+    returns the last result and the first step's other outputs (what the fused step gives)."""
+    first = list(_checked(steps[0], arrays))
+    y = first[0]
+    for st in steps[1:]:
+        y = _checked(st, [y])
+    return (y, *first[1:])
+
+
+def _checked(step, args):
+    try:
+        return step.kernel(*args, **step.attrs)
+    except RUN_ERRORS as e:
+        reraise_as_runtime_error(step.op, e)

@@ -29,6 +29,7 @@ from tfedu.framework.op_check import OpCheckError, check_array_budget, check_bud
 from tfedu.framework.registry import ALL, INTS, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.kernels import array_kernels
 from tfedu.ops.op_helpers import (
     as_tensor,
     broadcast_shapes,
@@ -493,7 +494,7 @@ def _broadcast_to_grad(op, g):
 
 
 def _broadcast_to_kernel(x, shape):
-    shape = tuple(int(d) for d in np.reshape(shape, -1))
+    shape = tuple(np.reshape(shape, -1).tolist())
     check_array_budget(shape, x.dtype)  # a shape fed at run time: checked before any copy
     return np.broadcast_to(x, shape)
 
@@ -763,10 +764,24 @@ def where(condition, x=None, y=None, name=None):
     return execute(SELECT, [c, x, y], name=name, default_name="SelectV2")
 
 
+_SELECT_NB_TYPES = (np.float32, np.float64, np.int32, np.int64)
+_SELECT_NB_MIN = 1 << 14  # elements; below this np.where's call is cheaper than Numba's
+
+
+def _select_kernel(c, x, y):
+    """np.where, or the branch-free Numba loop for large arrays of one shape (dropout's mask)."""
+    if (type(c) is np.ndarray and type(x) is np.ndarray and type(y) is np.ndarray
+            and x.size >= _SELECT_NB_MIN and c.shape == x.shape == y.shape
+            and c.dtype == np.bool_ and x.dtype == y.dtype and x.dtype.type in _SELECT_NB_TYPES
+            and c.flags.c_contiguous and x.flags.c_contiguous and y.flags.c_contiguous):
+        return array_kernels.nb_select(c, x, y)
+    return array_kernels.ref_select(c, x, y)
+
+
 SELECT = register_op(
     "SelectV2", group="array", inputs=("condition: bool", "t: T", "e: T"), outputs=("output: T",),
-    type_attrs={"T": ALL}, infer=_select_infer, kernel=lambda c, x, y: np.where(c, x, y),
-    grad=_select_grad, elementwise=True)
+    type_attrs={"T": ALL}, infer=_select_infer, kernel=_select_kernel,
+    grad=_select_grad, elementwise=True, numba=("array_kernels.nb_select",))
 
 
 def _where_indices_kernel(x):

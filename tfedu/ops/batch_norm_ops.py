@@ -82,9 +82,10 @@ def _check_params(c, is_training, exponential_avg_factor, **params):
 # ------------------------------------------------------------------------------------------
 
 
-def batch_norm_forward(x2d, scale, offset, mean, variance, epsilon, is_training):
+def batch_norm_forward(x2d, scale, offset, mean, variance, epsilon, is_training, relu=False):
     """(y2d, mean, biased variance) for (pixels, channels) `x2d`; the statistics are the
-    batch's while training, else `mean`/`variance` as given (float64)."""
+    batch's while training, else `mean`/`variance` as given (float64). With `relu`, y2d is
+    max(y, 0), computed in the same pass (the remapper's `_FusedBatchNormEx`)."""
     xs = _as_float32(x2d)
     if is_training:
         m, v = K.nb_bn_stats(xs) if _fast(xs) else K.ref_bn_stats(xs)
@@ -92,7 +93,7 @@ def batch_norm_forward(x2d, scale, offset, mean, variance, epsilon, is_training)
         m, v = mean.astype(np.float64), variance.astype(np.float64)
     inv = scale.astype(np.float64) / np.sqrt(v + epsilon)
     shift = offset.astype(np.float64) - m * inv
-    y = K.nb_bn_apply(xs, inv, shift) if _fast(xs) else K.ref_bn_apply(xs, inv, shift)
+    y = (K.nb_bn_apply if _fast(xs) else K.ref_bn_apply)(xs, inv, shift, relu)
     return y.astype(x2d.dtype, copy=False), m, v
 
 
@@ -105,12 +106,15 @@ def _running(m, v, n, mean, variance, factor):
 
 
 def _fused_bn_kernel(x, scale, offset, mean, variance, epsilon=1e-4, exponential_avg_factor=1.0,
-                     data_format="NHWC", is_training=True):
+                     data_format="NHWC", is_training=True, activation_mode="Identity"):
+    """FusedBatchNormV3; `activation_mode="Relu"` is the remapper's `_FusedBatchNormEx`
+    (FusedBatchNormV3 + Relu, as TF's Grappler fuses them), not an attribute of the op."""
     _check_input(x, data_format)
     x2d, back = _rows(x, data_format)
     _check_params(x2d.shape[1], is_training, exponential_avg_factor, scale=scale, offset=offset,
                   mean=mean, variance=variance)
-    y2d, m, v = batch_norm_forward(x2d, scale, offset, mean, variance, epsilon, is_training)
+    y2d, m, v = batch_norm_forward(x2d, scale, offset, mean, variance, epsilon, is_training,
+                                   activation_mode == "Relu")
     if is_training:
         out_m, out_v = _running(m, v, x2d.shape[0], mean, variance, exponential_avg_factor)
     else:
