@@ -70,3 +70,77 @@ def fit(keras, optimizer, **dense_kwargs):
 
 def values(variables):
     return [np.asarray(v).tolist() for v in variables]
+
+
+def constrained_models(keras):
+    """Layers of each kind holding a constraint, in small models with fixed weights."""
+    k, c = keras.layers, keras.constraints
+    models = {
+        "conv1d": [keras.Input((4, 3)), k.Conv1D(2, 2, kernel_constraint="non_neg",
+                                                 bias_constraint=c.MaxNorm(0.1)),
+                   k.Flatten(), k.Dense(2)],
+        "embedding": [keras.Input((4,), dtype="int32"),
+                      k.Embedding(5, 3, embeddings_constraint=c.UnitNorm(axis=1)),
+                      k.Flatten(), k.Dense(2)],
+        "lstm": [keras.Input((4, 3)), k.LSTM(2, kernel_constraint="max_norm",
+                                             recurrent_constraint=c.MaxNorm(0.5))],
+        "batch_norm": [keras.Input((3,)), k.BatchNormalization(
+            gamma_constraint=c.MinMaxNorm(0.5, 0.8), beta_constraint="non_neg"), k.Dense(2)],
+    }
+    out = {}
+    for name, stack in models.items():
+        model = keras.Sequential(stack)
+        for i, v in enumerate(model.trainable_variables):
+            size = int(np.prod(v.shape))
+            v.assign(np.sin(np.arange(size, dtype="float32") + i).reshape(v.shape) * 0.6)
+        out[name] = model
+    return out
+
+
+def constrained_inputs(name):
+    if name == "embedding":
+        return (np.arange(32) % 5).reshape(8, 4).astype("int32")
+    if name == "batch_norm":
+        return data()[0]
+    return np.sin(np.arange(96, dtype="float32")).reshape(8, 4, 3)
+
+
+def split_cases(keras, tf_data):
+    """`keras.utils.split_dataset` on arrays, tuples, batched and dict datasets."""
+    x = np.arange(20, dtype="float32").reshape(10, 2)
+    y = np.arange(10, dtype="int64")
+    split = keras.utils.split_dataset
+    return {
+        "array": split(np.arange(10), left_size=0.8),
+        "tuple_shuffled": split((x, y), right_size=3, shuffle=True, seed=1),
+        "batched": split(tf_data.Dataset.from_tensor_slices((x, y)).batch(3), left_size=4),
+        "dict": split(tf_data.Dataset.from_tensor_slices({"a": x, "b": y}), left_size=0.5,
+                      right_size=0.3),
+    }
+
+
+SPLIT_ERRORS = [dict(left_size=0, right_size=0), dict(left_size=12), dict(right_size=1.5),
+                dict(left_size=0.6, right_size=0.6), dict(left_size=7, right_size=5),
+                dict(left_size="a")]
+
+
+def split_errors(keras):
+    out = []
+    for kwargs in SPLIT_ERRORS:
+        try:
+            keras.utils.split_dataset(np.arange(10), **kwargs)
+            out.append(None)
+        except (TypeError, ValueError) as e:
+            out.append([type(e).__name__, str(e)])
+    return out
+
+
+def listed(dataset):
+    """A dataset's elements as nested lists (dicts by sorted key)."""
+    def plain(e):
+        if isinstance(e, dict):
+            return [plain(e[k]) for k in sorted(e)]
+        if isinstance(e, (tuple, list)):
+            return [plain(v) for v in e]
+        return np.asarray(e).tolist()
+    return [plain(e) for e in dataset]
