@@ -274,3 +274,16 @@ def test_map_fn_in_tf_function_differentiates_through_every_slice():
     sq, ints = g(x)
     assert ints.dtype == tf.int32 and ints.numpy().tolist() == [1, 2, 3]
     np.testing.assert_allclose(sq.numpy(), [1., 4., 9.])
+
+
+def test_tensor_array_stack_of_nothing_needs_a_full_element_shape():
+    """TensorFlow's TensorListStack: zero elements stack to [0, *shape] only when the shape is
+    fully known (the element-shape input), else InvalidArgumentError in TF's words."""
+    full = tf.function(lambda n: tf.TensorArray(tf.float32, size=n, element_shape=[3, 4]).stack())
+    assert full(tf.constant(0)).shape == (0, 3, 4)
+    part = tf.function(lambda n: tf.TensorArray(tf.float32, size=n,
+                                                element_shape=[None, 4]).stack())
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"Tried to stack elements of an empty list with non-fully-defined "
+                             r"element_shape: \[\?,4\]"):
+        part(tf.constant(0))

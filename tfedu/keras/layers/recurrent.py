@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 import tfedu as tf
-from tfedu.keras import activations, initializers, regularizers
+from tfedu.keras import activations, constraints, initializers, regularizers
 from tfedu.keras.engine.base_layer import Layer, keras_name_scope
 
 _CELL_ARGS = ("activation", "recurrent_activation", "use_bias", "kernel_initializer",
@@ -47,8 +47,9 @@ class _CellMath:
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint, self.recurrent_constraint = kernel_constraint, recurrent_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.dropout, self.recurrent_dropout, self.seed = dropout, recurrent_dropout, seed
         self.unit_forget_bias, self.reset_after = unit_forget_bias, reset_after
 
@@ -123,9 +124,10 @@ class _CellMath:
                   "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
                   "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
                   "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                  "kernel_constraint": self.kernel_constraint,
-                  "recurrent_constraint": self.recurrent_constraint,
-                  "bias_constraint": self.bias_constraint, "dropout": self.dropout,
+                  "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                  "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+                  "bias_constraint": constraints.serialize(self.bias_constraint),
+                  "dropout": self.dropout,
                   "recurrent_dropout": self.recurrent_dropout})
         if self.gates == 3:
             c["reset_after"] = self.reset_after
