@@ -212,8 +212,8 @@ class _RNN(Layer):
         if mask is not None:
             mask = tf.cast(mask, "bool")
         # Known time steps are unrolled; an unknown number (a graph traced for
-        # `Input((None, features))`) runs a tf.while_loop over the time axis.
-        over_time = self._unrolled if inputs.shape[1] is not None else self._looped
+        # `Input((None, features))`) or none at all runs a tf.while_loop over the time axis.
+        over_time = self._unrolled if inputs.shape[1] else self._looped
         out, states = over_time(inputs, mask, states, drop)
         for v, state in zip(self.states if self.stateful else (), states):
             v.assign(state)
