@@ -13,7 +13,7 @@ import os
 
 from tensorboard.compat.proto import meta_graph_pb2
 
-from tfedu.saved_model.control_flow_io import output_offset
+from tfedu.saved_model.graph_export import tensor_name
 from tfedu.saved_model.proto_values import dtype_enum, shape_proto
 from tfedu.saved_model.signatures import PREDICT_METHOD_NAME
 
@@ -25,9 +25,7 @@ def build_tensor_info(tensor) -> meta_graph_pb2.TensorInfo:
     """A `TensorInfo` naming a graph tensor (`x:0`, as the written GraphDef numbers its
     outputs: a `While`'s count TensorFlow's loop counter and limit first) with its dtype and
     shape."""
-    index = tensor.value_index + output_offset(tensor.op)
-    info = meta_graph_pb2.TensorInfo(name=f"{tensor.op.name}:{index}",
-                                     dtype=dtype_enum(tensor.dtype))
+    info = meta_graph_pb2.TensorInfo(name=tensor_name(tensor), dtype=dtype_enum(tensor.dtype))
     info.tensor_shape.CopyFrom(shape_proto(tensor.shape))
     return info
 
