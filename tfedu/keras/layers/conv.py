@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tfedu as tf
-from tfedu.keras import activations, initializers, regularizers
+from tfedu.keras import activations, constraints, initializers, regularizers
 from tfedu.keras.engine.base_layer import InputSpec, Layer
 
 
@@ -53,7 +53,8 @@ class _Conv(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.data_format = "channels_last"
         self.input_spec = InputSpec(min_ndim=self.rank + 2)
 
@@ -95,8 +96,9 @@ class _Conv(Layer):
                 "bias_initializer": initializers.serialize(self.bias_initializer),
                 f"{kernel}_regularizer": regularizers.serialize(self.kernel_regularizer),
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": None, f"{kernel}_constraint": self.kernel_constraint,
-                "bias_constraint": self.bias_constraint}
+                "activity_regularizer": None,
+                f"{kernel}_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
 
     def get_config(self):
         c = super().get_config()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 import tfedu as tf
-from tfedu.keras import initializers, regularizers
+from tfedu.keras import constraints, initializers, regularizers
 from tfedu.keras.engine.base_layer import InputSpec, Layer
 from tfedu.ops.batch_norm_ops import fused_batch_norm_v3
 
@@ -30,7 +30,8 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.synchronized = synchronized
 
     def build(self, input_shape):
@@ -97,8 +98,9 @@ class BatchNormalization(Layer):
                       self.moving_variance_initializer),
                   "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                   "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                  "beta_constraint": self.beta_constraint,
-                  "gamma_constraint": self.gamma_constraint, "synchronized": self.synchronized,
+                  "beta_constraint": constraints.serialize(self.beta_constraint),
+                  "gamma_constraint": constraints.serialize(self.gamma_constraint),
+                  "synchronized": self.synchronized,
                   "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99})
         return c
 
@@ -114,7 +116,8 @@ class LayerNormalization(Layer):
         self.rms_scaling = rms_scaling
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.axis, self.epsilon, self.center, self.scale = axis, epsilon, center, scale
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
@@ -157,8 +160,8 @@ class LayerNormalization(Layer):
                   "gamma_initializer": initializers.serialize(self.gamma_initializer),
                   "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                   "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                  "beta_constraint": self.beta_constraint,
-                  "gamma_constraint": self.gamma_constraint})
+                  "beta_constraint": constraints.serialize(self.beta_constraint),
+                  "gamma_constraint": constraints.serialize(self.gamma_constraint)})
         return c
 
 
