@@ -255,7 +255,7 @@ class SeparableConv2D(_Conv):
         self.depth_multiplier = depth_multiplier
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.pointwise_constraint = pointwise_constraint
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
 
     def build(self, input_shape):
         in_ch = input_shape[-1]
@@ -289,7 +289,7 @@ class SeparableConv2D(_Conv):
         w = self._weights_config("depthwise")
         w.update({"pointwise_initializer": initializers.serialize(self.pointwise_initializer),
                   "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-                  "pointwise_constraint": self.pointwise_constraint})
+                  "pointwise_constraint": constraints.serialize(self.pointwise_constraint)})
         order = ("activation", "use_bias", "depthwise_initializer", "pointwise_initializer",
                  "bias_initializer", "depthwise_regularizer", "pointwise_regularizer",
                  "bias_regularizer", "activity_regularizer", "depthwise_constraint",

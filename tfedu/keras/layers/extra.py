@@ -5,7 +5,7 @@ helpers `concatenate`, `add`, `multiply`, `average`, `maximum`, `subtract`."""
 from __future__ import annotations
 
 import tfedu as tf
-from tfedu.keras import initializers, regularizers
+from tfedu.keras import constraints, initializers, regularizers
 from tfedu.keras.engine.base_layer import InputSpec, Layer
 
 
@@ -78,7 +78,7 @@ class PReLU(Layer):
         self.supports_masking = True
         self.alpha_initializer = initializers.get(alpha_initializer)
         self.alpha_regularizer = regularizers.get(alpha_regularizer)
-        self.alpha_constraint = alpha_constraint
+        self.alpha_constraint = constraints.get(alpha_constraint)
         self.shared_axes = None if shared_axes is None else (
             list(shared_axes) if isinstance(shared_axes, (list, tuple)) else [shared_axes])
 
@@ -102,7 +102,8 @@ class PReLU(Layer):
         return {**super().get_config(),
                 "alpha_initializer": initializers.serialize(self.alpha_initializer),
                 "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
-                "alpha_constraint": self.alpha_constraint, "shared_axes": self.shared_axes}
+                "alpha_constraint": constraints.serialize(self.alpha_constraint),
+                "shared_axes": self.shared_axes}
 
 
 class ELU(_Stateless):
