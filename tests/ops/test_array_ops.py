@@ -477,6 +477,33 @@ def test_one_hot_depth_is_int32_as_in_tf():
         tf.one_hot([1, 2], 3, axis=-2)
 
 
+def test_reshape_keeping_the_input_shape_is_removed_in_tf_function_only():
+    """Grappler forwards a Reshape to its input's own shape: TF's tf.function returns x for
+    tf.reshape(x, [-1, -1]) where eager mode and Session.run refuse two -1."""
+    x = tf.constant(np.arange(16, dtype=np.int32).reshape(4, 4))
+    msg = "Only one input size may be -1, not both 0 and 1"
+    with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
+        tf.reshape(x, [-1, -1])
+    f = tf.function(lambda t: tf.reshape(t, [-1, -1]))
+    np.testing.assert_array_equal(f(x).numpy(), x.numpy())
+    assert "shape_simplification: 1 step(s) forward their input" in \
+        f.get_concrete_function(x)._compile().explain()
+    for target, shape in (([-1, -1], [16]), ([4, -1, -1], [4, 4]), ([-1, -1, 4], [2, 4, 2])):
+        g = tf.function(lambda t, target=target: tf.reshape(t, target))
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Only one input size may be"):
+            g(tf.zeros(shape))  # another rank, or a size that is not the input's: the kernel
+    unknown = tf.function(lambda t: tf.reshape(t, [-1, -1]),
+                          input_signature=[tf.TensorSpec([None, 4], tf.int32)])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
+        unknown(x)
+    with tf.Graph().as_default():
+        p = tf.compat.v1.placeholder(tf.int32, [4, 4])
+        r = tf.reshape(p, [-1, -1])
+        with tf.compat.v1.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
+                                                           match=msg):
+            sess.run(r, {p: x.numpy()})
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64])
 def test_where_of_a_large_random_mask_is_numpys(dtype):
     """Large same-shape selects take a branch-free Numba loop: np.where's values exactly."""

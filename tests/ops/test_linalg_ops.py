@@ -654,3 +654,37 @@ def test_graph_shape_errors_are_worded_as_tf_shape_functions():
         for build, msg in cases:
             with pytest.raises(ValueError, match=msg):
                 build()
+
+
+def test_complex_nan_and_inf_spread_as_in_tfs_eigen_lu():
+    # inv/solve: the column under an infinite pivot is divided in scalar C++ (C99 Annex G:
+    # finite / inf is 0), the rank-1 updates are packet products (textbook: inf * 0 is NaN)
+    a = tf.constant([[complex(0.5, 1.5), complex(-0.75, -0.75)],
+                     [complex(2.25, -2.0), complex(INF, 2.0)]], tf.complex128)
+    for inv in (tf.linalg.inv(a), tf.function(tf.linalg.inv)(a),
+                tf.linalg.solve(a, tf.eye(2, dtype=tf.complex128))):
+        out = inv.numpy()
+        assert np.isnan(out[0].real).all() and np.isnan(out[0].imag).all()
+        np.testing.assert_array_equal(out[1], [0, 0])
+    # det/slogdet (a column-major copy): packet divisions, inf / inf is NaN, so log|det| is NaN
+    b = tf.constant([[complex(INF, 2), 0], [0, 1]], tf.complex64)
+    sign, logabs = tf.linalg.slogdet(b)
+    assert np.isnan(sign.numpy().real) and np.isnan(sign.numpy().imag)
+    assert np.isnan(logabs.numpy().real) and logabs.numpy().imag == 0
+    # a real pivot's sign is Eigen's sign (0 for 0, NaN for NaN), whatever the log
+    sign, logabs = tf.linalg.slogdet(tf.constant([[0.75, 0], [-INF, -1.25]]))
+    assert sign.numpy() == 0 and np.isnan(logabs.numpy())
+
+
+def test_complex_arith_scalar_and_packet_semantics():
+    from tfedu.kernels import complex_arith as ca
+
+    inf_inf, inf_2 = complex(INF, INF), complex(INF, 2)
+    assert ca.multiply_scalar(inf_inf, 1) == inf_inf  # Annex G recovers the infinity
+    assert np.isnan(ca.multiply_packet(inf_inf, 1).real)
+    assert ca.divide_scalar(1, inf_2) == 0 and np.isnan(ca.divide_packet(1, inf_2).imag)
+    by_zero = ca.divide_scalar(1, 0j)
+    assert by_zero.real == INF and np.isnan(by_zero.imag)
+    tiny = ca.divide_scalar(complex(1, 1), complex(2, INF))
+    assert tiny == 0 and np.signbit(tiny.imag) and not np.signbit(tiny.real)
+    np.testing.assert_allclose(ca.divide_scalar([1 + 2j], [3 - 1j]), [(1 + 2j) / (3 - 1j)])

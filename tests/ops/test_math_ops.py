@@ -259,3 +259,35 @@ def test_reduction_kernels_refuse_duplicate_axes_on_empty_inputs_too():
             with pytest.raises(tf.errors.InvalidArgumentError,
                                match="Axes contains duplicate dimension: 1"):
                 f(tf.constant(x))
+
+
+def test_reductions_grappler_removes_in_tf_function_skip_the_duplicate_axes_check():
+    """TF's constant folding turns a reduction of one element into a Reshape, and one that
+    keeps its dims over size-1 axes into an Identity: duplicate axes then pass."""
+    x41 = tf.constant([[1.0], [2.0], [3.0], [4.0]])
+    keep = tf.function(lambda t: tf.reduce_sum(t, axis=[1, 1], keepdims=True))
+    np.testing.assert_array_equal(keep(x41).numpy(), x41.numpy())
+    one = tf.function(lambda t: tf.reduce_mean(t, axis=[0, 0]))
+    assert one(tf.constant([[-3.0]])).numpy().tolist() == [-3.0]
+    refused = [(lambda t: tf.reduce_sum(t, axis=[1, 1]), x41),  # 4 elements, no keepdims
+               (lambda t: tf.reduce_all(t, axis=[0, 0]), tf.constant([[True]])),  # no T attr
+               (lambda t: tf.reduce_sum(t, axis=[1, 1], keepdims=True), tf.zeros([1, 3])),
+               (lambda t: tf.math.reduce_euclidean_norm(t, axis=[1, 1]), tf.constant([[-3.0]]))]
+    for fn, arg in refused:
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="Invalid reduction arguments: Axes contains duplicate dimension"):
+            tf.function(fn)(arg)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="duplicate dimension: 1"):
+        tf.reduce_sum(x41, axis=[1, 1], keepdims=True)  # eager: the kernel's check
+    norm = tf.function(lambda t: tf.math.reduce_euclidean_norm(t, axis=1, keepdims=True))
+    assert norm(tf.constant([[-3.0]])).numpy().tolist() == [[3.0]]  # not a Grappler reduction
+
+
+def test_eager_kernel_lookup_for_the_first_dtype_comes_before_the_mismatch():
+    u = tf.constant(np.array([[0, 3], [3, 3], [0, 1]], np.uint32))
+    f = tf.constant([[2.0, 3.75], [1.0, 0.75]])
+    with pytest.raises(tf.errors.NotFoundError, match=r"MatMul\[T=DT_UINT32\]"):
+        tf.linalg.matmul(u, f)  # no uint32 MatMul kernel: TF says so before looking at b
+    with pytest.raises(tf.errors.InvalidArgumentError, match="cannot compute MatMul as input "
+                       r"#1\(zero-based\) was expected to be a float tensor but is a uint32"):
+        tf.linalg.matmul(f, tf.constant(np.ones([2, 2], np.uint32)))

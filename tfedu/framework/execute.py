@@ -130,6 +130,16 @@ def _type_mismatch(opdef, index, expected, got):
     )
 
 
+def _mismatch_or_no_kernel(opdef, attr, index, expected, got):
+    """TF's eager runtime looks up the kernel for the first input's dtype before it checks the
+    other inputs' dtypes: `uint32 @ float32` is NotFoundError (no uint32 MatMul), not a
+    mismatch."""
+    if _state.graph is None and opdef.no_kernel and (missing := missing_kernel(
+            opdef, {attr: expected})):
+        return _no_kernel_eager(opdef, missing)
+    return _type_mismatch(opdef, index, expected, got)
+
+
 def _not_allowed(opdef, attr, dtype, name):
     allowed = opdef.type_attrs[attr]
     names = ", ".join(d.c_name for d in allowed)
@@ -218,7 +228,7 @@ def _convert_inputs(opdef, inputs, attrs, op_name):
             if want is None:
                 want = x.dtype
             elif x.dtype is not want:
-                raise _type_mismatch(opdef, len(flat), want, x.dtype)
+                raise _mismatch_or_no_kernel(opdef, t, len(flat), want, x.dtype)
             converted.append(x)
             flat.append(x)
         if not fixed and want is not None:

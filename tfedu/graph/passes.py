@@ -6,6 +6,9 @@
 - `common_subexpression_elimination`: two pure steps with the same op type, the same inputs
   and the same attributes compute the same thing; the second is dropped and its users read
   the first one's outputs.
+- `shape_simplification`: a Reshape that keeps its input's shape, and a reduction over
+  size-1 dims (or of one element), forward their input without running a kernel
+  (`tfedu.graph.shape_simplification`, TF's Grappler); in `tf.function` only, as in TF.
 - `remapper`: a matrix product or convolution followed by a bias and a ReLU becomes one
   fused step, as do a batch normalisation and the ReLU after it, and a max-pool gradient and
   the ReLU gradient after it (`tfedu.graph.remapper`, TF's Grappler "remapping"); on by
@@ -14,6 +17,9 @@
   (`tfedu.graph.fusion`); on for `tf.function(jit_compile=True)`.
 - `scalar_chains`: runs of elementwise ops with scalar constants run as one program over one
   buffer (`tfedu.graph.scalar_chains`); on by default.
+- `static_args`: `Reshape`/`Transpose`/`ExpandDims` steps whose shape, permutation or axis is
+  a constant have it worked out once and call NumPy directly (`tfedu.graph.static_args`); on
+  by default.
 - `buffer_reuse`: elementwise steps call their NumPy ufunc directly, writing into the buffer
   of an input nothing reads any more (`tfedu.graph.buffer_reuse`); on by default, last.
 
@@ -29,8 +35,8 @@ import numpy as np
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops.op_helpers import export
 
-__all__ = ["constant_folding", "common_subexpression_elimination", "remapper", "fusion",
-           "scalar_chains", "buffer_reuse",
+__all__ = ["constant_folding", "common_subexpression_elimination", "shape_simplification",
+           "remapper", "fusion", "scalar_chains", "static_args", "buffer_reuse", "FUNCTION_ONLY",
            "DEFAULT_PASSES", "PASSES", "resolve_passes", "set_pass_options", "get_pass_options", "function_passes",
            "set_experimental_options", "get_experimental_options", "set_jit", "get_jit"]
 
@@ -167,6 +173,13 @@ def common_subexpression_elimination(plan) -> str:
     return f"merged {len(merged)} repeated op(s): {_names(merged)}"
 
 
+def shape_simplification(plan) -> str:
+    """Reshapes and reductions that cannot change their input forward it (Grappler's)."""
+    from tfedu.graph.shape_simplification import shape_simplification as run
+
+    return run(plan)
+
+
 def remapper(plan) -> str:
     """Fuse Conv2D/MatMul + bias (+ ReLU), and MaxPoolGrad + ReluGrad, into single steps."""
     from tfedu.graph.remapper import remap
@@ -188,6 +201,13 @@ def scalar_chains(plan) -> str:
     return run_chains(plan)
 
 
+def static_args(plan) -> str:
+    """Work out constant shape/permutation/axis arguments once (`tfedu.graph.static_args`)."""
+    from tfedu.graph.static_args import static_args as work_out
+
+    return work_out(plan)
+
+
 def buffer_reuse(plan) -> str:
     """Call elementwise steps' ufuncs directly, in place on dead inputs (bit-identical)."""
     from tfedu.graph.buffer_reuse import buffer_reuse as reuse
@@ -195,15 +215,17 @@ def buffer_reuse(plan) -> str:
     return reuse(plan)
 
 
-DEFAULT_PASSES = (constant_folding, common_subexpression_elimination, remapper, scalar_chains,
-                  buffer_reuse)
+DEFAULT_PASSES = (constant_folding, common_subexpression_elimination, shape_simplification,
+                  remapper, scalar_chains, static_args, buffer_reuse)
 
 PASSES = {
     "constant_folding": constant_folding,
     "common_subexpression_elimination": common_subexpression_elimination,
+    "shape_simplification": shape_simplification,
     "remapper": remapper,
     "fusion": fusion,
     "scalar_chains": scalar_chains,
+    "static_args": static_args,
     "buffer_reuse": buffer_reuse,
 }
 """Every pass by name, in the order they run."""
@@ -213,7 +235,8 @@ _ALIASES = {"arithmetic_optimization": "common_subexpression_elimination",
 
 # name -> on/off for Session and tf.function; "fusion" is off except under jit_compile=True.
 _options = {"constant_folding": True, "common_subexpression_elimination": True,
-            "remapper": True, "fusion": False, "scalar_chains": True, "buffer_reuse": True}
+            "shape_simplification": True, "remapper": True, "fusion": False, "scalar_chains": True,
+            "static_args": True, "buffer_reuse": True}
 _jit_options = {"fusion": True}
 
 
@@ -249,10 +272,16 @@ def resolve_passes(passes) -> tuple:
     return tuple(known + [p for p in chosen if p not in order])
 
 
-def function_passes(jit_compile: bool = False) -> tuple:
-    """The passes a tf.function's plan runs (fusion only with `jit_compile=True`)."""
+FUNCTION_ONLY = frozenset({"shape_simplification"})
+"""Passes TF's Grappler runs on function graphs but not on the graphs of `Session.run`."""
+
+
+def function_passes(jit_compile: bool = False, session: bool = False) -> tuple:
+    """The passes a tf.function's plan runs (fusion only with `jit_compile=True`); with
+    `session=True` those of a `Session.run` plan (none of `FUNCTION_ONLY`)."""
     opts = get_pass_options(jit_compile)
-    return tuple(PASSES[name] for name, on in opts.items() if on)
+    return tuple(PASSES[name] for name, on in opts.items()
+                 if on and not (session and name in FUNCTION_ONLY))
 
 
 _TF_ONLY_OPTIONS = {"layout_optimizer", "shape_optimization", "dependency_optimization",

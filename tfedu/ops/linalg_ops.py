@@ -22,6 +22,7 @@ from tfedu.framework.op_check import OpCheckError, shape_text
 from tfedu.framework.registry import INTS, NUMERIC, register_op
 from tfedu.framework.tensor import Tensor
 from tfedu.framework.tensor_shape import TensorShape
+from tfedu.kernels import complex_arith
 from tfedu.ops import array_ops, math_ops
 from tfedu.ops.array_ops import concat, expand_dims, one_hot, transpose
 from tfedu.ops.gradient_util import unbroadcast
@@ -128,7 +129,7 @@ def _lu_solve(a, b, message):
             return np.linalg.solve(a, b)
         except np.linalg.LinAlgError:  # an exact zero pivot in LAPACK's order: in Eigen's?
             pass
-    lu, perm = _eigen_lu(a)
+    lu, perm = _eigen_lu(a, row_major=True)
     piv = np.abs(np.diagonal(lu, axis1=-2, axis2=-1))
     # Eigen's minCoeff keeps a NaN found first and skips later ones
     smallest = np.where(np.isnan(piv[..., 0]), np.nan, np.fmin.reduce(piv, axis=-1))
@@ -138,34 +139,51 @@ def _lu_solve(a, b, message):
     pb = np.take_along_axis(np.broadcast_to(b, a.shape[:-2] + b.shape[-2:]), perm[..., None],
                             axis=-2)
     unit_lower = np.tril(lu, -1) + np.eye(n, dtype=lu.dtype)
-    return _substitute(np.triu(lu), _substitute(unit_lower, pb, True), False)
+    # Eigen's triangular solver multiplies by 1/diagonal, both scalar C++ (Annex G) for complex
+    scale = (lambda acc, d: complex_arith.multiply_scalar(acc, complex_arith.divide_scalar(1, d))
+             ) if lu.dtype.kind == "c" else np.divide
+    return _substitute(np.triu(lu), _substitute(unit_lower, pb, True), False, scale)
 
 
-def _eigen_lu(a):
+def _eigen_lu(a, row_major=False):
     """Eigen's PartialPivLU on every matrix at once: the pivot is the first largest |entry|
-    of the column (a NaN first stays, a NaN later is never chosen); a zero one is skipped."""
+    of the column (a NaN first stays, a NaN later is never chosen); a zero one is skipped.
+    Complex NaN and inf spread as in TF's build: the rank-1 updates are Eigen's packet
+    products; the column under the pivot is divided by scalar C++ (C99 Annex G) when the
+    matrix is row-major (inv, solve: a strided column), by packets when column-major (det)."""
     a = a.copy()
     n = a.shape[-1]
     perm = np.broadcast_to(np.arange(n), a.shape[:-1]).copy()
+    divide, multiply = np.divide, np.multiply
+    if a.dtype.kind == "c":
+        divide = complex_arith.divide_scalar if row_major else complex_arith.divide_packet
+        multiply = complex_arith.multiply_packet
     with np.errstate(all="ignore"):
         for k in range(n):
-            col = np.abs(a[..., k:, k])
-            best = np.argmax(np.where(np.isnan(col), -np.inf, col), axis=-1)
-            p = (k + np.where(np.isnan(col[..., 0]), 0, best))[..., None]
-            rows_k, rows_p = a[..., k, :].copy(), np.take_along_axis(a, p[..., None], -2)
-            a[..., k, :] = rows_p[..., 0, :]
-            np.put_along_axis(a, p[..., None], rows_k[..., None, :], -2)
-            pk = perm[..., k].copy()
-            perm[..., k] = np.take_along_axis(perm, p, -1)[..., 0]
-            np.put_along_axis(perm, p, pk[..., None], -1)
+            _swap_pivot_row(a, perm, k)
             pivot = a[..., k, k][..., None]
-            a[..., k + 1:, k] = np.where(pivot != 0, a[..., k + 1:, k] / pivot, a[..., k + 1:, k])
-            a[..., k + 1:, k + 1:] -= a[..., k + 1:, k, None] * a[..., k, None, k + 1:]
+            below = a[..., k + 1:, k]
+            a[..., k + 1:, k] = np.where(pivot != 0, divide(below, pivot), below)
+            a[..., k + 1:, k + 1:] -= multiply(a[..., k + 1:, k, None], a[..., k, None, k + 1:])
     return a, perm
 
 
-def _substitute(tri, b, lower):
-    """tri^-1 @ b by forward (lower) or back substitution, IEEE all the way (no checks)."""
+def _swap_pivot_row(a, perm, k):
+    """Move row k's pivot (the first largest |entry| at or below k; a NaN at k stays) up."""
+    col = np.abs(a[..., k:, k])
+    best = np.argmax(np.where(np.isnan(col), -np.inf, col), axis=-1)
+    p = (k + np.where(np.isnan(col[..., 0]), 0, best))[..., None]
+    rows_k, rows_p = a[..., k, :].copy(), np.take_along_axis(a, p[..., None], -2)
+    a[..., k, :] = rows_p[..., 0, :]
+    np.put_along_axis(a, p[..., None], rows_k[..., None, :], -2)
+    pk = perm[..., k].copy()
+    perm[..., k] = np.take_along_axis(perm, p, -1)[..., 0]
+    np.put_along_axis(perm, p, pk[..., None], -1)
+
+
+def _substitute(tri, b, lower, scale=np.divide):
+    """tri^-1 @ b by forward (lower) or back substitution, IEEE all the way (no checks);
+    `scale(acc, diagonal)` divides by the diagonal."""
     n = tri.shape[-1]
     diag = np.diagonal(tri, axis1=-2, axis2=-1)
     out = np.zeros(np.broadcast_shapes(tri.shape[:-2], b.shape[:-2]) + b.shape[-2:],
@@ -175,7 +193,7 @@ def _substitute(tri, b, lower):
             done = slice(0, i) if lower else slice(i + 1, n)
             acc = b[..., i, :] - np.einsum("...j,...jk->...k", tri[..., i, done],
                                            out[..., done, :])
-            out[..., i, :] = acc / diag[..., i, None]
+            out[..., i, :] = scale(acc, diag[..., i, None])
     return out
 
 
@@ -299,20 +317,21 @@ def _non_finite(x):
 
 
 def _slogdet_eigen(a):
-    """(sign, log|det|) as TF computes them from Eigen's LU: the product of the pivots'
-    signs (d/|d| if complex, 0 for a zero pivot) and the sum of log|pivot|; a NaN log has a
-    NaN sign. For matrices with NaN or inf, where LAPACK's pivoting differs."""
+    """(sign, log|det|) as TF computes them from Eigen's LU (of a column-major copy): the
+    sign of the permutation times the product of the pivots' signs (Eigen's sign: d/|d| if
+    complex, 0 for a zero pivot, NaN stays NaN) and the sum of log|pivot|. For matrices with
+    NaN or inf, where LAPACK's pivoting differs."""
     lu, perm = _eigen_lu(a)
     d = np.diagonal(lu, axis1=-2, axis2=-1)
     parity = np.linalg.det(np.eye(a.shape[-1])[perm])
     with np.errstate(all="ignore"):
         mag = np.abs(d)
         logabs = np.sum(np.log(mag), axis=-1)
-        unit = np.where(mag == 0, 0, d / np.where(mag == 0, 1, mag)) if a.dtype.kind == "c" \
-            else np.sign(d)
-        sign = parity * np.prod(unit, axis=-1)
-    nan = complex(np.nan, np.nan) if a.dtype.kind == "c" else np.nan
-    return np.where(np.isnan(logabs), nan, sign), logabs
+        if a.dtype.kind == "c":
+            unit = np.where(mag == 0, 0, d * (1 / np.where(mag == 0, 1, mag)))
+        else:
+            unit = np.where(np.isnan(d), np.nan, np.sign(d))
+        return parity * np.prod(unit, axis=-1), logabs
 
 
 def _det_grad(op, g):
@@ -1242,8 +1261,11 @@ def _einsum_grad(op, g):
                 n = _dim(x, _axis_of(ins[k], ax))
                 extra_terms.append(lab)
                 extra_ops.append(array_ops.ones([n], dtype=x.dtype))
-        terms = [_join(t) for j, t in enumerate(ins) if j != k] + [_join(out)] + extra_terms
+        term_labels = [t for j, t in enumerate(ins) if j != k] + [out]
         operands = [math_ops.conj(t) for j, t in enumerate(xs) if j != k] + [g] + extra_ops
+        if "..." not in ins[k]:  # broadcast dims the operand lacks are summed: name them
+            term_labels = _explicit_ellipsis(term_labels, operands, fresh)
+        terms = [_join(t) for t in term_labels] + extra_terms
         if "..." in ins[k] and not any("..." in t for t in [out] + [ins[j] for j in range(
                 len(ins)) if j != k]):
             raise NotImplementedError("einsum gradient needs the ellipsis in the output")
@@ -1253,6 +1275,21 @@ def _einsum_grad(op, g):
             gk = unbroadcast(gk, x)
         grads.append(gk)
     return grads
+
+
+def _explicit_ellipsis(terms, operands, fresh):
+    """Terms with each ellipsis spelled out as fresh labels (right-aligned, as broadcasting
+    aligns them), so that an einsum can sum those axes away."""
+    counts = [x.shape.rank - (len(t) - 1) if "..." in t else 0
+              for t, x in zip(terms, operands)]
+    if not any(counts):
+        return [[lab for lab in t if lab != "..."] for t in terms]
+    block = [next(fresh) for _ in range(max(counts))]
+    out = []
+    for t, n in zip(terms, counts):
+        i = t.index("...") if "..." in t else None
+        out.append(t if i is None else t[:i] + block[len(block) - n:] + t[i + 1:])
+    return out
 
 
 def _axis_of(labs, idx):

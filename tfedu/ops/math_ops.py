@@ -610,10 +610,11 @@ def _reduce_infer(op, out_dtype=None):
         return [(TensorShape(None), dtype)]
     axes = reduction_axes(axes_val, rank)
     flat = [int(a) % rank if rank else int(a) for a in np.asarray(axes_val).reshape(-1)]
-    if len(flat) != len(set(flat)):
+    if len(flat) != len(set(flat)) and not op.name:  # eager: the kernel's check, at once
         dup = next(a for i, a in enumerate(flat) if a in flat[:i])
-        op.fail(f"Invalid reduction arguments: Axes contains duplicate dimension: {dup}",
-                runtime_only=True)  # TF's shape function lets duplicates through
+        op.fail(f"Invalid reduction arguments: Axes contains duplicate dimension: {dup}")
+    # TF's shape function reduces the set of axes; duplicates wait for the kernel (which
+    # Grappler may remove in a tf.function: see tfedu.graph.shape_simplification)
     dims = shape.as_list()
     if keep:
         out = [1 if i in axes else d for i, d in enumerate(dims)]
