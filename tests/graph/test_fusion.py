@@ -167,8 +167,8 @@ def test_pass_switches_and_jit_compile_turn_fusion_on():
     assert get_pass_options()["fusion"] is False
     assert get_pass_options(jit_compile=True)["fusion"] is True
     # fusion takes its groups first; scalar_chains then runs what is left
-    assert [p.__name__ for p in function_passes(True)][-3:] == ["fusion", "scalar_chains",
-                                                                   "buffer_reuse"]
+    assert [p.__name__ for p in function_passes(True)][-4:] == ["fusion", "scalar_chains",
+                                                                   "static_args", "buffer_reuse"]
     set_pass_options({"constant_folding": False})
     try:
         assert "constant_folding" not in [p.__name__ for p in function_passes()]
@@ -246,7 +246,8 @@ def test_tf_config_optimizer_options_switch_the_passes():
         assert opts == {"remapping": True, "constant_folding": False, "layout_optimizer": False}
         assert [p.__name__ for p in function_passes()] == ["common_subexpression_elimination",
                                                            "shape_simplification", "remapper",
-                                                           "scalar_chains", "buffer_reuse"]
+                                                           "scalar_chains", "static_args",
+                                                           "buffer_reuse"]
     finally:
         tf.config.optimizer.set_experimental_options({"remapping": False,
                                                       "constant_folding": True})

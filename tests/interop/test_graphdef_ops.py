@@ -10,6 +10,7 @@ import subprocess
 import tfedu
 from tfedu.framework.registry import OPS
 from tfedu.saved_model import op_table
+from tfedu.saved_model.control_flow_io import CONTROL_ATTRS
 from tfedu.saved_model.graph_export import _declared_attrs
 
 TF_SCRIPT = r"""
@@ -44,6 +45,9 @@ def _as_written(opdef) -> dict:
     attrs = set(_declared_attrs(opdef, e)) | set(e.get("type_list", {}))
     if e.get("call"):
         attrs |= {"f", "Tin", "Tout"}
+    attrs |= set(e.get("add", {}))
+    if e.get("control"):
+        attrs = set(CONTROL_ATTRS[e["control"]])
     if opdef.type == "Const":
         attrs |= {"value"}
     return {"outputs": op_table.output_names(opdef), "attrs": sorted(attrs)}

@@ -218,3 +218,16 @@ def test_callable_checks():
         tf.cond(tf.constant(True), 1, lambda: 2)
     with pytest.raises(TypeError, match="'body' must be callable."):
         tf.while_loop(lambda i: i < 1, 3, [0])
+
+
+def test_tensor_array_stack_of_nothing_needs_a_full_element_shape():
+    """TensorFlow's TensorListStack: zero elements stack to [0, *shape] only when the shape is
+    fully known (the element-shape input), else InvalidArgumentError in TF's words."""
+    full = tf.function(lambda n: tf.TensorArray(tf.float32, size=n, element_shape=[3, 4]).stack())
+    assert full(tf.constant(0)).shape == (0, 3, 4)
+    part = tf.function(lambda n: tf.TensorArray(tf.float32, size=n,
+                                                element_shape=[None, 4]).stack())
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"Tried to stack elements of an empty list with non-fully-defined "
+                             r"element_shape: \[\?,4\]"):
+        part(tf.constant(0))

@@ -17,6 +17,9 @@
   (`tfedu.graph.fusion`); on for `tf.function(jit_compile=True)`.
 - `scalar_chains`: runs of elementwise ops with scalar constants run as one program over one
   buffer (`tfedu.graph.scalar_chains`); on by default.
+- `static_args`: `Reshape`/`Transpose`/`ExpandDims` steps whose shape, permutation or axis is
+  a constant have it worked out once and call NumPy directly (`tfedu.graph.static_args`); on
+  by default.
 - `buffer_reuse`: elementwise steps call their NumPy ufunc directly, writing into the buffer
   of an input nothing reads any more (`tfedu.graph.buffer_reuse`); on by default, last.
 
@@ -33,7 +36,7 @@ from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops.op_helpers import export
 
 __all__ = ["constant_folding", "common_subexpression_elimination", "shape_simplification",
-           "remapper", "fusion", "scalar_chains", "buffer_reuse", "FUNCTION_ONLY",
+           "remapper", "fusion", "scalar_chains", "static_args", "buffer_reuse", "FUNCTION_ONLY",
            "DEFAULT_PASSES", "PASSES", "resolve_passes", "set_pass_options", "get_pass_options", "function_passes",
            "set_experimental_options", "get_experimental_options", "set_jit", "get_jit"]
 
@@ -198,6 +201,13 @@ def scalar_chains(plan) -> str:
     return run_chains(plan)
 
 
+def static_args(plan) -> str:
+    """Work out constant shape/permutation/axis arguments once (`tfedu.graph.static_args`)."""
+    from tfedu.graph.static_args import static_args as work_out
+
+    return work_out(plan)
+
+
 def buffer_reuse(plan) -> str:
     """Call elementwise steps' ufuncs directly, in place on dead inputs (bit-identical)."""
     from tfedu.graph.buffer_reuse import buffer_reuse as reuse
@@ -206,7 +216,7 @@ def buffer_reuse(plan) -> str:
 
 
 DEFAULT_PASSES = (constant_folding, common_subexpression_elimination, shape_simplification,
-                  remapper, scalar_chains, buffer_reuse)
+                  remapper, scalar_chains, static_args, buffer_reuse)
 
 PASSES = {
     "constant_folding": constant_folding,
@@ -215,6 +225,7 @@ PASSES = {
     "remapper": remapper,
     "fusion": fusion,
     "scalar_chains": scalar_chains,
+    "static_args": static_args,
     "buffer_reuse": buffer_reuse,
 }
 """Every pass by name, in the order they run."""
@@ -224,7 +235,8 @@ _ALIASES = {"arithmetic_optimization": "common_subexpression_elimination",
 
 # name -> on/off for Session and tf.function; "fusion" is off except under jit_compile=True.
 _options = {"constant_folding": True, "common_subexpression_elimination": True,
-            "shape_simplification": True, "remapper": True, "fusion": False, "scalar_chains": True, "buffer_reuse": True}
+            "shape_simplification": True, "remapper": True, "fusion": False, "scalar_chains": True,
+            "static_args": True, "buffer_reuse": True}
 _jit_options = {"fusion": True}
 
 

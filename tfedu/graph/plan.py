@@ -36,7 +36,7 @@ class Step:
     """One kernel call: read `inputs` slots (ints, or lists for list inputs), write `outputs`."""
 
     __slots__ = ("op", "kernel", "inputs", "outputs", "attrs", "uses_resources", "single",
-                 "skip", "direct", "alias", "in_place")
+                 "skip", "direct", "alias", "in_place", "static")
 
     def __init__(self, op, inputs, outputs, skip):
         opdef = op._opdef
@@ -50,6 +50,7 @@ class Step:
         self.skip = skip  # output slots that are fed: keep the fed value
         # set by the buffer_reuse pass: the ufunc to call, Identity, input written over
         self.direct, self.alias, self.in_place = None, False, None
+        self.static = None  # set by the static_args pass: (NumPy function, worked-out args)
         if op.type == "Placeholder":
             self.attrs["_name"] = op.name
 
@@ -290,6 +291,9 @@ def _reuse_note(step) -> str:
     p = getattr(step, "in_place", None)
     if p is not None:
         return f": np.{step.direct.__name__} into input {p}'s buffer"
+    if getattr(step, "static", None) is not None:
+        fn, args = step.static
+        return f": {fn.__name__}(x, {', '.join(map(repr, args))}) (argument worked out once)"
     return f": np.{step.direct.__name__}" if getattr(step, "direct", None) is not None else ""
 
 

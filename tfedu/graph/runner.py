@@ -100,6 +100,13 @@ def _kernel_call(src, i, step, in_place):
     """The line calling step i's kernel (or its ufunc)."""
     u = getattr(step, "direct", None)
     args = src.args(step.inputs)
+    static = getattr(step, "static", None)
+    if static is not None:  # static_args pass: NumPy called with the worked-out argument
+        fn, extra = static
+        src.ns[f"s{i}"] = fn
+        for n, value in enumerate(extra):
+            src.ns[f"c{i}_{n}"] = value
+        return f"s{i}({', '.join([args[0]] + [f'c{i}_{n}' for n in range(len(extra))])})"
     if u is not None:
         src.ns[f"u_{u.__name__}"] = u
         if in_place is not None:  # (np.maximum/minimum take their `out` by keyword only)
@@ -185,10 +192,10 @@ def _failure_handler(src):
         if i is None or not isinstance(e, RUN_ERRORS):
             return
         step = steps[i]
-        if i in arg_names:  # a ufunc called directly: its kernel says it as TF does
+        if i in arg_names:  # NumPy called directly: the step's kernel says it as TF does
             args = [names[n] if n in names else ns[n] for n in arg_names[i]]
             try:
-                step.kernel(*args)
+                step.kernel(*args, **step.attrs)
             except RUN_ERRORS as again:
                 reraise_as_runtime_error(step.op, again)
         reraise_as_runtime_error(step.op, e)
@@ -204,7 +211,7 @@ def build_runner(plan, n_fetch):
     feed_names = [src.new_local(s) for s in plan.feed_slots]
     src.direct_args = {}
     for i, step in enumerate(plan.steps):
-        if getattr(step, "direct", None) is not None:
+        if getattr(step, "direct", None) is not None or getattr(step, "static", None) is not None:
             src.direct_args[i] = src.args(step.inputs)
         if not _emit_step(src, i, step):
             return None

@@ -9,8 +9,11 @@ import numpy as np
 import tfedu as tf
 
 
-def _fans(shape):
+def _fans(shape, input_axes=None, output_axes=None):
     shape = list(shape)
+    if input_axes is not None and output_axes is not None:  # EinsumDense's kernels
+        return (int(np.prod([shape[a] for a in input_axes])),
+                int(np.prod([shape[a] for a in output_axes])))
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -107,7 +110,7 @@ class VarianceScaling(_Seeded):
         self.scale, self.mode, self.distribution = scale, mode, distribution
 
     def __call__(self, shape, dtype=None):
-        fan_in, fan_out = _fans(shape)
+        fan_in, fan_out = _fans(shape, self.input_axes, self.output_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         scale = self.scale / max(1.0, n)
         dtype = dtype or "float32"

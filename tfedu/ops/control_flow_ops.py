@@ -7,7 +7,9 @@ attributes of one op:
     If / StatelessIf        inputs [pred, captured...]            attrs then_branch, else_branch
     While / StatelessWhile  inputs [max_iter, loop vars..., captured...]   attrs cond, body
 
-(the `Stateless` form when the sub-graphs have no side effects). Their kernels run the
+(the `Stateless` form when the sub-graphs have no side effects; a `While` read from a
+TensorFlow file has `tf_layout`: its inputs are TensorFlow's, every one a loop var, and its
+`max_iter` is -1). Their kernels run the
 sub-graphs' execution plans. Gradients are symbolic: an `If` over the branches' gradient graphs,
 and a `WhileGrad` op that replays the loop and runs the body's gradient graph backwards.
 """
@@ -162,8 +164,7 @@ def _if_graph_grad(op, *grads):
 
 
 IF = register_op("If", group="control", inputs=("cond: Tcond", "input: N*T"), outputs=("output: N*T",),
-                 export={"graphdef": {
-                     "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
+                 export={"graphdef": {"control": "if"}},
                  attrs={"then_branch": None, "else_branch": None, "output_specs": ()},
                  infer=_if_infer, kernel=_if_kernel, grad=_if_graph_grad, stateful=True,
                  uses_resources=True, replay=_if_replay,
@@ -171,8 +172,7 @@ IF = register_op("If", group="control", inputs=("cond: Tcond", "input: N*T"), ou
 
 
 STATELESS_IF = register_op("StatelessIf", group="control", inputs=("cond: Tcond", "input: N*T"),
-                           export={"graphdef": {
-                               "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
+                           export={"graphdef": {"control": "if"}},
                            outputs=("output: N*T",),
                            attrs={"then_branch": None, "else_branch": None, "output_specs": ()},
                            infer=_if_infer, kernel=_if_kernel, grad=_if_graph_grad,
@@ -408,19 +408,18 @@ def _while_graph_grad(op, *grads):
 
 
 WHILE = register_op("While", group="control", inputs=("max_iter: int32", "input: N*T"), outputs=("output: N*T",),
-                    export={"graphdef": {
-                        "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
-                    attrs={"cond": None, "body": None, "n_loop": 0, "output_specs": ()},
+                    export={"graphdef": {"control": "while"}},
+                    attrs={"cond": None, "body": None, "n_loop": 0, "output_specs": (),
+                           "tf_layout": False},
                     infer=_while_infer, kernel=_while_kernel, grad=_while_graph_grad,
                     stateful=True, uses_resources=True, replay=_while_replay, doc="Runs body while cond holds (loop vars, then captures).")
 
 
 STATELESS_WHILE = register_op("StatelessWhile", group="control", inputs=("max_iter: int32", "input: N*T"),
-                              export={"graphdef": {
-                                  "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
+                              export={"graphdef": {"control": "while"}},
                               outputs=("output: N*T",),
                               attrs={"cond": None, "body": None, "n_loop": 0,
-                                     "output_specs": ()},
+                                     "output_specs": (), "tf_layout": False},
                               infer=_while_infer, kernel=_while_kernel, grad=_while_graph_grad,
                               uses_resources=True, replay=_while_replay,
                               doc="While without side effects in cond or body.")
@@ -500,7 +499,9 @@ def _while_grad_infer(op):
 
 WHILE_GRAD = register_op("WhileGrad", group="control", inputs=("max_iter: int32", "input: N*T"),
                          export={"graphdef": {
-                             "unsupported": "it is tfedu's own op; TensorFlow has none of that name"}},
+                             "unsupported": "it is tfedu's own gradient of a while loop (TensorFlow has no op of "
+                             "that name); save the forward function and let TensorFlow "
+                             "differentiate it after loading"}},
                          outputs=("output: N*T",),
                          attrs={"cond": None, "body": None, "body_grad": None, "n_loop": 0,
                                 "n_caps": 0, "mask": (), "output_specs": ()},
@@ -692,14 +693,31 @@ def _list_infer(op):
     return [(TensorShape([]), _VARIANT)]
 
 
+def _shape_value(v):
+    """TF's element-shape tensor as a TensorShape: -1 (scalar) is unknown rank, -1 dims unknown."""
+    if v is None:
+        return TensorShape(None)
+    a = np.asarray(v)
+    if a.ndim == 0:
+        return TensorShape(None)
+    return TensorShape([int(d) if d >= 0 else None for d in a.reshape(-1)])
+
+
+def shape_tensor_value(shape) -> np.ndarray:
+    """The element-shape tensor TF's TensorList ops take for `shape` (-1 for unknown)."""
+    shape = TensorShape(shape)
+    if shape.rank is None:
+        return np.array(-1, np.int32)
+    return np.array([-1 if d is None else d for d in shape.as_list()], np.int32)
+
+
 def _reserve_kernel(element_shape, num_elements, element_dtype=None):
     return _variant([None] * int(num_elements))
 
 
 TL_RESERVE = register_op(
     "TensorListReserve", group="control", inputs=("element_shape: int32", "num_elements: int32"),
-    export={"graphdef": {
-        "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
+    export={"graphdef": {"add": {"shape_type": dtypes.int32}}},
     outputs=("handle: variant",), attrs={"element_dtype": None},
     infer=_list_infer, kernel=lambda es, n, element_dtype=None: _reserve_kernel(es, n))
 
@@ -707,7 +725,7 @@ TL_RESERVE = register_op(
 def _set_item_kernel(handle, index, item, element_dtype=None, resize_if_index_out_of_bounds=True):
     items = list(_items(handle))
     i = int(index)
-    if i < 0:
+    if i < 0 or (i >= len(items) and not resize_if_index_out_of_bounds):
         raise OpCheckError(f"Trying to modify element {i} in a list with {len(items)} elements.")
     if i >= len(items):
         items.extend([None] * (i + 1 - len(items)))
@@ -717,13 +735,16 @@ def _set_item_kernel(handle, index, item, element_dtype=None, resize_if_index_ou
 
 TL_SET = register_op(
     "TensorListSetItem", group="control", inputs=("input_handle: variant", "index: int32", "item: element_dtype"),
-    export={"graphdef": {
-        "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
     outputs=("output_handle: variant",), type_attrs={"element_dtype": ALL},
     attrs={"resize_if_index_out_of_bounds": True}, infer=_list_infer, kernel=_set_item_kernel)
 
 
-def _get_item_kernel(handle, index, element_shape=None, element_dtype=None):
+def _fill_shape(element_shape):
+    shape = _shape_value(element_shape)
+    return () if shape.rank is None else tuple(d or 0 for d in shape.as_list())
+
+
+def _get_item_kernel(handle, index, element_shape, element_dtype=None):
     items = _items(handle)
     i = int(index)
     if not 0 <= i < len(items):
@@ -731,50 +752,59 @@ def _get_item_kernel(handle, index, element_shape=None, element_dtype=None):
                            "elements.")
     v = items[i]
     if v is None:
-        return np.zeros(tuple(element_shape or ()), dtype=element_dtype._np)
+        return np.zeros(_fill_shape(element_shape), dtype=element_dtype._np)
     return v
 
 
 TL_GET = register_op(
-    "TensorListGetItem", group="control", inputs=("input_handle: variant", "index: int32"),
-    export={"graphdef": {
-        "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
-    outputs=("item: element_dtype",), attrs={"element_dtype": None, "element_shape": None},
-    infer=lambda op: [(TensorShape(op.attrs["element_shape"]), op.attrs["element_dtype"])],
+    "TensorListGetItem", group="control",
+    inputs=("input_handle: variant", "index: int32", "element_shape: int32"),
+    outputs=("item: element_dtype",), attrs={"element_dtype": None},
+    infer=lambda op: [(_shape_value(op.const_value(2)), op.attrs["element_dtype"])],
     kernel=_get_item_kernel)
 
 
-def _stack_kernel(handle, element_shape=None, element_dtype=None, num_elements=-1):
+def _shape_text(shape) -> str:
+    """A shape as TensorFlow's messages print it: `[?,4]`, `<unknown>`."""
+    if shape.rank is None:
+        return "<unknown>"
+    return "[" + ",".join("?" if d is None else str(d) for d in shape.as_list()) + "]"
+
+
+def _stack_kernel(handle, element_shape, element_dtype=None, num_elements=-1):
     items = _items(handle)
-    shape = tuple(d if d is not None else 0 for d in (element_shape or ()))
+    shape = _fill_shape(element_shape)
     if not items:
+        known = _shape_value(element_shape)
+        if not known.is_fully_defined():
+            raise OpCheckError("Tried to stack elements of an empty list with "
+                               f"non-fully-defined element_shape: {_shape_text(known)}")
         return np.zeros((0,) + shape, dtype=element_dtype._np)
     arrs = [np.zeros(items[0].shape if items[0] is not None else shape, element_dtype._np)
             if v is None else v for v in items]
     return np.stack(arrs).astype(element_dtype._np, copy=False)
 
 
+def _stack_infer(op):
+    shape = _shape_value(op.const_value(1))
+    out = TensorShape([None]).concatenate(shape) if shape.rank is not None else TensorShape(None)
+    return [(out, op.attrs["element_dtype"])]
+
+
 TL_STACK = register_op(
-    "TensorListStack", group="control", inputs=("input_handle: variant",), outputs=("tensor: element_dtype",),
-    export={"graphdef": {
-        "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
-    attrs={"element_dtype": None, "element_shape": None, "num_elements": -1},
-    infer=lambda op: [(TensorShape([None]).concatenate(TensorShape(op.attrs["element_shape"]))
-                       if TensorShape(op.attrs["element_shape"]).rank is not None
-                       else TensorShape(None), op.attrs["element_dtype"])],
-    kernel=_stack_kernel)
+    "TensorListStack", group="control", inputs=("input_handle: variant", "element_shape: int32"),
+    outputs=("tensor: element_dtype",), attrs={"element_dtype": None, "num_elements": -1},
+    infer=_stack_infer, kernel=_stack_kernel)
 
 
-def _from_tensor_kernel(tensor, element_shape=None, element_dtype=None):
+def _from_tensor_kernel(tensor, element_shape, element_dtype=None):
     return _variant([tensor[i] for i in range(tensor.shape[0])])
 
 
 TL_FROM_TENSOR = register_op(
-    "TensorListFromTensor", group="control", inputs=("tensor: element_dtype",), outputs=("output_handle: variant",),
-    export={"graphdef": {
-        "unsupported": "tfedu writes and reads functional control flow (tf.cond, tf.while_loop) only inside tfedu"}},
-    type_attrs={"element_dtype": ALL}, attrs={"element_shape": None},
-    infer=_list_infer, kernel=_from_tensor_kernel)
+    "TensorListFromTensor", group="control", inputs=("tensor: element_dtype", "element_shape: int32"),
+    outputs=("output_handle: variant",), export={"graphdef": {"add": {"shape_type": dtypes.int32}}},
+    type_attrs={"element_dtype": ALL}, infer=_list_infer, kernel=_from_tensor_kernel)
 
 
 def _length_kernel(handle):
@@ -794,8 +824,9 @@ class TensorArray:
                  element_shape=None, colocate_with_first_write_call=True, name=None):
         self._dtype = dtypes.as_dtype(dtype)
         self._dynamic_size = bool(dynamic_size)
-        self._element_shape = TensorShape(element_shape) if element_shape is not None \
-            else TensorShape(None)
+        # one cell shared by every TensorArray a loop derives from this one (as in TF): a
+        # write inside a loop body tells the array after the loop its element shape
+        self._shape_cell = [TensorShape(element_shape)]
         self._infer_shape = infer_shape
         if flow is not None:
             self._flow = flow
@@ -804,7 +835,8 @@ class TensorArray:
             n = 0 if size is None else int(size)
             self._flow = [None] * n
         else:
-            self._flow = execute(TL_RESERVE, [[-1], 0 if size is None else size],
+            self._flow = execute(TL_RESERVE, [shape_tensor_value(self._element_shape),
+                                              0 if size is None else size],
                                  {"element_dtype": self._dtype}, default_name="TensorArrayV2")
 
     # --- helpers -------------------------------------------------------------------------
@@ -814,7 +846,11 @@ class TensorArray:
 
     @property
     def element_shape(self):
-        return self._element_shape
+        return self._shape_cell[0]
+
+    @property
+    def _element_shape(self):
+        return self._shape_cell[0]
 
     @property
     def dynamic_size(self):
@@ -836,7 +872,7 @@ class TensorArray:
     def _with_flow(self, flow):
         ta = TensorArray.__new__(TensorArray)
         ta._dtype, ta._dynamic_size = self._dtype, self._dynamic_size
-        ta._element_shape, ta._infer_shape = self._element_shape, self._infer_shape
+        ta._shape_cell, ta._infer_shape = self._shape_cell, self._infer_shape
         if isinstance(flow, EagerTensor):
             ta._flow = [None if v is None else _wrap(np.asarray(v), self._dtype)
                         for v in _items(flow._value)]
@@ -847,9 +883,9 @@ class TensorArray:
     def _merge_shape(self, shape):
         if self._infer_shape:
             if self._element_shape.rank is None:
-                self._element_shape = TensorShape(shape)
+                self._shape_cell[0] = TensorShape(shape)
             elif self._element_shape.is_compatible_with(shape):
-                self._element_shape = self._element_shape.merge_with(shape)
+                self._shape_cell[0] = self._element_shape.merge_with(shape)
 
     # --- TF's surface --------------------------------------------------------------------
     def write(self, index, value, name=None):
@@ -880,8 +916,8 @@ class TensorArray:
             if v is None:
                 return array_ops.zeros(self._element_shape.as_list(), dtype=self._dtype)
             return v
-        return execute(TL_GET, [self._flow, index],
-                       {"element_dtype": self._dtype, "element_shape": self._element_shape},
+        return execute(TL_GET, [self._flow, index, shape_tensor_value(self._element_shape)],
+                       {"element_dtype": self._dtype},
                        default_name="TensorArrayV2Read")
 
     def stack(self, name=None):
@@ -893,8 +929,8 @@ class TensorArray:
             items = [v if v is not None else array_ops.zeros(
                 self._element_shape.as_list(), dtype=self._dtype) for v in self._flow]
             return array_ops.stack(items)
-        return execute(TL_STACK, [self._flow],
-                       {"element_dtype": self._dtype, "element_shape": self._element_shape},
+        return execute(TL_STACK, [self._flow, shape_tensor_value(self._element_shape)],
+                       {"element_dtype": self._dtype},
                        default_name="TensorArrayV2Stack")
 
     def gather(self, indices, name=None):
@@ -905,7 +941,7 @@ class TensorArray:
         self._merge_shape(value.shape[1:] if value.shape.rank else TensorShape(None))
         if self._eager():
             return self._with_list(list(value))
-        flow = execute(TL_FROM_TENSOR, [value], {"element_shape": self._element_shape},
+        flow = execute(TL_FROM_TENSOR, [value, shape_tensor_value(self._element_shape)],
                        default_name="TensorArrayUnstack")
         return self._with_flow(flow)
 

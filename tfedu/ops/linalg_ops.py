@@ -1261,8 +1261,11 @@ def _einsum_grad(op, g):
                 n = _dim(x, _axis_of(ins[k], ax))
                 extra_terms.append(lab)
                 extra_ops.append(array_ops.ones([n], dtype=x.dtype))
-        terms = [_join(t) for j, t in enumerate(ins) if j != k] + [_join(out)] + extra_terms
+        term_labels = [t for j, t in enumerate(ins) if j != k] + [out]
         operands = [math_ops.conj(t) for j, t in enumerate(xs) if j != k] + [g] + extra_ops
+        if "..." not in ins[k]:  # broadcast dims the operand lacks are summed: name them
+            term_labels = _explicit_ellipsis(term_labels, operands, fresh)
+        terms = [_join(t) for t in term_labels] + extra_terms
         if "..." in ins[k] and not any("..." in t for t in [out] + [ins[j] for j in range(
                 len(ins)) if j != k]):
             raise NotImplementedError("einsum gradient needs the ellipsis in the output")
@@ -1272,6 +1275,21 @@ def _einsum_grad(op, g):
             gk = unbroadcast(gk, x)
         grads.append(gk)
     return grads
+
+
+def _explicit_ellipsis(terms, operands, fresh):
+    """Terms with each ellipsis spelled out as fresh labels (right-aligned, as broadcasting
+    aligns them), so that an einsum can sum those axes away."""
+    counts = [x.shape.rank - (len(t) - 1) if "..." in t else 0
+              for t, x in zip(terms, operands)]
+    if not any(counts):
+        return [[lab for lab in t if lab != "..."] for t in terms]
+    block = [next(fresh) for _ in range(max(counts))]
+    out = []
+    for t, n in zip(terms, counts):
+        i = t.index("...") if "..." in t else None
+        out.append(t if i is None else t[:i] + block[len(block) - n:] + t[i + 1:])
+    return out
 
 
 def _axis_of(labs, idx):

@@ -4,7 +4,9 @@ A traced `tf.function` (a `FuncGraph`) becomes a `FunctionDef`: its argument pla
 become the signature's input args (variables captured by the function become trailing
 `resource` args, bound to the variables when loaded), every other op becomes a `NodeDef` whose
 inputs name `node:output_arg:index`, and its outputs become the return values. Functions a graph
-calls (`StatefulPartitionedCall`'s `f`) join the same library. A TF 1.x `Graph` becomes a
+calls (`StatefulPartitionedCall`'s `f`, an `If`'s branches, a `While`'s cond and body, see
+`control_flow_io`) join the same library; a branch or loop function takes every input as an
+argument, as its op passes them. A TF 1.x `Graph` becomes a
 `GraphDef` whose inputs name `node:index`.
 
 Attrs are tfedu's own, which are TensorFlow's names; `op_table` lists the few places where
@@ -21,6 +23,7 @@ from tensorboard.compat.proto import attr_value_pb2, function_pb2, graph_pb2, no
 from tfedu.framework import dtypes
 from tfedu.framework.graph_def import PRODUCER_VERSION
 from tfedu.framework.tensor import EagerTensor
+from tfedu.saved_model import control_flow_io as cfx
 from tfedu.saved_model import op_table
 from tfedu.saved_model.proto_values import attr_value, dtype_enum, shape_proto
 
@@ -39,6 +42,7 @@ def _list_lengths(op, specs, attrs):
 
 def output_arg(op, index: int) -> tuple[str, int]:
     """(TensorFlow output arg name, index within it) of output `index` of `op`."""
+    index += cfx.output_offset(op)
     names = op_table.output_names(op._opdef)
     specs = op._opdef.output_specs
     if len(specs) == 1:
@@ -87,15 +91,21 @@ def _spec_inputs(op, position):
     return op._inputs[start:start + (1 if n < 0 else n)]
 
 
-def node_attrs(op, library=None) -> dict:
-    """{name: AttrValue} of `op` as TensorFlow's op definition wants them."""
-    e = op_table.entry(op.type)
+def _check_writable(op, e):
     reason = e.get("unsupported")
     if reason:
         raise ExportError(f"Cannot write op {op.name!r} of type {op.type} for TensorFlow: "
                           f"{reason}.")
     _check_defaults(op, e)
-    out = {}
+
+
+def node_attrs(op, library=None) -> dict:
+    """{name: AttrValue} of `op` as TensorFlow's op definition wants them."""
+    e = op_table.entry(op.type)
+    _check_writable(op, e)
+    if e.get("control"):
+        return cfx.control_attrs(op, library)
+    out = {k: attr_value(v) for k, v in e.get("add", {}).items()}
     for k in sorted(_declared_attrs(op._opdef, e)):
         v = op._attrs.get(k)
         if v is None:
@@ -183,8 +193,9 @@ class _FunctionWriter:
         become constants. Returns {id(placeholder op): value} of the constants."""
         captured = {id(inner): outer for outer, inner in self.graph._captures.values()}
         constants, shapes = {}, []
-        for ph in self.graph.inputs:
-            outer = captured.get(id(ph))
+        for k, ph in enumerate(self.graph.inputs):
+            # a branch or loop body takes every input from its op: none become constants
+            outer = captured.get(id(ph)) if k >= self.cf._num_args else None
             if isinstance(outer, EagerTensor):
                 constants[id(ph.op)] = outer
                 continue
@@ -209,13 +220,15 @@ class _FunctionWriter:
         return ref
 
     def _const_node(self, op, value):
-        node = self.fdef.node_def.add(name=op.name, op="Const")
-        node.attr["value"].CopyFrom(attr_value(np.asarray(value._value)))
-        node.attr["dtype"].CopyFrom(attr_value(value._dtype))
+        _const_def(self.fdef.node_def.add(), op.name, value._value, value._dtype)
 
     def _node(self, op):
+        inputs = [self._ref(t) for t in cfx.tf_inputs(op)]
+        if cfx.while_counter(op):
+            counter = _const_def(self.fdef.node_def.add(), f"{op.name}/loop_counter", 0)
+            inputs.insert(0, f"{counter.name}:output:0")
         node = self.fdef.node_def.add(name=op.name, op=op.type)
-        node.input.extend(self._ref(t) for t in op._inputs)
+        node.input.extend(inputs)
         controls = [c.name for c in op._control_inputs]
         stateful = op._opdef.stateful and op.type not in ("Const", "Placeholder", "NoOp")
         if stateful and self.last_stateful is not None and self.last_stateful not in controls:
@@ -238,17 +251,28 @@ class _FunctionWriter:
             self.fdef.ret[name] = self._ref(t)
 
 
+def _const_def(node, name, value, dtype=dtypes.int32):
+    """Fill `node` as a Const named `name` holding `value`."""
+    node.name, node.op = name, "Const"
+    node.attr["value"].CopyFrom(attr_value(np.asarray(value, dtype._np)))
+    node.attr["dtype"].CopyFrom(attr_value(dtype))
+    return node
+
+
 # --- GraphDef ------------------------------------------------------------------------------
 
 def _graph_ref(t) -> str:
-    return t._op.name if t._value_index == 0 else f"{t._op.name}:{t._value_index}"
+    index = t._value_index + cfx.output_offset(t._op)
+    return t._op.name if index == 0 else f"{t._op.name}:{index}"
 
 
 def node_def_proto(op, library, for_display=False) -> node_def_pb2.NodeDef:
     """`op` as a NodeDef; `for_display` (a graph drawn by TensorBoard, never run) keeps an op
     TensorFlow could not run, with its name, type and inputs but no attrs."""
     node = node_def_pb2.NodeDef(name=op.name, op=op.type, device=op.device)
-    node.input.extend(_graph_ref(t) for t in op._inputs)
+    if cfx.while_counter(op):
+        node.input.append(f"{op.name}/loop_counter")
+    node.input.extend(_graph_ref(t) for t in cfx.tf_inputs(op))
     node.input.extend("^" + c.name for c in op._control_inputs)
     try:
         attrs = node_attrs(op, library)
@@ -267,6 +291,8 @@ def graph_def_proto(graph, library=None, for_display=False) -> graph_pb2.GraphDe
     library = library or FunctionLibrary()
     g = graph_pb2.GraphDef()
     for op in graph.get_operations():
+        if cfx.while_counter(op):
+            _const_def(g.node.add(), f"{op.name}/loop_counter", 0)
         g.node.add().CopyFrom(node_def_proto(op, library, for_display))
     g.versions.producer = PRODUCER_VERSION
     g.versions.min_consumer = MIN_CONSUMER

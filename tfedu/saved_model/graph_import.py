@@ -3,7 +3,8 @@
 Each `NodeDef` becomes the tfedu op of the same name, built through the registry exactly as
 if the Python API had built it (shapes are inferred again, kernels are tfedu's). An op tfedu
 does not have is refused with an error naming it. Functions called by a node (`f` of
-`StatefulPartitionedCall`) are read on demand from the same library.
+`StatefulPartitionedCall`, the branches of `If`, cond and body of `While`: `control_flow_io`)
+are read on demand from the same library.
 
 Nothing in the protobuf is executed while reading: node names, op names and attr values are
 data; the graph runs only when the loaded function is called, with tfedu's own kernels.
@@ -22,6 +23,7 @@ from tfedu.framework.registry import OPS
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.framework.tensor_spec import TensorSpec
 from tfedu.function.concrete_function import CALL, STATEFUL_CALL, ConcreteFunction, create_graph_op
+from tfedu.saved_model import control_flow_io as cfx
 from tfedu.saved_model import op_table
 from tfedu.saved_model.graph_export import output_arg
 from tfedu.saved_model.proto_values import (
@@ -147,6 +149,8 @@ class _NodeBuilder:
                      if not k.startswith("_")}
             if node.op in _CALL_OPS:
                 return self._call(node, opdef, data, attrs)
+            if op_table.entry(node.op).get("control"):
+                return cfx.import_control(self.graph, node.op, data, attrs, node.name + "/")
             if op_table.entry(node.op).get("hetero"):
                 return self._hetero(node, opdef, data, attrs)
             return self._op(node, opdef, data, attrs)

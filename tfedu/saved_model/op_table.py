@@ -13,6 +13,10 @@ here, never patched):
   (`IdentityN`, `Assert`): written as `[T] * N`, and `N` is not written;
 - `call`: function-call ops, whose `Tin`/`Tout` come from the inputs and outputs;
 - `unsupported`: why an op cannot be written for TensorFlow (or read from it);
+- `add`: attrs TensorFlow's op has and tfedu's does not, with the one value tfedu computes
+  (`shape_type` of `TensorListReserve`);
+- `control`: `"if"` or `"while"`: functional control flow, written by `control_flow_io`
+  (TensorFlow's attrs, the branch / cond / body functions, a `While`'s loop counter);
 - `hetero`: a list input or output whose tensors have different dtypes (`SaveV2`), built
   directly rather than through type inference when a graph is read.
 

@@ -82,6 +82,11 @@ def _shape_of(x):
     return tuple(shape)
 
 
+class ShapesDict(dict):
+    """The shapes a multi-input layer is built from, by `build` argument (`query_shape`...);
+    saved as Keras's `{"shapes_dict": ...}` build config."""
+
+
 class InputSpec:
     """What a layer accepts (`ndim`, `min_ndim`, `max_ndim`, fixed `axes`, `shape`); checked
     on every call with Keras's messages."""
@@ -279,6 +284,8 @@ class Layer(Module):
         sig = inspect.signature(self.call)
         self._call_has_training = "training" in sig.parameters
         self._call_has_mask = "mask" in sig.parameters
+        # Keras fills `<arg>_mask` (MultiHeadAttention's `value_mask`) from `<arg>`'s mask
+        self._masked_args = [p for p in sig.parameters if f"{p}_mask" in sig.parameters]
 
     # --- attribute tracking ----------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -456,6 +463,8 @@ class Layer(Module):
         sig = inspect.signature(self.build)
         if len(sig.parameters) == 0:
             self.build()
+        elif isinstance(input_shape, ShapesDict):
+            self.build(**input_shape)
         else:
             self.build(input_shape)
         self._build_input_shape = input_shape
@@ -482,9 +491,7 @@ class Layer(Module):
         first = args[0] if args else next(iter(kwargs.values()))
         assert_input_compatibility(self.input_spec, first, self.name)
         if not self.built:
-            shapes = nest.map_structure(_shape_of, first) if nest.is_nested(first) \
-                else _shape_of(first)
-            self._maybe_build(shapes)
+            self._maybe_build(self._call_shapes(args, kwargs, _shape_of))
         if self._call_has_training:
             if kwargs.get("training") is None:
                 kwargs["training"] = _training_default()
@@ -499,6 +506,8 @@ class Layer(Module):
         input_mask = kwargs["mask"] if "mask" in kwargs else _mask_of(first)
         if self._call_has_mask and "mask" not in kwargs and input_mask is not None:
             kwargs["mask"] = input_mask
+        if self._masked_args:
+            self._fill_arg_masks(args, kwargs)
         args = tuple(nest.map_structure(self._convert_input, a) for a in args)
         call = self.call
         if _state.graph is not None:
@@ -523,6 +532,23 @@ class Layer(Module):
 
     _keeps_inner_masks = False  # models: their outputs carry the masks their layers set
 
+    def _call_shapes(self, args, kwargs, shape_of):
+        """What `build` receives: the first input's shape (a structure of shapes for a list).
+        Layers whose `build` takes one shape per call argument return a `ShapesDict`."""
+        first = args[0] if args else next(iter(kwargs.values()))
+        return nest.map_structure(shape_of, first) if nest.is_nested(first) else shape_of(first)
+
+    def _fill_arg_masks(self, args, kwargs):
+        """`<arg>_mask=None` becomes the mask `<arg>` carries, as Keras passes it."""
+        try:
+            bound = inspect.signature(self.call).bind_partial(*args, **kwargs).arguments
+        except TypeError:
+            return
+        for name in self._masked_args:
+            mask = getattr(bound.get(name), "_keras_mask", None)
+            if mask is not None and bound.get(f"{name}_mask") is None:
+                kwargs[f"{name}_mask"] = mask
+
     def compute_mask(self, inputs, mask=None):
         """The mask of this layer's output: the input's mask if the layer supports masking."""
         return mask if self.supports_masking else None
@@ -545,9 +571,7 @@ class Layer(Module):
         first = args[0] if args else next(iter(kwargs.values()))
         assert_input_compatibility(self.input_spec, first, self.name)
         if not self.built:
-            shapes = nest.map_structure(lambda t: t.shape, first) if nest.is_nested(first) \
-                else first.shape
-            self._maybe_build(shapes)
+            self._maybe_build(self._call_shapes(args, kwargs, lambda t: t.shape))
         kw = dict(kwargs)
         if self._call_has_training:
             kw.setdefault("training", False)

@@ -1,6 +1,12 @@
 """`keras.layers`."""
 
 from tfedu.keras.engine.base_layer import InputSpec, Layer
+from tfedu.keras.layers.attention import (
+    AdditiveAttention,
+    Attention,
+    EinsumDense,
+    MultiHeadAttention,
+)
 from tfedu.keras.layers.conv import (
     AveragePooling1D,
     AveragePooling2D,

@@ -15,16 +15,28 @@ class _Stateless(Layer):
 
 
 class Softmax(_Stateless):
-    """Softmax over `axis`; masked positions (mask False) get probability 0."""
+    """Softmax over `axis` (an axis or a tuple of axes); masked positions (mask False) get
+    probability 0, even where a whole row is masked, as in Keras 3."""
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis
+        self.supports_masking = True
 
     def call(self, inputs, mask=None):
         if mask is not None:
-            inputs = inputs + (1.0 - tf.cast(mask, inputs.dtype)) * -1e9
-        return tf.nn.softmax(inputs, axis=self.axis)
+            mask = mask if mask.dtype == tf.bool else tf.greater(mask, 0.5)
+            big = -3e4 if inputs.dtype == tf.float16 else -1e9
+            inputs = tf.where(mask, inputs, tf.cast(big, inputs.dtype))
+        axis = self.axis
+        if isinstance(axis, (tuple, list)) and len(axis) > 1:
+            out = tf.exp(inputs - tf.reduce_logsumexp(inputs, axis=list(axis), keepdims=True))
+        else:
+            out = tf.nn.softmax(inputs, axis=axis[0] if isinstance(axis, (tuple, list)) else axis)
+        return out if mask is None else tf.where(mask, out, tf.zeros_like(out))
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
 
 
 class ReLU(_Stateless):

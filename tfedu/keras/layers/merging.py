@@ -21,6 +21,15 @@ class _Merge(Layer):
                              f"inputs={inputs} (not a list of tensors)")
         return self._merge(list(inputs))
 
+    def compute_mask(self, inputs, mask=None):
+        """Keras's merge mask: none if an input is unmasked, else the masks or-ed together."""
+        if mask is None or not isinstance(mask, (list, tuple)) or any(m is None for m in mask):
+            return None
+        out = mask[0]
+        for m in mask[1:]:
+            out = tf.logical_or(out, m)
+        return out
+
 
 class Add(_Merge):
     def _merge(self, xs):
@@ -70,6 +79,20 @@ class Concatenate(_Merge):
 
     def _merge(self, xs):
         return tf.concat(xs, axis=self.axis)
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's: unmasked inputs count as all-true; a step is kept if any part of it is."""
+        if mask is None or not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
+            return None
+        full = []
+        for x, m in zip(inputs, mask):
+            if m is None:
+                full.append(tf.ones_like(x, dtype="bool"))
+            elif m.shape.rank < x.shape.rank:
+                full.append(tf.logical_or(tf.expand_dims(m, -1), tf.zeros_like(x, dtype="bool")))
+            else:
+                full.append(m)
+        return tf.reduce_any(tf.concat(full, axis=self.axis), axis=-1)
 
     def get_config(self):
         c = super().get_config()

@@ -282,14 +282,25 @@ def get_build_config(layer):
 
     if not layer.built or isinstance(layer, InputLayer):
         return None
+    from tfedu.keras.engine.base_layer import ShapesDict
+
     shape = getattr(layer, "_build_input_shape", None)
     if shape is None and not _is_functional(layer):
         return None
+    if isinstance(shape, ShapesDict):
+        return {"shapes_dict": {k: shape_to_json(v) for k, v in shape.items()}}
     return {"input_shape": shape_to_json(shape)}
 
 
 def build_from_config(layer, config):
-    shape = shape_from_json((config or {}).get("input_shape"))
+    from tfedu.keras.engine.base_layer import ShapesDict
+
+    config = config or {}
+    if isinstance(config.get("shapes_dict"), dict):
+        layer._maybe_build(ShapesDict({k: shape_from_json(v)
+                                       for k, v in config["shapes_dict"].items()}))
+        return
+    shape = shape_from_json(config.get("input_shape"))
     if shape is None:
         return
     from tfedu.keras.engine.training import Model
