@@ -150,11 +150,12 @@ def _layouts(rng, dtype):
     yield np.asfortranarray(big), rng.random((80, 90)).astype(dtype).T
 
 
-def test_wide_blas_products_match_numpy_in_every_layout():
+def test_wide_blas_products_match_numpy_in_every_layout(monkeypatch):
     """On a CPU where the AVX-512 instance loads, its products are numpy's up to rounding;
     elsewhere `gemm` declines (None) and `blas.matmul` is numpy's."""
     from tfedu.kernels import wide_blas
 
+    monkeypatch.setattr(wide_blas, "machine_busy", lambda: False)  # large products split
     rng = np.random.default_rng(5)
     for dtype in (np.float32, np.float64):
         for a, b in _layouts(rng, dtype):
@@ -181,3 +182,13 @@ def test_wide_blas_can_be_turned_off():
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_wide_blas_splits_products_only_on_a_machine_with_a_free_core(monkeypatch):
+    from tfedu.kernels import wide_blas
+
+    monkeypatch.setattr(wide_blas, "_CORES", 2)
+    monkeypatch.setattr(wide_blas, "machine_busy", lambda: False)
+    assert wide_blas._threads() == 2
+    monkeypatch.setattr(wide_blas, "machine_busy", lambda: True)  # the half would wait
+    assert wide_blas._threads() == 1

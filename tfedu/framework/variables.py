@@ -191,6 +191,8 @@ class Variable:
 
     # --- writing ---------------------------------------------------------------------------
     def _converted(self, value):
+        if type(value) is EagerTensor and value._dtype is self._dtype:  # `lr * g`
+            return value._value
         t = convert_to_tensor(value, dtype=self._dtype)
         return t._value if isinstance(t, EagerTensor) else np.asarray(t)
 

@@ -11,7 +11,8 @@ So, only when the CPU has AVX-512 (F, CD, BW, DQ, VL) and numpy's OpenBLAS runs 
 kernels, tfedu loads a second instance of the same library file (a copy under tfedu's cache
 directory: the dynamic loader shares one instance per file) with `OPENBLAS_CORETYPE=SkylakeX`,
 checks one product against numpy, and calls its `cblas_sgemm`/`cblas_dgemm` (single-threaded)
-for 2-D float32/float64 products. Anything unexpected (another OS, another BLAS, no cache
+for 2-D float32/float64 products (a large one split over two threads unless the machine is busy).
+Anything unexpected (another OS, another BLAS, no cache
 directory, a failed check) leaves numpy's BLAS in charge. `TFEDU_WIDE_BLAS=0` turns it off.
 Results differ from numpy's only by float rounding (another summation order).
 """
@@ -27,6 +28,7 @@ import threading
 import numpy as np
 
 from tfedu.kernels.parallel_lock import _threads as _cap
+from tfedu.kernels.parallel_lock import machine_busy
 
 __all__ = ["gemm", "available"]
 
@@ -216,8 +218,12 @@ _CORES = os.cpu_count() or 1
 
 
 def _threads() -> int:
-    limit = _cap["cap"]  # set_intra_op_parallelism_threads
-    return min(_CORES, limit) if limit > 0 else _CORES
+    """Threads a product may use: the cap (set_intra_op_parallelism_threads) or the cores, and
+    one while the machine is busy (load average >= cores), as numpy's BLAS threads: the second
+    half would wait for a core, and the caller for it."""
+    limit = _cap["cap"]
+    top = min(_CORES, limit) if limit > 0 else _CORES
+    return 1 if top > 1 and machine_busy() else top
 
 
 def _pool():

@@ -494,7 +494,7 @@ def _broadcast_to_grad(op, g):
 
 
 def _broadcast_to_kernel(x, shape):
-    shape = tuple(int(d) for d in np.reshape(shape, -1))
+    shape = tuple(np.reshape(shape, -1).tolist())
     check_array_budget(shape, x.dtype)  # a shape fed at run time: checked before any copy
     return np.broadcast_to(x, shape)
 

@@ -47,10 +47,10 @@ def _static_reduce_axes(grad_shape, x_shape):
 
 def unbroadcast(grad, x):
     """Sum `grad` over the axes along which `x` was broadcast, so it has `x`'s shape."""
-    from tfedu.ops import array_ops, math_ops
-
     if type(grad) is EagerTensor and type(x) is EagerTensor:
         return _unbroadcast_now(grad, x._value.shape)
+    from tfedu.ops import array_ops, math_ops
+
     gs, xs = grad.shape, x.shape
     if gs.is_fully_defined() and xs.is_fully_defined():
         if gs.as_tuple() == xs.as_tuple():
@@ -70,11 +70,11 @@ def unbroadcast(grad, x):
 def _unbroadcast_now(grad, shape):
     """`unbroadcast` of an eager gradient to an eager input's `shape` (the same ops, with the
     axes read off the two numpy shapes)."""
-    from tfedu.ops import array_ops, math_ops
-
     gs = grad._value.shape
     if gs == shape:
         return grad  # most eager gradients: nothing was broadcast
+    from tfedu.ops import array_ops, math_ops
+
     lead = len(gs) - len(shape)
     axes = list(range(lead)) + [lead + i for i, d in enumerate(shape) if d == 1 and gs[lead + i] != 1]
     if axes:

@@ -300,10 +300,12 @@ swish = silu
 
 
 def _log_softmax_np(x):
+    # np.maximum.reduce / np.add.reduce are what np.max / np.sum run (the same values),
+    # without their Python-level dispatch
     with np.errstate(**_ERRSTATE):
-        z = x - np.max(x, axis=-1, keepdims=True)
-        return (z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))).astype(x.dtype,
-                                                                                copy=False)
+        z = x - np.maximum.reduce(x, axis=-1, keepdims=True)
+        return (z - np.log(np.add.reduce(np.exp(z), axis=-1, keepdims=True))).astype(
+            x.dtype, copy=False)
 
 
 def _softmax_infer(op):
@@ -414,7 +416,7 @@ def _xent_kernel(features, labels):
                 f"logits and labels must be broadcastable: logits_size="
                 f"{shape_text(features.shape)} labels_size={shape_text(labels.shape)}") from None
     logp = _log_softmax_np(features)
-    loss = -np.sum(labels * logp, axis=-1)
+    loss = -np.add.reduce(labels * logp, axis=-1)
     return loss.astype(features.dtype), (np.exp(logp) - labels).astype(features.dtype)
 
 
