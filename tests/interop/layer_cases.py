@@ -33,6 +33,9 @@ def data(seed=0):
         "attention": [_ids(rng, (2, 5)), _ids(rng, (2, 6))],
         "additive": [rng.randn(2, 3, 4).astype(f), rng.randn(2, 5, 4).astype(f)],
         "einsum": [rng.randn(2, 3, 4).astype(f)],
+        "augment": [rng.rand(2, 8, 8, 3).astype(f)],
+        "seq_layers": [rng.randn(2, 6, 4).astype(f)],
+        "image_layers": [rng.randn(2, 6, 6, 4).astype(f)],
     }
 
 
@@ -87,9 +90,77 @@ def _einsum(keras, L):
     return keras.Model(x, L.EinsumDense("...de,def->...f", output_shape=3, bias_axes="f")(y))
 
 
+def _augment(keras, L):
+    """Augmentations are the identity outside training: the convolution behind them decides."""
+    x = keras.Input((8, 8, 3))
+    y = L.RandomZoom(0.2, fill_mode="constant")(x)
+    y = L.RandomTranslation(0.1, (-0.2, 0.3), fill_mode="nearest")(y)
+    y = L.RandomRotation((-0.1, 0.2), fill_mode="wrap", interpolation="nearest")(y)
+    y = L.Conv2D(2, 3)(y)
+    return keras.Model(x, L.Dense(2)(L.GlobalAvgPool2D()(y)))
+
+
+def _seq_layers(keras, L):
+    x = keras.Input((6, 4))
+    y = L.GaussianNoise(0.1)(x)
+    y = L.SpatialDropout1D(0.3)(y)
+    y = L.GaussianDropout(0.2)(y)
+    y = L.ActivityRegularization(l1=0.01, l2=0.02)(y)
+    y = L.PReLU(shared_axes=[1])(y)
+    y = L.Conv1DTranspose(3, 3, strides=2)(y)
+    y = L.SeparableConv1D(4, 3, depth_multiplier=2, padding="same")(y)
+    y = L.Cropping1D((1, 2))(y)
+    return keras.Model(x, L.UnitNormalization()(y))
+
+
+def _image_layers(keras, L):
+    x = keras.Input((6, 6, 4))
+    y = L.SeparableConv2D(4, 3, depth_multiplier=2, padding="same", strides=2)(x)
+    y = L.GroupNormalization(groups=2)(y)
+    y = L.SpatialDropout2D(0.2)(y)
+    y = L.PReLU(shared_axes=[1, 2])(y)
+    return keras.Model(x, L.GlobalMaxPool2D()(y))
+
+
 BUILDERS = {"mha_mask": _mha_mask, "mha_cross": _mha_cross, "mha_explicit": _mha_explicit,
             "mha_2d": _mha_2d, "attention": _attention, "additive": _additive,
-            "einsum": _einsum}
+            "einsum": _einsum, "augment": _augment, "seq_layers": _seq_layers,
+            "image_layers": _image_layers}
+
+# Augmentations with a given transformation (`layer.transform_images(x, transformation)`):
+# (layer class, its arguments, transformation). The images are `data()["augment"][0]`.
+_ZOOM = {"height_zoom": [[0.8], [1.25]], "width_zoom": [[1.1], [0.7]]}
+_SHIFT = {"translations": [[1.7, -2.4], [-3.2, 0.6]]}
+TRANSFORMS = {
+    f"{cls}_{fill}_{interp}": (cls, dict(factor, fill_mode=fill, interpolation=interp,
+                                         fill_value=0.25), t)
+    for cls, factor, t in (("RandomZoom", {"height_factor": 0.3}, _ZOOM),
+                           ("RandomTranslation", {"height_factor": 0.3, "width_factor": 0.4},
+                            _SHIFT))
+    for fill in ("reflect", "wrap", "constant", "nearest")
+    for interp in ("bilinear", "nearest")}
+TRANSFORMS["RandomRotation"] = ("RandomRotation", {"factor": 0.2}, {"angle": [33.0, -71.5]})
+
+
+def _rotation(keras, layer, angle, images):
+    """Rotation matrices for `angle` degrees, by each framework's own code."""
+    h, w = images.shape[1:3]
+    if keras.__name__.startswith("tfedu"):
+        from tfedu.keras.layers.augmentation import rotation_matrix
+
+        return rotation_matrix(angle, h, w)
+    zeros = np.zeros_like(angle)
+    return layer._compute_affine_matrix(0.5, 0.5, angle, zeros, zeros, zeros + 1, zeros, zeros,
+                                        h, w)
+
+
+def transformed(keras, name, images):
+    cls, kwargs, t = TRANSFORMS[name]
+    layer = getattr(keras.layers, cls)(**kwargs)
+    t = {k: np.asarray(v, "float32") for k, v in t.items()}
+    if "angle" in t:
+        t["rotation_matrix"] = _rotation(keras, layer, t["angle"], images)
+    return np.asarray(layer.transform_images(images, t, training=True))
 
 
 def build(keras, name, seed=0):

@@ -54,6 +54,7 @@ d = sys.argv[1]
 calls = json.load(open(os.path.join(d, "calls.json")))
 sys.path.insert(0, HERE)
 from control_flow_module import build
+V1_FEEDS = V1FEEDS
 
 def run(m, calls):
     out = []
@@ -83,7 +84,14 @@ for kind in ("LSTM", "GRU"):
     model.export(os.path.join(d, "tf_" + kind), verbose=False)
     res[kind] = [model(s).numpy().tolist() for s in seqs]
 res["seqs"] = [s.tolist() for s in seqs]
-# 4. tfedu's Keras recurrent models (model.export), run by TensorFlow
+# 4. tfedu's TF 1.x graph with a cond and a while loop, through the session loader
+with tf.compat.v1.Session(graph=tf.Graph()) as sess:
+    sig = tf.compat.v1.saved_model.load(sess, ["serve"], os.path.join(d, "tfedu_v1"))
+    sig = sig.signature_def["serving_default"]
+    res["v1"] = [[float(v) for v in sess.run([sig.outputs["s"].name, sig.outputs["i"].name],
+                                             {sig.inputs["x"].name: x, sig.inputs["n"].name: n})]
+                 for x, n in V1_FEEDS]
+# 5. tfedu's Keras recurrent models (model.export), run by TensorFlow
 for kind in ("LSTM", "GRU"):
     path = os.path.join(d, "tfedu_" + kind)
     if os.path.isdir(path):
@@ -144,8 +152,28 @@ def _keras_exports(d) -> dict:
             out[kind] = str(e)
             continue
         model.export(str(d / f"tfedu_{kind}"), verbose=False)
-        out[kind] = [model(seq).numpy() for seq in KSEQS]
+        served = tf.saved_model.load(str(d / f"tfedu_{kind}")).serve  # tfedu's loop, read back
+        out[kind] = [served(tf.constant(seq)).numpy() for seq in KSEQS]
+        for seq, got in zip(KSEQS[:2], out[kind]):  # zero steps: only a traced loop runs them
+            np.testing.assert_allclose(got, model(seq).numpy(), rtol=1e-5, atol=1e-6)
     return out
+
+
+V1_FEEDS = [(3.0, 7), (-2.0, 2), (1.0, 0)]
+
+
+def _v1_graph(d) -> list:
+    """A TF 1.x graph (cond, while loop with a limit) saved by simple_save; its results."""
+    with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [], name="x")
+        n = tf.compat.v1.placeholder(tf.int32, [], name="n")
+        z = tf.cond(x > 0, lambda: x * 2.0, lambda: -x)
+        i, s = tf.while_loop(lambda i, s: i < n, lambda i, s: (i + 1, s + z), [0, 0.0],
+                             maximum_iterations=5)
+        with tf.compat.v1.Session() as sess:
+            tf.compat.v1.saved_model.simple_save(sess, str(d / "tfedu_v1"), {"x": x, "n": n},
+                                                 {"s": s, "i": i})
+            return [[float(v) for v in sess.run([s, i], {x: a, n: b})] for a, b in V1_FEEDS]
 
 
 @pytest.fixture(scope="module")
@@ -155,10 +183,12 @@ def both_ways(tf_side, tmp_path_factory):
     tf.saved_model.save(m, str(d / "tfedu_flow"), signatures=m.rnn)
     mine = _run(m)
     keras_mine = _keras_exports(d)
+    v1_mine = _v1_graph(d)
     (d / "calls.json").write_text(json.dumps(_encoded_calls()))
-    script = TF_SCRIPT.replace("sys.argv[1]", repr(str(d))).replace("HERE", repr(HERE))
+    script = TF_SCRIPT.replace("sys.argv[1]", repr(str(d))).replace("HERE", repr(HERE)).replace(
+        "V1FEEDS", repr(V1_FEEDS))
     res = tf_side.run_tf_json(script)
-    res["keras_mine"] = keras_mine
+    res["keras_mine"], res["v1_mine"] = keras_mine, v1_mine
     return d, mine, res
 
 
@@ -167,6 +197,11 @@ def test_tfedu_saved_control_flow_runs_in_tensorflow(both_ways):
     _same(mine, res["tf"], "tfedu traced vs TensorFlow traced")
     _same(mine, res["tfedu_in_tf"], "tfedu's SavedModel run by TensorFlow")
     np.testing.assert_allclose(res["tfedu_sig"], mine[-3], rtol=1e-5, atol=1e-6)
+
+
+def test_tfedu_v1_graph_with_control_flow_runs_in_tensorflow_sessions(both_ways):
+    _, _, res = both_ways
+    assert res["v1"] == res["v1_mine"] == [[30.0, 5.0], [4.0, 2.0], [0.0, 0.0]]
 
 
 def test_tfedu_saved_control_flow_round_trip(both_ways):

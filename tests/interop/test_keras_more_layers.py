@@ -43,6 +43,11 @@ for name in {names!r}:
         out.update({{f"tfedu/{{name}}/out{{i}}": o for i, o in enumerate(outs)}})
     except Exception:
         errors["tfedu/" + name] = traceback.format_exc()[-3000:]
+for name in layer_cases.TRANSFORMS:
+    try:
+        out["transform/" + name] = layer_cases.transformed(keras, name, data["augment"][0])
+    except Exception:
+        errors["transform/" + name] = traceback.format_exc()[-3000:]
 np.savez(os.path.join(work, "tf_side.npz"), **out)
 print(json.dumps(errors))
 """
@@ -114,3 +119,14 @@ def test_tfedu_loads_keras_file(exchange, name):
     xs = exchange["data"][name]
     outs = layer_cases.as_list(model(xs if len(xs) > 1 else xs[0], training=False))
     _close(outs, _series(exchange["theirs"], f"keras/{name}/out"), f"{name} from Keras's file")
+
+
+@pytest.mark.parametrize("name", list(layer_cases.TRANSFORMS))
+def test_augmentation_resamples_as_keras(exchange, name):
+    import tfedu as tf
+
+    assert f"transform/{name}" not in exchange["errors"], exchange["errors"].get(
+        f"transform/{name}")
+    mine = layer_cases.transformed(tf.keras, name, exchange["data"]["augment"][0])
+    np.testing.assert_allclose(mine, exchange["theirs"][f"transform/{name}"], rtol=1e-5,
+                               atol=1e-5, err_msg=name)

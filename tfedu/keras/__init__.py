@@ -6,6 +6,7 @@ from tfedu.keras import (
     activations,
     backend,
     callbacks,
+    constraints,
     datasets,
     estimator,
     initializers,
@@ -14,6 +15,7 @@ from tfedu.keras import (
     metrics,
     models,
     optimizers,
+    preprocessing,
     regularizers,
     utils,
 )

@@ -1,4 +1,5 @@
-"""`keras.optimizers`: SGD, Adam, AdamW, RMSprop, Adagrad with Keras 3's defaults and rules.
+"""`keras.optimizers`: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Nadam, Adamax, Ftrl and
+Lion with Keras 3's defaults, slot variable names and update rules.
 
 Updates are written with tfedu ops on the variables (`assign_sub` and friends), so the same
 optimizer works in eager training loops and inside a traced `tf.function` train step. Adam
@@ -155,6 +156,7 @@ class Optimizer:
                                         dtype="int64")
         self._slots = {}
         self._slot_list = []
+        self._extra_variables = {}  # checkpoint name -> variable that is no per-weight slot
         self.built = False
 
     # --- learning rate ---------------------------------------------------------------------
@@ -218,8 +220,21 @@ class Optimizer:
                 for name in group:
                     name, init = name if isinstance(name, tuple) else (name, "zeros")
                     self.add_variable_from_reference(v, name, initializer=init)
+        self._build_extra(var_list)
         self.built = True
         restore_pending()  # checkpoint values waiting for these slots
+
+    def _build_extra(self, var_list):
+        """Variables an optimizer keeps besides its per-weight slots (Nadam's `_u_product`)."""
+
+    def _add_extra_variable(self, attr, value):
+        from tfedu.framework.func_graph import init_scope
+
+        with init_scope():
+            v = KerasVariable(value, name="variable", trainable=False)
+        self._extra_variables[attr] = v
+        self._slot_list.append(v)  # listed after the slots, as Keras lists it
+        return v
 
     def _trackable_children(self, save_type="checkpoint", **kwargs):
         """Checkpoint children named as Keras 3 names them (`tfedu.keras.engine.tracking`)."""
@@ -261,6 +276,7 @@ class Optimizer:
             self.build(variables)
             self.built = True
         grads = self._clip(grads)
+        self._before_updates()
         for g, v in zip(grads, variables):
             if g is None:
                 continue
@@ -279,6 +295,9 @@ class Optimizer:
             raise ValueError("`tape` is required when a `Tensor` loss is passed.")
         grads = tape.gradient(loss, var_list)
         return self.apply_gradients(zip(grads, var_list))
+
+    def _before_updates(self):
+        """Once per step, before the per-variable updates (Nadam advances its product)."""
 
     def _apply_decay_to(self, v) -> bool:
         return True
@@ -445,7 +464,180 @@ class Adagrad(Optimizer):
         return c
 
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+class Adadelta(Optimizer):
+    """Per-dimension step sizes from running averages of squared gradients and updates."""
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.rho, self.epsilon = rho, epsilon
+
+    def _slot_names(self):
+        return [["accumulated_grad", "accumulated_delta_var"]]
+
+    def update_step(self, g, v, lr):
+        acc_g = self.add_variable_from_reference(v, "accumulated_grad")
+        acc_d = self.add_variable_from_reference(v, "accumulated_delta_var")
+        rho = self.rho
+        acc_g.assign(rho * acc_g.value() + (1 - rho) * tf.square(g))
+        delta = -(tf.sqrt(acc_d.value() + self.epsilon) * g) / tf.sqrt(
+            acc_g.value() + self.epsilon)
+        acc_d.assign(rho * acc_d.value() + (1 - rho) * tf.square(delta))
+        v.assign_add(lr * delta)
+
+    def get_config(self):
+        return dict(super().get_config(), rho=self.rho, epsilon=self.epsilon)
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum; `_u_product` carries the product of the momentum
+    schedule `beta_1 * (1 - 0.5 * 0.96**t)` over the steps taken."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def _slot_names(self):
+        return [["momentum", "velocity"]]
+
+    def _build_extra(self, var_list):
+        dtype = var_list[0]._dtype.as_numpy_dtype if var_list else np.float32
+        self._u_product = self._add_extra_variable("_u_product", dtype(1.0))
+
+    def _before_updates(self):
+        u = self._u_product
+        t = tf.cast(self.iterations.value() + 1, u._dtype)
+        u.assign(u.value() * self.beta_1 * (1.0 - 0.5 * tf.pow(tf.cast(0.96, u._dtype), t)))
+
+    def update_step(self, g, v, lr):
+        m = self.add_variable_from_reference(v, "momentum")
+        vel = self.add_variable_from_reference(v, "velocity")
+        t = self._step_float(v.dtype)
+        b1, b2 = tf.cast(self.beta_1, v.dtype), tf.cast(self.beta_2, v.dtype)
+        decay = tf.cast(0.96, v.dtype)
+        u_t = b1 * (1.0 - 0.5 * tf.pow(decay, t))
+        u_next = b1 * (1.0 - 0.5 * tf.pow(decay, t + 1.0))
+        u_prod = tf.cast(self._u_product.value(), v.dtype)
+        m.assign_add((g - m.value()) * (1 - b1))
+        vel.assign_add((tf.square(g) - vel.value()) * (1 - b2))
+        m_hat = u_next * m.value() / (1 - u_prod * u_next) + (1 - u_t) * g / (1 - u_prod)
+        v_hat = vel.value() / (1 - tf.pow(b2, t))
+        v.assign_sub(m_hat * lr / (tf.sqrt(v_hat) + self.epsilon))
+
+    def get_config(self):
+        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2,
+                    epsilon=self.epsilon)
+
+
+class Adamax(Optimizer):
+    """Adam with the infinity norm: `norm = max(beta_2 * norm, |g|)` replaces the velocity."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def _slot_names(self):
+        return [["momentum", "norm"]]
+
+    def update_step(self, g, v, lr):
+        m = self.add_variable_from_reference(v, "momentum")
+        u = self.add_variable_from_reference(v, "norm")
+        b1_power = tf.pow(tf.cast(self.beta_1, v.dtype), self._step_float(v.dtype))
+        m.assign_add((g - m.value()) * (1 - self.beta_1))
+        u.assign(tf.maximum(self.beta_2 * u.value(), tf.abs(g)))
+        v.assign_sub(lr * m.value() / ((1 - b1_power) * (u.value() + self.epsilon)))
+
+    def get_config(self):
+        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2,
+                    epsilon=self.epsilon)
+
+
+_FTRL_STRENGTHS = ("l1_regularization_strength", "l2_regularization_strength",
+                   "l2_shrinkage_regularization_strength")
+
+
+class Ftrl(Optimizer):
+    """Follow The Regularized Leader: the weight is solved from an accumulated `linear`
+    term, with L1 (sparsity), L2 and shrinkage-L2 regularization."""
+
+    def __init__(self, learning_rate=0.001, learning_rate_power=-0.5,
+                 initial_accumulator_value=0.1, l1_regularization_strength=0.0,
+                 l2_regularization_strength=0.0, l2_shrinkage_regularization_strength=0.0,
+                 beta=0.0, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        strengths = (l1_regularization_strength, l2_regularization_strength,
+                     l2_shrinkage_regularization_strength)
+        _check_ftrl(initial_accumulator_value, learning_rate_power, strengths)
+        self.learning_rate_power = learning_rate_power
+        self.initial_accumulator_value = initial_accumulator_value
+        for name, value in zip(_FTRL_STRENGTHS, strengths):
+            setattr(self, name, value)
+        self.beta = beta
+
+    def _slot_names(self):
+        return [[("accumulator", self.initial_accumulator_value), "linear"]]
+
+    def update_step(self, g, v, lr):
+        acc = self.add_variable_from_reference(v, "accumulator",
+                                               initializer=self.initial_accumulator_value)
+        linear = self.add_variable_from_reference(v, "linear")
+        power = -self.learning_rate_power
+        l2 = self.l2_regularization_strength + self.beta / (2.0 * lr)
+        shrunk = g + 2 * self.l2_shrinkage_regularization_strength * v.value()
+        new_acc = acc.value() + tf.square(g)
+        sigma = (tf.pow(new_acc, power) - tf.pow(acc.value(), power)) / lr
+        linear.assign_add(shrunk - sigma * v.value())
+        quadratic = tf.pow(new_acc, power) / lr + 2 * l2
+        l1 = self.l1_regularization_strength
+        clipped = tf.clip_by_value(linear.value(), -l1, l1)
+        v.assign((clipped - linear.value()) / quadratic)
+        acc.assign(new_acc)
+
+    def get_config(self):
+        c = dict(super().get_config(), learning_rate_power=self.learning_rate_power,
+                 initial_accumulator_value=self.initial_accumulator_value)
+        c.update({name: getattr(self, name) for name in _FTRL_STRENGTHS})
+        c["beta"] = self.beta
+        return c
+
+
+def _check_ftrl(initial_accumulator_value, learning_rate_power, strengths):
+    if initial_accumulator_value < 0.0:
+        raise ValueError("`initial_accumulator_value` needs to be positive or zero. Received: "
+                         f"initial_accumulator_value={initial_accumulator_value}.")
+    if learning_rate_power > 0.0:
+        raise ValueError("`learning_rate_power` needs to be negative or zero. Received: "
+                         f"learning_rate_power={learning_rate_power}.")
+    for name, value in zip(_FTRL_STRENGTHS, strengths):
+        if value < 0.0:
+            raise ValueError(f"`{name}` needs to be positive or zero. Received: "
+                             f"{name}={value}.")
+
+
+class Lion(Optimizer):
+    """EvoLved Sign Momentum: steps of size `lr` along the sign of an interpolated momentum."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2 = beta_1, beta_2
+        if beta_1 <= 0 or beta_1 > 1:
+            raise ValueError("Argument `beta_1` must be in the [0, 1] range. Otherwise, the "
+                             f"optimizer degenerates to SignSGD. Received: beta_1={beta_1}.")
+
+    def _slot_names(self):
+        return [["momentum"]]
+
+    def update_step(self, g, v, lr):
+        m = self.add_variable_from_reference(v, "momentum")
+        b1, b2 = tf.cast(self.beta_1, v.dtype), tf.cast(self.beta_2, v.dtype)
+        v.assign_sub(lr * tf.sign(m.value() * b1 + g * (1.0 - b1)))
+        m.assign(m.value() * b2 + g * (1.0 - b2))
+
+    def get_config(self):
+        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2)
+
+
+_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
+            "adadelta": Adadelta, "nadam": Nadam, "adamax": Adamax, "ftrl": Ftrl, "lion": Lion}
 
 
 def get(identifier):

@@ -1,5 +1,6 @@
 """`keras.utils`: files (get_file with its cache), datasets from folders of images or texts,
-time-series windows, images as arrays, one-hot labels, sequence padding, plot_model, Progbar.
+time-series windows, images as arrays, one-hot labels, sequence padding, dataset splits,
+plot_model, Progbar.
 
 `get_file` works offline from its cache (`~/.keras/<cache_subdir>`, or `$KERAS_HOME`): a file
 already there is used as is; a missing one is downloaded from `origin` (any URL urllib opens,
@@ -20,10 +21,11 @@ import numpy as np
 
 import tfedu as tf
 from tfedu.keras.callbacks import Progbar
+from tfedu.keras.dataset_split import split_dataset
 
 __all__ = ["Progbar", "array_to_img", "get_file", "image_dataset_from_directory", "img_to_array",
            "load_img", "normalize", "pad_sequences", "plot_model", "save_img", "set_random_seed",
-           "text_dataset_from_directory", "timeseries_dataset_from_array", "to_categorical"]
+           "split_dataset", "text_dataset_from_directory", "timeseries_dataset_from_array", "to_categorical"]
 
 
 def set_random_seed(seed):

@@ -13,6 +13,7 @@ import os
 
 from tensorboard.compat.proto import meta_graph_pb2
 
+from tfedu.saved_model.graph_export import tensor_name
 from tfedu.saved_model.proto_values import dtype_enum, shape_proto
 from tfedu.saved_model.signatures import PREDICT_METHOD_NAME
 
@@ -21,8 +22,10 @@ __all__ = ["Builder", "SavedModelBuilder", "simple_save", "build_tensor_info",
 
 
 def build_tensor_info(tensor) -> meta_graph_pb2.TensorInfo:
-    """A `TensorInfo` naming a graph tensor (`x:0`) with its dtype and shape."""
-    info = meta_graph_pb2.TensorInfo(name=tensor.name, dtype=dtype_enum(tensor.dtype))
+    """A `TensorInfo` naming a graph tensor (`x:0`, as the written GraphDef numbers its
+    outputs: a `While`'s count TensorFlow's loop counter and limit first) with its dtype and
+    shape."""
+    info = meta_graph_pb2.TensorInfo(name=tensor_name(tensor), dtype=dtype_enum(tensor.dtype))
     info.tensor_shape.CopyFrom(shape_proto(tensor.shape))
     return info
 

@@ -31,6 +31,7 @@ from tfedu.framework.func_graph import FuncGraph, create_graph_op, graph_functio
 from tfedu.framework.registry import OPS
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops import math_ops
+from tfedu.ops.control_flow_ops import _Spec
 from tfedu.saved_model.proto_values import attr_value, dtype_enum
 
 __all__ = ["control_attrs", "while_counter", "output_offset", "tf_inputs", "import_control",
@@ -202,10 +203,3 @@ def import_control(graph, op_type, data, attrs, name):
     op = create_graph_op(OPS[op_type], tensors, kattrs, specs, op_type, name)
     op._structure = [-1, len(tensors) - 1]
     return op
-
-
-class _Spec:
-    __slots__ = ("shape", "dtype")
-
-    def __init__(self, shape, dtype):
-        self.shape, self.dtype = shape, dtype

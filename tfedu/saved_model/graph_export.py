@@ -27,7 +27,7 @@ from tfedu.saved_model import control_flow_io as cfx
 from tfedu.saved_model import op_table
 from tfedu.saved_model.proto_values import attr_value, dtype_enum, shape_proto
 
-__all__ = ["FunctionLibrary", "graph_def_proto", "node_attrs", "ExportError"]
+__all__ = ["FunctionLibrary", "graph_def_proto", "node_attrs", "tensor_name", "ExportError"]
 
 MIN_CONSUMER = 12
 
@@ -261,9 +261,15 @@ def _const_def(node, name, value, dtype=dtypes.int32):
 
 # --- GraphDef ------------------------------------------------------------------------------
 
+def tensor_name(t) -> str:
+    """`node:index` of tensor `t` in the written GraphDef (a tfedu-layout `While`'s outputs
+    count after TensorFlow's loop counter and limit)."""
+    return f"{t._op.name}:{t._value_index + cfx.output_offset(t._op)}"
+
+
 def _graph_ref(t) -> str:
-    index = t._value_index + cfx.output_offset(t._op)
-    return t._op.name if index == 0 else f"{t._op.name}:{index}"
+    name = tensor_name(t)
+    return name[:-2] if name.endswith(":0") else name
 
 
 def node_def_proto(op, library, for_display=False) -> node_def_pb2.NodeDef:

@@ -41,7 +41,10 @@ def _collection(mg, key, items):
         mg.collection_def[key].bytes_list.value.extend(
             _variable_def(v) for v in items if hasattr(v, "_snapshot"))
         return
-    names = [i.name for i in items if isinstance(i, Operation) or hasattr(i, "_op")]
+    from tfedu.saved_model.graph_export import tensor_name
+
+    names = [i.name if isinstance(i, Operation) else tensor_name(i) for i in items
+             if isinstance(i, Operation) or hasattr(i, "_op")]
     if names:
         mg.collection_def[key].node_list.value.extend(names)
 

@@ -23,7 +23,7 @@ from tfedu.framework.context import _state
 from tfedu.framework.module import Module
 from tfedu.framework.tensor_shape import TensorShape
 from tfedu.framework.trackable import restore_pending
-from tfedu.keras import backend, initializers, regularizers
+from tfedu.keras import backend, constraints, initializers, regularizers
 from tfedu.keras.engine.keras_tensor import KerasTensor, Node, any_symbolic, trace_output_spec
 from tfedu.keras.variables import KerasVariable
 
@@ -428,7 +428,8 @@ class Layer(Module):
         wname = name or "variable"
         v = KerasVariable(value, name=wname, path="/".join(prefix + [wname]),
                           trainable=trainable, dtype=dtype,
-                          constraint=constraint, regularizer=regularizers.get(regularizer))
+                          constraint=constraints.get(constraint),
+                          regularizer=regularizers.get(regularizer))
         self._weights_list.append(v)
         return v
 

@@ -14,7 +14,7 @@ the other's checkpoints. Keras 3 (checked against 3.15 on TF 2.21) tracks:
 - an optimizer `_iterations`, `_learning_rate`, all its variables as `_variables/<i>`
   (iterations, learning rate, then the slots in build order), the variables it trains as
   `_trainable_variables/<i>`, and each kind of slot as a list (`_momentums`, `_velocities`,
-  ... and SGD's `momentums`).
+  ... and SGD's `momentums`, Adamax's `_m` and `_u`), plus Nadam's `_u_product`.
 
 tfedu's own bookkeeping attributes are not part of that picture and are left out.
 """
@@ -49,7 +49,8 @@ _RNN_CLASSES = ("SimpleRNN", "LSTM", "GRU")
 _SLOT_LISTS = {"momentum": "_momentums", "velocity": "_velocities",
                "velocity_hat": "_velocity_hats", "average_gradient": "_average_gradients",
                "accumulator": "_accumulators"}
-_SLOT_LISTS_BY_CLASS = {"SGD": {"momentum": "momentums"}}
+_SLOT_LISTS_BY_CLASS = {"SGD": {"momentum": "momentums"},
+                        "Adamax": {"momentum": "_m", "norm": "_u"}}
 
 
 def _class_table(obj, table):
@@ -142,6 +143,7 @@ def optimizer_children(opt, save_type="checkpoint") -> dict:
            "_iterations": opt.iterations}
     if opt._schedule is None:
         out["_learning_rate"] = opt._learning_rate
+    out.update(getattr(opt, "_extra_variables", {}))
     _, by_class = _class_table(opt, _SLOT_LISTS_BY_CLASS)
     names = dict(_SLOT_LISTS, **(by_class or {}))
     lists = {}

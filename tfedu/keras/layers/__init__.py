@@ -10,20 +10,33 @@ from tfedu.keras.layers.attention import (
 from tfedu.keras.layers.conv import (
     AveragePooling1D,
     AveragePooling2D,
+    AvgPool1D,
     AvgPool2D,
     Conv1D,
+    Conv1DTranspose,
     Conv2D,
     Conv2DTranspose,
+    Convolution1D,
+    Convolution1DTranspose,
     Convolution2D,
+    Convolution2DTranspose,
     DepthwiseConv2D,
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
     GlobalMaxPooling1D,
     GlobalMaxPooling2D,
     MaxPool1D,
     MaxPool2D,
     MaxPooling1D,
     MaxPooling2D,
+    SeparableConv1D,
+    SeparableConv2D,
+    SeparableConvolution1D,
+    SeparableConvolution2D,
 )
 from tfedu.keras.layers.core import (
     Activation,
@@ -48,15 +61,23 @@ from tfedu.keras.layers.merging import (
     Multiply,
     Subtract,
 )
-from tfedu.keras.layers.normalization import BatchNormalization, LayerNormalization, Normalization
+from tfedu.keras.layers.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    Normalization,
+    UnitNormalization,
+)
 from tfedu.keras.layers.recurrent import GRU, LSTM, Bidirectional, SimpleRNN
 from tfedu.keras.layers.extra import (
     ELU,
+    Cropping1D,
     Cropping2D,
     GlobalAveragePooling3D,
     GlobalMaxPooling3D,
     LeakyReLU,
     Permute,
+    PReLU,
     ReLU,
     RepeatVector,
     Softmax,
@@ -82,9 +103,17 @@ from tfedu.keras.layers.preprocessing import (
     RandomContrast,
     RandomCrop,
     RandomFlip,
-    RandomRotation,
     Resizing,
     StringLookup,
     TextVectorization,
+)
+from tfedu.keras.layers.augmentation import RandomRotation, RandomTranslation, RandomZoom
+from tfedu.keras.layers.regularization import (
+    ActivityRegularization,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
 )
 from tfedu.keras.layers.tfsm import TFSMLayer  # noqa: E402,F401  (a SavedModel as a layer)

@@ -17,7 +17,7 @@ import re
 import string
 
 import tfedu as tf
-from tfedu.keras import activations, initializers, regularizers
+from tfedu.keras import activations, constraints, initializers, regularizers
 from tfedu.keras.engine.base_layer import InputSpec, Layer, ShapesDict
 from tfedu.keras.layers.core import Dropout
 from tfedu.keras.layers.extra import Softmax
@@ -140,7 +140,8 @@ class EinsumDense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
 
     def build(self, input_shape):
         kernel, bias, _, in_axes, out_axes = einsum_shapes(
@@ -169,8 +170,10 @@ class EinsumDense(Layer):
                 "bias_initializer": initializers.serialize(self.bias_initializer),
                 "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": None, "kernel_constraint": self.kernel_constraint,
-                "bias_constraint": self.bias_constraint, "quantization_config": None}
+                "activity_regularizer": None,
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+                "quantization_config": None}
 
 
 # --- MultiHeadAttention -----------------------------------------------------------------------
@@ -264,7 +267,8 @@ class MultiHeadAttention(Layer):
         self._bias_initializer = initializers.get(bias_initializer)
         self._kernel_regularizer = regularizers.get(kernel_regularizer)
         self._bias_regularizer = regularizers.get(bias_regularizer)
-        self._kernel_constraint, self._bias_constraint = kernel_constraint, bias_constraint
+        self._kernel_constraint = constraints.get(kernel_constraint)
+        self._bias_constraint = constraints.get(bias_constraint)
         self.seed = seed
         self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(key_dim))
 
@@ -285,8 +289,9 @@ class MultiHeadAttention(Layer):
                 "bias_initializer": initializers.serialize(self._bias_initializer),
                 "kernel_regularizer": regularizers.serialize(self._kernel_regularizer),
                 "bias_regularizer": regularizers.serialize(self._bias_regularizer),
-                "activity_regularizer": None, "kernel_constraint": self._kernel_constraint,
-                "bias_constraint": self._bias_constraint, "seed": self.seed}
+                "activity_regularizer": None,
+                "kernel_constraint": constraints.serialize(self._kernel_constraint),
+                "bias_constraint": constraints.serialize(self._bias_constraint), "seed": self.seed}
 
     def _call_shapes(self, args, kwargs, shape_of):
         names = ("query", "value", "key")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tfedu as tf
-from tfedu.keras import activations, initializers, regularizers
+from tfedu.keras import activations, constraints, initializers, regularizers
 from tfedu.keras.engine.base_layer import InputSpec, Layer
 
 
@@ -53,7 +53,8 @@ class _Conv(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.data_format = "channels_last"
         self.input_spec = InputSpec(min_ndim=self.rank + 2)
 
@@ -95,8 +96,9 @@ class _Conv(Layer):
                 "bias_initializer": initializers.serialize(self.bias_initializer),
                 f"{kernel}_regularizer": regularizers.serialize(self.kernel_regularizer),
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": None, f"{kernel}_constraint": self.kernel_constraint,
-                "bias_constraint": self.bias_constraint}
+                "activity_regularizer": None,
+                f"{kernel}_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
 
     def get_config(self):
         c = super().get_config()
@@ -171,6 +173,28 @@ class Conv2DTranspose(_Conv):
         return y
 
 
+class Conv1DTranspose(Conv2DTranspose):
+    """The transpose of Conv1D (a learned upsampling of sequences): Conv2DTranspose on a
+    height-1 image, with Keras's kernel shape (kernel_size, filters, in_channels)."""
+
+    rank = 1
+
+    def _conv(self, x):
+        k, s = self.kernel_size[0], self.strides[0]
+        shape = x.shape.as_list()
+        n = self._out_len(shape[1], k, s)
+        if shape[0] is None or n is None:
+            dyn = tf.shape(x)
+            out_shape = tf.stack([dyn[0], 1, dyn[1] * s if n is None else n, self.filters])
+        else:
+            out_shape = [shape[0], 1, n, self.filters]
+        y = tf.nn.conv2d_transpose(tf.expand_dims(x, 1), tf.expand_dims(self.kernel, 0),
+                                   out_shape, strides=(1, s), padding=self.padding.upper())
+        y = tf.squeeze(y, 1)
+        y.set_shape([shape[0], n, self.filters])
+        return y
+
+
 class DepthwiseConv2D(_Conv):
     rank = 2
 
@@ -204,6 +228,92 @@ class DepthwiseConv2D(_Conv):
         return tf.nn.depthwise_conv2d(x, self.kernel, strides=(1,) + self.strides + (1,),
                                       padding=self.padding.upper(),
                                       dilations=self.dilation_rate)
+
+
+class SeparableConv2D(_Conv):
+    """A depthwise convolution (`depth_multiplier` filters per input channel) followed by a
+    1x1 convolution to `filters` channels: fewer weights than Conv2D for the same window."""
+
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         kernel_initializer=depthwise_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=depthwise_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         kernel_constraint=depthwise_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
+        self.depth_multiplier = depth_multiplier
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
+
+    def build(self, input_shape):
+        in_ch = input_shape[-1]
+        ones = (1,) * self.rank
+        self.depthwise_kernel = self.add_weight(
+            name="depthwise_kernel", shape=self.kernel_size + (in_ch, self.depth_multiplier),
+            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint)
+        self.pointwise_kernel = self.add_weight(
+            name="pointwise_kernel", shape=ones + (in_ch * self.depth_multiplier, self.filters),
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint)
+        self.bias = self.add_weight(name="bias", shape=(self.filters,),
+                                    initializer=self.bias_initializer,
+                                    regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
+        self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={-1: in_ch})
+        self.built = True
+
+    def _conv(self, x):
+        return tf.nn.separable_conv2d(x, self.depthwise_kernel, self.pointwise_kernel,
+                                      strides=(1,) + self.strides + (1,),
+                                      padding=self.padding.upper(), dilations=self.dilation_rate)
+
+    def get_config(self):
+        c = Layer.get_config(self)
+        c.update({"depth_multiplier": self.depth_multiplier, "filters": self.filters,
+                  "kernel_size": self.kernel_size, "strides": self.strides,
+                  "padding": self.padding, "data_format": self.data_format,
+                  "dilation_rate": self.dilation_rate})
+        w = self._weights_config("depthwise")
+        w.update({"pointwise_initializer": initializers.serialize(self.pointwise_initializer),
+                  "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
+                  "pointwise_constraint": constraints.serialize(self.pointwise_constraint)})
+        order = ("activation", "use_bias", "depthwise_initializer", "pointwise_initializer",
+                 "bias_initializer", "depthwise_regularizer", "pointwise_regularizer",
+                 "bias_regularizer", "activity_regularizer", "depthwise_constraint",
+                 "pointwise_constraint", "bias_constraint")
+        c.update({k: w[k] for k in order})
+        return c
+
+
+class SeparableConv1D(SeparableConv2D):
+    """SeparableConv2D over sequences (a height-1 image); `padding="causal"` is Conv1D's."""
+
+    rank = 1
+
+    def _conv(self, x):
+        pad = self.padding
+        if pad == "causal":
+            x = tf.pad(x, [[0, 0], [self.dilation_rate[0] * (self.kernel_size[0] - 1), 0],
+                           [0, 0]])
+            pad = "valid"
+        y = tf.nn.separable_conv2d(
+            tf.expand_dims(x, 1), tf.expand_dims(self.depthwise_kernel, 0),
+            tf.expand_dims(self.pointwise_kernel, 0), strides=(1, 1, self.strides[0], 1),
+            padding=pad.upper(), dilations=(1, self.dilation_rate[0]))
+        return tf.squeeze(y, 1)
 
 
 class _Pool(Layer):
@@ -296,4 +406,14 @@ class GlobalMaxPooling1D(_GlobalPool):
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
 MaxPool1D = MaxPooling1D
+AvgPool1D = AveragePooling1D
+Convolution1D = Conv1D
 Convolution2D = Conv2D
+Convolution1DTranspose = Conv1DTranspose
+Convolution2DTranspose = Conv2DTranspose
+SeparableConvolution1D = SeparableConv1D
+SeparableConvolution2D = SeparableConv2D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool1D = GlobalMaxPooling1D
+GlobalMaxPool2D = GlobalMaxPooling2D

@@ -1,11 +1,12 @@
-"""More Keras layers: Softmax, ReLU, LeakyReLU, ELU, Permute, RepeatVector, ZeroPadding1D/2D,
-Cropping2D, UpSampling1D/2D, GlobalAveragePooling3D, TimeDistributed, and the functional
+"""More Keras layers: Softmax, ReLU, LeakyReLU, PReLU, ELU, Permute, RepeatVector,
+ZeroPadding1D/2D, Cropping1D/2D, UpSampling1D/2D, GlobalAveragePooling3D, TimeDistributed, and the functional
 helpers `concatenate`, `add`, `multiply`, `average`, `maximum`, `subtract`."""
 
 from __future__ import annotations
 
 import tfedu as tf
-from tfedu.keras.engine.base_layer import Layer
+from tfedu.keras import constraints, initializers, regularizers
+from tfedu.keras.engine.base_layer import InputSpec, Layer
 
 
 class _Stateless(Layer):
@@ -67,6 +68,44 @@ class LeakyReLU(_Stateless):
         return tf.nn.leaky_relu(x, alpha=self.negative_slope)
 
 
+class PReLU(Layer):
+    """A leaky ReLU whose negative slope `alpha` is learned, one per input unit (or shared
+    along `shared_axes`, e.g. (1, 2) for one slope per channel of an image)."""
+
+    def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
+                 shared_axes=None, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.alpha_initializer = initializers.get(alpha_initializer)
+        self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        self.alpha_constraint = constraints.get(alpha_constraint)
+        self.shared_axes = None if shared_axes is None else (
+            list(shared_axes) if isinstance(shared_axes, (list, tuple)) else [shared_axes])
+
+    def build(self, input_shape):
+        shape = list(input_shape[1:])
+        for i in self.shared_axes or ():
+            shape[i - 1] = 1
+        self.alpha = self.add_weight(name="alpha", shape=shape,
+                                     initializer=self.alpha_initializer,
+                                     regularizer=self.alpha_regularizer,
+                                     constraint=self.alpha_constraint)
+        axes = {i: input_shape[i] for i in range(1, len(input_shape))
+                if self.shared_axes and i not in self.shared_axes}
+        self.input_spec = InputSpec(ndim=len(input_shape), axes=axes)
+        self.built = True
+
+    def call(self, inputs):
+        return tf.nn.relu(inputs) - self.alpha * tf.nn.relu(-inputs)
+
+    def get_config(self):
+        return {**super().get_config(),
+                "alpha_initializer": initializers.serialize(self.alpha_initializer),
+                "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
+                "alpha_constraint": constraints.serialize(self.alpha_constraint),
+                "shared_axes": self.shared_axes}
+
+
 class ELU(_Stateless):
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -126,6 +165,35 @@ class Cropping2D(_Stateless):
     def call(self, x):
         (t, b), (lf, r) = self.cropping
         return x[:, t:x.shape[1] - b, lf:x.shape[2] - r, :]
+
+
+class Cropping1D(_Stateless):
+    """Cut `cropping` = (start, end) steps off each sequence (an int cuts both ends)."""
+
+    def __init__(self, cropping=(1, 1), **kwargs):
+        super().__init__(**kwargs)
+        self.cropping = _int_pair(cropping, "cropping")
+        self.input_spec = InputSpec(ndim=3)
+
+    def call(self, inputs):
+        start, end = self.cropping
+        if inputs.shape[1] is not None and start + end >= inputs.shape[1]:
+            raise ValueError("`cropping` parameter of `Cropping1D` layer must be smaller than "
+                             f"the input length. Received: inputs.shape={tuple(inputs.shape)}, "
+                             f"cropping={self.cropping}")
+        return inputs[:, start:, :] if end == 0 else inputs[:, start:-end, :]
+
+    def get_config(self):
+        return {**super().get_config(), "cropping": self.cropping}
+
+
+def _int_pair(value, name):
+    """Keras's standardize_tuple(value, 2, allow_zero=True)."""
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, int) and v >= 0 for v in pair):
+        raise ValueError(f"The `{name}` argument must be a tuple of 2 integers. Received "
+                         f"{name}={value}")
+    return pair
 
 
 class UpSampling1D(_Stateless):

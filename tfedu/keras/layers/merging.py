@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tfedu as tf
-from tfedu.keras import initializers
+from tfedu.keras import constraints, initializers, regularizers
 from tfedu.keras.engine.base_layer import Layer
 
 
@@ -126,11 +126,15 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = mask_zero
 
     def build(self, input_shape=None):
         self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
                                           initializer=self.embeddings_initializer,
+                                          regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint,
                                           name="embeddings")
         self.built = True
 
@@ -147,7 +151,9 @@ class Embedding(Layer):
         c = super().get_config()
         c.update({"input_dim": self.input_dim, "output_dim": self.output_dim,
                   "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-                  "embeddings_regularizer": None, "activity_regularizer": None,
-                  "embeddings_constraint": None, "mask_zero": self.mask_zero,
+                  "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+                  "activity_regularizer": None,
+                  "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
+                  "mask_zero": self.mask_zero,
                   "quantization_config": None})
         return c

@@ -1,11 +1,12 @@
-"""Normalization layers: BatchNormalization, LayerNormalization, Normalization (with adapt)."""
+"""Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization,
+UnitNormalization and Normalization (with adapt)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 import tfedu as tf
-from tfedu.keras import initializers, regularizers
+from tfedu.keras import constraints, initializers, regularizers
 from tfedu.keras.engine.base_layer import InputSpec, Layer
 from tfedu.ops.batch_norm_ops import fused_batch_norm_v3
 
@@ -29,7 +30,8 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.synchronized = synchronized
 
     def build(self, input_shape):
@@ -96,8 +98,9 @@ class BatchNormalization(Layer):
                       self.moving_variance_initializer),
                   "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                   "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                  "beta_constraint": self.beta_constraint,
-                  "gamma_constraint": self.gamma_constraint, "synchronized": self.synchronized,
+                  "beta_constraint": constraints.serialize(self.beta_constraint),
+                  "gamma_constraint": constraints.serialize(self.gamma_constraint),
+                  "synchronized": self.synchronized,
                   "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99})
         return c
 
@@ -113,7 +116,8 @@ class LayerNormalization(Layer):
         self.rms_scaling = rms_scaling
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.axis, self.epsilon, self.center, self.scale = axis, epsilon, center, scale
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
@@ -156,8 +160,8 @@ class LayerNormalization(Layer):
                   "gamma_initializer": initializers.serialize(self.gamma_initializer),
                   "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                   "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                  "beta_constraint": self.beta_constraint,
-                  "gamma_constraint": self.gamma_constraint})
+                  "beta_constraint": constraints.serialize(self.beta_constraint),
+                  "gamma_constraint": constraints.serialize(self.gamma_constraint)})
         return c
 
 
@@ -252,3 +256,113 @@ class Normalization(Layer):
         if self.invert:
             return mean + x * std
         return (x - mean) / std
+
+
+class UnitNormalization(Layer):
+    """Scale each sample to unit L2 norm along `axis` (`x * rsqrt(sum(x^2))`, as Keras)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            axis = list(axis)
+        elif not isinstance(axis, int):
+            raise TypeError("Invalid value for `axis` argument: expected an int or a list/tuple "
+                            f"of ints. Received: axis={axis}")
+        self.axis = axis
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs):
+        x = self._float_input(inputs)
+        squares = tf.reduce_sum(tf.square(x), axis=self.axis, keepdims=True)
+        return x * tf.minimum(tf.math.rsqrt(squares), tf.cast(1e12, x.dtype))
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+class GroupNormalization(Layer):
+    """Normalise each sample over groups of `groups` channels (and all other axes), then scale
+    and shift per channel: batch-size independent, for small batches. `groups=-1` is instance
+    normalization."""
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+        if not isinstance(groups, int) or (groups <= 0 and groups != -1):
+            raise ValueError("Received an invalid value for argument `groups`, expected a "
+                             "positive integer (or `-1` for instance normalization). "
+                             f"Received: groups={groups}")
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.groups, self.axis, self.epsilon = groups, axis, epsilon
+        self.center, self.scale = center, scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+
+    def _check_groups(self, dim, input_shape):
+        if dim is None:
+            raise ValueError(f"Axis {self.axis} of input tensor should have a defined dimension "
+                             f"but the layer received an input with shape {input_shape}.")
+        if self.groups == -1:
+            self.groups = dim
+        if dim < self.groups:
+            raise ValueError(f"Number of groups ({self.groups}) cannot be more than the number "
+                             f"of channels ({dim}).")
+        if dim % self.groups != 0:
+            raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the "
+                             f"number of channels ({dim}).")
+
+    def build(self, input_shape):
+        dim = input_shape[self.axis]
+        self._check_groups(dim, input_shape)
+        self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: dim})
+        self.gamma = self.add_weight(
+            name="gamma", shape=(dim,), initializer=self.gamma_initializer,
+            regularizer=self.gamma_regularizer,
+            constraint=self.gamma_constraint) if self.scale else None
+        self.beta = self.add_weight(
+            name="beta", shape=(dim,), initializer=self.beta_initializer,
+            regularizer=self.beta_regularizer,
+            constraint=self.beta_constraint) if self.center else None
+        self.built = True
+
+    def _group_shape(self, inputs, rank):
+        """The input's shape with the channel axis split into (groups, channels per group)."""
+        axis = self.axis % rank
+        dyn = tf.shape(inputs)
+        dims = [dyn[i] if d is None else d for i, d in enumerate(inputs.shape.as_list())]
+        dims[0] = -1
+        dims[axis:axis + 1] = [self.groups, dims[axis] // self.groups]
+        return dims, axis
+
+    def call(self, inputs):
+        rank = inputs.shape.rank
+        dims, axis = self._group_shape(inputs, rank)
+        x = tf.reshape(inputs, tf.stack(dims) if any(isinstance(d, tf.Tensor) for d in dims)
+                       else dims)
+        reduce = [i for i in range(1, rank + 1) if i != axis]
+        mean, variance = tf.nn.moments(x, axes=reduce, keepdims=True)
+        inv = tf.math.rsqrt(variance + self.epsilon)
+        param = [1] * (rank + 1)
+        param[axis:axis + 2] = [self.groups, dims[axis + 1]]
+        if self.gamma is not None:
+            inv = inv * tf.reshape(self.gamma, param)
+        shift = -mean * inv
+        if self.beta is not None:
+            shift = shift + tf.reshape(self.beta, param)
+        return tf.reshape(x * inv + shift, tf.shape(inputs))
+
+    def get_config(self):
+        return {**super().get_config(), "groups": self.groups, "axis": self.axis,
+                "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint)}

@@ -1,7 +1,8 @@
 """Keras preprocessing layers: lookups (StringLookup, IntegerLookup), TextVectorization,
 CategoryEncoding, Hashing, Discretization, Resizing, CenterCrop, and the random image
-augmentations (RandomFlip, RandomRotation, RandomContrast, RandomBrightness, RandomCrop) that act
-only in training and are the identity in inference, as in Keras.
+augmentations (RandomFlip, RandomContrast, RandomBrightness, RandomCrop) that act only in
+training and are the identity in inference, as in Keras (the geometric ones, RandomRotation,
+RandomZoom and RandomTranslation, are in `augmentation`).
 
 Lookup layers map tokens to indices with the out-of-vocabulary index first (`[UNK]`, or -1 for
 integers), the mask token (if any) before it; `adapt()` builds the vocabulary from data, most
@@ -420,40 +421,3 @@ class RandomCrop(_Augment):
         shape = x.shape.as_list()
         return tf.image.random_crop(x, shape[:-3] + [self.height, self.width, shape[-1]],
                                     seed=self.seed)
-
-
-def _rotate(img, angles):
-    """Rotate [b, h, w, c] images by per-image angles (radians), bilinear, zero fill."""
-    b, h, w, _ = img.shape
-    yy, xx = np.meshgrid(np.arange(h) - (h - 1) / 2, np.arange(w) - (w - 1) / 2, indexing="ij")
-    out = np.zeros_like(img)
-    for k in range(b):
-        c, s = np.cos(angles[k]), np.sin(angles[k])
-        sy, sx = c * yy - s * xx + (h - 1) / 2, s * yy + c * xx + (w - 1) / 2
-        y0, x0 = np.floor(sy).astype(int), np.floor(sx).astype(int)
-        for dy in (0, 1):
-            for dx in (0, 1):
-                yi, xi = y0 + dy, x0 + dx
-                wgt = (1 - abs(sy - yi)) * (1 - abs(sx - xi))
-                ok = (yi >= 0) & (yi < h) & (xi >= 0) & (xi < w)
-                out[k][ok] += (wgt[ok][:, None] * img[k][yi[ok], xi[ok]]).astype(img.dtype)
-    return out
-
-
-class RandomRotation(_Augment):
-    """Rotate by a random angle in [-factor, factor] turns (bilinear, zero fill)."""
-
-    def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None,
-                 fill_value=0.0, **kwargs):
-        super().__init__(seed, **kwargs)
-        self.factor = factor if isinstance(factor, (tuple, list)) else (-factor, factor)
-
-    def _augment(self, x):
-        squeeze = x.shape.rank == 3
-        xb = tf.expand_dims(x, 0) if squeeze else x
-        n = tf.shape(xb)[0]
-        ang = tf.random.uniform([n], self.factor[0], self.factor[1], seed=self.seed) * 2 * np.pi
-        out = tf.numpy_function(lambda a, t: _rotate(np.asarray(a), np.asarray(t)), [xb, ang],
-                                xb.dtype, stateful=True)
-        out.set_shape(xb.shape)
-        return out[0] if squeeze else out

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import tfedu as tf
-from tfedu.keras import activations, initializers, regularizers
+from tfedu.keras import activations, constraints, initializers, regularizers
 from tfedu.keras.engine.base_layer import Layer
 
 
@@ -35,8 +35,9 @@ class _RNN(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint, self.recurrent_constraint = kernel_constraint, recurrent_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.units = int(units)
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
@@ -135,9 +136,11 @@ class _RNN(Layer):
         c.update({"kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
                   "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
                   "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                  "activity_regularizer": None, "kernel_constraint": self.kernel_constraint,
-                  "recurrent_constraint": self.recurrent_constraint,
-                  "bias_constraint": self.bias_constraint, "dropout": self.dropout,
+                  "activity_regularizer": None,
+                  "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                  "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+                  "bias_constraint": constraints.serialize(self.bias_constraint),
+                  "dropout": self.dropout,
                   "recurrent_dropout": self.recurrent_dropout})
         c.update(self._tail_config())
         return c

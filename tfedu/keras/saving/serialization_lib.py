@@ -84,7 +84,15 @@ def _subclasses_in(namespace, base) -> dict:
 @functools.lru_cache(maxsize=1)
 def _class_tables() -> dict:
     """Keras module path -> {class name: tfedu class}, for every class a file may name."""
-    from tfedu.keras import initializers, layers, losses, metrics, optimizers, regularizers
+    from tfedu.keras import (
+        constraints,
+        initializers,
+        layers,
+        losses,
+        metrics,
+        optimizers,
+        regularizers,
+    )
     from tfedu.keras.engine.functional import Functional, Sequential
     from tfedu.keras.engine.training import Model
 
@@ -96,6 +104,7 @@ def _class_tables() -> dict:
         "keras.src.models.functional": {"Functional": Functional},
         "keras.initializers": _subclasses_in(initializers, initializers.Initializer),
         "keras.regularizers": _subclasses_in(regularizers, regularizers.Regularizer),
+        "keras.constraints": _subclasses_in(constraints, constraints.Constraint),
         "keras.optimizers": _subclasses_in(optimizers, optimizers.Optimizer),
         "keras.optimizers.schedules": _subclasses_in(optimizers.schedules,
                                                      optimizers.LearningRateSchedule),
