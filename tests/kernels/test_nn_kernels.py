@@ -1,6 +1,7 @@
 """The Numba conv/pool kernels agree with their numpy references, on any memory layout."""
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -154,6 +155,44 @@ def test_max_pool_grad_tiled_windows_write_every_cell():
         got = K.nb_max_pool_grad(x, g, 2, 2, 2, 2, 0, 0, mask)
         np.testing.assert_array_equal(got, K.ref_max_pool_grad(x, g, 2, 2, 2, 2, 0, 0, mask))
     assert np.count_nonzero(K.nb_max_pool_grad(x, g, 2, 2, 2, 2, 0, 0, False)) == g.size
+
+
+
+def _first_max_2x2(x, g, mask):
+    """2x2 stride-2 max pooling and its gradient spelled out: the first cell in row-major
+    order wins ties, a NaN wins only as the first cell (later cells must compare greater)."""
+    cells = [x[:, i::2, j::2] for i in (0, 1) for j in (0, 1)]
+    top, k = cells[0], np.zeros(cells[0].shape, int)
+    for n, c in enumerate(cells[1:], 1):
+        k, top = np.where(c > top, n, k), np.where(c > top, c, top)
+    gv = np.where(top > 0, g, g * 0) if mask else g
+    dx = np.empty_like(x)
+    for n, (i, j) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]):
+        dx[:, i::2, j::2] = np.where(k == n, gv, 0)
+    return top, dx
+
+
+@pytest.mark.parametrize("layout", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool_2x2_windows_take_the_first_max_with_ties_and_nans(layout, dtype):
+    """2x2 stride-2 windows run a loop of their own: ties, NaN and -0.0 as the general loop."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(3, 6, 8, 5)).astype(dtype)
+    x[0, :2, :2] = 1.0
+    x[1, 0, 0, 0] = x[1, 1, 1, 1] = np.nan
+    x[2, :2, :2] = -0.0
+    g = rng.normal(size=(3, 3, 4, 5)).astype(dtype)
+    x = np.asfortranarray(x) if layout == "F" else x
+    with np.errstate(invalid="ignore"):
+        for mask in (False, True):
+            top, dx = _first_max_2x2(x, g, mask)
+            np.testing.assert_array_equal(
+                K.nb_max_pool_values(x, 2, 2, 2, 2, 0, 0, 3, 4, -np.inf), top)
+            got = K.nb_max_pool_grad(x, g, 2, 2, 2, 2, 0, 0, mask)
+            np.testing.assert_array_equal(got, dx)
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(dx))
+            general = K.nb_max_pool_grad(x[:, :5], g[:, :2], 2, 2, 2, 2, 0, 0, mask)
+            np.testing.assert_array_equal(got[:, :4], general[:, :4])  # not tiled: general
 
 
 @SETTINGS

@@ -272,7 +272,8 @@ def test_reductions_grappler_removes_in_tf_function_skip_the_duplicate_axes_chec
     refused = [(lambda t: tf.reduce_sum(t, axis=[1, 1]), x41),  # 4 elements, no keepdims
                (lambda t: tf.reduce_all(t, axis=[0, 0]), tf.constant([[True]])),  # no T attr
                (lambda t: tf.reduce_sum(t, axis=[1, 1], keepdims=True), tf.zeros([1, 3])),
-               (lambda t: tf.math.reduce_euclidean_norm(t, axis=[1, 1]), tf.constant([[-3.0]]))]
+               (lambda t: tf.math.reduce_euclidean_norm(t, axis=[1, 1]), tf.constant([[-3.0]])),
+               (lambda t: tf.reduce_prod(t, axis=[0, -1]), tf.constant([3.25]))]  # scalar out
     for fn, arg in refused:
         with pytest.raises(tf.errors.InvalidArgumentError,
                            match="Invalid reduction arguments: Axes contains duplicate dimension"):

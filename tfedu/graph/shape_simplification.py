@@ -7,8 +7,8 @@ Grappler knows every shape of a traced function and removes work that only moves
   input's size, returns its input (the arithmetic optimizer's RemoveRedundantReshape);
 - a reduction (`Sum`, `Prod`, `Min`, `Max`, `Mean`, `Any`, `All`) with constant axes, an input
   and a result of fully known shapes, becomes a `Reshape` when one element goes in and one
-  comes out (`keepdims=False`; not `Any`/`All`), or an `Identity` when it keeps its dims and
-  every axis names a size-1 dim (constant folding's SimplifyReduction).
+  comes out, not as a scalar (`keepdims=False`; not `Any`/`All`), or an `Identity` when it
+  keeps its dims and every axis names a size-1 dim (constant folding's SimplifyReduction).
 
 The values are the same as the kernels would give, but the kernels' checks no longer run. So,
 as in TensorFlow, a `tf.function` returns a value where eager mode refuses:
@@ -62,7 +62,8 @@ def _reduction_rewrite(step, constants):
     if axes is None or not _known(src) or not _known(out):
         return None
     keep = bool(step.attrs.get("keep_dims", False))
-    single = src.num_elements() == 1 and out.num_elements() == 1
+    # one element in, one out, into a result of rank >= 1 (TF leaves scalar results alone)
+    single = src.num_elements() == 1 and out.num_elements() == 1 and out.rank > 0
     if single and not keep and op.type not in ("Any", "All"):
         return _reshape_to(tuple(out.as_list()))
     axes = np.asarray(axes).ravel().tolist()
