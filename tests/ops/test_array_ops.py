@@ -517,3 +517,27 @@ def test_where_of_a_large_random_mask_is_numpys(dtype):
     np.testing.assert_array_equal(got, np.where(c, x, y))
     assert got.dtype == dtype
     np.testing.assert_array_equal(tf.where(c.T, x.T, y.T).numpy(), np.where(c.T, x.T, y.T))
+
+
+def test_kernels_check_what_a_fed_shape_hid_from_the_graph(monkeypatch):
+    """Session.run of placeholders of unknown shape: the kernels refuse in TF's words."""
+    monkeypatch.setenv("TFEDU_MEMORY_BUDGET", str(1 << 30))  # the same budget on any machine
+    tf1 = tf.compat.v1
+    g = tf1.Graph()
+    with g.as_default():
+        p = tf1.placeholder(tf.float32, None)
+        depth = tf1.placeholder(tf.int32, [])
+        to_one = tf.broadcast_to(p, [1])
+        reduced = tf.reduce_max(p, axis=[-2, -1], keepdims=True)
+        hot = tf.one_hot([0, 3], depth, axis=0)
+        with tf1.Session() as s:
+            empty = {p: np.zeros([0], np.float32)}
+            with pytest.raises(IAE, match=r"Unable to broadcast tensor of shape \[0\] to tensor "
+                                          r"of shape \[1\]"):
+                s.run(to_one, empty)
+            with pytest.raises(IAE, match=r"Invalid reduction dimension \(-2 for input with 1 "
+                                          r"dimension\(s\)"):
+                s.run(reduced, empty)
+            np.testing.assert_array_equal(s.run(hot, {depth: 3}), [[1, 0], [0, 0], [0, 0]])
+            with pytest.raises(tf.errors.ResourceExhaustedError, match="OOM when allocating"):
+                s.run(hot, {depth: 2 ** 31 - 1})  # 16 GB: refused at once, nothing allocated

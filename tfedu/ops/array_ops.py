@@ -496,7 +496,11 @@ def _broadcast_to_grad(op, g):
 def _broadcast_to_kernel(x, shape):
     shape = tuple(np.reshape(shape, -1).tolist())
     check_array_budget(shape, x.dtype)  # a shape fed at run time: checked before any copy
-    return np.broadcast_to(x, shape)
+    try:
+        return np.broadcast_to(x, shape)
+    except ValueError:
+        raise OpCheckError(f"Unable to broadcast tensor of shape {shape_text(x.shape)} to "
+                           f"tensor of shape {shape_text(shape)}") from None
 
 
 BROADCAST_TO = register_op(
@@ -1501,8 +1505,12 @@ def _one_hot_kernel(indices, depth, on_value, off_value, axis=-1):
     if depth < 0:
         raise OpCheckError(f"depth must be non-negative, got: {depth}")
     idx = np.asarray(indices).astype(np.int64)
-    hot = idx[..., None] == np.arange(depth)
-    out = np.where(hot, on_value, off_value).astype(np.asarray(on_value).dtype)
+    dtype = np.asarray(on_value).dtype
+    check_array_budget(idx.shape + (depth,), dtype)  # a depth fed at run time: checked now
+    out = np.full(idx.shape + (depth,), off_value, dtype=dtype)
+    flat, where = out.reshape(idx.size, depth), idx.reshape(-1)
+    rows = np.flatnonzero((where >= 0) & (where < depth))  # out of range: all off_value
+    flat[rows, where[rows]] = on_value
     if axis != -1:
         out = np.moveaxis(out, -1, axis)
     return np.ascontiguousarray(out)

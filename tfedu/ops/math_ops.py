@@ -627,6 +627,10 @@ def _axes(axis, rank):
     """A reduction kernel's axes, refused when two name one dimension (TF's ReductionHelper:
     its shape function lets duplicates through, the kernel does not)."""
     ax = tuple(np.reshape(axis, -1).tolist())
+    for v in ax:  # a shape fed at run time: the graph could not check the axes
+        if not -rank <= v < rank:
+            raise OpCheckError(f"Invalid reduction dimension ({v} for input with {rank} "
+                               "dimension(s)")
     if len(ax) < 2:
         return ax
     seen = set()
