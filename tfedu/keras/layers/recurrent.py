@@ -622,13 +622,9 @@ class Bidirectional(Layer):
         return [f, b]
 
     def get_config(self):
-        def ser(layer):
-            return {"module": "keras.layers", "class_name": type(layer).__name__,
-                    "config": layer.get_config(), "registered_name": None}
-
         c = super().get_config()
-        c.update({"merge_mode": self.merge_mode, "layer": ser(self.forward_layer),
-                  "backward_layer": ser(self.backward_layer)})
+        c.update({"merge_mode": self.merge_mode, "layer": _serialize(self.forward_layer),
+                  "backward_layer": _serialize(self.backward_layer)})
         return c
 
     @classmethod
