@@ -22,6 +22,9 @@ def fake_blas(monkeypatch):
             self.calls.append(n)
 
     ctl = Controller()
+    from tfedu.kernels import wide_blas
+
+    monkeypatch.setattr(wide_blas, "available", lambda: False)  # numpy's BLAS and its threads
     monkeypatch.setattr(PL, "_load", {"at": -1e9, "busy": False})  # read the faked load
     monkeypatch.setattr(blas, "_state", {"ready": True, "libs": [ctl], "initial": 4, "cap": 0,
                                          "current": None})
@@ -164,6 +167,11 @@ def test_wide_blas_products_match_numpy_in_every_layout(monkeypatch):
                 assert got.dtype == dtype and got.flags.c_contiguous
                 np.testing.assert_allclose(got, a @ b, rtol=1e-5)
             np.testing.assert_allclose(blas.matmul(a, b), a @ b, rtol=1e-5)
+    if wide_blas.available():  # a large product in three row blocks (a 3-core machine)
+        monkeypatch.setattr(wide_blas, "_threads", lambda: 3)
+        big, b = rng.random((700, 90), dtype=np.float32), rng.random((90, 80), dtype=np.float32)
+        np.testing.assert_allclose(wide_blas.gemm(big, b), big @ b, rtol=1e-5)
+        np.testing.assert_allclose(blas.matmul(big, b), big @ b, rtol=1e-5)  # wide's, split
     half = np.ones((40, 40), np.float16)
     assert wide_blas.gemm(half, half) is None  # float16: numpy's
     strided = rng.random((40, 80), dtype=np.float32)[:, ::2]

@@ -14,10 +14,10 @@ _inter_op_threads = [0]
 
 @export("config.threading.set_intra_op_parallelism_threads")
 def set_intra_op_parallelism_threads(num_threads: int) -> None:
-    """Cap the threads one large matrix product may use (0: the BLAS library's own count).
+    """Cap the threads one large matrix product and one parallel kernel may use (0: the BLAS
+    library's own count, Numba's).
 
-    Products below `tfedu.kernels.blas.PARALLEL_MIN_MACS` multiply-adds always run on one
-    thread (see `tfedu.kernels.blas` for why)."""
+    Small products always run on one thread (see `tfedu.kernels.blas` for why)."""
     blas.set_max_threads(int(num_threads))
 
 

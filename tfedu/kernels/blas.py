@@ -85,21 +85,21 @@ def _threads_for(macs: int) -> int:
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """`np.matmul(a, b)` with the thread count chosen for its size; single-threaded 2-D float
-    products of at least `WIDE_MIN_MACS` run on the AVX-512 instance where there is one
-    (`tfedu.kernels.wide_blas`)."""
+    """`np.matmul(a, b)` with the thread count chosen for its size; 2-D float products of at
+    least `WIDE_MIN_MACS` run on the AVX-512 instance where there is one
+    (`tfedu.kernels.wide_blas`, which splits a large one over the free cores)."""
     if not _state["ready"]:
         _init()
     m = a.shape[-2] if a.ndim > 1 else 1
     k = a.shape[-1]
     n = b.shape[-1] if b.ndim > 1 else 1
+    if a.ndim == 2 and b.ndim == 2 and m * k * n >= WIDE_MIN_MACS and wide_blas.available():
+        out = wide_blas.gemm(a, b)  # splits a large product over the free cores itself
+        if out is not None:
+            return out
     batch = a.size // max(m * k, 1) if a.ndim > 2 else 1
     batch = max(batch, b.size // max(k * n, 1) if b.ndim > 2 else 1)
     threads = _threads_for(batch * m * k * n)
     if _state["libs"]:
         _set(threads)
-    if threads == 1 and a.ndim == 2 and b.ndim == 2 and m * k * n >= WIDE_MIN_MACS:
-        out = wide_blas.gemm(a, b) if wide_blas.available() else None
-        if out is not None:
-            return out
     return np.matmul(a, b)

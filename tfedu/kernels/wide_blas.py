@@ -11,7 +11,8 @@ So, only when the CPU has AVX-512 (F, CD, BW, DQ, VL) and numpy's OpenBLAS runs 
 kernels, tfedu loads a second instance of the same library file (a copy under tfedu's cache
 directory: the dynamic loader shares one instance per file) with `OPENBLAS_CORETYPE=SkylakeX`,
 checks one product against numpy, and calls its `cblas_sgemm`/`cblas_dgemm` (single-threaded)
-for 2-D float32/float64 products (a large one split over two threads unless the machine is busy).
+for 2-D float32/float64 products (a large one split in row blocks over the cores unless the
+machine is busy: numpy's own threads would run the narrow kernels).
 Anything unexpected (another OS, another BLAS, no cache
 directory, a failed check) leaves numpy's BLAS in charge. `TFEDU_WIDE_BLAS=0` turns it off.
 Results differ from numpy's only by float rounding (another summation order).
@@ -39,7 +40,7 @@ _state = {"tried": False, "sgemm": None, "dgemm": None, "none": None, "int": cty
 _GEMM = {np.float32: "sgemm", np.float64: "dgemm"}
 
 SPLIT_MIN_MACS = 1 << 22
-"""Products of at least this many multiply-adds are split in two row halves on two threads."""
+"""Products of at least this many multiply-adds are split in row blocks, one per free core."""
 
 
 def _cpu_has_avx512() -> bool:
@@ -194,14 +195,18 @@ def gemm(a: np.ndarray, b: np.ndarray):
     if la is None or lb is None:
         return None
     out = np.empty((m, n), a.dtype)
-    halves = 2 if m >= 64 and m * k * n >= SPLIT_MIN_MACS and _threads() > 1 else 1
-    if halves == 1:
+    parts = min(_threads(), m // 64) if m * k * n >= SPLIT_MIN_MACS else 1
+    if parts <= 1:
         _gemm_rows(fn, a, b, out, la, lb, 0, m)
         return out
-    mid = (m // 2 + 15) & ~15  # a multiple of 16 rows: BLAS's kernels see whole row blocks
-    other = _pool().submit(_gemm_rows, fn, a, b, out, la, lb, mid, m)
-    _gemm_rows(fn, a, b, out, la, lb, 0, mid)
-    other.result()
+    step = (m // parts + 15) & ~15  # multiples of 16 rows: BLAS's kernels see whole row blocks
+    cuts = [min(i * step, m) for i in range(parts)] + [m]
+    pool = _pool()
+    others = [pool.submit(_gemm_rows, fn, a, b, out, la, lb, r0, r1)
+              for r0, r1 in zip(cuts[1:-1], cuts[2:]) if r1 > r0]
+    _gemm_rows(fn, a, b, out, la, lb, 0, cuts[1])
+    for f in others:
+        f.result()
     return out
 
 
@@ -227,14 +232,15 @@ def _threads() -> int:
 
 
 def _pool():
-    """One helper thread: a product's second half runs there while the caller does the first
-    (it blocks on a queue between products; nothing spins)."""
+    """Helper threads (one per core beyond the caller's): a product's other row blocks run
+    there while the caller does the first (they block on a queue between products; nothing
+    spins)."""
     pool, pid = _state.get("pool"), os.getpid()
     if pool is None or _state.get("pool_pid") != pid:  # a forked child has no helper thread
         from concurrent.futures import ThreadPoolExecutor
 
         with _lock:
             if _state.get("pool") is None or _state.get("pool_pid") != pid:
-                _state["pool"], _state["pool_pid"] = ThreadPoolExecutor(1, "tfedu-blas"), pid
+                _state["pool"], _state["pool_pid"] = ThreadPoolExecutor(max(_CORES - 1, 1), "tfedu-blas"), pid
             pool = _state["pool"]
     return pool
