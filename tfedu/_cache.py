@@ -25,11 +25,19 @@ def cache_root() -> str:
 def configure_numba_cache() -> str:
     """Point Numba's cache at a writable place before numba is imported; returns the path.
 
-    Also picks Numba's portable `workqueue` threading layer (unless the user chose one): it
-    needs no OpenMP/TBB runtime and degrades gracefully on shared classroom machines, where the
-    default layer's spinning threads fight BLAS and other kernels for the cores.
+    Also chooses how parallel kernels get their threads (unless the user chose a threading
+    layer): GNU OpenMP where Numba finds it, else Numba's own `workqueue`. A tfedu kernel is
+    short (0.1-1 ms on a batch of activations), and waking `workqueue`'s sleeping workers took
+    about as long as the work: a conv net's kernels ran no faster than on one thread, and its
+    training step was 1.3-1.5x slower than with OpenMP. OpenMP's waiting threads spin for
+    `GOMP_SPINCOUNT` polls before they sleep; the default (300,000) kept them spinning while
+    the next matrix product needed the cores (products 1.5x slower), so tfedu asks for 3,000
+    (a few microseconds). GNU OpenMP cannot be used in a process forked from one that used it:
+    there parallel kernels run serially (`tfedu.kernels.lazy_njit`).
     """
-    os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
+    if "NUMBA_THREADING_LAYER" not in os.environ:
+        os.environ.setdefault("NUMBA_THREADING_LAYER_PRIORITY", "omp workqueue tbb")
+    os.environ.setdefault("GOMP_SPINCOUNT", "3000")
     path = os.environ.get("NUMBA_CACHE_DIR")
     if not path:
         path = os.path.join(cache_root(), "numba")

@@ -147,7 +147,7 @@ def compile_kernel(source: str):
         if module is not None:
             fn = module.fused
         if "parallel=True" in source:
-            fn = _locked(fn)
+            fn = _locked(fn, source)
         _cache[source] = fn
         return fn
 
@@ -160,13 +160,23 @@ def _holds(path: str, source: str) -> bool:
         return False
 
 
-def _locked(fn):
-    """A parallel kernel launched under the process-wide lock (kernels/parallel_lock.py)."""
+def _locked(fn, source):
+    """A parallel kernel launched under the process-wide lock (kernels/parallel_lock.py); in a
+    forked process, a serial compile of the same source (compiled there, in memory)."""
     import numba
 
-    from tfedu.kernels.parallel_lock import PARALLEL_LOCK, launch_threads
+    from tfedu.kernels.parallel_lock import PARALLEL_LOCK, forked, launch_threads
+
+    serial = []
 
     def run(*args):
+        if forked():
+            if not serial:
+                ns: dict = {}
+                text = source.replace("parallel=True", "parallel=False")
+                exec(compile(text.replace("cache=True", "cache=False"), "<fused>", "exec"), ns)
+                serial.append(ns["fused"])
+            return serial[0](*args)
         with PARALLEL_LOCK:
             launch_threads(numba)
             return fn(*args)

@@ -5,8 +5,10 @@ tensors, which take the numpy path, never pay for it. The first call of an `nb_*
 Numba and compiles it (`cache=True`: the machine code is kept on disk under the tfedu cache, so
 the next process loads it instead of compiling). A parallel kernel writes `prange` in its
 loops: its module binds `prange = range` until Numba is loaded, and its calls take
-`PARALLEL_LOCK` (the workqueue threading layer runs one parallel region at a time) and run on
-the threads `launch_threads` grants (one on a busy machine: see `parallel_lock`).
+`PARALLEL_LOCK` (one parallel region at a time) and run on the threads `launch_threads`
+grants (see `parallel_lock`). In a forked process a parallel kernel runs a serial compile of
+the same function instead (GNU OpenMP cannot start its threads again after a fork; compiled in
+the child, not cached).
 
     @lazy_njit(parallel=True, error_model="numpy")
     def nb_bias_act(x, b, act, out):
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import functools
 
-from tfedu.kernels.parallel_lock import PARALLEL_LOCK, launch_threads
+from tfedu.kernels.parallel_lock import PARALLEL_LOCK, forked, launch_threads
 
 __all__ = ["lazy_njit"]
 
@@ -29,7 +31,7 @@ def lazy_njit(parallel: bool = False, **options):
     options = {"cache": True, "nogil": True, **options}
 
     def deco(fn):
-        compiled = None
+        compiled = serial = None
         numba = None
 
         def compile_now():
@@ -41,8 +43,16 @@ def lazy_njit(parallel: bool = False, **options):
             compiled = numba.njit(parallel=parallel, **options)(fn)
             return compiled
 
+        def compile_serial():  # prange is range in a kernel compiled without parallel=True
+            nonlocal serial
+            compiled or compile_now()
+            serial = numba.njit(parallel=False, **{**options, "cache": False})(fn)
+            return serial
+
         if parallel:
             def call(*args):
+                if forked():
+                    return (serial or compile_serial())(*args)
                 kernel = compiled or compile_now()
                 with PARALLEL_LOCK:
                     launch_threads(numba)

@@ -1,10 +1,14 @@
 """One parallel Numba region at a time per process, on as many threads as the machine can give.
 
-Numba's `workqueue` threading layer (the one tfedu picks, see `tfedu._cache`) is not
-thread-safe: two threads launching parallel kernels at once abort the whole process. Ordinary
-programs never do; tf.distribute's replica threads do. So every `parallel=True` kernel launch
-takes this lock (uncontended it costs well under a microsecond). Serial kernels are not
-affected, and while one parallel kernel runs it already uses the cores.
+Numba's `workqueue` threading layer (the fallback where OpenMP is missing, see `tfedu._cache`)
+is not thread-safe: two threads launching parallel kernels at once abort the whole process.
+Ordinary programs never do; tf.distribute's replica threads do. So every `parallel=True` kernel
+launch takes this lock whatever the layer (uncontended it costs well under a microsecond).
+Serial kernels are not affected, and while one parallel kernel runs it already uses the cores.
+
+A process forked from one that ran a parallel kernel (a `multiprocessing` pool on Linux) must
+not start GNU OpenMP's threads again, nor wait on a lock another thread held at the fork:
+`forked()` says so, and kernels then run serially (`tfedu.kernels.lazy_njit`).
 
 **How many threads** (`launch_threads`): all of Numba's, or fewer when
 `tf.config.threading.set_intra_op_parallelism_threads(n)` caps them (it caps BLAS too). Unlike
@@ -26,6 +30,20 @@ LOAD_CHECK_SECONDS = 1.0
 """How long one reading of the load average is trusted (reading it costs a system call)."""
 
 _load = {"at": -1e9, "busy": False}
+_fork = {"child": False}
+
+
+def _after_fork_in_child() -> None:
+    _fork["child"] = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def forked() -> bool:
+    """Whether this process was forked (after tfedu was imported) from another."""
+    return _fork["child"]
 _threads = {"cap": 0}  # set by tf.config.threading.set_intra_op_parallelism_threads
 _current = threading.local()
 
