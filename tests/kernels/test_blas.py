@@ -151,6 +151,8 @@ def _layouts(rng, dtype):
     big = rng.random((700, 90)).astype(dtype)  # 700*90*80 multiply-adds: split in two halves
     yield big, rng.random((90, 80)).astype(dtype)
     yield np.asfortranarray(big), rng.random((80, 90)).astype(dtype).T
+    # a filter gradient's product: 9 rows, sums over 20000 pixels (the sums split in two)
+    yield rng.random((20000, 9)).astype(dtype).T, rng.random((20000, 32)).astype(dtype)
 
 
 def test_wide_blas_products_match_numpy_in_every_layout(monkeypatch):
@@ -176,6 +178,24 @@ def test_wide_blas_products_match_numpy_in_every_layout(monkeypatch):
     assert wide_blas.gemm(half, half) is None  # float16: numpy's
     strided = rng.random((40, 80), dtype=np.float32)[:, ::2]
     assert wide_blas.gemm(strided, strided.T) is None  # no unit stride: numpy's
+
+
+def test_split_products_give_the_same_bits_on_a_busy_or_an_idle_machine(monkeypatch):
+    from tfedu.kernels import wide_blas
+
+    if not wide_blas.available():
+        pytest.skip("no AVX-512 BLAS instance on this CPU: products are numpy's")
+    rng = np.random.default_rng(6)
+    for a, b in ((rng.random((20000, 9), dtype=np.float32).T,  # sums split in two
+                  rng.random((20000, 32), dtype=np.float32)),
+                 (rng.random((700, 90), dtype=np.float32),  # rows split in blocks
+                  rng.random((90, 80), dtype=np.float32))):
+        got = []
+        for busy in (False, True):
+            monkeypatch.setattr(wide_blas, "machine_busy", lambda busy=busy: busy)
+            got.append(wide_blas.gemm(a, b))
+        np.testing.assert_array_equal(got[0], got[1])
+        np.testing.assert_allclose(got[0], a @ b, rtol=1e-5)
 
 
 def test_wide_blas_can_be_turned_off():

@@ -42,6 +42,10 @@ _GEMM = {np.float32: "sgemm", np.float64: "dgemm"}
 SPLIT_MIN_MACS = 1 << 22
 """Products of at least this many multiply-adds are split in row blocks, one per free core."""
 
+SPLIT_K_MIN = 4096
+"""Large products of fewer than 128 rows whose sums run over at least this many terms are
+split in two halves of those sums instead (`_split_k`)."""
+
 
 def _cpu_has_avx512() -> bool:
     try:
@@ -195,28 +199,49 @@ def gemm(a: np.ndarray, b: np.ndarray):
     if la is None or lb is None:
         return None
     out = np.empty((m, n), a.dtype)
-    parts = min(_threads(), m // 64) if m * k * n >= SPLIT_MIN_MACS else 1
-    if parts <= 1:
-        _gemm_rows(fn, a, b, out, la, lb, 0, m)
+    if m * k * n < SPLIT_MIN_MACS:
+        _gemm_into(fn, a, b, out)
         return out
-    step = (m // parts + 15) & ~15  # multiples of 16 rows: BLAS's kernels see whole row blocks
+    if m < 128 and k >= SPLIT_K_MIN:
+        return _split_k(fn, a, b, out)
+    parts = min(_threads(), m // 64)
+    step = (m // max(parts, 1) + 15) & ~15  # multiples of 16 rows: BLAS sees whole row blocks
     cuts = [min(i * step, m) for i in range(parts)] + [m]
-    pool = _pool()
-    others = [pool.submit(_gemm_rows, fn, a, b, out, la, lb, r0, r1)
+    others = [_pool().submit(_gemm_into, fn, a[r0:r1], b, out[r0:r1])
               for r0, r1 in zip(cuts[1:-1], cuts[2:]) if r1 > r0]
-    _gemm_rows(fn, a, b, out, la, lb, 0, cuts[1])
+    _gemm_into(fn, a[:cuts[1]], b, out[:cuts[1]])
     for f in others:
         f.result()
     return out
 
 
-def _gemm_rows(fn, a, b, out, la, lb, r0, r1):
-    """out[r0:r1] = a[r0:r1] @ b (ctypes releases the GIL for the call)."""
+def _split_k(fn, a, b, out):
+    """A short, deep product (a filter gradient: a few rows, sums over every pixel of a batch)
+    has too few rows to share out: its sums are cut in two fixed halves, each its own product,
+    added in order. The halves run at once when a core is free, one after the other when not:
+    the same bits either way."""
+    h = (a.shape[1] // 2 + 15) & ~15
+    other = np.empty_like(out)
+    if _threads() > 1:
+        second = _pool().submit(_gemm_into, fn, a[:, h:], b[h:], other)
+        _gemm_into(fn, a[:, :h], b[:h], out)
+        second.result()
+    else:
+        _gemm_into(fn, a[:, :h], b[:h], out)
+        _gemm_into(fn, a[:, h:], b[h:], other)
+    out += other
+    return out
+
+
+def _gemm_into(fn, a, b, out):
+    """out = a @ b for operands `gemm` accepted (or views of them); `out` C-contiguous rows
+    (ctypes releases the GIL for the call)."""
     i = _state["int"]
-    rows, k = a[r0:r1], a.shape[1]
+    (ta, lda), (tb, ldb) = _layout(a, a.itemsize), _layout(b, b.itemsize)
+    m, k = a.shape
     n = b.shape[1]
-    fn(101, la[0], lb[0], i(r1 - r0), i(n), i(k), 1.0, rows.ctypes.data, la[1], b.ctypes.data,
-       lb[1], 0.0, out[r0:r1].ctypes.data, n)
+    fn(101, ta, tb, i(m), i(n), i(k), 1.0, a.ctypes.data, lda, b.ctypes.data, ldb, 0.0,
+       out.ctypes.data, out.strides[0] // out.itemsize)
 
 
 _CORES = os.cpu_count() or 1
