@@ -151,6 +151,8 @@ def _layouts(rng, dtype):
     big = rng.random((700, 90)).astype(dtype)  # 700*90*80 multiply-adds: split in two halves
     yield big, rng.random((90, 80)).astype(dtype)
     yield np.asfortranarray(big), rng.random((80, 90)).astype(dtype).T
+    yield rng.random((32, 784)).astype(dtype), rng.random((784, 256)).astype(dtype)  # too few
+    # rows to split, too short sums to split: one call
     # a filter gradient's product: 9 rows, sums over 20000 pixels (the sums split in two)
     yield rng.random((20000, 9)).astype(dtype).T, rng.random((20000, 32)).astype(dtype)
 

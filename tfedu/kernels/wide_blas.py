@@ -199,13 +199,13 @@ def gemm(a: np.ndarray, b: np.ndarray):
     if la is None or lb is None:
         return None
     out = np.empty((m, n), a.dtype)
-    if m * k * n < SPLIT_MIN_MACS:
+    if m * k * n >= SPLIT_MIN_MACS and m < 128 and k >= SPLIT_K_MIN:
+        return _split_k(fn, a, b, out)
+    parts = min(_threads(), m // 64) if m * k * n >= SPLIT_MIN_MACS else 1
+    if parts <= 1:
         _gemm_into(fn, a, b, out)
         return out
-    if m < 128 and k >= SPLIT_K_MIN:
-        return _split_k(fn, a, b, out)
-    parts = min(_threads(), m // 64)
-    step = (m // max(parts, 1) + 15) & ~15  # multiples of 16 rows: BLAS sees whole row blocks
+    step = (m // parts + 15) & ~15  # multiples of 16 rows: BLAS's kernels see whole row blocks
     cuts = [min(i * step, m) for i in range(parts)] + [m]
     others = [_pool().submit(_gemm_into, fn, a[r0:r1], b, out[r0:r1])
               for r0, r1 in zip(cuts[1:-1], cuts[2:]) if r1 > r0]
