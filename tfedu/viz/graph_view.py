@@ -9,6 +9,8 @@ SVG is drawn only when quick: up to `SVG_FALLBACK_MAX_NODES` drawn nodes and
 
 from __future__ import annotations
 
+import functools
+
 import json
 import re
 import shutil
@@ -85,7 +87,19 @@ def _as_graph(obj: Any):
 
 
 def _value_text(value: Any) -> str:
-    text = np.array2string(np.asarray(value), threshold=24, edgeitems=3, precision=4)
+    a = np.asarray(value)
+    if a.size <= 24 and a.dtype.kind in "biufc":  # graphs repeat small constants: format once
+        return _small_value_text(a.dtype.str, a.shape, a.tobytes())
+    return _format_value(a)
+
+
+@functools.lru_cache(maxsize=4096)
+def _small_value_text(dtype: str, shape: tuple, raw: bytes) -> str:
+    return _format_value(np.frombuffer(raw, dtype=dtype).reshape(shape))
+
+
+def _format_value(a: np.ndarray) -> str:
+    text = np.array2string(a, threshold=24, edgeitems=3, precision=4)
     if len(text) > _VALUE_TEXT_LIMIT:
         text = text[: _VALUE_TEXT_LIMIT - 1] + "\u2026"
     return text
