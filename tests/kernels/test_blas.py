@@ -148,13 +148,13 @@ def _layouts(rng, dtype):
     yield np.asfortranarray(a), np.asfortranarray(b)  # column-major: a transposed operand
     yield a[:, :30], b[:30]  # row views with a leading dimension larger than the width
     yield rng.random((50, 70)).astype(dtype).T, b
-    big = rng.random((700, 90)).astype(dtype)  # 700*90*80 multiply-adds: split in two halves
-    yield big, rng.random((90, 80)).astype(dtype)
-    yield np.asfortranarray(big), rng.random((80, 90)).astype(dtype).T
+    big = rng.random((1500, 120)).astype(dtype)  # 1500*120*100 multiply-adds: split in blocks
+    yield big, rng.random((120, 100)).astype(dtype)
+    yield np.asfortranarray(big), rng.random((100, 120)).astype(dtype).T
     yield rng.random((32, 784)).astype(dtype), rng.random((784, 256)).astype(dtype)  # too few
     # rows to split, too short sums to split: one call
-    # a filter gradient's product: 9 rows, sums over 20000 pixels (the sums split in two)
-    yield rng.random((20000, 9)).astype(dtype).T, rng.random((20000, 32)).astype(dtype)
+    # a filter gradient's product: 9 rows, sums over 40000 pixels (the sums split in two)
+    yield rng.random((40000, 9)).astype(dtype).T, rng.random((40000, 32)).astype(dtype)
 
 
 def test_wide_blas_products_match_numpy_in_every_layout(monkeypatch):
@@ -173,7 +173,8 @@ def test_wide_blas_products_match_numpy_in_every_layout(monkeypatch):
             np.testing.assert_allclose(blas.matmul(a, b), a @ b, rtol=1e-5)
     if wide_blas.available():  # a large product in three row blocks (a 3-core machine)
         monkeypatch.setattr(wide_blas, "_threads", lambda: 3)
-        big, b = rng.random((700, 90), dtype=np.float32), rng.random((90, 80), dtype=np.float32)
+        big = rng.random((1500, 120), dtype=np.float32)
+        b = rng.random((120, 100), dtype=np.float32)
         np.testing.assert_allclose(wide_blas.gemm(big, b), big @ b, rtol=1e-5)
         np.testing.assert_allclose(blas.matmul(big, b), big @ b, rtol=1e-5)  # wide's, split
     half = np.ones((40, 40), np.float16)
@@ -188,10 +189,10 @@ def test_split_products_give_the_same_bits_on_a_busy_or_an_idle_machine(monkeypa
     if not wide_blas.available():
         pytest.skip("no AVX-512 BLAS instance on this CPU: products are numpy's")
     rng = np.random.default_rng(6)
-    for a, b in ((rng.random((20000, 9), dtype=np.float32).T,  # sums split in two
-                  rng.random((20000, 32), dtype=np.float32)),
-                 (rng.random((700, 90), dtype=np.float32),  # rows split in blocks
-                  rng.random((90, 80), dtype=np.float32))):
+    for a, b in ((rng.random((40000, 9), dtype=np.float32).T,  # sums split in two
+                  rng.random((40000, 32), dtype=np.float32)),
+                 (rng.random((1500, 120), dtype=np.float32),  # rows split in blocks
+                  rng.random((120, 100), dtype=np.float32))):
         got = []
         for busy in (False, True):
             monkeypatch.setattr(wide_blas, "machine_busy", lambda busy=busy: busy)

@@ -10,7 +10,6 @@ SVG is drawn only when quick: up to `SVG_FALLBACK_MAX_NODES` drawn nodes and
 from __future__ import annotations
 
 import functools
-
 import json
 import re
 import shutil
