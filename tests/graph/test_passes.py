@@ -80,3 +80,20 @@ def test_folding_errors_are_reported_at_run_time():
     plan = compile_plan(g, [bad], [], optimize=True)
     with pytest.raises(tf.errors.InvalidArgumentError, match="this kernel always fails"):
         plan.run([])
+
+
+def test_explain_says_how_matrix_products_run_on_this_machine():
+    from tfedu.kernels import blas
+
+    @tf.function
+    def f(x):
+        return tf.matmul(x, x)
+
+    @tf.function
+    def g(x):
+        return x + 1.0
+
+    text = f.get_concrete_function(tf.ones([4, 4])).explain()
+    assert text.splitlines()[-1] == f"  kernels: {blas.describe()}"
+    assert blas.describe().startswith("matrix products run on ")
+    assert "kernels:" not in g.get_concrete_function(tf.ones([4, 4])).explain()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import re
 
 import numpy as np
 
@@ -30,6 +31,9 @@ __all__ = ["compile_plan", "Plan", "Step", "ResourceStore", "runtime_error", "ru
 
 _KERNEL_ERRORS = (ValueError, IndexError, ZeroDivisionError, FloatingPointError, TypeError,
                   OverflowError, MemoryError)
+
+_PRODUCT = re.compile(r"MatMul|Conv2D|Conv3D|Einsum")
+"""Op types whose work is matrix products (their BLAS setup is noted in `explain()`)."""
 
 
 class Step:
@@ -204,6 +208,10 @@ class Plan:
             extra = getattr(s, "explain_lines", None)
             if extra is not None:
                 lines += [f"         {ln}" for ln in extra()]
+        if any(_PRODUCT.search(s.op.type) for s in self.steps):
+            from tfedu.kernels.blas import describe
+
+            lines.append(f"  kernels: {describe()}")
         return "\n".join(lines)
 
     def run(self, feed_arrays, resources=None) -> list:

@@ -22,7 +22,8 @@ import numpy as np
 from tfedu.kernels import wide_blas
 from tfedu.kernels.parallel_lock import machine_busy, set_cap
 
-__all__ = ["matmul", "set_max_threads", "max_threads", "PARALLEL_MIN_MACS", "WIDE_MIN_MACS"]
+__all__ = ["matmul", "set_max_threads", "max_threads", "describe", "PARALLEL_MIN_MACS",
+           "WIDE_MIN_MACS"]
 
 WIDE_MIN_MACS = 1 << 15
 """Smaller products stay with numpy (a ctypes call costs a few microseconds)."""
@@ -103,3 +104,17 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if _state["libs"]:
         _set(threads)
     return np.matmul(a, b)
+
+
+def describe() -> str:
+    """How matrix products run on this machine, in one sentence (`explain()` shows it)."""
+    if not _state["ready"]:
+        _init()
+    if wide_blas.available():
+        return ("matrix products run on OpenBLAS's AVX-512 (SkylakeX) kernels, which numpy's "
+                "copy does not pick on this CPU (tfedu.kernels.wide_blas); one with at least "
+                f"{wide_blas.SPLIT_MIN_MACS >> 20}M multiply-adds is split in row blocks over "
+                f"up to {wide_blas.max_parts()} threads while the machine is not busy")
+    return ("matrix products run on numpy's BLAS, on one thread unless one has at least "
+            f"{PARALLEL_MIN_MACS >> 20}M multiply-adds and the machine is not busy "
+            f"(then up to {max_threads()} threads)")

@@ -31,7 +31,7 @@ import numpy as np
 from tfedu.kernels.parallel_lock import _threads as _cap
 from tfedu.kernels.parallel_lock import machine_busy
 
-__all__ = ["gemm", "available"]
+__all__ = ["gemm", "available", "max_parts"]
 
 _FLAGS = ("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl")
 _NARROW_CORES = ("haswell", "zen")
@@ -254,12 +254,17 @@ def _gemm_into(fn, a, b, out):
 _CORES = os.cpu_count() or 1
 
 
+def max_parts() -> int:
+    """Row blocks a large product is split into on an idle machine (the cap or the cores)."""
+    limit = _cap["cap"]
+    return min(_CORES, limit) if limit > 0 else _CORES
+
+
 def _threads() -> int:
     """Threads a product may use: the cap (set_intra_op_parallelism_threads) or the cores, and
     one while the machine is busy (load average >= cores), as numpy's BLAS threads: the second
     half would wait for a core, and the caller for it."""
-    limit = _cap["cap"]
-    top = min(_CORES, limit) if limit > 0 else _CORES
+    top = max_parts()
     return 1 if top > 1 and machine_busy() else top
 
 
