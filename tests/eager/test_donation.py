@@ -82,3 +82,41 @@ def test_variable_updates_in_place_only_when_no_read_is_alive():
     v.assign_sub(0.1 * g)
     assert id(v._value) == buf
     np.testing.assert_allclose(v.numpy(), 2.5 - 0.1 * 5.0, rtol=1e-6)
+
+
+def test_graph_assign_ops_update_in_place_only_when_no_read_is_alive():
+    """tf.function and Session.run: AssignAdd/AssignSubVariableOp write into the variable's
+    buffer when nothing holds it; a read taken before the update keeps its values."""
+    v = tf.Variable(np.ones(4, np.float32))
+
+    @tf.function
+    def step(g):
+        v.assign_sub(0.5 * g)
+
+    @tf.function
+    def read_then_add(g):
+        before = v.read_value()
+        v.assign_add(g)
+        return before
+
+    buf = id(v._value)
+    step(tf.ones(4))
+    assert id(v._value) == buf
+    np.testing.assert_array_equal(v.numpy(), 0.5)
+    before = read_then_add(tf.fill([4], 2.0))
+    np.testing.assert_array_equal(before.numpy(), 0.5)  # the read was not overwritten
+    np.testing.assert_array_equal(v.numpy(), 2.5)
+    g = tf.Graph()
+    with g.as_default():
+        w = tf.compat.v1.Variable(np.ones(3, np.float32), use_resource=True)
+        x = w.read_value()
+        with tf.control_dependencies([x]):
+            upd = w.assign_add(np.full(3, 1.0, np.float32), read_value=False)
+        init = tf.compat.v1.global_variables_initializer()
+    with tf.compat.v1.Session(graph=g) as sess:
+        sess.run(init)
+        got, _ = sess.run([x, upd])
+        np.testing.assert_array_equal(got, 1.0)
+        np.testing.assert_array_equal(sess.run(w.read_value()), 2.0)
+        sess.run(upd)
+        np.testing.assert_array_equal(sess.run(w.read_value()), 3.0)

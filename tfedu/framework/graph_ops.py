@@ -13,6 +13,8 @@ A handle is any object with a `_value` attribute (numpy array, or None while uni
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from tfedu.framework import dtypes, errors
@@ -22,7 +24,8 @@ from tfedu.framework.tensor_shape import TensorShape
 
 __all__ = ["VariableSlot", "ResourceStore", "PLACEHOLDER", "PLACEHOLDER_WITH_DEFAULT", "NO_OP",
            "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "ASSIGN_ADD_VARIABLE",
-           "ASSIGN_SUB_VARIABLE", "VAR_IS_INITIALIZED", "placeholder_message"]
+           "ASSIGN_SUB_VARIABLE", "VAR_IS_INITIALIZED", "placeholder_message",
+           "update_in_place"]
 
 
 class VariableSlot:
@@ -175,12 +178,32 @@ def _assign_kernel(resources, handle, value, dtype=None):
     handle._value = _checked_value(handle, value)
 
 
+def update_in_place(owner, ufunc, value) -> bool:
+    """Write `ufunc(owner._value, value)` into the owner's own buffer (a variable, or a graph's
+    resource handle) when nothing else holds that buffer and the result keeps its dtype and
+    shape; False otherwise (the caller makes a new buffer: a read still alive keeps the old
+    values, as TF's copy-on-write does). Call it holding no reference to the buffer."""
+    v = owner._value
+    d = value if type(value) is np.ndarray else np.asarray(value)
+    # 3 references: the owner's, `v`'s and getrefcount's own argument
+    if type(v) is np.ndarray and d.dtype == v.dtype and (d.shape == v.shape or d.ndim == 0) \
+            and v.base is None and v.flags.writeable and sys.getrefcount(v) <= 3:
+        ufunc(v, d, out=v)
+        return True
+    return False
+
+
+def _update(handle, ufunc, value):
+    if not update_in_place(handle, ufunc, value):
+        handle._value = _checked_value(handle, ufunc(_read(handle), value))
+
+
 def _assign_add_kernel(resources, handle, value, dtype=None):
-    handle._value = _checked_value(handle, np.add(_read(handle), value))
+    _update(handle, np.add, value)
 
 
 def _assign_sub_kernel(resources, handle, value, dtype=None):
-    handle._value = _checked_value(handle, np.subtract(_read(handle), value))
+    _update(handle, np.subtract, value)
 
 
 def _no_outputs(op):

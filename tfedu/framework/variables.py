@@ -12,7 +12,6 @@ which is how `tape.gradient(loss, v)` finds them.
 from __future__ import annotations
 
 import itertools
-import sys
 
 import numpy as np
 
@@ -20,6 +19,7 @@ from tfedu.framework import dtypes
 from tfedu.framework.context import _state
 from tfedu.framework.convert import convert_to_tensor
 from tfedu.framework.execute import execute
+from tfedu.framework.graph_ops import update_in_place
 from tfedu.framework.registry import get_op
 from tfedu.framework.tensor import EagerTensor, Tensor, _wrap, numpy_text
 from tfedu.framework.tensor_shape import TensorShape
@@ -232,14 +232,10 @@ class Variable:
     def _update(self, ufunc, delta, read_value):
         """`ufunc(value, delta)` becomes the value: in place when no one else holds the buffer."""
         d = self._converted(delta)
-        v = self._value
-        # 3 references: the variable's, `v`'s and getrefcount's own (a read, a view or a
-        # `numpy()` result still alive makes it more: then a new buffer, as before)
-        if (d.shape == v.shape or d.ndim == 0) and d.dtype == v.dtype and v.base is None \
-                and v.flags.writeable and sys.getrefcount(v) <= 3:
-            ufunc(v, d, out=v)
+        # a read, a view or a `numpy()` result still alive: a new buffer, as before
+        if update_in_place(self, ufunc, d):
             return _UnreadVariable(self) if read_value else None
-        new = ufunc(v, d)
+        new = ufunc(self._value, d)
         self._check_shape(new)
         return self._write(new.astype(self._dtype._np, copy=False), read_value)
 
