@@ -93,6 +93,21 @@ def test_reductions_axis_keepdims_negative():
     assert float(tf.reduce_max(tf.zeros([0]))) == -np.inf
 
 
+def test_mean_of_nothing_is_nan_for_floats_and_zero_for_complex_numbers_without_a_warning():
+    """As TF (eager and tf.function): 0 / 0 is NaN for floats, 0 for complex (Eigen)."""
+    import warnings
+
+    for dtype, want in (("float32", np.nan), ("float64", np.nan), ("complex64", 0),
+                        ("complex128", 0), ("int32", 0)):
+        x = tf.constant(np.zeros((4, 0), dtype))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy's "Mean of empty slice" must not leak
+            got = [tf.reduce_mean(x, axis=1), tf.function(lambda t: tf.reduce_mean(t, [1, -2]))(x)]
+        assert got[0].shape == [4] and got[1].shape == []
+        for r in got:
+            np.testing.assert_array_equal(r.numpy(), np.full(r.shape, want, dtype))
+
+
 def test_reduction_bad_axis_errors():
     m = tf.constant([[1, 2], [3, 4]])
     msg = _err(lambda: tf.reduce_sum(m, axis=2))

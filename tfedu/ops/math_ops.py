@@ -728,14 +728,17 @@ def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
 
 def _mean_kernel(x, axis, keep_dims=False):
     ax = _axes(axis, x.ndim)
+    n = 1
+    for a in ax:
+        n *= x.shape[a]
     if x.dtype.kind in "iu":
         s = np.sum(x, axis=ax, keepdims=keep_dims, dtype=np.int64)
-        n = 1
-        for a in ax:
-            n *= x.shape[a]
         if n == 0:
             return np.zeros_like(s, dtype=x.dtype)
         return np.fix(s / n).astype(x.dtype)
+    if n == 0:  # TF: 0 / 0 is NaN for floats, and 0 for complex numbers (Eigen's division)
+        shape = np.sum(x, axis=ax, keepdims=keep_dims).shape
+        return np.full(shape, 0 if x.dtype.kind == "c" else np.nan, dtype=x.dtype)
     with np.errstate(**_ERRSTATE):
         return np.mean(x, axis=ax, keepdims=keep_dims, dtype=x.dtype)
 
