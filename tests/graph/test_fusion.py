@@ -245,7 +245,7 @@ def test_tf_config_optimizer_options_switch_the_passes():
         opts = tf.config.optimizer.get_experimental_options()
         assert opts == {"remapping": True, "constant_folding": False, "layout_optimizer": False}
         assert [p.__name__ for p in function_passes()] == ["common_subexpression_elimination",
-                                                           "shape_simplification", "remapper",
+                                                           "shape_simplification", "remapper", "conv_patches",
                                                            "scalar_chains", "static_args",
                                                            "buffer_reuse"]
     finally:

@@ -36,7 +36,7 @@ from tfedu.framework.tensor_shape import TensorShape
 from tfedu.ops.op_helpers import export
 
 __all__ = ["constant_folding", "common_subexpression_elimination", "shape_simplification",
-           "remapper", "fusion", "scalar_chains", "static_args", "buffer_reuse", "FUNCTION_ONLY",
+           "remapper", "conv_patches", "fusion", "scalar_chains", "static_args", "buffer_reuse", "FUNCTION_ONLY",
            "DEFAULT_PASSES", "PASSES", "resolve_passes", "set_pass_options", "get_pass_options", "function_passes",
            "set_experimental_options", "get_experimental_options", "set_jit", "get_jit"]
 
@@ -187,6 +187,13 @@ def remapper(plan) -> str:
     return remap(plan)
 
 
+def conv_patches(plan) -> str:
+    """A Conv2DBackpropFilter takes the patches its forward Conv2D built (bit-identical)."""
+    from tfedu.graph.conv_patches import share_conv_patches
+
+    return share_conv_patches(plan)
+
+
 def fusion(plan) -> str:
     """Fuse chains of float elementwise ops into single generated kernels."""
     from tfedu.graph.fusion import fuse_elementwise
@@ -216,13 +223,14 @@ def buffer_reuse(plan) -> str:
 
 
 DEFAULT_PASSES = (constant_folding, common_subexpression_elimination, shape_simplification,
-                  remapper, scalar_chains, static_args, buffer_reuse)
+                  remapper, conv_patches, scalar_chains, static_args, buffer_reuse)
 
 PASSES = {
     "constant_folding": constant_folding,
     "common_subexpression_elimination": common_subexpression_elimination,
     "shape_simplification": shape_simplification,
     "remapper": remapper,
+    "conv_patches": conv_patches,
     "fusion": fusion,
     "scalar_chains": scalar_chains,
     "static_args": static_args,
@@ -235,7 +243,8 @@ _ALIASES = {"arithmetic_optimization": "common_subexpression_elimination",
 
 # name -> on/off for Session and tf.function; "fusion" is off except under jit_compile=True.
 _options = {"constant_folding": True, "common_subexpression_elimination": True,
-            "shape_simplification": True, "remapper": True, "fusion": False, "scalar_chains": True,
+            "shape_simplification": True, "remapper": True, "conv_patches": True,
+            "fusion": False, "scalar_chains": True,
             "static_args": True, "buffer_reuse": True}
 _jit_options = {"fusion": True}
 

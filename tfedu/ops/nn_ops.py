@@ -950,13 +950,17 @@ def _conv_attr_subset(op):
                                         "data_format", "dilations")}
 
 
-def conv2d_forward(x, w, g: Geometry):
-    """y[n, oy, ox, f] = sum over (i, j, c) of patch * w, as one matrix product."""
+def conv2d_forward(x, w, g: Geometry, keep=None):
+    """y[n, oy, ox, f] = sum over (i, j, c) of patch * w, as one matrix product. With a list
+    `keep`, the patches built go into it (the conv_patches pass hands them to the filter
+    gradient)."""
     n, _, _, c = x.shape
     kh, kw, _, f = w.shape
     if n * g.oh * g.ow * f == 0 or kh * kw * c == 0:
         return np.zeros((n, g.oh, g.ow, f), dtype=x.dtype)
     cols = x if _is_pointwise(g, x.shape) else _im2col(x, g)
+    if keep is not None and cols is not x:
+        keep.append(cols)
     out = blas.matmul(cols.reshape(-1, kh * kw * c), w.reshape(-1, f))
     return out.reshape(n, g.oh, g.ow, f).astype(x.dtype, copy=False)
 
@@ -978,7 +982,7 @@ def _conv2d_infer(op):
 
 
 def _conv2d_kernel(x, w, strides, padding, explicit_paddings=(), data_format="NHWC",
-                   dilations=(1, 1, 1, 1), use_cudnn_on_gpu=True):
+                   dilations=(1, 1, 1, 1), use_cudnn_on_gpu=True, keep=None):
     _require_nhwc(data_format, "Conv2D")
     if x.shape[3] != w.shape[2]:
         raise OpCheckError(
@@ -988,7 +992,7 @@ def _conv2d_kernel(x, w, strides, padding, explicit_paddings=(), data_format="NH
             errors.UnimplementedError)
     attrs = _conv_attrs(strides, padding, explicit_paddings, data_format, dilations)
     g = _kernel_geometry(x.shape[1], x.shape[2], w.shape[0], w.shape[1], attrs)
-    return conv2d_forward(x, w, g)
+    return conv2d_forward(x, w, g, keep)
 
 
 def _conv2d_grad(op, g):
@@ -1102,19 +1106,25 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
                    default_name="conv2d_transpose")
 
 
-def conv2d_filter_grad(x, filter_shape, dy, g: Geometry):
-    """dw = patches^T @ dy: every patch weighted by the gradient of the cell it produced."""
+def conv2d_filter_grad(x, filter_shape, dy, g: Geometry, patches=None):
+    """dw = patches^T @ dy: every patch weighted by the gradient of the cell it produced.
+    `patches`: the ones the forward Conv2D built from this `x` (conv_patches pass), if any."""
     kh, kw, c, f = filter_shape
     if dy.size == 0 or x.size == 0:
         return np.zeros(filter_shape, dtype=dy.dtype)
-    cols = x if _is_pointwise(g, x.shape) else _im2col(x, g)
+    if _is_pointwise(g, x.shape):
+        cols = x
+    elif patches is not None and patches.shape == (x.shape[0], g.oh, g.ow, kh, kw, c):
+        cols = patches
+    else:
+        cols = _im2col(x, g)
     dw = blas.matmul(cols.reshape(-1, kh * kw * c).T, dy.reshape(-1, f))
     return dw.reshape(kh, kw, c, f).astype(dy.dtype, copy=False)
 
 
 def _conv2d_backprop_filter_kernel(x, filter_sizes, dy, strides, padding, explicit_paddings=(),
                                    data_format="NHWC", dilations=(1, 1, 1, 1),
-                                   use_cudnn_on_gpu=True):
+                                   use_cudnn_on_gpu=True, patches=None):
     _require_nhwc(data_format, "Conv2DBackpropFilter")
     shape = _sizes(filter_sizes, "filter_sizes")
     if x.ndim != 4 or dy.ndim != 4:
@@ -1122,7 +1132,7 @@ def _conv2d_backprop_filter_kernel(x, filter_sizes, dy, strides, padding, explic
                            "4-dimensional")
     attrs = _conv_attrs(strides, padding, explicit_paddings, data_format, dilations)
     g = _check_backprop_shapes("Conv2DCustomBackpropFilter", x.shape, shape, dy.shape, attrs)
-    return conv2d_filter_grad(x, tuple(shape), dy, g)
+    return conv2d_filter_grad(x, tuple(shape), dy, g, patches)
 
 
 def _conv2d_backprop_filter_grad(op, g):
