@@ -67,3 +67,16 @@ def test_gradients_match_eager_mode():
         loss = tf.reduce_sum(tf.nn.conv2d(x, w, 1, "SAME") ** 2)
     eager = tape.gradient(loss, w).numpy()
     np.testing.assert_allclose(_grads(True, with_bias=False)[0], eager, rtol=1e-5)
+
+
+def test_large_patches_are_built_again(im2col_calls, monkeypatch):
+    """Past `KEEP_MAX_BYTES` the filter gradient builds its own (reading kept ones back from
+    memory cost more than rebuilding them)."""
+    from tfedu.graph import conv_patches
+
+    monkeypatch.setattr(conv_patches, "KEEP_MAX_BYTES", 0)
+    off_values = _grads(True)
+    assert len(im2col_calls) == 4
+    assert "conv_patches: 1 filter gradient(s)" in off_values[2]  # paired, nothing kept
+    monkeypatch.setattr(conv_patches, "KEEP_MAX_BYTES", 4 << 20)
+    np.testing.assert_array_equal(_grads(True)[0], off_values[0])
