@@ -34,7 +34,7 @@ def _attr_key(step):
 
 
 def _conv_steps(steps):
-    """(plain Conv2D step, its input slot) for every Conv2D, remapped ones included."""
+    """The plain Conv2D step of every Conv2D, remapped ones (`_FusedConv2D`) included."""
     for step in steps:
         inner = getattr(step, "steps", None)
         conv = inner[0] if inner else step
@@ -76,16 +76,13 @@ def share_conv_patches(plan) -> str:
     convs = {}
     for conv in _conv_steps(plan.steps):
         convs.setdefault((conv.inputs[0], _attr_key(conv)), conv)
-    stash, paired, kept = _Stash(), [], set()
+    stash, paired = _Stash(), []
     for step in plan.steps:
-        if step.op.type != "Conv2DBackpropFilter":
+        conv = convs.pop((step.inputs[0], _attr_key(step)), None) \
+            if step.op.type == "Conv2DBackpropFilter" else None
+        if conv is None:  # (a second filter gradient of one Conv2D builds its own patches)
             continue
-        conv = convs.get((step.inputs[0], _attr_key(step)))
-        if conv is None:
-            continue
-        if id(conv) not in kept:
-            conv.kernel = _keeping(conv, stash)
-            kept.add(id(conv))
+        conv.kernel = _keeping(conv, stash)
         step.kernel = _taking(step, conv, stash)
         paired.append(f"{step.op.name} takes {conv.op.name}'s")
     if not paired:

@@ -207,22 +207,22 @@ def gemm(a: np.ndarray, b: np.ndarray):
         return None
     out = np.empty((m, n), a.dtype)
     if m * k * n >= SPLIT_K_MIN_MACS and m < 128 and k >= SPLIT_K_MIN:
-        return _split_k(fn, a, b, out)
+        return _split_k(fn, a, b, out, la, lb)
     parts = min(_threads(), m // 64) if m * (k + 8) * n >= SPLIT_MIN_MACS else 1
     if parts <= 1:
-        _gemm_into(fn, a, b, out)
+        _gemm_into(fn, a, b, out, la, lb)
         return out
     step = (m // parts + 15) & ~15  # multiples of 16 rows: BLAS's kernels see whole row blocks
     cuts = [min(i * step, m) for i in range(parts)] + [m]
-    others = [_pool().submit(_gemm_into, fn, a[r0:r1], b, out[r0:r1])
+    others = [_pool().submit(_gemm_into, fn, a[r0:r1], b, out[r0:r1], la, lb)
               for r0, r1 in zip(cuts[1:-1], cuts[2:]) if r1 > r0]
-    _gemm_into(fn, a[:cuts[1]], b, out[:cuts[1]])
+    _gemm_into(fn, a[:cuts[1]], b, out[:cuts[1]], la, lb)
     for f in others:
         f.result()
     return out
 
 
-def _split_k(fn, a, b, out):
+def _split_k(fn, a, b, out, la, lb):
     """A short, deep product (a filter gradient: a few rows, sums over every pixel of a batch)
     has too few rows to share out: its sums are cut in two fixed halves, each its own product,
     added in order. The halves run at once when a core is free, one after the other when not:
@@ -230,21 +230,21 @@ def _split_k(fn, a, b, out):
     h = (a.shape[1] // 2 + 15) & ~15
     other = np.empty_like(out)
     if _threads() > 1:
-        second = _pool().submit(_gemm_into, fn, a[:, h:], b[h:], other)
-        _gemm_into(fn, a[:, :h], b[:h], out)
+        second = _pool().submit(_gemm_into, fn, a[:, h:], b[h:], other, la, lb)
+        _gemm_into(fn, a[:, :h], b[:h], out, la, lb)
         second.result()
     else:
-        _gemm_into(fn, a[:, :h], b[:h], out)
-        _gemm_into(fn, a[:, h:], b[h:], other)
+        _gemm_into(fn, a[:, :h], b[:h], out, la, lb)
+        _gemm_into(fn, a[:, h:], b[h:], other, la, lb)
     out += other
     return out
 
 
-def _gemm_into(fn, a, b, out):
-    """out = a @ b for operands `gemm` accepted (or views of them); `out` C-contiguous rows
-    (ctypes releases the GIL for the call)."""
+def _gemm_into(fn, a, b, out, la, lb):
+    """out = a @ b for operands `gemm` accepted, or row or column slices of them, which keep
+    their layouts `la`, `lb`; `out` C-contiguous rows (ctypes releases the GIL for the call)."""
     i = _state["int"]
-    (ta, lda), (tb, ldb) = _layout(a, a.itemsize), _layout(b, b.itemsize)
+    (ta, lda), (tb, ldb) = la, lb
     m, k = a.shape
     n = b.shape[1]
     fn(101, ta, tb, i(m), i(n), i(k), 1.0, a.ctypes.data, lda, b.ctypes.data, ldb, 0.0,
